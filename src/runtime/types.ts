@@ -1,0 +1,52 @@
+/**
+ * The contracts between the process wiring (cli/http/runtime) and the tool modules (mcp/tools, clusters).
+ * Runtime is built once at startup; a Session exists per MCP session (or per request in stateless mode).
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+export type AuthMode = 'DEV_ALLOW_ANY' | 'OIDC_REQUIRED';
+export type ToolNameStyle = 'dotted' | 'snake';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The effective configuration (SPEC section 3), validated once at startup. */
+export interface Settings {
+  /** Where the kubeconfig came from, for the startup summary; never its contents. */
+  kubeconfigSource: 'path' | 'b64' | 'text' | 'sandbox';
+  kubeContext: string | undefined;
+  namespaceFilter: RegExp | undefined;
+  authMode: AuthMode;
+  /** True when DEV_BEARER_TOKEN is set; the token itself lives only in the auth gate. */
+  devBearerTokenSet: boolean;
+  globalNamespace: string;
+  defaultNamespaceDev: string;
+  deployFieldOwner: string;
+  listenAddr: { host: string; port: number };
+  logLevel: LogLevel;
+  readOnly: boolean;
+  toolNameStyle: ToolNameStyle;
+  oidcIssuerUrl: string | undefined;
+  oidcAudience: string | undefined;
+}
+
+export interface Runtime {
+  readonly settings: Settings;
+  /** Root logger (pino, JSON on stderr). */
+  readonly logger: Logger;
+  /** The one prom-client registry of the process. */
+  readonly metrics: Registry;
+  /** The operator's kubeconfig (already switched to the configured context). */
+  readonly baseKubeConfig: KubeConfig;
+}
+
+export interface Session {
+  readonly id: string;
+  /** Child of the runtime logger carrying the session id. */
+  readonly logger: Logger;
+  /**
+   * The Kubernetes identity of this session: the operator's kubeconfig in DEV_ALLOW_ANY and stdio;
+   * in OIDC_REQUIRED a fresh config built from server URL + CA + the caller's bearer token only.
+   */
+  readonly kubeConfig: KubeConfig;
+}

@@ -1,0 +1,106 @@
+/**
+ * Contracts inside the sandbox: the in-memory object store that the API server serves, and the
+ * hooks through which the simulated kcm (src/sandbox/kcm) takes part — admission on writes and a
+ * controller that reacts to store events. The sandbox never imports product code.
+ */
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+  managedFields?: unknown[];
+  [key: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+/** A served resource. group is '' for the core group. */
+export interface ResourceKey {
+  group: string;
+  version: string;
+  plural: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoreEvent {
+  type: WatchEventType;
+  resource: ResourceKey;
+  object: KubeObject;
+}
+
+export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE';
+
+export interface AdmissionRequest {
+  operation: AdmissionOperation;
+  resource: ResourceKey;
+  /** The object as it would be stored (CREATE/UPDATE). */
+  object?: KubeObject;
+  /** The stored object (UPDATE/DELETE). */
+  oldObject?: KubeObject;
+  dryRun: boolean;
+  /** The authenticated user name ('system:admin' without --tokens). */
+  user: string;
+}
+
+export type AdmissionResult =
+  | { allowed: true; /** mutated object to store instead (mutating webhook) */ object?: KubeObject }
+  | { allowed: false; /** HTTP code, 403 for webhook denials */ code: number; reason: string; message: string };
+
+/** Runs synchronously inside the write path, after schema validation, before persisting. */
+export type AdmissionHook = (request: AdmissionRequest, store: Store) => AdmissionResult;
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+}
+
+/**
+ * The in-memory state. Methods here act as the system (no auth, no admission); the HTTP layer adds
+ * auth, validation and admission on top. Every persisted write bumps the global resourceVersion and
+ * emits one StoreEvent; a write that changes nothing persists nothing and emits nothing.
+ */
+export interface Store {
+  get(resource: ResourceKey, namespace: string | undefined, name: string): KubeObject | undefined;
+  list(resource: ResourceKey, options?: ListOptions): KubeObject[];
+  /** Assigns uid, resourceVersion, generation, creationTimestamp. Throws if it exists. */
+  create(resource: ResourceKey, object: KubeObject): KubeObject;
+  /** Replaces the stored object (metadata.resourceVersion in `object` is ignored). */
+  update(resource: ResourceKey, object: KubeObject): KubeObject;
+  /** Replaces only `.status` of the stored object; no generation bump. */
+  updateStatus(resource: ResourceKey, namespace: string | undefined, name: string, status: unknown): KubeObject;
+  /**
+   * Deletes as the API server would: sets deletionTimestamp while finalizers remain (the garbage
+   * collector and controllers remove them), removes the object once none remain.
+   */
+  delete(resource: ResourceKey, namespace: string | undefined, name: string, propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'): KubeObject | undefined;
+  /** Subscribe to persisted changes; returns an unsubscribe function. */
+  subscribe(listener: (event: StoreEvent) => void): () => void;
+  /** Register an admission hook for a resource (matched on group + plural). */
+  registerAdmission(resource: Pick<ResourceKey, 'group' | 'plural'>, hook: AdmissionHook): void;
+  /** The current global resourceVersion. */
+  currentResourceVersion(): string;
+}

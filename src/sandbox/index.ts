@@ -1,0 +1,61 @@
+/**
+ * The embedded sandbox management cluster: a Kubernetes-API-compatible server with k0rdent CRDs and a
+ * simulated kcm. Entry point used by the CLI (`k0rdent-mcp sandbox`, `--sandbox`) and by tests.
+ * Contract only here; the implementation lives in ./apiserver, ./kcm and ./seed.
+ */
+import type { Store } from './apiserver/types.js';
+
+export interface SandboxOptions {
+  /** Loopback host to bind; default 127.0.0.1. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Serve HTTPS with a generated self-signed CA (written into the kubeconfig). */
+  tls?: boolean;
+  /** YAML/JSON file mapping bearer tokens to users and their namespaces. */
+  tokensFile?: string;
+  /** File replacing the default seed data. */
+  seedFile?: string;
+  /** Add N generated namespaces with credentials, templates and deployments (benchmarks). */
+  scale?: number;
+  /** Seconds the simulated kcm takes to bring a ClusterDeployment to Ready (default 5). */
+  provisionSeconds?: number;
+  /** Seconds the simulated kcm takes to walk a deletion to completion (default 3). */
+  deleteSeconds?: number;
+  /** Receives one line per request / notable event; default: silent. */
+  log?: (line: string) => void;
+}
+
+export interface FaultRule {
+  /** Matched against the request path (without query). */
+  path: RegExp;
+  method?: string;
+  /** Added latency in ms. */
+  latencyMs?: number;
+  /** Answer with this HTTP status (5xx) and a Status body instead of serving. */
+  status?: number;
+  /** Destroy the socket without answering. */
+  drop?: boolean;
+  /** Apply to this many matching requests, then expire; default: until cleared. */
+  times?: number;
+}
+
+export interface FaultInjector {
+  add(rule: FaultRule): void;
+  clear(): void;
+  /** Ends every open watch stream (as an API server restart or timeout would). */
+  closeWatches(): void;
+}
+
+export interface SandboxHandle {
+  /** Base URL, e.g. http://127.0.0.1:43123 */
+  readonly url: string;
+  /** A kubeconfig (YAML) for this sandbox; with --tls it carries certificate-authority-data. */
+  readonly kubeconfig: string;
+  readonly store: Store;
+  readonly faults: FaultInjector;
+  /** Stops the server, the controller timers and every open watch. */
+  close(): Promise<void>;
+}
+
+export type StartSandbox = (options?: SandboxOptions) => Promise<SandboxHandle>;
