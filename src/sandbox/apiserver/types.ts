@@ -50,6 +50,8 @@ export interface StoreEvent {
   type: WatchEventType;
   resource: ResourceKey;
   object: KubeObject;
+  /** The object before this change (MODIFIED/DELETED); lets selector-filtered watches turn transitions into ADDED/DELETED. */
+  oldObject?: KubeObject;
 }
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -86,15 +88,23 @@ export interface ListOptions {
 export interface Store {
   get(resource: ResourceKey, namespace: string | undefined, name: string): KubeObject | undefined;
   list(resource: ResourceKey, options?: ListOptions): KubeObject[];
-  /** Assigns uid, resourceVersion, generation, creationTimestamp. Throws if it exists. */
+  /** Assigns uid, resourceVersion, generation, creationTimestamp. Throws ApiError 409 AlreadyExists if it exists. */
   create(resource: ResourceKey, object: KubeObject): KubeObject;
-  /** Replaces the stored object (metadata.resourceVersion in `object` is ignored). */
+  /**
+   * Replaces the stored object (metadata.resourceVersion in `object` is ignored; uid, creationTimestamp
+   * and deletionTimestamp are kept). Bumps generation when anything outside metadata and status changes.
+   * Throws ApiError 404 when missing. A write that changes nothing returns the stored object as is.
+   */
   update(resource: ResourceKey, object: KubeObject): KubeObject;
   /** Replaces only `.status` of the stored object; no generation bump. */
   updateStatus(resource: ResourceKey, namespace: string | undefined, name: string, status: unknown): KubeObject;
   /**
    * Deletes as the API server would: sets deletionTimestamp while finalizers remain (the garbage
    * collector and controllers remove them), removes the object once none remain.
+   * Returns the object if it still exists (terminating), undefined once it is gone; throws an
+   * ApiError (404 NotFound, see ./errors.ts) when it does not exist. Dependents (ownerReferences)
+   * are deleted too (Orphan strips their ownerReferences instead). Removing the last finalizer with
+   * update() of a terminating object removes it.
    */
   delete(resource: ResourceKey, namespace: string | undefined, name: string, propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'): KubeObject | undefined;
   /** Subscribe to persisted changes; returns an unsubscribe function. */

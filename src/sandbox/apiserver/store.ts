@@ -1,0 +1,462 @@
+/**
+ * MemoryStore: the sandbox's etcd. Objects indexed by resource → namespace → name, one global
+ * monotonically increasing resourceVersion, a bounded event history for watch replay, an admission hook
+ * registry, and a small garbage collector (foreground deletion, dependents, terminating namespaces).
+ * Methods act as the system: no auth, no validation, no admission (the HTTP layer adds those).
+ */
+import { randomUUID } from 'node:crypto';
+import { alreadyExists, notFound } from './errors.js';
+import { NAMESPACES, resourceId } from './resources.js';
+import type {
+  AdmissionHook,
+  AdmissionRequest,
+  AdmissionResult,
+  KubeObject,
+  ListOptions,
+  ResourceKey,
+  Store,
+  StoreEvent,
+} from './types.js';
+import { matchesLabelSelector, parseLabelSelector } from './selectors.js';
+import { clone, deepEqual } from './util.js';
+
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+
+export interface MemoryStoreOptions {
+  /** Events kept for watch replay (default 100000); a watch from an older resourceVersion gets 410. */
+  historySize?: number;
+}
+
+/** A persisted event with its resourceVersion (the object's RV after the change). */
+export interface HistoryEntry {
+  rv: number;
+  event: StoreEvent;
+}
+
+interface Slot {
+  key: ResourceKey;
+  byNamespace: Map<string, Map<string, KubeObject>>;
+  count: number;
+}
+
+type Listener = (event: StoreEvent) => void;
+
+export class MemoryStore implements Store {
+  private rv = 0;
+  private readonly slots = new Map<string, Slot>();
+  private readonly history: HistoryEntry[] = [];
+  private compactedRv = 0;
+  private readonly historySize: number;
+  private readonly listeners = new Set<Listener>();
+  private readonly queue: StoreEvent[] = [];
+  private dispatching = false;
+  private readonly admission: { group: string; plural: string; hook: AdmissionHook }[] = [];
+  /** owner uid → keys of objects naming it in ownerReferences */
+  private readonly dependents = new Map<string, Set<string>>();
+  /** keys of objects waiting for the garbage collector (foregroundDeletion, terminating namespaces) */
+  private readonly gcPending = new Set<string>();
+  private gcTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.historySize = options.historySize ?? 100_000;
+  }
+
+  // ---- reads -------------------------------------------------------------------------------------
+
+  get(resource: ResourceKey, namespace: string | undefined, name: string): KubeObject | undefined {
+    const obj = this.peek(resource, namespace, name);
+    return obj ? clone(obj) : undefined;
+  }
+
+  list(resource: ResourceKey, options: ListOptions = {}): KubeObject[] {
+    const selector = options.labelSelector ? parseLabelSelector(options.labelSelector) : undefined;
+    return this.peekList(resource, options.namespace)
+      .filter((o) => !selector || matchesLabelSelector(selector, o.metadata.labels))
+      .map((o) => clone(o));
+  }
+
+  /** The stored object itself (do not mutate). */
+  peek(resource: ResourceKey, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.slots.get(resourceId(resource))?.byNamespace.get(namespace ?? '')?.get(name);
+  }
+
+  /** Stored objects (do not mutate), sorted by namespace then name. */
+  peekList(resource: ResourceKey, namespace?: string): KubeObject[] {
+    const slot = this.slots.get(resourceId(resource));
+    if (!slot) return [];
+    const out: KubeObject[] = [];
+    if (namespace !== undefined) {
+      const names = slot.byNamespace.get(namespace);
+      if (names) for (const name of [...names.keys()].sort()) out.push(names.get(name)!);
+      return out;
+    }
+    for (const ns of [...slot.byNamespace.keys()].sort()) {
+      const names = slot.byNamespace.get(ns)!;
+      for (const name of [...names.keys()].sort()) out.push(names.get(name)!);
+    }
+    return out;
+  }
+
+  count(resource: ResourceKey, namespace?: string): number {
+    const slot = this.slots.get(resourceId(resource));
+    if (!slot) return 0;
+    return namespace === undefined ? slot.count : (slot.byNamespace.get(namespace)?.size ?? 0);
+  }
+
+  currentResourceVersion(): string {
+    return String(this.rv);
+  }
+
+  /** Events with rv > `since`, or undefined when `since` is older than the retained history (410). */
+  eventsSince(since: number): HistoryEntry[] | undefined {
+    if (since < this.compactedRv) return undefined;
+    let lo = 0;
+    let hi = this.history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.history[mid]!.rv <= since) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.history.slice(lo);
+  }
+
+  /** The oldest resourceVersion a watch can still resume from. */
+  oldestResumableVersion(): number {
+    return this.compactedRv;
+  }
+
+  // ---- writes ------------------------------------------------------------------------------------
+
+  create(resource: ResourceKey, object: KubeObject): KubeObject {
+    const ns = object.metadata.namespace ?? '';
+    const name = object.metadata.name;
+    if (this.peek(resource, ns, name)) throw alreadyExists(resource.group, resource.plural, name);
+    const obj = clone(object);
+    if (!ns) delete obj.metadata.namespace;
+    obj.metadata.uid = randomUUID();
+    obj.metadata.generation = 1;
+    obj.metadata.creationTimestamp = now();
+    delete obj.metadata.deletionTimestamp;
+    const stored = this.persist(resource, obj, undefined);
+    return clone(stored);
+  }
+
+  update(resource: ResourceKey, object: KubeObject): KubeObject {
+    const ns = object.metadata.namespace ?? '';
+    const name = object.metadata.name;
+    const existing = this.peek(resource, ns, name);
+    if (!existing) throw notFound(resource.group, resource.plural, name);
+    const obj = clone(object);
+    if (!ns) delete obj.metadata.namespace;
+    obj.metadata.uid = existing.metadata.uid;
+    obj.metadata.creationTimestamp = existing.metadata.creationTimestamp;
+    obj.metadata.resourceVersion = existing.metadata.resourceVersion;
+    obj.metadata.generation = existing.metadata.generation;
+    if (existing.metadata.deletionTimestamp) obj.metadata.deletionTimestamp = existing.metadata.deletionTimestamp;
+    else delete obj.metadata.deletionTimestamp;
+    if (!obj.metadata.finalizers?.length) delete obj.metadata.finalizers;
+    if (deepEqual(obj, existing)) return clone(existing);
+    if (specChanged(existing, obj)) obj.metadata.generation = (existing.metadata.generation ?? 0) + 1;
+    if (obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length) {
+      this.remove(resource, obj);
+      this.deleteDependents(obj);
+      return clone(obj);
+    }
+    const stored = this.persist(resource, obj, existing);
+    if (stored.metadata.deletionTimestamp) this.markForGc(resource, stored);
+    return clone(stored);
+  }
+
+  updateStatus(resource: ResourceKey, namespace: string | undefined, name: string, status: unknown): KubeObject {
+    const existing = this.peek(resource, namespace, name);
+    if (!existing) throw notFound(resource.group, resource.plural, name);
+    if (deepEqual(existing.status, status)) return clone(existing);
+    const obj = clone(existing);
+    if (status === undefined) delete obj.status;
+    else obj.status = clone(status);
+    return clone(this.persist(resource, obj, existing));
+  }
+
+  delete(
+    resource: ResourceKey,
+    namespace: string | undefined,
+    name: string,
+    propagationPolicy?: 'Foreground' | 'Background' | 'Orphan',
+  ): KubeObject | undefined {
+    const existing = this.peek(resource, namespace, name);
+    if (!existing) throw notFound(resource.group, resource.plural, name);
+    const obj = clone(existing);
+    if (propagationPolicy === 'Orphan') this.orphanDependents(obj);
+    if (resourceId(resource) === resourceId(NAMESPACES)) return this.deleteNamespace(obj, existing);
+    if (propagationPolicy === 'Foreground') {
+      const finalizers = obj.metadata.finalizers ?? [];
+      const alreadyForeground = finalizers.includes(FOREGROUND_FINALIZER);
+      if (!alreadyForeground) obj.metadata.finalizers = [...finalizers, FOREGROUND_FINALIZER];
+      obj.metadata.deletionTimestamp ??= now();
+      obj.metadata.deletionGracePeriodSeconds ??= 0;
+      const stored = deepEqual(obj, existing) ? existing : this.persist(resource, obj, existing);
+      this.deleteDependents(stored);
+      this.markForGc(resource, stored);
+      return clone(stored);
+    }
+    if (obj.metadata.finalizers?.length) {
+      if (!obj.metadata.deletionTimestamp) {
+        obj.metadata.deletionTimestamp = now();
+        obj.metadata.deletionGracePeriodSeconds = 0;
+        return clone(this.persist(resource, obj, existing));
+      }
+      return clone(existing);
+    }
+    this.remove(resource, obj);
+    this.deleteDependents(obj);
+    return undefined;
+  }
+
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  registerAdmission(resource: Pick<ResourceKey, 'group' | 'plural'>, hook: AdmissionHook): void {
+    this.admission.push({ group: resource.group, plural: resource.plural, hook });
+  }
+
+  /** Runs the registered hooks in order; the first denial wins, mutations chain. */
+  admit(request: AdmissionRequest): AdmissionResult {
+    let current = request;
+    let mutated: KubeObject | undefined;
+    for (const a of this.admission) {
+      if (a.group !== request.resource.group || a.plural !== request.resource.plural) continue;
+      const result = a.hook(current, this);
+      if (!result.allowed) return result;
+      if (result.object) {
+        mutated = result.object;
+        current = { ...current, object: mutated };
+      }
+    }
+    return mutated ? { allowed: true, object: mutated } : { allowed: true };
+  }
+
+  /** Stops the garbage collector timer. */
+  close(): void {
+    this.closed = true;
+    if (this.gcTimer) clearTimeout(this.gcTimer);
+    this.gcTimer = undefined;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  private slot(resource: ResourceKey): Slot {
+    const id = resourceId(resource);
+    let slot = this.slots.get(id);
+    if (!slot) {
+      slot = { key: { group: resource.group, version: resource.version, plural: resource.plural }, byNamespace: new Map(), count: 0 };
+      this.slots.set(id, slot);
+    }
+    return slot;
+  }
+
+  private persist(resource: ResourceKey, obj: KubeObject, old: KubeObject | undefined): KubeObject {
+    this.rv += 1;
+    obj.metadata.resourceVersion = String(this.rv);
+    const slot = this.slot(resource);
+    const ns = obj.metadata.namespace ?? '';
+    let names = slot.byNamespace.get(ns);
+    if (!names) slot.byNamespace.set(ns, (names = new Map()));
+    if (!names.has(obj.metadata.name)) slot.count += 1;
+    names.set(obj.metadata.name, obj);
+    if (old) this.unindexOwners(resource, old);
+    this.indexOwners(resource, obj);
+    this.record({ type: old ? 'MODIFIED' : 'ADDED', resource: slot.key, object: obj, ...(old ? { oldObject: old } : {}) });
+    if (old) this.scheduleGc();
+    return obj;
+  }
+
+  private remove(resource: ResourceKey, obj: KubeObject): void {
+    const slot = this.slot(resource);
+    const ns = obj.metadata.namespace ?? '';
+    const names = slot.byNamespace.get(ns);
+    const old = names?.get(obj.metadata.name);
+    if (!names || !old) return;
+    names.delete(obj.metadata.name);
+    if (names.size === 0) slot.byNamespace.delete(ns);
+    slot.count -= 1;
+    this.unindexOwners(resource, old);
+    this.gcPending.delete(objectKey(resource, old));
+    this.rv += 1;
+    const gone = clone(obj);
+    gone.metadata.resourceVersion = String(this.rv);
+    this.record({ type: 'DELETED', resource: slot.key, object: gone, oldObject: old });
+    this.scheduleGc();
+  }
+
+  private record(event: StoreEvent): void {
+    this.history.push({ rv: this.rv, event });
+    if (this.history.length > this.historySize * 1.25) {
+      const drop = this.history.length - this.historySize;
+      this.compactedRv = this.history[drop - 1]!.rv;
+      this.history.splice(0, drop);
+    }
+    this.queue.push(event);
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      while (this.queue.length > 0) {
+        const next = this.queue.shift()!;
+        for (const listener of [...this.listeners]) {
+          try {
+            listener(next);
+          } catch {
+            // A failing listener must not break the write path or the other listeners.
+          }
+        }
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private indexOwners(resource: ResourceKey, obj: KubeObject): void {
+    for (const ref of obj.metadata.ownerReferences ?? []) {
+      let set = this.dependents.get(ref.uid);
+      if (!set) this.dependents.set(ref.uid, (set = new Set()));
+      set.add(objectKey(resource, obj));
+    }
+  }
+
+  private unindexOwners(resource: ResourceKey, obj: KubeObject): void {
+    for (const ref of obj.metadata.ownerReferences ?? []) {
+      const set = this.dependents.get(ref.uid);
+      set?.delete(objectKey(resource, obj));
+      if (set && set.size === 0) this.dependents.delete(ref.uid);
+    }
+  }
+
+  private dependentObjects(uid: string | undefined): { resource: ResourceKey; obj: KubeObject }[] {
+    if (!uid) return [];
+    const out: { resource: ResourceKey; obj: KubeObject }[] = [];
+    for (const key of this.dependents.get(uid) ?? []) {
+      const found = this.byObjectKey(key);
+      if (found) out.push(found);
+    }
+    return out;
+  }
+
+  private byObjectKey(key: string): { resource: ResourceKey; obj: KubeObject } | undefined {
+    const [id, ns, name] = JSON.parse(key) as [string, string, string];
+    const slot = this.slots.get(id);
+    const obj = slot?.byNamespace.get(ns)?.get(name);
+    return slot && obj ? { resource: slot.key, obj } : undefined;
+  }
+
+  private deleteDependents(owner: KubeObject): void {
+    for (const { resource, obj } of this.dependentObjects(owner.metadata.uid)) {
+      if (obj.metadata.deletionTimestamp) continue;
+      try {
+        this.delete(resource, obj.metadata.namespace, obj.metadata.name, 'Background');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private orphanDependents(owner: KubeObject): void {
+    for (const { resource, obj } of this.dependentObjects(owner.metadata.uid)) {
+      const next = clone(obj);
+      next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid);
+      if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+      this.update(resource, next);
+    }
+  }
+
+  private deleteNamespace(obj: KubeObject, existing: KubeObject): KubeObject | undefined {
+    const name = obj.metadata.name;
+    obj.metadata.deletionTimestamp ??= now();
+    obj.status = { ...(typeof obj.status === 'object' && obj.status ? obj.status : {}), phase: 'Terminating' };
+    const stored = deepEqual(obj, existing) ? existing : this.persist(NAMESPACES, obj, existing);
+    for (const slot of [...this.slots.values()]) {
+      for (const child of [...(slot.byNamespace.get(name)?.values() ?? [])]) {
+        if (child.metadata.deletionTimestamp) continue;
+        try {
+          this.delete(slot.key, name, child.metadata.name, 'Background');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    this.markForGc(NAMESPACES, stored);
+    this.collectGarbage();
+    return this.peek(NAMESPACES, undefined, name) ? clone(this.peek(NAMESPACES, undefined, name)!) : undefined;
+  }
+
+  private markForGc(resource: ResourceKey, obj: KubeObject): void {
+    const isNamespace = resourceId(resource) === resourceId(NAMESPACES);
+    if (isNamespace || obj.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) {
+      this.gcPending.add(objectKey(resource, obj));
+      this.scheduleGc();
+    }
+  }
+
+  private scheduleGc(): void {
+    if (this.gcTimer || this.closed || this.gcPending.size === 0) return;
+    this.gcTimer = setTimeout(() => {
+      this.gcTimer = undefined;
+      this.collectGarbage();
+    }, 5);
+    this.gcTimer.unref();
+  }
+
+  /** One garbage-collector pass: completes foreground deletions and empty terminating namespaces. */
+  collectGarbage(): void {
+    for (const key of [...this.gcPending]) {
+      const found = this.byObjectKey(key);
+      if (!found) {
+        this.gcPending.delete(key);
+        continue;
+      }
+      const { resource, obj } = found;
+      if (resourceId(resource) === resourceId(NAMESPACES)) {
+        if (this.namespaceEmpty(obj.metadata.name) && !obj.metadata.finalizers?.length) {
+          this.gcPending.delete(key);
+          this.remove(resource, obj);
+        }
+        continue;
+      }
+      if (!obj.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) {
+        this.gcPending.delete(key);
+        continue;
+      }
+      const blocking = this.dependentObjects(obj.metadata.uid).some(({ obj: dep }) =>
+        (dep.metadata.ownerReferences ?? []).some((r) => r.uid === obj.metadata.uid && r.blockOwnerDeletion === true),
+      );
+      if (blocking) continue;
+      this.gcPending.delete(key);
+      const next = clone(obj);
+      next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== FOREGROUND_FINALIZER);
+      this.update(resource, next);
+    }
+  }
+
+  private namespaceEmpty(ns: string): boolean {
+    for (const slot of this.slots.values()) if ((slot.byNamespace.get(ns)?.size ?? 0) > 0) return false;
+    return true;
+  }
+}
+
+function objectKey(resource: ResourceKey, obj: KubeObject): string {
+  return JSON.stringify([resourceId(resource), obj.metadata.namespace ?? '', obj.metadata.name]);
+}
+
+function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** True when anything outside metadata and status differs (what bumps metadata.generation). */
+function specChanged(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject): Record<string, unknown> => {
+    const { metadata: _m, status: _s, ...rest } = o;
+    return rest;
+  };
+  return !deepEqual(strip(a), strip(b));
+}

@@ -1,0 +1,222 @@
+/**
+ * Validation of custom resources against their CRD's openAPIV3Schema (ajv), pruning of unknown fields
+ * per `fieldValidation` (Ignore/unset: prune silently, Warn: prune + warning, Strict: 422), and metadata
+ * checks (DNS-1123 names). Errors become a 422 `Invalid` Status with one cause per problem.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { invalid, type StatusCause } from './errors.js';
+import type { JsonSchema, ResourceDef } from './resources.js';
+import type { KubeObject } from './types.js';
+import { isObject } from './util.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+// ajv-formats ships CJS with a default export; under NodeNext the callable sits on .default.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+
+const K8S_KEYWORDS = [
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-embedded-resource',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-validations',
+  'x-kubernetes-group-version-kind',
+];
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function newAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, logger: false, validateFormats: true });
+  addFormats(ajv);
+  ajv.addVocabulary(K8S_KEYWORDS);
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
+  return ajv;
+}
+
+/** `spec.services[0].name` from an ajv instancePath `/spec/services/0/name`. */
+export function fieldPath(segments: string[]): string {
+  let out = '';
+  for (const seg of segments) {
+    if (/^\d+$/.test(seg)) out += `[${seg}]`;
+    else out += out ? `.${seg}` : seg;
+  }
+  return out;
+}
+
+function pointerSegments(pointer: string): string[] {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function jsonTypeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+function valueAt(obj: unknown, segments: string[]): unknown {
+  let cur = obj;
+  for (const s of segments) cur = isObject(cur) ? cur[s] : Array.isArray(cur) ? cur[Number(s)] : undefined;
+  return cur;
+}
+
+function causeFromAjv(error: ErrorObject, obj: unknown): StatusCause | undefined {
+  const segments = pointerSegments(error.instancePath);
+  const value = valueAt(obj, segments);
+  switch (error.keyword) {
+    case 'required': {
+      const missing = (error.params as { missingProperty: string }).missingProperty;
+      return { reason: 'FieldValueRequired', message: 'Required value', field: fieldPath([...segments, missing]) };
+    }
+    case 'type': {
+      const field = fieldPath(segments);
+      const expected = (error.params as { type: string | string[] }).type;
+      const actual = jsonTypeName(value);
+      return {
+        reason: 'FieldValueTypeInvalid',
+        message: `Invalid value: "${actual}": ${field} in body must be of type ${Array.isArray(expected) ? expected.join(',') : expected}: "${actual}"`,
+        field,
+      };
+    }
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      return {
+        reason: 'FieldValueNotSupported',
+        message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
+        field: fieldPath(segments),
+      };
+    }
+    case 'anyOf':
+    case 'oneOf':
+    case 'if':
+      return undefined;
+    default: {
+      const field = fieldPath(segments);
+      return { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${field} in body ${error.message ?? 'is invalid'}`, field };
+    }
+  }
+}
+
+/**
+ * Removes fields the schema does not declare, returning their paths (`spec.foo`). Follows the structural
+ * schema rules: properties, additionalProperties, items, x-kubernetes-preserve-unknown-fields.
+ */
+export function pruneUnknown(value: unknown, schema: JsonSchema | undefined, path: string[], unknown: string[]): void {
+  if (!schema || schema['x-kubernetes-embedded-resource'] === true) return;
+  const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
+  if (Array.isArray(value)) {
+    const items = schema.items;
+    if (isObject(items)) value.forEach((v, i) => pruneUnknown(v, items, [...path, String(i)], unknown));
+    return;
+  }
+  if (!isObject(value)) return;
+  const properties = isObject(schema.properties) ? (schema.properties as Record<string, JsonSchema>) : undefined;
+  const additional = schema.additionalProperties;
+  for (const key of Object.keys(value)) {
+    const propSchema = properties?.[key];
+    if (propSchema) {
+      pruneUnknown(value[key], propSchema, [...path, key], unknown);
+    } else if (isObject(additional)) {
+      pruneUnknown(value[key], additional, [...path, key], unknown);
+    } else if (additional === true || preserve) {
+      continue;
+    } else {
+      unknown.push(fieldPath([...path, key]));
+      delete value[key];
+    }
+  }
+}
+
+export interface ValidationResult {
+  /** Unknown fields pruned (as warnings under Warn). */
+  warnings: string[];
+}
+
+export function validateName(name: unknown, kind: string, group: string, label = false): StatusCause[] {
+  if (typeof name !== 'string' || name.length === 0) {
+    return [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }];
+  }
+  const ok = label ? DNS1123_LABEL.test(name) && name.length <= 63 : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
+  if (ok) return [];
+  const message = label
+    ? `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`
+    : `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
+  void kind;
+  void group;
+  return [{ reason: 'FieldValueInvalid', message, field: 'metadata.name' }];
+}
+
+const META_FIELDS = new Set([
+  'name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
+  'deletionGracePeriodSeconds', 'labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields', 'selfLink',
+]);
+
+/** Validates and prunes custom resources (core kinds get only name checks). Mutates `obj` (pruning, defaults). */
+export class SchemaValidator {
+  private readonly ajv = newAjv();
+  private readonly compiled = new Map<ResourceDef, ValidateFunction>();
+
+  validate(def: ResourceDef, obj: KubeObject, mode: FieldValidation): ValidationResult {
+    const name = obj.metadata?.name;
+    const causes: StatusCause[] = validateName(name, def.kind, def.group, def.group === '' && def.plural === 'namespaces');
+    const unknown: string[] = [];
+    for (const key of Object.keys(obj.metadata ?? {})) {
+      if (!META_FIELDS.has(key)) {
+        unknown.push(`metadata.${key}`);
+        delete obj.metadata[key];
+      }
+    }
+    for (const field of ['labels', 'annotations'] as const) {
+      const map = obj.metadata?.[field];
+      if (map !== undefined && (!isObject(map) || Object.values(map).some((v) => typeof v !== 'string'))) {
+        causes.push({ reason: 'FieldValueTypeInvalid', message: `Invalid value: ${JSON.stringify(map)}: must be a map of strings`, field: `metadata.${field}` });
+      }
+    }
+    if (def.schema) {
+      const { apiVersion: _a, kind: _k, metadata: _m, ...body } = obj;
+      const topSchema: JsonSchema = { ...def.schema, properties: { ...(def.schema.properties as Record<string, JsonSchema> | undefined) } };
+      delete (topSchema.properties as Record<string, JsonSchema>).apiVersion;
+      delete (topSchema.properties as Record<string, JsonSchema>).kind;
+      delete (topSchema.properties as Record<string, JsonSchema>).metadata;
+      pruneUnknown(body, topSchema, [], unknown);
+      for (const key of Object.keys(obj)) if (!['apiVersion', 'kind', 'metadata'].includes(key) && !(key in body)) delete obj[key];
+      if (mode === 'Strict' && unknown.length > 0) {
+        throw invalid(def.kind, def.group, String(name ?? ''), [
+          ...causes,
+          ...unknown.map((f) => ({ reason: 'FieldValueInvalid', message: `Invalid value: unknown field "${f}": field not declared in schema`, field: f })),
+        ]);
+      }
+      const validate = this.compiledFor(def);
+      if (!validate(obj)) {
+        for (const e of validate.errors ?? []) {
+          const cause = causeFromAjv(e, obj);
+          if (cause && !causes.some((c) => c.field === cause.field && c.message === cause.message)) causes.push(cause);
+        }
+      }
+    } else if (mode === 'Strict' && unknown.length > 0) {
+      causes.push(...unknown.map((f) => ({ reason: 'FieldValueInvalid', message: `Invalid value: unknown field "${f}": field not declared in schema`, field: f })));
+    }
+    if (causes.length > 0) throw invalid(def.kind, def.group, String(name ?? ''), causes);
+    return { warnings: mode === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [] };
+  }
+
+  private compiledFor(def: ResourceDef): ValidateFunction {
+    let fn = this.compiled.get(def);
+    if (!fn) {
+      const schema: JsonSchema = { ...def.schema };
+      // metadata is validated by validateName; the CRD's `metadata: {type: object}` adds nothing.
+      fn = this.ajv.compile(schema);
+      this.compiled.set(def, fn);
+    }
+    return fn;
+  }
+}
