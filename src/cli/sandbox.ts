@@ -1,0 +1,55 @@
+/** `k0rdent-mcp sandbox`: only the embedded management cluster; prints its address, writes a kubeconfig. */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseListenAddr } from '../config/settings.js';
+import { ConfigError } from '../config/errors.js';
+import { isLoopbackHost } from '../config/settings.js';
+import { createLogger } from '../observability/logger.js';
+import { loadStartSandbox } from './sandbox-loader.js';
+import { onShutdownSignal } from './signals.js';
+
+export interface SandboxFlags {
+  listen: string;
+  kubeconfig: string;
+  tls?: boolean;
+  tokens?: string;
+  seed?: string;
+  scale?: string;
+  provisionSeconds?: string;
+  deleteSeconds?: string;
+  verbose?: boolean;
+}
+
+function nonNegative(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(flag, `${flag} "${value}" must be a non-negative number`);
+  return n;
+}
+
+export async function runSandbox(flags: SandboxFlags): Promise<void> {
+  const addr = parseListenAddr(flags.listen);
+  if (!addr) throw new ConfigError('--listen', `--listen "${flags.listen}" is not host:port; use e.g. 127.0.0.1:0 (0 = free port)`);
+  if (!isLoopbackHost(addr.host)) throw new ConfigError('--listen', `--listen ${addr.host} is not a loopback address; the sandbox only binds loopback (127.0.0.1)`);
+  const scale = nonNegative('--scale', flags.scale);
+  const provisionSeconds = nonNegative('--provision-seconds', flags.provisionSeconds);
+  const deleteSeconds = nonNegative('--delete-seconds', flags.deleteSeconds);
+  const logger = createLogger(flags.verbose ? 'debug' : 'info', { command: 'sandbox' });
+  const startSandbox = await loadStartSandbox();
+  const sandbox = await startSandbox({
+    host: addr.host,
+    port: addr.port,
+    tls: flags.tls === true,
+    ...(flags.tokens !== undefined ? { tokensFile: resolve(flags.tokens) } : {}),
+    ...(flags.seed !== undefined ? { seedFile: resolve(flags.seed) } : {}),
+    ...(scale !== undefined ? { scale } : {}),
+    ...(provisionSeconds !== undefined ? { provisionSeconds } : {}),
+    ...(deleteSeconds !== undefined ? { deleteSeconds } : {}),
+    log: (line) => logger.debug(line),
+  });
+  const kubeconfigPath = resolve(flags.kubeconfig);
+  writeFileSync(kubeconfigPath, sandbox.kubeconfig, { mode: 0o600 });
+  process.stdout.write(`sandbox listening on ${sandbox.url}\nkubeconfig written to ${kubeconfigPath}\n`);
+  logger.info({ url: sandbox.url, kubeconfig: kubeconfigPath }, 'sandbox management cluster running');
+  onShutdownSignal(logger, () => sandbox.close());
+}

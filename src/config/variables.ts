@@ -1,0 +1,170 @@
+/**
+ * Every configuration variable of SPEC section 3, with its CLI flag and default: the one table the CLI
+ * options, the validation messages and the README configuration table come from.
+ */
+export interface ConfigVariable {
+  /** Environment variable name. */
+  env: string;
+  /** Long CLI flag (without the value placeholder). */
+  flag: string;
+  /** commander attribute name of the flag. */
+  key: string;
+  /** Placeholder shown in --help. */
+  value: string;
+  description: string;
+  /** Default shown in docs; undefined = none. */
+  defaultValue?: string;
+  /** Never echo its value (help text, logs, errors). */
+  secret?: boolean;
+}
+
+export const CONFIG_VARIABLES = [
+  {
+    env: 'K0RDENT_MGMT_KUBECONFIG_PATH',
+    flag: '--kubeconfig-path',
+    key: 'kubeconfigPath',
+    value: '<file>',
+    description: 'kubeconfig file of the management cluster (exactly one kubeconfig source may be set)',
+  },
+  {
+    env: 'K0RDENT_MGMT_KUBECONFIG_B64',
+    flag: '--kubeconfig-b64',
+    key: 'kubeconfigB64',
+    value: '<base64>',
+    description: 'kubeconfig of the management cluster, base64-encoded',
+    secret: true,
+  },
+  {
+    env: 'K0RDENT_MGMT_KUBECONFIG_TEXT',
+    flag: '--kubeconfig-text',
+    key: 'kubeconfigText',
+    value: '<yaml>',
+    description: 'kubeconfig of the management cluster, as YAML text',
+    secret: true,
+  },
+  {
+    env: 'K0RDENT_MGMT_CONTEXT',
+    flag: '--context',
+    key: 'context',
+    value: '<name>',
+    description: 'context to use from the kubeconfig',
+    defaultValue: 'current-context',
+  },
+  {
+    env: 'K0RDENT_NAMESPACE_FILTER',
+    flag: '--namespace-filter',
+    key: 'namespaceFilter',
+    value: '<regex>',
+    description: 'regular expression of the namespaces tools may touch',
+    defaultValue: 'none (all)',
+  },
+  {
+    env: 'AUTH_MODE',
+    flag: '--auth-mode',
+    key: 'authMode',
+    value: '<mode>',
+    description: 'DEV_ALLOW_ANY or OIDC_REQUIRED',
+    defaultValue: 'DEV_ALLOW_ANY',
+  },
+  {
+    env: 'DEV_BEARER_TOKEN',
+    flag: '--dev-bearer-token',
+    key: 'devBearerToken',
+    value: '<token>',
+    description: 'DEV_ALLOW_ANY: HTTP requests must carry Authorization: Bearer <token>',
+    secret: true,
+  },
+  {
+    env: 'CLUSTER_GLOBAL_NAMESPACE',
+    flag: '--global-namespace',
+    key: 'globalNamespace',
+    value: '<ns>',
+    description: 'namespace of global credentials and templates',
+    defaultValue: 'kcm-system',
+  },
+  {
+    env: 'CLUSTER_DEFAULT_NAMESPACE_DEV',
+    flag: '--default-namespace-dev',
+    key: 'defaultNamespaceDev',
+    value: '<ns>',
+    description: 'DEV_ALLOW_ANY: target namespace for deploy/delete when none is given',
+    defaultValue: 'kcm-system',
+  },
+  {
+    env: 'CLUSTER_DEPLOY_FIELD_OWNER',
+    flag: '--deploy-field-owner',
+    key: 'deployFieldOwner',
+    value: '<name>',
+    description: 'server-side-apply field manager for ClusterDeployments',
+    defaultValue: 'mcp.clusters',
+  },
+  {
+    env: 'LISTEN_ADDR',
+    flag: '--listen-addr',
+    key: 'listenAddr',
+    value: '<host:port>',
+    description: 'host:port for serve',
+    defaultValue: '127.0.0.1:6767',
+  },
+  {
+    env: 'LOG_LEVEL',
+    flag: '--log-level',
+    key: 'logLevel',
+    value: '<level>',
+    description: 'debug, info, warn or error',
+    defaultValue: 'info',
+  },
+  {
+    env: 'READ_ONLY',
+    flag: '--read-only',
+    key: 'readOnly',
+    value: '[bool]',
+    description: 'true: deploy and delete are not offered',
+    defaultValue: 'false',
+  },
+  {
+    env: 'TOOL_NAME_STYLE',
+    flag: '--tool-name-style',
+    key: 'toolNameStyle',
+    value: '<style>',
+    description: 'dotted (k0.clusters.list) or snake (k0_clusters_list)',
+    defaultValue: 'dotted',
+  },
+  {
+    env: 'OIDC_ISSUER_URL',
+    flag: '--oidc-issuer-url',
+    key: 'oidcIssuerUrl',
+    value: '<url>',
+    description: 'OIDC_REQUIRED: verify bearer JWTs against this issuer and publish RFC 9728 metadata',
+  },
+  {
+    env: 'OIDC_AUDIENCE',
+    flag: '--oidc-audience',
+    key: 'oidcAudience',
+    value: '<aud>',
+    description: 'OIDC_REQUIRED: expected audience of bearer JWTs',
+  },
+] as const satisfies readonly ConfigVariable[];
+
+export type ConfigKey = (typeof CONFIG_VARIABLES)[number]['key'];
+
+/** Raw string values per key, as they come from env or flags (flag wins). */
+export type RawConfig = Partial<Record<ConfigKey, string>>;
+
+export function variableFor(key: ConfigKey): ConfigVariable {
+  const found = CONFIG_VARIABLES.find((v) => v.key === key);
+  if (!found) throw new Error(`unknown config key ${key}`);
+  return found;
+}
+
+/** Merges env and flags (flag wins); empty strings count as unset. */
+export function collectRawConfig(env: NodeJS.ProcessEnv, flags: Record<string, unknown>): RawConfig {
+  const raw: RawConfig = {};
+  for (const v of CONFIG_VARIABLES) {
+    const flagValue = flags[v.key];
+    const fromFlag = flagValue === true ? 'true' : typeof flagValue === 'string' ? flagValue : undefined;
+    const value = fromFlag ?? env[v.env];
+    if (value !== undefined && value !== '') raw[v.key] = value;
+  }
+  return raw;
+}

@@ -1,0 +1,180 @@
+/**
+ * The `serve` HTTP app: Host/Origin checks, then routes — /healthz, /readyz, /metrics, RFC 9728
+ * metadata, and /mcp behind the auth gate. Graceful shutdown stops accepting, lets in-flight /mcp
+ * calls finish (bounded), then closes every session.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pingApi } from '../kube/client.js';
+import type { Runtime } from '../runtime/types.js';
+import { type AuthDecision, createAuthGate } from './auth.js';
+import { createMcpEndpoint, sendJsonRpcError } from './mcp-endpoint.js';
+import { createOidcVerifier } from './oidc.js';
+import { createHostPolicy, type HostPolicy } from './origin.js';
+
+export const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
+
+export interface HttpAppOptions {
+  runtime: Runtime;
+  /** Held here only; never logged. */
+  devBearerToken: string | undefined;
+  stateless: boolean;
+  /** Budget for the Kubernetes ping behind /readyz. */
+  readyTimeoutMs?: number;
+}
+
+export interface HttpApp {
+  readonly server: Server;
+  /** Binds LISTEN_ADDR (port 0 = free port) and returns the bound address. */
+  listen(): Promise<{ host: string; port: number }>;
+  /** Stops accepting, waits for in-flight /mcp calls up to `graceMs`, then closes everything. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function baseUrl(req: IncomingMessage): string {
+  const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  return `${proto}://${req.headers.host ?? 'localhost'}`;
+}
+
+function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, '')}"`;
+}
+
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const { runtime } = options;
+  const { settings, logger } = runtime;
+  const oidc = settings.authMode === 'OIDC_REQUIRED' && settings.oidcIssuerUrl ? createOidcVerifier(settings.oidcIssuerUrl, settings.oidcAudience) : undefined;
+  const gate = createAuthGate({ settings, devBearerToken: options.devBearerToken, oidc });
+  const endpoint = createMcpEndpoint(runtime, { stateless: options.stateless });
+  let hostPolicy: HostPolicy = createHostPolicy(settings.listenAddr.host, settings.listenAddr.port);
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
+
+  function challenge(req: IncomingMessage, decision: Extract<AuthDecision, { ok: false }>): Record<string, string> {
+    const parts = ['realm="k0rdent-mcp"'];
+    if (req.headers.authorization !== undefined) {
+      parts.push(`error=${quote(decision.error)}`, `error_description=${quote(decision.description)}`);
+    }
+    if (oidc) parts.push(`resource_metadata=${quote(baseUrl(req) + PROTECTED_RESOURCE_PATH)}`);
+    return { 'www-authenticate': `Bearer ${parts.join(', ')}` };
+  }
+
+  async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const decision = await gate(req);
+    if (!decision.ok) {
+      logger.info({ status: decision.status, reason: decision.error, method: req.method }, 'MCP request refused by the auth gate');
+      const headers = decision.status === 401 ? challenge(req, decision) : {};
+      sendJsonRpcError(res, decision.status, -32001, `${decision.status === 401 ? 'Unauthorized' : 'Refused'}: ${decision.description}`, headers);
+      return;
+    }
+    await endpoint.handle(req, res, decision.bearerToken);
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const refusal = hostPolicy.check(req);
+    if (refusal) {
+      logger.warn({ path, status: refusal.status }, `request refused: ${refusal.reason}`);
+      sendJson(res, refusal.status, { error: 'forbidden', message: refusal.reason });
+      return;
+    }
+    if (path === '/mcp') {
+      if (draining) {
+        sendJsonRpcError(res, 503, -32000, 'server is shutting down', { connection: 'close' });
+        return;
+      }
+      // Only POSTs carry calls; a GET is the long-lived notification stream and must not hold shutdown.
+      if (req.method === 'POST') {
+        inFlight++;
+        res.on('close', () => {
+          inFlight--;
+          if (draining && inFlight === 0) drained?.();
+        });
+      }
+      await handleMcp(req, res);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET' });
+      return;
+    }
+    switch (path) {
+      case '/healthz':
+        sendJson(res, 200, { status: 'ok' });
+        return;
+      case '/readyz': {
+        const ping = await pingApi(runtime.baseKubeConfig, options.readyTimeoutMs ?? 2500);
+        if (!ping.ok) logger.warn({ error: ping.error }, 'readiness: Kubernetes API unreachable');
+        sendJson(res, ping.ok ? 200 : 503, ping.ok ? { status: 'ready', kubernetes: { version: ping.version } } : { status: 'unavailable', kubernetes: { error: ping.error } });
+        return;
+      }
+      case '/metrics': {
+        const text = await runtime.metrics.metrics();
+        res.writeHead(200, { 'content-type': runtime.metrics.contentType });
+        res.end(text);
+        return;
+      }
+      case PROTECTED_RESOURCE_PATH:
+      case `${PROTECTED_RESOURCE_PATH}/mcp`:
+        if (!settings.oidcIssuerUrl) break;
+        sendJson(res, 200, {
+          resource: `${baseUrl(req)}/mcp`,
+          authorization_servers: [settings.oidcIssuerUrl],
+          bearer_methods_supported: ['header'],
+          resource_name: 'k0rdent MCP Server',
+        });
+        return;
+      default:
+        break;
+    }
+    sendJson(res, 404, { error: 'not found', endpoints: ['/mcp', '/healthz', '/readyz', '/metrics'] });
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      logger.error({ err: error instanceof Error ? { message: error.message, name: error.name } : String(error) }, 'HTTP request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  // Bound slow clients; /mcp SSE streams are long-lived, so no overall response timeout.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 0;
+
+  return {
+    server,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(settings.listenAddr.port, settings.listenAddr.host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          hostPolicy = createHostPolicy(settings.listenAddr.host, address.port);
+          resolve({ host: settings.listenAddr.host, port: address.port });
+        });
+      });
+    },
+    async shutdown(graceMs = 10_000) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        logger.info({ inFlight }, 'waiting for in-flight MCP calls');
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
+        ]);
+      }
+      await endpoint.closeAll();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

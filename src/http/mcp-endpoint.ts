@@ -1,0 +1,163 @@
+/**
+ * /mcp over the SDK's StreamableHTTPServerTransport.
+ * Stateful (default): one McpServer + transport + Session per `mcp-session-id`; the session remembers
+ * the fingerprint of the bearer that created it and refuses any other bearer (403), so one caller's
+ * token is never used for another's calls. Stateless: a fresh server + transport + session per request.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { createMcpServer } from '../mcp/server.js';
+import { createSession } from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/types.js';
+import { tokenFingerprint } from './auth.js';
+import { BodyError, readJsonBody } from './body.js';
+
+interface LiveSession {
+  transport: StreamableHTTPServerTransport;
+  server: McpServer;
+  owner: string;
+  lastSeen: number;
+}
+
+export interface McpEndpoint {
+  handle(req: IncomingMessage, res: ServerResponse, bearerToken: string | undefined): Promise<void>;
+  /** Number of live stateful sessions. */
+  readonly sessionCount: number;
+  closeAll(): Promise<void>;
+}
+
+export function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+function containsInitialize(body: unknown): boolean {
+  return Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
+}
+
+/** Idle stateful sessions are closed after this long (clients re-initialize). */
+const SESSION_IDLE_MS = 60 * 60 * 1000;
+
+export function createMcpEndpoint(runtime: Runtime, options: { stateless: boolean }): McpEndpoint {
+  const sessions = new Map<string, LiveSession>();
+  const log = runtime.logger;
+
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - SESSION_IDLE_MS;
+    for (const [id, live] of sessions) {
+      if (live.lastSeen < cutoff) {
+        log.info({ sessionId: id }, 'closing idle MCP session');
+        sessions.delete(id);
+        void live.transport.close();
+      }
+    }
+  }, 60_000);
+  sweep.unref();
+
+  async function readBody(req: IncomingMessage, res: ServerResponse): Promise<{ ok: true; body: unknown } | { ok: false }> {
+    if (req.method !== 'POST') return { ok: true, body: undefined };
+    try {
+      return { ok: true, body: await readJsonBody(req) };
+    } catch (error) {
+      if (error instanceof BodyError) {
+        sendJsonRpcError(res, error.status, error.status === 413 ? -32000 : -32700, error.message);
+        return { ok: false };
+      }
+      throw error;
+    }
+  }
+
+  async function handleStateless(req: IncomingMessage, res: ServerResponse, bearerToken: string | undefined): Promise<void> {
+    if (req.method !== 'POST') {
+      sendJsonRpcError(res, 405, -32000, 'Method not allowed: this server is stateless (POST only)', { allow: 'POST' });
+      return;
+    }
+    const read = await readBody(req, res);
+    if (!read.ok) return;
+    const session = createSession(runtime, { id: randomUUID(), ...(bearerToken !== undefined ? { bearerToken } : {}) });
+    const server = createMcpServer(runtime, session);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, read.body);
+  }
+
+  async function handleStateful(req: IncomingMessage, res: ServerResponse, bearerToken: string | undefined): Promise<void> {
+    const header = req.headers['mcp-session-id'];
+    const sessionId = typeof header === 'string' ? header : undefined;
+    if (sessionId !== undefined) {
+      const live = sessions.get(sessionId);
+      if (!live) {
+        sendJsonRpcError(res, 404, -32001, 'Session not found; initialize a new session');
+        return;
+      }
+      if (live.owner !== tokenFingerprint(bearerToken)) {
+        log.warn({ sessionId }, 'request for an MCP session with a different bearer token refused');
+        sendJsonRpcError(res, 403, -32000, 'this session belongs to another caller; initialize your own session');
+        return;
+      }
+      const read = await readBody(req, res);
+      if (!read.ok) return;
+      live.lastSeen = Date.now();
+      await live.transport.handleRequest(req, res, read.body);
+      return;
+    }
+    if (req.method !== 'POST') {
+      sendJsonRpcError(res, 400, -32000, 'Bad Request: mcp-session-id header is required');
+      return;
+    }
+    const read = await readBody(req, res);
+    if (!read.ok) return;
+    if (!containsInitialize(read.body)) {
+      sendJsonRpcError(res, 400, -32000, 'Bad Request: no valid session; send initialize first');
+      return;
+    }
+    const id = randomUUID();
+    const session = createSession(runtime, { id, ...(bearerToken !== undefined ? { bearerToken } : {}) });
+    const server = createMcpServer(runtime, session);
+    const live: LiveSession = {
+      server,
+      owner: tokenFingerprint(bearerToken),
+      lastSeen: Date.now(),
+      transport: new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => id,
+        onsessioninitialized: (sid) => {
+          sessions.set(sid, live);
+          session.logger.info('MCP session started');
+        },
+        onsessionclosed: (sid) => {
+          sessions.delete(sid);
+          session.logger.info('MCP session closed by the client');
+        },
+      }),
+    };
+    live.transport.onclose = () => {
+      sessions.delete(id);
+    };
+    await server.connect(live.transport);
+    await live.transport.handleRequest(req, res, read.body);
+  }
+
+  return {
+    handle: (req, res, bearerToken) => (options.stateless ? handleStateless(req, res, bearerToken) : handleStateful(req, res, bearerToken)),
+    get sessionCount() {
+      return sessions.size;
+    },
+    async closeAll() {
+      clearInterval(sweep);
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.allSettled(all.map(async (live) => {
+        await live.transport.close();
+        await live.server.close();
+      }));
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Kubernetes access per identity. In OIDC_REQUIRED every session gets a FRESH KubeConfig made of the
+ * base cluster's server URL + CA (+ TLS options) and a user holding only the caller's bearer token, so
+ * a caller can never borrow the operator's client certificate, exec plugin or token.
+ */
+import { readFileSync } from 'node:fs';
+import { type Cluster, KubeConfig, VersionApi } from '@kubernetes/client-node';
+
+const SESSION_CLUSTER = 'management-cluster';
+const SESSION_USER = 'mcp-caller';
+const SESSION_CONTEXT = 'mcp-session';
+
+/**
+ * The session's KubeConfig: `base` itself without a token; with one, a fresh config whose only
+ * credential is that token.
+ */
+export function sessionKubeConfig(base: KubeConfig, bearerToken?: string): KubeConfig {
+  if (bearerToken === undefined) return base;
+  const cluster = base.getCurrentCluster();
+  if (!cluster) throw new Error('the base kubeconfig has no current cluster');
+  const fresh = new KubeConfig();
+  const caData = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
+  const freshCluster: Cluster = {
+    name: SESSION_CLUSTER,
+    server: cluster.server,
+    skipTLSVerify: cluster.skipTLSVerify,
+    ...(caData !== undefined ? { caData } : {}),
+    ...(cluster.tlsServerName !== undefined ? { tlsServerName: cluster.tlsServerName } : {}),
+    ...(cluster.proxyUrl !== undefined ? { proxyUrl: cluster.proxyUrl } : {}),
+  };
+  fresh.loadFromClusterAndUser(freshCluster, { name: SESSION_USER, token: bearerToken });
+  fresh.addContext({ name: SESSION_CONTEXT, cluster: SESSION_CLUSTER, user: SESSION_USER });
+  fresh.setCurrentContext(SESSION_CONTEXT);
+  return fresh;
+}
+
+export interface PingResult {
+  ok: boolean;
+  /** Server gitVersion when reachable. */
+  version?: string;
+  /** Short reason when not reachable (never credentials). */
+  error?: string;
+}
+
+/** GET /version through client-node, bounded by `timeoutMs`; never throws. */
+export async function pingApi(kc: KubeConfig, timeoutMs = 2500): Promise<PingResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<PingResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+    timer.unref();
+  });
+  const attempt = (async (): Promise<PingResult> => {
+    try {
+      const info = await kc.makeApiClient(VersionApi).getCode();
+      return { ok: true, version: info.gitVersion };
+    } catch (error) {
+      return { ok: false, error: describePingError(error) };
+    }
+  })();
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describePingError(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'number') return `HTTP ${code}`;
+    const cause = (error as { cause?: { code?: unknown } }).cause;
+    const errno = typeof cause?.code === 'string' ? cause.code : typeof code === 'string' ? code : undefined;
+    if (errno) return errno;
+    if (error instanceof Error) return error.message.split('\n')[0]!.slice(0, 200);
+  }
+  return String(error).slice(0, 200);
+}

@@ -1,0 +1,102 @@
+/**
+ * Metrics: ONE prom-client registry for the process, with Node's default process metrics, and
+ * get-or-create helpers so a metric is registered once however many servers/sessions are built.
+ * Metric names live here (or in modules next to it, e.g. cluster-metrics.ts) and nowhere else.
+ */
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+let processRegistry: Registry | undefined;
+
+/** The process-wide registry; default metrics are collected on first use. */
+export function getMetricsRegistry(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** A fresh registry with default metrics, for tests that must not share state. */
+export function createMetricsRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+export interface CounterSpec<L extends string> {
+  name: string;
+  help: string;
+  labelNames: readonly L[];
+}
+
+export interface HistogramSpec<L extends string> extends CounterSpec<L> {
+  buckets?: number[];
+}
+
+/** Returns the counter registered under `spec.name`, creating it on first call. */
+export function getOrCreateCounter<L extends string>(registry: Registry, spec: CounterSpec<L>): Counter<L> {
+  const existing = registry.getSingleMetric(spec.name);
+  if (existing) {
+    if (!(existing instanceof Counter)) throw new Error(`metric ${spec.name} is registered with another type`);
+    return existing as Counter<L>;
+  }
+  return new Counter<L>({ name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [registry] });
+}
+
+/** Returns the histogram registered under `spec.name`, creating it on first call. */
+export function getOrCreateHistogram<L extends string>(registry: Registry, spec: HistogramSpec<L>): Histogram<L> {
+  const existing = registry.getSingleMetric(spec.name);
+  if (existing) {
+    if (!(existing instanceof Histogram)) throw new Error(`metric ${spec.name} is registered with another type`);
+    return existing as Histogram<L>;
+  }
+  return new Histogram<L>({
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labelNames,
+    buckets: spec.buckets ?? DURATION_BUCKETS,
+    registers: [registry],
+  });
+}
+
+/** Seconds; covers quick lists up to long waits for a cluster to become Ready. */
+export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800];
+
+/** Outcome label values shared by every tool metric (SPEC section 7). */
+export type ToolOutcome = 'success' | 'forbidden' | 'invalid' | 'not_found' | 'conflict' | 'error';
+
+export const TOOL_CALLS_TOTAL = 'mcp_tool_calls_total';
+export const TOOL_CALL_DURATION_SECONDS = 'mcp_tool_call_duration_seconds';
+
+/** Records one MCP tool call in the generic per-tool pair (counter by tool+outcome, histogram by tool). */
+export function observeToolCall(registry: Registry, tool: string, outcome: ToolOutcome, seconds: number): void {
+  getOrCreateCounter(registry, {
+    name: TOOL_CALLS_TOTAL,
+    help: 'MCP tool calls by tool and outcome',
+    labelNames: ['tool', 'outcome'] as const,
+  }).inc({ tool, outcome });
+  getOrCreateHistogram(registry, {
+    name: TOOL_CALL_DURATION_SECONDS,
+    help: 'Duration of MCP tool calls in seconds',
+    labelNames: ['tool'] as const,
+  }).observe({ tool }, seconds);
+}
+
+/** Maps an error code (src/errors.ts) or success to the `outcome` label. */
+export function outcomeOf(code: string | undefined): ToolOutcome {
+  switch (code) {
+    case undefined:
+      return 'success';
+    case 'forbidden':
+    case 'unauthorized':
+      return 'forbidden';
+    case 'invalidParams':
+      return 'invalid';
+    case 'notFound':
+      return 'not_found';
+    case 'conflict':
+      return 'conflict';
+    default:
+      return 'error';
+  }
+}

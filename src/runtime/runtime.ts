@@ -1,0 +1,31 @@
+/**
+ * Runtime (built once at startup) and Session (one per MCP session, or per request when stateless).
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { sessionKubeConfig } from '../kube/client.js';
+import type { Runtime, Session, Settings } from './types.js';
+
+export function createRuntime(settings: Settings, baseKubeConfig: KubeConfig, logger: Logger, metrics: Registry): Runtime {
+  return { settings, baseKubeConfig, logger, metrics };
+}
+
+export interface SessionInit {
+  id: string;
+  /** The HTTP caller's bearer token; its credentials are used only in OIDC_REQUIRED. */
+  bearerToken?: string;
+}
+
+/**
+ * A session's identity: in OIDC_REQUIRED with a bearer, a fresh client holding only that token;
+ * otherwise (DEV_ALLOW_ANY, stdio) the operator's kubeconfig.
+ */
+export function createSession(runtime: Runtime, init: SessionInit): Session {
+  const useCallerToken = runtime.settings.authMode === 'OIDC_REQUIRED' && init.bearerToken !== undefined;
+  return {
+    id: init.id,
+    logger: runtime.logger.child({ sessionId: init.id }),
+    kubeConfig: useCallerToken ? sessionKubeConfig(runtime.baseKubeConfig, init.bearerToken) : runtime.baseKubeConfig,
+  };
+}
