@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { sessionKubeConfig } from '../kube/client.js';
+import { namespacePolicyFromSettings } from '../policy/index.js';
 import type { Runtime, Session, Settings } from './types.js';
 
 export function createRuntime(settings: Settings, baseKubeConfig: KubeConfig, logger: Logger, metrics: Registry): Runtime {
@@ -27,5 +28,6 @@ export function createSession(runtime: Runtime, init: SessionInit): Session {
     id: init.id,
     logger: runtime.logger.child({ sessionId: init.id }),
     kubeConfig: useCallerToken ? sessionKubeConfig(runtime.baseKubeConfig, init.bearerToken) : runtime.baseKubeConfig,
+    namespaces: namespacePolicyFromSettings(runtime.settings),
   };
 }

@@ -5,6 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { NamespacePolicy } from '../policy/index.js';
 
 export type AuthMode = 'DEV_ALLOW_ANY' | 'OIDC_REQUIRED';
 export type ToolNameStyle = 'dotted' | 'snake';
@@ -49,4 +50,6 @@ export interface Session {
    * in OIDC_REQUIRED a fresh config built from server URL + CA + the caller's bearer token only.
    */
   readonly kubeConfig: KubeConfig;
+  /** The namespace rules of SPEC section 5 bound to the settings (src/policy): every tool uses these. */
+  readonly namespaces: NamespacePolicy;
 }

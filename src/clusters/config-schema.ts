@@ -1,0 +1,177 @@
+/**
+ * The chart values contract of a ClusterTemplate: an outline for listing (required keys and top-level
+ * properties) and the pre-apply check of a caller's `config` (JSON Schema via ajv, plus non-empty required
+ * keys, since kcm's Helm dry run accepts empty-string defaults). Pure.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+// ajv-formats is CommonJS; under NodeNext its default import is the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+
+export type JsonObject = Record<string, unknown>;
+
+export interface ConfigProperty {
+  type?: string;
+  description?: string;
+  default?: unknown;
+}
+
+export interface ConfigOutline {
+  /** Where the outline came from. */
+  source: 'schema' | 'defaults' | 'none';
+  /** Required top-level keys the caller must make sure are set (clusterIdentity excluded: kcm fills it). */
+  required: string[];
+  properties: Record<string, ConfigProperty>;
+}
+
+/** Filled in by kcm from the Credential; never demanded from the caller. */
+const FILLED_BY_KCM = new Set(['clusterIdentity']);
+const MAX_DEFAULT_JSON = 120;
+const MAX_DESCRIPTION = 200;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function typeOf(schema: JsonObject): string | undefined {
+  const t = schema.type;
+  if (typeof t === 'string') return t;
+  if (Array.isArray(t)) return t.filter((x) => typeof x === 'string').join('|');
+  return undefined;
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (Number.isInteger(value)) return 'integer';
+  return typeof value;
+}
+
+/** Defaults are shown only when small: objects such as the k0s config would flood the context. */
+function compactDefault(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const text = JSON.stringify(value);
+  return text !== undefined && text.length <= MAX_DEFAULT_JSON ? value : undefined;
+}
+
+function shorten(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length <= MAX_DESCRIPTION ? one : `${one.slice(0, MAX_DESCRIPTION - 1)}…`;
+}
+
+/** Outline from the chart's JSON Schema (top level) with defaults from the schema or `status.config`. */
+export function outlineConfig(schema: JsonObject | undefined, defaults: JsonObject | undefined): ConfigOutline {
+  if (schema !== undefined) {
+    const props = isJsonObject(schema.properties) ? schema.properties : {};
+    const properties: Record<string, ConfigProperty> = {};
+    for (const [key, raw] of Object.entries(props).sort(([a], [b]) => a.localeCompare(b))) {
+      const prop = isJsonObject(raw) ? raw : {};
+      const entry: ConfigProperty = {};
+      const type = typeOf(prop);
+      if (type !== undefined) entry.type = type;
+      const description = shorten(typeof prop.description === 'string' ? prop.description : typeof prop.title === 'string' ? prop.title : undefined);
+      if (description !== undefined) entry.description = description;
+      const def = compactDefault(prop.default !== undefined ? prop.default : defaults?.[key]);
+      if (def !== undefined) entry.default = def;
+      properties[key] = entry;
+    }
+    const required = (Array.isArray(schema.required) ? schema.required : []).filter((k): k is string => typeof k === 'string' && !FILLED_BY_KCM.has(k));
+    return { source: 'schema', required, properties };
+  }
+  if (defaults !== undefined) {
+    const properties: Record<string, ConfigProperty> = {};
+    for (const [key, value] of Object.entries(defaults).sort(([a], [b]) => a.localeCompare(b))) {
+      const entry: ConfigProperty = { type: jsonType(value) };
+      const def = compactDefault(value);
+      if (def !== undefined) entry.default = def;
+      properties[key] = entry;
+    }
+    return { source: 'defaults', required: [], properties };
+  }
+  return { source: 'none', required: [], properties: {} };
+}
+
+/** Deep merge of chart defaults and caller values, as Helm does (caller wins, objects merge, arrays replace). */
+export function mergeValues(defaults: JsonObject, overrides: JsonObject): JsonObject {
+  const out: JsonObject = { ...defaults };
+  for (const [key, value] of Object.entries(overrides)) {
+    const base = out[key];
+    out[key] = isJsonObject(base) && isJsonObject(value) ? mergeValues(base, value) : value;
+  }
+  return out;
+}
+
+/** The schema without `required` entries kcm fills in (top level), so the caller is never asked for them. */
+function withoutKcmFilled(schema: JsonObject): JsonObject {
+  if (!Array.isArray(schema.required)) return schema;
+  return { ...schema, required: schema.required.filter((k) => !(typeof k === 'string' && FILLED_BY_KCM.has(k))) };
+}
+
+function jsonPath(instancePath: string): string {
+  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return ['config', ...parts].map((p, i) => (i === 0 ? p : /^\d+$/.test(p) ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join('');
+}
+
+function describeAjvError(error: ErrorObject): string {
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty?: string }).missingProperty ?? '?';
+    return `${jsonPath(`${error.instancePath}/${missing.replace(/~/g, '~0').replace(/\//g, '~1')}`)} is required`;
+  }
+  if (error.keyword === 'additionalProperties') {
+    const extra = (error.params as { additionalProperty?: string }).additionalProperty ?? '?';
+    return `${jsonPath(`${error.instancePath}/${extra}`)} is not a known setting of this template`;
+  }
+  return `${jsonPath(error.instancePath)} ${error.message ?? 'is invalid'}`;
+}
+
+/** Required keys (recursively, through objects present in `values`) whose value is an empty string. */
+function emptyRequired(schema: JsonObject, values: unknown, path: string[], out: string[]): void {
+  if (!isJsonObject(values)) return;
+  const required = Array.isArray(schema.required) ? schema.required.filter((k): k is string => typeof k === 'string') : [];
+  for (const key of required) {
+    if (path.length === 0 && FILLED_BY_KCM.has(key)) continue;
+    if (values[key] === '') out.push(`${jsonPath(`/${[...path, key].join('/')}`)} is required and must not be empty (the template's default is an empty string)`);
+  }
+  const props = isJsonObject(schema.properties) ? schema.properties : {};
+  for (const [key, sub] of Object.entries(props)) {
+    if (path.length === 0 && FILLED_BY_KCM.has(key)) continue;
+    if (isJsonObject(sub)) emptyRequired(sub, values[key], [...path, key], out);
+  }
+}
+
+const ajvCache = new WeakMap<JsonObject, ReturnType<Ajv['compile']>>();
+
+function compile(schema: JsonObject): ReturnType<Ajv['compile']> {
+  let validate = ajvCache.get(schema);
+  if (!validate) {
+    // Chart schemas use draft-07 plus arbitrary annotations; strict mode would reject them.
+    const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
+    addFormats(ajv);
+    const clean: JsonObject = { ...withoutKcmFilled(schema) };
+    delete clean.$schema;
+    validate = ajv.compile(clean);
+    ajvCache.set(schema, validate);
+  }
+  return validate;
+}
+
+/**
+ * Problems with `config` for a template, each naming its JSON path (`config.location ...`). The check runs
+ * on the chart defaults merged with `config`, as kcm's Helm dry run does; without a schema nothing is checked.
+ */
+export function checkConfig(schema: JsonObject | undefined, defaults: JsonObject | undefined, config: JsonObject): string[] {
+  if (schema === undefined) return [];
+  const merged = mergeValues(defaults ?? {}, config);
+  const problems: string[] = [];
+  const validate = compile(schema);
+  if (!validate(merged)) {
+    for (const error of validate.errors ?? []) {
+      const text = describeAjvError(error);
+      if (!problems.includes(text)) problems.push(text);
+    }
+  }
+  emptyRequired(schema, merged, [], problems);
+  return problems;
+}

@@ -1,0 +1,136 @@
+/** What the cluster manager returns: compact summaries, never whole objects, managedFields or secrets. */
+import type { Condition } from '../k0rdent/conditions.js';
+import type { ConfigOutline, JsonObject } from './config-schema.js';
+
+export interface IdentityRef {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
+
+export interface CredentialSummary {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  /** aws, azure, ...; `ambiguous` for a plain Secret (see providerCandidates); `unknown` otherwise. */
+  provider: string;
+  providerCandidates: string[];
+  identityRef: IdentityRef;
+  region?: string;
+  description?: string;
+  createdAt?: string;
+  ready: boolean;
+}
+
+export interface TemplateSummary {
+  name: string;
+  namespace: string;
+  description?: string;
+  providers: string[];
+  cloud?: string;
+  version?: string;
+  k8sVersion?: string;
+  labels: Record<string, string>;
+  valid: boolean;
+  validationError?: string;
+  createdAt?: string;
+  configSchema: ConfigOutline;
+}
+
+export interface CompactCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface DeploymentSummary {
+  name: string;
+  namespace: string;
+  template?: string;
+  credential?: string;
+  labels: Record<string, string>;
+  ready: boolean;
+  phase: string;
+  createdAt?: string;
+  deleting: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `continue` for the next page; absent on the last page. */
+  continue?: string;
+}
+
+export interface ListCommon {
+  namespace?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export type TemplateScope = 'all' | 'global' | 'local';
+
+export interface WaitOptions {
+  pollIntervalMs: number;
+  timeoutMs: number;
+  stallThresholdMs?: number;
+}
+
+export interface ProgressUpdate {
+  /** Increases with every reported change. */
+  progress: number;
+  total?: number;
+  message: string;
+}
+
+export interface OperationHooks {
+  signal?: AbortSignal | undefined;
+  onProgress?: ((update: ProgressUpdate) => void) | undefined;
+}
+
+export interface DeployRequest {
+  name: string;
+  template: string;
+  credential: string;
+  namespace?: string | undefined;
+  labels?: Record<string, string> | undefined;
+  config?: JsonObject | undefined;
+  dryRun?: boolean | undefined;
+  wait?: WaitOptions | undefined;
+}
+
+export interface WaitOutcome {
+  ready: boolean;
+  timedOut: boolean;
+  phase: string;
+  conditions: CompactCondition[];
+  /** Set when the wait ended early because Ready=False with reason Failed. */
+  failure?: string;
+}
+
+export interface DeployResult {
+  name: string;
+  namespace: string;
+  uid?: string;
+  resourceVersion?: string;
+  status: 'created' | 'updated' | 'unchanged' | 'dryRun';
+  /** dryRun: the object the server would store, compacted. */
+  object?: { metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: JsonObject };
+  wait?: WaitOutcome;
+}
+
+export interface DeleteRequest {
+  name: string;
+  namespace?: string | undefined;
+  wait?: WaitOptions | undefined;
+}
+
+export interface DeleteResult {
+  name: string;
+  namespace: string;
+  status: 'deleted' | 'not_found';
+  wait?: { gone: boolean; timedOut: boolean; phase: string; conditions: CompactCondition[] };
+}
+
+export type { Condition };

@@ -1,0 +1,67 @@
+/**
+ * The cluster tool metrics of SPEC section 7, registered once per registry (get-or-create), named here
+ * and nowhere else.
+ */
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { getOrCreateCounter, getOrCreateHistogram, type ToolOutcome } from './metrics.js';
+
+export type ClusterOperation = 'listCredentials' | 'listTemplates' | 'list' | 'deploy' | 'delete';
+/** `operation` label of clusters_list_duration_seconds. */
+export type ListKind = 'credentials' | 'templates' | 'deployments';
+
+const COUNTER_NAMES: Record<ClusterOperation, string> = {
+  listCredentials: 'clusters_list_credentials_total',
+  listTemplates: 'clusters_list_templates_total',
+  list: 'clusters_list_total',
+  deploy: 'clusters_deploy_total',
+  delete: 'clusters_delete_total',
+};
+
+const COUNTER_HELP: Record<ClusterOperation, string> = {
+  listCredentials: 'k0.clusters.listCredentials calls by outcome',
+  listTemplates: 'k0.clusters.listTemplates calls by outcome',
+  list: 'k0.clusters.list calls by outcome',
+  deploy: 'k0.clusters.deploy calls by outcome',
+  delete: 'k0.clusters.delete calls by outcome',
+};
+
+/** Deploy/delete may include a wait of up to an hour. */
+const LONG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
+
+export interface ClusterMetrics {
+  record(operation: ClusterOperation, outcome: ToolOutcome, seconds: number): void;
+}
+
+function counter(registry: Registry, op: ClusterOperation): Counter<'outcome'> {
+  return getOrCreateCounter(registry, { name: COUNTER_NAMES[op], help: COUNTER_HELP[op], labelNames: ['outcome'] as const });
+}
+
+function deployHistogram(registry: Registry): Histogram<never> {
+  return getOrCreateHistogram(registry, { name: 'clusters_deploy_duration_seconds', help: 'Duration of k0.clusters.deploy calls in seconds (including any wait)', labelNames: [] as const, buckets: LONG_BUCKETS });
+}
+
+function deleteHistogram(registry: Registry): Histogram<never> {
+  return getOrCreateHistogram(registry, { name: 'clusters_delete_duration_seconds', help: 'Duration of k0.clusters.delete calls in seconds (including any wait)', labelNames: [] as const, buckets: LONG_BUCKETS });
+}
+
+function listHistogram(registry: Registry): Histogram<'operation'> {
+  return getOrCreateHistogram(registry, { name: 'clusters_list_duration_seconds', help: 'Duration of k0.clusters list calls in seconds', labelNames: ['operation'] as const });
+}
+
+const LIST_KIND: Partial<Record<ClusterOperation, ListKind>> = { listCredentials: 'credentials', listTemplates: 'templates', list: 'deployments' };
+
+/** Registers (once per registry) and returns the cluster metrics. */
+export function clusterMetrics(registry: Registry): ClusterMetrics {
+  for (const op of Object.keys(COUNTER_NAMES) as ClusterOperation[]) counter(registry, op);
+  deployHistogram(registry);
+  deleteHistogram(registry);
+  listHistogram(registry);
+  return {
+    record(operation, outcome, seconds) {
+      counter(registry, operation).inc({ outcome });
+      if (operation === 'deploy') deployHistogram(registry).observe(seconds);
+      else if (operation === 'delete') deleteHistogram(registry).observe(seconds);
+      else listHistogram(registry).observe({ operation: LIST_KIND[operation] as ListKind }, seconds);
+    },
+  };
+}
