@@ -4,14 +4,12 @@
  */
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
-import { loadKubeConfig } from '../config/kubeconfig.js';
+import { checkKubeconfig } from '../config/kubeconfig-source.js';
 import { packageVersion } from '../config/package.js';
 import { checkServeExposure, parseConfig, summarizeSettings } from '../config/settings.js';
 import { collectRawConfig } from '../config/variables.js';
-import { pingApi } from '../kube/client.js';
 import { createLogger } from '../observability/logger.js';
 import { getMetricsRegistry } from '../observability/metrics.js';
-import { createRuntime } from '../runtime/runtime.js';
 import type { Runtime } from '../runtime/types.js';
 import type { SandboxHandle } from '../sandbox/index.js';
 import { loadStartSandbox } from './sandbox-loader.js';
@@ -26,6 +24,10 @@ export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string
   const wantSandbox = flags.sandbox === true;
   const parsed = parseConfig(collectRawConfig(process.env, flags), { sandbox: wantSandbox });
   if (command === 'serve') checkServeExposure(parsed.settings);
+  // Validate the kubeconfig before loading client-node (slow to import), so config errors are quick.
+  const checked = parsed.kubeconfig.kind === 'sandbox' ? undefined : checkKubeconfig(parsed.kubeconfig, parsed.settings.kubeContext);
+  const { loadKubeConfig } = await import('../config/kubeconfig.js');
+  const { createRuntime } = await import('../runtime/runtime.js');
   const logger = createLogger(parsed.settings.logLevel, { command });
 
   let sandbox: SandboxHandle | undefined;
@@ -38,10 +40,7 @@ export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string
   }
   let kubeConfig;
   try {
-    kubeConfig = loadKubeConfig(
-      parsed.kubeconfig.kind === 'sandbox' ? { kind: 'sandbox', value: kubeconfigText! } : parsed.kubeconfig,
-      parsed.settings.kubeContext,
-    );
+    kubeConfig = loadKubeConfig(checked ?? checkKubeconfig({ kind: 'sandbox', value: kubeconfigText! }, parsed.settings.kubeContext));
   } catch (error) {
     await sandbox?.close();
     throw error;
@@ -60,6 +59,7 @@ export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string
 }
 
 async function logPing(logger: Logger, runtime: Runtime): Promise<void> {
+  const { pingApi } = await import('../kube/client.js');
   const ping = await pingApi(runtime.baseKubeConfig);
   if (ping.ok) logger.info({ kubernetesVersion: ping.version }, 'Kubernetes API reachable');
   else logger.warn({ error: ping.error }, 'Kubernetes API unreachable; /readyz reports 503 until it answers');

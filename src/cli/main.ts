@@ -4,9 +4,7 @@ import { Command } from 'commander';
 import { packageVersion } from '../config/package.js';
 import { exitOnStartupError } from './bootstrap.js';
 import { addConfigOptions } from './options.js';
-import { runSandbox, type SandboxFlags } from './sandbox.js';
-import { runServe } from './serve.js';
-import { runStdio } from './stdio.js';
+import type { SandboxFlags } from './sandbox.js';
 
 function fatal(error: unknown): never {
   exitOnStartupError(error);
@@ -22,11 +20,15 @@ addConfigOptions(
     .command('serve')
     .description('MCP over Streamable HTTP at /mcp, plus /healthz, /readyz and /metrics')
     .option('--stateless', 'keep no per-session state (a fresh server per request), for replicas behind any load balancer'),
-).action((flags: Record<string, unknown>) => runServe(flags).catch(fatal));
+).action((flags: Record<string, unknown>) =>
+  import('./serve.js').then(({ runServe }) => runServe(flags)).catch(fatal),
+);
 
 addConfigOptions(
   program.command('stdio').description('MCP over stdio for desktop clients (stdout carries protocol only; logs go to stderr)'),
-).action((flags: Record<string, unknown>) => runStdio(flags).catch(fatal));
+).action((flags: Record<string, unknown>) =>
+  import('./stdio.js').then(({ runStdio }) => runStdio(flags)).catch(fatal),
+);
 
 program
   .command('sandbox')
@@ -40,6 +42,6 @@ program
   .option('--provision-seconds <s>', 'seconds the simulated kcm takes to bring a ClusterDeployment to Ready')
   .option('--delete-seconds <s>', 'seconds the simulated kcm takes to finish a deletion')
   .option('--verbose', 'log every sandbox request (stderr)')
-  .action((flags: SandboxFlags) => runSandbox(flags).catch(fatal));
+  .action((flags: SandboxFlags) => import('./sandbox.js').then(({ runSandbox }) => runSandbox(flags)).catch(fatal));
 
 program.parseAsync(process.argv).catch(fatal);

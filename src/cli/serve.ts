@@ -1,11 +1,11 @@
 /** `k0rdent-mcp serve`: MCP over Streamable HTTP plus /healthz, /readyz, /metrics. */
-import { createHttpApp } from '../http/app.js';
 import { bootstrap } from './bootstrap.js';
 import { onShutdownSignal } from './signals.js';
 
 export async function runServe(flags: Record<string, unknown>): Promise<void> {
   const stateless = flags.stateless === true;
   const { runtime, devBearerToken, sandbox } = await bootstrap('serve', flags, { stateless });
+  const { createHttpApp } = await import('../http/app.js');
   const app = createHttpApp({ runtime, devBearerToken, stateless });
   const address = await app.listen();
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;

@@ -3,9 +3,6 @@
  * console output is rerouted to stderr before anything else runs. Always the kubeconfig's identity.
  */
 import { randomUUID } from 'node:crypto';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createMcpServer } from '../mcp/server.js';
-import { createSession } from '../runtime/runtime.js';
 import { bootstrap } from './bootstrap.js';
 import { onShutdownSignal } from './signals.js';
 
@@ -15,6 +12,9 @@ export async function runStdio(flags: Record<string, unknown>): Promise<void> {
   console.info = console.error;
   console.debug = console.error;
   const { runtime, sandbox } = await bootstrap('stdio', flags);
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const { createMcpServer } = await import('../mcp/server.js');
+  const { createSession } = await import('../runtime/runtime.js');
   const session = createSession(runtime, { id: randomUUID() });
   const server = createMcpServer(runtime, session);
   const transport = new StdioServerTransport();
