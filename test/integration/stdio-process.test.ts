@@ -1,0 +1,76 @@
+/**
+ * `stdio` as a real process: an MCP SDK client (StdioClientTransport spawning the CLI) completes
+ * initialize + tools/list, and stdout carries only JSON-RPC — every log line goes to stderr.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CLI, cleanEnv, startCli, stopAll, unreachableKubeconfig } from '../helpers/cli-process.js';
+
+after(stopAll);
+
+const kubeconfig = unreachableKubeconfig();
+
+describe('stdio', () => {
+  it('an MCP client over a spawned stdio process completes initialize and tools/list', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'stdio'],
+      env: cleanEnv({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfig, LOG_LEVEL: 'debug' }) as Record<string, string>,
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const client = new Client({ name: 'stdio-test', version: '1.0.0' });
+    const transportErrors: Error[] = [];
+    client.onerror = (error) => transportErrors.push(error);
+    await client.connect(transport);
+    try {
+      assert.equal(client.getServerVersion()?.name, 'k0rdent-mcp');
+      const { tools } = await client.listTools();
+      assert.ok(Array.isArray(tools));
+    } finally {
+      await client.close();
+    }
+    assert.deepEqual(transportErrors, [], 'stdout carried something that is not JSON-RPC');
+    assert.match(stderr, /"msg":"k0rdent-mcp starting"/, 'logs go to stderr');
+  });
+
+  it('stdout carries only JSON-RPC messages, never a log line', async () => {
+    const proc = startCli(['stdio'], { K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfig, LOG_LEVEL: 'debug' });
+    const send = (message: unknown): void => {
+      proc.child.stdin!.write(`${JSON.stringify(message)}\n`);
+    };
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    send({ jsonrpc: '2.0', id: 3, method: 'no/such/method' });
+    // Wait until the answers to 1, 2 and 3 arrived, and the startup ping (logged) happened.
+    await proc.waitForLog(/Kubernetes API unreachable/);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (proc.stdout().match(/"id":[123]\b/g) ?? []).length < 3) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    proc.child.stdin!.end();
+    assert.equal(await proc.exited(), 0, 'closing stdin ends the process cleanly');
+
+    const lines = proc.stdout().split('\n').filter((l) => l.length > 0);
+    assert.ok(lines.length >= 3, `expected answers on stdout, got: ${proc.stdout()}`);
+    for (const line of lines) {
+      const message = JSON.parse(line) as Record<string, unknown>;
+      assert.equal(message.jsonrpc, '2.0', `not JSON-RPC: ${line}`);
+      assert.equal(message.msg, undefined, `a log line on stdout: ${line}`);
+    }
+    const ids = lines.map((l) => (JSON.parse(l) as { id?: number }).id);
+    assert.deepEqual(ids.filter((id) => id !== undefined).sort(), [1, 2, 3]);
+    assert.match(proc.stderr(), /"msg":"serving MCP over stdio"/);
+  });
+
+  it('SIGTERM exits 0', async () => {
+    const proc = startCli(['stdio'], { K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfig });
+    await proc.waitForLog(/serving MCP over stdio/);
+    proc.child.kill('SIGTERM');
+    assert.equal(await proc.exited(), 0);
+  });
+});
