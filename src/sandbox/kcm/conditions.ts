@@ -1,0 +1,86 @@
+/** metav1.Condition handling as kcm does it, including its aggregate Ready condition. */
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
+
+export const READY = 'Ready';
+export const TEMPLATE_READY = 'TemplateReady';
+export const CREDENTIAL_READY = 'CredentialReady';
+export const HELM_CHART_READY = 'HelmChartReady';
+export const HELM_RELEASE_READY = 'HelmReleaseReady';
+export const CAPI_CLUSTER_SUMMARY = 'CAPIClusterSummary';
+export const DELETING = 'Deleting';
+
+export const SUCCEEDED = 'Succeeded';
+export const FAILED = 'Failed';
+export const PROGRESSING = 'Progressing';
+
+/** The reasons of the Deleting condition, in the order kcm's reconcileDelete walks them. */
+export const DELETION_REASONS = [
+  'WaitingForCloudResourcesDeletion',
+  'WaitingForClusterDeletion',
+  'WaitingForHelmReleaseDeletion',
+  'WaitingForServiceSetsDeletion',
+  'WaitingForClusterDataSourceDeletion',
+  'DeletionCompleted',
+] as const;
+
+export function isCondition(value: unknown): value is Condition {
+  if (typeof value !== 'object' || value === null) return false;
+  const c = value as Record<string, unknown>;
+  return typeof c['type'] === 'string' && typeof c['status'] === 'string';
+}
+
+export function findCondition(conditions: readonly Condition[], type: string): Condition | undefined {
+  return conditions.find((c) => c.type === type);
+}
+
+/**
+ * apimeta.SetStatusCondition: replaces the condition of that type, keeping lastTransitionTime when
+ * the status did not change. Returns a new array.
+ */
+export function setCondition(conditions: readonly Condition[], input: ConditionInput, now: string): Condition[] {
+  const existing = findCondition(conditions, input.type);
+  const lastTransitionTime = existing && existing.status === input.status ? existing.lastTransitionTime : now;
+  const next: Condition = { ...input, lastTransitionTime };
+  return existing ? conditions.map((c) => (c.type === input.type ? next : c)) : [...conditions, next];
+}
+
+export function removeCondition(conditions: readonly Condition[], type: string): Condition[] {
+  return conditions.filter((c) => c.type !== type);
+}
+
+/**
+ * kcm `internal/util/conditions/ready_condition.go`: Deleting wins; then any False condition
+ * (CAPIClusterSummary only delays: Progressing) makes it Failed; Unknowns make it Unknown/Progressing;
+ * otherwise True/Succeeded "Object is ready".
+ */
+export function withReadyCondition(conditions: readonly Condition[], generation: number, now: string): Condition[] {
+  const deleting = findCondition(conditions, DELETING);
+  if (deleting) {
+    return setCondition(conditions, { type: READY, status: deleting.status, reason: deleting.reason, message: deleting.message, observedGeneration: generation }, now);
+  }
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const unknown: string[] = [];
+  for (const c of conditions) {
+    if (c.type === READY) continue;
+    if (c.status === 'Unknown') unknown.push(c.message);
+    if (c.status === 'False') (c.type === CAPI_CLUSTER_SUMMARY ? warnings : errors).push(c.message);
+  }
+  const others = conditions.filter((c) => c.type !== READY).length;
+  let ready: ConditionInput;
+  if (errors.length > 0) ready = { type: READY, status: 'False', reason: FAILED, message: errors.join('. ') };
+  else if (warnings.length > 0) ready = { type: READY, status: 'False', reason: PROGRESSING, message: warnings.join('. ') };
+  else if (others === 0 || unknown.length > 0) ready = { type: READY, status: 'Unknown', reason: PROGRESSING, message: unknown.join('. ') };
+  else ready = { type: READY, status: 'True', reason: SUCCEEDED, message: 'Object is ready' };
+  return setCondition(conditions, { ...ready, observedGeneration: generation }, now);
+}
