@@ -1,0 +1,144 @@
+/**
+ * Deploy: the checks kcm's admission webhook will make, done first so the caller gets a clear answer
+ * before anything is written, then a server-side apply of the ClusterDeployment.
+ */
+import { AppError } from '../errors.js';
+import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, ACCESS_MANAGEMENT_NAME, DEPLOYMENT_MANAGED_LABELS, K0RDENT_API_VERSION, SCHEMA_CONFIGMAP_KEY, type K0rdentResource } from '../k0rdent/resources.js';
+import { assertObjectName, labelProblems } from '../policy/names.js';
+import { checkConfig, isJsonObject, type JsonObject } from './config-schema.js';
+import type { CallOptions, K0rdentApi, KubeObject } from './kube-api.js';
+import { nearestName } from './suggest.js';
+import { parseSchema } from './summaries.js';
+
+/** `name` or `ns/name` (accepted only when ns is the target namespace, since k0rdent has no cross-namespace references). */
+export function plainReference(value: string, field: 'template' | 'credential', targetNamespace: string): string {
+  const slash = value.indexOf('/');
+  if (slash < 0) {
+    assertObjectName(value, field);
+    return value;
+  }
+  const ns = value.slice(0, slash);
+  const name = value.slice(slash + 1);
+  if (ns !== targetNamespace) {
+    throw new AppError(
+      'invalidParams',
+      `${field} "${value}" points into namespace "${ns}", but a ClusterDeployment can only use a ${field === 'template' ? 'ClusterTemplate' : 'Credential'} in its own namespace ("${targetNamespace}"); pass the plain name of one in "${targetNamespace}" or deploy into "${ns}"`,
+      { field },
+    );
+  }
+  assertObjectName(name, field);
+  return name;
+}
+
+export function assertLabels(labels: Readonly<Record<string, string>>): void {
+  const problems = labelProblems(labels);
+  if (problems.length > 0) throw new AppError('invalidParams', `invalid labels: ${problems.join('; ')}`, { problems });
+}
+
+async function namesIn(api: K0rdentApi, resource: K0rdentResource, namespace: string, call: CallOptions, usable: (o: KubeObject) => boolean): Promise<{ all: string[]; usable: string[] } | undefined> {
+  try {
+    const page = await api.list(resource, { namespace, limit: 500 }, call);
+    const all = page.items.map((o) => o.metadata?.name ?? '').filter((n) => n !== '').sort();
+    const ok = page.items.filter(usable).map((o) => o.metadata?.name ?? '').filter((n) => n !== '').sort();
+    return { all, usable: ok };
+  } catch {
+    return undefined;
+  }
+}
+
+const templateUsable = (o: KubeObject): boolean => o.status?.valid === true;
+const credentialUsable = (o: KubeObject): boolean => o.status?.ready === true;
+
+function availability(kindLabel: string, namespace: string, wanted: string, names: { all: string[]; usable: string[] } | undefined): { text: string; details: Record<string, unknown> } {
+  if (names === undefined) return { text: '', details: {} };
+  const suggestion = nearestName(wanted, names.usable.length > 0 ? names.usable : names.all);
+  const list = names.usable.length > 0 ? names.usable.join(', ') : 'none';
+  const text = ` Usable ${kindLabel}s in ${namespace}: ${list}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`;
+  return { text, details: { available: names.usable, ...(suggestion ? { suggestion } : {}) } };
+}
+
+export interface Prepared {
+  template: KubeObject;
+  credential: KubeObject;
+}
+
+/** Template and credential exist in `namespace`, the template is valid, the credential is ready; else invalidParams. */
+export async function checkReferences(api: K0rdentApi, namespace: string, globalNamespace: string, templateName: string, credentialName: string, call: CallOptions): Promise<Prepared> {
+  const [template, credential] = await Promise.all([api.get(CLUSTER_TEMPLATE, namespace, templateName, call), api.get(CREDENTIAL, namespace, credentialName, call)]);
+  const problems: string[] = [];
+  const details: Record<string, unknown> = {};
+
+  if (template === undefined) {
+    let text = `ClusterTemplate "${templateName}" does not exist in namespace "${namespace}" (a ClusterDeployment can only use a template in its own namespace).`;
+    if (namespace !== globalNamespace) {
+      const global = await api.get(CLUSTER_TEMPLATE, globalNamespace, templateName, call).catch(() => undefined);
+      if (global !== undefined) {
+        text += ` It exists in the global namespace "${globalNamespace}": it must first be made available in "${namespace}" through the AccessManagement "${ACCESS_MANAGEMENT_NAME}" (spec.accessRules) or a ClusterTemplateChain.`;
+        details.templateInGlobalNamespace = true;
+      }
+    }
+    const names = await namesIn(api, CLUSTER_TEMPLATE, namespace, call, templateUsable);
+    const extra = availability('template', namespace, templateName, names);
+    problems.push(text + extra.text);
+    details.templates = extra.details;
+  } else if (template.status?.valid !== true) {
+    const why = typeof template.status?.validationError === 'string' && template.status.validationError !== '' ? `: ${template.status.validationError}` : ' (kcm has not validated it yet)';
+    const names = await namesIn(api, CLUSTER_TEMPLATE, namespace, call, templateUsable);
+    const extra = availability('template', namespace, templateName, names);
+    problems.push(`ClusterTemplate ${namespace}/${templateName} is not valid${why}.${extra.text}`);
+    details.templates = extra.details;
+  }
+
+  if (credential === undefined) {
+    const names = await namesIn(api, CREDENTIAL, namespace, call, credentialUsable);
+    const extra = availability('credential', namespace, credentialName, names);
+    problems.push(`Credential "${credentialName}" does not exist in namespace "${namespace}" (a ClusterDeployment can only use a credential in its own namespace).${extra.text}`);
+    details.credentials = extra.details;
+  } else if (credential.status?.ready !== true) {
+    const names = await namesIn(api, CREDENTIAL, namespace, call, credentialUsable);
+    const extra = availability('credential', namespace, credentialName, names);
+    problems.push(`Credential ${namespace}/${credentialName} is not ready (kcm could not verify its cluster identity).${extra.text}`);
+    details.credentials = extra.details;
+  }
+
+  if (problems.length > 0 || template === undefined || credential === undefined) {
+    throw new AppError('invalidParams', problems.join(' '), details);
+  }
+  return { template, credential };
+}
+
+/** The config problems against the template's JSON Schema (from its `schema-ct-*` ConfigMap) when there is one. */
+export async function checkTemplateConfig(api: K0rdentApi, template: KubeObject, config: JsonObject, call: CallOptions): Promise<void> {
+  const namespace = template.metadata?.namespace ?? '';
+  const cmName = template.status?.schemaConfigMapName;
+  let schema: JsonObject | undefined;
+  if (typeof cmName === 'string' && cmName !== '') {
+    const data = await api.getConfigMapData(namespace, cmName, call).catch(() => undefined);
+    schema = parseSchema(data, SCHEMA_CONFIGMAP_KEY);
+  }
+  const defaults = isJsonObject(template.status?.config) ? template.status.config : undefined;
+  const problems = checkConfig(schema, defaults, config);
+  if (problems.length > 0) {
+    throw new AppError('invalidParams', `config does not satisfy ClusterTemplate ${namespace}/${template.metadata?.name ?? ''}: ${problems.join('; ')}`, { problems });
+  }
+}
+
+export interface ManifestInput {
+  name: string;
+  namespace: string;
+  template: string;
+  credential: string;
+  labels: Record<string, string> | undefined;
+  config: JsonObject | undefined;
+}
+
+/** The ClusterDeployment to apply: managed labels win over the caller's, and `spec.config` is always set. */
+export function buildClusterDeployment(input: ManifestInput): KubeObject & { metadata: { name: string; namespace: string } } {
+  return {
+    apiVersion: K0RDENT_API_VERSION,
+    kind: CLUSTER_DEPLOYMENT.kind,
+    metadata: { name: input.name, namespace: input.namespace, labels: { ...(input.labels ?? {}), ...DEPLOYMENT_MANAGED_LABELS } },
+    // An absent config makes kcm's mutating webhook turn the deployment into a dry run.
+    spec: { template: input.template, credential: input.credential, config: input.config ?? {} },
+  };
+}

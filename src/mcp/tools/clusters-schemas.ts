@@ -1,0 +1,156 @@
+/**
+ * The k0.clusters.* tool shapes (SPEC section 6): zod input and output schemas, the one source of truth
+ * for the tools' types. Output schemas list the success fields as optional members next to the optional
+ * `error` member, because the SDK client validates error results against the output schema too.
+ */
+import { z } from 'zod';
+import { toolErrorSchema } from '../errors.js';
+
+const namespace = z.string().min(1).max(63).describe('Kubernetes namespace (DNS-1123 label)');
+const limit = z.number().int().min(1).max(500).describe('Maximum number of items to return (default 100)');
+const continueToken = z.string().min(1).describe('The `continue` value of the previous page');
+const labels = z.record(z.string(), z.string());
+
+/** Success shape + optional error, every top-level member optional (see module comment). */
+function toolOutput<S extends z.ZodRawShape>(shape: S) {
+  return z.object(shape).partial().extend({ error: toolErrorSchema.optional() });
+}
+
+// ---- inputs ----
+
+export const listCredentialsInput = z.object({
+  namespace: namespace.optional().describe('Only this namespace (the global namespace or one the namespace filter allows)'),
+  limit: limit.optional(),
+  continue: continueToken.optional(),
+});
+
+export const listTemplatesInput = z.object({
+  scope: z.enum(['all', 'global', 'local']).optional().describe('all (default), global = only the global namespace, local = only the other readable namespaces'),
+  namespace: namespace.optional(),
+  limit: limit.optional(),
+  continue: continueToken.optional(),
+});
+
+export const listDeploymentsInput = z.object({
+  namespace: namespace.optional(),
+  labelSelector: z.string().min(1).optional().describe('Kubernetes label selector, e.g. "env=dev,team in (a,b)"'),
+  limit: limit.optional(),
+  continue: continueToken.optional(),
+});
+
+export const deployInput = z.object({
+  name: z.string().min(1).max(253).describe('ClusterDeployment name (DNS-1123 subdomain)'),
+  template: z.string().min(1).describe('ClusterTemplate name in the target namespace (see k0.clusters.listTemplates)'),
+  credential: z.string().min(1).describe('Credential name in the target namespace (see k0.clusters.listCredentials)'),
+  namespace: namespace.optional().describe('Target namespace; default: see the namespace rules (dev default or first allowed namespace)'),
+  labels: labels.optional().describe('Extra labels; the managed labels are always added'),
+  config: z.record(z.string(), z.unknown()).optional().describe('Chart values (spec.config), checked against the template schema; clusterIdentity is filled by kcm'),
+  dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; returns the object the server would store'),
+  wait: z.boolean().optional().describe('Follow the deployment until Ready, failure or provisionTimeout'),
+  pollInterval: z.string().optional().describe('Upper bound between re-checks when the watch breaks (default "30s")'),
+  provisionTimeout: z.string().optional().describe('How long wait=true follows the deployment (default "30m")'),
+  stallThreshold: z.string().optional().describe('Warn in the server log when no condition changed for this long (default "10m")'),
+});
+
+export const deleteInput = z.object({
+  name: z.string().min(1).max(253).describe('ClusterDeployment name'),
+  namespace: namespace.optional().describe('Namespace; resolved like deploy when absent'),
+  wait: z.boolean().optional().describe('Follow the deletion until the object is gone or deletionTimeout passes'),
+  pollInterval: z.string().optional().describe('Upper bound between re-checks when the watch breaks (default "60s")'),
+  deletionTimeout: z.string().optional().describe('How long wait=true follows the deletion (default "20m")'),
+});
+
+// ---- outputs ----
+
+const identityRef = z.object({ apiVersion: z.string().optional(), kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() });
+
+export const credentialSummary = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  labels,
+  provider: z.string().describe('Inferred from identityRef.kind; "ambiguous" for a plain Secret (see providerCandidates), "unknown" otherwise'),
+  providerCandidates: z.array(z.string()),
+  identityRef,
+  region: z.string().optional(),
+  description: z.string().optional(),
+  createdAt: z.string().optional(),
+  ready: z.boolean().describe('status.ready (kept in step with the CredentialReady condition)'),
+});
+
+const configProperty = z.object({ type: z.string().optional(), description: z.string().optional(), default: z.unknown().optional() });
+
+export const templateSummary = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  description: z.string().optional(),
+  providers: z.array(z.string()),
+  cloud: z.string().optional(),
+  version: z.string().optional(),
+  k8sVersion: z.string().optional(),
+  labels,
+  valid: z.boolean(),
+  validationError: z.string().optional(),
+  createdAt: z.string().optional(),
+  configSchema: z.object({
+    source: z.enum(['schema', 'defaults', 'none']),
+    required: z.array(z.string()).describe('Required top-level keys (clusterIdentity excluded: kcm fills it)'),
+    properties: z.record(z.string(), configProperty),
+  }),
+});
+
+export const deploymentSummary = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  template: z.string().optional(),
+  credential: z.string().optional(),
+  labels,
+  ready: z.boolean(),
+  phase: z.string(),
+  createdAt: z.string().optional(),
+  deleting: z.boolean(),
+});
+
+const condition = z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional() });
+
+const pageShape = { continue: z.string().optional().describe('Present when more items exist: pass it back as `continue`') };
+
+export const listCredentialsOutput = toolOutput({ items: z.array(credentialSummary), ...pageShape });
+export const listTemplatesOutput = toolOutput({ items: z.array(templateSummary), ...pageShape });
+export const listDeploymentsOutput = toolOutput({ items: z.array(deploymentSummary), ...pageShape });
+
+export const deployOutput = toolOutput({
+  name: z.string(),
+  namespace: z.string(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  status: z.enum(['created', 'updated', 'unchanged', 'dryRun']),
+  object: z
+    .object({
+      metadata: z.object({ name: z.string(), namespace: z.string(), labels }),
+      spec: z.record(z.string(), z.unknown()),
+    })
+    .optional()
+    .describe('dryRun only: the object the server would store (compact)'),
+  ready: z.boolean().optional().describe('wait=true: the Ready condition is True'),
+  timedOut: z.boolean().optional(),
+  phase: z.string().optional().describe('wait=true: one-line phase'),
+  conditions: z.array(condition).optional(),
+  failure: z.string().optional().describe('wait=true: the failing condition when Ready=False/Failed ended the wait'),
+});
+
+export const deleteOutput = toolOutput({
+  name: z.string(),
+  namespace: z.string(),
+  status: z.enum(['deleted', 'not_found']),
+  gone: z.boolean().optional().describe('wait=true: a GET returned 404'),
+  timedOut: z.boolean().optional(),
+  phase: z.string().optional(),
+  conditions: z.array(condition).optional(),
+});
+
+/** Strict success shapes (no error member), for tests and docs. */
+export const successSchemas = {
+  listCredentials: z.object({ items: z.array(credentialSummary), continue: z.string().optional() }),
+  listTemplates: z.object({ items: z.array(templateSummary), continue: z.string().optional() }),
+  list: z.object({ items: z.array(deploymentSummary), continue: z.string().optional() }),
+};

@@ -1,0 +1,77 @@
+/**
+ * The envelope of every cluster tool call: progress and cancellation plumbing, one structured log line,
+ * the SPEC section 7 metrics, and AppError → tool result. Handlers stay thin.
+ */
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { ManagerHooks } from '../../clusters/manager.js';
+import { clusterMetrics, type ClusterOperation } from '../../observability/cluster-metrics.js';
+import { observeToolCall, outcomeOf, type ToolOutcome } from '../../observability/metrics.js';
+import { asAppError, toolErrorResult, toolSuccessResult } from '../errors.js';
+import type { ToolContext } from './index.js';
+
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** What the log line says about the call; filled in as the call learns more (e.g. the resolved namespace). */
+export interface CallFields {
+  namespace?: string | undefined;
+  template?: string | undefined;
+  credential?: string | undefined;
+  cluster?: string | undefined;
+}
+
+export interface CallSpec {
+  tool: string;
+  operation: ClusterOperation;
+  fields: CallFields;
+}
+
+function hooksFor(extra: ToolExtra, fields: CallFields): ManagerHooks {
+  const progressToken = extra._meta?.progressToken;
+  return {
+    signal: extra.signal,
+    onNamespace: (namespace) => {
+      fields.namespace = namespace;
+    },
+    ...(progressToken !== undefined
+      ? {
+          onProgress: (update) => {
+            void extra
+              .sendNotification({
+                method: 'notifications/progress',
+                params: { progressToken, progress: update.progress, ...(update.total !== undefined ? { total: update.total } : {}), message: update.message },
+              })
+              .catch(() => undefined);
+          },
+        }
+      : {}),
+  };
+}
+
+export async function runTool(context: ToolContext, spec: CallSpec, extra: ToolExtra, body: (hooks: ManagerHooks) => Promise<Record<string, unknown>>): Promise<CallToolResult> {
+  const started = performance.now();
+  const fields = spec.fields;
+  const hooks = hooksFor(extra, fields);
+  const logger = context.session.logger;
+  const metrics = clusterMetrics(context.runtime.metrics);
+  const finish = (outcome: ToolOutcome, logOutcome: string): Record<string, unknown> => {
+    const durationMs = Math.round(performance.now() - started);
+    metrics.record(spec.operation, outcome, durationMs / 1000);
+    observeToolCall(context.runtime.metrics, spec.tool, outcome, durationMs / 1000);
+    return { tool: spec.tool, operation: spec.operation, ...fields, durationMs, outcome: logOutcome, sessionId: context.session.id };
+  };
+  try {
+    const value = await body(hooks);
+    const outcome: ToolOutcome = value.status === 'not_found' ? 'not_found' : 'success';
+    logger.info(finish(outcome, outcome), `${spec.tool} succeeded`);
+    return toolSuccessResult(value);
+  } catch (thrown) {
+    const error = asAppError(thrown);
+    const cancelled = error.details?.cancelled === true || extra.signal.aborted;
+    const outcome = outcomeOf(error.code);
+    const line = { ...finish(outcome, cancelled ? 'cancelled' : outcome), errorCode: error.code, error: error.message };
+    if (outcome === 'error' && !cancelled) logger.error(line, `${spec.tool} failed`);
+    else logger.warn(line, cancelled ? `${spec.tool} cancelled` : `${spec.tool} rejected: ${error.code}`);
+    return toolErrorResult(error);
+  }
+}
