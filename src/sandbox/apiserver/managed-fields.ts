@@ -170,7 +170,9 @@ export interface ApplyOptions {
 export function serverSideApply(live: KubeObject | undefined, config: KubeObject, options: ApplyOptions): KubeObject {
   const onlyStatus = options.subresource === 'status';
   const applied = ownedPaths(config as JsonObject, { ignoreStatus: options.ignoreStatus, onlyStatus });
-  const base: KubeObject = live ? clone(live) : { apiVersion: config.apiVersion, kind: config.kind, metadata: { name: config.metadata.name } };
+  const base: KubeObject = live
+    ? clone(live)
+    : { apiVersion: config.apiVersion, kind: config.kind, metadata: { name: config.metadata.name, ...(config.metadata.namespace ? { namespace: config.metadata.namespace } : {}) } };
   const entries = entriesOf(live).map((entry) => ({ entry, set: decodeFieldsV1(entry.fieldsV1), changed: false }));
   const mine = entries.find((e) => sameEntry(e.entry, options.manager, 'Apply', options.subresource));
   const others = entries.filter((e) => e !== mine);

@@ -1,0 +1,80 @@
+/** Request/response plumbing for the sandbox API server: bodies, media types, JSON and Status replies. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { ApiError, badRequest } from './errors.js';
+import type { User } from './auth.js';
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  query: URLSearchParams;
+  user: User;
+  /** Warning headers (299) to attach to the response. */
+  warnings: string[];
+  /** Labels for apiserver_request_total. */
+  verb: string;
+  resource: string;
+}
+
+/** The media type without parameters, lower-cased ('' when absent). */
+export function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses a JSON (or YAML, for apply patches and application/yaml) body; 400 BadRequest when malformed. */
+export function parseBody(body: Buffer, type: string, what: string): unknown {
+  const text = body.toString('utf8');
+  if (text.trim().length === 0) throw badRequest(`the body of the request was empty: ${what} requires a body`);
+  try {
+    if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return parseYaml(text, { strict: true, uniqueKeys: true });
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw badRequest(`the object provided is unrecognized (must be of type ${what}): couldn't get version/kind; json parse error: ${reason}`);
+  }
+}
+
+function setWarnings(ctx: RequestContext): void {
+  if (ctx.warnings.length > 0) {
+    ctx.res.setHeader('Warning', ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  }
+}
+
+export function sendJson(ctx: RequestContext, code: number, body: unknown, contentType = 'application/json'): void {
+  sendRaw(ctx, code, JSON.stringify(body), contentType);
+}
+
+export function sendRaw(ctx: RequestContext, code: number, text: string, contentType = 'application/json'): void {
+  if (ctx.res.headersSent) {
+    ctx.res.end();
+    return;
+  }
+  setWarnings(ctx);
+  ctx.res.statusCode = code;
+  ctx.res.setHeader('Content-Type', contentType);
+  ctx.res.setHeader('Cache-Control', 'no-cache, private');
+  ctx.res.end(text);
+}
+
+export function sendError(ctx: RequestContext, err: ApiError): void {
+  sendJson(ctx, err.code, err.toStatus());
+}
+
+export function truthy(value: string | null): boolean {
+  return value !== null && value !== 'false' && value !== '0';
+}

@@ -1,0 +1,275 @@
+/**
+ * The sandbox's Kubernetes-API-compatible HTTP(S) server.
+ *
+ * Exported API (for src/sandbox/sandbox.ts and tests):
+ *   const store = new MemoryStore();                       // ./store.ts — implements Store (./types.ts)
+ *   const server = await startApiServer({ store, host: '127.0.0.1', port: 0, tls?: true, tokens?: TokenTable, log? });
+ *   server.url            // http(s)://127.0.0.1:PORT
+ *   server.caPem          // CA PEM when tls (put it in the kubeconfig: buildKubeconfig({ url, caPem, token }) in ./kubeconfig.ts)
+ *   server.faults         // FaultInjector (../index.ts)
+ *   server.registry       // ResourceRegistry: served kinds (core + data/k0rdent/crds), find(group, version, plural)
+ *   server.metrics        // private prom-client Registry behind GET /metrics (apiserver_request_total{verb,resource,code})
+ *   await server.close()  // ends watches and connections; does not close the store (store.close() stops its GC timer)
+ * Token tables: loadTokenTable(file) / parseTokenTable(text) in ./auth.ts — `{ users: [{ name, token, namespaces }] }`.
+ * Admission: store.registerAdmission({ group, plural }, hook) — run on every CREATE/UPDATE/DELETE through HTTP
+ * (after validation, before persisting, also in dryRun). Direct store writes bypass admission and validation.
+ * Unauthenticated paths: /version, /healthz, /livez, /readyz, /metrics. Everything else needs a token when a
+ * token table is configured.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { Authenticator, allowed, ADMIN, type TokenTable } from './auth.js';
+import { aggregatedContentType, aggregatedDiscovery, aggregatedVersion, apiGroupList, apiResourceList, apiVersions, AUTHZ_GROUP, versionInfo } from './discovery.js';
+import { ApiError, badRequest, internalError, methodNotAllowed, notFoundResource, statusBody, unsupportedMediaType } from './errors.js';
+import { Faults } from './faults.js';
+import { ResourceHandlers, type Target } from './handlers.js';
+import { mediaType, parseBody, readBody, sendError, sendJson, sendRaw, type RequestContext } from './http.js';
+import { ApiServerMetrics } from './metrics.js';
+import { OpenApiV3 } from './openapi.js';
+import { defaultRegistry, type ResourceRegistry } from './resources.js';
+import type { MemoryStore } from './store.js';
+import { generateServingCerts } from './tls.js';
+import { isObject } from './util.js';
+import { SchemaValidator } from './validation.js';
+
+export { MemoryStore } from './store.js';
+export { buildKubeconfig } from './kubeconfig.js';
+export { loadTokenTable, parseTokenTable, type TokenTable } from './auth.js';
+
+export interface ApiServerOptions {
+  store: MemoryStore;
+  /** Served kinds; default core + data/k0rdent/crds. */
+  registry?: ResourceRegistry;
+  host?: string;
+  /** 0 (default) = a free port. */
+  port?: number;
+  tls?: boolean;
+  tokens?: TokenTable;
+  /** One line per request (method, path, code, user); never tokens or bodies. */
+  log?: (line: string) => void;
+}
+
+export interface ApiServer {
+  readonly url: string;
+  readonly caPem?: string;
+  readonly faults: Faults;
+  readonly metrics: ApiServerMetrics;
+  readonly registry: ResourceRegistry;
+  close(): Promise<void>;
+}
+
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz', '/metrics']);
+
+class Router {
+  readonly openapi: OpenApiV3;
+  readonly handlers: ResourceHandlers;
+
+  constructor(
+    readonly store: MemoryStore,
+    readonly registry: ResourceRegistry,
+    readonly faults: Faults,
+    readonly metrics: ApiServerMetrics,
+    readonly auth: Authenticator,
+    readonly serverAddress: () => string,
+  ) {
+    this.openapi = new OpenApiV3(registry);
+    this.handlers = new ResourceHandlers(store, new SchemaValidator(), faults);
+  }
+
+  async route(ctx: RequestContext): Promise<void> {
+    const path = ctx.url.pathname.replace(/\/+$/, '') || '/';
+    const method = ctx.req.method ?? 'GET';
+    if (!PUBLIC_PATHS.has(path)) ctx.user = this.auth.authenticate(ctx.req.headers.authorization);
+    const segs = path.split('/').filter((s) => s.length > 0);
+
+    if (path === '/metrics') {
+      const text = await this.metrics.registry.metrics();
+      return sendRaw(ctx, 200, text, this.metrics.registry.contentType);
+    }
+    if (path === '/version') return sendJson(ctx, 200, versionInfo());
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') return sendRaw(ctx, 200, 'ok', 'text/plain; charset=utf-8');
+    if (path === '/api' || path === '/apis') {
+      this.onlyGet(method);
+      const agg = aggregatedVersion(ctx.req.headers.accept);
+      if (agg) return sendJson(ctx, 200, aggregatedDiscovery(this.registry, path === '/api', agg), aggregatedContentType(agg));
+      return sendJson(ctx, 200, path === '/api' ? apiVersions(this.serverAddress()) : apiGroupList(this.registry));
+    }
+    if (segs[0] === 'openapi') {
+      this.onlyGet(method);
+      if (segs[1] === 'v3' && segs.length === 2) return sendJson(ctx, 200, this.openapi.index());
+      if (segs[1] === 'v3') {
+        const doc = this.openapi.document(segs.slice(2).join('/'));
+        if (doc) return sendRaw(ctx, 200, doc);
+      }
+      throw notFoundResource();
+    }
+    if (segs[0] === 'api' && segs[1] === 'v1') return this.resource(ctx, '', 'v1', segs.slice(2));
+    if (segs[0] === 'apis' && segs.length >= 3) {
+      if (segs[1] === AUTHZ_GROUP && segs[2] === 'v1' && segs[3] === 'selfsubjectaccessreviews' && segs.length === 4) {
+        ctx.verb = 'create';
+        ctx.resource = 'selfsubjectaccessreviews';
+        if (method !== 'POST') throw methodNotAllowed(method);
+        return this.selfSubjectAccessReview(ctx);
+      }
+      return this.resource(ctx, segs[1]!, segs[2]!, segs.slice(3));
+    }
+    throw notFoundResource();
+  }
+
+  private onlyGet(method: string): void {
+    if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method);
+  }
+
+  private async resource(ctx: RequestContext, group: string, version: string, rest: string[]): Promise<void> {
+    if (rest.length === 0) {
+      this.onlyGet(ctx.req.method ?? 'GET');
+      const list = apiResourceList(this.registry, group, version);
+      if (!list) throw notFoundResource();
+      return sendJson(ctx, 200, list);
+    }
+    const target = this.parseTarget(group, version, rest);
+    if (!target) throw notFoundResource();
+    return this.handlers.handle(ctx, target);
+  }
+
+  /** `[namespaces/{ns}/]{plural}[/{name}[/{subresource}]]`, including the namespaces resource itself. */
+  private parseTarget(group: string, version: string, rest: string[]): Target | undefined {
+    let namespace: string | undefined;
+    let parts = rest;
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      const maybe = this.registry.find(group, version, rest[2]!);
+      if (maybe && maybe.namespaced) {
+        namespace = rest[1]!;
+        parts = rest.slice(2);
+      }
+    }
+    if (parts.length > 3) return undefined;
+    const def = this.registry.find(group, version, parts[0]!);
+    if (!def) return undefined;
+    if (namespace !== undefined && !def.namespaced) return undefined;
+    const name = parts[1];
+    if (def.namespaced && namespace === undefined && name !== undefined) return undefined;
+    return {
+      def,
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(name !== undefined ? { name } : {}),
+      ...(parts[2] !== undefined ? { subresource: parts[2] } : {}),
+    };
+  }
+
+  private async selfSubjectAccessReview(ctx: RequestContext): Promise<void> {
+    const type = mediaType(ctx.req.headers['content-type']);
+    if (type !== '' && type !== 'application/json' && type !== 'application/yaml') throw unsupportedMediaType(['application/json', 'application/yaml']);
+    const body = parseBody(await readBody(ctx.req), type || 'application/json', 'SelfSubjectAccessReview');
+    if (!isObject(body) || !isObject(body.spec)) throw badRequest('SelfSubjectAccessReview needs a spec');
+    const attrs = isObject(body.spec.resourceAttributes) ? body.spec.resourceAttributes : undefined;
+    let ok = true;
+    if (attrs) {
+      const namespace = typeof attrs.namespace === 'string' && attrs.namespace !== '' ? attrs.namespace : undefined;
+      ok = allowed(ctx.user, {
+        verb: String(attrs.verb ?? ''),
+        group: String(attrs.group ?? ''),
+        plural: String(attrs.resource ?? ''),
+        ...(namespace !== undefined ? { namespace } : {}),
+      });
+    }
+    const status = ok ? { allowed: true, reason: 'sandbox: allowed by token table' } : { allowed: false, reason: 'sandbox: outside the namespaces of the token table' };
+    sendJson(ctx, 201, { kind: 'SelfSubjectAccessReview', apiVersion: `${AUTHZ_GROUP}/v1`, metadata: { creationTimestamp: null }, spec: body.spec, status });
+  }
+}
+
+/** Starts the API server; see the module comment for the exported API. */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const registry = options.registry ?? defaultRegistry();
+  const faults = new Faults();
+  const metrics = new ApiServerMetrics();
+  const auth = new Authenticator(options.tokens);
+  const log = options.log ?? ((): void => undefined);
+  const certs = options.tls ? await generateServingCerts() : undefined;
+  let url = '';
+  const router = new Router(options.store, registry, faults, metrics, auth, () => new URL(url).host);
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    void serve(req, res);
+  };
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const ctx: RequestContext = {
+      req,
+      res,
+      url: new URL(req.url ?? '/', 'http://sandbox'),
+      query: new URLSearchParams(),
+      user: ADMIN,
+      warnings: [],
+      verb: (req.method ?? 'get').toLowerCase(),
+      resource: '',
+    };
+    ctx.query = ctx.url.searchParams;
+    try {
+      const fault = faults.decide(req.method ?? 'GET', ctx.url.pathname);
+      if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
+      if (fault.drop) {
+        req.socket.destroy();
+        log(`${req.method} ${ctx.url.pathname} dropped (fault)`);
+        return;
+      }
+      if (fault.status !== undefined) {
+        const reason = fault.status === 503 ? 'ServiceUnavailable' : fault.status === 504 ? 'Timeout' : 'InternalError';
+        sendJson(ctx, fault.status, statusBody(fault.status, reason, `sandbox fault injected: ${fault.status}`));
+      } else {
+        await router.route(ctx);
+      }
+    } catch (err) {
+      const apiErr = err instanceof ApiError ? err : internalError(err instanceof Error ? err.message : String(err));
+      if (!(err instanceof ApiError)) log(`internal error on ${req.method} ${ctx.url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (res.headersSent) res.end();
+      else sendError(ctx, apiErr);
+      // Drain an unread body so the connection stays usable.
+      if (!req.readableEnded) req.resume();
+    }
+    const code = res.statusCode;
+    metrics.record(ctx.verb, ctx.resource, code);
+    log(`${req.method} ${ctx.url.pathname}${ctx.url.search} ${code} user=${ctx.user.name}`);
+  };
+
+  const server: Server = certs ? createHttpsServer({ cert: certs.certPem, key: certs.keyPem }, handler) : createHttpServer(handler);
+  server.keepAliveTimeout = 30_000;
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('secureConnection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  url = `${certs ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    url,
+    ...(certs ? { caPem: certs.caPem } : {}),
+    faults,
+    metrics,
+    registry,
+    close: async () => {
+      faults.closeWatches();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    },
+  };
+}
