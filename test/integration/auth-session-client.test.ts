@@ -1,0 +1,72 @@
+/**
+ * In OIDC_REQUIRED a session's Kubernetes client carries ONLY the caller's token: the operator's
+ * kubeconfig has a client certificate AND a token, and the recording HTTPS API server sees neither.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../../src/config/kubeconfig.js';
+import { checkKubeconfig } from '../../src/config/kubeconfig-source.js';
+import { parseConfig } from '../../src/config/settings.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createMetricsRegistry } from '../../src/observability/metrics.js';
+import { createRuntime, createSession } from '../../src/runtime/runtime.js';
+import { operatorKubeconfig, type RecordingApiServer, startRecordingApiServer } from '../helpers/recording-apiserver.js';
+
+const OPERATOR_TOKEN = 'operator-token-must-not-leak';
+const CALLER_TOKEN = 'caller-token-abc123';
+
+describe('session Kubernetes client', () => {
+  let api: RecordingApiServer;
+  before(async () => {
+    api = await startRecordingApiServer();
+  });
+  after(() => api.close());
+
+  function runtimeFor(authMode: 'OIDC_REQUIRED' | 'DEV_ALLOW_ANY') {
+    const text = operatorKubeconfig(api, OPERATOR_TOKEN);
+    const parsed = parseConfig({ kubeconfigText: text, authMode }, { sandbox: false });
+    const kc = loadKubeConfig(checkKubeconfig({ kind: 'text', value: text }, undefined));
+    return createRuntime(parsed.settings, kc, createLogger('error'), createMetricsRegistry());
+  }
+
+  it('control: the operator kubeconfig itself presents its client certificate and token', async () => {
+    const runtime = runtimeFor('OIDC_REQUIRED');
+    api.requests.length = 0;
+    await runtime.baseKubeConfig.makeApiClient(CoreV1Api).listNamespace();
+    assert.equal(api.requests.length, 1);
+    assert.equal(api.requests[0]!.authorization, `Bearer ${OPERATOR_TOKEN}`);
+    assert.equal(api.requests[0]!.clientCertificate, true);
+  });
+
+  it('OIDC_REQUIRED: the session client sends the caller token and no client certificate', async () => {
+    const runtime = runtimeFor('OIDC_REQUIRED');
+    const session = createSession(runtime, { id: 's1', bearerToken: CALLER_TOKEN });
+    api.requests.length = 0;
+    await session.kubeConfig.makeApiClient(CoreV1Api).listNamespace();
+    assert.equal(api.requests.length, 1);
+    assert.equal(api.requests[0]!.authorization, `Bearer ${CALLER_TOKEN}`);
+    assert.equal(api.requests[0]!.clientCertificate, false);
+    assert.notEqual(session.kubeConfig, runtime.baseKubeConfig, 'a fresh KubeConfig, not the operator one');
+    const user = session.kubeConfig.getCurrentUser();
+    assert.equal(user?.certData, undefined);
+    assert.equal(user?.keyData, undefined);
+    assert.equal(user?.exec, undefined);
+  });
+
+  it('two sessions never share a token', async () => {
+    const runtime = runtimeFor('OIDC_REQUIRED');
+    const a = createSession(runtime, { id: 'a', bearerToken: 'token-a' });
+    const b = createSession(runtime, { id: 'b', bearerToken: 'token-b' });
+    api.requests.length = 0;
+    await a.kubeConfig.makeApiClient(CoreV1Api).listNamespace();
+    await b.kubeConfig.makeApiClient(CoreV1Api).listNamespace();
+    assert.deepEqual(api.requests.map((r) => r.authorization), ['Bearer token-a', 'Bearer token-b']);
+  });
+
+  it('DEV_ALLOW_ANY: the session uses the operator kubeconfig even when a bearer was sent', async () => {
+    const runtime = runtimeFor('DEV_ALLOW_ANY');
+    const session = createSession(runtime, { id: 'd', bearerToken: CALLER_TOKEN });
+    assert.equal(session.kubeConfig, runtime.baseKubeConfig);
+  });
+});
