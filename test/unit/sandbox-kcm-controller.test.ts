@@ -1,0 +1,242 @@
+/** The simulated kcm on a bare store: webhook denials, mutating defaults, and the controller's condition walks. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MemoryStore } from '../../src/sandbox/apiserver/store.js';
+import type { AdmissionOperation, KubeObject, StoreEvent } from '../../src/sandbox/apiserver/types.js';
+import { withReadyCondition, type Condition } from '../../src/sandbox/kcm/conditions.js';
+import { mergeValues, validateChartValues } from '../../src/sandbox/kcm/config-validation.js';
+import { loadChartCatalog } from '../../src/sandbox/kcm/charts.js';
+import { startKcm, type KcmHandle } from '../../src/sandbox/kcm/index.js';
+import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES } from '../../src/sandbox/kcm/resources.js';
+import { seedStore } from '../../src/sandbox/seed/index.js';
+
+type Rec = Record<string, unknown>;
+const WEBHOOK_PREFIX = 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ';
+
+const AZURE_CONFIG = {
+  location: 'westus2',
+  subscriptionID: 'sub',
+  controlPlaneNumber: 1,
+  workersNumber: 1,
+  controlPlane: { vmSize: 'Standard_A4_v2' },
+  worker: { vmSize: 'Standard_A4_v2' },
+};
+
+function deployment(namespace: string, name: string, specFields: Rec): KubeObject {
+  return { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'ClusterDeployment', metadata: { name, namespace }, spec: specFields };
+}
+
+const conditionsOf = (o: KubeObject | undefined): Condition[] => (((o?.['status'] ?? {}) as Rec)['conditions'] ?? []) as Condition[];
+const condition = (o: KubeObject | undefined, type: string): Condition | undefined => conditionsOf(o).find((c) => c.type === type);
+
+async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('kcm admission', () => {
+  const store = new MemoryStore();
+  let kcm: KcmHandle;
+  before(() => {
+    seedStore(store);
+    kcm = startKcm(store, { provisionSeconds: 0.2, deleteSeconds: 0.1 });
+  });
+  after(() => {
+    kcm.close();
+    store.close();
+  });
+  const admit = (operation: AdmissionOperation, object: KubeObject, oldObject?: KubeObject) =>
+    store.admit({ operation, resource: CLUSTER_DEPLOYMENTS, object, ...(oldObject ? { oldObject } : {}), dryRun: false, user: 'test' });
+
+  const denials: [string, KubeObject, string][] = [
+    [
+      'a template that only exists in kcm-system',
+      deployment('team-beta', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'aws-cluster-credential', config: {} }),
+      'the ClusterDeployment is invalid: clustertemplates.k0rdent.mirantis.com "azure-standalone-cp-1-0-45" not found',
+    ],
+    [
+      'an invalid template',
+      deployment('kcm-system', 'd', { template: 'azure-standalone-cp-0-0-1', credential: 'azure-cluster-credential', config: {} }),
+      'the ClusterDeployment is invalid: the ClusterTemplate kcm-system/azure-standalone-cp-0-0-1 is invalid with the error: ',
+    ],
+    [
+      'a missing credential',
+      deployment('kcm-system', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'nope', config: {} }),
+      'the ClusterDeployment is invalid: failed to get Credential kcm-system/nope referred in the ClusterDeployment kcm-system/d: credentials.k0rdent.mirantis.com "nope" not found',
+    ],
+    [
+      'a credential that is not ready',
+      deployment('kcm-system', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-legacy-credential', config: {} }),
+      'the ClusterDeployment is invalid: the Credential kcm-system/azure-legacy-credential is not Ready',
+    ],
+    [
+      'a credential of another cloud',
+      deployment('kcm-system', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'aws-cluster-credential', config: {} }),
+      'the ClusterDeployment is invalid: provider infrastructure-azure does not support ClusterIdentity Kind AWSClusterStaticIdentity from the Credential kcm-system/aws-cluster-credential',
+    ],
+  ];
+  for (const [what, object, detail] of denials) {
+    it(`denies ${what} with kcm's wording`, () => {
+      const result = admit('CREATE', object);
+      assert.equal(result.allowed, false);
+      if (result.allowed) return;
+      assert.equal(result.code, 403);
+      assert.equal(result.reason, 'Forbidden');
+      assert.ok(result.message.startsWith(WEBHOOK_PREFIX + detail), result.message);
+    });
+  }
+
+  it('admits a valid deployment unchanged', () => {
+    const result = admit('CREATE', deployment('kcm-system', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_CONFIG }));
+    assert.deepEqual(result, { allowed: true });
+  });
+
+  it('defaults a missing config to the template config and dryRun, as the mutating webhook does', () => {
+    const result = admit('CREATE', deployment('team-alpha', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential' }));
+    assert.equal(result.allowed, true);
+    const mutated = result.allowed ? result.object : undefined;
+    const templateConfig = ((store.get(CLUSTER_TEMPLATES, 'team-alpha', 'azure-standalone-cp-1-0-45')?.['status'] ?? {}) as Rec)['config'];
+    assert.deepEqual((mutated?.['spec'] as Rec)['config'], templateConfig);
+    assert.equal((mutated?.['spec'] as Rec)['dryRun'], true);
+  });
+
+  it('allows an upgrade the template chain offers and forbids one it does not', () => {
+    const old = store.get(CLUSTER_DEPLOYMENTS, 'team-beta', 'beta-staging-cluster')!;
+    assert.deepEqual((old['status'] as Rec)['availableUpgrades'], ['aws-standalone-cp-1-0-43']);
+    const upgraded = { ...old, spec: { ...(old['spec'] as Rec), template: 'aws-standalone-cp-1-0-43' } };
+    assert.equal(admit('UPDATE', upgraded, old).allowed, true);
+    const alpha = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster')!;
+    const downgrade = { ...alpha, spec: { ...(alpha['spec'] as Rec), template: 'azure-standalone-cp-1-0-15' } };
+    const result = admit('UPDATE', downgrade, alpha);
+    assert.equal(result.allowed, false);
+    if (!result.allowed) assert.ok(result.message.startsWith(WEBHOOK_PREFIX + 'cluster upgrade is forbidden'), result.message);
+  });
+
+  it('forbids deleting a template a deployment uses', () => {
+    const template = store.get(CLUSTER_TEMPLATES, 'team-alpha', 'azure-standalone-cp-1-0-45')!;
+    const result = store.admit({ operation: 'DELETE', resource: CLUSTER_TEMPLATES, oldObject: template, dryRun: false, user: 'test' });
+    assert.equal(result.allowed, false);
+    if (!result.allowed) assert.match(result.message, /template deletion is forbidden/);
+  });
+});
+
+describe('kcm controller', () => {
+  const store = new MemoryStore();
+  let kcm: KcmHandle;
+  const events: StoreEvent[] = [];
+  before(() => {
+    seedStore(store);
+    kcm = startKcm(store, { provisionSeconds: 0.3, deleteSeconds: 0.2 });
+    store.subscribe((e) => {
+      if (e.resource.plural === 'clusterdeployments') events.push(e);
+    });
+  });
+  after(() => {
+    kcm.close();
+    store.close();
+  });
+
+  it('adds its finalizer and walks a deployment from Unknown to Ready=True', async () => {
+    store.create(CLUSTER_DEPLOYMENTS, deployment('kcm-system', 'walk', { template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_CONFIG }));
+    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk'), 'Ready')?.status === 'True', 'Ready=True');
+    const done = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk')!;
+    assert.ok(done.metadata.finalizers?.includes('k0rdent.mirantis.com/cluster-deployment'));
+    assert.equal((done['status'] as Rec)['observedGeneration'], done.metadata.generation);
+    const ready = condition(done, 'Ready')!;
+    assert.deepEqual([ready.reason, ready.message], ['Succeeded', 'Object is ready']);
+    for (const type of ['TemplateReady', 'CredentialReady', 'HelmChartReady', 'HelmReleaseReady', 'CAPIClusterSummary']) {
+      const c = condition(done, type);
+      assert.equal(c?.status, 'True', type);
+      assert.equal(typeof c?.lastTransitionTime, 'string');
+      assert.equal(c?.observedGeneration, done.metadata.generation);
+    }
+    const readyStates = events
+      .filter((e) => e.object.metadata.name === 'walk')
+      .map((e) => condition(e.object, 'Ready'))
+      .filter((c): c is Condition => c !== undefined)
+      .map((c) => `${c.status}/${c.reason}`);
+    const distinct = readyStates.filter((s, i) => s !== readyStates[i - 1]);
+    assert.deepEqual(distinct, ['Unknown/Progressing', 'False/Progressing', 'True/Succeeded']);
+  });
+
+  it('reports a config the chart schema rejects in HelmChartReady and fails Ready', async () => {
+    store.create(
+      CLUSTER_DEPLOYMENTS,
+      deployment('kcm-system', 'bad-config', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: { ...AZURE_CONFIG, controlPlaneNumber: 'three' } }),
+    );
+    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'bad-config'), 'HelmChartReady')?.status === 'False', 'HelmChartReady=False');
+    const object = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'bad-config');
+    const chart = condition(object, 'HelmChartReady')!;
+    assert.match(chart.message, /^failed to validate template with provided configuration: .*controlPlaneNumber.*integer/);
+    const ready = condition(object, 'Ready')!;
+    assert.deepEqual([ready.status, ready.reason], ['False', 'Failed']);
+  });
+
+  it('stops after validation in dryRun: no HelmRelease condition, Ready as kcm computes it', async () => {
+    store.create(CLUSTER_DEPLOYMENTS, deployment('kcm-system', 'dry', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_CONFIG, dryRun: true }));
+    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'HelmChartReady')?.status === 'True', 'HelmChartReady=True');
+    await new Promise((r) => setTimeout(r, 350));
+    const object = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry');
+    assert.equal(condition(object, 'HelmReleaseReady'), undefined);
+    assert.equal(condition(object, 'CAPIClusterSummary'), undefined);
+    assert.equal(condition(object, 'Ready')?.status, 'True');
+  });
+
+  it("walks Deleting through kcm's reasons, then removes its finalizer so the object goes", async () => {
+    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk'), 'Ready')?.status === 'True', 'walk ready');
+    const from = events.length;
+    store.delete(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk', 'Foreground');
+    await until(() => store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk') === undefined, 'deletion');
+    const mine = events.slice(from).filter((e) => e.object.metadata.name === 'walk');
+    const reasons = mine.map((e) => condition(e.object, 'Deleting')?.reason).filter((r): r is string => r !== undefined);
+    const distinct = reasons.filter((r, i) => r !== reasons[i - 1]);
+    assert.deepEqual(distinct, [
+      'WaitingForCloudResourcesDeletion',
+      'WaitingForClusterDeletion',
+      'WaitingForHelmReleaseDeletion',
+      'WaitingForServiceSetsDeletion',
+      'WaitingForClusterDataSourceDeletion',
+      'DeletionCompleted',
+    ]);
+    const deleting = mine.filter((e) => condition(e.object, 'Deleting'));
+    assert.ok(deleting.every((e) => condition(e.object, 'Ready')?.status === 'False' && condition(e.object, 'Ready')?.reason === 'Deleting'));
+    assert.equal(mine.at(-1)?.type, 'DELETED');
+  });
+
+  it('restarts the walk when the spec changes (new generation)', async () => {
+    const before = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster')!;
+    const spec = before['spec'] as Rec;
+    store.update(CLUSTER_DEPLOYMENTS, { ...before, spec: { ...spec, config: { ...(spec['config'] as Rec), workersNumber: 3 } } });
+    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'Ready')?.status !== 'True', 'walk restart');
+    await until(() => {
+      const o = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster');
+      return condition(o, 'Ready')?.status === 'True' && condition(o, 'Ready')?.observedGeneration === 2;
+    }, 'Ready again at generation 2');
+    assert.match(condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'HelmReleaseReady')!.message, /upgrade succeeded.*\.v2/);
+  });
+});
+
+describe('kcm helpers', () => {
+  it('computes Ready as kcm does: failures, then CAPI progress, then unknowns', () => {
+    const now = '2026-01-01T00:00:00Z';
+    const c = (type: string, status: Condition['status']): Condition => ({ type, status, reason: 'r', message: `${type} msg`, lastTransitionTime: now });
+    const ready = (list: Condition[]) => withReadyCondition(list, 1, now).find((x) => x.type === 'Ready')!;
+    assert.equal(ready([c('TemplateReady', 'True'), c('HelmChartReady', 'False')]).reason, 'Failed');
+    assert.equal(ready([c('TemplateReady', 'True'), c('CAPIClusterSummary', 'False')]).reason, 'Progressing');
+    assert.equal(ready([c('TemplateReady', 'True'), c('CAPIClusterSummary', 'False')]).status, 'False');
+    assert.equal(ready([c('TemplateReady', 'Unknown')]).status, 'Unknown');
+    assert.equal(ready([c('TemplateReady', 'True')]).status, 'True');
+    assert.equal(ready([c('TemplateReady', 'True'), c('Deleting', 'True')]).reason, 'r');
+  });
+
+  it('merges values as Helm does and validates against the chart schema', () => {
+    assert.deepEqual(mergeValues({ a: { b: 1, c: 2 }, d: 3 }, { a: { b: 5 }, d: null }), { a: { b: 5, c: 2 } });
+    const chart = loadChartCatalog().get('aws-standalone-cp')!;
+    assert.equal(validateChartValues(chart.name, chart.schemaText, chart.defaults, { region: 'us-east-1', controlPlane: { instanceType: 't3.small' } }), undefined);
+    const error = validateChartValues(chart.name, chart.schemaText, chart.defaults, { workersNumber: -1 });
+    assert.match(String(error), /aws-standalone-cp: at '\/workersNumber'/);
+  });
+});
