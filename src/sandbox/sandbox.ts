@@ -1,0 +1,70 @@
+/**
+ * Assembles the sandbox: an in-memory store filled from the seed, the simulated kcm attached to it,
+ * and the Kubernetes API server serving it; writes the kubeconfig a client needs.
+ */
+import type { SandboxHandle, SandboxOptions, StartSandbox } from './index.js';
+import { loadTokenTable, type TokenTable } from './apiserver/auth.js';
+import { buildKubeconfig } from './apiserver/kubeconfig.js';
+import { defaultRegistry } from './apiserver/resources.js';
+import { startApiServer } from './apiserver/server.js';
+import { MemoryStore } from './apiserver/store.js';
+import { startKcm } from './kcm/index.js';
+import { seedStore } from './seed/index.js';
+
+export const startSandbox: StartSandbox = async (options: SandboxOptions = {}): Promise<SandboxHandle> => {
+  const log = options.log ?? ((): void => undefined);
+  const tokens: TokenTable | undefined = options.tokensFile ? loadTokenTable(options.tokensFile) : undefined;
+  const registry = defaultRegistry();
+  const store = new MemoryStore();
+  seedStore(store, {
+    ...(options.seedFile ? { seedFile: options.seedFile } : {}),
+    ...(options.scale !== undefined ? { scale: options.scale } : {}),
+    lookup: (apiVersion, kind) => {
+      const def = registry.findByKind(apiVersion, kind);
+      return def ? { key: { group: def.group, version: def.version, plural: def.plural }, namespaced: def.namespaced } : undefined;
+    },
+  });
+  const kcm = startKcm(store, {
+    ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
+    ...(options.deleteSeconds !== undefined ? { deleteSeconds: options.deleteSeconds } : {}),
+    log,
+  });
+  let server;
+  try {
+    server = await startApiServer({
+      store,
+      registry,
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 0,
+      ...(options.tls ? { tls: true } : {}),
+      ...(tokens ? { tokens } : {}),
+      log,
+    });
+  } catch (err) {
+    kcm.close();
+    store.close();
+    throw err;
+  }
+  const firstToken = tokens?.users[0]?.token;
+  const kubeconfig = buildKubeconfig({
+    url: server.url,
+    ...(server.caPem ? { caPem: server.caPem } : {}),
+    ...(firstToken ? { token: firstToken } : {}),
+  });
+  const api = server;
+  let closing: Promise<void> | undefined;
+  return {
+    url: api.url,
+    kubeconfig,
+    store,
+    faults: api.faults,
+    close: () => {
+      closing ??= (async () => {
+        kcm.close();
+        await api.close();
+        store.close();
+      })();
+      return closing;
+    },
+  };
+};
