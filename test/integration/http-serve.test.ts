@@ -13,6 +13,9 @@ import { startServe, stopAll, unreachableKubeconfig, writeKubeconfig, type CliPr
 
 after(stopAll);
 
+const DOTTED_TOOLS = ['k0.clusters.listCredentials', 'k0.clusters.listTemplates', 'k0.clusters.list', 'k0.clusters.deploy', 'k0.clusters.delete'];
+const SNAKE_TOOLS = DOTTED_TOOLS.map((n) => n.replace(/\./g, '_'));
+
 /** Raw HTTP request with arbitrary headers (fetch forbids setting Host/Origin freely). */
 function raw(base: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const url = new URL(path, base);
@@ -50,7 +53,7 @@ describe('serve over Streamable HTTP (stateful)', () => {
   it('an MCP client completes initialize and tools/list with a session id', async () => {
     const result = await listToolsOver(base);
     assert.equal(result.serverName, 'k0rdent-mcp');
-    assert.ok(Array.isArray(result.names));
+    assert.deepEqual(result.names.sort(), [...DOTTED_TOOLS].sort());
     assert.ok(result.sessionId && result.sessionId.length > 0, 'stateful mode assigns a session id');
   });
 
@@ -122,18 +125,19 @@ describe('serve over Streamable HTTP (stateful)', () => {
   });
 });
 
-describe('serve --stateless', () => {
+describe('serve --stateless with TOOL_NAME_STYLE=snake (flag)', () => {
   let proc: CliProcess;
   let base: string;
   before(async () => {
-    ({ proc, base } = await startServe(['--stateless'], { K0RDENT_MGMT_KUBECONFIG_PATH: unreachableKubeconfig() }));
+    ({ proc, base } = await startServe(['--stateless', '--tool-name-style', 'snake'], { K0RDENT_MGMT_KUBECONFIG_PATH: unreachableKubeconfig() }));
   });
   after(() => proc.stop());
 
-  it('an MCP client completes initialize and tools/list without a session id', async () => {
+  it('an MCP client completes initialize and tools/list without a session id; names are snake_case', async () => {
     const result = await listToolsOver(base);
     assert.equal(result.serverName, 'k0rdent-mcp');
     assert.equal(result.sessionId, undefined);
+    assert.deepEqual(result.names.sort(), [...SNAKE_TOOLS].sort());
   });
 
   it('a bare tools/list POST works without initialize (no per-session state)', async () => {
@@ -150,6 +154,18 @@ describe('serve --stateless', () => {
   it('GET /mcp is 405 (no standalone stream without sessions)', async () => {
     const r = await raw(base, '/mcp', { headers: { accept: 'text/event-stream' } });
     assert.equal(r.status, 405);
+  });
+});
+
+describe('READ_ONLY=true', () => {
+  it('offers only the three list tools', async () => {
+    const { proc, base } = await startServe([], { K0RDENT_MGMT_KUBECONFIG_PATH: unreachableKubeconfig(), READ_ONLY: 'true' });
+    try {
+      const result = await listToolsOver(base);
+      assert.deepEqual(result.names.sort(), ['k0.clusters.list', 'k0.clusters.listCredentials', 'k0.clusters.listTemplates']);
+    } finally {
+      await proc.stop();
+    }
   });
 });
 

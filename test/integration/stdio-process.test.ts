@@ -11,6 +11,7 @@ import { CLI, cleanEnv, startCli, stopAll, unreachableKubeconfig } from '../help
 after(stopAll);
 
 const kubeconfig = unreachableKubeconfig();
+const DOTTED_TOOLS = ['k0.clusters.listCredentials', 'k0.clusters.listTemplates', 'k0.clusters.list', 'k0.clusters.deploy', 'k0.clusters.delete'];
 
 describe('stdio', () => {
   it('an MCP client over a spawned stdio process completes initialize and tools/list', async () => {
@@ -29,7 +30,7 @@ describe('stdio', () => {
     try {
       assert.equal(client.getServerVersion()?.name, 'k0rdent-mcp');
       const { tools } = await client.listTools();
-      assert.ok(Array.isArray(tools));
+      assert.deepEqual(tools.map((t) => t.name).sort(), [...DOTTED_TOOLS].sort());
     } finally {
       await client.close();
     }
