@@ -1,0 +1,125 @@
+/**
+ * A real MCP client connected (in memory) to an McpServer carrying the k0.clusters.* tools, with a
+ * Session whose kubeConfig points at a sandbox. Logs are captured as parsed JSON lines; metrics go to
+ * a fresh registry per harness.
+ */
+import { Writable } from 'node:stream';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { pino } from 'pino';
+import type { Registry } from 'prom-client';
+import { registerTools } from '../../src/mcp/tools/index.js';
+import { createMetricsRegistry } from '../../src/observability/metrics.js';
+import { namespacePolicyFromSettings } from '../../src/policy/index.js';
+import type { Runtime, Session, Settings } from '../../src/runtime/types.js';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+
+export function testSettings(overrides: Partial<Settings> = {}): Settings {
+  return {
+    kubeconfigSource: 'sandbox',
+    kubeContext: undefined,
+    namespaceFilter: undefined,
+    authMode: 'DEV_ALLOW_ANY',
+    devBearerTokenSet: false,
+    globalNamespace: 'kcm-system',
+    defaultNamespaceDev: 'kcm-system',
+    deployFieldOwner: 'mcp.clusters',
+    listenAddr: { host: '127.0.0.1', port: 0 },
+    logLevel: 'debug',
+    readOnly: false,
+    toolNameStyle: 'dotted',
+    oidcIssuerUrl: undefined,
+    oidcAudience: undefined,
+    ...overrides,
+  };
+}
+
+/**
+ * The sandbox kubeconfig; plain-http servers get `skipTLSVerify` because client-node 1.4 refuses
+ * http:// without it ("HTTP protocol is not allowed when skipTLSVerify is not set or false").
+ */
+export function sandboxKubeConfig(sandbox: SandboxHandle, token?: string): KubeConfig {
+  const loaded = new KubeConfig();
+  loaded.loadFromString(sandbox.kubeconfig);
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: loaded.clusters.map((c) => ({ ...c, skipTLSVerify: c.server.startsWith('http://') ? true : c.skipTLSVerify })),
+    users: token === undefined ? loaded.users : loaded.users.map((u) => ({ ...u, token })),
+    contexts: loaded.contexts,
+    currentContext: loaded.currentContext,
+  });
+  return kc;
+}
+
+export type LogLine = Record<string, unknown> & { level: number; msg?: string };
+
+export interface Harness {
+  client: Client;
+  logs: LogLine[];
+  metrics: Registry;
+  settings: Settings;
+  call(name: string, args: Record<string, unknown>, options?: Parameters<Client['callTool']>[2]): Promise<CallToolResult>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(sandbox: SandboxHandle, overrides: Partial<Settings> = {}, token?: string): Promise<Harness> {
+  const settings = testSettings(overrides);
+  const logs: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  const logger = pino({ level: 'debug' }, sink);
+  const metrics = createMetricsRegistry();
+  const kubeConfig = sandboxKubeConfig(sandbox, token);
+  const runtime: Runtime = { settings, logger, metrics, baseKubeConfig: kubeConfig };
+  const session: Session = { id: 'test-session', logger: logger.child({ sessionId: 'test-session' }), kubeConfig, namespaces: namespacePolicyFromSettings(settings) };
+  const server = new McpServer({ name: 'k0rdent-mcp-test', version: '0.0.0' }, { capabilities: { tools: {} } });
+  registerTools(server, { runtime, session });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'test-client', version: '0.0.0' });
+  await server.connect(serverTransport);
+  await client.connect(clientTransport);
+  // Caches the output validators, as a real client would before calling.
+  await client.listTools();
+  return {
+    client,
+    logs,
+    metrics,
+    settings,
+    call: async (name, args, options) => (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+/** Waits (bounded) until `predicate` holds; for events that happen after a call returns. */
+export async function eventually<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export function structured<T = Record<string, unknown>>(result: CallToolResult): T {
+  return result.structuredContent as T;
+}
+
+export const AZURE_BASELINE = {
+  location: 'westus2',
+  subscriptionID: '00000000-0000-0000-0000-000000000000',
+  controlPlaneNumber: 1,
+  workersNumber: 1,
+  controlPlane: { vmSize: 'Standard_A4_v2' },
+  worker: { vmSize: 'Standard_A4_v2' },
+};

@@ -1,0 +1,367 @@
+/**
+ * The k0.clusters.* tools through a real MCP client against the sandbox: the seed scenarios and the
+ * acceptance bullets of issue 4.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startSandbox } from '../../src/sandbox/sandbox.js';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import type { KubeObject as SandboxObject } from '../../src/sandbox/apiserver/types.js';
+import { AZURE_BASELINE, eventually, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+
+const GROUP = 'k0rdent.mirantis.com';
+const CD = { group: GROUP, version: 'v1beta1', plural: 'clusterdeployments' };
+const CREDENTIALS = { group: GROUP, version: 'v1beta1', plural: 'credentials' };
+const TEMPLATES = { group: GROUP, version: 'v1beta1', plural: 'clustertemplates' };
+const AZURE_TEMPLATE = 'azure-standalone-cp-1-0-15';
+const AZURE_CREDENTIAL = 'azure-cluster-credential';
+
+type ErrorContent = { error: { code: string; message: string; details?: Record<string, unknown> } };
+type Items<T> = { items: T[]; continue?: string };
+
+function errorOf(result: { isError?: boolean; structuredContent?: unknown; content?: unknown }): ErrorContent['error'] {
+  assert.equal(result.isError, true, `expected an error result, got ${JSON.stringify(result.structuredContent)}`);
+  const { error } = result.structuredContent as ErrorContent;
+  const text = (result.content as { type: string; text: string }[])[0]?.text ?? '';
+  assert.equal(text, `${error.code}: ${error.message}`);
+  return error;
+}
+
+function ok<T = Record<string, unknown>>(result: { isError?: boolean; structuredContent?: unknown; content?: unknown }): T {
+  assert.ok(!result.isError, `unexpected error: ${JSON.stringify(result.structuredContent)}`);
+  const text = (result.content as { type: string; text: string }[])[0]?.text ?? '';
+  assert.deepEqual(JSON.parse(text), result.structuredContent, 'the text content is a JSON copy of structuredContent');
+  return structured<T>(result as never);
+}
+
+describe('k0.clusters.* tools over MCP against the sandbox', () => {
+  let sandbox: SandboxHandle;
+  const sandboxLog: string[] = [];
+  let dev: Harness;
+  let prod: Harness;
+
+  before(async () => {
+    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1, log: (line) => sandboxLog.push(line) });
+    // A validation rule of the cluster (like a ValidatingAdmissionPolicy) that rejects one region with 422.
+    sandbox.store.registerAdmission({ group: GROUP, plural: 'clusterdeployments' }, (request) => {
+      const config = (request.object?.spec as { config?: { location?: string } } | undefined)?.config;
+      if (config?.location === 'antarctica') {
+        return { allowed: false, code: 422, reason: 'Invalid', message: `ClusterDeployment.k0rdent.mirantis.com "${request.object?.metadata.name}" is invalid: spec.config.location: Unsupported value: "antarctica"` };
+      }
+      return { allowed: true };
+    });
+    dev = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY' });
+    prod = await startHarness(sandbox, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ });
+  });
+
+  after(async () => {
+    await dev?.close();
+    await prod?.close();
+    await sandbox?.close();
+  });
+
+  describe('registration', () => {
+    it('registers the five tools with all four annotations and an output schema', async () => {
+      const { tools } = await dev.client.listTools();
+      const byName = new Map(tools.map((t) => [t.name, t]));
+      assert.deepEqual([...byName.keys()].sort(), ['k0.clusters.delete', 'k0.clusters.deploy', 'k0.clusters.list', 'k0.clusters.listCredentials', 'k0.clusters.listTemplates']);
+      for (const tool of tools) {
+        const a = tool.annotations ?? {};
+        const isList = tool.name.startsWith('k0.clusters.list');
+        assert.equal(a.readOnlyHint, isList, `${tool.name} readOnlyHint`);
+        assert.equal(a.destructiveHint, tool.name === 'k0.clusters.delete', `${tool.name} destructiveHint`);
+        assert.equal(a.idempotentHint, true, `${tool.name} idempotentHint`);
+        assert.equal(a.openWorldHint, false, `${tool.name} openWorldHint`);
+        assert.equal(tool.outputSchema?.type, 'object', `${tool.name} outputSchema`);
+      }
+    });
+    it('snake style names and read-only mode', async () => {
+      const snake = await startHarness(sandbox, { toolNameStyle: 'snake', readOnly: true });
+      try {
+        const { tools } = await snake.client.listTools();
+        assert.deepEqual(tools.map((t) => t.name).sort(), ['k0_clusters_list', 'k0_clusters_listCredentials', 'k0_clusters_listTemplates']);
+        const result = await snake.call('k0_clusters_listCredentials', { namespace: 'kcm-system' });
+        assert.ok(ok<Items<unknown>>(result).items.length > 0);
+      } finally {
+        await snake.close();
+      }
+    });
+  });
+
+  describe('listCredentials', () => {
+    it('production with filter ^team- returns kcm-system plus the team-* namespaces, with provider and ready', async () => {
+      const { items } = ok<Items<{ name: string; namespace: string; provider: string; ready: boolean; identityRef: { kind?: string } }>>(await prod.call('k0.clusters.listCredentials', {}));
+      const expected = sandbox.store
+        .list(CREDENTIALS)
+        .filter((o) => o.metadata.namespace === 'kcm-system' || /^team-/.test(o.metadata.namespace ?? ''))
+        .map((o) => `${o.metadata.namespace}/${o.metadata.name}`)
+        .sort();
+      assert.deepEqual(items.map((c) => `${c.namespace}/${c.name}`).sort(), expected);
+      assert.ok(items.some((c) => c.namespace === 'kcm-system'));
+      assert.ok(items.some((c) => c.namespace.startsWith('team-')));
+      assert.ok(!items.some((c) => c.namespace === 'finance'));
+      const azure = items.find((c) => c.namespace === 'kcm-system' && c.name === AZURE_CREDENTIAL);
+      assert.equal(azure?.provider, 'azure');
+      assert.equal(azure?.ready, true);
+      for (const c of items) {
+        const stored = sandbox.store.get(CREDENTIALS, c.namespace, c.name) as SandboxObject & { status?: { ready?: boolean } };
+        assert.equal(c.ready, stored.status?.ready === true, `${c.namespace}/${c.name} ready`);
+        if (c.identityRef.kind === 'Secret') assert.equal(c.provider, 'ambiguous');
+      }
+    });
+    it('namespace="finance" in production → forbidden, no data', async () => {
+      const result = await prod.call('k0.clusters.listCredentials', { namespace: 'finance' });
+      assert.equal(errorOf(result).code, 'forbidden');
+      assert.equal((result.structuredContent as { items?: unknown }).items, undefined);
+    });
+    it('limit and continue page through every credential exactly once', async () => {
+      const seen: string[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const page = ok<Items<{ name: string; namespace: string }>>(await dev.call('k0.clusters.listCredentials', { limit: 2, ...(token ? { continue: token } : {}) }));
+        assert.ok(page.items.length <= 2);
+        seen.push(...page.items.map((c) => `${c.namespace}/${c.name}`));
+        token = page.continue;
+        pages++;
+      } while (token && pages < 50);
+      const all = sandbox.store.list(CREDENTIALS).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+      assert.deepEqual([...seen].sort(), [...all].sort());
+      assert.ok(pages > 1);
+    });
+  });
+
+  describe('listTemplates', () => {
+    type T = { name: string; namespace: string; valid: boolean; cloud?: string; configSchema: { required: string[]; properties: Record<string, { type?: string }> } };
+    it('scope global = only kcm-system, local = only the other readable namespaces, all = both', async () => {
+      const global = ok<Items<T>>(await prod.call('k0.clusters.listTemplates', { scope: 'global' })).items;
+      const local = ok<Items<T>>(await prod.call('k0.clusters.listTemplates', { scope: 'local' })).items;
+      const all = ok<Items<T>>(await prod.call('k0.clusters.listTemplates', {})).items;
+      assert.ok(global.length > 0 && global.every((t) => t.namespace === 'kcm-system'));
+      assert.ok(local.length > 0 && local.every((t) => /^team-/.test(t.namespace)));
+      const key = (t: T): string => `${t.namespace}/${t.name}`;
+      assert.deepEqual(all.map(key).sort(), [...global, ...local].map(key).sort());
+      const storeCount = sandbox.store.list(TEMPLATES).filter((o) => o.metadata.namespace === 'kcm-system' || /^team-/.test(o.metadata.namespace ?? '')).length;
+      assert.equal(all.length, storeCount);
+    });
+    it('includes the config outline (required keys) of azure-standalone-cp-1-0-15', async () => {
+      const { items } = ok<Items<T>>(await dev.call('k0.clusters.listTemplates', { scope: 'global' }));
+      const azure = items.find((t) => t.name === AZURE_TEMPLATE);
+      assert.ok(azure, 'template listed');
+      assert.equal(azure.cloud, 'azure');
+      assert.equal(azure.valid, true);
+      for (const key of ['controlPlaneNumber', 'workersNumber', 'location', 'subscriptionID', 'controlPlane', 'worker']) assert.ok(azure.configSchema.required.includes(key), key);
+      assert.ok(!azure.configSchema.required.includes('clusterIdentity'));
+      assert.equal(azure.configSchema.properties.location?.type, 'string');
+    });
+    it('scope global with another namespace is rejected; a forbidden namespace is forbidden', async () => {
+      assert.equal(errorOf(await prod.call('k0.clusters.listTemplates', { scope: 'global', namespace: 'team-alpha' })).code, 'invalidParams');
+      assert.equal(errorOf(await prod.call('k0.clusters.listTemplates', { namespace: 'finance' })).code, 'forbidden');
+    });
+  });
+
+  describe('deploy, list and delete', () => {
+    it('dev mode deploy without namespace lands in kcm-system and reports it; identical re-deploy is unchanged', async () => {
+      const args = { name: 'dev-cluster-1', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE, labels: { env: 'test' } };
+      const first = ok<{ namespace: string; status: string; uid: string; resourceVersion: string }>(await dev.call('k0.clusters.deploy', args));
+      assert.equal(first.namespace, 'kcm-system');
+      assert.equal(first.status, 'created');
+      const stored = sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1') as SandboxObject & { spec: { config: unknown; template: string } };
+      assert.ok(stored, 'the ClusterDeployment exists in kcm-system');
+      assert.equal(stored.metadata.uid, first.uid);
+      assert.deepEqual(stored.spec.config, AZURE_BASELINE);
+      assert.equal(stored.metadata.labels?.['k0rdent.mirantis.com/managed'], 'true');
+      assert.equal(stored.metadata.labels?.['app.kubernetes.io/managed-by'], 'k0rdent-mcp');
+      assert.equal(stored.metadata.labels?.env, 'test');
+      assert.ok((stored.metadata.managedFields as { manager: string }[] | undefined)?.some((m) => m.manager === 'mcp.clusters'), 'applied with the configured field manager');
+
+      const again = ok<{ status: string; resourceVersion: string }>(await dev.call('k0.clusters.deploy', args));
+      assert.equal(again.status, 'unchanged');
+
+      const listed = ok<Items<{ name: string; namespace: string; template: string; deleting: boolean }>>(await dev.call('k0.clusters.list', { namespace: 'kcm-system', labelSelector: 'env=test' }));
+      assert.deepEqual(listed.items.map((d) => [d.name, d.template, d.deleting]), [['dev-cluster-1', AZURE_TEMPLATE, false]]);
+
+      const changed = ok<{ status: string }>(await dev.call('k0.clusters.deploy', { ...args, labels: { env: 'test', tier: 'gold' } }));
+      assert.equal(changed.status, 'updated');
+    });
+
+    it('production with filter ^team- picks the first matching namespace', async () => {
+      const result = ok<{ namespace: string; status: string }>(
+        await prod.call('k0.clusters.deploy', { name: 'prod-cluster-1', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE, dryRun: true }),
+      );
+      const firstTeam = sandbox.store
+        .list({ group: '', version: 'v1', plural: 'namespaces' })
+        .map((n) => n.metadata.name)
+        .filter((n) => /^team-/.test(n))
+        .sort()[0];
+      assert.equal(result.namespace, firstTeam);
+      assert.equal(result.status, 'dryRun');
+    });
+
+    it('dryRun stores nothing and returns the object the server would store', async () => {
+      const result = ok<{ status: string; object: { metadata: { name: string; labels: Record<string, string> }; spec: { template: string; config: unknown } } }>(
+        await dev.call('k0.clusters.deploy', { name: 'dry-cluster', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE, dryRun: true }),
+      );
+      assert.equal(result.status, 'dryRun');
+      assert.equal(result.object.spec.template, AZURE_TEMPLATE);
+      assert.equal(result.object.metadata.labels['k0rdent.mirantis.com/managed'], 'true');
+      assert.equal(sandbox.store.get(CD, 'kcm-system', 'dry-cluster'), undefined);
+    });
+
+    it('explicit forbidden namespace → forbidden and the sandbox shows nothing written', async () => {
+      const before = sandbox.store.currentResourceVersion();
+      const result = await prod.call('k0.clusters.deploy', { name: 'fin-cluster', namespace: 'finance', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE });
+      assert.equal(errorOf(result).code, 'forbidden');
+      assert.equal(sandbox.store.get(CD, 'finance', 'fin-cluster'), undefined);
+      assert.equal(sandbox.store.currentResourceVersion(), before, 'no write happened anywhere');
+    });
+
+    it('missing template → invalidParams naming the available templates and the nearest one', async () => {
+      const error = errorOf(await dev.call('k0.clusters.deploy', { name: 'typo-cluster', template: 'azure-standalone-cp-1-0-16', credential: AZURE_CREDENTIAL, config: AZURE_BASELINE }));
+      assert.equal(error.code, 'invalidParams');
+      const available = sandbox.store
+        .list(TEMPLATES, { namespace: 'kcm-system' })
+        .filter((t) => (t as { status?: { valid?: boolean } }).status?.valid === true)
+        .map((t) => t.metadata.name);
+      for (const name of available) assert.ok(error.message.includes(name), `message names ${name}`);
+      assert.match(error.message, /Did you mean "azure-standalone-cp-1-0-15"\?/);
+      assert.equal(sandbox.store.get(CD, 'kcm-system', 'typo-cluster'), undefined);
+    });
+
+    it('a template only in the global namespace → invalidParams with the AccessManagement hint', async () => {
+      const globalOnly = sandbox.store
+        .list(TEMPLATES, { namespace: 'kcm-system' })
+        .map((t) => t.metadata.name)
+        .find((name) => sandbox.store.get(TEMPLATES, 'team-beta', name) === undefined);
+      assert.ok(globalOnly);
+      const error = errorOf(await prod.call('k0.clusters.deploy', { name: 'beta-cluster', namespace: 'team-beta', template: globalOnly, credential: 'aws-cluster-credential', config: {} }));
+      assert.equal(error.code, 'invalidParams');
+      assert.match(error.message, /AccessManagement "kcm"/);
+      assert.match(error.message, /ClusterTemplateChain/);
+    });
+
+    it('a credential that is not ready → invalidParams; empty required config → invalidParams naming the JSON path', async () => {
+      const notReady = sandbox.store
+        .list(CREDENTIALS, { namespace: 'kcm-system' })
+        .find((c) => (c as { status?: { ready?: boolean } }).status?.ready !== true)?.metadata.name;
+      assert.ok(notReady);
+      const e1 = errorOf(await dev.call('k0.clusters.deploy', { name: 'nr-cluster', template: AZURE_TEMPLATE, credential: notReady, config: AZURE_BASELINE }));
+      assert.equal(e1.code, 'invalidParams');
+      assert.match(e1.message, /is not ready/);
+      const e2 = errorOf(await dev.call('k0.clusters.deploy', { name: 'empty-cluster', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: { ...AZURE_BASELINE, location: '' } }));
+      assert.equal(e2.code, 'invalidParams');
+      assert.match(e2.message, /config\.location is required and must not be empty/);
+      assert.ok(!e2.message.includes('clusterIdentity'));
+      assert.equal(sandbox.store.get(CD, 'kcm-system', 'empty-cluster'), undefined);
+    });
+
+    it('Kubernetes validation error → invalidParams with the API server message and a warning log line', async () => {
+      const error = errorOf(await dev.call('k0.clusters.deploy', { name: 'ice-cluster', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: { ...AZURE_BASELINE, location: 'antarctica' } }));
+      assert.equal(error.code, 'invalidParams');
+      assert.match(error.message, /spec\.config\.location: Unsupported value: "antarctica"/);
+      const line = dev.logs.find((l) => l.tool === 'k0.clusters.deploy' && l.cluster === 'ice-cluster');
+      assert.ok(line, 'one log line for the call');
+      assert.equal(line.level, 40, 'logged as a warning');
+      assert.equal(line.outcome, 'invalid');
+      assert.equal(line.template, AZURE_TEMPLATE);
+      assert.equal(line.credential, AZURE_CREDENTIAL);
+      assert.equal(line.namespace, 'kcm-system');
+      assert.equal(line.sessionId, 'test-session');
+      assert.equal(typeof line.durationMs, 'number');
+    });
+
+    it('delete → deleted with propagationPolicy=Foreground on the wire; again → not_found, not an error', async () => {
+      const deleted = ok<{ status: string; namespace: string }>(await dev.call('k0.clusters.delete', { name: 'dev-cluster-1' }));
+      assert.deepEqual([deleted.status, deleted.namespace], ['deleted', 'kcm-system']);
+      assert.ok(
+        sandboxLog.some((l) => /^DELETE \/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/kcm-system\/clusterdeployments\/dev-cluster-1\?.*propagationPolicy=Foreground/.test(l)),
+        'DELETE carried propagationPolicy=Foreground',
+      );
+      await eventually(() => (sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1') === undefined ? true : undefined), 10_000);
+      const again = await dev.call('k0.clusters.delete', { name: 'dev-cluster-1' });
+      assert.ok(!again.isError);
+      assert.equal(ok<{ status: string }>(again).status, 'not_found');
+    });
+
+    it('delete in a forbidden namespace → forbidden', async () => {
+      const seeded = sandbox.store.list(CD, { namespace: 'finance' })[0];
+      const name = seeded?.metadata.name ?? 'anything';
+      const result = await prod.call('k0.clusters.delete', { name, namespace: 'finance' });
+      assert.equal(errorOf(result).code, 'forbidden');
+      if (seeded) assert.equal(sandbox.store.get(CD, 'finance', name)?.metadata.deletionTimestamp, undefined, 'nothing was deleted');
+    });
+  });
+
+  describe('waiting', () => {
+    it('deploy wait=true → ready:true with progress notifications; delete wait=true → gone', async () => {
+      const progress: { progress: number; message?: string }[] = [];
+      const result = ok<{ ready: boolean; timedOut: boolean; phase: string; conditions: { type: string; status: string }[] }>(
+        await prod.call(
+          'k0.clusters.deploy',
+          { name: 'wait-cluster', namespace: 'team-alpha', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE, wait: true, pollInterval: '1s', provisionTimeout: '30s' },
+          { onprogress: (p) => progress.push(p), timeout: 30_000 },
+        ),
+      );
+      assert.equal(result.ready, true);
+      assert.equal(result.timedOut, false);
+      assert.equal(result.phase, 'Ready');
+      assert.ok(result.conditions.some((c) => c.type === 'Ready' && c.status === 'True'));
+      assert.ok(progress.length >= 2, `progress notifications received: ${progress.length}`);
+      for (let i = 1; i < progress.length; i++) assert.ok((progress[i]?.progress ?? 0) > (progress[i - 1]?.progress ?? 0), 'progress increases');
+      assert.ok(progress.every((p) => typeof p.message === 'string' && p.message.length > 0));
+
+      const deleteProgress: { message?: string }[] = [];
+      const gone = ok<{ status: string; gone: boolean; timedOut: boolean }>(
+        await prod.call('k0.clusters.delete', { name: 'wait-cluster', namespace: 'team-alpha', wait: true, pollInterval: '1s', deletionTimeout: '30s' }, { onprogress: (p) => deleteProgress.push(p), timeout: 30_000 }),
+      );
+      assert.deepEqual([gone.status, gone.gone, gone.timedOut], ['deleted', true, false]);
+      assert.equal(sandbox.store.get(CD, 'team-alpha', 'wait-cluster'), undefined);
+      assert.ok(deleteProgress.some((p) => /Deleting/.test(p.message ?? '')), 'progress from the Deleting condition');
+    });
+
+    it('cancelling a waiting deploy ends the wait on the server', async () => {
+      const controller = new AbortController();
+      const pending = prod.call(
+        'k0.clusters.deploy',
+        { name: 'cancel-cluster', namespace: 'team-alpha', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE, wait: true, provisionTimeout: '5m' },
+        { signal: controller.signal, onprogress: () => controller.abort('test cancels') },
+      );
+      await assert.rejects(pending);
+      const line = await eventually(() => prod.logs.find((l) => l.tool === 'k0.clusters.deploy' && l.cluster === 'cancel-cluster'));
+      assert.equal(line.outcome, 'cancelled');
+      await prod.call('k0.clusters.delete', { name: 'cancel-cluster', namespace: 'team-alpha' });
+    });
+  });
+});
+
+describe('cluster metrics after tool calls', () => {
+  let sandbox: SandboxHandle;
+  let harness: Harness;
+  before(async () => {
+    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
+    harness = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY', namespaceFilter: /^team-/ });
+  });
+  after(async () => {
+    await harness?.close();
+    await sandbox?.close();
+  });
+
+  it('a successful deploy counts once with one duration observation; a forbidden call counts as forbidden', async () => {
+    ok(await harness.call('k0.clusters.deploy', { name: 'm-cluster', namespace: 'team-alpha', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE }));
+    const afterDeploy = await harness.metrics.metrics();
+    assert.match(afterDeploy, /^clusters_deploy_total\{outcome="success"\} 1$/m);
+    assert.match(afterDeploy, /^clusters_deploy_duration_seconds_count 1$/m);
+    assert.doesNotMatch(afterDeploy, /^clusters_deploy_total\{outcome="forbidden"\}/m);
+
+    errorOf(await harness.call('k0.clusters.deploy', { name: 'm-cluster', namespace: 'finance', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE }));
+    errorOf(await harness.call('k0.clusters.listCredentials', { namespace: 'finance' }));
+    const text = await harness.metrics.metrics();
+    assert.match(text, /^clusters_deploy_total\{outcome="success"\} 1$/m);
+    assert.match(text, /^clusters_deploy_total\{outcome="forbidden"\} 1$/m);
+    assert.match(text, /^clusters_deploy_duration_seconds_count 2$/m);
+    assert.match(text, /^clusters_list_credentials_total\{outcome="forbidden"\} 1$/m);
+    assert.match(text, /^clusters_list_duration_seconds_count\{operation="credentials"\} 1$/m);
+    for (const name of ['clusters_list_templates_total', 'clusters_list_total', 'clusters_delete_total', 'clusters_delete_duration_seconds']) assert.ok(text.includes(`# TYPE ${name}`), `${name} registered`);
+    assert.match(text, /process_cpu_user_seconds_total/);
+  });
+});
