@@ -1,10 +1,8 @@
-/** The only place product wiring reaches into the sandbox (SPEC/STYLE: CLI wiring and tests only). */
+/** The only place product wiring reaches into the sandbox (STYLE: CLI wiring and tests only). */
 import type { StartSandbox } from '../sandbox/index.js';
 
+/** Loaded lazily so commands without --sandbox never load the sandbox modules. */
 export async function loadStartSandbox(): Promise<StartSandbox> {
-  // A computed specifier keeps the sandbox out of the module graph unless a command asks for it.
-  const specifier = '../sandbox/sandbox.js';
-  const mod = (await import(specifier)) as { startSandbox?: StartSandbox };
-  if (typeof mod.startSandbox !== 'function') throw new Error('the sandbox module does not export startSandbox');
-  return mod.startSandbox;
+  const { startSandbox } = await import('../sandbox/sandbox.js');
+  return startSandbox;
 }

@@ -50,6 +50,6 @@ export async function runSandbox(flags: SandboxFlags): Promise<void> {
   const kubeconfigPath = resolve(flags.kubeconfig);
   writeFileSync(kubeconfigPath, sandbox.kubeconfig, { mode: 0o600 });
   process.stdout.write(`sandbox listening on ${sandbox.url}\nkubeconfig written to ${kubeconfigPath}\n`);
-  logger.info({ url: sandbox.url, kubeconfig: kubeconfigPath }, 'sandbox management cluster running');
+  logger.info({ url: sandbox.url, kubeconfigPath }, 'sandbox management cluster running');
   onShutdownSignal(logger, () => sandbox.close());
 }

@@ -18,6 +18,9 @@ export function loadKubeConfig(checked: CheckedKubeconfig): KubeConfig {
   } catch (error) {
     throw new ConfigError(variable, `${variable} could not be loaded as a kubeconfig (${(error as Error).message.split('\n')[0]}); check its clusters, users and contexts entries`);
   }
+  // client-node refuses plain-HTTP servers unless skipTLSVerify is set, although there is no TLS to
+  // verify; kubectl has no such rule. Mark http:// clusters so both behave alike (e.g. the sandbox).
+  kc.clusters = kc.clusters.map((c) => (c.server?.startsWith('http://') && !c.skipTLSVerify ? { ...c, skipTLSVerify: true } : c));
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server) {
     throw new ConfigError(variable, `${variable} has no cluster server for context "${checked.context}"; fix the kubeconfig's clusters entry`);
