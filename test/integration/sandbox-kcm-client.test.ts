@@ -1,0 +1,154 @@
+/**
+ * The simulated kcm through @kubernetes/client-node: a watch sees a deployment's whole life in order,
+ * webhook denials arrive as 403 ApiExceptions, the mutating default applies, and a template created
+ * through the API gets kcm's status and schema ConfigMap.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { startSandbox } from '../../src/sandbox/sandbox.js';
+
+type Rec = Record<string, unknown>;
+const GROUP = 'k0rdent.mirantis.com';
+const VERSION = 'v1beta1';
+
+const AZURE_CONFIG = {
+  location: 'westus2',
+  subscriptionID: '00000000-0000-4000-8000-000000000007',
+  controlPlaneNumber: 1,
+  workersNumber: 1,
+  controlPlane: { vmSize: 'Standard_A4_v2' },
+  worker: { vmSize: 'Standard_A4_v2' },
+};
+
+function deployment(namespace: string, name: string, spec: Rec): Rec {
+  return { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', metadata: { name, namespace }, spec };
+}
+
+const readyOf = (object: Rec): Rec | undefined => (((object['status'] as Rec | undefined)?.['conditions'] ?? []) as Rec[]).find((c) => c['type'] === 'Ready');
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('sandbox kcm through client-node', () => {
+  let sandbox: SandboxHandle;
+  let kc: KubeConfig;
+  let custom: CustomObjectsApi;
+  let core: CoreV1Api;
+  const aborts: AbortController[] = [];
+
+  before(async () => {
+    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 0.5 });
+    kc = new KubeConfig();
+    kc.loadFromString(sandbox.kubeconfig);
+    custom = kc.makeApiClient(CustomObjectsApi);
+    core = kc.makeApiClient(CoreV1Api);
+  });
+  after(async () => {
+    for (const a of aborts) a.abort();
+    await sandbox?.close();
+  });
+
+  it('watch delivers ADDED, the condition walk to Ready, the Deleting walk and DELETED, in order', async () => {
+    const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-alpha', plural: 'clusterdeployments' })) as Rec;
+    const rv = String((list['metadata'] as Rec)['resourceVersion']);
+    const seen: { type: string; ready: string; deleting: string }[] = [];
+    const controller = await new Watch(kc).watch(
+      `/apis/${GROUP}/${VERSION}/namespaces/team-alpha/clusterdeployments`,
+      { resourceVersion: rv, fieldSelector: 'metadata.name=client-demo' },
+      (type: string, object: Rec) => {
+        const deleting = (((object['status'] as Rec | undefined)?.['conditions'] ?? []) as Rec[]).find((c) => c['type'] === 'Deleting');
+        seen.push({ type, ready: String(readyOf(object)?.['reason'] ?? ''), deleting: String(deleting?.['reason'] ?? '') });
+      },
+      () => undefined,
+    );
+    aborts.push(controller);
+
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: 'team-alpha',
+      plural: 'clusterdeployments',
+      body: deployment('team-alpha', 'client-demo', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_CONFIG }),
+    });
+    await until(() => seen.some((e) => e.ready === 'Succeeded'), 'Ready=True through the watch');
+    await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-alpha', plural: 'clusterdeployments', name: 'client-demo', propagationPolicy: 'Foreground' });
+    await until(() => seen.some((e) => e.type === 'DELETED'), 'DELETED through the watch');
+
+    assert.equal(seen[0]?.type, 'ADDED');
+    assert.equal(seen.at(-1)?.type, 'DELETED');
+    assert.ok(seen.slice(1, -1).every((e) => e.type === 'MODIFIED'));
+    const firstReady = seen.findIndex((e) => e.ready === 'Succeeded');
+    const firstDeleting = seen.findIndex((e) => e.deleting !== '');
+    assert.ok(seen.findIndex((e) => e.ready === 'Progressing') < firstReady);
+    assert.ok(firstReady < firstDeleting);
+    const deletingReasons = seen.map((e) => e.deleting).filter((r, i, all) => r !== '' && r !== all[i - 1]);
+    assert.equal(deletingReasons[0], 'WaitingForCloudResourcesDeletion');
+    assert.equal(deletingReasons.at(-1), 'DeletionCompleted');
+  });
+
+  it('turns a webhook denial into a 403 ApiException carrying kcm wording', async () => {
+    const attempt = custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: 'finance',
+      plural: 'clusterdeployments',
+      body: deployment('finance', 'nope', { template: 'aws-standalone-cp-1-0-43', credential: 'finance-aws-credential', config: { region: 'us-east-1' } }),
+    });
+    await assert.rejects(attempt, (err: unknown) => {
+      assert.ok(err instanceof ApiException);
+      assert.equal(err.code, 403);
+      const body = JSON.parse(String(err.body)) as Rec;
+      assert.equal(body['reason'], 'Forbidden');
+      assert.match(String(body['message']), /validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: the ClusterDeployment is invalid: clustertemplates/);
+      return true;
+    });
+  });
+
+  it('fills a missing config from the template and sets dryRun, as the mutating webhook does', async () => {
+    const created = (await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: 'team-alpha',
+      plural: 'clusterdeployments',
+      body: deployment('team-alpha', 'no-config', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential' }),
+    })) as Rec;
+    const spec = created['spec'] as Rec;
+    assert.equal(spec['dryRun'], true);
+    const template = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-alpha', plural: 'clustertemplates', name: 'azure-standalone-cp-1-0-45' })) as Rec;
+    assert.deepEqual(spec['config'], (template['status'] as Rec)['config']);
+  });
+
+  it('gives a template created through the API kcm status and a schema ConfigMap', async () => {
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: 'team-beta',
+      plural: 'clustertemplates',
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'ClusterTemplate',
+        metadata: { name: 'my-gcp-template', namespace: 'team-beta' },
+        spec: { helm: { chartSpec: { chart: 'gcp-standalone-cp', version: '1.0.43', interval: '10m', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } } } },
+      },
+    });
+    let status: Rec = {};
+    await until(async () => {
+      const t = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-beta', plural: 'clustertemplates', name: 'my-gcp-template' })) as Rec;
+      status = (t['status'] ?? {}) as Rec;
+      return status['valid'] !== undefined;
+    }, 'template status');
+    assert.equal(status['valid'], true);
+    assert.equal(status['chartVersion'], '1.0.43');
+    assert.ok((status['providers'] as string[]).includes('infrastructure-gcp'));
+    const cm = await core.readNamespacedConfigMap({ namespace: 'team-beta', name: 'schema-ct-my-gcp-template' });
+    assert.ok(cm.data?.['schema']?.includes('"project"'));
+    assert.equal(cm.metadata?.ownerReferences?.[0]?.name, 'my-gcp-template');
+  });
+});
