@@ -182,6 +182,7 @@ async function listPerNamespace(api: K0rdentApi, resource: K0rdentResource, scop
       last = undefined;
     }
   }
-  if (answered === 0 && forbidden) throw forbidden;
+  // Only a fresh listing where every namespace refused is a refusal; a later page may just end on one.
+  if (answered === 0 && forbidden && token === undefined) throw forbidden;
   return { items: out, strategy: 'namespaces' };
 }

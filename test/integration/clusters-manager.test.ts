@@ -1,0 +1,192 @@
+/**
+ * The cluster manager against the sandbox: listing strategy (one cluster-wide LIST, per-namespace
+ * fallback on 403), and the wait (watch re-established after a break, stall warnings, early end on
+ * Ready=False/Failed, timeout).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { ClusterManager } from '../../src/clusters/manager.js';
+import { namespacePolicyFromSettings } from '../../src/policy/index.js';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { startSandbox } from '../../src/sandbox/sandbox.js';
+import { AppError } from '../../src/errors.js';
+import { AZURE_BASELINE, sandboxKubeConfig, testSettings, type LogLine } from '../helpers/clusters-harness.js';
+
+const GROUP = 'k0rdent.mirantis.com';
+const CREDENTIALS = { group: GROUP, version: 'v1beta1', plural: 'credentials' };
+const CD = { group: GROUP, version: 'v1beta1', plural: 'clusterdeployments' };
+const CONFIGMAPS = { group: '', version: 'v1', plural: 'configmaps' };
+
+function capture(): { logger: Logger; logs: LogLine[] } {
+  const logs: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _e, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, sink), logs };
+}
+
+function manager(sandbox: SandboxHandle, logger: Logger, overrides: Parameters<typeof testSettings>[0] = {}, token?: string): ClusterManager {
+  const settings = testSettings(overrides);
+  return new ClusterManager({ kubeConfig: sandboxKubeConfig(sandbox, token), namespaces: namespacePolicyFromSettings(settings), fieldOwner: settings.deployFieldOwner, logger });
+}
+
+const credentialLists = (log: string[]): { clusterWide: string[]; namespaced: string[] } => ({
+  clusterWide: log.filter((l) => /^GET \/apis\/k0rdent\.mirantis\.com\/v1beta1\/credentials[? ]/.test(l)),
+  namespaced: log.filter((l) => /^GET \/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/[^/]+\/credentials[? ]/.test(l)),
+});
+
+describe('listing cost does not grow with the number of namespaces', () => {
+  let sandbox: SandboxHandle;
+  let dir: string;
+  const log: string[] = [];
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'clusters-manager-'));
+    const tokens = join(dir, 'tokens.yaml');
+    writeFileSync(
+      tokens,
+      'users:\n  - { name: admin, token: admin-token, namespaces: ["*"] }\n  - { name: alice, token: alice-token, namespaces: [kcm-system, team-alpha] }\n',
+    );
+    sandbox = await startSandbox({ scale: 40, tokensFile: tokens, log: (line) => log.push(line) });
+  });
+  after(async () => {
+    await sandbox?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an identity that may list cluster-wide makes ONE LIST, filtered by the policy', async () => {
+    const { logger } = capture();
+    log.length = 0;
+    const page = await manager(sandbox, logger, { namespaceFilter: /^team-/ }, 'admin-token').listCredentials({ limit: 500 });
+    const { clusterWide, namespaced } = credentialLists(log);
+    assert.equal(clusterWide.length, 1, clusterWide.join('\n'));
+    assert.equal(namespaced.length, 0);
+    const expected = sandbox.store
+      .list(CREDENTIALS)
+      .filter((o) => o.metadata.namespace === 'kcm-system' || /^team-/.test(o.metadata.namespace ?? ''))
+      .map((o) => `${o.metadata.namespace}/${o.metadata.name}`)
+      .sort();
+    assert.deepEqual(page.items.map((c) => `${c.namespace}/${c.name}`).sort(), expected);
+    assert.ok(sandbox.store.list({ group: '', version: 'v1', plural: 'namespaces' }).length > 40, 'the scaled sandbox has many namespaces');
+  });
+
+  it('on 403 it falls back to per-namespace LISTs of the readable namespaces only, skipping forbidden ones', async () => {
+    const { logger } = capture();
+    log.length = 0;
+    const page = await manager(sandbox, logger, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ }, 'alice-token').listCredentials({});
+    const { clusterWide, namespaced } = credentialLists(log);
+    assert.equal(clusterWide.length, 1);
+    assert.match(clusterWide[0] ?? '', / 403 user=alice$/);
+    // kcm-system, team-alpha, team-beta are readable by the policy; the scaled namespaces are not touched.
+    assert.deepEqual(namespaced.map((l) => /namespaces\/([^/]+)\//.exec(l)?.[1]).sort(), ['kcm-system', 'team-alpha', 'team-beta']);
+    const namespaces = new Set(page.items.map((c) => c.namespace));
+    assert.deepEqual([...namespaces].sort(), ['kcm-system', 'team-alpha']);
+  });
+
+  it('per-namespace fallback pages with continue tokens', async () => {
+    const { logger } = capture();
+    const m = manager(sandbox, logger, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ }, 'alice-token');
+    const all = (await m.listCredentials({})).items.map((c) => `${c.namespace}/${c.name}`);
+    const seen: string[] = [];
+    let token: string | undefined;
+    for (let i = 0; i < 50; i++) {
+      const page = await m.listCredentials({ limit: 1, ...(token ? { continue: token } : {}) });
+      seen.push(...page.items.map((c) => `${c.namespace}/${c.name}`));
+      token = page.continue;
+      if (!token) break;
+    }
+    assert.deepEqual(seen, all);
+  });
+
+  it('a continue token from another query is rejected', async () => {
+    const { logger } = capture();
+    const m = manager(sandbox, logger, {}, 'admin-token');
+    const first = await m.listCredentials({ limit: 1 });
+    assert.ok(first.continue);
+    await assert.rejects(m.listDeployments({ continue: first.continue }), (e: unknown) => e instanceof AppError && e.code === 'invalidParams');
+  });
+});
+
+describe('waiting for a deployment', () => {
+  let sandbox: SandboxHandle;
+  before(async () => {
+    sandbox = await startSandbox({ provisionSeconds: 2, deleteSeconds: 1 });
+  });
+  after(async () => {
+    await sandbox?.close();
+  });
+
+  it('re-establishes the watch when it breaks, warns on stalls, and reaches Ready', async () => {
+    const { logger, logs } = capture();
+    const m = manager(sandbox, logger);
+    let closed = 0;
+    const result = await m.deploy(
+      { name: 'watch-break', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: { pollIntervalMs: 200, timeoutMs: 20_000, stallThresholdMs: 100 } },
+      {
+        onProgress: () => {
+          if (closed++ < 2) sandbox.faults.closeWatches();
+        },
+      },
+    );
+    assert.equal(result.wait?.ready, true);
+    assert.equal(result.wait?.timedOut, false);
+    assert.ok(logs.some((l) => l.msg === 'watch closed; re-establishing'), 'the broken watch was re-established');
+    const stall = logs.find((l) => l.level === 40 && /no condition of ClusterDeployment team-alpha\/watch-break changed/.test(l.msg ?? ''));
+    assert.ok(stall, 'a stall warning was logged');
+    assert.equal(stall.cluster, 'watch-break');
+  });
+
+  it('ends early on Ready=False with reason Failed, with the failing condition', async () => {
+    // Without the schema ConfigMap the server cannot check config up front; kcm's Helm validation still fails it.
+    sandbox.store.delete(CONFIGMAPS, 'team-beta', 'schema-ct-aws-standalone-cp-1-0-14');
+    const { logger } = capture();
+    const result = await manager(sandbox, logger).deploy({
+      name: 'will-fail',
+      namespace: 'team-beta',
+      template: 'aws-standalone-cp-1-0-14',
+      credential: 'aws-cluster-credential',
+      config: { region: 'us-east-2', controlPlaneNumber: 0 },
+      wait: { pollIntervalMs: 200, timeoutMs: 20_000 },
+    });
+    assert.equal(result.status, 'created');
+    assert.equal(result.wait?.ready, false);
+    assert.equal(result.wait?.timedOut, false);
+    assert.match(result.wait?.failure ?? '', /^HelmChartReady: failed to validate template with provided configuration/);
+    assert.match(result.wait?.phase ?? '', /^Failed/);
+  });
+
+  it('times out without failing the call', async () => {
+    const { logger } = capture();
+    const result = await manager(sandbox, logger).deploy({
+      name: 'slow',
+      namespace: 'team-alpha',
+      template: 'azure-standalone-cp-1-0-15',
+      credential: 'azure-cluster-credential',
+      config: AZURE_BASELINE,
+      wait: { pollIntervalMs: 100, timeoutMs: 150 },
+    });
+    assert.equal(result.wait?.timedOut, true);
+    assert.equal(result.wait?.ready, false);
+    assert.ok(sandbox.store.get(CD, 'team-alpha', 'slow'));
+  });
+
+  it('a deployment being deleted cannot be re-deployed (conflict); delete of it is "deleted"', async () => {
+    const { logger } = capture();
+    const m = manager(sandbox, logger);
+    await m.deploy({ name: 'gone-soon', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: { pollIntervalMs: 100, timeoutMs: 20_000 } });
+    assert.equal((await m.delete({ name: 'gone-soon', namespace: 'team-alpha' })).status, 'deleted');
+    assert.ok(sandbox.store.get(CD, 'team-alpha', 'gone-soon')?.metadata.deletionTimestamp, 'still terminating');
+    assert.equal((await m.delete({ name: 'gone-soon', namespace: 'team-alpha' })).status, 'deleted');
+    await assert.rejects(
+      m.deploy({ name: 'gone-soon', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE }),
+      (e: unknown) => e instanceof AppError && e.code === 'conflict',
+    );
+  });
+});
