@@ -1,7 +1,9 @@
 /** The simulated kcm on a bare store: webhook denials, mutating defaults, and the controller's condition walks. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { defaultRegistry } from '../../src/sandbox/apiserver/resources.js';
 import { MemoryStore } from '../../src/sandbox/apiserver/store.js';
+import { SchemaValidator } from '../../src/sandbox/apiserver/validation.js';
 import type { AdmissionOperation, KubeObject, StoreEvent } from '../../src/sandbox/apiserver/types.js';
 import { withReadyCondition, type Condition } from '../../src/sandbox/kcm/conditions.js';
 import { mergeValues, validateChartValues } from '../../src/sandbox/kcm/config-validation.js';
@@ -185,6 +187,13 @@ describe('kcm controller', () => {
     assert.equal(condition(object, 'Ready')?.status, 'True');
   });
 
+  it('writes only statuses the ClusterDeployment CRD accepts (Strict)', () => {
+    const def = defaultRegistry().get(CLUSTER_DEPLOYMENTS)!;
+    const validator = new SchemaValidator();
+    assert.ok(events.length > 5);
+    for (const e of events) assert.doesNotThrow(() => validator.validate(def, structuredClone(e.object), 'Strict'), `${e.type} ${e.object.metadata.name}`);
+  });
+
   it("walks Deleting through kcm's reasons, then removes its finalizer so the object goes", async () => {
     await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk'), 'Ready')?.status === 'True', 'walk ready');
     const from = events.length;
@@ -204,6 +213,9 @@ describe('kcm controller', () => {
     const deleting = mine.filter((e) => condition(e.object, 'Deleting'));
     assert.ok(deleting.every((e) => condition(e.object, 'Ready')?.status === 'False' && condition(e.object, 'Ready')?.reason === 'Deleting'));
     assert.equal(mine.at(-1)?.type, 'DELETED');
+    const def = defaultRegistry().get(CLUSTER_DEPLOYMENTS)!;
+    const validator = new SchemaValidator();
+    for (const e of mine) assert.doesNotThrow(() => validator.validate(def, structuredClone(e.object), 'Strict'));
   });
 
   it('restarts the walk when the spec changes (new generation)', async () => {

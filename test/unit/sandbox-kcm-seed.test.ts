@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { defaultRegistry } from '../../src/sandbox/apiserver/resources.js';
 import { MemoryStore } from '../../src/sandbox/apiserver/store.js';
+import { SchemaValidator } from '../../src/sandbox/apiserver/validation.js';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 import { loadChartCatalog, templateNameFor } from '../../src/sandbox/kcm/charts.js';
 import { startKcm } from '../../src/sandbox/kcm/index.js';
@@ -124,6 +125,18 @@ describe('default seed', () => {
       assert.equal(ready?.['message'], 'Object is ready');
       assert.ok(d.metadata.finalizers?.includes('k0rdent.mirantis.com/cluster-deployment'));
     }
+  });
+
+  it('writes only objects that validate against their CRD with fieldValidation=Strict', () => {
+    const validator = new SchemaValidator();
+    let checked = 0;
+    for (const def of registry.defs) {
+      for (const object of store.list(def)) {
+        assert.doesNotThrow(() => validator.validate(def, structuredClone(object), 'Strict'), `${def.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+        checked += 1;
+      }
+    }
+    assert.ok(checked > 40);
   });
 
   it('lets the controller start on seeded data without rewriting it', async () => {
