@@ -23,7 +23,7 @@ import { clone, deepEqual } from './util.js';
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 
 export interface MemoryStoreOptions {
-  /** Events kept for watch replay (default 100000); a watch from an older resourceVersion gets 410. */
+  /** Events kept for watch replay (default 20000); a watch from an older resourceVersion gets 410. */
   historySize?: number;
 }
 
@@ -59,7 +59,7 @@ export class MemoryStore implements Store {
   private closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.historySize = options.historySize ?? 100_000;
+    this.historySize = options.historySize ?? 20_000;
   }
 
   // ---- reads -------------------------------------------------------------------------------------
