@@ -1,10 +1,13 @@
 /** Settings from env + flags: defaults, flag-wins, every validation rule, the secret-free summary. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/errors.js';
 import { checkKubeconfig } from '../../src/config/kubeconfig-source.js';
 import { loadKubeConfig } from '../../src/config/kubeconfig.js';
 import { checkServeExposure, isLoopbackHost, parseConfig, parseListenAddr, summarizeSettings } from '../../src/config/settings.js';
+import { packageRoot } from '../../src/config/package.js';
 import { collectRawConfig, CONFIG_VARIABLES } from '../../src/config/variables.js';
 
 const KUBECONFIG = `apiVersion: v1
@@ -65,6 +68,15 @@ describe('settings', () => {
     assert.equal(new Set(CONFIG_VARIABLES.map((v) => v.env)).size, CONFIG_VARIABLES.length);
     assert.equal(new Set(CONFIG_VARIABLES.map((v) => v.flag)).size, CONFIG_VARIABLES.length);
     assert.equal(CONFIG_VARIABLES.length, 16);
+  });
+
+  it('the README configuration table lists every variable with its flag', () => {
+    const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+    for (const v of CONFIG_VARIABLES) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${v.env}\` |`));
+      assert.ok(row, `README has no row for ${v.env}`);
+      assert.ok(row.includes(`\`${v.flag} `), `README row for ${v.env} does not name ${v.flag}`);
+    }
   });
 
   it('a flag wins over the environment; empty values count as unset', () => {
