@@ -162,6 +162,12 @@ describe('kcm controller', () => {
       .map((c) => `${c.status}/${c.reason}`);
     const distinct = readyStates.filter((s, i) => s !== readyStates[i - 1]);
     assert.deepEqual(distinct, ['Unknown/Progressing', 'False/Progressing', 'True/Succeeded']);
+    assert.equal(done.metadata.labels?.['k0rdent.mirantis.com/component'], 'kcm');
+    const reasons = store
+      .list({ group: '', version: 'v1', plural: 'events' }, { namespace: 'kcm-system' })
+      .filter((e) => (e['involvedObject'] as Rec)['name'] === 'walk')
+      .map((e) => e['reason']);
+    assert.deepEqual(reasons.sort(), ['CAPIClusterIsProvisioning', 'CAPIClusterIsReady', 'HelmReleaseCreated', 'HelmReleaseIsReady']);
   });
 
   it('reports a config the chart schema rejects in HelmChartReady and fails Ready', async () => {
@@ -175,6 +181,10 @@ describe('kcm controller', () => {
     assert.match(chart.message, /^failed to validate template with provided configuration: .*controlPlaneNumber.*integer/);
     const ready = condition(object, 'Ready')!;
     assert.deepEqual([ready.status, ready.reason], ['False', 'Failed']);
+    const warning = store
+      .list({ group: '', version: 'v1', plural: 'events' }, { namespace: 'kcm-system' })
+      .find((e) => (e['involvedObject'] as Rec)['name'] === 'bad-config');
+    assert.deepEqual([warning?.['type'], warning?.['reason']], ['Warning', 'ValidationError']);
   });
 
   it('stops after validation in dryRun: no HelmRelease condition, Ready as kcm computes it', async () => {

@@ -6,6 +6,7 @@
 import type { KubeObject, ResourceKey, Store, StoreEvent } from '../apiserver/types.js';
 import { loadChartCatalog, type ChartCatalog } from './charts.js';
 import { DELETION_REASONS } from './conditions.js';
+import { recordEvent } from './events.js';
 import {
   availableUpgrades,
   conditionsOf,
@@ -18,6 +19,7 @@ import {
   CLUSTER_DEPLOYMENT_FINALIZER,
   CLUSTER_DEPLOYMENTS,
   CLUSTER_TEMPLATES,
+  COMPONENT_LABEL,
   CREDENTIAL_FINALIZER,
   CREDENTIALS,
   sameResource,
@@ -155,11 +157,13 @@ export class KcmController {
       this.startDeletion(deployment);
       return;
     }
-    if (!finalizers.includes(CLUSTER_DEPLOYMENT_FINALIZER)) {
-      // kcm adds its finalizer and returns; the resulting update triggers the next reconcile.
+    const labels = deployment.metadata.labels ?? {};
+    if (!finalizers.includes(CLUSTER_DEPLOYMENT_FINALIZER) || labels[COMPONENT_LABEL] !== 'kcm') {
+      // kcm adds its finalizer and component label and returns; the update triggers the next reconcile.
+      const nextFinalizers = finalizers.includes(CLUSTER_DEPLOYMENT_FINALIZER) ? finalizers : [...finalizers, CLUSTER_DEPLOYMENT_FINALIZER];
       this.store.update(CLUSTER_DEPLOYMENTS, {
         ...deployment,
-        metadata: { ...deployment.metadata, finalizers: [...finalizers, CLUSTER_DEPLOYMENT_FINALIZER] },
+        metadata: { ...deployment.metadata, finalizers: nextFinalizers, labels: { ...labels, [COMPONENT_LABEL]: 'kcm' } },
       });
       return;
     }
@@ -194,9 +198,15 @@ export class KcmController {
     this.schedule(walk, PROVISION_STAGES[0] * this.provisionMs, () => {
       const object = current();
       if (!object) return;
-      const outcome = validateDeployment(this.store, object, this.now());
+      const now = this.now();
+      const outcome = validateDeployment(this.store, object, now);
       this.writeStatus(object, { conditions: outcome.conditions, ...(outcome.k8sVersion ? { k8sVersion: outcome.k8sVersion } : {}) });
+      if (outcome.event) recordEvent(this.store, object, outcome.event, now);
       if (!outcome.ok || dryRun) {
+        if (outcome.ok) {
+          const message = 'DryRun mode is enabled. Remove spec.dryRun to proceed with the deployment';
+          recordEvent(this.store, object, { type: 'Normal', reason: 'DryRunEnabled', message }, now);
+        }
         walk.kind = 'settled';
         return;
       }
@@ -205,7 +215,10 @@ export class KcmController {
           const latest = current();
           if (!latest) return;
           const template = this.store.get(CLUSTER_TEMPLATES, namespace, templateName);
-          this.writeStatus(latest, { conditions: provisioningConditions(stage, latest, template, this.now()) });
+          const now = this.now();
+          const { conditions, events } = provisioningConditions(stage, latest, template, now);
+          this.writeStatus(latest, { conditions });
+          for (const event of events) recordEvent(this.store, latest, event, now);
           if (stage === 3) walk.kind = 'settled';
         });
       });
@@ -224,7 +237,11 @@ export class KcmController {
     for (let index = 0; index < steps; index++) {
       this.schedule(walk, (index / steps) * this.deleteMs, () => {
         const object = current();
-        if (object) this.writeStatus(object, { conditions: deletionConditions(index, object, this.now()) });
+        if (!object) return;
+        this.writeStatus(object, { conditions: deletionConditions(index, object, this.now()) });
+        if (DELETION_REASONS[index] === 'WaitingForClusterDeletion') {
+          recordEvent(this.store, object, { type: 'Normal', reason: 'CAPIClusterIsDeleting', message: 'Cluster is deleting' }, this.now());
+        }
       });
     }
     this.schedule(walk, this.deleteMs, () => {

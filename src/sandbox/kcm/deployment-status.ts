@@ -37,16 +37,24 @@ const progressing = (type: string, generation: number, message = ''): Omit<Condi
   observedGeneration: generation,
 });
 
-/** First reconcile of a generation: kcm's initClusterConditions (all Unknown/Progressing). */
+/**
+ * kcm's initClusterConditions: conditions not set yet start Unknown/Progressing (HelmReleaseReady not
+ * in dryRun); existing ones are kept until re-evaluated.
+ */
 export function initialConditions(previous: Condition[], generation: number, dryRun: boolean, now: string): Condition[] {
   let conditions = removeCondition(previous, DELETING);
-  for (const type of [TEMPLATE_READY, CREDENTIAL_READY, HELM_CHART_READY]) conditions = setCondition(conditions, progressing(type, generation), now);
-  if (dryRun) {
-    conditions = removeCondition(removeCondition(conditions, HELM_RELEASE_READY), CAPI_CLUSTER_SUMMARY);
-  } else {
-    conditions = setCondition(conditions, progressing(HELM_RELEASE_READY, generation), now);
+  for (const type of [CREDENTIAL_READY, HELM_RELEASE_READY, HELM_CHART_READY, TEMPLATE_READY]) {
+    if (type === HELM_RELEASE_READY && dryRun) continue;
+    if (!conditions.some((c) => c.type === type)) conditions = setCondition(conditions, progressing(type, generation), now);
   }
   return withReadyCondition(conditions, generation, now);
+}
+
+/** A Kubernetes Event kcm records on the deployment (reasons as in kcm's eventf/warnf calls). */
+export interface KcmEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
 }
 
 export interface ValidationOutcome {
@@ -54,6 +62,7 @@ export interface ValidationOutcome {
   /** False when a check failed and the walk must stop. */
   ok: boolean;
   k8sVersion?: string;
+  event?: KcmEvent;
 }
 
 function nameRef(namespace: string, name: string): string {
@@ -67,38 +76,46 @@ export function validateDeployment(store: Store, deployment: KubeObject, now: st
   const spec = section(deployment, 'spec');
   const templateName = typeof spec['template'] === 'string' ? spec['template'] : '';
   let conditions = conditionsOf(deployment);
-  const fail = (type: string, message: string): ValidationOutcome => ({
+  const fail = (type: string, message: string, reason: string, eventMessage = message): ValidationOutcome => ({
     conditions: withReadyCondition(setCondition(conditions, { type, status: 'False', reason: FAILED, message, observedGeneration: generation }, now), generation, now),
     ok: false,
+    event: { type: 'Warning', reason, message: eventMessage },
   });
-  const succeed = (type: string, message: string): void => {
-    conditions = setCondition(conditions, { type, status: 'True', reason: SUCCEEDED, message, observedGeneration: generation }, now);
+  // kcm's setCondition leaves the message empty when there is no error.
+  const succeed = (type: string): void => {
+    conditions = setCondition(conditions, { type, status: 'True', reason: SUCCEEDED, message: '', observedGeneration: generation }, now);
   };
 
   const template = store.get(CLUSTER_TEMPLATES, namespace, templateName);
   if (!template) {
-    return fail(TEMPLATE_READY, `failed to get ClusterTemplate ${nameRef(namespace, templateName)}: clustertemplates.k0rdent.mirantis.com "${templateName}" not found`);
+    return fail(TEMPLATE_READY, `failed to get ClusterTemplate ${nameRef(namespace, templateName)}: clustertemplates.k0rdent.mirantis.com "${templateName}" not found`, 'ClusterTemplateError');
   }
   const templateStatus = section(template, 'status');
   if (templateStatus['valid'] !== true) {
     const detail = typeof templateStatus['validationError'] === 'string' && templateStatus['validationError'] !== '' ? `: ${templateStatus['validationError']}` : '';
-    return fail(TEMPLATE_READY, `ClusterTemplate ${nameRef(namespace, templateName)} is not marked as valid${detail}`);
+    return fail(TEMPLATE_READY, `ClusterTemplate ${nameRef(namespace, templateName)} is not marked as valid${detail}`, 'InvalidClusterTemplate');
   }
-  succeed(TEMPLATE_READY, 'ClusterTemplate is valid');
+  succeed(TEMPLATE_READY);
 
   const configError = configErrorFor(store, template, spec['config']);
-  if (configError !== undefined) return fail(HELM_CHART_READY, `failed to validate template with provided configuration: ${configError}`);
-  succeed(HELM_CHART_READY, 'Helm chart is valid');
+  if (configError !== undefined) {
+    const message = `failed to validate template with provided configuration: ${configError}`;
+    return fail(HELM_CHART_READY, message, 'ValidationError', `Invalid configuration provided: ${message}`);
+  }
+  succeed(HELM_CHART_READY);
 
   const credentialName = typeof spec['credential'] === 'string' ? spec['credential'] : '';
   if (credentialName !== '') {
     const credential = store.get(CREDENTIALS, namespace, credentialName);
     if (!credential) {
-      return fail(CREDENTIAL_READY, `failed to get Credential ${nameRef(namespace, credentialName)}: credentials.k0rdent.mirantis.com "${credentialName}" not found`);
+      return fail(CREDENTIAL_READY, `failed to get Credential ${nameRef(namespace, credentialName)}: credentials.k0rdent.mirantis.com "${credentialName}" not found`, 'CredentialError');
     }
-    if (section(credential, 'status')['ready'] !== true) return fail(CREDENTIAL_READY, `the Credential ${nameRef(namespace, credentialName)} is not ready`);
+    if (section(credential, 'status')['ready'] !== true) {
+      const ref = nameRef(namespace, credentialName);
+      return fail(CREDENTIAL_READY, `the Credential ${ref} is not ready`, 'CredentialNotReady', `Credential ${ref} is not ready`);
+    }
   }
-  succeed(CREDENTIAL_READY, 'Credential is ready');
+  succeed(CREDENTIAL_READY);
   const k8sVersion = typeof templateStatus['k8sVersion'] === 'string' ? templateStatus['k8sVersion'] : undefined;
   return { conditions: withReadyCondition(conditions, generation, now), ok: true, ...(k8sVersion ? { k8sVersion } : {}) };
 }
@@ -144,35 +161,47 @@ function helmReleaseMessage(deployment: KubeObject, template: KubeObject | undef
   return `Helm ${action} succeeded for release ${deployment.metadata.namespace}/${deployment.metadata.name}.v${generation} with chart ${chart}`;
 }
 
-/** Provisioning after validation: 1 = HelmRelease created, 2 = release installed and CAPI cluster coming up, 3 = ready. */
-export function provisioningConditions(stage: 1 | 2 | 3, deployment: KubeObject, template: KubeObject | undefined, now: string): Condition[] {
+/** The CAPI Cluster summary while machines come up (CAPI v1beta2 summary: "* Type: message" lines). */
+const CAPI_PROVISIONING_MESSAGE = [
+  '* InfrastructureReady: Waiting for the infrastructure cluster to be ready',
+  '* ControlPlaneAvailable: Control plane is not yet available',
+  '* WorkersAvailable: Waiting for workers to become available',
+].join('\n');
+
+/**
+ * Provisioning after validation: 1 = HelmRelease created (Flux reconciling), 2 = release installed and
+ * the CAPI Cluster provisioning, 3 = CAPI Cluster ready. Returns the conditions and the events kcm records.
+ */
+export function provisioningConditions(stage: 1 | 2 | 3, deployment: KubeObject, template: KubeObject | undefined, now: string): { conditions: Condition[]; events: KcmEvent[] } {
   const generation = deployment.metadata.generation ?? 1;
   const ref = `${deployment.metadata.namespace}/${deployment.metadata.name}`;
   let conditions = conditionsOf(deployment);
+  const events: KcmEvent[] = [];
   const set = (type: string, status: Condition['status'], reason: string, message: string): void => {
     conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
   };
   if (stage === 1) {
     set(HELM_RELEASE_READY, 'Unknown', PROGRESSING, 'Reconciliation in progress');
-    set(CAPI_CLUSTER_SUMMARY, 'Unknown', 'CAPIClusterMissing', `Cluster ${ref} is not found`);
+    events.push({ type: 'Normal', reason: generation > 1 ? 'HelmReleaseUpdated' : 'HelmReleaseCreated', message: `Successfully ${generation > 1 ? 'updated' : 'created'} HelmRelease ${ref}` });
   } else if (stage === 2) {
-    set(HELM_RELEASE_READY, 'True', 'InstallSucceeded', helmReleaseMessage(deployment, template));
-    set(
-      CAPI_CLUSTER_SUMMARY,
-      'False',
-      'Provisioning',
-      '* InfrastructureReady: cloud infrastructure is being provisioned; * ControlPlaneAvailable: control plane is not yet available; * WorkersAvailable: workers are not yet available',
-    );
+    set(HELM_RELEASE_READY, 'True', generation > 1 ? 'UpgradeSucceeded' : 'InstallSucceeded', helmReleaseMessage(deployment, template));
+    set(CAPI_CLUSTER_SUMMARY, 'False', 'IssuesReported', CAPI_PROVISIONING_MESSAGE);
+    events.push({ type: 'Normal', reason: 'HelmReleaseIsReady', message: `HelmRelease ${ref} is ready` });
+    events.push({ type: 'Normal', reason: 'CAPIClusterIsProvisioning', message: 'Cluster is provisioning' });
   } else {
-    set(HELM_RELEASE_READY, 'True', 'InstallSucceeded', helmReleaseMessage(deployment, template));
-    set(CAPI_CLUSTER_SUMMARY, 'True', 'InfoReported', 'Cluster is ready: infrastructure, control plane and workers are available');
+    set(HELM_RELEASE_READY, 'True', generation > 1 ? 'UpgradeSucceeded' : 'InstallSucceeded', helmReleaseMessage(deployment, template));
+    set(CAPI_CLUSTER_SUMMARY, 'True', 'InfoReported', '');
+    events.push({ type: 'Normal', reason: 'CAPIClusterIsReady', message: 'Cluster has been provisioned' });
   }
-  return withReadyCondition(conditions, generation, now);
+  return { conditions: withReadyCondition(conditions, generation, now), events };
 }
+
+/** The CAPI summary while the Cluster is deleted; also the Deleting message at WaitingForClusterDeletion. */
+const CAPI_DELETING_MESSAGE = '* Deleting: Waiting for Machines to be deleted';
 
 const DELETION_MESSAGES: Record<(typeof DELETION_REASONS)[number], (ref: string) => string> = {
   WaitingForCloudResourcesDeletion: (ref) => `Waiting for cloud resources of ${ref} to be deleted`,
-  WaitingForClusterDeletion: (ref) => `Cluster ${ref} is being deleted: * Machines: machines are being deleted`,
+  WaitingForClusterDeletion: () => CAPI_DELETING_MESSAGE,
   WaitingForHelmReleaseDeletion: (ref) => `Waiting for HelmRelease ${ref} to be deleted`,
   WaitingForServiceSetsDeletion: (ref) => `Waiting for ServiceSets of ${ref} to be deleted`,
   WaitingForClusterDataSourceDeletion: (ref) => `Waiting for ClusterDataSource ${ref} to be deleted`,
@@ -186,10 +215,11 @@ export function deletionConditions(index: number, deployment: KubeObject, now: s
   const ref = `${deployment.metadata.namespace}/${deployment.metadata.name}`;
   const message = DELETION_MESSAGES[reason](ref);
   let conditions = setCondition(conditionsOf(deployment), { type: DELETING, status: 'True', reason, message, observedGeneration: generation }, now);
-  if (reason === 'WaitingForClusterDeletion') {
-    conditions = setCondition(conditions, { type: CAPI_CLUSTER_SUMMARY, status: 'False', reason: 'Deleting', message, observedGeneration: generation }, now);
-  } else if (index > DELETION_REASONS.indexOf('WaitingForClusterDeletion') && conditions.some((c) => c.type === CAPI_CLUSTER_SUMMARY)) {
-    conditions = setCondition(conditions, { type: CAPI_CLUSTER_SUMMARY, status: 'False', reason: 'DeletionCompleted', message: `Cluster ${ref} is deleted`, observedGeneration: generation }, now);
+  const hadCluster = conditions.some((c) => c.type === CAPI_CLUSTER_SUMMARY);
+  if (reason === 'WaitingForClusterDeletion' && hadCluster) {
+    conditions = setCondition(conditions, { type: CAPI_CLUSTER_SUMMARY, status: 'False', reason: 'Deleting', message: CAPI_DELETING_MESSAGE, observedGeneration: generation }, now);
+  } else if (index > DELETION_REASONS.indexOf('WaitingForClusterDeletion') && hadCluster) {
+    conditions = setCondition(conditions, { type: CAPI_CLUSTER_SUMMARY, status: 'True', reason: 'DeletionCompleted', message: 'Cluster was deleted', observedGeneration: generation }, now);
   }
   return setCondition(conditions, { type: 'Ready', status: 'False', reason: 'Deleting', message, observedGeneration: generation }, now);
 }
@@ -201,14 +231,10 @@ export function readyDeploymentStatus(store: Store, deployment: KubeObject, now:
   const template = store.get(CLUSTER_TEMPLATES, namespace, templateName);
   const generation = deployment.metadata.generation ?? 1;
   let conditions: Condition[] = [];
-  for (const [type, message] of [
-    [TEMPLATE_READY, 'ClusterTemplate is valid'],
-    [CREDENTIAL_READY, 'Credential is ready'],
-    [HELM_CHART_READY, 'Helm chart is valid'],
-  ] as const) {
-    conditions = setCondition(conditions, { type, status: 'True', reason: SUCCEEDED, message, observedGeneration: generation }, now);
+  for (const type of [TEMPLATE_READY, CREDENTIAL_READY, HELM_CHART_READY]) {
+    conditions = setCondition(conditions, { type, status: 'True', reason: SUCCEEDED, message: '', observedGeneration: generation }, now);
   }
-  const staged = provisioningConditions(3, { ...deployment, status: { conditions } }, template, now);
+  const staged = provisioningConditions(3, { ...deployment, status: { conditions } }, template, now).conditions;
   return {
     conditions: staged as unknown as JsonObject[],
     observedGeneration: generation,

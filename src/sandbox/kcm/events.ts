@@ -1,0 +1,34 @@
+/** Kubernetes Events kcm records on the objects it reconciles (what `kubectl describe` shows). */
+import type { KubeObject, Store } from '../apiserver/types.js';
+import type { KcmEvent } from './deployment-status.js';
+
+const EVENTS = { group: '', version: 'v1', plural: 'events' };
+const COMPONENT = 'kcm-controller-manager';
+let sequence = 0;
+
+export function recordEvent(store: Store, object: KubeObject, event: KcmEvent, now: string): void {
+  sequence += 1;
+  const suffix = (BigInt(Date.now()) * 1_000_000n + BigInt(sequence)).toString(16);
+  store.create(EVENTS, {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${object.metadata.name}.${suffix}`, namespace: object.metadata.namespace ?? 'default' },
+    involvedObject: {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      name: object.metadata.name,
+      ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+      ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
+      ...(object.metadata.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}),
+    },
+    type: event.type,
+    reason: event.reason,
+    message: event.message,
+    source: { component: COMPONENT },
+    reportingComponent: COMPONENT,
+    reportingInstance: COMPONENT,
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+  });
+}
