@@ -98,6 +98,26 @@ describe('sandbox apiserver with kubectl', () => {
     assert.equal(t.store.get(CD, 'kcm-system', 'fg-delete'), undefined);
   });
 
+  it('creates and labels built-in kinds (kubectl sends protobuf and strategic merge for those)', async () => {
+    const ns = await t.kubectl(['create', 'namespace', 'made-by-kubectl']);
+    assert.equal(ns.code, 0, ns.stderr);
+    const cm = await t.kubectl(['create', 'configmap', 'made', '-n', 'made-by-kubectl', '--from-literal=key=value']);
+    assert.equal(cm.code, 0, cm.stderr);
+    const secret = await t.kubectl(['create', 'secret', 'generic', 'made', '-n', 'made-by-kubectl', '--from-literal=key=value']);
+    assert.equal(secret.code, 0, secret.stderr);
+    const label = await t.kubectl(['label', 'configmap', 'made', '-n', 'made-by-kubectl', 'tier=web']);
+    assert.equal(label.code, 0, label.stderr);
+    const stored = t.store.get(CM, 'made-by-kubectl', 'made')!;
+    assert.deepEqual(stored.data, { key: 'value' });
+    assert.deepEqual(stored.metadata.labels, { tier: 'web' });
+    assert.equal(stored.metadata.generateName, undefined);
+    const s = t.store.get({ group: '', version: 'v1', plural: 'secrets' }, 'made-by-kubectl', 'made')!;
+    assert.deepEqual(s.data, { key: Buffer.from('value').toString('base64') });
+    const del = await t.kubectl(['delete', 'namespace', 'made-by-kubectl']);
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal(t.store.get(CM, 'made-by-kubectl', 'made'), undefined);
+  });
+
   it('get -w prints a MODIFIED transition', async () => {
     t.store.create(CD, clusterDeployment('watched', 'kcm-system'));
     const child = spawn(KUBECTL, ['--kubeconfig', t.kubeconfigPath, '--cache-dir', join(t.dir, 'cache'), 'get', 'clusterdeployments', '-n', 'kcm-system', '-w', '--output-watch-events'], {

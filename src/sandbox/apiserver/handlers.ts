@@ -27,6 +27,7 @@ import type { MemoryStore } from './store.js';
 import type { AdmissionOperation, KubeObject } from './types.js';
 import { clone, deepEqual, isObject } from './util.js';
 import { pruneUnknown, type FieldValidation, type SchemaValidator } from './validation.js';
+import { PROTOBUF } from './protobuf.js';
 import { startWatch } from './watch.js';
 import type { Faults } from './faults.js';
 
@@ -38,6 +39,7 @@ export interface Target {
 }
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
+const CORE_PATCH_TYPES = [...PATCH_TYPES, 'application/strategic-merge-patch+json'];
 const APPLY = 'application/apply-patch+yaml';
 const STRATEGIC = 'application/strategic-merge-patch+json';
 
@@ -217,8 +219,9 @@ export class ResourceHandlers {
 
   private async readObject(ctx: RequestContext, t: Target): Promise<KubeObject> {
     const type = mediaType(ctx.req.headers['content-type']);
-    if (type !== '' && type !== 'application/json' && type !== 'application/yaml') {
-      throw unsupportedMediaType(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
+    const protobufOk = !t.def.custom && type === PROTOBUF;
+    if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && !protobufOk) {
+      throw unsupportedMediaType(t.def.custom ? ['application/json', 'application/yaml'] : ['application/json', 'application/yaml', PROTOBUF]);
     }
     const body = parseBody(await readBody(ctx.req), type || 'application/json', t.def.kind);
     if (!isObject(body)) throw badRequest(`the object provided is unrecognized (must be of type ${t.def.kind})`);
@@ -285,9 +288,10 @@ export class ResourceHandlers {
 
   private async patch(ctx: RequestContext, t: Target, isApply: boolean): Promise<void> {
     const type = mediaType(ctx.req.headers['content-type']);
+    // Custom resources refuse strategic merge (as real CRs do); the core kinds served here have no
+    // merge-keyed lists that matter, so their strategic merge patches are applied as merge patches.
     if (type === STRATEGIC && t.def.custom) throw unsupportedMediaType(PATCH_TYPES);
-    if (type === STRATEGIC) throw unsupportedMediaType(PATCH_TYPES); // core kinds here keep to the same three
-    if (!PATCH_TYPES.includes(type)) throw unsupportedMediaType(PATCH_TYPES);
+    if (!(t.def.custom ? PATCH_TYPES : CORE_PATCH_TYPES).includes(type)) throw unsupportedMediaType(t.def.custom ? PATCH_TYPES : CORE_PATCH_TYPES);
     const force = ctx.query.get('force');
     if (!isApply && force !== null) throw invalidOptions('force', 'Forbidden: may not be specified for non-apply patch');
     const fieldManager = ctx.query.get('fieldManager');
@@ -349,9 +353,9 @@ export class ResourceHandlers {
 
     if (!old) throw notFound(t.def.group, t.def.plural, t.name!);
     let patched: unknown;
-    if (type === 'application/merge-patch+json') {
+    if (type === 'application/merge-patch+json' || type === STRATEGIC) {
       if (!isObject(body)) throw badRequest('merge patch must be a JSON object');
-      patched = jsonMergePatch.apply(clone(old), body);
+      patched = jsonMergePatch.apply(clone(old), type === STRATEGIC ? stripDirectives(body) : body);
     } else {
       if (!Array.isArray(body)) throw badRequest('json patch must be an array of operations');
       try {
@@ -481,7 +485,7 @@ export class ResourceHandlers {
     let body: unknown;
     if (raw.toString('utf8').trim().length > 0) {
       const type = mediaType(ctx.req.headers['content-type']);
-      if (type !== '' && type !== 'application/json' && type !== 'application/yaml') throw unsupportedMediaType(['application/json', 'application/yaml']);
+      if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== PROTOBUF) throw unsupportedMediaType(['application/json', 'application/yaml', PROTOBUF]);
       body = parseBody(raw, type || 'application/json', 'DeleteOptions');
       if (!isObject(body)) throw badRequest('DeleteOptions must be an object');
     }
@@ -557,6 +561,16 @@ export class ResourceHandlers {
     }
     sendJson(ctx, 200, { kind: t.def.listKind, apiVersion: apiVersionOf(t.def), metadata: { resourceVersion: this.store.currentResourceVersion() }, items });
   }
+}
+
+/** Drops strategic-merge directives (`$patch`, `$retainKeys`, `$setElementOrder/...`). */
+function stripDirectives(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k.startsWith('$')) continue;
+    out[k] = isObject(v) ? stripDirectives(v) : v;
+  }
+  return out;
 }
 
 function invalidOptions(field: string, message: string, kind = 'PatchOptions'): ApiError {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from './errors.js';
 import type { User } from './auth.js';
+import { decodeProtobuf, PROTOBUF } from './protobuf.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -38,6 +39,7 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** Parses a JSON (or YAML, for apply patches and application/yaml) body; 400 BadRequest when malformed. */
 export function parseBody(body: Buffer, type: string, what: string): unknown {
+  if (type === PROTOBUF && body.length > 0) return decodeProtobuf(body);
   const text = body.toString('utf8');
   if (text.trim().length === 0) throw badRequest(`the body of the request was empty: ${what} requires a body`);
   try {

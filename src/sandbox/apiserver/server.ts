@@ -27,6 +27,7 @@ import { ResourceHandlers, type Target } from './handlers.js';
 import { mediaType, parseBody, readBody, sendError, sendJson, sendRaw, type RequestContext } from './http.js';
 import { ApiServerMetrics } from './metrics.js';
 import { OpenApiV3 } from './openapi.js';
+import { PROTOBUF } from './protobuf.js';
 import { defaultRegistry, type ResourceRegistry } from './resources.js';
 import type { MemoryStore } from './store.js';
 import { generateServingCerts } from './tls.js';
@@ -160,7 +161,7 @@ class Router {
 
   private async selfSubjectAccessReview(ctx: RequestContext): Promise<void> {
     const type = mediaType(ctx.req.headers['content-type']);
-    if (type !== '' && type !== 'application/json' && type !== 'application/yaml') throw unsupportedMediaType(['application/json', 'application/yaml']);
+    if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== PROTOBUF) throw unsupportedMediaType(['application/json', 'application/yaml', PROTOBUF]);
     const body = parseBody(await readBody(ctx.req), type || 'application/json', 'SelfSubjectAccessReview');
     if (!isObject(body) || !isObject(body.spec)) throw badRequest('SelfSubjectAccessReview needs a spec');
     const attrs = isObject(body.spec.resourceAttributes) ? body.spec.resourceAttributes : undefined;
