@@ -210,4 +210,43 @@ describe('graceful shutdown', () => {
     assert.equal(await proc.exited(), 0);
     assert.match(proc.stderr(), /shutdown complete/);
   });
+
+  it('SIGTERM during a tool call lets the call finish, then exits 0', async () => {
+    // An API server that holds every list request until released, so the call is in flight at SIGTERM.
+    let arrived: () => void = () => {};
+    const reachedApi = new Promise<void>((r) => (arrived = r));
+    let release: () => void = () => {};
+    const released = new Promise<void>((r) => (release = r));
+    const api = createServer((req, res) => {
+      const answer = (): void => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(req.url?.startsWith('/version') ? { gitVersion: 'v1.32.4' } : { kind: 'List', apiVersion: 'v1', metadata: {}, items: [] }));
+      };
+      if (req.url?.startsWith('/version')) answer();
+      else {
+        arrived();
+        void released.then(answer);
+      }
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const port = (api.address() as AddressInfo).port;
+    const { proc, base } = await startServe([], { K0RDENT_MGMT_KUBECONFIG_PATH: writeKubeconfig(`http://127.0.0.1:${port}`) });
+    const client = new Client({ name: 'shutdown-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', base)));
+    try {
+      const call = client.callTool({ name: 'k0.clusters.list', arguments: {} });
+      await reachedApi;
+      proc.child.kill('SIGTERM');
+      await proc.waitForLog(/waiting for in-flight MCP calls/);
+      release();
+      const result = await call;
+      assert.notEqual(result.isError, true, JSON.stringify(result.content));
+      assert.equal(await proc.exited(), 0);
+    } finally {
+      release();
+      await client.close().catch(() => undefined);
+      api.closeAllConnections();
+      await new Promise<void>((r) => api.close(() => r()));
+    }
+  });
 });
