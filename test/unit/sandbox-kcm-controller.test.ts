@@ -51,7 +51,7 @@ describe('kcm admission', () => {
     store.close();
   });
   const admit = (operation: AdmissionOperation, object: KubeObject, oldObject?: KubeObject) =>
-    store.admit({ operation, resource: CLUSTER_DEPLOYMENTS, object, ...(oldObject ? { oldObject } : {}), dryRun: false, user: 'test' });
+    store.admit({ operation, resource: CLUSTER_DEPLOYMENTS, ...(operation === 'DELETE' ? {} : { object }), ...(oldObject ? { oldObject } : {}), dryRun: false, user: 'test' });
 
   const denials: [string, KubeObject, string][] = [
     [
@@ -77,7 +77,7 @@ describe('kcm admission', () => {
     [
       'a credential of another cloud',
       deployment('kcm-system', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'aws-cluster-credential', config: {} }),
-      'the ClusterDeployment is invalid: provider infrastructure-azure does not support ClusterIdentity Kind AWSClusterStaticIdentity from the Credential kcm-system/aws-cluster-credential',
+      'the ClusterDeployment is invalid: checking credential identity reference supports cluster template: provider infrastructure-azure does not support ClusterIdentity Kind AWSClusterStaticIdentity from the Credential kcm-system/aws-cluster-credential',
     ],
   ];
   for (const [what, object, detail] of denials) {
@@ -103,6 +103,29 @@ describe('kcm admission', () => {
     const templateConfig = ((store.get(CLUSTER_TEMPLATES, 'team-alpha', 'azure-standalone-cp-1-0-45')?.['status'] ?? {}) as Rec)['config'];
     assert.deepEqual((mutated?.['spec'] as Rec)['config'], templateConfig);
     assert.equal((mutated?.['spec'] as Rec)['dryRun'], true);
+  });
+
+  it('reports a missing template from the mutating webhook when config is absent, as kcm does', () => {
+    const result = admit('CREATE', deployment('finance', 'd', { template: 'aws-standalone-cp-1-0-43', credential: 'finance-aws-credential' }));
+    assert.equal(result.allowed, false);
+    if (!result.allowed) {
+      assert.equal(
+        result.message,
+        'admission webhook "mutation.clusterdeployment.k0rdent.mirantis.com" denied the request: failed to get ClusterTemplate for the ClusterDeployment finance/d: clustertemplates.k0rdent.mirantis.com "aws-standalone-cp-1-0-43" not found',
+      );
+    }
+  });
+
+  it('refuses to delete a deployment a Region is built on', () => {
+    const cd = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster')!;
+    assert.equal(admit('DELETE', cd, cd).allowed, true);
+    store.create(
+      { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'regions' },
+      { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'Region', metadata: { name: 'eu' }, spec: { clusterDeployment: { name: 'alpha-dev-cluster', namespace: 'team-alpha' } } },
+    );
+    const result = admit('DELETE', cd, cd);
+    assert.equal(result.allowed, false);
+    if (!result.allowed) assert.equal(result.message, WEBHOOK_PREFIX + 'ClusterDeployment cannot be deleted: referenced by Region "eu"');
   });
 
   it('allows an upgrade the template chain offers and forbids one it does not', () => {

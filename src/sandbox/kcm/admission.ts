@@ -12,11 +12,13 @@ import {
   CLUSTER_TEMPLATES,
   CREDENTIALS,
   MANAGEMENTS,
+  REGIONS,
   isJsonObject,
   section,
 } from './resources.js';
 
 export const CLUSTER_DEPLOYMENT_WEBHOOK = 'validation.clusterdeployment.k0rdent.mirantis.com';
+export const CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK = 'mutation.clusterdeployment.k0rdent.mirantis.com';
 export const CLUSTER_TEMPLATE_WEBHOOK = 'validation.clustertemplate.k0rdent.mirantis.com';
 
 function deny(webhook: string, detail: string): AdmissionResult {
@@ -80,33 +82,68 @@ function checkCredential(store: Store, deployment: KubeObject, template: KubeObj
   if (section(credential, 'status')['ready'] !== true) return invalid(`the Credential ${credentialRef} is not Ready`);
   const identityRef = section(credential, 'spec')['identityRef'];
   if (!isJsonObject(identityRef)) return invalid(`the Credential ${credentialRef} does not have identityRef`);
-  const kinds = IDENTITY_KINDS[infrastructure];
-  if (!kinds) return invalid(`unsupported infrastructure provider ${infrastructure}`);
   const kind = stringField(identityRef, 'kind');
-  if (!kinds.includes(kind)) return invalid(`provider ${infrastructure} does not support ClusterIdentity Kind ${kind} from the Credential ${credentialRef}`);
+  const wrap = (detail: string): AdmissionResult => invalid(`checking credential identity reference supports cluster template: ${detail}`);
+  for (const provider of providers.filter((p) => p.startsWith('infrastructure-'))) {
+    const kinds = IDENTITY_KINDS[provider];
+    if (!kinds) return wrap(`unsupported infrastructure provider ${provider}`);
+    if (!kinds.includes(kind)) return wrap(`provider ${provider} does not support ClusterIdentity Kind ${kind} from the Credential ${credentialRef}`);
+  }
   return undefined;
 }
 
-/** kcm's mutating default: no config → the template's default config, and dryRun. */
-function withDefaults(deployment: KubeObject, template: KubeObject): KubeObject | undefined {
+/**
+ * kcm's mutating webhook (it runs before validation): no config → the template's default config and
+ * dryRun; a missing or invalid template is reported by this webhook first.
+ */
+function mutate(store: Store, deployment: KubeObject): { object?: KubeObject; denial?: AdmissionResult } {
   const spec = section(deployment, 'spec');
-  if (spec['config'] !== undefined && spec['config'] !== null) return undefined;
-  const config = section(template, 'status')['config'];
-  return { ...deployment, spec: { ...spec, config: isJsonObject(config) ? config : {}, dryRun: true } };
+  const templateName = stringField(spec, 'template');
+  if ((spec['config'] !== undefined && spec['config'] !== null) || templateName === '') return {};
+  const namespace = deployment.metadata.namespace ?? '';
+  const template = store.get(CLUSTER_TEMPLATES, namespace, templateName);
+  if (!template) {
+    const detail = `failed to get ClusterTemplate for the ClusterDeployment ${namespace}/${deployment.metadata.name}: clustertemplates.k0rdent.mirantis.com "${templateName}" not found`;
+    return { denial: deny(CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK, detail) };
+  }
+  const status = section(template, 'status');
+  if (status['valid'] !== true) {
+    return { denial: deny(CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK, `the ClusterTemplate ${namespace}/${templateName} is invalid with the error: ${stringField(status, 'validationError')}`) };
+  }
+  if (!isJsonObject(status['config'])) return {};
+  return { object: { ...deployment, spec: { ...spec, config: status['config'], dryRun: true } } };
 }
 
 /** Admission for ClusterDeployment CREATE and UPDATE. */
 export const clusterDeploymentAdmission: AdmissionHook = (request, store) => {
-  const deployment = request.object;
-  if (request.operation === 'DELETE' || !deployment) return { allowed: true };
+  if (request.operation === 'DELETE') return request.oldObject ? checkDeletion(store, request.oldObject) : { allowed: true };
+  if (!request.object) return { allowed: true };
+  if (request.oldObject?.metadata.deletionTimestamp) return { allowed: true };
+  const mutation = mutate(store, request.object);
+  if (mutation.denial) return mutation.denial;
+  const deployment = mutation.object ?? request.object;
+  const result = validate(request.operation, deployment, request.oldObject, store);
+  if (!result.allowed) return result;
+  return mutation.object ? { allowed: true, object: mutation.object } : { allowed: true };
+};
+
+/** kcm refuses to delete a deployment a Region is built on (kcm `ClusterDeploymentDeletionAllowed`). */
+function checkDeletion(store: Store, deployment: KubeObject): AdmissionResult {
+  for (const region of store.list(REGIONS)) {
+    const ref = section(region, 'spec')['clusterDeployment'];
+    if (isJsonObject(ref) && ref['name'] === deployment.metadata.name && ref['namespace'] === deployment.metadata.namespace) {
+      return deny(CLUSTER_DEPLOYMENT_WEBHOOK, `ClusterDeployment cannot be deleted: referenced by Region "${region.metadata.name}"`);
+    }
+  }
+  return { allowed: true };
+}
+
+function validate(operation: 'CREATE' | 'UPDATE', deployment: KubeObject, old: KubeObject | undefined, store: Store): AdmissionResult {
   const namespace = deployment.metadata.namespace ?? '';
   const spec = section(deployment, 'spec');
   const templateName = stringField(spec, 'template');
-  const old = request.oldObject;
 
-  if (request.operation === 'UPDATE' && old) {
-    // An object on its way out only has its finalizers edited; kcm lets that through.
-    if (old.metadata.deletionTimestamp) return { allowed: true };
+  if (operation === 'UPDATE' && old) {
     const oldSpec = section(old, 'spec');
     const oldTemplate = stringField(oldSpec, 'template');
     const templateChanged = oldTemplate !== templateName;
@@ -122,17 +159,13 @@ export const clusterDeploymentAdmission: AdmissionHook = (request, store) => {
       const denial = checkCredential(store, deployment, checked.template);
       if (denial) return denial;
     }
-    const mutated = withDefaults(deployment, checked.template);
-    return mutated ? { allowed: true, object: mutated } : { allowed: true };
+    return { allowed: true };
   }
 
   const checked = checkTemplate(store, namespace, templateName);
   if ('denial' in checked) return checked.denial;
-  const denial = checkCredential(store, deployment, checked.template);
-  if (denial) return denial;
-  const mutated = withDefaults(deployment, checked.template);
-  return mutated ? { allowed: true, object: mutated } : { allowed: true };
-};
+  return checkCredential(store, deployment, checked.template) ?? { allowed: true };
+}
 
 /** Admission for ClusterTemplate DELETE: refused while deployments or a chain use the template. */
 export const clusterTemplateAdmission: AdmissionHook = (request, store) => {

@@ -20,6 +20,7 @@ export const CLUSTER_TEMPLATE_CHAINS = k0rdent('clustertemplatechains');
 export const CREDENTIALS = k0rdent('credentials');
 export const ACCESS_MANAGEMENTS = k0rdent('accessmanagements');
 export const MANAGEMENTS = k0rdent('managements');
+export const REGIONS = k0rdent('regions');
 export const NAMESPACES = core('namespaces');
 export const CONFIG_MAPS = core('configmaps');
 export const SECRETS = core('secrets');
