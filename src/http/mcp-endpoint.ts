@@ -1,7 +1,7 @@
 /**
  * /mcp over the SDK's StreamableHTTPServerTransport.
  * Stateful (default): one McpServer + transport + Session per `mcp-session-id`; the session remembers
- * the fingerprint of the bearer that created it and refuses any other bearer (403), so one caller's
+ * the fingerprint of the bearer that created it and answers any other bearer 404, so one caller's
  * token is never used for another's calls. Stateless: a fresh server + transport + session per request.
  */
 import { randomUUID } from 'node:crypto';
@@ -99,8 +99,10 @@ export function createMcpEndpoint(runtime: Runtime, options: { stateless: boolea
         return;
       }
       if (live.owner !== tokenFingerprint(bearerToken)) {
+        // Answer as if the session did not exist: per the MCP transport spec a client then re-initializes,
+        // which is also what a caller with a refreshed token needs. The session stays its owner's.
         log.warn({ sessionId }, 'request for an MCP session with a different bearer token refused');
-        sendJsonRpcError(res, 403, -32000, 'this session belongs to another caller; initialize your own session');
+        sendJsonRpcError(res, 404, -32001, 'Session not found for this bearer token; initialize a new session');
         return;
       }
       const read = await readBody(req, res);
