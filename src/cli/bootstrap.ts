@@ -50,6 +50,15 @@ export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string
   if (parsed.settings.authMode === 'OIDC_REQUIRED' && parsed.devBearerToken !== undefined) {
     logger.warn('DEV_BEARER_TOKEN is ignored with AUTH_MODE=OIDC_REQUIRED');
   }
+  if (command === 'serve' && parsed.settings.authMode === 'OIDC_REQUIRED' && !parsed.settings.oidcIssuerUrl) {
+    logger.info('OIDC_ISSUER_URL is not set: bearer tokens are not verified here; the Kubernetes API server authenticates them');
+  }
+  if (command === 'stdio' && parsed.settings.authMode === 'OIDC_REQUIRED') {
+    logger.info('stdio has no bearer tokens: Kubernetes calls use the kubeconfig credentials');
+  }
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason instanceof Error ? { name: reason.name, message: reason.message } : String(reason) }, 'unhandled promise rejection');
+  });
   logger.info(
     { version: packageVersion(), config: summarizeSettings(parsed.settings), apiServer: kubeConfig.getCurrentCluster()?.server, ...extra },
     'k0rdent-mcp starting',

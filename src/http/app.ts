@@ -138,6 +138,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
 
   const server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.debug({ method: req.method, path: (req.url ?? '/').split('?')[0], status: res.statusCode, durationMs: Math.round(durationMs) }, 'HTTP request');
+    });
     route(req, res).catch((error: unknown) => {
       logger.error({ err: error instanceof Error ? { message: error.message, name: error.name } : String(error) }, 'HTTP request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
