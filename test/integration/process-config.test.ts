@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { writeFileSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli, stopAll, tempDir, unreachableKubeconfig, writeKubeconfig } from '../helpers/cli-process.js';
@@ -123,5 +125,19 @@ describe('serve fails fast on invalid configuration', { concurrency: 4 }, () => 
     const file = writeKubeconfig('http://127.0.0.1:1', { dir: tempDir() });
     const r = await runCli(['stdio'], { K0RDENT_MGMT_KUBECONFIG_PATH: file, K0RDENT_MGMT_CONTEXT: 'other' });
     assertOneLineNaming(r, 'K0RDENT_MGMT_CONTEXT');
+  });
+
+  it('a LISTEN_ADDR already in use exits 1 with a one-line reason', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    try {
+      const port = (blocker.address() as AddressInfo).port;
+      const r = await runCli(['serve'], { K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfig, LISTEN_ADDR: `127.0.0.1:${port}` });
+      assert.equal(r.code, 1);
+      const last = r.stderr.trim().split('\n').at(-1)!;
+      assert.match(last, /^k0rdent-mcp: startup failed: .*EADDRINUSE/);
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
   });
 });
