@@ -264,6 +264,29 @@ describe('kcm controller', () => {
   });
 });
 
+describe('kcm and namespace deletion', () => {
+  it('walks the deployments of a deleted namespace through deletion, and the namespace goes', async () => {
+    const store = new MemoryStore();
+    seedStore(store);
+    const kcm = startKcm(store, { provisionSeconds: 0.2, deleteSeconds: 0.2 });
+    after(() => {
+      kcm.close();
+      store.close();
+    });
+    const namespaces = { group: '', version: 'v1', plural: 'namespaces' };
+    const reasons: string[] = [];
+    store.subscribe((e) => {
+      const deleting = condition(e.object, 'Deleting');
+      if (e.resource.plural === 'clusterdeployments' && deleting) reasons.push(deleting.reason);
+    });
+    store.delete(namespaces, undefined, 'team-alpha');
+    await until(() => store.get(namespaces, undefined, 'team-alpha') === undefined, 'namespace removal');
+    assert.equal(reasons.at(-1), 'DeletionCompleted');
+    assert.equal(store.list(CLUSTER_DEPLOYMENTS, { namespace: 'team-alpha' }).length, 0);
+    assert.equal(store.list({ group: '', version: 'v1', plural: 'events' }, { namespace: 'team-alpha' }).length, 0);
+  });
+});
+
 describe('kcm helpers', () => {
   it('computes Ready as kcm does: failures, then CAPI progress, then unknowns', () => {
     const now = '2026-01-01T00:00:00Z';

@@ -1,12 +1,16 @@
 /** Kubernetes Events kcm records on the objects it reconciles (what `kubectl describe` shows). */
 import type { KubeObject, Store } from '../apiserver/types.js';
 import type { KcmEvent } from './deployment-status.js';
+import { NAMESPACES } from './resources.js';
 
 const EVENTS = { group: '', version: 'v1', plural: 'events' };
 const COMPONENT = 'kcm-controller-manager';
 let sequence = 0;
 
+/** Records an Event; skipped, as the API server would refuse it, when the namespace is terminating or gone. */
 export function recordEvent(store: Store, object: KubeObject, event: KcmEvent, now: string): void {
+  const namespace = store.get(NAMESPACES, undefined, object.metadata.namespace ?? 'default');
+  if (!namespace || namespace.metadata.deletionTimestamp) return;
   sequence += 1;
   const suffix = (BigInt(Date.now()) * 1_000_000n + BigInt(sequence)).toString(16);
   store.create(EVENTS, {
