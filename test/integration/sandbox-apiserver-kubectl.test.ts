@@ -59,6 +59,15 @@ describe('sandbox apiserver with kubectl', () => {
     assert.equal(t.store.get(CD, 'kcm-system', 'ssa-demo')!.metadata.resourceVersion, created.metadata.resourceVersion);
   });
 
+  it('kubectl get prints the CRD printer columns from a server-side Table', async () => {
+    t.store.create(CD, { ...clusterDeployment('tabled', 'team-beta'), status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'Object is ready', lastTransitionTime: '2026-01-01T00:00:00Z' }] } });
+    const r = await t.kubectl(['get', 'clusterdeployments', '-n', 'team-beta']);
+    assert.equal(r.code, 0, r.stderr);
+    const [header, row] = r.stdout.trim().split('\n');
+    assert.match(header!, /^NAME\s+READY\s+SERVICES\s+TEMPLATE\s+MESSAGES\s+AGE$/);
+    assert.match(row!, /^tabled\s+True\s+azure-standalone-cp-1-0-15\s+Object is ready\s+\d+s$/);
+  });
+
   it('a second field manager with a conflicting value gets 409, --force-conflicts wins', async () => {
     const mine = await t.kubectl(['apply', '--server-side', '-f', manifest('conflict-demo')]);
     assert.equal(mine.code, 0, mine.stderr);

@@ -14,6 +14,7 @@ import type { KubeObject } from './types.js';
 import { clone, isObject } from './util.js';
 import type { SchemaValidator } from './validation.js';
 import { startWatch } from './watch.js';
+import { tableContentType, tableRenderer, toTable, wantsTable } from './table.js';
 import { WriteHandlers } from './writes.js';
 
 export type { Target } from './request-options.js';
@@ -140,6 +141,8 @@ export class ResourceHandlers {
       metadata.continue = next;
       if (!filtered) metadata.remainingItemCount = remaining;
     }
+    const accept = ctx.req.headers.accept;
+    if (wantsTable(accept)) return sendJson(ctx, 200, toTable(t.def, items, metadata, ctx.query.get('includeObject')), tableContentType(accept));
     sendJson(ctx, 200, { kind: t.def.listKind, apiVersion: apiVersionOf(t.def), metadata, items });
   }
 
@@ -163,6 +166,7 @@ export class ResourceHandlers {
       ...(ctx.query.get('resourceVersion') !== null ? { resourceVersion: ctx.query.get('resourceVersion')! } : {}),
       ...(timeout ? { timeoutSeconds: Number(timeout) } : {}),
       allowBookmarks: truthy(ctx.query.get('allowWatchBookmarks')),
+      ...(wantsTable(ctx.req.headers.accept) ? { render: tableRenderer(t.def, ctx.query.get('includeObject')) } : {}),
     });
   }
 

@@ -27,6 +27,17 @@ export interface ResourceDef {
   verbs: string[];
   /** True for CRDs (strategic merge patch is refused with 415, as for real custom resources). */
   custom: boolean;
+  /** Columns of `kubectl get` (Table responses): the CRD's additionalPrinterColumns, or the built-in ones. */
+  printerColumns: PrinterColumn[];
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+  format?: string;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -52,6 +63,7 @@ interface CrdVersion {
   storage?: boolean;
   schema?: { openAPIV3Schema?: JsonSchema };
   subresources?: { status?: unknown };
+  additionalPrinterColumns?: PrinterColumn[];
 }
 
 interface CrdDocument {
@@ -88,12 +100,27 @@ export function loadCrds(dir: string = defaultCrdDir()): ResourceDef[] {
           statusSubresource: v.subresources?.status !== undefined,
           verbs: ALL_VERBS,
           custom: true,
+          printerColumns: v.additionalPrinterColumns ?? [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
         });
       }
     }
   }
   return defs;
 }
+
+const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+const CORE_COLUMNS: Record<string, PrinterColumn[]> = {
+  Namespace: [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }, AGE],
+  ConfigMap: [{ name: 'Data', type: 'integer', jsonPath: '.data', format: 'count' }, AGE],
+  Secret: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Data', type: 'integer', jsonPath: '.data', format: 'count' }, AGE],
+  Event: [
+    { name: 'Type', type: 'string', jsonPath: '.type' },
+    { name: 'Reason', type: 'string', jsonPath: '.reason' },
+    { name: 'Object', type: 'string', jsonPath: '.involvedObject.name' },
+    { name: 'Message', type: 'string', jsonPath: '.message' },
+  ],
+};
 
 function core(kind: string, plural: string, namespaced: boolean, shortNames: string[], verbs = ALL_VERBS): ResourceDef {
   return {
@@ -109,6 +136,7 @@ function core(kind: string, plural: string, namespaced: boolean, shortNames: str
     statusSubresource: kind === 'Namespace',
     verbs,
     custom: false,
+    printerColumns: CORE_COLUMNS[kind] ?? [AGE],
   };
 }
 

@@ -19,6 +19,8 @@ export interface WatchRequest {
   resourceVersion?: string;
   timeoutSeconds?: number;
   allowBookmarks: boolean;
+  /** Renders event objects (Table watches); default: the object itself. */
+  render?: (obj: KubeObject) => unknown;
 }
 
 export function startWatch(ctx: RequestContext, store: MemoryStore, faults: Faults, w: WatchRequest): void {
@@ -38,9 +40,11 @@ export function startWatch(ctx: RequestContext, store: MemoryStore, faults: Faul
   res.setHeader('Transfer-Encoding', 'chunked');
   res.flushHeaders();
 
-  const send = (type: string, object: unknown): void => {
+  const render = w.render ?? ((obj: KubeObject): unknown => obj);
+  const sendRaw = (type: string, object: unknown): void => {
     if (!res.writableEnded) res.write(JSON.stringify({ type, object }) + '\n');
   };
+  const send = (type: string, object: KubeObject): void => sendRaw(type, render(object));
 
   const translate = (event: StoreEvent): void => {
     if (resourceId(event.resource) !== id) return;
@@ -63,7 +67,7 @@ export function startWatch(ctx: RequestContext, store: MemoryStore, faults: Faul
     const history = store.eventsSince(since);
     if (!history) {
       const err = expired(`too old resource version: ${since} (${store.oldestResumableVersion() + 1})`);
-      send('ERROR', err.toStatus());
+      sendRaw('ERROR', err.toStatus());
       res.end();
       return;
     }
@@ -91,7 +95,7 @@ export function startWatch(ctx: RequestContext, store: MemoryStore, faults: Faul
   }
   if (w.allowBookmarks) {
     bookmarkTimer = setInterval(() => {
-      send('BOOKMARK', { kind: w.def.kind, apiVersion: w.def.group ? `${w.def.group}/${w.def.version}` : w.def.version, metadata: { resourceVersion: store.currentResourceVersion() } });
+      sendRaw('BOOKMARK', { kind: w.def.kind, apiVersion: w.def.group ? `${w.def.group}/${w.def.version}` : w.def.version, metadata: { resourceVersion: store.currentResourceVersion() } });
     }, 30_000);
     bookmarkTimer.unref();
   }
