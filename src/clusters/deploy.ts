@@ -2,6 +2,7 @@
  * Deploy: the checks kcm's admission webhook will make, done first so the caller gets a clear answer
  * before anything is written, then a server-side apply of the ClusterDeployment.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { AppError } from '../errors.js';
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, ACCESS_MANAGEMENT_NAME, DEPLOYMENT_MANAGED_LABELS, K0RDENT_API_VERSION, SCHEMA_CONFIGMAP_KEY, type K0rdentResource } from '../k0rdent/resources.js';
 import { assertObjectName, labelProblems } from '../policy/names.js';
@@ -141,4 +142,15 @@ export function buildClusterDeployment(input: ManifestInput): KubeObject & { met
     // An absent config makes kcm's mutating webhook turn the deployment into a dry run.
     spec: { template: input.template, credential: input.credential, config: input.config ?? {} },
   };
+}
+
+/**
+ * Whether an apply changed nothing: the same resourceVersion; or, when a controller wrote in between
+ * (status, finalizers), the same generation (spec unchanged) and the same labels.
+ */
+export function appliedNothing(before: KubeObject, after: KubeObject): boolean {
+  if (before.metadata?.resourceVersion === after.metadata?.resourceVersion) return true;
+  const sameLabels = isDeepStrictEqual(before.metadata?.labels ?? {}, after.metadata?.labels ?? {});
+  const generation = before.metadata?.generation;
+  return generation !== undefined && generation === after.metadata?.generation && sameLabels;
 }

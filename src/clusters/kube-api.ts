@@ -30,6 +30,7 @@ export interface KubeObject {
     namespace?: string;
     uid?: string;
     resourceVersion?: string;
+    generation?: number;
     creationTimestamp?: string;
     deletionTimestamp?: string;
     labels?: Record<string, string>;

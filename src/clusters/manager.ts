@@ -9,7 +9,7 @@ import { conditionsFingerprint, describePhase, failedCondition, isReady, readCon
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, SCHEMA_CONFIGMAP_KEY, type K0rdentResource } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName } from '../policy/names.js';
-import { assertLabels, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
+import { appliedNothing, assertLabels, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
 import { K0rdentApi, type CallOptions, type KubeObject } from './kube-api.js';
 import { listAcross, type ListScope } from './listing.js';
 import { compactConditions, parseSchema, summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
@@ -174,7 +174,7 @@ export class ClusterManager {
         object: { metadata: { name: request.name, namespace, labels: { ...(applied.metadata?.labels ?? {}) } }, spec: { ...(applied.spec ?? {}) } },
       };
     }
-    const status = existing === undefined ? 'created' : existing.metadata?.resourceVersion === resourceVersion ? 'unchanged' : 'updated';
+    const status = existing === undefined ? 'created' : appliedNothing(existing, applied) ? 'unchanged' : 'updated';
     const result: DeployResult = { ...base, status };
     if (request.wait) result.wait = await this.waitForReady(namespace, request.name, request.wait, hooks);
     return result;

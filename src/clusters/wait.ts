@@ -1,7 +1,7 @@
 /**
  * Following one object until a condition holds: a watch from the object's resourceVersion (not
- * sleep-polling), re-established after a break (re-checks at most `pollIntervalMs` apart), bounded by a
- * timeout, honouring cancellation, reporting each change and warning when nothing changed for the
+ * sleep-polling), re-established after a break or after `pollIntervalMs` of silence (so re-checks are
+ * at most `pollIntervalMs` apart), bounded by a timeout, honouring cancellation, reporting each change and warning when nothing changed for the
  * stall threshold.
  */
 import type { Logger } from 'pino';
@@ -48,7 +48,8 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
   const { api, resource, namespace, name, signal, logger } = spec;
   return new Promise<WaitResult>((resolve, reject) => {
     let finished = false;
-    let watch: WatchHandle | undefined;
+    /** Every watch opened and not yet stopped; all are stopped when the wait ends. */
+    const watches = new Set<WatchHandle>();
     let retryTimer: NodeJS.Timeout | undefined;
     let stallTimer: NodeJS.Timeout | undefined;
     let fingerprint: string | undefined;
@@ -63,7 +64,8 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
       clearTimeout(retryTimer);
       clearTimeout(stallTimer);
       signal?.removeEventListener('abort', onAbort);
-      watch?.stop();
+      for (const w of watches) w.stop();
+      watches.clear();
     };
     const succeed = (result: Omit<WaitResult, 'last' | 'message'>): void => {
       if (finished) return;
@@ -118,6 +120,28 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
         observe(object);
         if (finished) return;
         const openedAt = Date.now();
+        // Set once the watch is open; the callbacks below may run before that (a failed connect
+        // calls onClose from inside watchOne).
+        const current: { handle?: WatchHandle } = {};
+        let watchdog: NodeJS.Timeout | undefined;
+        const retire = (): void => {
+          clearTimeout(watchdog);
+          if (current.handle) {
+            watches.delete(current.handle);
+            current.handle.stop();
+          }
+        };
+        // A watch that stays silent may have died unnoticed (proxies, half-open sockets): after
+        // pollIntervalMs without an event it is replaced by a fresh GET + watch.
+        const feed = (): void => {
+          clearTimeout(watchdog);
+          watchdog = setTimeout(() => {
+            if (finished) return;
+            logger.debug({ namespace, cluster: name }, 'watch silent for pollInterval; re-checking');
+            retire();
+            schedule(0);
+          }, spec.pollIntervalMs);
+        };
         const handle = await api.watchOne(
           resource,
           namespace,
@@ -127,23 +151,26 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
             if (event.type === 'ERROR') {
               // e.g. 410 Expired: start over from a fresh GET.
               logger.debug({ namespace, cluster: name, status: event.object.code }, 'watch reported an error; re-reading');
-              handle.stop();
+              retire();
               schedule(0);
-            } else if (event.type === 'DELETED') {
-              observe(undefined);
-            } else if (event.type !== 'BOOKMARK') {
-              observe(event.object);
+              return;
             }
+            feed();
+            if (event.type === 'DELETED') observe(undefined);
+            else if (event.type !== 'BOOKMARK') observe(event.object);
           },
           (error) => {
+            retire();
             if (finished) return;
             const healthy = Date.now() - openedAt >= MIN_HEALTHY_WATCH_MS && error === undefined;
             logger.debug({ namespace, cluster: name, error: error?.message }, 'watch closed; re-establishing');
             schedule(healthy ? 0 : spec.pollIntervalMs);
           },
         );
-        watch = handle;
-        if (finished) handle.stop();
+        current.handle = handle;
+        watches.add(handle);
+        if (finished) retire();
+        else feed();
       } catch (error) {
         if (finished) return;
         if (error instanceof AppError && error.code === 'unavailable' && !signal?.aborted) {

@@ -105,6 +105,21 @@ describe('listing cost does not grow with the number of namespaces', () => {
     assert.deepEqual(seen, all);
   });
 
+  it("the API server's own 401/403 reach the caller as unauthorized/forbidden, nothing written", async () => {
+    const { logger } = capture();
+    const alice = manager(sandbox, logger, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ }, 'alice-token');
+    const before = sandbox.store.currentResourceVersion();
+    // The policy allows team-beta; alice's RBAC does not.
+    await assert.rejects(
+      alice.deploy({ name: 'rbac-cluster', namespace: 'team-beta', template: 'aws-standalone-cp-1-0-14', credential: 'aws-cluster-credential', config: { region: 'us-east-2' } }),
+      (e: unknown) => e instanceof AppError && e.code === 'forbidden' && /alice/.test(e.message),
+    );
+    await assert.rejects(alice.delete({ name: 'beta-staging-cluster', namespace: 'team-beta' }), (e: unknown) => e instanceof AppError && e.code === 'forbidden');
+    assert.equal(sandbox.store.currentResourceVersion(), before);
+    const stranger = manager(sandbox, logger, {}, 'no-such-token');
+    await assert.rejects(stranger.listCredentials({}), (e: unknown) => e instanceof AppError && e.code === 'unauthorized');
+  });
+
   it('a continue token from another query is rejected', async () => {
     const { logger } = capture();
     const m = manager(sandbox, logger, {}, 'admin-token');
@@ -135,7 +150,7 @@ describe('waiting for a deployment', () => {
         },
       },
     );
-    assert.equal(result.wait?.ready, true);
+    assert.equal(result.wait?.ready, true, `not ready: ${JSON.stringify(result.wait)}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
     assert.equal(result.wait?.timedOut, false);
     assert.ok(logs.some((l) => l.msg === 'watch closed; re-establishing'), 'the broken watch was re-established');
     const stall = logs.find((l) => l.level === 40 && /no condition of ClusterDeployment team-alpha\/watch-break changed/.test(l.msg ?? ''));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { checkConfig, mergeValues, outlineConfig } from '../../src/clusters/config-schema.js';
-import { buildClusterDeployment, plainReference } from '../../src/clusters/deploy.js';
+import { appliedNothing, buildClusterDeployment, plainReference } from '../../src/clusters/deploy.js';
 import { editDistance, nearestName } from '../../src/clusters/suggest.js';
 import { AppError } from '../../src/errors.js';
 import { parseDuration } from '../../src/mcp/tools/duration.js';
@@ -121,4 +121,15 @@ describe('durations', () => {
       else assert.equal(parseDuration(text, 'pollInterval'), ms);
     });
   }
+});
+
+describe('deploy status: did the apply change anything?', () => {
+  const obj = (rv: string, generation: number, labels: Record<string, string> = { a: '1' }) => ({ metadata: { resourceVersion: rv, generation, labels } });
+  const table: [string, ReturnType<typeof obj>, ReturnType<typeof obj>, boolean][] = [
+    ['same resourceVersion', obj('5', 1), obj('5', 1), true],
+    ['a controller wrote status in between: same generation and labels', obj('5', 1), obj('7', 1), true],
+    ['spec changed: generation bumped', obj('5', 1), obj('6', 2), false],
+    ['labels changed', obj('5', 1), obj('6', 1, { a: '2' }), false],
+  ];
+  for (const [title, before, after, unchanged] of table) it(title, () => assert.equal(appliedNothing(before, after), unchanged));
 });
