@@ -220,6 +220,15 @@ describe('kcm controller', () => {
     assert.equal(condition(object, 'Ready')?.status, 'True');
   });
 
+  it('installs the release once dryRun is turned off (a new generation)', async () => {
+    const dry = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry')!;
+    store.update(CLUSTER_DEPLOYMENTS, { ...dry, spec: { ...(dry['spec'] as Rec), dryRun: false } });
+    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'CAPIClusterSummary')?.status === 'True', 'provisioning after dryRun');
+    const release = condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'HelmReleaseReady')!;
+    assert.equal(release.reason, 'InstallSucceeded');
+    assert.match(release.message, /^Helm install succeeded for release kcm-system\/dry\.v1 with chart azure-standalone-cp@1\.0\.45$/);
+  });
+
   it('writes only statuses the ClusterDeployment CRD accepts (Strict)', () => {
     const def = defaultRegistry().get(CLUSTER_DEPLOYMENTS)!;
     const validator = new SchemaValidator();

@@ -13,6 +13,7 @@ import {
   deletionConditions,
   initialConditions,
   provisioningConditions,
+  releaseInstalled,
   validateDeployment,
 } from './deployment-status.js';
 import {
@@ -183,6 +184,7 @@ export class KcmController {
     const walk: Walk = { kind: 'provision', generation, timers: new Set() };
     this.walks.set(uid, walk);
     const dryRun = section(deployment, 'spec')['dryRun'] === true;
+    const upgrade = releaseInstalled(deployment);
     const namespace = deployment.metadata.namespace;
     const templateName = String(section(deployment, 'spec')['template'] ?? '');
     this.writeStatus(deployment, {
@@ -216,7 +218,7 @@ export class KcmController {
           if (!latest) return;
           const template = this.store.get(CLUSTER_TEMPLATES, namespace, templateName);
           const now = this.now();
-          const { conditions, events } = provisioningConditions(stage, latest, template, now);
+          const { conditions, events } = provisioningConditions(stage, latest, template, now, upgrade);
           this.writeStatus(latest, { conditions });
           for (const event of events) recordEvent(this.store, latest, event, now);
           if (stage === 3) walk.kind = 'settled';

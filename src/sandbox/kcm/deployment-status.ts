@@ -153,12 +153,21 @@ export function availableUpgrades(store: Store, namespace: string, templateName:
   return [...upgrades];
 }
 
-function helmReleaseMessage(deployment: KubeObject, template: KubeObject | undefined): string {
+/** The Helm release revision a walk produces: 1 for an install; an upgrade follows the generation. */
+function revision(deployment: KubeObject, upgrade: boolean): number {
+  return upgrade ? Math.max(2, deployment.metadata.generation ?? 2) : 1;
+}
+
+function helmReleaseMessage(deployment: KubeObject, template: KubeObject | undefined, upgrade: boolean): string {
   const ref = template ? chartOfTemplate(template) : undefined;
-  const generation = deployment.metadata.generation ?? 1;
-  const action = generation > 1 ? 'upgrade' : 'install';
   const chart = ref ? `${ref.chart}@${ref.version}` : 'unknown';
-  return `Helm ${action} succeeded for release ${deployment.metadata.namespace}/${deployment.metadata.name}.v${generation} with chart ${chart}`;
+  const release = `${deployment.metadata.namespace}/${deployment.metadata.name}.v${revision(deployment, upgrade)}`;
+  return `Helm ${upgrade ? 'upgrade' : 'install'} succeeded for release ${release} with chart ${chart}`;
+}
+
+/** True when an earlier walk installed the release (this walk then upgrades it). */
+export function releaseInstalled(deployment: KubeObject): boolean {
+  return conditionsOf(deployment).some((c) => c.type === HELM_RELEASE_READY && c.status === 'True');
 }
 
 /** The CAPI Cluster summary while machines come up (CAPI v1beta2 summary: "* Type: message" lines). */
@@ -172,7 +181,13 @@ const CAPI_PROVISIONING_MESSAGE = [
  * Provisioning after validation: 1 = HelmRelease created (Flux reconciling), 2 = release installed and
  * the CAPI Cluster provisioning, 3 = CAPI Cluster ready. Returns the conditions and the events kcm records.
  */
-export function provisioningConditions(stage: 1 | 2 | 3, deployment: KubeObject, template: KubeObject | undefined, now: string): { conditions: Condition[]; events: KcmEvent[] } {
+export function provisioningConditions(
+  stage: 1 | 2 | 3,
+  deployment: KubeObject,
+  template: KubeObject | undefined,
+  now: string,
+  upgrade = false,
+): { conditions: Condition[]; events: KcmEvent[] } {
   const generation = deployment.metadata.generation ?? 1;
   const ref = `${deployment.metadata.namespace}/${deployment.metadata.name}`;
   let conditions = conditionsOf(deployment);
@@ -182,14 +197,14 @@ export function provisioningConditions(stage: 1 | 2 | 3, deployment: KubeObject,
   };
   if (stage === 1) {
     set(HELM_RELEASE_READY, 'Unknown', PROGRESSING, 'Reconciliation in progress');
-    events.push({ type: 'Normal', reason: generation > 1 ? 'HelmReleaseUpdated' : 'HelmReleaseCreated', message: `Successfully ${generation > 1 ? 'updated' : 'created'} HelmRelease ${ref}` });
+    events.push({ type: 'Normal', reason: upgrade ? 'HelmReleaseUpdated' : 'HelmReleaseCreated', message: `Successfully ${upgrade ? 'updated' : 'created'} HelmRelease ${ref}` });
   } else if (stage === 2) {
-    set(HELM_RELEASE_READY, 'True', generation > 1 ? 'UpgradeSucceeded' : 'InstallSucceeded', helmReleaseMessage(deployment, template));
+    set(HELM_RELEASE_READY, 'True', upgrade ? 'UpgradeSucceeded' : 'InstallSucceeded', helmReleaseMessage(deployment, template, upgrade));
     set(CAPI_CLUSTER_SUMMARY, 'False', 'IssuesReported', CAPI_PROVISIONING_MESSAGE);
     events.push({ type: 'Normal', reason: 'HelmReleaseIsReady', message: `HelmRelease ${ref} is ready` });
     events.push({ type: 'Normal', reason: 'CAPIClusterIsProvisioning', message: 'Cluster is provisioning' });
   } else {
-    set(HELM_RELEASE_READY, 'True', generation > 1 ? 'UpgradeSucceeded' : 'InstallSucceeded', helmReleaseMessage(deployment, template));
+    set(HELM_RELEASE_READY, 'True', upgrade ? 'UpgradeSucceeded' : 'InstallSucceeded', helmReleaseMessage(deployment, template, upgrade));
     set(CAPI_CLUSTER_SUMMARY, 'True', 'InfoReported', '');
     events.push({ type: 'Normal', reason: 'CAPIClusterIsReady', message: 'Cluster has been provisioned' });
   }
