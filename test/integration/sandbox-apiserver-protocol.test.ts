@@ -73,14 +73,31 @@ describe('sandbox apiserver protocol', () => {
     assert.equal(badName.details?.causes?.[0]?.field, 'metadata.name');
   });
 
-  it('unknown fields: pruned by default, warned under Warn, 422 under Strict', async () => {
+  it('unknown fields: pruned with a warning by default, silently under Ignore, 422 under Strict', async () => {
     const body = JSON.stringify(clusterDeployment('pruned', 'kcm-system', { bogus: 1 }));
+    const byDefault = await call('POST', `${cdPath}?dryRun=All`, body);
+    assert.equal(byDefault.status, 201);
+    assert.match(byDefault.headers.get('warning') ?? '', /unknown field/);
+    const ignore = await call('POST', `${cdPath}?dryRun=All&fieldValidation=Ignore`, body);
+    assert.equal(ignore.status, 201);
+    assert.equal(ignore.headers.get('warning'), null);
+    assert.equal((ignore.json as { spec: Record<string, unknown> }).spec.bogus, undefined);
     const strict = expectStatus(await call('POST', `${cdPath}?fieldValidation=Strict`, body), 422, 'Invalid');
     assert.match(strict.message, /unknown field "spec.bogus"/);
     const warn = await call('POST', `${cdPath}?fieldValidation=Warn`, body);
     assert.equal(warn.status, 201);
     assert.match(warn.headers.get('warning') ?? '', /299 - "unknown field \\"spec.bogus\\""/);
     assert.equal((t.store.get(CD, 'kcm-system', 'pruned')!.spec as Record<string, unknown>).bogus, undefined);
+  });
+
+  it('a watch with timeoutSeconds ends by itself', async () => {
+    const res = await fetch(`${t.server.url}${cdPath}?watch=true&timeoutSeconds=1&resourceVersion=${t.store.currentResourceVersion()}`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), '');
+  });
+
+  it('a watch from a malformed resourceVersion is 400', async () => {
+    expectStatus(await call('GET', `${cdPath}?watch=true&resourceVersion=abc`), 400, 'BadRequest');
   });
 
   it('PUT with a stale resourceVersion is 409 Conflict', async () => {

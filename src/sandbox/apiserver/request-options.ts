@@ -17,7 +17,8 @@ export function apiVersionOf(def: ResourceDef): string {
 
 export function fieldValidationOf(query: URLSearchParams): FieldValidation {
   const v = query.get('fieldValidation');
-  if (v === null || v === '') return 'Ignore';
+  // The API server's default since v1.23 is Warn: unknown fields are dropped with a Warning header.
+  if (v === null || v === '') return 'Warn';
   if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
   throw badRequest(`fieldValidation parameter unsupported: ${v}`);
 }

@@ -107,7 +107,10 @@ export interface Store {
    * update() of a terminating object removes it.
    */
   delete(resource: ResourceKey, namespace: string | undefined, name: string, propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'): KubeObject | undefined;
-  /** Subscribe to persisted changes; returns an unsubscribe function. */
+  /**
+   * Subscribe to persisted changes; returns an unsubscribe function. Listeners run synchronously in
+   * resourceVersion order; event objects are the stored ones — read them, never mutate them.
+   */
   subscribe(listener: (event: StoreEvent) => void): () => void;
   /** Register an admission hook for a resource (matched on group + plural). */
   registerAdmission(resource: Pick<ResourceKey, 'group' | 'plural'>, hook: AdmissionHook): void;
