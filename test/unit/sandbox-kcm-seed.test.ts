@@ -193,6 +193,12 @@ describe('--seed FILE', () => {
         'metadata: {name: azure-standalone-cp-1-0-45, namespace: lab}',
         'spec: {helm: {chartSpec: {chart: azure-standalone-cp, version: 1.0.45, interval: 10m, sourceRef: {kind: HelmRepository, name: kcm-templates}}}}',
         '---',
+        'apiVersion: k0rdent.mirantis.com/v1beta1',
+        'kind: ClusterTemplate',
+        'metadata: {name: aws-standalone-cp-1-0-43, namespace: lab}',
+        'spec: {helm: {chartSpec: {chart: aws-standalone-cp, version: 1.0.43, interval: 10m, sourceRef: {kind: HelmRepository, name: kcm-templates}}}}',
+        'status: {valid: true, chartVersion: 1.0.43, schemaConfigMapName: schema-ct-aws-standalone-cp-1-0-43, description: given}',
+        '---',
         'apiVersion: v1',
         'kind: ConfigMap',
         'metadata: {name: plain}',
@@ -202,7 +208,7 @@ describe('--seed FILE', () => {
     const store = new MemoryStore();
     after(() => store.close());
     seedStore(store, { seedFile: file, lookup });
-    assert.equal(store.list(CLUSTER_TEMPLATES).length, 1);
+    assert.equal(store.list(CLUSTER_TEMPLATES).length, 2);
     assert.equal(store.list(NAMESPACES).filter((n) => n.metadata.name === 'kcm-system').length, 0);
     assert.ok(store.get(NAMESPACES, undefined, 'lab'));
     assert.ok(store.get(CONFIG_MAPS, 'default', 'plain'));
@@ -214,6 +220,9 @@ describe('--seed FILE', () => {
     assert.equal(status(template)['valid'], true);
     assert.equal(status(template)['chartVersion'], '1.0.45');
     assert.ok(store.get(CONFIG_MAPS, 'lab', 'schema-ct-azure-standalone-cp-1-0-45'));
+    const given = store.get(CLUSTER_TEMPLATES, 'lab', 'aws-standalone-cp-1-0-43');
+    assert.equal(status(given)['description'], 'given');
+    assert.ok(store.get(CONFIG_MAPS, 'lab', 'schema-ct-aws-standalone-cp-1-0-43'), 'schema ConfigMap of a template seeded with its status');
   });
 
   it('rejects a kind the sandbox does not serve, naming it', () => {

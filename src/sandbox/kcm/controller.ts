@@ -21,6 +21,7 @@ import {
   CLUSTER_DEPLOYMENTS,
   CLUSTER_TEMPLATES,
   COMPONENT_LABEL,
+  CONFIG_MAPS,
   CREDENTIAL_FINALIZER,
   CREDENTIALS,
   sameResource,
@@ -144,7 +145,20 @@ export class KcmController {
 
   private reconcileTemplate(template: KubeObject): void {
     if (template.metadata.deletionTimestamp) return;
-    if (typeof section(template, 'status')['valid'] !== 'boolean') reconcileTemplate(this.store, template, this.catalog);
+    const status = section(template, 'status');
+    if (typeof status['valid'] !== 'boolean') {
+      reconcileTemplate(this.store, template, this.catalog);
+      return;
+    }
+    // A template given with its status (seed file) still needs the schema ConfigMap kcm would write.
+    const cmName = status['schemaConfigMapName'];
+    if (status['valid'] === true && typeof cmName === 'string' && !this.hasConfigMap(template, cmName)) {
+      reconcileTemplate(this.store, template, this.catalog);
+    }
+  }
+
+  private hasConfigMap(template: KubeObject, name: string): boolean {
+    return this.store.get(CONFIG_MAPS, template.metadata.namespace, name) !== undefined;
   }
 
   private reconcileDeployment(deployment: KubeObject): void {

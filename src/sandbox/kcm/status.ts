@@ -92,12 +92,19 @@ export function schemaConfigMap(template: KubeObject, schemaText: string): KubeO
   };
 }
 
-/** Writes the template's kcm status and its schema ConfigMap (system write). */
+/**
+ * Writes the template's kcm status (unless it already has one, e.g. from a seed file) and makes sure
+ * its schema ConfigMap exists (system writes).
+ */
 export function reconcileTemplate(store: Store, template: KubeObject, catalog: ChartCatalog): KubeObject {
   const outcome = templateStatusFor(template, catalog);
-  const updated = store.updateStatus(CLUSTER_TEMPLATES, template.metadata.namespace, template.metadata.name, outcome.status);
-  if (outcome.schemaText !== undefined) {
+  const existing = section(template, 'status');
+  const hasStatus = typeof existing['valid'] === 'boolean';
+  const updated = hasStatus ? template : store.updateStatus(CLUSTER_TEMPLATES, template.metadata.namespace, template.metadata.name, outcome.status);
+  const wantsSchema = hasStatus ? existing['valid'] === true && typeof existing['schemaConfigMapName'] === 'string' : true;
+  if (outcome.schemaText !== undefined && wantsSchema) {
     const cm = schemaConfigMap(updated, outcome.schemaText);
+    if (hasStatus) cm.metadata.name = String(existing['schemaConfigMapName']);
     if (!store.get(CONFIG_MAPS, cm.metadata.namespace, cm.metadata.name)) store.create(CONFIG_MAPS, cm);
   }
   return updated;
