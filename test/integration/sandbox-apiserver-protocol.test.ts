@@ -120,6 +120,14 @@ describe('sandbox apiserver protocol', () => {
     assert.equal(now.metadata.generation, 1);
   });
 
+  it('a stored status that the schema would reject does not block writes to the main resource', async () => {
+    t.store.create(CD, { ...clusterDeployment('odd-status', 'kcm-system'), status: { observedGeneration: 'not-a-number' } });
+    const r = await call('PATCH', `${cdPath}/odd-status`, '{"metadata":{"labels":{"a":"b"}}}', { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(t.store.get(CD, 'kcm-system', 'odd-status')!.metadata.labels, { a: 'b' });
+    expectStatus(await call('PATCH', `${cdPath}/odd-status/status`, '{"status":{"observedGeneration":"x"}}', { 'Content-Type': 'application/merge-patch+json' }), 422, 'Invalid');
+  });
+
   it('admission hooks deny with their code and write nothing, also in dryRun', async () => {
     t.store.registerAdmission({ group: GROUP, plural: 'clusterdeployments' }, (req) =>
       req.object?.metadata.name === 'denied-by-hook'

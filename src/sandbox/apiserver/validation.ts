@@ -165,7 +165,18 @@ export class SchemaValidator {
   private readonly ajv = newAjv();
   private readonly compiled = new Map<ResourceDef, ValidateFunction>();
 
-  validate(def: ResourceDef, obj: KubeObject, mode: FieldValidation): ValidationResult {
+  validate(def: ResourceDef, obj: KubeObject, mode: FieldValidation, options: { skipStatus?: boolean } = {}): ValidationResult {
+    // Main-resource writes of kinds with a status subresource carry the stored status unchanged; it was
+    // written by controllers and is not the writer's to fix, so it is left out of validation.
+    if (options.skipStatus && obj.status !== undefined) {
+      const status = obj.status;
+      delete obj.status;
+      try {
+        return this.validate(def, obj, mode);
+      } finally {
+        obj.status = status;
+      }
+    }
     const name = obj.metadata?.name;
     const causes: StatusCause[] = validateName(name, def.kind, def.group, def.group === '' && def.plural === 'namespaces');
     const unknown: string[] = [];

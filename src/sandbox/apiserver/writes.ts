@@ -161,8 +161,7 @@ export class WriteHandlers {
         ignoreStatus: t.def.statusSubresource,
         ...(t.subresource === 'status' ? { subresource: 'status' as const } : {}),
       });
-      if (t.def.statusSubresource && t.subresource !== 'status') delete trial.status;
-      this.validator.validate(t.def, trial, 'Ignore');
+      this.validator.validate(t.def, trial, 'Ignore', { skipStatus: t.def.statusSubresource && t.subresource !== 'status' });
       const merged = serverSideApply(old, config, {
         manager,
         force: truthy(force),
@@ -237,7 +236,7 @@ export class WriteHandlers {
       for (const f of ['uid', 'creationTimestamp', 'generation', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'] as const) delete obj.metadata[f];
     }
 
-    const { warnings } = this.validator.validate(def, obj, opts.fieldValidation);
+    const { warnings } = this.validator.validate(def, obj, opts.fieldValidation, { skipStatus: def.statusSubresource && !statusWrite });
     ctx.warnings.push(...warnings);
 
     if (!opts.applied) {
