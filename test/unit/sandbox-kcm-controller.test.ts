@@ -309,6 +309,12 @@ describe('kcm helpers', () => {
     assert.equal(ready([c('TemplateReady', 'True'), c('Deleting', 'True')]).reason, 'r');
   });
 
+  it("reports chart defaults that satisfy each chart's own schema, as values.yaml does", () => {
+    const charts = loadChartCatalog().charts;
+    assert.ok(charts.length >= 8);
+    for (const chart of charts) assert.equal(validateChartValues(chart.name, chart.schemaText, chart.defaults, {}), undefined, chart.name);
+  });
+
   it('merges values as Helm does and validates against the chart schema', () => {
     assert.deepEqual(mergeValues({ a: { b: 1, c: 2 }, d: 3 }, { a: { b: 5 }, d: null }), { a: { b: 5, c: 2 } });
     const chart = loadChartCatalog().get('aws-standalone-cp')!;
