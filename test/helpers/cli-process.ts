@@ -37,7 +37,8 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliP
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exit = new Promise<number | null>((res) => child.on('exit', (code) => {
+  // 'close' (not 'exit'): it fires after stdout/stderr are drained, so captured output is complete.
+  const exit = new Promise<number | null>((res) => child.on('close', (code) => {
     live.delete(child);
     res(code);
   }));
@@ -73,10 +74,10 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliP
         const cleanup = (): void => {
           clearTimeout(timer);
           child.stderr!.off('data', check);
-          child.off('exit', onExit);
+          child.off('close', onExit);
         };
         child.stderr!.on('data', check);
-        child.on('exit', onExit);
+        child.on('close', onExit);
         check();
       });
     },
