@@ -135,7 +135,10 @@ export class MemoryStore implements Store {
     const obj = clone(object);
     if (!ns) delete obj.metadata.namespace;
     obj.metadata.uid = randomUUID();
-    obj.metadata.generation = 1;
+    // Custom resources carry metadata.generation; the core kinds served here (namespaces, configmaps,
+    // secrets, events) do not, as on a real API server.
+    if (resource.group !== '') obj.metadata.generation = 1;
+    else delete obj.metadata.generation;
     obj.metadata.creationTimestamp = now();
     delete obj.metadata.deletionTimestamp;
     const stored = this.persist(resource, obj, undefined);
@@ -157,7 +160,7 @@ export class MemoryStore implements Store {
     else delete obj.metadata.deletionTimestamp;
     if (!obj.metadata.finalizers?.length) delete obj.metadata.finalizers;
     if (deepEqual(obj, existing)) return clone(existing);
-    if (specChanged(existing, obj)) obj.metadata.generation = (existing.metadata.generation ?? 0) + 1;
+    if (resource.group !== '' && specChanged(existing, obj)) obj.metadata.generation = (existing.metadata.generation ?? 0) + 1;
     if (obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length) {
       this.remove(resource, obj);
       this.deleteDependents(obj);

@@ -289,7 +289,7 @@ export class WriteHandlers {
     if (!old) {
       out.metadata.uid = randomUUID();
       out.metadata.creationTimestamp = nowTimestamp();
-      out.metadata.generation = 1;
+      if (out.apiVersion.includes('/')) out.metadata.generation = 1;
       delete out.metadata.resourceVersion;
       return out;
     }
@@ -298,7 +298,7 @@ export class WriteHandlers {
       return rest;
     };
     out.metadata.resourceVersion = old.metadata.resourceVersion;
-    out.metadata.generation = (old.metadata.generation ?? 1) + (deepEqual(strip(old), strip(out)) ? 0 : 1);
+    if (old.metadata.generation !== undefined) out.metadata.generation = old.metadata.generation + (deepEqual(strip(old), strip(out)) ? 0 : 1);
     return out;
   }
 
