@@ -156,6 +156,8 @@ describe('sandbox apiserver protocol', () => {
     const cd = (list.json as { resources: { name: string; shortNames?: string[]; namespaced: boolean; kind: string }[] }).resources.find((r) => r.name === 'clusterdeployments')!;
     assert.equal(cd.kind, 'ClusterDeployment');
     assert.equal(cd.namespaced, true);
+    const group = await call('GET', `/apis/${GROUP}`);
+    assert.deepEqual((group.json as { kind: string; preferredVersion: unknown }).preferredVersion, { groupVersion: `${GROUP}/${VERSION}`, version: VERSION });
     const version = await call('GET', '/version');
     assert.equal((version.json as { major: string }).major, '1');
     const index = await call('GET', '/openapi/v3');

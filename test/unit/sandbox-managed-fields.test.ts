@@ -59,6 +59,12 @@ describe('sandbox server-side apply', () => {
     assert.equal((next.spec as Record<string, unknown>).dryRun, undefined);
   });
 
+  it('an explicit null in the configuration clears the field', () => {
+    const live = serverSideApply(undefined, cd({ template: 't', dryRun: true }), opts('alice'));
+    const next = serverSideApply(live, cd({ template: 't', dryRun: null }), opts('alice'));
+    assert.equal('dryRun' in (next.spec as Record<string, unknown>), false);
+  });
+
   it('three conflicts are listed', () => {
     const live = serverSideApply(undefined, cd({ a: 1, b: 2, c: 3 }), opts('alice'));
     assert.throws(() => serverSideApply(live, cd({ a: 9, b: 9, c: 9 }), opts('bob')), /Apply failed with 3 conflicts: conflicts with "alice" using k0rdent.mirantis.com\/v1beta1:\n- \.spec\.a\n- \.spec\.b\n- \.spec\.c/);

@@ -76,6 +76,13 @@ export function apiGroupList(registry: ResourceRegistry): unknown {
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: out };
 }
 
+/** APIGroup for /apis/<group>; undefined when the group is not served. */
+export function apiGroup(registry: ResourceRegistry, name: string): unknown {
+  const list = apiGroupList(registry) as { groups: { name: string }[] };
+  const group = list.groups.find((g) => g.name === name);
+  return group ? { kind: 'APIGroup', apiVersion: 'v1', ...group } : undefined;
+}
+
 function legacyResources(def: ResourceDef): unknown[] {
   const main: Record<string, unknown> = {
     name: def.plural,

@@ -29,13 +29,13 @@ export function ownedPaths(obj: JsonObject, options: { ignoreStatus: boolean; on
   const set: FieldSet = new Map();
   const walk = (value: unknown, path: Path): void => {
     if (isObject(value) && Object.keys(value).length > 0) {
-      for (const [k, v] of Object.entries(value)) if (v !== undefined) walk(v, [...path, k]);
+      for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) walk(v, [...path, k]);
       return;
     }
     set.set(key(path), path);
   };
   for (const [k, v] of Object.entries(obj)) {
-    if (k === 'apiVersion' || k === 'kind' || v === undefined) continue;
+    if (k === 'apiVersion' || k === 'kind' || v === undefined || v === null) continue;
     if (options.onlyStatus && k !== 'status') continue;
     if (k === 'status' && options.ignoreStatus && !options.onlyStatus) continue;
     if (k === 'metadata') {
@@ -108,6 +108,11 @@ function deleteAt(obj: JsonObject, path: Path): void {
 function mergeInto(target: JsonObject, patch: JsonObject): void {
   for (const [k, v] of Object.entries(patch)) {
     if (v === undefined) continue;
+    if (v === null) {
+      // An explicit null in an apply configuration clears the field.
+      delete target[k];
+      continue;
+    }
     if (isObject(v) && isObject(target[k])) mergeInto(target[k] as JsonObject, v);
     else target[k] = clone(v);
   }

@@ -20,7 +20,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Authenticator, allowed, ADMIN, type TokenTable } from './auth.js';
-import { aggregatedContentType, aggregatedDiscovery, aggregatedVersion, apiGroupList, apiResourceList, apiVersions, AUTHZ_GROUP, versionInfo } from './discovery.js';
+import { aggregatedContentType, aggregatedDiscovery, aggregatedVersion, apiGroup, apiGroupList, apiResourceList, apiVersions, AUTHZ_GROUP, versionInfo } from './discovery.js';
 import { ApiError, badRequest, internalError, methodNotAllowed, notFoundResource, statusBody, unsupportedMediaType } from './errors.js';
 import { Faults } from './faults.js';
 import { ResourceHandlers, type Target } from './handlers.js';
@@ -106,6 +106,12 @@ class Router {
       throw notFoundResource();
     }
     if (segs[0] === 'api' && segs[1] === 'v1') return this.resource(ctx, '', 'v1', segs.slice(2));
+    if (segs[0] === 'apis' && segs.length === 2) {
+      this.onlyGet(method);
+      const group = apiGroup(this.registry, segs[1]!);
+      if (!group) throw notFoundResource();
+      return sendJson(ctx, 200, group);
+    }
     if (segs[0] === 'apis' && segs.length >= 3) {
       if (segs[1] === AUTHZ_GROUP && segs[2] === 'v1' && segs[3] === 'selfsubjectaccessreviews' && segs.length === 4) {
         ctx.verb = 'create';
