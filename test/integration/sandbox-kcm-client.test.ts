@@ -4,6 +4,9 @@
  * through the API gets kcm's status and schema ConfigMap.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
@@ -150,5 +153,56 @@ describe('sandbox kcm through client-node', () => {
     const cm = await core.readNamespacedConfigMap({ namespace: 'team-beta', name: 'schema-ct-my-gcp-template' });
     assert.ok(cm.data?.['schema']?.includes('"project"'));
     assert.equal(cm.metadata?.ownerReferences?.[0]?.name, 'my-gcp-template');
+  });
+});
+
+describe('startSandbox with a seed file and scale data', () => {
+  let sandbox: SandboxHandle;
+  const dir = mkdtempSync(join(tmpdir(), 'sandbox-kcm-seedfile-'));
+
+  before(async () => {
+    const seedFile = join(dir, 'seed.yaml');
+    writeFileSync(
+      seedFile,
+      [
+        'apiVersion: v1',
+        'kind: List',
+        'items:',
+        '  - apiVersion: k0rdent.mirantis.com/v1beta1',
+        '    kind: Credential',
+        '    metadata: {name: lab-credential, namespace: lab}',
+        '    spec: {identityRef: {apiVersion: v1, kind: Secret, name: lab-secret, namespace: lab}}',
+        '  - apiVersion: k0rdent.mirantis.com/v1beta1',
+        '    kind: ClusterTemplate',
+        '    metadata: {name: gcp-standalone-cp-1-0-43, namespace: lab}',
+        '    spec: {helm: {chartSpec: {chart: gcp-standalone-cp, version: 1.0.43, interval: 10m, sourceRef: {kind: HelmRepository, name: kcm-templates}}}}',
+      ].join('\n'),
+    );
+    sandbox = await startSandbox({ seedFile, scale: 5, provisionSeconds: 0.5 });
+  });
+  after(async () => {
+    await sandbox?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves only the seed file objects plus the scale namespaces, with kcm status filled in', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromString(sandbox.kubeconfig);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const core = kc.makeApiClient(CoreV1Api);
+    const namespaces = (await core.listNamespace()).items.map((n) => n.metadata?.name ?? '');
+    assert.deepEqual(namespaces.filter((n) => !n.startsWith('scale-')).sort(), ['default', 'kube-system', 'lab']);
+    assert.equal(namespaces.filter((n) => n.startsWith('scale-')).length, 5);
+    await until(async () => {
+      const c = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'lab', plural: 'credentials', name: 'lab-credential' })) as Rec;
+      return (c['status'] as Rec | undefined)?.['ready'] === true;
+    }, 'credential status');
+    await until(async () => {
+      const t = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'lab', plural: 'clustertemplates', name: 'gcp-standalone-cp-1-0-43' })) as Rec;
+      return (t['status'] as Rec | undefined)?.['valid'] === true;
+    }, 'template status');
+    const deployments = (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'clusterdeployments' })) as { items: Rec[] };
+    assert.equal(deployments.items.length, 5 * 3);
+    assert.ok(deployments.items.every((d) => readyOf(d)?.['status'] === 'True'));
   });
 });
