@@ -48,8 +48,8 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
   const { api, resource, namespace, name, signal, logger } = spec;
   return new Promise<WaitResult>((resolve, reject) => {
     let finished = false;
-    /** Every watch opened and not yet stopped; all are stopped when the wait ends. */
-    const watches = new Set<WatchHandle>();
+    /** How to retire every watch opened and not yet retired (stop it and its watchdog) when the wait ends. */
+    const watches = new Set<() => void>();
     let retryTimer: NodeJS.Timeout | undefined;
     let stallTimer: NodeJS.Timeout | undefined;
     let fingerprint: string | undefined;
@@ -64,7 +64,7 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
       clearTimeout(retryTimer);
       clearTimeout(stallTimer);
       signal?.removeEventListener('abort', onAbort);
-      for (const w of watches) w.stop();
+      for (const retireWatch of [...watches]) retireWatch();
       watches.clear();
     };
     const succeed = (result: Omit<WaitResult, 'last' | 'message'>): void => {
@@ -126,10 +126,8 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
         let watchdog: NodeJS.Timeout | undefined;
         const retire = (): void => {
           clearTimeout(watchdog);
-          if (current.handle) {
-            watches.delete(current.handle);
-            current.handle.stop();
-          }
+          watches.delete(retire);
+          current.handle?.stop();
         };
         // A watch that stays silent may have died unnoticed (proxies, half-open sockets): after
         // pollIntervalMs without an event it is replaced by a fresh GET + watch.
@@ -168,7 +166,7 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
           },
         );
         current.handle = handle;
-        watches.add(handle);
+        watches.add(retire);
         if (finished) retire();
         else feed();
       } catch (error) {

@@ -65,7 +65,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(sandbox: SandboxHandle, overrides: Partial<Settings> = {}, token?: string): Promise<Harness> {
+/** `target`: a sandbox (its kubeconfig, optionally with another bearer token) or a ready KubeConfig. */
+export async function startHarness(target: SandboxHandle | KubeConfig, overrides: Partial<Settings> = {}, token?: string): Promise<Harness> {
   const settings = testSettings(overrides);
   const logs: LogLine[] = [];
   const sink = new Writable({
@@ -76,7 +77,7 @@ export async function startHarness(sandbox: SandboxHandle, overrides: Partial<Se
   });
   const logger = pino({ level: 'debug' }, sink);
   const metrics = createMetricsRegistry();
-  const kubeConfig = sandboxKubeConfig(sandbox, token);
+  const kubeConfig = target instanceof KubeConfig ? target : sandboxKubeConfig(target, token);
   const runtime: Runtime = { settings, logger, metrics, baseKubeConfig: kubeConfig };
   const session: Session = { id: 'test-session', logger: logger.child({ sessionId: 'test-session' }), kubeConfig, namespaces: namespacePolicyFromSettings(settings) };
   const server = new McpServer({ name: 'k0rdent-mcp-test', version: '0.0.0' }, { capabilities: { tools: {} } });
