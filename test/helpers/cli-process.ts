@@ -46,7 +46,7 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliP
     child,
     stdout: () => out,
     stderr: () => err,
-    waitForLog(msg, timeoutMs = 15_000) {
+    waitForLog(msg, timeoutMs = 60_000) {
       return new Promise((res, rej) => {
         const timer = setTimeout(() => {
           cleanup();
@@ -98,7 +98,7 @@ export async function startServe(args: string[], env: Record<string, string>): P
 }
 
 /** Runs the CLI to completion (for fail-fast cases). */
-export async function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = startCli(args, env);
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), timeoutMs);
   const code = await proc.exited();

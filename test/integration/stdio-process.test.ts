@@ -49,7 +49,7 @@ describe('stdio', () => {
     send({ jsonrpc: '2.0', id: 3, method: 'no/such/method' });
     // Wait until the answers to 1, 2 and 3 arrived, and the startup ping (logged) happened.
     await proc.waitForLog(/Kubernetes API unreachable/);
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 45_000;
     while (Date.now() < deadline && (proc.stdout().match(/"id":[123]\b/g) ?? []).length < 3) {
       await new Promise((r) => setTimeout(r, 50));
     }
