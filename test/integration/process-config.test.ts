@@ -16,8 +16,7 @@ const kubeconfig = unreachableKubeconfig();
 const dir = tempDir();
 
 function assertOneLineNaming(result: { code: number | null; stdout: string; stderr: string }, ...names: string[]): void {
-  assert.notEqual(result.code, 0, `expected a non-zero exit, stderr: ${result.stderr}`);
-  assert.notEqual(result.code, null);
+  assert.equal(result.code, 2, `expected exit code 2 (configuration error), stderr: ${result.stderr}`);
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
   for (const name of names) assert.match(lines[0]!, new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
