@@ -9,7 +9,15 @@ import { withReadyCondition, type Condition } from '../../src/sandbox/kcm/condit
 import { mergeValues, validateChartValues } from '../../src/sandbox/kcm/config-validation.js';
 import { loadChartCatalog } from '../../src/sandbox/kcm/charts.js';
 import { startKcm, type KcmHandle } from '../../src/sandbox/kcm/index.js';
-import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES } from '../../src/sandbox/kcm/resources.js';
+import {
+  ACCESS_MANAGEMENTS,
+  CLUSTER_DEPLOYMENTS,
+  CLUSTER_TEMPLATE_CHAINS,
+  CLUSTER_TEMPLATES,
+  CONFIG_MAPS,
+  CREDENTIALS,
+  NAMESPACES,
+} from '../../src/sandbox/kcm/resources.js';
 import { seedStore } from '../../src/sandbox/seed/index.js';
 
 type Rec = Record<string, unknown>;
@@ -270,6 +278,54 @@ describe('kcm controller', () => {
       return condition(o, 'Ready')?.status === 'True' && condition(o, 'Ready')?.observedGeneration === 2;
     }, 'Ready again at generation 2');
     assert.match(condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'HelmReleaseReady')!.message, /upgrade succeeded.*\.v2/);
+  });
+});
+
+describe('kcm AccessManagement', () => {
+  it('copies the chains, their templates and credentials a new rule selects into the target namespaces', async () => {
+    const store = new MemoryStore();
+    seedStore(store);
+    const kcm = startKcm(store, { provisionSeconds: 0.2, deleteSeconds: 0.2 });
+    after(() => {
+      kcm.close();
+      store.close();
+    });
+    const am = store.get(ACCESS_MANAGEMENTS, undefined, 'kcm')!;
+    const rules = (am['spec'] as Rec)['accessRules'] as Rec[];
+    store.update(ACCESS_MANAGEMENTS, {
+      ...am,
+      spec: {
+        accessRules: [
+          ...rules,
+          { targetNamespaces: { list: ['finance'] }, resources: [{ kind: 'ClusterTemplateChain', names: ['aws-templates'] }] },
+          { targetNamespaces: { selector: { matchLabels: { team: 'gamma' } } }, credentials: ['azure-cluster-credential'] },
+        ],
+      },
+    });
+    await until(() => store.list(CLUSTER_TEMPLATES, { namespace: 'finance' }).length === 2, 'templates copied to finance');
+    for (const t of store.list(CLUSTER_TEMPLATES, { namespace: 'finance' })) {
+      assert.equal(t.metadata.labels?.['k0rdent.mirantis.com/managed'], 'true');
+      assert.equal(((t['status'] ?? {}) as Rec)['valid'], true);
+      assert.ok(store.get(CONFIG_MAPS, 'finance', `schema-ct-${t.metadata.name}`), `schema ConfigMap of ${t.metadata.name}`);
+    }
+    assert.ok(store.get(CLUSTER_TEMPLATE_CHAINS, 'finance', 'aws-templates'));
+    await until(() => ((store.get(ACCESS_MANAGEMENTS, undefined, 'kcm')?.['status'] ?? {}) as Rec)['observedGeneration'] === 2, 'AccessManagement status');
+
+    store.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-gamma', labels: { team: 'gamma' } } });
+    await until(() => store.get(CREDENTIALS, 'team-gamma', 'azure-cluster-credential') !== undefined, 'credential copied to a new matching namespace');
+    const copy = store.get(CREDENTIALS, 'team-gamma', 'azure-cluster-credential')!;
+    assert.equal(((copy['spec'] as Rec)['identityRef'] as Rec)['namespace'], 'team-gamma');
+    assert.equal(((copy['status'] ?? {}) as Rec)['ready'], true);
+    assert.equal(store.list(CLUSTER_TEMPLATES, { namespace: 'team-gamma' }).length, 0);
+
+    const deploy = store.admit({
+      operation: 'CREATE',
+      resource: CLUSTER_DEPLOYMENTS,
+      object: deployment('finance', 'fin', { template: 'aws-standalone-cp-1-0-43', credential: 'finance-aws-credential', config: { region: 'us-east-1' } }),
+      dryRun: false,
+      user: 'test',
+    });
+    assert.equal(deploy.allowed, true);
   });
 });
 

@@ -4,6 +4,7 @@
  * deletion). Reconciles run outside the store's write path (queued on setImmediate).
  */
 import type { KubeObject, ResourceKey, Store, StoreEvent } from '../apiserver/types.js';
+import { reconcileAccessManagement } from './access-management.js';
 import { loadChartCatalog, type ChartCatalog } from './charts.js';
 import { DELETION_REASONS } from './conditions.js';
 import { recordEvent } from './events.js';
@@ -17,13 +18,17 @@ import {
   validateDeployment,
 } from './deployment-status.js';
 import {
+  ACCESS_MANAGEMENTS,
   CLUSTER_DEPLOYMENT_FINALIZER,
+  CLUSTER_TEMPLATE_CHAINS,
   CLUSTER_DEPLOYMENTS,
   CLUSTER_TEMPLATES,
   COMPONENT_LABEL,
   CONFIG_MAPS,
   CREDENTIAL_FINALIZER,
   CREDENTIALS,
+  NAMESPACES,
+  SYSTEM_NAMESPACE,
   sameResource,
   section,
   type JsonObject,
@@ -58,6 +63,7 @@ export class KcmController {
   private readonly walks = new Map<string, Walk>();
   private readonly queue = new Map<string, Key>();
   private immediate: NodeJS.Immediate | undefined;
+  private accessManagementPending = false;
   private unsubscribe: (() => void) | undefined;
   private closed = false;
 
@@ -77,6 +83,7 @@ export class KcmController {
     for (const resource of [CREDENTIALS, CLUSTER_TEMPLATES, CLUSTER_DEPLOYMENTS]) {
       for (const object of this.store.list(resource)) this.enqueue(resource, object);
     }
+    this.scheduleAccessManagement();
   }
 
   close(): void {
@@ -97,9 +104,22 @@ export class KcmController {
       return;
     }
     if (event.type === 'DELETED') return;
+    if (this.affectsAccessManagement(event)) this.scheduleAccessManagement();
     if (sameResource(resource, CLUSTER_DEPLOYMENTS) || sameResource(resource, CLUSTER_TEMPLATES) || sameResource(resource, CREDENTIALS)) {
       this.enqueue(resource, object);
     }
+  }
+
+  /** The AccessManagement rules, the namespaces they target and the system-namespace sources they copy. */
+  private affectsAccessManagement({ resource, object }: StoreEvent): boolean {
+    if (sameResource(resource, ACCESS_MANAGEMENTS) || sameResource(resource, NAMESPACES)) return true;
+    const source = sameResource(resource, CREDENTIALS) || sameResource(resource, CLUSTER_TEMPLATE_CHAINS) || sameResource(resource, CLUSTER_TEMPLATES);
+    return source && object.metadata.namespace === SYSTEM_NAMESPACE;
+  }
+
+  private scheduleAccessManagement(): void {
+    this.accessManagementPending = true;
+    this.immediate ??= setImmediate(() => this.drain());
   }
 
   private enqueue(resource: ResourceKey, object: KubeObject): void {
@@ -112,6 +132,14 @@ export class KcmController {
     this.immediate = undefined;
     const keys = [...this.queue.values()];
     this.queue.clear();
+    if (this.accessManagementPending && !this.closed) {
+      this.accessManagementPending = false;
+      try {
+        reconcileAccessManagement(this.store, this.catalog, this.now());
+      } catch (err) {
+        this.log(`kcm: reconcile AccessManagement failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     for (const key of keys) {
       if (this.closed) return;
       const object = this.store.get(key.resource, key.namespace, key.name);
