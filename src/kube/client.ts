@@ -28,9 +28,12 @@ export function sessionKubeConfig(base: KubeConfig, bearerToken?: string): KubeC
     ...(cluster.tlsServerName !== undefined ? { tlsServerName: cluster.tlsServerName } : {}),
     ...(cluster.proxyUrl !== undefined ? { proxyUrl: cluster.proxyUrl } : {}),
   };
-  fresh.loadFromClusterAndUser(freshCluster, { name: SESSION_USER, token: bearerToken });
-  fresh.addContext({ name: SESSION_CONTEXT, cluster: SESSION_CLUSTER, user: SESSION_USER });
-  fresh.setCurrentContext(SESSION_CONTEXT);
+  fresh.loadFromOptions({
+    clusters: [freshCluster],
+    users: [{ name: SESSION_USER, token: bearerToken }],
+    contexts: [{ name: SESSION_CONTEXT, cluster: SESSION_CLUSTER, user: SESSION_USER }],
+    currentContext: SESSION_CONTEXT,
+  });
   return fresh;
 }
 
