@@ -193,6 +193,26 @@ describe('sandbox kcm through kubectl', () => {
     const ready = conditions.find((c) => c['type'] === 'Ready')!;
     assert.deepEqual([ready['status'], ready['reason']], ['False', 'Failed']);
   });
+  it('makes a kcm-system template available in finance through AccessManagement, then deploys there', async () => {
+    const patch = JSON.stringify([
+      { op: 'add', path: '/spec/accessRules/-', value: { targetNamespaces: { list: ['finance'] }, resources: [{ kind: 'ClusterTemplateChain', names: ['aws-templates'] }] } },
+    ]);
+    const patched = await kubectl.run(['patch', 'accessmanagement', 'kcm', '--type=json', '-p', patch]);
+    assert.equal(patched.code, 0, patched.stderr);
+    const config = ['region: us-east-1', 'controlPlaneNumber: 1', 'workersNumber: 1', 'controlPlane: {instanceType: t3.small}', 'worker: {instanceType: t3.small}'].join('\n');
+    const manifest = deploymentYaml('finance', 'fin-cluster', 'aws-standalone-cp-1-0-43', 'finance-aws-credential', config);
+    // The controller copies the chain and its templates right after the patch.
+    let copied = false;
+    for (let attempt = 0; attempt < 50 && !copied; attempt++) {
+      copied = (await kubectl.run(['get', 'clustertemplate', 'aws-standalone-cp-1-0-43', '-n', 'finance'])).code === 0;
+      if (!copied) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(copied, 'aws-standalone-cp-1-0-43 copied into finance');
+    const applied = await kubectl.run(['apply', '--server-side', '-f', '-'], manifest);
+    assert.equal(applied.code, 0, applied.stderr);
+    const wait = await kubectl.run(['wait', '--for=condition=Ready', '--timeout=30s', 'clusterdeployment/fin-cluster', '-n', 'finance']);
+    assert.equal(wait.code, 0, wait.stderr);
+  });
 });
 
 describe('sandbox kubeconfig with --tls and --tokens', () => {
