@@ -154,3 +154,22 @@ export function appliedNothing(before: KubeObject, after: KubeObject): boolean {
   const generation = before.metadata?.generation;
   return generation !== undefined && generation === after.metadata?.generation && sameLabels;
 }
+
+/**
+ * kcm's update check: switching an existing deployment to another template is allowed only to one of
+ * its `status.availableUpgrades` (offered by a ClusterTemplateChain).
+ */
+export function assertUpgradeAllowed(existing: KubeObject, templateName: string): void {
+  const current = existing.spec?.template;
+  if (typeof current !== 'string' || current === templateName) return;
+  const raw = existing.status?.availableUpgrades;
+  const upgrades = Array.isArray(raw) ? raw.filter((u): u is string => typeof u === 'string') : [];
+  if (upgrades.includes(templateName)) return;
+  const ns = existing.metadata?.namespace ?? '';
+  const name = existing.metadata?.name ?? '';
+  throw new AppError(
+    'invalidParams',
+    `ClusterDeployment ${ns}/${name} uses template "${current}" and cannot be moved to "${templateName}": ${upgrades.length > 0 ? `its available upgrades are ${upgrades.join(', ')}` : 'it has no available upgrades (a ClusterTemplateChain in the namespace must offer one)'}; keep "${current}" or deploy under a new name`,
+    { availableUpgrades: upgrades },
+  );
+}

@@ -9,7 +9,7 @@ import { conditionsFingerprint, describePhase, failedCondition, isReady, readCon
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, SCHEMA_CONFIGMAP_KEY, type K0rdentResource } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName } from '../policy/names.js';
-import { appliedNothing, assertLabels, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
+import { appliedNothing, assertLabels, assertUpgradeAllowed, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
 import { K0rdentApi, type CallOptions, type KubeObject } from './kube-api.js';
 import { listAcross, type ListScope } from './listing.js';
 import { compactConditions, parseSchema, summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
@@ -116,7 +116,19 @@ export class ClusterManager {
     }
     const include = scope === 'local' ? (ns: string) => ns !== G && this.policy.isReadable(ns) : (ns: string) => this.policy.isReadable(ns);
     const page = await listAcross(this.api, CLUSTER_TEMPLATE, this.scope(CLUSTER_TEMPLATE, namespace, include, call, scope), request, call);
-    const items = await mapBounded(page.items, SCHEMA_CONCURRENCY, async (template) => summarizeTemplate(template, await this.templateSchema(template, call)));
+    // Copies of a template in many namespaces (AccessManagement, chains) share one chart and schema:
+    // read each distinct schema once, so the cost follows the templates, not the namespaces.
+    const schemas = new Map<string, Promise<Record<string, unknown> | undefined>>();
+    const schemaOf = (template: KubeObject): Promise<Record<string, unknown> | undefined> => {
+      const key = `${template.metadata?.name ?? ''}|${String(template.status?.chartVersion ?? '')}|${String(template.status?.schemaConfigMapName ?? '')}`;
+      let schema = schemas.get(key);
+      if (!schema) {
+        schema = this.templateSchema(template, call);
+        schemas.set(key, schema);
+      }
+      return schema;
+    };
+    const items = await mapBounded(page.items, SCHEMA_CONCURRENCY, async (template) => summarizeTemplate(template, await schemaOf(template)));
     return { items, ...(page.continue ? { continue: page.continue } : {}) };
   }
 
@@ -155,14 +167,15 @@ export class ClusterManager {
     const templateName = plainReference(request.template, 'template', namespace);
     const credentialName = plainReference(request.credential, 'credential', namespace);
     const { template } = await checkReferences(this.api, namespace, this.globalNamespace, templateName, credentialName, call);
-    const config = request.config ?? {};
-    await checkTemplateConfig(this.api, template, config, call);
 
-    const manifest = buildClusterDeployment({ name: request.name, namespace, template: templateName, credential: credentialName, labels: request.labels, config });
     const existing = await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call);
     if (existing?.metadata?.deletionTimestamp) {
       throw new AppError('conflict', `ClusterDeployment ${namespace}/${request.name} is being deleted; wait until it is gone (k0.clusters.delete with wait=true), then deploy again`);
     }
+    if (existing) assertUpgradeAllowed(existing, templateName);
+    const config = request.config ?? {};
+    await checkTemplateConfig(this.api, template, config, call);
+    const manifest = buildClusterDeployment({ name: request.name, namespace, template: templateName, credential: credentialName, labels: request.labels, config });
     const applied = await this.api.apply(CLUSTER_DEPLOYMENT, manifest, { fieldManager: this.options.fieldOwner, dryRun: request.dryRun === true }, call);
     const uid = applied.metadata?.uid;
     const resourceVersion = applied.metadata?.resourceVersion;

@@ -120,6 +120,18 @@ describe('listing cost does not grow with the number of namespaces', () => {
     await assert.rejects(stranger.listCredentials({}), (e: unknown) => e instanceof AppError && e.code === 'unauthorized');
   });
 
+  it('listing templates across many namespaces reads each distinct schema ConfigMap once', async () => {
+    const { logger } = capture();
+    log.length = 0;
+    const page = await manager(sandbox, logger, {}, 'admin-token').listTemplates({ limit: 500 });
+    const namespaces = new Set(page.items.map((t) => t.namespace));
+    assert.ok(namespaces.size > 40, `templates from ${namespaces.size} namespaces`);
+    const distinct = new Set(page.items.map((t) => `${t.name}|${t.version ?? ''}`));
+    const configMapGets = log.filter((l) => /^GET \/api\/v1\/namespaces\/[^/]+\/configmaps\//.test(l));
+    assert.ok(configMapGets.length <= distinct.size, `${configMapGets.length} ConfigMap GETs for ${distinct.size} distinct templates`);
+    assert.ok(page.items.filter((t) => t.configSchema.source === 'schema').length > distinct.size, 'copies share the schema read once');
+  });
+
   it('a continue token from another query is rejected', async () => {
     const { logger } = capture();
     const m = manager(sandbox, logger, {}, 'admin-token');

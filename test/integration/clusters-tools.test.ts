@@ -183,6 +183,15 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
 
       const changed = ok<{ status: string }>(await dev.call('k0.clusters.deploy', { ...args, labels: { env: 'test', tier: 'gold' } }));
       assert.equal(changed.status, 'updated');
+
+      // Moving to another template is allowed only to one of status.availableUpgrades (kcm's update check).
+      const current = sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1') as SandboxObject & { status?: { availableUpgrades?: string[] } };
+      const notOffered = 'aws-standalone-cp-1-0-14';
+      assert.ok(!(current.status?.availableUpgrades ?? []).includes(notOffered));
+      const upgrade = errorOf(await dev.call('k0.clusters.deploy', { ...args, template: notOffered }));
+      assert.equal(upgrade.code, 'invalidParams');
+      assert.match(upgrade.message, new RegExp(`uses template "${AZURE_TEMPLATE}" and cannot be moved to "${notOffered}"`));
+      assert.equal((sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1') as SandboxObject & { spec: { template: string } }).spec.template, AZURE_TEMPLATE);
     });
 
     it('production with filter ^team- picks the first matching namespace', async () => {

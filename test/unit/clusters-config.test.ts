@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { checkConfig, mergeValues, outlineConfig } from '../../src/clusters/config-schema.js';
-import { appliedNothing, buildClusterDeployment, plainReference } from '../../src/clusters/deploy.js';
+import { appliedNothing, assertUpgradeAllowed, buildClusterDeployment, plainReference } from '../../src/clusters/deploy.js';
 import { editDistance, nearestName } from '../../src/clusters/suggest.js';
 import { AppError } from '../../src/errors.js';
 import { parseDuration } from '../../src/mcp/tools/duration.js';
@@ -132,4 +132,19 @@ describe('deploy status: did the apply change anything?', () => {
     ['labels changed', obj('5', 1), obj('6', 1, { a: '2' }), false],
   ];
   for (const [title, before, after, unchanged] of table) it(title, () => assert.equal(appliedNothing(before, after), unchanged));
+});
+
+describe('template change on an existing deployment', () => {
+  const existing = { metadata: { name: 'c', namespace: 'n' }, spec: { template: 'azure-standalone-cp-1-0-15' }, status: { availableUpgrades: ['azure-standalone-cp-1-0-16'] } };
+  it('same template or an available upgrade passes', () => {
+    assertUpgradeAllowed(existing, 'azure-standalone-cp-1-0-15');
+    assertUpgradeAllowed(existing, 'azure-standalone-cp-1-0-16');
+  });
+  it('anything else is invalidParams naming the available upgrades', () => {
+    assert.throws(
+      () => assertUpgradeAllowed(existing, 'azure-standalone-cp-1-0-45'),
+      (e: unknown) => e instanceof AppError && e.code === 'invalidParams' && e.message.includes('azure-standalone-cp-1-0-16'),
+    );
+    assert.throws(() => assertUpgradeAllowed({ ...existing, status: {} }, 'x'), (e: unknown) => e instanceof AppError && /no available upgrades/.test(e.message));
+  });
 });
