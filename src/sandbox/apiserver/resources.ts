@@ -114,11 +114,14 @@ const CORE_COLUMNS: Record<string, PrinterColumn[]> = {
   Namespace: [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }, AGE],
   ConfigMap: [{ name: 'Data', type: 'integer', jsonPath: '.data', format: 'count' }, AGE],
   Secret: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Data', type: 'integer', jsonPath: '.data', format: 'count' }, AGE],
+  // As the API server prints events: the name only under -o wide.
   Event: [
+    { name: 'Last Seen', type: 'date', jsonPath: '.lastTimestamp' },
     { name: 'Type', type: 'string', jsonPath: '.type' },
     { name: 'Reason', type: 'string', jsonPath: '.reason' },
-    { name: 'Object', type: 'string', jsonPath: '.involvedObject.name' },
+    { name: 'Object', type: 'string', jsonPath: '.involvedObject', format: 'object' },
     { name: 'Message', type: 'string', jsonPath: '.message' },
+    { name: 'Name', type: 'string', jsonPath: '.metadata.name', format: 'name', priority: 1 },
   ],
 };
 

@@ -70,6 +70,7 @@ export function humanDuration(ms: number): string {
 function cell(obj: KubeObject, col: PrinterColumn, now: number): unknown {
   const value = evaluatePath(obj, col.jsonPath);
   if (col.format === 'count') return isObject(value) ? Object.keys(value).length : 0;
+  if (col.format === 'object') return isObject(value) ? `${String(value.kind ?? '').toLowerCase()}/${String(value.name ?? '')}` : null;
   if (value === undefined || value === null) return col.type === 'date' ? '<unknown>' : null;
   if (col.type === 'date') {
     const t = Date.parse(String(value));
@@ -79,10 +80,16 @@ function cell(obj: KubeObject, col: PrinterColumn, now: number): unknown {
   return value;
 }
 
+/** A Name column first, unless the kind places its own (events print it only under -o wide). */
+const NAME_COLUMN: PrinterColumn = { name: 'Name', type: 'string', jsonPath: '.metadata.name', format: 'name', description: 'Name must be unique within a namespace.' };
+
+function columnsOf(def: ResourceDef): PrinterColumn[] {
+  return def.printerColumns.some((c) => c.format === 'name') ? def.printerColumns : [NAME_COLUMN, ...def.printerColumns];
+}
+
 function columnDefinitions(def: ResourceDef): unknown[] {
   return [
-    { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
-    ...def.printerColumns.map((c) => ({ name: c.name, type: c.type === 'date' ? 'string' : c.type, format: c.format === 'count' ? '' : (c.format ?? ''), description: c.description ?? '', priority: c.priority ?? 0 })),
+    ...columnsOf(def).map((c) => ({ name: c.name, type: c.type === 'date' ? 'string' : c.type, format: c.format === 'count' || c.format === 'object' ? '' : (c.format ?? ''), description: c.description ?? '', priority: c.priority ?? 0 })),
   ];
 }
 
@@ -99,7 +106,7 @@ export function toTable(def: ResourceDef, objects: KubeObject[], listMeta: Recor
     apiVersion: 'meta.k8s.io/v1',
     metadata: listMeta,
     ...(withColumns ? { columnDefinitions: columnDefinitions(def) } : { columnDefinitions: null }),
-    rows: objects.map((o) => ({ cells: [o.metadata.name, ...def.printerColumns.map((c) => cell(o, c, now))], object: rowObject(o, includeObject) })),
+    rows: objects.map((o) => ({ cells: columnsOf(def).map((c) => cell(o, c, now)), object: rowObject(o, includeObject) })),
   };
 }
 
