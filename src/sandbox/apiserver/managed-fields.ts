@@ -86,12 +86,10 @@ function getAt(obj: unknown, path: Path): unknown {
 }
 
 function deleteAt(obj: JsonObject, path: Path): void {
-  const parents: JsonObject[] = [];
   let cur: JsonObject = obj;
   for (const seg of path.slice(0, -1)) {
     const next = cur[seg];
     if (!isObject(next)) return;
-    parents.push(cur);
     cur = next;
   }
   delete cur[path[path.length - 1]!];
@@ -101,7 +99,6 @@ function deleteAt(obj: JsonObject, path: Path): void {
     if (isObject(container) && Object.keys(container).length === 0) delete (getAt(obj, path.slice(0, i)) as JsonObject)[path[i]!];
     else break;
   }
-  void parents;
 }
 
 /** RFC 7386-like merge of an apply configuration into the live object (lists replace, maps merge). */

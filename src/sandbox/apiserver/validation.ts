@@ -141,7 +141,8 @@ export interface ValidationResult {
   warnings: string[];
 }
 
-export function validateName(name: unknown, kind: string, group: string, label = false): StatusCause[] {
+/** metadata.name: a DNS-1123 subdomain (a DNS-1123 label for namespaces). */
+export function validateName(name: unknown, label = false): StatusCause[] {
   if (typeof name !== 'string' || name.length === 0) {
     return [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }];
   }
@@ -150,8 +151,6 @@ export function validateName(name: unknown, kind: string, group: string, label =
   const message = label
     ? `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`
     : `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
-  void kind;
-  void group;
   return [{ reason: 'FieldValueInvalid', message, field: 'metadata.name' }];
 }
 
@@ -178,7 +177,7 @@ export class SchemaValidator {
       }
     }
     const name = obj.metadata?.name;
-    const causes: StatusCause[] = validateName(name, def.kind, def.group, def.group === '' && def.plural === 'namespaces');
+    const causes: StatusCause[] = validateName(name, def.group === '' && def.plural === 'namespaces');
     const unknown: string[] = [];
     for (const key of Object.keys(obj.metadata ?? {})) {
       if (!META_FIELDS.has(key)) {
