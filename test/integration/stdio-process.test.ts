@@ -26,7 +26,11 @@ describe('stdio', () => {
     const client = new Client({ name: 'stdio-test', version: '1.0.0' });
     const transportErrors: Error[] = [];
     client.onerror = (error) => transportErrors.push(error);
-    await client.connect(transport);
+    try {
+      await client.connect(transport);
+    } catch (error) {
+      throw new Error(`stdio server did not start: ${(error as Error).message}; stderr:\n${stderr}`);
+    }
     try {
       assert.equal(client.getServerVersion()?.name, 'k0rdent-mcp');
       const { tools } = await client.listTools();
