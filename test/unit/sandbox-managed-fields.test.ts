@@ -65,6 +65,16 @@ describe('sandbox server-side apply', () => {
     assert.equal('dryRun' in (next.spec as Record<string, unknown>), false);
   });
 
+  it('takes over fields listed in the client-side-apply annotation without a conflict', () => {
+    const csa = cd({ template: 't1' });
+    csa.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(cd({ template: 't1' })) };
+    const live = recordUpdate(undefined, csa, { manager: 'kubectl-client-side-apply', apiVersion: AV, ignoreStatus: true });
+    const applied = serverSideApply(live, cd({ template: 't2' }), opts('kubectl'));
+    assert.equal((applied.spec as Record<string, unknown>).template, 't2');
+    const other = recordUpdate(undefined, cd({ template: 't1' }), { manager: 'someone', apiVersion: AV, ignoreStatus: true });
+    assert.throws(() => serverSideApply(other, cd({ template: 't2' }), opts('kubectl')), /conflict with "someone"/);
+  });
+
   it('three conflicts are listed', () => {
     const live = serverSideApply(undefined, cd({ a: 1, b: 2, c: 3 }), opts('alice'));
     assert.throws(() => serverSideApply(live, cd({ a: 9, b: 9, c: 9 }), opts('bob')), /Apply failed with 3 conflicts: conflicts with "alice" using k0rdent.mirantis.com\/v1beta1:\n- \.spec\.a\n- \.spec\.b\n- \.spec\.c/);

@@ -164,6 +164,23 @@ export interface ApplyOptions {
   subresource?: 'status';
 }
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Fields listed in the live object's client-side-apply annotation: the API server lets an apply take
+ * those over without a conflict, so `kubectl apply --server-side` after `kubectl apply` just works.
+ */
+function lastAppliedPaths(live: KubeObject | undefined, ignoreStatus: boolean): Path[] {
+  const raw = live?.metadata.annotations?.[LAST_APPLIED];
+  if (!raw) return [];
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return isObject(parsed) ? [...ownedPaths(parsed, { ignoreStatus }).values()] : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Server-side apply of `config` onto `live` (undefined = create). Returns the merged object with updated
  * managedFields, or throws 409 Conflict (FieldManagerConflict causes) when force=false and another manager
@@ -180,6 +197,7 @@ export function serverSideApply(live: KubeObject | undefined, config: KubeObject
   const others = entries.filter((e) => e !== mine);
 
   // Conflicts: another manager owns an overlapping path whose value this apply changes.
+  const lastApplied = options.subresource ? [] : lastAppliedPaths(live, options.ignoreStatus);
   const conflicts: { manager: string; entry: ManagedFieldsEntry; path: Path }[] = [];
   for (const other of others) {
     for (const [ok, op] of other.set) {
@@ -187,7 +205,7 @@ export function serverSideApply(live: KubeObject | undefined, config: KubeObject
         if (!overlaps(op, ap)) continue;
         const longer = op.length >= ap.length ? op : ap;
         if (deepEqual(getAt(live, longer), getAt(config, longer))) continue;
-        if (options.force) {
+        if (options.force || lastApplied.some((p) => key(p) === key(longer))) {
           other.set.delete(ok);
           other.changed = true;
         } else if (!conflicts.some((c) => c.manager === other.entry.manager && key(c.path) === key(longer))) {
