@@ -100,9 +100,14 @@ async function listClusterWide(api: K0rdentApi, resource: K0rdentResource, scope
   const out: KubeObject[] = [];
   let serverToken = token?.c;
   let last = token?.a;
+  // Pages start at `limit`; once the policy filters items out, larger pages keep the number of
+  // round trips down (resuming skips by key, so the page size may differ between calls).
+  let pageSize = limit;
   for (;;) {
-    const page = await api.list(resource, { labelSelector, limit, continue: serverToken }, call);
-    const kept = after(page.items, last).filter((o) => scope.include(o.metadata?.namespace ?? ''));
+    const page = await api.list(resource, { labelSelector, limit: pageSize, continue: serverToken }, call);
+    const fresh = after(page.items, last);
+    const kept = fresh.filter((o) => scope.include(o.metadata?.namespace ?? ''));
+    if (kept.length < fresh.length) pageSize = MAX_LIMIT;
     for (let k = 0; k < kept.length; k++) {
       out.push(kept[k] as KubeObject);
       if (out.length === limit) {

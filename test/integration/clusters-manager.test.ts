@@ -132,6 +132,28 @@ describe('listing cost does not grow with the number of namespaces', () => {
     assert.ok(page.items.filter((t) => t.configSchema.source === 'schema').length > distinct.size, 'copies share the schema read once');
   });
 
+  it('cluster-wide paging under a filter returns every readable item exactly once', async () => {
+    const { logger } = capture();
+    const m = manager(sandbox, logger, { namespaceFilter: /^scale-00[0-1]/ }, 'admin-token');
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await m.listDeployments({ limit: 3, ...(token ? { continue: token } : {}) });
+      assert.ok(page.items.length <= 3);
+      seen.push(...page.items.map((d) => `${d.namespace}/${d.name}`));
+      token = page.continue;
+      pages++;
+    } while (token && pages < 100);
+    const expected = sandbox.store
+      .list(CD)
+      .filter((o) => o.metadata.namespace === 'kcm-system' || /^scale-00[0-1]/.test(o.metadata.namespace ?? ''))
+      .map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    assert.equal(new Set(seen).size, seen.length, 'no duplicates');
+    assert.deepEqual([...seen].sort(), [...expected].sort());
+    assert.ok(pages > 2);
+  });
+
   it('a continue token from another query is rejected', async () => {
     const { logger } = capture();
     const m = manager(sandbox, logger, {}, 'admin-token');
