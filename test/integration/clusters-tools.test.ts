@@ -268,8 +268,10 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
       const error = errorOf(await dev.call('k0.clusters.deploy', { name: 'ice-cluster', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: { ...AZURE_BASELINE, location: 'antarctica' } }));
       assert.equal(error.code, 'invalidParams');
       assert.match(error.message, /spec\.config\.location: Unsupported value: "antarctica"/);
-      const line = dev.logs.find((l) => l.tool === 'k0.clusters.deploy' && l.cluster === 'ice-cluster');
-      assert.ok(line, 'one log line for the call');
+      const lines = dev.logs.filter((l) => l.tool === 'k0.clusters.deploy' && l.cluster === 'ice-cluster');
+      assert.equal(lines.length, 1, 'exactly one log line for the call');
+      const line = lines[0];
+      assert.ok(line);
       assert.equal(line.level, 40, 'logged as a warning');
       assert.equal(line.outcome, 'invalid');
       assert.equal(line.template, AZURE_TEMPLATE);

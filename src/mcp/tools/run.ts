@@ -58,7 +58,9 @@ export async function runTool(context: ToolContext, spec: CallSpec, extra: ToolE
     const durationMs = Math.round(performance.now() - started);
     metrics.record(spec.operation, outcome, durationMs / 1000);
     observeToolCall(context.runtime.metrics, spec.tool, outcome, durationMs / 1000);
-    return { tool: spec.tool, operation: spec.operation, ...fields, durationMs, outcome: logOutcome, sessionId: context.session.id };
+    // The session logger usually carries sessionId already; a second copy would duplicate the JSON key.
+    const sessionId = logger.bindings().sessionId === undefined ? { sessionId: context.session.id } : {};
+    return { tool: spec.tool, operation: spec.operation, ...fields, durationMs, outcome: logOutcome, ...sessionId };
   };
   try {
     const value = await body(hooks);
