@@ -1,7 +1,7 @@
 /** The sandbox API server driven by @kubernetes/client-node 1.4. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, Watch, makeInformer, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { CD, clusterDeployment, eventually, GROUP, startTestApiServer, VERSION, type TestApiServer } from './sandbox-apiserver-fixture.js';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 import { buildKubeconfig } from '../../src/sandbox/apiserver/kubeconfig.js';
@@ -120,6 +120,31 @@ describe('sandbox apiserver with client-node', () => {
     }
   });
 
+  it('an informer sees add/update/delete and survives the server closing its watch', async () => {
+    t.store.create({ group: '', version: 'v1', plural: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'informed' } });
+    const informer = makeInformer<KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/namespaces/informed/clusterdeployments`, () =>
+      custom.listNamespacedCustomObject({ ...base, namespace: 'informed' }) as never,
+    );
+    const seen: string[] = [];
+    informer.on('add', (o) => seen.push(`add ${o.metadata?.name}`));
+    informer.on('update', (o) => seen.push(`update ${o.metadata?.name}`));
+    informer.on('delete', (o) => seen.push(`delete ${o.metadata?.name}`));
+    await informer.start();
+    try {
+      t.store.create(CD, clusterDeployment('inf', 'informed'));
+      assert.ok(await eventually(() => seen.length >= 1));
+      t.server.faults.closeWatches();
+      const cur = t.store.get(CD, 'informed', 'inf')!;
+      (cur.spec as Record<string, unknown>).dryRun = true;
+      t.store.update(CD, cur);
+      t.store.delete(CD, 'informed', 'inf');
+      assert.ok(await eventually(() => seen.includes('delete inf')), `informer events: ${seen.join(', ')}`);
+      assert.deepEqual(seen, ['add inf', 'update inf', 'delete inf']);
+    } finally {
+      await informer.stop();
+    }
+  });
+
   it('resourceVersion 0 starts with ADDED for the current state', async () => {
     const w = await collectWatch(kc, `/apis/${GROUP}/${VERSION}/namespaces/team-alpha/clusterdeployments`, { resourceVersion: '0', fieldSelector: 'metadata.name=ssa-client' });
     try {
@@ -148,7 +173,9 @@ describe('sandbox apiserver with client-node', () => {
   it('core namespaces, configmaps and events with an involvedObject field selector', async () => {
     const core = kc.makeApiClient(CoreV1Api);
     const nsList = await core.listNamespace();
-    assert.deepEqual(nsList.items.map((n) => n.metadata?.name), ['kcm-system', 'team-alpha', 'team-beta']);
+    const names = nsList.items.map((n) => n.metadata?.name);
+    for (const n of ['kcm-system', 'team-alpha', 'team-beta']) assert.ok(names.includes(n), `${n} in ${names.join(',')}`);
+    assert.deepEqual(names, [...names].sort(), 'sorted by name');
     const created = await core.createNamespace({ body: { metadata: { name: 'fresh' } } });
     assert.equal(created.status?.phase, 'Active');
     await core.createNamespacedConfigMap({ namespace: 'team-alpha', body: { metadata: { name: 'cm1' }, data: { k: 'v' } } });
