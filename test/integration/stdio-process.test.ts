@@ -58,7 +58,7 @@ describe('stdio', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     proc.child.stdin!.end();
-    assert.equal(await proc.exited(), 0, 'closing stdin ends the process cleanly');
+    assert.equal(await proc.exited(), 0, `closing stdin should end the process cleanly; stderr:\n${proc.stderr()}`);
 
     const lines = proc.stdout().split('\n').filter((l) => l.length > 0);
     assert.ok(lines.length >= 3, `expected answers on stdout, got: ${proc.stdout()}`);
