@@ -211,6 +211,16 @@ describe('waiting for a deployment', () => {
     assert.match(result.wait?.phase ?? '', /^Failed/);
   });
 
+  it('API failures map to unavailable: 5xx and dropped connections', async () => {
+    const { logger } = capture();
+    const m = manager(sandbox, logger);
+    sandbox.faults.add({ path: /\/credentials$/, status: 503, times: 1 });
+    await assert.rejects(m.listCredentials({ namespace: 'team-alpha' }), (e: unknown) => e instanceof AppError && e.code === 'unavailable' && /list credentials in namespace team-alpha/.test(e.message));
+    sandbox.faults.add({ path: /\/credentials$/, drop: true, times: 1 });
+    await assert.rejects(m.listCredentials({ namespace: 'team-alpha' }), (e: unknown) => e instanceof AppError && e.code === 'unavailable');
+    assert.ok((await m.listCredentials({ namespace: 'team-alpha' })).items.length > 0, 'works again once the faults expire');
+  });
+
   it('times out without failing the call', async () => {
     const { logger } = capture();
     const result = await manager(sandbox, logger).deploy({
