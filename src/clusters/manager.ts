@@ -5,7 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import { conditionsFingerprint, describePhase, failedCondition, isReady, readConditions } from '../k0rdent/conditions.js';
+import { conditionsAreStale, conditionsFingerprint, describePhase, failedCondition, isReady, readConditions } from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, SCHEMA_CONFIGMAP_KEY, type K0rdentResource } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName } from '../policy/names.js';
@@ -209,6 +209,10 @@ export class ClusterManager {
         if (object === undefined) return { done: true, fingerprint: 'gone', message: 'the ClusterDeployment was deleted while waiting' };
         const conditions = readConditions(object.status);
         const deleting = Boolean(object.metadata?.deletionTimestamp);
+        const generation = object.metadata?.generation;
+        if (!deleting && conditionsAreStale(generation, object.status, conditions)) {
+          return { done: false, fingerprint: `stale|${generation}|${conditionsFingerprint(conditions)}`, message: `Pending (kcm has not yet observed generation ${generation})` };
+        }
         return {
           done: isReady(conditions) || failedCondition(conditions) !== undefined || deleting,
           fingerprint: `${deleting}|${conditionsFingerprint(conditions)}`,
@@ -217,9 +221,10 @@ export class ClusterManager {
       },
     });
     const conditions = readConditions(outcome.last?.status);
-    const failed = failedCondition(conditions);
+    const stale = conditionsAreStale(outcome.last?.metadata?.generation, outcome.last?.status, conditions);
+    const failed = stale ? undefined : failedCondition(conditions);
     return {
-      ready: isReady(conditions),
+      ready: !stale && isReady(conditions),
       timedOut: outcome.timedOut,
       phase: outcome.message,
       conditions: compactConditions(conditions),

@@ -6,6 +6,7 @@ export interface Condition {
   reason?: string;
   message?: string;
   lastTransitionTime?: string;
+  observedGeneration?: number;
 }
 
 export const CONDITION = {
@@ -106,4 +107,17 @@ export function conditionsFingerprint(conditions: readonly Condition[]): string 
     .map((c) => `${c.type}=${c.status}/${c.reason ?? ''}/${c.message ?? ''}`)
     .sort()
     .join('|');
+}
+
+/**
+ * True when the controller has not yet reacted to the latest spec: `status.observedGeneration` or the
+ * Ready condition's `observedGeneration` is behind `metadata.generation`. Conditions from an earlier
+ * generation (e.g. a Failed before a corrected re-deploy) must not end a wait.
+ */
+export function conditionsAreStale(generation: number | undefined, status: unknown, conditions: readonly Condition[]): boolean {
+  if (generation === undefined) return false;
+  const observed = typeof status === 'object' && status !== null ? (status as { observedGeneration?: unknown }).observedGeneration : undefined;
+  if (typeof observed === 'number' && observed < generation) return true;
+  const ready = findCondition(conditions, CONDITION.Ready);
+  return typeof ready?.observedGeneration === 'number' && ready.observedGeneration < generation;
 }

@@ -20,7 +20,6 @@ import { AZURE_BASELINE, sandboxKubeConfig, testSettings, type LogLine } from '.
 const GROUP = 'k0rdent.mirantis.com';
 const CREDENTIALS = { group: GROUP, version: 'v1beta1', plural: 'credentials' };
 const CD = { group: GROUP, version: 'v1beta1', plural: 'clusterdeployments' };
-const CONFIGMAPS = { group: '', version: 'v1', plural: 'configmaps' };
 
 function capture(): { logger: Logger; logs: LogLine[] } {
   const logs: LogLine[] = [];
@@ -193,21 +192,35 @@ describe('waiting for a deployment', () => {
   });
 
   it('ends early on Ready=False with reason Failed, with the failing condition', async () => {
-    // Without the schema ConfigMap the server cannot check config up front; kcm's Helm validation still fails it.
-    sandbox.store.delete(CONFIGMAPS, 'team-beta', 'schema-ct-aws-standalone-cp-1-0-14');
     const { logger } = capture();
-    const result = await manager(sandbox, logger).deploy({
-      name: 'will-fail',
-      namespace: 'team-beta',
-      template: 'aws-standalone-cp-1-0-14',
-      credential: 'aws-cluster-credential',
-      config: { region: 'us-east-2', controlPlaneNumber: 0 },
-      wait: { pollIntervalMs: 200, timeoutMs: 20_000 },
-    });
+    const m = manager(sandbox, logger);
+    const request = { name: 'will-fail', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE };
+    const failure = 'failed to validate template with provided configuration: values don\'t meet the specifications of the schema';
+    let injected = false;
+    const result = await m.deploy(
+      { ...request, wait: { pollIntervalMs: 200, timeoutMs: 20_000 } },
+      {
+        // As soon as the wait sees the deployment, kcm reports the Helm validation failure.
+        onProgress: () => {
+          if (injected) return;
+          injected = true;
+          const stored = sandbox.store.get(CD, 'team-alpha', 'will-fail');
+          assert.ok(stored);
+          const generation = stored.metadata.generation ?? 1;
+          sandbox.store.updateStatus(CD, 'team-alpha', 'will-fail', {
+            observedGeneration: generation,
+            conditions: [
+              { type: 'HelmChartReady', status: 'False', reason: 'Failed', message: failure, observedGeneration: generation, lastTransitionTime: new Date().toISOString() },
+              { type: 'Ready', status: 'False', reason: 'Failed', message: failure, observedGeneration: generation, lastTransitionTime: new Date().toISOString() },
+            ],
+          });
+        },
+      },
+    );
     assert.equal(result.status, 'created');
     assert.equal(result.wait?.ready, false);
     assert.equal(result.wait?.timedOut, false);
-    assert.match(result.wait?.failure ?? '', /^HelmChartReady: failed to validate template with provided configuration/);
+    assert.equal(result.wait?.failure, `HelmChartReady: ${failure}`);
     assert.match(result.wait?.phase ?? '', /^Failed/);
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deploymentPhase, describePhase, failedCondition, isReady, readConditions, type Condition } from '../../src/k0rdent/conditions.js';
+import { conditionsAreStale, deploymentPhase, describePhase, failedCondition, isReady, readConditions, type Condition } from '../../src/k0rdent/conditions.js';
 import { cloudFromProviders, inferProvider } from '../../src/k0rdent/providers.js';
 
 describe('provider inference from identityRef.kind (DOMAIN section 1)', () => {
@@ -69,4 +69,16 @@ describe('readiness and phase from conditions (DOMAIN section 3)', () => {
     assert.deepEqual(readConditions(undefined), []);
     assert.deepEqual(readConditions({ conditions: 'nope' }), []);
   });
+});
+
+describe('stale conditions (an earlier generation)', () => {
+  const failed = { type: 'Ready', status: 'False', reason: 'Failed', observedGeneration: 1 };
+  const table: [string, number | undefined, unknown, Condition[], boolean][] = [
+    ['no generation known', undefined, {}, [failed], false],
+    ['status.observedGeneration behind', 2, { observedGeneration: 1 }, [], true],
+    ['Ready condition observed an older generation', 2, {}, [failed], true],
+    ['up to date', 1, { observedGeneration: 1 }, [failed], false],
+    ['no observedGeneration anywhere', 2, {}, [c('Ready', 'False', 'Failed')], false],
+  ];
+  for (const [title, generation, status, conditions, stale] of table) it(title, () => assert.equal(conditionsAreStale(generation, status, conditions), stale));
 });
