@@ -11,6 +11,9 @@ import { MemoryStore } from './apiserver/store.js';
 import { startKcm } from './kcm/index.js';
 import { seedStore } from './seed/index.js';
 
+/** The placeholder bearer of a --tls sandbox without --tokens (no token is checked there). */
+const UNCHECKED_TOKEN = 'sandbox-no-auth';
+
 export const startSandbox: StartSandbox = async (options: SandboxOptions = {}): Promise<SandboxHandle> => {
   const log = options.log ?? ((): void => undefined);
   const tokens: TokenTable | undefined = options.tokensFile ? loadTokenTable(options.tokensFile) : undefined;
@@ -45,11 +48,13 @@ export const startSandbox: StartSandbox = async (options: SandboxOptions = {}): 
     store.close();
     throw err;
   }
-  const firstToken = tokens?.users[0]?.token;
+  // Without a tokens file every request is system:admin and any token is accepted. Over https the
+  // user still needs some credential, or kubectl stops to prompt for a username and password.
+  const token = tokens?.users[0]?.token ?? (server.caPem ? UNCHECKED_TOKEN : undefined);
   const kubeconfig = buildKubeconfig({
     url: server.url,
     ...(server.caPem ? { caPem: server.caPem } : {}),
-    ...(firstToken ? { token: firstToken } : {}),
+    ...(token ? { token } : {}),
   });
   const api = server;
   let closing: Promise<void> | undefined;

@@ -264,6 +264,20 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
       assert.equal(sandbox.store.get(CD, 'kcm-system', 'empty-cluster'), undefined);
     });
 
+    it('aws: required keys the chart defaults are not demanded; empty-string defaults (region, instanceType) are', async () => {
+      const AWS_TEMPLATE = 'aws-standalone-cp-1-0-14';
+      const missing = errorOf(await prod.call('k0.clusters.deploy', { name: 'aws-cluster', namespace: 'team-beta', template: AWS_TEMPLATE, credential: 'aws-cluster-credential', config: {}, dryRun: true }));
+      assert.equal(missing.code, 'invalidParams');
+      for (const path of ['config.region', 'config.controlPlane.instanceType', 'config.worker.instanceType']) assert.ok(missing.message.includes(path), `names ${path}: ${missing.message}`);
+      for (const defaulted of ['imageLookup', 'k0s.version', 'iamInstanceProfile', 'clusterIdentity']) assert.ok(!missing.message.includes(defaulted), `does not demand ${defaulted}: ${missing.message}`);
+
+      const config = { region: 'us-east-2', controlPlane: { instanceType: 't3.large' }, worker: { instanceType: 't3.large' } };
+      const result = ok<{ status: string; namespace: string }>(
+        await prod.call('k0.clusters.deploy', { name: 'aws-cluster', namespace: 'team-beta', template: AWS_TEMPLATE, credential: 'aws-cluster-credential', config, dryRun: true }),
+      );
+      assert.deepEqual([result.status, result.namespace], ['dryRun', 'team-beta']);
+    });
+
     it('Kubernetes validation error → invalidParams with the API server message and a warning log line', async () => {
       const error = errorOf(await dev.call('k0.clusters.deploy', { name: 'ice-cluster', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: { ...AZURE_BASELINE, location: 'antarctica' } }));
       assert.equal(error.code, 'invalidParams');

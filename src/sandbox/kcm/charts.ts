@@ -27,6 +27,9 @@ export interface ChartCatalog {
   get(name: string): Chart | undefined;
 }
 
+/** The k0s release the charts' values.yaml pin (required `k0s.version` has no schema default). */
+const K0S_VERSION = 'v1.32.6+k0s.0';
+
 const K0SMOTRON = ['control-plane-k0sproject-k0smotron', 'bootstrap-k0sproject-k0smotron'];
 
 /** Chart.yaml annotations and values.yaml defaults (kcm `templates/cluster/<chart>/`). */
@@ -46,12 +49,17 @@ const CHART_FACTS: Record<string, { description: string; providers: string[]; va
       'worker.iamInstanceProfile': 'nodes.cluster-api-provider-aws.sigs.k8s.io',
       'clusterIdentity.name': 'aws-cluster-identity',
       'clusterIdentity.kind': 'AWSClusterStaticIdentity',
+      'controlPlane.imageLookup.format': 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*',
+      'controlPlane.imageLookup.org': '099720109477',
+      'worker.imageLookup.format': 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*',
+      'worker.imageLookup.org': '099720109477',
+      'k0s.version': K0S_VERSION,
     },
   },
   'gcp-standalone-cp': {
     description: 'A KCM template to deploy a k0s cluster on GCP with bootstrapped control plane nodes.',
     providers: ['infrastructure-gcp', ...K0SMOTRON],
-    values: { controlPlaneNumber: 3, workersNumber: 2 },
+    values: { controlPlaneNumber: 3, workersNumber: 2, 'network.name': 'default' },
   },
   'azure-hosted-cp': {
     description: 'A KCM template to deploy a k0s cluster on Azure with control plane components within the management cluster.',
@@ -61,7 +69,7 @@ const CHART_FACTS: Record<string, { description: string; providers: string[]; va
   'openstack-standalone-cp': {
     description: 'A KCM template to deploy a k0s cluster on OpenStack with bootstrapped control plane nodes.',
     providers: ['infrastructure-openstack', ...K0SMOTRON],
-    values: { controlPlaneNumber: 3, workersNumber: 2, 'identityRef.cloudName': 'openstack' },
+    values: { controlPlaneNumber: 3, workersNumber: 2, 'identityRef.cloudName': 'openstack', 'k0s.version': K0S_VERSION },
   },
   'vsphere-standalone-cp': {
     description: 'A KCM template to deploy a k0s cluster on vSphere with bootstrapped control plane nodes.',
