@@ -264,6 +264,17 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
       assert.equal(sandbox.store.get(CD, 'kcm-system', 'empty-cluster'), undefined);
     });
 
+    it('a malformed duration is invalidParams even without wait, and nothing is written', async () => {
+      const before = sandbox.store.currentResourceVersion();
+      const deploy = errorOf(await dev.call('k0.clusters.deploy', { name: 'slow-cluster', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE, provisionTimeout: 'soon' }));
+      assert.equal(deploy.code, 'invalidParams');
+      assert.match(deploy.message, /provisionTimeout "soon" is not a duration/);
+      const del = errorOf(await dev.call('k0.clusters.delete', { name: 'slow-cluster', pollInterval: '-5s' }));
+      assert.equal(del.code, 'invalidParams');
+      assert.match(del.message, /pollInterval/);
+      assert.equal(sandbox.store.currentResourceVersion(), before, 'no write happened anywhere');
+    });
+
     it('aws: required keys the chart defaults are not demanded; empty-string defaults (region, instanceType) are', async () => {
       const AWS_TEMPLATE = 'aws-standalone-cp-1-0-14';
       const missing = errorOf(await prod.call('k0.clusters.deploy', { name: 'aws-cluster', namespace: 'team-beta', template: AWS_TEMPLATE, credential: 'aws-cluster-credential', config: {}, dryRun: true }));

@@ -106,13 +106,13 @@ export function registerClusterTools(server: McpServer, context: ToolContext): v
         { tool: CLUSTER_TOOL_NAMES.deploy, operation: 'deploy', fields: { namespace: args.namespace, template: args.template, credential: args.credential, cluster: args.name } },
         extra,
         async (hooks) => {
-          const wait: WaitOptions | undefined = args.wait
-            ? {
-                pollIntervalMs: parseDuration(args.pollInterval ?? '30s', 'pollInterval'),
-                timeoutMs: parseDuration(args.provisionTimeout ?? '30m', 'provisionTimeout'),
-                stallThresholdMs: parseDuration(args.stallThreshold ?? '10m', 'stallThreshold'),
-              }
-            : undefined;
+          // Parsed even without wait=true: a malformed duration is bad input, reported before any API call.
+          const waitOptions: WaitOptions = {
+            pollIntervalMs: parseDuration(args.pollInterval ?? '30s', 'pollInterval'),
+            timeoutMs: parseDuration(args.provisionTimeout ?? '30m', 'provisionTimeout'),
+            stallThresholdMs: parseDuration(args.stallThreshold ?? '10m', 'stallThreshold'),
+          };
+          const wait = args.wait ? waitOptions : undefined;
           const { wait: outcome, ...result } = await manager.deploy({ ...args, wait }, hooks);
           return { ...result, ...(outcome ?? {}) };
         },
@@ -131,9 +131,11 @@ export function registerClusterTools(server: McpServer, context: ToolContext): v
     },
     (args, extra) =>
       runTool(context, { tool: CLUSTER_TOOL_NAMES.delete, operation: 'delete', fields: { namespace: args.namespace, cluster: args.name } }, extra, async (hooks) => {
-        const wait: WaitOptions | undefined = args.wait
-          ? { pollIntervalMs: parseDuration(args.pollInterval ?? '60s', 'pollInterval'), timeoutMs: parseDuration(args.deletionTimeout ?? '20m', 'deletionTimeout') }
-          : undefined;
+        const waitOptions: WaitOptions = {
+          pollIntervalMs: parseDuration(args.pollInterval ?? '60s', 'pollInterval'),
+          timeoutMs: parseDuration(args.deletionTimeout ?? '20m', 'deletionTimeout'),
+        };
+        const wait = args.wait ? waitOptions : undefined;
         const { wait: outcome, ...result } = await manager.delete({ ...args, wait }, hooks);
         return { ...result, ...(outcome ?? {}) };
       }),
