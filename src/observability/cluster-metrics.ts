@@ -50,12 +50,24 @@ function listHistogram(registry: Registry): Histogram<'operation'> {
 
 const LIST_KIND: Partial<Record<ClusterOperation, ListKind>> = { listCredentials: 'credentials', listTemplates: 'templates', list: 'deployments' };
 
-/** Registers (once per registry) and returns the cluster metrics. */
+const OUTCOMES: readonly ToolOutcome[] = ['success', 'forbidden', 'invalid', 'not_found', 'conflict', 'error'];
+const initialised = new WeakSet<Registry>();
+
+/**
+ * Registers (once per registry) and returns the cluster metrics. Every outcome series starts at 0, so
+ * `rate()` and alerts on, say, `outcome="error"` work before the first failure.
+ */
 export function clusterMetrics(registry: Registry): ClusterMetrics {
-  for (const op of Object.keys(COUNTER_NAMES) as ClusterOperation[]) counter(registry, op);
-  deployHistogram(registry);
-  deleteHistogram(registry);
-  listHistogram(registry);
+  if (!initialised.has(registry)) {
+    for (const op of Object.keys(COUNTER_NAMES) as ClusterOperation[]) {
+      const total = counter(registry, op);
+      for (const outcome of OUTCOMES) total.inc({ outcome }, 0);
+    }
+    deployHistogram(registry);
+    deleteHistogram(registry);
+    listHistogram(registry);
+    initialised.add(registry);
+  }
   return {
     record(operation, outcome, seconds) {
       counter(registry, operation).inc({ outcome });

@@ -387,7 +387,7 @@ describe('cluster metrics after tool calls', () => {
     const afterDeploy = await harness.metrics.metrics();
     assert.match(afterDeploy, /^clusters_deploy_total\{outcome="success"\} 1$/m);
     assert.match(afterDeploy, /^clusters_deploy_duration_seconds_count 1$/m);
-    assert.doesNotMatch(afterDeploy, /^clusters_deploy_total\{outcome="forbidden"\}/m);
+    assert.match(afterDeploy, /^clusters_deploy_total\{outcome="forbidden"\} 0$/m, 'every outcome series starts at 0');
 
     errorOf(await harness.call('k0.clusters.deploy', { name: 'm-cluster', namespace: 'finance', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE }));
     errorOf(await harness.call('k0.clusters.listCredentials', { namespace: 'finance' }));
