@@ -1,0 +1,33 @@
+/**
+ * data/k0rdent must stay an unchanged copy of the real k0rdent CRDs and chart schemas (shared/k0rdent,
+ * copied from k0rdent/kcm): never hand-edited. Checked whenever shared/ sits beside the checkout, as it
+ * does for developers and CI.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { packageRoot } from '../../src/config/package.js';
+
+const data = join(packageRoot(), 'data', 'k0rdent');
+const shared = join(packageRoot(), '..', 'shared', 'k0rdent');
+
+function files(root: string): string[] {
+  return ['crds', 'schemas'].flatMap((dir) => readdirSync(join(root, dir)).map((f) => `${dir}/${f}`)).sort();
+}
+
+describe('k0rdent data', () => {
+  it('holds the CRDs and chart schemas', () => {
+    const names = files(data);
+    assert.ok(names.includes('crds/k0rdent.mirantis.com_clusterdeployments.yaml'));
+    assert.ok(names.includes('schemas/azure-standalone-cp.values.schema.json'));
+    assert.ok(names.includes('schemas/VERSIONS.txt'));
+  });
+
+  it('is byte-for-byte the copy in shared/k0rdent', { skip: existsSync(shared) ? false : `no ${shared} beside this checkout` }, () => {
+    assert.deepEqual(files(data), files(shared));
+    for (const name of files(shared)) {
+      assert.ok(readFileSync(join(data, name)).equals(readFileSync(join(shared, name))), `${name} differs from shared/k0rdent`);
+    }
+  });
+});
