@@ -264,6 +264,25 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
       assert.equal(sandbox.store.get(CD, 'kcm-system', 'empty-cluster'), undefined);
     });
 
+    it('arguments that do not match the input schema → invalidParams like every other failure, logged and counted', async () => {
+      const before = sandbox.store.currentResourceVersion();
+      const error = errorOf(await dev.call('k0.clusters.deploy', { name: 'typed-cluster', template: 42, credential: AZURE_CREDENTIAL, wait: 'yes' }));
+      assert.equal(error.code, 'invalidParams');
+      assert.match(error.message, /do not match the tool's input schema/);
+      assert.match(error.message, /template/);
+      assert.match(error.message, /wait/);
+      assert.equal(sandbox.store.currentResourceVersion(), before, 'no write happened anywhere');
+      const line = dev.logs.find((l) => l.tool === 'k0.clusters.deploy' && l.cluster === 'typed-cluster');
+      assert.ok(line, 'one log line for the rejected call');
+      assert.equal(line.level, 40, 'logged as a warning');
+      assert.equal(line.outcome, 'invalid');
+      assert.equal(line.credential, AZURE_CREDENTIAL);
+      assert.match(await dev.metrics.metrics(), /^clusters_deploy_total\{outcome="invalid"\} [1-9]\d*$/m);
+
+      const unknownTool = await dev.client.callTool({ name: 'k0.clusters.nope', arguments: {} });
+      assert.equal(unknownTool.isError, true, 'an unknown tool is still refused');
+    });
+
     it('a malformed duration is invalidParams even without wait, and nothing is written', async () => {
       const before = sandbox.store.currentResourceVersion();
       const deploy = errorOf(await dev.call('k0.clusters.deploy', { name: 'slow-cluster', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE, provisionTimeout: 'soon' }));
