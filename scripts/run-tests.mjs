@@ -28,6 +28,6 @@ if (files.length === 0) {
 const result = spawnSync(
   process.execPath,
   ['--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', OPENSPEC_TELEMETRY: '0' } },
 );
 process.exit(result.status ?? 1);
