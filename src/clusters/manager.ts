@@ -25,9 +25,10 @@ import type {
   Page,
   TemplateScope,
   TemplateSummary,
+  WaitError,
   WaitOutcome,
 } from './types.js';
-import { waitFor } from './wait.js';
+import { waitFor, type WaitResult } from './wait.js';
 
 export interface ClusterManagerOptions {
   kubeConfig: KubeConfig;
@@ -229,7 +230,19 @@ export class ClusterManager {
       phase: outcome.message,
       conditions: compactConditions(conditions),
       ...(failed ? { failure: `${failed.type}: ${failed.message ?? failed.reason ?? 'failed'}` } : {}),
+      ...this.waitError(outcome, namespace, name),
     };
+  }
+
+  /**
+   * The apply/delete already succeeded when a wait ends on an API failure (an expired token, RBAC without
+   * `watch`): the result says so, with the failure, instead of the call failing. Logged as a warning.
+   */
+  private waitError(outcome: WaitResult, namespace: string, name: string): { waitError?: WaitError } {
+    if (!outcome.error) return {};
+    const { code, message } = outcome.error;
+    this.options.logger.warn({ namespace, cluster: name, errorCode: code, error: message }, `the wait for ClusterDeployment ${namespace}/${name} ended early: ${code}`);
+    return { waitError: { code, message } };
   }
 
   async delete(request: DeleteRequest, hooks: ManagerHooks = {}): Promise<DeleteResult> {
@@ -257,7 +270,7 @@ export class ClusterManager {
         },
       });
       const conditions = readConditions(outcome.last?.status);
-      result.wait = { gone: outcome.done, timedOut: outcome.timedOut, phase: outcome.message, conditions: compactConditions(conditions) };
+      result.wait = { gone: outcome.done, timedOut: outcome.timedOut, phase: outcome.message, conditions: compactConditions(conditions), ...this.waitError(outcome, namespace, request.name) };
     }
     return result;
   }

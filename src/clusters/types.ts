@@ -1,4 +1,5 @@
 /** What the cluster manager returns: compact summaries, never whole objects, managedFields or secrets. */
+import type { ErrorCode } from '../errors.js';
 import type { Condition } from '../k0rdent/conditions.js';
 import type { ConfigOutline, JsonObject } from './config-schema.js';
 
@@ -107,6 +108,14 @@ export interface WaitOutcome {
   conditions: CompactCondition[];
   /** Set when the wait ended early because Ready=False with reason Failed. */
   failure?: string;
+  /** Set when the wait ended early because the API refused it (e.g. 401/403); the apply itself succeeded. */
+  waitError?: WaitError;
+}
+
+/** Why a wait ended early on an API failure (same codes as tool errors). */
+export interface WaitError {
+  code: ErrorCode;
+  message: string;
 }
 
 export interface DeployResult {
@@ -130,7 +139,7 @@ export interface DeleteResult {
   name: string;
   namespace: string;
   status: 'deleted' | 'not_found';
-  wait?: { gone: boolean; timedOut: boolean; phase: string; conditions: CompactCondition[] };
+  wait?: { gone: boolean; timedOut: boolean; phase: string; conditions: CompactCondition[]; waitError?: WaitError };
 }
 
 export type { Condition };

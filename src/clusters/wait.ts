@@ -2,10 +2,13 @@
  * Following one object until a condition holds: a watch from the object's resourceVersion (not
  * sleep-polling), re-established after a break or after `pollIntervalMs` of silence (so re-checks are
  * at most `pollIntervalMs` apart), bounded by a timeout, honouring cancellation, reporting each change and warning when nothing changed for the
- * stall threshold.
+ * stall threshold. 5xx/429/410 and connection failures are retried (at most one GET or watch plus one
+ * retry timer at a time); 401/403 and other refusals end the wait with `error` set. Only cancellation
+ * rejects.
  */
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { toAppError } from '../kube/errors.js';
 import type { K0rdentResource } from '../k0rdent/resources.js';
 import type { K0rdentApi, KubeObject, WatchHandle } from './kube-api.js';
 import type { ProgressUpdate } from './types.js';
@@ -39,6 +42,11 @@ export interface WaitResult {
   /** The last object seen (undefined once gone). */
   last: KubeObject | undefined;
   message: string;
+  /**
+   * Set when the wait ended early because the API refused or failed in a way retrying will not fix
+   * (401/403, or anything else that is not 5xx/429/410/a connection failure), mapped by src/kube/errors.ts.
+   */
+  error?: AppError;
 }
 
 /** A watch that lasted less than this before closing is not re-opened right away. */
@@ -48,8 +56,6 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
   const { api, resource, namespace, name, signal, logger } = spec;
   return new Promise<WaitResult>((resolve, reject) => {
     let finished = false;
-    /** How to retire every watch opened and not yet retired (stop it and its watchdog) when the wait ends. */
-    const watches = new Set<() => void>();
     let retryTimer: NodeJS.Timeout | undefined;
     let stallTimer: NodeJS.Timeout | undefined;
     let fingerprint: string | undefined;
@@ -64,8 +70,7 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
       clearTimeout(retryTimer);
       clearTimeout(stallTimer);
       signal?.removeEventListener('abort', onAbort);
-      for (const retireWatch of [...watches]) retireWatch();
-      watches.clear();
+      current?.end();
     };
     const succeed = (result: Omit<WaitResult, 'last' | 'message'>): void => {
       if (finished) return;
@@ -107,76 +112,112 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
       if (evaluation.done) succeed({ done: true, timedOut: false });
     };
 
-    const schedule = (delayMs: number): void => {
+    /**
+     * One attempt = a GET, then a watch from its resourceVersion. Attempts form a chain: only the end of
+     * the current attempt schedules the next one (one retry timer), so at most one attempt (GET or watch)
+     * and one retry timer exist at any time, whatever order the client's callbacks come in.
+     */
+    let current: { end: () => void } | undefined;
+    const retryIn = (delayMs: number): void => {
       if (finished) return;
       clearTimeout(retryTimer);
-      retryTimer = setTimeout(() => void cycle(), delayMs);
+      retryTimer = setTimeout(() => void attempt(), delayMs);
     };
+    /** 401/403 end the wait (an expired token or missing `get`/`watch` RBAC will not heal by retrying). */
+    const fatal = (error: AppError): boolean => error.code === 'unauthorized' || error.code === 'forbidden';
 
-    const cycle = async (): Promise<void> => {
+    const attempt = async (): Promise<void> => {
       if (finished) return;
+      let ended = false;
+      let handle: WatchHandle | undefined;
+      let watchdog: NodeJS.Timeout | undefined;
+      /** Retires this attempt (idempotent); then fails the wait or schedules the next attempt. */
+      const end = (next: { retryInMs: number } | { error: AppError } | 'stop'): void => {
+        if (ended) return;
+        ended = true;
+        clearTimeout(watchdog);
+        if (current?.end === stop) current = undefined;
+        handle?.stop();
+        if (finished || next === 'stop') return;
+        if ('error' in next) {
+          logger.debug({ namespace, cluster: name, error: next.error.message, code: next.error.code }, 'wait ended by an API error');
+          succeed({ done: false, timedOut: false, error: next.error });
+        } else retryIn(next.retryInMs);
+      };
+      const stop = (): void => end('stop');
+      current = { end: stop };
       try {
         const object = await api.get(resource, namespace, name, { signal });
+        if (ended || finished) return;
         observe(object);
         if (finished) return;
         const openedAt = Date.now();
-        // Set once the watch is open; the callbacks below may run before that (a failed connect
-        // calls onClose from inside watchOne).
-        const current: { handle?: WatchHandle } = {};
-        let watchdog: NodeJS.Timeout | undefined;
-        const retire = (): void => {
-          clearTimeout(watchdog);
-          watches.delete(retire);
-          current.handle?.stop();
-        };
+        /** A watch that lasted less than MIN_HEALTHY_WATCH_MS is re-opened after pollIntervalMs, not at once. */
+        const retryDelay = (): number => (Date.now() - openedAt >= MIN_HEALTHY_WATCH_MS ? 0 : spec.pollIntervalMs);
         // A watch that stays silent may have died unnoticed (proxies, half-open sockets): after
         // pollIntervalMs without an event it is replaced by a fresh GET + watch.
         const feed = (): void => {
           clearTimeout(watchdog);
           watchdog = setTimeout(() => {
-            if (finished) return;
             logger.debug({ namespace, cluster: name }, 'watch silent for pollInterval; re-checking');
-            retire();
-            schedule(0);
+            end({ retryInMs: 0 });
           }, spec.pollIntervalMs);
         };
-        const handle = await api.watchOne(
-          resource,
-          namespace,
-          name,
-          object?.metadata?.resourceVersion,
-          (event) => {
-            if (event.type === 'ERROR') {
-              // e.g. 410 Expired: start over from a fresh GET.
-              logger.debug({ namespace, cluster: name, status: event.object.code }, 'watch reported an error; re-reading');
-              retire();
-              schedule(0);
-              return;
-            }
-            feed();
-            if (event.type === 'DELETED') observe(undefined);
-            else if (event.type !== 'BOOKMARK') observe(event.object);
-          },
-          (error) => {
-            retire();
-            if (finished) return;
-            const healthy = Date.now() - openedAt >= MIN_HEALTHY_WATCH_MS && error === undefined;
-            logger.debug({ namespace, cluster: name, error: error?.message }, 'watch closed; re-establishing');
-            schedule(healthy ? 0 : spec.pollIntervalMs);
-          },
-        );
-        current.handle = handle;
-        watches.add(retire);
-        if (finished) retire();
-        else feed();
-      } catch (error) {
-        if (finished) return;
-        if (error instanceof AppError && error.code === 'unavailable' && !signal?.aborted) {
-          logger.debug({ namespace, cluster: name, error: error.message }, 'Kubernetes API unavailable while waiting; retrying');
-          schedule(spec.pollIntervalMs);
+        let opened: WatchHandle;
+        try {
+          // client-node calls onClose BEFORE this returns when the server answers non-200 or the
+          // connection fails: `ended` is then already set and the handle is only stopped.
+          opened = await api.watchOne(
+            resource,
+            namespace,
+            name,
+            object?.metadata?.resourceVersion,
+            (event) => {
+              if (ended || finished) return;
+              if (event.type === 'ERROR') {
+                const error = toAppError({ code: event.object.code ?? 500, body: event.object, message: event.object.message ?? 'watch error event' }, { action: `watch ${resource.kind} ${namespace}/${name}` });
+                if (fatal(error)) {
+                  end({ error });
+                  return;
+                }
+                // e.g. 410 Expired: start over from a fresh GET.
+                logger.debug({ namespace, cluster: name, status: event.object.code }, 'watch reported an error; re-reading');
+                end({ retryInMs: retryDelay() });
+                return;
+              }
+              feed();
+              if (event.type === 'DELETED') observe(undefined);
+              else if (event.type !== 'BOOKMARK') observe(event.object);
+            },
+            (error) => {
+              if (ended || finished) return;
+              if (error !== undefined && fatal(error)) {
+                end({ error });
+                return;
+              }
+              logger.debug({ namespace, cluster: name, error: error?.message }, 'watch closed; re-establishing');
+              end({ retryInMs: error === undefined ? retryDelay() : spec.pollIntervalMs });
+            },
+          );
+        } catch (error) {
+          // Not an HTTP answer (those reach onClose): e.g. the credentials could not be prepared.
+          throw toAppError(error, { action: `watch ${resource.kind} ${namespace}/${name}` });
+        }
+        handle = opened;
+        if (ended || finished) {
+          opened.stop();
           return;
         }
-        fail(error);
+        feed();
+      } catch (error) {
+        if (ended || finished) return;
+        const appError = toAppError(error, { action: `get ${resource.kind} ${namespace}/${name}` });
+        if (appError.code === 'unavailable' && !signal?.aborted) {
+          logger.debug({ namespace, cluster: name, error: appError.message }, 'Kubernetes API unavailable while waiting; retrying');
+          end({ retryInMs: spec.pollIntervalMs });
+          return;
+        }
+        end({ error: appError });
       }
     };
 
@@ -186,6 +227,6 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
       return;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
-    void cycle();
+    void attempt();
   });
 }

@@ -262,3 +262,111 @@ describe('waiting for a deployment', () => {
     );
   });
 });
+
+describe('the wait on API failures: one GET+watch cycle at a time; 401/403 end it with the apply result', () => {
+  let sandbox: SandboxHandle;
+  const log: string[] = [];
+  // kcm takes longer than any wait below, so only the faults decide how each wait ends.
+  before(async () => {
+    sandbox = await startSandbox({ provisionSeconds: 60, deleteSeconds: 60, log: (line) => log.push(line) });
+  });
+  after(async () => {
+    await sandbox?.close();
+  });
+  const WATCH_PATH = /^\/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/team-alpha\/clusterdeployments$/;
+  const request = (name: string) => ({ name, namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE });
+  const watchesOf = (name: string): string[] =>
+    log.filter((l) => /^GET \/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/team-alpha\/clusterdeployments\?/.test(l) && l.includes('watch=true') && l.includes(`metadata.name%3D${name}`));
+  const getsOf = (name: string): string[] => log.filter((l) => l.startsWith(`GET /apis/k0rdent.mirantis.com/v1beta1/namespaces/team-alpha/clusterdeployments/${name} `));
+
+  it('a watch the server refuses at once (500) is retried once per pollInterval, never in parallel', async (t) => {
+    t.after(() => sandbox.faults.clear());
+    const { logger } = capture();
+    sandbox.faults.add({ path: WATCH_PATH, method: 'GET', status: 500 });
+    log.length = 0;
+    const pollIntervalMs = 100;
+    const timeoutMs = 2000;
+    const result = await manager(sandbox, logger).deploy({ ...request('wait-500'), wait: { pollIntervalMs, timeoutMs } });
+    assert.equal(result.status, 'created');
+    assert.equal(result.wait?.timedOut, true, JSON.stringify(result.wait));
+    assert.equal(result.wait?.waitError, undefined, '5xx is retried, not an end');
+    const watches = watchesOf('wait-500');
+    // Deploy reads the object once before applying; every wait cycle is one GET then one watch.
+    const cycleGets = getsOf('wait-500').length - 1;
+    assert.ok(watches.length >= 2, `the failed watch was retried (${watches.length})`);
+    assert.ok(watches.every((l) => / 500 /.test(l)), watches.join('\n'));
+    // Each failed watch waits pollInterval before the next GET+watch, so a timeout of 20 intervals
+    // allows at most 21 cycles (+1 for timer rounding). Duplicated cycles (a retry timer and a
+    // watchdog both firing) overshoot this.
+    assert.ok(watches.length <= timeoutMs / pollIntervalMs + 2, `at most one cycle per pollInterval, got ${watches.length} watches`);
+    assert.ok(Math.abs(cycleGets - watches.length) <= 1, `one GET per watch: ${cycleGets} GETs, ${watches.length} watches`);
+  });
+
+  it('a watch refused with 401 (expired token) ends the wait at once: deploy result + waitError, no retries', async (t) => {
+    t.after(() => sandbox.faults.clear());
+    const { logger, logs } = capture();
+    sandbox.faults.add({ path: WATCH_PATH, method: 'GET', status: 401 });
+    log.length = 0;
+    const result = await manager(sandbox, logger).deploy({ ...request('wait-401'), wait: { pollIntervalMs: 100, timeoutMs: 20_000 } });
+    assert.equal(result.status, 'created');
+    assert.equal(result.name, 'wait-401');
+    assert.equal(result.namespace, 'team-alpha');
+    assert.equal(result.uid, sandbox.store.get(CD, 'team-alpha', 'wait-401')?.metadata.uid);
+    assert.ok(result.resourceVersion);
+    assert.equal(result.wait?.ready, false);
+    assert.equal(result.wait?.timedOut, false);
+    assert.equal(result.wait?.waitError?.code, 'unauthorized', JSON.stringify(result.wait));
+    assert.match(result.wait?.waitError?.message ?? '', /watch ClusterDeployment team-alpha\/wait-401/);
+    assert.equal(watchesOf('wait-401').length, 1, 'a 401 is not retried');
+    assert.ok(logs.some((l) => l.level === 40 && /wait for ClusterDeployment team-alpha\/wait-401 ended early: unauthorized/.test(l.msg ?? '')), 'a warning says why');
+  });
+
+  it('a 403 mid-wait (RBAC without watch) ends it promptly with the deploy result', async (t) => {
+    t.after(() => sandbox.faults.clear());
+    const { logger } = capture();
+    log.length = 0;
+    let broke = false;
+    const result = await manager(sandbox, logger).deploy(
+      { ...request('wait-403'), wait: { pollIntervalMs: 100, timeoutMs: 20_000 } },
+      {
+        // Once the wait's watch is open, watching becomes forbidden and the open watch breaks.
+        onProgress: () => {
+          if (broke) return;
+          broke = true;
+          const poll = setInterval(() => {
+            if (!watchesOf('wait-403').some((l) => / 200 /.test(l))) return;
+            clearInterval(poll);
+            sandbox.faults.add({ path: WATCH_PATH, method: 'GET', status: 403 });
+            sandbox.faults.closeWatches();
+          }, 5);
+          t.after(() => clearInterval(poll));
+        },
+      },
+    );
+    assert.ok(broke);
+    assert.equal(result.status, 'created');
+    assert.equal(result.wait?.timedOut, false);
+    assert.equal(result.wait?.ready, false);
+    assert.equal(result.wait?.waitError?.code, 'forbidden', JSON.stringify(result.wait));
+    const watches = watchesOf('wait-403');
+    assert.equal(watches.filter((l) => / 403 /.test(l)).length, 1, watches.join('\n'));
+    assert.equal(watches.length, 2, 'the first watch, then one refused re-watch');
+  });
+
+  it('delete with wait: a 403 on the re-check GET returns "deleted" plus the wait failure, not an error', async (t) => {
+    t.after(() => sandbox.faults.clear());
+    const { logger } = capture();
+    const m = manager(sandbox, logger);
+    await m.deploy(request('del-403'));
+    sandbox.faults.add({ path: /\/namespaces\/team-alpha\/clusterdeployments\/del-403$/, method: 'GET', status: 403 });
+    log.length = 0;
+    const result = await m.delete({ name: 'del-403', namespace: 'team-alpha', wait: { pollIntervalMs: 100, timeoutMs: 20_000 } });
+    assert.equal(result.status, 'deleted');
+    assert.ok(sandbox.store.get(CD, 'team-alpha', 'del-403')?.metadata.deletionTimestamp, 'the deletion started');
+    assert.equal(result.wait?.gone, false);
+    assert.equal(result.wait?.timedOut, false);
+    assert.equal(result.wait?.waitError?.code, 'forbidden', JSON.stringify(result.wait));
+    assert.equal(getsOf('del-403').length, 1, 'a 403 is not retried');
+    assert.equal(watchesOf('del-403').length, 0);
+  });
+});

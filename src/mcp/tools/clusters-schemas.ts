@@ -4,6 +4,7 @@
  * `error` member, because the SDK client validates error results against the output schema too.
  */
 import { z } from 'zod';
+import { ERROR_CODES } from '../../errors.js';
 import { toolErrorSchema } from '../errors.js';
 
 const namespace = z.string().min(1).max(63).describe('Kubernetes namespace (DNS-1123 label)');
@@ -112,6 +113,11 @@ export const deploymentSummary = z.object({
 
 const condition = z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional() });
 
+const waitError = z
+  .object({ code: z.enum(ERROR_CODES), message: z.string() })
+  .optional()
+  .describe('wait=true: the wait ended early on an API failure (e.g. unauthorized, forbidden); the apply/delete itself succeeded');
+
 const pageShape = { continue: z.string().optional().describe('Present when more items exist: pass it back as `continue`') };
 
 export const listCredentialsOutput = toolOutput({ items: z.array(credentialSummary), ...pageShape });
@@ -136,6 +142,7 @@ export const deployOutput = toolOutput({
   phase: z.string().optional().describe('wait=true: one-line phase'),
   conditions: z.array(condition).optional(),
   failure: z.string().optional().describe('wait=true: the failing condition when Ready=False/Failed ended the wait'),
+  waitError,
 });
 
 export const deleteOutput = toolOutput({
@@ -146,6 +153,7 @@ export const deleteOutput = toolOutput({
   timedOut: z.boolean().optional(),
   phase: z.string().optional(),
   conditions: z.array(condition).optional(),
+  waitError,
 });
 
 /** Strict success shapes (no error member), for tests and docs. */
