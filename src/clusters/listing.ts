@@ -44,18 +44,40 @@ interface Token {
   c?: string;
   /** key (ns/name) of the last item returned from that page */
   a?: string;
+  /**
+   * The page size that page was read with. Re-reading with the same server token AND the same size
+   * yields the same page, so `a` is found in it; a smaller size could end before `a` (and everything
+   * up to `a` would be returned again).
+   */
+  s?: number;
   /** namespace index (fallback) */
   i?: number;
+  /** namespace name at index `i` (fallback): resume there even if the namespace list changed */
+  n?: string;
 }
 
 function encodeToken(token: Token): string {
-  return Buffer.from(JSON.stringify(token)).toString('base64url');
+  return Buffer.from(JSON.stringify(stripUndefined(token))).toString('base64url');
 }
+
+const optional = (value: unknown, type: 'string' | 'number'): boolean => value === undefined || typeof value === type;
 
 function decodeToken(text: string, queryKey: string): Token {
   try {
     const token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Token;
-    if (typeof token === 'object' && token !== null && ['o', 'c', 'n'].includes(token.m) && token.q === queryKey) return token;
+    if (
+      typeof token === 'object' &&
+      token !== null &&
+      ['o', 'c', 'n'].includes(token.m) &&
+      token.q === queryKey &&
+      optional(token.c, 'string') &&
+      optional(token.a, 'string') &&
+      optional(token.n, 'string') &&
+      (token.s === undefined || (Number.isInteger(token.s) && token.s >= 1 && token.s <= MAX_LIMIT)) &&
+      (token.i === undefined || (Number.isInteger(token.i) && token.i >= 0))
+    ) {
+      return token;
+    }
   } catch {
     // fall through
   }
@@ -64,11 +86,28 @@ function decodeToken(text: string, queryKey: string): Token {
 
 const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
-/** Items of a re-read page that come after the last one already returned. */
-function after(items: KubeObject[], last: string | undefined): KubeObject[] {
-  if (last === undefined) return items;
-  const index = items.findIndex((o) => keyOf(o) === last);
-  return index >= 0 ? items.slice(index + 1) : items.filter((o) => keyOf(o) > last);
+/**
+ * Skips what an earlier call already returned when a server page is re-read: everything up to and
+ * including the key `last`. The list comes in key order, so once an item after `last` is seen (or
+ * `last` itself) the guard is done; until then it holds across server pages. If `last` is gone (deleted
+ * since), items are skipped by key comparison instead of being returned again.
+ */
+class Skipper {
+  constructor(private last: string | undefined) {}
+
+  fresh(items: KubeObject[]): KubeObject[] {
+    const last = this.last;
+    if (last === undefined) return items;
+    const index = items.findIndex((o) => keyOf(o) === last);
+    if (index >= 0) {
+      this.last = undefined;
+      return items.slice(index + 1);
+    }
+    const first = items.findIndex((o) => keyOf(o) > last);
+    if (first < 0) return [];
+    this.last = undefined;
+    return items.slice(first);
+  }
 }
 
 function clampLimit(limit: number | undefined): number {
@@ -99,26 +138,32 @@ export async function listAcross(api: K0rdentApi, resource: K0rdentResource, sco
 async function listClusterWide(api: K0rdentApi, resource: K0rdentResource, scope: ListScope, limit: number, labelSelector: string | undefined, token: Token | undefined, call?: CallOptions): Promise<ListPage> {
   const out: KubeObject[] = [];
   let serverToken = token?.c;
-  let last = token?.a;
-  // Pages start at `limit`; once the policy filters items out, larger pages keep the number of
-  // round trips down (resuming skips by key, so the page size may differ between calls).
-  let pageSize = limit;
+  const skip = new Skipper(token?.a);
+  // Pages start at `limit` (or, when resuming inside a page, at the size that page was read with, so
+  // the re-read is the same page); once the policy filters items out, larger pages keep the number of
+  // round trips down.
+  let pageSize = token?.a !== undefined && token.s !== undefined ? token.s : limit;
   for (;;) {
-    const page = await api.list(resource, { labelSelector, limit: pageSize, continue: serverToken }, call);
-    const fresh = after(page.items, last);
+    const size = pageSize;
+    const page = await api.list(resource, { labelSelector, limit: size, continue: serverToken }, call);
+    const fresh = skip.fresh(page.items);
     const kept = fresh.filter((o) => scope.include(o.metadata?.namespace ?? ''));
     if (kept.length < fresh.length) pageSize = MAX_LIMIT;
     for (let k = 0; k < kept.length; k++) {
       out.push(kept[k] as KubeObject);
       if (out.length === limit) {
         const next: Token | undefined =
-          k + 1 < kept.length ? { m: 'c', q: scope.queryKey, c: serverToken, a: keyOf(kept[k] as KubeObject) } : page.continue ? { m: 'c', q: scope.queryKey, c: page.continue } : undefined;
-        return { items: out, strategy: 'cluster', ...(next ? { continue: encodeToken(stripUndefined(next)) } : {}) };
+          k + 1 < kept.length
+            ? { m: 'c', q: scope.queryKey, c: serverToken, a: keyOf(kept[k] as KubeObject), s: size }
+            : page.continue
+              ? { m: 'c', q: scope.queryKey, c: page.continue }
+              : undefined;
+        return { items: out, strategy: 'cluster', ...(next ? { continue: encodeToken(next) } : {}) };
       }
     }
     if (!page.continue) return { items: out, strategy: 'cluster' };
+    // The skip guard (if `last` was not passed in this page) carries over to the next server page.
     serverToken = page.continue;
-    last = undefined;
   }
 }
 
@@ -126,21 +171,39 @@ function stripUndefined(token: Token): Token {
   return Object.fromEntries(Object.entries(token).filter(([, v]) => v !== undefined)) as unknown as Token;
 }
 
+/** Where a fallback token resumes: at its namespace by name (the list may have changed since), else by index. */
+function resumeIndex(namespaces: string[], token: Token | undefined): number {
+  if (token === undefined) return 0;
+  if (token.n !== undefined) {
+    const name = token.n;
+    const index = namespaces.findIndex((ns) => ns >= name);
+    return index < 0 ? namespaces.length : index;
+  }
+  return token.i ?? 0;
+}
+
 async function listPerNamespace(api: K0rdentApi, resource: K0rdentResource, scope: ListScope, limit: number, labelSelector: string | undefined, token: Token | undefined, call?: CallOptions): Promise<ListPage> {
   const namespaces = [...(await scope.namespaces())].sort();
   const out: KubeObject[] = [];
-  let index = token?.i ?? 0;
-  let serverToken = token?.c;
-  let last = token?.a;
+  let index = resumeIndex(namespaces, token);
+  // The token's position inside its namespace applies only if that namespace is still the one at `index`.
+  const resumesInside = token !== undefined && (token.n === undefined || namespaces[index] === token.n);
+  let serverToken = resumesInside ? token.c : undefined;
+  let skip = new Skipper(resumesInside ? token.a : undefined);
+  // Re-read the page the token points into with the size it was read with (see Token.s).
+  let firstSize = resumesInside && token.a !== undefined ? token.s : undefined;
   let answered = 0;
   let forbidden: AppError | undefined;
+  const position = (nsIndex: number): Pick<Token, 'm' | 'q' | 'i' | 'n'> => ({ m: 'n', q: scope.queryKey, i: nsIndex, n: namespaces[nsIndex] });
   while (index < namespaces.length) {
     const batch = namespaces.slice(index, index + NAMESPACE_CONCURRENCY);
     const remaining = limit - out.length;
+    const sizes = batch.map((_, j) => (j === 0 && firstSize !== undefined ? firstSize : remaining));
+    firstSize = undefined;
     const results = await Promise.all(
       batch.map(async (namespace, j): Promise<KubeList | AppError> => {
         try {
-          return await api.list(resource, { labelSelector, namespace, limit: remaining, continue: j === 0 ? serverToken : undefined }, call);
+          return await api.list(resource, { labelSelector, namespace, limit: sizes[j], continue: j === 0 ? serverToken : undefined }, call);
         } catch (error) {
           // A namespace the identity may not read is skipped; anything else fails the call.
           if (error instanceof AppError && error.code === 'forbidden') return error;
@@ -158,33 +221,34 @@ async function listPerNamespace(api: K0rdentApi, resource: K0rdentResource, scop
         continue;
       }
       answered++;
-      const items = after(result.items, j === 0 ? last : undefined);
+      const items = j === 0 ? skip.fresh(result.items) : result.items;
       for (let k = 0; k < items.length; k++) {
         out.push(items[k] as KubeObject);
         if (out.length === limit) {
           const next: Token | undefined =
             k + 1 < items.length
-              ? { m: 'n', q: scope.queryKey, i: nsIndex, c: usedToken, a: keyOf(items[k] as KubeObject) }
+              ? { ...position(nsIndex), c: usedToken, a: keyOf(items[k] as KubeObject), s: sizes[j] }
               : result.continue
-                ? { m: 'n', q: scope.queryKey, i: nsIndex, c: result.continue }
+                ? { ...position(nsIndex), c: result.continue }
                 : nsIndex + 1 < namespaces.length
-                  ? { m: 'n', q: scope.queryKey, i: nsIndex + 1 }
+                  ? position(nsIndex + 1)
                   : undefined;
-          return { items: out, strategy: 'namespaces', ...(next ? { continue: encodeToken(stripUndefined(next)) } : {}) };
+          return { items: out, strategy: 'namespaces', ...(next ? { continue: encodeToken(next) } : {}) };
         }
       }
       if (result.continue) {
-        // More in this namespace than the batch asked for: re-read from here.
+        // More in this namespace than the batch asked for: re-read from here. A skip guard not yet
+        // passed (j = 0) carries over to the next server page of the same namespace.
         index = nsIndex;
         serverToken = result.continue;
-        last = undefined;
+        if (j !== 0) skip = new Skipper(undefined);
         restart = true;
       }
     }
     if (!restart) {
       index += batch.length;
       serverToken = undefined;
-      last = undefined;
+      skip = new Skipper(undefined);
     }
   }
   // Only a fresh listing where every namespace refused is a refusal; a later page may just end on one.

@@ -3,6 +3,9 @@
  * acceptance bullets of issue 4.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
@@ -418,5 +421,132 @@ describe('cluster metrics after tool calls', () => {
     assert.match(text, /^clusters_list_duration_seconds_count\{operation="credentials"\} 1$/m);
     for (const name of ['clusters_list_templates_total', 'clusters_list_total', 'clusters_delete_total', 'clusters_delete_duration_seconds']) assert.ok(text.includes(`# TYPE ${name}`), `${name} registered`);
     assert.match(text, /process_cpu_user_seconds_total/);
+  });
+});
+
+describe('paging every list tool at small limits returns the unpaged result exactly once', () => {
+  // admin may list cluster-wide (one filtered cluster-wide LIST per page); beta may not (403 → the
+  // per-namespace fallback), and may read kcm-system and team-beta only (team-alpha answers 403).
+  let sandbox: SandboxHandle;
+  let dir: string;
+  const log: string[] = [];
+  const harnesses: { label: string; filter: RegExp | undefined; harness: Harness }[] = [];
+  const filters: (RegExp | undefined)[] = [/^team-beta/, /^team-/, undefined];
+  // Enough items in more than one readable namespace that pages end inside filtered server pages.
+  const extraTemplates = 6;
+  const extraCredentials = 4;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'clusters-paging-'));
+    const tokens = join(dir, 'tokens.yaml');
+    writeFileSync(tokens, 'users:\n  - { name: admin, token: admin-token, namespaces: ["*"] }\n  - { name: beta, token: beta-token, namespaces: [kcm-system, team-beta] }\n');
+    sandbox = await startSandbox({ tokensFile: tokens, log: (line) => log.push(line) });
+    for (const ns of ['team-alpha', 'team-beta', 'finance']) {
+      const template = sandbox.store.list(TEMPLATES).find((o) => o.metadata.namespace === 'kcm-system');
+      const credential = sandbox.store.list(CREDENTIALS).find((o) => o.metadata.namespace === 'kcm-system');
+      assert.ok(template && credential);
+      for (let i = 0; i < extraTemplates; i++) {
+        sandbox.store.create(TEMPLATES, { ...template, metadata: { name: `paging-${i}-${template.metadata.name}`, namespace: ns } } as SandboxObject);
+      }
+      for (let i = 0; i < extraCredentials; i++) {
+        sandbox.store.create(CREDENTIALS, { ...credential, metadata: { name: `paging-${i}-${credential.metadata.name}`, namespace: ns } } as SandboxObject);
+      }
+    }
+    for (const filter of filters) {
+      for (const [user, token] of [['admin', 'admin-token'], ['beta', 'beta-token']] as const) {
+        const harness = await startHarness(sandbox, { authMode: 'OIDC_REQUIRED', namespaceFilter: filter }, token);
+        harnesses.push({ label: `${user} filter=${String(filter)}`, filter, harness });
+      }
+    }
+  });
+  after(async () => {
+    for (const { harness } of harnesses) await harness.close();
+    await sandbox?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const calls: { tool: string; args: Record<string, unknown>; kind: typeof CD }[] = [
+    { tool: 'k0.clusters.listCredentials', args: {}, kind: CREDENTIALS },
+    { tool: 'k0.clusters.listTemplates', args: {}, kind: TEMPLATES },
+    { tool: 'k0.clusters.listTemplates', args: { scope: 'local' }, kind: TEMPLATES },
+    { tool: 'k0.clusters.list', args: {}, kind: CD },
+  ];
+
+  it('credentials, templates (all, local) and deployments at limits 1..5, cluster-wide and per-namespace', async () => {
+    const key = (o: { namespace: string; name: string }): string => `${o.namespace}/${o.name}`;
+    const wrong: string[] = [];
+    for (const { label, filter, harness } of harnesses) {
+      const beta = label.startsWith('beta');
+      for (const { tool, args, kind } of calls) {
+        const what = `${label} ${tool} ${JSON.stringify(args)}`;
+        const full = ok<Items<{ namespace: string; name: string }>>(await harness.call(tool, { ...args, limit: 500 }));
+        assert.equal(full.continue, undefined, `${what}: one page holds everything`);
+        const all = full.items.map(key);
+        // The unpaged result is itself right: every readable object of the kind, once.
+        const readable = (ns: string): boolean =>
+          (ns === 'kcm-system' || filter === undefined || filter.test(ns)) && (!beta || ns === 'kcm-system' || ns === 'team-beta') && (args.scope !== 'local' || ns !== 'kcm-system');
+        const expected = sandbox.store
+          .list(kind)
+          .filter((o) => readable(o.metadata.namespace ?? ''))
+          .map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+        assert.deepEqual([...all].sort(), [...expected].sort(), `${what}: unpaged result`);
+        assert.ok(all.length > 0, `${what}: something to page through`);
+        for (let limit = 1; limit <= 5; limit++) {
+          const seen: string[] = [];
+          let token: string | undefined;
+          let pages = 0;
+          do {
+            const page = ok<Items<{ namespace: string; name: string }>>(await harness.call(tool, { ...args, limit, ...(token ? { continue: token } : {}) }));
+            assert.ok(page.items.length <= limit, `${what} limit=${limit}: page size`);
+            seen.push(...page.items.map(key));
+            token = page.continue;
+            pages++;
+          } while (token && pages <= all.length + 1);
+          // The pages, concatenated, are the unpaged result: same items, same order, each once.
+          if (JSON.stringify(seen) !== JSON.stringify(all)) wrong.push(`${what} limit=${limit}: got ${seen.length} [${seen.join(' ')}], want ${all.length} [${all.join(' ')}]`);
+        }
+        // A client may change the limit between pages (Kubernetes allows it).
+        const mixed = [5, 1, 4, 2, 3];
+        const seen: string[] = [];
+        let token: string | undefined;
+        for (let pages = 0; pages <= all.length + 1; pages++) {
+          const page = ok<Items<{ namespace: string; name: string }>>(await harness.call(tool, { ...args, limit: mixed[pages % mixed.length], ...(token ? { continue: token } : {}) }));
+          seen.push(...page.items.map(key));
+          token = page.continue;
+          if (!token) break;
+        }
+        if (JSON.stringify(seen) !== JSON.stringify(all)) wrong.push(`${what} limits ${mixed.join(',')}…: got ${seen.length} [${seen.join(' ')}], want ${all.length} [${all.join(' ')}]`);
+      }
+    }
+    assert.deepEqual(wrong, [], wrong.join('\n'));
+    // Both strategies were exercised: admin lists cluster-wide; beta is refused that and lists per namespace.
+    const lists = (user: string, namespaced: boolean, status: number): number =>
+      log.filter((l) => new RegExp(`^GET /apis/k0rdent\\.mirantis\\.com/v1beta1/${namespaced ? 'namespaces/[^/]+/' : ''}(credentials|clustertemplates|clusterdeployments)\\?.* ${status} user=${user}$`).test(l)).length;
+    assert.ok(lists('admin', false, 200) > 0 && lists('admin', true, 200) === 0, 'admin: cluster-wide LISTs only');
+    assert.ok(lists('beta', false, 403) > 0 && lists('beta', true, 200) > 0, 'beta: 403 cluster-wide, then per-namespace LISTs');
+  });
+
+  it('per-namespace paging resumes at the right namespace when a readable namespace appears meanwhile', async () => {
+    const entry = harnesses.find((h) => h.label === 'beta filter=undefined');
+    assert.ok(entry);
+    const key = (o: { namespace: string; name: string }): string => `${o.namespace}/${o.name}`;
+    const all = ok<Items<{ namespace: string; name: string }>>(await entry.harness.call('k0.clusters.listCredentials', { limit: 500 })).items.map(key);
+    const first = ok<Items<{ namespace: string; name: string }>>(await entry.harness.call('k0.clusters.listCredentials', { limit: 2 }));
+    assert.ok(first.continue);
+    const seen = first.items.map(key);
+    // Sorts before every other namespace, is readable by the policy (no filter), forbidden to beta by RBAC.
+    const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces' };
+    sandbox.store.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'aaa-paging' } } as SandboxObject);
+    try {
+      let token: string | undefined = first.continue;
+      for (let pages = 0; token && pages <= all.length; pages++) {
+        const page: Items<{ namespace: string; name: string }> = ok<Items<{ namespace: string; name: string }>>(await entry.harness.call('k0.clusters.listCredentials', { limit: 2, continue: token }));
+        seen.push(...page.items.map(key));
+        token = page.continue;
+      }
+      assert.deepEqual(seen, all);
+    } finally {
+      sandbox.store.delete(NAMESPACES, undefined, 'aaa-paging');
+    }
   });
 });
