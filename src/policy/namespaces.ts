@@ -78,7 +78,7 @@ export function targetNeedsNamespaceList(rules: NamespaceRules, requested: strin
 
 /**
  * The namespace deploy/delete act in. Explicit: must pass the write check. None given: the dev default in
- * DEV_ALLOW_ANY; in OIDC_REQUIRED the first existing namespace (alphabetical) F matches other than G, else
+ * DEV_ALLOW_ANY (which F must match too); in OIDC_REQUIRED the first existing namespace (alphabetical) F matches other than G, else
  * `forbidden`; with no F, `invalidParams` (the caller has to say where).
  */
 export function resolveTargetNamespace(rules: NamespaceRules, requested: string | undefined, existing: readonly string[] = []): string {
@@ -86,7 +86,17 @@ export function resolveTargetNamespace(rules: NamespaceRules, requested: string 
     assertWritableNamespace(rules, requested);
     return requested;
   }
-  if (rules.authMode === 'DEV_ALLOW_ANY') return rules.defaultNamespaceDev;
+  if (rules.authMode === 'DEV_ALLOW_ANY') {
+    // F is what tools may touch: the dev default gets no exemption from it.
+    if (!filterMatches(rules.filter, rules.defaultNamespaceDev)) {
+      throw new AppError(
+        'forbidden',
+        `the default target namespace "${rules.defaultNamespaceDev}" (CLUSTER_DEFAULT_NAMESPACE_DEV) is outside the namespaces this server may change (${describeFilter(rules)}); pass a \`namespace\` the filter allows, or ask the operator to set CLUSTER_DEFAULT_NAMESPACE_DEV to one`,
+        { namespace: rules.defaultNamespaceDev },
+      );
+    }
+    return rules.defaultNamespaceDev;
+  }
   if (rules.filter === undefined) {
     throw new AppError('invalidParams', 'namespace is required: no namespace filter is configured, so there is no default target namespace; pass `namespace`');
   }

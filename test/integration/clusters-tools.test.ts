@@ -341,6 +341,22 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
       assert.equal(ok<{ status: string }>(again).status, 'not_found');
     });
 
+    it('dev mode with a filter that excludes the dev default: deploy/delete without namespace → forbidden, nothing written', async () => {
+      const filtered = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY', namespaceFilter: /^team-/ });
+      try {
+        const before = sandbox.store.currentResourceVersion();
+        const deploy = errorOf(await filtered.call('k0.clusters.deploy', { name: 'default-ns-cluster', template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: AZURE_BASELINE }));
+        assert.equal(deploy.code, 'forbidden');
+        assert.match(deploy.message, /CLUSTER_DEFAULT_NAMESPACE_DEV/);
+        const seeded = sandbox.store.list(CD, { namespace: 'kcm-system' })[0]?.metadata.name ?? 'anything';
+        const del = errorOf(await filtered.call('k0.clusters.delete', { name: seeded }));
+        assert.equal(del.code, 'forbidden');
+        assert.equal(sandbox.store.currentResourceVersion(), before, 'no write happened anywhere');
+      } finally {
+        await filtered.close();
+      }
+    });
+
     it('delete in a forbidden namespace → forbidden', async () => {
       const seeded = sandbox.store.list(CD, { namespace: 'finance' })[0];
       const name = seeded?.metadata.name ?? 'anything';

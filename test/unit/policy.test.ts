@@ -76,7 +76,8 @@ describe('namespace rules (SPEC section 5)', () => {
   describe('target namespace resolution', () => {
     const table: { title: string; mode: NamespaceRules['authMode']; filter?: RegExp; requested?: string; existing?: string[]; expected?: string; code?: string }[] = [
       { title: 'dev, none given → CLUSTER_DEFAULT_NAMESPACE_DEV', mode: 'DEV_ALLOW_ANY', expected: 'kcm-system' },
-      { title: 'dev with filter, none given → still the dev default', mode: 'DEV_ALLOW_ANY', filter: /^team-/, expected: 'kcm-system' },
+      { title: 'dev with a filter matching the dev default, none given → the dev default', mode: 'DEV_ALLOW_ANY', filter: /^(kcm-system|team-)/, expected: 'kcm-system' },
+      { title: 'dev with a filter that excludes the dev default, none given → forbidden', mode: 'DEV_ALLOW_ANY', filter: /^team-/, code: 'forbidden' },
       { title: 'dev, explicit allowed', mode: 'DEV_ALLOW_ANY', filter: /^team-/, requested: 'team-beta', expected: 'team-beta' },
       { title: 'dev, explicit forbidden', mode: 'DEV_ALLOW_ANY', filter: /^team-/, requested: 'finance', code: 'forbidden' },
       { title: 'production ^team-: first matching alphabetically', mode: 'OIDC_REQUIRED', filter: /^team-/, existing: EXISTING, expected: 'team-alpha' },
@@ -104,7 +105,7 @@ describe('namespace rules (SPEC section 5)', () => {
         calls++;
         return EXISTING;
       };
-      assert.equal(await createNamespacePolicy(rules('DEV_ALLOW_ANY', /^team-/)).resolveTarget(undefined, lister), 'kcm-system');
+      assert.equal(await createNamespacePolicy(rules('DEV_ALLOW_ANY', /^(kcm-system|team-)/)).resolveTarget(undefined, lister), 'kcm-system');
       assert.equal(await createNamespacePolicy(rules('OIDC_REQUIRED', /^team-/)).resolveTarget('team-beta', lister), 'team-beta');
       assert.equal(calls, 0);
       assert.equal(await createNamespacePolicy(rules('OIDC_REQUIRED', /^team-/)).resolveTarget(undefined, lister), 'team-alpha');
