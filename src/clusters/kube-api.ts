@@ -12,14 +12,11 @@ import {
   Watch,
   type ConfigurationOptions,
   type KubeConfig,
-  Observable,
-  type ObservableMiddleware,
-  type RequestContext,
-  type ResponseContext,
 } from '@kubernetes/client-node';
 import { AppError } from '../errors.js';
 import { K0RDENT_GROUP, K0RDENT_VERSION, type K0rdentResource } from '../k0rdent/resources.js';
 import { toAppError } from '../kube/errors.js';
+import { requestOptions } from '../kube/request-options.js';
 
 /** The shape of any Kubernetes object as read from the API (only what the manager reads is typed). */
 export interface KubeObject {
@@ -72,18 +69,6 @@ export interface K0rdentApiOptions {
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** client-node middleware: caller cancellation + timeout on the request. */
-function requestMiddleware(signal: AbortSignal | undefined, timeoutMs: number): ObservableMiddleware {
-  return {
-    pre: (context: RequestContext) => {
-      const timeout = AbortSignal.timeout(timeoutMs);
-      context.setSignal(signal ? AbortSignal.any([signal, timeout]) : timeout);
-      return new Observable(Promise.resolve(context));
-    },
-    post: (context: ResponseContext) => new Observable(Promise.resolve(context)),
-  };
-}
-
 export class K0rdentApi {
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
@@ -99,7 +84,7 @@ export class K0rdentApi {
   }
 
   private options(call: CallOptions | undefined): ConfigurationOptions {
-    return { middleware: [requestMiddleware(call?.signal, this.requestTimeoutMs)], middlewareMergeStrategy: 'append' };
+    return requestOptions(call?.signal, this.requestTimeoutMs);
   }
 
   private async run<T>(action: string, call: CallOptions | undefined, fn: () => Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Cluster, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { requestOptions } from './request-options.js';
 
 const SESSION_CLUSTER = 'management-cluster';
 const SESSION_USER = 'mcp-caller';
@@ -47,23 +48,13 @@ export interface PingResult {
 
 /** GET /version through client-node, bounded by `timeoutMs`; never throws. */
 export async function pingApi(kc: KubeConfig, timeoutMs = 2500): Promise<PingResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<PingResult>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    timer.unref();
-  });
-  const attempt = (async (): Promise<PingResult> => {
-    try {
-      const info = await kc.makeApiClient(VersionApi).getCode();
-      return { ok: true, version: info.gitVersion };
-    } catch (error) {
-      return { ok: false, error: describePingError(error) };
-    }
-  })();
   try {
-    return await Promise.race([attempt, timeout]);
-  } finally {
-    clearTimeout(timer);
+    // The deadline aborts the request itself, so an API that accepts and never answers leaves no socket behind.
+    const info = await kc.makeApiClient(VersionApi).getCode({}, requestOptions(undefined, timeoutMs));
+    return { ok: true, version: info.gitVersion };
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    return { ok: false, error: timedOut ? `no answer within ${timeoutMs} ms` : describePingError(error) };
   }
 }
 
