@@ -141,10 +141,16 @@ function emptyRequired(schema: JsonObject, values: unknown, path: string[], out:
   }
 }
 
-const ajvCache = new WeakMap<JsonObject, ReturnType<Ajv['compile']>>();
+/**
+ * Compiled validators by schema text: each deploy parses the ConfigMap afresh, so an object-keyed cache
+ * would never hit. Bounded: a management cluster has a few dozen chart schemas.
+ */
+const ajvCache = new Map<string, ReturnType<Ajv['compile']>>();
+const AJV_CACHE_SIZE = 64;
 
 function compile(schema: JsonObject): ReturnType<Ajv['compile']> {
-  let validate = ajvCache.get(schema);
+  const key = JSON.stringify(schema);
+  let validate = ajvCache.get(key);
   if (!validate) {
     // Chart schemas use draft-07 plus arbitrary annotations; strict mode would reject them.
     const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
@@ -152,7 +158,8 @@ function compile(schema: JsonObject): ReturnType<Ajv['compile']> {
     const clean: JsonObject = { ...withoutKcmFilled(schema) };
     delete clean.$schema;
     validate = ajv.compile(clean);
-    ajvCache.set(schema, validate);
+    if (ajvCache.size >= AJV_CACHE_SIZE) ajvCache.delete(ajvCache.keys().next().value as string);
+    ajvCache.set(key, validate);
   }
   return validate;
 }
