@@ -41,8 +41,14 @@ function containsInitialize(body: unknown): boolean {
 
 /** Idle stateful sessions are closed after this long (clients re-initialize). */
 const SESSION_IDLE_MS = 60 * 60 * 1000;
+/**
+ * Live stateful sessions at most: each holds an McpServer and Kubernetes clients for up to an hour, so
+ * without a bound a flood of `initialize` requests would grow memory without limit.
+ */
+export const DEFAULT_MAX_SESSIONS = 1000;
 
-export function createMcpEndpoint(runtime: Runtime, options: { stateless: boolean }): McpEndpoint {
+export function createMcpEndpoint(runtime: Runtime, options: { stateless: boolean; maxSessions?: number }): McpEndpoint {
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const sessions = new Map<string, LiveSession>();
   const log = runtime.logger;
 
@@ -119,6 +125,11 @@ export function createMcpEndpoint(runtime: Runtime, options: { stateless: boolea
     if (!read.ok) return;
     if (!containsInitialize(read.body)) {
       sendJsonRpcError(res, 400, -32000, 'Bad Request: no valid session; send initialize first');
+      return;
+    }
+    if (sessions.size >= maxSessions) {
+      log.warn({ sessions: sessions.size }, 'MCP session limit reached; initialize refused');
+      sendJsonRpcError(res, 503, -32000, `Too many MCP sessions (${maxSessions}); retry later, or end unused sessions with DELETE /mcp`, { 'retry-after': '60' });
       return;
     }
     const id = randomUUID();
