@@ -11,19 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
+import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 
 type Rec = Record<string, unknown>;
 const GROUP = 'k0rdent.mirantis.com';
 const VERSION = 'v1beta1';
-
-const AZURE_CONFIG = {
-  location: 'westus2',
-  subscriptionID: '00000000-0000-4000-8000-000000000007',
-  controlPlaneNumber: 1,
-  workersNumber: 1,
-  controlPlane: { vmSize: 'Standard_A4_v2' },
-  worker: { vmSize: 'Standard_A4_v2' },
-};
 
 function deployment(namespace: string, name: string, spec: Rec): Rec {
   return { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', metadata: { name, namespace }, spec };
@@ -78,7 +70,7 @@ describe('sandbox kcm through client-node', () => {
       version: VERSION,
       namespace: 'team-alpha',
       plural: 'clusterdeployments',
-      body: deployment('team-alpha', 'client-demo', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_CONFIG }),
+      body: deployment('team-alpha', 'client-demo', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE }),
     });
     await until(() => seen.some((e) => e.ready === 'Succeeded'), 'Ready=True through the watch');
     await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-alpha', plural: 'clusterdeployments', name: 'client-demo', propagationPolicy: 'Foreground' });

@@ -19,18 +19,10 @@ import {
   NAMESPACES,
 } from '../../src/sandbox/kcm/resources.js';
 import { seedStore } from '../../src/sandbox/seed/index.js';
+import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 
 type Rec = Record<string, unknown>;
 const WEBHOOK_PREFIX = 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ';
-
-const AZURE_CONFIG = {
-  location: 'westus2',
-  subscriptionID: 'sub',
-  controlPlaneNumber: 1,
-  workersNumber: 1,
-  controlPlane: { vmSize: 'Standard_A4_v2' },
-  worker: { vmSize: 'Standard_A4_v2' },
-};
 
 function deployment(namespace: string, name: string, specFields: Rec): KubeObject {
   return { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'ClusterDeployment', metadata: { name, namespace }, spec: specFields };
@@ -100,7 +92,7 @@ describe('kcm admission', () => {
   }
 
   it('admits a valid deployment unchanged', () => {
-    const result = admit('CREATE', deployment('kcm-system', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_CONFIG }));
+    const result = admit('CREATE', deployment('kcm-system', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE }));
     assert.deepEqual(result, { allowed: true });
   });
 
@@ -173,7 +165,7 @@ describe('kcm controller', () => {
   });
 
   it('adds its finalizer and walks a deployment from Unknown to Ready=True', async () => {
-    store.create(CLUSTER_DEPLOYMENTS, deployment('kcm-system', 'walk', { template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_CONFIG }));
+    store.create(CLUSTER_DEPLOYMENTS, deployment('kcm-system', 'walk', { template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE }));
     await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk'), 'Ready')?.status === 'True', 'Ready=True');
     const done = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk')!;
     assert.ok(done.metadata.finalizers?.includes('k0rdent.mirantis.com/cluster-deployment'));
@@ -204,7 +196,7 @@ describe('kcm controller', () => {
   it('reports a config the chart schema rejects in HelmChartReady and fails Ready', async () => {
     store.create(
       CLUSTER_DEPLOYMENTS,
-      deployment('kcm-system', 'bad-config', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: { ...AZURE_CONFIG, controlPlaneNumber: 'three' } }),
+      deployment('kcm-system', 'bad-config', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: { ...AZURE_BASELINE, controlPlaneNumber: 'three' } }),
     );
     await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'bad-config'), 'HelmChartReady')?.status === 'False', 'HelmChartReady=False');
     const object = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'bad-config');
@@ -219,7 +211,7 @@ describe('kcm controller', () => {
   });
 
   it('stops after validation in dryRun: no HelmRelease condition, Ready as kcm computes it', async () => {
-    store.create(CLUSTER_DEPLOYMENTS, deployment('kcm-system', 'dry', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_CONFIG, dryRun: true }));
+    store.create(CLUSTER_DEPLOYMENTS, deployment('kcm-system', 'dry', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE, dryRun: true }));
     await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'HelmChartReady')?.status === 'True', 'HelmChartReady=True');
     await new Promise((r) => setTimeout(r, 350));
     const object = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry');
