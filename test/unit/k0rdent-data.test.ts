@@ -12,16 +12,25 @@ import { packageRoot } from '../../src/config/package.js';
 const data = join(packageRoot(), 'data', 'k0rdent');
 const shared = join(packageRoot(), '..', 'shared', 'k0rdent');
 
-function files(root: string): string[] {
-  return ['crds', 'schemas'].flatMap((dir) => readdirSync(join(root, dir)).map((f) => `${dir}/${f}`)).sort();
+/** Every file under root, as paths relative to it. */
+function files(root: string, dir = ''): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true })
+    .flatMap((entry) => {
+      const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
+      return entry.isDirectory() ? files(root, path) : [path];
+    })
+    .sort();
 }
 
 describe('k0rdent data', () => {
-  it('holds the CRDs and chart schemas', () => {
+  it('holds the CRDs, chart schemas, whole cluster charts and ProviderInterfaces', () => {
     const names = files(data);
     assert.ok(names.includes('crds/k0rdent.mirantis.com_clusterdeployments.yaml'));
     assert.ok(names.includes('schemas/azure-standalone-cp.values.schema.json'));
     assert.ok(names.includes('schemas/VERSIONS.txt'));
+    assert.ok(names.includes('crds/k0rdent.mirantis.com_providerinterfaces.yaml'));
+    assert.ok(names.includes('charts/aws-standalone-cp/Chart.yaml'));
+    assert.ok(names.some((name) => name.startsWith('providers/') && name.endsWith('.interface.yaml')));
   });
 
   it('is byte-for-byte the copy in shared/k0rdent', { skip: existsSync(shared) ? false : `no ${shared} beside this checkout` }, () => {
