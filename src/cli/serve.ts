@@ -6,6 +6,8 @@ export async function runServe(flags: Record<string, unknown>): Promise<void> {
   const stateless = flags.stateless === true;
   const { runtime, devBearerToken, sandbox } = await bootstrap('serve', flags, { stateless });
   const { createHttpApp } = await import('../http/app.js');
+  // Every tool series exists at 0 from startup, before the first session.
+  (await import('../mcp/tools/index.js')).initAllToolMetrics(runtime.metrics);
   const app = createHttpApp({ runtime, devBearerToken, stateless });
   const address = await app.listen();
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;

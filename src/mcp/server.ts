@@ -2,10 +2,14 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { packageVersion } from '../config/package.js';
 import type { Runtime, Session } from '../runtime/types.js';
-import { registerTools } from './tools/index.js';
+import { initAllToolMetrics, registerTools } from './tools/index.js';
 
 export const SERVER_NAME = 'k0rdent-mcp';
 
+/**
+ * Tools are listed and called by our registry on the low-level server (src/mcp/tools/registry.ts);
+ * McpServer is kept for the resources and prompts it registers.
+ */
 export function createMcpServer(runtime: Runtime, session: Session): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: packageVersion() },
@@ -15,6 +19,7 @@ export function createMcpServer(runtime: Runtime, session: Session): McpServer {
         'k0rdent management-cluster tools: list credentials and cluster templates, list, deploy and delete ClusterDeployments in the namespaces the operator allowed.',
     },
   );
-  registerTools(server, { runtime, session });
+  initAllToolMetrics(runtime.metrics);
+  registerTools(server.server, { runtime, session });
   return server;
 }

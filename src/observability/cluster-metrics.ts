@@ -3,7 +3,8 @@
  * and nowhere else.
  */
 import type { Counter, Histogram, Registry } from 'prom-client';
-import { getOrCreateCounter, getOrCreateHistogram, type ToolOutcome } from './metrics.js';
+import { getOrCreateCounter, getOrCreateHistogram } from './metrics.js';
+import { TOOL_OUTCOMES, type ToolMetrics } from './tool-metrics.js';
 
 export type ClusterOperation = 'listCredentials' | 'listTemplates' | 'list' | 'deploy' | 'delete';
 /** `operation` label of clusters_list_duration_seconds. */
@@ -28,10 +29,6 @@ const COUNTER_HELP: Record<ClusterOperation, string> = {
 /** Deploy/delete may include a wait of up to an hour. */
 const LONG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 
-export interface ClusterMetrics {
-  record(operation: ClusterOperation, outcome: ToolOutcome, seconds: number): void;
-}
-
 function counter(registry: Registry, op: ClusterOperation): Counter<'outcome'> {
   return getOrCreateCounter(registry, { name: COUNTER_NAMES[op], help: COUNTER_HELP[op], labelNames: ['outcome'] as const });
 }
@@ -50,26 +47,20 @@ function listHistogram(registry: Registry): Histogram<'operation'> {
 
 const LIST_KIND: Partial<Record<ClusterOperation, ListKind>> = { listCredentials: 'credentials', listTemplates: 'templates', list: 'deployments' };
 
-const OUTCOMES: readonly ToolOutcome[] = ['success', 'forbidden', 'invalid', 'not_found', 'conflict', 'error'];
-const initialised = new WeakSet<Registry>();
-
 /**
- * Registers (once per registry) and returns the cluster metrics. Every outcome series starts at 0, so
- * `rate()` and alerts on, say, `outcome="error"` work before the first failure.
+ * The metrics of one cluster tool. `init` creates every outcome series at 0, so `rate()` and alerts on,
+ * say, `outcome="error"` work before the first failure.
  */
-export function clusterMetrics(registry: Registry): ClusterMetrics {
-  if (!initialised.has(registry)) {
-    for (const op of Object.keys(COUNTER_NAMES) as ClusterOperation[]) {
-      const total = counter(registry, op);
-      for (const outcome of OUTCOMES) total.inc({ outcome }, 0);
-    }
-    deployHistogram(registry);
-    deleteHistogram(registry);
-    listHistogram(registry);
-    initialised.add(registry);
-  }
+export function clusterToolMetrics(operation: ClusterOperation): ToolMetrics {
   return {
-    record(operation, outcome, seconds) {
+    init(registry) {
+      const total = counter(registry, operation);
+      for (const outcome of TOOL_OUTCOMES) total.inc({ outcome }, 0);
+      if (operation === 'deploy') deployHistogram(registry);
+      else if (operation === 'delete') deleteHistogram(registry);
+      else listHistogram(registry).zero({ operation: LIST_KIND[operation] as ListKind });
+    },
+    record(registry, outcome, seconds) {
       counter(registry, operation).inc({ outcome });
       if (operation === 'deploy') deployHistogram(registry).observe(seconds);
       else if (operation === 'delete') deleteHistogram(registry).observe(seconds);

@@ -65,23 +65,6 @@ export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 /** Outcome label values shared by every tool metric (SPEC section 7). */
 export type ToolOutcome = 'success' | 'forbidden' | 'invalid' | 'not_found' | 'conflict' | 'error';
 
-export const TOOL_CALLS_TOTAL = 'mcp_tool_calls_total';
-export const TOOL_CALL_DURATION_SECONDS = 'mcp_tool_call_duration_seconds';
-
-/** Records one MCP tool call in the generic per-tool pair (counter by tool+outcome, histogram by tool). */
-export function observeToolCall(registry: Registry, tool: string, outcome: ToolOutcome, seconds: number): void {
-  getOrCreateCounter(registry, {
-    name: TOOL_CALLS_TOTAL,
-    help: 'MCP tool calls by tool and outcome',
-    labelNames: ['tool', 'outcome'] as const,
-  }).inc({ tool, outcome });
-  getOrCreateHistogram(registry, {
-    name: TOOL_CALL_DURATION_SECONDS,
-    help: 'Duration of MCP tool calls in seconds',
-    labelNames: ['tool'] as const,
-  }).observe({ tool }, seconds);
-}
-
 /** Maps an error code (src/errors.ts) or success to the `outcome` label. */
 export function outcomeOf(code: string | undefined): ToolOutcome {
   switch (code) {

@@ -7,11 +7,10 @@ import { Writable } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
-import { registerTools } from '../../src/mcp/tools/index.js';
+import { createMcpServer } from '../../src/mcp/server.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { namespacePolicyFromSettings } from '../../src/policy/index.js';
 import type { Runtime, Session, Settings } from '../../src/runtime/types.js';
@@ -80,8 +79,7 @@ export async function startHarness(target: SandboxHandle | KubeConfig, overrides
   const kubeConfig = target instanceof KubeConfig ? target : sandboxKubeConfig(target, token);
   const runtime: Runtime = { settings, logger, metrics, baseKubeConfig: kubeConfig };
   const session: Session = { id: 'test-session', logger: logger.child({ sessionId: 'test-session' }), kubeConfig, namespaces: namespacePolicyFromSettings(settings) };
-  const server = new McpServer({ name: 'k0rdent-mcp-test', version: '0.0.0' }, { capabilities: { tools: {} } });
-  registerTools(server, { runtime, session });
+  const server = createMcpServer(runtime, session);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'test-client', version: '0.0.0' });
   await server.connect(serverTransport);
@@ -124,3 +122,17 @@ export const AZURE_BASELINE = {
   controlPlane: { vmSize: 'Standard_A4_v2' },
   worker: { vmSize: 'Standard_A4_v2' },
 };
+
+/**
+ * How many writes (create, update, patch, delete) the sandbox's API server has answered, from its own
+ * `apiserver_request_total` on /metrics: the independent proof that a rejected call wrote nothing.
+ */
+export async function sandboxWriteCount(sandbox: { url: string }): Promise<number> {
+  const text = await (await fetch(`${sandbox.url}/metrics`)).text();
+  let total = 0;
+  for (const match of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\d+)$/gm)) {
+    const verb = /verb="([^"]*)"/.exec(match[1] as string)?.[1];
+    if (verb === 'create' || verb === 'update' || verb === 'patch' || verb === 'delete' || verb === 'deletecollection') total += Number(match[2]);
+  }
+  return total;
+}

@@ -271,7 +271,7 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
       const before = sandbox.store.currentResourceVersion();
       const error = errorOf(await dev.call('k0.clusters.deploy', { name: 'typed-cluster', template: 42, credential: AZURE_CREDENTIAL, wait: 'yes' }));
       assert.equal(error.code, 'invalidParams');
-      assert.match(error.message, /do not match the tool's input schema/);
+      assert.match(error.message, /do not match the input schema of k0.clusters.deploy/);
       assert.match(error.message, /template/);
       assert.match(error.message, /wait/);
       assert.equal(sandbox.store.currentResourceVersion(), before, 'no write happened anywhere');

@@ -1,32 +1,28 @@
 /**
- * Tool registration: the one place the server factory (src/mcp/server.ts) gets its tools from.
- * The k0.clusters.* tools live in ./clusters.ts.
+ * The tool list: the one place the server factory (src/mcp/server.ts) gets its tools from. Each family
+ * lives in its own module (./clusters.ts, ...) as declarations; ./registry.ts lists and calls them and
+ * ./run.ts is the envelope every call goes through.
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Registry } from 'prom-client';
 import type { Runtime, Session } from '../../runtime/types.js';
-import { CLUSTER_TOOL_NAMES, registerClusterTools, toolName } from './clusters.js';
-import { reportInputRejections } from './input-errors.js';
-import { runTool, type CallSpec } from './run.js';
+import { clusterTools } from './clusters.js';
+import { type AnyToolDefinition, initToolMetrics, installTools } from './registry.js';
 
 export interface ToolContext {
   readonly runtime: Runtime;
   readonly session: Session;
 }
 
-export function registerTools(server: McpServer, context: ToolContext): void {
-  const specs = new Map<string, Omit<CallSpec, 'fields'>>(
-    Object.entries(CLUSTER_TOOL_NAMES).map(([operation, dotted]) => [
-      toolName(dotted, context.runtime.settings.toolNameStyle),
-      { tool: dotted, operation: operation as CallSpec['operation'] },
-    ]),
-  );
-  registerClusterTools(server, context);
-  reportInputRejections(
-    server,
-    (name) => specs.get(name),
-    (spec, extra, error) =>
-      runTool(context, spec, extra, () => {
-        throw error;
-      }),
-  );
+/** Every tool this server knows, in the order tools/list shows them. Add a family's array here. */
+export const TOOLS: readonly AnyToolDefinition[] = [...clusterTools];
+
+/** Installs tools/list and tools/call for every tool on a session's server. */
+export function registerTools(server: Server, context: ToolContext): void {
+  installTools(server, context, TOOLS);
+}
+
+/** Creates every tool metric series at 0; call once at startup. */
+export function initAllToolMetrics(registry: Registry): void {
+  initToolMetrics(registry, TOOLS);
 }

@@ -1,12 +1,13 @@
 /**
- * The envelope of every cluster tool call: progress and cancellation plumbing, one structured log line,
- * the SPEC section 7 metrics, and AppError → tool result. Handlers stay thin.
+ * The envelope of every tool call (the registry, ./registry.ts, sends every call through it): progress
+ * and cancellation plumbing, one structured log line, the SPEC section 7 metrics, and AppError → tool
+ * result. Handlers stay thin.
  */
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ManagerHooks } from '../../clusters/manager.js';
-import { clusterMetrics, type ClusterOperation } from '../../observability/cluster-metrics.js';
-import { observeToolCall, outcomeOf, type ToolOutcome } from '../../observability/metrics.js';
+import { outcomeOf, type ToolOutcome } from '../../observability/metrics.js';
+import { observeToolCall, type ToolMetrics } from '../../observability/tool-metrics.js';
 import { asAppError, toolErrorResult, toolSuccessResult } from '../errors.js';
 import type { ToolContext } from './index.js';
 
@@ -21,9 +22,19 @@ export interface CallFields {
 }
 
 export interface CallSpec {
+  /** Dotted tool name (the `tool` label and log field), or `unknown` for a name no tool has. */
   tool: string;
-  operation: ClusterOperation;
+  operation: string;
+  metrics?: ToolMetrics | undefined;
   fields: CallFields;
+}
+
+/** What a handler gets besides its arguments. */
+export interface ToolCall {
+  readonly context: ToolContext;
+  /** Cancellation, progress and the namespace callback, for the manager. */
+  readonly hooks: ManagerHooks;
+  readonly extra: ToolExtra;
 }
 
 function hooksFor(extra: ToolExtra, fields: CallFields): ManagerHooks {
@@ -48,22 +59,25 @@ function hooksFor(extra: ToolExtra, fields: CallFields): ManagerHooks {
   };
 }
 
-export async function runTool(context: ToolContext, spec: CallSpec, extra: ToolExtra, body: (hooks: ManagerHooks) => Promise<Record<string, unknown>>): Promise<CallToolResult> {
+export async function runTool(context: ToolContext, spec: CallSpec, extra: ToolExtra, body: (call: ToolCall) => Promise<Record<string, unknown>>): Promise<CallToolResult> {
   const started = performance.now();
   const fields = spec.fields;
   const hooks = hooksFor(extra, fields);
   const logger = context.session.logger;
-  const metrics = clusterMetrics(context.runtime.metrics);
+  const registry = context.runtime.metrics;
   const finish = (outcome: ToolOutcome, logOutcome: string): Record<string, unknown> => {
     const durationMs = Math.round(performance.now() - started);
-    metrics.record(spec.operation, outcome, durationMs / 1000);
-    observeToolCall(context.runtime.metrics, spec.tool, outcome, durationMs / 1000);
+    // A name no tool has is logged, but not counted: a label per typo would grow without bound.
+    if (spec.tool !== 'unknown') {
+      spec.metrics?.record(registry, outcome, durationMs / 1000);
+      observeToolCall(registry, spec.tool, outcome, durationMs / 1000);
+    }
     // The session logger usually carries sessionId already; a second copy would duplicate the JSON key.
     const sessionId = logger.bindings().sessionId === undefined ? { sessionId: context.session.id } : {};
     return { tool: spec.tool, operation: spec.operation, ...fields, durationMs, outcome: logOutcome, ...sessionId };
   };
   try {
-    const value = await body(hooks);
+    const value = await body({ context, hooks, extra });
     const outcome: ToolOutcome = value.status === 'not_found' ? 'not_found' : 'success';
     logger.info(finish(outcome, outcome), `${spec.tool} succeeded`);
     return toolSuccessResult(value);

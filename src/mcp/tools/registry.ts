@@ -1,0 +1,172 @@
+/**
+ * The tool registry: every tool is a declaration (`defineTool`) — name, zod input and output schemas,
+ * annotations, metrics and a thin handler over a manager — and this module lists and calls them through
+ * the SDK's low-level `Server`, so that every way a call can go wrong (an unknown tool, a tool hidden by
+ * READ_ONLY, arguments that are not an object, an argument the tool does not define, a schema mismatch, a
+ * handler's own error) gets the one envelope of ./run.ts: a coded tool result, a log line and the metrics.
+ *
+ * Why not McpServer.registerTool: McpServer answers a schema mismatch itself with a bare text error and
+ * ignores unknown arguments (zod strips them), and offers no public hook to change either.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ListToolsResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { Registry } from 'prom-client';
+import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { nearestName } from '../../clusters/suggest.js';
+import { AppError } from '../../errors.js';
+import { initToolCallSeries, type ToolMetrics } from '../../observability/tool-metrics.js';
+import type { Settings, ToolNameStyle } from '../../runtime/types.js';
+import type { ToolContext } from './index.js';
+import { runTool, type CallFields, type ToolCall, type ToolExtra } from './run.js';
+
+/** One tool, declared once. `I`/`O` are zod objects; `I` is closed (strict) when listed and validated. */
+export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  /** The dotted name of SPEC section 6 (`k0.clusters.list`); the snake form is derived. */
+  readonly name: string;
+  /** The `operation` field of the log line. */
+  readonly operation: string;
+  readonly title: string;
+  readonly description: string | ((settings: Settings) => string);
+  readonly input: I;
+  readonly output: O;
+  readonly annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
+  /** Writes to the cluster: not offered, and refused as `forbidden`, when READ_ONLY is set. */
+  readonly writes?: boolean;
+  /** The tool family's own metrics (e.g. clusters_deploy_total), besides mcp_tool_calls_total. */
+  readonly metrics?: ToolMetrics;
+  /** What the log line says about the call, from its (valid) arguments. */
+  readonly logFields?: (args: z.infer<I>) => CallFields;
+  /** The handler: parse nothing (the registry did), call one manager method, shape the result. */
+  readonly run: (args: z.infer<I>, call: ToolCall) => Promise<Record<string, unknown>>;
+}
+
+/** A definition with its generic types erased, as the registry stores them. */
+export type AnyToolDefinition = ToolDefinition<z.ZodObject, z.ZodObject>;
+
+/** Declares a tool; the identity function that keeps the handler's argument type inferred from `input`. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(definition: ToolDefinition<I, O>): AnyToolDefinition {
+  return definition as unknown as AnyToolDefinition;
+}
+
+/** `dotted` names as in SPEC section 6, or `snake` (`k0_clusters_listCredentials`) for clients that reject dots. */
+export function toolName(dotted: string, style: ToolNameStyle): string {
+  return style === 'snake' ? dotted.replace(/\./g, '_') : dotted;
+}
+
+/** The log fields a call can tell before its arguments are known to be valid: only string values. */
+function looseFields(args: unknown): CallFields {
+  const record = typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {};
+  const text = (key: string): string | undefined => (typeof record[key] === 'string' ? (record[key] as string).slice(0, 253) : undefined);
+  return { namespace: text('namespace'), template: text('template'), credential: text('credential'), cluster: text('name') ?? text('cluster') };
+}
+
+const jsonSchemas = new WeakMap<AnyToolDefinition, Pick<Tool, 'inputSchema' | 'outputSchema'>>();
+
+/** The JSON Schemas of a definition, converted once per process (they do not depend on the session). */
+function jsonSchemasOf(definition: AnyToolDefinition): Pick<Tool, 'inputSchema' | 'outputSchema'> {
+  let schemas = jsonSchemas.get(definition);
+  if (schemas === undefined) {
+    const convert = (schema: z.ZodObject, io: 'input' | 'output'): Tool['inputSchema'] => {
+      const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<string, unknown>;
+      return { ...json, type: 'object' } as Tool['inputSchema'];
+    };
+    schemas = { inputSchema: convert(definition.input.strict(), 'input'), outputSchema: convert(definition.output, 'output') };
+    jsonSchemas.set(definition, schemas);
+  }
+  return schemas;
+}
+
+/** One line per zod issue: `path: message`. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'arguments'}: ${issue.message}`).join('; ');
+}
+
+/**
+ * The arguments checked against the tool's input: an object, no undefined key (named with the nearest
+ * defined one), then the zod schema. Throws invalidParams; nothing has been sent anywhere yet.
+ */
+export function parseArguments(definition: AnyToolDefinition, displayName: string, args: unknown): Record<string, unknown> {
+  const value = args === undefined ? {} : args;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new AppError('invalidParams', `the arguments of ${displayName} must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}; see its input schema in tools/list`);
+  }
+  const defined = Object.keys(definition.input.shape);
+  const unknown = Object.keys(value).filter((key) => !Object.hasOwn(definition.input.shape, key));
+  if (unknown.length > 0) {
+    const problems = unknown.map((key) => {
+      const nearest = nearestName(key, defined) ?? defined.find((name) => name.toLowerCase() === key.toLowerCase());
+      return `"${key.slice(0, 100)}" is not an argument of ${displayName}${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}`;
+    });
+    throw new AppError('invalidParams', `${problems.join('; ')}. Its arguments are: ${defined.join(', ')}`, { unknownArguments: unknown.map((key) => key.slice(0, 100)), arguments: defined });
+  }
+  const parsed = definition.input.strict().safeParse(value);
+  if (!parsed.success) {
+    throw new AppError('invalidParams', `the arguments do not match the input schema of ${displayName}: ${describeIssues(parsed.error)}. Fix them as the input schema in tools/list describes and call again`);
+  }
+  return parsed.data as Record<string, unknown>;
+}
+
+/** The tools/call request as the registry reads it: `arguments` is checked by the registry, not by the protocol. */
+const LooseCallToolRequestSchema = z.object({
+  method: z.literal('tools/call'),
+  params: z.looseObject({ name: z.string(), arguments: z.unknown().optional() }),
+});
+
+/**
+ * Installs tools/list and tools/call on `server` for `tools` (READ_ONLY hides the writing ones).
+ * The server must have declared the `tools` capability.
+ */
+export function installTools(server: Server, context: ToolContext, tools: readonly AnyToolDefinition[]): void {
+  const { settings } = context.runtime;
+  const byName = new Map(tools.map((definition) => [toolName(definition.name, settings.toolNameStyle), definition]));
+  const offered = [...byName].filter(([, definition]) => !(settings.readOnly && definition.writes === true));
+  const listed: ListToolsResult = {
+    tools: offered.map(([name, definition]) => ({
+      name,
+      title: definition.title,
+      description: typeof definition.description === 'function' ? definition.description(settings) : definition.description,
+      ...jsonSchemasOf(definition),
+      annotations: { title: definition.title, ...definition.annotations },
+    })),
+  };
+  server.setRequestHandler(ListToolsRequestSchema, () => listed);
+
+  const call = async (request: z.infer<typeof LooseCallToolRequestSchema>, extra: ToolExtra): Promise<CallToolResult> => {
+    const name = request.params.name;
+    const args = request.params.arguments;
+    const definition = byName.get(name);
+    if (definition === undefined) {
+      const nearest = nearestName(name, offered.map(([offeredName]) => offeredName));
+      const error = new AppError('invalidParams', `there is no tool "${name.slice(0, 100)}"${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}. tools/list names the tools this server offers`);
+      return runTool(context, { tool: 'unknown', operation: 'unknown', fields: looseFields(args) }, extra, () => Promise.reject(error));
+    }
+    const spec = { tool: definition.name, operation: definition.operation, metrics: definition.metrics, fields: looseFields(args) };
+    return runTool(context, spec, extra, async (toolCall) => {
+      if (settings.readOnly && definition.writes === true) {
+        throw new AppError('forbidden', `the server runs read-only (READ_ONLY=true): ${name} is not offered; ask the operator for a server that may write`);
+      }
+      const valid = parseArguments(definition, name, args);
+      if (definition.logFields !== undefined) Object.assign(spec.fields, definition.logFields(valid));
+      return definition.run(valid, toolCall);
+    });
+  };
+  // Server.setRequestHandler would first parse the request with the SDK's CallToolRequestSchema, which
+  // answers non-object `arguments` with a protocol error instead of a tool result; the base class's
+  // method installs the handler with our looser request schema, and the registry checks `arguments` itself.
+  const installBase = Protocol.prototype.setRequestHandler as (this: Server, schema: typeof LooseCallToolRequestSchema, handler: typeof call) => void;
+  installBase.call(server, LooseCallToolRequestSchema, call);
+}
+
+const initialised = new WeakSet<Registry>();
+
+/** Every series of every tool's metrics exists (at 0) from startup, so rate() and alerts work at once. */
+export function initToolMetrics(registry: Registry, tools: readonly AnyToolDefinition[]): void {
+  if (initialised.has(registry)) return;
+  initialised.add(registry);
+  for (const definition of tools) {
+    initToolCallSeries(registry, definition.name);
+    definition.metrics?.init(registry);
+  }
+}
