@@ -1,11 +1,27 @@
 /**
- * Server-side apply and managedFields bookkeeping. Field ownership is tracked per (manager, operation,
- * subresource) as a set of leaf paths, rendered as FieldsV1 (`{"f:spec":{"f:template":{}}}`). Lists are
- * atomic (owned as a whole), maps are granular — enough for the k0rdent CRDs and kubectl's expectations.
+ * Server-side apply and managedFields bookkeeping, after sigs.k8s.io/structured-merge-diff/v6 (SMD)
+ * merge/update.go as kube-apiserver runs it. Ownership is a field set per (manager, operation,
+ * subresource) rendered as FieldsV1; the merge follows the resource's schema (./field-shape.ts):
+ * structs and maps merge per key, `x-kubernetes-list-type: map` lists per item by their
+ * `x-kubernetes-list-map-keys` (`k:{...}`), `set` lists per value (`v:...`), other lists are atomic.
+ * - Apply: merge the configuration into the live object (typed/merge.go), the applier's set becomes the
+ *   configuration's fields, prune what it applied before and no longer applies unless another manager
+ *   owns it (Updater.prune), and conflict with other managers on fields the apply adds or modifies
+ *   (Updater.update: managerSet ∩ (Modified ∪ Added)).
+ * - Update (create/PUT/patch): the writer gains what it added or modified, others lose it
+ *   (Updater.Update).
+ * Only the metadata fields SSA tracks (labels, annotations, finalizers, ownerReferences) are owned, as
+ * kube's stripMeta manager leaves them; .status is ignored on the main resource of a kind with a status
+ * subresource and is all that counts on /status.
  */
-import { ApiError } from './errors.js';
+import { ApiError, internalError } from './errors.js';
+import { childOf, resolve, rootShape, type ListShape, type MapShape, type Shape } from './field-shape.js';
+import { FieldTypeError, PathSet, compare, decodeFieldsV1, displayPath, encodeFieldsV1, ensureNamedFieldsAreMembers, indexList, toFieldSet, type Path } from './field-set.js';
+import type { JsonSchema } from './resources.js';
 import type { KubeObject } from './types.js';
-import { clone, deepEqual, isObject, type JsonObject } from './util.js';
+import { clone, isObject, type JsonObject } from './util.js';
+
+export { decodeFieldsV1, encodeFieldsV1 } from './field-set.js';
 
 export interface ManagedFieldsEntry {
   manager: string;
@@ -17,112 +33,46 @@ export interface ManagedFieldsEntry {
   subresource?: string;
 }
 
-type Path = string[];
-type FieldSet = Map<string, Path>;
-
-const key = (p: Path): string => JSON.stringify(p);
-
 const META_OWNED = ['labels', 'annotations', 'finalizers', 'ownerReferences'];
+/** kube-apiserver names the fields of an object that had no managedFields at its first apply so. */
+export const BEFORE_FIRST_APPLY = 'before-first-apply';
 
-/** Leaf paths of the fields a write sets (what SSA tracks): metadata labels/annotations/…, spec, data, …. */
-export function ownedPaths(obj: JsonObject, options: { ignoreStatus: boolean; onlyStatus?: boolean }): FieldSet {
-  const set: FieldSet = new Map();
-  const walk = (value: unknown, path: Path): void => {
-    if (isObject(value) && Object.keys(value).length > 0) {
-      for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) walk(v, [...path, k]);
-      return;
-    }
-    set.set(key(path), path);
-  };
+interface ViewOptions {
+  /** Resource has a status subresource: the main resource ignores .status. */
+  ignoreStatus: boolean;
+  onlyStatus?: boolean;
+}
+
+/** The part of an object that field ownership covers. */
+function ownedView(obj: JsonObject, options: ViewOptions): JsonObject {
+  const view: JsonObject = {};
   for (const [k, v] of Object.entries(obj)) {
-    if (k === 'apiVersion' || k === 'kind' || v === undefined || v === null) continue;
+    if (k === 'apiVersion' || k === 'kind' || v === undefined) continue;
     if (options.onlyStatus && k !== 'status') continue;
     if (k === 'status' && options.ignoreStatus && !options.onlyStatus) continue;
     if (k === 'metadata') {
       if (!isObject(v)) continue;
-      for (const m of META_OWNED) if (v[m] !== undefined) walk(v[m], ['metadata', m]);
+      const meta: JsonObject = {};
+      for (const m of META_OWNED) if (v[m] !== undefined) meta[m] = v[m];
+      if (Object.keys(meta).length > 0) view.metadata = meta;
       continue;
     }
-    walk(v, [k]);
+    view[k] = v;
   }
+  return view;
+}
+
+/** kube's stripMeta manager drops these exact paths from every set (metadata itself is not owned). */
+function stripMeta(set: PathSet): PathSet {
+  set.delete(['f:metadata']);
+  set.delete(['f:apiVersion']);
+  set.delete(['f:kind']);
   return set;
 }
 
-export function encodeFieldsV1(set: FieldSet): JsonObject {
-  const root: JsonObject = {};
-  for (const path of set.values()) {
-    let cur = root;
-    for (const seg of path) {
-      const k = `f:${seg}`;
-      if (!isObject(cur[k])) cur[k] = {};
-      cur = cur[k] as JsonObject;
-    }
-  }
-  return root;
-}
-
-export function decodeFieldsV1(fields: unknown): FieldSet {
-  const set: FieldSet = new Map();
-  const walk = (node: unknown, path: Path): void => {
-    const children = isObject(node) ? Object.keys(node).filter((k) => k.startsWith('f:')) : [];
-    const hasOtherKeys = isObject(node) && Object.keys(node).some((k) => k.startsWith('k:') || k.startsWith('v:') || k.startsWith('i:'));
-    if (path.length > 0 && (children.length === 0 || hasOtherKeys)) {
-      set.set(key(path), path);
-      if (hasOtherKeys) return;
-    }
-    for (const c of children) walk((node as JsonObject)[c], [...path, c.slice(2)]);
-  };
-  walk(fields, []);
-  return set;
-}
-
-function getAt(obj: unknown, path: Path): unknown {
-  let cur = obj;
-  for (const seg of path) {
-    if (!isObject(cur)) return undefined;
-    cur = cur[seg];
-  }
-  return cur;
-}
-
-function deleteAt(obj: JsonObject, path: Path): void {
-  let cur: JsonObject = obj;
-  for (const seg of path.slice(0, -1)) {
-    const next = cur[seg];
-    if (!isObject(next)) return;
-    cur = next;
-  }
-  delete cur[path[path.length - 1]!];
-  // Drop maps left empty by the removal, but never the top-level sections (spec, metadata, …).
-  for (let i = path.length - 2; i >= 1; i--) {
-    const container = getAt(obj, path.slice(0, i + 1));
-    if (isObject(container) && Object.keys(container).length === 0) delete (getAt(obj, path.slice(0, i)) as JsonObject)[path[i]!];
-    else break;
-  }
-}
-
-/** RFC 7386-like merge of an apply configuration into the live object (lists replace, maps merge). */
-function mergeInto(target: JsonObject, patch: JsonObject): void {
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined) continue;
-    if (v === null) {
-      // An explicit null in an apply configuration clears the field.
-      delete target[k];
-      continue;
-    }
-    if (isObject(v) && isObject(target[k])) mergeInto(target[k] as JsonObject, v);
-    else target[k] = clone(v);
-  }
-}
-
-function overlaps(a: Path, b: Path): boolean {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function displayPath(p: Path): string {
-  return '.' + p.join('.');
+/** Leaf-and-member paths of the owned view of `obj` (what an apply of `obj` would own). */
+export function ownedPaths(obj: JsonObject, options: ViewOptions & { schema?: JsonSchema }): PathSet {
+  return stripMeta(toFieldSet(ownedView(obj, options), rootShape(options.schema)));
 }
 
 function now(): string {
@@ -138,21 +88,133 @@ function sameEntry(e: ManagedFieldsEntry, manager: string, operation: string, su
   return e.manager === manager && e.operation === operation && (e.subresource ?? '') === (subresource ?? '');
 }
 
-/** Drops from every entry the paths that no longer exist in `obj`, and empty entries. */
-function reconcile(entries: { entry: ManagedFieldsEntry; set: FieldSet; changed: boolean }[], obj: JsonObject): ManagedFieldsEntry[] {
-  const out: ManagedFieldsEntry[] = [];
-  for (const e of entries) {
-    for (const [k, p] of [...e.set]) {
-      if (getAt(obj, p) === undefined) {
-        e.set.delete(k);
-        e.changed = true;
-      }
-    }
-    if (e.set.size === 0) continue;
-    out.push(e.changed ? { ...e.entry, time: now(), fieldsV1: encodeFieldsV1(e.set) } : e.entry);
+interface Tracked {
+  entry: ManagedFieldsEntry;
+  set: PathSet;
+  changed: boolean;
+}
+
+function render(entries: Tracked[]): ManagedFieldsEntry[] {
+  return entries.filter((e) => e.set.size > 0).map((e) => (e.changed ? { ...e.entry, time: now(), fieldsV1: encodeFieldsV1(e.set) } : e.entry));
+}
+
+function typeError(err: unknown, kind: string, apiVersion: string, what: string): never {
+  if (err instanceof FieldTypeError) {
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    throw internalError(`failed to create typed ${what} object (${group}/${version}, Kind=${kind}): ${err.message}`);
+  }
+  throw err;
+}
+
+// ---- merge (SMD typed/merge.go with ruleKeepRHS) ----
+
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || (isObject(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
+}
+
+function merge(lhs: unknown, rhs: unknown, shape: Shape, path: Path): unknown {
+  if (rhs === undefined) return clone(lhs);
+  if (lhs === undefined || rhs === null) return clone(rhs);
+  const s = resolve(shape, rhs);
+  if (s.kind === 'map' && !s.atomic && isObject(lhs) && isObject(rhs) && !(isEmpty(lhs) && isEmpty(rhs))) return mergeMap(lhs, rhs, s, path);
+  if (s.kind === 'list' && s.type !== 'atomic' && Array.isArray(lhs) && Array.isArray(rhs) && !(isEmpty(lhs) && isEmpty(rhs))) return mergeList(lhs, rhs, s, path);
+  return clone(rhs);
+}
+
+function mergeMap(lhs: JsonObject, rhs: JsonObject, shape: MapShape, path: Path): JsonObject {
+  const out: JsonObject = {};
+  for (const k of new Set([...Object.keys(lhs), ...Object.keys(rhs)])) {
+    const v = merge(lhs[k], rhs[k], childOf(shape, k).shape, [...path, `f:${k}`]);
+    // An explicit null in an apply configuration clears the field (nulls are pruned before storage).
+    if (v !== undefined && v !== null) out[k] = v;
   }
   return out;
 }
+
+/** List order as SMD's mergingWalker.visitListItems: shared items in the configuration's order, live-only items kept in place. */
+function mergeList(lhs: unknown[], rhs: unknown[], shape: ListShape, path: Path): unknown[] {
+  const r = indexList(shape, rhs, path, false);
+  const l = indexList(shape, lhs, path, true);
+  const sharedOrder = r.pes.filter((pe) => l.byPE.has(pe));
+  let nextShared = sharedOrder.shift();
+  const mergedR = new Set<string>();
+  const out: unknown[] = [];
+  const item = (pe: string): void => {
+    const v = merge(l.byPE.get(pe), r.byPE.get(pe), shape.element, [...path, pe]);
+    if (v !== undefined) out.push(v);
+  };
+  let li = 0;
+  let ri = 0;
+  while (li < l.pes.length || ri < r.pes.length) {
+    if (li < l.pes.length && ri < r.pes.length) {
+      const pe = l.pes[li]!;
+      if (pe === r.pes[ri]) {
+        mergedR.add(pe);
+        item(pe);
+        li++;
+        ri++;
+        nextShared = sharedOrder.shift();
+        continue;
+      }
+      if (r.byPE.has(pe) && nextShared !== undefined && nextShared !== pe) {
+        li++;
+        continue;
+      }
+    }
+    if (li < l.pes.length) {
+      const pe = l.pes[li]!;
+      if (!r.byPE.has(pe)) {
+        item(pe);
+        li++;
+        continue;
+      } else if (mergedR.has(pe)) {
+        li++;
+      }
+    }
+    if (ri < r.pes.length) {
+      const pe = r.pes[ri]!;
+      mergedR.add(pe);
+      item(pe);
+      ri++;
+      if (nextShared === pe) nextShared = sharedOrder.shift();
+    }
+  }
+  return out;
+}
+
+// ---- removal (SMD typed/remove.go, removing mode) ----
+
+/** Removes every path of `toRemove` (with its subtree); maps and lists it empties go too, top-level sections stay. */
+function removeItems(value: unknown, shape: Shape, toRemove: PathSet, path: Path): unknown {
+  const s = resolve(shape, value);
+  if (s.kind === 'map' && !s.atomic && isObject(value)) {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) {
+      const p = [...path, `f:${k}`];
+      if (toRemove.has(p) && path.length > 0) continue;
+      const kept = toRemove.hasUnder(p) ? removeItems(v, childOf(s, k).shape, toRemove, p) : v;
+      if (kept !== undefined) out[k] = kept;
+    }
+    return Object.keys(out).length > 0 || path.length <= 1 ? out : undefined;
+  }
+  if (s.kind === 'list' && s.type !== 'atomic' && Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) {
+      const p = [...path, indexItemPE(s, v, path)];
+      if (toRemove.has(p)) continue;
+      const kept = toRemove.hasUnder(p) ? removeItems(v, s.element, toRemove, p) : v;
+      if (kept !== undefined) out.push(kept);
+    }
+    return out.length > 0 ? out : undefined;
+  }
+  return value;
+}
+
+function indexItemPE(shape: ListShape, item: unknown, path: Path): string {
+  return indexList(shape, [item], path, true).pes[0]!;
+}
+
+// ---- apply ----
 
 export interface ApplyOptions {
   manager: string;
@@ -162,6 +224,8 @@ export interface ApplyOptions {
   ignoreStatus: boolean;
   /** Applying to /status. */
   subresource?: 'status';
+  /** The CRD's openAPIV3Schema (list/map merge types); undefined for the core kinds. */
+  schema?: JsonSchema;
 }
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -170,149 +234,188 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
  * Fields listed in the live object's client-side-apply annotation: the API server lets an apply take
  * those over without a conflict, so `kubectl apply --server-side` after `kubectl apply` just works.
  */
-function lastAppliedPaths(live: KubeObject | undefined, ignoreStatus: boolean): Path[] {
+function lastAppliedPaths(live: KubeObject | undefined, options: ApplyOptions): PathSet {
   const raw = live?.metadata.annotations?.[LAST_APPLIED];
-  if (!raw) return [];
+  if (!raw) return new PathSet();
   try {
     const parsed: unknown = JSON.parse(raw);
-    return isObject(parsed) ? [...ownedPaths(parsed, { ignoreStatus }).values()] : [];
+    return isObject(parsed) ? ownedPaths(parsed, { ignoreStatus: options.ignoreStatus, schema: options.schema }) : new PathSet();
   } catch {
-    return [];
+    return new PathSet();
+  }
+}
+
+/** Writes the merged owned view back onto the object (the parts outside the view stay as they are). */
+function writeView(base: KubeObject, before: JsonObject, after: JsonObject): void {
+  const target = base as unknown as JsonObject;
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (k === 'metadata') continue;
+    if (after[k] === undefined) delete target[k];
+    else target[k] = after[k];
+  }
+  const meta = isObject(after.metadata) ? after.metadata : {};
+  for (const m of META_OWNED) {
+    if (meta[m] === undefined) delete base.metadata[m];
+    else base.metadata[m] = meta[m];
   }
 }
 
 /**
  * Server-side apply of `config` onto `live` (undefined = create). Returns the merged object with updated
  * managedFields, or throws 409 Conflict (FieldManagerConflict causes) when force=false and another manager
- * owns a field this apply sets to a different value.
+ * owns a field this apply adds or changes.
  */
 export function serverSideApply(live: KubeObject | undefined, config: KubeObject, options: ApplyOptions): KubeObject {
-  const onlyStatus = options.subresource === 'status';
-  const applied = ownedPaths(config as JsonObject, { ignoreStatus: options.ignoreStatus, onlyStatus });
+  const view: ViewOptions = { ignoreStatus: options.ignoreStatus, ...(options.subresource ? { onlyStatus: true } : {}) };
+  const root = rootShape(options.schema);
+  const liveView = live ? ownedView(live as JsonObject, view) : {};
+  const configView = ownedView(config as JsonObject, view);
+  let applied: PathSet;
+  let mergedView: JsonObject;
+  try {
+    applied = stripMeta(toFieldSet(configView, root));
+    mergedView = merge(liveView, configView, root, []) as JsonObject;
+  } catch (err) {
+    typeError(err, config.kind, options.apiVersion, 'patch');
+  }
   const base: KubeObject = live
     ? clone(live)
     : { apiVersion: config.apiVersion, kind: config.kind, metadata: { name: config.metadata.name, ...(config.metadata.namespace ? { namespace: config.metadata.namespace } : {}) } };
-  const entries = entriesOf(live).map((entry) => ({ entry, set: decodeFieldsV1(entry.fieldsV1), changed: false }));
+
+  let entries: Tracked[] = entriesOf(live).map((entry) => ({ entry, set: decodeFieldsV1(entry.fieldsV1), changed: false }));
+  if (live && entries.length === 0) {
+    // An object written without field tracking: its fields go to before-first-apply (an Update
+    // manager), so the first applier conflicts on what it changes instead of silently taking it.
+    const existing = ownedPaths(live as JsonObject, { ...view, schema: options.schema });
+    if (existing.size > 0) {
+      entries = [{ entry: { manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion: options.apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {} }, set: existing, changed: true }];
+    }
+  }
   const mine = entries.find((e) => sameEntry(e.entry, options.manager, 'Apply', options.subresource));
   const others = entries.filter((e) => e !== mine);
 
-  // Conflicts: another manager owns an overlapping path whose value this apply changes.
-  const lastApplied = options.subresource ? [] : lastAppliedPaths(live, options.ignoreStatus);
-  const conflicts: { manager: string; entry: ManagedFieldsEntry; path: Path }[] = [];
+  // Prune (Updater.prune): what this manager applied last time and no longer applies goes, unless
+  // another manager (or this configuration) still owns it.
+  if (mine) {
+    const owned = others.reduce((acc, o) => acc.union(o.set), applied);
+    const last = ensureNamedFieldsAreMembers(mine.set, root);
+    const toRemove = last.difference(ensureNamedFieldsAreMembers(owned, root));
+    if (toRemove.size > 0) mergedView = (removeItems(mergedView, root, toRemove, []) as JsonObject | undefined) ?? {};
+  }
+
+  // Conflicts and lost ownership (Updater.update): others lose what this apply removed, and conflict on
+  // what it added or modified — unless forced, or taken over from a client-side apply.
+  let cmp;
+  try {
+    cmp = compare(liveView, mergedView, root);
+  } catch (err) {
+    typeError(err, config.kind, options.apiVersion, 'live');
+  }
+  const changedByApply = cmp.modified.union(cmp.added);
+  const lastApplied = options.subresource ? new PathSet() : lastAppliedPaths(live, options);
+  const conflicts: { entry: ManagedFieldsEntry; path: Path }[] = [];
   for (const other of others) {
-    for (const [ok, op] of other.set) {
-      for (const ap of applied.values()) {
-        if (!overlaps(op, ap)) continue;
-        const longer = op.length >= ap.length ? op : ap;
-        if (deepEqual(getAt(live, longer), getAt(config, longer))) continue;
-        if (options.force || lastApplied.some((p) => key(p) === key(longer))) {
-          other.set.delete(ok);
-          other.changed = true;
-        } else if (!conflicts.some((c) => c.manager === other.entry.manager && key(c.path) === key(longer))) {
-          conflicts.push({ manager: other.entry.manager, entry: other.entry, path: longer });
-        }
-        break;
-      }
+    const taken = other.set.intersection(changedByApply);
+    for (const p of taken.values()) {
+      if (!options.force && !lastApplied.has(p)) conflicts.push({ entry: other.entry, path: p });
+    }
+    const lost = taken.union(other.set.intersection(cmp.removed));
+    if (lost.size > 0) {
+      other.set = other.set.difference(lost);
+      other.changed = true;
     }
   }
   if (conflicts.length > 0) throw conflictError(conflicts);
 
-  // Merge the configuration in, then remove fields this manager applied before and no longer sends.
-  const result = base as unknown as JsonObject;
-  const { metadata: configMeta, apiVersion: _a, kind: _k, ...configBody } = config;
-  const body: JsonObject = {};
-  for (const [k, v] of Object.entries(configBody)) {
-    if (onlyStatus && k !== 'status') continue;
-    if (k === 'status' && options.ignoreStatus && !onlyStatus) continue;
-    body[k] = v;
-  }
-  mergeInto(result, body);
-  if (!onlyStatus && isObject(configMeta)) {
-    const metaPatch: JsonObject = {};
-    for (const m of META_OWNED) if (configMeta[m] !== undefined) metaPatch[m] = configMeta[m];
-    mergeInto(base.metadata as JsonObject, metaPatch);
-  }
-  if (mine) {
-    for (const [k, p] of mine.set) {
-      if (applied.has(k) || [...applied.values()].some((a) => overlaps(a, p) && a.length < p.length)) continue;
-      const coOwned = others.some((o) => [...o.set.values()].some((q) => overlaps(q, p)));
-      if (!coOwned) deleteAt(result, p);
-    }
-  }
-
-  const mineChanged = !mine || mine.set.size !== applied.size || [...applied.keys()].some((k) => !mine.set.has(k));
-  const newMine = {
-    entry: mine?.entry ?? { manager: options.manager, operation: 'Apply' as const, apiVersion: options.apiVersion, time: now(), fieldsType: 'FieldsV1' as const, fieldsV1: {}, ...(options.subresource ? { subresource: options.subresource } : {}) },
+  writeView(base, liveView, mergedView);
+  const mineChanged = !mine || !mine.set.equals(applied);
+  const newMine: Tracked = {
+    entry: mine?.entry ?? { manager: options.manager, operation: 'Apply', apiVersion: options.apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {}, ...(options.subresource ? { subresource: options.subresource } : {}) },
     set: applied,
     changed: mineChanged,
   };
   const ordered = mine ? entries.map((e) => (e === mine ? newMine : e)) : [...entries, newMine];
-  const managed = reconcile(ordered, result);
-  base.metadata.managedFields = managed;
+  base.metadata.managedFields = render(ordered);
+  if ((base.metadata.managedFields as unknown[]).length === 0) delete base.metadata.managedFields;
   return base;
 }
 
-function conflictError(conflicts: { manager: string; entry: ManagedFieldsEntry; path: Path }[]): ApiError {
-  const describe = (c: { entry: ManagedFieldsEntry }): string =>
-    `conflict with "${c.entry.manager}"${c.entry.subresource ? ` with subresource "${c.entry.subresource}"` : ''} using ${c.entry.apiVersion}`;
+function conflictError(conflicts: { entry: ManagedFieldsEntry; path: Path }[]): ApiError {
+  const describe = (e: ManagedFieldsEntry): string =>
+    `conflict with "${e.manager}"${e.subresource ? ` with subresource "${e.subresource}"` : ''} using ${e.apiVersion}`;
   let message: string;
   if (conflicts.length === 1) {
-    message = `Apply failed with 1 conflict: ${describe(conflicts[0]!)}: ${displayPath(conflicts[0]!.path)}`;
+    message = `Apply failed with 1 conflict: ${describe(conflicts[0]!.entry)}: ${displayPath(conflicts[0]!.path)}`;
   } else {
     const byManager = new Map<string, { entry: ManagedFieldsEntry; paths: string[] }>();
     for (const c of conflicts) {
-      const m = byManager.get(c.manager) ?? { entry: c.entry, paths: [] };
+      const m = byManager.get(c.entry.manager) ?? { entry: c.entry, paths: [] };
       m.paths.push(displayPath(c.path));
-      byManager.set(c.manager, m);
+      byManager.set(c.entry.manager, m);
     }
-    const parts = [...byManager.values()].map((m) => `${describe(m).replace('conflict with', 'conflicts with')}:\n- ${m.paths.join('\n- ')}`);
+    const parts = [...byManager.keys()].sort().map((k) => {
+      const m = byManager.get(k)!;
+      return `${describe(m.entry).replace('conflict with', 'conflicts with')}:\n- ${m.paths.join('\n- ')}`;
+    });
     message = `Apply failed with ${conflicts.length} conflicts: ${parts.join('\n')}`;
   }
   return new ApiError(409, 'Conflict', message, {
-    causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: describe(c), field: displayPath(c.path) })),
+    causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: describe(c.entry), field: displayPath(c.path) })),
   });
 }
+
+// ---- update ----
 
 export interface UpdateOptions {
   manager: string;
   apiVersion: string;
   ignoreStatus: boolean;
   subresource?: 'status';
+  schema?: JsonSchema;
 }
 
 /**
- * managedFields for a non-apply write (create, PUT, merge/json patch): the writer's `Update` entry gains
- * every field it set or changed (taking it from other managers); fields that disappeared are dropped.
+ * managedFields for a non-apply write (create, PUT, merge/json patch), as SMD's Updater.Update: the
+ * writer's `Update` entry gains every field it added or changed (taking it from other managers), and
+ * fields that disappeared leave every entry.
  */
 export function recordUpdate(old: KubeObject | undefined, next: KubeObject, options: UpdateOptions): KubeObject {
-  const onlyStatus = options.subresource === 'status';
-  const written = ownedPaths(next as JsonObject, { ignoreStatus: options.ignoreStatus, onlyStatus });
-  const changed: FieldSet = new Map();
-  for (const [k, p] of written) if (!old || !deepEqual(getAt(old, p), getAt(next, p))) changed.set(k, p);
-  const entries = entriesOf(old).map((entry) => ({ entry, set: decodeFieldsV1(entry.fieldsV1), changed: false }));
-  if (changed.size > 0) {
-    for (const e of entries) {
-      for (const [k, p] of [...e.set]) {
-        if ([...changed.values()].some((c) => overlaps(c, p))) {
-          e.set.delete(k);
-          e.changed = true;
-        }
-      }
+  const view: ViewOptions = { ignoreStatus: options.ignoreStatus, ...(options.subresource ? { onlyStatus: true } : {}) };
+  const root = rootShape(options.schema);
+  let cmp;
+  try {
+    cmp = compare(old ? ownedView(old as JsonObject, view) : undefined, ownedView(next as JsonObject, view), root);
+  } catch (err) {
+    typeError(err, next.kind, options.apiVersion, 'object');
+  }
+  stripMeta(cmp.added);
+  stripMeta(cmp.modified);
+  stripMeta(cmp.removed);
+  const entries: Tracked[] = entriesOf(old).map((entry) => ({ entry, set: decodeFieldsV1(entry.fieldsV1), changed: false }));
+  const changed = cmp.added.union(cmp.modified);
+  let mine = entries.find((e) => sameEntry(e.entry, options.manager, 'Update', options.subresource));
+  for (const e of entries) {
+    if (e === mine) continue;
+    const lost = e.set.intersection(changed.union(cmp.removed));
+    if (lost.size > 0) {
+      e.set = e.set.difference(lost);
+      e.changed = true;
     }
-    let mine = entries.find((e) => sameEntry(e.entry, options.manager, 'Update', options.subresource));
+  }
+  if (changed.size > 0 || (mine && mine.set.intersection(cmp.removed).size > 0)) {
     if (!mine) {
       mine = {
         entry: { manager: options.manager, operation: 'Update', apiVersion: options.apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {}, ...(options.subresource ? { subresource: options.subresource } : {}) },
-        set: new Map(),
+        set: new PathSet(),
         changed: true,
       };
       entries.push(mine);
     }
-    for (const [k, p] of changed) mine.set.set(k, p);
+    mine.set = mine.set.difference(cmp.removed).union(changed);
     mine.changed = true;
   }
   const out = clone(next);
-  const managed = reconcile(entries, out as JsonObject);
+  const managed = render(entries);
   if (managed.length > 0) out.metadata.managedFields = managed;
   else delete out.metadata.managedFields;
   return out;

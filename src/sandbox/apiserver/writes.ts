@@ -160,6 +160,7 @@ export class WriteHandlers {
         apiVersion: apiVersionOf(t.def),
         ignoreStatus: t.def.statusSubresource,
         ...(t.subresource === 'status' ? { subresource: 'status' as const } : {}),
+        ...(t.def.schema ? { schema: t.def.schema } : {}),
       });
       this.validator.validate(t.def, trial, 'Ignore', { skipStatus: t.def.statusSubresource && t.subresource !== 'status' });
       const merged = serverSideApply(old, config, {
@@ -168,6 +169,7 @@ export class WriteHandlers {
         apiVersion: apiVersionOf(t.def),
         ignoreStatus: t.def.statusSubresource,
         ...(t.subresource === 'status' ? { subresource: 'status' as const } : {}),
+        ...(t.def.schema ? { schema: t.def.schema } : {}),
       });
       if (!old && t.subresource === 'status') throw notFound(t.def.group, t.def.plural, t.name!);
       if (old) merged.metadata.resourceVersion = old.metadata.resourceVersion;
@@ -245,6 +247,7 @@ export class WriteHandlers {
         apiVersion: apiVersionOf(def),
         ignoreStatus: def.statusSubresource,
         ...(statusWrite ? { subresource: 'status' as const } : {}),
+        ...(def.schema ? { schema: def.schema } : {}),
       });
     }
 
