@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Settings } from '../runtime/types.js';
+import { parseDuration } from '../mcp/tools/duration.js';
 import { ConfigError } from './errors.js';
 import { type ConfigKey, type RawConfig, variableFor } from './variables.js';
 
@@ -40,6 +41,23 @@ export function parseListenAddr(value: string): { host: string; port: number } |
 }
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A Go-style duration ("10s", "15m") of at least `minMs`, as milliseconds. */
+function duration(defaultValue: string, minMs: number) {
+  return z
+    .string()
+    .default(defaultValue)
+    .transform((value, ctx) => {
+      try {
+        const ms = parseDuration(value, 'value');
+        if (ms >= minMs) return ms;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration of at least ${minMs / 1000}s; write it like "10s", "15m" or "1h"` });
+      return z.NEVER;
+    });
+}
 
 const rawSchema = z.object({
   kubeconfigPath: z.string().optional(),
@@ -120,6 +138,19 @@ const rawSchema = z.object({
       message: 'must be the issuer URL, e.g. https://issuer.example.com/realms/k0rdent',
     }),
   oidcAudience: z.string().optional(),
+  confirmDestructive: z.enum(['auto', 'never'], {
+    error: (issue) => `"${String(issue.input)}" is not a confirmation mode; use auto or never`,
+  }).default('auto'),
+  progressInterval: duration('10s', 1000),
+  sessionIdleTimeout: duration('15m', 1000),
+  sessionLimitPerCaller: z
+    .string()
+    .default('100')
+    .transform((value, ctx) => {
+      if (/^\d+$/.test(value.trim()) && Number(value) >= 1) return Number(value);
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive whole number; use e.g. 100` });
+      return z.NEVER;
+    }),
 });
 
 /** Validates raw values; throws ConfigError (first problem only, one line). */
@@ -185,6 +216,10 @@ export function parseConfig(raw: RawConfig, options: { sandbox: boolean }): Pars
     toolNameStyle: values.toolNameStyle,
     oidcIssuerUrl: values.oidcIssuerUrl,
     oidcAudience: values.oidcAudience,
+    confirmDestructive: values.confirmDestructive,
+    progressIntervalMs: values.progressInterval,
+    sessionIdleTimeoutMs: values.sessionIdleTimeout,
+    sessionLimitPerCaller: values.sessionLimitPerCaller,
   };
   return { settings, kubeconfig, devBearerToken: values.devBearerToken };
 }
@@ -222,5 +257,9 @@ export function summarizeSettings(settings: Settings): Record<string, unknown> {
     toolNameStyle: settings.toolNameStyle,
     oidcIssuerUrl: settings.oidcIssuerUrl ?? null,
     oidcAudience: settings.oidcAudience ?? null,
+    confirmDestructive: settings.confirmDestructive,
+    progressIntervalMs: settings.progressIntervalMs,
+    sessionIdleTimeoutMs: settings.sessionIdleTimeoutMs,
+    sessionLimitPerCaller: settings.sessionLimitPerCaller,
   };
 }

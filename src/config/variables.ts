@@ -144,6 +144,38 @@ export const CONFIG_VARIABLES = [
     value: '<aud>',
     description: 'OIDC_REQUIRED: expected audience of bearer JWTs',
   },
+  {
+    env: 'CONFIRM_DESTRUCTIVE',
+    flag: '--confirm-destructive',
+    key: 'confirmDestructive',
+    value: '<mode>',
+    description: 'auto: ask the user (MCP elicitation) before a delete or a destructive update when the client can answer; never',
+    defaultValue: 'auto',
+  },
+  {
+    env: 'PROGRESS_INTERVAL',
+    flag: '--progress-interval',
+    key: 'progressInterval',
+    value: '<duration>',
+    description: 'longest quiet gap between progress notifications of a waiting call',
+    defaultValue: '10s',
+  },
+  {
+    env: 'SESSION_IDLE_TIMEOUT',
+    flag: '--session-idle-timeout',
+    key: 'sessionIdleTimeout',
+    value: '<duration>',
+    description: 'a stateful HTTP session with no request in flight is closed after this idle time',
+    defaultValue: '15m',
+  },
+  {
+    env: 'SESSION_LIMIT_PER_CALLER',
+    flag: '--session-limit-per-caller',
+    key: 'sessionLimitPerCaller',
+    value: '<n>',
+    description: 'live stateful sessions per caller (bearer-token fingerprint, else remote address), under the global cap',
+    defaultValue: '100',
+  },
 ] as const satisfies readonly ConfigVariable[];
 
 export type ConfigKey = (typeof CONFIG_VARIABLES)[number]['key'];

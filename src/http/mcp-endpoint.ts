@@ -2,7 +2,9 @@
  * /mcp over the SDK's StreamableHTTPServerTransport.
  * Stateful (default): one McpServer + transport + Session per `mcp-session-id`; the session remembers
  * the fingerprint of the bearer that created it and answers any other bearer 404, so one caller's
- * token is never used for another's calls. Stateless: a fresh server + transport + session per request.
+ * token is never used for another's calls. Sessions are capped globally and per caller, idle ones (nothing
+ * in flight) are closed (./session-table.ts), and each keeps a bounded event store so a broken SSE stream
+ * can be resumed with Last-Event-ID. Stateless: a fresh server + transport + session per request.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,12 +16,14 @@ import { createSession } from '../runtime/runtime.js';
 import type { Runtime } from '../runtime/types.js';
 import { tokenFingerprint } from './auth.js';
 import { BodyError, readJsonBody } from './body.js';
+import { BoundedEventStore } from './event-store.js';
+import { SessionTable, trackRequests, type TableEntry } from './session-table.js';
 
-interface LiveSession {
+interface LiveSession extends TableEntry {
   transport: StreamableHTTPServerTransport;
   server: McpServer;
+  /** Fingerprint of the bearer that opened it: any other bearer gets 404. */
   owner: string;
-  lastSeen: number;
 }
 
 export interface McpEndpoint {
@@ -39,30 +43,40 @@ function containsInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
 }
 
-/** Idle stateful sessions are closed after this long (clients re-initialize). */
-const SESSION_IDLE_MS = 60 * 60 * 1000;
 /**
- * Live stateful sessions at most: each holds an McpServer and Kubernetes clients for up to an hour, so
- * without a bound a flood of `initialize` requests would grow memory without limit.
+ * Live stateful sessions at most: each holds an McpServer and Kubernetes clients until it ends or idles
+ * out, so without a bound a flood of `initialize` requests would grow memory without limit.
  */
 export const DEFAULT_MAX_SESSIONS = 1000;
+/** Milliseconds a client waits before it reconnects a broken SSE stream (sent in the priming event). */
+export const SSE_RETRY_MS = 1000;
 
-export function createMcpEndpoint(runtime: Runtime, options: { stateless: boolean; maxSessions?: number }): McpEndpoint {
-  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-  const sessions = new Map<string, LiveSession>();
+export interface McpEndpointOptions {
+  stateless: boolean;
+  maxSessions?: number;
+  /** Default: SESSION_LIMIT_PER_CALLER. */
+  sessionsPerCaller?: number;
+  /** Default: SESSION_IDLE_TIMEOUT. */
+  idleMs?: number;
+  sweepEveryMs?: number;
+}
+
+/** The caller a session is counted against: the bearer's fingerprint, else the remote address. */
+export function callerKey(req: IncomingMessage, bearerToken: string | undefined): string {
+  return bearerToken !== undefined ? `bearer:${tokenFingerprint(bearerToken)}` : `addr:${req.socket.remoteAddress ?? 'unknown'}`;
+}
+
+export function createMcpEndpoint(runtime: Runtime, options: McpEndpointOptions): McpEndpoint {
   const log = runtime.logger;
-
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - SESSION_IDLE_MS;
-    for (const [id, live] of sessions) {
-      if (live.lastSeen < cutoff) {
-        log.info({ sessionId: id }, 'closing idle MCP session');
-        sessions.delete(id);
-        void live.transport.close();
-      }
-    }
-  }, 60_000);
-  sweep.unref();
+  const { settings } = runtime;
+  const sessions = new SessionTable<LiveSession>({
+    maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+    perCaller: options.sessionsPerCaller ?? settings.sessionLimitPerCaller,
+    idleMs: options.idleMs ?? settings.sessionIdleTimeoutMs,
+    logger: log,
+    metrics: runtime.metrics,
+    ...(options.sweepEveryMs !== undefined ? { sweepEveryMs: options.sweepEveryMs } : {}),
+  });
 
   async function readBody(req: IncomingMessage, res: ServerResponse): Promise<{ ok: true; body: unknown } | { ok: false }> {
     if (req.method !== 'POST') return { ok: true, body: undefined };
@@ -113,7 +127,7 @@ export function createMcpEndpoint(runtime: Runtime, options: { stateless: boolea
       }
       const read = await readBody(req, res);
       if (!read.ok) return;
-      live.lastSeen = Date.now();
+      live.lastActivity = Date.now();
       await live.transport.handleRequest(req, res, read.body);
       return;
     }
@@ -127,35 +141,47 @@ export function createMcpEndpoint(runtime: Runtime, options: { stateless: boolea
       sendJsonRpcError(res, 400, -32000, 'Bad Request: no valid session; send initialize first');
       return;
     }
-    if (sessions.size >= maxSessions) {
-      log.warn({ sessions: sessions.size }, 'MCP session limit reached; initialize refused');
-      sendJsonRpcError(res, 503, -32000, `Too many MCP sessions (${maxSessions}); retry later, or end unused sessions with DELETE /mcp`, { 'retry-after': '60' });
+    const caller = callerKey(req, bearerToken);
+    const admission = sessions.admit(caller);
+    if (!admission.ok) {
+      log.warn({ sessions: sessions.size, status: admission.status }, 'MCP session limit reached; initialize refused');
+      sendJsonRpcError(res, admission.status, -32000, admission.message, { 'retry-after': String(admission.retryAfterSeconds) });
       return;
     }
     const id = randomUUID();
     const session = createSession(runtime, { id, ...(bearerToken !== undefined ? { bearerToken } : {}) });
     const server = createMcpServer(runtime, session);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      eventStore: new BoundedEventStore(),
+      retryInterval: SSE_RETRY_MS,
+      onsessioninitialized: (sid) => {
+        sessions.add(sid, live);
+        session.logger.info('MCP session started');
+      },
+      onsessionclosed: (sid) => {
+        sessions.remove(sid);
+        session.logger.info('MCP session closed by the client');
+      },
+    });
     const live: LiveSession = {
       server,
+      transport,
       owner: tokenFingerprint(bearerToken),
-      lastSeen: Date.now(),
-      transport: new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => id,
-        onsessioninitialized: (sid) => {
-          sessions.set(sid, live);
-          session.logger.info('MCP session started');
-        },
-        onsessionclosed: (sid) => {
-          sessions.delete(sid);
-          session.logger.info('MCP session closed by the client');
-        },
-      }),
+      caller,
+      pending: new Set(),
+      lastActivity: Date.now(),
+      close: async () => {
+        await transport.close();
+        await server.close();
+      },
     };
-    live.transport.onclose = () => {
-      sessions.delete(id);
+    transport.onclose = () => {
+      sessions.remove(id);
     };
-    await server.connect(live.transport);
-    await live.transport.handleRequest(req, res, read.body);
+    await server.connect(transport);
+    trackRequests(transport, live);
+    await transport.handleRequest(req, res, read.body);
   }
 
   return {
@@ -164,13 +190,10 @@ export function createMcpEndpoint(runtime: Runtime, options: { stateless: boolea
       return sessions.size;
     },
     async closeAll() {
-      clearInterval(sweep);
-      const all = [...sessions.values()];
-      sessions.clear();
-      await Promise.allSettled(all.map(async (live) => {
-        await live.transport.close();
-        await live.server.close();
-      }));
+      sessions.stop();
+      const all = sessions.values();
+      for (const live of all) sessions.remove(live.transport.sessionId ?? '');
+      await Promise.allSettled(all.map((live) => live.close()));
     },
   };
 }

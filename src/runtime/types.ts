@@ -29,6 +29,14 @@ export interface Settings {
   toolNameStyle: ToolNameStyle;
   oidcIssuerUrl: string | undefined;
   oidcAudience: string | undefined;
+  /** CONFIRM_DESTRUCTIVE: `auto` asks through MCP elicitation when the client declared it. */
+  confirmDestructive: 'auto' | 'never';
+  /** PROGRESS_INTERVAL: longest gap between progress notifications of a waiting call. */
+  progressIntervalMs: number;
+  /** SESSION_IDLE_TIMEOUT: a stateful session with no request in flight is closed after this. */
+  sessionIdleTimeoutMs: number;
+  /** SESSION_LIMIT_PER_CALLER: live stateful sessions per caller. */
+  sessionLimitPerCaller: number;
 }
 
 export interface Runtime {

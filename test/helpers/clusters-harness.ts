@@ -32,6 +32,10 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     toolNameStyle: 'dotted',
     oidcIssuerUrl: undefined,
     oidcAudience: undefined,
+    confirmDestructive: 'auto',
+    progressIntervalMs: 10_000,
+    sessionIdleTimeoutMs: 900_000,
+    sessionLimitPerCaller: 100,
     ...overrides,
   };
 }

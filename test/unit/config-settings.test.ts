@@ -60,6 +60,10 @@ describe('settings', () => {
         toolNameStyle: 'dotted',
         oidcIssuerUrl: undefined,
         oidcAudience: undefined,
+        confirmDestructive: 'auto',
+        progressIntervalMs: 10_000,
+        sessionIdleTimeoutMs: 900_000,
+        sessionLimitPerCaller: 100,
       },
     );
   });
@@ -67,7 +71,7 @@ describe('settings', () => {
   it('every variable has a distinct env name and flag', () => {
     assert.equal(new Set(CONFIG_VARIABLES.map((v) => v.env)).size, CONFIG_VARIABLES.length);
     assert.equal(new Set(CONFIG_VARIABLES.map((v) => v.flag)).size, CONFIG_VARIABLES.length);
-    assert.equal(CONFIG_VARIABLES.length, 16);
+    assert.equal(CONFIG_VARIABLES.length, 20);
   });
 
   it('the README configuration table lists every variable with its flag', () => {
@@ -97,9 +101,17 @@ describe('settings', () => {
         toolNameStyle: 'snake',
         oidcIssuerUrl: 'https://issuer.example',
         oidcAudience: 'mcp',
+        confirmDestructive: 'never',
+        progressInterval: '2s',
+        sessionIdleTimeout: '1h',
+        sessionLimitPerCaller: '7',
       },
       { sandbox: false },
     );
+    assert.equal(settings.confirmDestructive, 'never');
+    assert.equal(settings.progressIntervalMs, 2000);
+    assert.equal(settings.sessionIdleTimeoutMs, 3_600_000);
+    assert.equal(settings.sessionLimitPerCaller, 7);
     assert.equal(settings.namespaceFilter?.test('team-alpha'), true);
     assert.equal(settings.namespaceFilter?.test('finance'), false);
     assert.deepEqual(settings.listenAddr, { host: '::1', port: 7000 });
@@ -118,6 +130,11 @@ describe('settings', () => {
     ['bad global namespace', { globalNamespace: 'KCM_System' }, /^CLUSTER_GLOBAL_NAMESPACE .*DNS-1123/],
     ['bad OIDC issuer', { authMode: 'OIDC_REQUIRED', oidcIssuerUrl: 'issuer' }, /^OIDC_ISSUER_URL .*issuer URL/],
     ['audience without issuer', { authMode: 'OIDC_REQUIRED', oidcAudience: 'x' }, /^OIDC_AUDIENCE .*OIDC_ISSUER_URL/],
+    ['bad CONFIRM_DESTRUCTIVE', { confirmDestructive: 'always' }, /^CONFIRM_DESTRUCTIVE .*auto or never/],
+    ['bad PROGRESS_INTERVAL', { progressInterval: '10' }, /^PROGRESS_INTERVAL .*duration/],
+    ['too short PROGRESS_INTERVAL', { progressInterval: '100ms' }, /^PROGRESS_INTERVAL .*at least 1s/],
+    ['bad SESSION_IDLE_TIMEOUT', { sessionIdleTimeout: 'forever' }, /^SESSION_IDLE_TIMEOUT .*duration/],
+    ['bad SESSION_LIMIT_PER_CALLER', { sessionLimitPerCaller: '0' }, /^SESSION_LIMIT_PER_CALLER .*positive whole number/],
     ['two kubeconfig sources', { kubeconfigB64: 'eA==' }, /K0RDENT_MGMT_KUBECONFIG_TEXT and K0RDENT_MGMT_KUBECONFIG_B64 are both set|K0RDENT_MGMT_KUBECONFIG_B64 and K0RDENT_MGMT_KUBECONFIG_TEXT are both set/],
   ];
   for (const [name, raw, message] of invalid) {
