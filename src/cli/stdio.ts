@@ -6,6 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { bootstrap } from './bootstrap.js';
 import { onShutdownSignal } from './signals.js';
 
+/** How long in-flight calls get to answer after SIGTERM (serve uses the same). */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export async function runStdio(flags: Record<string, unknown>): Promise<void> {
   // Any stray console.log from a dependency would corrupt the protocol stream.
   console.log = console.error;
@@ -17,8 +20,15 @@ export async function runStdio(flags: Record<string, unknown>): Promise<void> {
   const { createSession } = await import('../runtime/runtime.js');
   const session = createSession(runtime, { id: randomUUID() });
   const server = createMcpServer(runtime, session);
+  const { beginShutdown } = await import('../runtime/runtime.js');
+  const { trackRequests } = await import('../http/session-table.js');
   const transport = new StdioServerTransport();
+  const calls = { caller: 'stdio', pending: new Set<string | number>(), lastActivity: Date.now(), close: () => server.close() };
   const stop = async (): Promise<void> => {
+    // Waiting calls answer with their current state (interrupted: true) before the transport closes.
+    beginShutdown(runtime);
+    const until = Date.now() + SHUTDOWN_GRACE_MS;
+    while (calls.pending.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
     await server.close();
     await sandbox?.close();
   };
@@ -28,5 +38,6 @@ export async function runStdio(flags: Record<string, unknown>): Promise<void> {
     void stop().finally(() => process.exit(0));
   });
   await server.connect(transport);
+  trackRequests(transport, calls);
   session.logger.info('serving MCP over stdio');
 }

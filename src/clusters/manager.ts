@@ -59,6 +59,12 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
+/** What a wait ended by the server's shutdown tells the caller: the object carries on without it. */
+function interruption(outcome: WaitResult, continues: string): { interrupted?: true; note?: string } {
+  if (!outcome.interrupted) return {};
+  return { interrupted: true, note: `the server is shutting down and stopped waiting; ${continues}: follow it with k0.clusters.get, k0.clusters.list or its task` };
+}
+
 export class ClusterManager {
   readonly api: K0rdentApi;
   private readonly policy: NamespacePolicy;
@@ -204,7 +210,9 @@ export class ClusterManager {
       timeoutMs: wait.timeoutMs,
       stallThresholdMs: wait.stallThresholdMs,
       signal: hooks.signal,
+      interrupt: hooks.interrupt,
       onProgress: hooks.onProgress,
+      onWarning: hooks.onWarning,
       logger: this.options.logger,
       evaluate: (object) => {
         if (object === undefined) return { done: true, fingerprint: 'gone', message: 'the ClusterDeployment was deleted while waiting' };
@@ -231,6 +239,7 @@ export class ClusterManager {
       conditions: compactConditions(conditions),
       ...(failed ? { failure: `${failed.type}: ${failed.message ?? failed.reason ?? 'failed'}` } : {}),
       ...this.waitError(outcome, namespace, name),
+      ...interruption(outcome, 'the deployment continues'),
     };
   }
 
@@ -261,7 +270,9 @@ export class ClusterManager {
         timeoutMs: request.wait.timeoutMs,
         stallThresholdMs: request.wait.stallThresholdMs,
         signal: hooks.signal,
+        interrupt: hooks.interrupt,
         onProgress: hooks.onProgress,
+        onWarning: hooks.onWarning,
         logger: this.options.logger,
         evaluate: (object) => {
           if (object === undefined) return { done: true, fingerprint: 'gone', message: 'Deleted' };
@@ -270,7 +281,14 @@ export class ClusterManager {
         },
       });
       const conditions = readConditions(outcome.last?.status);
-      result.wait = { gone: outcome.done, timedOut: outcome.timedOut, phase: outcome.message, conditions: compactConditions(conditions), ...this.waitError(outcome, namespace, request.name) };
+      result.wait = {
+        gone: outcome.done,
+        timedOut: outcome.timedOut,
+        phase: outcome.message,
+        conditions: compactConditions(conditions),
+        ...this.waitError(outcome, namespace, request.name),
+        ...interruption(outcome, 'the deletion continues'),
+      };
     }
     return result;
   }

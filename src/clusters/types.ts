@@ -88,6 +88,10 @@ export interface ProgressUpdate {
 export interface OperationHooks {
   signal?: AbortSignal | undefined;
   onProgress?: ((update: ProgressUpdate) => void) | undefined;
+  /** Aborted when the server shuts down: a wait ends at once with its current state (`interrupted`). */
+  interrupt?: AbortSignal | undefined;
+  /** A warning about the operation that the caller should see (e.g. a stall), besides the log line. */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export interface DeployRequest {
@@ -110,6 +114,9 @@ export interface WaitOutcome {
   failure?: string;
   /** Set when the wait ended early because the API refused it (e.g. 401/403); the apply itself succeeded. */
   waitError?: WaitError;
+  /** Set when the server shut down during the wait; `note` says how to follow the deployment. */
+  interrupted?: boolean;
+  note?: string;
 }
 
 /** Why a wait ended early on an API failure (same codes as tool errors). */
@@ -139,7 +146,7 @@ export interface DeleteResult {
   name: string;
   namespace: string;
   status: 'deleted' | 'not_found';
-  wait?: { gone: boolean; timedOut: boolean; phase: string; conditions: CompactCondition[]; waitError?: WaitError };
+  wait?: { gone: boolean; timedOut: boolean; phase: string; conditions: CompactCondition[]; waitError?: WaitError; interrupted?: boolean; note?: string };
 }
 
 export type { Condition };

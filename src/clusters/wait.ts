@@ -32,7 +32,11 @@ export interface WaitSpec {
   timeoutMs: number;
   stallThresholdMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** Server shutdown: ends the wait at once with `interrupted` and the state seen so far. */
+  interrupt?: AbortSignal | undefined;
   onProgress?: ((update: ProgressUpdate) => void) | undefined;
+  /** Told about stalls, besides the warning log line. */
+  onWarning?: ((message: string) => void) | undefined;
   logger: Pick<Logger, 'warn' | 'debug'>;
 }
 
@@ -47,6 +51,8 @@ export interface WaitResult {
    * (401/403, or anything else that is not 5xx/429/410/a connection failure), mapped by src/kube/errors.ts.
    */
   error?: AppError;
+  /** The server began shutting down; the object carries on without this wait. */
+  interrupted?: boolean;
 }
 
 /** A watch that lasted less than this before closing is not re-opened right away. */
@@ -70,6 +76,7 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
       clearTimeout(retryTimer);
       clearTimeout(stallTimer);
       signal?.removeEventListener('abort', onAbort);
+      spec.interrupt?.removeEventListener('abort', onInterrupt);
       current?.end();
     };
     const succeed = (result: Omit<WaitResult, 'last' | 'message'>): void => {
@@ -83,16 +90,20 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
       reject(error);
     };
     const onAbort = (): void => fail(new AppError('unavailable', `waiting for ${resource.kind} ${namespace}/${name} was cancelled by the caller`, { cancelled: true }));
+    const onInterrupt = (): void => {
+      if (finished) return;
+      spec.onWarning?.(`the server is shutting down: stopped waiting for ${resource.kind} ${namespace}/${name} (${message}); it continues in the cluster`);
+      succeed({ done: false, timedOut: false, interrupted: true });
+    };
 
     const armStall = (): void => {
       if (spec.stallThresholdMs === undefined) return;
       clearTimeout(stallTimer);
       stallTimer = setTimeout(() => {
         if (finished) return;
-        logger.warn(
-          { kind: resource.kind, namespace, cluster: name, stalledForMs: Date.now() - lastChange, state: message },
-          `no condition of ${resource.kind} ${namespace}/${name} changed for ${Math.round((Date.now() - lastChange) / 1000)}s`,
-        );
+        const warning = `no condition of ${resource.kind} ${namespace}/${name} changed for ${Math.round((Date.now() - lastChange) / 1000)}s`;
+        logger.warn({ kind: resource.kind, namespace, cluster: name, stalledForMs: Date.now() - lastChange, state: message }, warning);
+        spec.onWarning?.(`${warning}; still ${message}`);
         armStall();
       }, spec.stallThresholdMs);
     };
@@ -227,6 +238,11 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
       return;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (spec.interrupt?.aborted) {
+      onInterrupt();
+      return;
+    }
+    spec.interrupt?.addEventListener('abort', onInterrupt, { once: true });
     void attempt();
   });
 }

@@ -1,11 +1,12 @@
 /**
  * The `serve` HTTP app: Host/Origin checks, then routes — /healthz, /readyz, /metrics, RFC 9728
- * metadata, and /mcp behind the auth gate. Graceful shutdown stops accepting, lets in-flight /mcp
- * calls finish (bounded), then closes every session.
+ * metadata, and /mcp behind the auth gate. Graceful shutdown stops accepting, tells waiting calls to
+ * answer with their current state, lets in-flight /mcp calls finish (bounded), then closes every session.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pingApi } from '../kube/client.js';
+import { beginShutdown } from '../runtime/runtime.js';
 import type { Runtime } from '../runtime/types.js';
 import { type AuthDecision, createAuthGate } from './auth.js';
 import { createMcpEndpoint, sendJsonRpcError } from './mcp-endpoint.js';
@@ -168,6 +169,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     },
     async shutdown(graceMs = 10_000) {
       draining = true;
+      // Waiting calls answer now with their current state (interrupted: true), within the grace period.
+      beginShutdown(runtime);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) {

@@ -2,6 +2,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { packageVersion } from '../config/package.js';
 import type { Runtime, Session } from '../runtime/types.js';
+import { handleLogLevel } from './client-log.js';
 import { initAllToolMetrics, registerTools } from './tools/index.js';
 
 export const SERVER_NAME = 'k0rdent-mcp';
@@ -21,5 +22,6 @@ export function createMcpServer(runtime: Runtime, session: Session): McpServer {
   );
   initAllToolMetrics(runtime.metrics);
   registerTools(server.server, { runtime, session });
+  handleLogLevel(server, session);
   return server;
 }

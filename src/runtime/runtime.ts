@@ -8,8 +8,18 @@ import { sessionKubeConfig } from '../kube/client.js';
 import { namespacePolicyFromSettings } from '../policy/index.js';
 import type { Runtime, Session, Settings } from './types.js';
 
+const shutdowns = new WeakMap<Runtime, AbortController>();
+
 export function createRuntime(settings: Settings, baseKubeConfig: KubeConfig, logger: Logger, metrics: Registry): Runtime {
-  return { settings, baseKubeConfig, logger, metrics };
+  const stopping = new AbortController();
+  const runtime: Runtime = { settings, baseKubeConfig, logger, metrics, stopping: stopping.signal };
+  shutdowns.set(runtime, stopping);
+  return runtime;
+}
+
+/** Starts the shutdown: every waiting call of this runtime answers now with its current state. */
+export function beginShutdown(runtime: Runtime): void {
+  shutdowns.get(runtime)?.abort();
 }
 
 export interface SessionInit {

@@ -47,6 +47,8 @@ export interface Runtime {
   readonly metrics: Registry;
   /** The operator's kubeconfig (already switched to the configured context). */
   readonly baseKubeConfig: KubeConfig;
+  /** Aborted when the process begins to shut down: waiting calls answer with their current state. */
+  readonly stopping?: AbortSignal;
 }
 
 export interface Session {

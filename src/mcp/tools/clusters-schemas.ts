@@ -118,6 +118,11 @@ const waitError = z
   .optional()
   .describe('wait=true: the wait ended early on an API failure (e.g. unauthorized, forbidden); the apply/delete itself succeeded');
 
+const interruption = {
+  interrupted: z.boolean().optional().describe('wait=true: the server shut down during the wait; the operation continues in the cluster'),
+  note: z.string().optional().describe('wait=true, interrupted: how to follow the operation from here'),
+};
+
 const pageShape = { continue: z.string().optional().describe('Present when more items exist: pass it back as `continue`') };
 
 export const listCredentialsOutput = toolOutput({ items: z.array(credentialSummary), ...pageShape });
@@ -143,6 +148,7 @@ export const deployOutput = toolOutput({
   conditions: z.array(condition).optional(),
   failure: z.string().optional().describe('wait=true: the failing condition when Ready=False/Failed ended the wait'),
   waitError,
+  ...interruption,
 });
 
 export const deleteOutput = toolOutput({
@@ -154,6 +160,7 @@ export const deleteOutput = toolOutput({
   phase: z.string().optional(),
   conditions: z.array(condition).optional(),
   waitError,
+  ...interruption,
 });
 
 /** Strict success shapes (no error member), for tests and docs. */

@@ -8,6 +8,7 @@ import type { CallToolResult, ServerNotification, ServerRequest } from '@modelco
 import type { ManagerHooks } from '../../clusters/manager.js';
 import { outcomeOf, type ToolOutcome } from '../../observability/metrics.js';
 import { observeToolCall, type ToolMetrics } from '../../observability/tool-metrics.js';
+import { sendClientLog } from '../client-log.js';
 import { asAppError, toolErrorResult, toolSuccessResult } from '../errors.js';
 import type { ToolContext } from './index.js';
 
@@ -37,10 +38,12 @@ export interface ToolCall {
   readonly extra: ToolExtra;
 }
 
-function hooksFor(extra: ToolExtra, fields: CallFields): ManagerHooks {
+function hooksFor(context: ToolContext, extra: ToolExtra, fields: CallFields): ManagerHooks {
   const progressToken = extra._meta?.progressToken;
   return {
     signal: extra.signal,
+    interrupt: context.runtime.stopping,
+    onWarning: (message) => sendClientLog(context.session, extra, 'warning', message),
     onNamespace: (namespace) => {
       fields.namespace = namespace;
     },
@@ -62,7 +65,7 @@ function hooksFor(extra: ToolExtra, fields: CallFields): ManagerHooks {
 export async function runTool(context: ToolContext, spec: CallSpec, extra: ToolExtra, body: (call: ToolCall) => Promise<Record<string, unknown>>): Promise<CallToolResult> {
   const started = performance.now();
   const fields = spec.fields;
-  const hooks = hooksFor(extra, fields);
+  const hooks = hooksFor(context, extra, fields);
   const logger = context.session.logger;
   const registry = context.runtime.metrics;
   const finish = (outcome: ToolOutcome, logOutcome: string): Record<string, unknown> => {
