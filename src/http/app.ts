@@ -5,8 +5,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { packageVersion } from '../config/package.js';
 import { pingApi } from '../kube/client.js';
 import { beginShutdown } from '../runtime/runtime.js';
+import { observeHttpRequest } from '../observability/server-metrics.js';
 import type { Runtime } from '../runtime/types.js';
 import { type AuthDecision, createAuthGate } from './auth.js';
 import { createMcpEndpoint, sendJsonRpcError } from './mcp-endpoint.js';
@@ -53,6 +55,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const oidc = settings.authMode === 'OIDC_REQUIRED' && settings.oidcIssuerUrl ? createOidcVerifier(settings.oidcIssuerUrl, settings.oidcAudience) : undefined;
   const gate = createAuthGate({ settings, devBearerToken: options.devBearerToken, oidc });
   const endpoint = createMcpEndpoint(runtime, { stateless: options.stateless });
+  const version = packageVersion();
   let hostPolicy: HostPolicy = createHostPolicy(settings.listenAddr.host, settings.listenAddr.port);
   let inFlight = 0;
   let draining = false;
@@ -108,12 +111,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
     switch (path) {
       case '/healthz':
-        sendJson(res, 200, { status: 'ok' });
+        sendJson(res, 200, { status: 'ok', version });
         return;
       case '/readyz': {
         const ping = await pingApi(runtime.baseKubeConfig, options.readyTimeoutMs ?? 2500);
         if (!ping.ok) logger.warn({ error: ping.error }, 'readiness: Kubernetes API unreachable');
-        sendJson(res, ping.ok ? 200 : 503, ping.ok ? { status: 'ready', kubernetes: { version: ping.version } } : { status: 'unavailable', kubernetes: { error: ping.error } });
+        sendJson(res, ping.ok ? 200 : 503, ping.ok ? { status: 'ready', version, kubernetes: { version: ping.version } } : { status: 'unavailable', version, kubernetes: { error: ping.error } });
         return;
       }
       case '/metrics': {
@@ -144,6 +147,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       logger.debug({ method: req.method, path: (req.url ?? '/').split('?')[0], status: res.statusCode, durationMs: Math.round(durationMs) }, 'HTTP request');
     });
+    // 'close' also ends a response the client dropped (an SSE stream, say); it is counted with the status it had.
+    res.on('close', () => observeHttpRequest(runtime.metrics, (req.url ?? '/').split('?')[0]!, res.statusCode));
     route(req, res).catch((error: unknown) => {
       logger.error({ err: error instanceof Error ? { message: error.message, name: error.name } : String(error) }, 'HTTP request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });

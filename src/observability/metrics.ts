@@ -4,6 +4,7 @@
  * Metric names live here (or in modules next to it, e.g. cluster-metrics.ts) and nowhere else.
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { registerServerMetrics } from './server-metrics.js';
 
 let processRegistry: Registry | undefined;
 
@@ -12,6 +13,7 @@ export function getMetricsRegistry(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
+    registerServerMetrics(processRegistry);
   }
   return processRegistry;
 }
@@ -20,6 +22,7 @@ export function getMetricsRegistry(): Registry {
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registerServerMetrics(registry);
   return registry;
 }
 

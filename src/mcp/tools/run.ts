@@ -9,6 +9,7 @@ import type { ManagerHooks } from '../../clusters/manager.js';
 import { outcomeOf, type ToolOutcome } from '../../observability/metrics.js';
 import { observeToolCall, type ToolMetrics } from '../../observability/tool-metrics.js';
 import { sendClientLog } from '../client-log.js';
+import { trackInflightCall } from '../../observability/server-metrics.js';
 import { asAppError, toolErrorResult, toolSuccessResult } from '../errors.js';
 import type { ToolContext } from './index.js';
 
@@ -79,6 +80,7 @@ export async function runTool(context: ToolContext, spec: CallSpec, extra: ToolE
     const sessionId = logger.bindings().sessionId === undefined ? { sessionId: context.session.id } : {};
     return { tool: spec.tool, operation: spec.operation, ...fields, durationMs, outcome: logOutcome, ...sessionId };
   };
+  const answered = trackInflightCall(registry);
   try {
     const value = await body({ context, hooks, extra });
     const outcome: ToolOutcome = value.status === 'not_found' ? 'not_found' : 'success';
@@ -92,5 +94,7 @@ export async function runTool(context: ToolContext, spec: CallSpec, extra: ToolE
     if (outcome === 'error' && !cancelled) logger.error(line, `${spec.tool} failed`);
     else logger.warn(line, cancelled ? `${spec.tool} cancelled` : `${spec.tool} rejected: ${error.code}`);
     return toolErrorResult(error);
+  } finally {
+    answered();
   }
 }
