@@ -59,6 +59,17 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
+/** The confirmation text of a deletion: what goes, made from what, since when. */
+function describeDeletion(object: KubeObject, namespace: string, name: string): string {
+  const spec = object.spec ?? {};
+  const facts = [
+    typeof spec.template === 'string' ? `template ${spec.template}` : undefined,
+    typeof spec.credential === 'string' ? `credential ${spec.credential}` : undefined,
+    object.metadata?.creationTimestamp ? `created ${String(object.metadata.creationTimestamp)}` : undefined,
+  ].filter((fact) => fact !== undefined);
+  return `Delete ClusterDeployment ${namespace}/${name}${facts.length > 0 ? `, ${facts.join(', ')}` : ''}. The cluster and its cloud resources are removed.`;
+}
+
 /** What a wait ended by the server's shutdown tells the caller: the object carries on without it. */
 function interruption(outcome: WaitResult, continues: string): { interrupted?: true; note?: string } {
   if (!outcome.interrupted) return {};
@@ -258,6 +269,15 @@ export class ClusterManager {
     const call = { signal: hooks.signal };
     assertObjectName(request.name, 'name');
     const namespace = await this.resolveTarget(request.namespace, call, hooks);
+    if (hooks.confirm) {
+      const existing = await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call);
+      // Nothing to confirm for an object that is absent or already being deleted: the call changes nothing.
+      if (existing === undefined) return { name: request.name, namespace, status: 'not_found' };
+      if (!existing.metadata?.deletionTimestamp) {
+        const answer = await hooks.confirm({ message: describeDeletion(existing, namespace, request.name), name: request.name });
+        if (!answer.confirmed) return { name: request.name, namespace, status: 'cancelled', reason: answer.reason };
+      }
+    }
     const status = await this.api.delete(CLUSTER_DEPLOYMENT, namespace, request.name, call);
     const result: DeleteResult = { name: request.name, namespace, status };
     if (status === 'deleted' && request.wait) {

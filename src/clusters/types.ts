@@ -85,11 +85,23 @@ export interface ProgressUpdate {
   message: string;
 }
 
+/** What a destructive operation asks the user before it writes. */
+export interface ConfirmRequest {
+  /** One line per fact: what will happen, to which object. */
+  message: string;
+  /** What the user types to confirm (the object's name). */
+  name: string;
+}
+
+export type Confirmation = { confirmed: true } | { confirmed: false; reason: string };
+
 export interface OperationHooks {
   signal?: AbortSignal | undefined;
   onProgress?: ((update: ProgressUpdate) => void) | undefined;
   /** Aborted when the server shuts down: a wait ends at once with its current state (`interrupted`). */
   interrupt?: AbortSignal | undefined;
+  /** Asks the user before a destructive write; absent when nobody can be asked (the write proceeds). */
+  confirm?: ((request: ConfirmRequest) => Promise<Confirmation>) | undefined;
   /** A warning about the operation that the caller should see (e.g. a stall), besides the log line. */
   onWarning?: ((message: string) => void) | undefined;
 }
@@ -145,7 +157,9 @@ export interface DeleteRequest {
 export interface DeleteResult {
   name: string;
   namespace: string;
-  status: 'deleted' | 'not_found';
+  status: 'deleted' | 'not_found' | 'cancelled';
+  /** cancelled: why nothing was deleted. */
+  reason?: string;
   wait?: { gone: boolean; timedOut: boolean; phase: string; conditions: CompactCondition[]; waitError?: WaitError; interrupted?: boolean; note?: string };
 }
 

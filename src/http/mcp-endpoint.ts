@@ -99,7 +99,7 @@ export function createMcpEndpoint(runtime: Runtime, options: McpEndpointOptions)
     const read = await readBody(req, res);
     if (!read.ok) return;
     const session = createSession(runtime, { id: randomUUID(), ...(bearerToken !== undefined ? { bearerToken } : {}) });
-    const server = createMcpServer(runtime, session);
+    const server = createMcpServer(runtime, session, { stateless: true });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();

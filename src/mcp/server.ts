@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { packageVersion } from '../config/package.js';
 import type { Runtime, Session } from '../runtime/types.js';
 import { handleLogLevel } from './client-log.js';
+import { enableConfirmation } from './confirm.js';
 import { initAllToolMetrics, registerTools } from './tools/index.js';
 
 export const SERVER_NAME = 'k0rdent-mcp';
@@ -11,7 +12,12 @@ export const SERVER_NAME = 'k0rdent-mcp';
  * Tools are listed and called by our registry on the low-level server (src/mcp/tools/registry.ts);
  * McpServer is kept for the resources and prompts it registers.
  */
-export function createMcpServer(runtime: Runtime, session: Session): McpServer {
+export interface McpServerOptions {
+  /** A server for one request: it cannot ask its client anything (the answer would reach another server). */
+  stateless?: boolean;
+}
+
+export function createMcpServer(runtime: Runtime, session: Session, options: McpServerOptions = {}): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: packageVersion() },
     {
@@ -23,5 +29,6 @@ export function createMcpServer(runtime: Runtime, session: Session): McpServer {
   initAllToolMetrics(runtime.metrics);
   registerTools(server.server, { runtime, session });
   handleLogLevel(server, session);
+  if (options.stateless !== true) enableConfirmation(server.server, session);
   return server;
 }

@@ -154,7 +154,8 @@ export const deployOutput = toolOutput({
 export const deleteOutput = toolOutput({
   name: z.string(),
   namespace: z.string(),
-  status: z.enum(['deleted', 'not_found']),
+  status: z.enum(['deleted', 'not_found', 'cancelled']).describe('cancelled: the user declined the confirmation (CONFIRM_DESTRUCTIVE); nothing was deleted'),
+  reason: z.string().optional().describe('cancelled: why'),
   gone: z.boolean().optional().describe('wait=true: a GET returned 404'),
   timedOut: z.boolean().optional(),
   phase: z.string().optional(),

@@ -10,6 +10,7 @@ import { outcomeOf, type ToolOutcome } from '../../observability/metrics.js';
 import { observeToolCall, type ToolMetrics } from '../../observability/tool-metrics.js';
 import { sendClientLog } from '../client-log.js';
 import { trackInflightCall } from '../../observability/server-metrics.js';
+import { confirmerFor } from '../confirm.js';
 import { asAppError, toolErrorResult, toolSuccessResult } from '../errors.js';
 import type { ToolContext } from './index.js';
 
@@ -45,6 +46,7 @@ function hooksFor(context: ToolContext, extra: ToolExtra, fields: CallFields): M
     signal: extra.signal,
     interrupt: context.runtime.stopping,
     onWarning: (message) => sendClientLog(context.session, extra, 'warning', message),
+    confirm: confirmerFor(context.session, context.runtime.settings.confirmDestructive, extra),
     onNamespace: (namespace) => {
       fields.namespace = namespace;
     },
