@@ -4,7 +4,8 @@
  * namespace into the target namespaces, labelled `k0rdent.mirantis.com/managed=true`
  * (kcm `internal/controller/accessmanagement_controller.go`). Copies are created, never removed.
  */
-import type { KubeObject, Store } from '../apiserver/types.js';
+import type { KubeObject } from '../apiserver/types.js';
+import type { KcmApi } from './api.js';
 import { matchesLabelSelector, parseLabelSelector, type LabelRequirement } from '../apiserver/selectors.js';
 import type { ChartCatalog } from './charts.js';
 import {
@@ -95,7 +96,7 @@ function managedMetadata(source: KubeObject, namespace: string): KubeObject['met
   };
 }
 
-function copyCredential(store: Store, source: KubeObject, namespace: string, now: string): void {
+async function copyCredential(store: KcmApi, source: KubeObject, namespace: string, now: string): Promise<void> {
   if (store.get(CREDENTIALS, namespace, source.metadata.name)) return;
   const spec = { ...section(source, 'spec') } as JsonObject;
   const identityRef = spec['identityRef'];
@@ -108,26 +109,29 @@ function copyCredential(store: Store, source: KubeObject, namespace: string, now
     metadata: { ...managedMetadata(source, namespace), finalizers: [CREDENTIAL_FINALIZER] },
     spec,
   };
-  store.create(CREDENTIALS, { ...copy, status: credentialStatusFor(copy, now) });
+  const created = await store.create(CREDENTIALS, copy);
+  // The copy's status is the credential controller's to write, through the status subresource.
+  await store.updateStatus(CREDENTIALS, namespace, created.metadata.name, credentialStatusFor(created, now));
 }
 
-function copyChain(store: Store, catalog: ChartCatalog, source: KubeObject, namespace: string): void {
-  const chain =
-    store.get(CLUSTER_TEMPLATE_CHAINS, namespace, source.metadata.name) ??
-    store.create(CLUSTER_TEMPLATE_CHAINS, {
+async function copyChain(store: KcmApi, catalog: ChartCatalog, source: KubeObject, namespace: string): Promise<void> {
+  let chain = store.get(CLUSTER_TEMPLATE_CHAINS, namespace, source.metadata.name);
+  if (!chain) {
+    chain = await store.create(CLUSTER_TEMPLATE_CHAINS, {
       apiVersion: K0RDENT_API_VERSION,
       kind: 'ClusterTemplateChain',
       metadata: managedMetadata(source, namespace),
       spec: section(source, 'spec') as JsonObject,
-      status: { valid: true },
     });
+    chain = await store.updateStatus(CLUSTER_TEMPLATE_CHAINS, namespace, chain.metadata.name, { valid: true });
+  }
   const supported = section(source, 'spec')['supportedTemplates'];
   for (const entry of Array.isArray(supported) ? supported : []) {
     const name = isJsonObject(entry) && typeof entry['name'] === 'string' ? entry['name'] : '';
     const template = name ? store.get(CLUSTER_TEMPLATES, SYSTEM_NAMESPACE, name) : undefined;
     // kcm only distributes templates that are valid in the system namespace.
     if (!template || section(template, 'status')['valid'] !== true || store.get(CLUSTER_TEMPLATES, namespace, name)) continue;
-    const created = store.create(CLUSTER_TEMPLATES, {
+    const created = await store.create(CLUSTER_TEMPLATES, {
       apiVersion: K0RDENT_API_VERSION,
       kind: 'ClusterTemplate',
       metadata: {
@@ -136,12 +140,12 @@ function copyChain(store: Store, catalog: ChartCatalog, source: KubeObject, name
       },
       spec: { helm: { chartRef: { kind: 'HelmChart', name, namespace: SYSTEM_NAMESPACE } } },
     });
-    reconcileTemplate(store, created, catalog);
+    await reconcileTemplate(store, created, catalog);
   }
 }
 
 /** Applies the rules of AccessManagement `kcm` and records them as its `status.current`. */
-export function reconcileAccessManagement(store: Store, catalog: ChartCatalog, now: string): void {
+export async function reconcileAccessManagement(store: KcmApi, catalog: ChartCatalog, now: string): Promise<void> {
   const am = store.get(ACCESS_MANAGEMENTS, undefined, 'kcm');
   if (!am) return;
   const rules = section(am, 'spec')['accessRules'];
@@ -156,8 +160,8 @@ export function reconcileAccessManagement(store: Store, catalog: ChartCatalog, n
       const sources = store.list(resource, { namespace: SYSTEM_NAMESPACE }).filter((o) => select(o.metadata.labels, o.metadata.name));
       for (const namespace of targets) {
         for (const source of sources) {
-          if (kind === 'Credential') copyCredential(store, source, namespace, now);
-          else copyChain(store, catalog, source, namespace);
+          if (kind === 'Credential') await copyCredential(store, source, namespace, now);
+          else await copyChain(store, catalog, source, namespace);
         }
       }
     }
@@ -165,6 +169,6 @@ export function reconcileAccessManagement(store: Store, catalog: ChartCatalog, n
   const status = section(am, 'status');
   const generation = am.metadata.generation ?? 1;
   if (status['observedGeneration'] !== generation) {
-    store.updateStatus(ACCESS_MANAGEMENTS, undefined, 'kcm', { ...status, current: Array.isArray(rules) ? rules : [], observedGeneration: generation });
+    await store.updateStatus(ACCESS_MANAGEMENTS, undefined, 'kcm', { ...status, current: Array.isArray(rules) ? rules : [], observedGeneration: generation });
   }
 }

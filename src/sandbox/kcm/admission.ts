@@ -1,10 +1,13 @@
 /**
- * kcm's admission webhooks for ClusterDeployments and ClusterTemplates, run in the sandbox's write
- * path (kcm `internal/webhook/clusterdeployment_webhook.go`, `template_webhook.go`,
- * `internal/util/validation/cd.go`). Denials carry the webhook's wording, prefixed the way the API
- * server reports a webhook denial.
+ * kcm's admission webhooks for ClusterDeployments and ClusterTemplates (kcm
+ * `internal/webhook/clusterdeployment_webhook.go`, `template_webhook.go`, `internal/util/validation/cd.go`).
+ * The checks are plain functions of the request and kcm's cached reads; they are attached two ways:
+ * as store admission hooks in the embedded sandbox (mutation first, then validation, as kube-apiserver
+ * orders them) and as HTTPS admission webhooks in front of a real API server (./webhook-server.ts).
+ * Denials carry the webhook's wording, prefixed the way the API server reports a webhook denial.
  */
-import type { AdmissionHook, AdmissionResult, KubeObject, Store } from '../apiserver/types.js';
+import type { AdmissionHook, AdmissionRequest, AdmissionResult, KubeObject } from '../apiserver/types.js';
+import type { KcmReader } from './api.js';
 import { IDENTITY_KINDS } from './charts.js';
 import {
   CLUSTER_DEPLOYMENTS,
@@ -40,7 +43,7 @@ function stringList(value: unknown): string[] {
 const goList = (items: string[]): string => `[${items.join(' ')}]`;
 
 /** Checks 1–3: the template exists in the deployment's namespace, is valid, and its providers are deployed. */
-function checkTemplate(store: Store, namespace: string, templateName: string): { template: KubeObject } | { denial: AdmissionResult } {
+function checkTemplate(store: KcmReader, namespace: string, templateName: string): { template: KubeObject } | { denial: AdmissionResult } {
   const template = store.get(CLUSTER_TEMPLATES, namespace, templateName);
   if (!template) return { denial: invalid(`clustertemplates.k0rdent.mirantis.com "${templateName}" not found`) };
   const status = section(template, 'status');
@@ -63,7 +66,7 @@ function checkTemplate(store: Store, namespace: string, templateName: string): {
 }
 
 /** Check 5: the credential exists in the deployment's namespace, is ready and fits the infrastructure provider. */
-function checkCredential(store: Store, deployment: KubeObject, template: KubeObject): AdmissionResult | undefined {
+function checkCredential(store: KcmReader, deployment: KubeObject, template: KubeObject): AdmissionResult | undefined {
   const namespace = deployment.metadata.namespace ?? '';
   const credentialName = stringField(section(deployment, 'spec'), 'credential');
   if (credentialName === '') return undefined;
@@ -96,7 +99,7 @@ function checkCredential(store: Store, deployment: KubeObject, template: KubeObj
  * kcm's mutating webhook (it runs before validation): no config → the template's default config and
  * dryRun; a missing or invalid template is reported by this webhook first.
  */
-function mutate(store: Store, deployment: KubeObject): { object?: KubeObject; denial?: AdmissionResult } {
+function mutate(store: KcmReader, deployment: KubeObject): { object?: KubeObject; denial?: AdmissionResult } {
   const spec = section(deployment, 'spec');
   const templateName = stringField(spec, 'template');
   if ((spec['config'] !== undefined && spec['config'] !== null) || templateName === '') return {};
@@ -114,21 +117,35 @@ function mutate(store: Store, deployment: KubeObject): { object?: KubeObject; de
   return { object: { ...deployment, spec: { ...spec, config: status['config'], dryRun: true } } };
 }
 
-/** Admission for ClusterDeployment CREATE and UPDATE. */
-export const clusterDeploymentAdmission: AdmissionHook = (request, store) => {
-  if (request.operation === 'DELETE') return request.oldObject ? checkDeletion(store, request.oldObject) : { allowed: true };
-  if (!request.object) return { allowed: true };
+/** The mutating webhook `mutation.clusterdeployment…` (CREATE, UPDATE): the object to store, or a denial. */
+export function mutateClusterDeployment(request: AdmissionRequest, store: KcmReader): AdmissionResult {
+  if (request.operation === 'DELETE' || !request.object) return { allowed: true };
   if (request.oldObject?.metadata.deletionTimestamp) return { allowed: true };
   const mutation = mutate(store, request.object);
   if (mutation.denial) return mutation.denial;
-  const deployment = mutation.object ?? request.object;
-  const result = validate(request.operation, deployment, request.oldObject, store);
+  return mutation.object ? { allowed: true, object: mutation.object } : { allowed: true };
+}
+
+/** The validating webhook `validation.clusterdeployment…` (CREATE, UPDATE, DELETE). */
+export function validateClusterDeployment(request: AdmissionRequest, store: KcmReader): AdmissionResult {
+  if (request.operation === 'DELETE') return request.oldObject ? checkDeletion(store, request.oldObject) : { allowed: true };
+  if (!request.object) return { allowed: true };
+  if (request.oldObject?.metadata.deletionTimestamp) return { allowed: true };
+  return validate(request.operation, request.object, request.oldObject, store);
+}
+
+/** Both ClusterDeployment webhooks as one store hook: mutation, then validation of the mutated object. */
+export const clusterDeploymentAdmission: AdmissionHook = (request, store) => {
+  const mutation = mutateClusterDeployment(request, store);
+  if (!mutation.allowed) return mutation;
+  const mutated = mutation.object ? { ...request, object: mutation.object } : request;
+  const result = validateClusterDeployment(mutated, store);
   if (!result.allowed) return result;
   return mutation.object ? { allowed: true, object: mutation.object } : { allowed: true };
 };
 
 /** kcm refuses to delete a deployment a Region is built on (kcm `ClusterDeploymentDeletionAllowed`). */
-function checkDeletion(store: Store, deployment: KubeObject): AdmissionResult {
+function checkDeletion(store: KcmReader, deployment: KubeObject): AdmissionResult {
   for (const region of store.list(REGIONS)) {
     const ref = section(region, 'spec')['clusterDeployment'];
     if (isJsonObject(ref) && ref['name'] === deployment.metadata.name && ref['namespace'] === deployment.metadata.namespace) {
@@ -138,7 +155,7 @@ function checkDeletion(store: Store, deployment: KubeObject): AdmissionResult {
   return { allowed: true };
 }
 
-function validate(operation: 'CREATE' | 'UPDATE', deployment: KubeObject, old: KubeObject | undefined, store: Store): AdmissionResult {
+function validate(operation: 'CREATE' | 'UPDATE', deployment: KubeObject, old: KubeObject | undefined, store: KcmReader): AdmissionResult {
   const namespace = deployment.metadata.namespace ?? '';
   const spec = section(deployment, 'spec');
   const templateName = stringField(spec, 'template');
@@ -168,7 +185,7 @@ function validate(operation: 'CREATE' | 'UPDATE', deployment: KubeObject, old: K
 }
 
 /** Admission for ClusterTemplate DELETE: refused while deployments or a chain use the template. */
-export const clusterTemplateAdmission: AdmissionHook = (request, store) => {
+export function validateClusterTemplate(request: AdmissionRequest, store: KcmReader): AdmissionResult {
   const template = request.oldObject;
   if (request.operation !== 'DELETE' || !template) return { allowed: true };
   const namespace = template.metadata.namespace;
@@ -180,4 +197,6 @@ export const clusterTemplateAdmission: AdmissionHook = (request, store) => {
   );
   if (inUse || ownedByChain) return deny(CLUSTER_TEMPLATE_WEBHOOK, 'template deletion is forbidden');
   return { allowed: true };
-};
+}
+
+export const clusterTemplateAdmission: AdmissionHook = (request, store) => validateClusterTemplate(request, store);

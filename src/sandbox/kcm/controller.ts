@@ -1,9 +1,12 @@
 /**
- * The simulated kcm controller: reacts to store events, gives Credentials and ClusterTemplates their
+ * The simulated kcm controller: reacts to watch events, gives Credentials and ClusterTemplates their
  * kcm status, and walks ClusterDeployments through kcm's conditions on timers (provisioning and
- * deletion). Reconciles run outside the store's write path (queued on setImmediate).
+ * deletion). It talks to a KcmApi (./api.ts): the embedded store or a real API server, where its writes
+ * are object updates and status-subresource writes. Reconciles run outside the write path (queued on
+ * setImmediate), one drain at a time; a reconcile whose write fails is retried with a backoff.
  */
-import type { KubeObject, ResourceKey, Store, StoreEvent } from '../apiserver/types.js';
+import type { KubeObject, ResourceKey, StoreEvent } from '../apiserver/types.js';
+import type { KcmApi } from './api.js';
 import { reconcileAccessManagement } from './access-management.js';
 import { loadChartCatalog, type ChartCatalog } from './charts.js';
 import { DELETION_REASONS } from './conditions.js';
@@ -48,9 +51,22 @@ interface Walk {
   kind: 'provision' | 'delete' | 'settled';
   generation: number;
   timers: Set<NodeJS.Timeout>;
+  /** The step now running (steps of a walk never overlap). */
+  chain: Promise<void>;
+}
+
+function keyOf(key: Key): string {
+  return `${key.resource.plural}/${key.namespace ?? ''}/${key.name}`;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 type Key = { resource: ResourceKey; namespace: string | undefined; name: string };
+
+/** A failed reconcile is retried after 200ms, 400ms, … up to this many times (then the next event retries). */
+const MAX_RETRIES = 6;
 
 /** Fractions of provisionSeconds at which the provisioning stages land (validation, release, CAPI, ready). */
 const PROVISION_STAGES = [0.1, 0.2, 0.5, 1] as const;
@@ -66,9 +82,11 @@ export class KcmController {
   private accessManagementPending = false;
   private unsubscribe: (() => void) | undefined;
   private closed = false;
+  private draining: Promise<void> | undefined;
+  private readonly retries = new Map<string, { attempts: number; timer?: NodeJS.Timeout }>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: KcmApi,
     options: KcmControllerOptions = {},
   ) {
     this.provisionMs = Math.max(0, (options.provisionSeconds ?? 5) * 1000);
@@ -90,6 +108,8 @@ export class KcmController {
     this.closed = true;
     this.unsubscribe?.();
     if (this.immediate) clearImmediate(this.immediate);
+    for (const retry of this.retries.values()) if (retry.timer) clearTimeout(retry.timer);
+    this.retries.clear();
     for (const walk of this.walks.values()) this.cancel(walk);
     this.walks.clear();
     this.queue.clear();
@@ -119,25 +139,39 @@ export class KcmController {
 
   private scheduleAccessManagement(): void {
     this.accessManagementPending = true;
-    this.immediate ??= setImmediate(() => this.drain());
+    this.immediate ??= setImmediate(() => this.kick());
   }
 
   private enqueue(resource: ResourceKey, object: KubeObject): void {
     const key = { resource, namespace: object.metadata.namespace, name: object.metadata.name };
-    this.queue.set(`${resource.plural}/${key.namespace ?? ''}/${key.name}`, key);
-    this.immediate ??= setImmediate(() => this.drain());
+    this.queue.set(keyOf(key), key);
+    this.immediate ??= setImmediate(() => this.kick());
   }
 
-  private drain(): void {
+  /** One drain at a time: events that arrive during a drain are picked up by the next one. */
+  private kick(): void {
     this.immediate = undefined;
+    if (this.draining) {
+      void this.draining.then(() => {
+        this.immediate ??= setImmediate(() => this.kick());
+      });
+      return;
+    }
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
     const keys = [...this.queue.values()];
     this.queue.clear();
     if (this.accessManagementPending && !this.closed) {
       this.accessManagementPending = false;
       try {
-        reconcileAccessManagement(this.store, this.catalog, this.now());
+        await reconcileAccessManagement(this.store, this.catalog, this.now());
       } catch (err) {
-        this.log(`kcm: reconcile AccessManagement failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.log(`kcm: reconcile AccessManagement failed: ${message(err)}`);
+        this.retryAccessManagement();
       }
     }
     for (const key of keys) {
@@ -145,43 +179,70 @@ export class KcmController {
       const object = this.store.get(key.resource, key.namespace, key.name);
       if (!object) continue;
       try {
-        if (sameResource(key.resource, CREDENTIALS)) this.reconcileCredential(object);
-        else if (sameResource(key.resource, CLUSTER_TEMPLATES)) this.reconcileTemplate(object);
-        else this.reconcileDeployment(object);
+        if (sameResource(key.resource, CREDENTIALS)) await this.reconcileCredential(object);
+        else if (sameResource(key.resource, CLUSTER_TEMPLATES)) await this.reconcileTemplate(object);
+        else await this.reconcileDeployment(object);
+        this.retries.delete(keyOf(key));
       } catch (err) {
-        this.log(`kcm: reconcile ${key.resource.plural} ${key.namespace ?? ''}/${key.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.log(`kcm: reconcile ${key.resource.plural} ${key.namespace ?? ''}/${key.name} failed: ${message(err)}`);
+        this.retry(key);
       }
     }
+  }
+
+  private retry(key: Key): void {
+    const id = keyOf(key);
+    const retry = this.retries.get(id) ?? { attempts: 0 };
+    if (this.closed || retry.attempts >= MAX_RETRIES) {
+      this.retries.delete(id);
+      return;
+    }
+    retry.attempts += 1;
+    retry.timer = setTimeout(() => {
+      retry.timer = undefined;
+      if (this.closed) return;
+      this.queue.set(id, key);
+      this.immediate ??= setImmediate(() => this.kick());
+    }, 200 * 2 ** (retry.attempts - 1));
+    retry.timer.unref();
+    this.retries.set(id, retry);
+  }
+
+  private retryAccessManagement(): void {
+    const timer = setTimeout(() => {
+      if (!this.closed) this.scheduleAccessManagement();
+    }, 500);
+    timer.unref();
   }
 
   private now(): string {
     return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
-  private reconcileCredential(credential: KubeObject): void {
+  private async reconcileCredential(credential: KubeObject): Promise<void> {
     const finalizers = credential.metadata.finalizers ?? [];
     if (credential.metadata.deletionTimestamp) {
-      if (finalizers.includes(CREDENTIAL_FINALIZER)) this.removeFinalizer(CREDENTIALS, credential, CREDENTIAL_FINALIZER);
+      if (finalizers.includes(CREDENTIAL_FINALIZER)) await this.removeFinalizer(CREDENTIALS, credential, CREDENTIAL_FINALIZER);
       return;
     }
     if (!finalizers.includes(CREDENTIAL_FINALIZER)) {
-      this.store.update(CREDENTIALS, { ...credential, metadata: { ...credential.metadata, finalizers: [...finalizers, CREDENTIAL_FINALIZER] } });
+      await this.store.update(CREDENTIALS, { ...credential, metadata: { ...credential.metadata, finalizers: [...finalizers, CREDENTIAL_FINALIZER] } });
       return;
     }
-    if (typeof section(credential, 'status')['ready'] !== 'boolean') reconcileCredential(this.store, credential, this.now());
+    if (typeof section(credential, 'status')['ready'] !== 'boolean') await reconcileCredential(this.store, credential, this.now());
   }
 
-  private reconcileTemplate(template: KubeObject): void {
+  private async reconcileTemplate(template: KubeObject): Promise<void> {
     if (template.metadata.deletionTimestamp) return;
     const status = section(template, 'status');
     if (typeof status['valid'] !== 'boolean') {
-      reconcileTemplate(this.store, template, this.catalog);
+      await reconcileTemplate(this.store, template, this.catalog);
       return;
     }
     // A template given with its status (seed file) still needs the schema ConfigMap kcm would write.
     const cmName = status['schemaConfigMapName'];
     if (status['valid'] === true && typeof cmName === 'string' && !this.hasConfigMap(template, cmName)) {
-      reconcileTemplate(this.store, template, this.catalog);
+      await reconcileTemplate(this.store, template, this.catalog);
     }
   }
 
@@ -189,7 +250,7 @@ export class KcmController {
     return this.store.get(CONFIG_MAPS, template.metadata.namespace, name) !== undefined;
   }
 
-  private reconcileDeployment(deployment: KubeObject): void {
+  private async reconcileDeployment(deployment: KubeObject): Promise<void> {
     const uid = deployment.metadata.uid ?? '';
     const generation = deployment.metadata.generation ?? 1;
     const walk = this.walks.get(uid);
@@ -204,7 +265,7 @@ export class KcmController {
     if (!finalizers.includes(CLUSTER_DEPLOYMENT_FINALIZER) || labels[COMPONENT_LABEL] !== 'kcm') {
       // kcm adds its finalizer and component label and returns; the update triggers the next reconcile.
       const nextFinalizers = finalizers.includes(CLUSTER_DEPLOYMENT_FINALIZER) ? finalizers : [...finalizers, CLUSTER_DEPLOYMENT_FINALIZER];
-      this.store.update(CLUSTER_DEPLOYMENTS, {
+      await this.store.update(CLUSTER_DEPLOYMENTS, {
         ...deployment,
         metadata: { ...deployment.metadata, finalizers: nextFinalizers, labels: { ...labels, [COMPONENT_LABEL]: 'kcm' } },
       });
@@ -214,22 +275,22 @@ export class KcmController {
     if (walk) this.cancel(walk);
     const status = section(deployment, 'status');
     if (status['observedGeneration'] === generation && conditionsOf(deployment).some((c) => c.type === 'Ready')) {
-      this.walks.set(uid, { kind: 'settled', generation, timers: new Set() });
+      this.walks.set(uid, { kind: 'settled', generation, timers: new Set(), chain: Promise.resolve() });
       return;
     }
-    this.startProvisioning(deployment);
+    await this.startProvisioning(deployment);
   }
 
-  private startProvisioning(deployment: KubeObject): void {
+  private async startProvisioning(deployment: KubeObject): Promise<void> {
     const uid = deployment.metadata.uid ?? '';
     const generation = deployment.metadata.generation ?? 1;
-    const walk: Walk = { kind: 'provision', generation, timers: new Set() };
+    const walk: Walk = { kind: 'provision', generation, timers: new Set(), chain: Promise.resolve() };
     this.walks.set(uid, walk);
     const dryRun = section(deployment, 'spec')['dryRun'] === true;
     const upgrade = releaseInstalled(deployment);
     const namespace = deployment.metadata.namespace;
     const templateName = String(section(deployment, 'spec')['template'] ?? '');
-    this.writeStatus(deployment, {
+    await this.writeStatus(deployment, {
       conditions: initialConditions(conditionsOf(deployment), generation, dryRun, this.now()),
       availableUpgrades: availableUpgrades(this.store, namespace ?? '', templateName),
     });
@@ -239,30 +300,30 @@ export class KcmController {
       const alive = object && object.metadata.uid === uid && object.metadata.generation === generation && !object.metadata.deletionTimestamp;
       return alive ? object : undefined;
     };
-    this.schedule(walk, PROVISION_STAGES[0] * this.provisionMs, () => {
+    this.schedule(walk, PROVISION_STAGES[0] * this.provisionMs, async () => {
       const object = current();
       if (!object) return;
       const now = this.now();
       const outcome = validateDeployment(this.store, object, now);
-      this.writeStatus(object, { conditions: outcome.conditions, ...(outcome.k8sVersion ? { k8sVersion: outcome.k8sVersion } : {}) });
-      if (outcome.event) recordEvent(this.store, object, outcome.event, now);
+      await this.writeStatus(object, { conditions: outcome.conditions, ...(outcome.k8sVersion ? { k8sVersion: outcome.k8sVersion } : {}) });
+      if (outcome.event) await recordEvent(this.store, object, outcome.event, now);
       if (!outcome.ok || dryRun) {
         if (outcome.ok) {
           const message = 'DryRun mode is enabled. Remove spec.dryRun to proceed with the deployment';
-          recordEvent(this.store, object, { type: 'Normal', reason: 'DryRunEnabled', message }, now);
+          await recordEvent(this.store, object, { type: 'Normal', reason: 'DryRunEnabled', message }, now);
         }
         walk.kind = 'settled';
         return;
       }
       ([1, 2, 3] as const).forEach((stage) => {
-        this.schedule(walk, (PROVISION_STAGES[stage] - PROVISION_STAGES[0]) * this.provisionMs, () => {
+        this.schedule(walk, (PROVISION_STAGES[stage] - PROVISION_STAGES[0]) * this.provisionMs, async () => {
           const latest = current();
           if (!latest) return;
           const template = this.store.get(CLUSTER_TEMPLATES, namespace, templateName);
           const now = this.now();
           const { conditions, events } = provisioningConditions(stage, latest, template, now, upgrade);
-          this.writeStatus(latest, { conditions });
-          for (const event of events) recordEvent(this.store, latest, event, now);
+          await this.writeStatus(latest, { conditions });
+          for (const event of events) await recordEvent(this.store, latest, event, now);
           if (stage === 3) walk.kind = 'settled';
         });
       });
@@ -271,7 +332,7 @@ export class KcmController {
 
   private startDeletion(deployment: KubeObject): void {
     const uid = deployment.metadata.uid ?? '';
-    const walk: Walk = { kind: 'delete', generation: deployment.metadata.generation ?? 1, timers: new Set() };
+    const walk: Walk = { kind: 'delete', generation: deployment.metadata.generation ?? 1, timers: new Set(), chain: Promise.resolve() };
     this.walks.set(uid, walk);
     const current = (): KubeObject | undefined => {
       const object = this.store.get(CLUSTER_DEPLOYMENTS, deployment.metadata.namespace, deployment.metadata.name);
@@ -279,42 +340,41 @@ export class KcmController {
     };
     const steps = DELETION_REASONS.length;
     for (let index = 0; index < steps; index++) {
-      this.schedule(walk, (index / steps) * this.deleteMs, () => {
+      this.schedule(walk, (index / steps) * this.deleteMs, async () => {
         const object = current();
         if (!object) return;
-        this.writeStatus(object, { conditions: deletionConditions(index, object, this.now()) });
+        await this.writeStatus(object, { conditions: deletionConditions(index, object, this.now()) });
         if (DELETION_REASONS[index] === 'WaitingForClusterDeletion') {
-          recordEvent(this.store, object, { type: 'Normal', reason: 'CAPIClusterIsDeleting', message: 'Cluster is deleting' }, this.now());
+          await recordEvent(this.store, object, { type: 'Normal', reason: 'CAPIClusterIsDeleting', message: 'Cluster is deleting' }, this.now());
         }
       });
     }
-    this.schedule(walk, this.deleteMs, () => {
+    this.schedule(walk, this.deleteMs, async () => {
       const object = current();
-      if (object) this.removeFinalizer(CLUSTER_DEPLOYMENTS, object, CLUSTER_DEPLOYMENT_FINALIZER);
+      if (object) await this.removeFinalizer(CLUSTER_DEPLOYMENTS, object, CLUSTER_DEPLOYMENT_FINALIZER);
     });
   }
 
-  private removeFinalizer(resource: ResourceKey, object: KubeObject, finalizer: string): void {
+  private async removeFinalizer(resource: ResourceKey, object: KubeObject, finalizer: string): Promise<void> {
     const finalizers = (object.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    this.store.update(resource, { ...object, metadata: { ...object.metadata, finalizers } });
+    await this.store.update(resource, { ...object, metadata: { ...object.metadata, finalizers } });
   }
 
   /** Merges `changes` into the object's status and records the generation kcm has observed. */
-  private writeStatus(object: KubeObject, changes: Record<string, unknown>): void {
+  private async writeStatus(object: KubeObject, changes: Record<string, unknown>): Promise<void> {
     const status: JsonObject = { ...(section(object, 'status') as JsonObject), ...(changes as JsonObject) };
     status['observedGeneration'] = object.metadata.generation ?? 1;
-    this.store.updateStatus(CLUSTER_DEPLOYMENTS, object.metadata.namespace, object.metadata.name, status);
+    await this.store.updateStatus(CLUSTER_DEPLOYMENTS, object.metadata.namespace, object.metadata.name, status);
   }
 
-  private schedule(walk: Walk, delayMs: number, step: () => void): void {
+  /** Steps of one walk run in order: a step that starts while the previous one still writes waits for it. */
+  private schedule(walk: Walk, delayMs: number, step: () => Promise<void>): void {
     const timer = setTimeout(() => {
       walk.timers.delete(timer);
       if (this.closed) return;
-      try {
-        step();
-      } catch (err) {
-        this.log(`kcm: step failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
+      walk.chain = walk.chain
+        .then(() => (this.closed ? undefined : step()))
+        .catch((err: unknown) => this.log(`kcm: step failed: ${message(err)}`));
     }, delayMs);
     timer.unref();
     walk.timers.add(timer);

@@ -2,7 +2,8 @@
  * The ClusterDeployment conditions kcm's controller writes at each point of a deployment's life, as
  * pure functions of the current conditions (kcm `internal/controller/clusterdeployment_controller.go`).
  */
-import type { KubeObject, Store } from '../apiserver/types.js';
+import type { KubeObject } from '../apiserver/types.js';
+import type { KcmReader } from './api.js';
 import { chartOfTemplate, loadChartCatalog } from './charts.js';
 import {
   CAPI_CLUSTER_SUMMARY,
@@ -70,7 +71,7 @@ function nameRef(namespace: string, name: string): string {
 }
 
 /** The template, credential and config checks of the controller, recorded as conditions. */
-export function validateDeployment(store: Store, deployment: KubeObject, now: string): ValidationOutcome {
+export function validateDeployment(store: KcmReader, deployment: KubeObject, now: string): ValidationOutcome {
   const namespace = deployment.metadata.namespace ?? '';
   const generation = deployment.metadata.generation ?? 1;
   const spec = section(deployment, 'spec');
@@ -121,7 +122,7 @@ export function validateDeployment(store: Store, deployment: KubeObject, now: st
 }
 
 /** Validates the deployment's config against the template's schema ConfigMap, as kcm's Helm dry run does. */
-function configErrorFor(store: Store, template: KubeObject, config: unknown): string | undefined {
+function configErrorFor(store: KcmReader, template: KubeObject, config: unknown): string | undefined {
   const status = section(template, 'status');
   const cmName = typeof status['schemaConfigMapName'] === 'string' ? status['schemaConfigMapName'] : '';
   const ref = chartOfTemplate(template);
@@ -140,7 +141,7 @@ function configErrorFor(store: Store, template: KubeObject, config: unknown): st
 }
 
 /** The upgrade targets ClusterTemplateChains in the namespace offer for a template. */
-export function availableUpgrades(store: Store, namespace: string, templateName: string): string[] {
+export function availableUpgrades(store: KcmReader, namespace: string, templateName: string): string[] {
   const upgrades = new Set<string>();
   for (const chain of store.list(CLUSTER_TEMPLATE_CHAINS, { namespace })) {
     const supported = section(chain, 'spec')['supportedTemplates'];
@@ -240,7 +241,7 @@ export function deletionConditions(index: number, deployment: KubeObject, now: s
 }
 
 /** The full status of a deployment that kcm has brought to Ready (used for seeded deployments). */
-export function readyDeploymentStatus(store: Store, deployment: KubeObject, now: string): JsonObject {
+export function readyDeploymentStatus(store: KcmReader, deployment: KubeObject, now: string): JsonObject {
   const namespace = deployment.metadata.namespace ?? '';
   const templateName = String(section(deployment, 'spec')['template'] ?? '');
   const template = store.get(CLUSTER_TEMPLATES, namespace, templateName);

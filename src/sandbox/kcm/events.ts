@@ -1,5 +1,6 @@
 /** Kubernetes Events kcm records on the objects it reconciles (what `kubectl describe` shows). */
-import type { KubeObject, Store } from '../apiserver/types.js';
+import type { KubeObject } from '../apiserver/types.js';
+import type { KcmApi } from './api.js';
 import type { KcmEvent } from './deployment-status.js';
 import { NAMESPACES } from './resources.js';
 
@@ -8,12 +9,12 @@ const COMPONENT = 'kcm-controller-manager';
 let sequence = 0;
 
 /** Records an Event; skipped, as the API server would refuse it, when the namespace is terminating or gone. */
-export function recordEvent(store: Store, object: KubeObject, event: KcmEvent, now: string): void {
+export async function recordEvent(store: KcmApi, object: KubeObject, event: KcmEvent, now: string): Promise<void> {
   const namespace = store.get(NAMESPACES, undefined, object.metadata.namespace ?? 'default');
   if (!namespace || namespace.metadata.deletionTimestamp) return;
   sequence += 1;
   const suffix = (BigInt(Date.now()) * 1_000_000n + BigInt(sequence)).toString(16);
-  store.create(EVENTS, {
+  await store.create(EVENTS, {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: `${object.metadata.name}.${suffix}`, namespace: object.metadata.namespace ?? 'default' },

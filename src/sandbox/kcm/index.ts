@@ -1,6 +1,12 @@
-/** The simulated kcm: admission webhooks plus the controller, attached to a sandbox store. */
+/**
+ * The simulated kcm: admission webhooks plus the controller. One kcm, two ways to attach: to the
+ * embedded sandbox store (`startKcm`: store admission hooks + the controller over the store), or to a
+ * real API server (`startKcmController` over ../kube/cache.ts, with ./webhook-server.ts serving the same
+ * admission checks as HTTPS webhooks).
+ */
 import type { Store } from '../apiserver/types.js';
 import { clusterDeploymentAdmission, clusterTemplateAdmission } from './admission.js';
+import { storeApi, type KcmApi } from './api.js';
 import { KcmController, type KcmControllerOptions } from './controller.js';
 import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES } from './resources.js';
 
@@ -9,12 +15,17 @@ export interface KcmHandle {
   close(): void;
 }
 
-export function startKcm(store: Store, options: KcmControllerOptions = {}): KcmHandle {
-  store.registerAdmission(CLUSTER_DEPLOYMENTS, clusterDeploymentAdmission);
-  store.registerAdmission(CLUSTER_TEMPLATES, clusterTemplateAdmission);
-  const controller = new KcmController(store, options);
+export function startKcmController(api: KcmApi, options: KcmControllerOptions = {}): KcmHandle {
+  const controller = new KcmController(api, options);
   controller.start();
   return { close: () => controller.close() };
 }
 
+export function startKcm(store: Store, options: KcmControllerOptions = {}): KcmHandle {
+  store.registerAdmission(CLUSTER_DEPLOYMENTS, clusterDeploymentAdmission);
+  store.registerAdmission(CLUSTER_TEMPLATES, clusterTemplateAdmission);
+  return startKcmController(storeApi(store), options);
+}
+
 export type { KcmControllerOptions } from './controller.js';
+export type { KcmApi, KcmReader } from './api.js';

@@ -3,7 +3,8 @@
  * kcm's template controller writes (kcm `internal/controller/template_controller.go`,
  * `credential_controller.go`).
  */
-import type { KubeObject, Store } from '../apiserver/types.js';
+import type { KubeObject } from '../apiserver/types.js';
+import type { KcmApi } from './api.js';
 import { chartOfTemplate, IDENTITY_KINDS, type ChartCatalog } from './charts.js';
 import { setCondition, CREDENTIAL_READY, FAILED, SUCCEEDED, type Condition } from './conditions.js';
 import {
@@ -96,16 +97,16 @@ export function schemaConfigMap(template: KubeObject, schemaText: string): KubeO
  * Writes the template's kcm status (unless it already has one, e.g. from a seed file) and makes sure
  * its schema ConfigMap exists (system writes).
  */
-export function reconcileTemplate(store: Store, template: KubeObject, catalog: ChartCatalog): KubeObject {
+export async function reconcileTemplate(api: KcmApi, template: KubeObject, catalog: ChartCatalog): Promise<KubeObject> {
   const outcome = templateStatusFor(template, catalog);
   const existing = section(template, 'status');
   const hasStatus = typeof existing['valid'] === 'boolean';
-  const updated = hasStatus ? template : store.updateStatus(CLUSTER_TEMPLATES, template.metadata.namespace, template.metadata.name, outcome.status);
+  const updated = hasStatus ? template : await api.updateStatus(CLUSTER_TEMPLATES, template.metadata.namespace, template.metadata.name, outcome.status);
   const wantsSchema = hasStatus ? existing['valid'] === true && typeof existing['schemaConfigMapName'] === 'string' : true;
   if (outcome.schemaText !== undefined && wantsSchema) {
     const cm = schemaConfigMap(updated, outcome.schemaText);
     if (hasStatus) cm.metadata.name = String(existing['schemaConfigMapName']);
-    if (!store.get(CONFIG_MAPS, cm.metadata.namespace, cm.metadata.name)) store.create(CONFIG_MAPS, cm);
+    if (!api.get(CONFIG_MAPS, cm.metadata.namespace, cm.metadata.name)) await api.create(CONFIG_MAPS, cm);
   }
   return updated;
 }
@@ -140,6 +141,6 @@ export function credentialStatusFor(credential: KubeObject, now: string): JsonOb
   return { ready: ok, conditions: conditions as unknown as JsonObject[] };
 }
 
-export function reconcileCredential(store: Store, credential: KubeObject, now: string): KubeObject {
-  return store.updateStatus(CREDENTIALS, credential.metadata.namespace, credential.metadata.name, credentialStatusFor(credential, now));
+export function reconcileCredential(api: KcmApi, credential: KubeObject, now: string): Promise<KubeObject> {
+  return api.updateStatus(CREDENTIALS, credential.metadata.namespace, credential.metadata.name, credentialStatusFor(credential, now));
 }
