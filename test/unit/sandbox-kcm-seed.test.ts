@@ -214,7 +214,10 @@ describe('--seed FILE', () => {
     assert.ok(store.get(CONFIG_MAPS, 'default', 'plain'));
     const kcm = startKcm(store, { provisionSeconds: 1 });
     after(() => kcm.close());
-    await new Promise((r) => setTimeout(r, 50));
+    // The controller reconciles on later ticks (finalizer first, then status): wait for it, bounded.
+    for (let i = 0; i < 250 && !(status(store.get(CREDENTIALS, 'lab', 'my-cred'))['ready'] === true && store.get(CONFIG_MAPS, 'lab', 'schema-ct-aws-standalone-cp-1-0-43')); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     assert.equal(status(store.get(CREDENTIALS, 'lab', 'my-cred'))['ready'], true);
     const template = store.get(CLUSTER_TEMPLATES, 'lab', 'azure-standalone-cp-1-0-45');
     assert.equal(status(template)['valid'], true);
