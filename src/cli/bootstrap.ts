@@ -1,13 +1,15 @@
 /**
  * Shared startup for serve and stdio: settings (validated once), logger, metrics, kubeconfig (or an
- * in-process sandbox), Runtime, the one-line configuration summary and the first API ping.
+ * in-process sandbox), Runtime, the one-line configuration summary; and the background warm-up (client-node,
+ * the first API ping) that the commands start once they serve.
  */
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
-import { checkKubeconfig } from '../config/kubeconfig-source.js';
+import { checkKubeconfig, type CheckedKubeconfig } from '../config/kubeconfig-source.js';
 import { packageVersion } from '../config/package.js';
 import { checkServeExposure, parseConfig, summarizeSettings } from '../config/settings.js';
 import { collectRawConfig } from '../config/variables.js';
+import { loadClientNode } from '../kube/client-node.js';
 import { createLogger } from '../observability/logger.js';
 import { getMetricsRegistry } from '../observability/metrics.js';
 import type { Runtime } from '../runtime/types.js';
@@ -18,35 +20,43 @@ export interface Bootstrapped {
   runtime: Runtime;
   devBearerToken: string | undefined;
   sandbox: SandboxHandle | undefined;
+  /** Starts loading the Kubernetes client and the first API ping in the background; call once serving. */
+  warmUp: () => Promise<void>;
 }
 
 export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Bootstrapped> {
   const wantSandbox = flags.sandbox === true;
   const parsed = parseConfig(collectRawConfig(process.env, flags), { sandbox: wantSandbox });
   if (command === 'serve') checkServeExposure(parsed.settings);
-  // Validate the kubeconfig before loading client-node (slow to import), so config errors are quick.
+  // The kubeconfig is checked now (config errors stay quick, exit 2); client-node loads it after startup.
   const checked = parsed.kubeconfig.kind === 'sandbox' ? undefined : checkKubeconfig(parsed.kubeconfig, parsed.settings.kubeContext);
-  const { loadKubeConfig } = await import('../config/kubeconfig.js');
   const { createRuntime } = await import('../runtime/runtime.js');
+  const { KubeIdentities } = await import('../kube/identity.js');
   const logger = createLogger(parsed.settings.logLevel, { command });
 
   let sandbox: SandboxHandle | undefined;
-  let kubeconfigText: string | undefined;
-  if (parsed.kubeconfig.kind === 'sandbox') {
-    const startSandbox = await loadStartSandbox();
-    sandbox = await startSandbox({ host: '127.0.0.1', port: 0, log: (line) => logger.debug({ sandbox: true }, line) });
-    kubeconfigText = sandbox.kubeconfig;
-    logger.info({ url: sandbox.url }, 'embedded sandbox management cluster started');
-  }
-  let kubeConfig;
+  let kubeconfig: CheckedKubeconfig;
   try {
-    kubeConfig = loadKubeConfig(checked ?? checkKubeconfig({ kind: 'sandbox', value: kubeconfigText! }, parsed.settings.kubeContext));
+    if (parsed.kubeconfig.kind === 'sandbox') {
+      const startSandbox = await loadStartSandbox();
+      sandbox = await startSandbox({ host: '127.0.0.1', port: 0, log: (line) => logger.debug({ sandbox: true }, line) });
+      logger.info({ url: sandbox.url }, 'embedded sandbox management cluster started');
+    }
+    kubeconfig = checked ?? checkKubeconfig({ kind: 'sandbox', value: sandbox!.kubeconfig }, parsed.settings.kubeContext);
   } catch (error) {
     await sandbox?.close();
     throw error;
   }
 
-  const runtime = createRuntime(parsed.settings, kubeConfig, logger, getMetricsRegistry());
+  const metrics = getMetricsRegistry();
+  const kube = new KubeIdentities({
+    loadBase: async () => {
+      const [k8s, { loadKubeConfig }] = await Promise.all([loadClientNode(), import('../config/kubeconfig.js')]);
+      return loadKubeConfig(k8s, kubeconfig);
+    },
+    metrics,
+  });
+  const runtime = createRuntime(parsed.settings, kube, logger, metrics);
   if (parsed.settings.authMode === 'OIDC_REQUIRED' && parsed.devBearerToken !== undefined) {
     logger.warn('DEV_BEARER_TOKEN is ignored with AUTH_MODE=OIDC_REQUIRED');
   }
@@ -60,16 +70,27 @@ export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string
     logger.error({ err: reason instanceof Error ? { name: reason.name, message: reason.message } : String(reason) }, 'unhandled promise rejection');
   });
   logger.info(
-    { version: packageVersion(), config: summarizeSettings(parsed.settings), apiServer: kubeConfig.getCurrentCluster()?.server, ...extra },
+    { version: packageVersion(), config: summarizeSettings(parsed.settings), apiServer: kubeconfig.server, ...extra },
     'k0rdent-mcp starting',
   );
-  void logPing(logger, runtime);
-  return { runtime, devBearerToken: parsed.devBearerToken, sandbox };
+  return { runtime, devBearerToken: parsed.devBearerToken, sandbox, warmUp: () => warmUp(logger, runtime) };
 }
 
-async function logPing(logger: Logger, runtime: Runtime): Promise<void> {
+/**
+ * Loads client-node and the kubeconfig in the background, then pings the API (non-blocking, logged).
+ * The commands call it once the protocol is up, so initialize and tools/list never wait for it; a
+ * tool call that comes first loads the same module on its own (the load is shared).
+ */
+async function warmUp(logger: Logger, runtime: Runtime): Promise<void> {
+  const started = performance.now();
+  const loaded = await runtime.kube.warmUp();
+  if (!loaded.ok) {
+    logger.error({ error: loaded.error.message.split('\n')[0] }, 'the Kubernetes client could not load the kubeconfig; tool calls will fail until it is fixed');
+    return;
+  }
+  logger.debug({ durationMs: Math.round(performance.now() - started) }, 'Kubernetes client loaded');
   const { pingApi } = await import('../kube/client.js');
-  const ping = await pingApi(runtime.baseKubeConfig);
+  const ping = await pingApi(runtime.kube.base());
   if (ping.ok) logger.info({ kubernetesVersion: ping.version }, 'Kubernetes API reachable');
   else logger.warn({ error: ping.error }, 'Kubernetes API unreachable; /readyz reports 503 until it answers');
 }

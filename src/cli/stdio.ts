@@ -8,13 +8,15 @@ import { onShutdownSignal } from './signals.js';
 
 /** How long in-flight calls get to answer after SIGTERM (serve uses the same). */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** If the client never completes the handshake, the Kubernetes client still loads (and pings) after this. */
+const WARM_UP_FALLBACK_MS = 2000;
 
 export async function runStdio(flags: Record<string, unknown>): Promise<void> {
   // Any stray console.log from a dependency would corrupt the protocol stream.
   console.log = console.error;
   console.info = console.error;
   console.debug = console.error;
-  const { runtime, sandbox } = await bootstrap('stdio', flags);
+  const { runtime, sandbox, warmUp } = await bootstrap('stdio', flags);
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
   const { createMcpServer } = await import('../mcp/server.js');
   const { createSession } = await import('../runtime/runtime.js');
@@ -30,6 +32,8 @@ export async function runStdio(flags: Record<string, unknown>): Promise<void> {
     const until = Date.now() + SHUTDOWN_GRACE_MS;
     while (calls.pending.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
     await server.close();
+    session.close();
+    runtime.kube.close();
     await sandbox?.close();
   };
   onShutdownSignal(runtime.logger, stop);
@@ -37,6 +41,23 @@ export async function runStdio(flags: Record<string, unknown>): Promise<void> {
     runtime.logger.info('stdin closed, exiting');
     void stop().finally(() => process.exit(0));
   });
+  // The Kubernetes client loads once the handshake is done (initialize answered), in the background:
+  // initialize and tools/list never wait for it, and a first tool call finds it loaded or loading.
+  let warming = false;
+  const startWarmUp = (): void => {
+    if (warming) return;
+    warming = true;
+    clearTimeout(fallback);
+    void warmUp();
+  };
+  const fallback = setTimeout(startWarmUp, WARM_UP_FALLBACK_MS);
+  fallback.unref();
+  const protocol = server.server;
+  const previous = protocol.oninitialized;
+  protocol.oninitialized = () => {
+    previous?.();
+    startWarmUp();
+  };
   await server.connect(transport);
   trackRequests(transport, calls);
   session.logger.info('serving MCP over stdio');

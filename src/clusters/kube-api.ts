@@ -1,22 +1,17 @@
 /**
- * The Kubernetes requests the cluster manager makes, over an injected client-node KubeConfig:
+ * The Kubernetes requests the cluster manager makes, as one Kubernetes identity (src/kube/identity.ts):
  * k0rdent custom objects (list/get/apply/delete/watch), namespaces and ConfigMaps. Every failure
  * leaves as an AppError (src/kube/errors.ts); every request carries a timeout and the caller's
- * cancellation signal.
+ * cancellation signal. client-node is loaded on the first request, not when this module is imported.
  */
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  Watch,
-  type ConfigurationOptions,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import type { ConfigurationOptions, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { AppError } from '../errors.js';
 import { K0RDENT_GROUP, K0RDENT_VERSION, type K0rdentResource } from '../k0rdent/resources.js';
-import { toAppError } from '../kube/errors.js';
-import { requestOptions } from '../kube/request-options.js';
+import { loadClientNode, type ClientNode } from '../kube/client-node.js';
+import { httpCodeOf, toAppError } from '../kube/errors.js';
+import { kubeIdentity, type KubeIdentity } from '../kube/identity.js';
+import { requestInfo } from '../kube/request-info.js';
+import { Registry } from 'prom-client';
 
 /** The shape of any Kubernetes object as read from the API (only what the manager reads is typed). */
 export interface KubeObject {
@@ -65,31 +60,49 @@ export interface WatchHandle {
 export interface K0rdentApiOptions {
   /** Per-request timeout (not for watches). */
   requestTimeoutMs?: number;
+  /** Where a bare KubeConfig's identity counts its requests (default: a private registry). */
+  metrics?: Registry;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-export class K0rdentApi {
-  private readonly custom: CustomObjectsApi;
-  private readonly core: CoreV1Api;
-  private readonly requestTimeoutMs: number;
+interface Clients {
+  k8s: ClientNode;
+  kc: KubeConfig;
+  custom: CustomObjectsApi;
+  core: CoreV1Api;
+  requestOptions: (signal: AbortSignal | undefined, timeoutMs: number) => ConfigurationOptions;
+}
 
-  constructor(
-    private readonly kubeConfig: KubeConfig,
-    options: K0rdentApiOptions = {},
-  ) {
-    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+export class K0rdentApi {
+  /** The identity whose requests these are; its caches (src/kube/identity.ts memo) are facts about it. */
+  readonly identity: KubeIdentity;
+  private readonly requestTimeoutMs: number;
+  private clients: Promise<Clients> | undefined;
+
+  /** `target`: a session's identity, or (tests) a ready KubeConfig, wrapped in an identity of its own. */
+  constructor(target: KubeIdentity | KubeConfig, options: K0rdentApiOptions = {}) {
+    this.identity = 'memo' in target ? target : kubeIdentity(target, options.metrics ?? new Registry());
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
-  private options(call: CallOptions | undefined): ConfigurationOptions {
-    return requestOptions(call?.signal, this.requestTimeoutMs);
+  private ready(): Promise<Clients> {
+    this.clients ??= (async () => {
+      const [k8s, kc, { requestOptions }] = await Promise.all([loadClientNode(), this.identity.kubeConfig(), import('../kube/request-options.js')]);
+      return { k8s, kc, custom: kc.makeApiClient(k8s.CustomObjectsApi), core: kc.makeApiClient(k8s.CoreV1Api), requestOptions };
+    })();
+    // A failed load is retried by the next call.
+    this.clients.catch(() => (this.clients = undefined));
+    return this.clients;
   }
 
-  private async run<T>(action: string, call: CallOptions | undefined, fn: () => Promise<T>): Promise<T> {
+  private options(clients: Clients, call: CallOptions | undefined): ConfigurationOptions {
+    return clients.requestOptions(call?.signal, this.requestTimeoutMs);
+  }
+
+  private async run<T>(action: string, call: CallOptions | undefined, fn: (clients: Clients) => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await fn(await this.ready());
     } catch (error) {
       if (call?.signal?.aborted) throw new AppError('unavailable', `${action}: cancelled by the caller`, { cancelled: true }, { cause: error });
       throw toAppError(error, { action });
@@ -107,10 +120,10 @@ export class K0rdentApi {
       limit: request.limit,
       _continue: request.continue,
     };
-    const body = (await this.run(`list ${resource.plural} in ${where}`, call, () =>
+    const body = (await this.run(`list ${resource.plural} in ${where}`, call, (c) =>
       request.namespace === undefined
-        ? this.custom.listClusterCustomObject(common, this.options(call))
-        : this.custom.listNamespacedCustomObject({ ...common, namespace: request.namespace }, this.options(call)),
+        ? c.custom.listClusterCustomObject(common, this.options(c, call))
+        : c.custom.listNamespacedCustomObject({ ...common, namespace: request.namespace }, this.options(c, call)),
     )) as { items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } };
     const next = body.metadata?.continue;
     return { items: body.items ?? [], continue: next === undefined || next === '' ? undefined : next, resourceVersion: body.metadata?.resourceVersion };
@@ -119,8 +132,8 @@ export class K0rdentApi {
   /** The object, or undefined on 404. */
   async get(resource: K0rdentResource, namespace: string, name: string, call?: CallOptions): Promise<KubeObject | undefined> {
     try {
-      return (await this.run(`get ${resource.kind} ${namespace}/${name}`, call, () =>
-        this.custom.getNamespacedCustomObject({ group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name }, this.options(call)),
+      return (await this.run(`get ${resource.kind} ${namespace}/${name}`, call, (c) =>
+        c.custom.getNamespacedCustomObject({ group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name }, this.options(c, call)),
       )) as KubeObject;
     } catch (error) {
       if (error instanceof AppError && error.code === 'notFound') return undefined;
@@ -131,8 +144,8 @@ export class K0rdentApi {
   /** Server-side apply (`application/apply-patch+yaml`, force) of a full object. */
   async apply(resource: K0rdentResource, object: KubeObject & { metadata: { name: string; namespace: string } }, opts: { fieldManager: string; dryRun?: boolean }, call?: CallOptions): Promise<KubeObject> {
     const { name, namespace } = object.metadata;
-    return (await this.run(`apply ${resource.kind} ${namespace}/${name}`, call, () =>
-      this.custom.patchNamespacedCustomObject(
+    return (await this.run(`apply ${resource.kind} ${namespace}/${name}`, call, (c) =>
+      c.custom.patchNamespacedCustomObject(
         {
           group: K0RDENT_GROUP,
           version: K0RDENT_VERSION,
@@ -145,7 +158,7 @@ export class K0rdentApi {
           ...(opts.dryRun ? { dryRun: 'All' } : {}),
         },
         // Without this header client-node sends a JSON Patch.
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, this.options(call)),
+        c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply, this.options(c, call)),
       ),
     )) as KubeObject;
   }
@@ -153,10 +166,10 @@ export class K0rdentApi {
   /** DELETE with foreground propagation; `not_found` on 404. */
   async delete(resource: K0rdentResource, namespace: string, name: string, call?: CallOptions): Promise<'deleted' | 'not_found'> {
     try {
-      await this.run(`delete ${resource.kind} ${namespace}/${name}`, call, () =>
-        this.custom.deleteNamespacedCustomObject(
+      await this.run(`delete ${resource.kind} ${namespace}/${name}`, call, (c) =>
+        c.custom.deleteNamespacedCustomObject(
           { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name, propagationPolicy: 'Foreground' },
-          this.options(call),
+          this.options(c, call),
         ),
       );
       return 'deleted';
@@ -168,14 +181,14 @@ export class K0rdentApi {
 
   /** Names of every namespace (needs cluster-wide `list namespaces`). */
   async listNamespaces(call?: CallOptions): Promise<string[]> {
-    const body = await this.run('list namespaces', call, () => this.core.listNamespace({}, this.options(call)));
+    const body = await this.run('list namespaces', call, (c) => c.core.listNamespace({}, this.options(c, call)));
     return body.items.map((ns) => ns.metadata?.name).filter((n): n is string => typeof n === 'string');
   }
 
   /** A ConfigMap's data, or undefined on 404. */
   async getConfigMapData(namespace: string, name: string, call?: CallOptions): Promise<Record<string, string> | undefined> {
     try {
-      const cm = await this.run(`get ConfigMap ${namespace}/${name}`, call, () => this.core.readNamespacedConfigMap({ namespace, name }, this.options(call)));
+      const cm = await this.run(`get ConfigMap ${namespace}/${name}`, call, (c) => c.core.readNamespacedConfigMap({ namespace, name }, this.options(c, call)));
       return cm.data ?? {};
     } catch (error) {
       if (error instanceof AppError && error.code === 'notFound') return undefined;
@@ -196,13 +209,18 @@ export class K0rdentApi {
     onClose: (error: AppError | undefined) => void,
   ): Promise<WatchHandle> {
     const path = `/apis/${K0RDENT_GROUP}/${K0RDENT_VERSION}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}`;
+    const action = `watch ${resource.kind} ${namespace}/${name}`;
     let closed = false;
+    let failure: unknown;
     const close = (error: unknown): void => {
+      if (error !== null && error !== undefined) failure ??= error;
       if (closed) return;
       closed = true;
-      onClose(error === null || error === undefined ? undefined : toAppError(error, { action: `watch ${resource.kind} ${namespace}/${name}` }));
+      onClose(error === null || error === undefined ? undefined : toAppError(error, { action }));
     };
-    const controller = await new Watch(this.kubeConfig).watch(
+    const { k8s, kc } = await this.ready();
+    const started = performance.now();
+    const controller = await new k8s.Watch(kc).watch(
       path,
       { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true },
       (type: string, object: unknown) => {
@@ -210,6 +228,10 @@ export class K0rdentApi {
       },
       close,
     );
+    // client-node's Watch bypasses the API clients' HTTP library: count it here, timed to its answer.
+    const info = requestInfo('GET', `${path}?watch=true`);
+    const code = failure === undefined ? 200 : (httpCodeOf(failure) ?? 'error');
+    this.identity.metrics.observe(info.verb, info.resource, code, (performance.now() - started) / 1000);
     return {
       stop: () => {
         closed = true;

@@ -1,8 +1,9 @@
 /**
- * The cluster manager: credentials, templates and ClusterDeployments over an injected client-node
- * KubeConfig, inside the namespaces the policy allows. Knows Kubernetes and k0rdent, nothing of MCP.
+ * The cluster manager: credentials, templates and ClusterDeployments as an injected Kubernetes
+ * identity, inside the namespaces the policy allows. Knows Kubernetes and k0rdent, nothing of MCP.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeIdentity } from '../kube/identity.js';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { conditionsAreStale, conditionsFingerprint, describePhase, failedCondition, isReady, readConditions } from '../k0rdent/conditions.js';
@@ -31,7 +32,8 @@ import type {
 import { waitFor, type WaitResult } from './wait.js';
 
 export interface ClusterManagerOptions {
-  kubeConfig: KubeConfig;
+  /** The session's Kubernetes identity (tests may pass a ready KubeConfig). */
+  kube: KubeIdentity | KubeConfig;
   namespaces: NamespacePolicy;
   /** SSA field manager (CLUSTER_DEPLOY_FIELD_OWNER). */
   fieldOwner: string;
@@ -82,7 +84,7 @@ export class ClusterManager {
   private readonly globalNamespace: string;
 
   constructor(private readonly options: ClusterManagerOptions) {
-    this.api = new K0rdentApi(options.kubeConfig, { ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}) });
+    this.api = new K0rdentApi(options.kube, { ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}) });
     this.policy = options.namespaces;
     this.globalNamespace = options.namespaces.rules.globalNamespace;
   }

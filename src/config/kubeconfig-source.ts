@@ -26,6 +26,8 @@ export interface CheckedKubeconfig {
   path?: string;
   /** The context to use (explicit or current-context). */
   context: string;
+  /** The API server URL of that context's cluster (for the startup line; client-node loads later). */
+  server: string;
 }
 
 function decodeBase64(value: string): string {
@@ -80,5 +82,20 @@ export function checkKubeconfig(source: { kind: Kind; value: string }, context: 
       `the kubeconfig has no usable current-context; set K0RDENT_MGMT_CONTEXT (--context) to one of: ${contexts.join(', ') || '(none)'}`,
     );
   }
-  return { kind: source.kind, text, context: chosen, ...(source.kind === 'path' ? { path: source.value } : {}) };
+  const server = contextServer(record, chosen);
+  if (server === undefined) {
+    fail(source.kind, `has no cluster server for context "${chosen}"; fix the kubeconfig's clusters entry`);
+  }
+  return { kind: source.kind, text, context: chosen, server, ...(source.kind === 'path' ? { path: source.value } : {}) };
+}
+
+/** The `server` of the context's cluster; checked here because client-node is loaded only after startup. */
+function contextServer(doc: Record<string, unknown>, context: string): string | undefined {
+  const entry = (list: unknown, name: string): Record<string, unknown> | undefined => {
+    const found = Array.isArray(list) ? list.find((e) => (e as { name?: unknown })?.name === name) : undefined;
+    return typeof found === 'object' && found !== null ? (found as Record<string, unknown>) : undefined;
+  };
+  const ctx = entry(doc.contexts, context)?.context as { cluster?: unknown } | undefined;
+  const cluster = typeof ctx?.cluster === 'string' ? (entry(doc.clusters, ctx.cluster)?.cluster as { server?: unknown } | undefined) : undefined;
+  return typeof cluster?.server === 'string' && cluster.server !== '' ? cluster.server : undefined;
 }

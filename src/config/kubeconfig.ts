@@ -1,15 +1,17 @@
 /**
  * Loads a checked kubeconfig with client-node's KubeConfig (`loadFromFile` for PATH, `loadFromString`
- * otherwise) and switches to the chosen context.
+ * otherwise) and switches to the chosen context. client-node is passed in: it is loaded after startup
+ * (src/kube/client-node.ts), so this module imports its types only.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClientNode } from '../kube/client-node.js';
 import { ConfigError } from './errors.js';
 import type { CheckedKubeconfig } from './kubeconfig-source.js';
 
 const ENV_OF = { path: 'K0RDENT_MGMT_KUBECONFIG_PATH', b64: 'K0RDENT_MGMT_KUBECONFIG_B64', text: 'K0RDENT_MGMT_KUBECONFIG_TEXT', sandbox: '--sandbox' } as const;
 
-export function loadKubeConfig(checked: CheckedKubeconfig): KubeConfig {
-  const kc = new KubeConfig();
+export function loadKubeConfig(k8s: ClientNode, checked: CheckedKubeconfig): KubeConfig {
+  const kc = new k8s.KubeConfig();
   const variable = ENV_OF[checked.kind];
   try {
     if (checked.path !== undefined) kc.loadFromFile(checked.path);

@@ -114,7 +114,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         sendJson(res, 200, { status: 'ok', version });
         return;
       case '/readyz': {
-        const ping = await pingApi(runtime.baseKubeConfig, options.readyTimeoutMs ?? 2500);
+        const ping = await pingApi(runtime.kube.base(), options.readyTimeoutMs ?? 2500);
         if (!ping.ok) logger.warn({ error: ping.error }, 'readiness: Kubernetes API unreachable');
         sendJson(res, ping.ok ? 200 : 503, ping.ok ? { status: 'ready', version, kubernetes: { version: ping.version } } : { status: 'unavailable', version, kubernetes: { error: ping.error } });
         return;

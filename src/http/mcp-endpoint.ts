@@ -104,6 +104,7 @@ export function createMcpEndpoint(runtime: Runtime, options: McpEndpointOptions)
     res.on('close', () => {
       void transport.close();
       void server.close();
+      session.close();
     });
     await server.connect(transport);
     await transport.handleRequest(req, res, read.body);
@@ -178,6 +179,7 @@ export function createMcpEndpoint(runtime: Runtime, options: McpEndpointOptions)
     };
     transport.onclose = () => {
       sessions.remove(id);
+      session.close();
     };
     await server.connect(transport);
     trackRequests(transport, live);

@@ -4,8 +4,9 @@
  * a caller can never borrow the operator's client certificate, exec plugin or token.
  */
 import { readFileSync } from 'node:fs';
-import { type Cluster, KubeConfig, VersionApi } from '@kubernetes/client-node';
-import { requestOptions } from './request-options.js';
+import type { Cluster, KubeConfig } from '@kubernetes/client-node';
+import { loadClientNode } from './client-node.js';
+import type { KubeIdentity } from './identity.js';
 
 const SESSION_CLUSTER = 'management-cluster';
 const SESSION_USER = 'mcp-caller';
@@ -19,7 +20,8 @@ export function sessionKubeConfig(base: KubeConfig, bearerToken?: string): KubeC
   if (bearerToken === undefined) return base;
   const cluster = base.getCurrentCluster();
   if (!cluster) throw new Error('the base kubeconfig has no current cluster');
-  const fresh = new KubeConfig();
+  // The base's own class: this module imports client-node's types only (see client-node.ts).
+  const fresh = new (base.constructor as new () => KubeConfig)();
   const caData = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
   const freshCluster: Cluster = {
     name: SESSION_CLUSTER,
@@ -46,11 +48,16 @@ export interface PingResult {
   error?: string;
 }
 
-/** GET /version through client-node, bounded by `timeoutMs`; never throws. */
-export async function pingApi(kc: KubeConfig, timeoutMs = 2500): Promise<PingResult> {
+/** GET /version through client-node (over the identity's agent), bounded by `timeoutMs`; never throws. */
+export async function pingApi(target: KubeIdentity | KubeConfig, timeoutMs = 2500): Promise<PingResult> {
   try {
+    const [k8s, kc, { requestOptions }] = await Promise.all([
+      loadClientNode(),
+      'memo' in target ? target.kubeConfig() : Promise.resolve(target),
+      import('./request-options.js'),
+    ]);
     // The deadline aborts the request itself, so an API that accepts and never answers leaves no socket behind.
-    const info = await kc.makeApiClient(VersionApi).getCode({}, requestOptions(undefined, timeoutMs));
+    const info = await kc.makeApiClient(k8s.VersionApi).getCode({}, requestOptions(undefined, timeoutMs));
     return { ok: true, version: info.gitVersion };
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');

@@ -1,18 +1,17 @@
 /**
  * Runtime (built once at startup) and Session (one per MCP session, or per request when stateless).
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { sessionKubeConfig } from '../kube/client.js';
+import type { KubeIdentities } from '../kube/identity.js';
 import { namespacePolicyFromSettings } from '../policy/index.js';
 import type { Runtime, Session, Settings } from './types.js';
 
 const shutdowns = new WeakMap<Runtime, AbortController>();
 
-export function createRuntime(settings: Settings, baseKubeConfig: KubeConfig, logger: Logger, metrics: Registry): Runtime {
+export function createRuntime(settings: Settings, kube: KubeIdentities, logger: Logger, metrics: Registry): Runtime {
   const stopping = new AbortController();
-  const runtime: Runtime = { settings, baseKubeConfig, logger, metrics, stopping: stopping.signal };
+  const runtime: Runtime = { settings, kube, logger, metrics, stopping: stopping.signal };
   shutdowns.set(runtime, stopping);
   return runtime;
 }
@@ -29,15 +28,17 @@ export interface SessionInit {
 }
 
 /**
- * A session's identity: in OIDC_REQUIRED with a bearer, a fresh client holding only that token;
+ * A session's identity: in OIDC_REQUIRED with a bearer, the caller's identity holding only that token;
  * otherwise (DEV_ALLOW_ANY, stdio) the operator's kubeconfig.
  */
 export function createSession(runtime: Runtime, init: SessionInit): Session {
   const useCallerToken = runtime.settings.authMode === 'OIDC_REQUIRED' && init.bearerToken !== undefined;
+  const caller = useCallerToken ? runtime.kube.acquire(init.bearerToken as string) : undefined;
   return {
     id: init.id,
     logger: runtime.logger.child({ sessionId: init.id }),
-    kubeConfig: useCallerToken ? sessionKubeConfig(runtime.baseKubeConfig, init.bearerToken) : runtime.baseKubeConfig,
+    kube: caller ?? runtime.kube.base(),
     namespaces: namespacePolicyFromSettings(runtime.settings),
+    close: () => caller?.release(),
   };
 }

@@ -6,12 +6,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { loadKubeConfig } from '../../src/config/kubeconfig.js';
 import { checkKubeconfig } from '../../src/config/kubeconfig-source.js';
 import { parseConfig } from '../../src/config/settings.js';
+import { KubeIdentities } from '../../src/kube/identity.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createRuntime, createSession } from '../../src/runtime/runtime.js';
@@ -31,14 +33,15 @@ describe('session Kubernetes client', () => {
   function runtimeFor(authMode: 'OIDC_REQUIRED' | 'DEV_ALLOW_ANY') {
     const text = operatorKubeconfig(api, OPERATOR_TOKEN);
     const parsed = parseConfig({ kubeconfigText: text, authMode }, { sandbox: false });
-    const kc = loadKubeConfig(checkKubeconfig({ kind: 'text', value: text }, undefined));
-    return createRuntime(parsed.settings, kc, createLogger('error'), createMetricsRegistry());
+    const metrics = createMetricsRegistry();
+    const kube = new KubeIdentities({ loadBase: async () => loadKubeConfig(k8s, checkKubeconfig({ kind: 'text', value: text }, undefined)), metrics });
+    return createRuntime(parsed.settings, kube, createLogger('error'), metrics);
   }
 
   it('control: the operator kubeconfig itself presents its client certificate and token', async () => {
     const runtime = runtimeFor('OIDC_REQUIRED');
     api.requests.length = 0;
-    await runtime.baseKubeConfig.makeApiClient(CoreV1Api).listNamespace();
+    await (await runtime.kube.base().kubeConfig()).makeApiClient(CoreV1Api).listNamespace();
     assert.equal(api.requests.length, 1);
     assert.equal(api.requests[0]!.authorization, `Bearer ${OPERATOR_TOKEN}`);
     assert.equal(api.requests[0]!.clientCertificate, true);
@@ -48,12 +51,13 @@ describe('session Kubernetes client', () => {
     const runtime = runtimeFor('OIDC_REQUIRED');
     const session = createSession(runtime, { id: 's1', bearerToken: CALLER_TOKEN });
     api.requests.length = 0;
-    await session.kubeConfig.makeApiClient(CoreV1Api).listNamespace();
+    const kc = await session.kube.kubeConfig();
+    await kc.makeApiClient(CoreV1Api).listNamespace();
     assert.equal(api.requests.length, 1);
     assert.equal(api.requests[0]!.authorization, `Bearer ${CALLER_TOKEN}`);
     assert.equal(api.requests[0]!.clientCertificate, false);
-    assert.notEqual(session.kubeConfig, runtime.baseKubeConfig, 'a fresh KubeConfig, not the operator one');
-    const user = session.kubeConfig.getCurrentUser();
+    assert.notEqual(kc, await runtime.kube.base().kubeConfig(), 'a fresh KubeConfig, not the operator one');
+    const user = kc.getCurrentUser();
     assert.equal(user?.certData, undefined);
     assert.equal(user?.keyData, undefined);
     assert.equal(user?.exec, undefined);
@@ -64,15 +68,15 @@ describe('session Kubernetes client', () => {
     const a = createSession(runtime, { id: 'a', bearerToken: 'token-a' });
     const b = createSession(runtime, { id: 'b', bearerToken: 'token-b' });
     api.requests.length = 0;
-    await a.kubeConfig.makeApiClient(CoreV1Api).listNamespace();
-    await b.kubeConfig.makeApiClient(CoreV1Api).listNamespace();
+    await (await a.kube.kubeConfig()).makeApiClient(CoreV1Api).listNamespace();
+    await (await b.kube.kubeConfig()).makeApiClient(CoreV1Api).listNamespace();
     assert.deepEqual(api.requests.map((r) => r.authorization), ['Bearer token-a', 'Bearer token-b']);
   });
 
   it('DEV_ALLOW_ANY: the session uses the operator kubeconfig even when a bearer was sent', async () => {
     const runtime = runtimeFor('DEV_ALLOW_ANY');
     const session = createSession(runtime, { id: 'd', bearerToken: CALLER_TOKEN });
-    assert.equal(session.kubeConfig, runtime.baseKubeConfig);
+    assert.equal(session.kube, runtime.kube.base());
   });
 });
 

@@ -34,7 +34,7 @@ function capture(): { logger: Logger; logs: LogLine[] } {
 
 function manager(sandbox: SandboxHandle, logger: Logger, overrides: Parameters<typeof testSettings>[0] = {}, token?: string): ClusterManager {
   const settings = testSettings(overrides);
-  return new ClusterManager({ kubeConfig: sandboxKubeConfig(sandbox, token), namespaces: namespacePolicyFromSettings(settings), fieldOwner: settings.deployFieldOwner, logger });
+  return new ClusterManager({ kube: sandboxKubeConfig(sandbox, token), namespaces: namespacePolicyFromSettings(settings), fieldOwner: settings.deployFieldOwner, logger });
 }
 
 const credentialLists = (log: string[]): { clusterWide: string[]; namespaced: string[] } => ({

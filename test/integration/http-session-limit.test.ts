@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { createMcpEndpoint, type McpEndpoint } from '../../src/http/mcp-endpoint.js';
+import { KubeIdentities } from '../../src/kube/identity.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 import { testSettings } from '../helpers/clusters-harness.js';
@@ -33,7 +34,8 @@ describe('stateful MCP session limit', () => {
       contexts: [{ name: 'c', cluster: 'none', user: 'u' }],
       currentContext: 'c',
     });
-    const runtime = createRuntime(testSettings(), kc, pino({ level: 'silent' }), createMetricsRegistry());
+    const metrics = createMetricsRegistry();
+    const runtime = createRuntime(testSettings(), new KubeIdentities({ loadBase: async () => kc, metrics }), pino({ level: 'silent' }), metrics);
     endpoint = createMcpEndpoint(runtime, { stateless: false, maxSessions: 2 });
     server = createServer((req, res) => void endpoint.handle(req, res, undefined));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

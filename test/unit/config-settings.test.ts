@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/errors.js';
 import { checkKubeconfig } from '../../src/config/kubeconfig-source.js';
+import * as k8s from '@kubernetes/client-node';
 import { loadKubeConfig } from '../../src/config/kubeconfig.js';
 import { checkServeExposure, isLoopbackHost, parseConfig, parseListenAddr, summarizeSettings } from '../../src/config/settings.js';
 import { packageRoot } from '../../src/config/package.js';
@@ -188,14 +189,14 @@ describe('listen address and exposure', () => {
 
 describe('kubeconfig sources', () => {
   it('loads TEXT and B64 identically and keeps current-context', () => {
-    const fromText = loadKubeConfig(checkKubeconfig({ kind: 'text', value: KUBECONFIG }, undefined));
-    const fromB64 = loadKubeConfig(checkKubeconfig({ kind: 'b64', value: Buffer.from(KUBECONFIG).toString('base64') }, undefined));
+    const fromText = loadKubeConfig(k8s, checkKubeconfig({ kind: 'text', value: KUBECONFIG }, undefined));
+    const fromB64 = loadKubeConfig(k8s, checkKubeconfig({ kind: 'b64', value: Buffer.from(KUBECONFIG).toString('base64') }, undefined));
     assert.equal(fromText.getCurrentContext(), 'first');
     assert.equal(fromB64.getCurrentCluster()?.server, 'https://a.example:6443');
   });
 
   it('switches to the configured context; http:// clusters work with client-node', () => {
-    const kc = loadKubeConfig(checkKubeconfig({ kind: 'text', value: KUBECONFIG }, 'second'));
+    const kc = loadKubeConfig(k8s, checkKubeconfig({ kind: 'text', value: KUBECONFIG }, 'second'));
     assert.equal(kc.getCurrentContext(), 'second');
     assert.equal(kc.getCurrentCluster()?.server, 'http://127.0.0.1:8080');
     assert.equal(kc.getCurrentCluster()?.skipTLSVerify, true);

@@ -38,7 +38,7 @@ export function clusterManager(context: ToolContext): ClusterManager {
   const { session, runtime } = context;
   let manager = managers.get(session);
   if (manager === undefined) {
-    manager = new ClusterManager({ kubeConfig: session.kubeConfig, namespaces: session.namespaces, fieldOwner: runtime.settings.deployFieldOwner, logger: session.logger });
+    manager = new ClusterManager({ kube: session.kube, namespaces: session.namespaces, fieldOwner: runtime.settings.deployFieldOwner, logger: session.logger });
     managers.set(session, manager);
   }
   return manager;

@@ -1,0 +1,33 @@
+/**
+ * client-node's fetch-based HTTP library with every request counted and timed in
+ * kube_api_requests_total / kube_api_request_duration_seconds (src/observability/kube-metrics.ts).
+ */
+import type { HttpLibrary, RequestContext, ResponseContext } from '@kubernetes/client-node';
+import type { KubeApiMetrics } from '../observability/kube-metrics.js';
+import type { ClientNode } from './client-node.js';
+import { requestInfo } from './request-info.js';
+
+export function instrumentedHttp(k8s: ClientNode, metrics: KubeApiMetrics): HttpLibrary {
+  const base = new k8s.IsomorphicFetchHttpLibrary();
+  return {
+    send(request: RequestContext) {
+      const started = performance.now();
+      const info = requestInfo(request.getHttpMethod(), request.getUrl());
+      const observe = (code: number | 'error'): void => metrics.observe(info.verb, info.resource, code, (performance.now() - started) / 1000);
+      const answered = base
+        .send(request)
+        .toPromise()
+        .then(
+          (response: ResponseContext) => {
+            observe(response.httpStatusCode);
+            return response;
+          },
+          (error: unknown) => {
+            observe('error');
+            throw error;
+          },
+        );
+      return new k8s.Observable(answered);
+    },
+  };
+}
