@@ -10,6 +10,13 @@ export class ApiServerMetrics {
     registers: [this.registry],
   });
 
+  /** Not an apiserver metric: lets tests see whether clients reuse connections (keep-alive). */
+  readonly connections = new Counter({
+    name: 'sandbox_connections_accepted_total',
+    help: 'TCP connections the sandbox API server accepted (sandbox only, for connection-reuse tests).',
+    registers: [this.registry],
+  });
+
   record(verb: string, resource: string, code: number): void {
     this.requests.inc({ verb, resource, code: String(code) });
   }

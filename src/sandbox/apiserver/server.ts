@@ -243,6 +243,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   server.keepAliveTimeout = 30_000;
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
+    metrics.connections.inc();
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });

@@ -1,0 +1,196 @@
+/**
+ * Process-level figures, through the real CLI (`node dist/src/cli/main.js`): cold start of `stdio`
+ * (spawn → tools/list answered, and spawn → a first tool call answered right after initialize) next
+ * to `node -e 0` in the same run, idle RSS, and RSS of `serve` with 200 sessions open.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+/** dist/bench → repository root. */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = process.env.BENCH_CLI ?? join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...extra };
+}
+
+/** Resident set size of a process in MiB (Linux /proc). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+/** spawn → exit of `node -e 0`, the yardstick for a Node process that does nothing. */
+export async function nodeNoop(): Promise<number> {
+  const started = performance.now();
+  await new Promise<void>((res, rej) => {
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    child.on('error', rej);
+    child.on('exit', () => res());
+  });
+  return performance.now() - started;
+}
+
+interface Rpc {
+  send(message: Record<string, unknown>): void;
+  response(id: number): Promise<Record<string, unknown>>;
+  waitForLog(msg: RegExp, timeoutMs?: number): Promise<void>;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function stdioServer(env: Record<string, string>): Rpc {
+  const child = spawn(process.execPath, [CLI, 'stdio'], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const waiting = new Map<number, (value: Record<string, unknown>) => void>();
+  const answered = new Map<number, Record<string, unknown>>();
+  let buffer = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.trim() === '') continue;
+      const message = JSON.parse(line) as Record<string, unknown>;
+      if (typeof message.id === 'number') {
+        const resolveIt = waiting.get(message.id);
+        if (resolveIt) resolveIt(message);
+        else answered.set(message.id, message);
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return {
+    pid: child.pid ?? 0,
+    send: (message) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`),
+    response: (id) => {
+      const done = answered.get(id);
+      if (done) return Promise.resolve(done);
+      return new Promise((res) => waiting.set(id, res));
+    },
+    waitForLog: async (msg, timeoutMs = 30_000) => {
+      const until = Date.now() + timeoutMs;
+      while (!stderr.split('\n').some((line) => line.startsWith('{') && msg.test(String((JSON.parse(line) as { msg?: unknown }).msg)))) {
+        if (Date.now() > until) throw new Error(`no log line ${msg} within ${timeoutMs} ms:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    stop: () =>
+      new Promise<void>((res) => {
+        child.on('exit', () => res());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const INITIALIZE = { method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
+
+export interface ColdStart {
+  toolsListMs: number;
+  firstCallMs: number;
+  /** RSS right after tools/list was answered. */
+  rssAfterToolsListMiB: number;
+  /** RSS once the background warm-up finished (client-node loaded, API pinged) and the process idled. */
+  idleRssMiB: number;
+}
+
+/** One cold start of `stdio`: spawn → initialize → tools/list; then idle RSS once warmed up. */
+export async function coldStartToolsList(kubeconfigPath: string): Promise<Pick<ColdStart, 'toolsListMs' | 'rssAfterToolsListMiB' | 'idleRssMiB'>> {
+  const started = performance.now();
+  const rpc = stdioServer({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LOG_LEVEL: 'info' });
+  rpc.send({ id: 1, ...INITIALIZE });
+  await rpc.response(1);
+  rpc.send({ method: 'notifications/initialized' });
+  rpc.send({ id: 2, method: 'tools/list' });
+  const list = await rpc.response(2);
+  const toolsListMs = performance.now() - started;
+  if (!Array.isArray((list.result as { tools?: unknown })?.tools)) throw new Error(`tools/list failed: ${JSON.stringify(list)}`);
+  const rssAfterToolsListMiB = rssMiB(rpc.pid);
+  await rpc.waitForLog(/Kubernetes API reachable|Kubernetes API unreachable/);
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleRssMiB = rssMiB(rpc.pid);
+  await rpc.stop();
+  return { toolsListMs, rssAfterToolsListMiB, idleRssMiB };
+}
+
+/** One cold start of `stdio` with a tool call sent right after initialize: spawn → its result. */
+export async function coldStartFirstCall(kubeconfigPath: string, tool: string, args: Record<string, unknown>): Promise<number> {
+  const started = performance.now();
+  const rpc = stdioServer({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LOG_LEVEL: 'warn' });
+  rpc.send({ id: 1, ...INITIALIZE });
+  await rpc.response(1);
+  rpc.send({ method: 'notifications/initialized' });
+  rpc.send({ id: 2, method: 'tools/call', params: { name: tool, arguments: args } });
+  const result = await rpc.response(2);
+  const ms = performance.now() - started;
+  if ((result.result as { isError?: boolean } | undefined)?.isError !== false && (result.result as { isError?: boolean } | undefined)?.isError !== undefined) {
+    throw new Error(`first call failed: ${JSON.stringify(result).slice(0, 500)}`);
+  }
+  await rpc.stop();
+  return ms;
+}
+
+export interface SessionMemory {
+  idleRssMiB: number;
+  sessions: number;
+  rssWithSessionsMiB: number;
+  perSessionKiB: number;
+}
+
+/** `serve` idle, then with `count` initialized stateful sessions open: RSS and RSS per session. */
+export async function serveSessions(kubeconfigPath: string, count: number): Promise<SessionMemory> {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: cleanEnv({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LISTEN_ADDR: '127.0.0.1:0', LOG_LEVEL: 'info' }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const logged = async (msg: RegExp): Promise<Record<string, unknown>> => {
+    const until = Date.now() + 30_000;
+    for (;;) {
+      for (const line of stderr.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        if (typeof parsed.msg === 'string' && msg.test(parsed.msg)) return parsed;
+      }
+      if (Date.now() > until) throw new Error(`serve did not log ${msg}:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  try {
+    const url = String((await logged(/serving MCP over Streamable HTTP/)).url);
+    await logged(/Kubernetes API reachable|Kubernetes API unreachable/);
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    // One session first, so code paths that load on the first session are not counted per session.
+    const open = async (): Promise<void> => {
+      const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, ...INITIALIZE }) });
+      const sessionId = res.headers.get('mcp-session-id');
+      await res.text();
+      if (!sessionId) throw new Error(`initialize failed: ${res.status}`);
+      const note = await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-session-id': sessionId }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+      await note.text();
+    };
+    await open();
+    await new Promise((r) => setTimeout(r, 1000));
+    const idleRssMiB = rssMiB(child.pid ?? 0);
+    for (let i = 0; i < count; i++) await open();
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssWithSessionsMiB = rssMiB(child.pid ?? 0);
+    return { idleRssMiB, sessions: count, rssWithSessionsMiB, perSessionKiB: ((rssWithSessionsMiB - idleRssMiB) * 1024) / count };
+  } finally {
+    await new Promise<void>((res) => {
+      child.on('exit', () => res());
+      child.kill('SIGTERM');
+    });
+  }
+}

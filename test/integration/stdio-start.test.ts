@@ -1,0 +1,122 @@
+/**
+ * Start fast (issue 13 item 1): `initialize` and `tools/list` never wait for @kubernetes/client-node.
+ * A module-loading hook holds client-node's entry module back until the test opens a gate file: the
+ * handshake and tools/list are answered while it is held, the background load starts after the
+ * handshake, and a tool call completes once it is let through. A tool call right after initialize works.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { startSandbox } from '../../src/sandbox/sandbox.js';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { eventually } from '../helpers/clusters-harness.js';
+import { runCli, startCli, stopAll, tempDir, type CliProcess } from '../helpers/cli-process.js';
+
+const HOOKS = `
+import { existsSync, writeFileSync } from 'node:fs';
+export async function load(url, context, nextLoad) {
+  if (url.includes('/@kubernetes/client-node/dist/index.js')) {
+    writeFileSync(process.env.CLIENT_NODE_REQUESTED, 'requested');
+    while (!existsSync(process.env.CLIENT_NODE_GATE)) await new Promise((r) => setTimeout(r, 20));
+  }
+  return nextLoad(url, context);
+}
+`;
+const REGISTER = `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`;
+
+interface Rpc {
+  send(message: Record<string, unknown>): void;
+  answer(id: number, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+function rpc(proc: CliProcess): Rpc {
+  return {
+    send: (message) => proc.child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`),
+    answer: (id, timeoutMs = 60_000) =>
+      eventually(() => {
+        for (const line of proc.stdout().split('\n')) {
+          if (line.trim() === '') continue;
+          const message = JSON.parse(line) as Record<string, unknown>;
+          if (message.id === id) return message;
+        }
+        return undefined;
+      }, timeoutMs),
+  };
+}
+
+const INITIALIZE = { method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'start-test', version: '1' } } };
+
+describe('stdio starts without waiting for the Kubernetes client', () => {
+  let sandbox: SandboxHandle;
+  let kubeconfig: string;
+  before(async () => {
+    sandbox = await startSandbox({});
+    kubeconfig = join(tempDir(), 'kubeconfig.yaml');
+    writeFileSync(kubeconfig, sandbox.kubeconfig);
+  });
+  after(async () => {
+    stopAll();
+    await sandbox.close();
+  });
+
+  it('initialize and tools/list are answered while client-node is held back; a tool call completes once it loads', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
+    writeFileSync(join(dir, 'register.mjs'), REGISTER);
+    const gate = join(dir, 'gate');
+    const requested = join(dir, 'requested');
+    const proc = startCli(['stdio'], {
+      K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfig,
+      LOG_LEVEL: 'debug',
+      NODE_OPTIONS: `--import=${pathToFileURL(join(dir, 'register.mjs')).href}`,
+      CLIENT_NODE_GATE: gate,
+      CLIENT_NODE_REQUESTED: requested,
+    });
+    const io = rpc(proc);
+    io.send({ id: 1, ...INITIALIZE });
+    const init = await io.answer(1);
+    assert.equal((init.result as { serverInfo?: { name?: string } }).serverInfo?.name, 'k0rdent-mcp');
+    io.send({ method: 'notifications/initialized' });
+    io.send({ id: 2, method: 'tools/list' });
+    const list = await io.answer(2);
+    const tools = (list.result as { tools: { name: string }[] }).tools.map((t) => t.name);
+    assert.ok(tools.includes('k0.clusters.list'), tools.join(', '));
+    assert.equal(existsSync(gate), false, 'answered while client-node was still held back');
+    // The background load starts after the handshake, without a tool call asking for it.
+    await eventually(() => (existsSync(requested) ? true : undefined), 30_000);
+    io.send({ id: 3, method: 'tools/call', params: { name: 'k0.clusters.list', arguments: { namespace: 'kcm-system' } } });
+    writeFileSync(gate, 'open');
+    const call = await io.answer(3);
+    const result = call.result as { isError?: boolean; structuredContent?: { items?: unknown[] } };
+    assert.notEqual(result.isError, true, JSON.stringify(call));
+    assert.ok(Array.isArray(result.structuredContent?.items));
+    await proc.waitForLog(/Kubernetes API reachable/);
+    proc.child.stdin!.end();
+    assert.equal(await proc.exited(), 0);
+  });
+
+  it('a tool call sent right after initialize (no tools/list) is answered', async () => {
+    const proc = startCli(['stdio'], { K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfig, LOG_LEVEL: 'warn' });
+    const io = rpc(proc);
+    io.send({ id: 1, ...INITIALIZE });
+    await io.answer(1);
+    io.send({ method: 'notifications/initialized' });
+    io.send({ id: 2, method: 'tools/call', params: { name: 'k0.clusters.listCredentials', arguments: {} } });
+    const call = await io.answer(2);
+    const result = call.result as { isError?: boolean; structuredContent?: { items?: { name: string }[] } };
+    assert.notEqual(result.isError, true, JSON.stringify(call));
+    assert.ok((result.structuredContent?.items ?? []).some((c) => c.name === 'azure-cluster-credential'));
+    proc.child.stdin!.end();
+    assert.equal(await proc.exited(), 0);
+  });
+
+  it('a kubeconfig whose context has no server still fails at startup (exit 2), before client-node loads', async () => {
+    const file = join(tempDir(), 'kubeconfig.yaml');
+    writeFileSync(file, ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: c', '  cluster: {}', 'users:', '- name: u', '  user: {token: t}', 'contexts:', '- name: x', '  context: {cluster: c, user: u}', 'current-context: x', ''].join('\n'));
+    const { code, stderr } = await runCli(['stdio'], { K0RDENT_MGMT_KUBECONFIG_PATH: file });
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /K0RDENT_MGMT_KUBECONFIG_PATH .*has no cluster server for context "x"/);
+  });
+});
