@@ -101,6 +101,7 @@ export async function startHarness(target: SandboxHandle | KubeConfig, overrides
     close: async () => {
       await client.close();
       await server.close();
+      kube.close();
     },
   };
 }
