@@ -3,13 +3,16 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { KubeIdentities } from '../kube/identity.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeIdentities } from '../kube/identity.js';
 import { namespacePolicyFromSettings } from '../policy/index.js';
 import type { Runtime, Session, Settings } from './types.js';
 
 const shutdowns = new WeakMap<Runtime, AbortController>();
 
-export function createRuntime(settings: Settings, kube: KubeIdentities, logger: Logger, metrics: Registry): Runtime {
+/** `kube`: the identities (startup), or a ready KubeConfig as the operator's (tests). */
+export function createRuntime(settings: Settings, identities: KubeIdentities | KubeConfig, logger: Logger, metrics: Registry): Runtime {
+  const kube = identities instanceof KubeIdentities ? identities : new KubeIdentities({ loadBase: async () => identities, metrics });
   const stopping = new AbortController();
   const runtime: Runtime = { settings, kube, logger, metrics, stopping: stopping.signal };
   shutdowns.set(runtime, stopping);
