@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
+import { checkServiceAccount, serviceAccountPresent } from '../config/in-cluster.js';
 import { checkKubeconfig, type CheckedKubeconfig } from '../config/kubeconfig-source.js';
 import { packageVersion } from '../config/package.js';
 import { checkServeExposure, parseConfig, summarizeSettings } from '../config/settings.js';
@@ -26,23 +27,26 @@ export interface Bootstrapped {
 
 export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Bootstrapped> {
   const wantSandbox = flags.sandbox === true;
-  const parsed = parseConfig(collectRawConfig(process.env, flags), { sandbox: wantSandbox });
+  const parsed = parseConfig(collectRawConfig(process.env, flags), { sandbox: wantSandbox, serviceAccountPresent: serviceAccountPresent(process.env) });
   if (command === 'serve') checkServeExposure(parsed.settings);
-  // The kubeconfig is checked now (config errors stay quick, exit 2); client-node loads it after startup.
-  const checked = parsed.kubeconfig.kind === 'sandbox' ? undefined : checkKubeconfig(parsed.kubeconfig, parsed.settings.kubeContext);
+  // The kubeconfig (or the pod's service account) is checked now (config errors stay quick, exit 2);
+  // client-node loads it after startup.
+  const source = parsed.kubeconfig;
+  const serviceAccount = source.kind === 'in-cluster' ? checkServiceAccount(process.env) : undefined;
+  const checked = source.kind === 'sandbox' || source.kind === 'in-cluster' ? undefined : checkKubeconfig(source, parsed.settings.kubeContext);
   const { createRuntime } = await import('../runtime/runtime.js');
   const { KubeIdentities } = await import('../kube/identity.js');
   const logger = createLogger(parsed.settings.logLevel, { command });
 
   let sandbox: SandboxHandle | undefined;
-  let kubeconfig: CheckedKubeconfig;
+  let kubeconfig: CheckedKubeconfig | undefined;
   try {
     if (parsed.kubeconfig.kind === 'sandbox') {
       const startSandbox = await loadStartSandbox();
       sandbox = await startSandbox({ host: '127.0.0.1', port: 0, log: (line) => logger.debug({ sandbox: true }, line) });
       logger.info({ url: sandbox.url }, 'embedded sandbox management cluster started');
     }
-    kubeconfig = checked ?? checkKubeconfig({ kind: 'sandbox', value: sandbox!.kubeconfig }, parsed.settings.kubeContext);
+    if (serviceAccount === undefined) kubeconfig = checked ?? checkKubeconfig({ kind: 'sandbox', value: sandbox!.kubeconfig }, parsed.settings.kubeContext);
   } catch (error) {
     await sandbox?.close();
     throw error;
@@ -51,8 +55,8 @@ export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string
   const metrics = getMetricsRegistry();
   const kube = new KubeIdentities({
     loadBase: async () => {
-      const [k8s, { loadKubeConfig }] = await Promise.all([loadClientNode(), import('../config/kubeconfig.js')]);
-      return loadKubeConfig(k8s, kubeconfig);
+      const [k8s, { loadInClusterConfig, loadKubeConfig }] = await Promise.all([loadClientNode(), import('../config/kubeconfig.js')]);
+      return serviceAccount !== undefined ? loadInClusterConfig(k8s, serviceAccount) : loadKubeConfig(k8s, kubeconfig!);
     },
     metrics,
   });
@@ -70,7 +74,7 @@ export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string
     logger.error({ err: reason instanceof Error ? { name: reason.name, message: reason.message } : String(reason) }, 'unhandled promise rejection');
   });
   logger.info(
-    { version: packageVersion(), config: summarizeSettings(parsed.settings), apiServer: kubeconfig.server, ...extra },
+    { version: packageVersion(), config: summarizeSettings(parsed.settings), apiServer: serviceAccount?.server ?? kubeconfig?.server, ...extra },
     'k0rdent-mcp starting',
   );
   return { runtime, devBearerToken: parsed.devBearerToken, sandbox, warmUp: () => warmUp(logger, runtime) };

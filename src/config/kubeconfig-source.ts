@@ -8,7 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
 import type { KubeconfigSourceSpec } from './settings.js';
 
-type Kind = KubeconfigSourceSpec['kind'];
+/** The sources that are kubeconfigs (in-cluster config is checked by ./in-cluster.ts). */
+type Kind = Exclude<KubeconfigSourceSpec['kind'], 'in-cluster'>;
 
 const ENV_OF = { path: 'K0RDENT_MGMT_KUBECONFIG_PATH', b64: 'K0RDENT_MGMT_KUBECONFIG_B64', text: 'K0RDENT_MGMT_KUBECONFIG_TEXT', sandbox: '--sandbox' } as const;
 const FLAG_OF = { path: '--kubeconfig-path', b64: '--kubeconfig-b64', text: '--kubeconfig-text', sandbox: '--sandbox' } as const;

@@ -6,6 +6,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClientNode } from '../kube/client-node.js';
 import { ConfigError } from './errors.js';
+import type { ServiceAccount } from './in-cluster.js';
 import type { CheckedKubeconfig } from './kubeconfig-source.js';
 
 const ENV_OF = { path: 'K0RDENT_MGMT_KUBECONFIG_PATH', b64: 'K0RDENT_MGMT_KUBECONFIG_B64', text: 'K0RDENT_MGMT_KUBECONFIG_TEXT', sandbox: '--sandbox' } as const;
@@ -27,5 +28,19 @@ export function loadKubeConfig(k8s: ClientNode, checked: CheckedKubeconfig): Kub
   if (!cluster?.server) {
     throw new ConfigError(variable, `${variable} has no cluster server for context "${checked.context}"; fix the kubeconfig's clusters entry`);
   }
+  return kc;
+}
+
+/**
+ * The in-cluster config (client-go's rest.InClusterConfig): the API server from KUBERNETES_SERVICE_HOST/PORT,
+ * the mounted CA, and the service-account token read from its file by client-node's tokenFile provider,
+ * which re-reads it when the kubelet rotates the projected token.
+ */
+export function loadInClusterConfig(k8s: ClientNode, account: ServiceAccount): KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromClusterAndUser(
+    { name: 'in-cluster', server: account.server, caFile: account.caFile, skipTLSVerify: false },
+    { name: 'service-account', authProvider: { name: 'tokenFile', config: { tokenFile: account.tokenFile } } },
+  );
   return kc;
 }

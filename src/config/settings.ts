@@ -13,6 +13,7 @@ export type KubeconfigSourceSpec =
   | { kind: 'path'; value: string }
   | { kind: 'b64'; value: string }
   | { kind: 'text'; value: string }
+  | { kind: 'in-cluster' }
   | { kind: 'sandbox' };
 
 export interface ParsedConfig {
@@ -151,10 +152,20 @@ const rawSchema = z.object({
       ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive whole number; use e.g. 100` });
       return z.NEVER;
     }),
+  inCluster: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const parsed = BOOLEAN_WORDS[value.toLowerCase()];
+      if (parsed !== undefined) return parsed;
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a boolean; use true or false` });
+      return z.NEVER;
+    }),
 });
 
 /** Validates raw values; throws ConfigError (first problem only, one line). */
-export function parseConfig(raw: RawConfig, options: { sandbox: boolean }): ParsedConfig {
+export function parseConfig(raw: RawConfig, options: { sandbox: boolean; serviceAccountPresent?: boolean }): ParsedConfig {
   const result = rawSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -171,6 +182,10 @@ export function parseConfig(raw: RawConfig, options: { sandbox: boolean }): Pars
       `${names.join(' and ')} are both set; set exactly one kubeconfig source (K0RDENT_MGMT_KUBECONFIG_PATH, _B64 or _TEXT)`,
     );
   }
+  if (values.inCluster === true && (options.sandbox || sources.length === 1)) {
+    const other = options.sandbox ? '--sandbox' : label(sources[0]!);
+    throw new ConfigError('K0RDENT_MGMT_IN_CLUSTER', `${label('inCluster')} is true together with ${other}; use the service account, a kubeconfig or --sandbox, only one`);
+  }
   let kubeconfig: KubeconfigSourceSpec;
   if (options.sandbox) {
     if (sources.length === 1) {
@@ -186,10 +201,16 @@ export function parseConfig(raw: RawConfig, options: { sandbox: boolean }): Pars
     kubeconfig = { kind: 'b64', value: values.kubeconfigB64 };
   } else if (values.kubeconfigText !== undefined) {
     kubeconfig = { kind: 'text', value: values.kubeconfigText };
+  } else if (values.inCluster === true || (values.inCluster === undefined && options.serviceAccountPresent === true)) {
+    // In a pod without a kubeconfig, the pod's service account, as client-go's in-cluster config.
+    kubeconfig = { kind: 'in-cluster' };
+    if (values.context !== undefined) {
+      throw new ConfigError('K0RDENT_MGMT_CONTEXT', `${label('context')} picks a context of a kubeconfig, and the in-cluster config has none; unset it, or give a kubeconfig (K0RDENT_MGMT_KUBECONFIG_PATH)`);
+    }
   } else {
     throw new ConfigError(
       'K0RDENT_MGMT_KUBECONFIG_PATH',
-      'no management cluster configured; set K0RDENT_MGMT_KUBECONFIG_PATH (or _B64 / _TEXT, or --kubeconfig-path) to a kubeconfig, or pass --sandbox to run against the embedded sandbox',
+      'no management cluster configured; set K0RDENT_MGMT_KUBECONFIG_PATH (or _B64 / _TEXT, or --kubeconfig-path) to a kubeconfig, run in a pod with a service account (K0RDENT_MGMT_IN_CLUSTER), or pass --sandbox to run against the embedded sandbox',
     );
   }
 

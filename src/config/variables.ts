@@ -176,6 +176,14 @@ export const CONFIG_VARIABLES = [
     description: 'live stateful sessions per caller (bearer-token fingerprint, else remote address), under the global cap',
     defaultValue: '100',
   },
+  {
+    env: 'K0RDENT_MGMT_IN_CLUSTER',
+    flag: '--in-cluster',
+    key: 'inCluster',
+    value: '[bool]',
+    description: "true: use the pod's service account (in-cluster config) instead of a kubeconfig; when unset, used when no kubeconfig is given and the service-account files exist",
+    defaultValue: 'auto',
+  },
 ] as const satisfies readonly ConfigVariable[];
 
 export type ConfigKey = (typeof CONFIG_VARIABLES)[number]['key'];

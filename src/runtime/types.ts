@@ -14,7 +14,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 /** The effective configuration (SPEC section 3), validated once at startup. */
 export interface Settings {
   /** Where the kubeconfig came from, for the startup summary; never its contents. */
-  kubeconfigSource: 'path' | 'b64' | 'text' | 'sandbox';
+  kubeconfigSource: 'path' | 'b64' | 'text' | 'in-cluster' | 'sandbox';
   kubeContext: string | undefined;
   namespaceFilter: RegExp | undefined;
   authMode: AuthMode;
