@@ -179,6 +179,16 @@ export class K0rdentApi {
     }
   }
 
+  /** Sets annotations by JSON merge patch (RFC 7386); only metadata changes, not the generation. */
+  async annotate(resource: K0rdentResource, namespace: string, name: string, annotations: Record<string, string>, call?: CallOptions): Promise<KubeObject> {
+    return (await this.run(`annotate ${resource.kind} ${namespace}/${name}`, call, () =>
+      this.custom.patchNamespacedCustomObject(
+        { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name, body: { metadata: { annotations } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.options(call)),
+      ),
+    )) as KubeObject;
+  }
+
   /** Names of every namespace (needs cluster-wide `list namespaces`). */
   async listNamespaces(call?: CallOptions): Promise<string[]> {
     const body = await this.run('list namespaces', call, (c) => c.core.listNamespace({}, this.options(c, call)));

@@ -208,6 +208,7 @@ export class ClusterManager {
       };
     }
     const status = existing === undefined ? 'created' : appliedNothing(existing, applied) ? 'unchanged' : 'updated';
+    if (uid) hooks.onWritten?.({ namespace, name: request.name, uid, generation: applied.metadata?.generation ?? 1 });
     const result: DeployResult = { ...base, status };
     if (request.wait) result.wait = await this.waitForReady(namespace, request.name, request.wait, hooks);
     return result;
@@ -271,16 +272,16 @@ export class ClusterManager {
     const call = { signal: hooks.signal };
     assertObjectName(request.name, 'name');
     const namespace = await this.resolveTarget(request.namespace, call, hooks);
-    if (hooks.confirm) {
-      const existing = await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call);
-      // Nothing to confirm for an object that is absent or already being deleted: the call changes nothing.
-      if (existing === undefined) return { name: request.name, namespace, status: 'not_found' };
-      if (!existing.metadata?.deletionTimestamp) {
-        const answer = await hooks.confirm({ message: describeDeletion(existing, namespace, request.name), name: request.name });
-        if (!answer.confirmed) return { name: request.name, namespace, status: 'cancelled', reason: answer.reason };
-      }
+    // The object is read first when the user is asked (what will go) or a task follows it (its uid).
+    const existing = hooks.confirm || hooks.onWritten ? await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call) : undefined;
+    // Nothing to confirm for an object that is absent or already being deleted: the call changes nothing.
+    if (hooks.confirm && existing !== undefined && !existing.metadata?.deletionTimestamp) {
+      const answer = await hooks.confirm({ message: describeDeletion(existing, namespace, request.name), name: request.name });
+      if (!answer.confirmed) return { name: request.name, namespace, status: 'cancelled', reason: answer.reason };
     }
     const status = await this.api.delete(CLUSTER_DEPLOYMENT, namespace, request.name, call);
+    const uid = existing?.metadata?.uid;
+    if (status === 'deleted' && uid) hooks.onWritten?.({ namespace, name: request.name, uid, generation: existing?.metadata?.generation ?? 1 });
     const result: DeleteResult = { name: request.name, namespace, status };
     if (status === 'deleted' && request.wait) {
       const outcome = await waitFor({

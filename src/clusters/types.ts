@@ -85,6 +85,18 @@ export interface ProgressUpdate {
   message: string;
 }
 
+/** What a write left to follow: the object and the generation the write produced (for tasks). */
+export interface Written {
+  namespace: string;
+  name: string;
+  uid: string;
+  generation: number;
+  /** After a template change: the chart HelmReleaseReady must name. */
+  chart?: string | undefined;
+  /** HelmReleaseReady's message from before the change, which no longer counts. */
+  previousRelease?: string | undefined;
+}
+
 /** What a destructive operation asks the user before it writes. */
 export interface ConfirmRequest {
   /** One line per fact: what will happen, to which object. */
@@ -100,6 +112,8 @@ export interface OperationHooks {
   onProgress?: ((update: ProgressUpdate) => void) | undefined;
   /** Aborted when the server shuts down: a wait ends at once with its current state (`interrupted`). */
   interrupt?: AbortSignal | undefined;
+  /** Told what the write left to follow (deploy, update, delete that started), so a task can follow it. */
+  onWritten?: ((written: Written) => void) | undefined;
   /** Asks the user before a destructive write; absent when nobody can be asked (the write proceeds). */
   confirm?: ((request: ConfirmRequest) => Promise<Confirmation>) | undefined;
   /** A warning about the operation that the caller should see (e.g. a stall), besides the log line. */

@@ -4,6 +4,8 @@ import { packageVersion } from '../config/package.js';
 import type { Runtime, Session } from '../runtime/types.js';
 import { handleLogLevel } from './client-log.js';
 import { enableConfirmation } from './confirm.js';
+import { clusterTaskStore } from '../tasks/cluster-task-store.js';
+import { clusterManager } from './tools/clusters.js';
 import { initAllToolMetrics, registerTools } from './tools/index.js';
 
 export const SERVER_NAME = 'k0rdent-mcp';
@@ -21,7 +23,9 @@ export function createMcpServer(runtime: Runtime, session: Session, options: Mcp
   const server = new McpServer(
     { name: SERVER_NAME, version: packageVersion() },
     {
-      capabilities: { tools: {}, logging: {} },
+      // Tasks (2025-11-25) for deploy/update/delete; no tasks/list: nothing is kept to list (src/tasks).
+      capabilities: { tools: {}, logging: {}, tasks: { cancel: {}, requests: { tools: { call: {} } } } },
+      taskStore: clusterTaskStore(clusterManager({ runtime, session }).api, session),
       instructions:
         'k0rdent management-cluster tools: list credentials and cluster templates, list, deploy and delete ClusterDeployments in the namespaces the operator allowed.',
     },

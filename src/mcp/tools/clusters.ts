@@ -92,6 +92,7 @@ export const clusterTools = [
     writes: true,
     metrics: clusterToolMetrics('deploy'),
     logFields: (args) => ({ namespace: args.namespace, template: args.template, credential: args.credential, cluster: args.name }),
+    task: { operation: 'deploy', timeoutMs: (args) => parseDuration(args.provisionTimeout ?? '30m', 'provisionTimeout') },
     run: async (args, { context, hooks }) => {
       // Parsed even without wait=true: a malformed duration is bad input, reported before any API call.
       const waitOptions: WaitOptions = {
@@ -116,6 +117,7 @@ export const clusterTools = [
     writes: true,
     metrics: clusterToolMetrics('delete'),
     logFields: (args) => ({ namespace: args.namespace, cluster: args.name }),
+    task: { operation: 'delete', timeoutMs: (args) => parseDuration(args.deletionTimeout ?? '20m', 'deletionTimeout') },
     run: async (args, { context, hooks }) => {
       const waitOptions: WaitOptions = {
         pollIntervalMs: parseDuration(args.pollInterval ?? '60s', 'pollInterval'),

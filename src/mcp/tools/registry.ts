@@ -10,13 +10,14 @@
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ListToolsResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, CreateTaskResult, ListToolsResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { Registry } from 'prom-client';
 import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { nearestName } from '../../clusters/suggest.js';
 import { AppError } from '../../errors.js';
 import { initToolCallSeries, type ToolMetrics } from '../../observability/tool-metrics.js';
+import { asksForTask, taskCall, type TaskDeclaration } from '../../tasks/tool-tasks.js';
 import type { Settings, ToolNameStyle } from '../../runtime/types.js';
 import type { ToolContext } from './index.js';
 import { runTool, type CallFields, type ToolCall, type ToolExtra } from './run.js';
@@ -38,6 +39,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   readonly metrics?: ToolMetrics;
   /** What the log line says about the call, from its (valid) arguments. */
   readonly logFields?: (args: z.infer<I>) => CallFields;
+  /** Runs as an MCP task when the client asks (`execution.taskSupport: "optional"`; src/tasks/tool-tasks.ts). */
+  readonly task?: TaskDeclaration<z.infer<I>>;
   /** The handler: parse nothing (the registry did), call one manager method, shape the result. */
   readonly run: (args: z.infer<I>, call: ToolCall) => Promise<Record<string, unknown>>;
 }
@@ -129,11 +132,12 @@ export function installTools(server: Server, context: ToolContext, tools: readon
       description: typeof definition.description === 'function' ? definition.description(settings) : definition.description,
       ...jsonSchemasOf(definition),
       annotations: { title: definition.title, ...definition.annotations },
+      ...(definition.task !== undefined ? { execution: { taskSupport: 'optional' as const } } : {}),
     })),
   };
   server.setRequestHandler(ListToolsRequestSchema, () => listed);
 
-  const call = async (request: z.infer<typeof LooseCallToolRequestSchema>, extra: ToolExtra): Promise<CallToolResult> => {
+  const call = async (request: z.infer<typeof LooseCallToolRequestSchema>, extra: ToolExtra): Promise<CallToolResult | CreateTaskResult> => {
     const name = request.params.name;
     const args = request.params.arguments;
     const definition = byName.get(name);
@@ -143,14 +147,17 @@ export function installTools(server: Server, context: ToolContext, tools: readon
       return runTool(context, { tool: 'unknown', operation: 'unknown', fields: looseFields(args) }, extra, () => Promise.reject(error));
     }
     const spec = { tool: definition.name, operation: definition.operation, metrics: definition.metrics, fields: looseFields(args) };
-    return runTool(context, spec, extra, async (toolCall) => {
+    // Asked as a task (params.task): the same envelope, then a CreateTaskResult (src/tasks/tool-tasks.ts).
+    const task = definition.task !== undefined && asksForTask(request.params) ? taskCall<Record<string, unknown>, ToolCall>(definition.task) : undefined;
+    const result = await runTool(context, spec, extra, async (toolCall) => {
       if (settings.readOnly && definition.writes === true) {
         throw new AppError('forbidden', `the server runs read-only (READ_ONLY=true): ${name} is not offered; ask the operator for a server that may write`);
       }
       const valid = parseArguments(definition, name, args);
       if (definition.logFields !== undefined) Object.assign(spec.fields, definition.logFields(valid));
-      return definition.run(valid, toolCall);
+      return task ? task.run(valid, toolCall, definition.run) : definition.run(valid, toolCall);
     });
+    return task ? task.created(result) : result;
   };
   // Server.setRequestHandler would first parse the request with the SDK's CallToolRequestSchema, which
   // answers non-object `arguments` with a protocol error instead of a tool result; the base class's
