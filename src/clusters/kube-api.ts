@@ -181,10 +181,10 @@ export class K0rdentApi {
 
   /** Sets annotations by JSON merge patch (RFC 7386); only metadata changes, not the generation. */
   async annotate(resource: K0rdentResource, namespace: string, name: string, annotations: Record<string, string>, call?: CallOptions): Promise<KubeObject> {
-    return (await this.run(`annotate ${resource.kind} ${namespace}/${name}`, call, () =>
-      this.custom.patchNamespacedCustomObject(
+    return (await this.run(`annotate ${resource.kind} ${namespace}/${name}`, call, (c) =>
+      c.custom.patchNamespacedCustomObject(
         { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name, body: { metadata: { annotations } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.options(call)),
+        c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.MergePatch, this.options(c, call)),
       ),
     )) as KubeObject;
   }
