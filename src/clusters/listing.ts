@@ -1,11 +1,14 @@
 /**
  * Listing across the readable namespaces at a cost that does not grow with the number of namespaces:
  * one cluster-wide LIST (paged) filtered by the policy; on 403, bounded-concurrency per-namespace
- * LISTs. Our own `continue` token wraps the server's so a page can end in the middle of a server page.
+ * LISTs. The identity remembers for a short TTL (./list-access.ts) that the cluster-wide LIST was
+ * refused and which namespaces refused theirs, so later calls list only where it may read.
+ * Our own `continue` token wraps the server's so a page can end in the middle of a server page.
  */
 import { AppError } from '../errors.js';
 import type { K0rdentResource } from '../k0rdent/resources.js';
 import type { CallOptions, K0rdentApi, KubeList, KubeObject } from './kube-api.js';
+import { listAccessOf, type ListAccess } from './list-access.js';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 500;
@@ -125,14 +128,16 @@ export async function listAcross(api: K0rdentApi, resource: K0rdentResource, sco
     return { items: page.items, strategy: 'namespace', ...(page.continue ? { continue: encodeToken({ m: 'o', q: scope.queryKey, c: page.continue }) } : {}) };
   }
 
-  if (token?.m !== 'n') {
+  const access = listAccessOf(api);
+  if (token?.m !== 'n' && access.clusterRefusal(resource.plural) === undefined) {
     try {
       return await listClusterWide(api, resource, scope, limit, base.labelSelector, token, call);
     } catch (error) {
       if (!(error instanceof AppError && error.code === 'forbidden')) throw error;
+      access.refuseCluster(resource.plural, error);
     }
   }
-  return listPerNamespace(api, resource, scope, limit, base.labelSelector, token?.m === 'n' ? token : undefined, call);
+  return listPerNamespace(api, access, resource, scope, limit, base.labelSelector, token?.m === 'n' ? token : undefined, call);
 }
 
 async function listClusterWide(api: K0rdentApi, resource: K0rdentResource, scope: ListScope, limit: number, labelSelector: string | undefined, token: Token | undefined, call?: CallOptions): Promise<ListPage> {
@@ -182,8 +187,24 @@ function resumeIndex(namespaces: string[], token: Token | undefined): number {
   return token.i ?? 0;
 }
 
-async function listPerNamespace(api: K0rdentApi, resource: K0rdentResource, scope: ListScope, limit: number, labelSelector: string | undefined, token: Token | undefined, call?: CallOptions): Promise<ListPage> {
-  const namespaces = [...(await scope.namespaces())].sort();
+async function listPerNamespace(
+  api: K0rdentApi,
+  access: ListAccess,
+  resource: K0rdentResource,
+  scope: ListScope,
+  limit: number,
+  labelSelector: string | undefined,
+  token: Token | undefined,
+  call?: CallOptions,
+): Promise<ListPage> {
+  const candidates = [...(await scope.namespaces())].sort();
+  // Namespaces that refused this LIST within the TTL are not asked again.
+  let remembered: AppError | undefined;
+  const namespaces = candidates.filter((ns) => {
+    const refusal = access.namespaceRefusal(resource.plural, ns);
+    remembered ??= refusal;
+    return refusal === undefined;
+  });
   const out: KubeObject[] = [];
   let index = resumeIndex(namespaces, token);
   // The token's position inside its namespace applies only if that namespace is still the one at `index`.
@@ -203,10 +224,15 @@ async function listPerNamespace(api: K0rdentApi, resource: K0rdentResource, scop
     const results = await Promise.all(
       batch.map(async (namespace, j): Promise<KubeList | AppError> => {
         try {
-          return await api.list(resource, { labelSelector, namespace, limit: sizes[j], continue: j === 0 ? serverToken : undefined }, call);
+          const page = await api.list(resource, { labelSelector, namespace, limit: sizes[j], continue: j === 0 ? serverToken : undefined }, call);
+          access.record(resource.plural, namespace, true);
+          return page;
         } catch (error) {
-          // A namespace the identity may not read is skipped; anything else fails the call.
-          if (error instanceof AppError && error.code === 'forbidden') return error;
+          // A namespace the identity may not read is skipped (and remembered); anything else fails the call.
+          if (error instanceof AppError && error.code === 'forbidden') {
+            access.record(resource.plural, namespace, error);
+            return error;
+          }
           throw error;
         }
       }),
@@ -251,7 +277,9 @@ async function listPerNamespace(api: K0rdentApi, resource: K0rdentResource, scop
       skip = new Skipper(undefined);
     }
   }
-  // Only a fresh listing where every namespace refused is a refusal; a later page may just end on one.
-  if (answered === 0 && forbidden && token === undefined) throw forbidden;
+  // Only a fresh listing where every namespace refused (now or within the TTL) is a refusal; a later
+  // page may just end on one.
+  const refused = forbidden ?? remembered;
+  if (answered === 0 && refused && token === undefined) throw refused;
   return { items: out, strategy: 'namespaces' };
 }

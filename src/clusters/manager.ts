@@ -12,6 +12,7 @@ import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName } from '../policy/names.js';
 import { appliedNothing, assertLabels, assertUpgradeAllowed, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
 import { K0rdentApi, type CallOptions, type KubeObject } from './kube-api.js';
+import { listAccessOf } from './list-access.js';
 import { listAcross, type ListScope } from './listing.js';
 import { compactConditions, parseSchema, summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
 import type {
@@ -89,10 +90,10 @@ export class ClusterManager {
     this.globalNamespace = options.namespaces.rules.globalNamespace;
   }
 
-  /** Existing readable namespaces (G always); when namespaces cannot be listed, only G. */
+  /** Existing readable namespaces (G always); when namespaces cannot be listed, only G. The names are remembered for a short TTL (list-access.ts). */
   private async readableNamespaces(call: CallOptions): Promise<string[]> {
     try {
-      return this.policy.readable(await this.api.listNamespaces(call));
+      return this.policy.readable(await listAccessOf(this.api).namespaces(() => this.api.listNamespaces(call)));
     } catch (error) {
       if (error instanceof AppError && error.code === 'forbidden') {
         this.options.logger.warn({ namespace: this.globalNamespace }, 'namespaces cannot be listed with this identity; listing only the global namespace');

@@ -176,8 +176,10 @@ describe('waiting for a deployment', () => {
     const m = manager(sandbox, logger);
     let closed = 0;
     const result = await m.deploy(
-      { name: 'watch-break', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: { pollIntervalMs: 200, timeoutMs: 20_000, stallThresholdMs: 100 } },
+      { name: 'watch-break', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: { pollIntervalMs: 1000, timeoutMs: 20_000, stallThresholdMs: 100 } },
       {
+        // pollInterval (the silent-watch re-check) is longer than kcm's steps (~400 ms), so progress comes
+        // from watch events and closing the watches here breaks an open one.
         onProgress: () => {
           if (closed++ < 2) sandbox.faults.closeWatches();
         },
