@@ -19,6 +19,7 @@ import {
   isJsonObject,
   section,
 } from './resources.js';
+import { deploymentServices, k8sCompatibilityError, servicesAdmissionError } from './services.js';
 
 export const CLUSTER_DEPLOYMENT_WEBHOOK = 'validation.clusterdeployment.k0rdent.mirantis.com';
 export const CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK = 'mutation.clusterdeployment.k0rdent.mirantis.com';
@@ -63,6 +64,19 @@ function checkTemplate(store: KcmReader, namespace: string, templateName: string
     }
   }
   return { template };
+}
+
+/** ClusterTemplateK8sCompatibility and the services checks (kcm clusterdeployment_webhook.go:72, :80-86, :140-150). */
+function checkK8sCompatibility(store: KcmReader, deployment: KubeObject, template: KubeObject): AdmissionResult | undefined {
+  const error = k8sCompatibilityError(store, deployment, template);
+  return error ? deny(CLUSTER_DEPLOYMENT_WEBHOOK, `failed to validate k8s compatibility: ${error}`) : undefined;
+}
+
+function checkServices(store: KcmReader, deployment: KubeObject, old: KubeObject | undefined): AdmissionResult | undefined {
+  const services = deploymentServices(deployment);
+  if (old && JSON.stringify(deploymentServices(old)) === JSON.stringify(services)) return undefined;
+  const error = servicesAdmissionError(store, deployment.metadata.namespace ?? '', services);
+  return error ? invalid(error) : undefined;
 }
 
 /** Check 5: the credential exists in the deployment's namespace, is ready and fits the infrastructure provider. */
@@ -172,16 +186,20 @@ function validate(operation: 'CREATE' | 'UPDATE', deployment: KubeObject, old: K
     }
     const checked = checkTemplate(store, namespace, templateName);
     if ('denial' in checked) return templateChanged ? checked.denial : { allowed: true };
+    if (templateChanged) {
+      const denial = checkK8sCompatibility(store, deployment, checked.template);
+      if (denial) return denial;
+    }
     if (stringField(oldSpec, 'credential') !== stringField(spec, 'credential')) {
       const denial = checkCredential(store, deployment, checked.template);
       if (denial) return denial;
     }
-    return { allowed: true };
+    return checkServices(store, deployment, old) ?? { allowed: true };
   }
 
   const checked = checkTemplate(store, namespace, templateName);
   if ('denial' in checked) return checked.denial;
-  return checkCredential(store, deployment, checked.template) ?? { allowed: true };
+  return checkK8sCompatibility(store, deployment, checked.template) ?? checkCredential(store, deployment, checked.template) ?? checkServices(store, deployment, undefined) ?? { allowed: true };
 }
 
 /** Admission for ClusterTemplate DELETE: refused while deployments or a chain use the template. */

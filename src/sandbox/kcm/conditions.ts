@@ -18,6 +18,8 @@ export const HELM_CHART_READY = 'HelmChartReady';
 export const HELM_RELEASE_READY = 'HelmReleaseReady';
 export const CAPI_CLUSTER_SUMMARY = 'CAPIClusterSummary';
 export const DELETING = 'Deleting';
+/** "ready/total" services (kcm `api/v1beta1/multiclusterservice_types.go` ServicesInReadyStateCondition). */
+export const SERVICES_IN_READY_STATE = 'ServicesInReadyState';
 
 export const SUCCEEDED = 'Succeeded';
 export const FAILED = 'Failed';
@@ -61,7 +63,8 @@ export function removeCondition(conditions: readonly Condition[], type: string):
 /**
  * kcm `internal/util/conditions/ready_condition.go`: Deleting wins; then any False condition
  * (CAPIClusterSummary only delays: Progressing) makes it Failed; Unknowns make it Unknown/Progressing;
- * otherwise True/Succeeded "Object is ready".
+ * otherwise True/Succeeded "Object is ready". A False ServicesInReadyState is a warning "x/y Services are
+ * ready." (kcm `internal/controller/clusterdeployment_controller.go` handleClusterDeploymentFailedConditions).
  */
 export function withReadyCondition(conditions: readonly Condition[], generation: number, now: string): Condition[] {
   const deleting = findCondition(conditions, DELETING);
@@ -74,7 +77,8 @@ export function withReadyCondition(conditions: readonly Condition[], generation:
   for (const c of conditions) {
     if (c.type === READY) continue;
     if (c.status === 'Unknown') unknown.push(c.message);
-    if (c.status === 'False') (c.type === CAPI_CLUSTER_SUMMARY ? warnings : errors).push(c.message);
+    if (c.status === 'False' && c.type === SERVICES_IN_READY_STATE) warnings.push(`${c.message} Services are ready.`);
+    else if (c.status === 'False') (c.type === CAPI_CLUSTER_SUMMARY ? warnings : errors).push(c.message);
   }
   const others = conditions.filter((c) => c.type !== READY).length;
   let ready: ConditionInput;

@@ -30,6 +30,7 @@ import {
   CONFIG_MAPS,
   CREDENTIAL_FINALIZER,
   CREDENTIALS,
+  MULTI_CLUSTER_SERVICES,
   NAMESPACES,
   SYSTEM_NAMESPACE,
   sameResource,
@@ -37,6 +38,7 @@ import {
   type JsonObject,
 } from './resources.js';
 import { reconcileCredential, reconcileTemplate } from './status.js';
+import { ServicesController } from './services-controller.js';
 
 export interface KcmControllerOptions {
   /** Seconds from creation to Ready=True (default 5). */
@@ -53,7 +55,11 @@ interface Walk {
   timers: Set<NodeJS.Timeout>;
   /** The step now running (steps of a walk never overlap). */
   chain: Promise<void>;
+  /** The spec the walk settled on, without serviceSpec: a services-only change does not re-walk the cluster. */
+  clusterSpec?: string;
 }
+
+const clusterSpecOf = (deployment: KubeObject): string => JSON.stringify({ ...section(deployment, 'spec'), serviceSpec: undefined });
 
 function keyOf(key: Key): string {
   return `${key.resource.plural}/${key.namespace ?? ''}/${key.name}`;
@@ -84,6 +90,7 @@ export class KcmController {
   private closed = false;
   private draining: Promise<void> | undefined;
   private readonly retries = new Map<string, { attempts: number; timer?: NodeJS.Timeout }>();
+  private readonly services: ServicesController;
 
   constructor(
     private readonly store: KcmApi,
@@ -93,6 +100,8 @@ export class KcmController {
     this.deleteMs = Math.max(0, (options.deleteSeconds ?? 3) * 1000);
     this.log = options.log ?? (() => undefined);
     this.catalog = options.catalog ?? loadChartCatalog();
+    // A service install takes 40% of a cluster's provisioning time.
+    this.services = new ServicesController(store, { serviceMs: this.provisionMs * 0.4, now: () => this.now(), log: this.log });
   }
 
   /** Subscribes to the store and reconciles what is already there. */
@@ -106,6 +115,7 @@ export class KcmController {
 
   close(): void {
     this.closed = true;
+    this.services.close();
     this.unsubscribe?.();
     if (this.immediate) clearImmediate(this.immediate);
     for (const retry of this.retries.values()) if (retry.timer) clearTimeout(retry.timer);
@@ -121,8 +131,10 @@ export class KcmController {
       const walk = this.walks.get(object.metadata.uid ?? '');
       if (walk) this.cancel(walk);
       this.walks.delete(object.metadata.uid ?? '');
+      this.services.forget(object);
       return;
     }
+    if (sameResource(resource, MULTI_CLUSTER_SERVICES)) this.services.multiClusterServiceChanged();
     if (event.type === 'DELETED') return;
     if (this.affectsAccessManagement(event)) this.scheduleAccessManagement();
     if (sameResource(resource, CLUSTER_DEPLOYMENTS) || sameResource(resource, CLUSTER_TEMPLATES) || sameResource(resource, CREDENTIALS)) {
@@ -181,7 +193,10 @@ export class KcmController {
       try {
         if (sameResource(key.resource, CREDENTIALS)) await this.reconcileCredential(object);
         else if (sameResource(key.resource, CLUSTER_TEMPLATES)) await this.reconcileTemplate(object);
-        else await this.reconcileDeployment(object);
+        else {
+          await this.reconcileDeployment(object);
+          this.services.reconcile(key.namespace, key.name);
+        }
         this.retries.delete(keyOf(key));
       } catch (err) {
         this.log(`kcm: reconcile ${key.resource.plural} ${key.namespace ?? ''}/${key.name} failed: ${message(err)}`);
@@ -272,10 +287,14 @@ export class KcmController {
       return;
     }
     if (walk && walk.generation === generation) return;
+    if (walk?.kind === 'settled' && walk.clusterSpec === clusterSpecOf(deployment)) {
+      walk.generation = generation;
+      return;
+    }
     if (walk) this.cancel(walk);
     const status = section(deployment, 'status');
     if (status['observedGeneration'] === generation && conditionsOf(deployment).some((c) => c.type === 'Ready')) {
-      this.walks.set(uid, { kind: 'settled', generation, timers: new Set(), chain: Promise.resolve() });
+      this.walks.set(uid, { kind: 'settled', generation, timers: new Set(), chain: Promise.resolve(), clusterSpec: clusterSpecOf(deployment) });
       return;
     }
     await this.startProvisioning(deployment);
@@ -284,7 +303,7 @@ export class KcmController {
   private async startProvisioning(deployment: KubeObject): Promise<void> {
     const uid = deployment.metadata.uid ?? '';
     const generation = deployment.metadata.generation ?? 1;
-    const walk: Walk = { kind: 'provision', generation, timers: new Set(), chain: Promise.resolve() };
+    const walk: Walk = { kind: 'provision', generation, timers: new Set(), chain: Promise.resolve(), clusterSpec: clusterSpecOf(deployment) };
     this.walks.set(uid, walk);
     const dryRun = section(deployment, 'spec')['dryRun'] === true;
     const upgrade = releaseInstalled(deployment);

@@ -14,6 +14,7 @@ import {
   HELM_CHART_READY,
   HELM_RELEASE_READY,
   PROGRESSING,
+  SERVICES_IN_READY_STATE,
   SUCCEEDED,
   TEMPLATE_READY,
   isCondition,
@@ -250,6 +251,8 @@ export function readyDeploymentStatus(store: KcmReader, deployment: KubeObject, 
   for (const type of [TEMPLATE_READY, CREDENTIAL_READY, HELM_CHART_READY]) {
     conditions = setCondition(conditions, { type, status: 'True', reason: SUCCEEDED, message: '', observedGeneration: generation }, now);
   }
+  // Services are settled separately (./services.ts deployedServicesStatus); none yet: "0/0".
+  conditions = setCondition(conditions, { type: SERVICES_IN_READY_STATE, status: 'True', reason: SUCCEEDED, message: '0/0', observedGeneration: generation }, now);
   const staged = provisioningConditions(3, { ...deployment, status: { conditions } }, template, now).conditions;
   return {
     conditions: staged as unknown as JsonObject[],

@@ -24,6 +24,7 @@ import {
   timestamp,
   type CredentialSeed,
 } from './objects.js';
+import { SERVICE_CHAIN, seedServices } from './service-seed.js';
 
 export const TEAM_NAMESPACES = ['team-alpha', 'team-beta'] as const;
 export const BASE_NAMESPACES = ['default', 'kube-system'] as const;
@@ -151,6 +152,7 @@ function putAccessManagement(store: Store): void {
     resources: [
       { kind: 'ClusterTemplateChain', apiGroup: 'k0rdent.mirantis.com', names: [d.chain] },
       { kind: 'Credential', apiGroup: 'k0rdent.mirantis.com', names: [d.credential] },
+      { kind: 'ServiceTemplateChain', apiGroup: 'k0rdent.mirantis.com', names: [SERVICE_CHAIN] },
     ],
   }));
   store.create(ACCESS_MANAGEMENTS, {
@@ -210,6 +212,7 @@ export function seedDefault(store: Store, catalog: ChartCatalog): void {
       controlPlane: { vmSize: 'Standard_A4_v2' },
       worker: { vmSize: 'Standard_A4_v2' },
     },
+    services: [{ name: 'ingress-nginx', namespace: 'ingress-nginx', template: 'ingress-nginx-4-11-3', values: 'controller:\n  replicaCount: 2\n' }],
   });
   putReadyDeployment(store, {
     name: 'beta-staging-cluster',
@@ -225,4 +228,5 @@ export function seedDefault(store: Store, catalog: ChartCatalog): void {
       worker: { instanceType: 't3.small' },
     },
   });
+  seedServices(store, TEAM_NAMESPACES);
 }

@@ -148,6 +148,8 @@ export interface DeploymentSeed {
   credential: string;
   config: JsonObject;
   labels?: Record<string, string>;
+  /** spec.serviceSpec.services (settled by ./service-seed.ts). */
+  services?: JsonObject[];
 }
 
 /** Creates a ClusterDeployment that kcm has already brought to Ready. */
@@ -161,7 +163,7 @@ export function putReadyDeployment(store: Store, seed: DeploymentSeed): KubeObje
       labels: { [COMPONENT_LABEL]: 'kcm', ...seed.labels },
       finalizers: [CLUSTER_DEPLOYMENT_FINALIZER],
     },
-    spec: { template: seed.template, credential: seed.credential, config: seed.config, propagateCredentials: true },
+    spec: { template: seed.template, credential: seed.credential, config: seed.config, propagateCredentials: true, ...(seed.services ? { serviceSpec: { services: seed.services } } : {}) },
   };
   return store.create(CLUSTER_DEPLOYMENTS, { ...deployment, status: readyDeploymentStatus(store, { ...deployment, metadata: { ...deployment.metadata, generation: 1 } }, timestamp()) });
 }

@@ -1,0 +1,218 @@
+/**
+ * The services half of the simulated kcm controller: moves each service reaching a ClusterDeployment
+ * through kcm's states (./services.ts cites the kcm files) on timers, and keeps `status.services`, the
+ * ServicesInReadyState condition, Ready and the MultiClusterServices' status in step. Hooked into
+ * KcmController (./controller.ts) at reconcile, deletion and MultiClusterService events.
+ */
+import type { KubeObject } from '../apiserver/types.js';
+import type { KcmApi } from './api.js';
+import { deepEqual } from '../apiserver/util.js';
+import { CLUSTER_DEPLOYMENTS, MULTI_CLUSTER_SERVICES, SERVICE_TEMPLATES, section, type JsonObject } from './resources.js';
+import {
+  SERVICE_STATES,
+  clusterProvisioned,
+  desiredServices,
+  multiClusterServiceStatus,
+  serviceKey,
+  statusWithServices,
+  templateNamespaceOf,
+  valuesFailure,
+  versionOf,
+  type ServiceEntry,
+  type ServiceState,
+} from './services.js';
+
+interface ServiceRecord {
+  entry: ServiceEntry;
+  /** What the entry asked for when this state began; a change starts the install again. */
+  fingerprint: string;
+  state: string;
+  since: string;
+  failureMessage?: string;
+  timer?: NodeJS.Timeout;
+}
+
+export interface ServicesControllerOptions {
+  /** Milliseconds a service spends Provisioning. */
+  serviceMs: number;
+  now: () => string;
+  log: (line: string) => void;
+}
+
+const fingerprintOf = (e: ServiceEntry): string => JSON.stringify([e.template, e.values ?? '', e.from ?? '']);
+
+export class ServicesController {
+  private readonly records = new Map<string, Map<string, ServiceRecord>>();
+  /** Status writes run one after another; a failed one is logged and the next event writes again. */
+  private writes: Promise<void> = Promise.resolve();
+  private mcsPending: NodeJS.Immediate | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly store: KcmApi,
+    private readonly options: ServicesControllerOptions,
+  ) {}
+
+  close(): void {
+    this.closed = true;
+    if (this.mcsPending) clearImmediate(this.mcsPending);
+    for (const recs of this.records.values()) for (const r of recs.values()) if (r.timer) clearTimeout(r.timer);
+    this.records.clear();
+  }
+
+  /** A deployment is gone: its timers stop, and MultiClusterServices stop listing it. */
+  forget(deployment: KubeObject): void {
+    const recs = this.records.get(deployment.metadata.uid ?? '');
+    for (const r of recs?.values() ?? []) if (r.timer) clearTimeout(r.timer);
+    this.records.delete(deployment.metadata.uid ?? '');
+    this.refreshMultiClusterServices();
+  }
+
+  /** A MultiClusterService changed: every deployment may gain or lose its services. */
+  multiClusterServiceChanged(): void {
+    this.refreshMultiClusterServices(true);
+  }
+
+  private refreshMultiClusterServices(deploymentsToo = false): void {
+    if (this.closed) return;
+    this.mcsPending ??= setImmediate(() => {
+      this.mcsPending = undefined;
+      if (this.closed) return;
+      if (deploymentsToo) for (const cd of this.store.list(CLUSTER_DEPLOYMENTS)) this.reconcile(cd.metadata.namespace, cd.metadata.name);
+      for (const mcs of this.store.list(MULTI_CLUSTER_SERVICES)) this.writeMultiClusterServiceStatus(mcs);
+    });
+  }
+
+  /** Reconciles the services of one deployment, as read from the store now. */
+  reconcile(namespace: string | undefined, name: string): void {
+    const cd = this.store.get(CLUSTER_DEPLOYMENTS, namespace, name);
+    if (this.closed || !cd || cd.metadata.deletionTimestamp) return;
+    const uid = cd.metadata.uid ?? '';
+    const desired = desiredServices(this.store, cd);
+    let recs = this.records.get(uid);
+    if (!recs) {
+      recs = this.adopt(cd, desired);
+      this.records.set(uid, recs);
+    }
+    const provisioned = clusterProvisioned(cd);
+    const now = this.options.now();
+    const wanted = new Set<string>();
+    for (const entry of desired) {
+      const key = serviceKey(entry.namespace, entry.name);
+      wanted.add(key);
+      const fingerprint = fingerprintOf(entry);
+      const r = recs.get(key);
+      if (!r || r.fingerprint !== fingerprint || r.state === SERVICE_STATES.deleting) {
+        if (r?.timer) clearTimeout(r.timer);
+        recs.set(key, { entry, fingerprint, state: provisioned ? SERVICE_STATES.provisioning : SERVICE_STATES.pending, since: now });
+        if (provisioned) this.scheduleInstall(cd, key);
+      } else {
+        r.entry = entry;
+        if (r.state === SERVICE_STATES.pending && provisioned) {
+          r.state = SERVICE_STATES.provisioning;
+          r.since = now;
+          this.scheduleInstall(cd, key);
+        }
+      }
+    }
+    for (const [key, r] of recs) {
+      if (wanted.has(key) || r.state === SERVICE_STATES.deleting) continue;
+      // Removed from the spec: Deleting (not counted) until the release is uninstalled.
+      if (r.timer) clearTimeout(r.timer);
+      r.state = SERVICE_STATES.deleting;
+      r.since = now;
+      delete r.failureMessage;
+      r.timer = this.later(this.options.serviceMs / 2, () => {
+        if (recs.get(key) === r) recs.delete(key);
+        this.reconcile(namespace, name);
+      });
+    }
+    this.write(cd, recs);
+  }
+
+  /** States kcm already reported (seed data, or before a restart) are kept, not re-installed. */
+  private adopt(cd: KubeObject, desired: ServiceEntry[]): Map<string, ServiceRecord> {
+    const recs = new Map<string, ServiceRecord>();
+    const reported = (Array.isArray(section(cd, 'status')['services']) ? section(cd, 'status')['services'] : []) as ServiceState[];
+    for (const entry of desired) {
+      const key = serviceKey(entry.namespace, entry.name);
+      const s = reported.find((x) => serviceKey(x.namespace, x.name) === key && x.template === entry.template);
+      if (!s || (s.state !== SERVICE_STATES.deployed && s.state !== SERVICE_STATES.failed)) continue;
+      recs.set(key, { entry, fingerprint: fingerprintOf(entry), state: s.state, since: s.lastStateTransitionTime, ...(s.failureMessage ? { failureMessage: s.failureMessage } : {}) });
+    }
+    return recs;
+  }
+
+  /** Provisioning → Deployed, or Failed with Helm's message; waits for the services it depends on. */
+  private scheduleInstall(cd: KubeObject, key: string): void {
+    const uid = cd.metadata.uid ?? '';
+    const { namespace, name } = cd.metadata;
+    const recs = this.records.get(uid);
+    const r = recs?.get(key);
+    if (!recs || !r) return;
+    r.timer = this.later(this.options.serviceMs, () => {
+      const current = this.store.get(CLUSTER_DEPLOYMENTS, namespace, name);
+      if (!current || current.metadata.uid !== uid || recs.get(key) !== r || r.state !== SERVICE_STATES.provisioning) return;
+      const waiting = r.entry.dependsOn.some((d) => recs.get(serviceKey(d.namespace, d.name))?.state !== SERVICE_STATES.deployed);
+      if (waiting) return this.scheduleInstall(current, key);
+      const template = this.store.get(SERVICE_TEMPLATES, templateNamespaceOf(current, r.entry), r.entry.template);
+      const failure = template
+        ? valuesFailure(this.store, template, r.entry.values)
+        : `ServiceTemplate ${templateNamespaceOf(current, r.entry)}/${r.entry.template} not found`;
+      r.state = failure ? SERVICE_STATES.failed : SERVICE_STATES.deployed;
+      r.since = this.options.now();
+      if (failure) r.failureMessage = failure;
+      else delete r.failureMessage;
+      delete r.timer;
+      this.write(current, recs);
+    });
+  }
+
+  private write(cd: KubeObject, recs: Map<string, ServiceRecord>): void {
+    const now = this.options.now();
+    const states: ServiceState[] = [...recs.values()].map((r) => {
+      const version = versionOf(this.store, templateNamespaceOf(cd, r.entry), r.entry.template);
+      return {
+        name: r.entry.name,
+        namespace: r.entry.namespace,
+        template: r.entry.template,
+        type: 'Helm',
+        state: r.state,
+        lastStateTransitionTime: r.since,
+        ...(version ? { version } : {}),
+        ...(r.failureMessage ? { failureMessage: r.failureMessage } : {}),
+      };
+    });
+    const status = statusWithServices(cd, states, now);
+    // kcm's updateStatus records the generation it reconciled.
+    status['observedGeneration'] = cd.metadata.generation ?? 1;
+    if (!deepEqual(status, section(cd, 'status'))) this.enqueueWrite(() => this.store.updateStatus(CLUSTER_DEPLOYMENTS, cd.metadata.namespace, cd.metadata.name, status));
+    if (this.store.list(MULTI_CLUSTER_SERVICES).length > 0) this.refreshMultiClusterServices();
+  }
+
+  private writeMultiClusterServiceStatus(mcs: KubeObject): void {
+    const status = multiClusterServiceStatus(this.store, mcs, this.options.now());
+    if (!deepEqual(status, section(mcs, 'status'))) this.enqueueWrite(() => this.store.updateStatus(MULTI_CLUSTER_SERVICES, undefined, mcs.metadata.name, status as JsonObject));
+  }
+
+  private enqueueWrite(write: () => Promise<unknown>): void {
+    this.writes = this.writes
+      .then(async () => {
+        if (!this.closed) await write();
+      })
+      .catch((err: unknown) => this.options.log(`kcm: services status write failed: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  private later(ms: number, step: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      if (this.closed) return;
+      try {
+        step();
+      } catch (err) {
+        this.options.log(`kcm: services step failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }, ms);
+    timer.unref();
+    return timer;
+  }
+}
