@@ -7,7 +7,7 @@
 import type { KubeObject } from '../apiserver/types.js';
 import type { KcmApi } from './api.js';
 import { deepEqual } from '../apiserver/util.js';
-import { CLUSTER_DEPLOYMENTS, MULTI_CLUSTER_SERVICES, SERVICE_TEMPLATES, section, type JsonObject } from './resources.js';
+import { CLUSTER_DEPLOYMENT_FINALIZER, CLUSTER_DEPLOYMENTS, MULTI_CLUSTER_SERVICES, SERVICE_TEMPLATES, section, type JsonObject } from './resources.js';
 import {
   SERVICE_STATES,
   clusterProvisioned,
@@ -87,6 +87,8 @@ export class ServicesController {
   reconcile(namespace: string | undefined, name: string): void {
     const cd = this.store.get(CLUSTER_DEPLOYMENTS, namespace, name);
     if (this.closed || !cd || cd.metadata.deletionTimestamp) return;
+    // kcm returns after adding its finalizer; updateServices runs from the next reconcile on.
+    if (!(cd.metadata.finalizers ?? []).includes(CLUSTER_DEPLOYMENT_FINALIZER)) return;
     const uid = cd.metadata.uid ?? '';
     const desired = desiredServices(this.store, cd);
     let recs = this.records.get(uid);
