@@ -1,4 +1,5 @@
 /** The k0.clusters.* tools (SPEC section 6): declarations with thin handlers over the cluster manager. */
+import { CLUSTER_ACCESS } from '../../clusters/access.js';
 import { ClusterManager } from '../../clusters/manager.js';
 import type { WaitOptions } from '../../clusters/types.js';
 import { clusterToolMetrics } from '../../observability/cluster-metrics.js';
@@ -55,6 +56,7 @@ export const clusterTools = [
     output: listCredentialsOutput,
     annotations: LIST_ANNOTATIONS,
     metrics: clusterToolMetrics('listCredentials'),
+    access: CLUSTER_ACCESS.listCredentials,
     run: async (args, { context, hooks }) => ({ ...(await clusterManager(context).listCredentials(args, hooks)) }),
   }),
   defineTool({
@@ -67,6 +69,7 @@ export const clusterTools = [
     output: listTemplatesOutput,
     annotations: LIST_ANNOTATIONS,
     metrics: clusterToolMetrics('listTemplates'),
+    access: CLUSTER_ACCESS.listTemplates,
     run: async (args, { context, hooks }) => ({ ...(await clusterManager(context).listTemplates(args, hooks)) }),
   }),
   defineTool({
@@ -78,6 +81,7 @@ export const clusterTools = [
     output: listDeploymentsOutput,
     annotations: LIST_ANNOTATIONS,
     metrics: clusterToolMetrics('list'),
+    access: CLUSTER_ACCESS.list,
     run: async (args, { context, hooks }) => ({ ...(await clusterManager(context).listDeployments(args, hooks)) }),
   }),
   defineTool({
@@ -91,6 +95,7 @@ export const clusterTools = [
     annotations: DEPLOY_ANNOTATIONS,
     writes: true,
     metrics: clusterToolMetrics('deploy'),
+    access: CLUSTER_ACCESS.deploy,
     logFields: (args) => ({ namespace: args.namespace, template: args.template, credential: args.credential, cluster: args.name }),
     task: { operation: 'deploy', timeoutMs: (args) => parseDuration(args.provisionTimeout ?? '30m', 'provisionTimeout') },
     run: async (args, { context, hooks }) => {
@@ -116,6 +121,7 @@ export const clusterTools = [
     annotations: DELETE_ANNOTATIONS,
     writes: true,
     metrics: clusterToolMetrics('delete'),
+    access: CLUSTER_ACCESS.delete,
     logFields: (args) => ({ namespace: args.namespace, cluster: args.name }),
     task: { operation: 'delete', timeoutMs: (args) => parseDuration(args.deletionTimeout ?? '20m', 'deletionTimeout') },
     run: async (args, { context, hooks }) => {

@@ -16,6 +16,7 @@ import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { nearestName } from '../../clusters/suggest.js';
 import { AppError } from '../../errors.js';
+import type { KubeAccess } from '../../kube/access.js';
 import { initToolCallSeries, type ToolMetrics } from '../../observability/tool-metrics.js';
 import { asksForTask, taskCall, type TaskDeclaration } from '../../tasks/tool-tasks.js';
 import type { Settings, ToolNameStyle } from '../../runtime/types.js';
@@ -35,6 +36,12 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   readonly annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
   /** Writes to the cluster: not offered, and refused as `forbidden`, when READ_ONLY is set. */
   readonly writes?: boolean;
+  /**
+   * Every Kubernetes request the tool may make, as RBAC rules (declared next to its manager, e.g.
+   * clusters/access.ts). The manifests' ClusterRole grants exactly the union; test/integration/rbac.test.ts
+   * checks both against the requests the tools really make.
+   */
+  readonly access: readonly KubeAccess[];
   /** The tool family's own metrics (e.g. clusters_deploy_total), besides mcp_tool_calls_total. */
   readonly metrics?: ToolMetrics;
   /** What the log line says about the call, from its (valid) arguments. */

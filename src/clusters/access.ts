@@ -1,0 +1,28 @@
+/**
+ * The Kubernetes access of each cluster-manager operation (./manager.ts and the modules it calls), as RBAC
+ * rules. Keep it next to the code: a new request in the manager needs its verb here, or the RBAC test
+ * (test/integration/rbac.test.ts) fails and the manifests' ClusterRole would deny it in a cluster.
+ */
+import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, K0RDENT_GROUP } from '../k0rdent/resources.js';
+import { access, type KubeAccess } from '../kube/access.js';
+
+/** `list namespaces`: the readable namespaces (SPEC section 5), and the target namespace in OIDC_REQUIRED. */
+const NAMESPACES = access('', 'namespaces', 'list');
+/** The `schema-ct-*` ConfigMap of a template. */
+const SCHEMA_CONFIGMAPS = access('', 'configmaps', 'get');
+
+export const CLUSTER_ACCESS = {
+  listCredentials: [NAMESPACES, access(K0RDENT_GROUP, CREDENTIAL.plural, 'list')],
+  listTemplates: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'list'), SCHEMA_CONFIGMAPS],
+  list: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'list')],
+  // Checks (get, and list for the names to suggest), the schema, server-side apply (patch; create when the
+  // deployment is new) and the wait (get + watch).
+  deploy: [
+    NAMESPACES,
+    access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'get', 'list'),
+    access(K0RDENT_GROUP, CREDENTIAL.plural, 'get', 'list'),
+    SCHEMA_CONFIGMAPS,
+    access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'create', 'patch', 'watch'),
+  ],
+  delete: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'delete', 'watch')],
+} as const satisfies Record<string, readonly KubeAccess[]>;
