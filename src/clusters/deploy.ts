@@ -4,12 +4,12 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { AppError } from '../errors.js';
-import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, ACCESS_MANAGEMENT_NAME, DEPLOYMENT_MANAGED_LABELS, K0RDENT_API_VERSION, SCHEMA_CONFIGMAP_KEY, type K0rdentResource } from '../k0rdent/resources.js';
+import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, ACCESS_MANAGEMENT_NAME, DEPLOYMENT_MANAGED_LABELS, K0RDENT_API_VERSION, type K0rdentResource } from '../k0rdent/resources.js';
 import { assertObjectName, labelProblems } from '../policy/names.js';
 import { checkConfig, isJsonObject, type JsonObject } from './config-schema.js';
 import type { CallOptions, K0rdentApi, KubeObject } from './kube-api.js';
 import { nearestName } from './suggest.js';
-import { parseSchema } from './summaries.js';
+import { templateSchema } from './template-schemas.js';
 
 /** `name` or `ns/name` (accepted only when ns is the target namespace, since k0rdent has no cross-namespace references). */
 export function plainReference(value: string, field: 'template' | 'credential', targetNamespace: string): string {
@@ -112,11 +112,8 @@ export async function checkReferences(api: K0rdentApi, namespace: string, global
 export async function checkTemplateConfig(api: K0rdentApi, template: KubeObject, config: JsonObject, call: CallOptions): Promise<void> {
   const namespace = template.metadata?.namespace ?? '';
   const cmName = template.status?.schemaConfigMapName;
-  let schema: JsonObject | undefined;
-  if (typeof cmName === 'string' && cmName !== '') {
-    const data = await api.getConfigMapData(namespace, cmName, call).catch(() => undefined);
-    schema = parseSchema(data, SCHEMA_CONFIGMAP_KEY);
-  }
+  // The same per-identity cache as listTemplates (template-schemas.ts): no ConfigMap GET once read.
+  const schema = typeof cmName === 'string' && cmName !== '' ? await templateSchema(api, template, call) : undefined;
   const defaults = isJsonObject(template.status?.config) ? template.status.config : undefined;
   const problems = checkConfig(schema, defaults, config);
   if (problems.length > 0) {

@@ -195,6 +195,17 @@ export class K0rdentApi {
     return body.items.map((ns) => ns.metadata?.name).filter((n): n is string => typeof n === 'string');
   }
 
+  /** A ConfigMap's identity and data, or undefined on 404. */
+  async getConfigMap(namespace: string, name: string, call?: CallOptions): Promise<{ uid?: string; resourceVersion?: string; data: Record<string, string> } | undefined> {
+    try {
+      const cm = await this.run(`get ConfigMap ${namespace}/${name}`, call, (c) => c.core.readNamespacedConfigMap({ namespace, name }, this.options(c, call)));
+      return { uid: cm.metadata?.uid, resourceVersion: cm.metadata?.resourceVersion, data: cm.data ?? {} };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'notFound') return undefined;
+      throw error;
+    }
+  }
+
   /** A ConfigMap's data, or undefined on 404. */
   async getConfigMapData(namespace: string, name: string, call?: CallOptions): Promise<Record<string, string> | undefined> {
     try {

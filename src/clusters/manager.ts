@@ -7,14 +7,15 @@ import type { KubeIdentity } from '../kube/identity.js';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { conditionsAreStale, conditionsFingerprint, describePhase, failedCondition, isReady, readConditions } from '../k0rdent/conditions.js';
-import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, SCHEMA_CONFIGMAP_KEY, type K0rdentResource } from '../k0rdent/resources.js';
+import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, type K0rdentResource } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName } from '../policy/names.js';
 import { appliedNothing, assertLabels, assertUpgradeAllowed, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
 import { K0rdentApi, type CallOptions, type KubeObject } from './kube-api.js';
 import { listAccessOf } from './list-access.js';
 import { listAcross, type ListScope } from './listing.js';
-import { compactConditions, parseSchema, summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
+import { templateSchema } from './template-schemas.js';
+import { compactConditions, summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
 import type {
   CredentialSummary,
   DeleteRequest,
@@ -153,17 +154,9 @@ export class ClusterManager {
     return { items, ...(page.continue ? { continue: page.continue } : {}) };
   }
 
-  /** The template's chart JSON Schema from its `schema-ct-*` ConfigMap; undefined when absent or unreadable. */
-  private async templateSchema(template: KubeObject, call: CallOptions): Promise<Record<string, unknown> | undefined> {
-    const name = template.status?.schemaConfigMapName;
-    const namespace = template.metadata?.namespace;
-    if (typeof name !== 'string' || name === '' || namespace === undefined) return undefined;
-    try {
-      return parseSchema(await this.api.getConfigMapData(namespace, name, call), SCHEMA_CONFIGMAP_KEY);
-    } catch (error) {
-      this.options.logger.debug({ namespace, configMap: name, error: (error as Error).message }, 'schema ConfigMap unreadable; outlining from status.config');
-      return undefined;
-    }
+  /** The template's chart JSON Schema from its `schema-ct-*` ConfigMap (cached per identity); undefined when absent or unreadable. */
+  private templateSchema(template: KubeObject, call: CallOptions): Promise<Record<string, unknown> | undefined> {
+    return templateSchema(this.api, template, call, this.options.logger);
   }
 
   async listDeployments(request: ListCommon & { labelSelector?: string | undefined }, hooks: ManagerHooks = {}): Promise<Page<DeploymentSummary>> {
