@@ -8,12 +8,13 @@ import type { Faults } from './faults.js';
 import { mediaType, parseBody, readBody, sendJson, truthy, type RequestContext } from './http.js';
 import { PROTOBUF } from './protobuf.js';
 import { apiVersionOf, dryRunOf, invalidOptions, nowTimestamp, type Target } from './request-options.js';
-import { fieldSelectorAllowed, matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { fieldSelectorAllowed, fieldSelectorPath, matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { MemoryStore } from './store.js';
 import type { KubeObject } from './types.js';
 import { clone, isObject } from './util.js';
 import type { SchemaValidator } from './validation.js';
 import { startWatch } from './watch.js';
+import { partialContentType, partialList, partialObject, wantsPartialMetadata } from './partial-metadata.js';
 import { tableContentType, tableRenderer, toTable, wantsTable } from './table.js';
 import { WriteHandlers } from './writes.js';
 
@@ -60,7 +61,9 @@ export class ResourceHandlers {
       case 'GET': {
         ctx.verb = 'get';
         this.authz(ctx, t, 'get');
-        return sendJson(ctx, 200, this.mustGet(t));
+        const object = this.mustGet(t);
+        if (wantsPartialMetadata(ctx.req.headers.accept, 'PartialObjectMetadata')) return sendJson(ctx, 200, partialObject(object), partialContentType('PartialObjectMetadata'));
+        return sendJson(ctx, 200, object);
       }
       case 'PUT':
         ctx.verb = 'update';
@@ -104,7 +107,7 @@ export class ResourceHandlers {
     const ls = ctx.query.get('labelSelector');
     const fs = ctx.query.get('fieldSelector');
     const labels = ls ? parseLabelSelector(ls) : undefined;
-    const fields = fs ? parseFieldSelector(fs, fieldSelectorAllowed(t.def.plural, t.def.group)) : undefined;
+    const fields = fs ? parseFieldSelector(fs, fieldSelectorAllowed(t.def.plural, t.def.group), fieldSelectorPath(t.def.plural, t.def.group)) : undefined;
     return (obj) => (!labels || matchesLabelSelector(labels, obj.metadata.labels)) && (!fields || matchesFieldSelector(fields, obj));
   }
 
@@ -143,6 +146,7 @@ export class ResourceHandlers {
     }
     const accept = ctx.req.headers.accept;
     if (wantsTable(accept)) return sendJson(ctx, 200, toTable(t.def, items, metadata, ctx.query.get('includeObject')), tableContentType(accept));
+    if (wantsPartialMetadata(accept, 'PartialObjectMetadataList')) return sendJson(ctx, 200, partialList(items, metadata), partialContentType('PartialObjectMetadataList'));
     sendJson(ctx, 200, { kind: t.def.listKind, apiVersion: apiVersionOf(t.def), metadata, items });
   }
 

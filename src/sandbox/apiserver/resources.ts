@@ -125,6 +125,16 @@ const CORE_COLUMNS: Record<string, PrinterColumn[]> = {
   ],
 };
 
+/** events.k8s.io/v1 Events print like core ones, from their own field names. */
+const EVENTS_V1_COLUMNS: PrinterColumn[] = [
+  { name: 'Last Seen', type: 'date', jsonPath: '.eventTime' },
+  { name: 'Type', type: 'string', jsonPath: '.type' },
+  { name: 'Reason', type: 'string', jsonPath: '.reason' },
+  { name: 'Object', type: 'string', jsonPath: '.regarding', format: 'object' },
+  { name: 'Message', type: 'string', jsonPath: '.note' },
+  { name: 'Name', type: 'string', jsonPath: '.metadata.name', format: 'name', priority: 1 },
+];
+
 function core(kind: string, plural: string, namespaced: boolean, shortNames: string[], verbs = ALL_VERBS): ResourceDef {
   return {
     group: '',
@@ -149,6 +159,8 @@ export function coreResources(): ResourceDef[] {
     core('ConfigMap', 'configmaps', true, ['cm']),
     core('Secret', 'secrets', true, []),
     core('Event', 'events', true, ['ev']),
+    // Served from the core Events' storage (MemoryStore view, ./event-conversion.ts), as kube-apiserver does.
+    { ...core('Event', 'events', true, ['ev']), group: 'events.k8s.io', printerColumns: EVENTS_V1_COLUMNS },
   ];
 }
 

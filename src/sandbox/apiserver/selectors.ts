@@ -3,6 +3,7 @@
  * `a notin (x)`, `a`, `!a`; field selectors `metadata.name=x`, `metadata.namespace!=y`, `involvedObject.kind=z`.
  */
 import { badRequest } from './errors.js';
+import { EVENTS_V1_FIELD_PATHS } from './event-conversion.js';
 import type { KubeObject } from './types.js';
 
 export type LabelRequirement =
@@ -88,14 +89,14 @@ export interface FieldRequirement {
 }
 
 /** Field selectors supported on every resource, plus involvedObject.* and reason/type on events. */
-export function parseFieldSelector(selector: string, allowed: (field: string) => boolean): FieldRequirement[] {
+export function parseFieldSelector(selector: string, allowed: (field: string) => boolean, pathOf: (field: string) => string = (field) => field): FieldRequirement[] {
   const out: FieldRequirement[] = [];
   for (const term of splitTerms(selector)) {
     const m = /^(.+?)\s*(==|!=|=)\s*(.*)$/.exec(term);
     if (!m) throw badRequest(`invalid selector: '${selector}'; can't understand '${term}'`);
     const field = m[1]!.trim();
     if (!allowed(field)) throw badRequest(`field label not supported: ${field}`);
-    out.push({ field, path: field.split('.'), op: m[2] === '!=' ? 'neq' : 'eq', value: m[3]!.trim() });
+    out.push({ field, path: pathOf(field).split('.'), op: m[2] === '!=' ? 'neq' : 'eq', value: m[3]!.trim() });
   }
   return out;
 }
@@ -116,8 +117,15 @@ export function fieldSelectorAllowed(plural: string, group: string): (field: str
     if (group === '' && plural === 'events') {
       return /^involvedObject\.(kind|namespace|name|uid|apiVersion|resourceVersion|fieldPath)$/.test(field) || ['reason', 'type', 'source', 'reportingComponent'].includes(field);
     }
+    if (group === 'events.k8s.io' && plural === 'events') return Object.hasOwn(EVENTS_V1_FIELD_PATHS, field);
     if (group === '' && plural === 'namespaces') return field === 'status.phase';
     if (group === '' && plural === 'secrets') return field === 'type';
     return false;
   };
+}
+
+/** Where a field selector's field is read in the served object (events.k8s.io/v1 maps a few). */
+export function fieldSelectorPath(plural: string, group: string): (field: string) => string {
+  if (group === 'events.k8s.io' && plural === 'events') return (field) => EVENTS_V1_FIELD_PATHS[field] ?? field;
+  return (field) => field;
 }

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { alreadyExists, notFound } from './errors.js';
+import { CORE_EVENTS, EVENTS_V1, eventFromStorage, eventToStorage } from './event-conversion.js';
 import { NAMESPACES, resourceId } from './resources.js';
 import type {
   AdmissionHook,
@@ -41,6 +42,16 @@ interface Slot {
 
 type Listener = (event: StoreEvent) => void;
 
+/** A resource served from another one's storage, converted on the way in and out (as API versions are). */
+interface StoreView {
+  storage: ResourceKey;
+  fromStorage: (object: KubeObject) => KubeObject;
+  toStorage: (object: KubeObject) => KubeObject;
+}
+
+/** events.k8s.io/v1 Events are the core/v1 Events, as on kube-apiserver (./event-conversion.ts). */
+const BUILTIN_VIEWS: ReadonlyMap<string, StoreView> = new Map([[resourceId(EVENTS_V1), { storage: CORE_EVENTS, fromStorage: eventFromStorage, toStorage: eventToStorage }]]);
+
 export class MemoryStore implements Store {
   private rv = 0;
   private readonly slots = new Map<string, Slot>();
@@ -69,7 +80,31 @@ export class MemoryStore implements Store {
     return obj ? clone(obj) : undefined;
   }
 
+  /** The view `resource` is, if it is served from another resource's storage. */
+  private viewOf(resource: ResourceKey): StoreView | undefined {
+    return BUILTIN_VIEWS.get(resourceId(resource));
+  }
+
+  /**
+   * A persisted event as a watch of `resource` sees it: itself for the same resource, converted when
+   * `resource` is a view of the event's storage, undefined otherwise.
+   */
+  eventFor(resource: ResourceKey, event: StoreEvent): StoreEvent | undefined {
+    const id = resourceId(event.resource);
+    if (id === resourceId(resource)) return event;
+    const view = this.viewOf(resource);
+    if (!view || resourceId(view.storage) !== id) return undefined;
+    return {
+      type: event.type,
+      resource: { group: resource.group, version: resource.version, plural: resource.plural },
+      object: view.fromStorage(event.object),
+      ...(event.oldObject ? { oldObject: view.fromStorage(event.oldObject) } : {}),
+    };
+  }
+
   list(resource: ResourceKey, options: ListOptions = {}): KubeObject[] {
+    const view = this.viewOf(resource);
+    if (view) return this.list(view.storage, options).map(view.fromStorage);
     const selector = options.labelSelector ? parseLabelSelector(options.labelSelector) : undefined;
     return this.peekList(resource, options.namespace)
       .filter((o) => !selector || matchesLabelSelector(selector, o.metadata.labels))
@@ -78,11 +113,18 @@ export class MemoryStore implements Store {
 
   /** The stored object itself (do not mutate). */
   peek(resource: ResourceKey, namespace: string | undefined, name: string): KubeObject | undefined {
+    const view = this.viewOf(resource);
+    if (view) {
+      const stored = this.peek(view.storage, namespace, name);
+      return stored ? view.fromStorage(stored) : undefined;
+    }
     return this.slots.get(resourceId(resource))?.byNamespace.get(namespace ?? '')?.get(name);
   }
 
   /** Stored objects (do not mutate), sorted by namespace then name. */
   peekList(resource: ResourceKey, namespace?: string): KubeObject[] {
+    const view = this.viewOf(resource);
+    if (view) return this.peekList(view.storage, namespace).map(view.fromStorage);
     const slot = this.slots.get(resourceId(resource));
     if (!slot) return [];
     const out: KubeObject[] = [];
@@ -99,6 +141,8 @@ export class MemoryStore implements Store {
   }
 
   count(resource: ResourceKey, namespace?: string): number {
+    const view = this.viewOf(resource);
+    if (view) return this.count(view.storage, namespace);
     const slot = this.slots.get(resourceId(resource));
     if (!slot) return 0;
     return namespace === undefined ? slot.count : (slot.byNamespace.get(namespace)?.size ?? 0);
@@ -129,6 +173,8 @@ export class MemoryStore implements Store {
   // ---- writes ------------------------------------------------------------------------------------
 
   create(resource: ResourceKey, object: KubeObject): KubeObject {
+    const view = this.viewOf(resource);
+    if (view) return view.fromStorage(this.create(view.storage, view.toStorage(object)));
     const ns = object.metadata.namespace ?? '';
     const name = object.metadata.name;
     if (this.peek(resource, ns, name)) throw alreadyExists(resource.group, resource.plural, name);
@@ -146,6 +192,8 @@ export class MemoryStore implements Store {
   }
 
   update(resource: ResourceKey, object: KubeObject): KubeObject {
+    const view = this.viewOf(resource);
+    if (view) return view.fromStorage(this.update(view.storage, view.toStorage(object)));
     const ns = object.metadata.namespace ?? '';
     const name = object.metadata.name;
     const existing = this.peek(resource, ns, name);
@@ -172,6 +220,8 @@ export class MemoryStore implements Store {
   }
 
   updateStatus(resource: ResourceKey, namespace: string | undefined, name: string, status: unknown): KubeObject {
+    const view = this.viewOf(resource);
+    if (view) return view.fromStorage(this.updateStatus(view.storage, namespace, name, status));
     const existing = this.peek(resource, namespace, name);
     if (!existing) throw notFound(resource.group, resource.plural, name);
     if (deepEqual(existing.status, status)) return clone(existing);
@@ -187,6 +237,11 @@ export class MemoryStore implements Store {
     name: string,
     propagationPolicy?: 'Foreground' | 'Background' | 'Orphan',
   ): KubeObject | undefined {
+    const view = this.viewOf(resource);
+    if (view) {
+      const remaining = this.delete(view.storage, namespace, name, propagationPolicy);
+      return remaining ? view.fromStorage(remaining) : undefined;
+    }
     const existing = this.peek(resource, namespace, name);
     if (!existing) throw notFound(resource.group, resource.plural, name);
     const obj = clone(existing);

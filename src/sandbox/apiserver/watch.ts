@@ -7,7 +7,6 @@ import type { Faults } from './faults.js';
 import { expired } from './errors.js';
 import type { RequestContext } from './http.js';
 import type { ResourceDef } from './resources.js';
-import { resourceId } from './resources.js';
 import type { MemoryStore } from './store.js';
 import type { KubeObject, StoreEvent } from './types.js';
 import { badRequest } from './errors.js';
@@ -25,7 +24,6 @@ export interface WatchRequest {
 
 export function startWatch(ctx: RequestContext, store: MemoryStore, faults: Faults, w: WatchRequest): void {
   const { res } = ctx;
-  const id = resourceId(w.def);
   const inScope = (obj: KubeObject): boolean => (w.namespace === undefined || obj.metadata.namespace === w.namespace) && w.matches(obj);
 
   let since: number | undefined;
@@ -46,8 +44,10 @@ export function startWatch(ctx: RequestContext, store: MemoryStore, faults: Faul
   };
   const send = (type: string, object: KubeObject): void => sendRaw(type, render(object));
 
-  const translate = (event: StoreEvent): void => {
-    if (resourceId(event.resource) !== id) return;
+  const translate = (persisted: StoreEvent): void => {
+    // A view (events.k8s.io/v1 Events) sees its storage's events, converted.
+    const event = store.eventFor(w.def, persisted);
+    if (!event) return;
     const now = inScope(event.object);
     const before = event.oldObject ? inScope(event.oldObject) : false;
     if (event.type === 'ADDED') {

@@ -11,6 +11,7 @@ import { reconcileAccessManagement } from './access-management.js';
 import { loadChartCatalog, type ChartCatalog } from './charts.js';
 import { DELETION_REASONS } from './conditions.js';
 import { recordEvent } from './events.js';
+import { ensureKubeconfigSecret } from './kubeconfig-secret.js';
 import {
   availableUpgrades,
   conditionsOf,
@@ -343,7 +344,10 @@ export class KcmController {
           const { conditions, events } = provisioningConditions(stage, latest, template, now, upgrade);
           await this.writeStatus(latest, { conditions });
           for (const event of events) await recordEvent(this.store, latest, event, now);
-          if (stage === 3) walk.kind = 'settled';
+          if (stage === 3) {
+            walk.kind = 'settled';
+            await ensureKubeconfigSecret(this.store, latest);
+          }
         });
       });
     });

@@ -11,7 +11,6 @@ import {
   COMPONENT_LABEL,
   K0RDENT_API_VERSION,
   MANAGED_LABEL,
-  MANAGEMENTS,
   SYSTEM_NAMESPACE,
   type JsonObject,
 } from '../kcm/resources.js';
@@ -21,10 +20,10 @@ import {
   putCredential,
   putReadyDeployment,
   putTemplate,
-  timestamp,
   type CredentialSeed,
 } from './objects.js';
 import { SERVICE_CHAIN, seedServices } from './service-seed.js';
+import { seedProviders } from './providers.js';
 
 export const TEAM_NAMESPACES = ['team-alpha', 'team-beta'] as const;
 export const BASE_NAMESPACES = ['default', 'kube-system'] as const;
@@ -70,6 +69,19 @@ export const SYSTEM_CREDENTIALS: CredentialSeed[] = [
     namespace: SYSTEM_NAMESPACE,
     identityRef: { apiVersion: INFRA_V1BETA1, kind: 'VSphereClusterIdentity', name: 'vsphere-cluster-identity' },
     description: 'vSphere credentials',
+  },
+  // As kcm's dev manifests create them (kcm `config/dev/docker-credentials.yaml`, `adopted-credentials.yaml`).
+  {
+    name: 'docker-stub-credential',
+    namespace: SYSTEM_NAMESPACE,
+    identityRef: { apiVersion: 'v1', kind: 'Secret', name: 'docker-cluster-secret', namespace: SYSTEM_NAMESPACE },
+    description: 'Docker Credentials',
+  },
+  {
+    name: 'adopted-cluster-cred',
+    namespace: SYSTEM_NAMESPACE,
+    identityRef: { apiVersion: 'v1', kind: 'Secret', name: 'adopted-cluster-kubeconf', namespace: SYSTEM_NAMESPACE },
+    description: 'Adopted Credentials',
   },
   {
     name: NOT_READY_CREDENTIAL,
@@ -120,32 +132,6 @@ function putChain(store: Store, name: string, namespace: string, supportedTempla
   });
 }
 
-function putManagement(store: Store, catalog: ChartCatalog): void {
-  const providers = [...new Set(catalog.charts.flatMap((c) => c.providers)), 'infrastructure-k0sproject-k0smotron'].sort();
-  const release = 'kcm-1-12-0';
-  store.create(MANAGEMENTS, {
-    apiVersion: K0RDENT_API_VERSION,
-    kind: 'Management',
-    metadata: { name: 'kcm', labels: { [COMPONENT_LABEL]: 'kcm' }, finalizers: ['k0rdent.mirantis.com/management'] },
-    spec: {
-      release,
-      core: { capi: {}, kcm: {} },
-      providers: ['k0smotron', 'cluster-api-provider-azure', 'cluster-api-provider-aws', 'cluster-api-provider-gcp', 'cluster-api-provider-openstack', 'cluster-api-provider-vsphere', 'cluster-api-provider-docker', 'projectsveltos'].map((name) => ({ name })),
-    },
-    status: {
-      release,
-      availableProviders: providers,
-      capiContracts: Object.fromEntries(providers.map((p) => [p, { v1beta1: 'v1beta1' }])),
-      components: {
-        kcm: { success: true, template: 'kcm-1-12-0' },
-        capi: { success: true, template: 'cluster-api-1-0-8' },
-      },
-      conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'Object is ready', lastTransitionTime: timestamp(), observedGeneration: 1 }],
-      observedGeneration: 1,
-    },
-  });
-}
-
 function putAccessManagement(store: Store): void {
   const accessRules = DISTRIBUTION.map((d) => ({
     targetNamespaces: { list: [d.namespace] },
@@ -166,7 +152,7 @@ function putAccessManagement(store: Store): void {
 
 export function seedDefault(store: Store, catalog: ChartCatalog): void {
   for (const ns of [...BASE_NAMESPACES, SYSTEM_NAMESPACE, ...TEAM_NAMESPACES, 'finance']) ensureNamespace(store, ns);
-  putManagement(store, catalog);
+  seedProviders(store);
 
   for (const credential of SYSTEM_CREDENTIALS) putCredential(store, credential);
   for (const chart of catalog.charts) {

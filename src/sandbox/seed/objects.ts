@@ -5,6 +5,7 @@
 import type { KubeObject, Store } from '../apiserver/types.js';
 import type { ChartCatalog } from '../kcm/charts.js';
 import { readyDeploymentStatus } from '../kcm/deployment-status.js';
+import { putKubeconfigSecret } from '../kcm/kubeconfig-secret.js';
 import {
   CLUSTER_DEPLOYMENT_FINALIZER,
   CLUSTER_DEPLOYMENTS,
@@ -165,5 +166,7 @@ export function putReadyDeployment(store: Store, seed: DeploymentSeed): KubeObje
     },
     spec: { template: seed.template, credential: seed.credential, config: seed.config, propagateCredentials: true, ...(seed.services ? { serviceSpec: { services: seed.services } } : {}) },
   };
-  return store.create(CLUSTER_DEPLOYMENTS, { ...deployment, status: readyDeploymentStatus(store, { ...deployment, metadata: { ...deployment.metadata, generation: 1 } }, timestamp()) });
+  const stored = store.create(CLUSTER_DEPLOYMENTS, { ...deployment, status: readyDeploymentStatus(store, { ...deployment, metadata: { ...deployment.metadata, generation: 1 } }, timestamp()) });
+  putKubeconfigSecret(store, stored);
+  return stored;
 }
