@@ -30,3 +30,17 @@ export class AppError extends Error {
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
+
+/** Longest echo of a caller's value in an error message or log line. */
+export const MAX_ECHO = 200;
+
+/** A caller's value as it may appear in a message: JSON-quoted and cut to about MAX_ECHO characters. */
+export function echo(value: unknown, max = MAX_ECHO): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  return text.length <= max ? text : `${text.slice(0, max - 1)}… (${text.length} characters)`;
+}

@@ -24,5 +24,14 @@ export const CLUSTER_ACCESS = {
     SCHEMA_CONFIGMAPS,
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'create', 'patch', 'watch'),
   ],
-  delete: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'delete', 'watch')],
+  // Same as deploy; list finds a name absent from the namespace in the other readable ones (notFound hint).
+  update: [
+    NAMESPACES,
+    access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'get', 'list'),
+    access(K0RDENT_GROUP, CREDENTIAL.plural, 'get', 'list'),
+    SCHEMA_CONFIGMAPS,
+    access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'patch', 'watch'),
+  ],
+  // list: a name absent from the namespace is looked up in the other readable ones (the not_found hint).
+  delete: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'delete', 'watch')],
 } as const satisfies Record<string, readonly KubeAccess[]>;

@@ -5,6 +5,8 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { echo } from '../errors.js';
+import { nearestName } from './suggest.js';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
@@ -15,12 +17,18 @@ export interface ConfigProperty {
   type?: string;
   description?: string;
   default?: unknown;
+  /** For objects: the keys the schema defines, or, where it leaves the object bare, the keys its default carries. */
+  keys?: string[];
 }
 
 export interface ConfigOutline {
   /** Where the outline came from. */
   source: 'schema' | 'defaults' | 'none';
-  /** Required top-level keys the caller must make sure are set (clusterIdentity excluded: kcm fills it). */
+  /**
+   * Required keys the caller must make sure are set, as dotted paths down to nested objects
+   * (`controlPlane.instanceType`) wherever the parent object exists once defaults apply (clusterIdentity
+   * excluded: kcm fills it).
+   */
   required: string[];
   properties: Record<string, ConfigProperty>;
 }
@@ -61,7 +69,35 @@ function shorten(text: string | undefined): string | undefined {
   return one.length <= MAX_DESCRIPTION ? one : `${one.slice(0, MAX_DESCRIPTION - 1)}…`;
 }
 
-/** Outline from the chart's JSON Schema (top level) with defaults from the schema or `status.config`. */
+/** The keys of an object property: the schema's, else those of its default (bare objects). */
+function keysOf(prop: JsonObject, def: unknown): string[] | undefined {
+  if (isJsonObject(prop.properties)) return Object.keys(prop.properties).sort();
+  const isObject = prop.type === 'object' || (Array.isArray(prop.type) && prop.type.includes('object'));
+  if (isObject || isJsonObject(def)) return isJsonObject(def) ? Object.keys(def).sort() : [];
+  return undefined;
+}
+
+/**
+ * Required paths: the schema's `required` at each level, descending into an object property when it is
+ * itself required or present in the defaults (then Helm's merged values contain it).
+ */
+function requiredPaths(schema: JsonObject, defaults: unknown, prefix: string, depth: number, out: string[]): void {
+  if (depth > 16) return;
+  const required = (Array.isArray(schema.required) ? schema.required : []).filter((k): k is string => typeof k === 'string');
+  for (const key of required) {
+    if (prefix === '' && FILLED_BY_KCM.has(key)) continue;
+    out.push(`${prefix}${key}`);
+  }
+  const props = isJsonObject(schema.properties) ? schema.properties : {};
+  for (const [key, sub] of Object.entries(props)) {
+    if (!isJsonObject(sub) || (prefix === '' && FILLED_BY_KCM.has(key))) continue;
+    const def = isJsonObject(defaults) ? defaults[key] : undefined;
+    const present = required.includes(key) || isJsonObject(def) || isJsonObject(sub.default);
+    if (present && isJsonObject(sub.properties)) requiredPaths(sub, isJsonObject(def) ? def : sub.default, `${prefix}${key}.`, depth + 1, out);
+  }
+}
+
+/** Outline from the chart's JSON Schema (top-level properties, nested required paths) with defaults from the schema or `status.config`. */
 export function outlineConfig(schema: JsonObject | undefined, defaults: JsonObject | undefined): ConfigOutline {
   if (schema !== undefined) {
     const props = isJsonObject(schema.properties) ? schema.properties : {};
@@ -73,11 +109,15 @@ export function outlineConfig(schema: JsonObject | undefined, defaults: JsonObje
       if (type !== undefined) entry.type = type;
       const description = shorten(typeof prop.description === 'string' ? prop.description : typeof prop.title === 'string' ? prop.title : undefined);
       if (description !== undefined) entry.description = description;
-      const def = compactDefault(prop.default !== undefined ? prop.default : defaults?.[key]);
+      const fullDefault = prop.default !== undefined ? prop.default : defaults?.[key];
+      const def = compactDefault(fullDefault);
       if (def !== undefined) entry.default = def;
+      const keys = keysOf(prop, fullDefault);
+      if (keys !== undefined) entry.keys = keys;
       properties[key] = entry;
     }
-    const required = (Array.isArray(schema.required) ? schema.required : []).filter((k): k is string => typeof k === 'string' && !FILLED_BY_KCM.has(k));
+    const required: string[] = [];
+    requiredPaths(schema, defaults, '', 0, required);
     return { source: 'schema', required, properties };
   }
   if (defaults !== undefined) {
@@ -86,6 +126,7 @@ export function outlineConfig(schema: JsonObject | undefined, defaults: JsonObje
       const entry: ConfigProperty = { type: jsonType(value) };
       const def = compactDefault(value);
       if (def !== undefined) entry.default = def;
+      if (isJsonObject(value)) entry.keys = Object.keys(value).sort();
       properties[key] = entry;
     }
     return { source: 'defaults', required: [], properties };
@@ -164,6 +205,39 @@ function compile(schema: JsonObject): ReturnType<Ajv['compile']> {
   return validate;
 }
 
+function pathText(parts: readonly (string | number)[]): string {
+  return parts.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${out}.${p}` : `${out}[${echo(p, 60)}]`), 'config');
+}
+
+/**
+ * Keys of the caller's config that the schema does not define, at any depth where it lists `properties`
+ * and leaves no room for others (no `additionalProperties` true/schema, no `patternProperties`), each
+ * with the nearest defined key.
+ */
+export function unknownKeyProblems(schema: JsonObject, value: unknown, path: (string | number)[] = [], out: string[] = []): string[] {
+  if (path.length > 40) return out;
+  if (Array.isArray(value)) {
+    if (isJsonObject(schema.items)) value.forEach((item, i) => unknownKeyProblems(schema.items as JsonObject, item, [...path, i], out));
+    return out;
+  }
+  if (!isJsonObject(value)) return out;
+  const props = isJsonObject(schema.properties) ? schema.properties : undefined;
+  const additional = schema.additionalProperties;
+  const open = props === undefined || additional === true || isJsonObject(additional) || isJsonObject(schema.patternProperties);
+  for (const [key, sub] of Object.entries(value)) {
+    const child = props?.[key];
+    if (isJsonObject(child)) {
+      unknownKeyProblems(child, sub, [...path, key], out);
+    } else if (child === undefined && !open && props !== undefined) {
+      const suggestion = nearestName(key, Object.keys(props));
+      out.push(`${pathText([...path, key])} is not a setting of this template${suggestion !== undefined ? `; did you mean ${pathText([...path, suggestion])}?` : `; its settings here are ${Object.keys(props).sort().join(', ')}`}`);
+    } else if (child === undefined && isJsonObject(additional)) {
+      unknownKeyProblems(additional, sub, [...path, key], out);
+    }
+  }
+  return out;
+}
+
 /**
  * Problems with `config` for a template, each naming its JSON path (`config.location ...`). The check runs
  * on the chart defaults merged with `config`, as kcm's Helm dry run does; without a schema nothing is checked.
@@ -171,10 +245,12 @@ function compile(schema: JsonObject): ReturnType<Ajv['compile']> {
 export function checkConfig(schema: JsonObject | undefined, defaults: JsonObject | undefined, config: JsonObject): string[] {
   if (schema === undefined) return [];
   const merged = mergeValues(defaults ?? {}, config);
-  const problems: string[] = [];
+  const problems: string[] = unknownKeyProblems(schema, config);
   const validate = compile(schema);
   if (!validate(merged)) {
     for (const error of validate.errors ?? []) {
+      // Unknown keys are reported above, with the nearest defined key.
+      if (error.keyword === 'additionalProperties') continue;
       const text = describeAjvError(error);
       if (!problems.includes(text)) problems.push(text);
     }

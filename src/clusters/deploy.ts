@@ -2,13 +2,15 @@
  * Deploy: the checks kcm's admission webhook will make, done first so the caller gets a clear answer
  * before anything is written, then a server-side apply of the ClusterDeployment.
  */
-import { isDeepStrictEqual } from 'node:util';
-import { AppError } from '../errors.js';
+import { AppError, echo } from '../errors.js';
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, ACCESS_MANAGEMENT_NAME, DEPLOYMENT_MANAGED_LABELS, K0RDENT_API_VERSION, type K0rdentResource } from '../k0rdent/resources.js';
 import { assertObjectName, labelProblems } from '../policy/names.js';
+import { structureProblems } from './config-guard.js';
+import { diffLabels, diffValues, type Change } from './changes.js';
 import { checkConfig, isJsonObject, type JsonObject } from './config-schema.js';
 import type { CallOptions, K0rdentApi, KubeObject } from './kube-api.js';
 import { nearestName } from './suggest.js';
+import { notReadyReason } from './summaries.js';
 import { templateSchema } from './template-schemas.js';
 
 /** `name` or `ns/name` (accepted only when ns is the target namespace, since k0rdent has no cross-namespace references). */
@@ -23,7 +25,7 @@ export function plainReference(value: string, field: 'template' | 'credential', 
   if (ns !== targetNamespace) {
     throw new AppError(
       'invalidParams',
-      `${field} "${value}" points into namespace "${ns}", but a ClusterDeployment can only use a ${field === 'template' ? 'ClusterTemplate' : 'Credential'} in its own namespace ("${targetNamespace}"); pass the plain name of one in "${targetNamespace}" or deploy into "${ns}"`,
+      `${field} ${echo(value)} points into namespace ${echo(ns)}, but a ClusterDeployment can only use a ${field === 'template' ? 'ClusterTemplate' : 'Credential'} in its own namespace ("${targetNamespace}"); pass the plain name of one in "${targetNamespace}" or deploy into "${ns}"`,
       { field },
     );
   }
@@ -32,7 +34,7 @@ export function plainReference(value: string, field: 'template' | 'credential', 
 }
 
 export function assertLabels(labels: Readonly<Record<string, string>>): void {
-  const problems = labelProblems(labels);
+  const problems = [...structureProblems(labels, 'labels'), ...labelProblems(labels)];
   if (problems.length > 0) throw new AppError('invalidParams', `invalid labels: ${problems.join('; ')}`, { problems });
 }
 
@@ -64,13 +66,23 @@ export interface Prepared {
 }
 
 /** Template and credential exist in `namespace`, the template is valid, the credential is ready; else invalidParams. */
-export async function checkReferences(api: K0rdentApi, namespace: string, globalNamespace: string, templateName: string, credentialName: string, call: CallOptions): Promise<Prepared> {
+export async function checkReferences(
+  api: K0rdentApi,
+  namespace: string,
+  globalNamespace: string,
+  templateName: string,
+  credentialName: string,
+  call: CallOptions,
+  namespaceExists: () => Promise<void> = async () => undefined,
+): Promise<Prepared> {
   const [template, credential] = await Promise.all([api.get(CLUSTER_TEMPLATE, namespace, templateName, call), api.get(CREDENTIAL, namespace, credentialName, call)]);
+  // Neither exists: most likely the namespace itself does not (notFound naming the readable ones).
+  if (template === undefined && credential === undefined) await namespaceExists();
   const problems: string[] = [];
   const details: Record<string, unknown> = {};
 
   if (template === undefined) {
-    let text = `ClusterTemplate "${templateName}" does not exist in namespace "${namespace}" (a ClusterDeployment can only use a template in its own namespace).`;
+    let text = `ClusterTemplate ${echo(templateName)} does not exist in namespace "${namespace}" (a ClusterDeployment can only use a template in its own namespace).`;
     if (namespace !== globalNamespace) {
       const global = await api.get(CLUSTER_TEMPLATE, globalNamespace, templateName, call).catch(() => undefined);
       if (global !== undefined) {
@@ -93,13 +105,14 @@ export async function checkReferences(api: K0rdentApi, namespace: string, global
   if (credential === undefined) {
     const names = await namesIn(api, CREDENTIAL, namespace, call, credentialUsable);
     const extra = availability('credential', namespace, credentialName, names);
-    problems.push(`Credential "${credentialName}" does not exist in namespace "${namespace}" (a ClusterDeployment can only use a credential in its own namespace).${extra.text}`);
+    problems.push(`Credential ${echo(credentialName)} does not exist in namespace "${namespace}" (a ClusterDeployment can only use a credential in its own namespace).${extra.text}`);
     details.credentials = extra.details;
   } else if (credential.status?.ready !== true) {
     const names = await namesIn(api, CREDENTIAL, namespace, call, credentialUsable);
     const extra = availability('credential', namespace, credentialName, names);
-    problems.push(`Credential ${namespace}/${credentialName} is not ready (kcm could not verify its cluster identity).${extra.text}`);
-    details.credentials = extra.details;
+    const reason = notReadyReason(credential);
+    problems.push(`Credential ${namespace}/${credentialName} is not ready${reason ? `: ${reason}` : ''}.${extra.text}`);
+    details.credentials = { ...extra.details, ...(reason ? { notReadyReason: reason } : {}) };
   }
 
   if (problems.length > 0 || template === undefined || credential === undefined) {
@@ -142,14 +155,18 @@ export function buildClusterDeployment(input: ManifestInput): KubeObject & { met
 }
 
 /**
- * Whether an apply changed nothing: the same resourceVersion; or, when a controller wrote in between
- * (status, finalizers), the same generation (spec unchanged) and the same labels.
+ * What an existing ClusterDeployment differs in from what a deploy asks for: template, credential, the
+ * whole config, and the caller's and managed labels (labels others added, e.g. kcm's component label,
+ * are not a difference).
  */
-export function appliedNothing(before: KubeObject, after: KubeObject): boolean {
-  if (before.metadata?.resourceVersion === after.metadata?.resourceVersion) return true;
-  const sameLabels = isDeepStrictEqual(before.metadata?.labels ?? {}, after.metadata?.labels ?? {});
-  const generation = before.metadata?.generation;
-  return generation !== undefined && generation === after.metadata?.generation && sameLabels;
+export function deploymentDifferences(existing: KubeObject, wanted: KubeObject): Change[] {
+  const changes: Change[] = [];
+  const before = existing.spec ?? {};
+  const after = wanted.spec ?? {};
+  for (const field of ['template', 'credential'] as const) diffValues(before[field], after[field], field, changes);
+  diffValues(isJsonObject(before.config) ? before.config : {}, isJsonObject(after.config) ? after.config : {}, 'config', changes);
+  diffLabels(existing.metadata?.labels ?? {}, wanted.metadata?.labels ?? {}, changes);
+  return changes;
 }
 
 /**
@@ -166,7 +183,7 @@ export function assertUpgradeAllowed(existing: KubeObject, templateName: string)
   const name = existing.metadata?.name ?? '';
   throw new AppError(
     'invalidParams',
-    `ClusterDeployment ${ns}/${name} uses template "${current}" and cannot be moved to "${templateName}": ${upgrades.length > 0 ? `its available upgrades are ${upgrades.join(', ')}` : 'it has no available upgrades (a ClusterTemplateChain in the namespace must offer one)'}; keep "${current}" or deploy under a new name`,
-    { availableUpgrades: upgrades },
+    `ClusterDeployment ${ns}/${name} uses template "${current}" and cannot be moved to ${echo(templateName)}: ${upgrades.length > 0 ? `its available upgrades (status.availableUpgrades) are ${upgrades.join(', ')}` : 'it has no available upgrades (a ClusterTemplateChain in the namespace must offer one)'}; keep "${current}" or choose one of those`,
+    { availableUpgrades: upgrades, ...(nearestName(templateName, upgrades) ? { suggestion: nearestName(templateName, upgrades) } : {}) },
   );
 }

@@ -47,6 +47,7 @@ export interface CallOptions {
 export interface ListRequest {
   namespace?: string | undefined;
   labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
   limit?: number | undefined;
   continue?: string | undefined;
 }
@@ -117,6 +118,7 @@ export class K0rdentApi {
       version: K0RDENT_VERSION,
       plural: resource.plural,
       labelSelector: request.labelSelector,
+      ...(request.fieldSelector !== undefined ? { fieldSelector: request.fieldSelector } : {}),
       limit: request.limit,
       _continue: request.continue,
     };
@@ -124,7 +126,14 @@ export class K0rdentApi {
       request.namespace === undefined
         ? c.custom.listClusterCustomObject(common, this.options(c, call))
         : c.custom.listNamespacedCustomObject({ ...common, namespace: request.namespace }, this.options(c, call)),
-    )) as { items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } };
+    ).catch((error: unknown) => {
+      // A continue token the API server cannot use (400 invalid, 410 expired) is the caller's to drop, not an outage to retry.
+      const status = error instanceof AppError ? error.details?.httpStatus : undefined;
+      if (request.continue !== undefined && (status === 400 || status === 410)) {
+        throw new AppError('invalidParams', `the continue token is invalid or expired (${error instanceof Error ? error.message : String(error)}); repeat the same query without \`continue\` to start over`, { httpStatus: status });
+      }
+      throw error;
+    })) as { items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } };
     const next = body.metadata?.continue;
     return { items: body.items ?? [], continue: next === undefined || next === '' ? undefined : next, resourceVersion: body.metadata?.resourceVersion };
   }
@@ -141,8 +150,11 @@ export class K0rdentApi {
     }
   }
 
-  /** Server-side apply (`application/apply-patch+yaml`, force) of a full object. */
-  async apply(resource: K0rdentResource, object: KubeObject & { metadata: { name: string; namespace: string } }, opts: { fieldManager: string; dryRun?: boolean }, call?: CallOptions): Promise<KubeObject> {
+  /**
+   * Server-side apply (`application/apply-patch+yaml`) of a full object; `force` (default true) takes over
+   * fields other managers own, `force: false` gets 409 when another manager owns a field with another value.
+   */
+  async apply(resource: K0rdentResource, object: KubeObject & { metadata: { name: string; namespace: string } }, opts: { fieldManager: string; dryRun?: boolean; force?: boolean }, call?: CallOptions): Promise<KubeObject> {
     const { name, namespace } = object.metadata;
     return (await this.run(`apply ${resource.kind} ${namespace}/${name}`, call, (c) =>
       c.custom.patchNamespacedCustomObject(
@@ -154,7 +166,7 @@ export class K0rdentApi {
           name,
           body: object,
           fieldManager: opts.fieldManager,
-          force: true,
+          force: opts.force ?? true,
           ...(opts.dryRun ? { dryRun: 'All' } : {}),
         },
         // Without this header client-node sends a JSON Patch.

@@ -6,11 +6,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeIdentity } from '../kube/identity.js';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import { conditionsAreStale, conditionsFingerprint, describePhase, failedCondition, isReady, readConditions } from '../k0rdent/conditions.js';
+import { conditionsFingerprint, describePhase, readConditions, type GenerationTarget } from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, type K0rdentResource } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName } from '../policy/names.js';
-import { appliedNothing, assertLabels, assertUpgradeAllowed, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
+import { describeChange } from './changes.js';
+import { assertStructure } from './config-guard.js';
+import type { JsonObject } from './config-schema.js';
+import { assertLabels, buildClusterDeployment, checkReferences, checkTemplateConfig, deploymentDifferences, plainReference } from './deploy.js';
 import { K0rdentApi, type CallOptions, type KubeObject } from './kube-api.js';
 import { listAccessOf } from './list-access.js';
 import { listAcross, type ListScope } from './listing.js';
@@ -28,10 +31,15 @@ import type {
   Page,
   TemplateScope,
   TemplateSummary,
-  WaitError,
+  UpdateRequest,
+  UpdateResult,
+  WaitOptions,
   WaitOutcome,
 } from './types.js';
-import { waitFor, type WaitResult } from './wait.js';
+import { assertNamespaceExists, namespacesHolding, whereHint } from './not-found.js';
+import { updateDeployment } from './update.js';
+import { waitFor } from './wait.js';
+import { interruption, waitErrorOf, waitForGeneration } from './wait-ready.js';
 
 export interface ClusterManagerOptions {
   /** The session's Kubernetes identity (tests may pass a ready KubeConfig). */
@@ -74,11 +82,6 @@ function describeDeletion(object: KubeObject, namespace: string, name: string): 
   return `Delete ClusterDeployment ${namespace}/${name}${facts.length > 0 ? `, ${facts.join(', ')}` : ''}. The cluster and its cloud resources are removed.`;
 }
 
-/** What a wait ended by the server's shutdown tells the caller: the object carries on without it. */
-function interruption(outcome: WaitResult, continues: string): { interrupted?: true; note?: string } {
-  if (!outcome.interrupted) return {};
-  return { interrupted: true, note: `the server is shutting down and stopped waiting; ${continues}: follow it with k0.clusters.get, k0.clusters.list or its task` };
-}
 
 export class ClusterManager {
   readonly api: K0rdentApi;
@@ -104,6 +107,12 @@ export class ClusterManager {
     }
   }
 
+  /** An empty first page of one namespace: is it empty, or does the namespace not exist (notFound)? */
+  private async assertListedNamespace(request: ListCommon, count: number, call: CallOptions): Promise<void> {
+    if (request.namespace === undefined || count > 0 || request.continue !== undefined) return;
+    await assertNamespaceExists(this.api, this.policy, request.namespace, call);
+  }
+
   private scope(kind: K0rdentResource, namespace: string | undefined, include: (ns: string) => boolean, call: CallOptions, extraKey = ''): ListScope {
     return {
       namespace,
@@ -117,6 +126,7 @@ export class ClusterManager {
     const call = { signal: hooks.signal };
     if (request.namespace !== undefined) this.policy.assertReadable(request.namespace);
     const page = await listAcross(this.api, CREDENTIAL, this.scope(CREDENTIAL, request.namespace, (ns) => this.policy.isReadable(ns), call), request, call);
+    await this.assertListedNamespace(request, page.items.length, call);
     return { items: page.items.map(summarizeCredential), ...(page.continue ? { continue: page.continue } : {}) };
   }
 
@@ -138,6 +148,7 @@ export class ClusterManager {
     }
     const include = scope === 'local' ? (ns: string) => ns !== G && this.policy.isReadable(ns) : (ns: string) => this.policy.isReadable(ns);
     const page = await listAcross(this.api, CLUSTER_TEMPLATE, this.scope(CLUSTER_TEMPLATE, namespace, include, call, scope), request, call);
+    await this.assertListedNamespace({ ...request, namespace }, page.items.length, call);
     // Copies of a template in many namespaces (AccessManagement, chains) share one chart and schema:
     // read each distinct schema once, so the cost follows the templates, not the namespaces.
     const schemas = new Map<string, Promise<Record<string, unknown> | undefined>>();
@@ -164,6 +175,7 @@ export class ClusterManager {
     if (request.namespace !== undefined) this.policy.assertReadable(request.namespace);
     const scope = this.scope(CLUSTER_DEPLOYMENT, request.namespace, (ns) => this.policy.isReadable(ns), call, request.labelSelector ?? '');
     const page = await listAcross(this.api, CLUSTER_DEPLOYMENT, scope, request, call);
+    await this.assertListedNamespace(request, page.items.length, call);
     return { items: page.items.map(summarizeDeployment), ...(page.continue ? { continue: page.continue } : {}) };
   }
 
@@ -173,27 +185,39 @@ export class ClusterManager {
     return namespace;
   }
 
-  async deploy(request: DeployRequest, hooks: ManagerHooks = {}): Promise<DeployResult> {
-    const call = { signal: hooks.signal };
+  /** Checks of the caller's config and labels that come before any API call. */
+  private assertInput(request: { name: string; labels?: Record<string, string> | undefined; config?: JsonObject | undefined }): void {
     assertObjectName(request.name, 'name');
     if (request.labels) assertLabels(request.labels);
+    if (request.config !== undefined) assertStructure(request.config, 'config');
+  }
+
+  async deploy(request: DeployRequest, hooks: ManagerHooks = {}): Promise<DeployResult> {
+    const call = { signal: hooks.signal };
+    this.assertInput(request);
     const namespace = await this.resolveTarget(request.namespace, call, hooks);
     const templateName = plainReference(request.template, 'template', namespace);
     const credentialName = plainReference(request.credential, 'credential', namespace);
-    const { template } = await checkReferences(this.api, namespace, this.globalNamespace, templateName, credentialName, call);
-
-    const existing = await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call);
-    if (existing?.metadata?.deletionTimestamp) {
-      throw new AppError('conflict', `ClusterDeployment ${namespace}/${request.name} is being deleted; wait until it is gone (k0.clusters.delete with wait=true), then deploy again`);
-    }
-    if (existing) assertUpgradeAllowed(existing, templateName);
+    const { template } = await checkReferences(this.api, namespace, this.globalNamespace, templateName, credentialName, call, () => assertNamespaceExists(this.api, this.policy, namespace, call));
     const config = request.config ?? {};
     await checkTemplateConfig(this.api, template, config, call);
     const manifest = buildClusterDeployment({ name: request.name, namespace, template: templateName, credential: credentialName, labels: request.labels, config });
-    const applied = await this.api.apply(CLUSTER_DEPLOYMENT, manifest, { fieldManager: this.options.fieldOwner, dryRun: request.dryRun === true }, call);
-    const uid = applied.metadata?.uid;
-    const resourceVersion = applied.metadata?.resourceVersion;
-    const base = { name: request.name, namespace, ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) };
+
+    const existing = await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call);
+    if (existing !== undefined) return this.deployOverExisting(existing, manifest, request, hooks);
+
+    // Create-only: without force, an apply that meets fields another manager set (a concurrent creator)
+    // gets 409 instead of overwriting them.
+    let applied: KubeObject;
+    try {
+      applied = await this.api.apply(CLUSTER_DEPLOYMENT, manifest, { fieldManager: this.options.fieldOwner, dryRun: request.dryRun === true, force: false }, call);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'conflict') {
+        throw new AppError('conflict', `ClusterDeployment ${namespace}/${request.name} was created by someone else while this deploy ran (${error.message}); read it with k0.clusters.list and change it with k0.clusters.update`, { reason: 'concurrentCreate' });
+      }
+      throw error;
+    }
+    const base = { name: request.name, namespace, ...(applied.metadata?.uid ? { uid: applied.metadata.uid } : {}), ...(applied.metadata?.resourceVersion ? { resourceVersion: applied.metadata.resourceVersion } : {}) };
     if (request.dryRun) {
       return {
         ...base,
@@ -201,65 +225,66 @@ export class ClusterManager {
         object: { metadata: { name: request.name, namespace, labels: { ...(applied.metadata?.labels ?? {}) } }, spec: { ...(applied.spec ?? {}) } },
       };
     }
-    const status = existing === undefined ? 'created' : appliedNothing(existing, applied) ? 'unchanged' : 'updated';
+    const uid = applied.metadata?.uid;
     if (uid) hooks.onWritten?.({ namespace, name: request.name, uid, generation: applied.metadata?.generation ?? 1 });
-    const result: DeployResult = { ...base, status };
-    if (request.wait) result.wait = await this.waitForReady(namespace, request.name, request.wait, hooks);
+    const result: DeployResult = { ...base, status: 'created' };
+    if (request.wait) result.wait = await this.waitForReady(namespace, request.name, { generation: applied.metadata?.generation ?? 1 }, request.wait, hooks);
     return result;
   }
 
-  private async waitForReady(namespace: string, name: string, wait: NonNullable<DeployRequest['wait']>, hooks: ManagerHooks): Promise<WaitOutcome> {
-    const outcome = await waitFor({
-      api: this.api,
-      resource: CLUSTER_DEPLOYMENT,
-      namespace,
-      name,
-      pollIntervalMs: wait.pollIntervalMs,
-      timeoutMs: wait.timeoutMs,
-      stallThresholdMs: wait.stallThresholdMs,
-      signal: hooks.signal,
-      interrupt: hooks.interrupt,
-      onProgress: hooks.onProgress,
-      onWarning: hooks.onWarning,
-      logger: this.options.logger,
-      evaluate: (object) => {
-        if (object === undefined) return { done: true, fingerprint: 'gone', message: 'the ClusterDeployment was deleted while waiting' };
-        const conditions = readConditions(object.status);
-        const deleting = Boolean(object.metadata?.deletionTimestamp);
-        const generation = object.metadata?.generation;
-        if (!deleting && conditionsAreStale(generation, object.status, conditions)) {
-          return { done: false, fingerprint: `stale|${generation}|${conditionsFingerprint(conditions)}`, message: `Pending (kcm has not yet observed generation ${generation})` };
-        }
-        return {
-          done: isReady(conditions) || failedCondition(conditions) !== undefined || deleting,
-          fingerprint: `${deleting}|${conditionsFingerprint(conditions)}`,
-          message: describePhase(conditions, deleting),
-        };
+  /** Deploy creates: the same deployment again is `unchanged` (nothing written); anything else is `conflict`. */
+  private async deployOverExisting(existing: KubeObject, manifest: KubeObject, request: DeployRequest, hooks: ManagerHooks): Promise<DeployResult> {
+    const namespace = existing.metadata?.namespace ?? '';
+    const ref = `${namespace}/${request.name}`;
+    if (existing.metadata?.deletionTimestamp) {
+      throw new AppError('conflict', `ClusterDeployment ${ref} is being deleted; wait until it is gone (k0.clusters.delete with wait=true), then deploy again`, { reason: 'deleting' });
+    }
+    const differences = deploymentDifferences(existing, manifest);
+    if (differences.length > 0) {
+      const paths = differences.map(describeChange);
+      throw new AppError(
+        'conflict',
+        `ClusterDeployment ${ref} already exists and differs from this deploy in ${paths.join('; ')}. deploy only creates: change it with k0.clusters.update (config is a merge patch), or deploy under another name`,
+        { reason: 'exists', differences: paths },
+      );
+    }
+    const base = { name: request.name, namespace, ...(existing.metadata?.uid ? { uid: existing.metadata.uid } : {}), ...(existing.metadata?.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}) };
+    const result: DeployResult = { ...base, status: 'unchanged' };
+    if (existing.metadata?.uid && !request.dryRun) hooks.onWritten?.({ namespace, name: request.name, uid: existing.metadata.uid, generation: existing.metadata.generation ?? 1 });
+    if (request.wait && !request.dryRun) result.wait = await this.waitForReady(namespace, request.name, { generation: existing.metadata?.generation ?? 1 }, request.wait, hooks);
+    return result;
+  }
+
+  /** Follows a deployment until kcm reconciled `target` and it is Ready or failed for it. */
+  waitForReady(namespace: string, name: string, target: GenerationTarget, wait: WaitOptions, hooks: ManagerHooks): Promise<WaitOutcome> {
+    return waitForGeneration({ api: this.api, logger: this.options.logger }, namespace, name, target, wait, hooks);
+  }
+
+  async update(request: UpdateRequest, hooks: ManagerHooks = {}): Promise<UpdateResult> {
+    this.assertInput(request);
+    return updateDeployment(
+      {
+        api: this.api,
+        policy: this.policy,
+        globalNamespace: this.globalNamespace,
+        fieldOwner: this.options.fieldOwner,
+        resolveTarget: (requested, call) => this.resolveTarget(requested, call, hooks),
+        waitForReady: (namespace, name, target, wait) => this.waitForReady(namespace, name, target, wait, hooks),
+        onWritten: hooks.onWritten,
       },
-    });
-    const conditions = readConditions(outcome.last?.status);
-    const stale = conditionsAreStale(outcome.last?.metadata?.generation, outcome.last?.status, conditions);
-    const failed = stale ? undefined : failedCondition(conditions);
-    return {
-      ready: !stale && isReady(conditions),
-      timedOut: outcome.timedOut,
-      phase: outcome.message,
-      conditions: compactConditions(conditions),
-      ...(failed ? { failure: `${failed.type}: ${failed.message ?? failed.reason ?? 'failed'}` } : {}),
-      ...this.waitError(outcome, namespace, name),
-      ...interruption(outcome, 'the deployment continues'),
-    };
+      request,
+      { signal: hooks.signal },
+    );
   }
 
   /**
-   * The apply/delete already succeeded when a wait ends on an API failure (an expired token, RBAC without
-   * `watch`): the result says so, with the failure, instead of the call failing. Logged as a warning.
+   * Nothing to delete is a success, but not a silent one: a missing namespace is notFound, and a
+   * deployment of that name in another readable namespace is named in `hint`.
    */
-  private waitError(outcome: WaitResult, namespace: string, name: string): { waitError?: WaitError } {
-    if (!outcome.error) return {};
-    const { code, message } = outcome.error;
-    this.options.logger.warn({ namespace, cluster: name, errorCode: code, error: message }, `the wait for ClusterDeployment ${namespace}/${name} ended early: ${code}`);
-    return { waitError: { code, message } };
+  private async notDeleted(namespace: string, name: string, call: CallOptions): Promise<DeleteResult> {
+    await assertNamespaceExists(this.api, this.policy, namespace, call);
+    const hint = whereHint('ClusterDeployment', name, await namespacesHolding(this.api, this.policy, CLUSTER_DEPLOYMENT, name, namespace, call));
+    return { name, namespace, status: 'not_found', ...(hint !== undefined ? { hint: `nothing named "${name}" in namespace "${namespace}"; ${hint}` } : {}) };
   }
 
   async delete(request: DeleteRequest, hooks: ManagerHooks = {}): Promise<DeleteResult> {
@@ -268,14 +293,16 @@ export class ClusterManager {
     const namespace = await this.resolveTarget(request.namespace, call, hooks);
     // The object is read first when the user is asked (what will go) or a task follows it (its uid).
     const existing = hooks.confirm || hooks.onWritten ? await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call) : undefined;
-    // Nothing to confirm for an object that is absent or already being deleted: the call changes nothing.
+    if ((hooks.confirm || hooks.onWritten) && existing === undefined) return this.notDeleted(namespace, request.name, call);
+    // Nothing to confirm for an object that is already being deleted: the call changes nothing.
     if (hooks.confirm && existing !== undefined && !existing.metadata?.deletionTimestamp) {
       const answer = await hooks.confirm({ message: describeDeletion(existing, namespace, request.name), name: request.name });
       if (!answer.confirmed) return { name: request.name, namespace, status: 'cancelled', reason: answer.reason };
     }
     const status = await this.api.delete(CLUSTER_DEPLOYMENT, namespace, request.name, call);
+    if (status === 'not_found') return this.notDeleted(namespace, request.name, call);
     const uid = existing?.metadata?.uid;
-    if (status === 'deleted' && uid) hooks.onWritten?.({ namespace, name: request.name, uid, generation: existing?.metadata?.generation ?? 1 });
+    if (uid) hooks.onWritten?.({ namespace, name: request.name, uid, generation: existing?.metadata?.generation ?? 1 });
     const result: DeleteResult = { name: request.name, namespace, status };
     if (status === 'deleted' && request.wait) {
       const outcome = await waitFor({
@@ -303,7 +330,7 @@ export class ClusterManager {
         timedOut: outcome.timedOut,
         phase: outcome.message,
         conditions: compactConditions(conditions),
-        ...this.waitError(outcome, namespace, request.name),
+        ...waitErrorOf(outcome, this.options.logger, namespace, request.name),
         ...interruption(outcome, 'the deletion continues'),
       };
     }

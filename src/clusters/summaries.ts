@@ -1,5 +1,5 @@
 /** Kubernetes objects → compact summaries. Pure. */
-import { describePhase, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
+import { CONDITION, describePhase, findCondition, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
 import { cloudFromProviders, inferProvider } from '../k0rdent/providers.js';
 import { isJsonObject, outlineConfig, type JsonObject } from './config-schema.js';
 import type { KubeObject } from './kube-api.js';
@@ -24,8 +24,16 @@ function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** kcm's reason a Credential is not ready: its CredentialReady condition's message (or reason). */
+export function notReadyReason(object: KubeObject): string | undefined {
+  const condition = findCondition(readConditions(object.status), CONDITION.CredentialReady);
+  if (condition === undefined || condition.status === 'True') return object.status?.ready === true ? undefined : 'kcm has not reported it ready yet (no CredentialReady condition)';
+  return str(condition.message) ?? str(condition.reason) ?? `CredentialReady=${condition.status}`;
+}
+
 export function summarizeCredential(object: KubeObject): CredentialSummary {
   const spec = object.spec ?? {};
+  const ready = object.status?.ready === true;
   const ref = isJsonObject(spec.identityRef) ? spec.identityRef : {};
   const identityRef: IdentityRef = compact({ apiVersion: str(ref.apiVersion), kind: str(ref.kind), name: str(ref.name), namespace: str(ref.namespace) });
   const inference = inferProvider(identityRef.kind);
@@ -36,7 +44,8 @@ export function summarizeCredential(object: KubeObject): CredentialSummary {
     identityRef,
     region: str(spec.region),
     description: str(spec.description),
-    ready: object.status?.ready === true,
+    ready,
+    notReadyReason: ready ? undefined : notReadyReason(object),
   });
 }
 
@@ -60,7 +69,9 @@ export function summarizeTemplate(object: KubeObject, schema: JsonObject | undef
 }
 
 export function compactConditions(conditions: readonly Condition[]): CompactCondition[] {
-  return conditions.map((c) => compact({ type: c.type, status: c.status, reason: str(c.reason), message: str(c.message) }));
+  return conditions.map((c) =>
+    compact({ type: c.type, status: c.status, reason: str(c.reason), message: str(c.message), observedGeneration: typeof c.observedGeneration === 'number' ? c.observedGeneration : undefined }),
+  );
 }
 
 export function summarizeDeployment(object: KubeObject): DeploymentSummary {

@@ -22,6 +22,8 @@ export interface CredentialSummary {
   description?: string;
   createdAt?: string;
   ready: boolean;
+  /** When not ready: kcm's reason (the CredentialReady condition's message). */
+  notReadyReason?: string;
 }
 
 export interface TemplateSummary {
@@ -44,6 +46,8 @@ export interface CompactCondition {
   status: string;
   reason?: string;
   message?: string;
+  /** The generation kcm reconciled when it set this condition. */
+  observedGeneration?: number;
 }
 
 export interface DeploymentSummary {
@@ -132,7 +136,10 @@ export interface DeployRequest {
 }
 
 export interface WaitOutcome {
+  /** Ready=True for `generation`, as kcm reconciled it. */
   ready: boolean;
+  /** The generation the wait was for (the one the write produced). */
+  generation?: number;
   timedOut: boolean;
   phase: string;
   conditions: CompactCondition[];
@@ -156,7 +163,7 @@ export interface DeployResult {
   namespace: string;
   uid?: string;
   resourceVersion?: string;
-  status: 'created' | 'updated' | 'unchanged' | 'dryRun';
+  status: 'created' | 'unchanged' | 'dryRun';
   /** dryRun: the object the server would store, compacted. */
   object?: { metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: JsonObject };
   wait?: WaitOutcome;
@@ -168,12 +175,44 @@ export interface DeleteRequest {
   wait?: WaitOptions | undefined;
 }
 
+export interface UpdateRequest {
+  name: string;
+  namespace?: string | undefined;
+  template?: string | undefined;
+  credential?: string | undefined;
+  /** A JSON merge patch (RFC 7386) over the current spec.config: null removes a key. */
+  config?: JsonObject | undefined;
+  /** Labels to set (the managed labels are always kept). */
+  labels?: Record<string, string> | undefined;
+  /** Take over a deployment this server did not create (not labelled managed-by k0rdent-mcp). */
+  adopt?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  wait?: WaitOptions | undefined;
+}
+
+export interface UpdateResult {
+  name: string;
+  namespace: string;
+  uid?: string;
+  resourceVersion?: string;
+  /** metadata.generation after the write (the one a wait waits for). */
+  generation?: number;
+  status: 'updated' | 'unchanged' | 'dryRun';
+  /** What changed (or would change, dryRun): `path: old → new`. */
+  changes: string[];
+  /** Set when adopt:true took over a deployment this server had not created. */
+  adopted?: boolean;
+  wait?: WaitOutcome;
+}
+
 export interface DeleteResult {
   name: string;
   namespace: string;
   status: 'deleted' | 'not_found' | 'cancelled';
   /** cancelled: why nothing was deleted. */
   reason?: string;
+  /** not_found: where an object of that name exists in another readable namespace. */
+  hint?: string;
   wait?: { gone: boolean; timedOut: boolean; phase: string; conditions: CompactCondition[]; waitError?: WaitError; interrupted?: boolean; note?: string };
 }
 

@@ -121,3 +121,55 @@ export function conditionsAreStale(generation: number | undefined, status: unkno
   const ready = findCondition(conditions, CONDITION.Ready);
   return typeof ready?.observedGeneration === 'number' && ready.observedGeneration < generation;
 }
+
+/** What a wait waits for: kcm's reconciliation of one generation of a ClusterDeployment. */
+export interface GenerationTarget {
+  /** metadata.generation the write produced. */
+  generation: number;
+  /** After a template change: the chart (`name@version` or `@version`) the HelmReleaseReady condition must name. */
+  chart?: string | undefined;
+  /** After a change of the release's chart or values: HelmReleaseReady's message from before the change, which no longer counts. */
+  previousRelease?: string | undefined;
+}
+
+/** The conditions kcm stamps with the generation it reconciles (kcm clusterdeployment_controller.go setCondition, :567, capi.go:95). */
+const GENERATION_STAMPED = [CONDITION.Ready, CONDITION.TemplateReady, CONDITION.CredentialReady, CONDITION.HelmChartReady, CONDITION.HelmReleaseReady, CONDITION.CAPIClusterSummary];
+
+function observedGenerationOf(status: unknown): number | undefined {
+  const observed = typeof status === 'object' && status !== null ? (status as { observedGeneration?: unknown }).observedGeneration : undefined;
+  return typeof observed === 'number' ? observed : undefined;
+}
+
+/**
+ * Why the object does not yet show kcm's reconciliation of `target` (undefined when it does):
+ * `status.observedGeneration` and every generation-stamped condition at least the target generation,
+ * and the Helm release no longer the one from before the change (kcm copies a HelmRelease's Ready before
+ * helm-controller acted on it, stamped with the new generation) and naming the new chart.
+ */
+export function reconciliationGap(status: unknown, conditions: readonly Condition[], target: GenerationTarget): string | undefined {
+  const observed = observedGenerationOf(status);
+  if (observed !== undefined && observed < target.generation) return `kcm has not yet observed generation ${target.generation}`;
+  for (const type of GENERATION_STAMPED) {
+    const c = findCondition(conditions, type);
+    if (typeof c?.observedGeneration === 'number' && c.observedGeneration < target.generation) return `${type} still reports generation ${c.observedGeneration}, not ${target.generation}`;
+  }
+  const release = findCondition(conditions, CONDITION.HelmReleaseReady);
+  if (target.previousRelease !== undefined && release !== undefined && release.message === target.previousRelease) {
+    return 'HelmReleaseReady still reports the release from before the change';
+  }
+  if (target.chart !== undefined && release?.status === 'True' && !(release.message ?? '').includes(target.chart)) {
+    return `HelmReleaseReady does not name chart ${target.chart} yet`;
+  }
+  return undefined;
+}
+
+/** Ready=False/Failed that belongs to the target generation (a failure of an earlier generation never ends a wait). */
+export function failedFor(status: unknown, conditions: readonly Condition[], generation: number): Condition | undefined {
+  const observed = observedGenerationOf(status);
+  if (observed !== undefined && observed < generation) return undefined;
+  const ready = findCondition(conditions, CONDITION.Ready);
+  if (typeof ready?.observedGeneration === 'number' && ready.observedGeneration < generation) return undefined;
+  const failed = failedCondition(conditions);
+  if (failed === undefined || (typeof failed.observedGeneration === 'number' && failed.observedGeneration < generation)) return undefined;
+  return failed;
+}

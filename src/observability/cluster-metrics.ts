@@ -6,7 +6,7 @@ import type { Counter, Histogram, Registry } from 'prom-client';
 import { getOrCreateCounter, getOrCreateHistogram } from './metrics.js';
 import { TOOL_OUTCOMES, type ToolMetrics } from './tool-metrics.js';
 
-export type ClusterOperation = 'listCredentials' | 'listTemplates' | 'list' | 'deploy' | 'delete';
+export type ClusterOperation = 'listCredentials' | 'listTemplates' | 'list' | 'deploy' | 'update' | 'delete';
 /** `operation` label of clusters_list_duration_seconds. */
 export type ListKind = 'credentials' | 'templates' | 'deployments';
 
@@ -15,6 +15,7 @@ const COUNTER_NAMES: Record<ClusterOperation, string> = {
   listTemplates: 'clusters_list_templates_total',
   list: 'clusters_list_total',
   deploy: 'clusters_deploy_total',
+  update: 'clusters_update_total',
   delete: 'clusters_delete_total',
 };
 
@@ -23,6 +24,7 @@ const COUNTER_HELP: Record<ClusterOperation, string> = {
   listTemplates: 'k0.clusters.listTemplates calls by outcome',
   list: 'k0.clusters.list calls by outcome',
   deploy: 'k0.clusters.deploy calls by outcome',
+  update: 'k0.clusters.update calls by outcome',
   delete: 'k0.clusters.delete calls by outcome',
 };
 
@@ -35,6 +37,10 @@ function counter(registry: Registry, op: ClusterOperation): Counter<'outcome'> {
 
 function deployHistogram(registry: Registry): Histogram<never> {
   return getOrCreateHistogram(registry, { name: 'clusters_deploy_duration_seconds', help: 'Duration of k0.clusters.deploy calls in seconds (including any wait)', labelNames: [] as const, buckets: LONG_BUCKETS });
+}
+
+function updateHistogram(registry: Registry): Histogram<never> {
+  return getOrCreateHistogram(registry, { name: 'clusters_update_duration_seconds', help: 'Duration of k0.clusters.update calls in seconds (including any wait)', labelNames: [] as const, buckets: LONG_BUCKETS });
 }
 
 function deleteHistogram(registry: Registry): Histogram<never> {
@@ -57,12 +63,14 @@ export function clusterToolMetrics(operation: ClusterOperation): ToolMetrics {
       const total = counter(registry, operation);
       for (const outcome of TOOL_OUTCOMES) total.inc({ outcome }, 0);
       if (operation === 'deploy') deployHistogram(registry);
+      else if (operation === 'update') updateHistogram(registry);
       else if (operation === 'delete') deleteHistogram(registry);
       else listHistogram(registry).zero({ operation: LIST_KIND[operation] as ListKind });
     },
     record(registry, outcome, seconds) {
       counter(registry, operation).inc({ outcome });
       if (operation === 'deploy') deployHistogram(registry).observe(seconds);
+      else if (operation === 'update') updateHistogram(registry).observe(seconds);
       else if (operation === 'delete') deleteHistogram(registry).observe(seconds);
       else listHistogram(registry).observe({ operation: LIST_KIND[operation] as ListKind }, seconds);
     },

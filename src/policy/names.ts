@@ -1,5 +1,5 @@
 /** Kubernetes name rules, checked before any API call (SPEC section 5). Pure. */
-import { AppError } from '../errors.js';
+import { AppError, echo } from '../errors.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -19,7 +19,7 @@ export function assertNamespaceName(value: string, field = 'namespace'): void {
   if (!isDns1123Label(value)) {
     throw new AppError(
       'invalidParams',
-      `${field} "${value}" is not a valid namespace name: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit`,
+      `${field} ${echo(value)} is not a valid namespace name: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit`,
       { field },
     );
   }
@@ -30,7 +30,7 @@ export function assertObjectName(value: string, field = 'name'): void {
   if (!isDns1123Subdomain(value)) {
     throw new AppError(
       'invalidParams',
-      `${field} "${value}" is not a valid Kubernetes object name: use at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
+      `${field} ${echo(value)} is not a valid Kubernetes object name: use at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
       { field },
     );
   }
@@ -43,12 +43,12 @@ export function labelProblems(labels: Readonly<Record<string, string>>): string[
     const slash = key.lastIndexOf('/');
     const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
     const name = slash >= 0 ? key.slice(slash + 1) : key;
-    if (prefix !== undefined && !isDns1123Subdomain(prefix)) problems.push(`label key "${key}": prefix must be a DNS-1123 subdomain`);
+    if (prefix !== undefined && !isDns1123Subdomain(prefix)) problems.push(`label key ${echo(key, 80)}: prefix must be a DNS-1123 subdomain`);
     if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
-      problems.push(`label key "${key}": name must be 1-63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
+      problems.push(`label key ${echo(key, 80)}: name must be 1-63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
     }
     if (value.length > 63 || !LABEL_VALUE.test(value)) {
-      problems.push(`label "${key}": value "${value}" must be at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
+      problems.push(`label ${echo(key, 80)}: value ${echo(value, 80)} must be at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
     }
   }
   return problems;

@@ -64,16 +64,16 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
   });
 
   describe('registration', () => {
-    it('registers the five tools with all four annotations and an output schema', async () => {
+    it('registers the six tools with all four annotations and an output schema', async () => {
       const { tools } = await dev.client.listTools();
       const byName = new Map(tools.map((t) => [t.name, t]));
-      assert.deepEqual([...byName.keys()].sort(), ['k0.clusters.delete', 'k0.clusters.deploy', 'k0.clusters.list', 'k0.clusters.listCredentials', 'k0.clusters.listTemplates']);
+      assert.deepEqual([...byName.keys()].sort(), ['k0.clusters.delete', 'k0.clusters.deploy', 'k0.clusters.list', 'k0.clusters.listCredentials', 'k0.clusters.listTemplates', 'k0.clusters.update']);
       for (const tool of tools) {
         const a = tool.annotations ?? {};
         const isList = tool.name.startsWith('k0.clusters.list');
         assert.equal(a.readOnlyHint, isList, `${tool.name} readOnlyHint`);
-        assert.equal(a.destructiveHint, tool.name === 'k0.clusters.delete', `${tool.name} destructiveHint`);
-        assert.equal(a.idempotentHint, true, `${tool.name} idempotentHint`);
+        assert.equal(a.destructiveHint, tool.name === 'k0.clusters.delete' || tool.name === 'k0.clusters.update', `${tool.name} destructiveHint`);
+        assert.equal(a.idempotentHint, tool.name !== 'k0.clusters.update', `${tool.name} idempotentHint`);
         assert.equal(a.openWorldHint, false, `${tool.name} openWorldHint`);
         assert.equal(tool.outputSchema?.type, 'object', `${tool.name} outputSchema`);
       }
@@ -184,14 +184,18 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
       const listed = ok<Items<{ name: string; namespace: string; template: string; deleting: boolean }>>(await dev.call('k0.clusters.list', { namespace: 'kcm-system', labelSelector: 'env=test' }));
       assert.deepEqual(listed.items.map((d) => [d.name, d.template, d.deleting]), [['dev-cluster-1', AZURE_TEMPLATE, false]]);
 
-      const changed = ok<{ status: string }>(await dev.call('k0.clusters.deploy', { ...args, labels: { env: 'test', tier: 'gold' } }));
-      assert.equal(changed.status, 'updated');
+      // deploy creates: another label set on the same name is a conflict naming the difference, nothing written.
+      const before = sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1')!;
+      const changed = errorOf(await dev.call('k0.clusters.deploy', { ...args, labels: { env: 'test', tier: 'gold' } }));
+      assert.equal(changed.code, 'conflict');
+      assert.match(changed.message, /labels\["tier"\]: \(absent\) → "gold".*k0\.clusters\.update/);
+      assert.equal(sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1')!.metadata.resourceVersion, before.metadata.resourceVersion);
 
       // Moving to another template is allowed only to one of status.availableUpgrades (kcm's update check).
       const current = sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1') as SandboxObject & { status?: { availableUpgrades?: string[] } };
       const notOffered = 'aws-standalone-cp-1-0-14';
       assert.ok(!(current.status?.availableUpgrades ?? []).includes(notOffered));
-      const upgrade = errorOf(await dev.call('k0.clusters.deploy', { ...args, template: notOffered }));
+      const upgrade = errorOf(await dev.call('k0.clusters.update', { name: 'dev-cluster-1', template: notOffered }));
       assert.equal(upgrade.code, 'invalidParams');
       assert.match(upgrade.message, new RegExp(`uses template "${AZURE_TEMPLATE}" and cannot be moved to "${notOffered}"`));
       assert.equal((sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1') as SandboxObject & { spec: { template: string } }).spec.template, AZURE_TEMPLATE);

@@ -57,7 +57,7 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
         credential: 'azure-cluster-credential',
         config: AZURE_BASELINE,
         wait: true,
-        pollInterval: '100ms',
+        pollInterval: '1s',
         provisionTimeout: '20s',
       }),
     );
@@ -78,7 +78,7 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
     t.after(() => sandbox.faults.clear());
     success(await harness.call('k0.clusters.deploy', { name: 'mcp-del-401', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE }));
     sandbox.faults.add({ path: /\/namespaces\/team-alpha\/clusterdeployments\/mcp-del-401$/, method: 'GET', status: 401 });
-    const result = success(await harness.call('k0.clusters.delete', { name: 'mcp-del-401', namespace: 'team-alpha', wait: true, pollInterval: '100ms', deletionTimeout: '20s' }));
+    const result = success(await harness.call('k0.clusters.delete', { name: 'mcp-del-401', namespace: 'team-alpha', wait: true, pollInterval: '1s', deletionTimeout: '20s' }));
     assert.equal(result.status, 'deleted');
     assert.ok(sandbox.store.get(CD, 'team-alpha', 'mcp-del-401')?.metadata.deletionTimestamp);
     assert.equal(result.gone, false);

@@ -41,24 +41,42 @@ export const listDeploymentsInput = z.object({
 
 export const deployInput = z.object({
   name: z.string().min(1).max(253).describe('ClusterDeployment name (DNS-1123 subdomain)'),
-  template: z.string().min(1).describe('ClusterTemplate name in the target namespace (see k0.clusters.listTemplates)'),
-  credential: z.string().min(1).describe('Credential name in the target namespace (see k0.clusters.listCredentials)'),
+  template: z.string().min(1).max(317).describe('ClusterTemplate name in the target namespace (see k0.clusters.listTemplates)'),
+  credential: z.string().min(1).max(317).describe('Credential name in the target namespace (see k0.clusters.listCredentials)'),
   namespace: namespace.optional().describe('Target namespace; default: see the namespace rules (dev default or first allowed namespace)'),
   labels: labels.optional().describe('Extra labels; the managed labels are always added'),
-  config: z.record(z.string(), z.unknown()).optional().describe('Chart values (spec.config), checked against the template schema; clusterIdentity is filled by kcm'),
+  config: z.record(z.string(), z.unknown()).optional().describe('Chart values (spec.config), checked against the template schema (unknown keys are refused); clusterIdentity is filled by kcm'),
   dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; returns the object the server would store'),
   wait: z.boolean().optional().describe('Follow the deployment until Ready, failure or provisionTimeout'),
-  pollInterval: z.string().optional().describe('Upper bound between re-checks when the watch breaks (default "30s")'),
-  provisionTimeout: z.string().optional().describe('How long wait=true follows the deployment (default "30m")'),
-  stallThreshold: z.string().optional().describe('Warn in the server log when no condition changed for this long (default "10m")'),
+  pollInterval: z.string().max(64).optional().describe('Upper bound between re-checks when the watch breaks (default "30s", at least "1s")'),
+  provisionTimeout: z.string().max(64).optional().describe('How long wait=true follows the deployment (default "30m", 1s..24h)'),
+  stallThreshold: z.string().max(64).optional().describe('Warn in the server log when no condition changed for this long (default "10m", at least "10s")'),
+});
+
+export const updateInput = z.object({
+  name: z.string().min(1).max(253).describe('Name of the existing ClusterDeployment'),
+  namespace: namespace.optional().describe('Its namespace; resolved like deploy when absent'),
+  template: z.string().min(1).max(317).optional().describe('Upgrade to this ClusterTemplate: only one of the deployment\'s status.availableUpgrades'),
+  credential: z.string().min(1).max(317).optional().describe('Switch to this Credential (same namespace, ready)'),
+  config: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('JSON merge patch (RFC 7386) over the current spec.config: keys given are set, null removes a key, objects merge; the result is checked against the template schema'),
+  labels: labels.optional().describe('Labels to set; the managed labels are always kept'),
+  adopt: z.boolean().optional().describe('Take over a deployment this server did not create (not labelled app.kubernetes.io/managed-by=k0rdent-mcp)'),
+  dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; lists what would change'),
+  wait: z.boolean().optional().describe('Follow the deployment until kcm reconciled the new generation and it is Ready, failed or provisionTimeout passed'),
+  pollInterval: z.string().max(64).optional().describe('Upper bound between re-checks when the watch breaks (default "30s", at least "1s")'),
+  provisionTimeout: z.string().max(64).optional().describe('How long wait=true follows the deployment (default "30m", 1s..24h)'),
+  stallThreshold: z.string().max(64).optional().describe('Warn in the server log when no condition changed for this long (default "10m", at least "10s")'),
 });
 
 export const deleteInput = z.object({
   name: z.string().min(1).max(253).describe('ClusterDeployment name'),
   namespace: namespace.optional().describe('Namespace; resolved like deploy when absent'),
   wait: z.boolean().optional().describe('Follow the deletion until the object is gone or deletionTimeout passes'),
-  pollInterval: z.string().optional().describe('Upper bound between re-checks when the watch breaks (default "60s")'),
-  deletionTimeout: z.string().optional().describe('How long wait=true follows the deletion (default "20m")'),
+  pollInterval: z.string().max(64).optional().describe('Upper bound between re-checks when the watch breaks (default "60s", at least "1s")'),
+  deletionTimeout: z.string().max(64).optional().describe('How long wait=true follows the deletion (default "20m", 1s..24h)'),
 });
 
 // ---- outputs ----
@@ -76,9 +94,15 @@ export const credentialSummary = z.object({
   description: z.string().optional(),
   createdAt: z.string().optional(),
   ready: z.boolean().describe('status.ready (kept in step with the CredentialReady condition)'),
+  notReadyReason: z.string().optional().describe("When not ready: kcm's reason (the CredentialReady condition's message)"),
 });
 
-const configProperty = z.object({ type: z.string().optional(), description: z.string().optional(), default: z.unknown().optional() });
+const configProperty = z.object({
+  type: z.string().optional(),
+  description: z.string().optional(),
+  default: z.unknown().optional(),
+  keys: z.array(z.string()).optional().describe("Objects: the keys the schema defines, or where it leaves the object bare, the keys of its default"),
+});
 
 export const templateSummary = z.object({
   name: z.string(),
@@ -94,7 +118,7 @@ export const templateSummary = z.object({
   createdAt: z.string().optional(),
   configSchema: z.object({
     source: z.enum(['schema', 'defaults', 'none']),
-    required: z.array(z.string()).describe('Required top-level keys (clusterIdentity excluded: kcm fills it)'),
+    required: z.array(z.string()).describe('Required keys as dotted paths, down to nested objects (e.g. controlPlane.instanceType); clusterIdentity excluded: kcm fills it'),
     properties: z.record(z.string(), configProperty),
   }),
 });
@@ -111,7 +135,13 @@ export const deploymentSummary = z.object({
   deleting: z.boolean(),
 });
 
-const condition = z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional() });
+const condition = z.object({
+  type: z.string(),
+  status: z.string(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  observedGeneration: z.number().optional().describe('The generation kcm reconciled when it set this condition'),
+});
 
 const waitError = z
   .object({ code: z.enum(ERROR_CODES), message: z.string() })
@@ -134,7 +164,7 @@ export const deployOutput = toolOutput({
   namespace: z.string(),
   uid: z.string().optional(),
   resourceVersion: z.string().optional(),
-  status: z.enum(['created', 'updated', 'unchanged', 'dryRun']),
+  status: z.enum(['created', 'unchanged', 'dryRun']),
   object: z
     .object({
       metadata: z.object({ name: z.string(), namespace: z.string(), labels }),
@@ -142,7 +172,8 @@ export const deployOutput = toolOutput({
     })
     .optional()
     .describe('dryRun only: the object the server would store (compact)'),
-  ready: z.boolean().optional().describe('wait=true: the Ready condition is True'),
+  ready: z.boolean().optional().describe('wait=true: Ready=True for the generation waited for, as kcm reconciled it'),
+  generation: z.number().optional().describe('wait=true: the generation the wait was for'),
   timedOut: z.boolean().optional(),
   phase: z.string().optional().describe('wait=true: one-line phase'),
   conditions: z.array(condition).optional(),
@@ -151,11 +182,29 @@ export const deployOutput = toolOutput({
   ...interruption,
 });
 
+export const updateOutput = toolOutput({
+  name: z.string(),
+  namespace: z.string(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  generation: z.number().optional().describe('metadata.generation after the write (the one wait=true waits for)'),
+  status: z.enum(['updated', 'unchanged', 'dryRun']),
+  changes: z.array(z.string()).describe('What changed (dryRun: would change), as "path: old → new"'),
+  adopted: z.boolean().optional().describe('adopt=true took over a deployment this server had not created'),
+  ready: z.boolean().optional().describe('wait=true: Ready=True for the new generation, as kcm reconciled it'),
+  timedOut: z.boolean().optional(),
+  phase: z.string().optional().describe('wait=true: one-line phase'),
+  conditions: z.array(condition).optional(),
+  failure: z.string().optional().describe('wait=true: the failing condition when Ready=False/Failed for the new generation ended the wait'),
+  waitError,
+});
+
 export const deleteOutput = toolOutput({
   name: z.string(),
   namespace: z.string(),
   status: z.enum(['deleted', 'not_found', 'cancelled']).describe('cancelled: the user declined the confirmation (CONFIRM_DESTRUCTIVE); nothing was deleted'),
   reason: z.string().optional().describe('cancelled: why'),
+  hint: z.string().optional().describe('not_found: where a deployment of that name exists in another readable namespace'),
   gone: z.boolean().optional().describe('wait=true: a GET returned 404'),
   timedOut: z.boolean().optional(),
   phase: z.string().optional(),

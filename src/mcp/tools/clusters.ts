@@ -15,8 +15,10 @@ import {
   listDeploymentsOutput,
   listTemplatesInput,
   listTemplatesOutput,
+  updateInput,
+  updateOutput,
 } from './clusters-schemas.js';
-import { parseDuration } from './duration.js';
+import { parseDuration, POLL_INTERVAL, STALL_THRESHOLD, TIMEOUT } from './duration.js';
 import type { ToolContext } from './index.js';
 import { defineTool } from './registry.js';
 
@@ -25,11 +27,13 @@ export const CLUSTER_TOOL_NAMES = {
   listTemplates: 'k0.clusters.listTemplates',
   list: 'k0.clusters.list',
   deploy: 'k0.clusters.deploy',
+  update: 'k0.clusters.update',
   delete: 'k0.clusters.delete',
 } as const;
 
 export const LIST_ANNOTATIONS = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const DEPLOY_ANNOTATIONS = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const UPDATE_ANNOTATIONS = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false } as const;
 const DELETE_ANNOTATIONS = { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false } as const;
 
 const managers = new WeakMap<Session, ClusterManager>();
@@ -43,6 +47,16 @@ export function clusterManager(context: ToolContext): ClusterManager {
     managers.set(session, manager);
   }
   return manager;
+}
+
+/** The wait options of deploy/update, parsed even without wait=true: a malformed duration is bad input, reported before any API call. */
+function provisionWait(args: { wait?: boolean | undefined; pollInterval?: string | undefined; provisionTimeout?: string | undefined; stallThreshold?: string | undefined }): WaitOptions | undefined {
+  const options: WaitOptions = {
+    pollIntervalMs: parseDuration(args.pollInterval ?? '30s', 'pollInterval', POLL_INTERVAL),
+    timeoutMs: parseDuration(args.provisionTimeout ?? '30m', 'provisionTimeout', TIMEOUT),
+    stallThresholdMs: parseDuration(args.stallThreshold ?? '10m', 'stallThreshold', STALL_THRESHOLD),
+  };
+  return args.wait ? options : undefined;
 }
 
 export const clusterTools = [
@@ -89,7 +103,7 @@ export const clusterTools = [
     operation: 'deploy',
     title: 'Deploy a cluster',
     description:
-      'Create or update a ClusterDeployment (server-side apply) from a ClusterTemplate and a Credential in the same namespace, after checking what kcm will check. Re-running with the same input is safe (status "unchanged"). wait=true follows it to Ready with progress notifications.',
+      'Create a ClusterDeployment (server-side apply) from a ClusterTemplate and a Credential in the same namespace, after checking what kcm will check (config keys the template does not define are refused). Re-running with the same input is safe (status "unchanged"); if the name exists with another template, credential, config or labels the answer is conflict, listing the differences: change an existing deployment with k0.clusters.update. wait=true follows it to Ready with progress notifications.',
     input: deployInput,
     output: deployOutput,
     annotations: DEPLOY_ANNOTATIONS,
@@ -99,14 +113,25 @@ export const clusterTools = [
     logFields: (args) => ({ namespace: args.namespace, template: args.template, credential: args.credential, cluster: args.name }),
     task: { operation: 'deploy', timeoutMs: (args) => parseDuration(args.provisionTimeout ?? '30m', 'provisionTimeout') },
     run: async (args, { context, hooks }) => {
-      // Parsed even without wait=true: a malformed duration is bad input, reported before any API call.
-      const waitOptions: WaitOptions = {
-        pollIntervalMs: parseDuration(args.pollInterval ?? '30s', 'pollInterval'),
-        timeoutMs: parseDuration(args.provisionTimeout ?? '30m', 'provisionTimeout'),
-        stallThresholdMs: parseDuration(args.stallThreshold ?? '10m', 'stallThreshold'),
-      };
-      const wait = args.wait ? waitOptions : undefined;
-      const { wait: outcome, ...result } = await clusterManager(context).deploy({ ...args, wait }, hooks);
+      const { wait: outcome, ...result } = await clusterManager(context).deploy({ ...args, wait: provisionWait(args) }, hooks);
+      return { ...result, ...(outcome ?? {}) };
+    },
+  }),
+  defineTool({
+    name: CLUSTER_TOOL_NAMES.update,
+    operation: 'update',
+    title: 'Update a cluster',
+    description:
+      'Change an existing ClusterDeployment: scale or other config changes (config is a JSON merge patch over the current spec.config: only the keys given change, null removes one), a template upgrade (only to one of its status.availableUpgrades), credential or labels. Lists what changed ("config.workersNumber: 1 → 3"); status "unchanged" when nothing would. Refuses a deployment this server did not create unless adopt=true. dryRun=true shows the changes without writing. wait=true follows it until kcm reconciled the new generation.',
+    input: updateInput,
+    output: updateOutput,
+    annotations: UPDATE_ANNOTATIONS,
+    writes: true,
+    metrics: clusterToolMetrics('update'),
+    access: CLUSTER_ACCESS.update,
+    logFields: (args) => ({ namespace: args.namespace, template: args.template, credential: args.credential, cluster: args.name }),
+    run: async (args, { context, hooks }) => {
+      const { wait: outcome, ...result } = await clusterManager(context).update({ ...args, wait: provisionWait(args) }, hooks);
       return { ...result, ...(outcome ?? {}) };
     },
   }),
@@ -126,8 +151,8 @@ export const clusterTools = [
     task: { operation: 'delete', timeoutMs: (args) => parseDuration(args.deletionTimeout ?? '20m', 'deletionTimeout') },
     run: async (args, { context, hooks }) => {
       const waitOptions: WaitOptions = {
-        pollIntervalMs: parseDuration(args.pollInterval ?? '60s', 'pollInterval'),
-        timeoutMs: parseDuration(args.deletionTimeout ?? '20m', 'deletionTimeout'),
+        pollIntervalMs: parseDuration(args.pollInterval ?? '60s', 'pollInterval', POLL_INTERVAL),
+        timeoutMs: parseDuration(args.deletionTimeout ?? '20m', 'deletionTimeout', TIMEOUT),
       };
       const wait = args.wait ? waitOptions : undefined;
       const { wait: outcome, ...result } = await clusterManager(context).delete({ ...args, wait }, hooks);

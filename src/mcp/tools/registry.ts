@@ -14,6 +14,7 @@ import type { CallToolResult, CreateTaskResult, ListToolsResult, Tool, ToolAnnot
 import type { Registry } from 'prom-client';
 import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { structureProblems } from '../../clusters/config-guard.js';
 import { nearestName } from '../../clusters/suggest.js';
 import { AppError } from '../../errors.js';
 import type { KubeAccess } from '../../kube/access.js';
@@ -110,6 +111,11 @@ export function parseArguments(definition: AnyToolDefinition, displayName: strin
       return `"${key.slice(0, 100)}" is not an argument of ${displayName}${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}`;
     });
     throw new AppError('invalidParams', `${problems.join('; ')}. Its arguments are: ${defined.join(', ')}`, { unknownArguments: unknown.map((key) => key.slice(0, 100)), arguments: defined });
+  }
+  // Before zod, which would drop a `__proto__` key silently: reserved keys, depth and size of every argument.
+  const structural = Object.entries(value as Record<string, unknown>).flatMap(([key, item]) => structureProblems(item, key.slice(0, 100)));
+  if (structural.length > 0) {
+    throw new AppError('invalidParams', `the arguments of ${displayName} are not acceptable: ${structural.join('; ')}`, { problems: structural });
   }
   const parsed = definition.input.strict().safeParse(value);
   if (!parsed.success) {

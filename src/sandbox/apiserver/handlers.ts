@@ -150,15 +150,25 @@ export class ResourceHandlers {
     sendJson(ctx, 200, { kind: t.def.listKind, apiVersion: apiVersionOf(t.def), metadata, items });
   }
 
+  /**
+   * A token that does not decode is 400 "invalid continue token" and one that decodes but is too old 410,
+   * as kube-apiserver answers (k8s.io/apiserver/pkg/storage/etcd3/store.go GetList: DecodeContinue error →
+   * apierrors.NewBadRequest; a compacted revision → ResourceExpired).
+   */
   private decodeContinue(token: string): [string, string] {
+    let parsed: { rv?: unknown; after?: unknown };
     try {
-      const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv?: unknown; after?: unknown };
-      if (typeof parsed.rv !== 'number' || !Array.isArray(parsed.after) || parsed.after.length !== 2) throw new Error('shape');
-      if (parsed.rv < this.store.oldestResumableVersion()) throw new Error('expired');
-      return [String(parsed.after[0]), String(parsed.after[1])];
+      parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv?: unknown; after?: unknown };
     } catch {
+      parsed = {};
+    }
+    if (typeof parsed !== 'object' || parsed === null || typeof parsed.rv !== 'number' || !Array.isArray(parsed.after) || parsed.after.length !== 2) {
+      throw badRequest('invalid continue token: continue key is not valid');
+    }
+    if (parsed.rv < this.store.oldestResumableVersion()) {
       throw expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
     }
+    return [String(parsed.after[0]), String(parsed.after[1])];
   }
 
   private watch(ctx: RequestContext, t: Target): void {

@@ -19,6 +19,7 @@ import {
   initialConditions,
   provisioningConditions,
   releaseInstalled,
+  restampCopiedConditions,
   validateDeployment,
 } from './deployment-status.js';
 import {
@@ -310,22 +311,27 @@ export class KcmController {
     const upgrade = releaseInstalled(deployment);
     const namespace = deployment.metadata.namespace;
     const templateName = String(section(deployment, 'spec')['template'] ?? '');
-    await this.writeStatus(deployment, {
-      conditions: initialConditions(conditionsOf(deployment), generation, dryRun, this.now()),
-      availableUpgrades: availableUpgrades(this.store, namespace ?? '', templateName),
-    });
+    const upgrades = availableUpgrades(this.store, namespace ?? '', templateName);
+    if (!upgrade) await this.writeStatus(deployment, { conditions: initialConditions(conditionsOf(deployment), generation, dryRun, this.now()), availableUpgrades: upgrades });
 
     const current = (): KubeObject | undefined => {
       const object = this.store.get(CLUSTER_DEPLOYMENTS, namespace, deployment.metadata.name);
       const alive = object && object.metadata.uid === uid && object.metadata.generation === generation && !object.metadata.deletionTimestamp;
       return alive ? object : undefined;
     };
-    this.schedule(walk, PROVISION_STAGES[0] * this.provisionMs, async () => {
+    const validate = async (): Promise<void> => {
       const object = current();
       if (!object) return;
       const now = this.now();
       const outcome = validateDeployment(this.store, object, now);
-      await this.writeStatus(object, { conditions: outcome.conditions, ...(outcome.k8sVersion ? { k8sVersion: outcome.k8sVersion } : {}) });
+      // kcm reconciles a changed spec in one pass (clusterdeployment_controller.go:295-405): the checks,
+      // then the HelmRelease update, whose Ready condition it copies while helm-controller has not yet
+      // acted on it, i.e. still the previous release, stamped with the new generation
+      // (clusterdeployment_controller.go:567-574; CAPI summary: internal/util/conditions/capi.go:95);
+      // updateStatus stamps status.observedGeneration and the aggregate Ready (:1512-1514). So right after
+      // a spec change Ready can read True for the new generation while the release is the old one.
+      const conditions = upgrade && outcome.ok ? restampCopiedConditions(outcome.conditions, generation, now) : outcome.conditions;
+      await this.writeStatus(object, { conditions, ...(upgrade ? { availableUpgrades: upgrades } : {}), ...(outcome.k8sVersion ? { k8sVersion: outcome.k8sVersion } : {}) });
       if (outcome.event) await recordEvent(this.store, object, outcome.event, now);
       if (!outcome.ok || dryRun) {
         if (outcome.ok) {
@@ -336,7 +342,7 @@ export class KcmController {
         return;
       }
       ([1, 2, 3] as const).forEach((stage) => {
-        this.schedule(walk, (PROVISION_STAGES[stage] - PROVISION_STAGES[0]) * this.provisionMs, async () => {
+        this.schedule(walk, (PROVISION_STAGES[stage] - (upgrade ? 0 : PROVISION_STAGES[0])) * this.provisionMs, async () => {
           const latest = current();
           if (!latest) return;
           const template = this.store.get(CLUSTER_TEMPLATES, namespace, templateName);
@@ -350,7 +356,9 @@ export class KcmController {
           }
         });
       });
-    });
+    };
+    if (upgrade) this.schedule(walk, 0, validate);
+    else this.schedule(walk, PROVISION_STAGES[0] * this.provisionMs, validate);
   }
 
   private startDeletion(deployment: KubeObject): void {

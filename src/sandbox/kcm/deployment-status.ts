@@ -155,6 +155,16 @@ export function availableUpgrades(store: KcmReader, namespace: string, templateN
   return [...upgrades];
 }
 
+/**
+ * The conditions kcm copies from other objects in the same reconcile, re-stamped with the generation it
+ * is reconciling but otherwise unchanged: the HelmRelease's Ready (clusterdeployment_controller.go:567-574)
+ * and the CAPI Cluster summary (internal/util/conditions/capi.go:95). Ready is recomputed from them.
+ */
+export function restampCopiedConditions(conditions: readonly Condition[], generation: number, now: string): Condition[] {
+  const copied = conditions.map((c) => (c.type === HELM_RELEASE_READY || c.type === CAPI_CLUSTER_SUMMARY ? { ...c, observedGeneration: generation } : c));
+  return withReadyCondition(copied, generation, now);
+}
+
 /** The Helm release revision a walk produces: 1 for an install; an upgrade follows the generation. */
 function revision(deployment: KubeObject, upgrade: boolean): number {
   return upgrade ? Math.max(2, deployment.metadata.generation ?? 2) : 1;

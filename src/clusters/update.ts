@@ -1,0 +1,133 @@
+/**
+ * Update: changes an existing ClusterDeployment (scale, config, template upgrade, credential, labels).
+ * `config` is a JSON merge patch (RFC 7386) over the current spec.config; the merged config is checked like
+ * deploy's, a template change only to one of `status.availableUpgrades` (kcm's rule), a deployment this
+ * server did not create only with `adopt`. Then a server-side apply under the deploy field owner.
+ */
+import jsonMergePatch from 'json-merge-patch';
+import { AppError, echo } from '../errors.js';
+import { CONDITION, findCondition, readConditions, type GenerationTarget } from '../k0rdent/conditions.js';
+import { CLUSTER_DEPLOYMENT, DEPLOYMENT_MANAGED_LABELS, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../k0rdent/resources.js';
+import type { NamespacePolicy } from '../policy/index.js';
+import { describeChange, diffLabels, diffValues, type Change } from './changes.js';
+import { assertStructure } from './config-guard.js';
+import { isJsonObject, type JsonObject } from './config-schema.js';
+import { assertUpgradeAllowed, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
+import type { CallOptions, K0rdentApi, KubeObject } from './kube-api.js';
+import { assertNamespaceExists, namespacesHolding, whereHint } from './not-found.js';
+import type { UpdateRequest, UpdateResult, WaitOptions, WaitOutcome, Written } from './types.js';
+
+export interface UpdateDeps {
+  api: K0rdentApi;
+  policy: NamespacePolicy;
+  globalNamespace: string;
+  fieldOwner: string;
+  resolveTarget: (requested: string | undefined, call: CallOptions) => Promise<string>;
+  waitForReady: (namespace: string, name: string, target: GenerationTarget, wait: WaitOptions) => Promise<WaitOutcome>;
+  /** Told what the write left to follow (a task follows the target generation). */
+  onWritten?: ((written: Written) => void) | undefined;
+}
+
+/** RFC 7386 over a copy (the library patches its target in place). */
+export function mergePatch(current: JsonObject, patch: JsonObject): JsonObject {
+  const merged: unknown = jsonMergePatch.apply(structuredClone(current), patch);
+  return isJsonObject(merged) ? merged : {};
+}
+
+/** The chart a template's release must name once upgraded: `chart@version` (or `@version` when only the version is known). */
+export function chartOf(template: KubeObject): string | undefined {
+  const version = template.status?.chartVersion;
+  if (typeof version !== 'string' || version === '') return undefined;
+  const helm = isJsonObject(template.spec?.helm) ? template.spec.helm : {};
+  const chart = isJsonObject(helm.chartSpec) && typeof helm.chartSpec.chart === 'string' ? helm.chartSpec.chart : '';
+  return `${chart}@${version}`;
+}
+
+async function existingDeployment(deps: UpdateDeps, namespace: string, name: string, call: CallOptions): Promise<KubeObject> {
+  const existing = await deps.api.get(CLUSTER_DEPLOYMENT, namespace, name, call);
+  if (existing !== undefined) return existing;
+  await assertNamespaceExists(deps.api, deps.policy, namespace, call);
+  const elsewhere = await namespacesHolding(deps.api, deps.policy, CLUSTER_DEPLOYMENT, name, namespace, call);
+  const hint = whereHint('ClusterDeployment', name, elsewhere);
+  throw new AppError('notFound', `ClusterDeployment ${echo(name)} does not exist in namespace "${namespace}"; ${hint ?? 'create it with k0.clusters.deploy'}`, {
+    namespace,
+    ...(elsewhere.length > 0 ? { existsIn: elsewhere } : {}),
+  });
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest, call: CallOptions): Promise<UpdateResult> {
+  const namespace = await deps.resolveTarget(request.namespace, call);
+  const ref = `${namespace}/${request.name}`;
+  const existing = await existingDeployment(deps, namespace, request.name, call);
+  if (existing.metadata?.deletionTimestamp) {
+    throw new AppError('conflict', `ClusterDeployment ${ref} is being deleted; it cannot be updated`, { reason: 'deleting' });
+  }
+  const labels = existing.metadata?.labels ?? {};
+  const managed = labels[LABEL_MANAGED_BY] === MANAGED_BY_VALUE;
+  if (!managed && request.adopt !== true) {
+    const by = labels[LABEL_MANAGED_BY];
+    throw new AppError(
+      'conflict',
+      `ClusterDeployment ${ref} was not created by this server (label ${LABEL_MANAGED_BY} is ${by === undefined ? 'absent' : echo(by)}); pass adopt: true to take it over (it is then labelled ${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE})`,
+      { reason: 'notManaged' },
+    );
+  }
+
+  const spec = existing.spec ?? {};
+  const currentTemplate = text(spec.template) ?? '';
+  const currentCredential = text(spec.credential) ?? '';
+  const templateName = request.template !== undefined ? plainReference(request.template, 'template', namespace) : currentTemplate;
+  const credentialName = request.credential !== undefined ? plainReference(request.credential, 'credential', namespace) : currentCredential;
+  if (templateName !== currentTemplate) assertUpgradeAllowed(existing, templateName);
+  const { template } = await checkReferences(deps.api, namespace, deps.globalNamespace, templateName, credentialName, call);
+
+  const currentConfig = isJsonObject(spec.config) ? spec.config : {};
+  const config = request.config !== undefined ? mergePatch(currentConfig, request.config) : currentConfig;
+  assertStructure(config, 'config');
+  await checkTemplateConfig(deps.api, template, config, call);
+
+  const wantedLabels = { ...(request.labels ?? {}), ...DEPLOYMENT_MANAGED_LABELS };
+  const changes: Change[] = [];
+  diffValues(currentTemplate, templateName, 'template', changes);
+  diffValues(currentCredential, credentialName, 'credential', changes);
+  diffValues(currentConfig, config, 'config', changes);
+  diffLabels(labels, wantedLabels, changes);
+  const described = changes.map(describeChange);
+  const adopted = !managed ? { adopted: true } : {};
+
+  const base = (object: KubeObject) => ({
+    name: request.name,
+    namespace,
+    ...(object.metadata?.uid ? { uid: object.metadata.uid } : {}),
+    ...(object.metadata?.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}),
+    ...(object.metadata?.generation !== undefined ? { generation: object.metadata.generation } : {}),
+  });
+  if (changes.length === 0) {
+    const result: UpdateResult = { ...base(existing), status: 'unchanged', changes: [] };
+    if (existing.metadata?.uid && !request.dryRun) deps.onWritten?.({ namespace, name: request.name, uid: existing.metadata.uid, generation: existing.metadata.generation ?? 1 });
+    if (request.wait && !request.dryRun) result.wait = await deps.waitForReady(namespace, request.name, { generation: existing.metadata?.generation ?? 1 }, request.wait);
+    return result;
+  }
+
+  // Every label already there is sent too: an apply drops the labels this field manager set before and omits now.
+  const manifest = buildClusterDeployment({ name: request.name, namespace, template: templateName, credential: credentialName, labels: { ...labels, ...wantedLabels }, config });
+  const applied = await deps.api.apply(CLUSTER_DEPLOYMENT, manifest, { fieldManager: deps.fieldOwner, dryRun: request.dryRun === true }, call);
+  if (request.dryRun) return { ...base(applied), status: 'dryRun', changes: described, ...adopted };
+
+  const result: UpdateResult = { ...base(applied), status: 'updated', changes: described, ...adopted };
+  const releaseChanged = changes.some((c) => c.path === 'template' || c.path === 'credential' || c.path.startsWith('config'));
+  const previousRelease = releaseChanged ? findCondition(readConditions(existing.status), CONDITION.HelmReleaseReady)?.message : undefined;
+  const target: GenerationTarget = {
+    generation: applied.metadata?.generation ?? (existing.metadata?.generation ?? 0) + 1,
+    ...(previousRelease ? { previousRelease } : {}),
+    ...(templateName !== currentTemplate ? { chart: chartOf(template) } : {}),
+  };
+  const uid = applied.metadata?.uid;
+  if (uid) deps.onWritten?.({ namespace, name: request.name, uid, ...target });
+  if (request.wait) result.wait = await deps.waitForReady(namespace, request.name, target, request.wait);
+  return result;
+}
