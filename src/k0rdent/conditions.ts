@@ -109,19 +109,6 @@ export function conditionsFingerprint(conditions: readonly Condition[]): string 
     .join('|');
 }
 
-/**
- * True when the controller has not yet reacted to the latest spec: `status.observedGeneration` or the
- * Ready condition's `observedGeneration` is behind `metadata.generation`. Conditions from an earlier
- * generation (e.g. a Failed before a corrected re-deploy) must not end a wait.
- */
-export function conditionsAreStale(generation: number | undefined, status: unknown, conditions: readonly Condition[]): boolean {
-  if (generation === undefined) return false;
-  const observed = typeof status === 'object' && status !== null ? (status as { observedGeneration?: unknown }).observedGeneration : undefined;
-  if (typeof observed === 'number' && observed < generation) return true;
-  const ready = findCondition(conditions, CONDITION.Ready);
-  return typeof ready?.observedGeneration === 'number' && ready.observedGeneration < generation;
-}
-
 /** What a wait waits for: kcm's reconciliation of one generation of a ClusterDeployment. */
 export interface GenerationTarget {
   /** metadata.generation the write produced. */

@@ -187,7 +187,7 @@ describe('waiting for a deployment', () => {
     );
     assert.equal(result.wait?.ready, true, `not ready: ${JSON.stringify(result.wait)}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
     assert.equal(result.wait?.timedOut, false);
-    assert.ok(logs.some((l) => l.msg === 'watch closed; re-establishing'), 'the broken watch was re-established');
+    assert.ok(logs.some((l) => l.msg === 'watch closed; re-establishing'), `the broken watch was re-established: ${logs.map((l) => l.msg).join(' / ')}`);
     const stall = logs.find((l) => l.level === 40 && /no condition of ClusterDeployment team-alpha\/watch-break changed/.test(l.msg ?? ''));
     assert.ok(stall, 'a stall warning was logged');
     assert.equal(stall.cluster, 'watch-break');

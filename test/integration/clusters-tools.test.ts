@@ -189,7 +189,8 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
       const changed = errorOf(await dev.call('k0.clusters.deploy', { ...args, labels: { env: 'test', tier: 'gold' } }));
       assert.equal(changed.code, 'conflict');
       assert.match(changed.message, /labels\["tier"\]: \(absent\) → "gold".*k0\.clusters\.update/);
-      assert.equal(sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1')!.metadata.resourceVersion, before.metadata.resourceVersion);
+      assert.equal(sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1')!.metadata.generation, before.metadata.generation);
+      assert.deepEqual(sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1')!.metadata.labels?.['tier'], undefined);
 
       // Moving to another template is allowed only to one of status.availableUpgrades (kcm's update check).
       const current = sandbox.store.get(CD, 'kcm-system', 'dev-cluster-1') as SandboxObject & { status?: { availableUpgrades?: string[] } };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { conditionsAreStale, deploymentPhase, describePhase, failedCondition, isReady, readConditions, type Condition } from '../../src/k0rdent/conditions.js';
+import { deploymentPhase, describePhase, failedCondition, failedFor, isReady, readConditions, reconciliationGap, type Condition, type GenerationTarget } from '../../src/k0rdent/conditions.js';
 import { cloudFromProviders, inferProvider } from '../../src/k0rdent/providers.js';
 
 describe('provider inference from identityRef.kind (DOMAIN section 1)', () => {
@@ -71,14 +71,25 @@ describe('readiness and phase from conditions (DOMAIN section 3)', () => {
   });
 });
 
-describe('stale conditions (an earlier generation)', () => {
-  const failed = { type: 'Ready', status: 'False', reason: 'Failed', observedGeneration: 1 };
-  const table: [string, number | undefined, unknown, Condition[], boolean][] = [
-    ['no generation known', undefined, {}, [failed], false],
-    ['status.observedGeneration behind', 2, { observedGeneration: 1 }, [], true],
-    ['Ready condition observed an older generation', 2, {}, [failed], true],
-    ['up to date', 1, { observedGeneration: 1 }, [failed], false],
-    ['no observedGeneration anywhere', 2, {}, [c('Ready', 'False', 'Failed')], false],
+describe('reconciled for the target generation (a Ready of an earlier generation or release never counts)', () => {
+  const at = (type: string, status: string, generation: number, message = ''): Condition => ({ type, status, reason: status === 'True' ? 'Succeeded' : 'Progressing', message, observedGeneration: generation });
+  const release = (generation: number, text: string): Condition => at('HelmReleaseReady', 'True', generation, text);
+  const oldRelease = 'Helm install succeeded for release ns/c.v1 with chart azure-standalone-cp@1.0.15';
+  const newRelease = 'Helm upgrade succeeded for release ns/c.v2 with chart azure-standalone-cp@1.0.45';
+  const table: [string, unknown, Condition[], GenerationTarget, boolean][] = [
+    ['status.observedGeneration behind', { observedGeneration: 1 }, [at('Ready', 'True', 1)], { generation: 2 }, false],
+    ['Ready of the new generation but TemplateReady still of the old one', { observedGeneration: 2 }, [at('Ready', 'True', 2), at('TemplateReady', 'True', 1)], { generation: 2 }, false],
+    ['every stamped condition at the target', { observedGeneration: 2 }, [at('Ready', 'True', 2), at('TemplateReady', 'True', 2), release(2, newRelease)], { generation: 2 }, true],
+    ['the release copied from before the change', { observedGeneration: 2 }, [at('Ready', 'True', 2), release(2, oldRelease)], { generation: 2, previousRelease: oldRelease }, false],
+    ['the release does not name the new chart yet', { observedGeneration: 2 }, [at('Ready', 'True', 2), release(2, 'Helm upgrade succeeded for release ns/c.v2 with chart azure-standalone-cp@1.0.15')], { generation: 2, chart: 'azure-standalone-cp@1.0.45' }, false],
+    ['the new release names the new chart', { observedGeneration: 2 }, [at('Ready', 'True', 2), release(2, newRelease)], { generation: 2, chart: 'azure-standalone-cp@1.0.45', previousRelease: oldRelease }, true],
+    ['a condition without observedGeneration (kcm ServicesInReadyState) does not block', { observedGeneration: 2 }, [at('Ready', 'True', 2), c('ServicesInReadyState', 'True')], { generation: 2 }, true],
   ];
-  for (const [title, generation, status, conditions, stale] of table) it(title, () => assert.equal(conditionsAreStale(generation, status, conditions), stale));
+  for (const [title, status, conditions, target, reconciled] of table) it(title, () => assert.equal(reconciliationGap(status, conditions, target) === undefined, reconciled));
+  it('a failure counts only for the target generation', () => {
+    const failedOld = [{ ...at('Ready', 'False', 1), reason: 'Failed' }, { ...at('HelmChartReady', 'False', 1), reason: 'Failed' }];
+    assert.equal(failedFor({ observedGeneration: 1 }, failedOld, 2), undefined);
+    const failedNew = [{ ...at('Ready', 'False', 2), reason: 'Failed' }, { ...at('HelmChartReady', 'False', 2), reason: 'Failed' }];
+    assert.equal(failedFor({ observedGeneration: 2 }, failedNew, 2)?.type, 'HelmChartReady');
+  });
 });
