@@ -5,7 +5,7 @@
  * uid) is gone. Failed, deleted-meanwhile and past-the-timeout end a task as `failed` (its result says which).
  */
 import type { Task } from '@modelcontextprotocol/sdk/types.js';
-import { conditionsAreStale, describePhase, failedCondition, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
+import { describePhase, failedFor, isReady, readConditions, reconciliationGap, type Condition } from '../k0rdent/conditions.js';
 import type { KubeObject } from '../clusters/kube-api.js';
 import { compactConditions } from '../clusters/summaries.js';
 import type { FollowTask } from './task-id.js';
@@ -57,14 +57,15 @@ export function taskState(task: FollowTask, current: KubeObject | undefined, now
   if (object === undefined) return state('failed', 'the ClusterDeployment was deleted while waiting', { ready: false, timedOut: false });
   const deleting = Boolean(object.metadata?.deletionTimestamp);
   const generation = Math.max(task.generation, object.metadata?.generation ?? 0);
-  const stale = conditionsAreStale(generation, object.status, conditions);
-  if (!deleting && stale) {
-    const phase = `Pending (kcm has not yet observed generation ${generation})`;
+  // The same rule as the wait (src/clusters/wait-ready.ts): Ready counts only as kcm reconciled the target.
+  const failed = failedFor(object.status, conditions, generation);
+  const gap = reconciliationGap(object.status, conditions, { generation, chart: task.chart, previousRelease: task.previousRelease });
+  if (!deleting && gap !== undefined && failed === undefined) {
+    const phase = `Pending (${gap})`;
     return expired ? state('failed', phase, { ready: false, timedOut: true }) : state('working', phase, { ready: false, timedOut: false });
   }
   const phase = describePhase(conditions, deleting);
-  if (isReady(conditions) && !deleting) return state('completed', phase, { ready: true, timedOut: false });
-  const failed = failedCondition(conditions);
+  if (isReady(conditions) && !deleting && gap === undefined) return state('completed', phase, { ready: true, timedOut: false });
   if (failed) return state('failed', phase, { ready: false, timedOut: false, failure: `${failed.type}: ${failed.message ?? failed.reason ?? 'failed'}` });
   if (deleting) return state('failed', phase, { ready: false, timedOut: false });
   return expired ? state('failed', phase, { ready: false, timedOut: true }) : state('working', phase, { ready: false, timedOut: false });
