@@ -7,6 +7,7 @@ import type { KubeIdentity } from '../kube/identity.js';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { conditionsFingerprint, describePhase, readConditions, type GenerationTarget } from '../k0rdent/conditions.js';
+import { deletionStep } from '../k0rdent/steps.js';
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, type K0rdentResource } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName } from '../policy/names.js';
@@ -316,12 +317,13 @@ export class ClusterManager {
         signal: hooks.signal,
         interrupt: hooks.interrupt,
         onProgress: hooks.onProgress,
+        progressIntervalMs: hooks.progressIntervalMs,
         onWarning: hooks.onWarning,
         logger: this.options.logger,
         evaluate: (object) => {
-          if (object === undefined) return { done: true, fingerprint: 'gone', message: 'Deleted' };
+          if (object === undefined) return { done: true, fingerprint: 'gone', message: 'Deleted', step: deletionStep([], true) };
           const conditions = readConditions(object.status);
-          return { done: false, fingerprint: conditionsFingerprint(conditions), message: describePhase(conditions, true) };
+          return { done: false, fingerprint: conditionsFingerprint(conditions), message: describePhase(conditions, true), step: deletionStep(conditions, false) };
         },
       });
       const conditions = readConditions(outcome.last?.status);

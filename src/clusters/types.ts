@@ -83,7 +83,7 @@ export interface WaitOptions {
 }
 
 export interface ProgressUpdate {
-  /** Increases with every reported change. */
+  /** Steps of kcm's condition sequence done; strictly increases across a call (heartbeats add a fraction). */
   progress: number;
   total?: number;
   message: string;
@@ -114,6 +114,8 @@ export type Confirmation = { confirmed: true } | { confirmed: false; reason: str
 export interface OperationHooks {
   signal?: AbortSignal | undefined;
   onProgress?: ((update: ProgressUpdate) => void) | undefined;
+  /** Longest gap between progress notifications of a wait (PROGRESS_INTERVAL). */
+  progressIntervalMs?: number | undefined;
   /** Aborted when the server shuts down: a wait ends at once with its current state (`interrupted`). */
   interrupt?: AbortSignal | undefined;
   /** Told what the write left to follow (deploy, update, delete that started), so a task can follow it. */

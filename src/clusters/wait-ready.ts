@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { conditionsFingerprint, describePhase, failedFor, isReady, readConditions, reconciliationGap, type GenerationTarget } from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
+import { provisionStep } from '../k0rdent/steps.js';
 import type { K0rdentApi } from './kube-api.js';
 import { compactConditions } from './summaries.js';
 import type { OperationHooks, WaitError, WaitOptions, WaitOutcome } from './types.js';
@@ -50,6 +51,7 @@ export async function waitForGeneration(deps: ReadyWaitDeps, namespace: string, 
     signal: hooks.signal,
     interrupt: hooks.interrupt,
     onProgress: hooks.onProgress,
+    progressIntervalMs: hooks.progressIntervalMs,
     onWarning: hooks.onWarning,
     logger: deps.logger,
     evaluate: (object) => {
@@ -58,8 +60,10 @@ export async function waitForGeneration(deps: ReadyWaitDeps, namespace: string, 
       const deleting = Boolean(object.metadata?.deletionTimestamp);
       const { gap, failed, ready } = judge(object.status, conditions);
       const fingerprint = `${deleting}|${gap ?? ''}|${conditionsFingerprint(conditions)}`;
-      if (deleting || failed !== undefined || ready) return { done: true, fingerprint, message: describePhase(conditions, deleting) };
-      return { done: false, fingerprint, message: gap === undefined ? describePhase(conditions) : `Pending (${gap})` };
+      // Conditions of an earlier generation are not steps of this one.
+      const step = provisionStep(gap === undefined ? conditions : [], ready);
+      if (deleting || failed !== undefined || ready) return { done: true, fingerprint, message: describePhase(conditions, deleting), step };
+      return { done: false, fingerprint, message: gap === undefined ? describePhase(conditions) : `Pending (${gap})`, step };
     },
   });
   const last = outcome.last;

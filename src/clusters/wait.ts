@@ -11,6 +11,8 @@ import { AppError } from '../errors.js';
 import { toAppError } from '../kube/errors.js';
 import type { K0rdentResource } from '../k0rdent/resources.js';
 import type { K0rdentApi, KubeObject, WatchHandle } from './kube-api.js';
+import type { Step } from '../k0rdent/steps.js';
+import { DEFAULT_PROGRESS_INTERVAL_MS, ProgressReporter } from './progress.js';
 import type { ProgressUpdate } from './types.js';
 
 export interface Evaluation {
@@ -19,6 +21,8 @@ export interface Evaluation {
   fingerprint: string;
   /** One line describing the current state. */
   message: string;
+  /** Where the object is in kcm's condition sequence (progress and total of the notifications). */
+  step?: Step;
 }
 
 export interface WaitSpec {
@@ -35,6 +39,8 @@ export interface WaitSpec {
   /** Server shutdown: ends the wait at once with `interrupted` and the state seen so far. */
   interrupt?: AbortSignal | undefined;
   onProgress?: ((update: ProgressUpdate) => void) | undefined;
+  /** Longest gap between progress notifications (PROGRESS_INTERVAL): a heartbeat repeats the state. */
+  progressIntervalMs?: number | undefined;
   /** Told about stalls, besides the warning log line. */
   onWarning?: ((message: string) => void) | undefined;
   logger: Pick<Logger, 'warn' | 'debug'>;
@@ -67,14 +73,16 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
     let fingerprint: string | undefined;
     let message = 'waiting for the first state';
     let last: KubeObject | undefined;
-    let progress = 0;
     let lastChange = Date.now();
+    const onProgress = spec.onProgress;
+    const reporter = onProgress ? new ProgressReporter(onProgress, spec.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS) : undefined;
 
     const cleanup = (): void => {
       finished = true;
       clearTimeout(deadline);
       clearTimeout(retryTimer);
       clearTimeout(stallTimer);
+      reporter?.stop();
       signal?.removeEventListener('abort', onAbort);
       spec.interrupt?.removeEventListener('abort', onInterrupt);
       current?.end();
@@ -116,8 +124,7 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
       if (evaluation.fingerprint !== fingerprint) {
         fingerprint = evaluation.fingerprint;
         lastChange = Date.now();
-        progress++;
-        spec.onProgress?.({ progress, message });
+        reporter?.report(message, evaluation.step);
         armStall();
       }
       if (evaluation.done) succeed({ done: true, timedOut: false });

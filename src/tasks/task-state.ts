@@ -7,7 +7,9 @@
 import type { Task } from '@modelcontextprotocol/sdk/types.js';
 import { describePhase, failedFor, isReady, readConditions, reconciliationGap, type Condition } from '../k0rdent/conditions.js';
 import type { KubeObject } from '../clusters/kube-api.js';
+import { progressLine } from '../clusters/progress.js';
 import { compactConditions } from '../clusters/summaries.js';
+import { deletionStep, provisionStep, type Step } from '../k0rdent/steps.js';
 import type { FollowTask } from './task-id.js';
 
 export interface TaskState {
@@ -24,34 +26,26 @@ function lastChange(task: FollowTask, object: KubeObject | undefined, conditions
   return new Date(Math.max(...times)).toISOString();
 }
 
-/** `4m10s`: the elapsed time in a status line. */
-export function formatElapsed(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
-}
-
 export function taskState(task: FollowTask, current: KubeObject | undefined, now: number): TaskState {
   // The same name with another uid is another object: the one this task followed is gone.
   const object = current?.metadata?.uid === task.uid ? current : undefined;
   const conditions = readConditions(object?.status);
-  const elapsed = formatElapsed(now - task.created);
   const expired = now - task.created > task.timeoutMs;
-  const base = { ...task.result, conditions: compactConditions(conditions) };
+  // The waited deploy/update reports the generation it waited for; the waited delete does not.
+  const base = { ...task.result, conditions: compactConditions(conditions), ...(task.op === 'delete' ? {} : { generation: task.generation }) };
   const lastUpdatedAt = lastChange(task, object, conditions);
-  const state = (status: Task['status'], phase: string, fields: Record<string, unknown>): TaskState => ({
+  const state = (status: Task['status'], phase: string, fields: Record<string, unknown>, step?: Step): TaskState => ({
     status,
-    statusMessage: `${phase}, ${elapsed}`,
+    statusMessage: progressLine(phase, step, now - task.created),
     result: { ...base, phase, ...fields },
     lastUpdatedAt,
   });
 
   if (task.op === 'delete') {
-    if (object === undefined) return state('completed', 'Deleted', { gone: true, timedOut: false });
+    if (object === undefined) return state('completed', 'Deleted', { gone: true, timedOut: false }, deletionStep([], true));
     const phase = describePhase(conditions, true);
-    return expired ? state('failed', phase, { gone: false, timedOut: true }) : state('working', phase, { gone: false, timedOut: false });
+    const step = deletionStep(conditions, false);
+    return expired ? state('failed', phase, { gone: false, timedOut: true }, step) : state('working', phase, { gone: false, timedOut: false }, step);
   }
 
   if (object === undefined) return state('failed', 'the ClusterDeployment was deleted while waiting', { ready: false, timedOut: false });
@@ -62,11 +56,14 @@ export function taskState(task: FollowTask, current: KubeObject | undefined, now
   const gap = reconciliationGap(object.status, conditions, { generation, chart: task.chart, previousRelease: task.previousRelease });
   if (!deleting && gap !== undefined && failed === undefined) {
     const phase = `Pending (${gap})`;
-    return expired ? state('failed', phase, { ready: false, timedOut: true }) : state('working', phase, { ready: false, timedOut: false });
+    const step = provisionStep([], false);
+    return expired ? state('failed', phase, { ready: false, timedOut: true }, step) : state('working', phase, { ready: false, timedOut: false }, step);
   }
   const phase = describePhase(conditions, deleting);
-  if (isReady(conditions) && !deleting && gap === undefined) return state('completed', phase, { ready: true, timedOut: false });
+  const ready = isReady(conditions) && !deleting && gap === undefined;
+  const step = provisionStep(gap === undefined ? conditions : [], ready);
+  if (ready) return state('completed', phase, { ready: true, timedOut: false }, step);
   if (failed) return state('failed', phase, { ready: false, timedOut: false, failure: `${failed.type}: ${failed.message ?? failed.reason ?? 'failed'}` });
   if (deleting) return state('failed', phase, { ready: false, timedOut: false });
-  return expired ? state('failed', phase, { ready: false, timedOut: true }) : state('working', phase, { ready: false, timedOut: false });
+  return expired ? state('failed', phase, { ready: false, timedOut: true }, step) : state('working', phase, { ready: false, timedOut: false }, step);
 }

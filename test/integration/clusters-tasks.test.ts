@@ -86,7 +86,7 @@ describe('deploy and delete as MCP tasks', () => {
 
     const seen = await pollUntilTerminal(client, task.taskId);
     assert.equal(seen[0]?.status, 'working');
-    assert.match(seen[0]?.statusMessage ?? '', /^(Pending|Provisioning).*, \d+s$/);
+    assert.match(seen[0]?.statusMessage ?? '', /^(Pending|Provisioning): \w+ \(\d\/6\), \d+s$/);
     assert.equal(seen.at(-1)?.status, 'completed');
     const result = (await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)) as CallToolResult;
     const value = result.structuredContent as { name: string; namespace: string; uid: string; status: string; ready: boolean; timedOut: boolean; phase: string };

@@ -45,6 +45,7 @@ function hooksFor(context: ToolContext, extra: ToolExtra, fields: CallFields): M
   return {
     signal: extra.signal,
     interrupt: context.runtime.stopping,
+    progressIntervalMs: context.runtime.settings.progressIntervalMs,
     onWarning: (message) => sendClientLog(context.session, extra, 'warning', message),
     confirm: confirmerFor(context.session, context.runtime.settings.confirmDestructive, extra),
     onNamespace: (namespace) => {
