@@ -48,8 +48,8 @@ interface Rpc {
   stop(): Promise<void>;
 }
 
-function stdioServer(env: Record<string, string>): Rpc {
-  const child = spawn(process.execPath, [CLI, 'stdio'], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+function stdioServer(env: Record<string, string>, cli: string): Rpc {
+  const child = spawn(process.execPath, [cli, 'stdio'], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
   const waiting = new Map<number, (value: Record<string, unknown>) => void>();
   const answered = new Map<number, Record<string, unknown>>();
   let buffer = '';
@@ -105,9 +105,9 @@ export interface ColdStart {
 }
 
 /** One cold start of `stdio`: spawn → initialize → tools/list; then idle RSS once warmed up. */
-export async function coldStartToolsList(kubeconfigPath: string): Promise<Pick<ColdStart, 'toolsListMs' | 'rssAfterToolsListMiB' | 'idleRssMiB'>> {
+export async function coldStartToolsList(kubeconfigPath: string, cli = CLI): Promise<Pick<ColdStart, 'toolsListMs' | 'rssAfterToolsListMiB' | 'idleRssMiB'>> {
   const started = performance.now();
-  const rpc = stdioServer({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LOG_LEVEL: 'info' });
+  const rpc = stdioServer({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LOG_LEVEL: 'info' }, cli);
   rpc.send({ id: 1, ...INITIALIZE });
   await rpc.response(1);
   rpc.send({ method: 'notifications/initialized' });
@@ -124,16 +124,16 @@ export async function coldStartToolsList(kubeconfigPath: string): Promise<Pick<C
 }
 
 /** One cold start of `stdio` with a tool call sent right after initialize: spawn → its result. */
-export async function coldStartFirstCall(kubeconfigPath: string, tool: string, args: Record<string, unknown>): Promise<number> {
+export async function coldStartFirstCall(kubeconfigPath: string, tool: string, args: Record<string, unknown>, cli = CLI): Promise<number> {
   const started = performance.now();
-  const rpc = stdioServer({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LOG_LEVEL: 'warn' });
+  const rpc = stdioServer({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LOG_LEVEL: 'warn' }, cli);
   rpc.send({ id: 1, ...INITIALIZE });
   await rpc.response(1);
   rpc.send({ method: 'notifications/initialized' });
   rpc.send({ id: 2, method: 'tools/call', params: { name: tool, arguments: args } });
   const result = await rpc.response(2);
   const ms = performance.now() - started;
-  if ((result.result as { isError?: boolean } | undefined)?.isError !== false && (result.result as { isError?: boolean } | undefined)?.isError !== undefined) {
+  if ((result.result as { isError?: boolean } | undefined)?.isError === true || result.error !== undefined) {
     throw new Error(`first call failed: ${JSON.stringify(result).slice(0, 500)}`);
   }
   await rpc.stop();
@@ -148,9 +148,10 @@ export interface SessionMemory {
 }
 
 /** `serve` idle, then with `count` initialized stateful sessions open: RSS and RSS per session. */
-export async function serveSessions(kubeconfigPath: string, count: number): Promise<SessionMemory> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: cleanEnv({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LISTEN_ADDR: '127.0.0.1:0', LOG_LEVEL: 'info' }),
+export async function serveSessions(kubeconfigPath: string, count: number, cli = CLI): Promise<SessionMemory> {
+  const child = spawn(process.execPath, [cli, 'serve'], {
+    // One caller opens every session: lift the per-caller cap (SESSION_LIMIT_PER_CALLER, default 100).
+    env: cleanEnv({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LISTEN_ADDR: '127.0.0.1:0', LOG_LEVEL: 'info', SESSION_LIMIT_PER_CALLER: String(count + 10) }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

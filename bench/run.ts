@@ -1,174 +1,196 @@
 /**
- * `npm run bench`: measures the k0.clusters.* tools through a real MCP client against a sandbox at scale.
- * Figures are written to bench/RESULTS.md (and printed); nothing here asserts a time.
- *
- * Scenarios
- *  - list tools as an operator who may list cluster-wide (one LIST per resource),
- *  - list tools as a user limited to namespaces (403 on the cluster-wide LIST → per-namespace fallback),
- *  - deploy with wait=true to Ready, then delete with wait=true, against the simulated kcm.
- * Each scenario records latency percentiles and the API requests one call made (apiserver_request_total).
+ * `npm run bench`: the performance figures of issue 13, each next to its yardstick from the same run.
+ *   - cold start of `stdio` (spawn → tools/list; spawn → first tool call) vs `node -e 0`; idle RSS;
+ *     `serve` with 200 sessions (RSS per session);
+ *   - a 500-item list page vs a raw client-node LIST of the same page;
+ *   - requests per list call for a namespace-limited user at 1,000 namespaces (TLS sandbox, --tokens);
+ *   - listTemplates requests in steady state, and the other list tools and a deploy/delete lifecycle.
+ * Nothing here asserts a time. Results go to a temp dir; `npm run bench -- --record` writes bench/RESULTS.md.
+ * `--baseline <repo dir>` (a built checkout of an older commit) adds a "before" column measured in the
+ * same run, interleaved with the current build.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { startSandbox } from '../src/sandbox/sandbox.js';
 import type { SandboxHandle } from '../src/sandbox/index.js';
-import { AZURE_BASELINE, startHarness, type Harness } from '../test/helpers/clusters-harness.js';
+import * as currentHarness from '../test/helpers/clusters-harness.js';
+import { AZURE_BASELINE } from '../test/helpers/clusters-harness.js';
+import { measureCalls, measureFirstCalls, rawList, type CallFigures, type HarnessModule } from './lists.js';
+import { heapPerDefaultValidator, heapPerSession } from './session-heap.js';
+import { CLI, coldStartFirstCall, coldStartToolsList, median, nodeNoop, serveSessions } from './process.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1000);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
-const LIMITED_NAMESPACES = 50;
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 7);
+const SESSIONS = 200;
+/** The namespace-limited user may read this many of the ~1,000 namespaces (no NAMESPACE_FILTER). */
+const READABLE = 10;
 
-interface Row {
-  scenario: string;
-  calls: number;
-  p50: number;
-  p95: number;
-  max: number;
-  requestsPerCall: number;
-  items: string;
+interface Build {
+  label: string;
+  cli: string;
+  harness: HarnessModule;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
+const args = process.argv.slice(2);
+const record = args.includes('--record');
+const baselineAt = args.indexOf('--baseline');
+const baselineRoot = baselineAt >= 0 ? resolve(args[baselineAt + 1] ?? '') : undefined;
 
-async function apiRequestCount(sandbox: SandboxHandle): Promise<number> {
-  const text = await (await fetch(`${sandbox.url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('apiserver_request_total{')) total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
-
-function itemCount(structured: Record<string, unknown> | undefined): number {
-  if (structured === undefined) return 0;
-  for (const value of Object.values(structured)) if (Array.isArray(value)) return value.length;
-  return 0;
-}
-
-/** How many requests one /metrics scrape adds to apiserver_request_total (0 or 1). */
-let scrapeCost = 0;
-
-async function measure(
-  scenario: string,
-  sandbox: SandboxHandle,
-  harness: Harness,
-  tool: string,
-  args: Record<string, unknown>,
-  iterations = ITERATIONS,
-): Promise<Row> {
-  await harness.call(tool, args); // warm-up
-  const durations: number[] = [];
-  const before = await apiRequestCount(sandbox);
-  let items = 0;
-  for (let i = 0; i < iterations; i += 1) {
-    const started = performance.now();
-    const result = await harness.call(tool, args);
-    durations.push(performance.now() - started);
-    if (result.isError) throw new Error(`${scenario}: ${JSON.stringify(result.content)}`);
-    items = itemCount(result.structuredContent);
-  }
-  const after = await apiRequestCount(sandbox);
-  // The sandbox counts its own /metrics scrapes too: take the one scrape between `before` and `after` off.
-  const sorted = [...durations].sort((a, b) => a - b);
-  return {
-    scenario,
-    calls: iterations,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    max: sorted[sorted.length - 1] ?? 0,
-    requestsPerCall: (after - before - scrapeCost) / iterations,
-    items: String(items),
-  };
-}
+const ms = (v: number): string => v.toFixed(1);
+const mib = (v: number): string => v.toFixed(1);
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 
 async function main(): Promise<void> {
+  const builds: Build[] = [];
+  if (baselineRoot !== undefined) {
+    const harness = (await import(pathToFileURL(join(baselineRoot, 'dist', 'test', 'helpers', 'clusters-harness.js')).href)) as HarnessModule;
+    builds.push({ label: 'before', cli: join(baselineRoot, 'dist', 'src', 'cli', 'main.js'), harness });
+  }
+  builds.push({ label: baselineRoot !== undefined ? 'after' : 'this build', cli: CLI, harness: currentHarness });
+  const loadStart = loadavg();
   const dir = mkdtempSync(join(tmpdir(), 'k0rdent-bench-'));
-  const limited = Array.from({ length: LIMITED_NAMESPACES }, (_, i) => `scale-${String(i).padStart(4, '0')}`);
-  const tokensFile = join(dir, 'tokens.yaml');
-  writeFileSync(
-    tokensFile,
-    JSON.stringify({
-      users: [
-        { name: 'admin', token: 'bench-admin-token', namespaces: ['*'] },
-        { name: 'limited', token: 'bench-limited-token', namespaces: ['kcm-system', ...limited] },
-      ],
-    }),
-  );
+  const out: string[] = [];
+  const cols = builds.map((b) => b.label);
+  const header = (...first: string[]): void => {
+    out.push(`| ${[...first, ...cols].join(' | ')} |`, `|${[...first, ...cols].map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+  };
 
-  const startedAt = performance.now();
-  const sandbox = await startSandbox({ scale: SCALE, tokensFile, provisionSeconds: 1, deleteSeconds: 1 });
-  const startupMs = performance.now() - startedAt;
-  const first = await apiRequestCount(sandbox);
-  scrapeCost = (await apiRequestCount(sandbox)) - first;
-  const rows: Row[] = [];
+  // ---- process figures (plain-HTTP sandbox; the API is only pinged and listed once) ----
+  const small = await startSandbox({});
+  const smallKc = join(dir, 'small-kubeconfig.yaml');
+  writeFileSync(smallKc, small.kubeconfig);
+  const noop: number[] = [];
+  const cold = builds.map(() => ({ toolsList: [] as number[], firstCall: [] as number[], afterList: [] as number[], idle: [] as number[] }));
   try {
-    const admin = await startHarness(sandbox, { logLevel: 'warn' }, 'bench-admin-token');
-    rows.push(await measure('listCredentials, cluster-wide', sandbox, admin, 'k0.clusters.listCredentials', { limit: 100 }));
-    rows.push(await measure('listTemplates scope=all, cluster-wide', sandbox, admin, 'k0.clusters.listTemplates', { limit: 100 }));
-    rows.push(await measure('list deployments, cluster-wide', sandbox, admin, 'k0.clusters.list', { limit: 100 }));
-    rows.push(await measure('list deployments, one namespace', sandbox, admin, 'k0.clusters.list', { namespace: 'scale-0001' }));
-
-    const limitedHarness = await startHarness(
-      sandbox,
-      { logLevel: 'warn', authMode: 'OIDC_REQUIRED', namespaceFilter: /^scale-00[0-4]\d$/ },
-      'bench-limited-token',
-    );
-    rows.push(
-      await measure(`listCredentials, per-namespace fallback (${LIMITED_NAMESPACES + 1} ns)`, sandbox, limitedHarness, 'k0.clusters.listCredentials', { limit: 100 }),
-    );
-    rows.push(
-      await measure(`list deployments, per-namespace fallback (${LIMITED_NAMESPACES + 1} ns)`, sandbox, limitedHarness, 'k0.clusters.list', { limit: 100 }),
-    );
-
-    // Lifecycle: deploy → Ready → delete → gone, against the simulated kcm (provision 1 s, delete 1 s).
-    const lifecycle: number[] = [];
-    const deleteDurations: number[] = [];
-    for (let i = 0; i < 3; i += 1) {
-      const name = `bench-${i}`;
-      let started = performance.now();
-      const deployed = await admin.call('k0.clusters.deploy', {
-        name,
-        template: 'azure-standalone-cp-1-0-15',
-        credential: 'azure-cluster-credential',
-        config: AZURE_BASELINE,
-        wait: true,
-        pollInterval: '5s',
-        provisionTimeout: '60s',
-      });
-      if (deployed.isError) throw new Error(JSON.stringify(deployed.content));
-      lifecycle.push(performance.now() - started);
-      started = performance.now();
-      const deleted = await admin.call('k0.clusters.delete', { name, wait: true, pollInterval: '5s', deletionTimeout: '60s' });
-      if (deleted.isError) throw new Error(JSON.stringify(deleted.content));
-      deleteDurations.push(performance.now() - started);
+    for (let run = 0; run < COLD_RUNS; run++) {
+      for (const [i, build] of builds.entries()) {
+        noop.push(await nodeNoop());
+        const c = await coldStartToolsList(smallKc, build.cli);
+        cold[i]!.toolsList.push(c.toolsListMs);
+        cold[i]!.afterList.push(c.rssAfterToolsListMiB);
+        cold[i]!.idle.push(c.idleRssMiB);
+        cold[i]!.firstCall.push(await coldStartFirstCall(smallKc, 'k0.clusters.listCredentials', {}, build.cli));
+      }
     }
-    await limitedHarness.close();
-    await admin.close();
+    const noopMs = median(noop);
+    out.push('## Start and memory', '', `\`node -e 0\` (spawn → exit), median of ${noop.length}: **${ms(noopMs)} ms**. Cold starts: median of ${COLD_RUNS} per build, interleaved.`, '');
+    header('figure');
+    const row = (name: string, values: string[]): void => void out.push(`| ${name} | ${values.join(' | ')} |`);
+    row('stdio spawn → tools/list answered (ms)', cold.map((c) => `${ms(median(c.toolsList))} (${ratio(median(c.toolsList), noopMs)} node -e 0)`));
+    row('stdio spawn → first tool call answered, sent right after initialize (ms)', cold.map((c) => ms(median(c.firstCall))));
+    row('RSS right after tools/list (MiB)', cold.map((c) => mib(median(c.afterList))));
+    row('idle RSS, Kubernetes client loaded and API pinged (MiB)', cold.map((c) => mib(median(c.idle))));
+    const sessions = [];
+    for (const build of builds) sessions.push(await serveSessions(smallKc, SESSIONS, build.cli));
+    row(`serve idle RSS (MiB)`, sessions.map((s) => mib(s.idleRssMiB)));
+    row(`serve RSS with ${SESSIONS} sessions (MiB)`, sessions.map((s) => mib(s.rssWithSessionsMiB)));
+    row(`serve RSS per session, ${SESSIONS} sessions (KiB)`, sessions.map((s) => s.perSessionKiB.toFixed(0)));
+    out.push('');
+    const heap = await heapPerSession(SESSIONS);
+    const ajv = await heapPerDefaultValidator(SESSIONS);
+    out.push(
+      `Heap per session after a full GC, in process (Session + McpServer/Server + transport, ${SESSIONS} sessions, ${cols[cols.length - 1]}): **${heap.toFixed(1)} KiB**; the Ajv instance the SDK builds per Server when not given a shared validator weighs ${ajv.toFixed(1)} KiB on its own (same run). RSS per session is the noisier figure: it includes the HTTP transport, its event store and allocator slack.`,
+      '',
+    );
+  } finally {
+    await small.close();
+  }
 
-    const fmt = (ms: number): string => ms.toFixed(1);
-    const lines = [
-      '# Benchmark results',
-      '',
-      `Written by \`npm run bench\` on ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB.`,
-      `Sandbox: default seed + \`--scale ${SCALE}\` (started in ${fmt(startupMs)} ms). MCP client in memory; ${ITERATIONS} calls per row after one warm-up.`,
-      '',
-      '| scenario | p50 ms | p95 ms | max ms | API requests / call | items returned |',
-      '|---|---:|---:|---:|---:|---:|',
-      ...rows.map((r) => `| ${r.scenario} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.max)} | ${r.requestsPerCall.toFixed(1)} | ${r.items} |`),
-      '',
-      `Lifecycle with the simulated kcm (provision 1 s, delete 1 s), 3 runs: deploy+wait Ready ${lifecycle.map(fmt).join(' / ')} ms; delete+wait gone ${deleteDurations.map(fmt).join(' / ')} ms.`,
-      '',
-    ];
-    const text = lines.join('\n');
-    process.stdout.write(text);
-    writeFileSync(new URL('../../bench/RESULTS.md', import.meta.url), text);
+  // ---- list figures (TLS sandbox at scale, token table) ----
+  const limitedNamespaces = ['kcm-system', ...Array.from({ length: READABLE - 1 }, (_, i) => `scale-${String(Math.floor((i * SCALE) / (READABLE - 1))).padStart(4, '0')}`)];
+  const tokensFile = join(dir, 'tokens.json');
+  writeFileSync(tokensFile, JSON.stringify({ users: [{ name: 'admin', token: 'bench-admin-token', namespaces: ['*'] }, { name: 'limited', token: 'bench-limited-token', namespaces: limitedNamespaces }] }));
+  const startedAt = performance.now();
+  const sandbox: SandboxHandle = await startSandbox({ scale: SCALE, tls: true, tokensFile, provisionSeconds: 1, deleteSeconds: 1 });
+  const sandboxMs = performance.now() - startedAt;
+  const namespaceCount = sandbox.store.list({ group: '', version: 'v1', plural: 'namespaces' }).length;
+  try {
+    const figures = new Map<string, CallFigures[]>();
+    const add = (name: string, value: CallFigures): void => void figures.set(name, [...(figures.get(name) ?? []), value]);
+    const raw: { plain: number; keepAlive: number }[] = [];
+    for (const build of builds) {
+      const admin = await build.harness.startHarness(sandbox, { logLevel: 'warn' }, 'bench-admin-token');
+      try {
+        add('k0.clusters.list, one page of 500, cluster-wide', await measureCalls(sandbox, admin, 'k0.clusters.list', { limit: 500 }, ITERATIONS));
+        const kc: KubeConfig = currentHarness.sandboxKubeConfig(sandbox, 'bench-admin-token');
+        raw.push({ plain: await rawList(kc, 500, ITERATIONS, false), keepAlive: await rawList(kc, 500, ITERATIONS, true) });
+        add('listTemplates scope=all, first call (fresh identity)', await measureFirstCalls(sandbox, () => build.harness.startHarness(sandbox, { logLevel: 'warn' }, 'bench-admin-token'), 'k0.clusters.listTemplates', { limit: 100 }, 3));
+        add('listTemplates scope=all, steady state', await measureCalls(sandbox, admin, 'k0.clusters.listTemplates', { limit: 100 }, ITERATIONS));
+        add('listCredentials, cluster-wide', await measureCalls(sandbox, admin, 'k0.clusters.listCredentials', { limit: 100 }, ITERATIONS));
+        add('list deployments, cluster-wide, limit 100', await measureCalls(sandbox, admin, 'k0.clusters.list', { limit: 100 }, ITERATIONS));
+        add('list deployments, one namespace', await measureCalls(sandbox, admin, 'k0.clusters.list', { namespace: 'scale-0001' }, ITERATIONS));
+      } finally {
+        await admin.close();
+      }
+      const openLimited = (): Promise<Awaited<ReturnType<HarnessModule['startHarness']>>> => build.harness.startHarness(sandbox, { logLevel: 'warn' }, 'bench-limited-token');
+      add(`limited user (${READABLE} of ${namespaceCount} ns), list: first call`, await measureFirstCalls(sandbox, openLimited, 'k0.clusters.list', { limit: 100 }, 3));
+      const limited = await openLimited();
+      try {
+        add(`limited user (${READABLE} of ${namespaceCount} ns), list: later calls`, await measureCalls(sandbox, limited, 'k0.clusters.list', { limit: 100 }, ITERATIONS));
+        add(`limited user (${READABLE} of ${namespaceCount} ns), listCredentials: later calls`, await measureCalls(sandbox, limited, 'k0.clusters.listCredentials', { limit: 100 }, ITERATIONS));
+      } finally {
+        await limited.close();
+      }
+    }
+
+    out.push('## Lists', '', `TLS sandbox: default seed + \`--scale ${SCALE}\` (${namespaceCount} namespaces, started in ${ms(sandboxMs)} ms), a token table with an admin and a user who may read ${READABLE} namespaces; no NAMESPACE_FILTER. MCP client in memory; ${ITERATIONS} calls per row after one warm-up, first-call rows: 3 fresh identities. Requests are resource requests counted by the sandbox API server.`, '');
+    out.push('### A page of 500 vs raw client-node', '');
+    header('figure');
+    const page = figures.get('k0.clusters.list, one page of 500, cluster-wide') ?? [];
+    out.push(`| k0.clusters.list limit 500, p50 ms | ${page.map((f) => ms(f.p50)).join(' | ')} |`);
+    out.push(`| raw client-node LIST limit 500 (its default: a new connection per request), median ms | ${raw.map((r) => ms(r.plain)).join(' | ')} |`);
+    out.push(`| raw client-node LIST limit 500 over a keep-alive agent, median ms | ${raw.map((r) => ms(r.keepAlive)).join(' | ')} |`);
+    out.push(`| ratio to raw client-node (default / keep-alive) | ${page.map((f, i) => `${ratio(f.p50, raw[i]!.plain)} / ${ratio(f.p50, raw[i]!.keepAlive)}`).join(' | ')} |`);
+    out.push('');
+    out.push('### Latency and API requests per call', '');
+    out.push(`| scenario | ${cols.map((c) => `${c}: p50 ms | ${c}: requests | ${c}: 403s`).join(' | ')} |`);
+    out.push(`|---|${cols.map(() => '---:|---:|---:').join('|')}|`);
+    for (const [name, values] of figures) {
+      out.push(`| ${name} | ${values.map((f) => `${ms(f.p50)} | ${f.requests.toFixed(1)} | ${f.forbidden.toFixed(1)}`).join(' | ')} |`);
+    }
+    out.push('');
+
+    // Lifecycle (current build only): deploy → Ready → delete → gone against the simulated kcm.
+    const admin = await currentHarness.startHarness(sandbox, { logLevel: 'warn' }, 'bench-admin-token');
+    const lifecycle: number[] = [];
+    const deletes: number[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        let started = performance.now();
+        const deployed = await admin.call('k0.clusters.deploy', { name: `bench-${i}`, template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: true, pollInterval: '5s', provisionTimeout: '60s' });
+        if (deployed.isError) throw new Error(JSON.stringify(deployed.content));
+        lifecycle.push(performance.now() - started);
+        started = performance.now();
+        const deleted = await admin.call('k0.clusters.delete', { name: `bench-${i}`, wait: true, pollInterval: '5s', deletionTimeout: '60s' });
+        if (deleted.isError) throw new Error(JSON.stringify(deleted.content));
+        deletes.push(performance.now() - started);
+      }
+    } finally {
+      await admin.close();
+    }
+    out.push(`Lifecycle with the simulated kcm (provision 1 s, delete 1 s), ${cols[cols.length - 1]}, 3 runs: deploy+wait Ready ${lifecycle.map(ms).join(' / ')} ms; delete+wait gone ${deletes.map(ms).join(' / ')} ms.`, '');
   } finally {
     await sandbox.close();
   }
+
+  const loadEnd = loadavg();
+  const text = [
+    '# Benchmark results',
+    '',
+    `Written by \`npm run bench\` on ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB.`,
+    `Load average at start ${loadStart.map((l) => l.toFixed(2)).join(' / ')}, at end ${loadEnd.map((l) => l.toFixed(2)).join(' / ')} (1/5/15 min).${baselineRoot !== undefined ? ` "before" = the build at ${baselineRoot}.` : ''}`,
+    '',
+    ...out,
+  ].join('\n');
+  process.stdout.write(`${text}\n`);
+  const target = record ? new URL('../../bench/RESULTS.md', import.meta.url) : join(dir, 'RESULTS.md');
+  writeFileSync(target, `${text}\n`);
+  process.stderr.write(`\nwritten to ${target instanceof URL ? target.pathname : target}${record ? '' : ' (npm run bench -- --record writes bench/RESULTS.md)'}\n`);
 }
 
 main().catch((error: unknown) => {

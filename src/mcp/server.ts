@@ -1,6 +1,7 @@
 /** The MCP server factory: one McpServer per session (or per request when stateless). */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { packageVersion } from '../config/package.js';
+import { sharedJsonSchemaValidator } from './json-schema-validator.js';
 import type { Runtime, Session } from '../runtime/types.js';
 import { handleLogLevel } from './client-log.js';
 import { enableConfirmation } from './confirm.js';
@@ -25,6 +26,8 @@ export function createMcpServer(runtime: Runtime, session: Session, options: Mcp
     {
       // Tasks (2025-11-25) for deploy/update/delete; no tasks/list: nothing is kept to list (src/tasks).
       capabilities: { tools: {}, logging: {}, tasks: { cancel: {}, requests: { tools: { call: {} } } } },
+      // One validator for every session instead of an Ajv instance per server (./json-schema-validator.ts).
+      jsonSchemaValidator: sharedJsonSchemaValidator,
       taskStore: clusterTaskStore(clusterManager({ runtime, session }).api, session),
       instructions:
         'k0rdent management-cluster tools: list credentials and cluster templates, list, deploy and delete ClusterDeployments in the namespaces the operator allowed.',
