@@ -272,6 +272,7 @@ export class ClusterManager {
         resolveTarget: (requested, call) => this.resolveTarget(requested, call, hooks),
         waitForReady: (namespace, name, target, wait) => this.waitForReady(namespace, name, target, wait, hooks),
         onWritten: hooks.onWritten,
+        confirm: hooks.confirm,
       },
       request,
       { signal: hooks.signal },

@@ -199,7 +199,9 @@ export interface UpdateResult {
   resourceVersion?: string;
   /** metadata.generation after the write (the one a wait waits for). */
   generation?: number;
-  status: 'updated' | 'unchanged' | 'dryRun';
+  status: 'updated' | 'unchanged' | 'dryRun' | 'cancelled';
+  /** cancelled: why nothing was written (the user declined the confirmation). */
+  reason?: string;
   /** What changed (or would change, dryRun): `path: old → new`. */
   changes: string[];
   /** Set when adopt:true took over a deployment this server had not created. */

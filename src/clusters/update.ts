@@ -15,7 +15,7 @@ import { isJsonObject, type JsonObject } from './config-schema.js';
 import { assertUpgradeAllowed, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
 import type { CallOptions, K0rdentApi, KubeObject } from './kube-api.js';
 import { assertNamespaceExists, namespacesHolding, whereHint } from './not-found.js';
-import type { UpdateRequest, UpdateResult, WaitOptions, WaitOutcome, Written } from './types.js';
+import type { ConfirmRequest, Confirmation, UpdateRequest, UpdateResult, WaitOptions, WaitOutcome, Written } from './types.js';
 
 export interface UpdateDeps {
   api: K0rdentApi;
@@ -26,6 +26,18 @@ export interface UpdateDeps {
   waitForReady: (namespace: string, name: string, target: GenerationTarget, wait: WaitOptions) => Promise<WaitOutcome>;
   /** Told what the write left to follow (a task follows the target generation). */
   onWritten?: ((written: Written) => void) | undefined;
+  /** Asks the user before a destructive change (a template change, a lowered count); absent: nobody to ask. */
+  confirm?: ((request: ConfirmRequest) => Promise<Confirmation>) | undefined;
+}
+
+/** Changes that take something away: another template (a chart upgrade), or a count (`...Number`, `replicas`, `count`) lowered. */
+export function destructiveChanges(changes: readonly Change[]): Change[] {
+  return changes.filter((c) => {
+    if (c.path === 'template') return true;
+    const leaf = c.path.split('.').at(-1) ?? '';
+    const counted = /(Number|Count|count|replicas|Replicas)$/.test(leaf);
+    return counted && typeof c.before === 'number' && (typeof c.after !== 'number' || c.after < c.before);
+  });
 }
 
 /** RFC 7386 over a copy (the library patches its target in place). */
@@ -111,6 +123,13 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
     if (existing.metadata?.uid && !request.dryRun) deps.onWritten?.({ namespace, name: request.name, uid: existing.metadata.uid, generation: existing.metadata.generation ?? 1 });
     if (request.wait && !request.dryRun) result.wait = await deps.waitForReady(namespace, request.name, { generation: existing.metadata?.generation ?? 1 }, request.wait);
     return result;
+  }
+
+  const destructive = request.dryRun ? [] : destructiveChanges(changes);
+  if (destructive.length > 0 && deps.confirm) {
+    const facts = destructive.map(describeChange).join('; ');
+    const answer = await deps.confirm({ message: `Update ClusterDeployment ${ref}: ${facts}${changes.length > destructive.length ? ` (and ${changes.length - destructive.length} other change(s))` : ''}.`, name: request.name });
+    if (!answer.confirmed) return { ...base(existing), status: 'cancelled', reason: answer.reason, changes: [] };
   }
 
   // Every label already there is sent too: an apply drops the labels this field manager set before and omits now.

@@ -1,5 +1,6 @@
 /**
- * Delete asks the user through MCP elicitation (CONFIRM_DESTRUCTIVE=auto) when the client declared it:
+ * Delete, and an update that lowers a count or changes the template, ask the user through MCP elicitation
+ * (CONFIRM_DESTRUCTIVE=auto) when the client declared it:
  * typing the name deletes, declining returns `cancelled` with nothing written; a client without the
  * capability, or CONFIRM_DESTRUCTIVE=never, deletes as before without a question.
  */
@@ -105,5 +106,30 @@ describe('delete confirmation by elicitation', () => {
     assert.equal((await remove(never.client, 'confirm-never')).status, 'deleted');
     assert.equal(never.asked.length, 0);
     await never.close();
+  });
+
+  it('update: lowering a count asks (decline → cancelled, nothing written; accept → updated); raising one does not', async () => {
+    const declined = await connect(() => ({ action: 'decline' }));
+    await deployed(declined.client, 'confirm-scale');
+    const update = async (client: Client, workersNumber: number): Promise<{ status: string; reason?: string; changes: string[] }> => {
+      const result = (await client.callTool({ name: 'k0.clusters.update', arguments: { name: 'confirm-scale', namespace: 'team-alpha', config: { workersNumber } } })) as CallToolResult;
+      assert.ok(!result.isError, JSON.stringify(result.content));
+      return result.structuredContent as { status: string; reason?: string; changes: string[] };
+    };
+    const workers = (): unknown => (stored('confirm-scale')?.spec as { config?: { workersNumber?: unknown } } | undefined)?.config?.workersNumber;
+
+    const raised = await update(declined.client, 3);
+    assert.equal(raised.status, 'updated', 'raising a count is not destructive: nobody is asked');
+    assert.equal(declined.asked.length, 0);
+    const refused = await update(declined.client, 1);
+    assert.equal(refused.status, 'cancelled');
+    assert.equal(workers(), 3, 'nothing written');
+    assert.match((declined.asked[0]!.params as { message: string }).message, /^Update ClusterDeployment team-alpha\/confirm-scale: config\.workersNumber: 3 → 1/);
+    await declined.close();
+
+    const accepted = await connect(() => ({ action: 'accept', content: { name: 'confirm-scale' } }));
+    assert.equal((await update(accepted.client, 1)).status, 'updated');
+    assert.equal(workers(), 1);
+    await accepted.close();
   });
 });

@@ -71,6 +71,7 @@ describe('deploy and delete as MCP tasks', () => {
     const support = Object.fromEntries(tools.map((t) => [t.name, t.execution?.taskSupport]));
     assert.equal(support['k0.clusters.deploy'], 'optional');
     assert.equal(support['k0.clusters.delete'], 'optional');
+    assert.equal(support['k0.clusters.update'], 'optional');
     assert.equal(support['k0.clusters.list'], undefined);
     assert.deepEqual(client.getServerCapabilities()?.tasks, { cancel: {}, requests: { tools: { call: {} } } });
   });
@@ -96,6 +97,13 @@ describe('deploy and delete as MCP tasks', () => {
     const other = await connect();
     assert.equal((await other.experimental.tasks.getTask(task.taskId)).status, 'completed');
     assert.deepEqual((await other.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)).structuredContent, value);
+    // update as a task follows the new generation to Ready.
+    const update = await createTask(client, 'k0.clusters.update', { name: 'task-deploy', namespace: 'team-alpha', config: { workersNumber: 2 } });
+    assert.equal(update.status, 'working');
+    assert.equal((await pollUntilTerminal(client, update.taskId)).at(-1)?.status, 'completed');
+    const updated = (await client.experimental.tasks.getTaskResult(update.taskId, CallToolResultSchema)).structuredContent as { status: string; ready: boolean; generation: number; changes: string[] };
+    assert.deepEqual([updated.status, updated.ready, updated.generation], ['updated', true, 2]);
+    assert.deepEqual(updated.changes, ['config.workersNumber: 1 → 2']);
   });
 
   it('delete as a task ends when the object is gone; cancel stops following and deletes nothing', async () => {

@@ -130,6 +130,7 @@ export const clusterTools = [
     metrics: clusterToolMetrics('update'),
     access: CLUSTER_ACCESS.update,
     logFields: (args) => ({ namespace: args.namespace, template: args.template, credential: args.credential, cluster: args.name }),
+    task: { operation: 'update', timeoutMs: (args) => parseDuration(args.provisionTimeout ?? '30m', 'provisionTimeout') },
     run: async (args, { context, hooks }) => {
       const { wait: outcome, ...result } = await clusterManager(context).update({ ...args, wait: provisionWait(args) }, hooks);
       return { ...result, ...(outcome ?? {}) };
