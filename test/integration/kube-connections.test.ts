@@ -4,14 +4,19 @@
  * the recording TLS server's handshakes), and the TLS settings still come from the kubeconfig.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { checkKubeconfig } from '../../src/config/kubeconfig-source.js';
 import { loadKubeConfig } from '../../src/config/kubeconfig.js';
 import { KubeIdentities } from '../../src/kube/identity.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { type CliProcess, startServe, stopAll, tempDir } from '../helpers/cli-process.js';
 import { AZURE_BASELINE, sandboxKubeConfig, startHarness, structured } from '../helpers/clusters-harness.js';
 import { operatorKubeconfig, RECORDING_SERVER_NAME, startRecordingApiServer, type RecordingApiServer } from '../helpers/recording-apiserver.js';
 import { delta, sandboxCounters } from '../helpers/sandbox-counters.js';
@@ -152,6 +157,50 @@ describe('keep-alive over TLS keeps the kubeconfig TLS settings', () => {
       kube.close();
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('serve in OIDC_REQUIRED: the sessions of one caller share its identity', () => {
+  let sandbox: SandboxHandle;
+  let proc: CliProcess | undefined;
+  before(async () => {
+    const tokens = join(tempDir(), 'tokens.json');
+    writeFileSync(tokens, JSON.stringify({ users: [{ name: 'alice', token: 'alice-token', namespaces: ['*'] }] }));
+    sandbox = await startSandbox({ tokensFile: tokens });
+  });
+  after(async () => {
+    await proc?.stop();
+    stopAll();
+    await sandbox.close();
+  });
+
+  it("two MCP sessions with the same bearer token: their calls go over one connection to the API", async () => {
+    const kubeconfig = join(tempDir(), 'kubeconfig.yaml');
+    writeFileSync(kubeconfig, sandbox.kubeconfig);
+    const started = await startServe([], { K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfig, AUTH_MODE: 'OIDC_REQUIRED', LOG_LEVEL: 'info' });
+    proc = started.proc;
+    await proc.waitForLog(/Kubernetes API (reachable|unreachable)/);
+    const connect = async (): Promise<Client> => {
+      const client = new Client({ name: 'keepalive', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', started.base), { requestInit: { headers: { authorization: 'Bearer alice-token' } } }));
+      return client;
+    };
+    const [one, two] = [await connect(), await connect()];
+    try {
+      const before = await sandboxCounters(sandbox.url);
+      for (let i = 0; i < 3; i++) {
+        for (const client of [one, two]) {
+          const result = await client.callTool({ name: 'k0.clusters.list', arguments: { namespace: 'team-alpha' } });
+          assert.notEqual(result.isError, true, JSON.stringify(result.content));
+        }
+      }
+      const d = delta(before, await sandboxCounters(sandbox.url));
+      assert.equal(d.requests(), 6);
+      assert.equal(d.connections, 1, 'one identity (one agent) for both sessions of alice-token');
+    } finally {
+      await one.close();
+      await two.close();
     }
   });
 });
