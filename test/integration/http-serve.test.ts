@@ -10,10 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startServe, stopAll, unreachableKubeconfig, writeKubeconfig, type CliProcess } from '../helpers/cli-process.js';
+import { TOOLS } from '../../src/mcp/tools/index.js';
 
 after(stopAll);
 
-const DOTTED_TOOLS = ['k0.clusters.listCredentials', 'k0.clusters.listTemplates', 'k0.clusters.list', 'k0.clusters.deploy', 'k0.clusters.delete'];
+/** The process must offer exactly the tools the registry declares (src/mcp/tools/index.ts). */
+const DOTTED_TOOLS = TOOLS.map((tool) => tool.name);
 const SNAKE_TOOLS = DOTTED_TOOLS.map((n) => n.replace(/\./g, '_'));
 
 /** Raw HTTP request with arbitrary headers (fetch forbids setting Host/Origin freely). */
@@ -158,11 +160,13 @@ describe('serve --stateless with TOOL_NAME_STYLE=snake (flag)', () => {
 });
 
 describe('READ_ONLY=true', () => {
-  it('offers only the three list tools', async () => {
+  it('offers only the tools that do not write', async () => {
     const { proc, base } = await startServe([], { K0RDENT_MGMT_KUBECONFIG_PATH: unreachableKubeconfig(), READ_ONLY: 'true' });
     try {
       const result = await listToolsOver(base);
-      assert.deepEqual(result.names.sort(), ['k0.clusters.list', 'k0.clusters.listCredentials', 'k0.clusters.listTemplates']);
+      const readOnlyTools = TOOLS.filter((tool) => tool.writes !== true).map((tool) => tool.name);
+      assert.ok(readOnlyTools.includes('k0.clusters.list') && !readOnlyTools.includes('k0.clusters.deploy'));
+      assert.deepEqual(result.names.sort(), readOnlyTools.sort());
     } finally {
       await proc.stop();
     }

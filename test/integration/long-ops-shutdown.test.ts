@@ -133,7 +133,7 @@ describe('long operations over real processes', () => {
         const messages: string[] = [];
         client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void messages.push(`${n.params.level}: ${String(n.params.data)}`));
         await client.setLoggingLevel(level);
-        const result = (await client.callTool({ name: 'k0.clusters.deploy', arguments: deployArgs(`stall-${level}`, { wait: true, stallThreshold: '500ms', provisionTimeout: '2s' }) }, undefined, { timeout: 60_000 })) as CallToolResult;
+        const result = (await client.callTool({ name: 'k0.clusters.deploy', arguments: deployArgs(`stall-${level}`, { wait: true, stallThreshold: '10s', provisionTimeout: '12s' }) }, undefined, { timeout: 60_000 })) as CallToolResult;
         assert.equal((result.structuredContent as { timedOut?: boolean }).timedOut, true);
         await client.close();
         return messages;

@@ -7,11 +7,13 @@ import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CLI, cleanEnv, startCli, stopAll, unreachableKubeconfig } from '../helpers/cli-process.js';
+import { TOOLS } from '../../src/mcp/tools/index.js';
 
 after(stopAll);
 
 const kubeconfig = unreachableKubeconfig();
-const DOTTED_TOOLS = ['k0.clusters.listCredentials', 'k0.clusters.listTemplates', 'k0.clusters.list', 'k0.clusters.deploy', 'k0.clusters.delete'];
+/** The process must offer exactly the tools the registry declares (src/mcp/tools/index.ts). */
+const DOTTED_TOOLS = TOOLS.map((tool) => tool.name);
 
 describe('stdio', () => {
   it('an MCP client over a spawned stdio process completes initialize and tools/list', async () => {
