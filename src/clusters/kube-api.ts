@@ -28,6 +28,7 @@ export interface KubeObject {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     finalizers?: string[];
+    managedFields?: unknown[];
   };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;

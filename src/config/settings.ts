@@ -107,6 +107,10 @@ const rawSchema = z.object({
     .string()
     .default('mcp.clusters')
     .refine((v) => v.length <= 128 && !/\s/.test(v), { message: 'must be a field manager name without spaces (at most 128 characters)' }),
+  servicesFieldOwner: z
+    .string()
+    .default('mcp.services')
+    .refine((v) => v.length <= 128 && !/\s/.test(v), { message: 'must be a field manager name without spaces (at most 128 characters)' }),
   listenAddr: z
     .string()
     .default('127.0.0.1:6767')
@@ -231,6 +235,7 @@ export function parseConfig(raw: RawConfig, options: { sandbox: boolean; service
     globalNamespace: values.globalNamespace,
     defaultNamespaceDev: values.defaultNamespaceDev,
     deployFieldOwner: values.deployFieldOwner,
+    servicesFieldOwner: values.servicesFieldOwner,
     listenAddr: values.listenAddr,
     logLevel: values.logLevel,
     readOnly: values.readOnly,
@@ -272,6 +277,7 @@ export function summarizeSettings(settings: Settings): Record<string, unknown> {
     globalNamespace: settings.globalNamespace,
     defaultNamespaceDev: settings.defaultNamespaceDev,
     deployFieldOwner: settings.deployFieldOwner,
+    servicesFieldOwner: settings.servicesFieldOwner,
     listenAddr: `${settings.listenAddr.host}:${settings.listenAddr.port}`,
     logLevel: settings.logLevel,
     readOnly: settings.readOnly,

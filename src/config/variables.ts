@@ -99,6 +99,14 @@ export const CONFIG_VARIABLES = [
     defaultValue: 'mcp.clusters',
   },
   {
+    env: 'CLUSTER_SERVICES_FIELD_OWNER',
+    flag: '--services-field-owner',
+    key: 'servicesFieldOwner',
+    value: '<name>',
+    description: 'server-side-apply field manager for the service entries of ClusterDeployments (k0.clusters.services.*)',
+    defaultValue: 'mcp.services',
+  },
+  {
     env: 'LISTEN_ADDR',
     flag: '--listen-addr',
     key: 'listenAddr',

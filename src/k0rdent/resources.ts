@@ -12,6 +12,16 @@ export interface K0rdentResource {
 export const CREDENTIAL: K0rdentResource = { kind: 'Credential', plural: 'credentials' };
 export const CLUSTER_TEMPLATE: K0rdentResource = { kind: 'ClusterTemplate', plural: 'clustertemplates' };
 export const CLUSTER_DEPLOYMENT: K0rdentResource = { kind: 'ClusterDeployment', plural: 'clusterdeployments' };
+export const SERVICE_TEMPLATE: K0rdentResource = { kind: 'ServiceTemplate', plural: 'servicetemplates' };
+/** Cluster-scoped. */
+export const MULTI_CLUSTER_SERVICE: K0rdentResource = { kind: 'MultiClusterService', plural: 'multiclusterservices' };
+
+/** kcm's service states in status.services (kcm api/v1beta1/serviceset_types.go). */
+export const SERVICE_STATE = { deployed: 'Deployed', failed: 'Failed', pending: 'Pending', provisioning: 'Provisioning', deleting: 'Deleting', deleted: 'Deleted' } as const;
+/** "ready/total" services on a ClusterDeployment or MultiClusterService. */
+export const SERVICES_IN_READY_STATE = 'ServicesInReadyState';
+/** kcm's namespace of a service entry that names none (the CRD default). */
+export const DEFAULT_SERVICE_NAMESPACE = 'default';
 
 /** Set by AccessManagement on copies and by this server on the deployments it creates. */
 export const LABEL_MANAGED = 'k0rdent.mirantis.com/managed';

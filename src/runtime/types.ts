@@ -23,6 +23,8 @@ export interface Settings {
   globalNamespace: string;
   defaultNamespaceDev: string;
   deployFieldOwner: string;
+  /** SSA field manager of the service entries (CLUSTER_SERVICES_FIELD_OWNER). */
+  servicesFieldOwner: string;
   listenAddr: { host: string; port: number };
   logLevel: LogLevel;
   readOnly: boolean;

@@ -27,6 +27,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     globalNamespace: 'kcm-system',
     defaultNamespaceDev: 'kcm-system',
     deployFieldOwner: 'mcp.clusters',
+    servicesFieldOwner: 'mcp.services',
     listenAddr: { host: '127.0.0.1', port: 0 },
     logLevel: 'debug',
     readOnly: false,

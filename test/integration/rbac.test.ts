@@ -150,6 +150,14 @@ const SCENARIOS: Record<string, Scenario[]> = {
     { args: { name: 'rbac-cluster-2', template: 'azure-standalone-cp-9-9-9', credential: 'azure-cluster-credentia', namespace: 'team-alpha', config: AZURE_BASELINE }, fails: true },
   ],
   'k0.clusters.delete': [{ args: { name: 'rbac-cluster', wait: true, pollInterval: '1s' } }, { args: { name: 'no-such-cluster', namespace: 'team-alpha' } }],
+  'k0.services.listTemplates': [{ args: {} }, { args: { namespace: 'team-alpha' } }],
+  'k0.clusters.services.apply': [
+    { args: { cluster: 'alpha-dev-cluster', template: 'cert-manager-1-16-2', serviceNamespace: 'cert-manager', values: 'crds:\n  enabled: true\n', wait: true, timeout: '30s', pollInterval: '1s' } },
+    { args: { cluster: 'alpha-dev-cluster', template: 'cert-manager-1-16', namespace: 'team-alpha' }, fails: true },
+    { args: { cluster: 'no-such-cluster', template: 'cert-manager-1-16-2', namespace: 'team-alpha' }, fails: true },
+  ],
+  'k0.clusters.services.remove': [{ args: { cluster: 'alpha-dev-cluster', name: 'cert-manager', serviceNamespace: 'cert-manager' } }, { args: { cluster: 'alpha-dev-cluster', name: 'cert-manager', serviceNamespace: 'cert-manager' } }],
+  'k0.multiClusterServices.list': [{ args: {} }],
 };
 
 /** Sandbox verbs as RBAC names them: server-side apply is authorized as patch. */

@@ -55,6 +55,7 @@ describe('settings', () => {
         globalNamespace: 'kcm-system',
         defaultNamespaceDev: 'kcm-system',
         deployFieldOwner: 'mcp.clusters',
+        servicesFieldOwner: 'mcp.services',
         listenAddr: { host: '127.0.0.1', port: 6767 },
         logLevel: 'info',
         readOnly: false,
@@ -72,7 +73,7 @@ describe('settings', () => {
   it('every variable has a distinct env name and flag', () => {
     assert.equal(new Set(CONFIG_VARIABLES.map((v) => v.env)).size, CONFIG_VARIABLES.length);
     assert.equal(new Set(CONFIG_VARIABLES.map((v) => v.flag)).size, CONFIG_VARIABLES.length);
-    assert.equal(CONFIG_VARIABLES.length, 21);
+    assert.equal(CONFIG_VARIABLES.length, 22);
   });
 
   it('the README configuration table lists every variable with its flag', () => {

@@ -7,13 +7,13 @@ import { z } from 'zod';
 import { ERROR_CODES } from '../../errors.js';
 import { toolErrorSchema } from '../errors.js';
 
-const namespace = z.string().min(1).max(63).describe('Kubernetes namespace (DNS-1123 label)');
-const limit = z.number().int().min(1).max(500).describe('Maximum number of items to return (default 100)');
-const continueToken = z.string().min(1).describe('The `continue` value of the previous page');
+export const namespace = z.string().min(1).max(63).describe('Kubernetes namespace (DNS-1123 label)');
+export const limit = z.number().int().min(1).max(500).describe('Maximum number of items to return (default 100)');
+export const continueToken = z.string().min(1).describe('The `continue` value of the previous page');
 const labels = z.record(z.string(), z.string());
 
 /** Success shape + optional error, every top-level member optional (see module comment). */
-function toolOutput<S extends z.ZodRawShape>(shape: S) {
+export function toolOutput<S extends z.ZodRawShape>(shape: S) {
   return z.object(shape).partial().extend({ error: toolErrorSchema.optional() });
 }
 
@@ -135,7 +135,7 @@ export const deploymentSummary = z.object({
   deleting: z.boolean(),
 });
 
-const condition = z.object({
+export const condition = z.object({
   type: z.string(),
   status: z.string(),
   reason: z.string().optional(),
@@ -143,17 +143,17 @@ const condition = z.object({
   observedGeneration: z.number().optional().describe('The generation kcm reconciled when it set this condition'),
 });
 
-const waitError = z
+export const waitError = z
   .object({ code: z.enum(ERROR_CODES), message: z.string() })
   .optional()
   .describe('wait=true: the wait ended early on an API failure (e.g. unauthorized, forbidden); the apply/delete itself succeeded');
 
-const interruption = {
+export const interruption = {
   interrupted: z.boolean().optional().describe('wait=true: the server shut down during the wait; the operation continues in the cluster'),
   note: z.string().optional().describe('wait=true, interrupted: how to follow the operation from here'),
 };
 
-const pageShape = { continue: z.string().optional().describe('Present when more items exist: pass it back as `continue`') };
+export const pageShape = { continue: z.string().optional().describe('Present when more items exist: pass it back as `continue`') };
 
 export const listCredentialsOutput = toolOutput({ items: z.array(credentialSummary), ...pageShape });
 export const listTemplatesOutput = toolOutput({ items: z.array(templateSummary), ...pageShape });

@@ -1,0 +1,102 @@
+/** The service tools: declarations with thin handlers over the service manager (src/services). */
+import type { Session } from '../../runtime/types.js';
+import { SERVICE_ACCESS } from '../../services/access.js';
+import { ServiceManager } from '../../services/manager.js';
+import { LIST_ANNOTATIONS } from './clusters.js';
+import { parseDuration } from './duration.js';
+import type { ToolContext } from './index.js';
+import { defineTool } from './registry.js';
+import {
+  applyServiceInput,
+  applyServiceOutput,
+  listMultiClusterServicesInput,
+  listMultiClusterServicesOutput,
+  listServiceTemplatesInput,
+  listServiceTemplatesOutput,
+  removeServiceInput,
+  removeServiceOutput,
+} from './services-schemas.js';
+
+export const SERVICE_TOOL_NAMES = {
+  listTemplates: 'k0.services.listTemplates',
+  apply: 'k0.clusters.services.apply',
+  remove: 'k0.clusters.services.remove',
+  listMultiClusterServices: 'k0.multiClusterServices.list',
+} as const;
+
+const APPLY_ANNOTATIONS = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const REMOVE_ANNOTATIONS = { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false } as const;
+
+const managers = new WeakMap<Session, ServiceManager>();
+
+function serviceManager(context: ToolContext): ServiceManager {
+  const { session, runtime } = context;
+  let manager = managers.get(session);
+  if (manager === undefined) {
+    manager = new ServiceManager({ kube: session.kube, namespaces: session.namespaces, fieldOwner: runtime.settings.servicesFieldOwner, logger: session.logger });
+    managers.set(session, manager);
+  }
+  return manager;
+}
+
+export const serviceTools = [
+  defineTool({
+    name: SERVICE_TOOL_NAMES.listTemplates,
+    operation: 'listServiceTemplates',
+    access: SERVICE_ACCESS.listTemplates,
+    title: 'List k0rdent service templates',
+    description:
+      'List ServiceTemplates (Helm charts kcm can install on child clusters) in the readable namespaces: chart and version, description, validity, the Kubernetes versions it supports and whether it has a values schema. A service can only use a template from its ClusterDeployment\'s namespace.',
+    input: listServiceTemplatesInput,
+    output: listServiceTemplatesOutput,
+    annotations: LIST_ANNOTATIONS,
+    run: async (args, { context, hooks }) => ({ ...(await serviceManager(context).listTemplates(args, hooks)) }),
+  }),
+  defineTool({
+    name: SERVICE_TOOL_NAMES.apply,
+    operation: 'applyService',
+    access: SERVICE_ACCESS.apply,
+    title: 'Add or change a service on a cluster',
+    description: (settings) =>
+      `Add or change one service (Helm chart from a ServiceTemplate) in spec.serviceSpec.services of a ClusterDeployment, by server-side apply under field manager "${settings.servicesFieldOwner}": other entries and the deployment's other fields are left alone, and an entry another manager owns is a conflict, not taken over. Checks first what kcm checks (template exists and is valid in the deployment's namespace, dependsOn, Kubernetes version) and the values against the chart schema. wait=true follows the service's state until Deployed or Failed, with progress notifications.`,
+    input: applyServiceInput,
+    output: applyServiceOutput,
+    annotations: APPLY_ANNOTATIONS,
+    writes: true,
+    logFields: (args) => ({ namespace: args.namespace, template: args.template, cluster: args.cluster }),
+    run: async (args, { context, hooks }) => {
+      const wait = {
+        pollIntervalMs: parseDuration(args.pollInterval ?? '30s', 'pollInterval'),
+        timeoutMs: parseDuration(args.timeout ?? '10m', 'timeout'),
+      };
+      const { wait: outcome, ...result } = await serviceManager(context).apply({ ...args, wait: args.wait ? wait : undefined }, hooks);
+      return { ...result, ...(outcome ?? {}) };
+    },
+  }),
+  defineTool({
+    name: SERVICE_TOOL_NAMES.remove,
+    operation: 'removeService',
+    access: SERVICE_ACCESS.remove,
+    title: 'Remove a service from a cluster',
+    description: (settings) =>
+      `Remove one service entry from a ClusterDeployment: field manager "${settings.servicesFieldOwner}" stops applying it and kcm uninstalls it. Only entries this server applied can be removed ("released" when another manager still applies it); "not_found" (no such entry) is a success.`,
+    input: removeServiceInput,
+    output: removeServiceOutput,
+    annotations: REMOVE_ANNOTATIONS,
+    writes: true,
+    logFields: (args) => ({ namespace: args.namespace, cluster: args.cluster }),
+    run: async (args, { context, hooks }) => ({ ...(await serviceManager(context).remove(args, hooks)) }),
+  }),
+  defineTool({
+    name: SERVICE_TOOL_NAMES.listMultiClusterServices,
+    operation: 'listMultiClusterServices',
+    access: SERVICE_ACCESS.listMultiClusterServices,
+    title: 'List MultiClusterServices',
+    description:
+      'List MultiClusterServices (cluster-scoped: services kcm installs on every ClusterDeployment their clusterSelector matches): selector, services, and the matching clusters with whether the services are deployed there (clusters in namespaces this server may not read are only counted). Read-only: a cluster-scoped object is outside the namespace rules, so this server does not write them.',
+    input: listMultiClusterServicesInput,
+    output: listMultiClusterServicesOutput,
+    annotations: LIST_ANNOTATIONS,
+    run: async (args, { context, hooks }) => ({ ...(await serviceManager(context).listMultiClusterServices(args, hooks)) }),
+  }),
+];

@@ -1,0 +1,26 @@
+/**
+ * The Kubernetes access of each service-manager operation (./manager.ts and ./checks.ts), as RBAC rules;
+ * test/integration/rbac.test.ts holds them to the requests the tools make and to the manifests' ClusterRole.
+ */
+import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, K0RDENT_GROUP, MULTI_CLUSTER_SERVICE, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
+import { access, type KubeAccess } from '../kube/access.js';
+
+/** `list namespaces`: the readable namespaces, and the target namespace in OIDC_REQUIRED. */
+const NAMESPACES = access('', 'namespaces', 'list');
+
+export const SERVICE_ACCESS = {
+  listTemplates: [NAMESPACES, access(K0RDENT_GROUP, SERVICE_TEMPLATE.plural, 'list')],
+  // The deployment (get; list for the not-found hint), the template (get; list for the names to suggest),
+  // its schema ConfigMap, the cluster template's Kubernetes version, server-side apply (patch) and the
+  // wait (get + watch).
+  apply: [
+    NAMESPACES,
+    access(K0RDENT_GROUP, SERVICE_TEMPLATE.plural, 'get', 'list'),
+    access('', 'configmaps', 'get'),
+    access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'get'),
+    access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'patch', 'watch'),
+  ],
+  remove: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'patch')],
+  // Cluster-scoped: one cluster-wide list.
+  listMultiClusterServices: [access(K0RDENT_GROUP, MULTI_CLUSTER_SERVICE.plural, 'list')],
+} as const satisfies Record<string, readonly KubeAccess[]>;

@@ -1,0 +1,240 @@
+/**
+ * The service manager: ServiceTemplates, the service entries of ClusterDeployments and
+ * MultiClusterServices, as an injected Kubernetes identity inside the namespaces the policy allows.
+ * An entry is written by server-side apply under its own field manager (CLUSTER_SERVICES_FIELD_OWNER)
+ * without force: the applied configuration holds exactly the entries this manager owns, so it never
+ * takes or drops another manager's entry, nor the deployment's other fields (the API server merges
+ * `spec.serviceSpec.services` per name/namespace key). Knows Kubernetes and k0rdent, nothing of MCP.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { K0rdentApi, type CallOptions, type KubeObject } from '../clusters/kube-api.js';
+import { listAccessOf } from '../clusters/list-access.js';
+import { listAcross } from '../clusters/listing.js';
+import type { ManagerHooks } from '../clusters/manager.js';
+import { nearestName } from '../clusters/suggest.js';
+import type { ListCommon, Page } from '../clusters/types.js';
+import { waitFor } from '../clusters/wait.js';
+import { AppError } from '../errors.js';
+import { K0RDENT_API_VERSION, CLUSTER_DEPLOYMENT, DEFAULT_SERVICE_NAMESPACE, MULTI_CLUSTER_SERVICE, SERVICE_STATE, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
+import type { KubeIdentity } from '../kube/identity.js';
+import type { NamespacePolicy } from '../policy/index.js';
+import { assertObjectName, isDns1123Label } from '../policy/names.js';
+import { checkDependsOn, checkK8sCompatibility, checkServiceTemplate, checkValues } from './checks.js';
+import { appliedEntries, findEntry, keyText, otherOwners, ownedConfiguration, type ServiceKey } from './entries.js';
+import { defaultServiceName, servicesReady, stateOf, summarizeMultiClusterService, summarizeServiceTemplate } from './summaries.js';
+import type {
+  ApplyServiceRequest,
+  ApplyServiceResult,
+  MultiClusterServiceSummary,
+  RemoveServiceRequest,
+  RemoveServiceResult,
+  ServiceTemplateSummary,
+  ServiceWaitOutcome,
+} from './types.js';
+
+export interface ServiceManagerOptions {
+  kube: KubeIdentity | KubeConfig;
+  namespaces: NamespacePolicy;
+  /** SSA field manager of the service entries (CLUSTER_SERVICES_FIELD_OWNER). */
+  fieldOwner: string;
+  logger: Logger;
+  requestTimeoutMs?: number;
+}
+
+function assertLabel(value: string, field: string): void {
+  if (!isDns1123Label(value)) {
+    throw new AppError('invalidParams', `${field} "${value.slice(0, 100)}" is not a valid name: kcm requires a DNS-1123 label (lower case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit)`);
+  }
+}
+
+export class ServiceManager {
+  readonly api: K0rdentApi;
+  private readonly policy: NamespacePolicy;
+
+  constructor(private readonly options: ServiceManagerOptions) {
+    this.api = new K0rdentApi(options.kube, { ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}) });
+    this.policy = options.namespaces;
+  }
+
+  private async readableNamespaces(call: CallOptions): Promise<string[]> {
+    const global = this.policy.rules.globalNamespace;
+    try {
+      return this.policy.readable(await listAccessOf(this.api).namespaces(() => this.api.listNamespaces(call)));
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'forbidden') return [global];
+      throw error;
+    }
+  }
+
+  async listTemplates(request: ListCommon, hooks: ManagerHooks = {}): Promise<Page<ServiceTemplateSummary>> {
+    const call = { signal: hooks.signal };
+    if (request.namespace !== undefined) this.policy.assertReadable(request.namespace);
+    const include = (ns: string): boolean => this.policy.isReadable(ns);
+    const scope = { namespace: request.namespace, include, namespaces: async () => (await this.readableNamespaces(call)).filter(include), queryKey: `${SERVICE_TEMPLATE.plural}|${request.namespace ?? '*'}` };
+    const page = await listAcross(this.api, SERVICE_TEMPLATE, scope, request, call);
+    return { items: page.items.map(summarizeServiceTemplate), ...(page.continue ? { continue: page.continue } : {}) };
+  }
+
+  /** Cluster-scoped objects: one cluster-wide LIST; matching clusters outside the readable namespaces are counted, not named. */
+  async listMultiClusterServices(request: { limit?: number | undefined; continue?: string | undefined }, hooks: ManagerHooks = {}): Promise<Page<MultiClusterServiceSummary>> {
+    const call = { signal: hooks.signal };
+    const page = await this.api.list(MULTI_CLUSTER_SERVICE, { limit: request.limit ?? 100, continue: request.continue }, call);
+    return { items: page.items.map((m) => summarizeMultiClusterService(m, (ns) => this.policy.isReadable(ns))), ...(page.continue ? { continue: page.continue } : {}) };
+  }
+
+  private async target(cluster: string, requested: string | undefined, call: CallOptions, hooks: ManagerHooks): Promise<{ namespace: string; deployment: KubeObject }> {
+    assertObjectName(cluster, 'cluster');
+    const namespace = await this.policy.resolveTarget(requested, () => this.api.listNamespaces(call));
+    hooks.onNamespace?.(namespace);
+    const deployment = await this.api.get(CLUSTER_DEPLOYMENT, namespace, cluster, call);
+    if (deployment === undefined) {
+      const names = (await this.api.list(CLUSTER_DEPLOYMENT, { namespace, limit: 500 }, call).catch(() => ({ items: [] as KubeObject[] }))).items.map((d) => d.metadata?.name ?? '');
+      const nearest = nearestName(cluster, names);
+      throw new AppError(
+        'notFound',
+        `ClusterDeployment ${namespace}/${cluster} does not exist.${names.length > 0 ? ` Deployments in "${namespace}": ${names.slice(0, 20).join(', ')}.` : ` There are no deployments in "${namespace}".`}${nearest !== undefined ? ` Did you mean "${nearest}"?` : ''}`,
+        { clusters: names.slice(0, 20), ...(nearest !== undefined ? { nearest } : {}) },
+      );
+    }
+    if (deployment.metadata?.deletionTimestamp) throw new AppError('conflict', `ClusterDeployment ${namespace}/${cluster} is being deleted; its services go with it`);
+    return { namespace, deployment };
+  }
+
+  private async applyEntries(deployment: KubeObject, namespace: string, services: Record<string, unknown>[], dryRun: boolean, key: ServiceKey, call: CallOptions): Promise<KubeObject> {
+    const name = deployment.metadata?.name ?? '';
+    const manifest = { apiVersion: K0RDENT_API_VERSION, kind: CLUSTER_DEPLOYMENT.kind, metadata: { name, namespace }, spec: { serviceSpec: { services } } };
+    try {
+      return await this.api.apply(CLUSTER_DEPLOYMENT, manifest, { fieldManager: this.options.fieldOwner, dryRun, force: false }, call);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'conflict') {
+        const owners = otherOwners(deployment, key, this.options.fieldOwner);
+        throw new AppError(
+          'conflict',
+          `service ${keyText(key)} of ClusterDeployment ${namespace}/${name} is also managed by ${owners.length > 0 ? owners.map((o) => `"${o}"`).join(', ') : 'another field manager'}, which set these fields to other values; nothing was changed. Change the entry with the manager that applied it, or give this service another name. (${error.message})`,
+          { owners },
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async apply(request: ApplyServiceRequest, hooks: ManagerHooks = {}): Promise<ApplyServiceResult> {
+    const call = { signal: hooks.signal };
+    if (request.template === '') throw new AppError('invalidParams', 'template must name a ServiceTemplate; see k0.services.listTemplates');
+    if (request.name !== undefined) assertLabel(request.name, 'name');
+    const serviceNamespace = request.serviceNamespace ?? DEFAULT_SERVICE_NAMESPACE;
+    assertLabel(serviceNamespace, 'serviceNamespace');
+    for (const d of request.dependsOn ?? []) {
+      assertLabel(d.name, 'dependsOn.name');
+      if (d.namespace !== undefined) assertLabel(d.namespace, 'dependsOn.namespace');
+    }
+    const { namespace, deployment } = await this.target(request.cluster, request.namespace, call, hooks);
+    const template = await checkServiceTemplate(this.api, namespace, request.template, call);
+    const name = request.name ?? defaultServiceName(template);
+    assertLabel(name, 'name (from the template; pass name)');
+    const key: ServiceKey = { name, namespace: serviceNamespace };
+    this.assertOwnable(deployment, namespace, key);
+    const values = await checkValues(this.api, template, request.values, call);
+    await checkK8sCompatibility(this.api, deployment, template, call);
+    if (request.dependsOn && request.dependsOn.length > 0) checkDependsOn(deployment, key, request.dependsOn);
+
+    const entry: Record<string, unknown> = {
+      name,
+      namespace: serviceNamespace,
+      template: request.template,
+      ...(values !== undefined && values !== '' ? { values } : {}),
+      ...(request.dependsOn && request.dependsOn.length > 0 ? { dependsOn: request.dependsOn.map((d) => ({ name: d.name, namespace: d.namespace ?? DEFAULT_SERVICE_NAMESPACE })) } : {}),
+    };
+    const services = [...ownedConfiguration(deployment, this.options.fieldOwner, key), entry];
+    const applied = await this.applyEntries(deployment, namespace, services, request.dryRun === true, key, call);
+    const before = findEntry(deployment, key);
+    const after = findEntry(applied, key) ?? entry;
+    const unchanged = before !== undefined && applied.metadata?.resourceVersion === deployment.metadata?.resourceVersion;
+    const status = request.dryRun ? 'dryRun' : before === undefined ? 'created' : unchanged ? 'unchanged' : 'updated';
+    const generation = applied.metadata?.generation;
+    const result: ApplyServiceResult = { cluster: request.cluster, namespace, name, serviceNamespace, template: request.template, status, entry: after, ...(generation !== undefined ? { generation } : {}) };
+    if (request.wait && !request.dryRun) result.wait = await this.waitForService(namespace, request.cluster, key, generation ?? 1, request.wait, hooks);
+    return result;
+  }
+
+  /** An entry that another field manager applied is theirs: this server neither changes nor co-owns it. */
+  private assertOwnable(deployment: KubeObject, namespace: string, key: ServiceKey): void {
+    if (findEntry(deployment, key) === undefined) return;
+    if (appliedEntries(deployment, this.options.fieldOwner).some((e) => keyText(e.key) === keyText(key))) return;
+    const owners = otherOwners(deployment, key, this.options.fieldOwner);
+    throw new AppError(
+      'conflict',
+      `service ${keyText(key)} of ClusterDeployment ${namespace}/${deployment.metadata?.name ?? ''} exists and was applied by ${owners.length > 0 ? owners.map((o) => `"${o}"`).join(', ') : 'another client'}, not by this server (field manager "${this.options.fieldOwner}"); nothing was changed. Change it with the manager that applied it, or add this service under another name or serviceNamespace.`,
+      { owners },
+    );
+  }
+
+  async remove(request: RemoveServiceRequest, hooks: ManagerHooks = {}): Promise<RemoveServiceResult> {
+    const call = { signal: hooks.signal };
+    assertLabel(request.name, 'name');
+    const serviceNamespace = request.serviceNamespace ?? DEFAULT_SERVICE_NAMESPACE;
+    assertLabel(serviceNamespace, 'serviceNamespace');
+    const { namespace, deployment } = await this.target(request.cluster, request.namespace, call, hooks);
+    const key: ServiceKey = { name: request.name, namespace: serviceNamespace };
+    const base = { cluster: request.cluster, namespace, name: request.name, serviceNamespace };
+    if (findEntry(deployment, key) === undefined) return { ...base, status: 'not_found' };
+    const owned = appliedEntries(deployment, this.options.fieldOwner).some((e) => keyText(e.key) === keyText(key));
+    if (!owned) {
+      const owners = otherOwners(deployment, key, this.options.fieldOwner);
+      throw new AppError(
+        'conflict',
+        `service ${keyText(key)} of ClusterDeployment ${namespace}/${request.cluster} was not applied by this server (field manager "${this.options.fieldOwner}")${owners.length > 0 ? ` but by ${owners.map((o) => `"${o}"`).join(', ')}` : ''}; nothing was changed. Remove it with the manager that applied it.`,
+        { owners },
+      );
+    }
+    const applied = await this.applyEntries(deployment, namespace, ownedConfiguration(deployment, this.options.fieldOwner, key), request.dryRun === true, key, call);
+    if (request.dryRun) return { ...base, status: 'dryRun' };
+    if (findEntry(applied, key) === undefined) return { ...base, status: 'removed' };
+    return { ...base, status: 'released', keptBy: otherOwners(applied, key, this.options.fieldOwner) };
+  }
+
+  /** Follows status.services for the entry until kcm reports it Deployed or Failed (for `generation` or later). */
+  private async waitForService(namespace: string, cluster: string, key: ServiceKey, generation: number, wait: NonNullable<ApplyServiceRequest['wait']>, hooks: ManagerHooks): Promise<ServiceWaitOutcome> {
+    const outcome = await waitFor({
+      api: this.api,
+      resource: CLUSTER_DEPLOYMENT,
+      namespace,
+      name: cluster,
+      pollIntervalMs: wait.pollIntervalMs,
+      timeoutMs: wait.timeoutMs,
+      stallThresholdMs: wait.stallThresholdMs,
+      signal: hooks.signal,
+      interrupt: hooks.interrupt,
+      onProgress: hooks.onProgress,
+      onWarning: hooks.onWarning,
+      logger: this.options.logger,
+      evaluate: (object) => {
+        if (object === undefined) return { done: true, fingerprint: 'gone', message: 'the ClusterDeployment was deleted while waiting' };
+        const observed = typeof object.status?.observedGeneration === 'number' ? object.status.observedGeneration : 0;
+        if (observed < generation) return { done: false, fingerprint: `stale|${observed}`, message: `Pending (kcm has not yet observed generation ${generation})` };
+        const state = stateOf(object, key);
+        const ready = servicesReady(object);
+        const suffix = ready !== undefined ? ` (services ready: ${ready})` : '';
+        if (state === undefined) return { done: false, fingerprint: `absent|${ready ?? ''}`, message: `Pending (kcm has not reported service ${keyText(key)} yet)${suffix}` };
+        const done = state.state === SERVICE_STATE.deployed || state.state === SERVICE_STATE.failed;
+        return { done, fingerprint: `${state.state}|${state.failureMessage ?? ''}|${ready ?? ''}`, message: `${state.state}${state.failureMessage ? `: ${state.failureMessage}` : ''}${suffix}` };
+      },
+    });
+    const last = outcome.last;
+    const observed = typeof last?.status?.observedGeneration === 'number' ? last.status.observedGeneration : 0;
+    const state = observed >= generation ? stateOf(last, key) : undefined;
+    const ready = servicesReady(last);
+    if (outcome.error) this.options.logger.warn({ namespace, cluster, service: keyText(key), errorCode: outcome.error.code }, `the wait for service ${keyText(key)} ended early: ${outcome.error.code}`);
+    return {
+      deployed: state?.state === SERVICE_STATE.deployed,
+      timedOut: outcome.timedOut,
+      state: last === undefined ? 'Gone' : (state?.state ?? SERVICE_STATE.pending),
+      ...(state?.failureMessage ? { failureMessage: state.failureMessage } : {}),
+      ...(ready !== undefined ? { servicesReady: ready } : {}),
+      ...(outcome.error ? { waitError: { code: outcome.error.code, message: outcome.error.message } } : {}),
+      ...(outcome.interrupted ? { interrupted: true, note: 'the server is shutting down and stopped waiting; kcm continues installing the service: follow it with k0.clusters.get' } : {}),
+    };
+  }
+}
