@@ -64,15 +64,15 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
   });
 
   describe('registration', () => {
-    it('registers the six tools with all four annotations and an output schema', async () => {
+    it('registers the cluster and service tools with all four annotations and an output schema', async () => {
       const { tools } = await dev.client.listTools();
       const byName = new Map(tools.map((t) => [t.name, t]));
-      assert.deepEqual([...byName.keys()].sort(), ['k0.clusters.delete', 'k0.clusters.deploy', 'k0.clusters.list', 'k0.clusters.listCredentials', 'k0.clusters.listTemplates', 'k0.clusters.update']);
+      assert.deepEqual([...byName.keys()].sort(), ['k0.clusters.delete', 'k0.clusters.deploy', 'k0.clusters.list', 'k0.clusters.listCredentials', 'k0.clusters.listTemplates', 'k0.clusters.services.apply', 'k0.clusters.services.remove', 'k0.clusters.update', 'k0.multiClusterServices.list', 'k0.services.listTemplates']);
       for (const tool of tools) {
         const a = tool.annotations ?? {};
-        const isList = tool.name.startsWith('k0.clusters.list');
+        const isList = /\.list/.test(tool.name);
         assert.equal(a.readOnlyHint, isList, `${tool.name} readOnlyHint`);
-        assert.equal(a.destructiveHint, tool.name === 'k0.clusters.delete' || tool.name === 'k0.clusters.update', `${tool.name} destructiveHint`);
+        assert.equal(a.destructiveHint, ['k0.clusters.delete', 'k0.clusters.update', 'k0.clusters.services.remove'].includes(tool.name), `${tool.name} destructiveHint`);
         assert.equal(a.idempotentHint, tool.name !== 'k0.clusters.update', `${tool.name} idempotentHint`);
         assert.equal(a.openWorldHint, false, `${tool.name} openWorldHint`);
         assert.equal(tool.outputSchema?.type, 'object', `${tool.name} outputSchema`);
@@ -82,7 +82,7 @@ describe('k0.clusters.* tools over MCP against the sandbox', () => {
       const snake = await startHarness(sandbox, { toolNameStyle: 'snake', readOnly: true });
       try {
         const { tools } = await snake.client.listTools();
-        assert.deepEqual(tools.map((t) => t.name).sort(), ['k0_clusters_list', 'k0_clusters_listCredentials', 'k0_clusters_listTemplates']);
+        assert.deepEqual(tools.map((t) => t.name).sort(), ['k0_clusters_list', 'k0_clusters_listCredentials', 'k0_clusters_listTemplates', 'k0_multiClusterServices_list', 'k0_services_listTemplates']);
         const result = await snake.call('k0_clusters_listCredentials', { namespace: 'kcm-system' });
         assert.ok(ok<Items<unknown>>(result).items.length > 0);
       } finally {
