@@ -20,6 +20,7 @@ import type { SandboxHandle } from '../src/sandbox/index.js';
 import * as currentHarness from '../test/helpers/clusters-harness.js';
 import { AZURE_BASELINE } from '../test/helpers/clusters-harness.js';
 import { measureCalls, measureFirstCalls, rawList, type CallFigures, type HarnessModule } from './lists.js';
+import { describeReadyLatency, measureReadyLatency } from './long-ops.js';
 import { heapPerDefaultValidator, heapPerSession } from './session-heap.js';
 import { CLI, coldStartFirstCall, coldStartToolsList, median, nodeNoop, serveSessions } from './process.js';
 
@@ -177,6 +178,8 @@ async function main(): Promise<void> {
   } finally {
     await sandbox.close();
   }
+
+  out.push(...describeReadyLatency(await measureReadyLatency()));
 
   const loadEnd = loadavg();
   const text = [
