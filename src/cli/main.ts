@@ -35,6 +35,7 @@ program
   .description('run only the embedded sandbox management cluster and write a kubeconfig for kubectl')
   .option('--listen <host:port>', 'loopback address to bind (port 0 = free port)', '127.0.0.1:0')
   .requiredOption('--kubeconfig <file>', 'where to write the kubeconfig for this sandbox')
+  .option('--api <embedded|kube>', 'embedded: the in-process API server; kube: the real kube-apiserver test control plane (npm run kube:build; always https)', 'embedded')
   .option('--tls', 'serve HTTPS with a generated self-signed CA (written into the kubeconfig)')
   .option('--tokens <file>', 'YAML/JSON file mapping bearer tokens to users and their namespaces')
   .option('--seed <file>', 'file replacing the default seed data')

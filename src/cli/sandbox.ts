@@ -5,11 +5,12 @@ import { parseListenAddr } from '../config/settings.js';
 import { ConfigError } from '../config/errors.js';
 import { isLoopbackHost } from '../config/settings.js';
 import { createLogger } from '../observability/logger.js';
-import { loadStartSandbox } from './sandbox-loader.js';
+import { loadStartKubeSandbox, loadStartSandbox, type StartAnySandbox } from './sandbox-loader.js';
 import { onShutdownSignal } from './signals.js';
 
 export interface SandboxFlags {
   listen: string;
+  api?: string;
   kubeconfig: string;
   tls?: boolean;
   tokens?: string;
@@ -34,8 +35,17 @@ export async function runSandbox(flags: SandboxFlags): Promise<void> {
   const scale = nonNegative('--scale', flags.scale);
   const provisionSeconds = nonNegative('--provision-seconds', flags.provisionSeconds);
   const deleteSeconds = nonNegative('--delete-seconds', flags.deleteSeconds);
+  const api = flags.api ?? 'embedded';
+  if (api !== 'embedded' && api !== 'kube') throw new ConfigError('--api', `--api "${api}" is not embedded or kube`);
   const logger = createLogger(flags.verbose ? 'debug' : 'info', { command: 'sandbox' });
-  const startSandbox = await loadStartSandbox();
+  let startSandbox: StartAnySandbox;
+  if (api === 'kube') {
+    const kube = await loadStartKubeSandbox();
+    if (!kube.built()) throw new ConfigError('--api', `--api kube needs the test control plane, which is not built (${kube.binary()}); run npm run kube:build`);
+    startSandbox = kube.start;
+  } else {
+    startSandbox = await loadStartSandbox();
+  }
   const sandbox = await startSandbox({
     host: addr.host,
     port: addr.port,
@@ -50,6 +60,6 @@ export async function runSandbox(flags: SandboxFlags): Promise<void> {
   const kubeconfigPath = resolve(flags.kubeconfig);
   writeFileSync(kubeconfigPath, sandbox.kubeconfig, { mode: 0o600 });
   process.stdout.write(`sandbox listening on ${sandbox.url}\nkubeconfig written to ${kubeconfigPath}\n`);
-  logger.info({ url: sandbox.url, kubeconfigPath }, 'sandbox management cluster running');
+  logger.info({ url: sandbox.url, kubeconfigPath, api }, 'sandbox management cluster running');
   onShutdownSignal(logger, () => sandbox.close());
 }

@@ -59,3 +59,25 @@ export interface SandboxHandle {
 }
 
 export type StartSandbox = (options?: SandboxOptions) => Promise<SandboxHandle>;
+
+/**
+ * The sandbox on the real test control plane (`--api kube`, ./kube): kube-apiserver, etcd and the
+ * garbage collector and namespace controllers, with the simulated kcm attached as webhooks and a
+ * controller. It has no in-memory store and no fault injector: tests reach it through the API only.
+ */
+export interface KubeSandboxHandle {
+  readonly api: 'kube';
+  /** https://127.0.0.1:PORT of kube-apiserver. */
+  readonly url: string;
+  /** The kubeconfig for the first user of the token table, or for the admin without one. */
+  readonly kubeconfig: string;
+  /** A system:masters kubeconfig (the seed, RBAC and kcm use it). */
+  readonly adminKubeconfig: string;
+  readonly caPem: string;
+  /** The components' logs (kube-apiserver.log, kube-controller-manager.log, etcd.log). */
+  readonly logDir: string;
+  /** Stops kcm, the control plane and removes its state. */
+  close(): Promise<void>;
+}
+
+export type StartKubeSandbox = (options?: SandboxOptions) => Promise<KubeSandboxHandle>;

@@ -15,7 +15,6 @@ import { createMcpServer } from '../../src/mcp/server.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { namespacePolicyFromSettings } from '../../src/policy/index.js';
 import type { Runtime, Session, Settings } from '../../src/runtime/types.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
 
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
   return {
@@ -46,7 +45,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
  * The sandbox kubeconfig; plain-http servers get `skipTLSVerify` because client-node 1.4 refuses
  * http:// without it ("HTTP protocol is not allowed when skipTLSVerify is not set or false").
  */
-export function sandboxKubeConfig(sandbox: SandboxHandle, token?: string): KubeConfig {
+export function sandboxKubeConfig(sandbox: { kubeconfig: string }, token?: string): KubeConfig {
   const loaded = new KubeConfig();
   loaded.loadFromString(sandbox.kubeconfig);
   const kc = new KubeConfig();
@@ -71,7 +70,7 @@ export interface Harness {
 }
 
 /** `target`: a sandbox (its kubeconfig, optionally with another bearer token) or a ready KubeConfig. */
-export async function startHarness(target: SandboxHandle | KubeConfig, overrides: Partial<Settings> = {}, token?: string): Promise<Harness> {
+export async function startHarness(target: { kubeconfig: string } | KubeConfig, overrides: Partial<Settings> = {}, token?: string): Promise<Harness> {
   const settings = testSettings(overrides);
   const logs: LogLine[] = [];
   const sink = new Writable({

@@ -1,0 +1,207 @@
+/**
+ * kcm's admission webhooks served over HTTPS for a real API server: AdmissionReview v1 in, AdmissionReview
+ * v1 out (a JSON Patch for the mutating one), with a CA of its own that the webhook configurations carry.
+ * The checks are the ones the embedded sandbox runs in its write path (./admission.ts).
+ * kcm registers the same three webhooks under these paths (kcm `templates/provider/kcm/templates/webhooks.yaml`;
+ * controller-runtime's `/mutate-<group>-<version>-<kind>` convention).
+ */
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fastJsonPatch from 'fast-json-patch';
+import type { AdmissionOperation, AdmissionRequest, AdmissionResult, KubeObject, ResourceKey } from '../apiserver/types.js';
+import { generateServingCerts } from '../apiserver/tls.js';
+import type { KcmReader } from './api.js';
+import {
+  CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK,
+  CLUSTER_DEPLOYMENT_WEBHOOK,
+  CLUSTER_TEMPLATE_WEBHOOK,
+  mutateClusterDeployment,
+  validateClusterDeployment,
+  validateClusterTemplate,
+} from './admission.js';
+import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, K0RDENT_GROUP, K0RDENT_VERSION } from './resources.js';
+
+type Check = (request: AdmissionRequest, reader: KcmReader) => AdmissionResult;
+
+interface Endpoint {
+  path: string;
+  webhook: string;
+  resource: ResourceKey;
+  operations: AdmissionOperation[];
+  mutating: boolean;
+  check: Check;
+}
+
+const ENDPOINTS: Endpoint[] = [
+  {
+    path: '/mutate-k0rdent-mirantis-com-v1beta1-clusterdeployment',
+    webhook: CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK,
+    resource: CLUSTER_DEPLOYMENTS,
+    operations: ['CREATE', 'UPDATE'],
+    mutating: true,
+    check: mutateClusterDeployment,
+  },
+  {
+    path: '/validate-k0rdent-mirantis-com-v1beta1-clusterdeployment',
+    webhook: CLUSTER_DEPLOYMENT_WEBHOOK,
+    resource: CLUSTER_DEPLOYMENTS,
+    operations: ['CREATE', 'UPDATE', 'DELETE'],
+    mutating: false,
+    check: validateClusterDeployment,
+  },
+  {
+    path: '/validate-k0rdent-mirantis-com-v1beta1-clustertemplate',
+    webhook: CLUSTER_TEMPLATE_WEBHOOK,
+    resource: CLUSTER_TEMPLATES,
+    operations: ['CREATE', 'UPDATE', 'DELETE'],
+    mutating: false,
+    check: validateClusterTemplate,
+  },
+];
+
+/** A reader that notes what it could not find, so the webhook can fetch it and look again. */
+export interface ReadThrough {
+  reader: KcmReader;
+  /** Fetches the objects `get` missed into the cache; resolves true when any was found. */
+  refresh(misses: { resource: ResourceKey; namespace: string | undefined; name: string }[]): Promise<boolean>;
+}
+
+export interface WebhookServer {
+  readonly url: string;
+  readonly caPem: string;
+  /** The MutatingWebhookConfiguration and ValidatingWebhookConfiguration objects for this server. */
+  configurations(): { mutating: KubeObject; validating: KubeObject };
+  close(): Promise<void>;
+}
+
+interface AdmissionReviewRequest {
+  uid: string;
+  operation: AdmissionOperation | 'CONNECT';
+  resource?: { group: string; version: string; resource: string };
+  object?: KubeObject | null;
+  oldObject?: KubeObject | null;
+  dryRun?: boolean;
+  userInfo?: { username?: string };
+}
+
+/** The denial text without the prefix the API server adds itself (`admission webhook "…" denied the request: `). */
+function detailOf(message: string, webhook: string): string {
+  const prefix = `admission webhook "${webhook}" denied the request: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startWebhookServer(options: { host?: string; readThrough: ReadThrough; log?: (line: string) => void }): Promise<WebhookServer> {
+  const log = options.log ?? ((): void => undefined);
+  const certs = await generateServingCerts();
+  const review = async (endpoint: Endpoint, request: AdmissionReviewRequest): Promise<Record<string, unknown>> => {
+    if (request.operation === 'CONNECT') return { uid: request.uid, allowed: true };
+    const admission: AdmissionRequest = {
+      operation: request.operation,
+      resource: endpoint.resource,
+      ...(request.object ? { object: request.object } : {}),
+      ...(request.oldObject ? { oldObject: request.oldObject } : {}),
+      dryRun: request.dryRun === true,
+      user: request.userInfo?.username ?? '',
+    };
+    const misses: { resource: ResourceKey; namespace: string | undefined; name: string }[] = [];
+    const recording: KcmReader = {
+      get: (resource, namespace, name) => {
+        const found = options.readThrough.reader.get(resource, namespace, name);
+        if (!found) misses.push({ resource, namespace, name });
+        return found;
+      },
+      list: (resource, listOptions) => options.readThrough.reader.list(resource, listOptions),
+    };
+    let result = endpoint.check(admission, recording);
+    // kcm reads through a cache too; an object created a moment ago may not be in it yet. Look again live.
+    if (misses.length > 0 && (await options.readThrough.refresh(misses))) result = endpoint.check(admission, options.readThrough.reader);
+    if (!result.allowed) {
+      return { uid: request.uid, allowed: false, status: { code: result.code, reason: result.reason, message: detailOf(result.message, endpoint.webhook) } };
+    }
+    if (endpoint.mutating && result.object && request.object) {
+      const patch = fastJsonPatch.compare(request.object, result.object);
+      if (patch.length > 0) {
+        return { uid: request.uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') };
+      }
+    }
+    return { uid: request.uid, allowed: true };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const endpoint = ENDPOINTS.find((e) => e.path === (req.url ?? '').split('?')[0]);
+    if (!endpoint || req.method !== 'POST') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    const body = JSON.parse(await readBody(req)) as { request?: AdmissionReviewRequest };
+    if (!body.request) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('AdmissionReview without request');
+      return;
+    }
+    const response = await review(endpoint, body.request);
+    log(`kcm webhook ${endpoint.webhook} ${body.request.operation} ${body.request.object?.metadata?.name ?? body.request.oldObject?.metadata?.name ?? ''}: ${response['allowed'] ? 'allowed' : 'denied'}`);
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
+  };
+
+  const server: Server = createServer({ key: certs.keyPem, cert: certs.certPem }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log(`kcm webhook failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end('webhook failed');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `https://${options.host ?? '127.0.0.1'}:${address.port}`;
+  const caBundle = Buffer.from(certs.caPem).toString('base64');
+
+  const webhookEntry = (endpoint: Endpoint): Record<string, unknown> => ({
+    name: endpoint.webhook,
+    clientConfig: { url: url + endpoint.path, caBundle },
+    rules: [
+      {
+        apiGroups: [K0RDENT_GROUP],
+        apiVersions: [K0RDENT_VERSION],
+        operations: endpoint.operations,
+        resources: [endpoint.resource.plural],
+        scope: 'Namespaced',
+      },
+    ],
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'None',
+    failurePolicy: 'Fail',
+    timeoutSeconds: 10,
+  });
+  return {
+    url,
+    caPem: certs.caPem,
+    configurations: () => ({
+      mutating: {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'MutatingWebhookConfiguration',
+        metadata: { name: 'kcm-mutating-webhook-configuration' },
+        webhooks: ENDPOINTS.filter((e) => e.mutating).map(webhookEntry),
+      },
+      validating: {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: 'kcm-validating-webhook-configuration' },
+        webhooks: ENDPOINTS.filter((e) => !e.mutating).map(webhookEntry),
+      },
+    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The backend matrix: the same suites against the embedded sandbox and against the real test control
+ * plane (kube-apiserver + etcd + the GC and namespace controllers, with the simulated kcm attached as
+ * webhooks and a controller). K0RDENT_TEST_BACKEND=sandbox|kube|sandbox,kube picks; unset = the sandbox,
+ * plus kube when `npm run kube:build` has built the control plane (CI builds it, so CI runs both).
+ * Suites read objects through `get`/`list` (the store, or the API as admin), never the store directly,
+ * unless they need what only the embedded sandbox has (`embedded`: its store and fault injector).
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeSandboxHandle, SandboxHandle, SandboxOptions } from '../../src/sandbox/index.js';
+import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
+import { startSandbox } from '../../src/sandbox/sandbox.js';
+import { controlPlaneBinary, controlPlaneBuilt } from '../../src/sandbox/kube/control-plane.js';
+import { KubeApiError, KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
+import { startKubeSandbox } from '../../src/sandbox/kube/sandbox.js';
+
+export type BackendName = 'sandbox' | 'kube';
+
+export interface BackendChoice {
+  name: BackendName;
+  /** false, or why this backend does not run here. */
+  skip: string | false;
+}
+
+/** The backends this run covers, each with its skip reason (an explicitly requested kube that is not built fails). */
+export function testBackends(): BackendChoice[] {
+  const requested = (process.env['K0RDENT_TEST_BACKEND'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of requested) {
+    if (name !== 'sandbox' && name !== 'kube') throw new Error(`K0RDENT_TEST_BACKEND: "${name}" is not sandbox or kube`);
+  }
+  const names: BackendName[] = requested.length > 0 ? (requested as BackendName[]) : ['sandbox', 'kube'];
+  const built = controlPlaneBuilt();
+  if (requested.includes('kube') && !built) throw new Error(`K0RDENT_TEST_BACKEND=kube but the control plane is not built (${controlPlaneBinary()}): npm run kube:build`);
+  return names.map((name) => ({
+    name,
+    skip: name === 'kube' && !built ? `kube backend skipped: the test control plane is not built (npm run kube:build)` : false,
+  }));
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** What startHarness / sandboxKubeConfig take: the kubeconfig of the first token user (or the admin). */
+  readonly kubeconfig: string;
+  readonly adminKubeconfig: string;
+  /** The embedded sandbox (store, fault injector); undefined on kube. */
+  readonly embedded: SandboxHandle | undefined;
+  readonly kube: KubeSandboxHandle | undefined;
+  get(resource: ResourceKey, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  list(resource: ResourceKey, namespace?: string): Promise<KubeObject[]>;
+  /** Sets `.status` as a controller would (the status subresource on kube). */
+  updateStatus(resource: ResourceKey, namespace: string | undefined, name: string, status: unknown): Promise<void>;
+  /** Changes when anything is written anywhere (the store's resourceVersion; etcd's revision on kube). */
+  writeMarker(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startBackend(name: BackendName, options: SandboxOptions = {}): Promise<Backend> {
+  if (name === 'sandbox') {
+    const sandbox = await startSandbox(options);
+    return {
+      name,
+      kubeconfig: sandbox.kubeconfig,
+      adminKubeconfig: sandbox.kubeconfig,
+      embedded: sandbox,
+      kube: undefined,
+      get: (resource, namespace, objectName) => Promise.resolve(sandbox.store.get(resource, namespace, objectName)),
+      list: (resource, namespace) => Promise.resolve(sandbox.store.list(resource, namespace !== undefined ? { namespace } : {})),
+      updateStatus: async (resource, namespace, objectName, status) => {
+        sandbox.store.updateStatus(resource, namespace, objectName, status);
+      },
+      writeMarker: () => Promise.resolve(sandbox.store.currentResourceVersion()),
+      close: () => sandbox.close(),
+    };
+  }
+  const kube = await startKubeSandbox(options);
+  const admin = new KubeConfig();
+  admin.loadFromString(kube.adminKubeconfig);
+  const rest = new KubeRest(admin);
+  return {
+    name,
+    kubeconfig: kube.kubeconfig,
+    adminKubeconfig: kube.adminKubeconfig,
+    embedded: undefined,
+    kube,
+    get: async (resource, namespace, objectName) => {
+      try {
+        return await rest.get(resource, namespace, objectName);
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 404) return undefined;
+        throw err;
+      }
+    },
+    list: async (resource, namespace) => {
+      const list = await rest.json<{ items: KubeObject[] }>({ method: 'GET', path: resourcePath(resource, namespace) });
+      return list.items;
+    },
+    updateStatus: async (resource, namespace, objectName, status) => {
+      await rest.replaceStatus(resource, namespace, objectName, status, 'test');
+    },
+    // A LIST without a resourceVersion is a quorum read: its resourceVersion is etcd's current revision.
+    writeMarker: async () => {
+      const list = await rest.json<{ metadata: { resourceVersion: string } }>({ method: 'GET', path: '/api/v1/namespaces', query: { limit: '1' } });
+      return list.metadata.resourceVersion;
+    },
+    close: () => kube.close(),
+  };
+}
