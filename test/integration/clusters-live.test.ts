@@ -4,15 +4,14 @@
  * Against a real management cluster it runs only when K0RDENT_MGMT_KUBECONFIG_PATH and AUTH_MODE are set
  * (plus K0RDENT_LIVE_AZURE_SUBSCRIPTION_ID for the baseline; K0RDENT_LIVE_NAMESPACE optionally picks the
  * namespace); otherwise it is skipped with a message naming what is missing. The same suite always runs
- * against the sandbox.
+ * against the sandbox, and against the kube control plane when it is built (test/helpers/backend.ts).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { AuthMode } from '../../src/runtime/types.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
+import { startBackend, testBackends } from '../helpers/backend.js';
 import { AZURE_BASELINE, startHarness, type Harness } from '../helpers/clusters-harness.js';
 
 const CREDENTIAL = 'azure-cluster-credential';
@@ -130,19 +129,21 @@ lifecycle('clusters-live against a real management cluster', liveSkipReason(), a
   };
 });
 
-lifecycle('clusters-live against the sandbox', false, async () => {
-  const sandbox: SandboxHandle = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
-  const harness = await startHarness(sandbox, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ });
-  return {
-    harness,
-    namespace: undefined,
-    subscriptionID: '00000000-0000-0000-0000-000000000000',
-    provisionTimeout: '30s',
-    deletionTimeout: '30s',
-    callTimeoutMs: 30_000,
-    close: async () => {
-      await harness.close();
-      await sandbox.close();
-    },
-  };
-});
+for (const backend of testBackends()) {
+  lifecycle(`clusters-live against the ${backend.name === 'kube' ? 'kube control plane (kube-apiserver + simulated kcm)' : 'sandbox'}`, backend.skip, async () => {
+    const target = await startBackend(backend.name, { provisionSeconds: 1, deleteSeconds: 1 });
+    const harness = await startHarness(target, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ });
+    return {
+      harness,
+      namespace: undefined,
+      subscriptionID: '00000000-0000-0000-0000-000000000000',
+      provisionTimeout: '30s',
+      deletionTimeout: '30s',
+      callTimeoutMs: 30_000,
+      close: async () => {
+        await harness.close();
+        await target.close();
+      },
+    };
+  });
+}

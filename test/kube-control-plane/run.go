@@ -378,7 +378,7 @@ type tokenUser struct {
 }
 
 const (
-	adminUser             = "admin"
+	adminUser             = "kube-control-plane:admin"
 	controllerManagerUser = "system:kube-controller-manager"
 )
 
