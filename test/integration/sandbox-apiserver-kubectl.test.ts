@@ -74,7 +74,7 @@ describe('sandbox apiserver with kubectl', () => {
     const theirs = manifest('conflict-demo', { template: 'aws-standalone-cp-1-0-14' });
     const denied = await t.kubectl(['apply', '--server-side', '--field-manager=ops', '-f', theirs]);
     assert.notEqual(denied.code, 0);
-    assert.match(denied.stderr, /Apply failed with 1 conflict: conflict with "kubectl" using k0rdent.mirantis.com\/v1beta1: \.spec\.template/);
+    assert.match(denied.stderr, /Apply failed with 1 conflict: conflict with "kubectl": \.spec\.template/);
     assert.equal((t.store.get(CD, 'kcm-system', 'conflict-demo')!.spec as { template: string }).template, 'azure-standalone-cp-1-0-15');
     const forced = await t.kubectl(['apply', '--server-side', '--field-manager=ops', '--force-conflicts', '-f', theirs]);
     assert.equal(forced.code, 0, forced.stderr);

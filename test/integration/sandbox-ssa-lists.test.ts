@@ -117,7 +117,7 @@ describe('sandbox server-side apply of list-map entries (client-node + kubectl)'
       input: yamlFor('conflict', [{ name: 'b', template: 'cert-manager-1-16-2' }, { name: 'a', template: 'ingress-nginx-4-11-0', values: 'replicaCount: 9' }]),
     });
     assert.notEqual(clash.code, 0);
-    assert.match(clash.stderr, /conflict with "mcp\.services" using k0rdent\.mirantis\.com\/v1beta1: \.spec\.serviceSpec\.services\[name="a",namespace="default"\]\.values/);
+    assert.match(clash.stderr, /conflict with "mcp\.services": \.spec\.serviceSpec\.services\[name="a",namespace="default"\]\.values/);
     const more = await t.kubectl(['apply', '--server-side', '--field-manager=other', '-f', '-'], {
       input: yamlFor('conflict', [{ name: 'b', template: 'cert-manager-1-16-2' }, { name: 'c', template: 'kyverno-3-2-6' }]),
     });

@@ -46,7 +46,11 @@ export class ApiError extends Error {
 
 export function statusBody(code: number, reason: string, message: string, details?: StatusDetails): StatusBody {
   const body: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-  if (details) body.details = details;
+  // metav1.StatusDetails.group is omitempty: the core group is not written (kube-apiserver omits it).
+  if (details) {
+    const { group, ...rest } = details;
+    body.details = group ? { ...rest, group } : rest;
+  }
   return body;
 }
 

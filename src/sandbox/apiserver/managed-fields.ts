@@ -341,8 +341,10 @@ export function serverSideApply(live: KubeObject | undefined, config: KubeObject
 }
 
 function conflictError(conflicts: { entry: ManagedFieldsEntry; path: Path }[]): ApiError {
+  // kube-apiserver names an Apply manager alone and an Update manager with its apiVersion (the manager
+  // identifier has no time): k8s.io/apimachinery pkg/util/managedfields/internal/conflict.go printManager.
   const describe = (e: ManagedFieldsEntry): string =>
-    `conflict with "${e.manager}"${e.subresource ? ` with subresource "${e.subresource}"` : ''} using ${e.apiVersion}`;
+    `conflict with "${e.manager}"${e.subresource ? ` with subresource "${e.subresource}"` : ''}${e.operation === 'Update' ? ` using ${e.apiVersion}` : ''}`;
   let message: string;
   if (conflicts.length === 1) {
     message = `Apply failed with 1 conflict: ${describe(conflicts[0]!.entry)}: ${displayPath(conflicts[0]!.path)}`;

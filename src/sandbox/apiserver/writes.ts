@@ -187,6 +187,11 @@ export class WriteHandlers {
       try {
         patched = fastJsonPatch.applyPatch(clone(old), body as Operation[], true, false).newDocument;
       } catch (err) {
+        // A failed `test` operation: kube-apiserver answers 422 with this bare text and empty details
+        // (k8s.io/apiserver pkg/endpoints/handlers/patch.go; seen in test/integration/sandbox-differential).
+        if ((err as { name?: string } | undefined)?.name === 'TEST_OPERATION_FAILED') {
+          throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
+        }
         const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
         throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${message}`, { name: t.name!, group: t.def.group, kind: t.def.plural });
       }

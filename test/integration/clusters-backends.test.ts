@@ -1,0 +1,85 @@
+/**
+ * The cluster manager on both backends (test/helpers/backend.ts): on kube, RBAC is kube-apiserver's own
+ * (static tokens + Roles), admission is kcm's HTTPS webhooks and the wait watches real watch streams.
+ * A token bound to its namespaces is denied elsewhere by the API server and the product says `forbidden`,
+ * with nothing written; an unknown token is `unauthorized`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { pino, type Logger } from 'pino';
+import { ClusterManager } from '../../src/clusters/manager.js';
+import { AppError } from '../../src/errors.js';
+import { namespacePolicyFromSettings } from '../../src/policy/index.js';
+import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
+
+const CD = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' };
+
+function silent(): Logger {
+  return pino({ level: 'debug' }, new Writable({ write: (_c, _e, done) => done() }));
+}
+
+function manager(backend: Backend, overrides: Parameters<typeof testSettings>[0] = {}, token?: string): ClusterManager {
+  const settings = testSettings(overrides);
+  return new ClusterManager({ kubeConfig: sandboxKubeConfig(backend, token), namespaces: namespacePolicyFromSettings(settings), fieldOwner: settings.deployFieldOwner, logger: silent() });
+}
+
+for (const choice of testBackends()) {
+  describe(`cluster manager on the ${choice.name} backend`, { skip: choice.skip }, () => {
+    let backend: Backend;
+    const dir = mkdtempSync(join(tmpdir(), 'clusters-backends-'));
+    before(async () => {
+      const tokens = join(dir, 'tokens.yaml');
+      writeFileSync(tokens, 'users:\n  - { name: admin, token: admin-token-0123, namespaces: ["*"] }\n  - { name: alice, token: alice-token-0123, namespaces: [kcm-system, team-alpha] }\n');
+      backend = await startBackend(choice.name, { tokensFile: tokens, provisionSeconds: 1, deleteSeconds: 1 });
+    });
+    after(async () => {
+      await backend?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("the API server's own RBAC: forbidden outside the token's namespaces, nothing written; unknown token unauthorized", async () => {
+      const alice = manager(backend, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ }, 'alice-token-0123');
+      const before = await backend.writeMarker();
+      // The policy allows team-beta; alice's RBAC does not.
+      await assert.rejects(
+        alice.deploy({ name: 'rbac-cluster', namespace: 'team-beta', template: 'aws-standalone-cp-1-0-14', credential: 'aws-cluster-credential', config: { region: 'us-east-2' } }),
+        (e: unknown) => e instanceof AppError && e.code === 'forbidden' && /alice/.test(e.message),
+      );
+      await assert.rejects(alice.delete({ name: 'beta-staging-cluster', namespace: 'team-beta' }), (e: unknown) => e instanceof AppError && e.code === 'forbidden');
+      assert.equal(await backend.writeMarker(), before, 'no write happened anywhere');
+      assert.equal((await backend.get(CD, 'team-beta', 'beta-staging-cluster'))?.metadata.deletionTimestamp, undefined);
+      // Inside its namespace the same token works; the cluster-wide LIST is refused and the manager falls back.
+      const listed = await alice.listCredentials({});
+      assert.ok(listed.items.some((c) => c.namespace === 'team-alpha' && c.name === 'azure-cluster-credential'), JSON.stringify(listed.items));
+      assert.ok(!listed.items.some((c) => c.namespace === 'team-beta'), 'nothing from a namespace alice may not read');
+      const stranger = manager(backend, {}, 'no-such-token');
+      await assert.rejects(stranger.listCredentials({}), (e: unknown) => e instanceof AppError && e.code === 'unauthorized');
+    });
+
+    it('deploys through kcm admission, waits until Ready, and a deployment being deleted cannot be re-deployed', async () => {
+      const m = manager(backend, {}, 'admin-token-0123');
+      const request = { name: 'backend-cluster', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE };
+      const result = await m.deploy({ ...request, wait: { pollIntervalMs: 200, timeoutMs: 30_000 } });
+      assert.equal(result.status, 'created');
+      assert.equal(result.wait?.ready, true, JSON.stringify(result.wait));
+      const stored = await backend.get(CD, 'team-alpha', 'backend-cluster');
+      assert.ok(stored?.metadata.finalizers?.includes('k0rdent.mirantis.com/cluster-deployment'), 'kcm added its finalizer');
+      assert.equal((await m.delete({ name: 'backend-cluster', namespace: 'team-alpha' })).status, 'deleted');
+      await assert.rejects(m.deploy(request), (e: unknown) => e instanceof AppError && e.code === 'conflict');
+    });
+
+    it("kcm's webhook denial (missing template in the namespace) is invalidParams before anything is stored", async () => {
+      const m = manager(backend, {}, 'admin-token-0123');
+      await assert.rejects(
+        m.deploy({ name: 'no-template', namespace: 'team-beta', template: 'azure-standalone-cp-1-0-45', credential: 'aws-cluster-credential', config: AZURE_BASELINE }),
+        (e: unknown) => e instanceof AppError && e.code === 'invalidParams',
+      );
+      assert.equal(await backend.get(CD, 'team-beta', 'no-template'), undefined);
+    });
+  });
+}
