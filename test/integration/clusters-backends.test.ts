@@ -25,7 +25,7 @@ function silent(): Logger {
 
 function manager(backend: Backend, overrides: Parameters<typeof testSettings>[0] = {}, token?: string): ClusterManager {
   const settings = testSettings(overrides);
-  return new ClusterManager({ kubeConfig: sandboxKubeConfig(backend, token), namespaces: namespacePolicyFromSettings(settings), fieldOwner: settings.deployFieldOwner, logger: silent() });
+  return new ClusterManager({ kube: sandboxKubeConfig(backend, token), namespaces: namespacePolicyFromSettings(settings), fieldOwner: settings.deployFieldOwner, logger: silent() });
 }
 
 for (const choice of testBackends()) {
