@@ -3,6 +3,8 @@
  * `serve` processes on it, plus the deploy arguments they share.
  */
 import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { CallToolResultSchema, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { AZURE_BASELINE } from './clusters-harness.js';
 import { type CliProcess, startCli, startServe, tempDir } from './cli-process.js';
 
@@ -26,4 +28,24 @@ export function serveOn(sandbox: SandboxProcess, args: string[] = [], env: Recor
 
 export function deployArgs(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name, namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, ...extra };
+}
+
+/** Calls a tool as a task (`params.task`) and returns the task the server created. */
+export async function createTask(client: Client, name: string, args: Record<string, unknown>): Promise<Task> {
+  for await (const message of client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, { task: {} })) {
+    if (message.type === 'taskCreated') return message.task;
+    throw new Error(`expected the task first, got ${message.type}: ${JSON.stringify(message)}`);
+  }
+  throw new Error('no task');
+}
+
+/** Polls tasks/get (at the task's pollInterval, at most `everyMs`) until a terminal status; every state seen. */
+export async function untilTerminal(client: Client, taskId: string, everyMs = 1000): Promise<Task[]> {
+  const seen: Task[] = [];
+  for (;;) {
+    const task = await client.experimental.tasks.getTask(taskId);
+    seen.push(task);
+    if (['completed', 'failed', 'cancelled'].includes(task.status)) return seen;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(task.pollInterval ?? everyMs, everyMs)));
+  }
 }

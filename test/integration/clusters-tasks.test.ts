@@ -18,6 +18,7 @@ import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { CANCELLED_TASKS_ANNOTATION } from '../../src/tasks/cluster-task-store.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
+import { createTask, untilTerminal } from '../helpers/long-ops.js';
 
 const CD = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' };
 const DEPLOY = { namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE };
@@ -46,24 +47,7 @@ describe('deploy and delete as MCP tasks', () => {
     return client;
   }
 
-  async function createTask(client: Client, name: string, args: Record<string, unknown>): Promise<Task> {
-    for await (const message of client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, { task: { ttl: 600_000 } })) {
-      if (message.type === 'taskCreated') return message.task;
-      if (message.type === 'error') throw message.error;
-      if (message.type === 'result') throw new Error(`a result instead of a task: ${JSON.stringify(message.result)}`);
-    }
-    throw new Error('no task');
-  }
-
-  async function pollUntilTerminal(client: Client, taskId: string): Promise<Task[]> {
-    const seen: Task[] = [];
-    for (;;) {
-      const task = await client.experimental.tasks.getTask(taskId);
-      seen.push(task);
-      if (['completed', 'failed', 'cancelled'].includes(task.status)) return seen;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  const pollUntilTerminal = (client: Client, taskId: string): Promise<Task[]> => untilTerminal(client, taskId, 200);
 
   it('tools/list declares execution.taskSupport optional on deploy and delete only; the server declares tasks', async () => {
     const client = await connect();

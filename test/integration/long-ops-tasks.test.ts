@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, type Task } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { stopAll } from '../helpers/cli-process.js';
-import { deployArgs, serveOn, startSandboxProcess, type SandboxProcess } from '../helpers/long-ops.js';
+import { createTask, deployArgs, serveOn, startSandboxProcess, untilTerminal, type SandboxProcess } from '../helpers/long-ops.js';
 
 after(stopAll);
 
@@ -18,24 +18,6 @@ async function connect(base: string, name: string): Promise<Client> {
   await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', base)));
   await client.listTools();
   return client;
-}
-
-async function createTask(client: Client, name: string, args: Record<string, unknown>): Promise<Task> {
-  for await (const message of client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, { task: {} })) {
-    if (message.type === 'taskCreated') return message.task;
-    throw new Error(`expected the task first, got ${message.type}: ${JSON.stringify(message)}`);
-  }
-  throw new Error('no task');
-}
-
-async function untilTerminal(client: Client, taskId: string): Promise<Task[]> {
-  const seen: Task[] = [];
-  for (;;) {
-    const task = await client.experimental.tasks.getTask(taskId);
-    seen.push(task);
-    if (['completed', 'failed', 'cancelled'].includes(task.status)) return seen;
-    await new Promise((resolve) => setTimeout(resolve, task.pollInterval ?? 1000));
-  }
 }
 
 describe('tasks across serve processes', () => {
@@ -63,7 +45,7 @@ describe('tasks across serve processes', () => {
 
     first.proc.child.kill('SIGKILL');
     await first.proc.exited();
-    const seen = await untilTerminal(b, task.taskId);
+    const seen = await untilTerminal(b, task.taskId, 2000);
     assert.equal(seen.at(-1)?.status, 'completed');
     assert.ok(seen.some((t) => t.status === 'working'), 'it was still working after the first server died');
     const result = (await b.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)).structuredContent as { ready: boolean; status: string; name: string };
