@@ -6,6 +6,7 @@
  * takes or drops another manager's entry, nor the deployment's other fields (the API server merges
  * `spec.serviceSpec.services` per name/namespace key). Knows Kubernetes and k0rdent, nothing of MCP.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { K0rdentApi, type CallOptions, type KubeObject } from '../clusters/kube-api.js';
@@ -17,6 +18,7 @@ import type { ListCommon, Page } from '../clusters/types.js';
 import { waitFor } from '../clusters/wait.js';
 import { AppError } from '../errors.js';
 import { K0RDENT_API_VERSION, CLUSTER_DEPLOYMENT, DEFAULT_SERVICE_NAMESPACE, MULTI_CLUSTER_SERVICE, SERVICE_STATE, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
+import type { Step } from '../k0rdent/steps.js';
 import type { KubeIdentity } from '../kube/identity.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName, isDns1123Label } from '../policy/names.js';
@@ -46,6 +48,13 @@ function assertLabel(value: string, field: string): void {
   if (!isDns1123Label(value)) {
     throw new AppError('invalidParams', `${field} "${value.slice(0, 100)}" is not a valid name: kcm requires a DNS-1123 label (lower case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit)`);
   }
+}
+
+/** A service's way through kcm's states as progress steps: Pending, Provisioning, then Deployed or Failed. */
+function serviceStep(state: string | undefined): Step {
+  if (state === SERVICE_STATE.deployed || state === SERVICE_STATE.failed) return { done: 2, total: 2, name: state };
+  if (state === SERVICE_STATE.provisioning) return { done: 1, total: 2, name: state };
+  return { done: 0, total: 2, name: state ?? SERVICE_STATE.pending };
 }
 
 export class ServiceManager {
@@ -151,7 +160,8 @@ export class ServiceManager {
     const applied = await this.applyEntries(deployment, namespace, services, request.dryRun === true, key, call);
     const before = findEntry(deployment, key);
     const after = findEntry(applied, key) ?? entry;
-    const unchanged = before !== undefined && applied.metadata?.resourceVersion === deployment.metadata?.resourceVersion;
+    // Not the resourceVersion: kcm's status writes move it between the read and the apply.
+    const unchanged = before !== undefined && applied.metadata?.generation === deployment.metadata?.generation && isDeepStrictEqual(before, after);
     const status = request.dryRun ? 'dryRun' : before === undefined ? 'created' : unchanged ? 'unchanged' : 'updated';
     const generation = applied.metadata?.generation;
     const result: ApplyServiceResult = { cluster: request.cluster, namespace, name, serviceNamespace, template: request.template, status, entry: after, ...(generation !== undefined ? { generation } : {}) };
@@ -208,18 +218,19 @@ export class ServiceManager {
       signal: hooks.signal,
       interrupt: hooks.interrupt,
       onProgress: hooks.onProgress,
+      progressIntervalMs: hooks.progressIntervalMs,
       onWarning: hooks.onWarning,
       logger: this.options.logger,
       evaluate: (object) => {
         if (object === undefined) return { done: true, fingerprint: 'gone', message: 'the ClusterDeployment was deleted while waiting' };
         const observed = typeof object.status?.observedGeneration === 'number' ? object.status.observedGeneration : 0;
-        if (observed < generation) return { done: false, fingerprint: `stale|${observed}`, message: `Pending (kcm has not yet observed generation ${generation})` };
+        if (observed < generation) return { done: false, fingerprint: `stale|${observed}`, message: `Pending (kcm has not yet observed generation ${generation})`, step: serviceStep(undefined) };
         const state = stateOf(object, key);
         const ready = servicesReady(object);
         const suffix = ready !== undefined ? ` (services ready: ${ready})` : '';
-        if (state === undefined) return { done: false, fingerprint: `absent|${ready ?? ''}`, message: `Pending (kcm has not reported service ${keyText(key)} yet)${suffix}` };
+        if (state === undefined) return { done: false, fingerprint: `absent|${ready ?? ''}`, message: `Pending (kcm has not reported service ${keyText(key)} yet)${suffix}`, step: serviceStep(undefined) };
         const done = state.state === SERVICE_STATE.deployed || state.state === SERVICE_STATE.failed;
-        return { done, fingerprint: `${state.state}|${state.failureMessage ?? ''}|${ready ?? ''}`, message: `${state.state}${state.failureMessage ? `: ${state.failureMessage}` : ''}${suffix}` };
+        return { done, fingerprint: `${state.state}|${state.failureMessage ?? ''}|${ready ?? ''}`, message: `${state.state}${state.failureMessage ? `: ${state.failureMessage}` : ''}${suffix}`, step: serviceStep(state.state) };
       },
     });
     const last = outcome.last;

@@ -199,7 +199,7 @@ describe('service tools over MCP against the sandbox (kubectl as the independent
   });
 
   it('wait=true follows status.services to Deployed with progress notifications; remove dryRun keeps it', async () => {
-    const progress: { message?: string }[] = [];
+    const progress: { message?: string; total?: number; progress: number }[] = [];
     const result = ok(
       await dev.call(
         'k0.clusters.services.apply',
@@ -211,6 +211,8 @@ describe('service tools over MCP against the sandbox (kubectl as the independent
     assert.equal(result.state, 'Deployed');
     assert.equal(result.servicesReady, '3/3');
     assert.ok(progress.some((p) => /^Provisioning/.test(p.message ?? '')), `progress: ${JSON.stringify(progress)}`);
+    assert.ok(progress.every((p) => p.total === 2), 'steps: Pending, Provisioning, Deployed/Failed');
+    assert.ok(progress.every((p, i) => i === 0 || p.progress > progress[i - 1]!.progress), 'progress strictly increases');
     const d = await cd();
     assert.equal(d.status.services?.find((s) => s.name === 'kube-prometheus-stack')?.state, 'Deployed');
     assert.deepEqual(d.status.conditions?.find((c) => c.type === 'ServicesInReadyState')?.message, '3/3');
