@@ -13,7 +13,8 @@ COPY tsconfig.json LICENSE README.md ./
 COPY scripts ./scripts
 COPY src ./src
 COPY data ./data
-RUN npm pack --pack-destination /out --no-audit --no-fund \
+RUN mkdir -p /out \
+ && npm pack --pack-destination /out --no-audit --no-fund \
  && tar -xzf /out/k0rdent-mcp-server-*.tgz -C /out \
  && cp package-lock.json /out/package/
 

@@ -321,6 +321,7 @@ export class ClusterManager {
         progressIntervalMs: hooks.progressIntervalMs,
         onWarning: hooks.onWarning,
         logger: this.options.logger,
+        goal: 'gone',
         evaluate: (object) => {
           if (object === undefined) return { done: true, fingerprint: 'gone', message: 'Deleted', step: deletionStep([], true) };
           const conditions = readConditions(object.status);

@@ -54,6 +54,7 @@ export async function waitForGeneration(deps: ReadyWaitDeps, namespace: string, 
     progressIntervalMs: hooks.progressIntervalMs,
     onWarning: hooks.onWarning,
     logger: deps.logger,
+    goal: `Ready for generation ${target.generation}`,
     evaluate: (object) => {
       if (object === undefined) return { done: true, fingerprint: 'gone', message: 'the ClusterDeployment was deleted while waiting' };
       const conditions = readConditions(object.status);

@@ -43,7 +43,9 @@ export interface WaitSpec {
   progressIntervalMs?: number | undefined;
   /** Told about stalls, besides the warning log line. */
   onWarning?: ((message: string) => void) | undefined;
-  logger: Pick<Logger, 'warn' | 'debug'>;
+  logger: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  /** What the wait is for ("Ready for generation 2", "gone"), for the log line that opens it. */
+  goal?: string | undefined;
 }
 
 export interface WaitResult {
@@ -125,6 +127,7 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
         fingerprint = evaluation.fingerprint;
         lastChange = Date.now();
         reporter?.report(message, evaluation.step);
+        logger.debug({ kind: resource.kind, namespace, cluster: name, step: evaluation.step, state: message, done: evaluation.done }, `wait: ${resource.kind} ${namespace}/${name}: ${message}`);
         armStall();
       }
       if (evaluation.done) succeed({ done: true, timedOut: false });
@@ -250,6 +253,10 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
       return;
     }
     spec.interrupt?.addEventListener('abort', onInterrupt, { once: true });
+    logger.info(
+      { kind: resource.kind, namespace, cluster: name, goal: spec.goal, timeoutMs: spec.timeoutMs, pollIntervalMs: spec.pollIntervalMs, stallThresholdMs: spec.stallThresholdMs },
+      `waiting for ${resource.kind} ${namespace}/${name}${spec.goal ? ` to be ${spec.goal}` : ''}`,
+    );
     void attempt();
   });
 }

@@ -31,7 +31,7 @@ describe('serve: metrics and probes for operators', () => {
   const scrape = async (): Promise<string> => (await fetch(new URL('/metrics', base))).text();
 
   before(async () => {
-    ({ proc, base } = await startServe(['--sandbox'], {}));
+    ({ proc, base } = await startServe(['--sandbox'], { LOG_LEVEL: 'debug' }));
   });
   after(async () => {
     await proc?.stop();
@@ -42,6 +42,10 @@ describe('serve: metrics and probes for operators', () => {
     assert.equal(sample(text, `k0rdent_mcp_build_info{version="${version}",node="${process.version}"}`), 1);
     assert.equal(sample(text, 'mcp_inflight_calls'), 0);
     assert.match(text, /^# TYPE http_requests_total counter$/m);
+    // The families of the other owners are there from startup too (SPEC section 7).
+    assert.match(text, /^# TYPE mcp_sessions gauge$/m);
+    assert.match(text, /^# TYPE kube_api_requests_total counter$/m);
+    assert.match(text, /^# TYPE kube_api_request_duration_seconds histogram$/m);
     const tools = ['k0.clusters.listCredentials', 'k0.clusters.listTemplates', 'k0.clusters.list', 'k0.clusters.deploy', 'k0.clusters.delete'];
     for (const tool of tools) {
       for (const outcome of ['success', 'forbidden', 'invalid', 'not_found', 'conflict', 'error']) {
@@ -100,6 +104,17 @@ describe('serve: metrics and probes for operators', () => {
       const afterDeploy = await scrape();
       assert.equal(sample(afterDeploy, 'mcp_inflight_calls'), 0);
       assert.equal(sample(afterDeploy, 'mcp_tool_calls_total{tool="k0.clusters.deploy",outcome="success"}'), 1);
+
+      // The wait is in the log: one info line saying what it waits for, a debug line at each phase change.
+      const lines = proc.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string | number; msg: string; cluster?: string; goal?: string; state?: string });
+      const mine = lines.filter((l) => l.cluster === 'ops-metrics-cluster');
+      const started = mine.filter((l) => l.msg.startsWith('waiting for ClusterDeployment'));
+      assert.equal(started.length, 1, 'one wait-start line');
+      assert.ok(started[0]!.level === 'info' || started[0]!.level === 30, `info, not ${started[0]!.level}`);
+      assert.match(started[0]!.msg, /^waiting for ClusterDeployment kcm-system\/ops-metrics-cluster to be Ready for generation 1$/);
+      const phases = mine.filter((l) => l.msg.startsWith('wait: ClusterDeployment'));
+      assert.ok(phases.length >= 2, `a debug line per phase change (${phases.length})`);
+      for (const phase of phases) assert.ok(phase.level === 'debug' || phase.level === 20, `debug, not ${phase.level}`);
       const deleted = (await client.callTool({ name: 'k0.clusters.delete', arguments: { name: 'ops-metrics-cluster' } })) as CallToolResult;
       assert.ok(!deleted.isError, JSON.stringify(deleted.structuredContent));
     } finally {
