@@ -25,9 +25,19 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const result = spawnSync(
-  process.execPath,
-  ['--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', OPENSPEC_TELEMETRY: '0' } },
-);
-process.exit(result.status ?? 1);
+// Files named *.gc.test.js force garbage collections (deadline tests): they run with --expose-gc.
+const groups = [
+  { files: files.filter((f) => !f.endsWith('.gc.test.js')), execArgv: [] },
+  { files: files.filter((f) => f.endsWith('.gc.test.js')), execArgv: ['--expose-gc'] },
+].filter((g) => g.files.length > 0);
+
+let status = 0;
+for (const group of groups) {
+  const result = spawnSync(
+    process.execPath,
+    [...group.execArgv, '--test', '--test-reporter=spec', '--test-concurrency=2', ...group.files],
+    { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', OPENSPEC_TELEMETRY: '0' } },
+  );
+  if ((result.status ?? 1) !== 0) status = result.status ?? 1;
+}
+process.exit(status);

@@ -10,6 +10,7 @@ import { K0RDENT_GROUP, K0RDENT_VERSION, type K0rdentResource } from '../k0rdent
 import { loadClientNode, type ClientNode } from '../kube/client-node.js';
 import { httpCodeOf, toAppError } from '../kube/errors.js';
 import { kubeIdentity, type KubeIdentity } from '../kube/identity.js';
+import { openWatchStream } from '../kube/watch-stream.js';
 import { requestInfo } from '../kube/request-info.js';
 import { Registry } from 'prom-client';
 
@@ -73,7 +74,12 @@ interface Clients {
   kc: KubeConfig;
   custom: CustomObjectsApi;
   core: CoreV1Api;
-  requestOptions: (signal: AbortSignal | undefined, timeoutMs: number) => ConfigurationOptions;
+  requestOptions: (signal: AbortSignal | undefined, timeoutMs: number) => ConfigurationOptions & { dispose(): void };
+}
+
+/** The clients for one call, with `options()`: the per-request deadline, disposed when the call settles. */
+interface CallClients extends Clients {
+  options(): ConfigurationOptions;
 }
 
 export class K0rdentApi {
@@ -98,16 +104,23 @@ export class K0rdentApi {
     return this.clients;
   }
 
-  private options(clients: Clients, call: CallOptions | undefined): ConfigurationOptions {
-    return clients.requestOptions(call?.signal, this.requestTimeoutMs);
-  }
-
-  private async run<T>(action: string, call: CallOptions | undefined, fn: (clients: Clients) => Promise<T>): Promise<T> {
+  private async run<T>(action: string, call: CallOptions | undefined, fn: (clients: CallClients) => Promise<T>): Promise<T> {
+    const issued: (ConfigurationOptions & { dispose(): void })[] = [];
     try {
-      return await fn(await this.ready());
+      const clients = await this.ready();
+      return await fn({
+        ...clients,
+        options: () => {
+          const options = clients.requestOptions(call?.signal, this.requestTimeoutMs);
+          issued.push(options);
+          return options;
+        },
+      });
     } catch (error) {
       if (call?.signal?.aborted) throw new AppError('unavailable', `${action}: cancelled by the caller`, { cancelled: true }, { cause: error });
       throw toAppError(error, { action });
+    } finally {
+      for (const options of issued) options.dispose();
     }
   }
 
@@ -125,8 +138,8 @@ export class K0rdentApi {
     };
     const body = (await this.run(`list ${resource.plural} in ${where}`, call, (c) =>
       request.namespace === undefined
-        ? c.custom.listClusterCustomObject(common, this.options(c, call))
-        : c.custom.listNamespacedCustomObject({ ...common, namespace: request.namespace }, this.options(c, call)),
+        ? c.custom.listClusterCustomObject(common, c.options())
+        : c.custom.listNamespacedCustomObject({ ...common, namespace: request.namespace }, c.options()),
     ).catch((error: unknown) => {
       // A continue token the API server cannot use (400 invalid, 410 expired) is the caller's to drop, not an outage to retry.
       const status = error instanceof AppError ? error.details?.httpStatus : undefined;
@@ -143,7 +156,7 @@ export class K0rdentApi {
   async get(resource: K0rdentResource, namespace: string, name: string, call?: CallOptions): Promise<KubeObject | undefined> {
     try {
       return (await this.run(`get ${resource.kind} ${namespace}/${name}`, call, (c) =>
-        c.custom.getNamespacedCustomObject({ group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name }, this.options(c, call)),
+        c.custom.getNamespacedCustomObject({ group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name }, c.options()),
       )) as KubeObject;
     } catch (error) {
       if (error instanceof AppError && error.code === 'notFound') return undefined;
@@ -171,7 +184,7 @@ export class K0rdentApi {
           ...(opts.dryRun ? { dryRun: 'All' } : {}),
         },
         // Without this header client-node sends a JSON Patch.
-        c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply, this.options(c, call)),
+        c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply, c.options()),
       ),
     )) as KubeObject;
   }
@@ -182,7 +195,7 @@ export class K0rdentApi {
       await this.run(`delete ${resource.kind} ${namespace}/${name}`, call, (c) =>
         c.custom.deleteNamespacedCustomObject(
           { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name, propagationPolicy: 'Foreground' },
-          this.options(c, call),
+          c.options(),
         ),
       );
       return 'deleted';
@@ -197,21 +210,21 @@ export class K0rdentApi {
     return (await this.run(`annotate ${resource.kind} ${namespace}/${name}`, call, (c) =>
       c.custom.patchNamespacedCustomObject(
         { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name, body: { metadata: { annotations } } },
-        c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.MergePatch, this.options(c, call)),
+        c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.MergePatch, c.options()),
       ),
     )) as KubeObject;
   }
 
   /** Names of every namespace (needs cluster-wide `list namespaces`). */
   async listNamespaces(call?: CallOptions): Promise<string[]> {
-    const body = await this.run('list namespaces', call, (c) => c.core.listNamespace({}, this.options(c, call)));
+    const body = await this.run('list namespaces', call, (c) => c.core.listNamespace({}, c.options()));
     return body.items.map((ns) => ns.metadata?.name).filter((n): n is string => typeof n === 'string');
   }
 
   /** A ConfigMap's identity and data, or undefined on 404. */
   async getConfigMap(namespace: string, name: string, call?: CallOptions): Promise<{ uid?: string; resourceVersion?: string; data: Record<string, string> } | undefined> {
     try {
-      const cm = await this.run(`get ConfigMap ${namespace}/${name}`, call, (c) => c.core.readNamespacedConfigMap({ namespace, name }, this.options(c, call)));
+      const cm = await this.run(`get ConfigMap ${namespace}/${name}`, call, (c) => c.core.readNamespacedConfigMap({ namespace, name }, c.options()));
       return { uid: cm.metadata?.uid, resourceVersion: cm.metadata?.resourceVersion, data: cm.data ?? {} };
     } catch (error) {
       if (error instanceof AppError && error.code === 'notFound') return undefined;
@@ -222,7 +235,7 @@ export class K0rdentApi {
   /** A ConfigMap's data, or undefined on 404. */
   async getConfigMapData(namespace: string, name: string, call?: CallOptions): Promise<Record<string, string> | undefined> {
     try {
-      const cm = await this.run(`get ConfigMap ${namespace}/${name}`, call, (c) => c.core.readNamespacedConfigMap({ namespace, name }, this.options(c, call)));
+      const cm = await this.run(`get ConfigMap ${namespace}/${name}`, call, (c) => c.core.readNamespacedConfigMap({ namespace, name }, c.options()));
       return cm.data ?? {};
     } catch (error) {
       if (error instanceof AppError && error.code === 'notFound') return undefined;
@@ -252,24 +265,28 @@ export class K0rdentApi {
       closed = true;
       onClose(error === null || error === undefined ? undefined : toAppError(error, { action }));
     };
-    const { k8s, kc } = await this.ready();
+    const { kc } = await this.ready();
     const started = performance.now();
-    const controller = await new k8s.Watch(kc).watch(
+    const info = requestInfo('GET', `${path}?watch=true`);
+    // Our own stream (src/kube/watch-stream.ts): its opening has a deadline, client-node's Watch has none.
+    const stream = await openWatchStream(
+      kc,
       path,
       { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true },
-      (type: string, object: unknown) => {
-        if (!closed) onEvent({ type, object } as WatchEvent);
+      this.requestTimeoutMs,
+      {
+        onEvent: (type, object) => {
+          if (!closed) onEvent({ type, object } as WatchEvent);
+        },
+        onClose: close,
+        // Counted like the API clients' requests, timed to its answer.
+        onStatus: (code) => this.identity.metrics.observe(info.verb, info.resource, code === 'error' ? (httpCodeOf(failure) ?? 'error') : code, (performance.now() - started) / 1000),
       },
-      close,
     );
-    // client-node's Watch bypasses the API clients' HTTP library: count it here, timed to its answer.
-    const info = requestInfo('GET', `${path}?watch=true`);
-    const code = failure === undefined ? 200 : (httpCodeOf(failure) ?? 'error');
-    this.identity.metrics.observe(info.verb, info.resource, code, (performance.now() - started) / 1000);
     return {
       stop: () => {
         closed = true;
-        controller.abort();
+        stream.abort();
       },
     };
   }

@@ -184,6 +184,8 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
             end({ retryInMs: 0 });
           }, spec.pollIntervalMs);
         };
+        // Armed before the watch opens: a watch whose answer never comes is replaced like a silent one.
+        feed();
         let opened: WatchHandle;
         try {
           // client-node calls onClose BEFORE this returns when the server answers non-200 or the

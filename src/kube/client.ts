@@ -57,8 +57,13 @@ export async function pingApi(target: KubeIdentity | KubeConfig, timeoutMs = 250
       import('./request-options.js'),
     ]);
     // The deadline aborts the request itself, so an API that accepts and never answers leaves no socket behind.
-    const info = await kc.makeApiClient(k8s.VersionApi).getCode({}, requestOptions(undefined, timeoutMs));
-    return { ok: true, version: info.gitVersion };
+    const options = requestOptions(undefined, timeoutMs);
+    try {
+      const info = await kc.makeApiClient(k8s.VersionApi).getCode({}, options);
+      return { ok: true, version: info.gitVersion };
+    } finally {
+      options.dispose();
+    }
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
     return { ok: false, error: timedOut ? `no answer within ${timeoutMs} ms` : describePingError(error) };
