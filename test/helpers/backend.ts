@@ -46,7 +46,7 @@ export interface Backend {
   readonly embedded: SandboxHandle | undefined;
   readonly kube: KubeSandboxHandle | undefined;
   get(resource: ResourceKey, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
-  list(resource: ResourceKey, namespace?: string): Promise<KubeObject[]>;
+  list(resource: ResourceKey, options?: { namespace?: string }): Promise<KubeObject[]>;
   /** Sets `.status` as a controller would (the status subresource on kube). */
   updateStatus(resource: ResourceKey, namespace: string | undefined, name: string, status: unknown): Promise<void>;
   /** Changes when anything is written anywhere (the store's resourceVersion; etcd's revision on kube). */
@@ -64,7 +64,7 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
       embedded: sandbox,
       kube: undefined,
       get: (resource, namespace, objectName) => Promise.resolve(sandbox.store.get(resource, namespace, objectName)),
-      list: (resource, namespace) => Promise.resolve(sandbox.store.list(resource, namespace !== undefined ? { namespace } : {})),
+      list: (resource, options) => Promise.resolve(sandbox.store.list(resource, options?.namespace !== undefined ? { namespace: options.namespace } : {})),
       updateStatus: async (resource, namespace, objectName, status) => {
         sandbox.store.updateStatus(resource, namespace, objectName, status);
       },
@@ -90,8 +90,8 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
         throw err;
       }
     },
-    list: async (resource, namespace) => {
-      const list = await rest.json<{ items: KubeObject[] }>({ method: 'GET', path: resourcePath(resource, namespace) });
+    list: async (resource, options) => {
+      const list = await rest.json<{ items: KubeObject[] }>({ method: 'GET', path: resourcePath(resource, options?.namespace) });
       return list.items;
     },
     updateStatus: async (resource, namespace, objectName, status) => {
