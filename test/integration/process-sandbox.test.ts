@@ -12,6 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CLI, cleanEnv, startCli, startServe, stopAll, tempDir } from '../helpers/cli-process.js';
+import { testBackends } from '../helpers/backend.js';
 
 const run = promisify(execFile);
 after(stopAll);
@@ -83,6 +84,31 @@ describe('sandbox command', () => {
       }
     });
   }
+
+  const kube = testBackends().find((b) => b.name === 'kube');
+  it('--api kube: the real kube-apiserver control plane with kcm attached; kubectl sees the seed and kcm admission', { skip: kube?.skip ?? 'K0RDENT_TEST_BACKEND excludes kube' }, async () => {
+    const dir = tempDir();
+    const kubeconfig = join(dir, 'kubeconfig');
+    const proc = startCli(['sandbox', '--api', 'kube', '--listen', '127.0.0.1:0', '--kubeconfig', kubeconfig]);
+    try {
+      await proc.waitForLog(/sandbox management cluster running/, 120_000);
+      const url = /sandbox listening on (\S+)/.exec(proc.stdout())?.[1];
+      assert.match(url ?? '', /^https:\/\/127\.0\.0\.1:\d+$/);
+      const kubectl = (args: string[]): Promise<{ stdout: string }> => run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 30_000 });
+      assert.match((await kubectl(['version', '-o', 'json'])).stdout, /"gitVersion": "v1\.\d+\.\d+"/);
+      assert.match((await kubectl(['get', 'clusterdeployments', '-A', '-o', 'name'])).stdout, /alpha-dev-cluster/);
+      const configs = (await kubectl(['get', 'validatingwebhookconfigurations', '-o', 'name'])).stdout;
+      assert.match(configs, /kcm-validating-webhook-configuration/);
+    } finally {
+      assert.equal(await proc.stop(), 0);
+    }
+  });
+
+  it('refuses an unknown --api with one line', async () => {
+    const proc = startCli(['sandbox', '--api', 'k3s', '--kubeconfig', join(tempDir(), 'kc')]);
+    assert.notEqual(await proc.exited(), 0);
+    assert.match(proc.stderr(), /--api "k3s" is not embedded or kube/);
+  });
 
   it('refuses a non-loopback --listen with one line', async () => {
     const proc = startCli(['sandbox', '--listen', '0.0.0.0:0', '--kubeconfig', join(tempDir(), 'kc')]);
