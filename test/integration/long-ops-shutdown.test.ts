@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LoggingMessageNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { stopAll } from '../helpers/cli-process.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CLI, cleanEnv, stopAll } from '../helpers/cli-process.js';
 import { deployArgs, serveOn, startSandboxProcess, type SandboxProcess } from '../helpers/long-ops.js';
 
 after(stopAll);
@@ -73,6 +74,33 @@ describe('long operations over real processes', () => {
     assert.match(value.phase ?? '', /Provisioning|Pending/);
     assert.match(value.note ?? '', /continues.*k0\.clusters\.get/);
     assert.equal(await proc.exited(), 0);
+    await client.close().catch(() => undefined);
+  });
+
+  it('stdio: SIGTERM during a wait answers the call with interrupted: true, then the process exits', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'stdio', '--kubeconfig-path', sandbox.kubeconfig], env: cleanEnv() as Record<string, string>, stderr: 'pipe' });
+    const client = new Client({ name: 'stdio-sigterm', version: '1' });
+    await client.connect(transport);
+    // (StdioClientTransport does not expose the exit code; serve's test above checks code 0.)
+    const exited = new Promise<void>((resolve) => {
+      const pid = transport.pid;
+      assert.ok(pid);
+      const poll = setInterval(() => {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 100);
+    });
+    const progress: string[] = [];
+    const call = client.callTool({ name: 'k0.clusters.deploy', arguments: deployArgs('stdio-sigterm', { wait: true }) }, undefined, { timeout: 120_000, onprogress: (p) => progress.push(p.message ?? '') });
+    while (progress.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    process.kill(transport.pid!, 'SIGTERM');
+    const result = (await call) as CallToolResult;
+    assert.equal((result.structuredContent as { interrupted?: boolean }).interrupted, true);
+    await exited;
     await client.close().catch(() => undefined);
   });
 
