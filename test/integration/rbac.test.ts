@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -14,8 +16,9 @@ import { mergeAccess, type KubeAccess } from '../../src/kube/access.js';
 import { TOOLS } from '../../src/mcp/tools/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
 import { REPO_ROOT } from '../helpers/cli-process.js';
-import { AZURE_BASELINE, startHarness, type Harness } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, sandboxKubeConfig, startHarness, type Harness } from '../helpers/clusters-harness.js';
 
 const run = promisify(execFile);
 
@@ -149,6 +152,11 @@ const SCENARIOS: Record<string, Scenario[]> = {
     { args: { name: 'rbac-cluster', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: true, pollInterval: '1s' } },
     { args: { name: 'rbac-cluster-2', template: 'azure-standalone-cp-9-9-9', credential: 'azure-cluster-credentia', namespace: 'team-alpha', config: AZURE_BASELINE }, fails: true },
   ],
+  'k0.clusters.update': [
+    { args: { name: 'rbac-cluster', config: { workersNumber: 2 }, dryRun: true } },
+    { args: { name: 'rbac-cluster', config: { workersNumber: 2 }, labels: { team: 'alpha' }, wait: true, pollInterval: '1s' } },
+    { args: { name: 'no-such-cluster', namespace: 'team-alpha', config: { workersNumber: 2 } }, fails: true },
+  ],
   'k0.clusters.delete': [{ args: { name: 'rbac-cluster', wait: true, pollInterval: '1s' } }, { args: { name: 'no-such-cluster', namespace: 'team-alpha' } }],
   'k0.services.listTemplates': [{ args: {} }, { args: { namespace: 'team-alpha' } }],
   'k0.clusters.services.apply': [
@@ -229,4 +237,78 @@ describe('the declared access is what the tools really do', () => {
       assert.deepEqual(undeclared, [], `${definition.name} made requests its access does not declare (seen: ${[...seen].join(', ')})`);
     });
   }
+});
+
+/**
+ * On the real kube-apiserver (test/kube-control-plane, when built): the rendered manifests pass a
+ * server-side dry-run apply, and every tool scenario passes with a token bound to exactly the ClusterRole
+ * — kube-apiserver's own RBAC decides, so a verb missing from deploy/base/rbac.yaml would be forbidden here.
+ */
+const kube = testBackends().find((b) => b.name === 'kube')!;
+describe('the manifests on the real kube-apiserver', { skip: kube.skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'k0mcp-rbac-kube-'));
+  const adminKubeconfig = join(dir, 'admin.kubeconfig');
+  const userToken = 'mcp-rbac-token-0123';
+  let backend: Backend;
+  const kubectl = async (args: string[], input?: string, token?: string): Promise<string> => {
+    const child = execFile('kubectl', ['--kubeconfig', adminKubeconfig, ...(token ? ['--token', token] : []), ...args], { maxBuffer: 16 * 1024 * 1024 });
+    const done = new Promise<string>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: exit ${code}: ${err}${out}`))));
+    });
+    child.stdin!.end(input ?? '');
+    return done;
+  };
+
+  before(async () => {
+    const tokens = join(dir, 'tokens.yaml');
+    // mcp-rbac: no namespaces, so the sandbox gives it no RoleBinding; only its namespace-reader binding, removed below.
+    writeFileSync(tokens, `users:\n  - { name: admin, token: admin-token-0123, namespaces: ["*"] }\n  - { name: mcp-rbac, token: ${userToken}, namespaces: [] }\n`);
+    backend = await startBackend('kube', { tokensFile: tokens, provisionSeconds: 1, deleteSeconds: 1 });
+    writeFileSync(adminKubeconfig, backend.adminKubeconfig);
+    await kubectl(['delete', 'clusterrolebinding', 'k0rdent-sandbox:mcp-rbac:namespaces']);
+  });
+  after(async () => {
+    await backend?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every rendered object of both overlays passes a server-side dry-run apply', { timeout: 120_000 }, async () => {
+    // The namespace must exist for the namespaced objects' dry run; it is the only object written for real here.
+    await kubectl(['create', 'namespace', 'k0rdent-mcp']);
+    for (const overlay of ['deploy/overlays/dev', 'deploy/overlays/oidc']) {
+      const rendered = (await run('kubectl', ['kustomize', join(REPO_ROOT, overlay)])).stdout;
+      const out = await kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager', 'rbac-test', '-f', '-'], rendered);
+      const applied = out.split('\n').filter((l) => /serverside-applied \(server dry run\)$/.test(l));
+      assert.equal(applied.length, parseAllDocuments(rendered).length, `${overlay}:\n${out}`);
+    }
+  });
+
+  it('the tools pass with a token bound to exactly the ClusterRole', { timeout: 300_000 }, async () => {
+    const role = (await render('deploy/base')).filter((o) => o.kind === 'ClusterRole');
+    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'k0rdent-mcp-rbac-test' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'k0rdent-mcp' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'mcp-rbac' }] };
+    await kubectl(['apply', '--server-side', '--field-manager', 'rbac-test', '-f', '-'], [...role, binding].map((o) => JSON.stringify(o)).join('\n'));
+    // Exactly the role: what it does not grant is refused.
+    assert.equal((await kubectl(['auth', 'can-i', 'list', 'namespaces'], undefined, userToken)).trim(), 'yes');
+    await assert.rejects(kubectl(['auth', 'can-i', 'get', 'namespaces'], undefined, userToken), /no/);
+    await assert.rejects(kubectl(['auth', 'can-i', 'list', 'secrets', '-n', 'team-alpha'], undefined, userToken), /no/);
+    const harness = await startHarness(sandboxKubeConfig(backend, userToken), { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-alpha$/ });
+    try {
+      for (const definition of TOOLS) {
+        for (const { args, fails } of SCENARIOS[definition.name] ?? []) {
+          const result = await harness.call(definition.name, args, { timeout: 110_000 });
+          const content = result.structuredContent as { error?: { code: string }; waitError?: { code: string } } | undefined;
+          assert.notEqual(content?.error?.code, 'forbidden', `${definition.name} ${JSON.stringify(args)} was refused by RBAC: ${JSON.stringify(content)}`);
+          // A refused watch or re-check ends a wait with waitError while the write itself succeeded.
+          assert.equal(content?.waitError, undefined, `${definition.name} ${JSON.stringify(args)}: the wait was refused: ${JSON.stringify(content)}`);
+          assert.equal(result.isError === true, fails === true, `${definition.name} ${JSON.stringify(args)}: ${JSON.stringify(result.structuredContent)}`);
+        }
+      }
+    } finally {
+      await harness.close();
+    }
+  });
 });
