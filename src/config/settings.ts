@@ -156,6 +156,16 @@ const rawSchema = z.object({
       ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive whole number; use e.g. 100` });
       return z.NEVER;
     }),
+  httpRequestTimeout: duration('30s', 1000),
+  httpHeadersTimeout: duration('20s', 1000),
+  httpMaxConnections: z
+    .string()
+    .default('1024')
+    .transform((value, ctx) => {
+      if (/^\d+$/.test(value.trim()) && Number(value) >= 1) return Number(value);
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive whole number; use e.g. 1024` });
+      return z.NEVER;
+    }),
   inCluster: z
     .string()
     .optional()
@@ -246,7 +256,13 @@ export function parseConfig(raw: RawConfig, options: { sandbox: boolean; service
     progressIntervalMs: values.progressInterval,
     sessionIdleTimeoutMs: values.sessionIdleTimeout,
     sessionLimitPerCaller: values.sessionLimitPerCaller,
+    httpRequestTimeoutMs: values.httpRequestTimeout,
+    httpHeadersTimeoutMs: values.httpHeadersTimeout,
+    httpMaxConnections: values.httpMaxConnections,
   };
+  if (settings.httpHeadersTimeoutMs > settings.httpRequestTimeoutMs) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT', `HTTP_HEADERS_TIMEOUT (--http-headers-timeout) must not exceed HTTP_REQUEST_TIMEOUT (${settings.httpRequestTimeoutMs} ms)`);
+  }
   return { settings, kubeconfig, devBearerToken: values.devBearerToken };
 }
 
@@ -288,5 +304,8 @@ export function summarizeSettings(settings: Settings): Record<string, unknown> {
     progressIntervalMs: settings.progressIntervalMs,
     sessionIdleTimeoutMs: settings.sessionIdleTimeoutMs,
     sessionLimitPerCaller: settings.sessionLimitPerCaller,
+    httpRequestTimeoutMs: settings.httpRequestTimeoutMs,
+    httpHeadersTimeoutMs: settings.httpHeadersTimeoutMs,
+    httpMaxConnections: settings.httpMaxConnections,
   };
 }

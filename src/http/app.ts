@@ -12,6 +12,7 @@ import { observeHttpRequest } from '../observability/server-metrics.js';
 import type { Runtime } from '../runtime/types.js';
 import { type AuthDecision, createAuthGate } from './auth.js';
 import { createMcpEndpoint, sendJsonRpcError } from './mcp-endpoint.js';
+import { ConfigError } from '../config/errors.js';
 import { createOidcVerifier } from './oidc.js';
 import { createHostPolicy, type HostPolicy } from './origin.js';
 
@@ -141,7 +142,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     sendJson(res, 404, { error: 'not found', endpoints: ['/mcp', '/healthz', '/readyz', '/metrics'] });
   }
 
-  const server = createServer((req, res) => {
+  // A request (headers + body) must arrive within HTTP_REQUEST_TIMEOUT and its headers within
+  // HTTP_HEADERS_TIMEOUT: a stalled body is cut (408). Responses are not bounded (SSE streams live long).
+  // The check runs every second, so the cut comes at most a second late.
+  const server = createServer({ requestTimeout: settings.httpRequestTimeoutMs, headersTimeout: settings.httpHeadersTimeoutMs, connectionsCheckingInterval: 1000 }, (req, res) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -155,13 +159,20 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       else res.destroy();
     });
   });
-  // Bound slow clients; /mcp SSE streams are long-lived, so no overall response timeout.
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 0;
+  // One more connection than HTTP_MAX_CONNECTIONS is closed at once (the event is logged).
+  server.maxConnections = settings.httpMaxConnections;
+  server.on('drop', (data: { remoteAddress?: string } | undefined) => logger.warn({ remoteAddress: data?.remoteAddress, maxConnections: settings.httpMaxConnections }, 'connection refused: HTTP_MAX_CONNECTIONS reached'));
 
   return {
     server,
-    listen() {
+    async listen() {
+      if (oidc) {
+        // OIDC_ISSUER_URL must be the issuer its discovery document names; an unreachable issuer is only
+        // logged (verification retries discovery per request, and answers 503 meanwhile).
+        const check = await oidc.checkDiscovery();
+        if (!check.ok && check.mismatch) throw new ConfigError('OIDC_ISSUER_URL', check.reason);
+        if (!check.ok) logger.warn({ oidcIssuerUrl: settings.oidcIssuerUrl, error: check.reason }, 'OIDC discovery failed at startup; tokens are refused until the issuer answers');
+      }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(settings.listenAddr.port, settings.listenAddr.host, () => {

@@ -39,6 +39,12 @@ export interface Settings {
   sessionIdleTimeoutMs: number;
   /** SESSION_LIMIT_PER_CALLER: live stateful sessions per caller. */
   sessionLimitPerCaller: number;
+  /** HTTP_REQUEST_TIMEOUT: serve cuts a request (headers + body) not received within this. */
+  httpRequestTimeoutMs: number;
+  /** HTTP_HEADERS_TIMEOUT: serve cuts a request whose headers are not received within this. */
+  httpHeadersTimeoutMs: number;
+  /** HTTP_MAX_CONNECTIONS: concurrent connections serve accepts. */
+  httpMaxConnections: number;
 }
 
 export interface Runtime {

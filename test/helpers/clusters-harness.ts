@@ -37,6 +37,9 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     progressIntervalMs: 10_000,
     sessionIdleTimeoutMs: 900_000,
     sessionLimitPerCaller: 100,
+    httpRequestTimeoutMs: 30_000,
+    httpHeadersTimeoutMs: 20_000,
+    httpMaxConnections: 1024,
     ...overrides,
   };
 }

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { startServe, stopAll, unreachableKubeconfig, type CliProcess } from '../helpers/cli-process.js';
+import { runCli, startServe, stopAll, unreachableKubeconfig, type CliProcess } from '../helpers/cli-process.js';
 
 after(stopAll);
 
@@ -173,7 +173,7 @@ describe('OIDC_REQUIRED with OIDC_ISSUER_URL and OIDC_AUDIENCE', () => {
   let issuerUrl: string;
   let proc: CliProcess;
   let base: string;
-  let sign: (claims: { aud?: string; exp?: number; iss?: string }, key?: PrivateKey) => Promise<string>;
+  let sign: (claims: { aud?: string; exp?: number | null; iss?: string }, key?: PrivateKey) => Promise<string>;
   let otherKey: PrivateKey;
   const issued: string[] = [];
 
@@ -189,13 +189,14 @@ describe('OIDC_REQUIRED with OIDC_ISSUER_URL and OIDC_AUDIENCE', () => {
     await new Promise<void>((r) => issuer.listen(0, '127.0.0.1', r));
     issuerUrl = `http://127.0.0.1:${(issuer.address() as AddressInfo).port}`;
     sign = async (claims, key = privateKey) => {
-      const token = await new SignJWT({ sub: 'alice' })
+      const jwt = new SignJWT({ sub: 'alice' })
         .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
         .setIssuer(claims.iss ?? issuerUrl)
         .setAudience(claims.aud ?? 'k0rdent-mcp')
-        .setIssuedAt()
-        .setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600)
-        .sign(key);
+        .setIssuedAt();
+      // exp: null → a token without an expiry claim.
+      if (claims.exp !== null) jwt.setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600);
+      const token = await jwt.sign(key);
       issued.push(token);
       return token;
     };
@@ -252,6 +253,13 @@ describe('OIDC_REQUIRED with OIDC_ISSUER_URL and OIDC_AUDIENCE', () => {
     await r.text();
   });
 
+  it('a JWT without exp (it would never expire) → 401', async () => {
+    const r = await post(base, { authorization: `Bearer ${await sign({ exp: null })}` });
+    assert.equal(r.status, 401);
+    assert.match(r.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    await r.text();
+  });
+
   it('a JWT from another issuer → 401', async () => {
     const r = await post(base, { authorization: `Bearer ${await sign({ iss: 'https://evil.example' })}` });
     assert.equal(r.status, 401);
@@ -274,5 +282,24 @@ describe('OIDC_REQUIRED with OIDC_ISSUER_URL and OIDC_AUDIENCE', () => {
     assert.ok(issued.length >= 5);
     for (const token of issued) assert.equal(proc.stderr().includes(token), false, 'a JWT leaked into the logs');
     assert.equal(proc.stderr().includes('opaque-token-not-a-jwt'), false);
+  });
+});
+
+describe('OIDC_ISSUER_URL must be the issuer its discovery document names', () => {
+  it('a discovery document naming another issuer → serve refuses to start, naming both', async () => {
+    const other = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ issuer: 'https://attacker.example', jwks_uri: 'https://attacker.example/jwks' }));
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const result = await runCli(['serve', '--listen-addr', '127.0.0.1:0'], { K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfig, AUTH_MODE: 'OIDC_REQUIRED', OIDC_ISSUER_URL: url });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /configuration error: the discovery document .* names issuer "https:\/\/attacker\.example", not OIDC_ISSUER_URL/);
+      assert.ok(result.stderr.includes(url), result.stderr);
+    } finally {
+      await new Promise<void>((r) => other.close(() => r()));
+    }
   });
 });

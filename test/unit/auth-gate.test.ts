@@ -58,6 +58,7 @@ describe('auth gate decisions', () => {
       devBearerToken: undefined,
       oidc: {
         issuer: 'https://i',
+        checkDiscovery: () => Promise.resolve({ ok: true }),
         verify: (token) =>
           Promise.resolve(token === 'good' ? { ok: true, subject: 's' } : token === 'down' ? { ok: false, unavailable: true, reason: 'issuer down' } : { ok: false, unavailable: false, reason: 'bad' }),
       },

@@ -66,6 +66,9 @@ describe('settings', () => {
         progressIntervalMs: 10_000,
         sessionIdleTimeoutMs: 900_000,
         sessionLimitPerCaller: 100,
+        httpRequestTimeoutMs: 30_000,
+        httpHeadersTimeoutMs: 20_000,
+        httpMaxConnections: 1024,
       },
     );
   });
@@ -73,7 +76,7 @@ describe('settings', () => {
   it('every variable has a distinct env name and flag', () => {
     assert.equal(new Set(CONFIG_VARIABLES.map((v) => v.env)).size, CONFIG_VARIABLES.length);
     assert.equal(new Set(CONFIG_VARIABLES.map((v) => v.flag)).size, CONFIG_VARIABLES.length);
-    assert.equal(CONFIG_VARIABLES.length, 22);
+    assert.equal(CONFIG_VARIABLES.length, 25);
   });
 
   it('the README configuration table lists every variable with its flag', () => {
