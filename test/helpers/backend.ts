@@ -49,7 +49,7 @@ export interface Backend {
   list(resource: ResourceKey, options?: { namespace?: string }): Promise<KubeObject[]>;
   /** Sets `.status` as a controller would (the status subresource on kube). */
   updateStatus(resource: ResourceKey, namespace: string | undefined, name: string, status: unknown): Promise<void>;
-  /** Changes when anything is written anywhere (the store's resourceVersion; etcd's revision on kube). */
+  /** Changes when anything is written anywhere (the store's resourceVersion; etcd's revision on kube, once kcm is quiet). */
   writeMarker(): Promise<string>;
   close(): Promise<void>;
 }
@@ -98,9 +98,23 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
       await rest.replaceStatus(resource, namespace, objectName, status, 'test');
     },
     // A LIST without a resourceVersion is a quorum read: its resourceVersion is etcd's current revision.
+    // The simulated kcm writes on its own timers (walks, services) through the same etcd, so the marker is
+    // taken once the revision has held still for a second (bounded): a later change is someone's write.
     writeMarker: async () => {
-      const list = await rest.json<{ metadata: { resourceVersion: string } }>({ method: 'GET', path: '/api/v1/namespaces', query: { limit: '1' } });
-      return list.metadata.resourceVersion;
+      const revision = async (): Promise<string> =>
+        (await rest.json<{ metadata: { resourceVersion: string } }>({ method: 'GET', path: '/api/v1/namespaces', query: { limit: '1' } })).metadata.resourceVersion;
+      let last = await revision();
+      let stableSince = Date.now();
+      const until = Date.now() + 20_000;
+      while (Date.now() - stableSince < 1000 && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const now = await revision();
+        if (now !== last) {
+          last = now;
+          stableSince = Date.now();
+        }
+      }
+      return last;
     },
     close: () => kube.close(),
   };
