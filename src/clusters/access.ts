@@ -3,16 +3,18 @@
  * rules. Keep it next to the code: a new request in the manager needs its verb here, or the RBAC test
  * (test/integration/rbac.test.ts) fails and the manifests' ClusterRole would deny it in a cluster.
  */
-import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, K0RDENT_GROUP } from '../k0rdent/resources.js';
+import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, K0RDENT_GROUP, PROVIDER_INTERFACE } from '../k0rdent/resources.js';
 import { access, type KubeAccess } from '../kube/access.js';
 
 /** `list namespaces`: the readable namespaces (SPEC section 5), and the target namespace in OIDC_REQUIRED. */
 const NAMESPACES = access('', 'namespaces', 'list');
 /** The `schema-ct-*` ConfigMap of a template. */
 const SCHEMA_CONFIGMAPS = access('', 'configmaps', 'get');
+/** The ProviderInterfaces: which providers a credential serves (src/providers/catalog.ts). */
+export const PROVIDER_INTERFACES = access(K0RDENT_GROUP, PROVIDER_INTERFACE.plural, 'list');
 
 export const CLUSTER_ACCESS = {
-  listCredentials: [NAMESPACES, access(K0RDENT_GROUP, CREDENTIAL.plural, 'list')],
+  listCredentials: [NAMESPACES, access(K0RDENT_GROUP, CREDENTIAL.plural, 'list'), PROVIDER_INTERFACES],
   listTemplates: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'list'), SCHEMA_CONFIGMAPS],
   list: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'list')],
   // Checks (get, and list for the names to suggest), the schema, server-side apply (patch; create when the
@@ -22,6 +24,7 @@ export const CLUSTER_ACCESS = {
     access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'get', 'list'),
     access(K0RDENT_GROUP, CREDENTIAL.plural, 'get', 'list'),
     SCHEMA_CONFIGMAPS,
+    PROVIDER_INTERFACES,
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'create', 'patch', 'watch'),
   ],
   // Same as deploy; list finds a name absent from the namespace in the other readable ones (notFound hint).

@@ -50,6 +50,8 @@ export interface ListRequest {
   namespace?: string | undefined;
   labelSelector?: string | undefined;
   fieldSelector?: string | undefined;
+  /** Ask for PartialObjectMetadataList: only metadata per item (counting, names). */
+  metadataOnly?: boolean | undefined;
   limit?: number | undefined;
   continue?: string | undefined;
 }
@@ -68,6 +70,20 @@ export interface K0rdentApiOptions {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Metadata-only answers (kube-apiserver's PartialObjectMetadata), with plain JSON as the fallback. */
+const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+/** Which Events API a list reads: events.k8s.io/v1 (what kcm writes) or the core/v1 fallback. */
+export type EventsApiVersion = 'events.k8s.io/v1' | 'v1';
+
+export interface EventListRequest {
+  namespace?: string | undefined;
+  fieldSelector?: string | undefined;
+  limit?: number | undefined;
+  continue?: string | undefined;
+}
 
 interface Clients {
   k8s: ClientNode;
@@ -136,11 +152,12 @@ export class K0rdentApi {
       limit: request.limit,
       _continue: request.continue,
     };
-    const body = (await this.run(`list ${resource.plural} in ${where}`, call, (c) =>
-      request.namespace === undefined
-        ? c.custom.listClusterCustomObject(common, c.options())
-        : c.custom.listNamespacedCustomObject({ ...common, namespace: request.namespace }, c.options()),
-    ).catch((error: unknown) => {
+    const body = (await this.run(`list ${resource.plural} in ${where}`, call, (c) => {
+      const options = request.metadataOnly ? c.k8s.setHeaderOptions('Accept', METADATA_LIST_ACCEPT, c.options()) : c.options();
+      return request.namespace === undefined
+        ? c.custom.listClusterCustomObject(common, options)
+        : c.custom.listNamespacedCustomObject({ ...common, namespace: request.namespace }, options);
+    }).catch((error: unknown) => {
       // A continue token the API server cannot use (400 invalid, 410 expired) is the caller's to drop, not an outage to retry.
       const status = error instanceof AppError ? error.details?.httpStatus : undefined;
       if (request.continue !== undefined && (status === 400 || status === 410)) {
@@ -213,6 +230,52 @@ export class K0rdentApi {
         c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.MergePatch, c.options()),
       ),
     )) as KubeObject;
+  }
+
+  /** A cluster-scoped object (Management, ProviderTemplate, ...), or undefined on 404. */
+  async getClusterScoped(resource: K0rdentResource, name: string, call?: CallOptions): Promise<KubeObject | undefined> {
+    try {
+      return (await this.run(`get ${resource.kind} ${name}`, call, (c) =>
+        c.custom.getClusterCustomObject({ group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, name }, c.options()),
+      )) as KubeObject;
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'notFound') return undefined;
+      throw error;
+    }
+  }
+
+  /** One page of Events as `version` serves them, cluster-wide when `namespace` is undefined. */
+  async listEvents(version: EventsApiVersion, request: EventListRequest, call?: CallOptions): Promise<{ items: unknown[]; continue: string | undefined }> {
+    const where = request.namespace === undefined ? 'all namespaces' : `namespace ${request.namespace}`;
+    const query = { fieldSelector: request.fieldSelector, limit: request.limit, _continue: request.continue };
+    const body = await this.run(`list ${version === 'v1' ? 'core/v1' : version} events in ${where}`, call, async (c) => {
+      const options = c.options();
+      if (version === 'v1') {
+        return request.namespace === undefined ? c.core.listEventForAllNamespaces(query, options) : c.core.listNamespacedEvent({ ...query, namespace: request.namespace }, options);
+      }
+      const events = c.kc.makeApiClient(c.k8s.EventsV1Api);
+      return request.namespace === undefined ? events.listEventForAllNamespaces(query, options) : events.listNamespacedEvent({ ...query, namespace: request.namespace }, options);
+    });
+    const next = body.metadata?._continue;
+    return { items: body.items, continue: next === undefined || next === '' ? undefined : next };
+  }
+
+  /** Whether a Secret exists, read metadata-only (PartialObjectMetadata): its data is not sent. */
+  async secretExists(namespace: string, name: string, call?: CallOptions): Promise<boolean> {
+    try {
+      await this.run(`get Secret metadata ${namespace}/${name}`, call, (c) =>
+        c.core.readNamespacedSecret({ namespace, name }, c.k8s.setHeaderOptions('Accept', METADATA_ACCEPT, c.options())),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'notFound') return false;
+      throw error;
+    }
+  }
+
+  /** Every object of a kind, metadata-only, cluster-wide or in one namespace, in one unpaged LIST. */
+  async listMetadata(resource: K0rdentResource, namespace: string | undefined, call?: CallOptions): Promise<KubeObject[]> {
+    return (await this.list(resource, { namespace, metadataOnly: true }, call)).items;
   }
 
   /** Names of every namespace (needs cluster-wide `list namespaces`). */

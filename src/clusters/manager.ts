@@ -16,6 +16,8 @@ import { assertStructure } from './config-guard.js';
 import type { JsonObject } from './config-schema.js';
 import { assertLabels, buildClusterDeployment, checkReferences, checkTemplateConfig, deploymentDifferences, plainReference } from './deploy.js';
 import { K0rdentApi, type CallOptions, type KubeObject } from './kube-api.js';
+import { providerInterfaces } from '../providers/catalog.js';
+import { assertCredentialFits } from '../providers/fit-check.js';
 import { listAccessOf } from './list-access.js';
 import { listAcross, type ListScope } from './listing.js';
 import { templateSchema } from './template-schemas.js';
@@ -126,9 +128,12 @@ export class ClusterManager {
   async listCredentials(request: ListCommon, hooks: ManagerHooks = {}): Promise<Page<CredentialSummary>> {
     const call = { signal: hooks.signal };
     if (request.namespace !== undefined) this.policy.assertReadable(request.namespace);
-    const page = await listAcross(this.api, CREDENTIAL, this.scope(CREDENTIAL, request.namespace, (ns) => this.policy.isReadable(ns), call), request, call);
+    const [page, catalog] = await Promise.all([
+      listAcross(this.api, CREDENTIAL, this.scope(CREDENTIAL, request.namespace, (ns) => this.policy.isReadable(ns), call), request, call),
+      providerInterfaces(this.api, call, this.options.logger),
+    ]);
     await this.assertListedNamespace(request, page.items.length, call);
-    return { items: page.items.map(summarizeCredential), ...(page.continue ? { continue: page.continue } : {}) };
+    return { items: page.items.map((c) => summarizeCredential(c, catalog.interfaces)), ...(page.continue ? { continue: page.continue } : {}) };
   }
 
   async listTemplates(request: ListCommon & { scope?: TemplateScope | undefined }, hooks: ManagerHooks = {}): Promise<Page<TemplateSummary>> {
@@ -199,9 +204,10 @@ export class ClusterManager {
     const namespace = await this.resolveTarget(request.namespace, call, hooks);
     const templateName = plainReference(request.template, 'template', namespace);
     const credentialName = plainReference(request.credential, 'credential', namespace);
-    const { template } = await checkReferences(this.api, namespace, this.globalNamespace, templateName, credentialName, call, () => assertNamespaceExists(this.api, this.policy, namespace, call));
+    const { template, credential } = await checkReferences(this.api, namespace, this.globalNamespace, templateName, credentialName, call, () => assertNamespaceExists(this.api, this.policy, namespace, call));
     const config = request.config ?? {};
     await checkTemplateConfig(this.api, template, config, call);
+    await assertCredentialFits(this.api, template, credential, call);
     const manifest = buildClusterDeployment({ name: request.name, namespace, template: templateName, credential: credentialName, labels: request.labels, config });
 
     const existing = await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call);

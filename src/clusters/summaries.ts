@@ -1,6 +1,7 @@
 /** Kubernetes objects → compact summaries. Pure. */
 import { CONDITION, describePhase, findCondition, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
-import { cloudFromProviders, inferProvider } from '../k0rdent/providers.js';
+import { credentialFit, type ProviderInterfaceInfo } from '../k0rdent/provider-fit.js';
+import { cloudFromProviders } from '../k0rdent/providers.js';
 import { isJsonObject, outlineConfig, type JsonObject } from './config-schema.js';
 import type { KubeObject } from './kube-api.js';
 import type { CompactCondition, CredentialSummary, DeploymentSummary, IdentityRef, TemplateSummary } from './types.js';
@@ -31,15 +32,16 @@ export function notReadyReason(object: KubeObject): string | undefined {
   return str(condition.message) ?? str(condition.reason) ?? `CredentialReady=${condition.status}`;
 }
 
-export function summarizeCredential(object: KubeObject): CredentialSummary {
+/** `interfaces`: the ProviderInterfaces that decide which providers the credential serves. */
+export function summarizeCredential(object: KubeObject, interfaces: readonly ProviderInterfaceInfo[]): CredentialSummary {
   const spec = object.spec ?? {};
   const ready = object.status?.ready === true;
   const ref = isJsonObject(spec.identityRef) ? spec.identityRef : {};
   const identityRef: IdentityRef = compact({ apiVersion: str(ref.apiVersion), kind: str(ref.kind), name: str(ref.name), namespace: str(ref.namespace) });
-  const inference = inferProvider(identityRef.kind);
+  const fit = credentialFit({ name: object.metadata?.name ?? '', labels: object.metadata?.labels, identityKind: identityRef.kind, identityName: identityRef.name }, interfaces);
   // Member by member, without spreads or compact() (see summarizeDeployment).
   const m = object.metadata ?? {};
-  const summary: CredentialSummary = { name: m.name ?? '', namespace: m.namespace ?? '', labels: m.labels ? { ...m.labels } : {}, provider: inference.provider, providerCandidates: inference.candidates, identityRef, ready };
+  const summary: CredentialSummary = { name: m.name ?? '', namespace: m.namespace ?? '', labels: m.labels ? { ...m.labels } : {}, provider: fit.provider, providerCandidates: fit.providers, providerBasis: fit.basis, identityRef, ready };
   const createdAt = str(m.creationTimestamp);
   if (createdAt !== undefined) summary.createdAt = createdAt;
   const region = str(spec.region);

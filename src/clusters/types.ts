@@ -1,6 +1,7 @@
 /** What the cluster manager returns: compact summaries, never whole objects, managedFields or secrets. */
 import type { ErrorCode } from '../errors.js';
 import type { Condition } from '../k0rdent/conditions.js';
+import type { FitBasis } from '../k0rdent/provider-fit.js';
 import type { ConfigOutline, JsonObject } from './config-schema.js';
 
 export interface IdentityRef {
@@ -14,9 +15,11 @@ export interface CredentialSummary {
   name: string;
   namespace: string;
   labels: Record<string, string>;
-  /** aws, azure, ...; `ambiguous` for a plain Secret (see providerCandidates); `unknown` otherwise. */
+  /** aws, azure, ...; `ambiguous` when several remain (see providerCandidates); `unknown` when none. */
   provider: string;
   providerCandidates: string[];
+  /** The evidence (src/k0rdent/provider-fit.ts): identityKind, label, name, interfaces or none. */
+  providerBasis: FitBasis;
   identityRef: IdentityRef;
   region?: string;
   description?: string;

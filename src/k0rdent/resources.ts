@@ -22,6 +22,18 @@ export const SERVICE_STATE = { deployed: 'Deployed', failed: 'Failed', pending: 
 export const SERVICES_IN_READY_STATE = 'ServicesInReadyState';
 /** kcm's namespace of a service entry that names none (the CRD default). */
 export const DEFAULT_SERVICE_NAMESPACE = 'default';
+export const CLUSTER_TEMPLATE_CHAIN: K0rdentResource = { kind: 'ClusterTemplateChain', plural: 'clustertemplatechains' };
+/** Cluster-scoped: the providers kcm runs (DOMAIN.md section 6). */
+export const MANAGEMENT: K0rdentResource = { kind: 'Management', plural: 'managements' };
+export const PROVIDER_TEMPLATE: K0rdentResource = { kind: 'ProviderTemplate', plural: 'providertemplates' };
+export const PROVIDER_INTERFACE: K0rdentResource = { kind: 'ProviderInterface', plural: 'providerinterfaces' };
+
+/** The singleton Management object (kcm `api/v1beta1/management_types.go`). */
+export const MANAGEMENT_NAME = 'kcm';
+/** The CAPI provider label ProviderInterfaces carry (`infrastructure-<p>`), also honoured on a Credential to pin its provider. */
+export const LABEL_CAPI_PROVIDER = 'cluster.x-k8s.io/provider';
+/** The Secret CAPI writes with a cluster's kubeconfig: `<cluster>-kubeconfig` (cluster-api `util/secret`). */
+export const kubeconfigSecretName = (cluster: string): string => `${cluster}-kubeconfig`;
 
 /** Set by AccessManagement on copies and by this server on the deployments it creates. */
 export const LABEL_MANAGED = 'k0rdent.mirantis.com/managed';

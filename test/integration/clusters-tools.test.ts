@@ -152,7 +152,7 @@ describe(`k0.clusters.* tools over MCP against the ${choice.name === 'kube' ? 'k
 
   describe('listCredentials', () => {
     it('production with filter ^team- returns kcm-system plus the team-* namespaces, with provider and ready', async () => {
-      const { items } = ok<Items<{ name: string; namespace: string; provider: string; ready: boolean; identityRef: { kind?: string } }>>(await prod.call('k0.clusters.listCredentials', {}));
+      const { items } = ok<Items<{ name: string; namespace: string; provider: string; providerBasis: string; ready: boolean; identityRef: { kind?: string } }>>(await prod.call('k0.clusters.listCredentials', {}));
       const expected = (await sandbox.list(CREDENTIALS))
         .filter((o) => o.metadata.namespace === 'kcm-system' || /^team-/.test(o.metadata.namespace ?? ''))
         .map((o) => `${o.metadata.namespace}/${o.metadata.name}`)
@@ -161,13 +161,19 @@ describe(`k0.clusters.* tools over MCP against the ${choice.name === 'kube' ? 'k
       assert.ok(items.some((c) => c.namespace === 'kcm-system'));
       assert.ok(items.some((c) => c.namespace.startsWith('team-')));
       assert.ok(!items.some((c) => c.namespace === 'finance'));
+      const byName = (name: string): string | undefined => items.find((c) => c.namespace === 'kcm-system' && c.name === name)?.provider;
+      assert.deepEqual(
+        ['gcp-cluster-credential', 'openstack-cluster-credential', 'docker-stub-credential', 'adopted-cluster-cred', 'vsphere-cluster-credential'].map(byName),
+        ['gcp', 'openstack', 'docker', 'internal', 'vsphere'],
+      );
       const azure = items.find((c) => c.namespace === 'kcm-system' && c.name === AZURE_CREDENTIAL);
       assert.equal(azure?.provider, 'azure');
       assert.equal(azure?.ready, true);
       for (const c of items) {
         const stored = (await sandbox.get(CREDENTIALS, c.namespace, c.name)) as SandboxObject & { status?: { ready?: boolean } };
         assert.equal(c.ready, stored.status?.ready === true, `${c.namespace}/${c.name} ready`);
-        if (c.identityRef.kind === 'Secret') assert.equal(c.provider, 'ambiguous');
+        // A plain Secret is placed by the ProviderInterfaces plus its name, never left "ambiguous" here.
+        if (c.identityRef.kind === 'Secret') assert.equal(c.providerBasis, 'name', `${c.namespace}/${c.name}`);
       }
     });
     it('namespace="finance" in production → forbidden, no data', async () => {

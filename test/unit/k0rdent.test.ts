@@ -1,23 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deploymentPhase, describePhase, failedCondition, failedFor, isReady, readConditions, reconciliationGap, type Condition, type GenerationTarget } from '../../src/k0rdent/conditions.js';
-import { cloudFromProviders, inferProvider } from '../../src/k0rdent/providers.js';
+import { credentialFit, fitsTemplate, interfacesFrom, type CredentialFacts, type CredentialFit } from '../../src/k0rdent/provider-fit.js';
+import { builtinInterfaces, cloudFromProviders } from '../../src/k0rdent/providers.js';
 
-describe('provider inference from identityRef.kind (DOMAIN section 1)', () => {
-  const table: [string | undefined, string, string[]][] = [
-    ['AzureClusterIdentity', 'azure', ['azure']],
-    ['AWSClusterStaticIdentity', 'aws', ['aws']],
-    ['AWSClusterRoleIdentity', 'aws', ['aws']],
-    ['AWSClusterControllerIdentity', 'aws', ['aws']],
-    ['OpenStackClusterIdentity', 'openstack', ['openstack']],
-    ['VSphereClusterIdentity', 'vsphere', ['vsphere']],
-    ['Secret', 'ambiguous', ['azure', 'openstack', 'vsphere', 'gcp', 'docker', 'kubevirt', 'k0smotron', 'internal']],
-    ['SomethingElse', 'unknown', []],
-    [undefined, 'unknown', []],
+describe('which providers a credential serves (ProviderInterfaces, DOMAIN section 1)', () => {
+  const interfaces = builtinInterfaces();
+  const secretProviders = ['azure', 'docker', 'gcp', 'internal', 'k0sproject-k0smotron', 'kubevirt', 'openstack', 'vsphere'];
+  const table: [string, CredentialFacts, CredentialFit][] = [
+    ['AzureClusterIdentity → azure', { name: 'x', identityKind: 'AzureClusterIdentity' }, { provider: 'azure', providers: ['azure'], basis: 'identityKind' }],
+    ['AWSClusterRoleIdentity → aws', { name: 'x', identityKind: 'AWSClusterRoleIdentity' }, { provider: 'aws', providers: ['aws'], basis: 'identityKind' }],
+    ['VSphereClusterIdentity → vsphere', { name: 'x', identityKind: 'VSphereClusterIdentity' }, { provider: 'vsphere', providers: ['vsphere'], basis: 'identityKind' }],
+    ['a Secret named for gcp → gcp', { name: 'gcp-cluster-credential', identityKind: 'Secret', identityName: 'gcp-cloud-sa' }, { provider: 'gcp', providers: ['gcp'], basis: 'name' }],
+    ['a Secret of kcm\'s docker manifest → docker', { name: 'docker-stub-credential', identityKind: 'Secret', identityName: 'docker-cluster-secret' }, { provider: 'docker', providers: ['docker'], basis: 'name' }],
+    ['an adopted Secret → internal', { name: 'adopted-cluster-cred', identityKind: 'Secret', identityName: 'adopted-cluster-kubeconf' }, { provider: 'internal', providers: ['internal'], basis: 'name' }],
+    ['the label pins it, over the name', { name: 'gcp-thing', labels: { 'cluster.x-k8s.io/provider': 'infrastructure-openstack' }, identityKind: 'Secret' }, { provider: 'openstack', providers: ['openstack'], basis: 'label' }],
+    ['an unnamed Secret: every provider whose interface accepts one', { name: 'team-cred', identityKind: 'Secret', identityName: 'blob' }, { provider: 'ambiguous', providers: secretProviders, basis: 'interfaces' }],
+    ['an unknown kind', { name: 'x', identityKind: 'SomethingElse' }, { provider: 'unknown', providers: [], basis: 'none' }],
   ];
-  for (const [kind, provider, candidates] of table) {
-    it(`${kind ?? '(none)'} → ${provider}`, () => assert.deepEqual(inferProvider(kind), { provider, candidates }));
-  }
+  for (const [what, facts, fit] of table) it(what, () => assert.deepEqual(credentialFit(facts, interfaces), fit));
+  it('a template fits when every infrastructure provider it needs is served', () => {
+    const gcp = credentialFit({ name: 'gcp-cluster-credential', identityKind: 'Secret' }, interfaces);
+    assert.equal(fitsTemplate(gcp, ['infrastructure-gcp', 'control-plane-k0sproject-k0smotron']), true);
+    assert.equal(fitsTemplate(gcp, ['infrastructure-docker']), false);
+    assert.equal(fitsTemplate(gcp, ['bootstrap-x']), false);
+  });
+  it('reads ProviderInterface objects by their CAPI provider label', () => {
+    const read = interfacesFrom([{ metadata: { name: 'cluster-api-provider-docker', labels: { 'cluster.x-k8s.io/provider': 'infrastructure-docker' } }, spec: { clusterIdentities: [{ group: '', version: 'v1', kind: 'Secret' }] } }, { metadata: { name: 'no-label' } }]);
+    assert.deepEqual(read, [{ name: 'cluster-api-provider-docker', infrastructure: 'infrastructure-docker', provider: 'docker', identityKinds: [{ kind: 'Secret', apiVersion: 'v1' }] }]);
+  });
   it('cloud is the infrastructure-* provider', () => {
     assert.equal(cloudFromProviders(['bootstrap-k0sproject-k0smotron', 'infrastructure-azure', 'control-plane-k0sproject-k0smotron']), 'azure');
     assert.equal(cloudFromProviders([' infrastructure-aws']), 'aws');
