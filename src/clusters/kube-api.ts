@@ -73,7 +73,6 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Metadata-only answers (kube-apiserver's PartialObjectMetadata), with plain JSON as the fallback. */
 const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
-const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 /** Which Events API a list reads: events.k8s.io/v1 (what kcm writes) or the core/v1 fallback. */
 export type EventsApiVersion = 'events.k8s.io/v1' | 'v1';
@@ -258,19 +257,6 @@ export class K0rdentApi {
     });
     const next = body.metadata?._continue;
     return { items: body.items, continue: next === undefined || next === '' ? undefined : next };
-  }
-
-  /** Whether a Secret exists, read metadata-only (PartialObjectMetadata): its data is not sent. */
-  async secretExists(namespace: string, name: string, call?: CallOptions): Promise<boolean> {
-    try {
-      await this.run(`get Secret metadata ${namespace}/${name}`, call, (c) =>
-        c.core.readNamespacedSecret({ namespace, name }, c.k8s.setHeaderOptions('Accept', METADATA_ACCEPT, c.options())),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'notFound') return false;
-      throw error;
-    }
   }
 
   /** Every object of a kind, metadata-only, cluster-wide or in one namespace, in one unpaged LIST. */

@@ -19,6 +19,7 @@ import { K0rdentApi, type CallOptions, type KubeObject } from './kube-api.js';
 import { providerInterfaces } from '../providers/catalog.js';
 import { assertCredentialFits } from '../providers/fit-check.js';
 import { listAccessOf } from './list-access.js';
+import type { ReadContext } from './read-context.js';
 import { listAcross, type ListScope } from './listing.js';
 import { templateSchema } from './template-schemas.js';
 import { compactConditions, summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
@@ -97,8 +98,13 @@ export class ClusterManager {
     this.globalNamespace = options.namespaces.rules.globalNamespace;
   }
 
+  /** What the day-two read modules need (src/clusters/read-context.ts). */
+  readContext(): ReadContext {
+    return { api: this.api, policy: this.policy, logger: this.options.logger, readableNamespaces: (call) => this.readableNamespaces(call) };
+  }
+
   /** Existing readable namespaces (G always); when namespaces cannot be listed, only G. The names are remembered for a short TTL (list-access.ts). */
-  private async readableNamespaces(call: CallOptions): Promise<string[]> {
+  async readableNamespaces(call: CallOptions): Promise<string[]> {
     try {
       return this.policy.readable(await listAccessOf(this.api).namespaces(() => this.api.listNamespaces(call)));
     } catch (error) {

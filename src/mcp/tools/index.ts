@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import type { Runtime, Session } from '../../runtime/types.js';
 import { clusterTools } from './clusters.js';
 import { serviceTools } from './services.js';
+import { dayTwoTools } from './day-two.js';
 import { type AnyToolDefinition, initToolMetrics, installTools } from './registry.js';
 
 export interface ToolContext {
@@ -16,7 +17,7 @@ export interface ToolContext {
 }
 
 /** Every tool this server knows, in the order tools/list shows them. Add a family's array here. */
-export const TOOLS: readonly AnyToolDefinition[] = [...clusterTools, ...serviceTools];
+export const TOOLS: readonly AnyToolDefinition[] = [...clusterTools, ...dayTwoTools, ...serviceTools];
 
 /** Installs tools/list and tools/call for every tool on a session's server. */
 export function registerTools(server: Server, context: ToolContext): void {

@@ -1,0 +1,196 @@
+/**
+ * k0.clusters.get: one ClusterDeployment's whole story, compact — what an assistant reads after a deploy
+ * that did not wait, or before an update. The kubeconfig Secret is only named: this server never reads
+ * Secrets (and so needs no RBAC on them).
+ */
+import { AppError } from '../errors.js';
+import { conditionsAreStale, describePhase, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
+import { deploymentProgress, type Progress } from '../k0rdent/progress.js';
+import { CLUSTER_DEPLOYMENT, kubeconfigSecretName } from '../k0rdent/resources.js';
+import { assertObjectName } from '../policy/names.js';
+import { listEvents } from '../events/manager.js';
+import { oneLine, type EventSummary } from '../events/summaries.js';
+import type { CallOptions, KubeObject } from './kube-api.js';
+import type { ReadContext } from './read-context.js';
+
+export const RECENT_WARNINGS = 5;
+
+export interface DeploymentCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  observedGeneration?: number;
+  lastTransitionTime?: string;
+}
+
+export interface ServiceState {
+  name: string;
+  namespace?: string;
+  template?: string;
+  state?: string;
+  type?: string;
+  version?: string;
+  failureMessage?: string;
+  lastStateTransitionTime?: string;
+}
+
+export interface DeploymentDetails {
+  name: string;
+  namespace: string;
+  uid?: string;
+  template?: string;
+  credential?: string;
+  labels: Record<string, string>;
+  /** spec.config: the caller's chart values. */
+  config: Record<string, unknown>;
+  dryRun: boolean;
+  ready: boolean;
+  phase: string;
+  progress: Progress;
+  generation?: number;
+  observedGeneration?: number;
+  /** kcm has not yet reacted to the latest spec (observedGeneration behind generation). */
+  stale: boolean;
+  conditions: DeploymentCondition[];
+  /** spec.serviceSpec.services with their states from status.services. */
+  services: ServiceState[];
+  availableUpgrades: string[];
+  k8sVersion?: string;
+  region?: string;
+  /** The Secret Cluster API writes with the cluster's kubeconfig once its control plane is up; never read here. */
+  kubeconfigSecret: { name: string; namespace: string; expected: boolean };
+  createdAt?: string;
+  deleting: boolean;
+  deletionTimestamp?: string;
+  finalizers: string[];
+  recentWarnings: EventSummary[];
+}
+
+type Raw = Record<string, unknown>;
+const rec = (v: unknown): Raw => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Raw) : {});
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function conditionOf(c: Condition): DeploymentCondition {
+  return compact({ type: c.type, status: c.status, reason: str(c.reason), message: oneLine(str(c.message)), observedGeneration: c.observedGeneration, lastTransitionTime: str(c.lastTransitionTime) });
+}
+
+/** Entries of spec.serviceSpec.services, each with its status.services state (matched by name + namespace). */
+export function servicesOf(object: KubeObject): ServiceState[] {
+  const spec = rec(rec(object.spec).serviceSpec);
+  const wanted = Array.isArray(spec.services) ? spec.services.map(rec) : [];
+  const states = Array.isArray(object.status?.services) ? (object.status.services as unknown[]).map(rec) : [];
+  const key = (name: unknown, namespace: unknown): string => `${String(name)}/${str(namespace) ?? 'default'}`;
+  const stateBy = new Map(states.map((s) => [key(s.name, s.namespace), s]));
+  const out: ServiceState[] = [];
+  const seen = new Set<string>();
+  for (const w of wanted) {
+    const k = key(w.name, w.namespace);
+    seen.add(k);
+    const s = stateBy.get(k) ?? {};
+    out.push(serviceState(w, s));
+  }
+  for (const s of states) if (!seen.has(key(s.name, s.namespace))) out.push(serviceState({}, s));
+  return out;
+}
+
+function serviceState(wanted: Raw, state: Raw): ServiceState {
+  return compact({
+    name: str(wanted.name) ?? str(state.name) ?? '',
+    namespace: str(wanted.namespace) ?? str(state.namespace),
+    template: str(wanted.template) ?? str(state.template),
+    state: str(state.state) ?? (Object.keys(state).length === 0 ? 'NotReported' : undefined),
+    type: str(state.type),
+    version: str(state.version),
+    failureMessage: oneLine(str(state.failureMessage)),
+    lastStateTransitionTime: str(state.lastStateTransitionTime),
+  });
+}
+
+/** The deployment's details from the object itself (pure; the Secret check and events come from the caller). */
+export function describeDeployment(object: KubeObject, recentWarnings: EventSummary[]): DeploymentDetails {
+  const meta = object.metadata ?? {};
+  const spec = object.spec ?? {};
+  const status = object.status ?? {};
+  const conditions = readConditions(status);
+  const deleting = str(meta.deletionTimestamp) !== undefined;
+  const dryRun = spec.dryRun === true;
+  const name = meta.name ?? '';
+  return compact({
+    name,
+    namespace: meta.namespace ?? '',
+    uid: str(meta.uid),
+    template: str(spec.template),
+    credential: str(spec.credential),
+    labels: { ...(meta.labels ?? {}) },
+    config: { ...rec(spec.config) },
+    dryRun,
+    ready: isReady(conditions),
+    phase: describePhase(conditions, deleting),
+    progress: deploymentProgress(conditions, deleting, dryRun),
+    generation: meta.generation,
+    observedGeneration: typeof status.observedGeneration === 'number' ? status.observedGeneration : undefined,
+    stale: conditionsAreStale(meta.generation, status, conditions),
+    conditions: conditions.map(conditionOf),
+    services: servicesOf(object),
+    availableUpgrades: strings(status.availableUpgrades),
+    k8sVersion: str(status.k8sVersion),
+    region: str(status.region),
+    kubeconfigSecret: { name: kubeconfigSecretName(name), namespace: meta.namespace ?? '', expected: isReady(conditions) },
+    createdAt: str(meta.creationTimestamp),
+    deleting,
+    deletionTimestamp: str(meta.deletionTimestamp),
+    finalizers: [...(meta.finalizers ?? [])],
+    recentWarnings,
+  });
+}
+
+/** Finds `name` when no namespace is given: one cluster-wide LIST by name, among the readable namespaces. */
+async function locate(ctx: ReadContext, name: string, call: CallOptions): Promise<KubeObject> {
+  let items: KubeObject[];
+  try {
+    items = (await ctx.api.list(CLUSTER_DEPLOYMENT, { fieldSelector: `metadata.name=${name}` }, call)).items;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'forbidden') {
+      throw new AppError('invalidParams', `namespace is required: this identity may not search ClusterDeployments across namespaces; pass the \`namespace\` of "${name}" (k0.clusters.list shows it)`);
+    }
+    throw error;
+  }
+  const found = items.filter((o) => ctx.policy.isReadable(o.metadata?.namespace ?? ''));
+  if (found.length === 0) throw new AppError('notFound', `no ClusterDeployment "${name}" in the namespaces this server may read; k0.clusters.list shows the ones there are`, { name });
+  if (found.length > 1) {
+    const namespaces = found.map((o) => o.metadata?.namespace ?? '').sort();
+    throw new AppError('invalidParams', `ClusterDeployment "${name}" exists in ${namespaces.join(', ')}; pass \`namespace\` to choose one`, { namespaces });
+  }
+  return found[0] as KubeObject;
+}
+
+/** The deployment `name` (in `namespace`, or found among the readable namespaces), described. */
+export async function getDeployment(ctx: ReadContext, request: { name: string; namespace?: string | undefined }, call: CallOptions, onNamespace?: (namespace: string) => void): Promise<DeploymentDetails> {
+  assertObjectName(request.name, 'name');
+  let object: KubeObject | undefined;
+  if (request.namespace !== undefined) {
+    ctx.policy.assertReadable(request.namespace);
+    object = await ctx.api.get(CLUSTER_DEPLOYMENT, request.namespace, request.name, call);
+    if (object === undefined) {
+      throw new AppError('notFound', `ClusterDeployment ${request.namespace}/${request.name} does not exist; k0.clusters.list shows the deployments there are`, { name: request.name, namespace: request.namespace });
+    }
+  } else {
+    object = await locate(ctx, request.name, call);
+  }
+  const namespace = object.metadata?.namespace ?? request.namespace ?? '';
+  onNamespace?.(namespace);
+  const warnings = await listEvents(ctx, { namespace, forKind: CLUSTER_DEPLOYMENT.kind, forName: request.name, types: ['Warning'], limit: RECENT_WARNINGS }, call)
+      .then((page) => page.items)
+      .catch((error: unknown) => {
+        // Events are context, not the answer: a refusal to read them must not hide the deployment.
+        if (error instanceof AppError && error.code === 'forbidden') return [];
+        throw error;
+      });
+  return describeDeployment(object, warnings);
+}

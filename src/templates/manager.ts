@@ -1,0 +1,118 @@
+/**
+ * k0.templates.get: one ClusterTemplate with what it takes to deploy it — its full chart JSON Schema (the
+ * `schema-ct-*` ConfigMap, through the shared cache src/clusters/template-schemas.ts), defaults
+ * (`status.config`), providers, version, the credentials in its namespace that fit it, the templates it may
+ * be upgraded to (ClusterTemplateChains in that namespace) and an example config.
+ */
+import { isJsonObject, type JsonObject } from '../clusters/config-schema.js';
+import type { CallOptions, KubeObject } from '../clusters/kube-api.js';
+import type { ReadContext } from '../clusters/read-context.js';
+import { templateSchema } from '../clusters/template-schemas.js';
+import { AppError } from '../errors.js';
+import { credentialFit, fitsTemplate, type FitBasis } from '../k0rdent/provider-fit.js';
+import { cloudFromProviders } from '../k0rdent/providers.js';
+import { CLUSTER_TEMPLATE, CLUSTER_TEMPLATE_CHAIN, CREDENTIAL } from '../k0rdent/resources.js';
+import { assertObjectName } from '../policy/names.js';
+import { providerInterfaces } from '../providers/catalog.js';
+import { exampleConfig, type RequiredSetting } from './example.js';
+
+export interface FittingCredential {
+  name: string;
+  ready: boolean;
+  provider: string;
+  providerBasis: FitBasis;
+}
+
+export interface TemplateDetails {
+  name: string;
+  namespace: string;
+  description?: string;
+  providers: string[];
+  cloud?: string;
+  version?: string;
+  k8sVersion?: string;
+  valid: boolean;
+  validationError?: string;
+  schemaSource: 'schema' | 'none';
+  /** The chart's values JSON Schema, whole. */
+  schema?: JsonObject;
+  /** status.config: the chart defaults kcm merges under spec.config. */
+  defaults: JsonObject;
+  required: RequiredSetting[];
+  example: JsonObject;
+  toFill: string[];
+  credentials: FittingCredential[];
+  upgradesTo: string[];
+  /** Names of the ClusterTemplateChains offering this template here. */
+  chains: string[];
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Templates a chain lets `name` be upgraded to, and the chains that offer it (kcm `clustertemplatechain_types.go`). */
+export function upgradesFrom(chains: readonly KubeObject[], name: string): { upgradesTo: string[]; chains: string[] } {
+  const upgrades = new Set<string>();
+  const offering: string[] = [];
+  for (const chain of chains) {
+    const supported = Array.isArray(chain.spec?.supportedTemplates) ? chain.spec.supportedTemplates : [];
+    for (const entry of supported) {
+      if (!isJsonObject(entry) || entry.name !== name) continue;
+      offering.push(chain.metadata?.name ?? '');
+      for (const up of Array.isArray(entry.availableUpgrades) ? entry.availableUpgrades : []) if (isJsonObject(up) && typeof up.name === 'string') upgrades.add(up.name);
+    }
+  }
+  return { upgradesTo: [...upgrades].sort(), chains: offering.sort() };
+}
+
+export async function getTemplate(ctx: ReadContext, request: { name: string; namespace?: string | undefined }, call: CallOptions, onNamespace?: (namespace: string) => void): Promise<TemplateDetails> {
+  assertObjectName(request.name, 'name');
+  const namespace = request.namespace ?? ctx.policy.rules.globalNamespace;
+  ctx.policy.assertReadable(namespace);
+  onNamespace?.(namespace);
+  const template = await ctx.api.get(CLUSTER_TEMPLATE, namespace, request.name, call);
+  if (template === undefined) {
+    const where = request.namespace === undefined ? `the global namespace ${namespace} (pass \`namespace\` for another)` : `namespace ${namespace}`;
+    throw new AppError('notFound', `ClusterTemplate "${request.name}" does not exist in ${where}; k0.clusters.listTemplates shows the templates there are`, { name: request.name, namespace });
+  }
+  const [schema, credentials, chains, catalog] = await Promise.all([
+    templateSchema(ctx.api, template, call, ctx.logger),
+    ctx.api.list(CREDENTIAL, { namespace, limit: 500 }, call),
+    ctx.api.list(CLUSTER_TEMPLATE_CHAIN, { namespace, limit: 500 }, call).catch((error: unknown) => {
+      if (error instanceof AppError && (error.code === 'forbidden' || error.code === 'notFound')) return { items: [] };
+      throw error;
+    }),
+    providerInterfaces(ctx.api, call, ctx.logger),
+  ]);
+  const status = template.status ?? {};
+  const providers = strings(status.providers).length > 0 ? strings(status.providers) : strings(template.spec?.providers);
+  const defaults = isJsonObject(status.config) ? status.config : {};
+  const fitting: FittingCredential[] = [];
+  for (const c of credentials.items) {
+    const ref = isJsonObject(c.spec?.identityRef) ? c.spec.identityRef : {};
+    const fit = credentialFit({ name: c.metadata?.name ?? '', labels: c.metadata?.labels, identityKind: str(ref.kind), identityName: str(ref.name) }, catalog.interfaces);
+    if (fitsTemplate(fit, providers)) fitting.push({ name: c.metadata?.name ?? '', ready: c.status?.ready === true, provider: fit.provider, providerBasis: fit.basis });
+  }
+  const example = exampleConfig(schema, defaults);
+  return compact({
+    name: request.name,
+    namespace,
+    description: str(status.description),
+    providers,
+    cloud: cloudFromProviders(providers),
+    version: str(status.chartVersion),
+    k8sVersion: str(template.spec?.k8sVersion) ?? str(status.k8sVersion),
+    valid: status.valid === true,
+    validationError: str(status.validationError),
+    schemaSource: schema === undefined ? ('none' as const) : ('schema' as const),
+    schema,
+    defaults,
+    ...example,
+    credentials: fitting.sort((a, b) => a.name.localeCompare(b.name)),
+    ...upgradesFrom(chains.items, request.name),
+  });
+}
