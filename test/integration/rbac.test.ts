@@ -157,6 +157,11 @@ const SCENARIOS: Record<string, Scenario[]> = {
     { args: { name: 'rbac-cluster', config: { workersNumber: 2 }, labels: { team: 'alpha' }, wait: true, pollInterval: '1s' } },
     { args: { name: 'no-such-cluster', namespace: 'team-alpha', config: { workersNumber: 2 } }, fails: true },
   ],
+  'k0.clusters.get': [{ args: { name: 'alpha-dev-cluster' } }, { args: { name: 'alpha-dev-cluster', namespace: 'team-alpha' } }],
+  'k0.events.list': [{ args: {} }, { args: { namespace: 'team-alpha', forName: 'alpha-dev-cluster', types: ['Warning'] } }],
+  'k0.templates.get': [{ args: { name: 'azure-standalone-cp-1-0-15', namespace: 'team-alpha' } }],
+  'k0.namespaces.list': [{ args: {} }],
+  'k0.providers.list': [{ args: {} }],
   'k0.clusters.delete': [{ args: { name: 'rbac-cluster', wait: true, pollInterval: '1s' } }, { args: { name: 'no-such-cluster', namespace: 'team-alpha' } }],
   'k0.services.listTemplates': [{ args: {} }, { args: { namespace: 'team-alpha' } }],
   'k0.clusters.services.apply': [
