@@ -4,7 +4,7 @@
  * Secrets (and so needs no RBAC on them).
  */
 import { AppError } from '../errors.js';
-import { conditionsAreStale, describePhase, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
+import { describePhase, reconciliationGap, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
 import { deploymentProgress, type Progress } from '../k0rdent/progress.js';
 import { CLUSTER_DEPLOYMENT, kubeconfigSecretName } from '../k0rdent/resources.js';
 import { assertObjectName } from '../policy/names.js';
@@ -135,7 +135,7 @@ export function describeDeployment(object: KubeObject, recentWarnings: EventSumm
     progress: deploymentProgress(conditions, deleting, dryRun),
     generation: meta.generation,
     observedGeneration: typeof status.observedGeneration === 'number' ? status.observedGeneration : undefined,
-    stale: conditionsAreStale(meta.generation, status, conditions),
+    stale: meta.generation !== undefined && reconciliationGap(status, conditions, { generation: meta.generation }) !== undefined,
     conditions: conditions.map(conditionOf),
     services: servicesOf(object),
     availableUpgrades: strings(status.availableUpgrades),
