@@ -41,6 +41,20 @@ export function parseListenAddr(value: string): { host: string; port: number } |
   return { host, port };
 }
 
+/** A boolean variable (true/false, 1/0, yes/no); undefined when unset. */
+function booleanVariable() {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const parsed = BOOLEAN_WORDS[value.toLowerCase()];
+      if (parsed !== undefined) return parsed;
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a boolean; use true or false` });
+      return z.NEVER;
+    });
+}
+
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** A Go-style duration ("10s", "15m") of at least `minMs`, as milliseconds. */
@@ -123,16 +137,7 @@ const rawSchema = z.object({
   logLevel: z.enum(['debug', 'info', 'warn', 'error'], {
     error: (issue) => `"${String(issue.input)}" is not a log level; use debug, info, warn or error`,
   }).default('info'),
-  readOnly: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return false;
-      const parsed = BOOLEAN_WORDS[value.toLowerCase()];
-      if (parsed !== undefined) return parsed;
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a boolean; use true or false` });
-      return z.NEVER;
-    }),
+  readOnly: booleanVariable().transform((value) => value ?? false),
   toolNameStyle: z.enum(['dotted', 'snake'], {
     error: (issue) => `"${String(issue.input)}" is not a tool name style; use dotted or snake`,
   }).default('dotted'),
@@ -166,16 +171,8 @@ const rawSchema = z.object({
       ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive whole number; use e.g. 1024` });
       return z.NEVER;
     }),
-  inCluster: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      const parsed = BOOLEAN_WORDS[value.toLowerCase()];
-      if (parsed !== undefined) return parsed;
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a boolean; use true or false` });
-      return z.NEVER;
-    }),
+  // Unset stays undefined: the service account is then detected (K0RDENT_MGMT_IN_CLUSTER).
+  inCluster: booleanVariable(),
 });
 
 /** Validates raw values; throws ConfigError (first problem only, one line). */
