@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { TOOLS } from '../../src/mcp/tools/index.js';
 import { REPO_ROOT, startServe, stopAll, type CliProcess } from '../helpers/cli-process.js';
 
 after(stopAll);
@@ -46,7 +47,8 @@ describe('serve: metrics and probes for operators', () => {
     assert.match(text, /^# TYPE mcp_sessions gauge$/m);
     assert.match(text, /^# TYPE kube_api_requests_total counter$/m);
     assert.match(text, /^# TYPE kube_api_request_duration_seconds histogram$/m);
-    const tools = ['k0.clusters.listCredentials', 'k0.clusters.listTemplates', 'k0.clusters.list', 'k0.clusters.deploy', 'k0.clusters.delete'];
+    const tools = TOOLS.map((t) => t.name);
+    assert.ok(tools.length >= 5);
     for (const tool of tools) {
       for (const outcome of ['success', 'forbidden', 'invalid', 'not_found', 'conflict', 'error']) {
         assert.equal(sample(text, `mcp_tool_calls_total{tool="${tool}",outcome="${outcome}"}`), 0, `${tool} ${outcome}`);
