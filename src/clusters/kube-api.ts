@@ -304,8 +304,20 @@ export class K0rdentApi {
     onEvent: (event: WatchEvent) => void,
     onClose: (error: AppError | undefined) => void,
   ): Promise<WatchHandle> {
+    return this.watchNamespace(resource, namespace, name, resourceVersion, onEvent, onClose);
+  }
+
+  /** Like watchOne, for every object of the kind in `namespace` when `name` is undefined. */
+  async watchNamespace(
+    resource: K0rdentResource,
+    namespace: string,
+    name: string | undefined,
+    resourceVersion: string | undefined,
+    onEvent: (event: WatchEvent) => void,
+    onClose: (error: AppError | undefined) => void,
+  ): Promise<WatchHandle> {
     const path = `/apis/${K0RDENT_GROUP}/${K0RDENT_VERSION}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}`;
-    const action = `watch ${resource.kind} ${namespace}/${name}`;
+    const action = `watch ${resource.kind} ${namespace}/${name ?? '*'}`;
     let closed = false;
     let failure: unknown;
     const close = (error: unknown): void => {
@@ -321,7 +333,7 @@ export class K0rdentApi {
     const stream = await openWatchStream(
       kc,
       path,
-      { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true },
+      { ...(name !== undefined ? { fieldSelector: `metadata.name=${name}` } : {}), resourceVersion, allowWatchBookmarks: true },
       this.requestTimeoutMs,
       {
         onEvent: (type, object) => {

@@ -8,6 +8,8 @@ import { enableConfirmation } from './confirm.js';
 import { clusterTaskStore } from '../tasks/cluster-task-store.js';
 import { clusterManager } from './tools/clusters.js';
 import { initAllToolMetrics, registerTools } from './tools/index.js';
+import { registerPrompts } from './prompts/index.js';
+import { registerClusterResources } from './resources/clusters.js';
 
 export const SERVER_NAME = 'k0rdent-mcp';
 
@@ -35,6 +37,9 @@ export function createMcpServer(runtime: Runtime, session: Session, options: Mcp
   );
   initAllToolMetrics(runtime.metrics);
   registerTools(server.server, { runtime, session });
+  // Resources (k0rdent://clusters/{namespace}/{name}, with subscriptions) and prompts: src/mcp/resources, src/mcp/prompts.
+  registerClusterResources(server, { runtime, session });
+  registerPrompts(server, { runtime, session });
   handleLogLevel(server, session);
   if (options.stateless !== true) enableConfirmation(server.server, session);
   return server;

@@ -5,6 +5,7 @@
 import { authorize } from './auth.js';
 import { ApiError, badRequest, conflict, expired, methodNotAllowed, notFound, unsupportedMediaType } from './errors.js';
 import type { Faults } from './faults.js';
+import type { ApiServerMetrics } from './metrics.js';
 import { mediaType, parseBody, readBody, sendJson, truthy, type RequestContext } from './http.js';
 import { PROTOBUF } from './protobuf.js';
 import { apiVersionOf, dryRunOf, invalidOptions, nowTimestamp, type Target } from './request-options.js';
@@ -29,6 +30,7 @@ export class ResourceHandlers {
     private readonly store: MemoryStore,
     validator: SchemaValidator,
     private readonly faults: Faults,
+    private readonly metrics?: ApiServerMetrics,
   ) {
     this.writes = new WriteHandlers(store, validator);
   }
@@ -173,6 +175,9 @@ export class ResourceHandlers {
 
   private watch(ctx: RequestContext, t: Target): void {
     const timeout = ctx.query.get('timeoutSeconds');
+    const open = this.metrics?.longRunning.labels({ verb: 'WATCH', resource: t.def.plural });
+    open?.inc();
+    ctx.res.on('close', () => open?.dec());
     startWatch(ctx, this.store, this.faults, {
       def: t.def,
       ...(t.namespace !== undefined ? { namespace: t.namespace } : {}),

@@ -1,5 +1,5 @@
 /** The sandbox API server's own /metrics, on a private prom-client Registry (never the global one). */
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 export class ApiServerMetrics {
   readonly registry = new Registry();
@@ -14,6 +14,14 @@ export class ApiServerMetrics {
   readonly connections = new Counter({
     name: 'sandbox_connections_accepted_total',
     help: 'TCP connections the sandbox API server accepted (sandbox only, for connection-reuse tests).',
+    registers: [this.registry],
+  });
+
+  /** As kube-apiserver's gauge of the same name: open watches by resource (tests see a client's watch end). */
+  readonly longRunning = new Gauge({
+    name: 'apiserver_longrunning_requests',
+    help: 'Gauge of all active long-running apiserver requests broken out by verb and resource.',
+    labelNames: ['verb', 'resource'] as const,
     registers: [this.registry],
   });
 

@@ -75,7 +75,7 @@ class Router {
     readonly serverAddress: () => string,
   ) {
     this.openapi = new OpenApiV3(registry);
-    this.handlers = new ResourceHandlers(store, new SchemaValidator(), faults);
+    this.handlers = new ResourceHandlers(store, new SchemaValidator(), faults, metrics);
   }
 
   async route(ctx: RequestContext): Promise<void> {
