@@ -10,7 +10,6 @@ import { K0RDENT_GROUP, K0RDENT_VERSION, type K0rdentResource } from '../k0rdent
 import { loadClientNode, type ClientNode } from '../kube/client-node.js';
 import { httpCodeOf, toAppError } from '../kube/errors.js';
 import { kubeIdentity, type KubeIdentity } from '../kube/identity.js';
-import { openWatchStream } from '../kube/watch-stream.js';
 import { requestInfo } from '../kube/request-info.js';
 import { Registry } from 'prom-client';
 
@@ -326,7 +325,8 @@ export class K0rdentApi {
       closed = true;
       onClose(error === null || error === undefined ? undefined : toAppError(error, { action }));
     };
-    const { kc } = await this.ready();
+    // watch-stream imports request-options, which needs client-node's values: loaded here, not at startup.
+    const [{ kc }, { openWatchStream }] = await Promise.all([this.ready(), import('../kube/watch-stream.js')]);
     const started = performance.now();
     const info = requestInfo('GET', `${path}?watch=true`);
     // Our own stream (src/kube/watch-stream.ts): its opening has a deadline, client-node's Watch has none.
