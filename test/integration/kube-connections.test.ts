@@ -28,7 +28,7 @@ describe('keep-alive: one identity, one agent', () => {
   });
   after(() => sandbox.close());
 
-  it('twelve tool calls in a row make twelve API requests over one connection', async () => {
+  it('twelve tool calls in a row: twelve or more API requests over at most two connections', async () => {
     const harness = await startHarness(sandbox);
     try {
       const before = await sandboxCounters(sandbox.url);
@@ -37,8 +37,9 @@ describe('keep-alive: one identity, one agent', () => {
         assert.notEqual((await harness.call('k0.clusters.listCredentials', { namespace: 'kcm-system' })).isError, true);
       }
       const d = delta(before, await sandboxCounters(sandbox.url));
-      assert.equal(d.requests(), 12);
-      assert.equal(d.connections, 1, 'a fresh connection per request means no keep-alive agent');
+      assert.ok(d.requests() >= 12, `requests: ${d.requests()}`);
+      // One connection per request would be 12+; a call that sends two requests in parallel may open a second.
+      assert.ok(d.connections <= 2, `${d.connections} connections for ${d.requests()} requests: no keep-alive agent`);
     } finally {
       await harness.close();
     }
