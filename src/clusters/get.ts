@@ -132,7 +132,7 @@ export function describeDeployment(object: KubeObject, recentWarnings: EventSumm
     dryRun,
     ready: isReady(conditions),
     phase: describePhase(conditions, deleting),
-    progress: deploymentProgress(conditions, deleting, dryRun),
+    progress: deploymentProgress(conditions, deleting),
     generation: meta.generation,
     observedGeneration: typeof status.observedGeneration === 'number' ? status.observedGeneration : undefined,
     stale: meta.generation !== undefined && reconciliationGap(status, conditions, { generation: meta.generation }) !== undefined,
