@@ -4,6 +4,7 @@
  * Secrets (and so needs no RBAC on them).
  */
 import { AppError } from '../errors.js';
+import { assertNamespaceExists } from './not-found.js';
 import { describePhase, reconciliationGap, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
 import { deploymentProgress, type Progress } from '../k0rdent/progress.js';
 import { CLUSTER_DEPLOYMENT, kubeconfigSecretName } from '../k0rdent/resources.js';
@@ -178,6 +179,7 @@ export async function getDeployment(ctx: ReadContext, request: { name: string; n
     ctx.policy.assertReadable(request.namespace);
     object = await ctx.api.get(CLUSTER_DEPLOYMENT, request.namespace, request.name, call);
     if (object === undefined) {
+      await assertNamespaceExists(ctx.api, ctx.policy, request.namespace, call);
       throw new AppError('notFound', `ClusterDeployment ${request.namespace}/${request.name} does not exist; k0.clusters.list shows the deployments there are`, { name: request.name, namespace: request.namespace });
     }
   } else {

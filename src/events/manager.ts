@@ -8,6 +8,7 @@
 import type { CallOptions, EventsApiVersion } from '../clusters/kube-api.js';
 import type { ReadContext } from '../clusters/read-context.js';
 import { AppError } from '../errors.js';
+import { assertNamespaceExists } from '../clusters/not-found.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import { assertObjectName } from '../policy/names.js';
 import { summarizeEvent, type EventSummary } from './summaries.js';
@@ -139,6 +140,8 @@ export async function listEvents(ctx: ReadContext, query: EventQuery, call: Call
     memo.version = version = 'v1';
     read = await readScope(ctx, version, query, call);
   }
+  // An empty answer for a namespace that does not exist is a typo, not "no events": say so (issue 7 item 5).
+  if (read.items.length === 0 && query.namespace !== undefined) await assertNamespaceExists(ctx.api, ctx.policy, query.namespace, call);
   const types = query.types !== undefined && query.types.length > 0 ? new Set(query.types) : undefined;
   const matching = read.items
     .map((e) => summarizeEvent(e, version))

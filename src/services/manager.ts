@@ -17,6 +17,7 @@ import { nearestName } from '../clusters/suggest.js';
 import type { ListCommon, Page } from '../clusters/types.js';
 import { waitFor } from '../clusters/wait.js';
 import { AppError } from '../errors.js';
+import { assertNamespaceExists } from '../clusters/not-found.js';
 import { K0RDENT_API_VERSION, CLUSTER_DEPLOYMENT, DEFAULT_SERVICE_NAMESPACE, MULTI_CLUSTER_SERVICE, SERVICE_STATE, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
 import type { Step } from '../k0rdent/steps.js';
 import type { KubeIdentity } from '../kube/identity.js';
@@ -82,6 +83,7 @@ export class ServiceManager {
     const include = (ns: string): boolean => this.policy.isReadable(ns);
     const scope = { namespace: request.namespace, include, namespaces: async () => (await this.readableNamespaces(call)).filter(include), queryKey: `${SERVICE_TEMPLATE.plural}|${request.namespace ?? '*'}` };
     const page = await listAcross(this.api, SERVICE_TEMPLATE, scope, request, call);
+    if (page.items.length === 0 && request.namespace !== undefined) await assertNamespaceExists(this.api, this.policy, request.namespace, call);
     return { items: page.items.map(summarizeServiceTemplate), ...(page.continue ? { continue: page.continue } : {}) };
   }
 
@@ -98,6 +100,7 @@ export class ServiceManager {
     hooks.onNamespace?.(namespace);
     const deployment = await this.api.get(CLUSTER_DEPLOYMENT, namespace, cluster, call);
     if (deployment === undefined) {
+      await assertNamespaceExists(this.api, this.policy, namespace, call);
       const names = (await this.api.list(CLUSTER_DEPLOYMENT, { namespace, limit: 500 }, call).catch(() => ({ items: [] as KubeObject[] }))).items.map((d) => d.metadata?.name ?? '');
       const nearest = nearestName(cluster, names);
       throw new AppError(

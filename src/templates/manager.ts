@@ -9,6 +9,7 @@ import type { CallOptions, KubeObject } from '../clusters/kube-api.js';
 import type { ReadContext } from '../clusters/read-context.js';
 import { templateSchema } from '../clusters/template-schemas.js';
 import { AppError } from '../errors.js';
+import { assertNamespaceExists } from '../clusters/not-found.js';
 import { credentialFit, fitsTemplate, type FitBasis } from '../k0rdent/provider-fit.js';
 import { cloudFromProviders } from '../k0rdent/providers.js';
 import { CLUSTER_TEMPLATE, CLUSTER_TEMPLATE_CHAIN, CREDENTIAL } from '../k0rdent/resources.js';
@@ -76,6 +77,7 @@ export async function getTemplate(ctx: ReadContext, request: { name: string; nam
   onNamespace?.(namespace);
   const template = await ctx.api.get(CLUSTER_TEMPLATE, namespace, request.name, call);
   if (template === undefined) {
+    await assertNamespaceExists(ctx.api, ctx.policy, namespace, call);
     const where = request.namespace === undefined ? `the global namespace ${namespace} (pass \`namespace\` for another)` : `namespace ${namespace}`;
     throw new AppError('notFound', `ClusterTemplate "${request.name}" does not exist in ${where}; k0.clusters.listTemplates shows the templates there are`, { name: request.name, namespace });
   }
