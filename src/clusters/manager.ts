@@ -42,7 +42,7 @@ import type {
 } from './types.js';
 import { assertNamespaceExists, namespacesHolding, whereHint } from './not-found.js';
 import { updateDeployment } from './update.js';
-import { waitFor } from './wait.js';
+import { waitFor, waitSettings } from './wait.js';
 import { interruption, waitErrorOf, waitForGeneration } from './wait-ready.js';
 
 export interface ClusterManagerOptions {
@@ -324,14 +324,7 @@ export class ClusterManager {
         resource: CLUSTER_DEPLOYMENT,
         namespace,
         name: request.name,
-        pollIntervalMs: request.wait.pollIntervalMs,
-        timeoutMs: request.wait.timeoutMs,
-        stallThresholdMs: request.wait.stallThresholdMs,
-        signal: hooks.signal,
-        interrupt: hooks.interrupt,
-        onProgress: hooks.onProgress,
-        progressIntervalMs: hooks.progressIntervalMs,
-        onWarning: hooks.onWarning,
+        ...waitSettings(request.wait, hooks),
         logger: this.options.logger,
         goal: 'gone',
         evaluate: (object) => {

@@ -29,7 +29,8 @@ export interface CredentialSummary {
   notReadyReason?: string;
 }
 
-export interface TemplateSummary {
+/** What every answer about a ClusterTemplate says of it (list entries and k0.templates.get). */
+export interface TemplateFacts {
   name: string;
   namespace: string;
   description?: string;
@@ -37,9 +38,12 @@ export interface TemplateSummary {
   cloud?: string;
   version?: string;
   k8sVersion?: string;
-  labels: Record<string, string>;
   valid: boolean;
   validationError?: string;
+}
+
+export interface TemplateSummary extends TemplateFacts {
+  labels: Record<string, string>;
   createdAt?: string;
   configSchema: ConfigOutline;
 }

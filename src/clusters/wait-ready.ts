@@ -10,7 +10,7 @@ import { provisionStep } from '../k0rdent/steps.js';
 import type { K0rdentApi } from './kube-api.js';
 import { compactConditions } from './summaries.js';
 import type { OperationHooks, WaitError, WaitOptions, WaitOutcome } from './types.js';
-import { waitFor, type WaitResult } from './wait.js';
+import { waitFor, waitSettings, type WaitResult } from './wait.js';
 
 export interface ReadyWaitDeps {
   api: K0rdentApi;
@@ -45,14 +45,7 @@ export async function waitForGeneration(deps: ReadyWaitDeps, namespace: string, 
     resource: CLUSTER_DEPLOYMENT,
     namespace,
     name,
-    pollIntervalMs: wait.pollIntervalMs,
-    timeoutMs: wait.timeoutMs,
-    stallThresholdMs: wait.stallThresholdMs,
-    signal: hooks.signal,
-    interrupt: hooks.interrupt,
-    onProgress: hooks.onProgress,
-    progressIntervalMs: hooks.progressIntervalMs,
-    onWarning: hooks.onWarning,
+    ...waitSettings(wait, hooks),
     logger: deps.logger,
     goal: `Ready for generation ${target.generation}`,
     evaluate: (object) => {

@@ -13,7 +13,7 @@ import type { K0rdentResource } from '../k0rdent/resources.js';
 import type { K0rdentApi, KubeObject, WatchHandle } from './kube-api.js';
 import type { Step } from '../k0rdent/steps.js';
 import { DEFAULT_PROGRESS_INTERVAL_MS, ProgressReporter } from './progress.js';
-import type { ProgressUpdate } from './types.js';
+import type { OperationHooks, ProgressUpdate, WaitOptions } from './types.js';
 
 export interface Evaluation {
   done: boolean;
@@ -61,6 +61,23 @@ export interface WaitResult {
   error?: AppError;
   /** The server began shutting down; the object carries on without this wait. */
   interrupted?: boolean;
+}
+
+/** The part of a WaitSpec every operation fills the same way: the caller's wait options and its hooks. */
+export function waitSettings(
+  wait: WaitOptions,
+  hooks: OperationHooks,
+): Pick<WaitSpec, 'pollIntervalMs' | 'timeoutMs' | 'stallThresholdMs' | 'signal' | 'interrupt' | 'onProgress' | 'progressIntervalMs' | 'onWarning'> {
+  return {
+    pollIntervalMs: wait.pollIntervalMs,
+    timeoutMs: wait.timeoutMs,
+    stallThresholdMs: wait.stallThresholdMs,
+    signal: hooks.signal,
+    interrupt: hooks.interrupt,
+    onProgress: hooks.onProgress,
+    progressIntervalMs: hooks.progressIntervalMs,
+    onWarning: hooks.onWarning,
+  };
 }
 
 /** A watch that lasted less than this before closing is not re-opened right away. */

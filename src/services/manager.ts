@@ -15,7 +15,7 @@ import { listAcross } from '../clusters/listing.js';
 import type { ManagerHooks } from '../clusters/manager.js';
 import { nearestName } from '../clusters/suggest.js';
 import type { ListCommon, Page } from '../clusters/types.js';
-import { waitFor } from '../clusters/wait.js';
+import { waitFor, waitSettings } from '../clusters/wait.js';
 import { AppError } from '../errors.js';
 import { assertNamespaceExists } from '../clusters/not-found.js';
 import { K0RDENT_API_VERSION, CLUSTER_DEPLOYMENT, DEFAULT_SERVICE_NAMESPACE, MULTI_CLUSTER_SERVICE, SERVICE_STATE, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
@@ -215,14 +215,7 @@ export class ServiceManager {
       resource: CLUSTER_DEPLOYMENT,
       namespace,
       name: cluster,
-      pollIntervalMs: wait.pollIntervalMs,
-      timeoutMs: wait.timeoutMs,
-      stallThresholdMs: wait.stallThresholdMs,
-      signal: hooks.signal,
-      interrupt: hooks.interrupt,
-      onProgress: hooks.onProgress,
-      progressIntervalMs: hooks.progressIntervalMs,
-      onWarning: hooks.onWarning,
+      ...waitSettings(wait, hooks),
       logger: this.options.logger,
       evaluate: (object) => {
         if (object === undefined) return { done: true, fingerprint: 'gone', message: 'the ClusterDeployment was deleted while waiting' };

@@ -7,6 +7,7 @@
 import { isJsonObject, type JsonObject } from '../clusters/config-schema.js';
 import type { CallOptions, KubeObject } from '../clusters/kube-api.js';
 import type { ReadContext } from '../clusters/read-context.js';
+import type { TemplateFacts } from '../clusters/types.js';
 import { templateSchema } from '../clusters/template-schemas.js';
 import { AppError } from '../errors.js';
 import { assertNamespaceExists } from '../clusters/not-found.js';
@@ -24,16 +25,7 @@ export interface FittingCredential {
   providerBasis: FitBasis;
 }
 
-export interface TemplateDetails {
-  name: string;
-  namespace: string;
-  description?: string;
-  providers: string[];
-  cloud?: string;
-  version?: string;
-  k8sVersion?: string;
-  valid: boolean;
-  validationError?: string;
+export interface TemplateDetails extends TemplateFacts {
   schemaSource: 'schema' | 'none';
   /** The chart's values JSON Schema, whole. */
   schema?: JsonObject;

@@ -105,7 +105,8 @@ const configProperty = z.object({
   keys: z.array(z.string()).optional().describe("Objects: the keys the schema defines, or where it leaves the object bare, the keys of its default"),
 });
 
-export const templateSummary = z.object({
+/** What every answer about a ClusterTemplate says of it (list entries and k0.templates.get). */
+export const templateFacts = {
   name: z.string(),
   namespace: z.string(),
   description: z.string().optional(),
@@ -113,9 +114,13 @@ export const templateSummary = z.object({
   cloud: z.string().optional(),
   version: z.string().optional(),
   k8sVersion: z.string().optional(),
-  labels,
   valid: z.boolean(),
   validationError: z.string().optional(),
+};
+
+export const templateSummary = z.object({
+  ...templateFacts,
+  labels,
   createdAt: z.string().optional(),
   configSchema: z.object({
     source: z.enum(['schema', 'defaults', 'none']),

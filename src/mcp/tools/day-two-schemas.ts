@@ -3,7 +3,7 @@
  * k0.providers.list): zod input and output schemas, the one source of truth for their types.
  */
 import { z } from 'zod';
-import { toolOutput } from './clusters-schemas.js';
+import { templateFacts, toolOutput } from './clusters-schemas.js';
 
 const namespace = z.string().min(1).max(63).describe('Kubernetes namespace (DNS-1123 label)');
 const name = z.string().min(1).max(253);
@@ -127,15 +127,7 @@ export const listEventsOutput = toolOutput({
 const requiredSetting = z.object({ path: z.string(), type: z.string().optional(), description: z.string().optional(), default: z.unknown().optional(), mustFill: z.boolean() });
 
 export const getTemplateOutput = toolOutput({
-  name: z.string(),
-  namespace: z.string(),
-  description: z.string().optional(),
-  providers: z.array(z.string()),
-  cloud: z.string().optional(),
-  version: z.string().optional(),
-  k8sVersion: z.string().optional(),
-  valid: z.boolean(),
-  validationError: z.string().optional(),
+  ...templateFacts,
   schemaSource: z.enum(['schema', 'none']),
   schema: z.record(z.string(), z.unknown()).optional().describe("The chart's values JSON Schema"),
   defaults: z.record(z.string(), z.unknown()).describe('status.config: defaults merged under spec.config'),
