@@ -9,6 +9,7 @@ import { AppError, echo } from '../errors.js';
 import { CONDITION, findCondition, readConditions, type GenerationTarget } from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT, DEPLOYMENT_MANAGED_LABELS, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
+import { assertCredentialFits } from '../providers/fit-check.js';
 import { describeChange, diffLabels, diffValues, type Change } from './changes.js';
 import { assertStructure } from './config-guard.js';
 import { isJsonObject, type JsonObject } from './config-schema.js';
@@ -95,7 +96,9 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
   const templateName = request.template !== undefined ? plainReference(request.template, 'template', namespace) : currentTemplate;
   const credentialName = request.credential !== undefined ? plainReference(request.credential, 'credential', namespace) : currentCredential;
   if (templateName !== currentTemplate) assertUpgradeAllowed(existing, templateName);
-  const { template } = await checkReferences(deps.api, namespace, deps.globalNamespace, templateName, credentialName, call);
+  const { template, credential } = await checkReferences(deps.api, namespace, deps.globalNamespace, templateName, credentialName, call);
+  // The same provider fit as deploy, whenever the pair changes (kcm checks only the identity kind).
+  if (templateName !== currentTemplate || credentialName !== currentCredential) await assertCredentialFits(deps.api, template, credential, call);
 
   const currentConfig = isJsonObject(spec.config) ? spec.config : {};
   const config = request.config !== undefined ? mergePatch(currentConfig, request.config) : currentConfig;

@@ -154,6 +154,25 @@ describe('deploy creates, update changes (issue 7)', () => {
     assert.equal(await sandboxWriteCount(sandbox), writes, 'nothing written');
   });
 
+  it('update to a credential that does not fit the template → invalidParams (the same provider fit as deploy); nothing written', async () => {
+    // A ready AWS credential in team-alpha: kcm's webhook would accept nothing else for azure, and neither may update.
+    sandbox.store.create({ group: GROUP, version: 'v1beta1', plural: 'credentials' }, {
+      apiVersion: `${GROUP}/v1beta1`,
+      kind: 'Credential',
+      metadata: { name: 'alpha-aws-credential', namespace: 'team-alpha' },
+      spec: { identityRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2', kind: 'AWSClusterStaticIdentity', name: 'aws-cluster-identity' } },
+    });
+    for (let i = 0; i < 200 && (sandbox.store.get({ group: GROUP, version: 'v1beta1', plural: 'credentials' }, 'team-alpha', 'alpha-aws-credential')?.['status'] as Rec | undefined)?.['ready'] !== true; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const writes = await sandboxWriteCount(sandbox);
+    const misfit = errorOf(await dev.call('k0.clusters.update', { name: 'ours', namespace: 'team-alpha', credential: 'alpha-aws-credential' }));
+    assert.equal(misfit.code, 'invalidParams');
+    assert.match(misfit.message, /Credential team-alpha\/alpha-aws-credential does not fit ClusterTemplate azure-standalone-cp-1-0-15, which needs infrastructure provider azure/);
+    assert.deepEqual(misfit.details?.['templateProviders'], ['azure']);
+    assert.equal(await sandboxWriteCount(sandbox), writes, 'nothing written');
+  });
+
   it('update wait=true returns only after the sandbox kcm reconciled the new generation, not on the Ready it copies from the old release', async () => {
     await settled('ours');
     const history: { generation: number | undefined; conditions: Condition[] }[] = [];
