@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { packageVersion } from '../config/package.js';
+import { registerResourceMetrics } from './resource-metrics.js';
 
 export const BUILD_INFO = 'k0rdent_mcp_build_info';
 export const INFLIGHT_CALLS = 'mcp_inflight_calls';
@@ -36,11 +37,12 @@ function httpRequests(registry: Registry): Counter<'route' | 'code'> {
   return new Counter({ name: HTTP_REQUESTS_TOTAL, help: 'HTTP requests answered by serve, by route and status code', labelNames: ['route', 'code'] as const, registers: [registry] });
 }
 
-/** Creates this module's families: build info (1), in-flight calls (0), the HTTP counter. */
+/** Creates this module's families: build info (1), in-flight calls (0), the HTTP counter, and the resource series. */
 export function registerServerMetrics(registry: Registry): void {
   gauge(registry, BUILD_INFO, 'Always 1; the version label says which build of k0rdent-mcp runs', ['version', 'node']).set({ version: packageVersion(), node: process.version }, 1);
   inflight(registry).set(0);
   httpRequests(registry);
+  registerResourceMetrics(registry);
 }
 
 /** Counts a tool call as in flight; call the returned function exactly once when it has been answered. */

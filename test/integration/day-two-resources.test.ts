@@ -131,9 +131,36 @@ describe('cluster resources, subscriptions, completion and prompts over MCP', ()
     }
   });
 
-  it('closing the session ends its watch', async () => {
+  it('resource requests are counted and logged like tool calls; the subscriptions gauge follows subscribe and unsubscribe', async () => {
+    const metric = async (line: RegExp): Promise<number> => {
+      const m = line.exec(await h.metrics.metrics());
+      assert.ok(m, `series ${String(line)} exists`);
+      return Number(m[1]);
+    };
+    const reads = /^mcp_resource_requests_total\{method="resources\/read",outcome="success"\} (\d+)/m;
+    const notFound = /^mcp_resource_requests_total\{method="resources\/read",outcome="not_found"\} (\d+)/m;
+    const gauge = /^mcp_resource_subscriptions (\d+)/m;
+    const [readsBefore, notFoundBefore, subscribed] = [await metric(reads), await metric(notFound), await metric(gauge)];
+    assert.equal(subscribed, 1, 'alpha-dev-cluster is subscribed (the earlier test left it)');
+    await h.client.readResource({ uri: URI('team-beta', 'beta-staging-cluster') });
+    await assert.rejects(h.client.readResource({ uri: URI('team-beta', 'no-such-cluster') }), /notFound/);
+    assert.equal(await metric(reads), readsBefore + 1);
+    assert.equal(await metric(notFound), notFoundBefore + 1);
+    await h.client.subscribeResource({ uri: URI('team-beta', 'beta-staging-cluster') });
+    await h.client.subscribeResource({ uri: URI('team-beta', 'beta-staging-cluster') });
+    assert.equal(await metric(gauge), 2, 'a repeated subscribe is one subscription');
+    await h.client.unsubscribeResource({ uri: URI('team-beta', 'beta-staging-cluster') });
+    assert.equal(await metric(gauge), 1);
+    const line = h.logs.find((l) => l['method'] === 'resources/read' && l['uri'] === URI('team-beta', 'no-such-cluster'));
+    assert.ok(line, 'the rejected read has its log line');
+    assert.equal(line['outcome'], 'not_found');
+    assert.equal(line['errorCode'], 'notFound');
+  });
+
+  it('closing the session ends its watch and its subscriptions leave the gauge', async () => {
     assert.equal(await openWatches(), 1, 'alpha-dev-cluster is still subscribed');
     await h.close();
     await until(async () => ((await openWatches()) === 0 ? true : undefined), 'the watch to end');
+    assert.match(await h.metrics.metrics(), /^mcp_resource_subscriptions 0$/m);
   });
 });

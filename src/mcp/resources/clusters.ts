@@ -9,6 +9,8 @@ import type { McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, ListResourcesRequestSchema, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, type ListResourcesResult, type Resource } from '@modelcontextprotocol/sdk/types.js';
 import { getDeployment } from '../../clusters/get.js';
+import { outcomeOf, type ToolOutcome } from '../../observability/metrics.js';
+import { addResourceSubscriptions, observeResourceRequest, type ResourceMethod } from '../../observability/resource-metrics.js';
 import { asAppError } from '../errors.js';
 import { clusterManager } from '../tools/clusters.js';
 import type { ToolContext } from '../tools/index.js';
@@ -26,10 +28,28 @@ export function resourceError(thrown: unknown): McpError {
   return new McpError(code, `${error.code}: ${error.message}`, { code: error.code });
 }
 
-async function guarded<T>(run: () => Promise<T>): Promise<T> {
+/**
+ * The resource requests' envelope, as runTool is the tools': one log line and the
+ * mcp_resource_requests_total / _duration_seconds series per request, errors mapped by resourceError.
+ */
+async function guarded<T>(context: ToolContext, method: ResourceMethod, fields: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const logger = context.session.logger;
+  const finish = (outcome: ToolOutcome): Record<string, unknown> => {
+    const durationMs = Math.round(performance.now() - started);
+    observeResourceRequest(context.runtime.metrics, method, outcome, durationMs / 1000);
+    return { method, ...fields, durationMs, outcome };
+  };
   try {
-    return await run();
-  } catch (error) {
+    const value = await run();
+    logger.info(finish('success'), `${method} succeeded`);
+    return value;
+  } catch (thrown) {
+    const error = asAppError(thrown);
+    const outcome = outcomeOf(error.code);
+    const line = { ...finish(outcome), errorCode: error.code, error: error.message };
+    if (outcome === 'error') logger.error(line, `${method} failed`);
+    else logger.warn(line, `${method} rejected: ${error.code}`);
     throw resourceError(error);
   }
 }
@@ -52,7 +72,7 @@ export function registerClusterResources(server: McpServer, context: ToolContext
   };
 
   const template = new ResourceTemplate(CLUSTER_URI_TEMPLATE, {
-    list: async (extra) => guarded(() => listPage(undefined, extra.signal)),
+    list: async (extra) => guarded(context, 'resources/list', {}, () => listPage(undefined, extra.signal)),
     complete: {
       namespace: async (value) => {
         try {
@@ -80,7 +100,7 @@ export function registerClusterResources(server: McpServer, context: ToolContext
     template,
     { title: 'ClusterDeployment', description: 'One ClusterDeployment as k0.clusters.get returns it. Subscribe to be told of every change.', mimeType: MIME },
     async (uri, _variables, extra) =>
-      guarded(async () => {
+      guarded(context, 'resources/read', { uri: uri.toString() }, async () => {
         const { namespace, name } = parseClusterUri(uri.toString());
         const details = await getDeployment(read(), { name, namespace }, { signal: extra.signal });
         return { contents: [{ uri: uri.toString(), mimeType: MIME, text: JSON.stringify(details) }] };
@@ -88,25 +108,31 @@ export function registerClusterResources(server: McpServer, context: ToolContext
   );
 
   // McpServer's resources/list has no cursor: this one pages through the deployments.
-  server.server.setRequestHandler(ListResourcesRequestSchema, async (request, extra) => guarded(() => listPage(request.params?.cursor, extra.signal)));
+  server.server.setRequestHandler(ListResourcesRequestSchema, async (request, extra) =>
+    guarded(context, 'resources/list', { cursor: request.params?.cursor !== undefined }, () => listPage(request.params?.cursor, extra.signal)),
+  );
 
   const subscriptions = new ClusterSubscriptions(read().api, read().policy, (uri) => server.server.sendResourceUpdated({ uri }), context.session.logger);
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
   server.server.setRequestHandler(SubscribeRequestSchema, async (request) =>
-    guarded(async () => {
+    guarded(context, 'resources/subscribe', { uri: request.params.uri }, async () => {
+      const before = subscriptions.count;
       await subscriptions.subscribe(request.params.uri);
-      context.session.logger.info({ uri: request.params.uri, subscriptions: subscriptions.count }, 'resource subscribed');
+      addResourceSubscriptions(context.runtime.metrics, subscriptions.count - before);
       return {};
     }),
   );
   server.server.setRequestHandler(UnsubscribeRequestSchema, async (request) =>
-    guarded(async () => {
+    guarded(context, 'resources/unsubscribe', { uri: request.params.uri }, async () => {
+      const before = subscriptions.count;
       subscriptions.unsubscribe(request.params.uri);
+      addResourceSubscriptions(context.runtime.metrics, subscriptions.count - before);
       return {};
     }),
   );
   const previous = server.server.onclose;
   server.server.onclose = () => {
+    addResourceSubscriptions(context.runtime.metrics, -subscriptions.count);
     subscriptions.close();
     previous?.();
   };
