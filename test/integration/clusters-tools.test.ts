@@ -47,7 +47,7 @@ function ok<T = Record<string, unknown>>(result: { isError?: boolean; structured
  */
 async function rejectAntarctica(backend: Backend): Promise<void> {
   if (backend.embedded) {
-    backend.embedded.store.registerAdmission({ group: GROUP, plural: 'clusterdeployments' }, (request) => {
+    backend.embedded.store.registerValidatingAdmission({ group: GROUP, plural: 'clusterdeployments' }, (request) => {
       const config = (request.object?.spec as { config?: { location?: string } } | undefined)?.config;
       if (config?.location === 'antarctica') {
         return { allowed: false, code: 422, reason: 'Invalid', message: `ClusterDeployment.k0rdent.mirantis.com "${request.object?.metadata.name}" is invalid: spec.config.location: Unsupported value: "antarctica"` };

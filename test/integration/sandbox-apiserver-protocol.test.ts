@@ -129,7 +129,7 @@ describe('sandbox apiserver protocol', () => {
   });
 
   it('admission hooks deny with their code and write nothing, also in dryRun', async () => {
-    t.store.registerAdmission({ group: GROUP, plural: 'clusterdeployments' }, (req) =>
+    t.store.registerValidatingAdmission({ group: GROUP, plural: 'clusterdeployments' }, (req) =>
       req.object?.metadata.name === 'denied-by-hook'
         ? { allowed: false, code: 403, reason: 'Forbidden', message: 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: the ClusterDeployment is invalid' }
         : { allowed: true },

@@ -113,13 +113,25 @@ describe('sandbox MemoryStore', () => {
     assert.deepEqual(seen, ['1:trigger', '2:reaction']);
   });
 
-  it('runs admission hooks in order; the first denial wins and mutations chain', () => {
+  it('runs mutating hooks in order, then validating hooks on the mutated object; the first denial wins', () => {
     const s = new MemoryStore();
-    s.registerAdmission(CD, (req) => ({ allowed: true, object: { ...req.object!, metadata: { ...req.object!.metadata, labels: { a: '1' } } } }));
-    s.registerAdmission(CD, (req) => (req.object?.metadata.labels?.a === '1' ? { allowed: false, code: 403, reason: 'Forbidden', message: 'saw the mutation' } : { allowed: true }));
+    const seen: string[] = [];
+    s.registerValidatingAdmission(CD, (req) => (seen.push(`validate:${req.object?.metadata.labels?.a ?? '-'}`), req.object?.metadata.labels?.a === '2' ? { allowed: false, code: 403, reason: 'Forbidden', message: 'saw both mutations' } : { allowed: true }));
+    s.registerMutatingAdmission(CD, (req) => (seen.push('mutate:1'), { allowed: true, object: { ...req.object!, metadata: { ...req.object!.metadata, labels: { a: '1' } } } }));
+    s.registerMutatingAdmission(CD, (req) => (seen.push(`mutate:${req.object?.metadata.labels?.a ?? '-'}`), { allowed: true, object: { ...req.object!, metadata: { ...req.object!.metadata, labels: { a: '2' } } } }));
+    assert.deepEqual(s.admitMutating({ operation: 'CREATE', resource: CD, object: cd('x'), dryRun: false, user: 'u' }).allowed, true);
+    assert.deepEqual(seen, ['mutate:1', 'mutate:1'], 'the validating hook is not part of the mutating phase; the second mutation sees the first');
+    seen.length = 0;
     const r = s.admit({ operation: 'CREATE', resource: CD, object: cd('x'), dryRun: false, user: 'u' });
-    assert.deepEqual(r, { allowed: false, code: 403, reason: 'Forbidden', message: 'saw the mutation' });
+    assert.deepEqual(r, { allowed: false, code: 403, reason: 'Forbidden', message: 'saw both mutations' });
+    assert.deepEqual(seen, ['mutate:1', 'mutate:1', 'validate:2']);
     assert.deepEqual(s.admit({ operation: 'CREATE', resource: NS, dryRun: false, user: 'u' }), { allowed: true });
+  });
+
+  it('refuses a validating hook that returns an object (validating admission cannot mutate)', () => {
+    const s = new MemoryStore();
+    s.registerValidatingAdmission(CD, (req) => ({ allowed: true, object: req.object! }));
+    assert.throws(() => s.admitValidating({ operation: 'CREATE', resource: CD, object: cd('x'), dryRun: false, user: 'u' }), /registerMutatingAdmission/);
   });
 
   it('lists by namespace and label selector from its index, sorted', () => {

@@ -220,7 +220,7 @@ export class ResourceHandlers {
     if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== old.metadata.resourceVersion) {
       throw conflict(t.def.group, t.def.plural, t.name!, `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
     }
-    const admission = this.store.admit({
+    const admission = this.store.admitValidating({
       operation: 'DELETE',
       resource: { group: t.def.group, version: t.def.version, plural: t.def.plural },
       oldObject: clone(old),
@@ -253,7 +253,7 @@ export class ResourceHandlers {
     const victims = this.store.peekList(t.def, t.namespace).filter(matches);
     const items: KubeObject[] = [];
     for (const v of victims) {
-      const admission = this.store.admit({
+      const admission = this.store.admitValidating({
         operation: 'DELETE',
         resource: { group: t.def.group, version: t.def.version, plural: t.def.plural },
         oldObject: clone(v),

@@ -11,8 +11,9 @@
  *   server.metrics        // private prom-client Registry behind GET /metrics (apiserver_request_total{verb,resource,code})
  *   await server.close()  // ends watches and connections; does not close the store (store.close() stops its GC timer)
  * Token tables: loadTokenTable(file) / parseTokenTable(text) in ./auth.ts — `{ users: [{ name, token, namespaces }] }`.
- * Admission: store.registerAdmission({ group, plural }, hook) — run on every CREATE/UPDATE/DELETE through HTTP
- * (after validation, before persisting, also in dryRun). Direct store writes bypass admission and validation.
+ * Admission: store.registerMutatingAdmission({ group, plural }, hook) — run on CREATE/UPDATE through HTTP before
+ * schema/CEL validation; store.registerValidatingAdmission(...) — after it (and on DELETE); both also in dryRun.
+ * Direct store writes bypass admission and validation.
  * Unauthenticated paths: /version, /healthz, /livez, /readyz, /metrics. Everything else needs a token when a
  * token table is configured.
  */

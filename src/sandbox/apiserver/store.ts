@@ -1,7 +1,7 @@
 /**
  * MemoryStore: the sandbox's etcd. Objects indexed by resource → namespace → name, one global
- * monotonically increasing resourceVersion, a bounded event history for watch replay, an admission hook
- * registry, and a small garbage collector (foreground deletion, dependents, terminating namespaces).
+ * monotonically increasing resourceVersion, a bounded event history for watch replay, the admission hook
+ * registry (mutating and validating phases), and a small garbage collector (foreground deletion, dependents, terminating namespaces).
  * Methods act as the system: no auth, no validation, no admission (the HTTP layer adds those).
  */
 import { randomUUID } from 'node:crypto';
@@ -10,6 +10,7 @@ import { CORE_EVENTS, EVENTS_V1, eventFromStorage, eventToStorage } from './even
 import { NAMESPACES, resourceId } from './resources.js';
 import type {
   AdmissionHook,
+  AdmissionPhase,
   AdmissionRequest,
   AdmissionResult,
   KubeObject,
@@ -61,7 +62,7 @@ export class MemoryStore implements Store {
   private readonly listeners = new Set<Listener>();
   private readonly queue: StoreEvent[] = [];
   private dispatching = false;
-  private readonly admission: { group: string; plural: string; hook: AdmissionHook }[] = [];
+  private readonly admission: Record<AdmissionPhase, { group: string; plural: string; hook: AdmissionHook }[]> = { mutating: [], validating: [] };
   /** owner uid → keys of objects naming it in ownerReferences */
   private readonly dependents = new Map<string, Set<string>>();
   /** keys of objects waiting for the garbage collector (foregroundDeletion, terminating namespaces) */
@@ -276,16 +277,23 @@ export class MemoryStore implements Store {
     return () => this.listeners.delete(listener);
   }
 
-  registerAdmission(resource: Pick<ResourceKey, 'group' | 'plural'>, hook: AdmissionHook): void {
-    this.admission.push({ group: resource.group, plural: resource.plural, hook });
+  registerMutatingAdmission(resource: Pick<ResourceKey, 'group' | 'plural'>, hook: AdmissionHook): void {
+    this.admission.mutating.push({ group: resource.group, plural: resource.plural, hook });
   }
 
-  /** Runs the registered hooks in order; the first denial wins, mutations chain. */
-  admit(request: AdmissionRequest): AdmissionResult {
+  registerValidatingAdmission(resource: Pick<ResourceKey, 'group' | 'plural'>, hook: AdmissionHook): void {
+    this.admission.validating.push({ group: resource.group, plural: resource.plural, hook });
+  }
+
+  /**
+   * The mutating phase: hooks run in registration order, each sees the previous one's object; the first
+   * denial wins (k8s.io/apiserver pkg/admission/plugin/webhook/mutating/dispatcher.go: webhooks in order,
+   * each on the object the previous one patched).
+   */
+  admitMutating(request: AdmissionRequest): AdmissionResult {
     let current = request;
     let mutated: KubeObject | undefined;
-    for (const a of this.admission) {
-      if (a.group !== request.resource.group || a.plural !== request.resource.plural) continue;
+    for (const a of this.hooksFor('mutating', request)) {
       const result = a.hook(current, this);
       if (!result.allowed) return result;
       if (result.object) {
@@ -294,6 +302,33 @@ export class MemoryStore implements Store {
       }
     }
     return mutated ? { allowed: true, object: mutated } : { allowed: true };
+  }
+
+  /**
+   * The validating phase: every hook sees the same (final) object; the first denial wins. A validating hook
+   * cannot change the object (kube-apiserver has no patch in a validating webhook's response), so one that
+   * returns an object is a programming error.
+   */
+  admitValidating(request: AdmissionRequest): AdmissionResult {
+    for (const a of this.hooksFor('validating', request)) {
+      const result = a.hook(request, this);
+      if (!result.allowed) return result;
+      if (result.object) throw new Error(`validating admission hook for ${request.resource.plural}.${request.resource.group} returned an object; register it with registerMutatingAdmission`);
+    }
+    return { allowed: true };
+  }
+
+  /** Both phases, as a write sees them: mutation, then validation of the mutated object. */
+  admit(request: AdmissionRequest): AdmissionResult {
+    const mutation = this.admitMutating(request);
+    if (!mutation.allowed) return mutation;
+    const validation = this.admitValidating(mutation.object ? { ...request, object: mutation.object } : request);
+    if (!validation.allowed) return validation;
+    return mutation;
+  }
+
+  private hooksFor(phase: AdmissionPhase, request: AdmissionRequest): { hook: AdmissionHook }[] {
+    return this.admission[phase].filter((a) => a.group === request.resource.group && a.plural === request.resource.plural);
   }
 
   /** Stops the garbage collector timer. */

@@ -72,8 +72,15 @@ export type AdmissionResult =
   | { allowed: true; /** mutated object to store instead (mutating webhook) */ object?: KubeObject }
   | { allowed: false; /** HTTP code, 403 for webhook denials */ code: number; reason: string; message: string };
 
-/** Runs synchronously inside the write path, after schema validation, before persisting. */
+/**
+ * Runs synchronously inside the write path. Mutating hooks run before schema (and CEL) validation and may
+ * return the object to store; validating hooks run after it, on the final object, and only allow or deny —
+ * kube-apiserver's chain (k8s.io/apiserver pkg/endpoints/handlers/create.go, update.go).
+ */
 export type AdmissionHook = (request: AdmissionRequest, store: Store) => AdmissionResult;
+
+/** Which phase of the admission chain a hook belongs to. */
+export type AdmissionPhase = 'mutating' | 'validating';
 
 export interface ListOptions {
   namespace?: string;
@@ -112,8 +119,17 @@ export interface Store {
    * resourceVersion order; event objects are the stored ones — read them, never mutate them.
    */
   subscribe(listener: (event: StoreEvent) => void): () => void;
-  /** Register an admission hook for a resource (matched on group + plural). */
-  registerAdmission(resource: Pick<ResourceKey, 'group' | 'plural'>, hook: AdmissionHook): void;
+  /**
+   * Register a mutating admission hook for a resource (matched on group + plural): it runs before schema
+   * validation (after managedFields are computed, so its changes are not attributed to any manager, as on
+   * kube-apiserver) and may return the object to store instead. Hooks chain in registration order.
+   */
+  registerMutatingAdmission(resource: Pick<ResourceKey, 'group' | 'plural'>, hook: AdmissionHook): void;
+  /**
+   * Register a validating admission hook (matched on group + plural): it runs after schema and CEL
+   * validation on the final object and may only allow or deny. DELETE runs only validating hooks.
+   */
+  registerValidatingAdmission(resource: Pick<ResourceKey, 'group' | 'plural'>, hook: AdmissionHook): void;
   /** The current global resourceVersion. */
   currentResourceVersion(): string;
 }

@@ -1,7 +1,7 @@
 /**
  * Validation of custom resources against their CRD's openAPIV3Schema (ajv), pruning of unknown fields
- * per `fieldValidation` (Ignore/unset: prune silently, Warn: prune + warning, Strict: 422), and metadata
- * checks (DNS-1123 names). Errors become a 422 `Invalid` Status with one cause per problem.
+ * per `fieldValidation` (Ignore/unset: prune silently, Warn: prune + warning, Strict: 422), defaults, and
+ * metadata checks (DNS-1123 names). Errors become a 422 `Invalid` Status with one cause per problem.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -159,64 +159,78 @@ const META_FIELDS = new Set([
   'deletionGracePeriodSeconds', 'labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields', 'selfLink',
 ]);
 
-/** Validates and prunes custom resources (core kinds get only name checks). Mutates `obj` (pruning, defaults). */
+export interface ValidateOptions {
+  /** Main-resource writes of kinds with a status subresource: the stored status is carried along and left out. */
+  skipStatus?: boolean;
+}
+
+/**
+ * The API server's two steps around admission, for custom resources (core kinds get only metadata checks):
+ * `prepare` is what decoding does — prune unknown fields (per fieldValidation) and apply the schema's
+ * defaults — and runs before mutating admission and again on the mutated object (defaulting after a
+ * webhook's patch: k8s.io/apiserver pkg/admission/plugin/webhook/mutating/dispatcher.go:390 calls the
+ * CRD's unstructuredDefaulter, k8s.io/apiextensions-apiserver pkg/apiserver/customresource_handler.go:1178);
+ * `check` is the strategy's Validate/ValidateUpdate (metadata, OpenAPI schema, then the CRD's
+ * x-kubernetes-validations rules: k8s.io/apiextensions-apiserver pkg/registry/customresource/strategy.go),
+ * which runs after mutating admission and before validating admission.
+ */
 export class SchemaValidator {
   private readonly ajv = newAjv();
   private readonly compiled = new Map<ResourceDef, ValidateFunction>();
 
-  validate(def: ResourceDef, obj: KubeObject, mode: FieldValidation, options: { skipStatus?: boolean } = {}): ValidationResult {
-    // Main-resource writes of kinds with a status subresource carry the stored status unchanged; it was
-    // written by controllers and is not the writer's to fix, so it is left out of validation.
-    if (options.skipStatus && obj.status !== undefined) {
-      const status = obj.status;
-      delete obj.status;
-      try {
-        return this.validate(def, obj, mode);
-      } finally {
-        obj.status = status;
-      }
-    }
-    const name = obj.metadata?.name;
-    const causes: StatusCause[] = validateName(name, def.group === '' && def.plural === 'namespaces');
-    const unknown: string[] = [];
-    for (const key of Object.keys(obj.metadata ?? {})) {
-      if (!META_FIELDS.has(key)) {
-        unknown.push(`metadata.${key}`);
-        delete obj.metadata[key];
-      }
-    }
-    for (const field of ['labels', 'annotations'] as const) {
-      const map = obj.metadata?.[field];
-      if (map !== undefined && (!isObject(map) || Object.values(map).some((v) => typeof v !== 'string'))) {
-        causes.push({ reason: 'FieldValueTypeInvalid', message: `Invalid value: ${JSON.stringify(map)}: must be a map of strings`, field: `metadata.${field}` });
-      }
-    }
-    if (def.schema) {
-      const { apiVersion: _a, kind: _k, metadata: _m, ...body } = obj;
-      const topSchema: JsonSchema = { ...def.schema, properties: { ...(def.schema.properties as Record<string, JsonSchema> | undefined) } };
-      delete (topSchema.properties as Record<string, JsonSchema>).apiVersion;
-      delete (topSchema.properties as Record<string, JsonSchema>).kind;
-      delete (topSchema.properties as Record<string, JsonSchema>).metadata;
-      pruneUnknown(body, topSchema, [], unknown);
-      for (const key of Object.keys(obj)) if (!['apiVersion', 'kind', 'metadata'].includes(key) && !(key in body)) delete obj[key];
-      if (mode === 'Strict' && unknown.length > 0) {
-        throw invalid(def.kind, def.group, String(name ?? ''), [
-          ...causes,
-          ...unknown.map((f) => ({ reason: 'FieldValueInvalid', message: `Invalid value: unknown field "${f}": field not declared in schema`, field: f })),
-        ]);
-      }
-      const validate = this.compiledFor(def);
-      if (!validate(obj)) {
-        for (const e of validate.errors ?? []) {
-          const cause = causeFromAjv(e, obj);
-          if (cause && !causes.some((c) => c.field === cause.field && c.message === cause.message)) causes.push(cause);
+  /** Prunes and defaults `obj` in place; throws 422 for unknown fields under Strict; returns Warn warnings. */
+  prepare(def: ResourceDef, obj: KubeObject, mode: FieldValidation, options: ValidateOptions = {}): ValidationResult {
+    return withoutStatus(obj, options, () => {
+      const unknown: string[] = [];
+      for (const key of Object.keys(obj.metadata ?? {})) {
+        if (!META_FIELDS.has(key)) {
+          unknown.push(`metadata.${key}`);
+          delete obj.metadata[key];
         }
       }
-    } else if (mode === 'Strict' && unknown.length > 0) {
-      causes.push(...unknown.map((f) => ({ reason: 'FieldValueInvalid', message: `Invalid value: unknown field "${f}": field not declared in schema`, field: f })));
-    }
-    if (causes.length > 0) throw invalid(def.kind, def.group, String(name ?? ''), causes);
-    return { warnings: mode === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [] };
+      if (def.schema) {
+        const { apiVersion: _a, kind: _k, metadata: _m, ...body } = obj;
+        pruneUnknown(body, bodySchema(def.schema), [], unknown);
+        for (const key of Object.keys(obj)) if (!['apiVersion', 'kind', 'metadata'].includes(key) && !(key in body)) delete obj[key];
+      }
+      if (mode === 'Strict' && unknown.length > 0) {
+        throw invalid(def.kind, def.group, String(obj.metadata?.name ?? ''), unknown.map((f) => ({ reason: 'FieldValueInvalid', message: `Invalid value: unknown field "${f}": field not declared in schema`, field: f })));
+      }
+      // ajv's useDefaults fills the schema's defaults as it walks the object; its verdict is validate's job.
+      if (def.schema) this.compiledFor(def)(obj);
+      return { warnings: mode === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [] };
+    });
+  }
+
+  /** prepare, then check: a write's whole validation (used where no admission runs between the two). */
+  validate(def: ResourceDef, obj: KubeObject, mode: FieldValidation, options: ValidateOptions = {}): ValidationResult {
+    const result = this.prepare(def, obj, mode, options);
+    this.check(def, obj, options);
+    return result;
+  }
+
+  /** Metadata and OpenAPI schema checks of an already prepared object; throws 422 Invalid with every cause. */
+  check(def: ResourceDef, obj: KubeObject, options: ValidateOptions = {}): void {
+    withoutStatus(obj, options, () => {
+      const name = obj.metadata?.name;
+      const causes: StatusCause[] = validateName(name, def.group === '' && def.plural === 'namespaces');
+      for (const field of ['labels', 'annotations'] as const) {
+        const map = obj.metadata?.[field];
+        if (map !== undefined && (!isObject(map) || Object.values(map).some((v) => typeof v !== 'string'))) {
+          causes.push({ reason: 'FieldValueTypeInvalid', message: `Invalid value: ${JSON.stringify(map)}: must be a map of strings`, field: `metadata.${field}` });
+        }
+      }
+      if (def.schema) {
+        const validate = this.compiledFor(def);
+        if (!validate(obj)) {
+          for (const e of validate.errors ?? []) {
+            const cause = causeFromAjv(e, obj);
+            if (cause && !causes.some((c) => c.field === cause.field && c.message === cause.message)) causes.push(cause);
+          }
+        }
+      }
+      if (causes.length > 0) throw invalid(def.kind, def.group, String(name ?? ''), causes);
+    });
   }
 
   private compiledFor(def: ResourceDef): ValidateFunction {
@@ -228,5 +242,29 @@ export class SchemaValidator {
       this.compiled.set(def, fn);
     }
     return fn;
+  }
+}
+
+/** The CRD's schema without apiVersion, kind and metadata (the API server handles those itself). */
+function bodySchema(schema: JsonSchema): JsonSchema {
+  const top: JsonSchema = { ...schema, properties: { ...(schema.properties as Record<string, JsonSchema> | undefined) } };
+  delete (top.properties as Record<string, JsonSchema>).apiVersion;
+  delete (top.properties as Record<string, JsonSchema>).kind;
+  delete (top.properties as Record<string, JsonSchema>).metadata;
+  return top;
+}
+
+/**
+ * Runs `fn` with `.status` taken off when options.skipStatus: main-resource writes of kinds with a status
+ * subresource carry the stored status unchanged; it was written by controllers and is not the writer's to fix.
+ */
+function withoutStatus<T>(obj: KubeObject, options: ValidateOptions, fn: () => T): T {
+  if (!options.skipStatus || obj.status === undefined) return fn();
+  const status = obj.status;
+  delete obj.status;
+  try {
+    return fn();
+  } finally {
+    obj.status = status;
   }
 }

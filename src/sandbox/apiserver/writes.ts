@@ -1,7 +1,7 @@
 /**
  * The write path of the resource endpoints — create (POST), replace (PUT), patch (apply, merge, json,
- * strategic on core kinds) — in the API server's order: decode → (apply/patch) → validate →
- * managedFields → namespace checks → admission → persist (or dry-run).
+ * strategic on core kinds) — in the API server's order: decode (prune, default) → (apply/patch) →
+ * managedFields → mutating admission → validation (schema, CEL) → validating admission → persist (or dry-run).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import jsonMergePatch from 'json-merge-patch';
@@ -203,7 +203,10 @@ export class WriteHandlers {
     sendJson(ctx, 200, stored);
   }
 
-  /** validate → managedFields → namespace checks → admission → persist (or dry-run). */
+  /**
+   * kube-apiserver's order: prune/default → managedFields → mutating admission (namespace lifecycle, hooks)
+   * → validation (schema, CEL) → validating admission → storage (AlreadyExists) → persist (or dry-run).
+   */
   private commit(ctx: RequestContext, t: Target, op: AdmissionOperation, old: KubeObject | undefined, input: KubeObject, opts: WriteOptions): KubeObject {
     const { def } = t;
     let obj = input;
@@ -243,9 +246,14 @@ export class WriteHandlers {
       for (const f of ['uid', 'creationTimestamp', 'generation', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'] as const) delete obj.metadata[f];
     }
 
-    const { warnings } = this.validator.validate(def, obj, opts.fieldValidation, { skipStatus: def.statusSubresource && !statusWrite });
+    // Decoding: unknown fields pruned (or refused under Strict), the schema's defaults applied.
+    const skipStatus = { skipStatus: def.statusSubresource && !statusWrite };
+    const { warnings } = this.validator.prepare(def, obj, opts.fieldValidation, skipStatus);
     ctx.warnings.push(...warnings);
 
+    // managedFields are computed before admission, so a mutating hook's changes are not attributed to the
+    // writer (k8s.io/apiserver pkg/endpoints/handlers/create.go: FieldManager.UpdateNoErrors, then
+    // mutatingAdmission.Admit; update.go: the same two transformers in that order).
     if (!opts.applied) {
       obj = recordUpdate(old, obj, {
         manager: opts.manager,
@@ -256,32 +264,53 @@ export class WriteHandlers {
       });
     }
 
-    if (op === 'CREATE') {
-      if (def.namespaced) {
-        const ns = this.store.peek(NAMESPACES, undefined, t.namespace!);
-        if (!ns) throw notFound('', 'namespaces', t.namespace!);
-        if (ns.metadata.deletionTimestamp) {
-          throw forbidden(`${def.plural}${def.group ? '.' + def.group : ''} "${obj.metadata.name}" is forbidden: unable to create new content in namespace ${t.namespace!} because it is being terminated`, { name: obj.metadata.name, group: def.group, kind: def.plural });
-        }
+    // Mutating admission. NamespaceLifecycle comes first in the plugin order and is a mutating plugin
+    // (k8s.io/apiserver pkg/admission/plugin/namespace/lifecycle/admission.go: Lifecycle.Admit), then the
+    // mutating hooks (webhooks).
+    if (op === 'CREATE' && def.namespaced) {
+      const ns = this.store.peek(NAMESPACES, undefined, t.namespace!);
+      if (!ns) throw notFound('', 'namespaces', t.namespace!);
+      if (ns.metadata.deletionTimestamp) {
+        throw forbidden(`${def.plural}${def.group ? '.' + def.group : ''} "${obj.metadata.name}" is forbidden: unable to create new content in namespace ${t.namespace!} because it is being terminated`, { name: obj.metadata.name, group: def.group, kind: def.plural });
       }
-      if (this.store.peek(def, t.namespace, obj.metadata.name)) {
-        throw new ApiError(409, 'AlreadyExists', `${def.plural}${def.group ? '.' + def.group : ''} "${obj.metadata.name}" already exists`, { name: obj.metadata.name, group: def.group, kind: def.plural });
-      }
-      if (def.group === '' && def.plural === 'namespaces') obj.status = { phase: 'Active' };
     }
-
-    const admission = this.store.admit({
+    const request = {
       operation: op,
       resource: { group: def.group, version: def.version, plural: def.plural },
-      object: clone(obj),
       ...(old ? { oldObject: clone(old) } : {}),
       dryRun: opts.dryRun,
       user: ctx.user.name,
-    });
-    if (!admission.allowed) {
-      throw new ApiError(admission.code, admission.reason, admission.message, { name: obj.metadata.name, group: def.group, kind: def.plural });
+    };
+    const mutation = this.store.admitMutating({ ...request, object: clone(obj) });
+    if (!mutation.allowed) {
+      throw new ApiError(mutation.code, mutation.reason, mutation.message, { name: obj.metadata.name, group: def.group, kind: def.plural });
     }
-    if (admission.object) obj = admission.object;
+    if (mutation.object) {
+      obj = mutation.object;
+      // The mutated object is decoded and defaulted again (mutating/dispatcher.go:390); the strategy's
+      // PrepareForCreate/PrepareForUpdate (which run after admission) keep status out of main-resource writes.
+      if (def.statusSubresource && !statusWrite) {
+        if (old && old.status !== undefined) obj.status = clone(old.status);
+        else delete obj.status;
+      }
+      this.validator.prepare(def, obj, 'Ignore', skipStatus);
+    }
+    if (op === 'CREATE' && def.group === '' && def.plural === 'namespaces') obj.status = { phase: 'Active' };
+
+    // The strategy's validation — metadata, OpenAPI schema, CEL rules — after mutation
+    // (k8s.io/apiserver pkg/registry/generic/registry/store.go:501 rest.BeforeCreate, :753 rest.BeforeUpdate) ...
+    this.validator.check(def, obj, skipStatus);
+
+    // ... then validating admission on the final object (store.go:507 createValidation, :768 updateValidation).
+    const validation = this.store.admitValidating({ ...request, object: clone(obj) });
+    if (!validation.allowed) {
+      throw new ApiError(validation.code, validation.reason, validation.message, { name: obj.metadata.name, group: def.group, kind: def.plural });
+    }
+
+    // Storage: a create of an existing name fails only here, after validation and admission.
+    if (op === 'CREATE' && this.store.peek(def, t.namespace, obj.metadata.name)) {
+      throw new ApiError(409, 'AlreadyExists', `${def.plural}${def.group ? '.' + def.group : ''} "${obj.metadata.name}" already exists`, { name: obj.metadata.name, group: def.group, kind: def.plural });
+    }
 
     if (op === 'UPDATE' && old) {
       const comparable = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, resourceVersion: '' } });

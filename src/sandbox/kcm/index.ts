@@ -5,7 +5,7 @@
  * admission checks as HTTPS webhooks).
  */
 import type { Store } from '../apiserver/types.js';
-import { clusterDeploymentAdmission, clusterTemplateAdmission } from './admission.js';
+import { clusterTemplateAdmission, mutateClusterDeployment, validateClusterDeployment } from './admission.js';
 import { storeApi, type KcmApi } from './api.js';
 import { KcmController, type KcmControllerOptions } from './controller.js';
 import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES } from './resources.js';
@@ -22,8 +22,11 @@ export function startKcmController(api: KcmApi, options: KcmControllerOptions = 
 }
 
 export function startKcm(store: Store, options: KcmControllerOptions = {}): KcmHandle {
-  store.registerAdmission(CLUSTER_DEPLOYMENTS, clusterDeploymentAdmission);
-  store.registerAdmission(CLUSTER_TEMPLATES, clusterTemplateAdmission);
+  // The same two webhooks as on kube (./webhook-server.ts): mutation before schema/CEL validation,
+  // validation after it, as kube-apiserver orders them.
+  store.registerMutatingAdmission(CLUSTER_DEPLOYMENTS, mutateClusterDeployment);
+  store.registerValidatingAdmission(CLUSTER_DEPLOYMENTS, validateClusterDeployment);
+  store.registerValidatingAdmission(CLUSTER_TEMPLATES, clusterTemplateAdmission);
   return startKcmController(storeApi(store), options);
 }
 
