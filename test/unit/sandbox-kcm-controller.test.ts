@@ -360,14 +360,14 @@ describe('kcm helpers', () => {
   it("reports chart defaults that satisfy each chart's own schema, as values.yaml does", () => {
     const charts = loadChartCatalog().charts;
     assert.ok(charts.length >= 8);
-    for (const chart of charts) assert.equal(validateChartValues(chart.name, chart.schemaText, chart.defaults, {}), undefined, chart.name);
+    for (const chart of charts) assert.equal(validateChartValues(chart.name, chart.schemaText ?? '', chart.values, {}), undefined, chart.name);
   });
 
   it('merges values as Helm does and validates against the chart schema', () => {
     assert.deepEqual(mergeValues({ a: { b: 1, c: 2 }, d: 3 }, { a: { b: 5 }, d: null }), { a: { b: 5, c: 2 } });
     const chart = loadChartCatalog().get('aws-standalone-cp')!;
-    assert.equal(validateChartValues(chart.name, chart.schemaText, chart.defaults, { region: 'us-east-1', controlPlane: { instanceType: 't3.small' } }), undefined);
-    const error = validateChartValues(chart.name, chart.schemaText, chart.defaults, { workersNumber: -1 });
+    assert.equal(validateChartValues(chart.name, chart.schemaText ?? '', chart.values, { region: 'us-east-1', controlPlane: { instanceType: 't3.small' } }), undefined);
+    const error = validateChartValues(chart.name, chart.schemaText ?? '', chart.values, { workersNumber: -1 });
     assert.match(String(error), /aws-standalone-cp: at '\/workersNumber'/);
   });
 });

@@ -1,92 +1,41 @@
 /**
- * The cluster charts kcm ships, as the simulated kcm knows them: the values JSON Schemas and versions
- * copied from kcm into data/k0rdent/schemas, plus the Chart.yaml facts (description, providers,
- * contracts) and values.yaml defaults the schemas do not carry.
+ * The cluster charts kcm ships, read from the copies in data/k0rdent/charts/<chart>/ (kcm
+ * `templates/cluster/<chart>/`): Chart.yaml (version, description, provider annotations), values.yaml
+ * (what kcm stores as a ClusterTemplate's `status.config`), values.schema.json (the schema ConfigMap) and
+ * the templates' `required` checks (./chart-required.ts).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { loadChartRequirements, type ChartRequirements } from './chart-required.js';
 import { k0rdentDataDir } from './data-dir.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './resources.js';
 
 export interface Chart {
   name: string;
-  /** The version kcm ships (schemas/VERSIONS.txt). */
+  /** Chart.yaml `version`: the version kcm ships. */
   latestVersion: string;
-  /** values.schema.json as shipped, stored verbatim in the schema ConfigMap. */
-  schemaText: string;
-  schema: JsonObject;
+  /** values.schema.json as shipped, stored verbatim in the schema ConfigMap; undefined when the chart has none. */
+  schemaText: string | undefined;
+  schema: JsonObject | undefined;
+  /** Chart.yaml `description` as Helm's Metadata.Validate leaves it (whitespace runs of one char each become a space). */
   description: string;
+  /** The `cluster.x-k8s.io/provider` annotation, split, sorted and compacted (kcm api/v1beta1/templates_common.go:107). */
   providers: string[];
+  /** The `cluster.x-k8s.io/<provider>` contract annotations (kcm api/v1beta1/templates_common.go:132 getCAPIContracts). */
   providerContracts: Record<string, string>;
-  /** Chart default values, as reported in ClusterTemplate `status.config`. */
-  defaults: JsonObject;
+  /** Chart.yaml annotations, verbatim. */
+  annotations: Record<string, string>;
+  /** values.yaml, parsed: the chart's default values, reported as ClusterTemplate `status.config`. */
+  values: JsonObject;
+  /** The templates' `required` checks. */
+  requirements: ChartRequirements;
 }
 
 export interface ChartCatalog {
   readonly charts: readonly Chart[];
   get(name: string): Chart | undefined;
 }
-
-/** The k0s release the charts' values.yaml pin (required `k0s.version` has no schema default). */
-const K0S_VERSION = 'v1.32.6+k0s.0';
-
-const K0SMOTRON = ['control-plane-k0sproject-k0smotron', 'bootstrap-k0sproject-k0smotron'];
-
-/** Chart.yaml annotations and values.yaml defaults (kcm `templates/cluster/<chart>/`). */
-const CHART_FACTS: Record<string, { description: string; providers: string[]; values: Record<string, JsonValue> }> = {
-  'azure-standalone-cp': {
-    description: 'A KCM template to deploy a k0s cluster on Azure with bootstrapped control plane nodes.',
-    providers: ['infrastructure-azure', ...K0SMOTRON],
-    values: { controlPlaneNumber: 3, workersNumber: 2, 'controlPlane.rootVolumeSize': 30, 'worker.rootVolumeSize': 30 },
-  },
-  'aws-standalone-cp': {
-    description: 'A KCM template to deploy a k0s cluster on AWS with bootstrapped control plane nodes.',
-    providers: ['infrastructure-aws', ...K0SMOTRON],
-    values: {
-      controlPlaneNumber: 3,
-      workersNumber: 2,
-      'controlPlane.iamInstanceProfile': 'control-plane.cluster-api-provider-aws.sigs.k8s.io',
-      'worker.iamInstanceProfile': 'nodes.cluster-api-provider-aws.sigs.k8s.io',
-      'clusterIdentity.name': 'aws-cluster-identity',
-      'clusterIdentity.kind': 'AWSClusterStaticIdentity',
-      'controlPlane.imageLookup.format': 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*',
-      'controlPlane.imageLookup.org': '099720109477',
-      'worker.imageLookup.format': 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*',
-      'worker.imageLookup.org': '099720109477',
-      'k0s.version': K0S_VERSION,
-    },
-  },
-  'gcp-standalone-cp': {
-    description: 'A KCM template to deploy a k0s cluster on GCP with bootstrapped control plane nodes.',
-    providers: ['infrastructure-gcp', ...K0SMOTRON],
-    values: { controlPlaneNumber: 3, workersNumber: 2, 'network.name': 'default' },
-  },
-  'azure-hosted-cp': {
-    description: 'A KCM template to deploy a k0s cluster on Azure with control plane components within the management cluster.',
-    providers: ['infrastructure-azure', ...K0SMOTRON],
-    values: { controlPlaneNumber: 3, workersNumber: 2 },
-  },
-  'openstack-standalone-cp': {
-    description: 'A KCM template to deploy a k0s cluster on OpenStack with bootstrapped control plane nodes.',
-    providers: ['infrastructure-openstack', ...K0SMOTRON],
-    values: { controlPlaneNumber: 3, workersNumber: 2, 'identityRef.cloudName': 'openstack', 'k0s.version': K0S_VERSION },
-  },
-  'vsphere-standalone-cp': {
-    description: 'A KCM template to deploy a k0s cluster on vSphere with bootstrapped control plane nodes.',
-    providers: ['infrastructure-vsphere', ...K0SMOTRON],
-    values: { controlPlaneNumber: 3, workersNumber: 2 },
-  },
-  'adopted-cluster': {
-    description: 'A KCM template to adopt an already existing kubernetes cluster.',
-    providers: ['infrastructure-internal'],
-    values: { consecutiveFailureThreshold: 3 },
-  },
-  'docker-hosted-cp': {
-    description: 'A KCM template to deploy a k0s cluster in Docker with control plane components within the management cluster.',
-    providers: ['infrastructure-docker', ...K0SMOTRON],
-    values: { workersNumber: 1 },
-  },
-};
 
 /**
  * ClusterIdentity kinds each infrastructure provider accepts in a Credential (kcm
@@ -129,89 +78,80 @@ export function chartOfTemplate(template: { metadata: { name: string }; spec?: u
   return fromName;
 }
 
-function zeroValue(schema: JsonObject, path: string, overrides: Record<string, JsonValue>): JsonValue | undefined {
-  if (path in overrides) return overrides[path];
-  if ('default' in schema) return schema['default'] as JsonValue;
-  switch (schema['type']) {
-    case 'string':
-      return '';
-    case 'integer':
-    case 'number':
-      return typeof schema['minimum'] === 'number' ? schema['minimum'] : 0;
-    case 'boolean':
-      return false;
-    case 'array':
-      return [];
-    case 'object':
-      return {};
-    default:
-      return undefined;
-  }
+/** helm pkg/chart/metadata.go sanitizeString: every whitespace rune becomes a space, non-printables are dropped. */
+export function sanitizeString(text: string): string {
+  return [...text].map((c) => (/\s/u.test(c) ? ' ' : c)).filter((c) => !/\p{C}/u.test(c)).join('');
 }
 
-/**
- * Builds the chart's default values from its schema: every object level, required leaves with their
- * zero value (Helm charts default them to "" / 0), `default`s, and the values.yaml overrides.
- */
-function defaultsFromSchema(schema: JsonObject, overrides: Record<string, JsonValue>, prefix = ''): JsonObject {
+/** Go's json.Marshal of a map: keys sorted at every level (what the API server then stores). */
+function sortedKeys(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (!isJsonObject(value)) return value;
   const out: JsonObject = {};
-  const properties = isJsonObject(schema['properties']) ? schema['properties'] : {};
-  const required = Array.isArray(schema['required']) ? schema['required'].filter((r): r is string => typeof r === 'string') : [];
-  for (const [key, child] of Object.entries(properties)) {
-    if (!isJsonObject(child)) continue;
-    const path = prefix + key;
-    if (child['type'] === 'object' && isJsonObject(child['properties'])) {
-      const nested = defaultsFromSchema(child, overrides, path + '.');
-      if (Object.keys(nested).length > 0 || required.includes(key)) out[key] = nested;
-      continue;
-    }
-    if (required.includes(key) || 'default' in child || path in overrides) {
-      const value = zeroValue(child, path, overrides);
-      if (value !== undefined) out[key] = value;
-    }
-  }
+  for (const key of Object.keys(value).sort()) out[key] = sortedKeys(value[key]!);
   return out;
 }
 
-function loadVersions(dir: string): Map<string, string> {
-  const versions = new Map<string, string>();
-  for (const line of readFileSync(join(dir, 'VERSIONS.txt'), 'utf8').split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const [name, version] = trimmed.split(/\s+/);
-    if (name && version && /^\d+\.\d+\.\d+$/.test(version)) versions.set(name, version);
+/** kcm api/v1beta1/templates_common.go:107 getProvidersList: trimmed, sorted, compacted. */
+export function providersList(annotation: string | undefined): string[] {
+  const list = (annotation ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  return [...new Set(list)].sort();
+}
+
+/** A single CAPI contract version as kcm accepts it (kcm api/v1beta1/compatibility_contract.go:36 isCAPIContractSingleVersion). */
+export const SINGLE_CONTRACT = /^v\d+((alpha|beta)\d+)?$/;
+
+/** kcm api/v1beta1/templates_common.go:132 getCAPIContracts for a ClusterTemplate's chart annotations. */
+function contractsFromAnnotations(annotations: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(annotations)) {
+    if (!key.startsWith('cluster.x-k8s.io/')) continue;
+    const name = key.slice('cluster.x-k8s.io/'.length);
+    if (!/^(bootstrap-|control-plane-|infrastructure-)/.test(name)) continue;
+    if (SINGLE_CONTRACT.test(value)) out[name] = value;
   }
-  return versions;
+  return sortedKeys(out) as Record<string, string>;
+}
+
+function readChart(dir: string, name: string): Chart | undefined {
+  const chartYaml = join(dir, 'Chart.yaml');
+  if (!existsSync(chartYaml)) return undefined;
+  const meta = parseYaml(readFileSync(chartYaml, 'utf8')) as Record<string, unknown>;
+  const version = typeof meta['version'] === 'string' ? meta['version'] : undefined;
+  if (!version) return undefined;
+  const annotations: Record<string, string> = {};
+  if (isJsonObject(meta['annotations'])) {
+    for (const [k, v] of Object.entries(meta['annotations'])) if (typeof v === 'string') annotations[k] = v;
+  }
+  const schemaFile = join(dir, 'values.schema.json');
+  const schemaText = existsSync(schemaFile) ? readFileSync(schemaFile, 'utf8') : undefined;
+  const valuesFile = join(dir, 'values.yaml');
+  const parsed: unknown = existsSync(valuesFile) ? parseYaml(readFileSync(valuesFile, 'utf8')) : {};
+  const chartName = typeof meta['name'] === 'string' ? meta['name'] : name;
+  return {
+    name: chartName,
+    latestVersion: version,
+    schemaText,
+    schema: schemaText === undefined ? undefined : (JSON.parse(schemaText) as JsonObject),
+    description: sanitizeString(typeof meta['description'] === 'string' ? meta['description'] : ''),
+    providers: providersList(annotations['cluster.x-k8s.io/provider']),
+    providerContracts: contractsFromAnnotations(annotations),
+    annotations,
+    values: isJsonObject(parsed) ? (sortedKeys(parsed) as JsonObject) : {},
+    requirements: loadChartRequirements(chartName, dir),
+  };
 }
 
 let catalog: ChartCatalog | undefined;
 
-/** Every chart with a schema in data/k0rdent/schemas (loaded once per process). */
+/** Every chart in data/k0rdent/charts (loaded once per process). */
 export function loadChartCatalog(): ChartCatalog {
   if (catalog) return catalog;
-  const dir = join(k0rdentDataDir(), 'schemas');
-  const versions = loadVersions(dir);
+  const dir = join(k0rdentDataDir(), 'charts');
   const charts: Chart[] = [];
-  for (const file of readdirSync(dir).sort()) {
-    const match = /^(.+)\.values\.schema\.json$/.exec(file);
-    if (!match) continue;
-    const name = match[1]!;
-    const version = versions.get(name);
-    if (!version) continue;
-    const schemaText = readFileSync(join(dir, file), 'utf8');
-    const schema = JSON.parse(schemaText) as JsonObject;
-    const facts = CHART_FACTS[name];
-    const providers = facts?.providers ?? [`infrastructure-${name.split('-')[0]}`];
-    charts.push({
-      name,
-      latestVersion: version,
-      schemaText,
-      schema,
-      description: facts?.description ?? (typeof schema['description'] === 'string' ? schema['description'] : `A KCM cluster ${name} template`),
-      providers,
-      providerContracts: Object.fromEntries(providers.map((p) => [p, 'v1beta1'])),
-      defaults: defaultsFromSchema(schema, facts?.values ?? {}),
-    });
+  for (const entry of readdirSync(dir).sort()) {
+    const chart = readChart(join(dir, entry), entry);
+    if (chart) charts.push(chart);
   }
   const byName = new Map(charts.map((c) => [c.name, c]));
   catalog = { charts, get: (name) => byName.get(name) };

@@ -5,6 +5,7 @@
  * are object updates and status-subresource writes. Reconciles run outside the write path (queued on
  * setImmediate), one drain at a time; a reconcile whose write fails is retried with a backoff.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, ResourceKey, StoreEvent } from '../apiserver/types.js';
 import type { KcmApi } from './api.js';
 import { reconcileAccessManagement } from './access-management.js';
@@ -16,11 +17,12 @@ import {
   availableUpgrades,
   conditionsOf,
   deletionConditions,
-  initialConditions,
+  missingCredentialOutcome,
   provisioningConditions,
   releaseInstalled,
   restampCopiedConditions,
   validateDeployment,
+  type ValidationOutcome,
 } from './deployment-status.js';
 import {
   ACCESS_MANAGEMENTS,
@@ -52,13 +54,17 @@ export interface KcmControllerOptions {
 }
 
 interface Walk {
-  kind: 'provision' | 'delete' | 'settled';
+  kind: 'provision' | 'delete' | 'settled' | 'failed';
   generation: number;
   timers: Set<NodeJS.Timeout>;
   /** The step now running (steps of a walk never overlap). */
   chain: Promise<void>;
   /** The spec the walk settled on, without serviceSpec: a services-only change does not re-walk the cluster. */
   clusterSpec?: string;
+  /** The cluster spec of the last release the walks installed (a re-check of the same spec re-walks nothing). */
+  appliedSpec?: string;
+  /** Consecutive failed reconciles (the rate limiter's fast attempts). */
+  attempts?: number;
 }
 
 const clusterSpecOf = (deployment: KubeObject): string => JSON.stringify({ ...section(deployment, 'spec'), serviceSpec: undefined });
@@ -76,12 +82,18 @@ type Key = { resource: ResourceKey; namespace: string | undefined; name: string 
 /** A failed reconcile is retried after 200ms, 400ms, … up to this many times (then the next event retries). */
 const MAX_RETRIES = 6;
 
+/** kcm's rate limiter (internal/util/ratelimit/ratelimit.go:25-29): 300 fast retries, then every 2 minutes. */
+const REQUEUE_FAST_ATTEMPTS = 300;
+const REQUEUE_SLOW_MS = 120_000;
+
 /** Fractions of provisionSeconds at which the provisioning stages land (validation, release, CAPI, ready). */
 const PROVISION_STAGES = [0.1, 0.2, 0.5, 1] as const;
 
 export class KcmController {
   private readonly provisionMs: number;
   private readonly deleteMs: number;
+  /** kcm's 5 s fast requeue, compressed with provisioning: never longer than provisionSeconds (at least 100 ms). */
+  private readonly requeueMs: number;
   private readonly log: (line: string) => void;
   private readonly catalog: ChartCatalog;
   private readonly walks = new Map<string, Walk>();
@@ -100,6 +112,7 @@ export class KcmController {
   ) {
     this.provisionMs = Math.max(0, (options.provisionSeconds ?? 5) * 1000);
     this.deleteMs = Math.max(0, (options.deleteSeconds ?? 3) * 1000);
+    this.requeueMs = Math.max(100, Math.min(5000, this.provisionMs));
     this.log = options.log ?? (() => undefined);
     this.catalog = options.catalog ?? loadChartCatalog();
     // A service install takes 40% of a cluster's provisioning time.
@@ -137,6 +150,9 @@ export class KcmController {
       return;
     }
     if (sameResource(resource, MULTI_CLUSTER_SERVICES)) this.services.multiClusterServiceChanged();
+    // kcm watches Credentials and reconciles the deployments that name them, on every event type
+    // (clusterdeployment_controller.go:2316-2319, mapObjectsToClusterDeployments :2231-2252).
+    if (sameResource(resource, CREDENTIALS)) this.enqueueDeploymentsNaming(object);
     if (event.type === 'DELETED') return;
     if (this.affectsAccessManagement(event)) this.scheduleAccessManagement();
     if (sameResource(resource, CLUSTER_DEPLOYMENTS) || sameResource(resource, CLUSTER_TEMPLATES) || sameResource(resource, CREDENTIALS)) {
@@ -154,6 +170,12 @@ export class KcmController {
   private scheduleAccessManagement(): void {
     this.accessManagementPending = true;
     this.immediate ??= setImmediate(() => this.kick());
+  }
+
+  private enqueueDeploymentsNaming(credential: KubeObject): void {
+    for (const deployment of this.store.list(CLUSTER_DEPLOYMENTS, { namespace: credential.metadata.namespace ?? '' })) {
+      if (section(deployment, 'spec')['credential'] === credential.metadata.name) this.enqueue(CLUSTER_DEPLOYMENTS, deployment);
+    }
   }
 
   private enqueue(resource: ResourceKey, object: KubeObject): void {
@@ -278,6 +300,15 @@ export class KcmController {
       this.startDeletion(deployment);
       return;
     }
+    // kcm getClusterScope (clusterdeployment_controller.go:161-172, :187-196): the Credential first, even
+    // before the finalizer; a missing one fails the reconcile, which controller-runtime requeues.
+    const missingCredential = missingCredentialOutcome(this.store, deployment, this.now());
+    if (missingCredential) {
+      if (walk) this.cancel(walk);
+      await this.applyOutcome(deployment, missingCredential, undefined);
+      this.fail(uid, generation, deployment, missingCredential.requeue, walk);
+      return;
+    }
     const labels = deployment.metadata.labels ?? {};
     if (!finalizers.includes(CLUSTER_DEPLOYMENT_FINALIZER) || labels[COMPONENT_LABEL] !== 'kcm') {
       // kcm adds its finalizer and component label and returns; the update triggers the next reconcile.
@@ -288,37 +319,69 @@ export class KcmController {
       });
       return;
     }
-    if (walk && walk.generation === generation) return;
+    // A failed validation is re-checked on every reconcile (kcm returns the error and is requeued, or waits
+    // for the Credential watch), not settled for the generation.
+    if (walk && walk.generation === generation && walk.kind !== 'failed') return;
     if (walk?.kind === 'settled' && walk.clusterSpec === clusterSpecOf(deployment)) {
       walk.generation = generation;
       return;
     }
     if (walk) this.cancel(walk);
     const status = section(deployment, 'status');
-    if (status['observedGeneration'] === generation && conditionsOf(deployment).some((c) => c.type === 'Ready')) {
-      this.walks.set(uid, { kind: 'settled', generation, timers: new Set(), chain: Promise.resolve(), clusterSpec: clusterSpecOf(deployment) });
+    if (!walk && status['observedGeneration'] === generation && conditionsOf(deployment).some((c) => c.type === 'Ready' && c.status === 'True')) {
+      this.walks.set(uid, { kind: 'settled', generation, timers: new Set(), chain: Promise.resolve(), clusterSpec: clusterSpecOf(deployment), appliedSpec: clusterSpecOf(deployment) });
       return;
     }
-    await this.startProvisioning(deployment);
+    await this.startProvisioning(deployment, walk?.appliedSpec);
   }
 
-  private async startProvisioning(deployment: KubeObject): Promise<void> {
+  /**
+   * A reconcile that failed a check: with `requeue` kcm returned the error and controller-runtime retries
+   * it with its rate limiter (kcm internal/util/ratelimit/ratelimit.go:33 DefaultFastSlow: 5 s for 300
+   * attempts, then 2 min; the sandbox compresses the 5 s as it compresses provisioning); without it, a
+   * watch event (the Credential's, clusterdeployment_controller.go:2316-2319) brings the next reconcile.
+   */
+  private fail(uid: string, generation: number, deployment: KubeObject, requeue: boolean, previous: Walk | undefined): void {
+    const attempts = previous?.kind === 'failed' ? (previous.attempts ?? 0) + 1 : 1;
+    const walk: Walk = { kind: 'failed', generation, timers: new Set(), chain: Promise.resolve(), attempts, ...(previous?.appliedSpec ? { appliedSpec: previous.appliedSpec } : {}) };
+    this.walks.set(uid, walk);
+    if (!requeue) return;
+    const delay = attempts <= REQUEUE_FAST_ATTEMPTS ? this.requeueMs : REQUEUE_SLOW_MS;
+    this.schedule(walk, delay, async () => {
+      const latest = this.store.get(CLUSTER_DEPLOYMENTS, deployment.metadata.namespace, deployment.metadata.name);
+      if (latest && latest.metadata.uid === uid && this.walks.get(uid) === walk) this.enqueue(CLUSTER_DEPLOYMENTS, latest);
+    });
+  }
+
+  /** Writes a reconcile's status (one write, skipped when nothing changed) and its events. */
+  private async applyOutcome(deployment: KubeObject, outcome: ValidationOutcome, template: KubeObject | undefined | null): Promise<KubeObject> {
+    const changes: JsonObject = { conditions: outcome.conditions as unknown as JsonObject[] };
+    // kcm :422 copies the template's k8sVersion once the template is valid; omitempty drops an empty one.
+    if (outcome.template && section(outcome.template, 'status')['valid'] === true) changes['k8sVersion'] = outcome.k8sVersion ?? null;
+    // kcm :1937 setAvailableUpgrades runs with the reconcile's template (not on getClusterScope's early exit).
+    if (template !== null) changes['availableUpgrades'] = availableUpgrades(this.store, deployment.metadata.namespace ?? '', template?.metadata.name ?? '');
+    const now = this.now();
+    const written = await this.writeStatus(deployment, changes);
+    for (const event of outcome.events) await recordEvent(this.store, deployment, event, now);
+    return written;
+  }
+
+  private async startProvisioning(deployment: KubeObject, appliedSpec: string | undefined): Promise<void> {
     const uid = deployment.metadata.uid ?? '';
     const generation = deployment.metadata.generation ?? 1;
-    const walk: Walk = { kind: 'provision', generation, timers: new Set(), chain: Promise.resolve(), clusterSpec: clusterSpecOf(deployment) };
+    const walk: Walk = { kind: 'provision', generation, timers: new Set(), chain: Promise.resolve(), clusterSpec: clusterSpecOf(deployment), ...(appliedSpec ? { appliedSpec } : {}) };
     this.walks.set(uid, walk);
     const dryRun = section(deployment, 'spec')['dryRun'] === true;
     const upgrade = releaseInstalled(deployment);
     const namespace = deployment.metadata.namespace;
     const templateName = String(section(deployment, 'spec')['template'] ?? '');
-    const upgrades = availableUpgrades(this.store, namespace ?? '', templateName);
-    if (!upgrade) await this.writeStatus(deployment, { conditions: initialConditions(conditionsOf(deployment), generation, dryRun, this.now()), availableUpgrades: upgrades });
 
     const current = (): KubeObject | undefined => {
       const object = this.store.get(CLUSTER_DEPLOYMENTS, namespace, deployment.metadata.name);
       const alive = object && object.metadata.uid === uid && object.metadata.generation === generation && !object.metadata.deletionTimestamp;
       return alive ? object : undefined;
     };
+    // The reconcile: every check and its conditions in one status write (no Unknown-only write first).
     const validate = async (): Promise<void> => {
       const object = current();
       if (!object) return;
@@ -331,13 +394,20 @@ export class KcmController {
       // updateStatus stamps status.observedGeneration and the aggregate Ready (:1512-1514). So right after
       // a spec change Ready can read True for the new generation while the release is the old one.
       const conditions = upgrade && outcome.ok ? restampCopiedConditions(outcome.conditions, generation, now) : outcome.conditions;
-      await this.writeStatus(object, { conditions, ...(upgrade ? { availableUpgrades: upgrades } : {}), ...(outcome.k8sVersion ? { k8sVersion: outcome.k8sVersion } : {}) });
-      if (outcome.event) await recordEvent(this.store, object, outcome.event, now);
-      if (!outcome.ok || dryRun) {
-        if (outcome.ok) {
-          const message = 'DryRun mode is enabled. Remove spec.dryRun to proceed with the deployment';
-          await recordEvent(this.store, object, { type: 'Normal', reason: 'DryRunEnabled', message }, now);
-        }
+      const written = await this.applyOutcome(object, { ...outcome, conditions }, outcome.template);
+      if (!outcome.ok) {
+        if (this.walks.get(uid) === walk) this.fail(uid, generation, written, outcome.requeue, walk);
+        return;
+      }
+      if (dryRun) {
+        const message = 'DryRun mode is enabled. Remove spec.dryRun to proceed with the deployment';
+        await recordEvent(this.store, object, { type: 'Normal', reason: 'DryRunEnabled', message }, now);
+        walk.kind = 'settled';
+        return;
+      }
+      // The same cluster spec as the release already applied (a re-check after a transient failure): the
+      // HelmRelease is unchanged, so nothing is re-walked (kcm's CreateOrUpdate reports OperationResultNone).
+      if (upgrade && walk.appliedSpec === walk.clusterSpec) {
         walk.kind = 'settled';
         return;
       }
@@ -352,13 +422,13 @@ export class KcmController {
           for (const event of events) await recordEvent(this.store, latest, event, now);
           if (stage === 3) {
             walk.kind = 'settled';
+            walk.appliedSpec = walk.clusterSpec;
             await ensureKubeconfigSecret(this.store, latest);
           }
         });
       });
     };
-    if (upgrade) this.schedule(walk, 0, validate);
-    else this.schedule(walk, PROVISION_STAGES[0] * this.provisionMs, validate);
+    this.schedule(walk, 0, validate);
   }
 
   private startDeletion(deployment: KubeObject): void {
@@ -391,11 +461,20 @@ export class KcmController {
     await this.store.update(resource, { ...object, metadata: { ...object.metadata, finalizers } });
   }
 
-  /** Merges `changes` into the object's status and records the generation kcm has observed. */
-  private async writeStatus(object: KubeObject, changes: Record<string, unknown>): Promise<void> {
-    const status: JsonObject = { ...(section(object, 'status') as JsonObject), ...(changes as JsonObject) };
+  /**
+   * Merges `changes` into the object's status and records the generation kcm has observed; a null or
+   * empty list drops the field (kcm's omitempty: status.availableUpgrades, k8sVersion). Nothing is written
+   * when the status would not change (kcm clusterdeployment_controller.go:1519 equality.Semantic.DeepEqual).
+   */
+  private async writeStatus(object: KubeObject, changes: Record<string, unknown>): Promise<KubeObject> {
+    const before = section(object, 'status') as JsonObject;
+    const status: JsonObject = { ...before, ...(changes as JsonObject) };
+    for (const [key, value] of Object.entries(status)) {
+      if (value === null || value === undefined || (Array.isArray(value) && value.length === 0 && key === 'availableUpgrades')) delete status[key];
+    }
     status['observedGeneration'] = object.metadata.generation ?? 1;
-    await this.store.updateStatus(CLUSTER_DEPLOYMENTS, object.metadata.namespace, object.metadata.name, status);
+    if (isDeepStrictEqual(before, status)) return object;
+    return await this.store.updateStatus(CLUSTER_DEPLOYMENTS, object.metadata.namespace, object.metadata.name, status);
   }
 
   /** Steps of one walk run in order: a step that starts while the previous one still writes waits for it. */

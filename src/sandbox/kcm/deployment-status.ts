@@ -23,7 +23,7 @@ import {
   withReadyCondition,
   type Condition,
 } from './conditions.js';
-import { validateChartValues } from './config-validation.js';
+import { mergeValues, validateChartValues } from './config-validation.js';
 import { CLUSTER_TEMPLATE_CHAINS, CLUSTER_TEMPLATES, CONFIG_MAPS, CREDENTIALS, isJsonObject, section, type JsonObject } from './resources.js';
 
 export function conditionsOf(object: KubeObject): Condition[] {
@@ -63,70 +63,139 @@ export interface ValidationOutcome {
   conditions: Condition[];
   /** False when a check failed and the walk must stop. */
   ok: boolean;
+  /**
+   * True when kcm's reconcile returns the error, so controller-runtime requeues it with backoff (the
+   * template and config checks); false when it returns nil and waits for a watch event (a Credential
+   * that is not ready).
+   */
+  requeue: boolean;
+  /** The template the reconcile found (undefined when missing): kcm's setAvailableUpgrades reads its chains. */
+  template?: KubeObject;
   k8sVersion?: string;
-  event?: KcmEvent;
+  /** Events recorded only when the condition they report changed (kcm's `if r.setCondition(...) { r.warnf }`). */
+  events: KcmEvent[];
 }
 
 function nameRef(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
-/** The template, credential and config checks of the controller, recorded as conditions. */
+/**
+ * NotFound as kcm's cached client words it: controller-runtime's cache reader puts the Kind where the
+ * resource goes (controller-runtime pkg/cache/internal/cache_reader.go Get), e.g.
+ * `ClusterTemplate.k0rdent.mirantis.com "x" not found`.
+ */
+function cachedNotFound(kind: string, name: string): string {
+  return `${kind}.k0rdent.mirantis.com "${name}" not found`;
+}
+
+/** Sets a condition and says whether anything changed (apimeta.SetStatusCondition's return value). */
+function setChanged(conditions: Condition[], input: Omit<Condition, 'lastTransitionTime'>, now: string): { conditions: Condition[]; changed: boolean } {
+  const before = conditions.find((c) => c.type === input.type);
+  const changed = !before || before.status !== input.status || before.reason !== input.reason || before.message !== input.message || before.observedGeneration !== input.observedGeneration;
+  return { conditions: setCondition(conditions, input, now), changed };
+}
+
+/**
+ * kcm getClusterScope (clusterdeployment_controller.go:187-196): the Credential is fetched first, before
+ * the finalizer is added; when it is missing, CredentialReady=False and the reconcile returns the error
+ * (requeued), with status written by Reconcile (:165-172, updateStatus without a template).
+ */
+export function missingCredentialOutcome(store: KcmReader, deployment: KubeObject, now: string): ValidationOutcome | undefined {
+  const namespace = deployment.metadata.namespace ?? '';
+  const generation = deployment.metadata.generation ?? 1;
+  const spec = section(deployment, 'spec');
+  const credentialName = typeof spec['credential'] === 'string' ? spec['credential'] : '';
+  if (credentialName !== '' && store.get(CREDENTIALS, namespace, credentialName)) return undefined;
+  const message = `failed to get Credential ${nameRef(namespace, credentialName)}: ${cachedNotFound('Credential', credentialName)}`;
+  const set = setChanged(conditionsOf(deployment), { type: CREDENTIAL_READY, status: 'False', reason: FAILED, message, observedGeneration: generation }, now);
+  return {
+    conditions: withReadyCondition(set.conditions, generation, now),
+    ok: false,
+    requeue: true,
+    events: set.changed ? [{ type: 'Warning', reason: 'CredentialError', message }] : [],
+  };
+}
+
+/**
+ * One reconcile's checks after the finalizer, in kcm's order (clusterdeployment_controller.go): the
+ * template is fetched (:347-360), conditions not yet set start Unknown (:1272 initClusterConditions), the
+ * template must be valid (:417-419, :639), its k8sVersion is copied (:422), the config must render
+ * (:464 validateConfig → :1232-1269), and the Credential must be ready (:467-475). All of it is one status
+ * write (:316-318 deferred updateStatus, :1512).
+ */
 export function validateDeployment(store: KcmReader, deployment: KubeObject, now: string): ValidationOutcome {
   const namespace = deployment.metadata.namespace ?? '';
   const generation = deployment.metadata.generation ?? 1;
   const spec = section(deployment, 'spec');
   const templateName = typeof spec['template'] === 'string' ? spec['template'] : '';
+  const dryRun = spec['dryRun'] === true;
   let conditions = conditionsOf(deployment);
-  const fail = (type: string, message: string, reason: string, eventMessage = message): ValidationOutcome => ({
-    conditions: withReadyCondition(setCondition(conditions, { type, status: 'False', reason: FAILED, message, observedGeneration: generation }, now), generation, now),
-    ok: false,
-    event: { type: 'Warning', reason, message: eventMessage },
-  });
-  // kcm's setCondition leaves the message empty when there is no error.
-  const succeed = (type: string): void => {
-    conditions = setCondition(conditions, { type, status: 'True', reason: SUCCEEDED, message: '', observedGeneration: generation }, now);
+  const events: KcmEvent[] = [];
+  const set = (type: string, status: Condition['status'], reason: string, message: string): boolean => {
+    const result = setChanged(conditions, { type, status, reason, message, observedGeneration: generation }, now);
+    conditions = result.conditions;
+    return result.changed;
   };
+  const outcome = (ok: boolean, requeue: boolean, extra: Partial<ValidationOutcome> = {}): ValidationOutcome => ({
+    conditions: withReadyCondition(conditions, generation, now),
+    ok,
+    requeue,
+    events,
+    ...extra,
+  });
 
   const template = store.get(CLUSTER_TEMPLATES, namespace, templateName);
   if (!template) {
-    return fail(TEMPLATE_READY, `failed to get ClusterTemplate ${nameRef(namespace, templateName)}: clustertemplates.k0rdent.mirantis.com "${templateName}" not found`, 'ClusterTemplateError');
+    const message = `failed to get ClusterTemplate ${nameRef(namespace, templateName)}: ${cachedNotFound('ClusterTemplate', templateName)}`;
+    if (set(TEMPLATE_READY, 'False', FAILED, message)) events.push({ type: 'Warning', reason: 'ClusterTemplateError', message });
+    return outcome(false, true);
   }
+  conditions = initialConditions(conditions, generation, dryRun, now);
+
   const templateStatus = section(template, 'status');
   if (templateStatus['valid'] !== true) {
     const detail = typeof templateStatus['validationError'] === 'string' && templateStatus['validationError'] !== '' ? `: ${templateStatus['validationError']}` : '';
-    return fail(TEMPLATE_READY, `ClusterTemplate ${nameRef(namespace, templateName)} is not marked as valid${detail}`, 'InvalidClusterTemplate');
+    const message = `ClusterTemplate ${nameRef(namespace, templateName)} is not marked as valid${detail}`;
+    if (set(TEMPLATE_READY, 'False', FAILED, message)) events.push({ type: 'Warning', reason: 'InvalidClusterTemplate', message });
+    return outcome(false, true, { template });
   }
-  succeed(TEMPLATE_READY);
+  // kcm's setCondition leaves the message empty when there is no error.
+  set(TEMPLATE_READY, 'True', SUCCEEDED, '');
+  const k8sVersion = typeof templateStatus['k8sVersion'] === 'string' ? templateStatus['k8sVersion'] : undefined;
+  const extra = { template, ...(k8sVersion ? { k8sVersion } : {}) };
 
   const configError = configErrorFor(store, template, spec['config']);
   if (configError !== undefined) {
     const message = `failed to validate template with provided configuration: ${configError}`;
-    return fail(HELM_CHART_READY, message, 'ValidationError', `Invalid configuration provided: ${message}`);
+    if (set(HELM_CHART_READY, 'False', FAILED, message)) events.push({ type: 'Warning', reason: 'ValidationError', message: `Invalid configuration provided: ${message}` });
+    return outcome(false, true, extra);
   }
-  succeed(HELM_CHART_READY);
+  set(HELM_CHART_READY, 'True', SUCCEEDED, '');
 
   const credentialName = typeof spec['credential'] === 'string' ? spec['credential'] : '';
-  if (credentialName !== '') {
-    const credential = store.get(CREDENTIALS, namespace, credentialName);
-    if (!credential) {
-      return fail(CREDENTIAL_READY, `failed to get Credential ${nameRef(namespace, credentialName)}: credentials.k0rdent.mirantis.com "${credentialName}" not found`, 'CredentialError');
-    }
-    if (section(credential, 'status')['ready'] !== true) {
-      const ref = nameRef(namespace, credentialName);
-      return fail(CREDENTIAL_READY, `the Credential ${ref} is not ready`, 'CredentialNotReady', `Credential ${ref} is not ready`);
-    }
+  const credential = store.get(CREDENTIALS, namespace, credentialName);
+  if (!credential || section(credential, 'status')['ready'] !== true) {
+    const ref = nameRef(namespace, credentialName);
+    if (set(CREDENTIAL_READY, 'False', FAILED, `the Credential ${ref} is not ready`)) events.push({ type: 'Warning', reason: 'CredentialNotReady', message: `Credential ${ref} is not ready` });
+    return outcome(false, false, extra);
   }
-  succeed(CREDENTIAL_READY);
-  const k8sVersion = typeof templateStatus['k8sVersion'] === 'string' ? templateStatus['k8sVersion'] : undefined;
-  return { conditions: withReadyCondition(conditions, generation, now), ok: true, ...(k8sVersion ? { k8sVersion } : {}) };
+  set(CREDENTIAL_READY, 'True', SUCCEEDED, '');
+  return outcome(true, false, extra);
 }
 
-/** Validates the deployment's config against the template's schema ConfigMap, as kcm's Helm dry run does. */
+/**
+ * kcm's Helm dry run of the deployment's config (clusterdeployment_controller.go:1260 →
+ * internal/helm/actor.go:62, a client-only install): the values are coalesced over the chart's
+ * values.yaml, checked against values.schema.json (helm pkg/chartutil/values.go:166
+ * ToRenderValuesWithSchemaValidation), then the templates render, where `required` fails on nil or ""
+ * (./chart-required.ts).
+ */
 function configErrorFor(store: KcmReader, template: KubeObject, config: unknown): string | undefined {
   const status = section(template, 'status');
   const cmName = typeof status['schemaConfigMapName'] === 'string' ? status['schemaConfigMapName'] : '';
   const ref = chartOfTemplate(template);
+  const chart = ref ? loadChartCatalog().get(ref.chart) : undefined;
   const chartName = ref?.chart ?? template.metadata.name;
   let schemaText: string | undefined;
   if (cmName !== '') {
@@ -134,11 +203,16 @@ function configErrorFor(store: KcmReader, template: KubeObject, config: unknown)
     const data = cm && isJsonObject(cm['data']) ? cm['data'] : {};
     if (typeof data['schema'] === 'string') schemaText = data['schema'];
   }
-  schemaText ??= ref ? loadChartCatalog().get(ref.chart)?.schemaText : undefined;
-  if (schemaText === undefined) return undefined; // a chart without values.schema.json accepts any values
+  schemaText ??= chart?.schemaText;
   if (config !== undefined && config !== null && !isJsonObject(config)) return `values must be an object, got ${JSON.stringify(config)}`;
-  const defaults = isJsonObject(status['config']) ? status['config'] : {};
-  return validateChartValues(chartName, schemaText, defaults, (config ?? {}) as JsonObject);
+  // The chart's own values.yaml when kcm ships the chart; otherwise what the template reports of it.
+  const defaults = chart?.values ?? (isJsonObject(status['config']) ? status['config'] : {});
+  const values = mergeValues(defaults, (config ?? {}) as JsonObject);
+  if (schemaText !== undefined) {
+    const schemaError = validateChartValues(chartName, schemaText, defaults, (config ?? {}) as JsonObject);
+    if (schemaError !== undefined) return schemaError;
+  }
+  return chart?.requirements.check(values);
 }
 
 /** The upgrade targets ClusterTemplateChains in the namespace offer for a template. */
@@ -152,7 +226,8 @@ export function availableUpgrades(store: KcmReader, namespace: string, templateN
       for (const up of entry['availableUpgrades']) if (isJsonObject(up) && typeof up['name'] === 'string') upgrades.add(up['name']);
     }
   }
-  return [...upgrades];
+  // kcm :1966-1967 sorts them "so that comparison between old and new status is accurate".
+  return [...upgrades].sort();
 }
 
 /**
@@ -264,9 +339,13 @@ export function readyDeploymentStatus(store: KcmReader, deployment: KubeObject, 
   // Services are settled separately (./services.ts deployedServicesStatus); none yet: "0/0".
   conditions = setCondition(conditions, { type: SERVICES_IN_READY_STATE, status: 'True', reason: SUCCEEDED, message: '0/0', observedGeneration: generation }, now);
   const staged = provisioningConditions(3, { ...deployment, status: { conditions } }, template, now).conditions;
+  // kcm :1937 setAvailableUpgrades; `availableUpgrades,omitempty` (api/v1beta1/clusterdeployment_types.go:174).
+  const upgrades = availableUpgrades(store, namespace, templateName);
+  const k8sVersion = template ? section(template, 'status')['k8sVersion'] : undefined;
   return {
     conditions: staged as unknown as JsonObject[],
     observedGeneration: generation,
-    availableUpgrades: availableUpgrades(store, namespace, templateName),
+    ...(typeof k8sVersion === 'string' && k8sVersion !== '' ? { k8sVersion } : {}),
+    ...(upgrades.length > 0 ? { availableUpgrades: upgrades } : {}),
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '../apiserver/types.js';
 import type { KcmApi } from './api.js';
-import { chartOfTemplate, IDENTITY_KINDS, type ChartCatalog } from './charts.js';
+import { chartOfTemplate, IDENTITY_KINDS, SINGLE_CONTRACT, type ChartCatalog } from './charts.js';
 import { setCondition, CREDENTIAL_READY, FAILED, SUCCEEDED, type Condition } from './conditions.js';
 import {
   CLUSTER_TEMPLATES,
@@ -29,7 +29,29 @@ export interface TemplateOutcome {
   schemaText?: string;
 }
 
-/** What kcm would report for a ClusterTemplate, derived from its chart. */
+/** kcm's default template repository (cmd/main.go:121 `--templates-repo-url`). */
+const TEMPLATES_REPO_URL = 'oci://ghcr.io/k0rdent/kcm/charts';
+
+/**
+ * The validationError of a template whose chart the repository does not have: flux's HelmChart Ready
+ * message (source-controller internal/helm/chart/builder_remote.go:168 "failed to download chart for
+ * remote reference", errors.go:82 ErrChartPull "chart pull error", oci_chart_repository.go DownloadChart
+ * "failed to get '<url>'"), prefixed by kcm (internal/helm/chart.go:34). The registry's own text is ours.
+ */
+export function missingChartError(chart: string, version: string): string {
+  const url = `${TEMPLATES_REPO_URL}/${chart}:${version}`;
+  return `failed to download helm chart artifact: chart pull error: failed to download chart for remote reference: failed to get '${url}': ${url.slice('oci://'.length)}: not found`;
+}
+
+const SEMVER = /^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+/**
+ * What kcm's template controller reports for a ClusterTemplate (kcm internal/controller/template_controller.go
+ * ReconcileTemplate:182-313): chartRef and chartVersion first (:262-268), then — once the chart is
+ * downloaded — providers, contracts and k8sVersion (api/v1beta1/clustertemplate_types.go:69
+ * FillStatusWithProviders), description and the whole values.yaml as config (:365-399 fillStatusFromChart),
+ * the schema ConfigMap's name when the chart has a schema (:329-362), and valid = no validationError (:414).
+ */
 export function templateStatusFor(template: KubeObject, catalog: ChartCatalog): TemplateOutcome {
   const namespace = template.metadata.namespace ?? SYSTEM_NAMESPACE;
   const name = template.metadata.name;
@@ -37,33 +59,48 @@ export function templateStatusFor(template: KubeObject, catalog: ChartCatalog): 
   const chart = ref ? catalog.get(ref.chart) : undefined;
   const chartRef = { kind: 'HelmChart', name, namespace: isManagedCopy(template) ? SYSTEM_NAMESPACE : namespace };
   const observedGeneration = template.metadata.generation ?? 1;
-  if (!ref || !chart) {
-    const what = ref ? `chart "${ref.chart}" version "${ref.version}"` : 'a chart';
-    return {
-      status: {
-        valid: false,
-        validationError: `HelmChart ${namespace}/${name} is not ready: no ${what} found in HelmRepository ${SYSTEM_NAMESPACE}/kcm-templates`,
-        observedGeneration,
-      },
-    };
-  }
+  const invalid = (validationError: string, extra: JsonObject = {}): TemplateOutcome => ({ status: { ...extra, valid: false, validationError, observedGeneration } });
+  if (!ref) return invalid('neither chartSpec nor chartRef is set');
+  const located: JsonObject = { chartRef, chartVersion: ref.version };
+  // Any version of a chart kcm ships is taken as present in the repository (we hold only the latest files).
+  if (!chart) return invalid(missingChartError(ref.chart, ref.version), located);
+
   const spec = section(template, 'spec');
-  const providers = Array.isArray(spec['providers']) && spec['providers'].length > 0 ? (spec['providers'] as string[]) : chart.providers;
-  const contracts = isJsonObject(spec['providerContracts']) ? (spec['providerContracts'] as Record<string, string>) : chart.providerContracts;
+  const specProviders = Array.isArray(spec['providers']) ? spec['providers'].filter((p): p is string => typeof p === 'string') : [];
+  // kcm api/v1beta1/templates_common.go:107 getProvidersList: the spec's list wins, sorted and compacted.
+  const providers = specProviders.length > 0 ? [...new Set(specProviders)].sort() : chart.providers;
+  const specContracts = isJsonObject(spec['providerContracts']) ? Object.entries(spec['providerContracts']) : [];
+  let contracts: Record<string, string> = chart.providerContracts;
+  if (specContracts.length > 0) {
+    // kcm api/v1beta1/templates_common.go:132 getCAPIContracts: the spec precedes the annotations.
+    const bad = specContracts.filter(([, v]) => typeof v !== 'string' || !SINGLE_CONTRACT.test(v));
+    if (bad.length > 0) {
+      const detail = bad.map(([k, v]) => `incorrect provider contract version ${String(v)} in the spec for the ${k} provider name`).join('\n');
+      return invalid(`failed to fill status with providers: failed to get CAPI contract versions for ClusterTemplate ${namespace}/${name}: ${detail}`, located);
+    }
+    contracts = Object.fromEntries(specContracts.map(([k, v]) => [k, String(v)]).sort(([a], [b]) => (a! < b! ? -1 : 1)));
+  }
+  // clustertemplate_types.go:78-92: the spec's k8sVersion over the chart's annotation, which must be semver.
+  const k8sVersion = typeof spec['k8sVersion'] === 'string' && spec['k8sVersion'] !== '' ? spec['k8sVersion'] : chart.annotations[K8S_VERSION_ANNOTATION] ?? '';
+  if (k8sVersion !== '' && !SEMVER.test(k8sVersion)) {
+    return invalid(`failed to fill status with providers: failed to parse kubernetes version ${k8sVersion} for ClusterTemplate ${namespace}/${name}: Invalid Semantic Version`, located);
+  }
   const status: JsonObject = {
+    ...located,
+    ...(Object.keys(contracts).length > 0 ? { providerContracts: contracts } : {}),
+    ...(k8sVersion !== '' ? { k8sVersion } : {}),
+    ...(providers.length > 0 ? { providers } : {}),
+    config: chart.values,
+    ...(chart.description !== '' ? { description: chart.description } : {}),
+    ...(chart.schemaText !== undefined ? { schemaConfigMapName: schemaConfigMapName(name) } : {}),
     valid: true,
-    chartRef,
-    chartVersion: ref.version,
-    description: chart.description,
-    providers,
-    providerContracts: contracts,
-    config: chart.defaults,
-    schemaConfigMapName: schemaConfigMapName(name),
     observedGeneration,
   };
-  if (typeof spec['k8sVersion'] === 'string') status['k8sVersion'] = spec['k8sVersion'];
-  return { status, schemaText: chart.schemaText };
+  return { status, ...(chart.schemaText !== undefined ? { schemaText: chart.schemaText } : {}) };
 }
+
+/** kcm api/v1beta1/clustertemplate_types.go:28 ChartAnnotationKubernetesVersion. */
+const K8S_VERSION_ANNOTATION = 'k0rdent.mirantis.com/k8s-version';
 
 function isManagedCopy(object: KubeObject): boolean {
   return object.metadata.labels?.['k0rdent.mirantis.com/managed'] === 'true' && object.metadata.namespace !== SYSTEM_NAMESPACE;

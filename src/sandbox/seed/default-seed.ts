@@ -5,6 +5,7 @@
  */
 import type { KubeObject, Store } from '../apiserver/types.js';
 import { templateNameFor, type ChartCatalog } from '../kcm/charts.js';
+import { missingChartError } from '../kcm/status.js';
 import {
   ACCESS_MANAGEMENTS,
   CLUSTER_TEMPLATE_CHAINS,
@@ -167,7 +168,8 @@ export function seedDefault(store: Store, catalog: ChartCatalog): void {
     namespace: SYSTEM_NAMESPACE,
     chart: INVALID_TEMPLATE.chart,
     version: INVALID_TEMPLATE.version,
-    validationError: `HelmChart ${SYSTEM_NAMESPACE}/azure-standalone-cp-0-0-1 is not ready: invalid chart reference: failed to get chart version for remote reference: no 'azure-standalone-cp' chart with version matching '0.0.1' found`,
+    // What kcm's template controller reports when the repository has no such chart version (../kcm/status.ts).
+    validationError: missingChartError(INVALID_TEMPLATE.chart, INVALID_TEMPLATE.version),
   });
 
   putAccessManagement(store);
