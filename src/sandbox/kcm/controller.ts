@@ -65,6 +65,10 @@ interface Walk {
   appliedSpec?: string;
   /** Consecutive failed reconciles (the rate limiter's fast attempts). */
   attempts?: number;
+  /** Set once the walk's checks have passed. */
+  validated?: boolean;
+  /** An event arrived while the checks were running: they are run again if they fail. */
+  dirty?: boolean;
 }
 
 const clusterSpecOf = (deployment: KubeObject): string => JSON.stringify({ ...section(deployment, 'spec'), serviceSpec: undefined });
@@ -218,8 +222,9 @@ export class KcmController {
         if (sameResource(key.resource, CREDENTIALS)) await this.reconcileCredential(object);
         else if (sameResource(key.resource, CLUSTER_TEMPLATES)) await this.reconcileTemplate(object);
         else {
-          await this.reconcileDeployment(object);
-          this.services.reconcile(key.namespace, key.name);
+          // kcm's updateServices runs in the reconcile after its checks (:400); a walk whose validation is
+          // still to run reconciles the services right after that write instead.
+          if (await this.reconcileDeployment(object)) this.services.reconcile(key.namespace, key.name);
         }
         this.retries.delete(keyOf(key));
       } catch (err) {
@@ -289,16 +294,17 @@ export class KcmController {
     return this.store.get(CONFIG_MAPS, template.metadata.namespace, name) !== undefined;
   }
 
-  private async reconcileDeployment(deployment: KubeObject): Promise<void> {
+  /** Reconciles one deployment; true when its services are to be reconciled now. */
+  private async reconcileDeployment(deployment: KubeObject): Promise<boolean> {
     const uid = deployment.metadata.uid ?? '';
     const generation = deployment.metadata.generation ?? 1;
     const walk = this.walks.get(uid);
     const finalizers = deployment.metadata.finalizers ?? [];
     if (deployment.metadata.deletionTimestamp) {
-      if (!finalizers.includes(CLUSTER_DEPLOYMENT_FINALIZER) || walk?.kind === 'delete') return;
+      if (!finalizers.includes(CLUSTER_DEPLOYMENT_FINALIZER) || walk?.kind === 'delete') return true;
       if (walk) this.cancel(walk);
       this.startDeletion(deployment);
-      return;
+      return true;
     }
     // kcm getClusterScope (clusterdeployment_controller.go:161-172, :187-196): the Credential first, even
     // before the finalizer; a missing one fails the reconcile, which controller-runtime requeues.
@@ -307,7 +313,7 @@ export class KcmController {
       if (walk) this.cancel(walk);
       await this.applyOutcome(deployment, missingCredential, undefined);
       this.fail(uid, generation, deployment, missingCredential.requeue, walk);
-      return;
+      return false;
     }
     const labels = deployment.metadata.labels ?? {};
     if (!finalizers.includes(CLUSTER_DEPLOYMENT_FINALIZER) || labels[COMPONENT_LABEL] !== 'kcm') {
@@ -317,22 +323,27 @@ export class KcmController {
         ...deployment,
         metadata: { ...deployment.metadata, finalizers: nextFinalizers, labels: { ...labels, [COMPONENT_LABEL]: 'kcm' } },
       });
-      return;
+      return false;
     }
     // A failed validation is re-checked on every reconcile (kcm returns the error and is requeued, or waits
     // for the Credential watch), not settled for the generation.
-    if (walk && walk.generation === generation && walk.kind !== 'failed') return;
+    if (walk && walk.generation === generation && walk.kind === 'provision' && !walk.validated) {
+      walk.dirty = true;
+      return false;
+    }
+    if (walk && walk.generation === generation && walk.kind !== 'failed') return true;
     if (walk?.kind === 'settled' && walk.clusterSpec === clusterSpecOf(deployment)) {
       walk.generation = generation;
-      return;
+      return true;
     }
     if (walk) this.cancel(walk);
     const status = section(deployment, 'status');
     if (!walk && status['observedGeneration'] === generation && conditionsOf(deployment).some((c) => c.type === 'Ready' && c.status === 'True')) {
       this.walks.set(uid, { kind: 'settled', generation, timers: new Set(), chain: Promise.resolve(), clusterSpec: clusterSpecOf(deployment), appliedSpec: clusterSpecOf(deployment) });
-      return;
+      return true;
     }
     await this.startProvisioning(deployment, walk?.appliedSpec);
+    return false;
   }
 
   /**
@@ -385,6 +396,7 @@ export class KcmController {
     const validate = async (): Promise<void> => {
       const object = current();
       if (!object) return;
+      walk.dirty = false;
       const now = this.now();
       const outcome = validateDeployment(this.store, object, now);
       // kcm reconciles a changed spec in one pass (clusterdeployment_controller.go:295-405): the checks,
@@ -395,10 +407,15 @@ export class KcmController {
       // a spec change Ready can read True for the new generation while the release is the old one.
       const conditions = upgrade && outcome.ok ? restampCopiedConditions(outcome.conditions, generation, now) : outcome.conditions;
       const written = await this.applyOutcome(object, { ...outcome, conditions }, outcome.template);
+      this.services.reconcile(namespace, deployment.metadata.name);
       if (!outcome.ok) {
-        if (this.walks.get(uid) === walk) this.fail(uid, generation, written, outcome.requeue, walk);
+        if (this.walks.get(uid) !== walk) return;
+        this.fail(uid, generation, written, outcome.requeue, walk);
+        // What changed while the checks ran (a Credential turning ready) gets its own reconcile.
+        if (walk.dirty) this.enqueue(CLUSTER_DEPLOYMENTS, written);
         return;
       }
+      walk.validated = true;
       if (dryRun) {
         const message = 'DryRun mode is enabled. Remove spec.dryRun to proceed with the deployment';
         await recordEvent(this.store, object, { type: 'Normal', reason: 'DryRunEnabled', message }, now);

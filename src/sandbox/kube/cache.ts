@@ -48,6 +48,8 @@ export class KubeCache implements KcmApi {
   private readonly slots = new Map<string, Map<string, KubeObject>>();
   private readonly keys = new Map<string, ResourceKey>();
   private readonly listeners = new Set<(event: StoreEvent) => void>();
+  /** The resourceVersion each object was deleted at: a write's response that arrives after the DELETED event must not bring it back. */
+  private readonly deletedAt = new Map<string, string>();
   private readonly watches = new Set<AbortController>();
   private readonly fieldManager: string;
   private readonly log: (line: string) => void;
@@ -135,7 +137,9 @@ export class KubeCache implements KcmApi {
     const slot = this.slots.get(id(resource));
     if (slot) {
       const key = objectKey(object.metadata.namespace, object.metadata.name);
-      if (newer(object, slot.get(key))) slot.set(key, object);
+      const tombstone = this.deletedAt.get(`${id(resource)} ${key}`);
+      const gone = tombstone !== undefined && newer({ ...object, metadata: { ...object.metadata, resourceVersion: tombstone } }, object);
+      if (!gone && newer(object, slot.get(key))) slot.set(key, object);
     }
     return object;
   }
@@ -253,9 +257,11 @@ export class KubeCache implements KcmApi {
     const old = slot.get(key);
     if (type === 'DELETED') {
       if (!old || newer(object, old)) slot.delete(key);
+      if (object.metadata.resourceVersion) this.deletedAt.set(`${id(resource)} ${key}`, object.metadata.resourceVersion);
       this.emit('DELETED', resource, object, old);
       return;
     }
+    this.deletedAt.delete(`${id(resource)} ${key}`);
     if (newer(object, old)) slot.set(key, object);
     this.emit(type, resource, object, old);
   }
