@@ -34,7 +34,6 @@ const TOKENS: TokenTable = {
 const KNOWN_DIFFERENCES: Record<string, string> = {
   'selector errors: an unknown field on a core kind, a malformed set': 'the wording of selector parse errors',
   'an empty labels map is dropped': 'empty metadata maps are kept',
-  'Table GETs (kubectl get)': 'a GET of one object ignores as=Table; ConfigMap Data column type',
   '422 (schema) bodies': 'no "some validation rules were not checked" cause (no CEL)',
   'CEL rule failures (x-kubernetes-validations)': 'CEL rules are not evaluated',
 };

@@ -21,11 +21,16 @@ export interface TokenTable {
 
 export interface User {
   name: string;
+  /** The uid a SelfSubjectReview reports: the user name, as the kube backend's static token file gives it (src/sandbox/kube/rbac.ts). */
+  uid?: string;
+  /** Groups a SelfSubjectReview reports; every authenticated user is in system:authenticated. */
+  groups: string[];
   /** '*' = all namespaces and the cluster scope. */
   namespaces: '*' | string[];
 }
 
-export const ADMIN: User = { name: 'system:admin', namespaces: '*' };
+/** Without a token table every request is this user (kube-apiserver's system:masters admin). */
+export const ADMIN: User = { name: 'system:admin', groups: ['system:masters', 'system:authenticated'], namespaces: '*' };
 
 export function parseTokenTable(text: string): TokenTable {
   const raw: unknown = parse(text);
@@ -49,7 +54,7 @@ export class Authenticator {
 
   constructor(readonly table: TokenTable | undefined) {
     for (const u of table?.users ?? []) {
-      this.byToken.set(u.token, { name: u.name, namespaces: u.namespaces.includes('*') ? '*' : u.namespaces });
+      this.byToken.set(u.token, { name: u.name, uid: u.name, groups: ['system:authenticated'], namespaces: u.namespaces.includes('*') ? '*' : u.namespaces });
     }
   }
 
@@ -71,8 +76,18 @@ export interface Attributes {
   name?: string;
 }
 
+/**
+ * What every authenticated user may create, as kube-apiserver's bootstrap ClusterRole system:basic-user
+ * grants (k8s.io/kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go): its own reviews.
+ */
+export const SELF_REVIEWS: { group: string; plurals: string[] }[] = [
+  { group: 'authorization.k8s.io', plurals: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] },
+  { group: 'authentication.k8s.io', plurals: ['selfsubjectreviews'] },
+];
+
 export function allowed(user: User, a: Attributes): boolean {
   if (user.namespaces === '*') return true;
+  if (a.verb === 'create' && SELF_REVIEWS.some((r) => r.group === a.group && r.plurals.includes(a.plural))) return true;
   if (a.group === '' && a.plural === 'namespaces') return ['get', 'list', 'watch'].includes(a.verb);
   if (a.namespace === undefined) return false;
   return user.namespaces.includes(a.namespace);

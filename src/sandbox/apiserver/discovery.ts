@@ -4,8 +4,14 @@
  * accepts the aggregated form only with its exact Content-Type.
  */
 import type { ResourceDef, ResourceRegistry } from './resources.js';
+import { REVIEW_RESOURCES, type ReviewResource } from './reviews.js';
 
-export const AUTHZ_GROUP = 'authorization.k8s.io';
+/** The groups of the self reviews (./reviews.ts), each with its create-only kinds, in discovery's order. */
+function reviewGroups(): Map<string, ReviewResource[]> {
+  const groups = new Map<string, ReviewResource[]>();
+  for (const r of REVIEW_RESOURCES) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
+  return groups;
+}
 
 export function versionInfo(): Record<string, string> {
   return {
@@ -68,11 +74,9 @@ export function apiGroupList(registry: ResourceRegistry): unknown {
     const versions = [...groups.get(name)!.keys()].map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
     return { name, versions, preferredVersion: versions[0] };
   });
-  out.push({
-    name: AUTHZ_GROUP,
-    versions: [{ groupVersion: `${AUTHZ_GROUP}/v1`, version: 'v1' }],
-    preferredVersion: { groupVersion: `${AUTHZ_GROUP}/v1`, version: 'v1' },
-  });
+  for (const name of reviewGroups().keys()) {
+    out.push({ name, versions: [{ groupVersion: `${name}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' } });
+  }
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: out };
 }
 
@@ -103,12 +107,13 @@ function legacyResources(def: ResourceDef): unknown[] {
 /** APIResourceList for /api/v1 or /apis/<group>/<version>; undefined when not served. */
 export function apiResourceList(registry: ResourceRegistry, group: string, version: string): unknown {
   const groupVersion = group ? `${group}/${version}` : version;
-  if (group === AUTHZ_GROUP && version === 'v1') {
+  const reviews = reviewGroups().get(group);
+  if (reviews && version === 'v1') {
     return {
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion,
-      resources: [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }],
+      resources: reviews.map((r) => ({ name: r.plural, singularName: r.singular, namespaced: false, kind: r.kind, verbs: ['create'] })),
     };
   }
   const defs = registry.groupVersions().get(group)?.get(version);
@@ -146,24 +151,18 @@ export function aggregatedDiscovery(registry: ResourceRegistry, core: boolean, v
     });
   }
   if (!core) {
-    items.push({
-      metadata: { name: AUTHZ_GROUP, creationTimestamp: null },
-      versions: [
-        {
-          version: 'v1',
-          resources: [
-            {
-              resource: 'selfsubjectaccessreviews',
-              responseKind: { group: AUTHZ_GROUP, version: 'v1', kind: 'SelfSubjectAccessReview' },
-              scope: 'Cluster',
-              singularResource: 'selfsubjectaccessreview',
-              verbs: ['create'],
-            },
-          ],
-          freshness: 'Current',
-        },
-      ],
-    });
+    for (const [name, reviews] of reviewGroups()) {
+      items.push({
+        metadata: { name, creationTimestamp: null },
+        versions: [
+          {
+            version: 'v1',
+            resources: reviews.map((r) => ({ resource: r.plural, responseKind: { group: r.group, version: r.version, kind: r.kind }, scope: 'Cluster', singularResource: r.singular, verbs: ['create'] })),
+            freshness: 'Current',
+          },
+        ],
+      });
+    }
   }
   return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
 }

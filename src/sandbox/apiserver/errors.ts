@@ -79,8 +79,9 @@ export function notFoundResource(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
-export function methodNotAllowed(method: string): ApiError {
-  return new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`, {});
+/** kube-apiserver's 405 for a method no route serves (k8s.io/apimachinery pkg/api/errors/errors.go:474 NewGenericServerResponse), without the method. */
+export function methodNotAllowed(_method: string): ApiError {
+  return new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
 }
 
 export function unsupportedMediaType(supported: string[]): ApiError {

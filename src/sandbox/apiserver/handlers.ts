@@ -14,9 +14,9 @@ import type { MemoryStore } from './store.js';
 import type { KubeObject } from './types.js';
 import { clone, isObject } from './util.js';
 import type { SchemaValidator } from './validation.js';
-import { startWatch } from './watch.js';
+import { listOptions, startWatch } from './watch.js';
 import { partialContentType, partialList, partialObject, wantsPartialMetadata } from './partial-metadata.js';
-import { tableContentType, tableRenderer, toTable, wantsTable } from './table.js';
+import { checkIncludeObject, tableContentType, tableRenderer, toTable, wantsTable } from './table.js';
 import { WriteHandlers } from './writes.js';
 
 export type { Target } from './request-options.js';
@@ -64,7 +64,14 @@ export class ResourceHandlers {
         ctx.verb = 'get';
         this.authz(ctx, t, 'get');
         const object = this.mustGet(t);
-        if (wantsPartialMetadata(ctx.req.headers.accept, 'PartialObjectMetadata')) return sendJson(ctx, 200, partialObject(object), partialContentType('PartialObjectMetadata'));
+        const accept = ctx.req.headers.accept;
+        // One object as a Table too (k8s.io/apiserver pkg/endpoints/handlers/get.go GetResource → transformResponseObject).
+        if (wantsTable(accept)) {
+          const includeObject = ctx.query.get('includeObject');
+          checkIncludeObject(includeObject);
+          return sendJson(ctx, 200, toTable(t.def, [object], { resourceVersion: object.metadata.resourceVersion }, includeObject), tableContentType(accept));
+        }
+        if (wantsPartialMetadata(accept, 'PartialObjectMetadata')) return sendJson(ctx, 200, partialObject(object), partialContentType('PartialObjectMetadata'));
         return sendJson(ctx, 200, object);
       }
       case 'PUT':
@@ -88,6 +95,9 @@ export class ResourceHandlers {
   }
 
   private authz(ctx: RequestContext, t: Target, verb: string): void {
+    // A verb the resource does not serve (the read-only CustomResourceDefinitions): 405, as kube-apiserver
+    // answers a method no handler is installed for (k8s.io/apiserver pkg/endpoints/handlers/responsewriters/errors.go).
+    if (!t.def.verbs.includes(verb === 'apply' ? 'patch' : verb)) throw methodNotAllowed(ctx.req.method ?? 'GET');
     authorize(ctx.user, {
       verb,
       group: t.def.group,
@@ -114,6 +124,7 @@ export class ResourceHandlers {
   }
 
   private list(ctx: RequestContext, t: Target): void {
+    listOptions(ctx.query, false);
     const matches = this.matcher(ctx, t);
     const filtered = ctx.query.has('labelSelector') || ctx.query.has('fieldSelector');
     const limitRaw = ctx.query.get('limit');
@@ -147,7 +158,10 @@ export class ResourceHandlers {
       if (!filtered) metadata.remainingItemCount = remaining;
     }
     const accept = ctx.req.headers.accept;
-    if (wantsTable(accept)) return sendJson(ctx, 200, toTable(t.def, items, metadata, ctx.query.get('includeObject')), tableContentType(accept));
+    if (wantsTable(accept)) {
+      checkIncludeObject(ctx.query.get('includeObject'));
+      return sendJson(ctx, 200, toTable(t.def, items, metadata, ctx.query.get('includeObject')), tableContentType(accept));
+    }
     if (wantsPartialMetadata(accept, 'PartialObjectMetadataList')) return sendJson(ctx, 200, partialList(items, metadata), partialContentType('PartialObjectMetadataList'));
     sendJson(ctx, 200, { kind: t.def.listKind, apiVersion: apiVersionOf(t.def), metadata, items });
   }
@@ -174,6 +188,8 @@ export class ResourceHandlers {
   }
 
   private watch(ctx: RequestContext, t: Target): void {
+    const { sendInitialEvents } = listOptions(ctx.query, true);
+    if (wantsTable(ctx.req.headers.accept)) checkIncludeObject(ctx.query.get('includeObject'));
     const timeout = ctx.query.get('timeoutSeconds');
     const open = this.metrics?.longRunning.labels({ verb: 'WATCH', resource: t.def.plural });
     open?.inc();
@@ -185,6 +201,7 @@ export class ResourceHandlers {
       ...(ctx.query.get('resourceVersion') !== null ? { resourceVersion: ctx.query.get('resourceVersion')! } : {}),
       ...(timeout ? { timeoutSeconds: Number(timeout) } : {}),
       allowBookmarks: truthy(ctx.query.get('allowWatchBookmarks')),
+      ...(sendInitialEvents !== undefined ? { sendInitialEvents } : {}),
       ...(wantsTable(ctx.req.headers.accept) ? { render: tableRenderer(t.def, ctx.query.get('includeObject')) } : {}),
     });
   }

@@ -4,14 +4,16 @@
  * `kubectl explain` reads the component schemas (the CRD schemas, carrying their GVK).
  */
 import { createHash } from 'node:crypto';
-import { AUTHZ_GROUP } from './discovery.js';
 import type { JsonSchema, ResourceDef, ResourceRegistry } from './resources.js';
+import { AUTHN_GROUP, AUTHZ_GROUP, REVIEW_RESOURCES } from './reviews.js';
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 
 export function schemaName(def: Pick<ResourceDef, 'group' | 'version'>, kind: string): string {
   if (def.group === '') return `io.k8s.api.core.${def.version}.${kind}`;
   if (def.group === AUTHZ_GROUP) return `io.k8s.api.authorization.${def.version}.${kind}`;
+  if (def.group === AUTHN_GROUP) return `io.k8s.api.authentication.${def.version}.${kind}`;
+  if (def.group === 'apiextensions.k8s.io') return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${def.version}.${kind}`;
   return `${def.group.split('.').reverse().join('.')}.${def.version}.${kind}`;
 }
 
@@ -119,17 +121,23 @@ function resourcePaths(def: ResourceDef): Record<string, JsonSchema> {
     ),
     required: true,
   };
+  // Only the operations the resource serves (the CustomResourceDefinitions are read-only here).
+  const writable = def.verbs.includes('create');
   const paths: Record<string, JsonSchema> = {
     [scoped]: {
       get: operation(def, 'list', `list${id}`, { parameters: [queryParam('labelSelector', 'label selector'), queryParam('fieldSelector', 'field selector'), queryParam('limit', 'limit', 'integer'), queryParam('continue', 'continue'), queryParam('watch', 'watch', 'boolean')] }),
-      post: operation(def, 'post', `create${id}`, { parameters: WRITE_PARAMS, requestBody: { ...json(obj), required: true } }),
+      ...(writable ? { post: operation(def, 'post', `create${id}`, { parameters: WRITE_PARAMS, requestBody: { ...json(obj), required: true } }) } : {}),
       parameters: nsParam,
     },
     [`${scoped}/{name}`]: {
       get: operation(def, 'get', `read${id}`),
-      put: operation(def, 'put', `replace${id}`, { parameters: WRITE_PARAMS, requestBody: { ...json(obj), required: true } }),
-      patch: operation(def, 'patch', `patch${id}`, { parameters: [...WRITE_PARAMS, queryParam('force', 'Force is going to "force" Apply requests.', 'boolean')], requestBody: patchBody }),
-      delete: operation(def, 'delete', `delete${id}`, { parameters: [queryParam('dryRun', 'dry run'), queryParam('propagationPolicy', 'propagation policy')] }),
+      ...(writable
+        ? {
+            put: operation(def, 'put', `replace${id}`, { parameters: WRITE_PARAMS, requestBody: { ...json(obj), required: true } }),
+            patch: operation(def, 'patch', `patch${id}`, { parameters: [...WRITE_PARAMS, queryParam('force', 'Force is going to "force" Apply requests.', 'boolean')], requestBody: patchBody }),
+            delete: operation(def, 'delete', `delete${id}`, { parameters: [queryParam('dryRun', 'dry run'), queryParam('propagationPolicy', 'propagation policy')] }),
+          }
+        : {}),
       parameters: [nameParam, ...nsParam],
     },
   };
@@ -145,35 +153,30 @@ function resourcePaths(def: ResourceDef): Record<string, JsonSchema> {
   return paths;
 }
 
-function authzDocument(): JsonSchema {
-  const def = { group: AUTHZ_GROUP, version: 'v1' };
-  const name = schemaName(def, 'SelfSubjectAccessReview');
-  return {
-    openapi: '3.0.0',
-    info: { title: 'Kubernetes', version: 'v1.32.4' },
-    paths: {
-      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews': {
-        post: {
-          operationId: 'createSelfSubjectAccessReview',
-          'x-kubernetes-action': 'post',
-          'x-kubernetes-group-version-kind': { group: AUTHZ_GROUP, version: 'v1', kind: 'SelfSubjectAccessReview' },
-          parameters: WRITE_PARAMS,
-          requestBody: { ...json(ref(name)), required: true },
-          responses: { '201': { description: 'Created', ...json(ref(name)) } },
-        },
+/** The create-only review kinds of one group (./reviews.ts). */
+function reviewDocument(group: string): JsonSchema {
+  const paths: Record<string, JsonSchema> = {};
+  const schemas: Record<string, JsonSchema> = metaSchemas();
+  for (const r of REVIEW_RESOURCES.filter((x) => x.group === group)) {
+    const name = schemaName(r, r.kind);
+    const gvk = { group: r.group, version: r.version, kind: r.kind };
+    paths[`/apis/${r.group}/${r.version}/${r.plural}`] = {
+      post: {
+        operationId: `create${r.kind}`,
+        'x-kubernetes-action': 'post',
+        'x-kubernetes-group-version-kind': gvk,
+        parameters: WRITE_PARAMS,
+        requestBody: { ...json(ref(name)), required: true },
+        responses: { '201': { description: 'Created', ...json(ref(name)) } },
       },
-    },
-    components: {
-      schemas: {
-        ...metaSchemas(),
-        [name]: {
-          type: 'object',
-          properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { allOf: [ref(`${META}.ObjectMeta`)] }, spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          'x-kubernetes-group-version-kind': [{ group: AUTHZ_GROUP, version: 'v1', kind: 'SelfSubjectAccessReview' }],
-        },
-      },
-    },
-  };
+    };
+    schemas[name] = {
+      type: 'object',
+      properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { allOf: [ref(`${META}.ObjectMeta`)] }, spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      'x-kubernetes-group-version-kind': [gvk],
+    };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.4' }, paths, components: { schemas } };
 }
 
 /** Builds and caches the per-group-version documents and their hashes. */
@@ -193,7 +196,7 @@ export class OpenApiV3 {
         this.add(group ? `apis/${group}/${version}` : `api/${version}`, { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.4' }, paths, components: { schemas } });
       }
     }
-    this.add(`apis/${AUTHZ_GROUP}/v1`, authzDocument());
+    for (const group of new Set(REVIEW_RESOURCES.map((r) => r.group))) this.add(`apis/${group}/v1`, reviewDocument(group));
   }
 
   private add(key: string, doc: JsonSchema): void {

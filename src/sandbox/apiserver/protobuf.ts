@@ -1,6 +1,6 @@
 /**
  * Just enough Kubernetes protobuf to read what kubectl sends for built-in kinds (kubectl ≥1.30 writes
- * Namespace/ConfigMap/Secret/DeleteOptions/SelfSubjectAccessReview bodies as
+ * Namespace/ConfigMap/Secret/DeleteOptions/SelfSubjectAccessReview/SelfSubjectRulesReview/SelfSubjectReview bodies as
  * `application/vnd.kubernetes.protobuf`). Decodes the `k8s\0` envelope and those messages into the JSON
  * shape; responses stay JSON (client-go decodes by the response Content-Type).
  */
@@ -145,6 +145,17 @@ function decodeKind(kind: string, f: Fields): Record<string, unknown> {
       out.spec = s;
       return out;
     }
+    case 'SelfSubjectRulesReview': {
+      // k8s.io/api authorization/v1/generated.proto: spec = 2, SelfSubjectRulesReviewSpec.namespace = 1.
+      const spec = msg(f, 2);
+      const s: Record<string, unknown> = {};
+      if (spec) set(s, 'namespace', str(spec, 1));
+      out.spec = s;
+      return out;
+    }
+    case 'SelfSubjectReview':
+      // k8s.io/api authentication/v1/generated.proto: only metadata and a server-filled status.
+      return out;
     case 'DeleteOptions': {
       const d: Record<string, unknown> = {};
       set(d, 'gracePeriodSeconds', int(f, 1));

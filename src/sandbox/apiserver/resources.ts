@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import type { ResourceKey } from './types.js';
+import type { KubeObject, ResourceKey } from './types.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -29,6 +29,8 @@ export interface ResourceDef {
   custom: boolean;
   /** Columns of `kubectl get` (Table responses): the CRD's additionalPrinterColumns, or the built-in ones. */
   printerColumns: PrinterColumn[];
+  /** The CustomResourceDefinition this kind comes from (served read-only under apiextensions.k8s.io/v1). */
+  crd?: CrdDocument;
 }
 
 export interface PrinterColumn {
@@ -38,6 +40,13 @@ export interface PrinterColumn {
   description?: string;
   priority?: number;
   format?: string;
+  /**
+   * How a built-in printer fills the cell (k8s.io/kubernetes pkg/printers/internalversion/printers.go):
+   * `age` (HumanDuration of a timestamp), `count` (number of keys), `object` (kind/name), `timestamp`
+   * (RFC 3339, k8s.io/apiserver pkg/registry/rest/table.go). Unset: a CRD column, filled as
+   * k8s.io/apiextensions-apiserver pkg/registry/customresource/tableconvertor does from its `type`.
+   */
+  cell?: 'age' | 'count' | 'object' | 'timestamp';
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -57,7 +66,7 @@ export function defaultCrdDir(): string {
   return join(packageRoot(), 'data', 'k0rdent', 'crds');
 }
 
-interface CrdVersion {
+export interface CrdVersion {
   name: string;
   served?: boolean;
   storage?: boolean;
@@ -66,8 +75,10 @@ interface CrdVersion {
   additionalPrinterColumns?: PrinterColumn[];
 }
 
-interface CrdDocument {
+export interface CrdDocument {
+  apiVersion?: string;
   kind?: string;
+  metadata?: { name?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
   spec?: {
     group: string;
     names: { kind: string; listKind?: string; plural: string; singular?: string; shortNames?: string[]; categories?: string[] };
@@ -100,7 +111,9 @@ export function loadCrds(dir: string = defaultCrdDir()): ResourceDef[] {
           statusSubresource: v.subresources?.status !== undefined,
           verbs: ALL_VERBS,
           custom: true,
-          printerColumns: v.additionalPrinterColumns ?? [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
+          // No columns: Age (k8s.io/apiextensions-apiserver pkg/apiserver/customresource_handler.go serveDefaultColumnsIfEmpty).
+          printerColumns: v.additionalPrinterColumns ?? [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: CREATION_TIMESTAMP_DOC }],
+          crd,
         });
       }
     }
@@ -108,31 +121,38 @@ export function loadCrds(dir: string = defaultCrdDir()): ResourceDef[] {
   return defs;
 }
 
-const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+/** metav1.ObjectMeta's swagger docs, the descriptions kube-apiserver gives its Name and age columns. */
+export const NAME_DOC =
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+export const CREATION_TIMESTAMP_DOC =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+
+// Built-in printers declare every column `string` (k8s.io/kubernetes pkg/printers/internalversion/printers.go).
+const AGE: PrinterColumn = { name: 'Age', type: 'string', jsonPath: '.metadata.creationTimestamp', cell: 'age', description: CREATION_TIMESTAMP_DOC };
 
 const CORE_COLUMNS: Record<string, PrinterColumn[]> = {
-  Namespace: [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }, AGE],
-  ConfigMap: [{ name: 'Data', type: 'integer', jsonPath: '.data', format: 'count' }, AGE],
-  Secret: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Data', type: 'integer', jsonPath: '.data', format: 'count' }, AGE],
+  Namespace: [{ name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'The status of the namespace' }, AGE],
+  ConfigMap: [{ name: 'Data', type: 'string', jsonPath: '.data', cell: 'count' }, AGE],
+  Secret: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Data', type: 'string', jsonPath: '.data', cell: 'count' }, AGE],
   // As the API server prints events: the name only under -o wide.
   Event: [
-    { name: 'Last Seen', type: 'date', jsonPath: '.lastTimestamp' },
+    { name: 'Last Seen', type: 'string', jsonPath: '.lastTimestamp', cell: 'age' },
     { name: 'Type', type: 'string', jsonPath: '.type' },
     { name: 'Reason', type: 'string', jsonPath: '.reason' },
-    { name: 'Object', type: 'string', jsonPath: '.involvedObject', format: 'object' },
+    { name: 'Object', type: 'string', jsonPath: '.involvedObject', cell: 'object' },
     { name: 'Message', type: 'string', jsonPath: '.message' },
-    { name: 'Name', type: 'string', jsonPath: '.metadata.name', format: 'name', priority: 1 },
+    { name: 'Name', type: 'string', jsonPath: '.metadata.name', format: 'name', priority: 1, description: NAME_DOC },
   ],
 };
 
 /** events.k8s.io/v1 Events print like core ones, from their own field names. */
 const EVENTS_V1_COLUMNS: PrinterColumn[] = [
-  { name: 'Last Seen', type: 'date', jsonPath: '.eventTime' },
+  { name: 'Last Seen', type: 'string', jsonPath: '.eventTime', cell: 'age' },
   { name: 'Type', type: 'string', jsonPath: '.type' },
   { name: 'Reason', type: 'string', jsonPath: '.reason' },
-  { name: 'Object', type: 'string', jsonPath: '.regarding', format: 'object' },
+  { name: 'Object', type: 'string', jsonPath: '.regarding', cell: 'object' },
   { name: 'Message', type: 'string', jsonPath: '.note' },
-  { name: 'Name', type: 'string', jsonPath: '.metadata.name', format: 'name', priority: 1 },
+  { name: 'Name', type: 'string', jsonPath: '.metadata.name', format: 'name', priority: 1, description: NAME_DOC },
 ];
 
 function core(kind: string, plural: string, namespaced: boolean, shortNames: string[], verbs = ALL_VERBS): ResourceDef {
@@ -203,6 +223,79 @@ export class ResourceRegistry {
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
     return this.defs.find((d) => d.group === group && d.version === version && d.kind === kind);
   }
+}
+
+export const CUSTOM_RESOURCE_DEFINITIONS: ResourceKey = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };
+
+/**
+ * apiextensions.k8s.io/v1 CustomResourceDefinitions, served READ-ONLY (get, list, watch): the sandbox's
+ * kinds are fixed at start, so a CRD cannot be created, changed or deleted here (405). Printed with the
+ * default table convertor's columns, NAME and CREATED AT (k8s.io/apiserver pkg/registry/rest/table.go,
+ * used by k8s.io/apiextensions-apiserver pkg/registry/customresourcedefinition/etcd.go).
+ */
+export function customResourceDefinitionResource(): ResourceDef {
+  return {
+    ...CUSTOM_RESOURCE_DEFINITIONS,
+    kind: 'CustomResourceDefinition',
+    listKind: 'CustomResourceDefinitionList',
+    singular: 'customresourcedefinition',
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    namespaced: false,
+    statusSubresource: false,
+    verbs: ['get', 'list', 'watch'],
+    custom: false,
+    printerColumns: [{ name: 'Created At', type: 'date', jsonPath: '.metadata.creationTimestamp', cell: 'timestamp', description: CREATION_TIMESTAMP_DOC }],
+  };
+}
+
+/** The registry plus the CustomResourceDefinitions resource, when it serves custom kinds from CRD documents. */
+export function withCustomResourceDefinitions(registry: ResourceRegistry): ResourceRegistry {
+  if (registry.get(CUSTOM_RESOURCE_DEFINITIONS) || !registry.defs.some((d) => d.crd)) return registry;
+  return new ResourceRegistry([...registry.defs, customResourceDefinitionResource()]);
+}
+
+/**
+ * The CustomResourceDefinition objects behind the registry's custom kinds, as kube-apiserver stores and
+ * serves them: the document's spec with `conversion.strategy: None` defaulted
+ * (k8s.io/apiextensions-apiserver pkg/apis/apiextensions/v1/defaults.go SetDefaults_CustomResourceDefinitionSpec),
+ * and the status its controllers write — NamesAccepted (pkg/controller/status/naming_controller.go),
+ * Established (pkg/controller/establish/establishing_controller.go), acceptedNames and storedVersions.
+ */
+export function customResourceDefinitionObjects(registry: ResourceRegistry, now: string): KubeObject[] {
+  const seen = new Map<string, KubeObject>();
+  for (const def of registry.defs) {
+    const crd = def.crd;
+    if (!crd?.spec) continue;
+    const name = crd.metadata?.name ?? `${crd.spec.names.plural}.${crd.spec.group}`;
+    if (seen.has(name)) continue;
+    const { group, names, scope, versions } = crd.spec;
+    const spec = { ...structuredClone(crd.spec), conversion: (crd.spec as { conversion?: unknown }).conversion ?? { strategy: 'None' } };
+    const acceptedNames: Record<string, unknown> = { plural: names.plural, singular: names.singular ?? names.kind.toLowerCase() };
+    if (names.shortNames?.length) acceptedNames.shortNames = names.shortNames;
+    acceptedNames.kind = names.kind;
+    acceptedNames.listKind = names.listKind ?? `${names.kind}List`;
+    if (names.categories?.length) acceptedNames.categories = names.categories;
+    seen.set(name, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: {
+        name,
+        ...(crd.metadata?.labels ? { labels: { ...crd.metadata.labels } } : {}),
+        ...(crd.metadata?.annotations ? { annotations: { ...crd.metadata.annotations } } : {}),
+      },
+      spec: { group, names: spec.names, scope, versions: spec.versions, conversion: spec.conversion },
+      status: {
+        conditions: [
+          { type: 'NamesAccepted', status: 'True', lastTransitionTime: now, reason: 'NoConflicts', message: 'no conflicts found' },
+          { type: 'Established', status: 'True', lastTransitionTime: now, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+        ],
+        acceptedNames,
+        storedVersions: versions.filter((v) => v.storage).map((v) => v.name),
+      },
+    });
+  }
+  return [...seen.values()];
 }
 
 /** Core kinds plus the k0rdent CRDs from `crdDir`. */

@@ -7,7 +7,7 @@
  *   server.url            // http(s)://127.0.0.1:PORT
  *   server.caPem          // CA PEM when tls (put it in the kubeconfig: buildKubeconfig({ url, caPem, token }) in ./kubeconfig.ts)
  *   server.faults         // FaultInjector (../index.ts)
- *   server.registry       // ResourceRegistry: served kinds (core + data/k0rdent/crds), find(group, version, plural)
+ *   server.registry       // ResourceRegistry: served kinds (core + data/k0rdent/crds + their CustomResourceDefinitions, read-only), find(group, version, plural)
  *   server.metrics        // private prom-client Registry behind GET /metrics (apiserver_request_total{verb,resource,code})
  *   await server.close()  // ends watches and connections; does not close the store (store.close() stops its GC timer)
  * Token tables: loadTokenTable(file) / parseTokenTable(text) in ./auth.ts — `{ users: [{ name, token, namespaces }] }`.
@@ -15,24 +15,23 @@
  * schema/CEL validation; store.registerValidatingAdmission(...) — after it (and on DELETE); both also in dryRun.
  * Direct store writes bypass admission and validation.
  * Unauthenticated paths: /version, /healthz, /livez, /readyz, /metrics. Everything else needs a token when a
- * token table is configured.
+ * token table is configured. Self reviews (whoami, can-i) are answered by ./reviews.ts from the token table.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { Authenticator, allowed, ADMIN, type TokenTable } from './auth.js';
-import { aggregatedContentType, aggregatedDiscovery, aggregatedVersion, apiGroup, apiGroupList, apiResourceList, apiVersions, AUTHZ_GROUP, versionInfo } from './discovery.js';
-import { ApiError, badRequest, internalError, methodNotAllowed, notFoundResource, statusBody, unsupportedMediaType } from './errors.js';
+import { Authenticator, ADMIN, type TokenTable } from './auth.js';
+import { aggregatedContentType, aggregatedDiscovery, aggregatedVersion, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import { ApiError, internalError, methodNotAllowed, notFoundResource, statusBody } from './errors.js';
 import { Faults } from './faults.js';
 import { ResourceHandlers, type Target } from './handlers.js';
-import { mediaType, parseBody, readBody, sendError, sendJson, sendRaw, type RequestContext } from './http.js';
+import { sendError, sendJson, sendRaw, type RequestContext } from './http.js';
 import { ApiServerMetrics } from './metrics.js';
 import { OpenApiV3 } from './openapi.js';
-import { PROTOBUF } from './protobuf.js';
-import { defaultRegistry, type ResourceRegistry } from './resources.js';
+import { CUSTOM_RESOURCE_DEFINITIONS, customResourceDefinitionObjects, defaultRegistry, withCustomResourceDefinitions, type ResourceRegistry } from './resources.js';
+import { handleReview, reviewResource } from './reviews.js';
 import type { MemoryStore } from './store.js';
 import { generateServingCerts } from './tls.js';
-import { isObject } from './util.js';
 import { SchemaValidator } from './validation.js';
 
 export { MemoryStore } from './store.js';
@@ -114,12 +113,8 @@ class Router {
       return sendJson(ctx, 200, group);
     }
     if (segs[0] === 'apis' && segs.length >= 3) {
-      if (segs[1] === AUTHZ_GROUP && segs[2] === 'v1' && segs[3] === 'selfsubjectaccessreviews' && segs.length === 4) {
-        ctx.verb = 'create';
-        ctx.resource = 'selfsubjectaccessreviews';
-        if (method !== 'POST') throw methodNotAllowed(method);
-        return this.selfSubjectAccessReview(ctx);
-      }
+      const review = segs.length >= 4 ? reviewResource(segs[1]!, segs[2]!, segs[3]!) : undefined;
+      if (review) return handleReview(ctx, review, segs.slice(4));
       return this.resource(ctx, segs[1]!, segs[2]!, segs.slice(3));
     }
     throw notFoundResource();
@@ -165,31 +160,21 @@ class Router {
       ...(parts[2] !== undefined ? { subresource: parts[2] } : {}),
     };
   }
+}
 
-  private async selfSubjectAccessReview(ctx: RequestContext): Promise<void> {
-    const type = mediaType(ctx.req.headers['content-type']);
-    if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== PROTOBUF) throw unsupportedMediaType(['application/json', 'application/yaml', PROTOBUF]);
-    const body = parseBody(await readBody(ctx.req), type || 'application/json', 'SelfSubjectAccessReview');
-    if (!isObject(body) || !isObject(body.spec)) throw badRequest('SelfSubjectAccessReview needs a spec');
-    const attrs = isObject(body.spec.resourceAttributes) ? body.spec.resourceAttributes : undefined;
-    let ok = true;
-    if (attrs) {
-      const namespace = typeof attrs.namespace === 'string' && attrs.namespace !== '' ? attrs.namespace : undefined;
-      ok = allowed(ctx.user, {
-        verb: String(attrs.verb ?? ''),
-        group: String(attrs.group ?? ''),
-        plural: String(attrs.resource ?? ''),
-        ...(namespace !== undefined ? { namespace } : {}),
-      });
-    }
-    const status = ok ? { allowed: true, reason: 'sandbox: allowed by token table' } : { allowed: false, reason: 'sandbox: outside the namespaces of the token table' };
-    sendJson(ctx, 201, { kind: 'SelfSubjectAccessReview', apiVersion: `${AUTHZ_GROUP}/v1`, metadata: { creationTimestamp: null }, spec: body.spec, status });
+/** Puts the CustomResourceDefinitions of the served custom kinds into the store (once; read-only through HTTP). */
+function publishCustomResourceDefinitions(store: MemoryStore, registry: ResourceRegistry): void {
+  if (!registry.get(CUSTOM_RESOURCE_DEFINITIONS)) return;
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (const crd of customResourceDefinitionObjects(registry, now)) {
+    if (!store.peek(CUSTOM_RESOURCE_DEFINITIONS, undefined, crd.metadata.name)) store.create(CUSTOM_RESOURCE_DEFINITIONS, crd);
   }
 }
 
 /** Starts the API server; see the module comment for the exported API. */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const registry = options.registry ?? defaultRegistry();
+  const registry = withCustomResourceDefinitions(options.registry ?? defaultRegistry());
+  publishCustomResourceDefinitions(options.store, registry);
   const faults = new Faults();
   const metrics = new ApiServerMetrics();
   const auth = new Authenticator(options.tokens);

@@ -1,11 +1,12 @@
 /**
  * meta.k8s.io/v1 Table responses, which `kubectl get` asks for (Accept `as=Table`): a Name column plus
  * the CRD's additionalPrinterColumns (or the built-in kinds' usual columns), rendered server-side as the
- * API server does (dates as ages). Supports the JSONPath forms the k0rdent CRDs use:
+ * API server does (dates as ages), for lists, watches and a GET of one object. Supports the JSONPath forms the k0rdent CRDs use:
  * `.a.b` and `.a[?(@.k=="v")].b`.
  */
 import { parseAccept } from './discovery.js';
-import type { PrinterColumn, ResourceDef } from './resources.js';
+import { badRequest } from './errors.js';
+import { NAME_DOC, type PrinterColumn, type ResourceDef } from './resources.js';
 import type { KubeObject } from './types.js';
 import { isObject } from './util.js';
 
@@ -32,8 +33,11 @@ function parsePath(path: string): Step[] {
   return steps;
 }
 
-/** Evaluates a printer-column JSONPath; undefined when nothing matches. */
-export function evaluatePath(obj: unknown, path: string): unknown {
+/**
+ * Evaluates a printer-column JSONPath; undefined when nothing matches. Several matches are a list, or with
+ * `firstOnly` the first one (what the CRD table convertor prints: "we can assume to have only one result").
+ */
+export function evaluatePath(obj: unknown, path: string, firstOnly = false): unknown {
   let current: unknown[] = [obj];
   for (const step of parsePath(path)) {
     const next: unknown[] = [];
@@ -47,7 +51,7 @@ export function evaluatePath(obj: unknown, path: string): unknown {
     current = next;
   }
   if (current.length === 0) return undefined;
-  return current.length === 1 ? current[0] : current;
+  return current.length === 1 || firstOnly ? current[0] : current;
 }
 
 /** kubectl's HumanDuration. */
@@ -67,30 +71,73 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(hours / 24 / 365)}y`;
 }
 
-function cell(obj: KubeObject, col: PrinterColumn, now: number): unknown {
-  const value = evaluatePath(obj, col.jsonPath);
-  if (col.format === 'count') return isObject(value) ? Object.keys(value).length : 0;
-  if (col.format === 'object') return isObject(value) ? `${String(value.kind ?? '').toLowerCase()}/${String(value.name ?? '')}` : null;
-  if (value === undefined || value === null) return col.type === 'date' ? '<unknown>' : null;
-  if (col.type === 'date') {
-    const t = Date.parse(String(value));
-    return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
+/**
+ * A CRD column's cell, as k8s.io/apiextensions-apiserver pkg/registry/customresource/tableconvertor/tableconvertor.go
+ * fills it: the first JSONPath result; `string` columns print it (maps and lists as JSON, other values as
+ * Go's fmt prints them); the other types keep a value of their type (`date` as an age) or are null.
+ */
+function customCell(first: unknown, type: string, now: number): unknown {
+  if (first === undefined || first === null) return null;
+  switch (type) {
+    case 'string':
+      return Array.isArray(first) || isObject(first) ? JSON.stringify(first) : String(first);
+    case 'integer':
+      return typeof first === 'number' ? Math.trunc(first) : null;
+    case 'number':
+      return typeof first === 'number' ? first : null;
+    case 'boolean':
+      return typeof first === 'boolean' ? first : null;
+    case 'date': {
+      if (typeof first !== 'string') return null;
+      const t = Date.parse(first);
+      return Number.isNaN(t) ? '<invalid>' : humanDuration(now - t);
+    }
+    default:
+      return null;
   }
-  if (Array.isArray(value) || isObject(value)) return JSON.stringify(value);
-  return value;
+}
+
+function cell(obj: KubeObject, col: PrinterColumn, now: number): unknown {
+  const value = evaluatePath(obj, col.jsonPath, true);
+  switch (col.cell) {
+    case undefined:
+      return customCell(value, col.type, now);
+    case 'count':
+      return isObject(value) ? Object.keys(value).length : 0;
+    case 'object':
+      return isObject(value) ? `${String(value.kind ?? '').toLowerCase()}/${String(value.name ?? '')}` : null;
+    case 'age': {
+      const t = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+      return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
+    }
+    case 'timestamp':
+      return typeof value === 'string' ? value : '0001-01-01T00:00:00Z';
+  }
 }
 
 /** A Name column first, unless the kind places its own (events print it only under -o wide). */
-const NAME_COLUMN: PrinterColumn = { name: 'Name', type: 'string', jsonPath: '.metadata.name', format: 'name', description: 'Name must be unique within a namespace.' };
+const NAME_COLUMN: PrinterColumn = { name: 'Name', type: 'string', jsonPath: '.metadata.name', format: 'name', description: NAME_DOC };
 
 function columnsOf(def: ResourceDef): PrinterColumn[] {
   return def.printerColumns.some((c) => c.format === 'name') ? def.printerColumns : [NAME_COLUMN, ...def.printerColumns];
 }
 
 function columnDefinitions(def: ResourceDef): unknown[] {
-  return [
-    ...columnsOf(def).map((c) => ({ name: c.name, type: c.type === 'date' ? 'string' : c.type, format: c.format === 'count' || c.format === 'object' ? '' : (c.format ?? ''), description: c.description ?? '', priority: c.priority ?? 0 })),
-  ];
+  return columnsOf(def).map((c) => ({
+    name: c.name,
+    type: c.type,
+    format: c.format ?? '',
+    // A CRD column without a description gets this one (tableconvertor.go New).
+    description: c.description ?? (def.custom ? `Custom resource definition column (in JSONPath format): ${c.jsonPath}` : ''),
+    priority: c.priority ?? 0,
+  }));
+}
+
+/** `includeObject` as k8s.io/apimachinery pkg/apis/meta/v1beta1/validation ValidateTableOptions accepts it. */
+export function checkIncludeObject(includeObject: string | null): void {
+  if (includeObject === null || ['', 'Metadata', 'Object', 'None'].includes(includeObject)) return;
+  // k8s.io/apiserver pkg/endpoints/handlers/response.go optionsForTransform: 400 "Unable to convert to Table as requested: ...".
+  throw badRequest(`Unable to convert to Table as requested: includeObject: Invalid value: ${JSON.stringify(includeObject)}: must be 'Metadata', 'Object', 'None', or empty`);
 }
 
 function rowObject(obj: KubeObject, includeObject: string | null): unknown {
@@ -99,6 +146,10 @@ function rowObject(obj: KubeObject, includeObject: string | null): unknown {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
 }
 
+/**
+ * A list or ONE object as a Table (k8s.io/apiserver pkg/endpoints/handlers/response.go transformResponseObject →
+ * asTable: a GET of one object is converted too, one row, `metadata.resourceVersion` the object's).
+ */
 export function toTable(def: ResourceDef, objects: KubeObject[], listMeta: Record<string, unknown>, includeObject: string | null, withColumns = true): unknown {
   const now = Date.now();
   return {

@@ -2,9 +2,14 @@
  * watch=true: newline-delimited JSON events. resourceVersion unset/"0" starts with synthetic ADDED events
  * for the current state; an RV replays every later event from the store's history (no loss), then live
  * events; an RV older than the history gets an ERROR event carrying a 410 Expired Status.
+ * Watch-list (`sendInitialEvents`, kube-apiserver v1.34 with its WatchList feature on by default): the
+ * initial ADDED events end with a BOOKMARK annotated `k8s.io/initial-events-end: "true"` when bookmarks
+ * are allowed (k8s.io/apiserver pkg/storage/cacher/cacher.go setInitialEventsEndBookmarkIfRequested). A
+ * watch from RV ""/"0" without sendInitialEvents is one (SetListOptionsDefaults,
+ * k8s.io/apimachinery pkg/apis/meta/internalversion/defaults.go), so it gets the bookmark too.
  */
 import type { Faults } from './faults.js';
-import { expired } from './errors.js';
+import { ApiError, expired, type StatusCause } from './errors.js';
 import type { RequestContext } from './http.js';
 import type { ResourceDef } from './resources.js';
 import type { MemoryStore } from './store.js';
@@ -20,6 +25,58 @@ export interface WatchRequest {
   allowBookmarks: boolean;
   /** Renders event objects (Table watches); default: the object itself. */
   render?: (obj: KubeObject) => unknown;
+  /** From listOptions(): true = initial events (+ the end bookmark), false = none, undefined = legacy RV semantics. */
+  sendInitialEvents?: boolean;
+}
+
+/** A bool query parameter as apimachinery converts it (pkg/runtime/conversion.go: only "0" and "false" are false). */
+function queryBool(value: string | null): boolean | undefined {
+  if (value === null) return undefined;
+  return !(value === '0' || value.toLowerCase() === 'false');
+}
+
+/**
+ * ListOptions checked as kube-apiserver checks them before a list or watch (k8s.io/apiserver
+ * pkg/endpoints/handlers/get.go ListResource: SetListOptionsDefaults, then ValidateListOptions from
+ * k8s.io/apimachinery pkg/apis/meta/internalversion/validation/validation.go, WatchList enabled): 422 Invalid
+ * `ListOptions.meta.k8s.io "" is invalid: ...`. Returns sendInitialEvents after defaulting.
+ */
+export function listOptions(query: URLSearchParams, watch: boolean): { sendInitialEvents: boolean | undefined } {
+  let sendInitialEvents = queryBool(query.get('sendInitialEvents'));
+  let match = query.get('resourceVersionMatch') ?? '';
+  const rv = query.get('resourceVersion') ?? '';
+  const cont = query.get('continue') ?? '';
+  if (watch && sendInitialEvents === undefined && match === '' && (rv === '' || rv === '0')) {
+    sendInitialEvents = true;
+    match = 'NotOlderThan';
+  }
+  const errs: { field: string; reason: string; message: string }[] = [];
+  const forbidden = (field: string, message: string): void => void errs.push({ field, reason: 'FieldValueForbidden', message: `Forbidden: ${message}` });
+  const notSupported = (value: string, supported: string[]): void =>
+    void errs.push({ field: 'resourceVersionMatch', reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((v) => JSON.stringify(v)).join(', ')}` });
+  if (watch) {
+    if (sendInitialEvents !== undefined && match !== 'NotOlderThan') forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    if (match !== '') {
+      if (sendInitialEvents === undefined) forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+      if (match !== 'NotOlderThan') notSupported(match, ['NotOlderThan']);
+      if (cont !== '') forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');
+    }
+  } else {
+    if (match !== '') {
+      if (rv === '') forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided');
+      if (cont !== '') forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');
+      if (match !== 'Exact' && match !== 'NotOlderThan') notSupported(match, ['Exact', 'NotOlderThan', '']);
+      if (match === 'Exact' && rv === '0') forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    }
+    if (sendInitialEvents !== undefined) forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list');
+  }
+  if (errs.length > 0) {
+    // field.ErrorList.ToAggregate: one error as is, several in brackets (k8s.io/apimachinery pkg/api/errors NewInvalid).
+    const texts = errs.map((e) => `${e.field}: ${e.message}`);
+    const causes: StatusCause[] = errs.map((e) => ({ reason: e.reason, message: e.message, field: e.field }));
+    throw new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${texts.length === 1 ? texts[0]! : `[${texts.join(', ')}]`}`, { group: 'meta.k8s.io', kind: 'ListOptions', causes });
+  }
+  return { sendInitialEvents };
 }
 
 export function startWatch(ctx: RequestContext, store: MemoryStore, faults: Faults, w: WatchRequest): void {
@@ -31,6 +88,10 @@ export function startWatch(ctx: RequestContext, store: MemoryStore, faults: Faul
     if (!/^\d+$/.test(w.resourceVersion)) throw badRequest(`invalid resource version: ${w.resourceVersion}`);
     since = Number(w.resourceVersion);
   }
+  // sendInitialEvents=true: the current state whatever the RV (NotOlderThan: the store is always current);
+  // false: no initial events — from the RV's history when one is given, else from now.
+  const initial = w.sendInitialEvents === true || (w.sendInitialEvents === undefined && since === undefined);
+  if (w.sendInitialEvents !== undefined && !(w.sendInitialEvents === false && since !== undefined)) since = undefined;
 
   res.statusCode = 200;
   res.setHeader('Content-Type', 'application/json');
@@ -61,9 +122,16 @@ export function startWatch(ctx: RequestContext, store: MemoryStore, faults: Faul
     }
   };
 
-  if (since === undefined) {
+  if (initial) {
     for (const obj of store.peekList(w.def, w.namespace)) if (w.matches(obj)) send('ADDED', obj);
-  } else {
+    if (w.sendInitialEvents === true && w.allowBookmarks) {
+      sendRaw('BOOKMARK', {
+        kind: w.def.kind,
+        apiVersion: w.def.group ? `${w.def.group}/${w.def.version}` : w.def.version,
+        metadata: { resourceVersion: store.currentResourceVersion(), annotations: { 'k8s.io/initial-events-end': 'true' } },
+      });
+    }
+  } else if (since !== undefined) {
     const history = store.eventsSince(since);
     if (!history) {
       const err = expired(`too old resource version: ${since} (${store.oldestResumableVersion() + 1})`);
