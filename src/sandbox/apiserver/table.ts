@@ -15,9 +15,12 @@ export function wantsTable(accept: string | undefined): boolean {
   return first?.params.as === 'Table' && first.params.g === 'meta.k8s.io' && (first.params.v === 'v1' || first.params.v === 'v1beta1');
 }
 
-export function tableContentType(accept: string | undefined): string {
-  const first = parseAccept(accept)[0];
-  return `application/json;as=Table;v=${first?.params.v ?? 'v1'};g=meta.k8s.io`;
+/**
+ * kube-apiserver answers a Table as plain `application/json` (k8s.io/apiserver pkg/endpoints/handlers/
+ * responsewriters/writers.go WriteObjectNegotiated writes the serializer's media type, not the `as=` options).
+ */
+export function tableContentType(_accept: string | undefined): string {
+  return 'application/json';
 }
 
 type Step = { field: string } | { filterKey: string; filterValue: string };
