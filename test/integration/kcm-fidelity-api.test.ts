@@ -9,6 +9,7 @@
  * work in team-alpha only, `admin` everywhere (on kube: static tokens + RBAC from src/sandbox/kube/rbac.ts).
  */
 import assert from 'node:assert/strict';
+import { request, type RequestOptions } from 'node:https';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -547,8 +548,7 @@ interface TableBody {
 
 /** A GET with kubectl's Table Accept header, over client-node's TLS and token options. */
 async function fetchTable(kc: KubeConfig, url: string): Promise<TableBody> {
-  const { request } = await import('node:https');
-  const opts: import('node:https').RequestOptions = { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' } };
+  const opts: RequestOptions = { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' } };
   await kc.applyToHTTPSOptions(opts);
   return new Promise((resolve, reject) => {
     const req = request(url, opts, (res) => {
