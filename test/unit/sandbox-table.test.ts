@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluatePath, humanDuration, toTable, wantsTable } from '../../src/sandbox/apiserver/table.js';
+import { checkIncludeObject, evaluatePath, humanDuration, toTable, wantsTable } from '../../src/sandbox/apiserver/table.js';
 import { defaultRegistry } from '../../src/sandbox/apiserver/resources.js';
 
 describe('sandbox Table rendering', () => {
@@ -46,5 +46,35 @@ describe('sandbox Table rendering', () => {
     assert.deepEqual(table.columnDefinitions.map((c) => `${c.name}:${c.priority}`), ['Last Seen:0', 'Type:0', 'Reason:0', 'Object:0', 'Message:0', 'Name:1']);
     assert.deepEqual(table.rows[0]!.cells.slice(1), ['Normal', 'Provisioning', 'clusterdeployment/demo', 'started', 'demo.123']);
     assert.match(String(table.rows[0]!.cells[0]), /^\d+s$/);
+  });
+  it('fills CRD cells as the CRD table convertor does (tableconvertor.go cellForJSONValue)', () => {
+    const def = {
+      ...defaultRegistry().find('k0rdent.mirantis.com', 'v1beta1', 'clusterdeployments')!,
+      printerColumns: [
+        { name: 'S', type: 'string', jsonPath: '.spec.n' },
+        { name: 'I', type: 'integer', jsonPath: '.spec.s' },
+        { name: 'B', type: 'boolean', jsonPath: '.spec.b' },
+        { name: 'M', type: 'string', jsonPath: '.spec.m' },
+        { name: 'F', type: 'string', jsonPath: '.status.c[?(@.t=="x")].v' },
+        { name: 'D', type: 'date', jsonPath: '.spec.d' },
+        { name: 'X', type: 'string', jsonPath: '.spec.missing' },
+      ],
+    };
+    const object = {
+      apiVersion: 'k0rdent.mirantis.com/v1beta1',
+      kind: 'ClusterDeployment',
+      metadata: { name: 'demo', namespace: 'ns', resourceVersion: '7' },
+      spec: { n: 3, s: 'three', b: true, m: { a: 1 }, d: 'not a time' },
+      status: { c: [{ t: 'x', v: 'first' }, { t: 'x', v: 'second' }] },
+    };
+    const table = toTable(def, [object], { resourceVersion: '7' }, null) as { columnDefinitions: { name: string; type: string; description: string }[]; rows: { cells: unknown[] }[] };
+    // A string column prints numbers; an integer column with a string is null; the first match only.
+    assert.deepEqual(table.rows[0]!.cells, ['demo', '3', null, true, '{"a":1}', 'first', '<invalid>', null]);
+    assert.deepEqual(table.columnDefinitions.map((c) => c.type), ['string', 'string', 'integer', 'boolean', 'string', 'string', 'date', 'string']);
+    assert.equal(table.columnDefinitions[1]!.description, 'Custom resource definition column (in JSONPath format): .spec.n');
+  });
+  it('refuses an includeObject kube-apiserver does not know (400, its wording)', () => {
+    assert.throws(() => checkIncludeObject('Everything'), /Unable to convert to Table as requested: includeObject: Invalid value: "Everything": must be 'Metadata', 'Object', 'None', or empty/);
+    for (const ok of [null, '', 'Metadata', 'Object', 'None']) assert.doesNotThrow(() => checkIncludeObject(ok));
   });
 });
