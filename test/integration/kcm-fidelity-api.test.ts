@@ -454,6 +454,9 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
       const events = await watchUntilBookmark(side.adminConfig, '/apis/k0rdent.mirantis.com/v1beta1/namespaces/team-alpha/clusterdeployments');
       assert.deepEqual(events.at(-1), 'BOOKMARK initial-events-end');
       assert.ok(events.includes('ADDED alpha-dev-cluster'), events.join(', '));
+      // The CRDs watch too (read-only here, but list/get/watch as on kube).
+      const crdEvents = await watchUntilBookmark(side.adminConfig, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
+      assert.deepEqual(crdEvents, [...CRDS.map((c) => `ADDED ${c.metadata.name}`), 'BOOKMARK initial-events-end']);
 
       // RBAC lists the rules in the order it visits bindings (not stable on kube): compared as sets.
       const status = JSON.parse(JSON.stringify(rules.status)) as { resourceRules?: unknown[]; nonResourceRules?: unknown[] };
@@ -471,6 +474,38 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
       const trimmed = { ...sandbox, rules: { ...sandbox.rules, nonResourceRules: sandbox.rules.nonResourceRules?.filter((r) => !r.nonResourceURLs?.includes('/metrics')) } };
       assert.deepEqual(trimmed, kube);
     }
+  });
+
+  it('client-node: SelfSubjectAccessReview agrees with what the server then does (list and create, three scopes, four resources)', async () => {
+    // selfsubjectaccessreview/rest.go asks the same authorizer (k8s.io/apiserver pkg/endpoints/filters/authorization.go)
+    // that then allows or denies the request: an RBAC 403 ("User ... cannot ...") exactly when the review says no.
+    const resources = [
+      { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
+      { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments', kind: 'ClusterDeployment', namespaced: true },
+      { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
+      { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false },
+    ];
+    await Promise.all(
+      sides.map(async (side) => {
+        const authz = side.aliceConfig.makeApiClient(AuthorizationV1Api);
+        for (const r of resources) {
+          for (const namespace of r.namespaced ? ['team-alpha', 'team-beta', undefined] : [undefined]) {
+            for (const verb of ['list', 'create']) {
+              const review = await authz.createSelfSubjectAccessReview({
+                body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, group: r.group, resource: r.plural, ...(namespace ? { namespace } : {}) } } },
+              });
+              const base = `${r.group ? `/apis/${r.group}` : '/api'}/${r.version}${namespace ? `/namespaces/${namespace}` : ''}/${r.plural}`;
+              const answer =
+                verb === 'list'
+                  ? await call(side.aliceConfig, 'GET', base)
+                  : await call(side.aliceConfig, 'POST', `${base}?dryRun=All`, { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, metadata: { name: 'fidelity-authz' } });
+              const rbacDenied = answer.status === 403 && / cannot /.test(answer.message);
+              assert.equal(rbacDenied, review.status?.allowed !== true, `[${side.name}] ${verb} ${r.plural} in ${namespace ?? 'the cluster scope'}: review ${String(review.status?.allowed)}, server ${answer.status} ${answer.message}`);
+            }
+          }
+        }
+      }),
+    );
   });
 
   it('client-node: every one of the 22 kcm CRDs is served — discovery, list, get, create (dry run)', async () => {
@@ -567,6 +602,31 @@ async function fetchTable(kc: KubeConfig, url: string): Promise<TableBody> {
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** One request with client-node's TLS and token options; the status and a Status message, if any. */
+async function call(kc: KubeConfig, method: string, url: string, body?: unknown): Promise<{ status: number; message: string }> {
+  const server = kc.getCurrentCluster()!.server;
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const opts: RequestOptions = { method, headers: { Accept: 'application/json', ...(payload ? { 'Content-Type': 'application/json' } : {}) } };
+  await kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    const req = request(`${server}${url}`, opts, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        let message = '';
+        try {
+          message = String((JSON.parse(text) as { message?: string }).message ?? '');
+        } catch {
+          message = text;
+        }
+        resolve({ status: res.statusCode ?? 0, message });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
 }
 

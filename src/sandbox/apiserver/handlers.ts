@@ -95,9 +95,6 @@ export class ResourceHandlers {
   }
 
   private authz(ctx: RequestContext, t: Target, verb: string): void {
-    // A verb the resource does not serve (the read-only CustomResourceDefinitions): 405, as kube-apiserver
-    // answers a method no handler is installed for (k8s.io/apiserver pkg/endpoints/handlers/responsewriters/errors.go).
-    if (!t.def.verbs.includes(verb === 'apply' ? 'patch' : verb)) throw methodNotAllowed(ctx.req.method ?? 'GET');
     authorize(ctx.user, {
       verb,
       group: t.def.group,
@@ -105,6 +102,10 @@ export class ResourceHandlers {
       ...(t.namespace !== undefined ? { namespace: t.namespace } : {}),
       ...(t.name !== undefined ? { name: t.name } : {}),
     });
+    // Then a verb the resource does not serve (the read-only CustomResourceDefinitions): 405, as kube-apiserver
+    // answers a method no handler is installed for — after its authorization filter (k8s.io/apiserver
+    // pkg/endpoints/filters/authorization.go runs before the handler), so an unauthorized user still gets 403.
+    if (!t.def.verbs.includes(verb === 'apply' ? 'patch' : verb)) throw methodNotAllowed(ctx.req.method ?? 'GET');
   }
 
   private mustGet(t: Target): KubeObject {
