@@ -9,7 +9,9 @@ import { MemoryStore } from '../../src/sandbox/apiserver/store.js';
 import { SchemaValidator } from '../../src/sandbox/apiserver/validation.js';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 import { loadChartCatalog, templateNameFor } from '../../src/sandbox/kcm/charts.js';
+import { mergeValues, validateChartValues } from '../../src/sandbox/kcm/config-validation.js';
 import { startKcm } from '../../src/sandbox/kcm/index.js';
+import type { JsonObject } from '../../src/sandbox/kcm/resources.js';
 import {
   CLUSTER_DEPLOYMENTS,
   CLUSTER_TEMPLATES,
@@ -81,6 +83,21 @@ describe('default seed', () => {
     assert.equal(config['workersNumber'], 2);
     assert.equal(config['location'], '');
     assert.deepEqual(Object.keys(config['controlPlane'] as Rec).includes('vmSize'), true);
+  });
+
+  it("seeds only deployments whose config kcm's Helm dry run accepts (schema and the charts' required calls)", () => {
+    const scaled = new MemoryStore();
+    seedStore(scaled, { scale: 1 });
+    const deployments = [...store.list(CLUSTER_DEPLOYMENTS), ...scaled.list(CLUSTER_DEPLOYMENTS)];
+    assert.ok(deployments.length >= 5);
+    for (const d of deployments) {
+      const template = (d === undefined ? undefined : (store.get(CLUSTER_TEMPLATES, d.metadata.namespace, String(spec(d)['template'])) ?? scaled.get(CLUSTER_TEMPLATES, d.metadata.namespace, String(spec(d)['template']))));
+      const chart = catalog.get(String((((spec(template)['helm'] as Rec)['chartSpec'] as Rec)['chart'])))!;
+      const values = mergeValues(chart.values, spec(d)['config'] as JsonObject);
+      assert.equal(validateChartValues(chart.name, chart.schemaText ?? '', chart.values, spec(d)['config'] as JsonObject), undefined, `${d.metadata.namespace}/${d.metadata.name}`);
+      assert.equal(chart.requirements.check(values), undefined, `${d.metadata.namespace}/${d.metadata.name}`);
+    }
+    scaled.close();
   });
 
   it('has exactly one invalid template, with a validation error', () => {

@@ -90,7 +90,7 @@ const MAX_RETRIES = 6;
 const REQUEUE_FAST_ATTEMPTS = 300;
 const REQUEUE_SLOW_MS = 120_000;
 
-/** Fractions of provisionSeconds at which the provisioning stages land (validation, release, CAPI, ready). */
+/** Fractions of provisionSeconds at which the stages land after the reconcile's checks (index 0 unused: the checks run at once). */
 const PROVISION_STAGES = [0.1, 0.2, 0.5, 1] as const;
 
 export class KcmController {
@@ -429,7 +429,7 @@ export class KcmController {
         return;
       }
       ([1, 2, 3] as const).forEach((stage) => {
-        this.schedule(walk, (PROVISION_STAGES[stage] - (upgrade ? 0 : PROVISION_STAGES[0])) * this.provisionMs, async () => {
+        this.schedule(walk, PROVISION_STAGES[stage] * this.provisionMs, async () => {
           const latest = current();
           if (!latest) return;
           const template = this.store.get(CLUSTER_TEMPLATES, namespace, templateName);
