@@ -8,7 +8,7 @@ import { defaultRegistry } from '../../src/sandbox/apiserver/resources.js';
 import { MemoryStore } from '../../src/sandbox/apiserver/store.js';
 import { SchemaValidator } from '../../src/sandbox/apiserver/validation.js';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
-import { loadChartCatalog, templateNameFor } from '../../src/sandbox/kcm/charts.js';
+import { chartOfTemplate, loadChartCatalog, templateNameFor } from '../../src/sandbox/kcm/charts.js';
 import { mergeValues, validateChartValues } from '../../src/sandbox/kcm/config-validation.js';
 import { startKcm } from '../../src/sandbox/kcm/index.js';
 import type { JsonObject } from '../../src/sandbox/kcm/resources.js';
@@ -91,8 +91,11 @@ describe('default seed', () => {
     const deployments = [...store.list(CLUSTER_DEPLOYMENTS), ...scaled.list(CLUSTER_DEPLOYMENTS)];
     assert.ok(deployments.length >= 5);
     for (const d of deployments) {
-      const template = (d === undefined ? undefined : (store.get(CLUSTER_TEMPLATES, d.metadata.namespace, String(spec(d)['template'])) ?? scaled.get(CLUSTER_TEMPLATES, d.metadata.namespace, String(spec(d)['template']))));
-      const chart = catalog.get(String((((spec(template)['helm'] as Rec)['chartSpec'] as Rec)['chart'])))!;
+      const name = String(spec(d)['template']);
+      const template = store.get(CLUSTER_TEMPLATES, d.metadata.namespace, name) ?? scaled.get(CLUSTER_TEMPLATES, d.metadata.namespace, name);
+      assert.ok(template, `${d.metadata.namespace}/${name}`);
+      const chart = catalog.get(chartOfTemplate(template)?.chart ?? '');
+      assert.ok(chart, name);
       const values = mergeValues(chart.values, spec(d)['config'] as JsonObject);
       assert.equal(validateChartValues(chart.name, chart.schemaText ?? '', chart.values, spec(d)['config'] as JsonObject), undefined, `${d.metadata.namespace}/${d.metadata.name}`);
       assert.equal(chart.requirements.check(values), undefined, `${d.metadata.namespace}/${d.metadata.name}`);
