@@ -91,7 +91,9 @@ export function unsupportedMediaType(supported: string[]): ApiError {
 /** 422 Invalid, as the API server words a validation failure of `<Kind>.<group> "<name>"`. */
 export function invalid(kind: string, group: string, name: string, causes: StatusCause[]): ApiError {
   const qualified = group ? `${kind}.${group}` : kind;
-  const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
+  // utilerrors.NewAggregate's Error(): identical messages once, brackets only for several
+  // (k8s.io/apimachinery pkg/util/errors/errors.go aggregate.Error).
+  const parts = [...new Set(causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)))];
   const summary = parts.length === 1 ? parts[0]! : `[${parts.join(', ')}]`;
   return new ApiError(422, 'Invalid', `${qualified} "${name}" is invalid: ${summary}`, { name, group, kind, causes });
 }

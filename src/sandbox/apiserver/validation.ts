@@ -5,6 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { CelRules } from './cel.js';
 import { invalid, type StatusCause } from './errors.js';
 import type { JsonSchema, ResourceDef } from './resources.js';
 import type { KubeObject } from './types.js';
@@ -164,6 +165,26 @@ export interface ValidateOptions {
   skipStatus?: boolean;
 }
 
+export interface CheckOptions extends ValidateOptions {
+  /** The stored object on UPDATE: transition rules (oldSelf) run against it, unchanged nodes ratchet. */
+  old?: KubeObject;
+  /** Evaluate the CRD's x-kubernetes-validations (default true). */
+  rules?: boolean;
+}
+
+/**
+ * Structural errors that stop CEL from running (k8s.io/apiextensions-apiserver pkg/registry/customresource/
+ * strategy.go hasBlockingErr: NotSupported, Required, TooLong, TooMany, TypeInvalid), by ajv keyword.
+ */
+const BLOCKING_KEYWORDS = new Set(['enum', 'required', 'maxLength', 'maxItems', 'maxProperties', 'type']);
+
+/** strategy.go hasBlockingErr's cause, added instead of the rules' verdicts. */
+export const RULES_NOT_CHECKED: StatusCause = {
+  reason: 'FieldValueInvalid',
+  message: 'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+  field: '<nil>',
+};
+
 /**
  * The API server's two steps around admission, for custom resources (core kinds get only metadata checks):
  * `prepare` is what decoding does — prune unknown fields (per fieldValidation) and apply the schema's
@@ -177,6 +198,7 @@ export interface ValidateOptions {
 export class SchemaValidator {
   private readonly ajv = newAjv();
   private readonly compiled = new Map<ResourceDef, ValidateFunction>();
+  private readonly rules = new Map<ResourceDef, CelRules>();
 
   /** Prunes and defaults `obj` in place; throws 422 for unknown fields under Strict; returns Warn warnings. */
   prepare(def: ResourceDef, obj: KubeObject, mode: FieldValidation, options: ValidateOptions = {}): ValidationResult {
@@ -205,13 +227,18 @@ export class SchemaValidator {
   /** prepare, then check: a write's whole validation (used where no admission runs between the two). */
   validate(def: ResourceDef, obj: KubeObject, mode: FieldValidation, options: ValidateOptions = {}): ValidationResult {
     const result = this.prepare(def, obj, mode, options);
-    this.check(def, obj, options);
-    return result;
+    const warnings = this.check(def, obj, options);
+    return { warnings: [...result.warnings, ...warnings] };
   }
 
-  /** Metadata and OpenAPI schema checks of an already prepared object; throws 422 Invalid with every cause. */
-  check(def: ResourceDef, obj: KubeObject, options: ValidateOptions = {}): void {
-    withoutStatus(obj, options, () => {
+  /**
+   * Metadata and OpenAPI schema checks of an already prepared object, then its CEL rules (./cel.ts) unless a
+   * structural error blocks them; throws 422 Invalid with every cause; returns ratcheting warnings.
+   */
+  check(def: ResourceDef, obj: KubeObject, options: CheckOptions = {}): string[] {
+    return withoutStatus(obj, options, () => {
+      const warnings: string[] = [];
+      let blocked = false;
       const name = obj.metadata?.name;
       const causes: StatusCause[] = validateName(name, def.group === '' && def.plural === 'namespaces');
       for (const field of ['labels', 'annotations'] as const) {
@@ -226,11 +253,32 @@ export class SchemaValidator {
           for (const e of validate.errors ?? []) {
             const cause = causeFromAjv(e, obj);
             if (cause && !causes.some((c) => c.field === cause.field && c.message === cause.message)) causes.push(cause);
+            if (cause && BLOCKING_KEYWORDS.has(e.keyword)) blocked = true;
+          }
+        }
+        const rules = options.rules === false ? undefined : this.rulesFor(def);
+        if (rules && !rules.empty) {
+          if (blocked) causes.push(RULES_NOT_CHECKED);
+          else {
+            const old = options.old && options.skipStatus ? { ...options.old, status: undefined } : options.old;
+            const result = rules.validate(obj, old);
+            causes.push(...result.causes);
+            warnings.push(...result.warnings);
           }
         }
       }
       if (causes.length > 0) throw invalid(def.kind, def.group, String(name ?? ''), causes);
+      return warnings;
     });
+  }
+
+  private rulesFor(def: ResourceDef): CelRules {
+    let rules = this.rules.get(def);
+    if (!rules) {
+      rules = new CelRules(def.schema);
+      this.rules.set(def, rules);
+    }
+    return rules;
   }
 
   private compiledFor(def: ResourceDef): ValidateFunction {

@@ -162,7 +162,10 @@ export class WriteHandlers {
         ...(t.subresource === 'status' ? { subresource: 'status' as const } : {}),
         ...(t.def.schema ? { schema: t.def.schema } : {}),
       });
-      this.validator.validate(t.def, trial, 'Ignore', { skipStatus: t.def.statusSubresource && t.subresource !== 'status' });
+      // (the structured-merge typed conversion: schema types only, no CEL rules — those run in commit)
+      const trialOptions = { skipStatus: t.def.statusSubresource && t.subresource !== 'status' };
+      this.validator.prepare(t.def, trial, 'Ignore', trialOptions);
+      this.validator.check(t.def, trial, { ...trialOptions, rules: false });
       const merged = serverSideApply(old, config, {
         manager,
         force: truthy(force),
@@ -299,7 +302,7 @@ export class WriteHandlers {
 
     // The strategy's validation — metadata, OpenAPI schema, CEL rules — after mutation
     // (k8s.io/apiserver pkg/registry/generic/registry/store.go:501 rest.BeforeCreate, :753 rest.BeforeUpdate) ...
-    this.validator.check(def, obj, skipStatus);
+    ctx.warnings.push(...this.validator.check(def, obj, { ...skipStatus, ...(old ? { old } : {}) }));
 
     // ... then validating admission on the final object (store.go:507 createValidation, :768 updateValidation).
     const validation = this.store.admitValidating({ ...request, object: clone(obj) });
