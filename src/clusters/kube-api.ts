@@ -118,7 +118,8 @@ export class K0rdentApi {
     return this.clients;
   }
 
-  private async run<T>(action: string, call: CallOptions | undefined, fn: (clients: CallClients) => Promise<T>): Promise<T> {
+  /** `namespace`: of the object a write sends, so a webhook's missing-reference denial can say where it looked. */
+  private async run<T>(action: string, call: CallOptions | undefined, fn: (clients: CallClients) => Promise<T>, namespace?: string): Promise<T> {
     const issued: (ConfigurationOptions & { dispose(): void })[] = [];
     try {
       const clients = await this.ready();
@@ -132,7 +133,7 @@ export class K0rdentApi {
       });
     } catch (error) {
       if (call?.signal?.aborted) throw new AppError('unavailable', `${action}: cancelled by the caller`, { cancelled: true }, { cause: error });
-      throw toAppError(error, { action });
+      throw toAppError(error, { action, ...(namespace !== undefined ? { namespace } : {}) });
     } finally {
       for (const options of issued) options.dispose();
     }
@@ -201,6 +202,7 @@ export class K0rdentApi {
         // Without this header client-node sends a JSON Patch.
         c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply, c.options()),
       ),
+      namespace,
     )) as KubeObject;
   }
 

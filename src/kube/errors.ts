@@ -1,6 +1,7 @@
 /**
  * The ONE mapping from Kubernetes client failures to AppError (SPEC section 6 "Errors"): client-node
- * ApiException with a Status body (401/403/404/409/422, 5xx), admission-webhook denials, watch errors,
+ * ApiException with a Status body (401/403/404/409/422, 5xx), admission-webhook denials (403, and kcm's
+ * 404 for a reference that does not exist — both invalidParams), watch errors,
  * timeouts and connection failures. The API server's message is kept; tokens never appear in it.
  */
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
@@ -70,6 +71,39 @@ function firstLine(text: string): string {
 export interface KubeErrorContext {
   /** What was being done, e.g. `get ClusterTemplate team-alpha/foo`. */
   action: string;
+  /** The namespace of the object being written, when there is one (names where a missing reference was looked for). */
+  namespace?: string;
+}
+
+/** The list tool that shows what exists, per kind a k0rdent webhook reports missing. */
+const LIST_TOOL: Record<string, string> = {
+  ClusterTemplate: 'k0.clusters.listTemplates',
+  Credential: 'k0.clusters.listCredentials',
+  ServiceTemplate: 'k0.services.listTemplates',
+};
+
+/**
+ * kcm's webhook answers a reference it cannot find with the cache's NotFound as the admission status
+ * (404, details {kind, name}; kcm internal/webhook/clusterdeployment_webhook.go:59-62, controller-runtime
+ * validator_custom.go:146-147): the request names something that does not exist — the caller's to fix.
+ */
+function missingReference(status: KubeStatus | undefined, namespace: string | undefined): { text: string; missing: { kind: string; name: string } | undefined } {
+  const kind = status?.details?.kind;
+  const name = status?.details?.name;
+  if (kind === undefined || name === undefined) return { text: '; the object it names does not exist: fix the reference and retry', missing: undefined };
+  const clusterScoped = kind === 'Region' || kind === 'Management';
+  const where = namespace !== undefined && !clusterScoped ? ` in namespace "${namespace}"` : '';
+  const scope = LIST_TOOL[kind] !== undefined ? ' (a ClusterDeployment can only use one in its own namespace)' : '';
+  const todo =
+    LIST_TOOL[kind] !== undefined
+      ? `list them with ${LIST_TOOL[kind]} and name one that exists`
+      : kind === 'Region'
+        ? "it is the credential's spec.region: use a credential whose Region exists"
+        : 'fix the reference and retry';
+  return {
+    text: `; the ${kind} "${name}" does not exist${where}${scope}: ${todo}`,
+    missing: { kind, name },
+  };
 }
 
 /** Maps a client failure to an AppError, keeping the API server's message. AppErrors pass through. */
@@ -80,6 +114,7 @@ export function toAppError(error: unknown, context: KubeErrorContext): AppError 
   const withServer = (fallback: string): string => (serverMessage ? `${context.action}: ${serverMessage}` : `${context.action}: ${fallback}`);
   let code: ErrorCode;
   let message: string;
+  let missing: { kind: string; name: string } | undefined;
   if (info.httpCode !== undefined) {
     const http = info.httpCode;
     if (http === 401) {
@@ -88,6 +123,12 @@ export function toAppError(error: unknown, context: KubeErrorContext): AppError 
     } else if (http === 403 && serverMessage !== undefined && WEBHOOK_DENIAL.test(serverMessage)) {
       code = 'invalidParams';
       message = `${context.action}: ${serverMessage}`;
+    } else if (http === 404 && serverMessage !== undefined && WEBHOOK_DENIAL.test(serverMessage)) {
+      // Not "the object is not found": the webhook did not find something the object refers to.
+      code = 'invalidParams';
+      const reference = missingReference(info.status, context.namespace);
+      message = `${context.action}: ${serverMessage}${reference.text}`;
+      if (reference.missing) missing = reference.missing;
     } else if (http === 403) {
       code = 'forbidden';
       message = withServer('the Kubernetes API denied the request (403 Forbidden); the identity in use lacks RBAC permission');
@@ -123,6 +164,7 @@ export function toAppError(error: unknown, context: KubeErrorContext): AppError 
   const details: Record<string, unknown> = {};
   if (info.httpCode !== undefined) details.httpStatus = info.httpCode;
   if (info.status?.reason) details.reason = info.status.reason;
+  if (missing) details.missing = missing;
   const causes = info.status?.details?.causes?.filter((c) => c.message || c.field);
   if (causes && causes.length > 0) details.causes = causes.map((c) => ({ field: c.field, message: c.message }));
   return new AppError(code, message, Object.keys(details).length > 0 ? details : undefined, { cause: error });

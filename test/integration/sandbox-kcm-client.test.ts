@@ -1,6 +1,6 @@
 /**
  * The simulated kcm through @kubernetes/client-node: a watch sees a deployment's whole life in order,
- * webhook denials arrive as 403 ApiExceptions, the mutating default applies, and a template created
+ * webhook denials arrive as ApiExceptions (404 for a missing template, kcm's NotFound), the mutating default applies, and a template created
  * through the API gets kcm's status and schema ConfigMap.
  */
 import assert from 'node:assert/strict';
@@ -88,7 +88,8 @@ describe('sandbox kcm through client-node', () => {
     assert.equal(deletingReasons.at(-1), 'DeletionCompleted');
   });
 
-  it('turns a webhook denial into a 403 ApiException carrying kcm wording', async () => {
+  // kcm clusterdeployment_webhook.go:59-62: the cache's NotFound, answered as a status (controller-runtime validator_custom.go:146-147).
+  it('turns a webhook denial of a missing template into a 404 ApiException carrying the NotFound', async () => {
     const attempt = custom.createNamespacedCustomObject({
       group: GROUP,
       version: VERSION,
@@ -98,10 +99,11 @@ describe('sandbox kcm through client-node', () => {
     });
     await assert.rejects(attempt, (err: unknown) => {
       assert.ok(err instanceof ApiException);
-      assert.equal(err.code, 403);
+      assert.equal(err.code, 404);
       const body = JSON.parse(String(err.body)) as Rec;
-      assert.equal(body['reason'], 'Forbidden');
-      assert.match(String(body['message']), /validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: the ClusterDeployment is invalid: clustertemplates/);
+      assert.equal(body['reason'], 'NotFound');
+      assert.equal(body['message'], 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ClusterTemplate.k0rdent.mirantis.com "aws-standalone-cp-1-0-43" not found');
+      assert.deepEqual(body['details'], { name: 'aws-standalone-cp-1-0-43', group: 'k0rdent.mirantis.com', kind: 'ClusterTemplate' });
       return true;
     });
   });

@@ -169,7 +169,8 @@ for (const backend of testBackends()) {
       assert.notEqual(result.code, 0);
       assert.match(
         result.stderr,
-        /admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: the ClusterDeployment is invalid: clustertemplates\.k0rdent\.mirantis\.com "azure-standalone-cp-1-0-45" not found/,
+        // kcm clusterdeployment_webhook.go:59-62 → the cache's NotFound (controller-runtime validator_custom.go:146-147)
+        /Error from server \(NotFound\): admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: ClusterTemplate\.k0rdent\.mirantis\.com "azure-standalone-cp-1-0-45" not found/,
       );
       const absent = await kubectl.run(['get', 'clusterdeployment', 'wrong-ns', '-n', 'team-beta']);
       assert.notEqual(absent.code, 0);

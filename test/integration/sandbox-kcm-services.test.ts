@@ -147,7 +147,8 @@ describe('sandbox kcm services (kubectl)', () => {
     assert.notEqual(missing.code, 0);
     assert.match(
       missing.stderr,
-      /admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: the ClusterDeployment is invalid: some services have invalid templates\nfailed to get ServiceTemplate team-alpha\/nope-1-0-0: servicetemplates\.k0rdent\.mirantis\.com "nope-1-0-0" not found/,
+      // kcm services.go:51,68-70: the NotFound inside the errors.Join is what the webhook answers (404).
+      /Error from server \(NotFound\): admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: ServiceTemplate\.k0rdent\.mirantis\.com "nope-1-0-0" not found/,
     );
     sandbox.store.create(
       { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'servicetemplates' },

@@ -31,6 +31,27 @@ describe('Kubernetes failures → AppError (one mapping)', () => {
       code: 'invalidParams',
       message: /denied the request: the ClusterDeployment is invalid: the Credential team-alpha\/x is not Ready/,
     },
+    {
+      // kcm internal/webhook/clusterdeployment_webhook.go:59-62 via controller-runtime validator_custom.go:146-147
+      title: "404 from kcm's webhook (a template the deployment names does not exist) → invalidParams, what to do",
+      error: apiException(404, {
+        reason: 'NotFound',
+        message: 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ClusterTemplate.k0rdent.mirantis.com "x" not found',
+        details: { name: 'x', group: 'k0rdent.mirantis.com', kind: 'ClusterTemplate' },
+      }),
+      code: 'invalidParams',
+      message: /denied the request: ClusterTemplate\.k0rdent\.mirantis\.com "x" not found; the ClusterTemplate "x" does not exist .*list them with k0\.clusters\.listTemplates/,
+    },
+    {
+      title: "404 from kcm's webhook (a credential) → invalidParams naming k0.clusters.listCredentials",
+      error: apiException(404, {
+        reason: 'NotFound',
+        message: 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: Credential.k0rdent.mirantis.com "gone" not found',
+        details: { name: 'gone', group: 'k0rdent.mirantis.com', kind: 'Credential' },
+      }),
+      code: 'invalidParams',
+      message: /"gone" not found; the Credential "gone" does not exist .*k0\.clusters\.listCredentials/,
+    },
     { title: '404', error: apiException(404, { reason: 'NotFound', message: 'clusterdeployments.k0rdent.mirantis.com "c1" not found' }), code: 'notFound', message: /"c1" not found/ },
     { title: '409 apply conflict', error: apiException(409, { reason: 'Conflict', message: 'Apply failed with 1 conflict: conflict with "kubectl": .spec.config' }), code: 'conflict', message: /Apply failed with 1 conflict/ },
     {

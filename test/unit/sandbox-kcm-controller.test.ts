@@ -53,40 +53,47 @@ describe('kcm admission', () => {
   const admit = (operation: AdmissionOperation, object: KubeObject, oldObject?: KubeObject) =>
     store.admit({ operation, resource: CLUSTER_DEPLOYMENTS, ...(operation === 'DELETE' ? {} : { object }), ...(oldObject ? { oldObject } : {}), dryRun: false, user: 'test' });
 
-  const denials: [string, KubeObject, string][] = [
+  // kcm internal/webhook/clusterdeployment_webhook.go:58-89 ValidateCreate; a NotFound from the cache is
+  // answered 404 with its message alone (controller-runtime validator_custom.go:143-148), the rest 403.
+  const denials: [string, KubeObject, number, string][] = [
     [
       'a template that only exists in kcm-system',
       deployment('team-beta', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'aws-cluster-credential', config: {} }),
-      'the ClusterDeployment is invalid: clustertemplates.k0rdent.mirantis.com "azure-standalone-cp-1-0-45" not found',
+      404,
+      'ClusterTemplate.k0rdent.mirantis.com "azure-standalone-cp-1-0-45" not found',
     ],
     [
       'an invalid template',
       deployment('kcm-system', 'd', { template: 'azure-standalone-cp-0-0-1', credential: 'azure-cluster-credential', config: {} }),
+      403,
       'the ClusterDeployment is invalid: the ClusterTemplate kcm-system/azure-standalone-cp-0-0-1 is invalid with the error: ',
     ],
     [
-      'a missing credential',
+      'a missing credential (found missing by the providers check first, cluster_template.go:36-40)',
       deployment('kcm-system', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'nope', config: {} }),
-      'the ClusterDeployment is invalid: failed to get Credential kcm-system/nope referred in the ClusterDeployment kcm-system/d: credentials.k0rdent.mirantis.com "nope" not found',
+      404,
+      'Credential.k0rdent.mirantis.com "nope" not found',
     ],
     [
       'a credential that is not ready',
       deployment('kcm-system', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-legacy-credential', config: {} }),
+      403,
       'the ClusterDeployment is invalid: the Credential kcm-system/azure-legacy-credential is not Ready',
     ],
     [
       'a credential of another cloud',
       deployment('kcm-system', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'aws-cluster-credential', config: {} }),
-      'the ClusterDeployment is invalid: checking credential identity reference supports cluster template: provider infrastructure-azure does not support ClusterIdentity Kind AWSClusterStaticIdentity from the Credential kcm-system/aws-cluster-credential',
+      403,
+      'the ClusterDeployment is invalid: provider infrastructure-azure does not support ClusterIdentity Kind AWSClusterStaticIdentity from the Credential kcm-system/aws-cluster-credential',
     ],
   ];
-  for (const [what, object, detail] of denials) {
+  for (const [what, object, code, detail] of denials) {
     it(`denies ${what} with kcm's wording`, () => {
       const result = admit('CREATE', object);
       assert.equal(result.allowed, false);
       if (result.allowed) return;
-      assert.equal(result.code, 403);
-      assert.equal(result.reason, 'Forbidden');
+      assert.equal(result.code, code);
+      assert.equal(result.reason, code === 404 ? 'NotFound' : 'Forbidden');
       assert.ok(result.message.startsWith(WEBHOOK_PREFIX + detail), result.message);
     });
   }
@@ -111,7 +118,7 @@ describe('kcm admission', () => {
     if (!result.allowed) {
       assert.equal(
         result.message,
-        'admission webhook "mutation.clusterdeployment.k0rdent.mirantis.com" denied the request: failed to get ClusterTemplate for the ClusterDeployment finance/d: clustertemplates.k0rdent.mirantis.com "aws-standalone-cp-1-0-43" not found',
+        'admission webhook "mutation.clusterdeployment.k0rdent.mirantis.com" denied the request: ClusterTemplate.k0rdent.mirantis.com "aws-standalone-cp-1-0-43" not found',
       );
     }
   });

@@ -245,7 +245,8 @@ export class ResourceHandlers {
       dryRun: opts.dryRun,
       user: ctx.user.name,
     });
-    if (!admission.allowed) throw new ApiError(admission.code, admission.reason, admission.message, { name: t.name!, group: t.def.group, kind: t.def.plural });
+    ctx.warnings.push(...(admission.warnings ?? []));
+    if (!admission.allowed) throw new ApiError(admission.code, admission.reason, admission.message, admission.details ?? { name: t.name!, group: t.def.group, kind: t.def.plural });
     if (opts.dryRun) {
       const out = clone(old);
       if (old.metadata.finalizers?.length || opts.policy === 'Foreground') {
@@ -278,7 +279,8 @@ export class ResourceHandlers {
         dryRun: opts.dryRun,
         user: ctx.user.name,
       });
-      if (!admission.allowed) throw new ApiError(admission.code, admission.reason, admission.message, { name: v.metadata.name, group: t.def.group, kind: t.def.plural });
+      ctx.warnings.push(...(admission.warnings ?? []));
+      if (!admission.allowed) throw new ApiError(admission.code, admission.reason, admission.message, admission.details ?? { name: v.metadata.name, group: t.def.group, kind: t.def.plural });
       items.push(clone(v));
       if (!opts.dryRun) {
         try {

@@ -51,9 +51,18 @@ export function parseBody(body: Buffer, type: string, what: string): unknown {
   }
 }
 
+/**
+ * The Warning headers as kube-apiserver writes them (k8s.io/apiserver v0.34.4
+ * `pkg/endpoints/filters/warning.go:69-112`: each text once, in order; apimachinery v0.34.4
+ * `pkg/util/net/http.go:655-698` NewWarningHeader: `299 - "<text>"` with `"` and `\` escaped, a text
+ * with control characters dropped).
+ */
 function setWarnings(ctx: RequestContext): void {
-  if (ctx.warnings.length > 0) {
-    ctx.res.setHeader('Warning', ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  // eslint-disable-next-line no-control-regex
+  const texts = [...new Set(ctx.warnings)].filter((w) => w !== '' && !/[\u0000-\u001f\u007f-\u009f]/.test(w));
+  if (texts.length > 0) {
+    // Go writes the text's UTF-8 bytes; Node writes header strings as latin1, one byte per char.
+    ctx.res.setHeader('Warning', texts.map((w) => Buffer.from(`299 - "${w.replace(/["\\]/g, (c) => `\\${c}`)}"`, 'utf8').toString('latin1')));
   }
 }
 

@@ -293,15 +293,18 @@ export class MemoryStore implements Store {
   admitMutating(request: AdmissionRequest): AdmissionResult {
     let current = request;
     let mutated: KubeObject | undefined;
+    // Every webhook's warnings reach the client (mutating/dispatcher.go:325-327), denied or not.
+    const warnings: string[] = [];
     for (const a of this.hooksFor('mutating', request)) {
       const result = a.hook(current, this);
-      if (!result.allowed) return result;
+      warnings.push(...(result.warnings ?? []));
+      if (!result.allowed) return withWarnings(result, warnings);
       if (result.object) {
         mutated = result.object;
         current = { ...current, object: mutated };
       }
     }
-    return mutated ? { allowed: true, object: mutated } : { allowed: true };
+    return withWarnings(mutated ? { allowed: true, object: mutated } : { allowed: true }, warnings);
   }
 
   /**
@@ -310,12 +313,15 @@ export class MemoryStore implements Store {
    * returns an object is a programming error.
    */
   admitValidating(request: AdmissionRequest): AdmissionResult {
+    // validating/dispatcher.go:326-328: the warnings of every webhook called, with a denial too.
+    const warnings: string[] = [];
     for (const a of this.hooksFor('validating', request)) {
       const result = a.hook(request, this);
-      if (!result.allowed) return result;
+      warnings.push(...(result.warnings ?? []));
+      if (!result.allowed) return withWarnings(result, warnings);
       if (result.object) throw new Error(`validating admission hook for ${request.resource.plural}.${request.resource.group} returned an object; register it with registerMutatingAdmission`);
     }
-    return { allowed: true };
+    return withWarnings({ allowed: true }, warnings);
   }
 
   /** Both phases, as a write sees them: mutation, then validation of the mutated object. */
@@ -323,8 +329,9 @@ export class MemoryStore implements Store {
     const mutation = this.admitMutating(request);
     if (!mutation.allowed) return mutation;
     const validation = this.admitValidating(mutation.object ? { ...request, object: mutation.object } : request);
-    if (!validation.allowed) return validation;
-    return mutation;
+    const warnings = [...(mutation.warnings ?? []), ...(validation.warnings ?? [])];
+    if (!validation.allowed) return withWarnings(validation, warnings);
+    return withWarnings(mutation, warnings);
   }
 
   private hooksFor(phase: AdmissionPhase, request: AdmissionRequest): { hook: AdmissionHook }[] {
@@ -552,4 +559,10 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
     return rest;
   };
   return !deepEqual(strip(a), strip(b));
+}
+
+/** The result with these warnings (none: the result without a `warnings` key). */
+function withWarnings(result: AdmissionResult, warnings: string[]): AdmissionResult {
+  const { warnings: _drop, ...rest } = result;
+  return (warnings.length > 0 ? { ...rest, warnings } : rest) as AdmissionResult;
 }

@@ -68,9 +68,23 @@ export interface AdmissionRequest {
   user: string;
 }
 
+/**
+ * `warnings` are the webhook's admission warnings: the API server sends them as `Warning: 299 - "…"`
+ * headers, with an allowed answer and with a denial alike (k8s.io/apiserver v0.34.4
+ * `pkg/admission/plugin/webhook/validating/dispatcher.go:326-328`, `mutating/dispatcher.go:325-327`).
+ */
 export type AdmissionResult =
-  | { allowed: true; /** mutated object to store instead (mutating webhook) */ object?: KubeObject }
-  | { allowed: false; /** HTTP code, 403 for webhook denials */ code: number; reason: string; message: string };
+  | { allowed: true; /** mutated object to store instead (mutating webhook) */ object?: KubeObject; warnings?: string[] }
+  | {
+      allowed: false;
+      /** HTTP code: 403 for a plain webhook denial, the status's own code (e.g. 404) when the webhook answered with one */
+      code: number;
+      reason: string;
+      message: string;
+      /** The status details the webhook answered with (a NotFound names group, kind and name); else the API server's own */
+      details?: { name?: string; group?: string; kind?: string };
+      warnings?: string[];
+    };
 
 /**
  * Runs synchronously inside the write path. Mutating hooks run before schema (and CEL) validation and may

@@ -285,8 +285,10 @@ export class WriteHandlers {
       user: ctx.user.name,
     };
     const mutation = this.store.admitMutating({ ...request, object: clone(obj) });
+    // Webhook warnings reach the client with an allowed write and with a denial alike.
+    ctx.warnings.push(...(mutation.warnings ?? []));
     if (!mutation.allowed) {
-      throw new ApiError(mutation.code, mutation.reason, mutation.message, { name: obj.metadata.name, group: def.group, kind: def.plural });
+      throw new ApiError(mutation.code, mutation.reason, mutation.message, mutation.details ?? { name: obj.metadata.name, group: def.group, kind: def.plural });
     }
     if (mutation.object) {
       obj = mutation.object;
@@ -306,8 +308,9 @@ export class WriteHandlers {
 
     // ... then validating admission on the final object (store.go:507 createValidation, :768 updateValidation).
     const validation = this.store.admitValidating({ ...request, object: clone(obj) });
+    ctx.warnings.push(...(validation.warnings ?? []));
     if (!validation.allowed) {
-      throw new ApiError(validation.code, validation.reason, validation.message, { name: obj.metadata.name, group: def.group, kind: def.plural });
+      throw new ApiError(validation.code, validation.reason, validation.message, validation.details ?? { name: obj.metadata.name, group: def.group, kind: def.plural });
     }
 
     // Storage: a create of an existing name fails only here, after validation and admission.

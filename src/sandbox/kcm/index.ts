@@ -5,10 +5,13 @@
  * admission checks as HTTPS webhooks).
  */
 import type { Store } from '../apiserver/types.js';
-import { clusterTemplateAdmission, mutateClusterDeployment, validateClusterDeployment } from './admission.js';
+import { mutateClusterDeployment, validateClusterDeployment } from './admission.js';
 import { storeApi, type KcmApi } from './api.js';
 import { KcmController, type KcmControllerOptions } from './controller.js';
-import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES } from './resources.js';
+import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, SERVICE_TEMPLATES } from './resources.js';
+import { defaultTemplate, validateClusterTemplate } from './template-admission.js';
+
+const PROVIDER_TEMPLATES = { group: CLUSTER_TEMPLATES.group, plural: 'providertemplates' };
 
 export interface KcmHandle {
   /** Stops the controller and clears every timer. */
@@ -22,11 +25,14 @@ export function startKcmController(api: KcmApi, options: KcmControllerOptions = 
 }
 
 export function startKcm(store: Store, options: KcmControllerOptions = {}): KcmHandle {
-  // The same two webhooks as on kube (./webhook-server.ts): mutation before schema/CEL validation,
-  // validation after it, as kube-apiserver orders them.
+  // The same webhooks as on kube (./webhook-server.ts): mutation before schema/CEL validation, validation
+  // after it, as kube-apiserver orders them.
   store.registerMutatingAdmission(CLUSTER_DEPLOYMENTS, mutateClusterDeployment);
   store.registerValidatingAdmission(CLUSTER_DEPLOYMENTS, validateClusterDeployment);
-  store.registerValidatingAdmission(CLUSTER_TEMPLATES, clusterTemplateAdmission);
+  store.registerMutatingAdmission(CLUSTER_TEMPLATES, defaultTemplate);
+  store.registerValidatingAdmission(CLUSTER_TEMPLATES, validateClusterTemplate);
+  store.registerMutatingAdmission(SERVICE_TEMPLATES, defaultTemplate);
+  store.registerMutatingAdmission(PROVIDER_TEMPLATES, defaultTemplate);
   return startKcmController(storeApi(store), options);
 }
 

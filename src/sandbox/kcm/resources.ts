@@ -24,6 +24,7 @@ export const REGIONS = k0rdent('regions');
 export const SERVICE_TEMPLATES = k0rdent('servicetemplates');
 export const SERVICE_TEMPLATE_CHAINS = k0rdent('servicetemplatechains');
 export const MULTI_CLUSTER_SERVICES = k0rdent('multiclusterservices');
+export const PROVIDER_INTERFACES = k0rdent('providerinterfaces');
 export const NAMESPACES = core('namespaces');
 export const CONFIG_MAPS = core('configmaps');
 export const SECRETS = core('secrets');

@@ -4,7 +4,8 @@
  * condition ("ready/total") that feeds Ready.
  * - Admission: kcm `internal/util/validation/services.go` (ServicesHaveValidTemplates,
  *   ValidateServiceDependencyOverall) and `cluster_template.go:104` (ClusterTemplateK8sCompatibility), as
- *   `internal/webhook/clusterdeployment_webhook.go:58-153` calls them.
+ *   `internal/webhook/clusterdeployment_webhook.go:58-153` calls them; errors as Go builds them
+ *   (./admission-errors.ts), so a missing ServiceTemplate is answered 404 as kcm answers it.
  * - States: kcm `api/v1beta1/serviceset_types.go:31-42` (Pending, Provisioning, Deployed, Failed,
  *   Deleting); kcm deploys through a ServiceSet per cluster that Sveltos reconciles once the cluster is
  *   up; here the controller moves each entry itself: Pending until the CAPI cluster is ready (and its
@@ -26,6 +27,7 @@ import {
   CLUSTER_DEPLOYMENTS,
   CONFIG_MAPS,
   MULTI_CLUSTER_SERVICES,
+  SERVICE_TEMPLATE_CHAINS,
   SERVICE_TEMPLATES,
   SYSTEM_NAMESPACE,
   isJsonObject,
@@ -33,13 +35,18 @@ import {
   type JsonObject,
 } from './resources.js';
 import { SERVICE_CHARTS } from './service-charts.js';
+import { getOrNotFound, join, objectKey, plain, wrap, type KcmError } from './admission-errors.js';
 
 export const SERVICE_STATES = { deployed: 'Deployed', failed: 'Failed', pending: 'Pending', provisioning: 'Provisioning', deleting: 'Deleting' } as const;
 
 export interface ServiceEntry {
   name: string;
+  /** The effective namespace ("default" when unset, kcm `internal/serviceset/util.go:983`). */
   namespace: string;
+  /** `namespace` as written (kcm's webhook checks it only when set). */
+  rawNamespace: string;
   template: string;
+  templateChain: string;
   values?: string;
   dependsOn: { name: string; namespace: string }[];
   disable: boolean;
@@ -57,7 +64,9 @@ function entriesOf(serviceSpec: unknown, from?: string): ServiceEntry[] {
   return raw.filter(isJsonObject).map((s) => ({
     name: str(s['name']),
     namespace: effectiveNamespace(str(s['namespace'])),
+    rawNamespace: str(s['namespace']),
     template: str(s['template']),
+    templateChain: str(s['templateChain']),
     ...(typeof s['values'] === 'string' ? { values: s['values'] } : {}),
     dependsOn: (Array.isArray(s['dependsOn']) ? s['dependsOn'] : []).filter(isJsonObject).map((d) => ({ name: str(d['name']), namespace: effectiveNamespace(str(d['namespace'])) })),
     disable: s['disable'] === true,
@@ -76,29 +85,74 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_MESSAGE = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
 /** apimachinery ValidateNamespaceName messages as field.Invalid renders them. */
-function nameErrors(field: string, value: string): string[] {
-  const out: string[] = [];
-  if (value.length > 63) out.push(`${field}: Invalid value: "${value}": must be no more than 63 characters`);
-  if (!DNS1123_LABEL.test(value)) out.push(`${field}: Invalid value: "${value}": ${LABEL_MESSAGE}`);
+function nameErrors(field: string, value: string): KcmError[] {
+  const out: KcmError[] = [];
+  if (value.length > 63) out.push(plain(`${field}: Invalid value: "${value}": must be no more than 63 characters`));
+  if (!DNS1123_LABEL.test(value)) out.push(plain(`${field}: Invalid value: "${value}": ${LABEL_MESSAGE}`));
   return out;
 }
 
-/** ServicesHaveValidTemplates + ValidateServiceDependencyOverall; the webhook's detail after "the ClusterDeployment is invalid: ". */
-export function servicesAdmissionError(store: KcmReader, namespace: string, services: ServiceEntry[]): string | undefined {
-  const errs: string[] = [];
-  for (const svc of services) {
-    const raw = svc.namespace;
-    if (raw !== '') errs.push(...nameErrors('namespace', raw));
-    if (svc.name !== '') errs.push(...nameErrors('name', svc.name));
-    const template = store.get(SERVICE_TEMPLATES, namespace, svc.template);
-    if (!template) {
-      errs.push(`failed to get ServiceTemplate ${namespace}/${svc.template}: servicetemplates.k0rdent.mirantis.com "${svc.template}" not found`);
+/** kcm `internal/util/validation/services.go:65-78` validateServiceTemplate. */
+function validateServiceTemplate(store: KcmReader, svc: ServiceEntry, namespace: string): KcmError | undefined {
+  const key = objectKey(namespace, svc.template);
+  const got = getOrNotFound(store, SERVICE_TEMPLATES, 'ServiceTemplate', namespace, svc.template);
+  if ('error' in got) return wrap(`failed to get ServiceTemplate ${key}`, got.error);
+  const status = section(got.object, 'status');
+  if (status['valid'] !== true) return plain(`the ServiceTemplate ${key} is invalid with the error: ${str(status['validationError'])}`);
+  return undefined;
+}
+
+/** kcm `services.go:82-118` validateServiceTemplateChain. */
+function validateServiceTemplateChain(store: KcmReader, svc: ServiceEntry, namespace: string): KcmError | undefined {
+  let key = objectKey(namespace, svc.templateChain);
+  const got = getOrNotFound(store, SERVICE_TEMPLATE_CHAINS, 'ServiceTemplateChain', namespace, svc.templateChain);
+  if ('error' in got) return wrap(`failed to get ServiceTemplateChain ${key}`, got.error);
+  const status = section(got.object, 'status');
+  if (status['valid'] !== true) return plain(`the ServiceTemplateChain ${key} is invalid with the error: ${str(status['validationError'])}`);
+  const supported = section(got.object, 'spec')['supportedTemplates'];
+  const errs: (KcmError | undefined)[] = [];
+  let matching = false;
+  for (const t of (Array.isArray(supported) ? supported : []).filter(isJsonObject)) {
+    if (t['name'] !== svc.template) continue;
+    key = objectKey(namespace, str(t['name']));
+    const template = getOrNotFound(store, SERVICE_TEMPLATES, 'ServiceTemplate', namespace, str(t['name']));
+    if ('error' in template) {
+      errs.push(wrap(`failed to get ServiceTemplate ${key}`, template.error));
       continue;
     }
-    const status = section(template, 'status');
-    if (status['valid'] !== true) errs.push(`the ServiceTemplate ${namespace}/${svc.template} is invalid with the error: ${str(status['validationError'])}`);
+    const tStatus = section(template.object, 'status');
+    if (tStatus['valid'] !== true) {
+      errs.push(plain(`the ServiceTemplate ${key} is invalid with the error: ${str(tStatus['validationError'])}`));
+      continue;
+    }
+    matching = true;
+    break;
   }
-  if (errs.length > 0) return ['some services have invalid templates', ...errs].join('\n');
+  if (!matching) errs.push(plain(`the ServiceTemplateChain ${key} does not support ServiceTemplate ${svc.template}`));
+  return join(...errs);
+}
+
+/**
+ * kcm `internal/util/validation/services.go:37-63` ServicesHaveValidTemplates: every name/namespace
+ * error and template error joined under "some services have invalid templates". A missing ServiceTemplate
+ * is the cache's NotFound inside the join, so the webhook answers 404 with it (./admission-errors.ts).
+ */
+export function servicesHaveValidTemplates(store: KcmReader, services: ServiceEntry[], namespace: string): KcmError | undefined {
+  const errs: (KcmError | undefined)[] = [];
+  for (const svc of services) {
+    if (svc.rawNamespace !== '') errs.push(...nameErrors('namespace', svc.rawNamespace));
+    if (svc.name !== '') errs.push(...nameErrors('name', svc.name));
+    errs.push(validateServiceTemplate(store, svc, namespace));
+    if (svc.templateChain === '') continue;
+    errs.push(validateServiceTemplateChain(store, svc, namespace));
+  }
+  const joined = join(...errs);
+  return joined ? join(plain('some services have invalid templates'), joined) : undefined;
+}
+
+/** kcm `services.go:122-132` ValidateServiceDependencyOverall (`:135-160` defined, `:163-223` cycles). */
+export function validateServiceDependencyOverall(services: ServiceEntry[]): KcmError | undefined {
+  const dependencies = plain('some services have invalid dependencies');
   const defined = new Set(services.map((s) => serviceKey(s.namespace, s.name)));
   const missing: string[] = [];
   for (const svc of services) {
@@ -107,12 +161,13 @@ export function servicesAdmissionError(store: KcmReader, namespace: string, serv
       if (!defined.has(key)) missing.push(`dependency ${key} of service ${serviceKey(svc.namespace, svc.name)} is not defined as a service`);
     }
   }
-  if (missing.length > 0) return ['some services have invalid dependencies', `failed service dependency validation: ${missing.join('\n')}`].join('\n');
+  if (missing.length > 0) return join(dependencies, plain(`failed service dependency validation: ${missing.join('\n')}`));
   const cycle = dependencyCycle(services);
-  if (cycle) return ['some services have invalid dependencies', `failed service dependency cycle validation: dependency cycle detected at ${cycle}`].join('\n');
+  if (cycle) return join(dependencies, plain(`failed service dependency cycle validation: dependency cycle detected at ${cycle}`));
   return undefined;
 }
 
+/** hasCycle/dfs (kcm `services.go:185-223`): the first node met again on the current path. */
 function dependencyCycle(services: ServiceEntry[]): string | undefined {
   const graph = new Map<string, string[]>();
   for (const s of services) graph.set(serviceKey(s.namespace, s.name), s.dependsOn.map((d) => serviceKey(d.namespace, d.name)));
@@ -145,20 +200,25 @@ export function satisfiesConstraint(version: string, constraint: string): boolea
   return semver.satisfies(parsed, range, { includePrerelease: true });
 }
 
-/** ClusterTemplateK8sCompatibility (create, or a template change): the error after "failed to validate k8s compatibility: ". */
-export function k8sCompatibilityError(store: KcmReader, deployment: KubeObject, clusterTemplate: KubeObject): string | undefined {
+/**
+ * kcm `internal/util/validation/cluster_template.go:104-142` ClusterTemplateK8sCompatibility: the
+ * ClusterTemplate's k8s version against each enabled service's ServiceTemplate constraint.
+ */
+export function clusterTemplateK8sCompatibility(store: KcmReader, deployment: KubeObject, clusterTemplate: KubeObject): KcmError | undefined {
   const services = deploymentServices(deployment);
   const k8sVersion = str(section(clusterTemplate, 'status')['k8sVersion']);
   if (services.length === 0 || k8sVersion === '') return undefined;
   const namespace = deployment.metadata.namespace ?? '';
   for (const svc of services) {
     if (svc.disable) continue;
-    const st = store.get(SERVICE_TEMPLATES, namespace, svc.template);
-    if (!st) return `failed to get ServiceTemplate ${namespace}/${svc.template}: servicetemplates.k0rdent.mirantis.com "${svc.template}" not found`;
-    const constraint = str(section(st, 'status')['k8sConstraint']);
+    const st = getOrNotFound(store, SERVICE_TEMPLATES, 'ServiceTemplate', namespace, svc.template);
+    if ('error' in st) return wrap(`failed to get ServiceTemplate ${namespace}/${svc.template}`, st.error);
+    const constraint = str(section(st.object, 'status')['k8sConstraint']);
     if (constraint === '') continue;
     if (satisfiesConstraint(k8sVersion, constraint) === false) {
-      return `k8s version ${k8sVersion} of the ClusterTemplate ${namespace}/${clusterTemplate.metadata.name} does not satisfy k8s constraint ${constraint} from the ServiceTemplate ${namespace}/${svc.template} referred in the ClusterDeployment ${namespace}/${deployment.metadata.name}`;
+      return plain(
+        `k8s version ${k8sVersion} of the ClusterTemplate ${namespace}/${clusterTemplate.metadata.name} does not satisfy k8s constraint ${constraint} from the ServiceTemplate ${namespace}/${svc.template} referred in the ClusterDeployment ${namespace}/${deployment.metadata.name}`,
+      );
     }
   }
   return undefined;

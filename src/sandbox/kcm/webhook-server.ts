@@ -1,9 +1,11 @@
 /**
  * kcm's admission webhooks served over HTTPS for a real API server: AdmissionReview v1 in, AdmissionReview
  * v1 out (a JSON Patch for the mutating one), with a CA of its own that the webhook configurations carry.
- * The checks are the ones the embedded sandbox runs in its write path (./admission.ts).
- * kcm registers the same three webhooks under these paths (kcm `templates/provider/kcm/templates/webhooks.yaml`;
- * controller-runtime's `/mutate-<group>-<version>-<kind>` convention).
+ * The checks are the ones the embedded sandbox runs in its write path (./admission.ts, ./template-admission.ts).
+ * kcm registers the same webhooks under these names and paths (kcm `templates/provider/kcm/templates/webhooks.yaml`;
+ * controller-runtime's `/mutate-<group>-<version>-<kind>` convention). Denials carry the status
+ * controller-runtime would answer (404 with the NotFound's details, or 403), and every answer its
+ * admission warnings (AdmissionReview `response.warnings`).
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,15 +14,18 @@ import fastJsonPatch from 'fast-json-patch';
 import type { AdmissionOperation, AdmissionRequest, AdmissionResult, KubeObject, ResourceKey } from '../apiserver/types.js';
 import { generateServingCerts } from '../apiserver/tls.js';
 import type { KcmReader } from './api.js';
+import { CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK, CLUSTER_DEPLOYMENT_WEBHOOK, mutateClusterDeployment, validateClusterDeployment } from './admission.js';
+import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, K0RDENT_GROUP, K0RDENT_VERSION, SERVICE_TEMPLATES } from './resources.js';
 import {
-  CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK,
-  CLUSTER_DEPLOYMENT_WEBHOOK,
+  CLUSTER_TEMPLATE_MUTATING_WEBHOOK,
   CLUSTER_TEMPLATE_WEBHOOK,
-  mutateClusterDeployment,
-  validateClusterDeployment,
+  PROVIDER_TEMPLATE_MUTATING_WEBHOOK,
+  SERVICE_TEMPLATE_MUTATING_WEBHOOK,
+  defaultTemplate,
   validateClusterTemplate,
-} from './admission.js';
-import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, K0RDENT_GROUP, K0RDENT_VERSION } from './resources.js';
+} from './template-admission.js';
+
+const PROVIDER_TEMPLATES: ResourceKey = { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: 'providertemplates' };
 
 type Check = (request: AdmissionRequest, reader: KcmReader) => AdmissionResult;
 
@@ -33,14 +38,39 @@ interface Endpoint {
   check: Check;
 }
 
+/** kcm `templates/provider/kcm/templates/webhooks.yaml` (names, paths, operations) for the kinds simulated here. */
 const ENDPOINTS: Endpoint[] = [
   {
     path: '/mutate-k0rdent-mirantis-com-v1beta1-clusterdeployment',
     webhook: CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK,
     resource: CLUSTER_DEPLOYMENTS,
-    operations: ['CREATE', 'UPDATE'],
+    operations: ['CREATE', 'UPDATE', 'DELETE'],
     mutating: true,
     check: mutateClusterDeployment,
+  },
+  {
+    path: '/mutate-k0rdent-mirantis-com-v1beta1-clustertemplate',
+    webhook: CLUSTER_TEMPLATE_MUTATING_WEBHOOK,
+    resource: CLUSTER_TEMPLATES,
+    operations: ['CREATE', 'UPDATE'],
+    mutating: true,
+    check: defaultTemplate,
+  },
+  {
+    path: '/mutate-k0rdent-mirantis-com-v1beta1-servicetemplate',
+    webhook: SERVICE_TEMPLATE_MUTATING_WEBHOOK,
+    resource: SERVICE_TEMPLATES,
+    operations: ['CREATE', 'UPDATE'],
+    mutating: true,
+    check: defaultTemplate,
+  },
+  {
+    path: '/mutate-k0rdent-mirantis-com-v1beta1-providertemplate',
+    webhook: PROVIDER_TEMPLATE_MUTATING_WEBHOOK,
+    resource: PROVIDER_TEMPLATES,
+    operations: ['CREATE', 'UPDATE'],
+    mutating: true,
+    check: defaultTemplate,
   },
   {
     path: '/validate-k0rdent-mirantis-com-v1beta1-clusterdeployment',
@@ -54,7 +84,7 @@ const ENDPOINTS: Endpoint[] = [
     path: '/validate-k0rdent-mirantis-com-v1beta1-clustertemplate',
     webhook: CLUSTER_TEMPLATE_WEBHOOK,
     resource: CLUSTER_TEMPLATES,
-    operations: ['CREATE', 'UPDATE', 'DELETE'],
+    operations: ['DELETE'],
     mutating: false,
     check: validateClusterTemplate,
   },
@@ -122,16 +152,22 @@ export async function startWebhookServer(options: { host?: string; readThrough: 
     let result = endpoint.check(admission, recording);
     // kcm reads through a cache too; an object created a moment ago may not be in it yet. Look again live.
     if (misses.length > 0 && (await options.readThrough.refresh(misses))) result = endpoint.check(admission, options.readThrough.reader);
+    // AdmissionReview response.warnings: kube-apiserver relays them as Warning headers (k8s.io/apiserver
+    // v0.34.4 pkg/admission/plugin/webhook/validating/dispatcher.go:326-328), denied or not.
+    const warnings = result.warnings && result.warnings.length > 0 ? { warnings: result.warnings } : {};
     if (!result.allowed) {
-      return { uid: request.uid, allowed: false, status: { code: result.code, reason: result.reason, message: detailOf(result.message, endpoint.webhook) } };
+      // The status as controller-runtime answers it (validator_custom.go:143-150): an API status whole
+      // (a NotFound keeps its details), else Denied's 403; kube-apiserver adds the "denied the request" prefix.
+      const status = { status: 'Failure', code: result.code, reason: result.reason, message: detailOf(result.message, endpoint.webhook), ...(result.details ? { details: result.details } : {}) };
+      return { uid: request.uid, allowed: false, status, ...warnings };
     }
     if (endpoint.mutating && result.object && request.object) {
       const patch = fastJsonPatch.compare(request.object, result.object);
       if (patch.length > 0) {
-        return { uid: request.uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') };
+        return { uid: request.uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64'), ...warnings };
       }
     }
-    return { uid: request.uid, allowed: true };
+    return { uid: request.uid, allowed: true, ...warnings };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -173,7 +209,6 @@ export async function startWebhookServer(options: { host?: string; readThrough: 
         apiVersions: [K0RDENT_VERSION],
         operations: endpoint.operations,
         resources: [endpoint.resource.plural],
-        scope: 'Namespaced',
       },
     ],
     admissionReviewVersions: ['v1'],
