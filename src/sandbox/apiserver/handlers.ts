@@ -246,7 +246,7 @@ export class ResourceHandlers {
       user: ctx.user.name,
     });
     ctx.warnings.push(...(admission.warnings ?? []));
-    if (!admission.allowed) throw new ApiError(admission.code, admission.reason, admission.message, admission.details ?? { name: t.name!, group: t.def.group, kind: t.def.plural });
+    if (!admission.allowed) throw new ApiError(admission.code, admission.reason, admission.message, admission.details);
     if (opts.dryRun) {
       const out = clone(old);
       if (old.metadata.finalizers?.length || opts.policy === 'Foreground') {
@@ -280,7 +280,7 @@ export class ResourceHandlers {
         user: ctx.user.name,
       });
       ctx.warnings.push(...(admission.warnings ?? []));
-      if (!admission.allowed) throw new ApiError(admission.code, admission.reason, admission.message, admission.details ?? { name: v.metadata.name, group: t.def.group, kind: t.def.plural });
+      if (!admission.allowed) throw new ApiError(admission.code, admission.reason, admission.message, admission.details);
       items.push(clone(v));
       if (!opts.dryRun) {
         try {

@@ -285,10 +285,11 @@ export class WriteHandlers {
       user: ctx.user.name,
     };
     const mutation = this.store.admitMutating({ ...request, object: clone(obj) });
-    // Webhook warnings reach the client with an allowed write and with a denial alike.
+    // Webhook warnings reach the client with an allowed write and with a denial alike. A denial carries the
+    // webhook's own status details, none when it sent none (statuserror.go ToStatusErr keeps its Status as is).
     ctx.warnings.push(...(mutation.warnings ?? []));
     if (!mutation.allowed) {
-      throw new ApiError(mutation.code, mutation.reason, mutation.message, mutation.details ?? { name: obj.metadata.name, group: def.group, kind: def.plural });
+      throw new ApiError(mutation.code, mutation.reason, mutation.message, mutation.details);
     }
     if (mutation.object) {
       obj = mutation.object;
@@ -310,7 +311,7 @@ export class WriteHandlers {
     const validation = this.store.admitValidating({ ...request, object: clone(obj) });
     ctx.warnings.push(...(validation.warnings ?? []));
     if (!validation.allowed) {
-      throw new ApiError(validation.code, validation.reason, validation.message, validation.details ?? { name: obj.metadata.name, group: def.group, kind: def.plural });
+      throw new ApiError(validation.code, validation.reason, validation.message, validation.details);
     }
 
     // Storage: a create of an existing name fails only here, after validation and admission.

@@ -23,7 +23,8 @@ export interface ApiStatus {
   code: number;
   reason: string;
   message: string;
-  details: { name: string; group: string; kind: string };
+  /** metav1.StatusDetails: `name` is omitempty, so an empty name is not written. */
+  details: { name?: string; group: string; kind: string };
 }
 
 /** A Go error: its Error() text and the API status in its chain, if any. */
@@ -37,7 +38,7 @@ export const plain = (message: string): KcmError => ({ message });
 /** apierrors.NewNotFound as the cached client calls it: GroupResource{group, Kind}. */
 export function notFound(kind: string, name: string, group = K0RDENT_GROUP): KcmError {
   const message = `${kind}${group ? `.${group}` : ''} "${name}" not found`;
-  return { message, status: { code: 404, reason: 'NotFound', message, details: { name, group, kind } } };
+  return { message, status: { code: 404, reason: 'NotFound', message, details: { ...(name !== '' ? { name } : {}), group, kind } } };
 }
 
 /** fmt.Errorf("<prefix>: %w", err). */
