@@ -19,6 +19,7 @@ import { createMcpServer } from '../../src/mcp/server.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createRuntime, createSession } from '../../src/runtime/runtime.js';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { until } from '../helpers/until.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
 
 const GROUP = 'k0rdent.mirantis.com';
@@ -36,15 +37,6 @@ type Rec = Record<string, unknown>;
 const chartSpec = { chart: 'azure-standalone-cp', version: '1.0.45', interval: '10m0s', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } };
 const clusterTemplate = (name: string): Rec => ({ apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterTemplate', metadata: { name, namespace: NS }, spec: { helm: { chartSpec } } });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 for (const choice of testBackends()) {
   describe(`an admission 404 (a reference gone before the write) is invalidParams, nothing written — ${choice.name} backend`, { skip: choice.skip }, () => {

@@ -174,6 +174,15 @@ function clusterDeployCredential(store: KcmReader, deployment: KubeObject, templ
 const providersWarning = 'Failed to validate required providers';
 const k8sWarning = 'Failed to validate k8s version compatibility with ServiceTemplates';
 
+/** The providers and k8s checks with their warnings, as ValidateCreate (:68-74) and a template change (:113-119) run them. */
+function providersAndK8s(store: KcmReader, template: KubeObject, deployment: KubeObject): Outcome | undefined {
+  const providers = clusterTemplateProviders(store, template, deployment);
+  if (providers) return { warnings: [providersWarning], error: wrap('failed to validate required providers', providers) };
+  const k8s = clusterTemplateK8sCompatibility(store, deployment, template);
+  if (k8s) return { warnings: [k8sWarning], error: wrap('failed to validate k8s compatibility', k8s) };
+  return undefined;
+}
+
 /** kcm clusterdeployment_webhook.go:58-89 ValidateCreate. */
 function validateCreate(store: KcmReader, deployment: KubeObject): Outcome {
   const spec = section(deployment, 'spec');
@@ -182,10 +191,8 @@ function validateCreate(store: KcmReader, deployment: KubeObject): Outcome {
   const template = got.object;
   const invalidTemplate = isClusterTemplateValid(template);
   if (invalidTemplate) return { error: wrap(INVALID, invalidTemplate) };
-  const providers = clusterTemplateProviders(store, template, deployment);
-  if (providers) return { warnings: [providersWarning], error: wrap('failed to validate required providers', providers) };
-  const k8s = clusterTemplateK8sCompatibility(store, deployment, template);
-  if (k8s) return { warnings: [k8sWarning], error: wrap('failed to validate k8s compatibility', k8s) };
+  const compatibility = providersAndK8s(store, template, deployment);
+  if (compatibility) return compatibility;
   const credential = clusterDeployCredential(store, deployment, template);
   if (credential) return { error: wrap(INVALID, credential) };
   const services = deploymentServices(deployment);
@@ -238,10 +245,8 @@ function validateUpdate(store: KcmReader, old: KubeObject, deployment: KubeObjec
     }
     const invalidTemplate = isClusterTemplateValid(template);
     if (invalidTemplate) return { error: wrap(INVALID, invalidTemplate) };
-    const providers = clusterTemplateProviders(store, template, deployment);
-    if (providers) return { warnings: [providersWarning], error: wrap('failed to validate required providers', providers) };
-    const k8s = clusterTemplateK8sCompatibility(store, deployment, template);
-    if (k8s) return { warnings: [k8sWarning], error: wrap('failed to validate k8s compatibility', k8s) };
+    const compatibility = providersAndK8s(store, template, deployment);
+    if (compatibility) return compatibility;
     if (spec['dryRun'] === true) warnings.push(...helmChartNameChange(store, old.metadata.namespace ?? '', oldTemplate, template));
   }
   if (str(oldSpec['credential']) !== str(spec['credential'])) {
