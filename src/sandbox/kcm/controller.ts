@@ -311,7 +311,8 @@ export class KcmController {
     const missingCredential = missingCredentialOutcome(this.store, deployment, this.now());
     if (missingCredential) {
       if (walk) this.cancel(walk);
-      await this.applyOutcome(deployment, missingCredential, undefined);
+      // kcm :166 updateStatus(…, nil): setAvailableUpgrades returns at once for a nil template (:1938-1940), so availableUpgrades stays.
+      await this.applyOutcome(deployment, missingCredential, null);
       this.fail(uid, generation, deployment, missingCredential.requeue, walk);
       return false;
     }
