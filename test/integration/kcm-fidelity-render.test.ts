@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { startHarness } from '../helpers/clusters-harness.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
 
 type Rec = Record<string, unknown>;
@@ -352,6 +353,34 @@ for (const choice of testBackends()) {
       assert.deepEqual([cond(got, 'Ready')?.status, cond(got, 'Ready')?.reason], ['False', 'Failed']);
       await apply({ apiVersion: `${GROUP}/${VERSION}`, kind: 'Credential', metadata: { name: 'render-cred', namespace: NS }, spec: source.spec ?? {} });
       got = await until(name, (o) => cond(o, 'Ready')?.status === 'True', 'Ready again once the Credential is back');
+    });
+
+    // The product side: a config the product's own schema check lets through (the schema allows any
+    // serviceAccount object) but the chart's `required` refuses ends the deploy's wait with kcm's reason.
+    it('fallout: k0.clusters.deploy with wait reports HelmChartReady=False from the render as the failure', async () => {
+      const harness = await startHarness(backend);
+      try {
+        const result = await harness.call('k0.clusters.deploy', {
+          name: 'render-product',
+          namespace: NS,
+          template: 'gcp-standalone-cp-1-0-43',
+          credential: 'gcp-cluster-credential',
+          config: { project: 'p', region: 'europe-west1', controlPlane: { instanceType: 'n1-standard-2', serviceAccount: { email: 'default' } }, worker: { instanceType: 'n1-standard-2' } },
+          wait: true,
+          pollInterval: '1s',
+          provisionTimeout: '20s',
+        });
+        assert.notEqual(result.isError, true, JSON.stringify(result.content));
+        const answer = result.structuredContent as { ready?: boolean; phase?: string; failure?: string };
+        assert.equal(answer.ready, false);
+        assert.match(String(answer.phase), /^Failed \(HelmChartReady: /);
+        assert.equal(
+          answer.failure,
+          'HelmChartReady: failed to validate template with provided configuration: execution error at (gcp-standalone-cp/templates/gcpmachinetemplate-controlplane.yaml:34:20): controlPlane.serviceAccount.scopes is required',
+        );
+      } finally {
+        await harness.close();
+      }
     });
 
     // Item 11 (part): `availableUpgrades,omitempty` (kcm api/v1beta1/clusterdeployment_types.go:174;
