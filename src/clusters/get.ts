@@ -133,7 +133,7 @@ export function describeDeployment(object: KubeObject, recentWarnings: EventSumm
     dryRun,
     ready: isReady(conditions),
     phase: describePhase(conditions, deleting),
-    progress: deploymentProgress(conditions, deleting),
+    progress: deploymentProgress(conditions, deleting, spec),
     generation: meta.generation,
     observedGeneration: typeof status.observedGeneration === 'number' ? status.observedGeneration : undefined,
     stale: meta.generation !== undefined && reconciliationGap(status, conditions, { generation: meta.generation }) !== undefined,

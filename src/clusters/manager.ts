@@ -319,6 +319,8 @@ export class ClusterManager {
     if (uid) hooks.onWritten?.({ namespace, name: request.name, uid, generation: existing?.metadata?.generation ?? 1 });
     const result: DeleteResult = { name: request.name, namespace, status };
     if (status === 'deleted' && request.wait) {
+      // The steps follow the deployment's spec; the last one seen also counts the steps once it is gone.
+      let spec = existing?.spec;
       const outcome = await waitFor({
         api: this.api,
         resource: CLUSTER_DEPLOYMENT,
@@ -328,9 +330,10 @@ export class ClusterManager {
         logger: this.options.logger,
         goal: 'gone',
         evaluate: (object) => {
-          if (object === undefined) return { done: true, fingerprint: 'gone', message: 'Deleted', step: deletionStep([], true) };
+          if (object === undefined) return { done: true, fingerprint: 'gone', message: 'Deleted', step: deletionStep([], true, spec) };
+          spec = object.spec;
           const conditions = readConditions(object.status);
-          return { done: false, fingerprint: conditionsFingerprint(conditions), message: describePhase(conditions, true), step: deletionStep(conditions, false) };
+          return { done: false, fingerprint: conditionsFingerprint(conditions), message: describePhase(conditions, true), step: deletionStep(conditions, false, spec) };
         },
       });
       const conditions = readConditions(outcome.last?.status);

@@ -3,7 +3,7 @@
  * (./steps.ts: kcm's provisioning condition sequence, or the Deleting reasons). Pure.
  */
 import { isReady, type Condition } from './conditions.js';
-import { deletionStep, provisionStep } from './steps.js';
+import { deletionStep, provisionStep, type DeletionSpec } from './steps.js';
 
 export interface Progress {
   operation: 'provision' | 'delete';
@@ -13,9 +13,9 @@ export interface Progress {
   waitingFor?: string;
 }
 
-export function deploymentProgress(conditions: readonly Condition[], deleting: boolean): Progress {
+export function deploymentProgress(conditions: readonly Condition[], deleting: boolean, spec?: DeletionSpec): Progress {
   if (deleting) {
-    const s = deletionStep(conditions, false);
+    const s = deletionStep(conditions, false, spec);
     return { operation: 'delete', step: s.done, total: s.total, waitingFor: s.name };
   }
   const s = provisionStep(conditions, isReady(conditions));

@@ -4,7 +4,11 @@
  * Provisioning: kcm's reconcile sets TemplateReady, CredentialReady, HelmChartReady, HelmReleaseReady and
  * the CAPIClusterSummary in that order, then the aggregate Ready (kcm
  * internal/controller/clusterdeployment_controller.go, initClusterConditions / updateCluster / aggregateConditions).
- * Deletion: the Deleting condition's reasons in the order kcm's reconcileDelete walks them, then gone.
+ * Deletion: the Deleting condition's reasons in the order kcm's reconcileDelete walks them, then gone
+ * (kcm internal/controller/clusterdeployment_controller.go ensureDeletingCondition). Only the steps the
+ * deployment has are counted: WaitingForCloudResourcesDeletion with spec.cleanupOnDeletion,
+ * WaitingForClusterDataSourceDeletion with spec.dataSource. `DeletionCompleted` is no step: kcm stops
+ * writing status once its finalizer is gone, so the object's disappearance completes the sequence.
  */
 import { CONDITION, findCondition, type Condition } from './conditions.js';
 
@@ -16,8 +20,22 @@ export const DELETION_STEPS = [
   'WaitingForHelmReleaseDeletion',
   'WaitingForServiceSetsDeletion',
   'WaitingForClusterDataSourceDeletion',
-  'DeletionCompleted',
 ] as const;
+
+/** What of a ClusterDeployment's spec decides its deletion steps. */
+export interface DeletionSpec {
+  cleanupOnDeletion?: unknown;
+  dataSource?: unknown;
+}
+
+/** The deletion steps of a deployment with this spec, in kcm's order. */
+export function deletionSteps(spec: DeletionSpec | undefined): string[] {
+  return DELETION_STEPS.filter((step) => {
+    if (step === 'WaitingForCloudResourcesDeletion') return spec?.cleanupOnDeletion === true;
+    if (step === 'WaitingForClusterDataSourceDeletion') return typeof spec?.dataSource === 'string' && spec.dataSource !== '';
+    return true;
+  });
+}
 
 export interface Step {
   /** Steps completed. */
@@ -36,11 +54,15 @@ export function provisionStep(conditions: readonly Condition[], ready: boolean):
   return { done, total, name: PROVISION_STEPS[done]! };
 }
 
-/** The Deleting condition's reason as a step; `gone` completes the sequence. */
-export function deletionStep(conditions: readonly Condition[], gone: boolean): Step {
-  const total = DELETION_STEPS.length;
+/**
+ * The Deleting condition's reason as a step of this deployment's sequence; `gone` completes it. Before kcm
+ * writes Deleting (or while it reports a failure) the deletion is at its first step.
+ */
+export function deletionStep(conditions: readonly Condition[], gone: boolean, spec?: DeletionSpec): Step {
+  const steps = deletionSteps(spec);
+  const total = steps.length;
   if (gone) return { done: total, total, name: 'Deleted' };
   const reason = findCondition(conditions, CONDITION.Deleting)?.reason ?? '';
-  const index = (DELETION_STEPS as readonly string[]).indexOf(reason);
-  return index < 0 ? { done: 0, total, name: DELETION_STEPS[0] } : { done: index, total, name: DELETION_STEPS[index]! };
+  const index = steps.indexOf(reason);
+  return index < 0 ? { done: 0, total, name: steps[0]! } : { done: index, total, name: steps[index]! };
 }

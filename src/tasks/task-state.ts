@@ -44,7 +44,7 @@ export function taskState(task: FollowTask, current: KubeObject | undefined, now
   if (task.op === 'delete') {
     if (object === undefined) return state('completed', 'Deleted', { gone: true, timedOut: false }, deletionStep([], true));
     const phase = describePhase(conditions, true);
-    const step = deletionStep(conditions, false);
+    const step = deletionStep(conditions, false, object.spec);
     return expired ? state('failed', phase, { gone: false, timedOut: true }, step) : state('working', phase, { gone: false, timedOut: false }, step);
   }
 

@@ -251,14 +251,9 @@ describe('kcm controller', () => {
     const mine = events.slice(from).filter((e) => e.object.metadata.name === 'walk');
     const reasons = mine.map((e) => condition(e.object, 'Deleting')?.reason).filter((r): r is string => r !== undefined);
     const distinct = reasons.filter((r, i) => r !== reasons[i - 1]);
-    assert.deepEqual(distinct, [
-      'WaitingForCloudResourcesDeletion',
-      'WaitingForClusterDeletion',
-      'WaitingForHelmReleaseDeletion',
-      'WaitingForServiceSetsDeletion',
-      'WaitingForClusterDataSourceDeletion',
-      'DeletionCompleted',
-    ]);
+    // No cleanupOnDeletion, no dataSource: kcm never waits on those; DeletionCompleted is never written
+    // (kcm internal/controller/clusterdeployment_controller.go:1601-1605, :1715-1744).
+    assert.deepEqual(distinct, ['WaitingForClusterDeletion', 'WaitingForHelmReleaseDeletion', 'WaitingForServiceSetsDeletion']);
     const deleting = mine.filter((e) => condition(e.object, 'Deleting'));
     assert.ok(deleting.every((e) => condition(e.object, 'Ready')?.status === 'False' && condition(e.object, 'Ready')?.reason === 'Deleting'));
     assert.equal(mine.at(-1)?.type, 'DELETED');
@@ -329,7 +324,7 @@ describe('kcm AccessManagement', () => {
 });
 
 describe('kcm and namespace deletion', () => {
-  it('walks the deployments of a deleted namespace through deletion, and the namespace goes', async () => {
+  it('leaves a deleted namespace Terminating: its Credential goes first, and kcm cannot delete a deployment without it', async () => {
     const store = new MemoryStore();
     seedStore(store);
     const kcm = startKcm(store, { provisionSeconds: 0.2, deleteSeconds: 0.2 });
@@ -338,16 +333,19 @@ describe('kcm and namespace deletion', () => {
       store.close();
     });
     const namespaces = { group: '', version: 'v1', plural: 'namespaces' };
-    const reasons: string[] = [];
-    store.subscribe((e) => {
-      const deleting = condition(e.object, 'Deleting');
-      if (e.resource.plural === 'clusterdeployments' && deleting) reasons.push(deleting.reason);
-    });
     store.delete(namespaces, undefined, 'team-alpha');
-    await until(() => store.get(namespaces, undefined, 'team-alpha') === undefined, 'namespace removal');
-    assert.equal(reasons.at(-1), 'DeletionCompleted');
-    assert.equal(store.list(CLUSTER_DEPLOYMENTS, { namespace: 'team-alpha' }).length, 0);
-    assert.equal(store.list({ group: '', version: 'v1', plural: 'events' }, { namespace: 'team-alpha' }).length, 0);
+    // kcm's Credential finalizer only releases ClusterIdentities (credential_controller.go:160-180), then
+    // getClusterScope fails before reconcileDelete (clusterdeployment_controller.go:187-197, :165-175).
+    await until(() => store.get(CREDENTIALS, 'team-alpha', 'azure-cluster-credential') === undefined, 'the Credential goes');
+    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'CredentialReady')?.status === 'False', 'CredentialReady=False');
+    const stuck = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster')!;
+    assert.ok(stuck.metadata.deletionTimestamp);
+    assert.deepEqual(stuck.metadata.finalizers, ['k0rdent.mirantis.com/cluster-deployment']);
+    assert.equal(
+      condition(stuck, 'CredentialReady')?.message,
+      'failed to get Credential team-alpha/azure-cluster-credential: Credential.k0rdent.mirantis.com "azure-cluster-credential" not found',
+    );
+    assert.ok(store.get(namespaces, undefined, 'team-alpha')?.metadata.deletionTimestamp, 'the namespace stays Terminating');
   });
 });
 
@@ -361,7 +359,11 @@ describe('kcm helpers', () => {
     assert.equal(ready([c('TemplateReady', 'True'), c('CAPIClusterSummary', 'False')]).status, 'False');
     assert.equal(ready([c('TemplateReady', 'Unknown')]).status, 'Unknown');
     assert.equal(ready([c('TemplateReady', 'True')]).status, 'True');
-    assert.equal(ready([c('TemplateReady', 'True'), c('Deleting', 'True')]).reason, 'r');
+    // A True Deleting makes Ready False/Deleting (kcm internal/util/conditions/ready_condition.go:28-39).
+    assert.deepEqual(
+      (({ status, reason, message }) => ({ status, reason, message }))(ready([c('TemplateReady', 'True'), c('Deleting', 'True')])),
+      { status: 'False', reason: 'Deleting', message: 'Deleting msg' },
+    );
   });
 
   it("reports chart defaults that satisfy each chart's own schema, as values.yaml does", () => {

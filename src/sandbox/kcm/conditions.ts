@@ -25,15 +25,8 @@ export const SUCCEEDED = 'Succeeded';
 export const FAILED = 'Failed';
 export const PROGRESSING = 'Progressing';
 
-/** The reasons of the Deleting condition, in the order kcm's reconcileDelete walks them. */
-export const DELETION_REASONS = [
-  'WaitingForCloudResourcesDeletion',
-  'WaitingForClusterDeletion',
-  'WaitingForHelmReleaseDeletion',
-  'WaitingForServiceSetsDeletion',
-  'WaitingForClusterDataSourceDeletion',
-  'DeletionCompleted',
-] as const;
+/** kcm `api/v1beta1/clusterdeployment_types.go:54` (the type's name ends in "Condition" in kcm too). */
+export const CLOUD_RESOURCES_DELETED = 'CloudResourcesDeletedCondition';
 
 export function isCondition(value: unknown): value is Condition {
   if (typeof value !== 'object' || value === null) return false;
@@ -67,15 +60,16 @@ export function removeCondition(conditions: readonly Condition[], type: string):
  * ready." (kcm `internal/controller/clusterdeployment_controller.go` handleClusterDeploymentFailedConditions).
  */
 export function withReadyCondition(conditions: readonly Condition[], generation: number, now: string): Condition[] {
-  const deleting = findCondition(conditions, DELETING);
+  // A True Deleting makes Ready False/Deleting with its message (kcm internal/util/conditions/ready_condition.go:28-39).
+  const deleting = conditions.find((c) => c.type === DELETING && c.status === 'True');
   if (deleting) {
-    return setCondition(conditions, { type: READY, status: deleting.status, reason: deleting.reason, message: deleting.message, observedGeneration: generation }, now);
+    return setCondition(conditions, { type: READY, status: 'False', reason: DELETING, message: deleting.message, observedGeneration: generation }, now);
   }
   const errors: string[] = [];
   const warnings: string[] = [];
   const unknown: string[] = [];
   for (const c of conditions) {
-    if (c.type === READY) continue;
+    if (c.type === READY || c.type === DELETING) continue;
     if (c.status === 'Unknown') unknown.push(c.message);
     if (c.status === 'False' && c.type === SERVICES_IN_READY_STATE) warnings.push(`${c.message} Services are ready.`);
     else if (c.status === 'False') (c.type === CAPI_CLUSTER_SUMMARY ? warnings : errors).push(c.message);

@@ -10,13 +10,12 @@ import type { KubeObject, ResourceKey, StoreEvent } from '../apiserver/types.js'
 import type { KcmApi } from './api.js';
 import { reconcileAccessManagement } from './access-management.js';
 import { loadChartCatalog, type ChartCatalog } from './charts.js';
-import { DELETION_REASONS } from './conditions.js';
+import { DELETION_REFERENCES, deletionPass, deletionWorld, nextWorld, remainingTransitions } from './deletion.js';
 import { recordEvent } from './events.js';
 import { ensureKubeconfigSecret } from './kubeconfig-secret.js';
 import {
   availableUpgrades,
   conditionsOf,
-  deletionConditions,
   missingCredentialOutcome,
   provisioningConditions,
   releaseInstalled,
@@ -69,6 +68,9 @@ interface Walk {
   validated?: boolean;
   /** An event arrived while the checks were running: they are run again if they fail. */
   dirty?: boolean;
+  /** A deletion walk: the deployment's namespace, and how to retry a pass blocked on a missing reference. */
+  namespace?: string;
+  resume?: () => void;
 }
 
 const clusterSpecOf = (deployment: KubeObject): string => JSON.stringify({ ...section(deployment, 'spec'), serviceSpec: undefined });
@@ -89,6 +91,8 @@ const MAX_RETRIES = 6;
 /** kcm's rate limiter (internal/util/ratelimit/ratelimit.go:25-29): 300 fast retries, then every 2 minutes. */
 const REQUEUE_FAST_ATTEMPTS = 300;
 const REQUEUE_SLOW_MS = 120_000;
+/** kcm's per-item retry of a failed reconcile (kcm internal/util/ratelimit/ratelimit.go:27 DefaultFastDelay). */
+const BLOCKED_RETRY_MS = 5000;
 
 /** Fractions of provisionSeconds at which the stages land after the reconcile's checks (index 0 unused: the checks run at once). */
 const PROVISION_STAGES = [0.1, 0.2, 0.5, 1] as const;
@@ -157,6 +161,7 @@ export class KcmController {
     // kcm watches Credentials and reconciles the deployments that name them, on every event type
     // (clusterdeployment_controller.go:2316-2319, mapObjectsToClusterDeployments :2231-2252).
     if (sameResource(resource, CREDENTIALS)) this.enqueueDeploymentsNaming(object);
+    if (DELETION_REFERENCES.some((r) => sameResource(resource, r))) this.resumeBlockedDeletions(object.metadata.namespace);
     if (event.type === 'DELETED') return;
     if (this.affectsAccessManagement(event)) this.scheduleAccessManagement();
     if (sameResource(resource, CLUSTER_DEPLOYMENTS) || sameResource(resource, CLUSTER_TEMPLATES) || sameResource(resource, CREDENTIALS)) {
@@ -449,6 +454,13 @@ export class KcmController {
     this.schedule(walk, 0, validate);
   }
 
+  /**
+   * kcm's reconcileDelete, one reconcile per pass (./deletion.ts): the passes are spread over deleteSeconds,
+   * one for each thing that still has to go. A pass blocked by a missing Credential (or other object
+   * getClusterScope reads) is retried as kcm's rate limiter retries it (5 s, kcm
+   * internal/util/ratelimit/ratelimit.go:27) and at once when a Credential of its namespace changes (kcm
+   * watches Credentials for deployments: clusterdeployment_controller.go:2317-2320).
+   */
   private startDeletion(deployment: KubeObject): void {
     const uid = deployment.metadata.uid ?? '';
     const walk: Walk = { kind: 'delete', generation: deployment.metadata.generation ?? 1, timers: new Set(), chain: Promise.resolve() };
@@ -457,21 +469,44 @@ export class KcmController {
       const object = this.store.get(CLUSTER_DEPLOYMENTS, deployment.metadata.namespace, deployment.metadata.name);
       return object && object.metadata.uid === uid ? object : undefined;
     };
-    const steps = DELETION_REASONS.length;
-    for (let index = 0; index < steps; index++) {
-      this.schedule(walk, (index / steps) * this.deleteMs, async () => {
-        const object = current();
-        if (!object) return;
-        await this.writeStatus(object, { conditions: deletionConditions(index, object, this.now()) });
-        if (DELETION_REASONS[index] === 'WaitingForClusterDeletion') {
-          await recordEvent(this.store, object, { type: 'Normal', reason: 'CAPIClusterIsDeleting', message: 'Cluster is deleting' }, this.now());
-        }
-      });
-    }
-    this.schedule(walk, this.deleteMs, async () => {
+    let world = deletionWorld(deployment, conditionsOf(deployment));
+    walk.namespace = deployment.metadata.namespace;
+    const interval = this.deleteMs / Math.max(1, remainingTransitions(world));
+    const pass = async (): Promise<void> => {
+      walk.resume = undefined;
       const object = current();
-      if (object) await this.removeFinalizer(CLUSTER_DEPLOYMENTS, object, CLUSTER_DEPLOYMENT_FINALIZER);
-    });
+      if (!object) return;
+      const now = this.now();
+      const outcome = deletionPass(this.store, object, conditionsOf(object), world, now);
+      if (outcome.conditions) await this.writeStatus(object, { conditions: outcome.conditions });
+      const latest = current() ?? object;
+      for (const event of outcome.events) if (event.reason !== 'SuccessfulDelete') await recordEvent(this.store, latest, event, now);
+      if (outcome.removeFinalizer) {
+        await this.removeFinalizer(CLUSTER_DEPLOYMENTS, latest, CLUSTER_DEPLOYMENT_FINALIZER);
+        // Recorded after the finalizer update (clusterdeployment_controller.go:1694-1699).
+        for (const event of outcome.events) if (event.reason === 'SuccessfulDelete') await recordEvent(this.store, latest, event, now);
+        return;
+      }
+      if (outcome.blocked) {
+        walk.resume = () => {
+          walk.resume = undefined;
+          this.cancel(walk);
+          this.schedule(walk, 0, pass);
+        };
+        this.schedule(walk, BLOCKED_RETRY_MS, pass);
+        return;
+      }
+      world = nextWorld(outcome.world) ?? outcome.world;
+      this.schedule(walk, interval, pass);
+    };
+    this.schedule(walk, 0, pass);
+  }
+
+  /** A Credential (or other object getClusterScope reads) of this namespace changed: blocked deletions retry now. */
+  private resumeBlockedDeletions(namespace: string | undefined): void {
+    for (const walk of this.walks.values()) {
+      if (walk.kind === 'delete' && walk.namespace === namespace) walk.resume?.();
+    }
   }
 
   private async removeFinalizer(resource: ResourceKey, object: KubeObject, finalizer: string): Promise<void> {

@@ -9,7 +9,6 @@ import {
   CAPI_CLUSTER_SUMMARY,
   CREDENTIAL_READY,
   DELETING,
-  DELETION_REASONS,
   FAILED,
   HELM_CHART_READY,
   HELM_RELEASE_READY,
@@ -296,34 +295,6 @@ export function provisioningConditions(
     events.push({ type: 'Normal', reason: 'CAPIClusterIsReady', message: 'Cluster has been provisioned' });
   }
   return { conditions: withReadyCondition(conditions, generation, now), events };
-}
-
-/** The CAPI summary while the Cluster is deleted; also the Deleting message at WaitingForClusterDeletion. */
-const CAPI_DELETING_MESSAGE = '* Deleting: Waiting for Machines to be deleted';
-
-const DELETION_MESSAGES: Record<(typeof DELETION_REASONS)[number], (ref: string) => string> = {
-  WaitingForCloudResourcesDeletion: (ref) => `Waiting for cloud resources of ${ref} to be deleted`,
-  WaitingForClusterDeletion: () => CAPI_DELETING_MESSAGE,
-  WaitingForHelmReleaseDeletion: (ref) => `Waiting for HelmRelease ${ref} to be deleted`,
-  WaitingForServiceSetsDeletion: (ref) => `Waiting for ServiceSets of ${ref} to be deleted`,
-  WaitingForClusterDataSourceDeletion: (ref) => `Waiting for ClusterDataSource ${ref} to be deleted`,
-  DeletionCompleted: () => 'Deletion completed',
-};
-
-/** The conditions at deletion step `index` of DELETION_REASONS; Ready mirrors Deleting as False/Deleting. */
-export function deletionConditions(index: number, deployment: KubeObject, now: string): Condition[] {
-  const generation = deployment.metadata.generation ?? 1;
-  const reason = DELETION_REASONS[Math.min(index, DELETION_REASONS.length - 1)]!;
-  const ref = `${deployment.metadata.namespace}/${deployment.metadata.name}`;
-  const message = DELETION_MESSAGES[reason](ref);
-  let conditions = setCondition(conditionsOf(deployment), { type: DELETING, status: 'True', reason, message, observedGeneration: generation }, now);
-  const hadCluster = conditions.some((c) => c.type === CAPI_CLUSTER_SUMMARY);
-  if (reason === 'WaitingForClusterDeletion' && hadCluster) {
-    conditions = setCondition(conditions, { type: CAPI_CLUSTER_SUMMARY, status: 'False', reason: 'Deleting', message: CAPI_DELETING_MESSAGE, observedGeneration: generation }, now);
-  } else if (index > DELETION_REASONS.indexOf('WaitingForClusterDeletion') && hadCluster) {
-    conditions = setCondition(conditions, { type: CAPI_CLUSTER_SUMMARY, status: 'True', reason: 'DeletionCompleted', message: 'Cluster was deleted', observedGeneration: generation }, now);
-  }
-  return setCondition(conditions, { type: 'Ready', status: 'False', reason: 'Deleting', message, observedGeneration: generation }, now);
 }
 
 /** The full status of a deployment that kcm has brought to Ready (used for seeded deployments). */
