@@ -22,6 +22,8 @@ export interface SandboxOptions {
   provisionSeconds?: number;
   /** Seconds the simulated kcm takes to walk a deletion to completion (default 3). */
   deleteSeconds?: number;
+  /** Seconds between the simulated kcm's periodic AccessManagement reconciles (default 120, as kcm). */
+  accessManagementPollSeconds?: number;
   /** Receives one line per request / notable event; default: silent. */
   log?: (line: string) => void;
 }

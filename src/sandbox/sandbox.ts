@@ -30,6 +30,7 @@ export const startSandbox: StartSandbox = async (options: SandboxOptions = {}): 
   const kcm = startKcm(store, {
     ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
     ...(options.deleteSeconds !== undefined ? { deleteSeconds: options.deleteSeconds } : {}),
+    ...(options.accessManagementPollSeconds !== undefined ? { accessManagementPollSeconds: options.accessManagementPollSeconds } : {}),
     log,
   });
   let server;

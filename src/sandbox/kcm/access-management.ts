@@ -1,31 +1,28 @@
 /**
- * kcm's AccessManagement controller, simplified: the rules of the singleton AccessManagement `kcm`
- * copy Credentials and ClusterTemplateChains (with the chains' ClusterTemplates) from the system
- * namespace into the target namespaces, labelled `k0rdent.mirantis.com/managed=true`
- * (kcm `internal/controller/accessmanagement_controller.go`). Copies are created, never removed.
+ * kcm's AccessManagement controller (kcm `internal/controller/accessmanagement_controller.go`): the rules
+ * of the singleton AccessManagement `kcm` distribute objects of any namespaced Kind from the system
+ * namespace into the target namespaces (created when missing), as copies labelled
+ * `k0rdent.mirantis.com/managed=true`; managed copies no rule selects any more are deleted; the outcome
+ * per Kind is `status.resources`, the aggregate `status.error`, and `status.current` the rules applied.
+ * Not followed: the ClusterRole of dynamic RBAC (ensureDynamicRBAC, :913-953): kcm here acts as admin.
  */
-import type { KubeObject } from '../apiserver/types.js';
-import type { KcmApi } from './api.js';
+import type { KubeObject, ResourceKey } from '../apiserver/types.js';
 import { matchesLabelSelector, parseLabelSelector, type LabelRequirement } from '../apiserver/selectors.js';
-import type { ChartCatalog } from './charts.js';
+import type { KcmApi } from './api.js';
+import { effectiveResources, groupKindOf, groupKindString, type GroupKind, type KindMapper } from './access-rules.js';
+import { recordEvent } from './events.js';
 import {
   ACCESS_MANAGEMENTS,
-  CLUSTER_TEMPLATE_CHAINS,
-  CLUSTER_TEMPLATES,
   COMPONENT_LABEL,
-  CREDENTIAL_FINALIZER,
-  CREDENTIALS,
-  K0RDENT_API_VERSION,
+  K0RDENT_GROUP,
   MANAGED_LABEL,
+  MANAGEMENTS,
   NAMESPACES,
   SYSTEM_NAMESPACE,
   isJsonObject,
   section,
   type JsonObject,
 } from './resources.js';
-import { credentialStatusFor, reconcileTemplate } from './status.js';
-
-type Selector = (labels: Record<string, string> | undefined, name: string) => boolean;
 
 /** metav1.LabelSelector (matchLabels / matchExpressions) as requirements. */
 function requirementsOf(selector: JsonObject): LabelRequirement[] {
@@ -45,130 +42,244 @@ function requirementsOf(selector: JsonObject): LabelRequirement[] {
   return out;
 }
 
-/** kcm's convention for targetNamespaces and resource rules: a list, a selector, a string selector, or everything. */
-function selectorOf(rule: JsonObject, listKey: 'list' | 'names'): Selector {
-  const list = rule[listKey];
-  if (Array.isArray(list)) {
-    const names = list.map(String);
-    return (_labels, name) => names.includes(name);
-  }
-  if (isJsonObject(rule['selector'])) {
-    const requirements = requirementsOf(rule['selector']);
-    return (labels) => matchesLabelSelector(requirements, labels);
-  }
-  if (typeof rule['stringSelector'] === 'string' && rule['stringSelector'] !== '') {
+/**
+ * buildLabelSelector (:818-838): a non-empty stringSelector first, then a structured selector; undefined
+ * when there is none (or it is empty), which selects everything. Throws kcm's error on a bad string.
+ */
+function labelSelector(selector: unknown, stringSelector: unknown): LabelRequirement[] | undefined {
+  if (typeof stringSelector === 'string' && stringSelector !== '') {
+    let requirements: LabelRequirement[];
     try {
-      const requirements = parseLabelSelector(rule['stringSelector']);
-      return (labels) => matchesLabelSelector(requirements, labels);
-    } catch {
-      return () => false;
+      requirements = parseLabelSelector(stringSelector);
+    } catch (err) {
+      throw new Error(`failed to parse string selector "${stringSelector}": ${err instanceof Error ? err.message : String(err)}`);
     }
+    return requirements.length > 0 ? requirements : undefined;
   }
-  return () => true;
+  if (!isJsonObject(selector)) return undefined;
+  const requirements = requirementsOf(selector);
+  return requirements.length > 0 ? requirements : undefined;
 }
 
-interface ResourceRule {
-  kind: 'Credential' | 'ClusterTemplateChain';
-  select: Selector;
-}
-
-/** The rule's resources, with the deprecated per-kind lists migrated as kcm's mutating webhook does. */
-function resourceRules(rule: JsonObject): ResourceRule[] {
-  const out: ResourceRule[] = [];
-  const resources = Array.isArray(rule['resources']) ? rule['resources'] : [];
-  for (const r of resources) {
-    if (!isJsonObject(r)) continue;
-    const group = typeof r['apiGroup'] === 'string' ? r['apiGroup'] : 'k0rdent.mirantis.com';
-    if (group !== 'k0rdent.mirantis.com' || (r['kind'] !== 'Credential' && r['kind'] !== 'ClusterTemplateChain')) continue;
-    out.push({ kind: r['kind'], select: selectorOf(r, 'names') });
+/** getTargetNamespaces (:609-637): the list as given (created on copy), or every namespace the selector matches. */
+function targetNamespaces(store: KcmApi, target: unknown): string[] {
+  const rule = isJsonObject(target) ? target : {};
+  if (Array.isArray(rule['list']) && rule['list'].length > 0) return rule['list'].map(String);
+  let requirements: LabelRequirement[] | undefined;
+  try {
+    requirements = labelSelector(rule['selector'], rule['stringSelector']);
+  } catch (err) {
+    throw new Error(`failed to collect target namespaces: failed to construct selector from target namespaces: ${err instanceof Error ? err.message : String(err)}`);
   }
-  for (const [key, kind] of [['credentials', 'Credential'], ['clusterTemplateChains', 'ClusterTemplateChain']] as const) {
-    if (Array.isArray(rule[key])) out.push({ kind, select: selectorOf({ names: rule[key] }, 'names') });
-  }
-  return out;
+  return store
+    .list(NAMESPACES)
+    .filter((n) => !requirements || matchesLabelSelector(requirements, n.metadata.labels))
+    .map((n) => n.metadata.name);
 }
 
-function managedMetadata(source: KubeObject, namespace: string): KubeObject['metadata'] {
-  return {
-    name: source.metadata.name,
-    namespace,
-    labels: { ...source.metadata.labels, [COMPONENT_LABEL]: 'kcm', [MANAGED_LABEL]: 'true' },
-  };
+/** resolveResourceRuleNames (:446-465): `names` as given (even []), else the system objects the selector matches, sorted. */
+function ruleNames(rule: JsonObject, system: Map<string, KubeObject>): string[] {
+  if (Array.isArray(rule['names'])) return rule['names'].map(String);
+  const requirements = labelSelector(rule['selector'], rule['stringSelector']);
+  return [...system.values()]
+    .filter((o) => !requirements || matchesLabelSelector(requirements, o.metadata.labels))
+    .map((o) => o.metadata.name)
+    .sort();
 }
 
-async function copyCredential(store: KcmApi, source: KubeObject, namespace: string, now: string): Promise<void> {
-  if (store.get(CREDENTIALS, namespace, source.metadata.name)) return;
-  const spec = { ...section(source, 'spec') } as JsonObject;
-  const identityRef = spec['identityRef'];
-  if (isJsonObject(identityRef) && typeof identityRef['namespace'] === 'string' && identityRef['namespace'] !== '') {
-    spec['identityRef'] = { ...identityRef, namespace };
-  }
-  const copy: KubeObject = {
-    apiVersion: K0RDENT_API_VERSION,
-    kind: 'Credential',
-    metadata: { ...managedMetadata(source, namespace), finalizers: [CREDENTIAL_FINALIZER] },
-    spec,
-  };
-  const created = await store.create(CREDENTIALS, copy);
-  // The copy's status is the credential controller's to write, through the status subresource.
-  await store.updateStatus(CREDENTIALS, namespace, created.metadata.name, credentialStatusFor(created, now));
+/** applyBuiltinNamespaceRewrite (:513-564): the three built-in Kinds whose copies point at another namespace. */
+function rewriteNamespaces(gk: GroupKind, copy: KubeObject, sourceNamespace: string, targetNamespace: string): void {
+  if (gk.group !== K0RDENT_GROUP || !isJsonObject(copy['spec'])) return;
+  const spec = copy['spec'];
+  const field = gk.kind === 'Credential' ? 'identityRef' : gk.kind === 'ClusterAuthentication' ? 'caSecret' : gk.kind === 'DataSource' ? 'certificateAuthority' : undefined;
+  if (!field || !isJsonObject(spec[field])) return;
+  const ref = spec[field];
+  const current = typeof ref['namespace'] === 'string' ? ref['namespace'] : '';
+  // Credential: a set namespace points at the copy's own namespace; the others: an empty one at the source's.
+  if (gk.kind === 'Credential' && current !== '') spec[field] = { ...ref, namespace: targetNamespace };
+  else if (gk.kind !== 'Credential' && current === '') spec[field] = { ...ref, namespace: sourceNamespace };
 }
 
-async function copyChain(store: KcmApi, catalog: ChartCatalog, source: KubeObject, namespace: string): Promise<void> {
-  let chain = store.get(CLUSTER_TEMPLATE_CHAINS, namespace, source.metadata.name);
-  if (!chain) {
-    chain = await store.create(CLUSTER_TEMPLATE_CHAINS, {
-      apiVersion: K0RDENT_API_VERSION,
-      kind: 'ClusterTemplateChain',
-      metadata: managedMetadata(source, namespace),
-      spec: section(source, 'spec') as JsonObject,
+/** kube-apiserver refuses new objects in a terminating namespace (the embedded store's writes.ts says the same). */
+function terminatingError(resource: ResourceKey, name: string, namespace: string): Error {
+  return new Error(`${resource.plural}.${resource.group} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
+}
+
+/** EnsureNamespace (kcm internal/util/kube/secrets.go:196-214): get, else create it by name. */
+async function ensureNamespace(store: KcmApi, namespace: string): Promise<void> {
+  if (store.get(NAMESPACES, undefined, namespace)) return;
+  try {
+    await store.create(NAMESPACES, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      // What kube-apiserver fills in on create (the namespace strategy and its metadata.name label).
+      metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
     });
-    chain = await store.updateStatus(CLUSTER_TEMPLATE_CHAINS, namespace, chain.metadata.name, { valid: true });
-  }
-  const supported = section(source, 'spec')['supportedTemplates'];
-  for (const entry of Array.isArray(supported) ? supported : []) {
-    const name = isJsonObject(entry) && typeof entry['name'] === 'string' ? entry['name'] : '';
-    const template = name ? store.get(CLUSTER_TEMPLATES, SYSTEM_NAMESPACE, name) : undefined;
-    // kcm only distributes templates that are valid in the system namespace.
-    if (!template || section(template, 'status')['valid'] !== true || store.get(CLUSTER_TEMPLATES, namespace, name)) continue;
-    const created = await store.create(CLUSTER_TEMPLATES, {
-      apiVersion: K0RDENT_API_VERSION,
-      kind: 'ClusterTemplate',
-      metadata: {
-        ...managedMetadata(template, namespace),
-        ownerReferences: [{ apiVersion: K0RDENT_API_VERSION, kind: 'ClusterTemplateChain', name: chain.metadata.name, uid: chain.metadata.uid ?? '' }],
-      },
-      spec: { helm: { chartRef: { kind: 'HelmChart', name, namespace: SYSTEM_NAMESPACE } } },
-    });
-    await reconcileTemplate(store, created, catalog);
+  } catch (err) {
+    throw new Error(`failed to ensure namespace ${namespace}: failed to create Namespace ${namespace}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-/** Applies the rules of AccessManagement `kcm` and records them as its `status.current`. */
-export async function reconcileAccessManagement(store: KcmApi, catalog: ChartCatalog, now: string): Promise<void> {
+/** createManagedObject (:470-506): true when created, false when a copy already exists. */
+async function createManagedObject(store: KcmApi, gk: GroupKind, resource: ResourceKey, source: KubeObject, namespace: string): Promise<boolean> {
+  await ensureNamespace(store, namespace);
+  const copy = structuredClone(source) as KubeObject & Record<string, unknown>;
+  delete copy['status'];
+  copy.metadata = { name: source.metadata.name, namespace, labels: { [MANAGED_LABEL]: 'true' } };
+  rewriteNamespaces(gk, copy, source.metadata.namespace ?? '', namespace);
+  if (store.get(resource, namespace, source.metadata.name)) return false; // AlreadyExists
+  if (store.get(NAMESPACES, undefined, namespace)?.metadata.deletionTimestamp) throw terminatingError(resource, source.metadata.name, namespace);
+  try {
+    await store.create(resource, copy);
+  } catch (err) {
+    if (err instanceof Error && /already exists/.test(err.message)) return false;
+    throw err;
+  }
+  return true;
+}
+
+interface KindStatus {
+  apiGroup: string;
+  kind: string;
+  error?: string;
+}
+
+const joinErrors = (errors: string[]): string => errors.join('\n');
+
+/**
+ * One reconcile of AccessManagement `kcm` (Reconcile :123-162, reconcileObj :164-273): distribute, clean
+ * up, write the status. Events as kcm's recorder records them on the AccessManagement.
+ */
+export async function reconcileAccessManagement(store: KcmApi, mapper: KindMapper, now: string): Promise<void> {
+  const management = store.get(MANAGEMENTS, undefined, 'kcm');
+  if (!management || management.metadata.deletionTimestamp) return;
   const am = store.get(ACCESS_MANAGEMENTS, undefined, 'kcm');
   if (!am) return;
-  const rules = section(am, 'spec')['accessRules'];
-  const namespaces = store.list(NAMESPACES).filter((n) => !n.metadata.deletionTimestamp && n.metadata.name !== SYSTEM_NAMESPACE);
-  for (const rule of Array.isArray(rules) ? rules : []) {
-    if (!isJsonObject(rule)) continue;
-    const targetRule = isJsonObject(rule['targetNamespaces']) ? rule['targetNamespaces'] : {};
-    const inTarget = selectorOf(targetRule, 'list');
-    const targets = namespaces.filter((n) => inTarget(n.metadata.labels, n.metadata.name)).map((n) => n.metadata.name);
-    for (const { kind, select } of resourceRules(rule)) {
-      const resource = kind === 'Credential' ? CREDENTIALS : CLUSTER_TEMPLATE_CHAINS;
-      const sources = store.list(resource, { namespace: SYSTEM_NAMESPACE }).filter((o) => select(o.metadata.labels, o.metadata.name));
-      for (const namespace of targets) {
-        for (const source of sources) {
-          if (kind === 'Credential') await copyCredential(store, source, namespace, now);
-          else await copyChain(store, catalog, source, namespace);
+  // AddKCMComponentLabel (:142-147): the update triggers the next reconcile.
+  if (am.metadata.labels?.[COMPONENT_LABEL] !== 'kcm') {
+    await store.update(ACCESS_MANAGEMENTS, { ...am, metadata: { ...am.metadata, labels: { ...am.metadata.labels, [COMPONENT_LABEL]: 'kcm' } } });
+    return;
+  }
+  const event = (type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> => recordEvent(store, am, { type, reason, message }, now);
+  const spec = section(am, 'spec');
+  const rules = (Array.isArray(spec['accessRules']) ? spec['accessRules'] : []).filter(isJsonObject);
+  const status = section(am, 'status');
+  const errors: string[] = [];
+
+  const current: GroupKind[] = [];
+  for (const rule of rules) {
+    for (const r of effectiveResources(rule)) {
+      const gk = groupKindOf(r);
+      if (!current.some((c) => c.group === gk.group && c.kind === gk.kind)) current.push(gk);
+    }
+  }
+  const isCurrent = (gk: GroupKind): boolean => current.some((c) => c.group === gk.group && c.kind === gk.kind);
+  // staleManagedGroupKinds (:278-295): Kinds of the last status no rule names any more are still cleaned up.
+  const stale: GroupKind[] = [];
+  for (const s of Array.isArray(status['resources']) ? status['resources'].filter(isJsonObject) : []) {
+    const gk = { group: typeof s['apiGroup'] === 'string' ? s['apiGroup'] : '', kind: typeof s['kind'] === 'string' ? s['kind'] : '' };
+    if (!isCurrent(gk) && !stale.some((c) => c.group === gk.group && c.kind === gk.kind)) stale.push(gk);
+  }
+
+  const targets: string[][] = [];
+  try {
+    for (const rule of rules) targets.push(targetNamespaces(store, rule['targetNamespaces']));
+  } catch (err) {
+    await writeStatus(store, am, { ...status, error: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+
+  const statuses: KindStatus[] = [];
+  for (const gk of [...current, ...stale]) {
+    const kindStatus: KindStatus = { apiGroup: gk.group, kind: gk.kind };
+    statuses.push(kindStatus);
+    const fail = (message: string): void => {
+      errors.push(message);
+      kindStatus.error ??= message;
+    };
+    const mapping = mapper(gk);
+    if ('error' in mapping) {
+      const message = `failed to resolve ${groupKindString(gk)} (ensure the CRD is installed): ${mapping.error}`;
+      kindStatus.error = message;
+      errors.push(`failed to collect resources for ${groupKindString(gk)}: ${message}`);
+      continue;
+    }
+    if (!mapping.namespaced) {
+      await event('Warning', 'ClusterScopedKindSkipped', `Skipping ${groupKindString(gk)}: cluster-scoped Kinds cannot be distributed by AccessManagement`);
+      kindStatus.error = `skipped: ${groupKindString(gk)} is cluster-scoped and cannot be distributed by AccessManagement`;
+      continue;
+    }
+    const system = new Map(store.list(mapping.resource, { namespace: SYSTEM_NAMESPACE }).map((o) => [o.metadata.name, o]));
+    const managed = store.list(mapping.resource, { labelSelector: `${MANAGED_LABEL}=true` }).filter((o) => o.metadata.namespace !== SYSTEM_NAMESPACE);
+    const keep = new Set<string>();
+    if (isCurrent(gk)) {
+      for (const [i, rule] of rules.entries()) {
+        for (const r of effectiveResources(rule)) {
+          const rgk = groupKindOf(r);
+          if (rgk.group !== gk.group || rgk.kind !== gk.kind) continue;
+          for (const namespace of targets[i] ?? []) {
+            let names: string[];
+            try {
+              names = ruleNames(r, system);
+            } catch (err) {
+              fail(`failed to resolve names for ${groupKindString(gk)}: failed to construct selector: ${err instanceof Error ? err.message : String(err)}`);
+              continue;
+            }
+            for (const name of names) {
+              keep.add(`${namespace}/${name}`);
+              const source = system.get(name);
+              if (!source) {
+                fail(`${gk.kind} ${SYSTEM_NAMESPACE}/${name} is not found`);
+                continue;
+              }
+              try {
+                if (await createManagedObject(store, gk, mapping.resource, source, namespace)) {
+                  await event('Normal', `${gk.kind}Created`, `Successfully created ${gk.kind} ${namespace}/${name}`);
+                }
+              } catch (err) {
+                const message = err instanceof Error ? err.message : String(err);
+                await event('Warning', `${gk.kind}CreationFailed`, `Failed to create ${gk.kind} ${namespace}/${name}: ${message}`);
+                fail(message);
+              }
+            }
+          }
         }
       }
     }
+    // cleanupManagedResources (:566-586): every managed copy no rule keeps is deleted.
+    for (const copy of managed) {
+      const key = `${copy.metadata.namespace ?? ''}/${copy.metadata.name}`;
+      if (keep.has(key)) continue;
+      try {
+        const deleted = await store.delete(mapping.resource, copy.metadata.namespace, copy.metadata.name);
+        if (deleted) await event('Normal', `${gk.kind}Deleted`, `Successfully deleted ${gk.kind} ${key}`);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        await event('Warning', `${gk.kind}DeletionFailed`, `Failed to delete ${gk.kind} ${key}: ${message}`);
+        fail(message);
+      }
+    }
   }
-  const status = section(am, 'status');
-  const generation = am.metadata.generation ?? 1;
-  if (status['observedGeneration'] !== generation) {
-    await store.updateStatus(ACCESS_MANAGEMENTS, undefined, 'kcm', { ...status, current: Array.isArray(rules) ? rules : [], observedGeneration: generation });
-  }
+
+  // A stale Kind stays in status only while its cleanup failed (:256-265); sorted by group, then Kind.
+  const resources = statuses
+    .filter((s) => isCurrent({ group: s.apiGroup, kind: s.kind }) || s.error !== undefined)
+    .sort((a, b) => (a.apiGroup < b.apiGroup ? -1 : a.apiGroup > b.apiGroup ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
+    .map((s) => ({ ...(s.apiGroup ? { apiGroup: s.apiGroup } : {}), ...(s.kind ? { kind: s.kind } : {}), ...(s.error ? { error: s.error } : {}) }));
+  const next: JsonObject = { ...(status as JsonObject) };
+  delete next['resources'];
+  delete next['error'];
+  if (resources.length > 0) next['resources'] = resources;
+  if (errors.length > 0) next['error'] = joinErrors(errors);
+  else if (rules.length > 0) next['current'] = spec['accessRules'] as JsonObject[];
+  else delete next['current'];
+  await writeStatus(store, am, next);
+}
+
+/** updateStatus (:639-644) with observedGeneration (:154); a write that changes nothing is a no-op at the API. */
+async function writeStatus(store: KcmApi, am: KubeObject, status: JsonObject): Promise<void> {
+  const latest = store.get(ACCESS_MANAGEMENTS, undefined, am.metadata.name) ?? am;
+  await store.updateStatus(ACCESS_MANAGEMENTS, undefined, am.metadata.name, { ...status, observedGeneration: latest.metadata.generation ?? 1 });
 }

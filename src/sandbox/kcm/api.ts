@@ -20,6 +20,8 @@ export interface KcmApi {
   update(resource: ResourceKey, object: KubeObject): Promise<KubeObject>;
   /** Replaces `.status` through the status subresource. */
   updateStatus(resource: ResourceKey, namespace: string | undefined, name: string, status: unknown): Promise<KubeObject>;
+  /** Deletes (background propagation); resolves false when the object was not there (404). */
+  delete(resource: ResourceKey, namespace: string | undefined, name: string): Promise<boolean>;
 }
 
 /** Runs a synchronous store write now (as the embedded kcm always did) and hands its outcome back as a promise. */
@@ -40,5 +42,12 @@ export function storeApi(store: Store): KcmApi {
     create: (resource, object) => now(() => store.create(resource, object)),
     update: (resource, object) => now(() => store.update(resource, object)),
     updateStatus: (resource, namespace, name, status) => now(() => store.updateStatus(resource, namespace, name, status)),
+    delete: (resource, namespace, name) => {
+      if (!store.get(resource, namespace, name)) return Promise.resolve(false);
+      return now(() => {
+        store.delete(resource, namespace, name, 'Background');
+        return true;
+      });
+    },
   };
 }

@@ -9,6 +9,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, ResourceKey, StoreEvent } from '../apiserver/types.js';
 import type { KcmApi } from './api.js';
 import { reconcileAccessManagement } from './access-management.js';
+import { defaultKindMapper, type KindMapper } from './access-rules.js';
+import { reconcileTemplateChains } from './template-chains.js';
 import { loadChartCatalog, type ChartCatalog } from './charts.js';
 import { DELETION_REFERENCES, deletionPass, deletionWorld, nextWorld, remainingTransitions } from './deletion.js';
 import { recordEvent } from './events.js';
@@ -25,6 +27,8 @@ import {
 } from './deployment-status.js';
 import {
   ACCESS_MANAGEMENTS,
+  CLUSTER_AUDIT_POLICIES,
+  CLUSTER_AUTHENTICATIONS,
   CLUSTER_DEPLOYMENT_FINALIZER,
   CLUSTER_TEMPLATE_CHAINS,
   CLUSTER_DEPLOYMENTS,
@@ -33,7 +37,10 @@ import {
   CONFIG_MAPS,
   CREDENTIAL_FINALIZER,
   CREDENTIALS,
+  DATA_SOURCES,
   MULTI_CLUSTER_SERVICES,
+  SERVICE_TEMPLATE_CHAINS,
+  SERVICE_TEMPLATES,
   NAMESPACES,
   SYSTEM_NAMESPACE,
   sameResource,
@@ -48,6 +55,8 @@ export interface KcmControllerOptions {
   provisionSeconds?: number;
   /** Seconds from deletion request to the finalizer's removal (default 3). */
   deleteSeconds?: number;
+  /** Seconds between AccessManagement's periodic reconciles (default 120, kcm's defaultPollInterval). */
+  accessManagementPollSeconds?: number;
   log?: (line: string) => void;
   catalog?: ChartCatalog;
 }
@@ -91,6 +100,10 @@ const MAX_RETRIES = 6;
 /** kcm's rate limiter (internal/util/ratelimit/ratelimit.go:25-29): 300 fast retries, then every 2 minutes. */
 const REQUEUE_FAST_ATTEMPTS = 300;
 const REQUEUE_SLOW_MS = 120_000;
+
+/** builtinKinds (kcm accessmanagement_controller.go:1014-1023). */
+const BUILTIN_SOURCES = [CLUSTER_TEMPLATE_CHAINS, SERVICE_TEMPLATE_CHAINS, CREDENTIALS, CLUSTER_AUTHENTICATIONS, DATA_SOURCES, CLUSTER_AUDIT_POLICIES];
+
 /** kcm's per-item retry of a failed reconcile (kcm internal/util/ratelimit/ratelimit.go:27 DefaultFastDelay). */
 const BLOCKED_RETRY_MS = 5000;
 
@@ -108,6 +121,10 @@ export class KcmController {
   private readonly queue = new Map<string, Key>();
   private immediate: NodeJS.Immediate | undefined;
   private accessManagementPending = false;
+  private chainsPending = false;
+  private readonly mapper: KindMapper = defaultKindMapper();
+  private readonly accessManagementPollMs: number;
+  private poll: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private closed = false;
   private draining: Promise<void> | undefined;
@@ -123,6 +140,7 @@ export class KcmController {
     this.requeueMs = Math.max(100, Math.min(5000, this.provisionMs));
     this.log = options.log ?? (() => undefined);
     this.catalog = options.catalog ?? loadChartCatalog();
+    this.accessManagementPollMs = Math.max(100, (options.accessManagementPollSeconds ?? 120) * 1000);
     // A service install takes 40% of a cluster's provisioning time.
     this.services = new ServicesController(store, { serviceMs: this.provisionMs * 0.4, now: () => this.now(), log: this.log });
   }
@@ -134,10 +152,16 @@ export class KcmController {
       for (const object of this.store.list(resource)) this.enqueue(resource, object);
     }
     this.scheduleAccessManagement();
+    this.scheduleChains();
+    // kcm re-reconciles AccessManagement on a poller (accessmanagement_controller.go:1102-1116): what it
+    // does not watch (deleted copies, source changes other than labels) is picked up there.
+    this.poll = setInterval(() => this.scheduleAccessManagement(), this.accessManagementPollMs);
+    this.poll.unref();
   }
 
   close(): void {
     this.closed = true;
+    if (this.poll) clearInterval(this.poll);
     this.services.close();
     this.unsubscribe?.();
     if (this.immediate) clearImmediate(this.immediate);
@@ -164,16 +188,33 @@ export class KcmController {
     if (DELETION_REFERENCES.some((r) => sameResource(resource, r))) this.resumeBlockedDeletions(object.metadata.namespace);
     if (event.type === 'DELETED') return;
     if (this.affectsAccessManagement(event)) this.scheduleAccessManagement();
+    if (this.affectsChains(event)) this.scheduleChains();
     if (sameResource(resource, CLUSTER_DEPLOYMENTS) || sameResource(resource, CLUSTER_TEMPLATES) || sameResource(resource, CREDENTIALS)) {
       this.enqueue(resource, object);
     }
   }
 
-  /** The AccessManagement rules, the namespaces they target and the system-namespace sources they copy. */
-  private affectsAccessManagement({ resource, object }: StoreEvent): boolean {
-    if (sameResource(resource, ACCESS_MANAGEMENTS) || sameResource(resource, NAMESPACES)) return true;
-    const source = sameResource(resource, CREDENTIALS) || sameResource(resource, CLUSTER_TEMPLATE_CHAINS) || sameResource(resource, CLUSTER_TEMPLATES);
-    return source && object.metadata.namespace === SYSTEM_NAMESPACE;
+  /**
+   * What kcm's AccessManagement controller watches (accessmanagement_controller.go:1072-1100, :993-1048): the
+   * AccessManagement itself, created or relabelled Namespaces, and created or relabelled objects of the
+   * built-in Kinds in the system namespace (deletes and other changes wait for the poller).
+   */
+  private affectsAccessManagement({ type, resource, object, oldObject }: StoreEvent): boolean {
+    if (sameResource(resource, ACCESS_MANAGEMENTS)) return true;
+    const createdOrRelabelled = type === 'ADDED' || JSON.stringify(object.metadata.labels ?? {}) !== JSON.stringify(oldObject?.metadata.labels ?? {});
+    if (sameResource(resource, NAMESPACES)) return createdOrRelabelled;
+    return BUILTIN_SOURCES.some((r) => sameResource(resource, r)) && object.metadata.namespace === SYSTEM_NAMESPACE && createdOrRelabelled;
+  }
+
+  /** The template chain controllers watch the chains and (for a source turning valid) the system templates. */
+  private affectsChains({ resource, object }: StoreEvent): boolean {
+    if (sameResource(resource, CLUSTER_TEMPLATE_CHAINS) || sameResource(resource, SERVICE_TEMPLATE_CHAINS)) return true;
+    return (sameResource(resource, CLUSTER_TEMPLATES) || sameResource(resource, SERVICE_TEMPLATES)) && object.metadata.namespace === SYSTEM_NAMESPACE;
+  }
+
+  private scheduleChains(): void {
+    this.chainsPending = true;
+    this.immediate ??= setImmediate(() => this.kick());
   }
 
   private scheduleAccessManagement(): void {
@@ -213,10 +254,18 @@ export class KcmController {
     if (this.accessManagementPending && !this.closed) {
       this.accessManagementPending = false;
       try {
-        await reconcileAccessManagement(this.store, this.catalog, this.now());
+        await reconcileAccessManagement(this.store, this.mapper, this.now());
       } catch (err) {
         this.log(`kcm: reconcile AccessManagement failed: ${message(err)}`);
         this.retryAccessManagement();
+      }
+    }
+    if (this.chainsPending && !this.closed) {
+      this.chainsPending = false;
+      try {
+        await reconcileTemplateChains(this.store, this.now());
+      } catch (err) {
+        this.log(`kcm: reconcile template chains failed: ${message(err)}`);
       }
     }
     for (const key of keys) {

@@ -6,9 +6,10 @@
  */
 import type { Store } from '../apiserver/types.js';
 import { mutateClusterDeployment, validateClusterDeployment } from './admission.js';
+import { mutateAccessManagement, validateAccessManagement } from './access-management-webhook.js';
 import { storeApi, type KcmApi } from './api.js';
 import { KcmController, type KcmControllerOptions } from './controller.js';
-import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, SERVICE_TEMPLATES } from './resources.js';
+import { ACCESS_MANAGEMENTS, CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, SERVICE_TEMPLATES } from './resources.js';
 import { defaultTemplate, validateClusterTemplate } from './template-admission.js';
 
 const PROVIDER_TEMPLATES = { group: CLUSTER_TEMPLATES.group, plural: 'providertemplates' };
@@ -33,6 +34,8 @@ export function startKcm(store: Store, options: KcmControllerOptions = {}): KcmH
   store.registerValidatingAdmission(CLUSTER_TEMPLATES, validateClusterTemplate);
   store.registerMutatingAdmission(SERVICE_TEMPLATES, defaultTemplate);
   store.registerMutatingAdmission(PROVIDER_TEMPLATES, defaultTemplate);
+  store.registerMutatingAdmission(ACCESS_MANAGEMENTS, mutateAccessManagement);
+  store.registerValidatingAdmission(ACCESS_MANAGEMENTS, validateAccessManagement);
   return startKcmController(storeApi(store), options);
 }
 

@@ -15,7 +15,7 @@ import type { AdmissionOperation, AdmissionRequest, AdmissionResult, KubeObject,
 import { generateServingCerts } from '../apiserver/tls.js';
 import type { KcmReader } from './api.js';
 import { CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK, CLUSTER_DEPLOYMENT_WEBHOOK, mutateClusterDeployment, validateClusterDeployment } from './admission.js';
-import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, K0RDENT_GROUP, K0RDENT_VERSION, SERVICE_TEMPLATES } from './resources.js';
+import { ACCESS_MANAGEMENTS, CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, K0RDENT_GROUP, K0RDENT_VERSION, SERVICE_TEMPLATES } from './resources.js';
 import {
   CLUSTER_TEMPLATE_MUTATING_WEBHOOK,
   CLUSTER_TEMPLATE_WEBHOOK,
@@ -26,6 +26,7 @@ import {
 } from './template-admission.js';
 
 const PROVIDER_TEMPLATES: ResourceKey = { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: 'providertemplates' };
+import { ACCESS_MANAGEMENT_MUTATING_WEBHOOK, ACCESS_MANAGEMENT_WEBHOOK, mutateAccessManagement, validateAccessManagement } from './access-management-webhook.js';
 
 type Check = (request: AdmissionRequest, reader: KcmReader) => AdmissionResult;
 
@@ -88,6 +89,9 @@ const ENDPOINTS: Endpoint[] = [
     mutating: false,
     check: validateClusterTemplate,
   },
+  // AccessManagement (i11-delete; kcm templates/provider/kcm/templates/webhooks.yaml:98-120, :305-330).
+  { path: '/mutate-k0rdent-mirantis-com-v1beta1-accessmanagement', webhook: ACCESS_MANAGEMENT_MUTATING_WEBHOOK, resource: ACCESS_MANAGEMENTS, operations: ['CREATE', 'UPDATE'], mutating: true, check: mutateAccessManagement },
+  { path: '/validate-k0rdent-mirantis-com-v1beta1-accessmanagement', webhook: ACCESS_MANAGEMENT_WEBHOOK, resource: ACCESS_MANAGEMENTS, operations: ['CREATE', 'UPDATE', 'DELETE'], mutating: false, check: validateAccessManagement },
 ];
 
 /** A reader that notes what it could not find, so the webhook can fetch it and look again. */

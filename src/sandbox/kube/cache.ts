@@ -113,6 +113,15 @@ export class KubeCache implements KcmApi {
     return this.observe(resource, await this.rest.replaceStatus(resource, namespace, name, status, this.fieldManager));
   }
 
+  /** DELETE with background propagation; false when the API server answers 404 (kcm's IgnoreNotFound). */
+  async delete(resource: ResourceKey, namespace: string | undefined, name: string): Promise<boolean> {
+    const res = await this.rest.raw({ method: 'DELETE', path: resourcePath(resource, namespace, name), body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+    if (res.status === 404) return false;
+    if (res.status >= 200 && res.status < 300) return true;
+    const message = (res.body as { message?: string } | undefined)?.message ?? String(res.body);
+    throw new KubeApiError(res.status, '', message, res.body);
+  }
+
   /** A live GET that refreshes the cache (the webhooks' read-through when an object is not cached yet). */
   async fetch(resource: ResourceKey, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     try {

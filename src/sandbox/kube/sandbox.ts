@@ -89,6 +89,7 @@ export async function startKubeSandbox(options: SandboxOptions = {}): Promise<Ku
     const kcm: KcmHandle = startKcmController(cache, {
       ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
       ...(options.deleteSeconds !== undefined ? { deleteSeconds: options.deleteSeconds } : {}),
+    ...(options.accessManagementPollSeconds !== undefined ? { accessManagementPollSeconds: options.accessManagementPollSeconds } : {}),
       log,
       catalog,
     });
