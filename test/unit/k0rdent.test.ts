@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { deploymentPhase, describePhase, failedCondition, failedFor, isReady, readConditions, reconciliationGap, type Condition, type GenerationTarget } from '../../src/k0rdent/conditions.js';
 import { credentialFit, fitsTemplate, interfacesFrom, type CredentialFacts, type CredentialFit } from '../../src/k0rdent/provider-fit.js';
 import { builtinInterfaces, cloudFromProviders } from '../../src/k0rdent/providers.js';
+import { deletionStep, type DeletionSpec, type Step } from '../../src/k0rdent/steps.js';
 
 describe('which providers a credential serves (ProviderInterfaces, DOMAIN section 1)', () => {
   const interfaces = builtinInterfaces();
@@ -103,4 +104,18 @@ describe('reconciled for the target generation (a Ready of an earlier generation
     const failedNew = [{ ...at('Ready', 'False', 2), reason: 'Failed' }, { ...at('HelmChartReady', 'False', 2), reason: 'Failed' }];
     assert.equal(failedFor({ observedGeneration: 2 }, failedNew, 2)?.type, 'HelmChartReady');
   });
+});
+
+describe("deletion steps follow the reasons kcm writes for this spec (kcm clusterdeployment_controller.go:1581-1584, :1715-1744)", () => {
+  const deleting = (reason: string): Condition[] => [{ type: 'Deleting', status: 'True', reason, message: '' }];
+  const table: [string, Condition[], boolean, DeletionSpec | undefined, Step][] = [
+    ['a plain deployment starts at the Cluster: 0/3', deleting('WaitingForClusterDeletion'), false, {}, { done: 0, total: 3, name: 'WaitingForClusterDeletion' }],
+    ['then the ServiceSets: 2/3', deleting('WaitingForServiceSetsDeletion'), false, undefined, { done: 2, total: 3, name: 'WaitingForServiceSetsDeletion' }],
+    ['gone completes it', [], true, {}, { done: 3, total: 3, name: 'Deleted' }],
+    ['cleanupOnDeletion adds the cloud step first', deleting('WaitingForClusterDeletion'), false, { cleanupOnDeletion: true }, { done: 1, total: 4, name: 'WaitingForClusterDeletion' }],
+    ['dataSource adds the ClusterDataSource step last', deleting('WaitingForClusterDataSourceDeletion'), false, { dataSource: 'db' }, { done: 3, total: 4, name: 'WaitingForClusterDataSourceDeletion' }],
+    ['before kcm writes Deleting (or on Failed): the first step', [], false, { cleanupOnDeletion: true, dataSource: 'db' }, { done: 0, total: 5, name: 'WaitingForCloudResourcesDeletion' }],
+    ['DeletionCompleted is no step (never written)', deleting('DeletionCompleted'), false, {}, { done: 0, total: 3, name: 'WaitingForClusterDeletion' }],
+  ];
+  for (const [what, conditions, gone, spec, step] of table) it(what, () => assert.deepEqual(deletionStep(conditions, gone, spec), step));
 });

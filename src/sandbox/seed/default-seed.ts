@@ -147,7 +147,12 @@ function putAccessManagement(store: Store): void {
     kind: 'AccessManagement',
     metadata: { name: 'kcm', labels: { [COMPONENT_LABEL]: 'kcm' } },
     spec: { accessRules },
-    status: { current: accessRules, observedGeneration: 1 },
+    // As kcm's AccessManagement controller leaves it (kcm accessmanagement_controller.go:154-156, :265-271).
+    status: {
+      current: accessRules,
+      observedGeneration: 1,
+      resources: ['ClusterTemplateChain', 'Credential', 'ServiceTemplateChain'].map((kind) => ({ apiGroup: 'k0rdent.mirantis.com', kind })),
+    },
   });
 }
 
