@@ -15,7 +15,7 @@ import { namespacePolicyFromSettings } from '../../src/policy/index.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AppError } from '../../src/errors.js';
-import { AZURE_BASELINE, sandboxKubeConfig, testSettings, type LogLine } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, eventually, sandboxKubeConfig, testSettings, type LogLine } from '../helpers/clusters-harness.js';
 
 const GROUP = 'k0rdent.mirantis.com';
 const CREDENTIALS = { group: GROUP, version: 'v1beta1', plural: 'credentials' };
@@ -360,6 +360,9 @@ describe('the wait on API failures: one GET+watch cycle at a time; 401/403 end i
     const { logger } = capture();
     const m = manager(sandbox, logger);
     await m.deploy(request('del-403'));
+    // kcm deletes a deployment with nothing provisioned at once; once its ServiceSet exists (ServicesInReadyState,
+    // kcm clusterdeployment_controller.go:392, :1672) the deletion waits for it (here: deleteSeconds).
+    await eventually(() => (sandbox.store.get(CD, 'team-alpha', 'del-403')?.['status'] as { conditions?: { type: string }[] } | undefined)?.conditions?.find((c) => c.type === 'ServicesInReadyState'));
     sandbox.faults.add({ path: /\/namespaces\/team-alpha\/clusterdeployments\/del-403$/, method: 'GET', status: 403 });
     log.length = 0;
     const result = await m.delete({ name: 'del-403', namespace: 'team-alpha', wait: { pollIntervalMs: 100, timeoutMs: 20_000 } });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, eventually, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
 
 const CD = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' };
 const WATCH_PATH = /^\/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/team-alpha\/clusterdeployments$/;
@@ -77,6 +77,9 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
   it('delete: the re-check GET refused with 401 → deleted + waitError unauthorized', async (t) => {
     t.after(() => sandbox.faults.clear());
     success(await harness.call('k0.clusters.deploy', { name: 'mcp-del-401', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE }));
+    // kcm deletes a deployment with nothing provisioned at once; once its ServiceSet exists (ServicesInReadyState,
+    // kcm clusterdeployment_controller.go:392, :1672) the deletion waits for it (here: deleteSeconds).
+    await eventually(() => (sandbox.store.get(CD, 'team-alpha', 'mcp-del-401')?.['status'] as { conditions?: { type: string }[] } | undefined)?.conditions?.find((c) => c.type === 'ServicesInReadyState'));
     sandbox.faults.add({ path: /\/namespaces\/team-alpha\/clusterdeployments\/mcp-del-401$/, method: 'GET', status: 401 });
     const result = success(await harness.call('k0.clusters.delete', { name: 'mcp-del-401', namespace: 'team-alpha', wait: true, pollInterval: '1s', deletionTimeout: '20s' }));
     assert.equal(result.status, 'deleted');
