@@ -296,7 +296,11 @@ describe('kcm AccessManagement', () => {
         ],
       },
     });
-    await until(() => store.list(CLUSTER_TEMPLATES, { namespace: 'finance' }).length === 2, 'templates copied to finance');
+    // The chain controller copies the templates; the template controller then gives each its status.
+    await until(() => {
+      const copies = store.list(CLUSTER_TEMPLATES, { namespace: 'finance' });
+      return copies.length === 2 && copies.every((t) => ((t['status'] ?? {}) as Rec)['valid'] === true);
+    }, 'templates copied to finance and reconciled');
     for (const t of store.list(CLUSTER_TEMPLATES, { namespace: 'finance' })) {
       assert.equal(t.metadata.labels?.['k0rdent.mirantis.com/managed'], 'true');
       assert.equal(((t['status'] ?? {}) as Rec)['valid'], true);
@@ -306,7 +310,8 @@ describe('kcm AccessManagement', () => {
     await until(() => ((store.get(ACCESS_MANAGEMENTS, undefined, 'kcm')?.['status'] ?? {}) as Rec)['observedGeneration'] === 2, 'AccessManagement status');
 
     store.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-gamma', labels: { team: 'gamma' } } });
-    await until(() => store.get(CREDENTIALS, 'team-gamma', 'azure-cluster-credential') !== undefined, 'credential copied to a new matching namespace');
+    // Copied without status (kcm accessmanagement_controller.go:475-486); the credential controller then writes it.
+    await until(() => ((store.get(CREDENTIALS, 'team-gamma', 'azure-cluster-credential')?.['status'] ?? {}) as Rec)['ready'] === true, 'credential copied to a new matching namespace');
     const copy = store.get(CREDENTIALS, 'team-gamma', 'azure-cluster-credential')!;
     assert.equal(((copy['spec'] as Rec)['identityRef'] as Rec)['namespace'], 'team-gamma');
     assert.equal(((copy['status'] ?? {}) as Rec)['ready'], true);
