@@ -10,7 +10,8 @@
  *   pkg/admission/plugin/webhook/errors/statuserror.go:28-57) and writes the warnings as `299 -` Warning headers
  *   (validating/dispatcher.go:326-328, pkg/endpoints/filters/warning.go:69-112).
  * The kube backend (a real kube-apiserver v1.34.4 calling the simulated kcm over HTTPS) is the reference for
- * what reaches the client; the embedded sandbox must answer the same.
+ * what reaches the client; the embedded sandbox must answer the same. The product's answer to such a 404
+ * (./clusters-admission-not-found.ts, through a real MCP client) runs here too, on the same backends.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +20,7 @@ import { startBackend, testBackends, type Backend } from '../helpers/backend.js'
 import { until } from '../helpers/until.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
+import { describeAdmissionNotFound } from './clusters-admission-not-found.js';
 
 const GROUP = 'k0rdent.mirantis.com';
 const VERSION = 'v1beta1';
@@ -369,5 +371,7 @@ for (const choice of testBackends()) {
       assert.equal(a.code, 201, JSON.stringify(a));
       assert.deepEqual(chartSpecOf(a.object), { chart: 'kyverno', version: '3.2.6', interval: '10m0s', reconcileStrategy: 'ChartVersion', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } });
     });
+
+    describeAdmissionNotFound(() => backend);
   });
 }

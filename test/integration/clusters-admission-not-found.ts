@@ -6,7 +6,8 @@
  * checked can be gone by the time it writes: here the template or the credential is deleted while the user
  * confirms a template upgrade (MCP elicitation). The webhook's 404 must reach the caller as invalidParams
  * that says what is missing and which tool lists what exists — not as notFound ("the deployment does not
- * exist") — and nothing is written. Through a real MCP client, on both backends.
+ * exist") — and nothing is written. Through a real MCP client, on both backends: this suite runs inside
+ * kcm-fidelity-admission.test.ts, on the backend that file starts (one start per backend for both).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -18,7 +19,7 @@ import { pino } from 'pino';
 import { createMcpServer } from '../../src/mcp/server.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createRuntime, createSession } from '../../src/runtime/runtime.js';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import type { Backend } from '../helpers/backend.js';
 import { until } from '../helpers/until.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
 
@@ -38,8 +39,9 @@ const chartSpec = { chart: 'azure-standalone-cp', version: '1.0.45', interval: '
 const clusterTemplate = (name: string): Rec => ({ apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterTemplate', metadata: { name, namespace: NS }, spec: { helm: { chartSpec } } });
 
 
-for (const choice of testBackends()) {
-  describe(`an admission 404 (a reference gone before the write) is invalidParams, nothing written — ${choice.name} backend`, { skip: choice.skip }, () => {
+/** Registers the suite; `backendOf` gives the backend the enclosing suite started (in its own `before`). */
+export function describeAdmissionNotFound(backendOf: () => Backend): void {
+  describe('the product: an admission 404 (a reference gone before the write) is invalidParams, nothing written', () => {
     let backend: Backend;
     let custom: CustomObjectsApi;
     let client: Client;
@@ -64,7 +66,7 @@ for (const choice of testBackends()) {
     };
 
     before(async () => {
-      backend = await startBackend(choice.name, { provisionSeconds: 1, deleteSeconds: 1 });
+      backend = backendOf();
       const kc = new KubeConfig();
       kc.loadFromString(backend.adminKubeconfig);
       custom = kc.makeApiClient(CustomObjectsApi);
@@ -105,7 +107,6 @@ for (const choice of testBackends()) {
     });
     after(async () => {
       await closeClient?.();
-      await backend?.close();
     });
 
     const upgrade = async (args: Rec): Promise<{ result: CallToolResult; unchanged: () => Promise<void> }> => {
