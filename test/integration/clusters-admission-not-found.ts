@@ -22,14 +22,9 @@ import { createRuntime, createSession } from '../../src/runtime/runtime.js';
 import type { Backend } from '../helpers/backend.js';
 import { until } from '../helpers/until.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
+import { CLUSTER_DEPLOYMENTS as CD, CLUSTER_TEMPLATES as CT, CLUSTER_TEMPLATE_CHAINS as CHAINS, CREDENTIALS as CREDS, K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION } from '../../src/sandbox/kcm/resources.js';
 
-const GROUP = 'k0rdent.mirantis.com';
-const VERSION = 'v1beta1';
 const NS = 'team-alpha';
-const CD = { group: GROUP, version: VERSION, plural: 'clusterdeployments' };
-const CT = { group: GROUP, version: VERSION, plural: 'clustertemplates' };
-const CHAINS = { group: GROUP, version: VERSION, plural: 'clustertemplatechains' };
-const CREDS = { group: GROUP, version: VERSION, plural: 'credentials' };
 const OLD = 'adm404-old-1-0-45';
 const NEW = 'adm404-new-1-0-45';
 

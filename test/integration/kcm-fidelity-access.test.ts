@@ -8,11 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiException, CustomObjectsApi, EventsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { K0RDENT_API_VERSION as API_VERSION, K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION } from '../../src/sandbox/kcm/resources.js';
 
 type Rec = Record<string, unknown>;
-const GROUP = 'k0rdent.mirantis.com';
-const VERSION = 'v1beta1';
-const API_VERSION = `${GROUP}/${VERSION}`;
 const key = (plural: string) => ({ group: GROUP, version: VERSION, plural });
 const WEBHOOK = 'admission webhook "validation.accessmanagement.k0rdent.mirantis.com" denied the request: ';
 

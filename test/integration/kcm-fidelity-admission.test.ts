@@ -21,14 +21,9 @@ import { until } from '../helpers/until.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
 import { describeAdmissionNotFound } from './clusters-admission-not-found.js';
+import { CLUSTER_DEPLOYMENTS as CDS, CLUSTER_TEMPLATES as CTS, CREDENTIALS as CREDS, K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION, SERVICE_TEMPLATES as STS } from '../../src/sandbox/kcm/resources.js';
 
-const GROUP = 'k0rdent.mirantis.com';
-const VERSION = 'v1beta1';
 const NS = 'kcm-system';
-const CDS = { group: GROUP, version: VERSION, plural: 'clusterdeployments' };
-const CTS = { group: GROUP, version: VERSION, plural: 'clustertemplates' };
-const STS = { group: GROUP, version: VERSION, plural: 'servicetemplates' };
-const CREDS = { group: GROUP, version: VERSION, plural: 'credentials' };
 const V = 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ';
 const M = 'admission webhook "mutation.clusterdeployment.k0rdent.mirantis.com" denied the request: ';
 const PROVIDERS_WARNING = 'Failed to validate required providers';

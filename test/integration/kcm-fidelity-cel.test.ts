@@ -28,14 +28,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiException, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { ACCESS_MANAGEMENTS as AMS, CLUSTER_DEPLOYMENTS as CDS, CLUSTER_TEMPLATES as CTS, K0RDENT_API_VERSION as API_VERSION, MULTI_CLUSTER_SERVICES as MCSS } from '../../src/sandbox/kcm/resources.js';
 
-const GROUP = 'k0rdent.mirantis.com';
-const VERSION = 'v1beta1';
-const API_VERSION = `${GROUP}/${VERSION}`;
-const CTS = { group: GROUP, version: VERSION, plural: 'clustertemplates' };
-const CDS = { group: GROUP, version: VERSION, plural: 'clusterdeployments' };
-const AMS = { group: GROUP, version: VERSION, plural: 'accessmanagements' };
-const MCSS = { group: GROUP, version: VERSION, plural: 'multiclusterservices' };
 const NS = 'kcm-system';
 const NOT_CHECKED = 'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
 

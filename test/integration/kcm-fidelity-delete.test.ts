@@ -8,11 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { CustomObjectsApi, EventsV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
+import { CLUSTER_DEPLOYMENTS as CDS, CREDENTIALS as CREDS, K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION } from '../../src/sandbox/kcm/resources.js';
 
 type Rec = Record<string, unknown>;
-const GROUP = 'k0rdent.mirantis.com';
-const VERSION = 'v1beta1';
-const CDS = { group: GROUP, version: VERSION, plural: 'clusterdeployments' };
 
 interface Seen {
   type: string;
@@ -177,7 +175,6 @@ for (const choice of testBackends()) {
 
     it('a deployment whose Credential is gone keeps its finalizer with CredentialReady=False until AccessManagement re-creates the managed copy', async () => {
       const key = 'team-alpha/alpha-dev-cluster';
-      const CREDS = { group: GROUP, version: VERSION, plural: 'credentials' };
       const am = (await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'accessmanagements', name: 'kcm' })) as Rec;
       const rules = ((am['spec'] as Rec)['accessRules'] as Rec[]).map((r) => structuredClone(r));
       const setRules = (accessRules: Rec[]): Promise<unknown> =>

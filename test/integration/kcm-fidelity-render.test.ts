@@ -13,6 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
 import { startHarness } from '../helpers/clusters-harness.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
+import { K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION } from '../../src/sandbox/kcm/resources.js';
 
 type Rec = Record<string, unknown>;
 interface Condition {
@@ -27,8 +28,6 @@ interface Obj {
   status?: Rec & { conditions?: Condition[] };
 }
 
-const GROUP = 'k0rdent.mirantis.com';
-const VERSION = 'v1beta1';
 const NS = 'kcm-system';
 const CHARTS = 'data/k0rdent/charts';
 const AZURE = 'azure-standalone-cp-1-0-45';
