@@ -38,7 +38,14 @@ function itemCount(structured: Record<string, unknown> | undefined): number {
 }
 
 /** `iterations` calls after `warmUps` unmeasured ones: latency percentiles and requests per call. */
-export async function measureCalls(sandbox: SandboxHandle, harness: Harness, tool: string, args: Record<string, unknown>, iterations: number, warmUps = 1): Promise<CallFigures> {
+export async function measureCalls(
+  sandbox: SandboxHandle,
+  harness: Harness,
+  tool: string,
+  args: Record<string, unknown>,
+  iterations: number,
+  warmUps = 1,
+): Promise<CallFigures> {
   for (let i = 0; i < warmUps; i++) await harness.call(tool, args);
   const durations: number[] = [];
   const before = await sandboxCounters(sandbox.url);
@@ -51,11 +58,23 @@ export async function measureCalls(sandbox: SandboxHandle, harness: Harness, too
     items = itemCount(result.structuredContent);
   }
   const d = delta(before, await sandboxCounters(sandbox.url));
-  return { p50: percentile(durations, 50), p95: percentile(durations, 95), requests: d.requests() / iterations, forbidden: d.requests({ code: '403' }) / iterations, items };
+  return {
+    p50: percentile(durations, 50),
+    p95: percentile(durations, 95),
+    requests: d.requests() / iterations,
+    forbidden: d.requests({ code: '403' }) / iterations,
+    items,
+  };
 }
 
 /** First calls, each from a fresh identity (a new harness): what a new session pays. */
-export async function measureFirstCalls(sandbox: SandboxHandle, open: () => Promise<Harness>, tool: string, args: Record<string, unknown>, runs: number): Promise<CallFigures> {
+export async function measureFirstCalls(
+  sandbox: SandboxHandle,
+  open: () => Promise<Harness>,
+  tool: string,
+  args: Record<string, unknown>,
+  runs: number,
+): Promise<CallFigures> {
   const durations: number[] = [];
   let requests = 0;
   let forbidden = 0;
@@ -100,7 +119,8 @@ export async function rawList(kc: k8s.KubeConfig, limit: number, iterations: num
         middlewareMergeStrategy: 'append',
       }
     : undefined;
-  const list = (): Promise<unknown> => api.listClusterCustomObject({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments', limit }, options);
+  const list = (): Promise<unknown> =>
+    api.listClusterCustomObject({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments', limit }, options);
   await list();
   const durations: number[] = [];
   for (let i = 0; i < iterations; i++) {

@@ -38,22 +38,39 @@ export async function measureReadyLatency(runs = 5, provisionSeconds = 3.3): Pro
     if (event.resource.plural !== CD) return;
     const name = event.object.metadata.name;
     const conditions = (event.object.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
-    if (name && !readyAt.has(name) && conditions.some((c) => c.type === 'Ready' && c.status === 'True')) readyAt.set(name, performance.now());
+    if (name && !readyAt.has(name) && conditions.some((c) => c.type === 'Ready' && c.status === 'True'))
+      readyAt.set(name, performance.now());
   });
   const harness = await startHarness(sandbox);
-  const deploy = (name: string): Record<string, unknown> => ({ name, namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE });
+  const deploy = (name: string): Record<string, unknown> => ({
+    name,
+    namespace: 'team-alpha',
+    template: 'azure-standalone-cp-1-0-15',
+    credential: 'azure-cluster-credential',
+    config: AZURE_BASELINE,
+  });
   const result: ReadyLatency = { wait: [], task: [], pollIntervalMs: 0 };
   try {
     for (let i = 0; i < runs; i++) {
       const waited = `bench-wait-${i}`;
-      const answer = await harness.call('k0.clusters.deploy', { ...deploy(waited), wait: true, pollInterval: '30s', provisionTimeout: '2m' });
+      const answer = await harness.call('k0.clusters.deploy', {
+        ...deploy(waited),
+        wait: true,
+        pollInterval: '30s',
+        provisionTimeout: '2m',
+      });
       const returned = performance.now();
-      if (answer.isError || (answer.structuredContent as { ready?: boolean }).ready !== true) throw new Error(`wait did not end Ready: ${JSON.stringify(answer.content)}`);
+      if (answer.isError || (answer.structuredContent as { ready?: boolean }).ready !== true)
+        throw new Error(`wait did not end Ready: ${JSON.stringify(answer.content)}`);
       result.wait.push(returned - readyAt.get(waited)!);
 
       const tasked = `bench-task-${i}`;
       let task: Task | undefined;
-      for await (const message of harness.client.experimental.tasks.callToolStream({ name: 'k0.clusters.deploy', arguments: deploy(tasked) }, CallToolResultSchema, { task: {} })) {
+      for await (const message of harness.client.experimental.tasks.callToolStream(
+        { name: 'k0.clusters.deploy', arguments: deploy(tasked) },
+        CallToolResultSchema,
+        { task: {} },
+      )) {
         if (message.type === 'taskCreated') task = message.task;
         break;
       }

@@ -93,7 +93,10 @@ function stdioServer(env: Record<string, string>, cli: string): Rpc {
   };
 }
 
-const INITIALIZE = { method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
+const INITIALIZE = {
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+};
 
 export interface ColdStart {
   toolsListMs: number;
@@ -105,7 +108,10 @@ export interface ColdStart {
 }
 
 /** One cold start of `stdio`: spawn → initialize → tools/list; then idle RSS once warmed up. */
-export async function coldStartToolsList(kubeconfigPath: string, cli = CLI): Promise<Pick<ColdStart, 'toolsListMs' | 'rssAfterToolsListMiB' | 'idleRssMiB'>> {
+export async function coldStartToolsList(
+  kubeconfigPath: string,
+  cli = CLI,
+): Promise<Pick<ColdStart, 'toolsListMs' | 'rssAfterToolsListMiB' | 'idleRssMiB'>> {
   const started = performance.now();
   const rpc = stdioServer({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LOG_LEVEL: 'info' }, cli);
   rpc.send({ id: 1, ...INITIALIZE });
@@ -151,7 +157,12 @@ export interface SessionMemory {
 export async function serveSessions(kubeconfigPath: string, count: number, cli = CLI): Promise<SessionMemory> {
   const child = spawn(process.execPath, [cli, 'serve'], {
     // One caller opens every session: lift the per-caller cap (SESSION_LIMIT_PER_CALLER, default 100).
-    env: cleanEnv({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LISTEN_ADDR: '127.0.0.1:0', LOG_LEVEL: 'info', SESSION_LIMIT_PER_CALLER: String(count + 10) }),
+    env: cleanEnv({
+      K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath,
+      LISTEN_ADDR: '127.0.0.1:0',
+      LOG_LEVEL: 'info',
+      SESSION_LIMIT_PER_CALLER: String(count + 10),
+    }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -178,7 +189,11 @@ export async function serveSessions(kubeconfigPath: string, count: number, cli =
       const sessionId = res.headers.get('mcp-session-id');
       await res.text();
       if (!sessionId) throw new Error(`initialize failed: ${res.status}`);
-      const note = await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-session-id': sessionId }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+      const note = await fetch(url, {
+        method: 'POST',
+        headers: { ...headers, 'mcp-session-id': sessionId },
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      });
       await note.text();
     };
     await open();

@@ -51,7 +51,9 @@ const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 async function main(): Promise<void> {
   const builds: Build[] = [];
   if (baselineRoot !== undefined) {
-    const harness = (await import(pathToFileURL(join(baselineRoot, 'dist', 'test', 'helpers', 'clusters-harness.js')).href)) as HarnessModule;
+    const harness = (await import(
+      pathToFileURL(join(baselineRoot, 'dist', 'test', 'helpers', 'clusters-harness.js')).href
+    )) as HarnessModule;
     builds.push({ label: 'before', cli: join(baselineRoot, 'dist', 'src', 'cli', 'main.js'), harness });
   }
   builds.push({ label: baselineRoot !== undefined ? 'after' : 'this build', cli: CLI, harness: currentHarness });
@@ -68,7 +70,12 @@ async function main(): Promise<void> {
   const smallKc = join(dir, 'small-kubeconfig.yaml');
   writeFileSync(smallKc, small.kubeconfig);
   const noop: number[] = [];
-  const cold = builds.map(() => ({ toolsList: [] as number[], firstCall: [] as number[], afterList: [] as number[], idle: [] as number[] }));
+  const cold = builds.map(() => ({
+    toolsList: [] as number[],
+    firstCall: [] as number[],
+    afterList: [] as number[],
+    idle: [] as number[],
+  }));
   try {
     for (let run = 0; run < COLD_RUNS; run++) {
       for (const [i, build] of builds.entries()) {
@@ -81,18 +88,44 @@ async function main(): Promise<void> {
       }
     }
     const noopMs = median(noop);
-    out.push('## Start and memory', '', `\`node -e 0\` (spawn → exit), median of ${noop.length}: **${ms(noopMs)} ms**. Cold starts: median of ${COLD_RUNS} per build, interleaved.`, '');
+    out.push(
+      '## Start and memory',
+      '',
+      `\`node -e 0\` (spawn → exit), median of ${noop.length}: **${ms(noopMs)} ms**. Cold starts: median of ${COLD_RUNS} per build, interleaved.`,
+      '',
+    );
     header('figure');
     const row = (name: string, values: string[]): void => void out.push(`| ${name} | ${values.join(' | ')} |`);
-    row('stdio spawn → tools/list answered (ms)', cold.map((c) => `${ms(median(c.toolsList))} (${ratio(median(c.toolsList), noopMs)} node -e 0)`));
-    row('stdio spawn → first tool call answered, sent right after initialize (ms)', cold.map((c) => ms(median(c.firstCall))));
-    row('RSS right after tools/list (MiB)', cold.map((c) => mib(median(c.afterList))));
-    row('idle RSS, Kubernetes client loaded and API pinged (MiB)', cold.map((c) => mib(median(c.idle))));
+    row(
+      'stdio spawn → tools/list answered (ms)',
+      cold.map((c) => `${ms(median(c.toolsList))} (${ratio(median(c.toolsList), noopMs)} node -e 0)`),
+    );
+    row(
+      'stdio spawn → first tool call answered, sent right after initialize (ms)',
+      cold.map((c) => ms(median(c.firstCall))),
+    );
+    row(
+      'RSS right after tools/list (MiB)',
+      cold.map((c) => mib(median(c.afterList))),
+    );
+    row(
+      'idle RSS, Kubernetes client loaded and API pinged (MiB)',
+      cold.map((c) => mib(median(c.idle))),
+    );
     const sessions = [];
     for (const build of builds) sessions.push(await serveSessions(smallKc, SESSIONS, build.cli));
-    row(`serve idle RSS (MiB)`, sessions.map((s) => mib(s.idleRssMiB)));
-    row(`serve RSS with ${SESSIONS} sessions (MiB)`, sessions.map((s) => mib(s.rssWithSessionsMiB)));
-    row(`serve RSS per session, ${SESSIONS} sessions (KiB)`, sessions.map((s) => s.perSessionKiB.toFixed(0)));
+    row(
+      `serve idle RSS (MiB)`,
+      sessions.map((s) => mib(s.idleRssMiB)),
+    );
+    row(
+      `serve RSS with ${SESSIONS} sessions (MiB)`,
+      sessions.map((s) => mib(s.rssWithSessionsMiB)),
+    );
+    row(
+      `serve RSS per session, ${SESSIONS} sessions (KiB)`,
+      sessions.map((s) => s.perSessionKiB.toFixed(0)),
+    );
     out.push('');
     const heap = await heapPerSession(SESSIONS);
     const ajv = await heapPerDefaultValidator(SESSIONS);
@@ -105,9 +138,20 @@ async function main(): Promise<void> {
   }
 
   // ---- list figures (TLS sandbox at scale, token table) ----
-  const limitedNamespaces = ['kcm-system', ...Array.from({ length: READABLE - 1 }, (_, i) => `scale-${String(Math.floor((i * SCALE) / (READABLE - 1))).padStart(4, '0')}`)];
+  const limitedNamespaces = [
+    'kcm-system',
+    ...Array.from({ length: READABLE - 1 }, (_, i) => `scale-${String(Math.floor((i * SCALE) / (READABLE - 1))).padStart(4, '0')}`),
+  ];
   const tokensFile = join(dir, 'tokens.json');
-  writeFileSync(tokensFile, JSON.stringify({ users: [{ name: 'admin', token: 'bench-admin-token', namespaces: ['*'] }, { name: 'limited', token: 'bench-limited-token', namespaces: limitedNamespaces }] }));
+  writeFileSync(
+    tokensFile,
+    JSON.stringify({
+      users: [
+        { name: 'admin', token: 'bench-admin-token', namespaces: ['*'] },
+        { name: 'limited', token: 'bench-limited-token', namespaces: limitedNamespaces },
+      ],
+    }),
+  );
   const startedAt = performance.now();
   const sandbox: SandboxHandle = await startSandbox({ scale: SCALE, tls: true, tokensFile, provisionSeconds: 1, deleteSeconds: 1 });
   const sandboxMs = performance.now() - startedAt;
@@ -119,36 +163,76 @@ async function main(): Promise<void> {
     for (const build of builds) {
       const admin = await build.harness.startHarness(sandbox, { logLevel: 'warn' }, 'bench-admin-token');
       try {
-        add('k0.clusters.list, one page of 500, cluster-wide', await measureCalls(sandbox, admin, 'k0.clusters.list', { limit: 500 }, ITERATIONS));
+        add(
+          'k0.clusters.list, one page of 500, cluster-wide',
+          await measureCalls(sandbox, admin, 'k0.clusters.list', { limit: 500 }, ITERATIONS),
+        );
         const kc: KubeConfig = currentHarness.sandboxKubeConfig(sandbox, 'bench-admin-token');
         raw.push({ plain: await rawList(kc, 500, ITERATIONS, false), keepAlive: await rawList(kc, 500, ITERATIONS, true) });
-        add('listTemplates scope=all, first call (fresh identity)', await measureFirstCalls(sandbox, () => build.harness.startHarness(sandbox, { logLevel: 'warn' }, 'bench-admin-token'), 'k0.clusters.listTemplates', { limit: 100 }, 3));
-        add('listTemplates scope=all, steady state', await measureCalls(sandbox, admin, 'k0.clusters.listTemplates', { limit: 100 }, ITERATIONS));
+        add(
+          'listTemplates scope=all, first call (fresh identity)',
+          await measureFirstCalls(
+            sandbox,
+            () => build.harness.startHarness(sandbox, { logLevel: 'warn' }, 'bench-admin-token'),
+            'k0.clusters.listTemplates',
+            { limit: 100 },
+            3,
+          ),
+        );
+        add(
+          'listTemplates scope=all, steady state',
+          await measureCalls(sandbox, admin, 'k0.clusters.listTemplates', { limit: 100 }, ITERATIONS),
+        );
         add('listCredentials, cluster-wide', await measureCalls(sandbox, admin, 'k0.clusters.listCredentials', { limit: 100 }, ITERATIONS));
-        add('list deployments, cluster-wide, limit 100', await measureCalls(sandbox, admin, 'k0.clusters.list', { limit: 100 }, ITERATIONS));
-        add('list deployments, one namespace', await measureCalls(sandbox, admin, 'k0.clusters.list', { namespace: 'scale-0001' }, ITERATIONS));
+        add(
+          'list deployments, cluster-wide, limit 100',
+          await measureCalls(sandbox, admin, 'k0.clusters.list', { limit: 100 }, ITERATIONS),
+        );
+        add(
+          'list deployments, one namespace',
+          await measureCalls(sandbox, admin, 'k0.clusters.list', { namespace: 'scale-0001' }, ITERATIONS),
+        );
       } finally {
         await admin.close();
       }
-      const openLimited = (): Promise<Awaited<ReturnType<HarnessModule['startHarness']>>> => build.harness.startHarness(sandbox, { logLevel: 'warn' }, 'bench-limited-token');
-      add(`limited user (${READABLE} of ${namespaceCount} ns), list: first call`, await measureFirstCalls(sandbox, openLimited, 'k0.clusters.list', { limit: 100 }, 3));
+      const openLimited = (): Promise<Awaited<ReturnType<HarnessModule['startHarness']>>> =>
+        build.harness.startHarness(sandbox, { logLevel: 'warn' }, 'bench-limited-token');
+      add(
+        `limited user (${READABLE} of ${namespaceCount} ns), list: first call`,
+        await measureFirstCalls(sandbox, openLimited, 'k0.clusters.list', { limit: 100 }, 3),
+      );
       const limited = await openLimited();
       try {
-        add(`limited user (${READABLE} of ${namespaceCount} ns), list: later calls`, await measureCalls(sandbox, limited, 'k0.clusters.list', { limit: 100 }, LIMITED_ITERATIONS));
-        add(`limited user (${READABLE} of ${namespaceCount} ns), listCredentials: later calls`, await measureCalls(sandbox, limited, 'k0.clusters.listCredentials', { limit: 100 }, LIMITED_ITERATIONS));
+        add(
+          `limited user (${READABLE} of ${namespaceCount} ns), list: later calls`,
+          await measureCalls(sandbox, limited, 'k0.clusters.list', { limit: 100 }, LIMITED_ITERATIONS),
+        );
+        add(
+          `limited user (${READABLE} of ${namespaceCount} ns), listCredentials: later calls`,
+          await measureCalls(sandbox, limited, 'k0.clusters.listCredentials', { limit: 100 }, LIMITED_ITERATIONS),
+        );
       } finally {
         await limited.close();
       }
     }
 
-    out.push('## Lists', '', `TLS sandbox: default seed + \`--scale ${SCALE}\` (${namespaceCount} namespaces, started in ${ms(sandboxMs)} ms), a token table with an admin and a user who may read ${READABLE} namespaces; no NAMESPACE_FILTER. MCP client in memory; ${ITERATIONS} calls per row after one warm-up (limited-user rows: ${LIMITED_ITERATIONS}), first-call rows: 3 fresh identities. Requests are resource requests counted by the sandbox API server.`, '');
+    out.push(
+      '## Lists',
+      '',
+      `TLS sandbox: default seed + \`--scale ${SCALE}\` (${namespaceCount} namespaces, started in ${ms(sandboxMs)} ms), a token table with an admin and a user who may read ${READABLE} namespaces; no NAMESPACE_FILTER. MCP client in memory; ${ITERATIONS} calls per row after one warm-up (limited-user rows: ${LIMITED_ITERATIONS}), first-call rows: 3 fresh identities. Requests are resource requests counted by the sandbox API server.`,
+      '',
+    );
     out.push('### A page of 500 vs raw client-node', '');
     header('figure');
     const page = figures.get('k0.clusters.list, one page of 500, cluster-wide') ?? [];
     out.push(`| k0.clusters.list limit 500, p50 ms | ${page.map((f) => ms(f.p50)).join(' | ')} |`);
-    out.push(`| raw client-node LIST limit 500 (its default: a new connection per request), median ms | ${raw.map((r) => ms(r.plain)).join(' | ')} |`);
+    out.push(
+      `| raw client-node LIST limit 500 (its default: a new connection per request), median ms | ${raw.map((r) => ms(r.plain)).join(' | ')} |`,
+    );
     out.push(`| raw client-node LIST limit 500 over a keep-alive agent, median ms | ${raw.map((r) => ms(r.keepAlive)).join(' | ')} |`);
-    out.push(`| ratio to raw client-node (default / keep-alive) | ${page.map((f, i) => `${ratio(f.p50, raw[i]!.plain)} / ${ratio(f.p50, raw[i]!.keepAlive)}`).join(' | ')} |`);
+    out.push(
+      `| ratio to raw client-node (default / keep-alive) | ${page.map((f, i) => `${ratio(f.p50, raw[i]!.plain)} / ${ratio(f.p50, raw[i]!.keepAlive)}`).join(' | ')} |`,
+    );
     out.push('');
     out.push('### Latency and API requests per call', '');
     out.push(`| scenario | ${cols.map((c) => `${c}: p50 ms | ${c}: requests | ${c}: 403s`).join(' | ')} |`);
@@ -165,18 +249,34 @@ async function main(): Promise<void> {
     try {
       for (let i = 0; i < 3; i++) {
         let started = performance.now();
-        const deployed = await admin.call('k0.clusters.deploy', { name: `bench-${i}`, template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: true, pollInterval: '5s', provisionTimeout: '60s' });
+        const deployed = await admin.call('k0.clusters.deploy', {
+          name: `bench-${i}`,
+          template: 'azure-standalone-cp-1-0-15',
+          credential: 'azure-cluster-credential',
+          config: AZURE_BASELINE,
+          wait: true,
+          pollInterval: '5s',
+          provisionTimeout: '60s',
+        });
         if (deployed.isError) throw new Error(JSON.stringify(deployed.content));
         lifecycle.push(performance.now() - started);
         started = performance.now();
-        const deleted = await admin.call('k0.clusters.delete', { name: `bench-${i}`, wait: true, pollInterval: '5s', deletionTimeout: '60s' });
+        const deleted = await admin.call('k0.clusters.delete', {
+          name: `bench-${i}`,
+          wait: true,
+          pollInterval: '5s',
+          deletionTimeout: '60s',
+        });
         if (deleted.isError) throw new Error(JSON.stringify(deleted.content));
         deletes.push(performance.now() - started);
       }
     } finally {
       await admin.close();
     }
-    out.push(`Lifecycle with the simulated kcm (provision 1 s, delete 1 s), ${cols[cols.length - 1]}, 3 runs: deploy+wait Ready ${lifecycle.map(ms).join(' / ')} ms; delete+wait gone ${deletes.map(ms).join(' / ')} ms.`, '');
+    out.push(
+      `Lifecycle with the simulated kcm (provision 1 s, delete 1 s), ${cols[cols.length - 1]}, 3 runs: deploy+wait Ready ${lifecycle.map(ms).join(' / ')} ms; delete+wait gone ${deletes.map(ms).join(' / ')} ms.`,
+      '',
+    );
   } finally {
     await sandbox.close();
   }
@@ -195,7 +295,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${text}\n`);
   const target = record ? new URL('../../bench/RESULTS.md', import.meta.url) : join(dir, 'RESULTS.md');
   writeFileSync(target, `${text}\n`);
-  process.stderr.write(`\nwritten to ${target instanceof URL ? target.pathname : target}${record ? '' : ' (npm run bench -- --record writes bench/RESULTS.md)'}\n`);
+  process.stderr.write(
+    `\nwritten to ${target instanceof URL ? target.pathname : target}${record ? '' : ' (npm run bench -- --record writes bench/RESULTS.md)'}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

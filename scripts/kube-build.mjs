@@ -41,7 +41,9 @@ if (go.status !== 0) {
 const hash = createHash('sha256');
 hash.update(go.stdout.trim());
 hash.update(ldflags);
-for (const file of readdirSync(moduleDir).filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum').sort()) {
+for (const file of readdirSync(moduleDir)
+  .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
+  .sort()) {
   hash.update(file);
   hash.update(readFileSync(join(moduleDir, file)));
 }

@@ -2,15 +2,7 @@
  * Errors are values with a code, created where the cause is known and mapped to an MCP tool
  * result in one place (src/mcp/errors.ts). A message says what went wrong and what to do next.
  */
-export const ERROR_CODES = [
-  'forbidden',
-  'invalidParams',
-  'notFound',
-  'conflict',
-  'unauthorized',
-  'unavailable',
-  'internal',
-] as const;
+export const ERROR_CODES = ['forbidden', 'invalidParams', 'notFound', 'conflict', 'unauthorized', 'unavailable', 'internal'] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -1,7 +1,12 @@
 /** Offset paging for lists that are computed whole (small or sorted in memory): the token binds the query. */
 import { AppError } from './errors.js';
 
-export function pageOf<T>(items: readonly T[], limit: number, token: string | undefined, queryKey: string): { items: T[]; continue?: string } {
+export function pageOf<T>(
+  items: readonly T[],
+  limit: number,
+  token: string | undefined,
+  queryKey: string,
+): { items: T[]; continue?: string } {
   let offset = 0;
   if (token !== undefined) {
     try {
@@ -9,10 +14,14 @@ export function pageOf<T>(items: readonly T[], limit: number, token: string | un
       if (parsed.q !== queryKey || typeof parsed.o !== 'number' || !Number.isInteger(parsed.o) || parsed.o <= 0) throw new Error('shape');
       offset = parsed.o;
     } catch {
-      throw new AppError('invalidParams', 'continue token is invalid or belongs to another query; repeat the same query without `continue` to start over');
+      throw new AppError(
+        'invalidParams',
+        'continue token is invalid or belongs to another query; repeat the same query without `continue` to start over',
+      );
     }
   }
   const page = items.slice(offset, offset + limit);
-  const next = offset + limit < items.length ? Buffer.from(JSON.stringify({ q: queryKey, o: offset + limit })).toString('base64url') : undefined;
+  const next =
+    offset + limit < items.length ? Buffer.from(JSON.stringify({ q: queryKey, o: offset + limit })).toString('base64url') : undefined;
   return { items: page, ...(next !== undefined ? { continue: next } : {}) };
 }

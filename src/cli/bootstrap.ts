@@ -25,15 +25,23 @@ export interface Bootstrapped {
   warmUp: () => Promise<void>;
 }
 
-export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Bootstrapped> {
+export async function bootstrap(
+  command: 'serve' | 'stdio',
+  flags: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Promise<Bootstrapped> {
   const wantSandbox = flags.sandbox === true;
-  const parsed = parseConfig(collectRawConfig(process.env, flags), { sandbox: wantSandbox, serviceAccountPresent: serviceAccountPresent(process.env) });
+  const parsed = parseConfig(collectRawConfig(process.env, flags), {
+    sandbox: wantSandbox,
+    serviceAccountPresent: serviceAccountPresent(process.env),
+  });
   if (command === 'serve') checkServeExposure(parsed.settings);
   // The kubeconfig (or the pod's service account) is checked now (config errors stay quick, exit 2);
   // client-node loads it after startup.
   const source = parsed.kubeconfig;
   const serviceAccount = source.kind === 'in-cluster' ? checkServiceAccount(process.env) : undefined;
-  const checked = source.kind === 'sandbox' || source.kind === 'in-cluster' ? undefined : checkKubeconfig(source, parsed.settings.kubeContext);
+  const checked =
+    source.kind === 'sandbox' || source.kind === 'in-cluster' ? undefined : checkKubeconfig(source, parsed.settings.kubeContext);
   const { createRuntime } = await import('../runtime/runtime.js');
   const { KubeIdentities } = await import('../kube/identity.js');
   const logger = createLogger(parsed.settings.logLevel, { command });
@@ -46,7 +54,8 @@ export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string
       sandbox = await startSandbox({ host: '127.0.0.1', port: 0, log: (line) => logger.debug({ sandbox: true }, line) });
       logger.info({ url: sandbox.url }, 'embedded sandbox management cluster started');
     }
-    if (serviceAccount === undefined) kubeconfig = checked ?? checkKubeconfig({ kind: 'sandbox', value: sandbox!.kubeconfig }, parsed.settings.kubeContext);
+    if (serviceAccount === undefined)
+      kubeconfig = checked ?? checkKubeconfig({ kind: 'sandbox', value: sandbox!.kubeconfig }, parsed.settings.kubeContext);
   } catch (error) {
     await sandbox?.close();
     throw error;
@@ -71,10 +80,18 @@ export async function bootstrap(command: 'serve' | 'stdio', flags: Record<string
     logger.info('stdio has no bearer tokens: Kubernetes calls use the kubeconfig credentials');
   }
   process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason instanceof Error ? { name: reason.name, message: reason.message } : String(reason) }, 'unhandled promise rejection');
+    logger.error(
+      { err: reason instanceof Error ? { name: reason.name, message: reason.message } : String(reason) },
+      'unhandled promise rejection',
+    );
   });
   logger.info(
-    { version: packageVersion(), config: summarizeSettings(parsed.settings), apiServer: serviceAccount?.server ?? kubeconfig?.server, ...extra },
+    {
+      version: packageVersion(),
+      config: summarizeSettings(parsed.settings),
+      apiServer: serviceAccount?.server ?? kubeconfig?.server,
+      ...extra,
+    },
     'k0rdent-mcp starting',
   );
   return { runtime, devBearerToken: parsed.devBearerToken, sandbox, warmUp: () => warmUp(logger, runtime) };
@@ -89,7 +106,10 @@ async function warmUp(logger: Logger, runtime: Runtime): Promise<void> {
   const started = performance.now();
   const loaded = await runtime.kube.warmUp();
   if (!loaded.ok) {
-    logger.error({ error: loaded.error.message.split('\n')[0] }, 'the Kubernetes client could not load the kubeconfig; tool calls will fail until it is fixed');
+    logger.error(
+      { error: loaded.error.message.split('\n')[0] },
+      'the Kubernetes client could not load the kubeconfig; tool calls will fail until it is fixed',
+    );
     return;
   }
   logger.debug({ durationMs: Math.round(performance.now() - started) }, 'Kubernetes client loaded');

@@ -20,22 +20,22 @@ addConfigOptions(
     .command('serve')
     .description('MCP over Streamable HTTP at /mcp, plus /healthz, /readyz and /metrics')
     .option('--stateless', 'keep no per-session state (a fresh server per request), for replicas behind any load balancer'),
-).action((flags: Record<string, unknown>) =>
-  import('./serve.js').then(({ runServe }) => runServe(flags)).catch(fatal),
-);
+).action((flags: Record<string, unknown>) => import('./serve.js').then(({ runServe }) => runServe(flags)).catch(fatal));
 
 addConfigOptions(
   program.command('stdio').description('MCP over stdio for desktop clients (stdout carries protocol only; logs go to stderr)'),
-).action((flags: Record<string, unknown>) =>
-  import('./stdio.js').then(({ runStdio }) => runStdio(flags)).catch(fatal),
-);
+).action((flags: Record<string, unknown>) => import('./stdio.js').then(({ runStdio }) => runStdio(flags)).catch(fatal));
 
 program
   .command('sandbox')
   .description('run only the embedded sandbox management cluster and write a kubeconfig for kubectl')
   .option('--listen <host:port>', 'loopback address to bind (port 0 = free port)', '127.0.0.1:0')
   .requiredOption('--kubeconfig <file>', 'where to write the kubeconfig for this sandbox')
-  .option('--api <embedded|kube>', 'embedded: the in-process API server; kube: the real kube-apiserver test control plane (npm run kube:build; always https)', 'embedded')
+  .option(
+    '--api <embedded|kube>',
+    'embedded: the in-process API server; kube: the real kube-apiserver test control plane (npm run kube:build; always https)',
+    'embedded',
+  )
   .option('--tls', 'serve HTTPS with a generated self-signed CA (written into the kubeconfig)')
   .option('--tokens <file>', 'YAML/JSON file mapping bearer tokens to users and their namespaces')
   .option('--seed <file>', 'file replacing the default seed data')

@@ -31,7 +31,8 @@ function nonNegative(flag: string, value: string | undefined): number | undefine
 export async function runSandbox(flags: SandboxFlags): Promise<void> {
   const addr = parseListenAddr(flags.listen);
   if (!addr) throw new ConfigError('--listen', `--listen "${flags.listen}" is not host:port; use e.g. 127.0.0.1:0 (0 = free port)`);
-  if (!isLoopbackHost(addr.host)) throw new ConfigError('--listen', `--listen ${addr.host} is not a loopback address; the sandbox only binds loopback (127.0.0.1)`);
+  if (!isLoopbackHost(addr.host))
+    throw new ConfigError('--listen', `--listen ${addr.host} is not a loopback address; the sandbox only binds loopback (127.0.0.1)`);
   const scale = nonNegative('--scale', flags.scale);
   const provisionSeconds = nonNegative('--provision-seconds', flags.provisionSeconds);
   const deleteSeconds = nonNegative('--delete-seconds', flags.deleteSeconds);
@@ -41,7 +42,11 @@ export async function runSandbox(flags: SandboxFlags): Promise<void> {
   let startSandbox: StartAnySandbox;
   if (api === 'kube') {
     const kube = await loadStartKubeSandbox();
-    if (!kube.built()) throw new ConfigError('--api', `--api kube needs the test control plane, which is not built (${kube.binary()}); run npm run kube:build`);
+    if (!kube.built())
+      throw new ConfigError(
+        '--api',
+        `--api kube needs the test control plane, which is not built (${kube.binary()}); run npm run kube:build`,
+      );
     startSandbox = kube.start;
   } else {
     startSandbox = await loadStartSandbox();

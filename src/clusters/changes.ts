@@ -34,7 +34,11 @@ export function diffValues(before: unknown, after: unknown, path: string, out: C
 }
 
 /** Differences of the labels the caller asked for (labels others set and the caller did not mention are not a change). */
-export function diffLabels(existing: Readonly<Record<string, string>>, wanted: Readonly<Record<string, string>>, out: Change[] = []): Change[] {
+export function diffLabels(
+  existing: Readonly<Record<string, string>>,
+  wanted: Readonly<Record<string, string>>,
+  out: Change[] = [],
+): Change[] {
   for (const key of Object.keys(wanted).sort()) {
     if (existing[key] !== wanted[key]) out.push({ path: `labels[${JSON.stringify(key)}]`, before: existing[key], after: wanted[key] });
   }

@@ -11,7 +11,10 @@ export const MAX_CONFIG_DEPTH = 32;
 export const MAX_CONFIG_BYTES = 256 * 1024;
 
 function pathOf(root: string, parts: readonly (string | number)[]): string {
-  return parts.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${out}.${p}` : `${out}[${echo(p, 60)}]`), root);
+  return parts.reduce<string>(
+    (out, p) => (typeof p === 'number' ? `${out}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${out}.${p}` : `${out}[${echo(p, 60)}]`),
+    root,
+  );
 }
 
 /** The problems of `value` (named `root`, e.g. "config"); empty when it is within the limits. */
@@ -23,7 +26,8 @@ export function structureProblems(value: unknown, root: string): string[] {
     const { value: node, path } = stack.pop() as { value: unknown; path: (string | number)[] };
     if (typeof node !== 'object' || node === null) continue;
     if (path.length >= MAX_CONFIG_DEPTH) {
-      if (!tooDeep) problems.push(`${root} is nested deeper than ${MAX_CONFIG_DEPTH} levels (at ${pathOf(root, path.slice(0, 4))}…); flatten it`);
+      if (!tooDeep)
+        problems.push(`${root} is nested deeper than ${MAX_CONFIG_DEPTH} levels (at ${pathOf(root, path.slice(0, 4))}…); flatten it`);
       tooDeep = true;
       continue;
     }

@@ -9,7 +9,9 @@ import { echo } from '../errors.js';
 import { nearestName } from './suggest.js';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
+  ajv: Ajv,
+) => Ajv;
 
 export type JsonObject = Record<string, unknown>;
 
@@ -93,7 +95,8 @@ function requiredPaths(schema: JsonObject, defaults: unknown, prefix: string, de
     if (!isJsonObject(sub) || (prefix === '' && FILLED_BY_KCM.has(key))) continue;
     const def = isJsonObject(defaults) ? defaults[key] : undefined;
     const present = required.includes(key) || isJsonObject(def) || isJsonObject(sub.default);
-    if (present && isJsonObject(sub.properties)) requiredPaths(sub, isJsonObject(def) ? def : sub.default, `${prefix}${key}.`, depth + 1, out);
+    if (present && isJsonObject(sub.properties))
+      requiredPaths(sub, isJsonObject(def) ? def : sub.default, `${prefix}${key}.`, depth + 1, out);
   }
 }
 
@@ -107,7 +110,9 @@ export function outlineConfig(schema: JsonObject | undefined, defaults: JsonObje
       const entry: ConfigProperty = {};
       const type = typeOf(prop);
       if (type !== undefined) entry.type = type;
-      const description = shorten(typeof prop.description === 'string' ? prop.description : typeof prop.title === 'string' ? prop.title : undefined);
+      const description = shorten(
+        typeof prop.description === 'string' ? prop.description : typeof prop.title === 'string' ? prop.title : undefined,
+      );
       if (description !== undefined) entry.description = description;
       const fullDefault = prop.default !== undefined ? prop.default : defaults?.[key];
       const def = compactDefault(fullDefault);
@@ -151,8 +156,13 @@ function withoutKcmFilled(schema: JsonObject): JsonObject {
 }
 
 function jsonPath(instancePath: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  return ['config', ...parts].map((p, i) => (i === 0 ? p : /^\d+$/.test(p) ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join('');
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return ['config', ...parts]
+    .map((p, i) => (i === 0 ? p : /^\d+$/.test(p) ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`))
+    .join('');
 }
 
 function describeAjvError(error: ErrorObject): string {
@@ -173,7 +183,8 @@ function emptyRequired(schema: JsonObject, values: unknown, path: string[], out:
   const required = Array.isArray(schema.required) ? schema.required.filter((k): k is string => typeof k === 'string') : [];
   for (const key of required) {
     if (path.length === 0 && FILLED_BY_KCM.has(key)) continue;
-    if (values[key] === '') out.push(`${jsonPath(`/${[...path, key].join('/')}`)} is required and must not be empty (the template's default is an empty string)`);
+    if (values[key] === '')
+      out.push(`${jsonPath(`/${[...path, key].join('/')}`)} is required and must not be empty (the template's default is an empty string)`);
   }
   const props = isJsonObject(schema.properties) ? schema.properties : {};
   for (const [key, sub] of Object.entries(props)) {
@@ -206,7 +217,10 @@ function compile(schema: JsonObject): ReturnType<Ajv['compile']> {
 }
 
 function pathText(parts: readonly (string | number)[]): string {
-  return parts.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${out}.${p}` : `${out}[${echo(p, 60)}]`), 'config');
+  return parts.reduce<string>(
+    (out, p) => (typeof p === 'number' ? `${out}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${out}.${p}` : `${out}[${echo(p, 60)}]`),
+    'config',
+  );
 }
 
 /**
@@ -230,7 +244,9 @@ export function unknownKeyProblems(schema: JsonObject, value: unknown, path: (st
       unknownKeyProblems(child, sub, [...path, key], out);
     } else if (child === undefined && !open && props !== undefined) {
       const suggestion = nearestName(key, Object.keys(props));
-      out.push(`${pathText([...path, key])} is not a setting of this template${suggestion !== undefined ? `; did you mean ${pathText([...path, suggestion])}?` : `; its settings here are ${Object.keys(props).sort().join(', ')}`}`);
+      out.push(
+        `${pathText([...path, key])} is not a setting of this template${suggestion !== undefined ? `; did you mean ${pathText([...path, suggestion])}?` : `; its settings here are ${Object.keys(props).sort().join(', ')}`}`,
+      );
     } else if (child === undefined && isJsonObject(additional)) {
       unknownKeyProblems(additional, sub, [...path, key], out);
     }

@@ -1,7 +1,15 @@
 /**
  * The Kubernetes access of the day-two read tools, as RBAC rules (see ./access.ts). None reads Secrets.
  */
-import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CLUSTER_TEMPLATE_CHAIN, CREDENTIAL, K0RDENT_GROUP, MANAGEMENT, PROVIDER_TEMPLATE } from '../k0rdent/resources.js';
+import {
+  CLUSTER_DEPLOYMENT,
+  CLUSTER_TEMPLATE,
+  CLUSTER_TEMPLATE_CHAIN,
+  CREDENTIAL,
+  K0RDENT_GROUP,
+  MANAGEMENT,
+  PROVIDER_TEMPLATE,
+} from '../k0rdent/resources.js';
 import { access, type KubeAccess } from '../kube/access.js';
 import { PROVIDER_INTERFACES } from './access.js';
 
@@ -20,7 +28,12 @@ export const DAY_TWO_ACCESS = {
     access(K0RDENT_GROUP, CLUSTER_TEMPLATE_CHAIN.plural, 'list'),
     PROVIDER_INTERFACES,
   ],
-  namespacesList: [NAMESPACES, access(K0RDENT_GROUP, CREDENTIAL.plural, 'list'), access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'list'), access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'list')],
+  namespacesList: [
+    NAMESPACES,
+    access(K0RDENT_GROUP, CREDENTIAL.plural, 'list'),
+    access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'list'),
+    access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'list'),
+  ],
   providersList: [
     NAMESPACES,
     PROVIDER_INTERFACES,

@@ -3,7 +3,15 @@
  * before anything is written, then a server-side apply of the ClusterDeployment.
  */
 import { AppError, echo } from '../errors.js';
-import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, ACCESS_MANAGEMENT_NAME, DEPLOYMENT_MANAGED_LABELS, K0RDENT_API_VERSION, type K0rdentResource } from '../k0rdent/resources.js';
+import {
+  CLUSTER_DEPLOYMENT,
+  CLUSTER_TEMPLATE,
+  CREDENTIAL,
+  ACCESS_MANAGEMENT_NAME,
+  DEPLOYMENT_MANAGED_LABELS,
+  K0RDENT_API_VERSION,
+  type K0rdentResource,
+} from '../k0rdent/resources.js';
 import { assertObjectName, labelProblems } from '../policy/names.js';
 import { structureProblems } from './config-guard.js';
 import { diffLabels, diffValues, type Change } from './changes.js';
@@ -38,11 +46,24 @@ export function assertLabels(labels: Readonly<Record<string, string>>): void {
   if (problems.length > 0) throw new AppError('invalidParams', `invalid labels: ${problems.join('; ')}`, { problems });
 }
 
-async function namesIn(api: K0rdentApi, resource: K0rdentResource, namespace: string, call: CallOptions, usable: (o: KubeObject) => boolean): Promise<{ all: string[]; usable: string[] } | undefined> {
+async function namesIn(
+  api: K0rdentApi,
+  resource: K0rdentResource,
+  namespace: string,
+  call: CallOptions,
+  usable: (o: KubeObject) => boolean,
+): Promise<{ all: string[]; usable: string[] } | undefined> {
   try {
     const page = await api.list(resource, { namespace, limit: 500 }, call);
-    const all = page.items.map((o) => o.metadata?.name ?? '').filter((n) => n !== '').sort();
-    const ok = page.items.filter(usable).map((o) => o.metadata?.name ?? '').filter((n) => n !== '').sort();
+    const all = page.items
+      .map((o) => o.metadata?.name ?? '')
+      .filter((n) => n !== '')
+      .sort();
+    const ok = page.items
+      .filter(usable)
+      .map((o) => o.metadata?.name ?? '')
+      .filter((n) => n !== '')
+      .sort();
     return { all, usable: ok };
   } catch {
     return undefined;
@@ -52,7 +73,12 @@ async function namesIn(api: K0rdentApi, resource: K0rdentResource, namespace: st
 const templateUsable = (o: KubeObject): boolean => o.status?.valid === true;
 const credentialUsable = (o: KubeObject): boolean => o.status?.ready === true;
 
-function availability(kindLabel: string, namespace: string, wanted: string, names: { all: string[]; usable: string[] } | undefined): { text: string; details: Record<string, unknown> } {
+function availability(
+  kindLabel: string,
+  namespace: string,
+  wanted: string,
+  names: { all: string[]; usable: string[] } | undefined,
+): { text: string; details: Record<string, unknown> } {
   if (names === undefined) return { text: '', details: {} };
   const suggestion = nearestName(wanted, names.usable.length > 0 ? names.usable : names.all);
   const list = names.usable.length > 0 ? names.usable.join(', ') : 'none';
@@ -75,7 +101,10 @@ export async function checkReferences(
   call: CallOptions,
   namespaceExists: () => Promise<void> = async () => undefined,
 ): Promise<Prepared> {
-  const [template, credential] = await Promise.all([api.get(CLUSTER_TEMPLATE, namespace, templateName, call), api.get(CREDENTIAL, namespace, credentialName, call)]);
+  const [template, credential] = await Promise.all([
+    api.get(CLUSTER_TEMPLATE, namespace, templateName, call),
+    api.get(CREDENTIAL, namespace, credentialName, call),
+  ]);
   // Neither exists: most likely the namespace itself does not (notFound naming the readable ones).
   if (template === undefined && credential === undefined) await namespaceExists();
   const problems: string[] = [];
@@ -95,7 +124,10 @@ export async function checkReferences(
     problems.push(text + extra.text);
     details.templates = extra.details;
   } else if (template.status?.valid !== true) {
-    const why = typeof template.status?.validationError === 'string' && template.status.validationError !== '' ? `: ${template.status.validationError}` : ' (kcm has not validated it yet)';
+    const why =
+      typeof template.status?.validationError === 'string' && template.status.validationError !== ''
+        ? `: ${template.status.validationError}`
+        : ' (kcm has not validated it yet)';
     const names = await namesIn(api, CLUSTER_TEMPLATE, namespace, call, templateUsable);
     const extra = availability('template', namespace, templateName, names);
     problems.push(`ClusterTemplate ${namespace}/${templateName} is not valid${why}.${extra.text}`);
@@ -105,7 +137,9 @@ export async function checkReferences(
   if (credential === undefined) {
     const names = await namesIn(api, CREDENTIAL, namespace, call, credentialUsable);
     const extra = availability('credential', namespace, credentialName, names);
-    problems.push(`Credential ${echo(credentialName)} does not exist in namespace "${namespace}" (a ClusterDeployment can only use a credential in its own namespace).${extra.text}`);
+    problems.push(
+      `Credential ${echo(credentialName)} does not exist in namespace "${namespace}" (a ClusterDeployment can only use a credential in its own namespace).${extra.text}`,
+    );
     details.credentials = extra.details;
   } else if (credential.status?.ready !== true) {
     const names = await namesIn(api, CREDENTIAL, namespace, call, credentialUsable);
@@ -130,7 +164,11 @@ export async function checkTemplateConfig(api: K0rdentApi, template: KubeObject,
   const defaults = isJsonObject(template.status?.config) ? template.status.config : undefined;
   const problems = checkConfig(schema, defaults, config);
   if (problems.length > 0) {
-    throw new AppError('invalidParams', `config does not satisfy ClusterTemplate ${namespace}/${template.metadata?.name ?? ''}: ${problems.join('; ')}`, { problems });
+    throw new AppError(
+      'invalidParams',
+      `config does not satisfy ClusterTemplate ${namespace}/${template.metadata?.name ?? ''}: ${problems.join('; ')}`,
+      { problems },
+    );
   }
 }
 

@@ -78,7 +78,14 @@ function compact<T extends object>(value: T): T {
 }
 
 function conditionOf(c: Condition): DeploymentCondition {
-  return compact({ type: c.type, status: c.status, reason: str(c.reason), message: oneLine(str(c.message)), observedGeneration: c.observedGeneration, lastTransitionTime: str(c.lastTransitionTime) });
+  return compact({
+    type: c.type,
+    status: c.status,
+    reason: str(c.reason),
+    message: oneLine(str(c.message)),
+    observedGeneration: c.observedGeneration,
+    lastTransitionTime: str(c.lastTransitionTime),
+  });
 }
 
 /** Entries of spec.serviceSpec.services, each with its status.services state (matched by name + namespace). */
@@ -158,21 +165,38 @@ async function locate(ctx: ReadContext, name: string, call: CallOptions): Promis
     items = (await ctx.api.list(CLUSTER_DEPLOYMENT, { fieldSelector: `metadata.name=${name}` }, call)).items;
   } catch (error) {
     if (error instanceof AppError && error.code === 'forbidden') {
-      throw new AppError('invalidParams', `namespace is required: this identity may not search ClusterDeployments across namespaces; pass the \`namespace\` of "${name}" (k0.clusters.list shows it)`);
+      throw new AppError(
+        'invalidParams',
+        `namespace is required: this identity may not search ClusterDeployments across namespaces; pass the \`namespace\` of "${name}" (k0.clusters.list shows it)`,
+      );
     }
     throw error;
   }
   const found = items.filter((o) => ctx.policy.isReadable(o.metadata?.namespace ?? ''));
-  if (found.length === 0) throw new AppError('notFound', `no ClusterDeployment "${name}" in the namespaces this server may read; k0.clusters.list shows the ones there are`, { name });
+  if (found.length === 0)
+    throw new AppError(
+      'notFound',
+      `no ClusterDeployment "${name}" in the namespaces this server may read; k0.clusters.list shows the ones there are`,
+      { name },
+    );
   if (found.length > 1) {
     const namespaces = found.map((o) => o.metadata?.namespace ?? '').sort();
-    throw new AppError('invalidParams', `ClusterDeployment "${name}" exists in ${namespaces.join(', ')}; pass \`namespace\` to choose one`, { namespaces });
+    throw new AppError(
+      'invalidParams',
+      `ClusterDeployment "${name}" exists in ${namespaces.join(', ')}; pass \`namespace\` to choose one`,
+      { namespaces },
+    );
   }
   return found[0] as KubeObject;
 }
 
 /** The deployment `name` (in `namespace`, or found among the readable namespaces), described. */
-export async function getDeployment(ctx: ReadContext, request: { name: string; namespace?: string | undefined }, call: CallOptions, onNamespace?: (namespace: string) => void): Promise<DeploymentDetails> {
+export async function getDeployment(
+  ctx: ReadContext,
+  request: { name: string; namespace?: string | undefined },
+  call: CallOptions,
+  onNamespace?: (namespace: string) => void,
+): Promise<DeploymentDetails> {
   assertObjectName(request.name, 'name');
   let object: KubeObject | undefined;
   if (request.namespace !== undefined) {
@@ -180,19 +204,27 @@ export async function getDeployment(ctx: ReadContext, request: { name: string; n
     object = await ctx.api.get(CLUSTER_DEPLOYMENT, request.namespace, request.name, call);
     if (object === undefined) {
       await assertNamespaceExists(ctx.api, ctx.policy, request.namespace, call);
-      throw new AppError('notFound', `ClusterDeployment ${request.namespace}/${request.name} does not exist; k0.clusters.list shows the deployments there are`, { name: request.name, namespace: request.namespace });
+      throw new AppError(
+        'notFound',
+        `ClusterDeployment ${request.namespace}/${request.name} does not exist; k0.clusters.list shows the deployments there are`,
+        { name: request.name, namespace: request.namespace },
+      );
     }
   } else {
     object = await locate(ctx, request.name, call);
   }
   const namespace = object.metadata?.namespace ?? request.namespace ?? '';
   onNamespace?.(namespace);
-  const warnings = await listEvents(ctx, { namespace, forKind: CLUSTER_DEPLOYMENT.kind, forName: request.name, types: ['Warning'], limit: RECENT_WARNINGS }, call)
-      .then((page) => page.items)
-      .catch((error: unknown) => {
-        // Events are context, not the answer: a refusal to read them must not hide the deployment.
-        if (error instanceof AppError && error.code === 'forbidden') return [];
-        throw error;
-      });
+  const warnings = await listEvents(
+    ctx,
+    { namespace, forKind: CLUSTER_DEPLOYMENT.kind, forName: request.name, types: ['Warning'], limit: RECENT_WARNINGS },
+    call,
+  )
+    .then((page) => page.items)
+    .catch((error: unknown) => {
+      // Events are context, not the answer: a refusal to read them must not hide the deployment.
+      if (error instanceof AppError && error.code === 'forbidden') return [];
+      throw error;
+    });
   return describeDeployment(object, warnings);
 }

@@ -55,7 +55,9 @@ export interface ListRequest {
   continue?: string | undefined;
 }
 
-export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: KubeObject } | { type: 'ERROR'; object: { code?: number; message?: string } };
+export type WatchEvent =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: KubeObject }
+  | { type: 'ERROR'; object: { code?: number; message?: string } };
 
 export interface WatchHandle {
   stop(): void;
@@ -110,7 +112,11 @@ export class K0rdentApi {
 
   private ready(): Promise<Clients> {
     this.clients ??= (async () => {
-      const [k8s, kc, { requestOptions }] = await Promise.all([loadClientNode(), this.identity.kubeConfig(), import('../kube/request-options.js')]);
+      const [k8s, kc, { requestOptions }] = await Promise.all([
+        loadClientNode(),
+        this.identity.kubeConfig(),
+        import('../kube/request-options.js'),
+      ]);
       return { k8s, kc, custom: kc.makeApiClient(k8s.CustomObjectsApi), core: kc.makeApiClient(k8s.CoreV1Api), requestOptions };
     })();
     // A failed load is retried by the next call.
@@ -119,7 +125,12 @@ export class K0rdentApi {
   }
 
   /** `namespace`: of the object a write sends, so a webhook's missing-reference denial can say where it looked. */
-  private async run<T>(action: string, call: CallOptions | undefined, fn: (clients: CallClients) => Promise<T>, namespace?: string): Promise<T> {
+  private async run<T>(
+    action: string,
+    call: CallOptions | undefined,
+    fn: (clients: CallClients) => Promise<T>,
+    namespace?: string,
+  ): Promise<T> {
     const issued: (ConfigurationOptions & { dispose(): void })[] = [];
     try {
       const clients = await this.ready();
@@ -132,7 +143,8 @@ export class K0rdentApi {
         },
       });
     } catch (error) {
-      if (call?.signal?.aborted) throw new AppError('unavailable', `${action}: cancelled by the caller`, { cancelled: true }, { cause: error });
+      if (call?.signal?.aborted)
+        throw new AppError('unavailable', `${action}: cancelled by the caller`, { cancelled: true }, { cause: error });
       throw toAppError(error, { action, ...(namespace !== undefined ? { namespace } : {}) });
     } finally {
       for (const options of issued) options.dispose();
@@ -160,19 +172,30 @@ export class K0rdentApi {
       // A continue token the API server cannot use (400 invalid, 410 expired) is the caller's to drop, not an outage to retry.
       const status = error instanceof AppError ? error.details?.httpStatus : undefined;
       if (request.continue !== undefined && (status === 400 || status === 410)) {
-        throw new AppError('invalidParams', `the continue token is invalid or expired (${error instanceof Error ? error.message : String(error)}); repeat the same query without \`continue\` to start over`, { httpStatus: status });
+        throw new AppError(
+          'invalidParams',
+          `the continue token is invalid or expired (${error instanceof Error ? error.message : String(error)}); repeat the same query without \`continue\` to start over`,
+          { httpStatus: status },
+        );
       }
       throw error;
     })) as { items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } };
     const next = body.metadata?.continue;
-    return { items: body.items ?? [], continue: next === undefined || next === '' ? undefined : next, resourceVersion: body.metadata?.resourceVersion };
+    return {
+      items: body.items ?? [],
+      continue: next === undefined || next === '' ? undefined : next,
+      resourceVersion: body.metadata?.resourceVersion,
+    };
   }
 
   /** The object, or undefined on 404. */
   async get(resource: K0rdentResource, namespace: string, name: string, call?: CallOptions): Promise<KubeObject | undefined> {
     try {
       return (await this.run(`get ${resource.kind} ${namespace}/${name}`, call, (c) =>
-        c.custom.getNamespacedCustomObject({ group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name }, c.options()),
+        c.custom.getNamespacedCustomObject(
+          { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name },
+          c.options(),
+        ),
       )) as KubeObject;
     } catch (error) {
       if (error instanceof AppError && error.code === 'notFound') return undefined;
@@ -184,24 +207,32 @@ export class K0rdentApi {
    * Server-side apply (`application/apply-patch+yaml`) of a full object; `force` (default true) takes over
    * fields other managers own, `force: false` gets 409 when another manager owns a field with another value.
    */
-  async apply(resource: K0rdentResource, object: KubeObject & { metadata: { name: string; namespace: string } }, opts: { fieldManager: string; dryRun?: boolean; force?: boolean }, call?: CallOptions): Promise<KubeObject> {
+  async apply(
+    resource: K0rdentResource,
+    object: KubeObject & { metadata: { name: string; namespace: string } },
+    opts: { fieldManager: string; dryRun?: boolean; force?: boolean },
+    call?: CallOptions,
+  ): Promise<KubeObject> {
     const { name, namespace } = object.metadata;
-    return (await this.run(`apply ${resource.kind} ${namespace}/${name}`, call, (c) =>
-      c.custom.patchNamespacedCustomObject(
-        {
-          group: K0RDENT_GROUP,
-          version: K0RDENT_VERSION,
-          plural: resource.plural,
-          namespace,
-          name,
-          body: object,
-          fieldManager: opts.fieldManager,
-          force: opts.force ?? true,
-          ...(opts.dryRun ? { dryRun: 'All' } : {}),
-        },
-        // Without this header client-node sends a JSON Patch.
-        c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply, c.options()),
-      ),
+    return (await this.run(
+      `apply ${resource.kind} ${namespace}/${name}`,
+      call,
+      (c) =>
+        c.custom.patchNamespacedCustomObject(
+          {
+            group: K0RDENT_GROUP,
+            version: K0RDENT_VERSION,
+            plural: resource.plural,
+            namespace,
+            name,
+            body: object,
+            fieldManager: opts.fieldManager,
+            force: opts.force ?? true,
+            ...(opts.dryRun ? { dryRun: 'All' } : {}),
+          },
+          // Without this header client-node sends a JSON Patch.
+          c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply, c.options()),
+        ),
       namespace,
     )) as KubeObject;
   }
@@ -223,7 +254,13 @@ export class K0rdentApi {
   }
 
   /** Sets annotations by JSON merge patch (RFC 7386); only metadata changes, not the generation. */
-  async annotate(resource: K0rdentResource, namespace: string, name: string, annotations: Record<string, string>, call?: CallOptions): Promise<KubeObject> {
+  async annotate(
+    resource: K0rdentResource,
+    namespace: string,
+    name: string,
+    annotations: Record<string, string>,
+    call?: CallOptions,
+  ): Promise<KubeObject> {
     return (await this.run(`annotate ${resource.kind} ${namespace}/${name}`, call, (c) =>
       c.custom.patchNamespacedCustomObject(
         { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name, body: { metadata: { annotations } } },
@@ -245,16 +282,24 @@ export class K0rdentApi {
   }
 
   /** One page of Events as `version` serves them, cluster-wide when `namespace` is undefined. */
-  async listEvents(version: EventsApiVersion, request: EventListRequest, call?: CallOptions): Promise<{ items: unknown[]; continue: string | undefined }> {
+  async listEvents(
+    version: EventsApiVersion,
+    request: EventListRequest,
+    call?: CallOptions,
+  ): Promise<{ items: unknown[]; continue: string | undefined }> {
     const where = request.namespace === undefined ? 'all namespaces' : `namespace ${request.namespace}`;
     const query = { fieldSelector: request.fieldSelector, limit: request.limit, _continue: request.continue };
     const body = await this.run(`list ${version === 'v1' ? 'core/v1' : version} events in ${where}`, call, async (c) => {
       const options = c.options();
       if (version === 'v1') {
-        return request.namespace === undefined ? c.core.listEventForAllNamespaces(query, options) : c.core.listNamespacedEvent({ ...query, namespace: request.namespace }, options);
+        return request.namespace === undefined
+          ? c.core.listEventForAllNamespaces(query, options)
+          : c.core.listNamespacedEvent({ ...query, namespace: request.namespace }, options);
       }
       const events = c.kc.makeApiClient(c.k8s.EventsV1Api);
-      return request.namespace === undefined ? events.listEventForAllNamespaces(query, options) : events.listNamespacedEvent({ ...query, namespace: request.namespace }, options);
+      return request.namespace === undefined
+        ? events.listEventForAllNamespaces(query, options)
+        : events.listNamespacedEvent({ ...query, namespace: request.namespace }, options);
     });
     const next = body.metadata?._continue;
     return { items: body.items, continue: next === undefined || next === '' ? undefined : next };
@@ -272,9 +317,15 @@ export class K0rdentApi {
   }
 
   /** A ConfigMap's identity and data, or undefined on 404. */
-  async getConfigMap(namespace: string, name: string, call?: CallOptions): Promise<{ uid?: string; resourceVersion?: string; data: Record<string, string> } | undefined> {
+  async getConfigMap(
+    namespace: string,
+    name: string,
+    call?: CallOptions,
+  ): Promise<{ uid?: string; resourceVersion?: string; data: Record<string, string> } | undefined> {
     try {
-      const cm = await this.run(`get ConfigMap ${namespace}/${name}`, call, (c) => c.core.readNamespacedConfigMap({ namespace, name }, c.options()));
+      const cm = await this.run(`get ConfigMap ${namespace}/${name}`, call, (c) =>
+        c.core.readNamespacedConfigMap({ namespace, name }, c.options()),
+      );
       return { uid: cm.metadata?.uid, resourceVersion: cm.metadata?.resourceVersion, data: cm.data ?? {} };
     } catch (error) {
       if (error instanceof AppError && error.code === 'notFound') return undefined;
@@ -285,7 +336,9 @@ export class K0rdentApi {
   /** A ConfigMap's data, or undefined on 404. */
   async getConfigMapData(namespace: string, name: string, call?: CallOptions): Promise<Record<string, string> | undefined> {
     try {
-      const cm = await this.run(`get ConfigMap ${namespace}/${name}`, call, (c) => c.core.readNamespacedConfigMap({ namespace, name }, c.options()));
+      const cm = await this.run(`get ConfigMap ${namespace}/${name}`, call, (c) =>
+        c.core.readNamespacedConfigMap({ namespace, name }, c.options()),
+      );
       return cm.data ?? {};
     } catch (error) {
       if (error instanceof AppError && error.code === 'notFound') return undefined;
@@ -343,7 +396,13 @@ export class K0rdentApi {
         },
         onClose: close,
         // Counted like the API clients' requests, timed to its answer.
-        onStatus: (code) => this.identity.metrics.observe(info.verb, info.resource, code === 'error' ? (httpCodeOf(failure) ?? 'error') : code, (performance.now() - started) / 1000),
+        onStatus: (code) =>
+          this.identity.metrics.observe(
+            info.verb,
+            info.resource,
+            code === 'error' ? (httpCodeOf(failure) ?? 'error') : code,
+            (performance.now() - started) / 1000,
+          ),
       },
     );
     return {

@@ -84,7 +84,10 @@ function decodeToken(text: string, queryKey: string): Token {
   } catch {
     // fall through
   }
-  throw new AppError('invalidParams', 'continue token is invalid or belongs to another query; repeat the same query without `continue` to start over');
+  throw new AppError(
+    'invalidParams',
+    'continue token is invalid or belongs to another query; repeat the same query without `continue` to start over',
+  );
 }
 
 const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
@@ -118,14 +121,24 @@ function clampLimit(limit: number | undefined): number {
   return Math.max(1, Math.min(MAX_LIMIT, Math.floor(limit)));
 }
 
-export async function listAcross(api: K0rdentApi, resource: K0rdentResource, scope: ListScope, query: ListQuery, call?: CallOptions): Promise<ListPage> {
+export async function listAcross(
+  api: K0rdentApi,
+  resource: K0rdentResource,
+  scope: ListScope,
+  query: ListQuery,
+  call?: CallOptions,
+): Promise<ListPage> {
   const limit = clampLimit(query.limit);
   const token = query.continue ? decodeToken(query.continue, scope.queryKey) : undefined;
   const base = { labelSelector: query.labelSelector };
 
   if (scope.namespace !== undefined) {
     const page = await api.list(resource, { ...base, namespace: scope.namespace, limit, continue: token?.c }, call);
-    return { items: page.items, strategy: 'namespace', ...(page.continue ? { continue: encodeToken({ m: 'o', q: scope.queryKey, c: page.continue }) } : {}) };
+    return {
+      items: page.items,
+      strategy: 'namespace',
+      ...(page.continue ? { continue: encodeToken({ m: 'o', q: scope.queryKey, c: page.continue }) } : {}),
+    };
   }
 
   const access = listAccessOf(api);
@@ -140,7 +153,15 @@ export async function listAcross(api: K0rdentApi, resource: K0rdentResource, sco
   return listPerNamespace(api, access, resource, scope, limit, base.labelSelector, token?.m === 'n' ? token : undefined, call);
 }
 
-async function listClusterWide(api: K0rdentApi, resource: K0rdentResource, scope: ListScope, limit: number, labelSelector: string | undefined, token: Token | undefined, call?: CallOptions): Promise<ListPage> {
+async function listClusterWide(
+  api: K0rdentApi,
+  resource: K0rdentResource,
+  scope: ListScope,
+  limit: number,
+  labelSelector: string | undefined,
+  token: Token | undefined,
+  call?: CallOptions,
+): Promise<ListPage> {
   const out: KubeObject[] = [];
   let serverToken = token?.c;
   const skip = new Skipper(token?.a);
@@ -215,7 +236,12 @@ async function listPerNamespace(
   let firstSize = resumesInside && token.a !== undefined ? token.s : undefined;
   let answered = 0;
   let forbidden: AppError | undefined;
-  const position = (nsIndex: number): Pick<Token, 'm' | 'q' | 'i' | 'n'> => ({ m: 'n', q: scope.queryKey, i: nsIndex, n: namespaces[nsIndex] });
+  const position = (nsIndex: number): Pick<Token, 'm' | 'q' | 'i' | 'n'> => ({
+    m: 'n',
+    q: scope.queryKey,
+    i: nsIndex,
+    n: namespaces[nsIndex],
+  });
   while (index < namespaces.length) {
     const batch = namespaces.slice(index, index + NAMESPACE_CONCURRENCY);
     const remaining = limit - out.length;
@@ -224,7 +250,11 @@ async function listPerNamespace(
     const results = await Promise.all(
       batch.map(async (namespace, j): Promise<KubeList | AppError> => {
         try {
-          const page = await api.list(resource, { labelSelector, namespace, limit: sizes[j], continue: j === 0 ? serverToken : undefined }, call);
+          const page = await api.list(
+            resource,
+            { labelSelector, namespace, limit: sizes[j], continue: j === 0 ? serverToken : undefined },
+            call,
+          );
           access.record(resource.plural, namespace, true);
           return page;
         } catch (error) {

@@ -14,7 +14,14 @@ import { assertObjectName } from '../policy/names.js';
 import { describeChange } from './changes.js';
 import { assertStructure } from './config-guard.js';
 import type { JsonObject } from './config-schema.js';
-import { assertLabels, buildClusterDeployment, checkReferences, checkTemplateConfig, deploymentDifferences, plainReference } from './deploy.js';
+import {
+  assertLabels,
+  buildClusterDeployment,
+  checkReferences,
+  checkTemplateConfig,
+  deploymentDifferences,
+  plainReference,
+} from './deploy.js';
 import { K0rdentApi, type CallOptions, type KubeObject } from './kube-api.js';
 import { providerInterfaces } from '../providers/catalog.js';
 import { assertCredentialFits } from '../providers/fit-check.js';
@@ -86,14 +93,15 @@ function describeDeletion(object: KubeObject, namespace: string, name: string): 
   return `Delete ClusterDeployment ${namespace}/${name}${facts.length > 0 ? `, ${facts.join(', ')}` : ''}. The cluster and its cloud resources are removed.`;
 }
 
-
 export class ClusterManager {
   readonly api: K0rdentApi;
   private readonly policy: NamespacePolicy;
   private readonly globalNamespace: string;
 
   constructor(private readonly options: ClusterManagerOptions) {
-    this.api = new K0rdentApi(options.kube, { ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}) });
+    this.api = new K0rdentApi(options.kube, {
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    });
     this.policy = options.namespaces;
     this.globalNamespace = options.namespaces.rules.globalNamespace;
   }
@@ -109,7 +117,10 @@ export class ClusterManager {
       return this.policy.readable(await listAccessOf(this.api).namespaces(() => this.api.listNamespaces(call)));
     } catch (error) {
       if (error instanceof AppError && error.code === 'forbidden') {
-        this.options.logger.warn({ namespace: this.globalNamespace }, 'namespaces cannot be listed with this identity; listing only the global namespace');
+        this.options.logger.warn(
+          { namespace: this.globalNamespace },
+          'namespaces cannot be listed with this identity; listing only the global namespace',
+        );
         return [this.globalNamespace];
       }
       throw error;
@@ -122,7 +133,13 @@ export class ClusterManager {
     await assertNamespaceExists(this.api, this.policy, request.namespace, call);
   }
 
-  private scope(kind: K0rdentResource, namespace: string | undefined, include: (ns: string) => boolean, call: CallOptions, extraKey = ''): ListScope {
+  private scope(
+    kind: K0rdentResource,
+    namespace: string | undefined,
+    include: (ns: string) => boolean,
+    call: CallOptions,
+    extraKey = '',
+  ): ListScope {
     return {
       namespace,
       include,
@@ -135,14 +152,26 @@ export class ClusterManager {
     const call = { signal: hooks.signal };
     if (request.namespace !== undefined) this.policy.assertReadable(request.namespace);
     const [page, catalog] = await Promise.all([
-      listAcross(this.api, CREDENTIAL, this.scope(CREDENTIAL, request.namespace, (ns) => this.policy.isReadable(ns), call), request, call),
+      listAcross(
+        this.api,
+        CREDENTIAL,
+        this.scope(CREDENTIAL, request.namespace, (ns) => this.policy.isReadable(ns), call),
+        request,
+        call,
+      ),
       providerInterfaces(this.api, call, this.options.logger),
     ]);
     await this.assertListedNamespace(request, page.items.length, call);
-    return { items: page.items.map((c) => summarizeCredential(c, catalog.interfaces)), ...(page.continue ? { continue: page.continue } : {}) };
+    return {
+      items: page.items.map((c) => summarizeCredential(c, catalog.interfaces)),
+      ...(page.continue ? { continue: page.continue } : {}),
+    };
   }
 
-  async listTemplates(request: ListCommon & { scope?: TemplateScope | undefined }, hooks: ManagerHooks = {}): Promise<Page<TemplateSummary>> {
+  async listTemplates(
+    request: ListCommon & { scope?: TemplateScope | undefined },
+    hooks: ManagerHooks = {},
+  ): Promise<Page<TemplateSummary>> {
     const call = { signal: hooks.signal };
     const scope = request.scope ?? 'all';
     const G = this.globalNamespace;
@@ -150,7 +179,10 @@ export class ClusterManager {
     if (namespace !== undefined) {
       this.policy.assertReadable(namespace);
       if (scope === 'global' && namespace !== G) {
-        throw new AppError('invalidParams', `scope "global" means the global namespace "${G}", but namespace "${namespace}" was given; drop one of them`);
+        throw new AppError(
+          'invalidParams',
+          `scope "global" means the global namespace "${G}", but namespace "${namespace}" was given; drop one of them`,
+        );
       }
       if (scope === 'local' && namespace === G) {
         throw new AppError('invalidParams', `scope "local" excludes the global namespace "${G}"; use scope "global" or "all" for it`);
@@ -173,7 +205,9 @@ export class ClusterManager {
       }
       return schema;
     };
-    const items = await mapBounded(page.items, SCHEMA_CONCURRENCY, async (template) => summarizeTemplate(template, await schemaOf(template)));
+    const items = await mapBounded(page.items, SCHEMA_CONCURRENCY, async (template) =>
+      summarizeTemplate(template, await schemaOf(template)),
+    );
     return { items, ...(page.continue ? { continue: page.continue } : {}) };
   }
 
@@ -182,7 +216,10 @@ export class ClusterManager {
     return templateSchema(this.api, template, call, this.options.logger);
   }
 
-  async listDeployments(request: ListCommon & { labelSelector?: string | undefined }, hooks: ManagerHooks = {}): Promise<Page<DeploymentSummary>> {
+  async listDeployments(
+    request: ListCommon & { labelSelector?: string | undefined },
+    hooks: ManagerHooks = {},
+  ): Promise<Page<DeploymentSummary>> {
     const call = { signal: hooks.signal };
     if (request.namespace !== undefined) this.policy.assertReadable(request.namespace);
     const scope = this.scope(CLUSTER_DEPLOYMENT, request.namespace, (ns) => this.policy.isReadable(ns), call, request.labelSelector ?? '');
@@ -210,11 +247,26 @@ export class ClusterManager {
     const namespace = await this.resolveTarget(request.namespace, call, hooks);
     const templateName = plainReference(request.template, 'template', namespace);
     const credentialName = plainReference(request.credential, 'credential', namespace);
-    const { template, credential } = await checkReferences(this.api, namespace, this.globalNamespace, templateName, credentialName, call, () => assertNamespaceExists(this.api, this.policy, namespace, call));
+    const { template, credential } = await checkReferences(
+      this.api,
+      namespace,
+      this.globalNamespace,
+      templateName,
+      credentialName,
+      call,
+      () => assertNamespaceExists(this.api, this.policy, namespace, call),
+    );
     const config = request.config ?? {};
     await checkTemplateConfig(this.api, template, config, call);
     await assertCredentialFits(this.api, template, credential, call);
-    const manifest = buildClusterDeployment({ name: request.name, namespace, template: templateName, credential: credentialName, labels: request.labels, config });
+    const manifest = buildClusterDeployment({
+      name: request.name,
+      namespace,
+      template: templateName,
+      credential: credentialName,
+      labels: request.labels,
+      config,
+    });
 
     const existing = await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call);
     if (existing !== undefined) return this.deployOverExisting(existing, manifest, request, hooks);
@@ -223,34 +275,67 @@ export class ClusterManager {
     // gets 409 instead of overwriting them.
     let applied: KubeObject;
     try {
-      applied = await this.api.apply(CLUSTER_DEPLOYMENT, manifest, { fieldManager: this.options.fieldOwner, dryRun: request.dryRun === true, force: false }, call);
+      applied = await this.api.apply(
+        CLUSTER_DEPLOYMENT,
+        manifest,
+        { fieldManager: this.options.fieldOwner, dryRun: request.dryRun === true, force: false },
+        call,
+      );
     } catch (error) {
       if (error instanceof AppError && error.code === 'conflict') {
-        throw new AppError('conflict', `ClusterDeployment ${namespace}/${request.name} was created by someone else while this deploy ran (${error.message}); read it with k0.clusters.list and change it with k0.clusters.update`, { reason: 'concurrentCreate' });
+        throw new AppError(
+          'conflict',
+          `ClusterDeployment ${namespace}/${request.name} was created by someone else while this deploy ran (${error.message}); read it with k0.clusters.list and change it with k0.clusters.update`,
+          { reason: 'concurrentCreate' },
+        );
       }
       throw error;
     }
-    const base = { name: request.name, namespace, ...(applied.metadata?.uid ? { uid: applied.metadata.uid } : {}), ...(applied.metadata?.resourceVersion ? { resourceVersion: applied.metadata.resourceVersion } : {}) };
+    const base = {
+      name: request.name,
+      namespace,
+      ...(applied.metadata?.uid ? { uid: applied.metadata.uid } : {}),
+      ...(applied.metadata?.resourceVersion ? { resourceVersion: applied.metadata.resourceVersion } : {}),
+    };
     if (request.dryRun) {
       return {
         ...base,
         status: 'dryRun',
-        object: { metadata: { name: request.name, namespace, labels: { ...(applied.metadata?.labels ?? {}) } }, spec: { ...(applied.spec ?? {}) } },
+        object: {
+          metadata: { name: request.name, namespace, labels: { ...(applied.metadata?.labels ?? {}) } },
+          spec: { ...(applied.spec ?? {}) },
+        },
       };
     }
     const uid = applied.metadata?.uid;
     if (uid) hooks.onWritten?.({ namespace, name: request.name, uid, generation: applied.metadata?.generation ?? 1 });
     const result: DeployResult = { ...base, status: 'created' };
-    if (request.wait) result.wait = await this.waitForReady(namespace, request.name, { generation: applied.metadata?.generation ?? 1 }, request.wait, hooks);
+    if (request.wait)
+      result.wait = await this.waitForReady(
+        namespace,
+        request.name,
+        { generation: applied.metadata?.generation ?? 1 },
+        request.wait,
+        hooks,
+      );
     return result;
   }
 
   /** Deploy creates: the same deployment again is `unchanged` (nothing written); anything else is `conflict`. */
-  private async deployOverExisting(existing: KubeObject, manifest: KubeObject, request: DeployRequest, hooks: ManagerHooks): Promise<DeployResult> {
+  private async deployOverExisting(
+    existing: KubeObject,
+    manifest: KubeObject,
+    request: DeployRequest,
+    hooks: ManagerHooks,
+  ): Promise<DeployResult> {
     const namespace = existing.metadata?.namespace ?? '';
     const ref = `${namespace}/${request.name}`;
     if (existing.metadata?.deletionTimestamp) {
-      throw new AppError('conflict', `ClusterDeployment ${ref} is being deleted; wait until it is gone (k0.clusters.delete with wait=true), then deploy again`, { reason: 'deleting' });
+      throw new AppError(
+        'conflict',
+        `ClusterDeployment ${ref} is being deleted; wait until it is gone (k0.clusters.delete with wait=true), then deploy again`,
+        { reason: 'deleting' },
+      );
     }
     const differences = deploymentDifferences(existing, manifest);
     if (differences.length > 0) {
@@ -261,10 +346,23 @@ export class ClusterManager {
         { reason: 'exists', differences: paths },
       );
     }
-    const base = { name: request.name, namespace, ...(existing.metadata?.uid ? { uid: existing.metadata.uid } : {}), ...(existing.metadata?.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}) };
+    const base = {
+      name: request.name,
+      namespace,
+      ...(existing.metadata?.uid ? { uid: existing.metadata.uid } : {}),
+      ...(existing.metadata?.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
+    };
     const result: DeployResult = { ...base, status: 'unchanged' };
-    if (existing.metadata?.uid && !request.dryRun) hooks.onWritten?.({ namespace, name: request.name, uid: existing.metadata.uid, generation: existing.metadata.generation ?? 1 });
-    if (request.wait && !request.dryRun) result.wait = await this.waitForReady(namespace, request.name, { generation: existing.metadata?.generation ?? 1 }, request.wait, hooks);
+    if (existing.metadata?.uid && !request.dryRun)
+      hooks.onWritten?.({ namespace, name: request.name, uid: existing.metadata.uid, generation: existing.metadata.generation ?? 1 });
+    if (request.wait && !request.dryRun)
+      result.wait = await this.waitForReady(
+        namespace,
+        request.name,
+        { generation: existing.metadata?.generation ?? 1 },
+        request.wait,
+        hooks,
+      );
     return result;
   }
 
@@ -297,8 +395,17 @@ export class ClusterManager {
    */
   private async notDeleted(namespace: string, name: string, call: CallOptions): Promise<DeleteResult> {
     await assertNamespaceExists(this.api, this.policy, namespace, call);
-    const hint = whereHint('ClusterDeployment', name, await namespacesHolding(this.api, this.policy, CLUSTER_DEPLOYMENT, name, namespace, call));
-    return { name, namespace, status: 'not_found', ...(hint !== undefined ? { hint: `nothing named "${name}" in namespace "${namespace}"; ${hint}` } : {}) };
+    const hint = whereHint(
+      'ClusterDeployment',
+      name,
+      await namespacesHolding(this.api, this.policy, CLUSTER_DEPLOYMENT, name, namespace, call),
+    );
+    return {
+      name,
+      namespace,
+      status: 'not_found',
+      ...(hint !== undefined ? { hint: `nothing named "${name}" in namespace "${namespace}"; ${hint}` } : {}),
+    };
   }
 
   async delete(request: DeleteRequest, hooks: ManagerHooks = {}): Promise<DeleteResult> {
@@ -333,7 +440,12 @@ export class ClusterManager {
           if (object === undefined) return { done: true, fingerprint: 'gone', message: 'Deleted', step: deletionStep([], true, spec) };
           spec = object.spec;
           const conditions = readConditions(object.status);
-          return { done: false, fingerprint: conditionsFingerprint(conditions), message: describePhase(conditions, true), step: deletionStep(conditions, false, spec) };
+          return {
+            done: false,
+            fingerprint: conditionsFingerprint(conditions),
+            message: describePhase(conditions, true),
+            step: deletionStep(conditions, false, spec),
+          };
         },
       });
       const conditions = readConditions(outcome.last?.status);

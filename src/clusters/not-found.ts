@@ -36,7 +36,14 @@ export async function assertNamespaceExists(api: K0rdentApi, policy: NamespacePo
 }
 
 /** The other readable namespaces holding an object `name` of `resource` (sorted; empty when none or unknown). */
-export async function namespacesHolding(api: K0rdentApi, policy: NamespacePolicy, resource: K0rdentResource, name: string, except: string, call: CallOptions): Promise<string[]> {
+export async function namespacesHolding(
+  api: K0rdentApi,
+  policy: NamespacePolicy,
+  resource: K0rdentResource,
+  name: string,
+  except: string,
+  call: CallOptions,
+): Promise<string[]> {
   const found = new Set<string>();
   try {
     const page = await api.list(resource, { fieldSelector: `metadata.name=${name}`, limit: 500 }, call);
@@ -50,7 +57,10 @@ export async function namespacesHolding(api: K0rdentApi, policy: NamespacePolicy
   }
   // No cluster-wide list for this identity: probe the readable namespaces it may read, a bounded number.
   const existing = (await existingNamespaces(api, call).catch(() => undefined)) ?? [policy.rules.globalNamespace];
-  const candidates = policy.readable(existing).filter((ns) => ns !== except).slice(0, MAX_PROBED_NAMESPACES);
+  const candidates = policy
+    .readable(existing)
+    .filter((ns) => ns !== except)
+    .slice(0, MAX_PROBED_NAMESPACES);
   await Promise.all(
     candidates.map(async (ns) => {
       const object = await api.get(resource, ns, name, call).catch(() => undefined);

@@ -22,7 +22,9 @@ export function formatElapsed(ms: number): string {
 /** "Provisioning: HelmReleaseReady (3/6), 4m10s" from a phase line such as "Provisioning (HelmReleaseReady: ...)". */
 export function progressLine(phase: string, step: Step | undefined, elapsedMs: number): string {
   const word = phase.split(' (')[0] ?? phase;
-  return step === undefined ? `${phase}, ${formatElapsed(elapsedMs)}` : `${word}: ${step.name} (${step.done}/${step.total}), ${formatElapsed(elapsedMs)}`;
+  return step === undefined
+    ? `${phase}, ${formatElapsed(elapsedMs)}`
+    : `${word}: ${step.name} (${step.done}/${step.total}), ${formatElapsed(elapsedMs)}`;
 }
 
 export class ProgressReporter {
@@ -61,7 +63,11 @@ export class ProgressReporter {
       this.beats++;
     }
     const progress = this.base + this.beats / (this.beats + 1);
-    this.send({ progress, ...(this.step ? { total: this.step.total } : {}), message: progressLine(this.phase, this.step, Date.now() - this.started) });
+    this.send({
+      progress,
+      ...(this.step ? { total: this.step.total } : {}),
+      message: progressLine(this.phase, this.step, Date.now() - this.started),
+    });
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.emit(), this.intervalMs);
     this.timer.unref?.();

@@ -24,7 +24,11 @@ const MAX_PARSED = 256;
 
 /** What the cache needs from the API (K0rdentApi has it). */
 export interface ConfigMapReader {
-  getConfigMap(namespace: string, name: string, call?: CallOptions): Promise<{ uid?: string; resourceVersion?: string; data: Record<string, string> } | undefined>;
+  getConfigMap(
+    namespace: string,
+    name: string,
+    call?: CallOptions,
+  ): Promise<{ uid?: string; resourceVersion?: string; data: Record<string, string> } | undefined>;
 }
 
 interface Entry {
@@ -68,7 +72,15 @@ export class TemplateSchemas {
     return reading;
   }
 
-  private async read(api: ConfigMapReader, namespace: string, name: string, key: string, templateUid: string | undefined, call: CallOptions, logger: Logger | undefined): Promise<JsonObject | undefined> {
+  private async read(
+    api: ConfigMapReader,
+    namespace: string,
+    name: string,
+    key: string,
+    templateUid: string | undefined,
+    call: CallOptions,
+    logger: Logger | undefined,
+  ): Promise<JsonObject | undefined> {
     let schema: JsonObject | undefined;
     let version: string | undefined;
     try {
@@ -83,7 +95,10 @@ export class TemplateSchemas {
         }
       }
     } catch (error) {
-      logger?.debug({ namespace, configMap: name, error: (error as Error).message }, 'schema ConfigMap unreadable; outlining from status.config');
+      logger?.debug(
+        { namespace, configMap: name, error: (error as Error).message },
+        'schema ConfigMap unreadable; outlining from status.config',
+      );
       // A refusal is a fact about this identity (remembered like a 404); an outage is not.
       if (!(error instanceof AppError && error.code === 'forbidden')) return undefined;
     }

@@ -224,7 +224,15 @@ export interface DeleteResult {
   reason?: string;
   /** not_found: where an object of that name exists in another readable namespace. */
   hint?: string;
-  wait?: { gone: boolean; timedOut: boolean; phase: string; conditions: CompactCondition[]; waitError?: WaitError; interrupted?: boolean; note?: string };
+  wait?: {
+    gone: boolean;
+    timedOut: boolean;
+    phase: string;
+    conditions: CompactCondition[];
+    waitError?: WaitError;
+    interrupted?: boolean;
+    note?: string;
+  };
 }
 
 export type { Condition };

@@ -62,10 +62,14 @@ async function existingDeployment(deps: UpdateDeps, namespace: string, name: str
   await assertNamespaceExists(deps.api, deps.policy, namespace, call);
   const elsewhere = await namespacesHolding(deps.api, deps.policy, CLUSTER_DEPLOYMENT, name, namespace, call);
   const hint = whereHint('ClusterDeployment', name, elsewhere);
-  throw new AppError('notFound', `ClusterDeployment ${echo(name)} does not exist in namespace "${namespace}"; ${hint ?? 'create it with k0.clusters.deploy'}`, {
-    namespace,
-    ...(elsewhere.length > 0 ? { existsIn: elsewhere } : {}),
-  });
+  throw new AppError(
+    'notFound',
+    `ClusterDeployment ${echo(name)} does not exist in namespace "${namespace}"; ${hint ?? 'create it with k0.clusters.deploy'}`,
+    {
+      namespace,
+      ...(elsewhere.length > 0 ? { existsIn: elsewhere } : {}),
+    },
+  );
 }
 
 function text(value: unknown): string | undefined {
@@ -98,7 +102,8 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
   if (templateName !== currentTemplate) assertUpgradeAllowed(existing, templateName);
   const { template, credential } = await checkReferences(deps.api, namespace, deps.globalNamespace, templateName, credentialName, call);
   // The same provider fit as deploy, whenever the pair changes (kcm checks only the identity kind).
-  if (templateName !== currentTemplate || credentialName !== currentCredential) await assertCredentialFits(deps.api, template, credential, call);
+  if (templateName !== currentTemplate || credentialName !== currentCredential)
+    await assertCredentialFits(deps.api, template, credential, call);
 
   const currentConfig = isJsonObject(spec.config) ? spec.config : {};
   const config = request.config !== undefined ? mergePatch(currentConfig, request.config) : currentConfig;
@@ -123,21 +128,38 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
   });
   if (changes.length === 0) {
     const result: UpdateResult = { ...base(existing), status: 'unchanged', changes: [] };
-    if (existing.metadata?.uid && !request.dryRun) deps.onWritten?.({ namespace, name: request.name, uid: existing.metadata.uid, generation: existing.metadata.generation ?? 1 });
-    if (request.wait && !request.dryRun) result.wait = await deps.waitForReady(namespace, request.name, { generation: existing.metadata?.generation ?? 1 }, request.wait);
+    if (existing.metadata?.uid && !request.dryRun)
+      deps.onWritten?.({ namespace, name: request.name, uid: existing.metadata.uid, generation: existing.metadata.generation ?? 1 });
+    if (request.wait && !request.dryRun)
+      result.wait = await deps.waitForReady(namespace, request.name, { generation: existing.metadata?.generation ?? 1 }, request.wait);
     return result;
   }
 
   const destructive = request.dryRun ? [] : destructiveChanges(changes);
   if (destructive.length > 0 && deps.confirm) {
     const facts = destructive.map(describeChange).join('; ');
-    const answer = await deps.confirm({ message: `Update ClusterDeployment ${ref}: ${facts}${changes.length > destructive.length ? ` (and ${changes.length - destructive.length} other change(s))` : ''}.`, name: request.name });
+    const answer = await deps.confirm({
+      message: `Update ClusterDeployment ${ref}: ${facts}${changes.length > destructive.length ? ` (and ${changes.length - destructive.length} other change(s))` : ''}.`,
+      name: request.name,
+    });
     if (!answer.confirmed) return { ...base(existing), status: 'cancelled', reason: answer.reason, changes: [] };
   }
 
   // Every label already there is sent too: an apply drops the labels this field manager set before and omits now.
-  const manifest = buildClusterDeployment({ name: request.name, namespace, template: templateName, credential: credentialName, labels: { ...labels, ...wantedLabels }, config });
-  const applied = await deps.api.apply(CLUSTER_DEPLOYMENT, manifest, { fieldManager: deps.fieldOwner, dryRun: request.dryRun === true }, call);
+  const manifest = buildClusterDeployment({
+    name: request.name,
+    namespace,
+    template: templateName,
+    credential: credentialName,
+    labels: { ...labels, ...wantedLabels },
+    config,
+  });
+  const applied = await deps.api.apply(
+    CLUSTER_DEPLOYMENT,
+    manifest,
+    { fieldManager: deps.fieldOwner, dryRun: request.dryRun === true },
+    call,
+  );
   if (request.dryRun) return { ...base(applied), status: 'dryRun', changes: described, ...adopted };
 
   const result: UpdateResult = { ...base(applied), status: 'updated', changes: described, ...adopted };

@@ -4,7 +4,15 @@
  * earlier generation, or copied from a HelmRelease helm-controller has not yet upgraded, never counts.
  */
 import type { Logger } from 'pino';
-import { conditionsFingerprint, describePhase, failedFor, isReady, readConditions, reconciliationGap, type GenerationTarget } from '../k0rdent/conditions.js';
+import {
+  conditionsFingerprint,
+  describePhase,
+  failedFor,
+  isReady,
+  readConditions,
+  reconciliationGap,
+  type GenerationTarget,
+} from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import { provisionStep } from '../k0rdent/steps.js';
 import type { K0rdentApi } from './kube-api.js';
@@ -24,18 +32,34 @@ export interface ReadyWaitDeps {
 export function waitErrorOf(outcome: WaitResult, logger: Logger, namespace: string, name: string): { waitError?: WaitError } {
   if (!outcome.error) return {};
   const { code, message } = outcome.error;
-  logger.warn({ namespace, cluster: name, errorCode: code, error: message }, `the wait for ClusterDeployment ${namespace}/${name} ended early: ${code}`);
+  logger.warn(
+    { namespace, cluster: name, errorCode: code, error: message },
+    `the wait for ClusterDeployment ${namespace}/${name} ended early: ${code}`,
+  );
   return { waitError: { code, message } };
 }
 
 /** What a wait ended by the server's shutdown tells the caller: the object carries on without it. */
 export function interruption(outcome: WaitResult, continues: string): { interrupted?: true; note?: string } {
   if (!outcome.interrupted) return {};
-  return { interrupted: true, note: `the server is shutting down and stopped waiting; ${continues}: follow it with k0.clusters.get, k0.clusters.list or its task` };
+  return {
+    interrupted: true,
+    note: `the server is shutting down and stopped waiting; ${continues}: follow it with k0.clusters.get, k0.clusters.list or its task`,
+  };
 }
 
-export async function waitForGeneration(deps: ReadyWaitDeps, namespace: string, name: string, target: GenerationTarget, wait: WaitOptions, hooks: OperationHooks): Promise<WaitOutcome> {
-  const judge = (status: unknown, conditions: ReturnType<typeof readConditions>): { gap: string | undefined; failed: ReturnType<typeof failedFor>; ready: boolean } => {
+export async function waitForGeneration(
+  deps: ReadyWaitDeps,
+  namespace: string,
+  name: string,
+  target: GenerationTarget,
+  wait: WaitOptions,
+  hooks: OperationHooks,
+): Promise<WaitOutcome> {
+  const judge = (
+    status: unknown,
+    conditions: ReturnType<typeof readConditions>,
+  ): { gap: string | undefined; failed: ReturnType<typeof failedFor>; ready: boolean } => {
     const failed = failedFor(status, conditions, target.generation);
     const gap = reconciliationGap(status, conditions, target);
     return { gap, failed, ready: gap === undefined && isReady(conditions) };

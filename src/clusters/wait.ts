@@ -67,7 +67,10 @@ export interface WaitResult {
 export function waitSettings(
   wait: WaitOptions,
   hooks: OperationHooks,
-): Pick<WaitSpec, 'pollIntervalMs' | 'timeoutMs' | 'stallThresholdMs' | 'signal' | 'interrupt' | 'onProgress' | 'progressIntervalMs' | 'onWarning'> {
+): Pick<
+  WaitSpec,
+  'pollIntervalMs' | 'timeoutMs' | 'stallThresholdMs' | 'signal' | 'interrupt' | 'onProgress' | 'progressIntervalMs' | 'onWarning'
+> {
   return {
     pollIntervalMs: wait.pollIntervalMs,
     timeoutMs: wait.timeoutMs,
@@ -116,10 +119,15 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
       cleanup();
       reject(error);
     };
-    const onAbort = (): void => fail(new AppError('unavailable', `waiting for ${resource.kind} ${namespace}/${name} was cancelled by the caller`, { cancelled: true }));
+    const onAbort = (): void =>
+      fail(
+        new AppError('unavailable', `waiting for ${resource.kind} ${namespace}/${name} was cancelled by the caller`, { cancelled: true }),
+      );
     const onInterrupt = (): void => {
       if (finished) return;
-      spec.onWarning?.(`the server is shutting down: stopped waiting for ${resource.kind} ${namespace}/${name} (${message}); it continues in the cluster`);
+      spec.onWarning?.(
+        `the server is shutting down: stopped waiting for ${resource.kind} ${namespace}/${name} (${message}); it continues in the cluster`,
+      );
       succeed({ done: false, timedOut: false, interrupted: true });
     };
 
@@ -144,7 +152,10 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
         fingerprint = evaluation.fingerprint;
         lastChange = Date.now();
         reporter?.report(message, evaluation.step);
-        logger.debug({ kind: resource.kind, namespace, cluster: name, step: evaluation.step, state: message, done: evaluation.done }, `wait: ${resource.kind} ${namespace}/${name}: ${message}`);
+        logger.debug(
+          { kind: resource.kind, namespace, cluster: name, step: evaluation.step, state: message, done: evaluation.done },
+          `wait: ${resource.kind} ${namespace}/${name}: ${message}`,
+        );
         armStall();
       }
       if (evaluation.done) succeed({ done: true, timedOut: false });
@@ -215,7 +226,10 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
             (event) => {
               if (ended || finished) return;
               if (event.type === 'ERROR') {
-                const error = toAppError({ code: event.object.code ?? 500, body: event.object, message: event.object.message ?? 'watch error event' }, { action: `watch ${resource.kind} ${namespace}/${name}` });
+                const error = toAppError(
+                  { code: event.object.code ?? 500, body: event.object, message: event.object.message ?? 'watch error event' },
+                  { action: `watch ${resource.kind} ${namespace}/${name}` },
+                );
                 if (fatal(error)) {
                   end({ error });
                   return;
@@ -273,7 +287,15 @@ export function waitFor(spec: WaitSpec): Promise<WaitResult> {
     }
     spec.interrupt?.addEventListener('abort', onInterrupt, { once: true });
     logger.info(
-      { kind: resource.kind, namespace, cluster: name, goal: spec.goal, timeoutMs: spec.timeoutMs, pollIntervalMs: spec.pollIntervalMs, stallThresholdMs: spec.stallThresholdMs },
+      {
+        kind: resource.kind,
+        namespace,
+        cluster: name,
+        goal: spec.goal,
+        timeoutMs: spec.timeoutMs,
+        pollIntervalMs: spec.pollIntervalMs,
+        stallThresholdMs: spec.stallThresholdMs,
+      },
       `waiting for ${resource.kind} ${namespace}/${name}${spec.goal ? ` to be ${spec.goal}` : ''}`,
     );
     void attempt();

@@ -40,7 +40,12 @@ function serverFrom(env: NodeJS.ProcessEnv): string | undefined {
 /** The service account as this process sees it; `missing` names what is not there. */
 export function findServiceAccount(env: NodeJS.ProcessEnv): { account: ServiceAccount; missing: string[] } {
   const dir = env[SERVICE_ACCOUNT_DIR_ENV]?.trim() || SERVICE_ACCOUNT_DIR;
-  const account: ServiceAccount = { server: serverFrom(env) ?? '', tokenFile: join(dir, 'token'), caFile: join(dir, 'ca.crt'), namespaceFile: join(dir, 'namespace') };
+  const account: ServiceAccount = {
+    server: serverFrom(env) ?? '',
+    tokenFile: join(dir, 'token'),
+    caFile: join(dir, 'ca.crt'),
+    namespaceFile: join(dir, 'namespace'),
+  };
   const missing: string[] = [];
   if (account.server === '') missing.push('KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT');
   if (!readable(account.tokenFile)) missing.push(account.tokenFile);

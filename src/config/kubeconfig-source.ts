@@ -11,7 +11,12 @@ import type { KubeconfigSourceSpec } from './settings.js';
 /** The sources that are kubeconfigs (in-cluster config is checked by ./in-cluster.ts). */
 type Kind = Exclude<KubeconfigSourceSpec['kind'], 'in-cluster'>;
 
-const ENV_OF = { path: 'K0RDENT_MGMT_KUBECONFIG_PATH', b64: 'K0RDENT_MGMT_KUBECONFIG_B64', text: 'K0RDENT_MGMT_KUBECONFIG_TEXT', sandbox: '--sandbox' } as const;
+const ENV_OF = {
+  path: 'K0RDENT_MGMT_KUBECONFIG_PATH',
+  b64: 'K0RDENT_MGMT_KUBECONFIG_B64',
+  text: 'K0RDENT_MGMT_KUBECONFIG_TEXT',
+  sandbox: '--sandbox',
+} as const;
 const FLAG_OF = { path: '--kubeconfig-path', b64: '--kubeconfig-b64', text: '--kubeconfig-text', sandbox: '--sandbox' } as const;
 
 function fail(kind: Kind, message: string): never {
@@ -62,7 +67,10 @@ export function checkKubeconfig(source: { kind: Kind; value: string }, context: 
     doc = parseYaml(text);
   } catch (error) {
     const where = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-    fail(source.kind, `is not valid YAML${where ? ` (line ${where})` : ''}; provide a kubeconfig file as written by kubectl config view --raw`);
+    fail(
+      source.kind,
+      `is not valid YAML${where ? ` (line ${where})` : ''}; provide a kubeconfig file as written by kubectl config view --raw`,
+    );
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Array.isArray((doc as Record<string, unknown>).clusters)) {
     fail(source.kind, 'is not a kubeconfig (no clusters list); provide a kubeconfig file as written by kubectl config view --raw');
@@ -97,6 +105,7 @@ function contextServer(doc: Record<string, unknown>, context: string): string | 
     return typeof found === 'object' && found !== null ? (found as Record<string, unknown>) : undefined;
   };
   const ctx = entry(doc.contexts, context)?.context as { cluster?: unknown } | undefined;
-  const cluster = typeof ctx?.cluster === 'string' ? (entry(doc.clusters, ctx.cluster)?.cluster as { server?: unknown } | undefined) : undefined;
+  const cluster =
+    typeof ctx?.cluster === 'string' ? (entry(doc.clusters, ctx.cluster)?.cluster as { server?: unknown } | undefined) : undefined;
   return typeof cluster?.server === 'string' && cluster.server !== '' ? cluster.server : undefined;
 }

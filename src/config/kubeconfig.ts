@@ -9,7 +9,12 @@ import { ConfigError } from './errors.js';
 import type { ServiceAccount } from './in-cluster.js';
 import type { CheckedKubeconfig } from './kubeconfig-source.js';
 
-const ENV_OF = { path: 'K0RDENT_MGMT_KUBECONFIG_PATH', b64: 'K0RDENT_MGMT_KUBECONFIG_B64', text: 'K0RDENT_MGMT_KUBECONFIG_TEXT', sandbox: '--sandbox' } as const;
+const ENV_OF = {
+  path: 'K0RDENT_MGMT_KUBECONFIG_PATH',
+  b64: 'K0RDENT_MGMT_KUBECONFIG_B64',
+  text: 'K0RDENT_MGMT_KUBECONFIG_TEXT',
+  sandbox: '--sandbox',
+} as const;
 
 export function loadKubeConfig(k8s: ClientNode, checked: CheckedKubeconfig): KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -19,14 +24,20 @@ export function loadKubeConfig(k8s: ClientNode, checked: CheckedKubeconfig): Kub
     else kc.loadFromString(checked.text);
     kc.setCurrentContext(checked.context);
   } catch (error) {
-    throw new ConfigError(variable, `${variable} could not be loaded as a kubeconfig (${(error as Error).message.split('\n')[0]}); check its clusters, users and contexts entries`);
+    throw new ConfigError(
+      variable,
+      `${variable} could not be loaded as a kubeconfig (${(error as Error).message.split('\n')[0]}); check its clusters, users and contexts entries`,
+    );
   }
   // client-node refuses plain-HTTP servers unless skipTLSVerify is set, although there is no TLS to
   // verify; kubectl has no such rule. Mark http:// clusters so both behave alike (e.g. the sandbox).
   kc.clusters = kc.clusters.map((c) => (c.server?.startsWith('http://') && !c.skipTLSVerify ? { ...c, skipTLSVerify: true } : c));
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server) {
-    throw new ConfigError(variable, `${variable} has no cluster server for context "${checked.context}"; fix the kubeconfig's clusters entry`);
+    throw new ConfigError(
+      variable,
+      `${variable} has no cluster server for context "${checked.context}"; fix the kubeconfig's clusters entry`,
+    );
   }
   return kc;
 }

@@ -69,7 +69,10 @@ function duration(defaultValue: string, minMs: number) {
       } catch {
         // reported below
       }
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration of at least ${minMs / 1000}s; write it like "10s", "15m" or "1h"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a duration of at least ${minMs / 1000}s; write it like "10s", "15m" or "1h"`,
+      });
       return z.NEVER;
     });
 }
@@ -134,13 +137,17 @@ const rawSchema = z.object({
       ctx.addIssue({ code: 'custom', message: `"${value}" is not host:port; use e.g. 127.0.0.1:6767 or 0.0.0.0:6767` });
       return z.NEVER;
     }),
-  logLevel: z.enum(['debug', 'info', 'warn', 'error'], {
-    error: (issue) => `"${String(issue.input)}" is not a log level; use debug, info, warn or error`,
-  }).default('info'),
+  logLevel: z
+    .enum(['debug', 'info', 'warn', 'error'], {
+      error: (issue) => `"${String(issue.input)}" is not a log level; use debug, info, warn or error`,
+    })
+    .default('info'),
   readOnly: booleanVariable().transform((value) => value ?? false),
-  toolNameStyle: z.enum(['dotted', 'snake'], {
-    error: (issue) => `"${String(issue.input)}" is not a tool name style; use dotted or snake`,
-  }).default('dotted'),
+  toolNameStyle: z
+    .enum(['dotted', 'snake'], {
+      error: (issue) => `"${String(issue.input)}" is not a tool name style; use dotted or snake`,
+    })
+    .default('dotted'),
   oidcIssuerUrl: z
     .string()
     .optional()
@@ -148,9 +155,11 @@ const rawSchema = z.object({
       message: 'must be the issuer URL, e.g. https://issuer.example.com/realms/k0rdent',
     }),
   oidcAudience: z.string().optional(),
-  confirmDestructive: z.enum(['auto', 'never'], {
-    error: (issue) => `"${String(issue.input)}" is not a confirmation mode; use auto or never`,
-  }).default('auto'),
+  confirmDestructive: z
+    .enum(['auto', 'never'], {
+      error: (issue) => `"${String(issue.input)}" is not a confirmation mode; use auto or never`,
+    })
+    .default('auto'),
   progressInterval: duration('10s', 1000),
   sessionIdleTimeout: duration('15m', 1000),
   sessionLimitPerCaller: z
@@ -195,7 +204,10 @@ export function parseConfig(raw: RawConfig, options: { sandbox: boolean; service
   }
   if (values.inCluster === true && (options.sandbox || sources.length === 1)) {
     const other = options.sandbox ? '--sandbox' : label(sources[0]!);
-    throw new ConfigError('K0RDENT_MGMT_IN_CLUSTER', `${label('inCluster')} is true together with ${other}; use the service account, a kubeconfig or --sandbox, only one`);
+    throw new ConfigError(
+      'K0RDENT_MGMT_IN_CLUSTER',
+      `${label('inCluster')} is true together with ${other}; use the service account, a kubeconfig or --sandbox, only one`,
+    );
   }
   let kubeconfig: KubeconfigSourceSpec;
   if (options.sandbox) {
@@ -216,7 +228,10 @@ export function parseConfig(raw: RawConfig, options: { sandbox: boolean; service
     // In a pod without a kubeconfig, the pod's service account, as client-go's in-cluster config.
     kubeconfig = { kind: 'in-cluster' };
     if (values.context !== undefined) {
-      throw new ConfigError('K0RDENT_MGMT_CONTEXT', `${label('context')} picks a context of a kubeconfig, and the in-cluster config has none; unset it, or give a kubeconfig (K0RDENT_MGMT_KUBECONFIG_PATH)`);
+      throw new ConfigError(
+        'K0RDENT_MGMT_CONTEXT',
+        `${label('context')} picks a context of a kubeconfig, and the in-cluster config has none; unset it, or give a kubeconfig (K0RDENT_MGMT_KUBECONFIG_PATH)`,
+      );
     }
   } else {
     throw new ConfigError(
@@ -227,10 +242,16 @@ export function parseConfig(raw: RawConfig, options: { sandbox: boolean; service
 
   if ((values.oidcIssuerUrl !== undefined || values.oidcAudience !== undefined) && values.authMode !== 'OIDC_REQUIRED') {
     const key = values.oidcIssuerUrl !== undefined ? 'oidcIssuerUrl' : 'oidcAudience';
-    throw new ConfigError(variableFor(key).env, `${label(key)} only applies with AUTH_MODE=OIDC_REQUIRED; set AUTH_MODE=OIDC_REQUIRED or unset it`);
+    throw new ConfigError(
+      variableFor(key).env,
+      `${label(key)} only applies with AUTH_MODE=OIDC_REQUIRED; set AUTH_MODE=OIDC_REQUIRED or unset it`,
+    );
   }
   if (values.oidcAudience !== undefined && values.oidcIssuerUrl === undefined) {
-    throw new ConfigError('OIDC_AUDIENCE', `${label('oidcAudience')} needs OIDC_ISSUER_URL; set OIDC_ISSUER_URL (--oidc-issuer-url) too, or unset it`);
+    throw new ConfigError(
+      'OIDC_AUDIENCE',
+      `${label('oidcAudience')} needs OIDC_ISSUER_URL; set OIDC_ISSUER_URL (--oidc-issuer-url) too, or unset it`,
+    );
   }
 
   const settings: Settings = {
@@ -258,7 +279,10 @@ export function parseConfig(raw: RawConfig, options: { sandbox: boolean; service
     httpMaxConnections: values.httpMaxConnections,
   };
   if (settings.httpHeadersTimeoutMs > settings.httpRequestTimeoutMs) {
-    throw new ConfigError('HTTP_HEADERS_TIMEOUT', `HTTP_HEADERS_TIMEOUT (--http-headers-timeout) must not exceed HTTP_REQUEST_TIMEOUT (${settings.httpRequestTimeoutMs} ms)`);
+    throw new ConfigError(
+      'HTTP_HEADERS_TIMEOUT',
+      `HTTP_HEADERS_TIMEOUT (--http-headers-timeout) must not exceed HTTP_REQUEST_TIMEOUT (${settings.httpRequestTimeoutMs} ms)`,
+    );
   }
   return { settings, kubeconfig, devBearerToken: values.devBearerToken };
 }

@@ -189,7 +189,8 @@ export const CONFIG_VARIABLES = [
     flag: '--http-request-timeout',
     key: 'httpRequestTimeout',
     value: '<duration>',
-    description: 'serve: an HTTP request whose headers and body have not fully arrived after this is cut (408); responses (SSE streams) are not bounded by it',
+    description:
+      'serve: an HTTP request whose headers and body have not fully arrived after this is cut (408); responses (SSE streams) are not bounded by it',
     defaultValue: '30s',
   },
   {
@@ -213,7 +214,8 @@ export const CONFIG_VARIABLES = [
     flag: '--in-cluster',
     key: 'inCluster',
     value: '[bool]',
-    description: "true: use the pod's service account (in-cluster config) instead of a kubeconfig; when unset, used when no kubeconfig is given and the service-account files exist",
+    description:
+      "true: use the pod's service account (in-cluster config) instead of a kubeconfig; when unset, used when no kubeconfig is given and the service-account files exist",
     defaultValue: 'auto',
   },
 ] as const satisfies readonly ConfigVariable[];

@@ -59,7 +59,13 @@ interface Token {
 }
 
 function queryKey(query: EventQuery): string {
-  return JSON.stringify([query.namespace ?? '*', query.forKind ?? '', query.forName ?? '', [...(query.types ?? [])].sort(), query.sinceMs ?? 0]);
+  return JSON.stringify([
+    query.namespace ?? '*',
+    query.forKind ?? '',
+    query.forName ?? '',
+    [...(query.types ?? [])].sort(),
+    query.sinceMs ?? 0,
+  ]);
 }
 
 function decodeToken(text: string, key: string): number {
@@ -69,10 +75,19 @@ function decodeToken(text: string, key: string): number {
   } catch {
     // fall through
   }
-  throw new AppError('invalidParams', 'continue token is invalid or belongs to another query; repeat the same query without `continue` to start over');
+  throw new AppError(
+    'invalidParams',
+    'continue token is invalid or belongs to another query; repeat the same query without `continue` to start over',
+  );
 }
 
-async function readAll(ctx: ReadContext, version: EventsApiVersion, namespace: string | undefined, selector: string | undefined, call: CallOptions): Promise<{ items: unknown[]; truncated: boolean }> {
+async function readAll(
+  ctx: ReadContext,
+  version: EventsApiVersion,
+  namespace: string | undefined,
+  selector: string | undefined,
+  call: CallOptions,
+): Promise<{ items: unknown[]; truncated: boolean }> {
   const items: unknown[] = [];
   let next: string | undefined;
   do {
@@ -83,7 +98,12 @@ async function readAll(ctx: ReadContext, version: EventsApiVersion, namespace: s
   return { items, truncated: next !== undefined };
 }
 
-async function readScope(ctx: ReadContext, version: EventsApiVersion, query: EventQuery, call: CallOptions): Promise<{ items: unknown[]; truncated: boolean }> {
+async function readScope(
+  ctx: ReadContext,
+  version: EventsApiVersion,
+  query: EventQuery,
+  call: CallOptions,
+): Promise<{ items: unknown[]; truncated: boolean }> {
   const selector = fieldSelector(version, query);
   if (query.namespace !== undefined) return readAll(ctx, version, query.namespace, selector, call);
   try {
@@ -123,7 +143,10 @@ export async function listEvents(ctx: ReadContext, query: EventQuery, call: Call
   if (query.namespace !== undefined) ctx.policy.assertReadable(query.namespace);
   if (query.forName !== undefined) assertObjectName(query.forName, 'forName');
   if (query.forKind !== undefined && !/^[A-Z][A-Za-z0-9]{0,62}$/.test(query.forKind)) {
-    throw new AppError('invalidParams', `forKind "${query.forKind.slice(0, 80)}" is not a Kubernetes kind (CamelCase, e.g. ClusterDeployment, HelmRelease, Cluster)`);
+    throw new AppError(
+      'invalidParams',
+      `forKind "${query.forKind.slice(0, 80)}" is not a Kubernetes kind (CamelCase, e.g. ClusterDeployment, HelmRelease, Cluster)`,
+    );
   }
   const limit = query.limit ?? DEFAULT_EVENT_LIMIT;
   const key = queryKey(query);

@@ -55,7 +55,8 @@ export function summarizeEvent(raw: unknown, apiVersion: 'events.k8s.io/v1' | 'v
   const seriesCount = typeof series.count === 'number' ? series.count : undefined;
   const legacyCount = typeof (v1 ? e.deprecatedCount : e.count) === 'number' ? ((v1 ? e.deprecatedCount : e.count) as number) : undefined;
   const first = time(e.eventTime) ?? time(v1 ? e.deprecatedFirstTimestamp : e.firstTimestamp);
-  const last = time(series.lastObservedTime) ?? time(v1 ? e.deprecatedLastTimestamp : e.lastTimestamp) ?? first ?? time(meta.creationTimestamp);
+  const last =
+    time(series.lastObservedTime) ?? time(v1 ? e.deprecatedLastTimestamp : e.lastTimestamp) ?? first ?? time(meta.creationTimestamp);
   return compact({
     name: str(meta.name) ?? '',
     namespace: str(meta.namespace) ?? '',

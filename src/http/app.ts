@@ -53,7 +53,10 @@ function quote(value: string): string {
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { runtime } = options;
   const { settings, logger } = runtime;
-  const oidc = settings.authMode === 'OIDC_REQUIRED' && settings.oidcIssuerUrl ? createOidcVerifier(settings.oidcIssuerUrl, settings.oidcAudience) : undefined;
+  const oidc =
+    settings.authMode === 'OIDC_REQUIRED' && settings.oidcIssuerUrl
+      ? createOidcVerifier(settings.oidcIssuerUrl, settings.oidcAudience)
+      : undefined;
   const gate = createAuthGate({ settings, devBearerToken: options.devBearerToken, oidc });
   const endpoint = createMcpEndpoint(runtime, { stateless: options.stateless });
   const version = packageVersion();
@@ -76,7 +79,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (!decision.ok) {
       logger.info({ status: decision.status, reason: decision.error, method: req.method }, 'MCP request refused by the auth gate');
       const headers = decision.status === 401 ? challenge(req, decision) : {};
-      sendJsonRpcError(res, decision.status, -32001, `${decision.status === 401 ? 'Unauthorized' : 'Refused'}: ${decision.description}`, headers);
+      sendJsonRpcError(
+        res,
+        decision.status,
+        -32001,
+        `${decision.status === 401 ? 'Unauthorized' : 'Refused'}: ${decision.description}`,
+        headers,
+      );
       return;
     }
     await endpoint.handle(req, res, decision.bearerToken);
@@ -117,7 +126,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       case '/readyz': {
         const ping = await pingApi(runtime.kube.base(), options.readyTimeoutMs ?? 2500);
         if (!ping.ok) logger.warn({ error: ping.error }, 'readiness: Kubernetes API unreachable');
-        sendJson(res, ping.ok ? 200 : 503, ping.ok ? { status: 'ready', version, kubernetes: { version: ping.version } } : { status: 'unavailable', version, kubernetes: { error: ping.error } });
+        sendJson(
+          res,
+          ping.ok ? 200 : 503,
+          ping.ok
+            ? { status: 'ready', version, kubernetes: { version: ping.version } }
+            : { status: 'unavailable', version, kubernetes: { error: ping.error } },
+        );
         return;
       }
       case '/metrics': {
@@ -145,23 +160,34 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   // A request (headers + body) must arrive within HTTP_REQUEST_TIMEOUT and its headers within
   // HTTP_HEADERS_TIMEOUT: a stalled body is cut (408). Responses are not bounded (SSE streams live long).
   // The check runs every second, so the cut comes at most a second late.
-  const server = createServer({ requestTimeout: settings.httpRequestTimeoutMs, headersTimeout: settings.httpHeadersTimeoutMs, connectionsCheckingInterval: 1000 }, (req, res) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.debug({ method: req.method, path: (req.url ?? '/').split('?')[0], status: res.statusCode, durationMs: Math.round(durationMs) }, 'HTTP request');
-    });
-    // 'close' also ends a response the client dropped (an SSE stream, say); it is counted with the status it had.
-    res.on('close', () => observeHttpRequest(runtime.metrics, (req.url ?? '/').split('?')[0]!, res.statusCode));
-    route(req, res).catch((error: unknown) => {
-      logger.error({ err: error instanceof Error ? { message: error.message, name: error.name } : String(error) }, 'HTTP request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      else res.destroy();
-    });
-  });
+  const server = createServer(
+    { requestTimeout: settings.httpRequestTimeoutMs, headersTimeout: settings.httpHeadersTimeoutMs, connectionsCheckingInterval: 1000 },
+    (req, res) => {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.debug(
+          { method: req.method, path: (req.url ?? '/').split('?')[0], status: res.statusCode, durationMs: Math.round(durationMs) },
+          'HTTP request',
+        );
+      });
+      // 'close' also ends a response the client dropped (an SSE stream, say); it is counted with the status it had.
+      res.on('close', () => observeHttpRequest(runtime.metrics, (req.url ?? '/').split('?')[0]!, res.statusCode));
+      route(req, res).catch((error: unknown) => {
+        logger.error({ err: error instanceof Error ? { message: error.message, name: error.name } : String(error) }, 'HTTP request failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.destroy();
+      });
+    },
+  );
   // One more connection than HTTP_MAX_CONNECTIONS is closed at once (the event is logged).
   server.maxConnections = settings.httpMaxConnections;
-  server.on('drop', (data: { remoteAddress?: string } | undefined) => logger.warn({ remoteAddress: data?.remoteAddress, maxConnections: settings.httpMaxConnections }, 'connection refused: HTTP_MAX_CONNECTIONS reached'));
+  server.on('drop', (data: { remoteAddress?: string } | undefined) =>
+    logger.warn(
+      { remoteAddress: data?.remoteAddress, maxConnections: settings.httpMaxConnections },
+      'connection refused: HTTP_MAX_CONNECTIONS reached',
+    ),
+  );
 
   return {
     server,
@@ -171,7 +197,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         // logged (verification retries discovery per request, and answers 503 meanwhile).
         const check = await oidc.checkDiscovery();
         if (!check.ok && check.mismatch) throw new ConfigError('OIDC_ISSUER_URL', check.reason);
-        if (!check.ok) logger.warn({ oidcIssuerUrl: settings.oidcIssuerUrl, error: check.reason }, 'OIDC discovery failed at startup; tokens are refused until the issuer answers');
+        if (!check.ok)
+          logger.warn(
+            { oidcIssuerUrl: settings.oidcIssuerUrl, error: check.reason },
+            'OIDC discovery failed at startup; tokens are refused until the issuer answers',
+          );
       }
       return new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -9,8 +9,7 @@ import type { Settings } from '../runtime/types.js';
 import type { OidcVerifier } from './oidc.js';
 
 export type AuthDecision =
-  | { ok: true; bearerToken: string | undefined }
-  | { ok: false; status: 401 | 403 | 503; error: string; description: string };
+  { ok: true; bearerToken: string | undefined } | { ok: false; status: 401 | 403 | 503; error: string; description: string };
 
 /** RFC 6750 b64token after "Bearer " (scheme case-insensitive). */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -49,7 +48,12 @@ export function createAuthGate(options: AuthGateOptions): (req: IncomingMessage)
   return async (req) => {
     const auth = parseAuthorization(req.headers.authorization);
     if (auth.kind === 'malformed') {
-      return { ok: false, status: 401, error: 'invalid_request', description: 'malformed Authorization header; send "Authorization: Bearer <token>"' };
+      return {
+        ok: false,
+        status: 401,
+        error: 'invalid_request',
+        description: 'malformed Authorization header; send "Authorization: Bearer <token>"',
+      };
     }
     if (settings.authMode === 'OIDC_REQUIRED') {
       if (auth.kind === 'none') {

@@ -63,7 +63,10 @@ export class BoundedEventStore implements EventStore {
   }
 
   /** Sends the kept events of the id's stream that came after it; events already dropped are gone. */
-  async replayEventsAfter(lastEventId: EventId, { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> }): Promise<StreamId> {
+  async replayEventsAfter(
+    lastEventId: EventId,
+    { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> },
+  ): Promise<StreamId> {
     const parsed = parseEventId(lastEventId);
     if (!parsed) throw new Error(`unknown event id ${lastEventId}`);
     for (const event of this.events.filter((e) => e.streamId === parsed.streamId && e.seq > parsed.seq)) {

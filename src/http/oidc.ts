@@ -37,7 +37,7 @@ export function createOidcVerifier(issuerUrl: string, audience: string | undefin
     const doc = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
     if (typeof doc.issuer !== 'string' || normalized(doc.issuer) !== issuer) {
       throw new IssuerMismatch(
-        `the discovery document at ${issuer}/.well-known/openid-configuration names issuer ${JSON.stringify(typeof doc.issuer === 'string' ? doc.issuer.slice(0, 200) : doc.issuer ?? null)}, not OIDC_ISSUER_URL ${JSON.stringify(issuerUrl)}; set OIDC_ISSUER_URL to the issuer the provider names, or fix the provider`,
+        `the discovery document at ${issuer}/.well-known/openid-configuration names issuer ${JSON.stringify(typeof doc.issuer === 'string' ? doc.issuer.slice(0, 200) : (doc.issuer ?? null))}, not OIDC_ISSUER_URL ${JSON.stringify(issuerUrl)}; set OIDC_ISSUER_URL to the issuer the provider names, or fix the provider`,
       );
     }
     if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');

@@ -5,7 +5,13 @@
  * arrival at the start. The `mcp_sessions` gauge follows the table.
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResultResponse, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { sessionsGauge } from '../observability/session-metrics.js';
@@ -61,7 +67,12 @@ export class SessionTable<E extends TableEntry> {
   admit(caller: string): Admission {
     const { maxSessions, perCaller, idleMs } = this.options;
     if (this.entries.size >= maxSessions) {
-      return { ok: false, status: 503, retryAfterSeconds: 60, message: `Too many MCP sessions (${maxSessions}); retry later, or end unused sessions with DELETE /mcp` };
+      return {
+        ok: false,
+        status: 503,
+        retryAfterSeconds: 60,
+        message: `Too many MCP sessions (${maxSessions}); retry later, or end unused sessions with DELETE /mcp`,
+      };
     }
     if ((this.perCaller.get(caller) ?? 0) >= perCaller) {
       return {

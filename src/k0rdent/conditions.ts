@@ -54,7 +54,13 @@ export function isReady(conditions: readonly Condition[]): boolean {
 export function failedCondition(conditions: readonly Condition[]): Condition | undefined {
   const ready = findCondition(conditions, CONDITION.Ready);
   if (ready?.status !== 'False' || ready.reason !== REASON.Failed) return undefined;
-  const critical = [CONDITION.TemplateReady, CONDITION.CredentialReady, CONDITION.HelmChartReady, CONDITION.HelmReleaseReady, CONDITION.CAPIClusterSummary];
+  const critical = [
+    CONDITION.TemplateReady,
+    CONDITION.CredentialReady,
+    CONDITION.HelmChartReady,
+    CONDITION.HelmReleaseReady,
+    CONDITION.CAPIClusterSummary,
+  ];
   for (const type of critical) {
     const c = findCondition(conditions, type);
     if (c?.status === 'False') return c;
@@ -120,10 +126,18 @@ export interface GenerationTarget {
 }
 
 /** The conditions kcm stamps with the generation it reconciles (kcm clusterdeployment_controller.go setCondition, :567, capi.go:95). */
-const GENERATION_STAMPED = [CONDITION.Ready, CONDITION.TemplateReady, CONDITION.CredentialReady, CONDITION.HelmChartReady, CONDITION.HelmReleaseReady, CONDITION.CAPIClusterSummary];
+const GENERATION_STAMPED = [
+  CONDITION.Ready,
+  CONDITION.TemplateReady,
+  CONDITION.CredentialReady,
+  CONDITION.HelmChartReady,
+  CONDITION.HelmReleaseReady,
+  CONDITION.CAPIClusterSummary,
+];
 
 function observedGenerationOf(status: unknown): number | undefined {
-  const observed = typeof status === 'object' && status !== null ? (status as { observedGeneration?: unknown }).observedGeneration : undefined;
+  const observed =
+    typeof status === 'object' && status !== null ? (status as { observedGeneration?: unknown }).observedGeneration : undefined;
   return typeof observed === 'number' ? observed : undefined;
 }
 
@@ -138,7 +152,8 @@ export function reconciliationGap(status: unknown, conditions: readonly Conditio
   if (observed !== undefined && observed < target.generation) return `kcm has not yet observed generation ${target.generation}`;
   for (const type of GENERATION_STAMPED) {
     const c = findCondition(conditions, type);
-    if (typeof c?.observedGeneration === 'number' && c.observedGeneration < target.generation) return `${type} still reports generation ${c.observedGeneration}, not ${target.generation}`;
+    if (typeof c?.observedGeneration === 'number' && c.observedGeneration < target.generation)
+      return `${type} still reports generation ${c.observedGeneration}, not ${target.generation}`;
   }
   const release = findCondition(conditions, CONDITION.HelmReleaseReady);
   if (target.previousRelease !== undefined && release !== undefined && release.message === target.previousRelease) {

@@ -93,7 +93,13 @@ export function interfacesFrom(objects: readonly unknown[]): ProviderInterfaceIn
 }
 
 /** The internal (adopted-cluster) provider has no ProviderInterface; kcm accepts a Secret for it. */
-const INTERNAL: ProviderInterfaceInfo = { name: 'kcm (built in)', infrastructure: `${INFRA_PREFIX}${INTERNAL_PROVIDER}`, provider: INTERNAL_PROVIDER, identityKinds: [{ kind: 'Secret', apiVersion: 'v1' }], description: 'Adopted clusters (infrastructure-internal, built into kcm)' };
+const INTERNAL: ProviderInterfaceInfo = {
+  name: 'kcm (built in)',
+  infrastructure: `${INFRA_PREFIX}${INTERNAL_PROVIDER}`,
+  provider: INTERNAL_PROVIDER,
+  identityKinds: [{ kind: 'Secret', apiVersion: 'v1' }],
+  description: 'Adopted clusters (infrastructure-internal, built into kcm)',
+};
 
 /** The interfaces plus the built-in internal provider. */
 export function withInternal(interfaces: readonly ProviderInterfaceInfo[]): ProviderInterfaceInfo[] {
@@ -102,7 +108,12 @@ export function withInternal(interfaces: readonly ProviderInterfaceInfo[]): Prov
 
 /** Words of a name: `gcp-cluster-credential` → gcp, cluster, credential. */
 function words(name: string | undefined): string[] {
-  return name === undefined ? [] : name.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== '');
+  return name === undefined
+    ? []
+    : name
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w !== '');
 }
 
 /** The words that name a provider: its short name's last word (`k0smotron`), and `adopted` for internal. */
@@ -114,16 +125,28 @@ function providerWords(provider: string): string[] {
 
 export function credentialFit(credential: CredentialFacts, interfaces: readonly ProviderInterfaceInfo[]): CredentialFit {
   const kind = credential.identityKind;
-  const accepting = kind === undefined ? [] : withInternal(interfaces).filter((i) => i.identityKinds.some((k) => k.kind === kind)).map((i) => i.provider);
+  const accepting =
+    kind === undefined
+      ? []
+      : withInternal(interfaces)
+          .filter((i) => i.identityKinds.some((k) => k.kind === kind))
+          .map((i) => i.provider);
   const result = (providers: string[], basis: FitBasis): CredentialFit => {
     const sorted = [...new Set(providers)].sort();
-    return { provider: sorted.length === 1 ? (sorted[0] as string) : sorted.length === 0 ? 'unknown' : 'ambiguous', providers: sorted, basis };
+    return {
+      provider: sorted.length === 1 ? (sorted[0] as string) : sorted.length === 0 ? 'unknown' : 'ambiguous',
+      providers: sorted,
+      basis,
+    };
   };
   if (accepting.length === 0) return result([], 'none');
   if (accepting.length === 1) return result(accepting, 'identityKind');
   const label = credential.labels?.[LABEL_CAPI_PROVIDER];
   if (label !== undefined) {
-    const pinned = label.split(',').map((p) => shortProvider(p.trim())).filter((p) => accepting.includes(p));
+    const pinned = label
+      .split(',')
+      .map((p) => shortProvider(p.trim()))
+      .filter((p) => accepting.includes(p));
     if (pinned.length > 0) return result(pinned, 'label');
   }
   const named = new Set([...words(credential.name), ...words(credential.identityName)]);
@@ -134,7 +157,10 @@ export function credentialFit(credential: CredentialFacts, interfaces: readonly 
 
 /** The infrastructure providers (short names) a template needs, from `status.providers`. */
 export function templateInfrastructure(providers: readonly string[]): string[] {
-  return providers.map((p) => p.trim()).filter((p) => p.startsWith(INFRA_PREFIX)).map(shortProvider);
+  return providers
+    .map((p) => p.trim())
+    .filter((p) => p.startsWith(INFRA_PREFIX))
+    .map(shortProvider);
 }
 
 /** Whether a credential of this fit can serve a template needing these providers (all of them). */

@@ -17,7 +17,14 @@ export const SERVICE_TEMPLATE: K0rdentResource = { kind: 'ServiceTemplate', plur
 export const MULTI_CLUSTER_SERVICE: K0rdentResource = { kind: 'MultiClusterService', plural: 'multiclusterservices' };
 
 /** kcm's service states in status.services (kcm api/v1beta1/serviceset_types.go). */
-export const SERVICE_STATE = { deployed: 'Deployed', failed: 'Failed', pending: 'Pending', provisioning: 'Provisioning', deleting: 'Deleting', deleted: 'Deleted' } as const;
+export const SERVICE_STATE = {
+  deployed: 'Deployed',
+  failed: 'Failed',
+  pending: 'Pending',
+  provisioning: 'Provisioning',
+  deleting: 'Deleting',
+  deleted: 'Deleted',
+} as const;
 /** "ready/total" services on a ClusterDeployment or MultiClusterService. */
 export const SERVICES_IN_READY_STATE = 'ServicesInReadyState';
 /** kcm's namespace of a service entry that names none (the CRD default). */

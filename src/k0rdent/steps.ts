@@ -12,7 +12,14 @@
  */
 import { CONDITION, findCondition, type Condition } from './conditions.js';
 
-export const PROVISION_STEPS = [CONDITION.TemplateReady, CONDITION.CredentialReady, CONDITION.HelmChartReady, CONDITION.HelmReleaseReady, CONDITION.CAPIClusterSummary, CONDITION.Ready] as const;
+export const PROVISION_STEPS = [
+  CONDITION.TemplateReady,
+  CONDITION.CredentialReady,
+  CONDITION.HelmChartReady,
+  CONDITION.HelmReleaseReady,
+  CONDITION.CAPIClusterSummary,
+  CONDITION.Ready,
+] as const;
 
 export const DELETION_STEPS = [
   'WaitingForCloudResourcesDeletion',

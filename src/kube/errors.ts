@@ -39,12 +39,32 @@ function parseStatus(body: unknown): KubeStatus | undefined {
   return undefined;
 }
 
-const TRANSPORT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const TRANSPORT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** Reads what is knowable from anything a client-node call can throw. */
 export function describeKubeError(error: unknown): KubeErrorInfo {
   if (typeof error !== 'object' || error === null) return { message: String(error) };
-  const e = error as { code?: unknown; body?: unknown; statusCode?: unknown; name?: unknown; type?: unknown; message?: unknown; cause?: unknown; errno?: unknown };
+  const e = error as {
+    code?: unknown;
+    body?: unknown;
+    statusCode?: unknown;
+    name?: unknown;
+    type?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errno?: unknown;
+  };
   const message = typeof e.message === 'string' ? e.message : String(error);
   // ApiException: numeric `code` and the body (a JSON string in client-node 1.4; undefined for 401).
   if (typeof e.code === 'number') {
@@ -55,7 +75,12 @@ export function describeKubeError(error: unknown): KubeErrorInfo {
   if (e.name === 'AbortError' || e.type === 'aborted' || e.name === 'TimeoutError') {
     return { transport: true, aborted: true, message };
   }
-  const errno = typeof e.code === 'string' ? e.code : typeof (e.cause as { code?: unknown } | undefined)?.code === 'string' ? (e.cause as { code: string }).code : undefined;
+  const errno =
+    typeof e.code === 'string'
+      ? e.code
+      : typeof (e.cause as { code?: unknown } | undefined)?.code === 'string'
+        ? (e.cause as { code: string }).code
+        : undefined;
   if (e.type === 'system' || e.type === 'request-timeout' || (errno !== undefined && TRANSPORT_CODES.has(errno))) {
     return { transport: true, message };
   }
@@ -87,10 +112,14 @@ const LIST_TOOL: Record<string, string> = {
  * (404, details {kind, name}; kcm internal/webhook/clusterdeployment_webhook.go:59-62, controller-runtime
  * validator_custom.go:146-147): the request names something that does not exist — the caller's to fix.
  */
-function missingReference(status: KubeStatus | undefined, namespace: string | undefined): { text: string; missing: { kind: string; name: string } | undefined } {
+function missingReference(
+  status: KubeStatus | undefined,
+  namespace: string | undefined,
+): { text: string; missing: { kind: string; name: string } | undefined } {
   const kind = status?.details?.kind;
   const name = status?.details?.name;
-  if (kind === undefined || name === undefined) return { text: '; the object it names does not exist: fix the reference and retry', missing: undefined };
+  if (kind === undefined || name === undefined)
+    return { text: '; the object it names does not exist: fix the reference and retry', missing: undefined };
   const clusterScoped = kind === 'Region' || kind === 'Management';
   const where = namespace !== undefined && !clusterScoped ? ` in namespace "${namespace}"` : '';
   const scope = LIST_TOOL[kind] !== undefined ? ' (a ClusterDeployment can only use one in its own namespace)' : '';
@@ -111,7 +140,8 @@ export function toAppError(error: unknown, context: KubeErrorContext): AppError 
   if (isAppError(error)) return error;
   const info = describeKubeError(error);
   const serverMessage = info.status?.message;
-  const withServer = (fallback: string): string => (serverMessage ? `${context.action}: ${serverMessage}` : `${context.action}: ${fallback}`);
+  const withServer = (fallback: string): string =>
+    serverMessage ? `${context.action}: ${serverMessage}` : `${context.action}: ${fallback}`;
   let code: ErrorCode;
   let message: string;
   let missing: { kind: string; name: string } | undefined;

@@ -71,7 +71,9 @@ class Identity implements KubeIdentity {
     const makeApiClient = ((apiClientType: Parameters<ApiFactory>[0]) => {
       const cluster = kc.getCurrentCluster();
       if (!cluster) throw new Error('No active cluster!');
-      return new apiClientType(k8s.createConfiguration({ baseServer: new k8s.ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, httpApi }));
+      return new apiClientType(
+        k8s.createConfiguration({ baseServer: new k8s.ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, httpApi }),
+      );
     }) as ApiFactory;
     kc.makeApiClient = makeApiClient;
     return kc;
@@ -119,7 +121,11 @@ export class KubeIdentities {
     let entry = this.callers.get(key);
     if (entry === undefined) {
       const forToken = this.options.forToken ?? sessionKubeConfig;
-      const identity = new Identity(async () => forToken(await this.baseIdentity.kubeConfig(), bearerToken), this.metrics, this.options.pool ?? {});
+      const identity = new Identity(
+        async () => forToken(await this.baseIdentity.kubeConfig(), bearerToken),
+        this.metrics,
+        this.options.pool ?? {},
+      );
       entry = { identity, users: 0 };
       this.callers.set(key, entry);
     }

@@ -13,7 +13,8 @@ export function instrumentedHttp(k8s: ClientNode, metrics: KubeApiMetrics): Http
     send(request: RequestContext) {
       const started = performance.now();
       const info = requestInfo(request.getHttpMethod(), request.getUrl());
-      const observe = (code: number | 'error'): void => metrics.observe(info.verb, info.resource, code, (performance.now() - started) / 1000);
+      const observe = (code: number | 'error'): void =>
+        metrics.observe(info.verb, info.resource, code, (performance.now() - started) / 1000);
       const answered = base
         .send(request)
         .toPromise()

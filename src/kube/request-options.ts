@@ -8,7 +8,13 @@
  * lets the garbage collector drop the timeout signal, and the request then never times out
  * (nodejs/node#57736).
  */
-import { Observable, type ConfigurationOptions, type ObservableMiddleware, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import {
+  Observable,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
 
 /** A deadline for one request: `signal` aborts after `timeoutMs` or when the caller's signal aborts. */
 export interface RequestDeadline {
@@ -17,7 +23,11 @@ export interface RequestDeadline {
   dispose(): void;
 }
 
-export function requestDeadline(callerSignal: AbortSignal | undefined, timeoutMs: number, what = 'the Kubernetes API request'): RequestDeadline {
+export function requestDeadline(
+  callerSignal: AbortSignal | undefined,
+  timeoutMs: number,
+  what = 'the Kubernetes API request',
+): RequestDeadline {
   const controller = new AbortController();
   const onCaller = (): void => controller.abort(callerSignal?.reason);
   const timer = setTimeout(() => {

@@ -23,7 +23,13 @@ export interface WatchStream {
   abort(): void;
 }
 
-export async function openWatchStream(kc: KubeConfig, path: string, query: Record<string, string | boolean | undefined>, openTimeoutMs: number, handlers: WatchStreamHandlers): Promise<WatchStream> {
+export async function openWatchStream(
+  kc: KubeConfig,
+  path: string,
+  query: Record<string, string | boolean | undefined>,
+  openTimeoutMs: number,
+  handlers: WatchStreamHandlers,
+): Promise<WatchStream> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('No currently active cluster');
   const url = new URL(cluster.server + path);
@@ -50,7 +56,9 @@ export async function openWatchStream(kc: KubeConfig, path: string, query: Recor
   };
   const transport = url.protocol === 'https:' ? https : http;
   const request = transport.request(url, { method: 'GET', headers, agent: init.agent as http.Agent | undefined, signal: deadline.signal });
-  request.on('error', (error) => finish(deadline.signal.aborted && deadline.signal.reason instanceof Error ? deadline.signal.reason : error));
+  request.on('error', (error) =>
+    finish(deadline.signal.aborted && deadline.signal.reason instanceof Error ? deadline.signal.reason : error),
+  );
   request.on('response', (response) => {
     // Open: from here the wait's watchdog, not a request deadline, bounds a silent stream.
     deadline.dispose();
@@ -61,7 +69,10 @@ export async function openWatchStream(kc: KubeConfig, path: string, query: Recor
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body = (body + chunk).slice(0, 64 * 1024)));
       const fail = (): void => {
-        const error = Object.assign(new Error(response.statusMessage || http.STATUS_CODES[code] || 'watch failed'), { statusCode: code, body });
+        const error = Object.assign(new Error(response.statusMessage || http.STATUS_CODES[code] || 'watch failed'), {
+          statusCode: code,
+          body,
+        });
         finish(error);
       };
       response.on('end', fail);

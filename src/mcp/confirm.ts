@@ -21,7 +21,11 @@ export function enableConfirmation(server: Server, session: Session): void {
 }
 
 /** The confirm hook for one call, or undefined when the user cannot be asked (then the call proceeds as asked). */
-export function confirmerFor(session: Session, mode: 'auto' | 'never', extra: Pick<ToolExtra, 'sendRequest'>): ((request: ConfirmRequest) => Promise<Confirmation>) | undefined {
+export function confirmerFor(
+  session: Session,
+  mode: 'auto' | 'never',
+  extra: Pick<ToolExtra, 'sendRequest'>,
+): ((request: ConfirmRequest) => Promise<Confirmation>) | undefined {
   if (mode === 'never') return undefined;
   const server = servers.get(session);
   if (server?.getClientCapabilities()?.elicitation === undefined) return undefined;
@@ -47,7 +51,8 @@ export function confirmerFor(session: Session, mode: 'auto' | 'never', extra: Pi
     } catch (error) {
       return { confirmed: false, reason: `the confirmation was not answered (${error instanceof Error ? error.message : String(error)})` };
     }
-    if (answer.action !== 'accept') return { confirmed: false, reason: `the user ${answer.action === 'decline' ? 'declined' : 'cancelled'} the confirmation` };
+    if (answer.action !== 'accept')
+      return { confirmed: false, reason: `the user ${answer.action === 'decline' ? 'declined' : 'cancelled'} the confirmation` };
     const typed = typeof answer.content?.name === 'string' ? answer.content.name.trim() : '';
     if (typed !== request.name) return { confirmed: false, reason: `the typed name "${typed.slice(0, 253)}" is not "${request.name}"` };
     return { confirmed: true };

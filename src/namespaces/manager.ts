@@ -40,7 +40,12 @@ function countBy(items: readonly KubeObject[]): Map<string, number> {
   return counts;
 }
 
-async function perNamespace(ctx: ReadContext, resource: K0rdentResource, namespaces: readonly string[], call: CallOptions): Promise<Map<string, number>> {
+async function perNamespace(
+  ctx: ReadContext,
+  resource: K0rdentResource,
+  namespaces: readonly string[],
+  call: CallOptions,
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (let i = 0; i < namespaces.length; i += NAMESPACE_CONCURRENCY) {
     const batch = namespaces.slice(i, i + NAMESPACE_CONCURRENCY);
@@ -60,7 +65,11 @@ async function perNamespace(ctx: ReadContext, resource: K0rdentResource, namespa
   return counts;
 }
 
-export async function listNamespaces(ctx: ReadContext, request: { limit?: number | undefined; continue?: string | undefined }, call: CallOptions): Promise<NamespacePage> {
+export async function listNamespaces(
+  ctx: ReadContext,
+  request: { limit?: number | undefined; continue?: string | undefined },
+  call: CallOptions,
+): Promise<NamespacePage> {
   const readable = await ctx.readableNamespaces(call);
   const kinds = [CREDENTIAL, CLUSTER_TEMPLATE, CLUSTER_DEPLOYMENT] as const;
   let countedBy: NamespacePage['countedBy'] = 'cluster';

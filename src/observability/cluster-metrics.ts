@@ -36,22 +36,45 @@ function counter(registry: Registry, op: ClusterOperation): Counter<'outcome'> {
 }
 
 function deployHistogram(registry: Registry): Histogram<never> {
-  return getOrCreateHistogram(registry, { name: 'clusters_deploy_duration_seconds', help: 'Duration of k0.clusters.deploy calls in seconds (including any wait)', labelNames: [] as const, buckets: LONG_BUCKETS });
+  return getOrCreateHistogram(registry, {
+    name: 'clusters_deploy_duration_seconds',
+    help: 'Duration of k0.clusters.deploy calls in seconds (including any wait)',
+    labelNames: [] as const,
+    buckets: LONG_BUCKETS,
+  });
 }
 
 function updateHistogram(registry: Registry): Histogram<never> {
-  return getOrCreateHistogram(registry, { name: 'clusters_update_duration_seconds', help: 'Duration of k0.clusters.update calls in seconds (including any wait)', labelNames: [] as const, buckets: LONG_BUCKETS });
+  return getOrCreateHistogram(registry, {
+    name: 'clusters_update_duration_seconds',
+    help: 'Duration of k0.clusters.update calls in seconds (including any wait)',
+    labelNames: [] as const,
+    buckets: LONG_BUCKETS,
+  });
 }
 
 function deleteHistogram(registry: Registry): Histogram<never> {
-  return getOrCreateHistogram(registry, { name: 'clusters_delete_duration_seconds', help: 'Duration of k0.clusters.delete calls in seconds (including any wait)', labelNames: [] as const, buckets: LONG_BUCKETS });
+  return getOrCreateHistogram(registry, {
+    name: 'clusters_delete_duration_seconds',
+    help: 'Duration of k0.clusters.delete calls in seconds (including any wait)',
+    labelNames: [] as const,
+    buckets: LONG_BUCKETS,
+  });
 }
 
 function listHistogram(registry: Registry): Histogram<'operation'> {
-  return getOrCreateHistogram(registry, { name: 'clusters_list_duration_seconds', help: 'Duration of k0.clusters list calls in seconds', labelNames: ['operation'] as const });
+  return getOrCreateHistogram(registry, {
+    name: 'clusters_list_duration_seconds',
+    help: 'Duration of k0.clusters list calls in seconds',
+    labelNames: ['operation'] as const,
+  });
 }
 
-const LIST_KIND: Partial<Record<ClusterOperation, ListKind>> = { listCredentials: 'credentials', listTemplates: 'templates', list: 'deployments' };
+const LIST_KIND: Partial<Record<ClusterOperation, ListKind>> = {
+  listCredentials: 'credentials',
+  listTemplates: 'templates',
+  list: 'deployments',
+};
 
 /**
  * The metrics of one cluster tool. `init` creates every outcome series at 0, so `rate()` and alerts on,

@@ -18,7 +18,8 @@ const NAMES: Record<DayTwoOperation, { name: string; tool: string }> = {
 
 export function dayTwoToolMetrics(operation: DayTwoOperation): ToolMetrics {
   const { name, tool } = NAMES[operation];
-  const counter = (registry: Parameters<ToolMetrics['init']>[0]) => getOrCreateCounter(registry, { name, help: `${tool} calls by outcome`, labelNames: ['outcome'] as const });
+  const counter = (registry: Parameters<ToolMetrics['init']>[0]) =>
+    getOrCreateCounter(registry, { name, help: `${tool} calls by outcome`, labelNames: ['outcome'] as const });
   return {
     init(registry) {
       const total = counter(registry);

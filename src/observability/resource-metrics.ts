@@ -17,11 +17,19 @@ export const RESOURCE_METHODS = ['resources/read', 'resources/list', 'resources/
 export type ResourceMethod = (typeof RESOURCE_METHODS)[number];
 
 function requests(registry: Registry) {
-  return getOrCreateCounter(registry, { name: RESOURCE_REQUESTS_TOTAL, help: 'MCP resource requests by method and outcome', labelNames: ['method', 'outcome'] as const });
+  return getOrCreateCounter(registry, {
+    name: RESOURCE_REQUESTS_TOTAL,
+    help: 'MCP resource requests by method and outcome',
+    labelNames: ['method', 'outcome'] as const,
+  });
 }
 
 function duration(registry: Registry) {
-  return getOrCreateHistogram(registry, { name: RESOURCE_REQUEST_DURATION_SECONDS, help: 'Duration of MCP resource requests in seconds', labelNames: ['method'] as const });
+  return getOrCreateHistogram(registry, {
+    name: RESOURCE_REQUEST_DURATION_SECONDS,
+    help: 'Duration of MCP resource requests in seconds',
+    labelNames: ['method'] as const,
+  });
 }
 
 function subscriptions(registry: Registry): Gauge {
@@ -30,7 +38,11 @@ function subscriptions(registry: Registry): Gauge {
     if (!(existing instanceof Gauge)) throw new Error(`metric ${RESOURCE_SUBSCRIPTIONS} is registered with another type`);
     return existing;
   }
-  return new Gauge({ name: RESOURCE_SUBSCRIPTIONS, help: 'ClusterDeployments followed through resources/subscribe, over all sessions', registers: [registry] });
+  return new Gauge({
+    name: RESOURCE_SUBSCRIPTIONS,
+    help: 'ClusterDeployments followed through resources/subscribe, over all sessions',
+    registers: [registry],
+  });
 }
 
 /** Creates every series at 0. */

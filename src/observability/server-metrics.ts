@@ -34,12 +34,20 @@ function httpRequests(registry: Registry): Counter<'route' | 'code'> {
     if (!(existing instanceof Counter)) throw new Error(`metric ${HTTP_REQUESTS_TOTAL} is registered with another type`);
     return existing as Counter<'route' | 'code'>;
   }
-  return new Counter({ name: HTTP_REQUESTS_TOTAL, help: 'HTTP requests answered by serve, by route and status code', labelNames: ['route', 'code'] as const, registers: [registry] });
+  return new Counter({
+    name: HTTP_REQUESTS_TOTAL,
+    help: 'HTTP requests answered by serve, by route and status code',
+    labelNames: ['route', 'code'] as const,
+    registers: [registry],
+  });
 }
 
 /** Creates this module's families: build info (1), in-flight calls (0), the HTTP counter, and the resource series. */
 export function registerServerMetrics(registry: Registry): void {
-  gauge(registry, BUILD_INFO, 'Always 1; the version label says which build of k0rdent-mcp runs', ['version', 'node']).set({ version: packageVersion(), node: process.version }, 1);
+  gauge(registry, BUILD_INFO, 'Always 1; the version label says which build of k0rdent-mcp runs', ['version', 'node']).set(
+    { version: packageVersion(), node: process.version },
+    1,
+  );
   inflight(registry).set(0);
   httpRequests(registry);
   registerResourceMetrics(registry);

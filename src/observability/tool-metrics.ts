@@ -18,11 +18,19 @@ export interface ToolMetrics {
 }
 
 function toolCalls(registry: Registry) {
-  return getOrCreateCounter(registry, { name: TOOL_CALLS_TOTAL, help: 'MCP tool calls by tool and outcome', labelNames: ['tool', 'outcome'] as const });
+  return getOrCreateCounter(registry, {
+    name: TOOL_CALLS_TOTAL,
+    help: 'MCP tool calls by tool and outcome',
+    labelNames: ['tool', 'outcome'] as const,
+  });
 }
 
 function toolCallDuration(registry: Registry) {
-  return getOrCreateHistogram(registry, { name: TOOL_CALL_DURATION_SECONDS, help: 'Duration of MCP tool calls in seconds', labelNames: ['tool'] as const });
+  return getOrCreateHistogram(registry, {
+    name: TOOL_CALL_DURATION_SECONDS,
+    help: 'Duration of MCP tool calls in seconds',
+    labelNames: ['tool'] as const,
+  });
 }
 
 /** Creates the `tool`'s series of the generic pair at 0. */

@@ -43,12 +43,17 @@ export function labelProblems(labels: Readonly<Record<string, string>>): string[
     const slash = key.lastIndexOf('/');
     const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
     const name = slash >= 0 ? key.slice(slash + 1) : key;
-    if (prefix !== undefined && !isDns1123Subdomain(prefix)) problems.push(`label key ${echo(key, 80)}: prefix must be a DNS-1123 subdomain`);
+    if (prefix !== undefined && !isDns1123Subdomain(prefix))
+      problems.push(`label key ${echo(key, 80)}: prefix must be a DNS-1123 subdomain`);
     if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
-      problems.push(`label key ${echo(key, 80)}: name must be 1-63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
+      problems.push(
+        `label key ${echo(key, 80)}: name must be 1-63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit`,
+      );
     }
     if (value.length > 63 || !LABEL_VALUE.test(value)) {
-      problems.push(`label ${echo(key, 80)}: value ${echo(value, 80)} must be at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
+      problems.push(
+        `label ${echo(key, 80)}: value ${echo(value, 80)} must be at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit`,
+      );
     }
   }
   return problems;

@@ -98,7 +98,10 @@ export function resolveTargetNamespace(rules: NamespaceRules, requested: string 
     return rules.defaultNamespaceDev;
   }
   if (rules.filter === undefined) {
-    throw new AppError('invalidParams', 'namespace is required: no namespace filter is configured, so there is no default target namespace; pass `namespace`');
+    throw new AppError(
+      'invalidParams',
+      'namespace is required: no namespace filter is configured, so there is no default target namespace; pass `namespace`',
+    );
   }
   const candidates = existing.filter((ns) => ns !== rules.globalNamespace && filterMatches(rules.filter, ns)).sort();
   const first = candidates[0];

@@ -14,7 +14,12 @@ function strings(value: unknown): string[] {
 }
 
 /** invalidParams when `credential` cannot serve `template`; silent when the template names no infrastructure provider (kcm reports that). */
-export async function assertCredentialFits(api: K0rdentApi, template: KubeObject, credential: KubeObject, call: CallOptions): Promise<void> {
+export async function assertCredentialFits(
+  api: K0rdentApi,
+  template: KubeObject,
+  credential: KubeObject,
+  call: CallOptions,
+): Promise<void> {
   const providers = strings(template.status?.providers);
   const needed = templateInfrastructure(providers);
   if (needed.length === 0) return;

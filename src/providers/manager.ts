@@ -9,8 +9,22 @@ import type { CallOptions, KubeObject } from '../clusters/kube-api.js';
 import { listAcross } from '../clusters/listing.js';
 import type { ReadContext } from '../clusters/read-context.js';
 import { AppError } from '../errors.js';
-import { credentialFit, INTERNAL_PROVIDER, shortProvider, templateInfrastructure, withInternal, type IdentityKind } from '../k0rdent/provider-fit.js';
-import { CLUSTER_TEMPLATE, CREDENTIAL, MANAGEMENT, MANAGEMENT_NAME, PROVIDER_TEMPLATE, type K0rdentResource } from '../k0rdent/resources.js';
+import {
+  credentialFit,
+  INTERNAL_PROVIDER,
+  shortProvider,
+  templateInfrastructure,
+  withInternal,
+  type IdentityKind,
+} from '../k0rdent/provider-fit.js';
+import {
+  CLUSTER_TEMPLATE,
+  CREDENTIAL,
+  MANAGEMENT,
+  MANAGEMENT_NAME,
+  PROVIDER_TEMPLATE,
+  type K0rdentResource,
+} from '../k0rdent/resources.js';
 import { pageOf } from '../paging.js';
 import { providerInterfaces } from './catalog.js';
 
@@ -52,7 +66,12 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 
 async function everything(ctx: ReadContext, resource: K0rdentResource, call: CallOptions): Promise<KubeObject[]> {
   const include = (ns: string): boolean => ctx.policy.isReadable(ns);
-  const scope = { namespace: undefined, include, namespaces: async () => (await ctx.readableNamespaces(call)).filter(include), queryKey: `providers|${resource.plural}` };
+  const scope = {
+    namespace: undefined,
+    include,
+    namespaces: async () => (await ctx.readableNamespaces(call)).filter(include),
+    queryKey: `providers|${resource.plural}`,
+  };
   const out: KubeObject[] = [];
   let next: string | undefined;
   for (let i = 0; i < MAX_PAGES; i++) {
@@ -68,16 +87,24 @@ async function optional<T>(read: Promise<T>, fallback: T): Promise<{ value: T; e
   try {
     return { value: await read };
   } catch (error) {
-    if (error instanceof AppError && (error.code === 'forbidden' || error.code === 'notFound')) return { value: fallback, error: error.message };
+    if (error instanceof AppError && (error.code === 'forbidden' || error.code === 'notFound'))
+      return { value: fallback, error: error.message };
     throw error;
   }
 }
 
-export async function listProviders(ctx: ReadContext, request: { limit?: number | undefined; continue?: string | undefined }, call: CallOptions): Promise<ProviderPage> {
+export async function listProviders(
+  ctx: ReadContext,
+  request: { limit?: number | undefined; continue?: string | undefined },
+  call: CallOptions,
+): Promise<ProviderPage> {
   const [catalog, management, providerTemplates, templates, credentials] = await Promise.all([
     providerInterfaces(ctx.api, call, ctx.logger),
     optional(ctx.api.getClusterScoped(MANAGEMENT, MANAGEMENT_NAME, call), undefined),
-    optional(ctx.api.list(PROVIDER_TEMPLATE, {}, call).then((l) => l.items), [] as KubeObject[]),
+    optional(
+      ctx.api.list(PROVIDER_TEMPLATE, {}, call).then((l) => l.items),
+      [] as KubeObject[],
+    ),
     everything(ctx, CLUSTER_TEMPLATE, call),
     everything(ctx, CREDENTIAL, call),
   ]);
@@ -91,7 +118,13 @@ export async function listProviders(ctx: ReadContext, request: { limit?: number 
 
   const fits = credentials.map((c) => {
     const ref = rec(c.spec?.identityRef);
-    return { c, fit: credentialFit({ name: c.metadata?.name ?? '', labels: c.metadata?.labels, identityKind: str(ref.kind), identityName: str(ref.name) }, catalog.interfaces) };
+    return {
+      c,
+      fit: credentialFit(
+        { name: c.metadata?.name ?? '', labels: c.metadata?.labels, identityKind: str(ref.kind), identityName: str(ref.name) },
+        catalog.interfaces,
+      ),
+    };
   });
   const items: ProviderSummary[] = [...names].sort().map((name) => {
     const infrastructure = `infrastructure-${name}`;
@@ -117,14 +150,28 @@ export async function listProviders(ctx: ReadContext, request: { limit?: number 
       ...(template !== undefined ? { template } : {}),
       ...(str(providerTemplate?.status?.chartVersion) !== undefined ? { version: str(providerTemplate?.status?.chartVersion) } : {}),
       identityKinds: pi?.identityKinds ?? [],
-      templates: [...byTemplate].sort(([a], [b]) => a.localeCompare(b)).slice(0, MAX_LISTED).map(([n, namespaces]) => ({ name: n, namespaces: namespaces.sort().slice(0, MAX_LISTED) })),
+      templates: [...byTemplate]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .slice(0, MAX_LISTED)
+        .map(([n, namespaces]) => ({ name: n, namespaces: namespaces.sort().slice(0, MAX_LISTED) })),
       templateCount: [...byTemplate.values()].reduce((sum, list) => sum + list.length, 0),
-      credentials: fitting.slice(0, MAX_LISTED).map(({ c, fit }) => ({ name: c.metadata?.name ?? '', namespace: c.metadata?.namespace ?? '', ready: c.status?.ready === true, basis: fit.basis })),
+      credentials: fitting.slice(0, MAX_LISTED).map(({ c, fit }) => ({
+        name: c.metadata?.name ?? '',
+        namespace: c.metadata?.namespace ?? '',
+        ready: c.status?.ready === true,
+        basis: fit.basis,
+      })),
       credentialCount: fitting.length,
     };
     if (name === INTERNAL_PROVIDER && summary.description === undefined) summary.description = 'Adopted clusters (built into kcm)';
     return summary;
   });
   const page = pageOf(items, request.limit ?? 100, request.continue, 'providers');
-  return { ...page, interfacesFrom: catalog.source, ...(management.error !== undefined || management.value === undefined ? { managementError: management.error ?? `Management ${MANAGEMENT_NAME} does not exist` } : {}) };
+  return {
+    ...page,
+    interfacesFrom: catalog.source,
+    ...(management.error !== undefined || management.value === undefined
+      ? { managementError: management.error ?? `Management ${MANAGEMENT_NAME} does not exist` }
+      : {}),
+  };
 }

@@ -21,7 +21,11 @@ const SHOWN = 20;
 /** The valid ServiceTemplates of a namespace (one page of at most 500; enough to name what is there). */
 async function usableTemplates(api: K0rdentApi, namespace: string, call: CallOptions): Promise<string[]> {
   const page = await api.list(SERVICE_TEMPLATE, { namespace, limit: 500 }, call).catch(() => ({ items: [] as KubeObject[] }));
-  return page.items.filter((t) => t.status?.valid === true).map((t) => t.metadata?.name ?? '').filter((n) => n !== '').sort();
+  return page.items
+    .filter((t) => t.status?.valid === true)
+    .map((t) => t.metadata?.name ?? '')
+    .filter((n) => n !== '')
+    .sort();
 }
 
 function availability(namespace: string, wanted: string, names: string[]): { text: string; details: JsonObject } {
@@ -40,17 +44,31 @@ export async function checkServiceTemplate(api: K0rdentApi, namespace: string, n
   if (template?.status?.valid === true) return template;
   const extra = availability(namespace, name, await usableTemplates(api, namespace, call));
   if (template === undefined) {
-    throw new AppError('invalidParams', `ServiceTemplate "${name}" does not exist in namespace "${namespace}" (a service can only use a template in its ClusterDeployment's namespace).${extra.text}`, { templates: extra.details });
+    throw new AppError(
+      'invalidParams',
+      `ServiceTemplate "${name}" does not exist in namespace "${namespace}" (a service can only use a template in its ClusterDeployment's namespace).${extra.text}`,
+      { templates: extra.details },
+    );
   }
-  const why = typeof template.status?.validationError === 'string' && template.status.validationError !== '' ? `: ${template.status.validationError}` : ' (kcm has not validated it yet)';
-  throw new AppError('invalidParams', `ServiceTemplate ${namespace}/${name} is not valid${why}.${extra.text}`, { templates: extra.details });
+  const why =
+    typeof template.status?.validationError === 'string' && template.status.validationError !== ''
+      ? `: ${template.status.validationError}`
+      : ' (kcm has not validated it yet)';
+  throw new AppError('invalidParams', `ServiceTemplate ${namespace}/${name} is not valid${why}.${extra.text}`, {
+    templates: extra.details,
+  });
 }
 
 /**
  * The values as the entry stores them (YAML text), checked against the chart schema when the template
  * has one. Text with Go templating (`{{`) is kcm's to render: it is checked for nothing but being text.
  */
-export async function checkValues(api: K0rdentApi, template: KubeObject, values: string | JsonObject | undefined, call: CallOptions): Promise<string | undefined> {
+export async function checkValues(
+  api: K0rdentApi,
+  template: KubeObject,
+  values: string | JsonObject | undefined,
+  call: CallOptions,
+): Promise<string | undefined> {
   if (values === undefined) return undefined;
   let parsed: unknown;
   let text: string;
@@ -60,13 +78,20 @@ export async function checkValues(api: K0rdentApi, template: KubeObject, values:
     try {
       parsed = parseYaml(values) ?? {};
     } catch (error) {
-      throw new AppError('invalidParams', `values is not valid YAML: ${(error as Error).message.split('\n')[0] ?? ''}; pass a YAML map (or an object)`);
+      throw new AppError(
+        'invalidParams',
+        `values is not valid YAML: ${(error as Error).message.split('\n')[0] ?? ''}; pass a YAML map (or an object)`,
+      );
     }
   } else {
     parsed = values;
     text = Object.keys(values).length === 0 ? '' : stringifyYaml(values);
   }
-  if (!isJsonObject(parsed)) throw new AppError('invalidParams', `values must be a YAML map of chart values, not ${Array.isArray(parsed) ? 'a list' : typeof parsed}`);
+  if (!isJsonObject(parsed))
+    throw new AppError(
+      'invalidParams',
+      `values must be a YAML map of chart values, not ${Array.isArray(parsed) ? 'a list' : typeof parsed}`,
+    );
   const cmName = template.status?.schemaConfigMapName;
   if (typeof cmName !== 'string' || cmName === '') return text;
   const namespace = template.metadata?.namespace ?? '';
@@ -74,7 +99,11 @@ export async function checkValues(api: K0rdentApi, template: KubeObject, values:
   const defaults = isJsonObject(template.status?.config) ? template.status.config : undefined;
   const problems = checkConfig(schema, defaults, parsed).map((p) => p.replace(/^config/, 'values'));
   if (problems.length > 0) {
-    throw new AppError('invalidParams', `values do not satisfy the chart schema of ServiceTemplate ${namespace}/${template.metadata?.name ?? ''}: ${problems.join('; ')}`, { problems });
+    throw new AppError(
+      'invalidParams',
+      `values do not satisfy the chart schema of ServiceTemplate ${namespace}/${template.metadata?.name ?? ''}: ${problems.join('; ')}`,
+      { problems },
+    );
   }
   return text;
 }
@@ -82,8 +111,12 @@ export async function checkValues(api: K0rdentApi, template: KubeObject, values:
 /** Every dependsOn names another service of the same deployment (after this apply). */
 export function checkDependsOn(deployment: KubeObject, self: ServiceKey, dependsOn: DependsOn[]): void {
   const keys = dependsOn.map((d) => keyText({ name: d.name, namespace: d.namespace ?? DEFAULT_SERVICE_NAMESPACE }));
-  if (keys.includes(keyText(self))) throw new AppError('invalidParams', `service ${keyText(self)} cannot depend on itself; remove it from dependsOn`);
-  const names = serviceEntries(deployment).map(keyOf).map(keyText).filter((k) => k !== keyText(self));
+  if (keys.includes(keyText(self)))
+    throw new AppError('invalidParams', `service ${keyText(self)} cannot depend on itself; remove it from dependsOn`);
+  const names = serviceEntries(deployment)
+    .map(keyOf)
+    .map(keyText)
+    .filter((k) => k !== keyText(self));
   const missing = keys.filter((k) => !names.includes(k));
   if (missing.length === 0) return;
   const nearest = nearestName(missing[0]!, names);
@@ -104,13 +137,22 @@ export function satisfies(version: string, constraint: string): boolean | undefi
 }
 
 /** The cluster's Kubernetes version (its ClusterTemplate's status.k8sVersion, else the deployment's) meets the template's constraint. */
-export async function checkK8sCompatibility(api: K0rdentApi, deployment: KubeObject, template: KubeObject, call: CallOptions): Promise<void> {
+export async function checkK8sCompatibility(
+  api: K0rdentApi,
+  deployment: KubeObject,
+  template: KubeObject,
+  call: CallOptions,
+): Promise<void> {
   const constraint = template.status?.k8sConstraint;
   if (typeof constraint !== 'string' || constraint === '') return;
   const namespace = deployment.metadata?.namespace ?? '';
   const clusterTemplateName = typeof deployment.spec?.template === 'string' ? deployment.spec.template : '';
-  const clusterTemplate = clusterTemplateName ? await api.get(CLUSTER_TEMPLATE, namespace, clusterTemplateName, call).catch(() => undefined) : undefined;
-  const version = [clusterTemplate?.status?.k8sVersion, deployment.status?.k8sVersion].find((v): v is string => typeof v === 'string' && v !== '');
+  const clusterTemplate = clusterTemplateName
+    ? await api.get(CLUSTER_TEMPLATE, namespace, clusterTemplateName, call).catch(() => undefined)
+    : undefined;
+  const version = [clusterTemplate?.status?.k8sVersion, deployment.status?.k8sVersion].find(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
   if (version === undefined) return;
   if (satisfies(version, constraint) === false) {
     throw new AppError(

@@ -22,7 +22,10 @@ export function serviceEntries(object: KubeObject | undefined): JsonObject[] {
 }
 
 export function keyOf(entry: JsonObject): ServiceKey {
-  return { name: typeof entry.name === 'string' ? entry.name : '', namespace: typeof entry.namespace === 'string' && entry.namespace !== '' ? entry.namespace : DEFAULT_SERVICE_NAMESPACE };
+  return {
+    name: typeof entry.name === 'string' ? entry.name : '',
+    namespace: typeof entry.namespace === 'string' && entry.namespace !== '' ? entry.namespace : DEFAULT_SERVICE_NAMESPACE,
+  };
 }
 
 export function findEntry(object: KubeObject | undefined, key: ServiceKey): JsonObject | undefined {
@@ -62,12 +65,18 @@ function entriesOf(object: KubeObject | undefined): ManagedFieldsEntry[] {
 
 /** The entries `manager` applied (operation Apply on the main resource), each with the fields it set. */
 export function appliedEntries(object: KubeObject | undefined, manager: string): { key: ServiceKey; fields: string[] }[] {
-  const mine = entriesOf(object).find((e) => e.manager === manager && e.operation === 'Apply' && (e.subresource === undefined || e.subresource === ''));
+  const mine = entriesOf(object).find(
+    (e) => e.manager === manager && e.operation === 'Apply' && (e.subresource === undefined || e.subresource === ''),
+  );
   if (!mine) return [];
   return Object.entries(servicesFields(mine)).flatMap(([pe, node]) => {
     const key = parseKey(pe);
     if (!key) return [];
-    const fields = isJsonObject(node) ? Object.keys(node).filter((k) => k.startsWith('f:')).map((k) => k.slice(2)) : [];
+    const fields = isJsonObject(node)
+      ? Object.keys(node)
+          .filter((k) => k.startsWith('f:'))
+          .map((k) => k.slice(2))
+      : [];
     return [{ key, fields }];
   });
 }

@@ -18,7 +18,14 @@ import type { ListCommon, Page } from '../clusters/types.js';
 import { waitFor, waitSettings } from '../clusters/wait.js';
 import { AppError } from '../errors.js';
 import { assertNamespaceExists } from '../clusters/not-found.js';
-import { K0RDENT_API_VERSION, CLUSTER_DEPLOYMENT, DEFAULT_SERVICE_NAMESPACE, MULTI_CLUSTER_SERVICE, SERVICE_STATE, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
+import {
+  K0RDENT_API_VERSION,
+  CLUSTER_DEPLOYMENT,
+  DEFAULT_SERVICE_NAMESPACE,
+  MULTI_CLUSTER_SERVICE,
+  SERVICE_STATE,
+  SERVICE_TEMPLATE,
+} from '../k0rdent/resources.js';
 import type { Step } from '../k0rdent/steps.js';
 import type { KubeIdentity } from '../kube/identity.js';
 import type { NamespacePolicy } from '../policy/index.js';
@@ -47,7 +54,10 @@ export interface ServiceManagerOptions {
 
 function assertLabel(value: string, field: string): void {
   if (!isDns1123Label(value)) {
-    throw new AppError('invalidParams', `${field} "${value.slice(0, 100)}" is not a valid name: kcm requires a DNS-1123 label (lower case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit)`);
+    throw new AppError(
+      'invalidParams',
+      `${field} "${value.slice(0, 100)}" is not a valid name: kcm requires a DNS-1123 label (lower case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit)`,
+    );
   }
 }
 
@@ -63,7 +73,9 @@ export class ServiceManager {
   private readonly policy: NamespacePolicy;
 
   constructor(private readonly options: ServiceManagerOptions) {
-    this.api = new K0rdentApi(options.kube, { ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}) });
+    this.api = new K0rdentApi(options.kube, {
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    });
     this.policy = options.namespaces;
   }
 
@@ -81,27 +93,46 @@ export class ServiceManager {
     const call = { signal: hooks.signal };
     if (request.namespace !== undefined) this.policy.assertReadable(request.namespace);
     const include = (ns: string): boolean => this.policy.isReadable(ns);
-    const scope = { namespace: request.namespace, include, namespaces: async () => (await this.readableNamespaces(call)).filter(include), queryKey: `${SERVICE_TEMPLATE.plural}|${request.namespace ?? '*'}` };
+    const scope = {
+      namespace: request.namespace,
+      include,
+      namespaces: async () => (await this.readableNamespaces(call)).filter(include),
+      queryKey: `${SERVICE_TEMPLATE.plural}|${request.namespace ?? '*'}`,
+    };
     const page = await listAcross(this.api, SERVICE_TEMPLATE, scope, request, call);
-    if (page.items.length === 0 && request.namespace !== undefined) await assertNamespaceExists(this.api, this.policy, request.namespace, call);
+    if (page.items.length === 0 && request.namespace !== undefined)
+      await assertNamespaceExists(this.api, this.policy, request.namespace, call);
     return { items: page.items.map(summarizeServiceTemplate), ...(page.continue ? { continue: page.continue } : {}) };
   }
 
   /** Cluster-scoped objects: one cluster-wide LIST; matching clusters outside the readable namespaces are counted, not named. */
-  async listMultiClusterServices(request: { limit?: number | undefined; continue?: string | undefined }, hooks: ManagerHooks = {}): Promise<Page<MultiClusterServiceSummary>> {
+  async listMultiClusterServices(
+    request: { limit?: number | undefined; continue?: string | undefined },
+    hooks: ManagerHooks = {},
+  ): Promise<Page<MultiClusterServiceSummary>> {
     const call = { signal: hooks.signal };
     const page = await this.api.list(MULTI_CLUSTER_SERVICE, { limit: request.limit ?? 100, continue: request.continue }, call);
-    return { items: page.items.map((m) => summarizeMultiClusterService(m, (ns) => this.policy.isReadable(ns))), ...(page.continue ? { continue: page.continue } : {}) };
+    return {
+      items: page.items.map((m) => summarizeMultiClusterService(m, (ns) => this.policy.isReadable(ns))),
+      ...(page.continue ? { continue: page.continue } : {}),
+    };
   }
 
-  private async target(cluster: string, requested: string | undefined, call: CallOptions, hooks: ManagerHooks): Promise<{ namespace: string; deployment: KubeObject }> {
+  private async target(
+    cluster: string,
+    requested: string | undefined,
+    call: CallOptions,
+    hooks: ManagerHooks,
+  ): Promise<{ namespace: string; deployment: KubeObject }> {
     assertObjectName(cluster, 'cluster');
     const namespace = await this.policy.resolveTarget(requested, () => this.api.listNamespaces(call));
     hooks.onNamespace?.(namespace);
     const deployment = await this.api.get(CLUSTER_DEPLOYMENT, namespace, cluster, call);
     if (deployment === undefined) {
       await assertNamespaceExists(this.api, this.policy, namespace, call);
-      const names = (await this.api.list(CLUSTER_DEPLOYMENT, { namespace, limit: 500 }, call).catch(() => ({ items: [] as KubeObject[] }))).items.map((d) => d.metadata?.name ?? '');
+      const names = (
+        await this.api.list(CLUSTER_DEPLOYMENT, { namespace, limit: 500 }, call).catch(() => ({ items: [] as KubeObject[] }))
+      ).items.map((d) => d.metadata?.name ?? '');
       const nearest = nearestName(cluster, names);
       throw new AppError(
         'notFound',
@@ -109,13 +140,26 @@ export class ServiceManager {
         { clusters: names.slice(0, 20), ...(nearest !== undefined ? { nearest } : {}) },
       );
     }
-    if (deployment.metadata?.deletionTimestamp) throw new AppError('conflict', `ClusterDeployment ${namespace}/${cluster} is being deleted; its services go with it`);
+    if (deployment.metadata?.deletionTimestamp)
+      throw new AppError('conflict', `ClusterDeployment ${namespace}/${cluster} is being deleted; its services go with it`);
     return { namespace, deployment };
   }
 
-  private async applyEntries(deployment: KubeObject, namespace: string, services: Record<string, unknown>[], dryRun: boolean, key: ServiceKey, call: CallOptions): Promise<KubeObject> {
+  private async applyEntries(
+    deployment: KubeObject,
+    namespace: string,
+    services: Record<string, unknown>[],
+    dryRun: boolean,
+    key: ServiceKey,
+    call: CallOptions,
+  ): Promise<KubeObject> {
     const name = deployment.metadata?.name ?? '';
-    const manifest = { apiVersion: K0RDENT_API_VERSION, kind: CLUSTER_DEPLOYMENT.kind, metadata: { name, namespace }, spec: { serviceSpec: { services } } };
+    const manifest = {
+      apiVersion: K0RDENT_API_VERSION,
+      kind: CLUSTER_DEPLOYMENT.kind,
+      metadata: { name, namespace },
+      spec: { serviceSpec: { services } },
+    };
     try {
       return await this.api.apply(CLUSTER_DEPLOYMENT, manifest, { fieldManager: this.options.fieldOwner, dryRun, force: false }, call);
     } catch (error) {
@@ -157,18 +201,31 @@ export class ServiceManager {
       namespace: serviceNamespace,
       template: request.template,
       ...(values !== undefined && values !== '' ? { values } : {}),
-      ...(request.dependsOn && request.dependsOn.length > 0 ? { dependsOn: request.dependsOn.map((d) => ({ name: d.name, namespace: d.namespace ?? DEFAULT_SERVICE_NAMESPACE })) } : {}),
+      ...(request.dependsOn && request.dependsOn.length > 0
+        ? { dependsOn: request.dependsOn.map((d) => ({ name: d.name, namespace: d.namespace ?? DEFAULT_SERVICE_NAMESPACE })) }
+        : {}),
     };
     const services = [...ownedConfiguration(deployment, this.options.fieldOwner, key), entry];
     const applied = await this.applyEntries(deployment, namespace, services, request.dryRun === true, key, call);
     const before = findEntry(deployment, key);
     const after = findEntry(applied, key) ?? entry;
     // Not the resourceVersion: kcm's status writes move it between the read and the apply.
-    const unchanged = before !== undefined && applied.metadata?.generation === deployment.metadata?.generation && isDeepStrictEqual(before, after);
+    const unchanged =
+      before !== undefined && applied.metadata?.generation === deployment.metadata?.generation && isDeepStrictEqual(before, after);
     const status = request.dryRun ? 'dryRun' : before === undefined ? 'created' : unchanged ? 'unchanged' : 'updated';
     const generation = applied.metadata?.generation;
-    const result: ApplyServiceResult = { cluster: request.cluster, namespace, name, serviceNamespace, template: request.template, status, entry: after, ...(generation !== undefined ? { generation } : {}) };
-    if (request.wait && !request.dryRun) result.wait = await this.waitForService(namespace, request.cluster, key, generation ?? 1, request.wait, hooks);
+    const result: ApplyServiceResult = {
+      cluster: request.cluster,
+      namespace,
+      name,
+      serviceNamespace,
+      template: request.template,
+      status,
+      entry: after,
+      ...(generation !== undefined ? { generation } : {}),
+    };
+    if (request.wait && !request.dryRun)
+      result.wait = await this.waitForService(namespace, request.cluster, key, generation ?? 1, request.wait, hooks);
     return result;
   }
 
@@ -202,14 +259,28 @@ export class ServiceManager {
         { owners },
       );
     }
-    const applied = await this.applyEntries(deployment, namespace, ownedConfiguration(deployment, this.options.fieldOwner, key), request.dryRun === true, key, call);
+    const applied = await this.applyEntries(
+      deployment,
+      namespace,
+      ownedConfiguration(deployment, this.options.fieldOwner, key),
+      request.dryRun === true,
+      key,
+      call,
+    );
     if (request.dryRun) return { ...base, status: 'dryRun' };
     if (findEntry(applied, key) === undefined) return { ...base, status: 'removed' };
     return { ...base, status: 'released', keptBy: otherOwners(applied, key, this.options.fieldOwner) };
   }
 
   /** Follows status.services for the entry until kcm reports it Deployed or Failed (for `generation` or later). */
-  private async waitForService(namespace: string, cluster: string, key: ServiceKey, generation: number, wait: NonNullable<ApplyServiceRequest['wait']>, hooks: ManagerHooks): Promise<ServiceWaitOutcome> {
+  private async waitForService(
+    namespace: string,
+    cluster: string,
+    key: ServiceKey,
+    generation: number,
+    wait: NonNullable<ApplyServiceRequest['wait']>,
+    hooks: ManagerHooks,
+  ): Promise<ServiceWaitOutcome> {
     const outcome = await waitFor({
       api: this.api,
       resource: CLUSTER_DEPLOYMENT,
@@ -220,20 +291,41 @@ export class ServiceManager {
       evaluate: (object) => {
         if (object === undefined) return { done: true, fingerprint: 'gone', message: 'the ClusterDeployment was deleted while waiting' };
         const observed = typeof object.status?.observedGeneration === 'number' ? object.status.observedGeneration : 0;
-        if (observed < generation) return { done: false, fingerprint: `stale|${observed}`, message: `Pending (kcm has not yet observed generation ${generation})`, step: serviceStep(undefined) };
+        if (observed < generation)
+          return {
+            done: false,
+            fingerprint: `stale|${observed}`,
+            message: `Pending (kcm has not yet observed generation ${generation})`,
+            step: serviceStep(undefined),
+          };
         const state = stateOf(object, key);
         const ready = servicesReady(object);
         const suffix = ready !== undefined ? ` (services ready: ${ready})` : '';
-        if (state === undefined) return { done: false, fingerprint: `absent|${ready ?? ''}`, message: `Pending (kcm has not reported service ${keyText(key)} yet)${suffix}`, step: serviceStep(undefined) };
+        if (state === undefined)
+          return {
+            done: false,
+            fingerprint: `absent|${ready ?? ''}`,
+            message: `Pending (kcm has not reported service ${keyText(key)} yet)${suffix}`,
+            step: serviceStep(undefined),
+          };
         const done = state.state === SERVICE_STATE.deployed || state.state === SERVICE_STATE.failed;
-        return { done, fingerprint: `${state.state}|${state.failureMessage ?? ''}|${ready ?? ''}`, message: `${state.state}${state.failureMessage ? `: ${state.failureMessage}` : ''}${suffix}`, step: serviceStep(state.state) };
+        return {
+          done,
+          fingerprint: `${state.state}|${state.failureMessage ?? ''}|${ready ?? ''}`,
+          message: `${state.state}${state.failureMessage ? `: ${state.failureMessage}` : ''}${suffix}`,
+          step: serviceStep(state.state),
+        };
       },
     });
     const last = outcome.last;
     const observed = typeof last?.status?.observedGeneration === 'number' ? last.status.observedGeneration : 0;
     const state = observed >= generation ? stateOf(last, key) : undefined;
     const ready = servicesReady(last);
-    if (outcome.error) this.options.logger.warn({ namespace, cluster, service: keyText(key), errorCode: outcome.error.code }, `the wait for service ${keyText(key)} ended early: ${outcome.error.code}`);
+    if (outcome.error)
+      this.options.logger.warn(
+        { namespace, cluster, service: keyText(key), errorCode: outcome.error.code },
+        `the wait for service ${keyText(key)} ended early: ${outcome.error.code}`,
+      );
     return {
       deployed: state?.state === SERVICE_STATE.deployed,
       timedOut: outcome.timedOut,
@@ -241,7 +333,12 @@ export class ServiceManager {
       ...(state?.failureMessage ? { failureMessage: state.failureMessage } : {}),
       ...(ready !== undefined ? { servicesReady: ready } : {}),
       ...(outcome.error ? { waitError: { code: outcome.error.code, message: outcome.error.message } } : {}),
-      ...(outcome.interrupted ? { interrupted: true, note: 'the server is shutting down and stopped waiting; kcm continues installing the service: follow it with k0.clusters.get' } : {}),
+      ...(outcome.interrupted
+        ? {
+            interrupted: true,
+            note: 'the server is shutting down and stopped waiting; kcm continues installing the service: follow it with k0.clusters.get',
+          }
+        : {}),
     };
   }
 }

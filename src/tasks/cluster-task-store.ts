@@ -6,7 +6,15 @@
  * deletes nothing. Task creation happens in ./tool-tasks.ts, which hands the encoded task to createTask.
  */
 import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
-import { ErrorCode, McpError, type CallToolResult, type Request, type RequestId, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  McpError,
+  type CallToolResult,
+  type Request,
+  type RequestId,
+  type Result,
+  type Task,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { isAppError } from '../errors.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
@@ -49,7 +57,12 @@ export class ClusterTaskStore implements TaskStore {
 
   /** Tasks are made by the tools themselves (./tool-tasks.ts): the id is the task, nothing is stored. */
   createTask(_params: CreateTaskOptions, _requestId: RequestId, request: Request): Promise<Task> {
-    return Promise.reject(new McpError(ErrorCode.InvalidRequest, `${request.method} cannot create a task here; only k0.clusters.deploy, update and delete run as tasks`));
+    return Promise.reject(
+      new McpError(
+        ErrorCode.InvalidRequest,
+        `${request.method} cannot create a task here; only k0.clusters.deploy, update and delete run as tasks`,
+      ),
+    );
   }
 
   async getTask(taskId: string): Promise<Task | null> {
@@ -87,37 +100,59 @@ export class ClusterTaskStore implements TaskStore {
     if (status !== 'cancelled') return;
     const ref = decodeTaskId(taskId);
     if (ref === undefined) throw notFound(taskId);
-    if (ref.kind === 'settled') throw new McpError(ErrorCode.InvalidParams, 'Cannot cancel task in terminal status: it ended when it was created');
+    if (ref.kind === 'settled')
+      throw new McpError(ErrorCode.InvalidParams, 'Cannot cancel task in terminal status: it ended when it was created');
     const object = await this.read(ref);
-    if (object === undefined || object.metadata?.uid !== ref.uid) throw new McpError(ErrorCode.InvalidParams, 'Cannot cancel task in terminal status: the ClusterDeployment it followed is gone');
+    if (object === undefined || object.metadata?.uid !== ref.uid)
+      throw new McpError(ErrorCode.InvalidParams, 'Cannot cancel task in terminal status: the ClusterDeployment it followed is gone');
     const annotations = (object.metadata?.annotations ?? {}) as Record<string, string>;
     const listed = (annotations[CANCELLED_TASKS_ANNOTATION] ?? '').split(',').filter((n) => n !== '' && n !== ref.nonce);
     const value = [...listed, ref.nonce].slice(-KEPT_CANCELLATIONS).join(',');
     await this.call(() => this.deps.api.annotate(CLUSTER_DEPLOYMENT, ref.namespace, ref.name, { [CANCELLED_TASKS_ANNOTATION]: value }));
-    this.deps.logger.info({ namespace: ref.namespace, cluster: ref.name, operation: ref.op }, 'task cancelled: no longer followed (nothing deleted)');
+    this.deps.logger.info(
+      { namespace: ref.namespace, cluster: ref.name, operation: ref.op },
+      'task cancelled: no longer followed (nothing deleted)',
+    );
   }
 
   /** tasks/list is not offered (the capability is not declared): tasks are not kept anywhere to list. */
   listTasks(): Promise<{ tasks: Task[] }> {
-    return Promise.reject(new McpError(ErrorCode.MethodNotFound, 'tasks/list is not supported: tasks are read from the cluster by id; list deployments with k0.clusters.list'));
+    return Promise.reject(
+      new McpError(
+        ErrorCode.MethodNotFound,
+        'tasks/list is not supported: tasks are read from the cluster by id; list deployments with k0.clusters.list',
+      ),
+    );
   }
 
   private async stateOf(ref: TaskRef): Promise<TaskState | undefined> {
     if (ref.kind === 'settled') {
       const at = new Date(ref.created).toISOString();
-      return { status: ref.isError ? 'failed' : 'completed', statusMessage: ref.isError ? 'the call failed' : 'done', result: ref.result, lastUpdatedAt: at };
+      return {
+        status: ref.isError ? 'failed' : 'completed',
+        statusMessage: ref.isError ? 'the call failed' : 'done',
+        result: ref.result,
+        lastUpdatedAt: at,
+      };
     }
     // The namespace policy decides before any API call; a namespace the caller may not read has no tasks.
     if (!this.deps.policy.isReadable(ref.namespace)) return undefined;
     const object = await this.read(ref);
     const state = taskState(ref, object, this.now());
-    const cancelled = object?.metadata?.uid === ref.uid && String(object.metadata?.annotations?.[CANCELLED_TASKS_ANNOTATION] ?? '').split(',').includes(ref.nonce);
+    const cancelled =
+      object?.metadata?.uid === ref.uid &&
+      String(object.metadata?.annotations?.[CANCELLED_TASKS_ANNOTATION] ?? '')
+        .split(',')
+        .includes(ref.nonce);
     if (!cancelled) return state;
     return {
       ...state,
       status: 'cancelled',
       statusMessage: `cancelled (no longer followed); ${state.statusMessage}`,
-      result: { ...state.result, note: `the task was cancelled; the ${ref.op === 'delete' ? 'deletion' : 'deployment'} continues in the cluster: follow it with k0.clusters.get or k0.clusters.list` },
+      result: {
+        ...state.result,
+        note: `the task was cancelled; the ${ref.op === 'delete' ? 'deletion' : 'deployment'} continues in the cluster: follow it with k0.clusters.get or k0.clusters.list`,
+      },
     };
   }
 
@@ -130,7 +165,11 @@ export class ClusterTaskStore implements TaskStore {
     try {
       return await fn();
     } catch (error) {
-      if (isAppError(error)) throw new McpError(error.code === 'forbidden' || error.code === 'unauthorized' ? ErrorCode.InvalidRequest : ErrorCode.InternalError, `${error.code}: ${error.message}`);
+      if (isAppError(error))
+        throw new McpError(
+          error.code === 'forbidden' || error.code === 'unauthorized' ? ErrorCode.InvalidRequest : ErrorCode.InternalError,
+          `${error.code}: ${error.message}`,
+        );
       throw error;
     }
   }

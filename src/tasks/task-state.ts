@@ -22,7 +22,11 @@ export interface TaskState {
 }
 
 function lastChange(task: FollowTask, object: KubeObject | undefined, conditions: readonly Condition[]): string {
-  const times = [task.created, ...conditions.map((c) => Date.parse(c.lastTransitionTime ?? '')), Date.parse(String(object?.metadata?.deletionTimestamp ?? ''))].filter((t) => Number.isFinite(t));
+  const times = [
+    task.created,
+    ...conditions.map((c) => Date.parse(c.lastTransitionTime ?? '')),
+    Date.parse(String(object?.metadata?.deletionTimestamp ?? '')),
+  ].filter((t) => Number.isFinite(t));
   return new Date(Math.max(...times)).toISOString();
 }
 
@@ -32,7 +36,11 @@ export function taskState(task: FollowTask, current: KubeObject | undefined, now
   const conditions = readConditions(object?.status);
   const expired = now - task.created > task.timeoutMs;
   // The waited deploy/update reports the generation it waited for; the waited delete does not.
-  const base = { ...task.result, conditions: compactConditions(conditions), ...(task.op === 'delete' ? {} : { generation: task.generation }) };
+  const base = {
+    ...task.result,
+    conditions: compactConditions(conditions),
+    ...(task.op === 'delete' ? {} : { generation: task.generation }),
+  };
   const lastUpdatedAt = lastChange(task, object, conditions);
   const state = (status: Task['status'], phase: string, fields: Record<string, unknown>, step?: Step): TaskState => ({
     status,
@@ -45,7 +53,9 @@ export function taskState(task: FollowTask, current: KubeObject | undefined, now
     if (object === undefined) return state('completed', 'Deleted', { gone: true, timedOut: false }, deletionStep([], true));
     const phase = describePhase(conditions, true);
     const step = deletionStep(conditions, false, object.spec);
-    return expired ? state('failed', phase, { gone: false, timedOut: true }, step) : state('working', phase, { gone: false, timedOut: false }, step);
+    return expired
+      ? state('failed', phase, { gone: false, timedOut: true }, step)
+      : state('working', phase, { gone: false, timedOut: false }, step);
   }
 
   if (object === undefined) return state('failed', 'the ClusterDeployment was deleted while waiting', { ready: false, timedOut: false });
@@ -57,13 +67,22 @@ export function taskState(task: FollowTask, current: KubeObject | undefined, now
   if (!deleting && gap !== undefined && failed === undefined) {
     const phase = `Pending (${gap})`;
     const step = provisionStep([], false);
-    return expired ? state('failed', phase, { ready: false, timedOut: true }, step) : state('working', phase, { ready: false, timedOut: false }, step);
+    return expired
+      ? state('failed', phase, { ready: false, timedOut: true }, step)
+      : state('working', phase, { ready: false, timedOut: false }, step);
   }
   const phase = describePhase(conditions, deleting);
   const ready = isReady(conditions) && !deleting && gap === undefined;
   const step = provisionStep(gap === undefined ? conditions : [], ready);
   if (ready) return state('completed', phase, { ready: true, timedOut: false }, step);
-  if (failed) return state('failed', phase, { ready: false, timedOut: false, failure: `${failed.type}: ${failed.message ?? failed.reason ?? 'failed'}` });
+  if (failed)
+    return state('failed', phase, {
+      ready: false,
+      timedOut: false,
+      failure: `${failed.type}: ${failed.message ?? failed.reason ?? 'failed'}`,
+    });
   if (deleting) return state('failed', phase, { ready: false, timedOut: false });
-  return expired ? state('failed', phase, { ready: false, timedOut: true }, step) : state('working', phase, { ready: false, timedOut: false }, step);
+  return expired
+    ? state('failed', phase, { ready: false, timedOut: true }, step)
+    : state('working', phase, { ready: false, timedOut: false }, step);
 }

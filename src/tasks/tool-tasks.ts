@@ -35,7 +35,10 @@ export interface TaskCall<A, C extends HookedCall> {
   created(result: CallToolResult): CreateTaskResult;
 }
 
-export function taskCall<A extends Record<string, unknown>, C extends HookedCall>(declaration: TaskDeclaration<A>, now: () => number = Date.now): TaskCall<A, C> {
+export function taskCall<A extends Record<string, unknown>, C extends HookedCall>(
+  declaration: TaskDeclaration<A>,
+  now: () => number = Date.now,
+): TaskCall<A, C> {
   const created = now();
   let written: Written | undefined;
   let value: Record<string, unknown> | undefined;
@@ -65,14 +68,24 @@ export function taskCall<A extends Record<string, unknown>, C extends HookedCall
               result: value,
               nonce,
             }
-          : { kind: 'settled', created, isError: result.isError === true, result: (result.structuredContent ?? {}) as Record<string, unknown>, nonce };
+          : {
+              kind: 'settled',
+              created,
+              isError: result.isError === true,
+              result: (result.structuredContent ?? {}) as Record<string, unknown>,
+              nonce,
+            };
       const at = new Date(created).toISOString();
       const settled = ref.kind === 'settled';
       return {
         task: {
           taskId: encodeTaskId(ref),
           status: settled ? (ref.isError ? 'failed' : 'completed') : 'working',
-          statusMessage: settled ? (ref.isError ? 'the call failed; tasks/result has the error' : 'done; tasks/result has the result') : `written; following ${written?.namespace}/${written?.name}`,
+          statusMessage: settled
+            ? ref.isError
+              ? 'the call failed; tasks/result has the error'
+              : 'done; tasks/result has the result'
+            : `written; following ${written?.namespace}/${written?.name}`,
           ttl: null,
           createdAt: at,
           lastUpdatedAt: at,

@@ -61,13 +61,32 @@ function walk(schema: JsonObject, defaults: unknown, path: string[], out: Requir
       continue;
     }
     const mustFill = !usable(value);
-    out.push({ path: full.join('.'), ...(typeOf(sub) ? { type: typeOf(sub) } : {}), ...(typeof sub.description === 'string' ? { description: sub.description } : {}), ...(mustFill ? {} : { default: value }), mustFill });
-    setPath(example, full, mustFill ? `${FILL_MARKER.slice(0, -1)}: ${full.join('.')}${typeOf(sub) && typeOf(sub) !== 'string' ? ` (${typeOf(sub)})` : ''}>` : value);
+    out.push({
+      path: full.join('.'),
+      ...(typeOf(sub) ? { type: typeOf(sub) } : {}),
+      ...(typeof sub.description === 'string' ? { description: sub.description } : {}),
+      ...(mustFill ? {} : { default: value }),
+      mustFill,
+    });
+    setPath(
+      example,
+      full,
+      mustFill
+        ? `${FILL_MARKER.slice(0, -1)}: ${full.join('.')}${typeOf(sub) && typeOf(sub) !== 'string' ? ` (${typeOf(sub)})` : ''}>`
+        : value,
+    );
   }
   // An optional object the defaults carry anyway (controlPlane, worker) is rendered too, so its own
   // required settings count (as kcm's Helm render and deploy's check see them).
   for (const [key, sub] of Object.entries(props)) {
-    if (required.includes(key) || (path.length === 0 && FILLED_BY_KCM.has(key)) || !isJsonObject(sub) || !isJsonObject(sub.properties) || !isJsonObject(values[key])) continue;
+    if (
+      required.includes(key) ||
+      (path.length === 0 && FILLED_BY_KCM.has(key)) ||
+      !isJsonObject(sub) ||
+      !isJsonObject(sub.properties) ||
+      !isJsonObject(values[key])
+    )
+      continue;
     walk(sub, values[key], [...path, key], out, example);
   }
 }

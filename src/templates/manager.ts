@@ -56,13 +56,19 @@ export function upgradesFrom(chains: readonly KubeObject[], name: string): { upg
     for (const entry of supported) {
       if (!isJsonObject(entry) || entry.name !== name) continue;
       offering.push(chain.metadata?.name ?? '');
-      for (const up of Array.isArray(entry.availableUpgrades) ? entry.availableUpgrades : []) if (isJsonObject(up) && typeof up.name === 'string') upgrades.add(up.name);
+      for (const up of Array.isArray(entry.availableUpgrades) ? entry.availableUpgrades : [])
+        if (isJsonObject(up) && typeof up.name === 'string') upgrades.add(up.name);
     }
   }
   return { upgradesTo: [...upgrades].sort(), chains: offering.sort() };
 }
 
-export async function getTemplate(ctx: ReadContext, request: { name: string; namespace?: string | undefined }, call: CallOptions, onNamespace?: (namespace: string) => void): Promise<TemplateDetails> {
+export async function getTemplate(
+  ctx: ReadContext,
+  request: { name: string; namespace?: string | undefined },
+  call: CallOptions,
+  onNamespace?: (namespace: string) => void,
+): Promise<TemplateDetails> {
   assertObjectName(request.name, 'name');
   const namespace = request.namespace ?? ctx.policy.rules.globalNamespace;
   ctx.policy.assertReadable(namespace);
@@ -70,8 +76,13 @@ export async function getTemplate(ctx: ReadContext, request: { name: string; nam
   const template = await ctx.api.get(CLUSTER_TEMPLATE, namespace, request.name, call);
   if (template === undefined) {
     await assertNamespaceExists(ctx.api, ctx.policy, namespace, call);
-    const where = request.namespace === undefined ? `the global namespace ${namespace} (pass \`namespace\` for another)` : `namespace ${namespace}`;
-    throw new AppError('notFound', `ClusterTemplate "${request.name}" does not exist in ${where}; k0.clusters.listTemplates shows the templates there are`, { name: request.name, namespace });
+    const where =
+      request.namespace === undefined ? `the global namespace ${namespace} (pass \`namespace\` for another)` : `namespace ${namespace}`;
+    throw new AppError(
+      'notFound',
+      `ClusterTemplate "${request.name}" does not exist in ${where}; k0.clusters.listTemplates shows the templates there are`,
+      { name: request.name, namespace },
+    );
   }
   const [schema, credentials, chains, catalog] = await Promise.all([
     templateSchema(ctx.api, template, call, ctx.logger),
@@ -88,8 +99,12 @@ export async function getTemplate(ctx: ReadContext, request: { name: string; nam
   const fitting: FittingCredential[] = [];
   for (const c of credentials.items) {
     const ref = isJsonObject(c.spec?.identityRef) ? c.spec.identityRef : {};
-    const fit = credentialFit({ name: c.metadata?.name ?? '', labels: c.metadata?.labels, identityKind: str(ref.kind), identityName: str(ref.name) }, catalog.interfaces);
-    if (fitsTemplate(fit, providers)) fitting.push({ name: c.metadata?.name ?? '', ready: c.status?.ready === true, provider: fit.provider, providerBasis: fit.basis });
+    const fit = credentialFit(
+      { name: c.metadata?.name ?? '', labels: c.metadata?.labels, identityKind: str(ref.kind), identityName: str(ref.name) },
+      catalog.interfaces,
+    );
+    if (fitsTemplate(fit, providers))
+      fitting.push({ name: c.metadata?.name ?? '', ready: c.status?.ready === true, provider: fit.provider, providerBasis: fit.basis });
   }
   const example = exampleConfig(schema, defaults);
   return compact({

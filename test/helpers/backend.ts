@@ -24,13 +24,17 @@ export interface BackendChoice {
 
 /** The backends this run covers, each with its skip reason (an explicitly requested kube that is not built fails). */
 export function testBackends(): BackendChoice[] {
-  const requested = (process.env['K0RDENT_TEST_BACKEND'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const requested = (process.env['K0RDENT_TEST_BACKEND'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of requested) {
     if (name !== 'sandbox' && name !== 'kube') throw new Error(`K0RDENT_TEST_BACKEND: "${name}" is not sandbox or kube`);
   }
   const names: BackendName[] = requested.length > 0 ? (requested as BackendName[]) : ['sandbox', 'kube'];
   const built = controlPlaneBuilt();
-  if (requested.includes('kube') && !built) throw new Error(`K0RDENT_TEST_BACKEND=kube but the control plane is not built (${controlPlaneBinary()}): npm run kube:build`);
+  if (requested.includes('kube') && !built)
+    throw new Error(`K0RDENT_TEST_BACKEND=kube but the control plane is not built (${controlPlaneBinary()}): npm run kube:build`);
   return names.map((name) => ({
     name,
     skip: name === 'kube' && !built ? `kube backend skipped: the test control plane is not built (npm run kube:build)` : false,
@@ -64,7 +68,8 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
       embedded: sandbox,
       kube: undefined,
       get: (resource, namespace, objectName) => Promise.resolve(sandbox.store.get(resource, namespace, objectName)),
-      list: (resource, options) => Promise.resolve(sandbox.store.list(resource, options?.namespace !== undefined ? { namespace: options.namespace } : {})),
+      list: (resource, options) =>
+        Promise.resolve(sandbox.store.list(resource, options?.namespace !== undefined ? { namespace: options.namespace } : {})),
       updateStatus: async (resource, namespace, objectName, status) => {
         sandbox.store.updateStatus(resource, namespace, objectName, status);
       },
@@ -102,7 +107,8 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
     // taken once the revision has held still for a second (bounded): a later change is someone's write.
     writeMarker: async () => {
       const revision = async (): Promise<string> =>
-        (await rest.json<{ metadata: { resourceVersion: string } }>({ method: 'GET', path: '/api/v1/namespaces', query: { limit: '1' } })).metadata.resourceVersion;
+        (await rest.json<{ metadata: { resourceVersion: string } }>({ method: 'GET', path: '/api/v1/namespaces', query: { limit: '1' } }))
+          .metadata.resourceVersion;
       let last = await revision();
       let stableSince = Date.now();
       const until = Date.now() + 20_000;

@@ -38,10 +38,12 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliP
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   // 'close' (not 'exit'): it fires after stdout/stderr are drained, so captured output is complete.
-  const exit = new Promise<number | null>((res) => child.on('close', (code) => {
-    live.delete(child);
-    res(code);
-  }));
+  const exit = new Promise<number | null>((res) =>
+    child.on('close', (code) => {
+      live.delete(child);
+      res(code);
+    }),
+  );
   return {
     child,
     stdout: () => out,
@@ -98,7 +100,11 @@ export async function startServe(args: string[], env: Record<string, string>): P
 }
 
 /** Runs the CLI to completion (for fail-fast cases). */
-export async function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = startCli(args, env);
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), timeoutMs);
   const code = await proc.exited();

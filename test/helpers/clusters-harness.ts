@@ -73,7 +73,11 @@ export interface Harness {
 }
 
 /** `target`: a sandbox (its kubeconfig, optionally with another bearer token) or a ready KubeConfig. */
-export async function startHarness(target: { kubeconfig: string } | KubeConfig, overrides: Partial<Settings> = {}, token?: string): Promise<Harness> {
+export async function startHarness(
+  target: { kubeconfig: string } | KubeConfig,
+  overrides: Partial<Settings> = {},
+  token?: string,
+): Promise<Harness> {
   const settings = testSettings(overrides);
   const logs: LogLine[] = [];
   const sink = new Writable({
@@ -87,7 +91,13 @@ export async function startHarness(target: { kubeconfig: string } | KubeConfig, 
   const kubeConfig = target instanceof KubeConfig ? target : sandboxKubeConfig(target, token);
   const kube = new KubeIdentities({ loadBase: async () => kubeConfig, metrics });
   const runtime: Runtime = { settings, logger, metrics, kube };
-  const session: Session = { id: 'test-session', logger: logger.child({ sessionId: 'test-session' }), kube: kube.base(), namespaces: namespacePolicyFromSettings(settings), close: () => undefined };
+  const session: Session = {
+    id: 'test-session',
+    logger: logger.child({ sessionId: 'test-session' }),
+    kube: kube.base(),
+    namespaces: namespacePolicyFromSettings(settings),
+    close: () => undefined,
+  };
   const server = createMcpServer(runtime, session);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'test-client', version: '0.0.0' });
@@ -142,7 +152,8 @@ export async function sandboxWriteCount(sandbox: { url: string }): Promise<numbe
   let total = 0;
   for (const match of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\d+)$/gm)) {
     const verb = /verb="([^"]*)"/.exec(match[1] as string)?.[1];
-    if (verb === 'create' || verb === 'update' || verb === 'patch' || verb === 'delete' || verb === 'deletecollection') total += Number(match[2]);
+    if (verb === 'create' || verb === 'update' || verb === 'patch' || verb === 'delete' || verb === 'deletecollection')
+      total += Number(match[2]);
   }
   return total;
 }

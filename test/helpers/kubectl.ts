@@ -26,7 +26,10 @@ export function kubectlFor(kubeconfig: string): Kubectl {
   const base = ['--kubeconfig', path, '--cache-dir', join(dir, 'cache'), '--request-timeout', '20s'];
   const run = (args: string[], stdin?: string): Promise<KubectlResult> =>
     new Promise((resolve, reject) => {
-      const child = spawn(KUBECTL, [...base, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin', HOME: dir } });
+      const child = spawn(KUBECTL, [...base, ...args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH ?? '/usr/bin', HOME: dir },
+      });
       let stdout = '';
       let stderr = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);

@@ -16,18 +16,39 @@ export interface SandboxProcess {
 /** `k0rdent-mcp sandbox` with the given provisioning / deletion times, its kubeconfig in a temp dir. */
 export async function startSandboxProcess(provisionSeconds: number, deleteSeconds = 2): Promise<SandboxProcess> {
   const kubeconfig = join(tempDir(), 'kubeconfig');
-  const proc = startCli(['sandbox', '--listen', '127.0.0.1:0', '--kubeconfig', kubeconfig, '--provision-seconds', String(provisionSeconds), '--delete-seconds', String(deleteSeconds)]);
+  const proc = startCli([
+    'sandbox',
+    '--listen',
+    '127.0.0.1:0',
+    '--kubeconfig',
+    kubeconfig,
+    '--provision-seconds',
+    String(provisionSeconds),
+    '--delete-seconds',
+    String(deleteSeconds),
+  ]);
   await proc.waitForLog(/sandbox management cluster running/);
   return { proc, kubeconfig };
 }
 
 /** `serve` on that sandbox (its kubeconfig), with extra flags and environment. */
-export function serveOn(sandbox: SandboxProcess, args: string[] = [], env: Record<string, string> = {}): Promise<{ proc: CliProcess; base: string }> {
+export function serveOn(
+  sandbox: SandboxProcess,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ proc: CliProcess; base: string }> {
   return startServe(['--kubeconfig-path', sandbox.kubeconfig, ...args], env);
 }
 
 export function deployArgs(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name, namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, ...extra };
+  return {
+    name,
+    namespace: 'team-alpha',
+    template: 'azure-standalone-cp-1-0-15',
+    credential: 'azure-cluster-credential',
+    config: AZURE_BASELINE,
+    ...extra,
+  };
 }
 
 /** Calls a tool as a task (`params.task`) and returns the task the server created. */

@@ -39,7 +39,13 @@ export async function startRecordingApiServer(): Promise<RecordingApiServer> {
     algorithm: 'sha256',
     extensions: [
       { name: 'basicConstraints', cA: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: RECORDING_SERVER_NAME }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: RECORDING_SERVER_NAME },
+        ],
+      },
     ],
     clientCertificate: { cn: 'operator' },
   });
@@ -57,7 +63,8 @@ export async function startRecordingApiServer(): Promise<RecordingApiServer> {
     });
     res.writeHead(200, { 'content-type': 'application/json' });
     if (path === '/version') res.end(JSON.stringify({ major: '1', minor: '32', gitVersion: 'v1.32.4' }));
-    else if (path.endsWith('/namespaces')) res.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] }));
+    else if (path.endsWith('/namespaces'))
+      res.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] }));
     else res.end(JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] }));
   });
   let connections = 0;

@@ -53,7 +53,13 @@ export interface CounterDelta {
 export function delta(before: SandboxCounters, after: SandboxCounters): CounterDelta {
   const sum = (counts: RequestCount[], filter: Partial<RequestCount>): number =>
     counts
-      .filter((c) => c.resource !== '' && (filter.verb === undefined || c.verb === filter.verb) && (filter.resource === undefined || c.resource === filter.resource) && (filter.code === undefined || c.code === filter.code))
+      .filter(
+        (c) =>
+          c.resource !== '' &&
+          (filter.verb === undefined || c.verb === filter.verb) &&
+          (filter.resource === undefined || c.resource === filter.resource) &&
+          (filter.code === undefined || c.code === filter.code),
+      )
       .reduce((n, c) => n + c.value, 0);
   return {
     requests: (filter = {}) => sum(after.requests, filter) - sum(before.requests, filter),

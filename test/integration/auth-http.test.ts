@@ -32,7 +32,10 @@ async function post(base: string, headers: Record<string, string>, body = INIT):
   });
 }
 
-async function connectClient(base: string, token: string | undefined): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+async function connectClient(
+  base: string,
+  token: string | undefined,
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const transport = new StreamableHTTPClientTransport(new URL('/mcp', base), {
     requestInit: token ? { headers: { authorization: `Bearer ${token}` } } : {},
   });
@@ -294,9 +297,16 @@ describe('OIDC_ISSUER_URL must be the issuer its discovery document names', () =
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
     try {
-      const result = await runCli(['serve', '--listen-addr', '127.0.0.1:0'], { K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfig, AUTH_MODE: 'OIDC_REQUIRED', OIDC_ISSUER_URL: url });
+      const result = await runCli(['serve', '--listen-addr', '127.0.0.1:0'], {
+        K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfig,
+        AUTH_MODE: 'OIDC_REQUIRED',
+        OIDC_ISSUER_URL: url,
+      });
       assert.equal(result.code, 2, result.stderr);
-      assert.match(result.stderr, /configuration error: the discovery document .* names issuer "https:\/\/attacker\.example", not OIDC_ISSUER_URL/);
+      assert.match(
+        result.stderr,
+        /configuration error: the discovery document .* names issuer "https:\/\/attacker\.example", not OIDC_ISSUER_URL/,
+      );
       assert.ok(result.stderr.includes(url), result.stderr);
     } finally {
       await new Promise<void>((r) => other.close(() => r()));

@@ -34,7 +34,10 @@ describe('session Kubernetes client', () => {
     const text = operatorKubeconfig(api, OPERATOR_TOKEN);
     const parsed = parseConfig({ kubeconfigText: text, authMode }, { sandbox: false });
     const metrics = createMetricsRegistry();
-    const kube = new KubeIdentities({ loadBase: async () => loadKubeConfig(k8s, checkKubeconfig({ kind: 'text', value: text }, undefined)), metrics });
+    const kube = new KubeIdentities({
+      loadBase: async () => loadKubeConfig(k8s, checkKubeconfig({ kind: 'text', value: text }, undefined)),
+      metrics,
+    });
     return createRuntime(parsed.settings, kube, createLogger('error'), metrics);
   }
 
@@ -70,7 +73,10 @@ describe('session Kubernetes client', () => {
     api.requests.length = 0;
     await (await a.kube.kubeConfig()).makeApiClient(CoreV1Api).listNamespace();
     await (await b.kube.kubeConfig()).makeApiClient(CoreV1Api).listNamespace();
-    assert.deepEqual(api.requests.map((r) => r.authorization), ['Bearer token-a', 'Bearer token-b']);
+    assert.deepEqual(
+      api.requests.map((r) => r.authorization),
+      ['Bearer token-a', 'Bearer token-b'],
+    );
   });
 
   it('DEV_ALLOW_ANY: the session uses the operator kubeconfig even when a bearer was sent', async () => {

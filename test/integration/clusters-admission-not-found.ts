@@ -22,7 +22,14 @@ import { createRuntime, createSession } from '../../src/runtime/runtime.js';
 import type { Backend } from '../helpers/backend.js';
 import { until } from '../helpers/until.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
-import { CLUSTER_DEPLOYMENTS as CD, CLUSTER_TEMPLATES as CT, CLUSTER_TEMPLATE_CHAINS as CHAINS, CREDENTIALS as CREDS, K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION } from '../../src/sandbox/kcm/resources.js';
+import {
+  CLUSTER_DEPLOYMENTS as CD,
+  CLUSTER_TEMPLATES as CT,
+  CLUSTER_TEMPLATE_CHAINS as CHAINS,
+  CREDENTIALS as CREDS,
+  K0RDENT_GROUP as GROUP,
+  K0RDENT_VERSION as VERSION,
+} from '../../src/sandbox/kcm/resources.js';
 
 const NS = 'team-alpha';
 const OLD = 'adm404-old-1-0-45';
@@ -30,9 +37,18 @@ const NEW = 'adm404-new-1-0-45';
 
 type Rec = Record<string, unknown>;
 
-const chartSpec = { chart: 'azure-standalone-cp', version: '1.0.45', interval: '10m0s', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } };
-const clusterTemplate = (name: string): Rec => ({ apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterTemplate', metadata: { name, namespace: NS }, spec: { helm: { chartSpec } } });
-
+const chartSpec = {
+  chart: 'azure-standalone-cp',
+  version: '1.0.45',
+  interval: '10m0s',
+  sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' },
+};
+const clusterTemplate = (name: string): Rec => ({
+  apiVersion: `${GROUP}/${VERSION}`,
+  kind: 'ClusterTemplate',
+  metadata: { name, namespace: NS },
+  spec: { helm: { chartSpec } },
+});
 
 /** Registers the suite; `backendOf` gives the backend the enclosing suite started (in its own `before`). */
 export function describeAdmissionNotFound(backendOf: () => Backend): void {
@@ -48,9 +64,19 @@ export function describeAdmissionNotFound(backendOf: () => Backend): void {
     const webhookSeesMissing = (kind: string, spec: Rec): Promise<true> =>
       until(`kcm's webhook to see the ${kind} gone`, async () => {
         try {
-          await custom.createNamespacedCustomObject({ ...CD, namespace: NS, dryRun: 'All', body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', metadata: { name: 'adm404-probe', namespace: NS }, spec } });
+          await custom.createNamespacedCustomObject({
+            ...CD,
+            namespace: NS,
+            dryRun: 'All',
+            body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', metadata: { name: 'adm404-probe', namespace: NS }, spec },
+          });
         } catch (err) {
-          if (err instanceof ApiException && err.code === 404 && (JSON.parse(String(err.body)) as { details?: { kind?: string } }).details?.kind === kind) return true;
+          if (
+            err instanceof ApiException &&
+            err.code === 404 &&
+            (JSON.parse(String(err.body)) as { details?: { kind?: string } }).details?.kind === kind
+          )
+            return true;
         }
         return undefined;
       });
@@ -70,12 +96,27 @@ export function describeAdmissionNotFound(backendOf: () => Backend): void {
       await custom.createNamespacedCustomObject({
         ...CHAINS,
         namespace: NS,
-        body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterTemplateChain', metadata: { name: 'adm404-chain', namespace: NS }, spec: { supportedTemplates: [{ name: OLD, availableUpgrades: [{ name: NEW, version: '1.0.45' }] }, { name: NEW }] } },
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'ClusterTemplateChain',
+          metadata: { name: 'adm404-chain', namespace: NS },
+          spec: { supportedTemplates: [{ name: OLD, availableUpgrades: [{ name: NEW, version: '1.0.45' }] }, { name: NEW }] },
+        },
       });
       const azure = (await backend.get(CREDS, NS, 'azure-cluster-credential'))!;
-      await custom.createNamespacedCustomObject({ ...CREDS, namespace: NS, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Credential', metadata: { name: 'adm404-credential', namespace: NS }, spec: azure['spec'] } });
+      await custom.createNamespacedCustomObject({
+        ...CREDS,
+        namespace: NS,
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'Credential',
+          metadata: { name: 'adm404-credential', namespace: NS },
+          spec: azure['spec'],
+        },
+      });
       await until('the templates valid and the credential ready', async () => {
-        for (const name of [OLD, NEW]) if (((await backend.get(CT, NS, name))?.['status'] as Rec | undefined)?.['valid'] !== true) return undefined;
+        for (const name of [OLD, NEW])
+          if (((await backend.get(CT, NS, name))?.['status'] as Rec | undefined)?.['valid'] !== true) return undefined;
         return ((await backend.get(CREDS, NS, 'adm404-credential'))?.['status'] as Rec | undefined)?.['ready'] === true ? true : undefined;
       });
 
@@ -93,7 +134,10 @@ export function describeAdmissionNotFound(backendOf: () => Backend): void {
         await client.close();
         await server.close();
       };
-      const deployed = (await client.callTool({ name: 'k0.clusters.deploy', arguments: { name: 'adm404-cluster', namespace: NS, template: OLD, credential: 'adm404-credential', config: AZURE_BASELINE } })) as CallToolResult;
+      const deployed = (await client.callTool({
+        name: 'k0.clusters.deploy',
+        arguments: { name: 'adm404-cluster', namespace: NS, template: OLD, credential: 'adm404-credential', config: AZURE_BASELINE },
+      })) as CallToolResult;
       assert.ok(!deployed.isError, JSON.stringify(deployed.content));
       await until('the upgrade offered', async () => {
         const upgrades = ((await backend.get(CD, NS, 'adm404-cluster'))?.['status'] as Rec | undefined)?.['availableUpgrades'];
@@ -106,7 +150,10 @@ export function describeAdmissionNotFound(backendOf: () => Backend): void {
 
     const upgrade = async (args: Rec): Promise<{ result: CallToolResult; unchanged: () => Promise<void> }> => {
       const stored = (await backend.get(CD, NS, 'adm404-cluster'))!;
-      const result = (await client.callTool({ name: 'k0.clusters.update', arguments: { name: 'adm404-cluster', namespace: NS, template: NEW, ...args } })) as CallToolResult;
+      const result = (await client.callTool({
+        name: 'k0.clusters.update',
+        arguments: { name: 'adm404-cluster', namespace: NS, template: NEW, ...args },
+      })) as CallToolResult;
       return {
         result,
         // kcm's controller may write the status meanwhile (the credential's readiness); the product wrote nothing.
@@ -114,7 +161,8 @@ export function describeAdmissionNotFound(backendOf: () => Backend): void {
           const now = (await backend.get(CD, NS, 'adm404-cluster'))!;
           assert.equal(now.metadata.generation, stored.metadata.generation, 'no spec write');
           assert.deepEqual(now['spec'], stored['spec']);
-          const mainResource = (o: typeof now): unknown[] => ((o.metadata.managedFields ?? []) as Rec[]).filter((f) => f['subresource'] !== 'status');
+          const mainResource = (o: typeof now): unknown[] =>
+            ((o.metadata.managedFields ?? []) as Rec[]).filter((f) => f['subresource'] !== 'status');
           assert.deepEqual(mainResource(now), mainResource(stored), 'no write to the main resource by any field manager');
           assert.equal((now['spec'] as Rec)['template'], OLD);
         },
@@ -134,8 +182,14 @@ export function describeAdmissionNotFound(backendOf: () => Backend): void {
       const { result, unchanged } = await upgrade({});
       const error = errorOf(result);
       assert.equal(error.code, 'invalidParams', error.message);
-      assert.match(error.message, /admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: Credential\.k0rdent\.mirantis\.com "adm404-credential" not found/);
-      assert.match(error.message, /the Credential "adm404-credential" does not exist in namespace "team-alpha" .*list them with k0\.clusters\.listCredentials/);
+      assert.match(
+        error.message,
+        /admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: Credential\.k0rdent\.mirantis\.com "adm404-credential" not found/,
+      );
+      assert.match(
+        error.message,
+        /the Credential "adm404-credential" does not exist in namespace "team-alpha" .*list them with k0\.clusters\.listCredentials/,
+      );
       assert.deepEqual(error.details?.['missing'], { kind: 'Credential', name: 'adm404-credential' });
       assert.equal(error.details?.['httpStatus'], 404);
       await unchanged();

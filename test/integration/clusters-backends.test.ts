@@ -25,7 +25,12 @@ function silent(): Logger {
 
 function manager(backend: Backend, overrides: Parameters<typeof testSettings>[0] = {}, token?: string): ClusterManager {
   const settings = testSettings(overrides);
-  return new ClusterManager({ kube: sandboxKubeConfig(backend, token), namespaces: namespacePolicyFromSettings(settings), fieldOwner: settings.deployFieldOwner, logger: silent() });
+  return new ClusterManager({
+    kube: sandboxKubeConfig(backend, token),
+    namespaces: namespacePolicyFromSettings(settings),
+    fieldOwner: settings.deployFieldOwner,
+    logger: silent(),
+  });
 }
 
 for (const choice of testBackends()) {
@@ -34,7 +39,10 @@ for (const choice of testBackends()) {
     const dir = mkdtempSync(join(tmpdir(), 'clusters-backends-'));
     before(async () => {
       const tokens = join(dir, 'tokens.yaml');
-      writeFileSync(tokens, 'users:\n  - { name: admin, token: admin-token-0123, namespaces: ["*"] }\n  - { name: alice, token: alice-token-0123, namespaces: [kcm-system, team-alpha] }\n');
+      writeFileSync(
+        tokens,
+        'users:\n  - { name: admin, token: admin-token-0123, namespaces: ["*"] }\n  - { name: alice, token: alice-token-0123, namespaces: [kcm-system, team-alpha] }\n',
+      );
       backend = await startBackend(choice.name, { tokensFile: tokens, provisionSeconds: 1, deleteSeconds: 1 });
     });
     after(async () => {
@@ -47,15 +55,27 @@ for (const choice of testBackends()) {
       const before = await backend.writeMarker();
       // The policy allows team-beta; alice's RBAC does not.
       await assert.rejects(
-        alice.deploy({ name: 'rbac-cluster', namespace: 'team-beta', template: 'aws-standalone-cp-1-0-14', credential: 'aws-cluster-credential', config: { region: 'us-east-2' } }),
+        alice.deploy({
+          name: 'rbac-cluster',
+          namespace: 'team-beta',
+          template: 'aws-standalone-cp-1-0-14',
+          credential: 'aws-cluster-credential',
+          config: { region: 'us-east-2' },
+        }),
         (e: unknown) => e instanceof AppError && e.code === 'forbidden' && /alice/.test(e.message),
       );
-      await assert.rejects(alice.delete({ name: 'beta-staging-cluster', namespace: 'team-beta' }), (e: unknown) => e instanceof AppError && e.code === 'forbidden');
+      await assert.rejects(
+        alice.delete({ name: 'beta-staging-cluster', namespace: 'team-beta' }),
+        (e: unknown) => e instanceof AppError && e.code === 'forbidden',
+      );
       assert.equal(await backend.writeMarker(), before, 'no write happened anywhere');
       assert.equal((await backend.get(CD, 'team-beta', 'beta-staging-cluster'))?.metadata.deletionTimestamp, undefined);
       // Inside its namespace the same token works; the cluster-wide LIST is refused and the manager falls back.
       const listed = await alice.listCredentials({});
-      assert.ok(listed.items.some((c) => c.namespace === 'team-alpha' && c.name === 'azure-cluster-credential'), JSON.stringify(listed.items));
+      assert.ok(
+        listed.items.some((c) => c.namespace === 'team-alpha' && c.name === 'azure-cluster-credential'),
+        JSON.stringify(listed.items),
+      );
       assert.ok(!listed.items.some((c) => c.namespace === 'team-beta'), 'nothing from a namespace alice may not read');
       const stranger = manager(backend, {}, 'no-such-token');
       await assert.rejects(stranger.listCredentials({}), (e: unknown) => e instanceof AppError && e.code === 'unauthorized');
@@ -63,7 +83,13 @@ for (const choice of testBackends()) {
 
     it('deploys through kcm admission, waits until Ready, and a deployment being deleted cannot be re-deployed', async () => {
       const m = manager(backend, {}, 'admin-token-0123');
-      const request = { name: 'backend-cluster', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE };
+      const request = {
+        name: 'backend-cluster',
+        namespace: 'team-alpha',
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+      };
       const result = await m.deploy({ ...request, wait: { pollIntervalMs: 200, timeoutMs: 30_000 } });
       assert.equal(result.status, 'created');
       assert.equal(result.wait?.ready, true, JSON.stringify(result.wait));
@@ -76,7 +102,13 @@ for (const choice of testBackends()) {
     it("kcm's webhook denial (missing template in the namespace) is invalidParams before anything is stored", async () => {
       const m = manager(backend, {}, 'admin-token-0123');
       await assert.rejects(
-        m.deploy({ name: 'no-template', namespace: 'team-beta', template: 'azure-standalone-cp-1-0-45', credential: 'aws-cluster-credential', config: AZURE_BASELINE }),
+        m.deploy({
+          name: 'no-template',
+          namespace: 'team-beta',
+          template: 'azure-standalone-cp-1-0-45',
+          credential: 'aws-cluster-credential',
+          config: AZURE_BASELINE,
+        }),
         (e: unknown) => e instanceof AppError && e.code === 'invalidParams',
       );
       assert.equal(await backend.get(CD, 'team-beta', 'no-template'), undefined);

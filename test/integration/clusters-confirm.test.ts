@@ -32,7 +32,10 @@ describe('delete confirmation by elicitation', () => {
   });
 
   /** A real SDK client over an in-memory pair; `answer` set → it declares elicitation and answers with it. */
-  async function connect(answer: Answer | undefined, overrides: Partial<Settings> = {}): Promise<{ client: Client; asked: ElicitRequest[]; close: () => Promise<void> }> {
+  async function connect(
+    answer: Answer | undefined,
+    overrides: Partial<Settings> = {},
+  ): Promise<{ client: Client; asked: ElicitRequest[]; close: () => Promise<void> }> {
     const runtime = createRuntime(testSettings(overrides), sandboxKubeConfig(sandbox), pino({ level: 'silent' }), createMetricsRegistry());
     const server = createMcpServer(runtime, createSession(runtime, { id: 'confirm-test' }));
     const client = new Client({ name: 'confirm-test', version: '1' }, answer ? { capabilities: { elicitation: { form: {} } } } : {});
@@ -46,11 +49,27 @@ describe('delete confirmation by elicitation', () => {
     const [a, b] = InMemoryTransport.createLinkedPair();
     await server.connect(b);
     await client.connect(a);
-    return { client, asked, close: async () => { await client.close(); await server.close(); } };
+    return {
+      client,
+      asked,
+      close: async () => {
+        await client.close();
+        await server.close();
+      },
+    };
   }
 
   async function deployed(client: Client, name: string): Promise<void> {
-    const result = (await client.callTool({ name: 'k0.clusters.deploy', arguments: { name, namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE } })) as CallToolResult;
+    const result = (await client.callTool({
+      name: 'k0.clusters.deploy',
+      arguments: {
+        name,
+        namespace: 'team-alpha',
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+      },
+    })) as CallToolResult;
     assert.ok(!result.isError, JSON.stringify(result.content));
   }
 
@@ -70,7 +89,10 @@ describe('delete confirmation by elicitation', () => {
     assert.equal((await remove(client, 'confirm-accept')).status, 'deleted');
     assert.equal(asked.length, 1);
     const message = (asked[0]!.params as { message: string }).message;
-    assert.match(message, /^Delete ClusterDeployment team-alpha\/confirm-accept, template azure-standalone-cp-1-0-15, credential azure-cluster-credential, created \d{4}-/);
+    assert.match(
+      message,
+      /^Delete ClusterDeployment team-alpha\/confirm-accept, template azure-standalone-cp-1-0-15, credential azure-cluster-credential, created \d{4}-/,
+    );
     const object = stored('confirm-accept');
     assert.ok(object === undefined || object.metadata.deletionTimestamp !== undefined, 'the deletion started');
     await close();
@@ -99,9 +121,12 @@ describe('delete confirmation by elicitation', () => {
     assert.equal((await remove(plain.client, 'confirm-plain')).status, 'deleted');
     await plain.close();
 
-    const never = await connect(() => {
-      throw new Error('must not be asked');
-    }, { confirmDestructive: 'never' });
+    const never = await connect(
+      () => {
+        throw new Error('must not be asked');
+      },
+      { confirmDestructive: 'never' },
+    );
     await deployed(never.client, 'confirm-never');
     assert.equal((await remove(never.client, 'confirm-never')).status, 'deleted');
     assert.equal(never.asked.length, 0);
@@ -112,11 +137,15 @@ describe('delete confirmation by elicitation', () => {
     const declined = await connect(() => ({ action: 'decline' }));
     await deployed(declined.client, 'confirm-scale');
     const update = async (client: Client, workersNumber: number): Promise<{ status: string; reason?: string; changes: string[] }> => {
-      const result = (await client.callTool({ name: 'k0.clusters.update', arguments: { name: 'confirm-scale', namespace: 'team-alpha', config: { workersNumber } } })) as CallToolResult;
+      const result = (await client.callTool({
+        name: 'k0.clusters.update',
+        arguments: { name: 'confirm-scale', namespace: 'team-alpha', config: { workersNumber } },
+      })) as CallToolResult;
       assert.ok(!result.isError, JSON.stringify(result.content));
       return result.structuredContent as { status: string; reason?: string; changes: string[] };
     };
-    const workers = (): unknown => (stored('confirm-scale')?.spec as { config?: { workersNumber?: unknown } } | undefined)?.config?.workersNumber;
+    const workers = (): unknown =>
+      (stored('confirm-scale')?.spec as { config?: { workersNumber?: unknown } } | undefined)?.config?.workersNumber;
 
     const raised = await update(declined.client, 3);
     assert.equal(raised.status, 'updated', 'raising a count is not destructive: nobody is asked');
@@ -124,7 +153,10 @@ describe('delete confirmation by elicitation', () => {
     const refused = await update(declined.client, 1);
     assert.equal(refused.status, 'cancelled');
     assert.equal(workers(), 3, 'nothing written');
-    assert.match((declined.asked[0]!.params as { message: string }).message, /^Update ClusterDeployment team-alpha\/confirm-scale: config\.workersNumber: 3 → 1/);
+    assert.match(
+      (declined.asked[0]!.params as { message: string }).message,
+      /^Update ClusterDeployment team-alpha\/confirm-scale: config\.workersNumber: 3 → 1/,
+    );
     await declined.close();
 
     const accepted = await connect(() => ({ action: 'accept', content: { name: 'confirm-scale' } }));

@@ -54,7 +54,9 @@ function lifecycle(title: string, skip: string | false, makeTarget: () => Promis
     });
 
     it(`phase 1: ${CREDENTIAL} is listed and ready`, async () => {
-      const { items } = ok<{ items: { name: string; namespace: string; ready: boolean; provider: string }[] }>(await target!.harness.call('k0.clusters.listCredentials', { ...ns(), limit: 500 }));
+      const { items } = ok<{ items: { name: string; namespace: string; ready: boolean; provider: string }[] }>(
+        await target!.harness.call('k0.clusters.listCredentials', { ...ns(), limit: 500 }),
+      );
       const credential = items.find((c) => c.name === CREDENTIAL && (namespace === undefined || c.namespace === namespace));
       assert.ok(credential, `${CREDENTIAL} is listed`);
       assert.equal(credential.ready, true);
@@ -62,7 +64,9 @@ function lifecycle(title: string, skip: string | false, makeTarget: () => Promis
     });
 
     it(`phase 2: ${TEMPLATE} is listed and valid`, async () => {
-      const { items } = ok<{ items: { name: string; valid: boolean; configSchema: { required: string[] } }[] }>(await target!.harness.call('k0.clusters.listTemplates', { ...ns(), limit: 500 }));
+      const { items } = ok<{ items: { name: string; valid: boolean; configSchema: { required: string[] } }[] }>(
+        await target!.harness.call('k0.clusters.listTemplates', { ...ns(), limit: 500 }),
+      );
       const template = items.find((t) => t.name === TEMPLATE);
       assert.ok(template, `${TEMPLATE} is listed`);
       assert.equal(template.valid, true);
@@ -90,7 +94,11 @@ function lifecycle(title: string, skip: string | false, makeTarget: () => Promis
     it('phase 5+6: delete and verify it is gone', async () => {
       assert.ok(created, 'deployed in the previous phase');
       const deleted = ok<{ status: string; gone: boolean; timedOut: boolean }>(
-        await target!.harness.call('k0.clusters.delete', { name, ...ns(), wait: true, deletionTimeout: target!.deletionTimeout }, { timeout: target!.callTimeoutMs, resetTimeoutOnProgress: true }),
+        await target!.harness.call(
+          'k0.clusters.delete',
+          { name, ...ns(), wait: true, deletionTimeout: target!.deletionTimeout },
+          { timeout: target!.callTimeoutMs, resetTimeoutOnProgress: true },
+        ),
       );
       assert.equal(deleted.status, 'deleted');
       assert.equal(deleted.timedOut, false);
@@ -130,20 +138,24 @@ lifecycle('clusters-live against a real management cluster', liveSkipReason(), a
 });
 
 for (const backend of testBackends()) {
-  lifecycle(`clusters-live against the ${backend.name === 'kube' ? 'kube control plane (kube-apiserver + simulated kcm)' : 'sandbox'}`, backend.skip, async () => {
-    const target = await startBackend(backend.name, { provisionSeconds: 1, deleteSeconds: 1 });
-    const harness = await startHarness(target, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ });
-    return {
-      harness,
-      namespace: undefined,
-      subscriptionID: '00000000-0000-0000-0000-000000000000',
-      provisionTimeout: '30s',
-      deletionTimeout: '30s',
-      callTimeoutMs: 30_000,
-      close: async () => {
-        await harness.close();
-        await target.close();
-      },
-    };
-  });
+  lifecycle(
+    `clusters-live against the ${backend.name === 'kube' ? 'kube control plane (kube-apiserver + simulated kcm)' : 'sandbox'}`,
+    backend.skip,
+    async () => {
+      const target = await startBackend(backend.name, { provisionSeconds: 1, deleteSeconds: 1 });
+      const harness = await startHarness(target, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ });
+      return {
+        harness,
+        namespace: undefined,
+        subscriptionID: '00000000-0000-0000-0000-000000000000',
+        provisionTimeout: '30s',
+        deletionTimeout: '30s',
+        callTimeoutMs: 30_000,
+        close: async () => {
+          await harness.close();
+          await target.close();
+        },
+      };
+    },
+  );
 }

@@ -32,9 +32,19 @@ function capture(): { logger: Logger; logs: LogLine[] } {
   return { logger: pino({ level: 'debug' }, sink), logs };
 }
 
-function manager(sandbox: SandboxHandle, logger: Logger, overrides: Parameters<typeof testSettings>[0] = {}, token?: string): ClusterManager {
+function manager(
+  sandbox: SandboxHandle,
+  logger: Logger,
+  overrides: Parameters<typeof testSettings>[0] = {},
+  token?: string,
+): ClusterManager {
   const settings = testSettings(overrides);
-  return new ClusterManager({ kube: sandboxKubeConfig(sandbox, token), namespaces: namespacePolicyFromSettings(settings), fieldOwner: settings.deployFieldOwner, logger });
+  return new ClusterManager({
+    kube: sandboxKubeConfig(sandbox, token),
+    namespaces: namespacePolicyFromSettings(settings),
+    fieldOwner: settings.deployFieldOwner,
+    logger,
+  });
 }
 
 const credentialLists = (log: string[]): { clusterWide: string[]; namespaced: string[] } => ({
@@ -79,7 +89,9 @@ describe('listing cost does not grow with the number of namespaces', () => {
   it('on 403 it falls back to per-namespace LISTs of the readable namespaces only, skipping forbidden ones', async () => {
     const { logger } = capture();
     log.length = 0;
-    const page = await manager(sandbox, logger, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ }, 'alice-token').listCredentials({});
+    const page = await manager(sandbox, logger, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ }, 'alice-token').listCredentials(
+      {},
+    );
     const { clusterWide, namespaced } = credentialLists(log);
     assert.equal(clusterWide.length, 1);
     assert.match(clusterWide[0] ?? '', / 403 user=alice$/);
@@ -110,10 +122,19 @@ describe('listing cost does not grow with the number of namespaces', () => {
     const before = sandbox.store.currentResourceVersion();
     // The policy allows team-beta; alice's RBAC does not.
     await assert.rejects(
-      alice.deploy({ name: 'rbac-cluster', namespace: 'team-beta', template: 'aws-standalone-cp-1-0-14', credential: 'aws-cluster-credential', config: { region: 'us-east-2' } }),
+      alice.deploy({
+        name: 'rbac-cluster',
+        namespace: 'team-beta',
+        template: 'aws-standalone-cp-1-0-14',
+        credential: 'aws-cluster-credential',
+        config: { region: 'us-east-2' },
+      }),
       (e: unknown) => e instanceof AppError && e.code === 'forbidden' && /alice/.test(e.message),
     );
-    await assert.rejects(alice.delete({ name: 'beta-staging-cluster', namespace: 'team-beta' }), (e: unknown) => e instanceof AppError && e.code === 'forbidden');
+    await assert.rejects(
+      alice.delete({ name: 'beta-staging-cluster', namespace: 'team-beta' }),
+      (e: unknown) => e instanceof AppError && e.code === 'forbidden',
+    );
     assert.equal(sandbox.store.currentResourceVersion(), before);
     const stranger = manager(sandbox, logger, {}, 'no-such-token');
     await assert.rejects(stranger.listCredentials({}), (e: unknown) => e instanceof AppError && e.code === 'unauthorized');
@@ -158,7 +179,10 @@ describe('listing cost does not grow with the number of namespaces', () => {
     const m = manager(sandbox, logger, {}, 'admin-token');
     const first = await m.listCredentials({ limit: 1 });
     assert.ok(first.continue);
-    await assert.rejects(m.listDeployments({ continue: first.continue }), (e: unknown) => e instanceof AppError && e.code === 'invalidParams');
+    await assert.rejects(
+      m.listDeployments({ continue: first.continue }),
+      (e: unknown) => e instanceof AppError && e.code === 'invalidParams',
+    );
   });
 });
 
@@ -176,7 +200,14 @@ describe('waiting for a deployment', () => {
     const m = manager(sandbox, logger);
     let closed = 0;
     const result = await m.deploy(
-      { name: 'watch-break', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: { pollIntervalMs: 1000, timeoutMs: 20_000, stallThresholdMs: 100 } },
+      {
+        name: 'watch-break',
+        namespace: 'team-alpha',
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+        wait: { pollIntervalMs: 1000, timeoutMs: 20_000, stallThresholdMs: 100 },
+      },
       {
         // pollInterval (the silent-watch re-check) is longer than kcm's steps (~400 ms), so progress comes
         // from watch events and closing the watches here breaks an open one.
@@ -187,7 +218,10 @@ describe('waiting for a deployment', () => {
     );
     assert.equal(result.wait?.ready, true, `not ready: ${JSON.stringify(result.wait)}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
     assert.equal(result.wait?.timedOut, false);
-    assert.ok(logs.some((l) => l.msg === 'watch closed; re-establishing'), `the broken watch was re-established: ${logs.map((l) => l.msg).join(' / ')}`);
+    assert.ok(
+      logs.some((l) => l.msg === 'watch closed; re-establishing'),
+      `the broken watch was re-established: ${logs.map((l) => l.msg).join(' / ')}`,
+    );
     const stall = logs.find((l) => l.level === 40 && /no condition of ClusterDeployment team-alpha\/watch-break changed/.test(l.msg ?? ''));
     assert.ok(stall, 'a stall warning was logged');
     assert.equal(stall.cluster, 'watch-break');
@@ -196,8 +230,14 @@ describe('waiting for a deployment', () => {
   it('ends early on Ready=False with reason Failed, with the failing condition', async () => {
     const { logger } = capture();
     const m = manager(sandbox, logger);
-    const request = { name: 'will-fail', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE };
-    const failure = 'failed to validate template with provided configuration: values don\'t meet the specifications of the schema';
+    const request = {
+      name: 'will-fail',
+      namespace: 'team-alpha',
+      template: 'azure-standalone-cp-1-0-15',
+      credential: 'azure-cluster-credential',
+      config: AZURE_BASELINE,
+    };
+    const failure = "failed to validate template with provided configuration: values don't meet the specifications of the schema";
     let injected = false;
     const result = await m.deploy(
       { ...request, wait: { pollIntervalMs: 200, timeoutMs: 20_000 } },
@@ -212,8 +252,22 @@ describe('waiting for a deployment', () => {
           sandbox.store.updateStatus(CD, 'team-alpha', 'will-fail', {
             observedGeneration: generation,
             conditions: [
-              { type: 'HelmChartReady', status: 'False', reason: 'Failed', message: failure, observedGeneration: generation, lastTransitionTime: new Date().toISOString() },
-              { type: 'Ready', status: 'False', reason: 'Failed', message: failure, observedGeneration: generation, lastTransitionTime: new Date().toISOString() },
+              {
+                type: 'HelmChartReady',
+                status: 'False',
+                reason: 'Failed',
+                message: failure,
+                observedGeneration: generation,
+                lastTransitionTime: new Date().toISOString(),
+              },
+              {
+                type: 'Ready',
+                status: 'False',
+                reason: 'Failed',
+                message: failure,
+                observedGeneration: generation,
+                lastTransitionTime: new Date().toISOString(),
+              },
             ],
           });
         },
@@ -230,7 +284,10 @@ describe('waiting for a deployment', () => {
     const { logger } = capture();
     const m = manager(sandbox, logger);
     sandbox.faults.add({ path: /\/credentials$/, status: 503, times: 1 });
-    await assert.rejects(m.listCredentials({ namespace: 'team-alpha' }), (e: unknown) => e instanceof AppError && e.code === 'unavailable' && /list credentials in namespace team-alpha/.test(e.message));
+    await assert.rejects(
+      m.listCredentials({ namespace: 'team-alpha' }),
+      (e: unknown) => e instanceof AppError && e.code === 'unavailable' && /list credentials in namespace team-alpha/.test(e.message),
+    );
     sandbox.faults.add({ path: /\/credentials$/, drop: true, times: 1 });
     await assert.rejects(m.listCredentials({ namespace: 'team-alpha' }), (e: unknown) => e instanceof AppError && e.code === 'unavailable');
     assert.ok((await m.listCredentials({ namespace: 'team-alpha' })).items.length > 0, 'works again once the faults expire');
@@ -254,12 +311,25 @@ describe('waiting for a deployment', () => {
   it('a deployment being deleted cannot be re-deployed (conflict); delete of it is "deleted"', async () => {
     const { logger } = capture();
     const m = manager(sandbox, logger);
-    await m.deploy({ name: 'gone-soon', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: { pollIntervalMs: 100, timeoutMs: 20_000 } });
+    await m.deploy({
+      name: 'gone-soon',
+      namespace: 'team-alpha',
+      template: 'azure-standalone-cp-1-0-15',
+      credential: 'azure-cluster-credential',
+      config: AZURE_BASELINE,
+      wait: { pollIntervalMs: 100, timeoutMs: 20_000 },
+    });
     assert.equal((await m.delete({ name: 'gone-soon', namespace: 'team-alpha' })).status, 'deleted');
     assert.ok(sandbox.store.get(CD, 'team-alpha', 'gone-soon')?.metadata.deletionTimestamp, 'still terminating');
     assert.equal((await m.delete({ name: 'gone-soon', namespace: 'team-alpha' })).status, 'deleted');
     await assert.rejects(
-      m.deploy({ name: 'gone-soon', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE }),
+      m.deploy({
+        name: 'gone-soon',
+        namespace: 'team-alpha',
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+      }),
       (e: unknown) => e instanceof AppError && e.code === 'conflict',
     );
   });
@@ -276,10 +346,22 @@ describe('the wait on API failures: one GET+watch cycle at a time; 401/403 end i
     await sandbox?.close();
   });
   const WATCH_PATH = /^\/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/team-alpha\/clusterdeployments$/;
-  const request = (name: string) => ({ name, namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE });
+  const request = (name: string) => ({
+    name,
+    namespace: 'team-alpha',
+    template: 'azure-standalone-cp-1-0-15',
+    credential: 'azure-cluster-credential',
+    config: AZURE_BASELINE,
+  });
   const watchesOf = (name: string): string[] =>
-    log.filter((l) => /^GET \/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/team-alpha\/clusterdeployments\?/.test(l) && l.includes('watch=true') && l.includes(`metadata.name%3D${name}`));
-  const getsOf = (name: string): string[] => log.filter((l) => l.startsWith(`GET /apis/k0rdent.mirantis.com/v1beta1/namespaces/team-alpha/clusterdeployments/${name} `));
+    log.filter(
+      (l) =>
+        /^GET \/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/team-alpha\/clusterdeployments\?/.test(l) &&
+        l.includes('watch=true') &&
+        l.includes(`metadata.name%3D${name}`),
+    );
+  const getsOf = (name: string): string[] =>
+    log.filter((l) => l.startsWith(`GET /apis/k0rdent.mirantis.com/v1beta1/namespaces/team-alpha/clusterdeployments/${name} `));
 
   it('a watch the server refuses at once (500) is retried once per pollInterval, never in parallel', async (t) => {
     t.after(() => sandbox.faults.clear());
@@ -296,7 +378,10 @@ describe('the wait on API failures: one GET+watch cycle at a time; 401/403 end i
     // Deploy reads the object once before applying; every wait cycle is one GET then one watch.
     const cycleGets = getsOf('wait-500').length - 1;
     assert.ok(watches.length >= 2, `the failed watch was retried (${watches.length})`);
-    assert.ok(watches.every((l) => / 500 /.test(l)), watches.join('\n'));
+    assert.ok(
+      watches.every((l) => / 500 /.test(l)),
+      watches.join('\n'),
+    );
     // Each failed watch waits pollInterval before the next GET+watch, so a timeout of 20 intervals
     // allows at most 21 cycles (+1 for timer rounding). Duplicated cycles (a retry timer and a
     // watchdog both firing) overshoot this.
@@ -320,7 +405,10 @@ describe('the wait on API failures: one GET+watch cycle at a time; 401/403 end i
     assert.equal(result.wait?.waitError?.code, 'unauthorized', JSON.stringify(result.wait));
     assert.match(result.wait?.waitError?.message ?? '', /watch ClusterDeployment team-alpha\/wait-401/);
     assert.equal(watchesOf('wait-401').length, 1, 'a 401 is not retried');
-    assert.ok(logs.some((l) => l.level === 40 && /wait for ClusterDeployment team-alpha\/wait-401 ended early: unauthorized/.test(l.msg ?? '')), 'a warning says why');
+    assert.ok(
+      logs.some((l) => l.level === 40 && /wait for ClusterDeployment team-alpha\/wait-401 ended early: unauthorized/.test(l.msg ?? '')),
+      'a warning says why',
+    );
   });
 
   it('a 403 mid-wait (RBAC without watch) ends it promptly with the deploy result', async (t) => {
@@ -362,7 +450,11 @@ describe('the wait on API failures: one GET+watch cycle at a time; 401/403 end i
     await m.deploy(request('del-403'));
     // kcm deletes a deployment with nothing provisioned at once; once its ServiceSet exists (ServicesInReadyState,
     // kcm clusterdeployment_controller.go:392, :1672) the deletion waits for it (here: deleteSeconds).
-    await eventually(() => (sandbox.store.get(CD, 'team-alpha', 'del-403')?.['status'] as { conditions?: { type: string }[] } | undefined)?.conditions?.find((c) => c.type === 'ServicesInReadyState'));
+    await eventually(() =>
+      (sandbox.store.get(CD, 'team-alpha', 'del-403')?.['status'] as { conditions?: { type: string }[] } | undefined)?.conditions?.find(
+        (c) => c.type === 'ServicesInReadyState',
+      ),
+    );
     sandbox.faults.add({ path: /\/namespaces\/team-alpha\/clusterdeployments\/del-403$/, method: 'GET', status: 403 });
     log.length = 0;
     const result = await m.delete({ name: 'del-403', namespace: 'team-alpha', wait: { pollIntervalMs: 100, timeoutMs: 20_000 } });

@@ -21,7 +21,12 @@ import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clus
 import { createTask, untilTerminal } from '../helpers/long-ops.js';
 
 const CD = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' };
-const DEPLOY = { namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE };
+const DEPLOY = {
+  namespace: 'team-alpha',
+  template: 'azure-standalone-cp-1-0-15',
+  credential: 'azure-cluster-credential',
+  config: AZURE_BASELINE,
+};
 
 describe('deploy and delete as MCP tasks', () => {
   let sandbox: SandboxHandle;
@@ -74,40 +79,73 @@ describe('deploy and delete as MCP tasks', () => {
     assert.match(seen[0]?.statusMessage ?? '', /^(Pending|Provisioning): \w+ \(\d\/6\), \d+s$/);
     assert.equal(seen.at(-1)?.status, 'completed');
     const result = (await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)) as CallToolResult;
-    const value = result.structuredContent as { name: string; namespace: string; uid: string; status: string; ready: boolean; timedOut: boolean; phase: string };
-    assert.deepEqual([value.name, value.namespace, value.status, value.ready, value.timedOut, value.phase], ['task-deploy', 'team-alpha', 'created', true, false, 'Ready']);
+    const value = result.structuredContent as {
+      name: string;
+      namespace: string;
+      uid: string;
+      status: string;
+      ready: boolean;
+      timedOut: boolean;
+      phase: string;
+    };
+    assert.deepEqual(
+      [value.name, value.namespace, value.status, value.ready, value.timedOut, value.phase],
+      ['task-deploy', 'team-alpha', 'created', true, false, 'Ready'],
+    );
     assert.equal(value.uid, stored.metadata.uid);
 
     const other = await connect();
     assert.equal((await other.experimental.tasks.getTask(task.taskId)).status, 'completed');
     assert.deepEqual((await other.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)).structuredContent, value);
     // update as a task follows the new generation to Ready.
-    const update = await createTask(client, 'k0.clusters.update', { name: 'task-deploy', namespace: 'team-alpha', config: { workersNumber: 2 } });
+    const update = await createTask(client, 'k0.clusters.update', {
+      name: 'task-deploy',
+      namespace: 'team-alpha',
+      config: { workersNumber: 2 },
+    });
     assert.equal(update.status, 'working');
     assert.equal((await pollUntilTerminal(client, update.taskId)).at(-1)?.status, 'completed');
-    const updated = (await client.experimental.tasks.getTaskResult(update.taskId, CallToolResultSchema)).structuredContent as { status: string; ready: boolean; generation: number; changes: string[] };
+    const updated = (await client.experimental.tasks.getTaskResult(update.taskId, CallToolResultSchema)).structuredContent as {
+      status: string;
+      ready: boolean;
+      generation: number;
+      changes: string[];
+    };
     assert.deepEqual([updated.status, updated.ready, updated.generation], ['updated', true, 2]);
     assert.deepEqual(updated.changes, ['config.workersNumber: 1 → 2']);
   });
 
   it('delete as a task ends when the object is gone; cancel stops following and deletes nothing', async () => {
     const client = await connect();
-    const created = (await client.callTool({ name: 'k0.clusters.deploy', arguments: { name: 'task-cancel', ...DEPLOY } })) as CallToolResult;
+    const created = (await client.callTool({
+      name: 'k0.clusters.deploy',
+      arguments: { name: 'task-cancel', ...DEPLOY },
+    })) as CallToolResult;
     assert.ok(!created.isError);
     const task = await createTask(client, 'k0.clusters.deploy', { name: 'task-cancel', ...DEPLOY });
     const cancelled = await client.experimental.tasks.cancelTask(task.taskId);
     assert.equal(cancelled.status, 'cancelled');
     const object = sandbox.store.get(CD, 'team-alpha', 'task-cancel');
     assert.ok(object && object.metadata.deletionTimestamp === undefined, 'cancel deleted nothing');
-    assert.ok(String(object.metadata.annotations?.[CANCELLED_TASKS_ANNOTATION] ?? '').length > 0, 'the cancellation is recorded on the object');
-    assert.equal((await (await connect()).experimental.tasks.getTask(task.taskId)).status, 'cancelled', 'every server sees the cancellation');
+    assert.ok(
+      String(object.metadata.annotations?.[CANCELLED_TASKS_ANNOTATION] ?? '').length > 0,
+      'the cancellation is recorded on the object',
+    );
+    assert.equal(
+      (await (await connect()).experimental.tasks.getTask(task.taskId)).status,
+      'cancelled',
+      'every server sees the cancellation',
+    );
 
     const deletion = await createTask(client, 'k0.clusters.delete', { name: 'task-cancel', namespace: 'team-alpha' });
     assert.equal(deletion.status, 'working');
     const seen = await pollUntilTerminal(client, deletion.taskId);
     assert.equal(seen.at(-1)?.status, 'completed');
     assert.equal(sandbox.store.get(CD, 'team-alpha', 'task-cancel'), undefined, 'completed means gone');
-    const result = (await client.experimental.tasks.getTaskResult(deletion.taskId, CallToolResultSchema)).structuredContent as { status: string; gone: boolean };
+    const result = (await client.experimental.tasks.getTaskResult(deletion.taskId, CallToolResultSchema)).structuredContent as {
+      status: string;
+      gone: boolean;
+    };
     assert.deepEqual([result.status, result.gone], ['deleted', true]);
   });
 
@@ -122,13 +160,21 @@ describe('deploy and delete as MCP tasks', () => {
 
     const none = await createTask(client, 'k0.clusters.delete', { name: 'task-never-there', namespace: 'team-alpha' });
     assert.equal(none.status, 'completed');
-    assert.equal(((await client.experimental.tasks.getTaskResult(none.taskId, CallToolResultSchema)).structuredContent as { status: string }).status, 'not_found');
+    assert.equal(
+      ((await client.experimental.tasks.getTaskResult(none.taskId, CallToolResultSchema)).structuredContent as { status: string }).status,
+      'not_found',
+    );
   });
 
   it('a task of a namespace the caller may not read is not found; a forged id is not found', async () => {
     const client = await connect();
     const task = await createTask(client, 'k0.clusters.deploy', { name: 'task-policy', ...DEPLOY });
-    const runtime = createRuntime(testSettings({ namespaceFilter: /^finance$/ }), sandboxKubeConfig(sandbox), pino({ level: 'silent' }), createMetricsRegistry());
+    const runtime = createRuntime(
+      testSettings({ namespaceFilter: /^finance$/ }),
+      sandboxKubeConfig(sandbox),
+      pino({ level: 'silent' }),
+      createMetricsRegistry(),
+    );
     const server = createMcpServer(runtime, createSession(runtime, { id: 'filtered' }));
     const filtered = new Client({ name: 'filtered', version: '1' });
     const [a, b] = InMemoryTransport.createLinkedPair();

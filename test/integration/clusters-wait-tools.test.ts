@@ -71,17 +71,40 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
     assert.equal(log.filter((l) => l.includes('watch=true') && l.includes('metadata.name%3Dmcp-wait-403')).length, 1, 'not retried');
     const line = harness.logs.find((l) => l.tool === 'k0.clusters.deploy' && l.cluster === 'mcp-wait-403' && typeof l.outcome === 'string');
     assert.equal(line?.outcome, 'success');
-    assert.ok(harness.logs.some((l) => l.level === 40 && l.errorCode === 'forbidden' && l.cluster === 'mcp-wait-403'), 'the wait failure is a warning');
+    assert.ok(
+      harness.logs.some((l) => l.level === 40 && l.errorCode === 'forbidden' && l.cluster === 'mcp-wait-403'),
+      'the wait failure is a warning',
+    );
   });
 
   it('delete: the re-check GET refused with 401 → deleted + waitError unauthorized', async (t) => {
     t.after(() => sandbox.faults.clear());
-    success(await harness.call('k0.clusters.deploy', { name: 'mcp-del-401', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE }));
+    success(
+      await harness.call('k0.clusters.deploy', {
+        name: 'mcp-del-401',
+        namespace: 'team-alpha',
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+      }),
+    );
     // kcm deletes a deployment with nothing provisioned at once; once its ServiceSet exists (ServicesInReadyState,
     // kcm clusterdeployment_controller.go:392, :1672) the deletion waits for it (here: deleteSeconds).
-    await eventually(() => (sandbox.store.get(CD, 'team-alpha', 'mcp-del-401')?.['status'] as { conditions?: { type: string }[] } | undefined)?.conditions?.find((c) => c.type === 'ServicesInReadyState'));
+    await eventually(() =>
+      (sandbox.store.get(CD, 'team-alpha', 'mcp-del-401')?.['status'] as { conditions?: { type: string }[] } | undefined)?.conditions?.find(
+        (c) => c.type === 'ServicesInReadyState',
+      ),
+    );
     sandbox.faults.add({ path: /\/namespaces\/team-alpha\/clusterdeployments\/mcp-del-401$/, method: 'GET', status: 401 });
-    const result = success(await harness.call('k0.clusters.delete', { name: 'mcp-del-401', namespace: 'team-alpha', wait: true, pollInterval: '1s', deletionTimeout: '20s' }));
+    const result = success(
+      await harness.call('k0.clusters.delete', {
+        name: 'mcp-del-401',
+        namespace: 'team-alpha',
+        wait: true,
+        pollInterval: '1s',
+        deletionTimeout: '20s',
+      }),
+    );
     assert.equal(result.status, 'deleted');
     assert.ok(sandbox.store.get(CD, 'team-alpha', 'mcp-del-401')?.metadata.deletionTimestamp);
     assert.equal(result.gone, false);

@@ -50,7 +50,10 @@ describe('cluster resources, subscriptions, completion and prompts over MCP', ()
   it('advertises resources with subscribe, the template, and lists the readable deployments', async () => {
     assert.equal(h.client.getServerCapabilities()?.resources?.subscribe, true);
     const { resourceTemplates } = await h.client.listResourceTemplates();
-    assert.deepEqual(resourceTemplates.map((t) => t.uriTemplate), ['k0rdent://clusters/{namespace}/{name}']);
+    assert.deepEqual(
+      resourceTemplates.map((t) => t.uriTemplate),
+      ['k0rdent://clusters/{namespace}/{name}'],
+    );
     const { resources } = await h.client.listResources();
     const uris = resources.map((r) => r.uri);
     assert.ok(uris.includes(URI('team-beta', 'beta-staging-cluster')), uris.join(', '));
@@ -76,7 +79,13 @@ describe('cluster resources, subscriptions, completion and prompts over MCP', ()
     assert.equal(await openWatches(), 1, 'one watch for the namespace');
     await h.client.subscribeResource({ uri: URI('team-alpha', 'alpha-dev-cluster') });
     assert.equal(await openWatches(), 1, 'the same watch serves a second subscription there');
-    const deployed = await h.call('k0.clusters.deploy', { name: 'sub-one', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE });
+    const deployed = await h.call('k0.clusters.deploy', {
+      name: 'sub-one',
+      namespace: 'team-alpha',
+      template: 'azure-standalone-cp-1-0-45',
+      credential: 'azure-cluster-credential',
+      config: AZURE_BASELINE,
+    });
     assert.notEqual(deployed.isError, true, JSON.stringify(deployed.content));
     await until(async () => {
       if (updates.filter((u) => u === uri).length < 2) return undefined;
@@ -88,7 +97,11 @@ describe('cluster resources, subscriptions, completion and prompts over MCP', ()
     await h.client.unsubscribeResource({ uri });
     const before = updates.length;
     await h.call('k0.clusters.delete', { name: 'sub-one', namespace: 'team-alpha', wait: true, pollInterval: '1s' });
-    assert.equal(updates.filter((u) => u === uri).length, updates.slice(0, before).filter((u) => u === uri).length, 'no update after unsubscribe');
+    assert.equal(
+      updates.filter((u) => u === uri).length,
+      updates.slice(0, before).filter((u) => u === uri).length,
+      'no update after unsubscribe',
+    );
 
     await assert.rejects(h.client.subscribeResource({ uri: URI('finance', 'anything') }), /forbidden/);
     await assert.rejects(h.client.subscribeResource({ uri: 'k0rdent://clusters/only-one-part' }), /invalidParams/);
@@ -98,9 +111,17 @@ describe('cluster resources, subscriptions, completion and prompts over MCP', ()
     const ref = { type: 'ref/resource' as const, uri: 'k0rdent://clusters/{namespace}/{name}' };
     const ns = await h.client.complete({ ref, argument: { name: 'namespace', value: 'team-' } });
     assert.deepEqual(ns.completion.values, ['team-alpha', 'team-beta']);
-    const names = await h.client.complete({ ref, argument: { name: 'name', value: 'beta' }, context: { arguments: { namespace: 'team-beta' } } });
+    const names = await h.client.complete({
+      ref,
+      argument: { name: 'name', value: 'beta' },
+      context: { arguments: { namespace: 'team-beta' } },
+    });
     assert.deepEqual(names.completion.values, ['beta-staging-cluster']);
-    const outside = await h.client.complete({ ref, argument: { name: 'name', value: '' }, context: { arguments: { namespace: 'finance' } } });
+    const outside = await h.client.complete({
+      ref,
+      argument: { name: 'name', value: '' },
+      context: { arguments: { namespace: 'finance' } },
+    });
     assert.deepEqual(outside.completion.values, []);
   });
 
@@ -108,15 +129,30 @@ describe('cluster resources, subscriptions, completion and prompts over MCP', ()
     const { prompts } = await h.client.listPrompts();
     assert.deepEqual(prompts.map((p) => p.name).sort(), ['create-cluster', 'troubleshoot-cluster', 'upgrade-cluster']);
     const troubleshoot = prompts.find((p) => p.name === 'troubleshoot-cluster');
-    assert.deepEqual(troubleshoot?.arguments?.map((a) => [a.name, a.required]), [['name', true], ['namespace', false]]);
-    const got = await h.client.getPrompt({ name: 'troubleshoot-cluster', arguments: { name: 'beta-staging-cluster', namespace: 'team-beta' } });
+    assert.deepEqual(
+      troubleshoot?.arguments?.map((a) => [a.name, a.required]),
+      [
+        ['name', true],
+        ['namespace', false],
+      ],
+    );
+    const got = await h.client.getPrompt({
+      name: 'troubleshoot-cluster',
+      arguments: { name: 'beta-staging-cluster', namespace: 'team-beta' },
+    });
     const text = (got.messages[0]?.content as { text: string }).text;
     for (const tool of ['k0.clusters.get', 'k0.events.list', 'k0.templates.get']) assert.ok(text.includes(tool), tool);
     const create = await h.client.getPrompt({ name: 'create-cluster', arguments: { provider: 'aws' } });
     assert.match((create.messages[0]?.content as { text: string }).text, /k0\.templates\.get[\s\S]*k0\.clusters\.deploy/);
-    const done = await h.client.complete({ ref: { type: 'ref/prompt', name: 'upgrade-cluster' }, argument: { name: 'name', value: 'alpha' } });
+    const done = await h.client.complete({
+      ref: { type: 'ref/prompt', name: 'upgrade-cluster' },
+      argument: { name: 'name', value: 'alpha' },
+    });
     assert.deepEqual(done.completion.values, ['alpha-dev-cluster']);
-    const provider = await h.client.complete({ ref: { type: 'ref/prompt', name: 'create-cluster' }, argument: { name: 'provider', value: 'a' } });
+    const provider = await h.client.complete({
+      ref: { type: 'ref/prompt', name: 'create-cluster' },
+      argument: { name: 'provider', value: 'a' },
+    });
     assert.deepEqual(provider.completion.values, ['aws', 'azure']);
   });
 

@@ -59,7 +59,8 @@ describe('day-two tools over MCP against the sandbox', () => {
       assert.ok(tool, name);
       assert.ok(tool.outputSchema);
       assert.equal(tool.inputSchema.additionalProperties, false, `${name} input is closed`);
-      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) assert.equal(typeof tool.annotations?.[hint], 'boolean', `${name} ${hint}`);
+      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const)
+        assert.equal(typeof tool.annotations?.[hint], 'boolean', `${name} ${hint}`);
       assert.equal(tool.annotations?.readOnlyHint, true);
     }
   });
@@ -87,7 +88,13 @@ describe('day-two tools over MCP against the sandbox', () => {
   });
 
   it('after a deploy without wait, get shows the phase moving to Ready; events.list shows kcm events newest first', async () => {
-    await ok('k0.clusters.deploy', { name: 'day2-moving', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE });
+    await ok('k0.clusters.deploy', {
+      name: 'day2-moving',
+      namespace: 'team-alpha',
+      template: 'azure-standalone-cp-1-0-45',
+      credential: 'azure-cluster-credential',
+      config: AZURE_BASELINE,
+    });
     const phases = new Set<string>();
     const steps: number[] = [];
     await until(async () => {
@@ -113,12 +120,21 @@ describe('day-two tools over MCP against the sandbox', () => {
     assert.equal((rest.items as Rec[]).length, items.length - 2);
   });
 
-  it('for a config the chart fails, get and events.list show kcm\'s reason', async () => {
+  it("for a config the chart fails, get and events.list show kcm's reason", async () => {
     // A value deploy's own check lets through but the chart's schema refuses: kcm's HelmChartReady says why.
     const name = 'day2-bad-config';
     sandbox.store.create(
       { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' },
-      { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'ClusterDeployment', metadata: { name, namespace: 'team-alpha' }, spec: { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: { ...AZURE_BASELINE, controlPlaneNumber: 'three' } } },
+      {
+        apiVersion: 'k0rdent.mirantis.com/v1beta1',
+        kind: 'ClusterDeployment',
+        metadata: { name, namespace: 'team-alpha' },
+        spec: {
+          template: 'azure-standalone-cp-1-0-45',
+          credential: 'azure-cluster-credential',
+          config: { ...AZURE_BASELINE, controlPlaneNumber: 'three' },
+        },
+      },
     );
     const got = await until(async () => {
       const g = await ok('k0.clusters.get', { name, namespace: 'team-alpha' });
@@ -154,14 +170,28 @@ describe('day-two tools over MCP against the sandbox', () => {
     assert.ok(!required.some((r) => r.path.startsWith('clusterIdentity')), 'kcm fills clusterIdentity');
     const toFill = t.toFill as string[];
     assert.ok(toFill.includes('controlPlane.instanceType') && toFill.includes('region'), toFill.join(','));
-    assert.deepEqual((t.credentials as Rec[]).map((c) => c.name), ['aws-cluster-credential']);
+    assert.deepEqual(
+      (t.credentials as Rec[]).map((c) => c.name),
+      ['aws-cluster-credential'],
+    );
     const example = structuredClone(t.example) as Rec;
     assert.match(String((example.controlPlane as Rec).instanceType), /^<FILL: controlPlane\.instanceType>$/);
     // Unfilled, the product's own check refuses it; filled, it deploys.
     assert.ok(checkConfig(t.schema as Rec, t.defaults as Rec, example).length > 0 || toFill.length > 0);
-    const values: Record<string, unknown> = { region: 'us-east-2', 'controlPlane.instanceType': 't3.small', 'worker.instanceType': 't3.small' };
+    const values: Record<string, unknown> = {
+      region: 'us-east-2',
+      'controlPlane.instanceType': 't3.small',
+      'worker.instanceType': 't3.small',
+    };
     for (const path of toFill) setPath(example, path, values[path] ?? 'x');
-    const dry = await ok('k0.clusters.deploy', { name: 'day2-aws-example', namespace: 'kcm-system', template: 'aws-standalone-cp-1-0-43', credential: 'aws-cluster-credential', config: example, dryRun: true });
+    const dry = await ok('k0.clusters.deploy', {
+      name: 'day2-aws-example',
+      namespace: 'kcm-system',
+      template: 'aws-standalone-cp-1-0-43',
+      credential: 'aws-cluster-credential',
+      config: example,
+      dryRun: true,
+    });
     assert.equal(dry.status, 'dryRun');
     const chained = await ok('k0.templates.get', { name: 'aws-standalone-cp-1-0-14', namespace: 'team-beta' });
     assert.deepEqual(chained.upgradesTo, ['aws-standalone-cp-1-0-43']);
@@ -173,7 +203,11 @@ describe('day-two tools over MCP against the sandbox', () => {
     const providers = await ok('k0.providers.list', {});
     assert.equal(providers.interfacesFrom, 'cluster');
     const byName = new Map((providers.items as Rec[]).map((p) => [p.name, p]));
-    const creds = (p: string): string[] => ((byName.get(p)?.credentials ?? []) as Rec[]).filter((c) => c.namespace === 'kcm-system').map((c) => String(c.name)).sort();
+    const creds = (p: string): string[] =>
+      ((byName.get(p)?.credentials ?? []) as Rec[])
+        .filter((c) => c.namespace === 'kcm-system')
+        .map((c) => String(c.name))
+        .sort();
     assert.deepEqual(creds('docker'), ['docker-stub-credential']);
     assert.deepEqual(creds('internal'), ['adopted-cluster-cred']);
     assert.deepEqual(creds('gcp'), ['gcp-cluster-credential']);
@@ -183,7 +217,10 @@ describe('day-two tools over MCP against the sandbox', () => {
     assert.deepEqual(creds('vsphere'), ['vsphere-cluster-credential']);
     const aws = byName.get('aws') as Rec;
     assert.equal(aws.template, 'cluster-api-provider-aws-1-0-26');
-    assert.deepEqual((aws.identityKinds as Rec[]).map((k) => k.kind), ['AWSClusterStaticIdentity', 'AWSClusterRoleIdentity', 'AWSClusterControllerIdentity']);
+    assert.deepEqual(
+      (aws.identityKinds as Rec[]).map((k) => k.kind),
+      ['AWSClusterStaticIdentity', 'AWSClusterRoleIdentity', 'AWSClusterControllerIdentity'],
+    );
     // Every seeded template in kcm-system has at least one fitting credential there, and templates.get agrees.
     const templates = await ok('k0.clusters.listTemplates', { scope: 'global', limit: 500 });
     for (const t of (templates.items as Rec[]).filter((x) => x.valid === true)) {
@@ -192,12 +229,33 @@ describe('day-two tools over MCP against the sandbox', () => {
       assert.deepEqual(fitting, creds(String(t.cloud)), `${String(t.name)}: templates.get and providers.list agree`);
       assert.ok(fitting.length > 0, `${String(t.name)} has a fitting credential`);
     }
-    for (const [template, config] of [['docker-hosted-cp-1-0-15', {}], ['adopted-cluster-1-0-2', {}]] as const) {
-      const refused = await h.call('k0.clusters.deploy', { name: 'day2-wrong-cred', namespace: 'kcm-system', template, credential: 'gcp-cluster-credential', config, dryRun: true });
-      assert.equal((structured(refused).error as Rec | undefined)?.code, 'invalidParams', `${template}: ${JSON.stringify(refused.content)}`);
+    for (const [template, config] of [
+      ['docker-hosted-cp-1-0-15', {}],
+      ['adopted-cluster-1-0-2', {}],
+    ] as const) {
+      const refused = await h.call('k0.clusters.deploy', {
+        name: 'day2-wrong-cred',
+        namespace: 'kcm-system',
+        template,
+        credential: 'gcp-cluster-credential',
+        config,
+        dryRun: true,
+      });
+      assert.equal(
+        (structured(refused).error as Rec | undefined)?.code,
+        'invalidParams',
+        `${template}: ${JSON.stringify(refused.content)}`,
+      );
       assert.match((refused.content[0] as { text: string }).text, /does not fit ClusterTemplate/);
     }
-    const docker = await ok('k0.clusters.deploy', { name: 'day2-docker', namespace: 'kcm-system', template: 'docker-hosted-cp-1-0-15', credential: 'docker-stub-credential', config: {}, dryRun: true });
+    const docker = await ok('k0.clusters.deploy', {
+      name: 'day2-docker',
+      namespace: 'kcm-system',
+      template: 'docker-hosted-cp-1-0-15',
+      credential: 'docker-stub-credential',
+      config: {},
+      dryRun: true,
+    });
     assert.equal(docker.status, 'dryRun');
   });
 
@@ -205,7 +263,14 @@ describe('day-two tools over MCP against the sandbox', () => {
     const page = await ok('k0.namespaces.list', {});
     const byName = new Map((page.items as Rec[]).map((n) => [n.name, n]));
     assert.ok(!byName.has('finance'));
-    assert.deepEqual(byName.get('team-beta'), { name: 'team-beta', global: false, writable: true, credentials: 1, templates: 2, deployments: 1 });
+    assert.deepEqual(byName.get('team-beta'), {
+      name: 'team-beta',
+      global: false,
+      writable: true,
+      credentials: 1,
+      templates: 2,
+      deployments: 1,
+    });
     assert.equal((byName.get('kcm-system') as Rec).global, true);
     const first = await ok('k0.namespaces.list', { limit: 1 });
     assert.equal((first.items as Rec[]).length, 1);
@@ -258,6 +323,11 @@ describe('namespaces.list at --scale 1000', () => {
     assert.deepEqual([scale?.credentials, scale?.templates, scale?.deployments], [1, 1, 3]);
     const delta = Object.fromEntries([...after].map(([r, n]) => [r, n - (before.get(r) ?? 0)]).filter(([, n]) => (n as number) > 0));
     for (const [resource, n] of Object.entries(delta)) assert.ok((n as number) <= 1, `${resource}: ${String(n)} LISTs`);
-    assert.deepEqual(Object.keys(delta).sort(), ['clusterdeployments', 'clustertemplates', 'credentials', 'namespaces'].filter((r) => r !== 'namespaces' || delta.namespaces !== undefined).sort());
+    assert.deepEqual(
+      Object.keys(delta).sort(),
+      ['clusterdeployments', 'clustertemplates', 'credentials', 'namespaces']
+        .filter((r) => r !== 'namespaces' || delta.namespaces !== undefined)
+        .sort(),
+    );
   });
 });

@@ -30,7 +30,12 @@ describe('serve: HTTP request timeout and connection cap', () => {
 
   before(async () => {
     let base: string;
-    ({ proc, base } = await startServe([], { K0RDENT_MGMT_KUBECONFIG_PATH: unreachableKubeconfig(), HTTP_REQUEST_TIMEOUT: '3s', HTTP_HEADERS_TIMEOUT: '3s', HTTP_MAX_CONNECTIONS: '3' }));
+    ({ proc, base } = await startServe([], {
+      K0RDENT_MGMT_KUBECONFIG_PATH: unreachableKubeconfig(),
+      HTTP_REQUEST_TIMEOUT: '3s',
+      HTTP_HEADERS_TIMEOUT: '3s',
+      HTTP_MAX_CONNECTIONS: '3',
+    }));
     port = Number(new URL(base).port);
   });
 
@@ -40,7 +45,9 @@ describe('serve: HTTP request timeout and connection cap', () => {
 
   it('a request body that stalls is cut with 408 (HTTP_REQUEST_TIMEOUT)', async () => {
     const conn = await open(port);
-    conn.socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":`);
+    conn.socket.write(
+      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":`,
+    );
     const closed = await Promise.race([conn.closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 30_000))]);
     assert.notEqual(closed, -1, 'the stalled request was not cut within 30 s');
     assert.match(conn.received(), /^HTTP\/1\.1 408 /);
@@ -60,7 +67,10 @@ describe('serve: HTTP request timeout and connection cap', () => {
     }
     // The server notices the closes asynchronously: a new request succeeds once it has.
     for (let i = 0; ; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       assert.ok(i < 50, '/healthz never answered after the held connections closed');
       await new Promise((r) => setTimeout(r, 100));

@@ -19,7 +19,11 @@ const DOTTED_TOOLS = TOOLS.map((tool) => tool.name);
 const SNAKE_TOOLS = DOTTED_TOOLS.map((n) => n.replace(/\./g, '_'));
 
 /** Raw HTTP request with arbitrary headers (fetch forbids setting Host/Origin freely). */
-function raw(base: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function raw(
+  base: string,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const url = new URL(path, base);
   return new Promise((resolve, reject) => {
     const req = request(url, { method: init.method ?? 'GET', headers: init.headers ?? {} }, (res) => {
@@ -131,7 +135,9 @@ describe('serve --stateless with TOOL_NAME_STYLE=snake (flag)', () => {
   let proc: CliProcess;
   let base: string;
   before(async () => {
-    ({ proc, base } = await startServe(['--stateless', '--tool-name-style', 'snake'], { K0RDENT_MGMT_KUBECONFIG_PATH: unreachableKubeconfig() }));
+    ({ proc, base } = await startServe(['--stateless', '--tool-name-style', 'snake'], {
+      K0RDENT_MGMT_KUBECONFIG_PATH: unreachableKubeconfig(),
+    }));
   });
   after(() => proc.stop());
 
@@ -202,7 +208,10 @@ describe('/readyz follows the Kubernetes API', () => {
     const r = await raw(base, '/readyz');
     assert.equal(r.status, 200);
     assert.equal(JSON.parse(r.body).kubernetes.version, 'v1.32.4');
-    assert.ok(seen.some((u) => u.startsWith('/version')), 'the ping asked /version');
+    assert.ok(
+      seen.some((u) => u.startsWith('/version')),
+      'the ping asked /version',
+    );
   });
 });
 
@@ -224,7 +233,11 @@ describe('graceful shutdown', () => {
     const api = createServer((req, res) => {
       const answer = (): void => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(req.url?.startsWith('/version') ? { gitVersion: 'v1.32.4' } : { kind: 'List', apiVersion: 'v1', metadata: {}, items: [] }));
+        res.end(
+          JSON.stringify(
+            req.url?.startsWith('/version') ? { gitVersion: 'v1.32.4' } : { kind: 'List', apiVersion: 'v1', metadata: {}, items: [] },
+          ),
+        );
       };
       if (req.url?.startsWith('/version')) answer();
       else {

@@ -35,7 +35,12 @@ describe('stateful MCP session limit', () => {
       currentContext: 'c',
     });
     const metrics = createMetricsRegistry();
-    const runtime = createRuntime(testSettings(), new KubeIdentities({ loadBase: async () => kc, metrics }), pino({ level: 'silent' }), metrics);
+    const runtime = createRuntime(
+      testSettings(),
+      new KubeIdentities({ loadBase: async () => kc, metrics }),
+      pino({ level: 'silent' }),
+      metrics,
+    );
     endpoint = createMcpEndpoint(runtime, { stateless: false, maxSessions: 2 });
     server = createServer((req, res) => void endpoint.handle(req, res, undefined));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -62,7 +67,10 @@ describe('stateful MCP session limit', () => {
     assert.match(((await refused.json()) as { error: { message: string } }).error.message, /Too many MCP sessions \(2\)/);
     assert.equal(endpoint.sessionCount, 2);
 
-    const ended = await fetch(url, { method: 'DELETE', headers: { ...HEADERS, 'mcp-session-id': ids[0]!, 'mcp-protocol-version': '2025-06-18' } });
+    const ended = await fetch(url, {
+      method: 'DELETE',
+      headers: { ...HEADERS, 'mcp-session-id': ids[0]!, 'mcp-protocol-version': '2025-06-18' },
+    });
     assert.equal(ended.status, 200);
     await ended.text();
     assert.equal(endpoint.sessionCount, 1);

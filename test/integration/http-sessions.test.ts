@@ -47,14 +47,22 @@ describe('per-caller session cap', () => {
   });
 
   const open = async (token: string): Promise<Response> => {
-    const res = await fetch(url, { method: 'POST', headers: { ...HEADERS, authorization: `Bearer ${token}` }, body: JSON.stringify(INITIALIZE) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { ...HEADERS, authorization: `Bearer ${token}` },
+      body: JSON.stringify(INITIALIZE),
+    });
     await res.text();
     return res;
   };
 
   it("refuses caller A's 101st session (429, Retry-After) while caller B still gets one; mcp_sessions counts them", async () => {
     for (let i = 0; i < 100; i++) assert.equal((await open('caller-a-token')).status, 200, `session ${i + 1} of caller A`);
-    const refused = await fetch(url, { method: 'POST', headers: { ...HEADERS, authorization: 'Bearer caller-a-token' }, body: JSON.stringify(INITIALIZE) });
+    const refused = await fetch(url, {
+      method: 'POST',
+      headers: { ...HEADERS, authorization: 'Bearer caller-a-token' },
+      body: JSON.stringify(INITIALIZE),
+    });
     assert.equal(refused.status, 429);
     assert.equal(refused.headers.get('retry-after'), '60');
     const body = (await refused.json()) as { error: { message: string } };
@@ -76,7 +84,8 @@ describe('idle sweep', () => {
     const settings = testSettings({ sessionIdleTimeoutMs: 500 });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
         done();
       },
     });
@@ -101,7 +110,16 @@ describe('idle sweep', () => {
     const waited = busy.callTool(
       {
         name: 'k0.clusters.deploy',
-        arguments: { name: 'sweep-wait', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: true, pollInterval: '1s', provisionTimeout: '2m' },
+        arguments: {
+          name: 'sweep-wait',
+          namespace: 'team-alpha',
+          template: 'azure-standalone-cp-1-0-15',
+          credential: 'azure-cluster-credential',
+          config: AZURE_BASELINE,
+          wait: true,
+          pollInterval: '1s',
+          provisionTimeout: '2m',
+        },
       },
       undefined,
       { timeout: 120_000 },
@@ -110,14 +128,24 @@ describe('idle sweep', () => {
     void waited.finally(() => (settled = true));
     // The idle session goes while the wait is still running.
     // (Polling the idle session would itself be activity: the log line says when the sweep closed it.)
-    await pollUntil(() => Promise.resolve(logs.some((l) => l.msg === 'closing idle MCP session' && l.sessionId === idleSession) ? true : undefined));
-    const res = await fetch(base, { method: 'POST', headers: { ...HEADERS, 'mcp-session-id': idleSession ?? '', 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }) });
+    await pollUntil(() =>
+      Promise.resolve(logs.some((l) => l.msg === 'closing idle MCP session' && l.sessionId === idleSession) ? true : undefined),
+    );
+    const res = await fetch(base, {
+      method: 'POST',
+      headers: { ...HEADERS, 'mcp-session-id': idleSession ?? '', 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }),
+    });
     await res.text();
     assert.equal(res.status, 404, 'the idle session is gone');
     assert.equal(settled, false, 'the sweep ran while the wait was still in flight');
     const result = (await waited) as CallToolResult;
     assert.ok(!result.isError, JSON.stringify(result.content));
-    assert.equal((result.structuredContent as { ready?: boolean }).ready, true, 'the session with the wait survived the sweep and answered');
+    assert.equal(
+      (result.structuredContent as { ready?: boolean }).ready,
+      true,
+      'the session with the wait survived the sweep and answered',
+    );
     assert.equal(logs.filter((l) => l.msg === 'closing idle MCP session').length >= 1, true);
     await busy.close();
     await idle.close().catch(() => undefined);

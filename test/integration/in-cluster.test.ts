@@ -42,7 +42,15 @@ describe('in-cluster config (the pod service account)', () => {
   before(async () => {
     const dir = tempDir('k0mcp-incluster-');
     const tokens = join(dir, 'tokens.yaml');
-    writeFileSync(tokens, ['users:', `  - { name: mcp-sa, token: ${SA_TOKEN}, namespaces: ["*"] }`, `  - { name: alice, token: ${ALICE_TOKEN}, namespaces: [team-alpha] }`, ''].join('\n'));
+    writeFileSync(
+      tokens,
+      [
+        'users:',
+        `  - { name: mcp-sa, token: ${SA_TOKEN}, namespaces: ["*"] }`,
+        `  - { name: alice, token: ${ALICE_TOKEN}, namespaces: [team-alpha] }`,
+        '',
+      ].join('\n'),
+    );
     sandbox = await startSandbox({ tls: true, tokensFile: tokens, log: (line) => sandboxLog.push(line) });
     const kubeconfig = parse(sandbox.kubeconfig) as { clusters: { cluster: { 'certificate-authority-data': string } }[] };
     saDir = join(dir, 'serviceaccount');
@@ -78,7 +86,12 @@ describe('in-cluster config (the pod service account)', () => {
   });
 
   it('in OIDC_REQUIRED the service account only pings; tool calls go with the caller token', async () => {
-    const { proc, base } = await startServe([], { ...podEnv, K0RDENT_MGMT_IN_CLUSTER: 'true', AUTH_MODE: 'OIDC_REQUIRED', K0RDENT_NAMESPACE_FILTER: '^team-' });
+    const { proc, base } = await startServe([], {
+      ...podEnv,
+      K0RDENT_MGMT_IN_CLUSTER: 'true',
+      AUTH_MODE: 'OIDC_REQUIRED',
+      K0RDENT_NAMESPACE_FILTER: '^team-',
+    });
     try {
       await proc.waitForLog(/Kubernetes API reachable/);
       assert.equal((await fetch(new URL('/readyz', base))).status, 200);
@@ -86,7 +99,11 @@ describe('in-cluster config (the pod service account)', () => {
       const result = await callOver(base, 'k0.clusters.listCredentials', { namespace: 'team-alpha' }, ALICE_TOKEN);
       assert.ok(!result.isError, JSON.stringify(result.structuredContent));
       const forbidden = await callOver(base, 'k0.clusters.listCredentials', { namespace: 'team-beta' }, ALICE_TOKEN);
-      assert.equal((forbidden.structuredContent as { error: { code: string } }).error.code, 'forbidden', 'alice may not read team-beta: the API server decided with her token');
+      assert.equal(
+        (forbidden.structuredContent as { error: { code: string } }).error.code,
+        'forbidden',
+        'alice may not read team-beta: the API server decided with her token',
+      );
       const apiRequests = sandboxLog.filter((line) => /^\w+ \/(api|apis)\//.test(line));
       assert.ok(apiRequests.length > 0);
       for (const line of apiRequests) assert.match(line, /user=alice$/, `a tool request went out as someone else: ${line}`);
@@ -96,9 +113,15 @@ describe('in-cluster config (the pod service account)', () => {
   });
 
   it('K0RDENT_MGMT_IN_CLUSTER=true outside a pod fails fast, naming what is missing', async () => {
-    const { code, stderr } = await runCli(['serve'], { K0RDENT_MGMT_IN_CLUSTER: 'true', K0RDENT_SERVICE_ACCOUNT_DIR: join(saDir, 'absent') });
+    const { code, stderr } = await runCli(['serve'], {
+      K0RDENT_MGMT_IN_CLUSTER: 'true',
+      K0RDENT_SERVICE_ACCOUNT_DIR: join(saDir, 'absent'),
+    });
     assert.equal(code, 2);
-    assert.match(stderr, /K0RDENT_MGMT_IN_CLUSTER \(--in-cluster\) is true but the pod's service account is not usable: missing KUBERNETES_SERVICE_HOST\/KUBERNETES_SERVICE_PORT, .*absent\/token, .*absent\/ca\.crt/);
+    assert.match(
+      stderr,
+      /K0RDENT_MGMT_IN_CLUSTER \(--in-cluster\) is true but the pod's service account is not usable: missing KUBERNETES_SERVICE_HOST\/KUBERNETES_SERVICE_PORT, .*absent\/token, .*absent\/ca\.crt/,
+    );
   });
 
   it('an explicit kubeconfig wins over a present service account, and K0RDENT_MGMT_IN_CLUSTER=false turns detection off', async () => {
@@ -120,11 +143,20 @@ describe('in-cluster config (the pod service account)', () => {
 
   it('settings: detection only without any kubeconfig source; a context makes no sense in-cluster', () => {
     assert.deepEqual(parseConfig({}, { sandbox: false, serviceAccountPresent: true }).kubeconfig, { kind: 'in-cluster' });
-    assert.deepEqual(parseConfig({ kubeconfigText: 'x' }, { sandbox: false, serviceAccountPresent: true }).kubeconfig, { kind: 'text', value: 'x' });
+    assert.deepEqual(parseConfig({ kubeconfigText: 'x' }, { sandbox: false, serviceAccountPresent: true }).kubeconfig, {
+      kind: 'text',
+      value: 'x',
+    });
     assert.deepEqual(parseConfig({}, { sandbox: true, serviceAccountPresent: true }).kubeconfig, { kind: 'sandbox' });
     assert.deepEqual(parseConfig({ inCluster: 'yes' }, { sandbox: false }).kubeconfig, { kind: 'in-cluster' });
-    assert.throws(() => parseConfig({ inCluster: 'maybe' }, { sandbox: false }), /K0RDENT_MGMT_IN_CLUSTER \(--in-cluster\) "maybe" is not a boolean/);
+    assert.throws(
+      () => parseConfig({ inCluster: 'maybe' }, { sandbox: false }),
+      /K0RDENT_MGMT_IN_CLUSTER \(--in-cluster\) "maybe" is not a boolean/,
+    );
     assert.throws(() => parseConfig({ inCluster: 'true' }, { sandbox: true }), /together with --sandbox/);
-    assert.throws(() => parseConfig({ context: 'admin' }, { sandbox: false, serviceAccountPresent: true }), /K0RDENT_MGMT_CONTEXT \(--context\) picks a context of a kubeconfig/);
+    assert.throws(
+      () => parseConfig({ context: 'admin' }, { sandbox: false, serviceAccountPresent: true }),
+      /K0RDENT_MGMT_CONTEXT \(--context\) picks a context of a kubeconfig/,
+    );
   });
 });

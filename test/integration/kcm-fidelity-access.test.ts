@@ -57,17 +57,32 @@ for (const choice of testBackends()) {
         auth: { username: { name: 'db', key: 'user' }, password: { name: 'db', key: 'password' } },
         certificateAuthority: { name: 'db-ca', key: 'ca.crt' },
       });
-      await create('kcm-system', 'clusterauthentications', 'ClusterAuthentication', 'oidc', { caSecret: { name: 'oidc-ca', key: 'ca.crt' } });
+      await create('kcm-system', 'clusterauthentications', 'ClusterAuthentication', 'oidc', {
+        caSecret: { name: 'oidc-ca', key: 'ca.crt' },
+      });
     });
     after(async () => {
       await backend?.close();
     });
 
-    const getAm = async (): Promise<Rec> => (await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'accessmanagements', name: 'kcm' })) as Rec;
+    const getAm = async (): Promise<Rec> =>
+      (await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'accessmanagements', name: 'kcm' })) as Rec;
     const setRules = (accessRules: Rec[]): Promise<unknown> =>
-      custom.patchClusterCustomObject({ group: GROUP, version: VERSION, plural: 'accessmanagements', name: 'kcm', body: [{ op: 'replace', path: '/spec/accessRules', value: accessRules }] });
+      custom.patchClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'accessmanagements',
+        name: 'kcm',
+        body: [{ op: 'replace', path: '/spec/accessRules', value: accessRules }],
+      });
     const create = (namespace: string, plural: string, kind: string, name: string, spec: Rec): Promise<unknown> =>
-      custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, body: { apiVersion: API_VERSION, kind, metadata: { name, namespace }, spec } });
+      custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural,
+        body: { apiVersion: API_VERSION, kind, metadata: { name, namespace }, spec },
+      });
     const settled = (generation?: number): Promise<Rec> =>
       until(async () => {
         const am = await getAm();
@@ -76,14 +91,25 @@ for (const choice of testBackends()) {
         return status['observedGeneration'] === wanted ? am : undefined;
       }, 'AccessManagement reconciled');
     const amEvents = async (): Promise<Rec[]> =>
-      ((await events.listNamespacedEvent({ namespace: 'default' })).items as unknown as Rec[]).filter((e) => (e['regarding'] as Rec | undefined)?.['kind'] === 'AccessManagement');
+      ((await events.listNamespacedEvent({ namespace: 'default' })).items as unknown as Rec[]).filter(
+        (e) => (e['regarding'] as Rec | undefined)?.['kind'] === 'AccessManagement',
+      );
 
     it('the webhook allows one AccessManagement and no deletion while the Management exists', async () => {
       // AMW:66-79.
-      const second = await refusal(custom.createClusterCustomObject({ group: GROUP, version: VERSION, plural: 'accessmanagements', body: { apiVersion: API_VERSION, kind: 'AccessManagement', metadata: { name: 'second' }, spec: {} } }));
+      const second = await refusal(
+        custom.createClusterCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: 'accessmanagements',
+          body: { apiVersion: API_VERSION, kind: 'AccessManagement', metadata: { name: 'second' }, spec: {} },
+        }),
+      );
       assert.deepEqual(second, { code: 403, reason: 'Forbidden', message: `${WEBHOOK}AccessManagement object already exists` });
       // AMW:87-103.
-      const removal = await refusal(custom.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'accessmanagements', name: 'kcm' }));
+      const removal = await refusal(
+        custom.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'accessmanagements', name: 'kcm' }),
+      );
       assert.deepEqual(removal, { code: 403, reason: 'Forbidden', message: `${WEBHOOK}AccessManagement deletion is forbidden` });
       assert.ok(await getAm());
     });
@@ -136,42 +162,72 @@ for (const choice of testBackends()) {
         ],
       });
       // EnsureNamespace (AMC:471-473, internal/util/kube/secrets.go:196-214).
-      assert.ok(await until(() => backend.get({ group: '', version: 'v1', plural: 'namespaces' }, undefined, 'team-delta'), 'team-delta created'));
-      const copy = (plural: string, name: string) => until(() => backend.get(key(plural), 'team-delta', name), `${plural} ${name} in team-delta`);
+      assert.ok(
+        await until(() => backend.get({ group: '', version: 'v1', plural: 'namespaces' }, undefined, 'team-delta'), 'team-delta created'),
+      );
+      const copy = (plural: string, name: string) =>
+        until(() => backend.get(key(plural), 'team-delta', name), `${plural} ${name} in team-delta`);
       // createManagedObject (AMC:475-486): the source without status, finalizers or annotations, labelled managed only.
       const ds = await copy('datasources', 'shared-db');
       assert.deepEqual(ds.metadata.labels, { 'k0rdent.mirantis.com/managed': 'true' });
       assert.equal(ds['status'], undefined);
       // applyBuiltinNamespaceRewrite (AMC:513-528): an empty CA namespace points at the source's namespace.
       assert.deepEqual((ds['spec'] as Rec)['certificateAuthority'], { name: 'db-ca', key: 'ca.crt', namespace: 'kcm-system' });
-      assert.deepEqual(((await copy('clusterauthentications', 'oidc'))['spec'] as Rec)['caSecret'], { name: 'oidc-ca', key: 'ca.crt', namespace: 'kcm-system' });
+      assert.deepEqual(((await copy('clusterauthentications', 'oidc'))['spec'] as Rec)['caSecret'], {
+        name: 'oidc-ca',
+        key: 'ca.crt',
+        namespace: 'kcm-system',
+      });
       // A set identityRef namespace points at the copy's own namespace (AMC:515-518).
       const credential = await copy('credentials', 'azure-cluster-credential');
       assert.equal(((credential['spec'] as Rec)['identityRef'] as Rec)['namespace'], 'team-delta');
       // The chains' controllers then copy their templates, owned by the chain (internal/controller/templatechain_controller.go:159-250).
       const chain = await copy('clustertemplatechains', 'aws-templates');
       const template = await copy('clustertemplates', 'aws-standalone-cp-1-0-43');
-      assert.deepEqual(template.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid]), [['ClusterTemplateChain', 'aws-templates', chain.metadata.uid]]);
+      assert.deepEqual(
+        template.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid]),
+        [['ClusterTemplateChain', 'aws-templates', chain.metadata.uid]],
+      );
       assert.ok(await copy('servicetemplatechains', 'platform-services'));
       // status.resources per Kind, sorted by group then Kind; no error; current = the rules applied (AMC:203-273, AMT:36-62).
       const status = (await settled())['status'] as Rec;
-      assert.deepEqual(status['resources'], ['ClusterAuthentication', 'ClusterTemplateChain', 'Credential', 'DataSource', 'ServiceTemplateChain'].map((kind) => ({ apiGroup: GROUP, kind })));
+      assert.deepEqual(
+        status['resources'],
+        ['ClusterAuthentication', 'ClusterTemplateChain', 'Credential', 'DataSource', 'ServiceTemplateChain'].map((kind) => ({
+          apiGroup: GROUP,
+          kind,
+        })),
+      );
       assert.equal(status['error'], undefined);
       assert.deepEqual(status['current'], ((await getAm())['spec'] as Rec)['accessRules']);
       // Events on the AccessManagement (AMC:429-431).
       const created = await until(async () => (await amEvents()).find((e) => e['reason'] === 'CredentialCreated'), 'CredentialCreated');
-      assert.deepEqual([created['type'], created['note'], created['action']], ['Normal', 'Successfully created Credential team-delta/azure-cluster-credential', 'Reconcile']);
+      assert.deepEqual(
+        [created['type'], created['note'], created['action']],
+        ['Normal', 'Successfully created Credential team-delta/azure-cluster-credential', 'Reconcile'],
+      );
     });
 
     it('deletes the copies no rule selects any more, also of Kinds no rule names any more', async () => {
       await setRules(seededRules);
       // cleanupManagedResources (AMC:566-586) over current and stale Kinds (AMC:171-177, :275-295).
-      for (const [plural, name] of [['credentials', 'azure-cluster-credential'], ['datasources', 'shared-db'], ['clusterauthentications', 'oidc'], ['clustertemplatechains', 'aws-templates']] as const) {
-        await until(async () => (await backend.get(key(plural), 'team-delta', name)) === undefined, `${plural} ${name} removed from team-delta`);
+      for (const [plural, name] of [
+        ['credentials', 'azure-cluster-credential'],
+        ['datasources', 'shared-db'],
+        ['clusterauthentications', 'oidc'],
+        ['clustertemplatechains', 'aws-templates'],
+      ] as const) {
+        await until(
+          async () => (await backend.get(key(plural), 'team-delta', name)) === undefined,
+          `${plural} ${name} removed from team-delta`,
+        );
       }
       const status = (await settled())['status'] as Rec;
       // A stale Kind is forgotten once cleaned up (AMC:256-265).
-      assert.deepEqual((status['resources'] as Rec[]).map((r) => r['kind']), ['ClusterTemplateChain', 'Credential', 'ServiceTemplateChain']);
+      assert.deepEqual(
+        (status['resources'] as Rec[]).map((r) => r['kind']),
+        ['ClusterTemplateChain', 'Credential', 'ServiceTemplateChain'],
+      );
       const deleted = await until(async () => (await amEvents()).find((e) => e['reason'] === 'DataSourceDeleted'), 'DataSourceDeleted');
       assert.equal(deleted['note'], 'Successfully deleted DataSource team-delta/shared-db'); // AMC:581-583
       // Copies the rules still select stay.
@@ -179,20 +235,35 @@ for (const choice of testBackends()) {
     });
 
     it('the poller re-creates a managed copy that was deleted', async () => {
-      await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-beta', plural: 'clustertemplatechains', name: 'aws-templates' });
-      await until(async () => (await backend.get(key('clustertemplatechains'), 'team-beta', 'aws-templates')) === undefined, 'the chain deleted');
+      await custom.deleteNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: 'team-beta',
+        plural: 'clustertemplatechains',
+        name: 'aws-templates',
+      });
+      await until(
+        async () => (await backend.get(key('clustertemplatechains'), 'team-beta', 'aws-templates')) === undefined,
+        'the chain deleted',
+      );
       // Deletes are not watched (AMC:993-1008); the poller re-reconciles (AMC:56-62, :1102-1116).
       const back = await until(() => backend.get(key('clustertemplatechains'), 'team-beta', 'aws-templates'), 'the chain re-created');
       assert.equal(back.metadata.labels?.['k0rdent.mirantis.com/managed'], 'true');
     });
 
-    it('status.error and the Kind\'s error name a source that does not exist; status.current keeps the last rules applied', async () => {
+    it("status.error and the Kind's error name a source that does not exist; status.current keeps the last rules applied", async () => {
       const before = ((await settled())['status'] as Rec)['current'];
-      await setRules([...seededRules, { targetNamespaces: { list: ['team-beta'] }, resources: [{ kind: 'Credential', names: ['no-such-credential'] }] }]);
+      await setRules([
+        ...seededRules,
+        { targetNamespaces: { list: ['team-beta'] }, resources: [{ kind: 'Credential', names: ['no-such-credential'] }] },
+      ]);
       const status = (await settled())['status'] as Rec;
       // processResourceRule (AMC:416-419), recordFirstError (AMC:297-301), Reconcile (AMC:149-156), current only on success (AMC:267-272).
       assert.equal(status['error'], 'Credential kcm-system/no-such-credential is not found');
-      assert.deepEqual((status['resources'] as Rec[]).find((r) => r['kind'] === 'Credential'), { apiGroup: GROUP, kind: 'Credential', error: 'Credential kcm-system/no-such-credential is not found' });
+      assert.deepEqual(
+        (status['resources'] as Rec[]).find((r) => r['kind'] === 'Credential'),
+        { apiGroup: GROUP, kind: 'Credential', error: 'Credential kcm-system/no-such-credential is not found' },
+      );
       assert.deepEqual(status['current'], before);
       await setRules(seededRules);
       assert.equal(((await settled())['status'] as Rec)['error'], undefined);

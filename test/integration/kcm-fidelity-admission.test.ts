@@ -21,7 +21,14 @@ import { until } from '../helpers/until.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
 import { describeAdmissionNotFound } from './clusters-admission-not-found.js';
-import { CLUSTER_DEPLOYMENTS as CDS, CLUSTER_TEMPLATES as CTS, CREDENTIALS as CREDS, K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION, SERVICE_TEMPLATES as STS } from '../../src/sandbox/kcm/resources.js';
+import {
+  CLUSTER_DEPLOYMENTS as CDS,
+  CLUSTER_TEMPLATES as CTS,
+  CREDENTIALS as CREDS,
+  K0RDENT_GROUP as GROUP,
+  K0RDENT_VERSION as VERSION,
+  SERVICE_TEMPLATES as STS,
+} from '../../src/sandbox/kcm/resources.js';
 
 const NS = 'kcm-system';
 const V = 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ';
@@ -50,10 +57,26 @@ function deployment(name: string, spec: Rec): Rec {
   return { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', metadata: { name, namespace: NS }, spec };
 }
 
-const azure = (extra: Rec = {}): Rec => ({ template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE, ...extra });
+const azure = (extra: Rec = {}): Rec => ({
+  template: 'azure-standalone-cp-1-0-45',
+  credential: 'azure-cluster-credential',
+  config: AZURE_BASELINE,
+  ...extra,
+});
 
-const chartSpec = { chart: 'azure-standalone-cp', version: '1.0.45', interval: '10m0s', reconcileStrategy: 'ChartVersion', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } };
-const template = (name: string, spec: Rec): Rec => ({ apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterTemplate', metadata: { name, namespace: NS }, spec: { helm: { chartSpec }, ...spec } });
+const chartSpec = {
+  chart: 'azure-standalone-cp',
+  version: '1.0.45',
+  interval: '10m0s',
+  reconcileStrategy: 'ChartVersion',
+  sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' },
+};
+const template = (name: string, spec: Rec): Rec => ({
+  apiVersion: `${GROUP}/${VERSION}`,
+  kind: 'ClusterTemplate',
+  metadata: { name, namespace: NS },
+  spec: { helm: { chartSpec }, ...spec },
+});
 
 interface CreateRow {
   item: 1 | 3 | 4;
@@ -139,7 +162,10 @@ const CREATE_ROWS: CreateRow[] = [
     item: 3,
     name: 'a broken dependsOn',
     follows: 'kcm internal/util/validation/services.go:122-160; clusterdeployment_webhook.go:84-86',
-    body: deployment('fid-depends', azure({ serviceSpec: { services: [{ name: 'x', template: 'kyverno-3-2-6', dependsOn: [{ name: 'ghost' }] }] } })),
+    body: deployment(
+      'fid-depends',
+      azure({ serviceSpec: { services: [{ name: 'x', template: 'kyverno-3-2-6', dependsOn: [{ name: 'ghost' }] }] } }),
+    ),
     code: 403,
     message: `${V}the ClusterDeployment is invalid: some services have invalid dependencies\nfailed service dependency validation: dependency default/ghost of service default/x is not defined as a service`,
   },
@@ -147,7 +173,10 @@ const CREATE_ROWS: CreateRow[] = [
     item: 3,
     name: "a service whose k8s constraint the template's version does not meet, with kcm's warning",
     follows: 'kcm internal/util/validation/cluster_template.go:104-142; clusterdeployment_webhook.go:72-74',
-    body: deployment('fid-k8s', azure({ template: 'fid-k8s-1-0-45', serviceSpec: { services: [{ name: 'kyverno', template: 'kyverno-3-2-6' }] } })),
+    body: deployment(
+      'fid-k8s',
+      azure({ template: 'fid-k8s-1-0-45', serviceSpec: { services: [{ name: 'kyverno', template: 'kyverno-3-2-6' }] } }),
+    ),
     code: 403,
     message: `${V}failed to validate k8s compatibility: k8s version v1.20.0 of the ClusterTemplate ${NS}/fid-k8s-1-0-45 does not satisfy k8s constraint >=1.25.0-0 from the ServiceTemplate ${NS}/kyverno-3-2-6 referred in the ClusterDeployment ${NS}/fid-k8s`,
     warnings: ['Failed to validate k8s version compatibility with ServiceTemplates'],
@@ -198,7 +227,17 @@ interface KubectlRow {
   warnings: string[];
 }
 
-const mergePatch = (patch: Rec): string[] => ['patch', 'clusterdeployment', 'fid-up', '-n', NS, '--type=merge', '--dry-run=server', '-p', JSON.stringify(patch)];
+const mergePatch = (patch: Rec): string[] => [
+  'patch',
+  'clusterdeployment',
+  'fid-up',
+  '-n',
+  NS,
+  '--type=merge',
+  '--dry-run=server',
+  '-p',
+  JSON.stringify(patch),
+];
 
 const KUBECTL_ROWS: KubectlRow[] = [
   {
@@ -206,7 +245,8 @@ const KUBECTL_ROWS: KubectlRow[] = [
     name: 'update: the new template is fetched first — a missing one is 404 before the upgrade-path check',
     follows: 'kcm internal/webhook/clusterdeployment_webhook.go:98-101 (before :103-107)',
     args: mergePatch({ spec: { template: 'fid-missing-1-0-0' } }),
-    error: /^Error from server \(NotFound\): admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: ClusterTemplate\.k0rdent\.mirantis\.com "fid-missing-1-0-0" not found$/m,
+    error:
+      /^Error from server \(NotFound\): admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: ClusterTemplate\.k0rdent\.mirantis\.com "fid-missing-1-0-0" not found$/m,
     warnings: [],
   },
   {
@@ -214,8 +254,11 @@ const KUBECTL_ROWS: KubectlRow[] = [
     name: "update: an upgrade the chain does not offer — the error is kcm's sentinel, the explanation the warning",
     follows: 'kcm internal/webhook/clusterdeployment_webhook.go:42, :104-107',
     args: mergePatch({ spec: { template: 'aws-standalone-cp-1-0-43' } }),
-    error: /^Error from server \(Forbidden\): admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: cluster upgrade is forbidden$/m,
-    warnings: ["Cluster can't be upgraded from azure-standalone-cp-1-0-15 to aws-standalone-cp-1-0-43. This upgrade sequence is not allowed"],
+    error:
+      /^Error from server \(Forbidden\): admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: cluster upgrade is forbidden$/m,
+    warnings: [
+      "Cluster can't be upgraded from azure-standalone-cp-1-0-15 to aws-standalone-cp-1-0-43. This upgrade sequence is not allowed",
+    ],
   },
   {
     item: 3,
@@ -231,7 +274,8 @@ const KUBECTL_ROWS: KubectlRow[] = [
     name: 'update: spec.dataSource added after creation',
     follows: 'kcm internal/webhook/clusterdeployment_webhook.go:134-138',
     args: mergePatch({ spec: { dataSource: 'fid-data-source' } }),
-    error: /^Error from server \(Forbidden\): admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: the ClusterDeployment is invalid: spec\.dataSource cannot be added or removed after creation$/m,
+    error:
+      /^Error from server \(Forbidden\): admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: the ClusterDeployment is invalid: spec\.dataSource cannot be added or removed after creation$/m,
     warnings: [],
   },
   {
@@ -239,7 +283,8 @@ const KUBECTL_ROWS: KubectlRow[] = [
     name: 'update: a new credential that does not exist (ClusterDeployCredential) is 404',
     follows: 'kcm internal/webhook/clusterdeployment_webhook.go:128-132; internal/util/validation/cd.go:51-55',
     args: mergePatch({ spec: { credential: 'fid-missing-credential' } }),
-    error: /^Error from server \(NotFound\): admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: Credential\.k0rdent\.mirantis\.com "fid-missing-credential" not found$/m,
+    error:
+      /^Error from server \(NotFound\): admission webhook "validation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: Credential\.k0rdent\.mirantis\.com "fid-missing-credential" not found$/m,
     warnings: [],
   },
   {
@@ -247,11 +292,11 @@ const KUBECTL_ROWS: KubectlRow[] = [
     name: 'deleting a ClusterTemplate a deployment uses: "template deletion is forbidden", the reason as the warning',
     follows: 'kcm internal/webhook/template_webhook.go:35, :74-81',
     args: ['delete', 'clustertemplate', 'azure-standalone-cp-1-0-15', '-n', NS, '--dry-run=server'],
-    error: /^Error from server \(Forbidden\): admission webhook "validation\.clustertemplate\.k0rdent\.mirantis\.com" denied the request: template deletion is forbidden$/m,
+    error:
+      /^Error from server \(Forbidden\): admission webhook "validation\.clustertemplate\.k0rdent\.mirantis\.com" denied the request: template deletion is forbidden$/m,
     warnings: ["The ClusterTemplate object can't be removed if ClusterDeployment objects referencing it still exist"],
   },
 ];
-
 
 for (const choice of testBackends()) {
   describe(`kcm fidelity, admission (issue 11 items 1, 3, 4, 6) on the ${choice.name} backend`, { skip: choice.skip }, () => {
@@ -261,13 +306,24 @@ for (const choice of testBackends()) {
 
     const create = async (resource: { group: string; version: string; plural: string }, body: Rec, dryRun = true): Promise<Answer> => {
       try {
-        const info = await custom.createNamespacedCustomObjectWithHttpInfo({ ...resource, namespace: NS, body, ...(dryRun ? { dryRun: 'All' } : {}) });
+        const info = await custom.createNamespacedCustomObjectWithHttpInfo({
+          ...resource,
+          namespace: NS,
+          body,
+          ...(dryRun ? { dryRun: 'All' } : {}),
+        });
         return { code: info.httpStatusCode, object: info.data as Rec, warnings: warningsOf(info.headers['warning']) };
       } catch (err) {
         if (!(err instanceof ApiException)) throw err;
         const status = JSON.parse(String(err.body)) as Rec;
         const headers = (err.headers ?? {}) as Record<string, string>;
-        return { code: err.code, reason: String(status['reason']), message: String(status['message']), details: status['details'], warnings: warningsOf(headers['warning']) };
+        return {
+          code: err.code,
+          reason: String(status['reason']),
+          message: String(status['message']),
+          details: status['details'],
+          warnings: warningsOf(headers['warning']),
+        };
       }
     };
 
@@ -287,7 +343,12 @@ for (const choice of testBackends()) {
         assert.equal(created.code, 201, JSON.stringify(created));
       }
       const azureCredential = (await backend.get(CREDS, NS, 'azure-cluster-credential'))!;
-      const regional = { apiVersion: `${GROUP}/${VERSION}`, kind: 'Credential', metadata: { name: 'fid-region-credential', namespace: NS }, spec: { ...(azureCredential['spec'] as Rec), region: 'fid-gone-region' } };
+      const regional = {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'Credential',
+        metadata: { name: 'fid-region-credential', namespace: NS },
+        spec: { ...(azureCredential['spec'] as Rec), region: 'fid-gone-region' },
+      };
       assert.equal((await create(CREDS, regional, false)).code, 201);
       // A dry-run deployment on the template the seeded chain upgrades (azure-standalone-cp-1-0-15 → -1-0-45).
       const up = await create(CDS, deployment('fid-up', azure({ template: 'azure-standalone-cp-1-0-15', dryRun: true })), false);
@@ -354,17 +415,43 @@ for (const choice of testBackends()) {
     it('item 6: a ClusterTemplate with only chart and version gets sourceRef HelmRepository kcm-templates and interval 10m0s [kcm internal/webhook/template_webhook.go:96-99, :296-307]', async () => {
       const a = await create(CTS, bare('fid-bare-1-0-45', 'ClusterTemplate', { chart: 'azure-standalone-cp', version: '1.0.45' }));
       assert.equal(a.code, 201, JSON.stringify(a));
-      assert.deepEqual(chartSpecOf(a.object), { chart: 'azure-standalone-cp', version: '1.0.45', interval: '10m0s', reconcileStrategy: 'ChartVersion', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } });
+      assert.deepEqual(chartSpecOf(a.object), {
+        chart: 'azure-standalone-cp',
+        version: '1.0.45',
+        interval: '10m0s',
+        reconcileStrategy: 'ChartVersion',
+        sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' },
+      });
     });
     it('item 6: a zero interval is defaulted, a sourceRef given is kept [kcm internal/webhook/template_webhook.go:301-306]', async () => {
-      const a = await create(CTS, bare('fid-zero-1-0-45', 'ClusterTemplate', { chart: 'azure-standalone-cp', version: '1.0.45', interval: '0s', sourceRef: { kind: 'GitRepository', name: 'mine' } }));
+      const a = await create(
+        CTS,
+        bare('fid-zero-1-0-45', 'ClusterTemplate', {
+          chart: 'azure-standalone-cp',
+          version: '1.0.45',
+          interval: '0s',
+          sourceRef: { kind: 'GitRepository', name: 'mine' },
+        }),
+      );
       assert.equal(a.code, 201, JSON.stringify(a));
-      assert.deepEqual(chartSpecOf(a.object), { chart: 'azure-standalone-cp', version: '1.0.45', interval: '10m0s', reconcileStrategy: 'ChartVersion', sourceRef: { kind: 'GitRepository', name: 'mine' } });
+      assert.deepEqual(chartSpecOf(a.object), {
+        chart: 'azure-standalone-cp',
+        version: '1.0.45',
+        interval: '10m0s',
+        reconcileStrategy: 'ChartVersion',
+        sourceRef: { kind: 'GitRepository', name: 'mine' },
+      });
     });
     it('item 6: ServiceTemplates are defaulted the same way [kcm internal/webhook/template_webhook.go:174-177]', async () => {
       const a = await create(STS, bare('fid-bare-st-1-0-0', 'ServiceTemplate', { chart: 'kyverno', version: '3.2.6' }));
       assert.equal(a.code, 201, JSON.stringify(a));
-      assert.deepEqual(chartSpecOf(a.object), { chart: 'kyverno', version: '3.2.6', interval: '10m0s', reconcileStrategy: 'ChartVersion', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } });
+      assert.deepEqual(chartSpecOf(a.object), {
+        chart: 'kyverno',
+        version: '3.2.6',
+        interval: '10m0s',
+        reconcileStrategy: 'ChartVersion',
+        sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' },
+      });
     });
 
     describeAdmissionNotFound(() => backend);

@@ -14,7 +14,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApiextensionsV1Api, AuthenticationV1Api, AuthorizationV1Api, KubeConfig, KubernetesObjectApi, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  AuthenticationV1Api,
+  AuthorizationV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  Watch,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { buildKubeconfig } from '../../src/sandbox/apiserver/kubeconfig.js';
 import { startBackend, testBackends, type Backend, type BackendName } from '../helpers/backend.js';
@@ -27,7 +35,12 @@ const TOKENS = `users:\n  - name: alice\n    token: ${ALICE_TOKEN}\n    namespac
 const CRD_DIR = join(process.cwd(), 'data', 'k0rdent', 'crds');
 interface CrdFile {
   metadata: { name: string };
-  spec: { group: string; scope: string; names: { kind: string; plural: string }; versions: { name: string; storage: boolean; additionalPrinterColumns?: { name: string; priority?: number }[] }[] };
+  spec: {
+    group: string;
+    scope: string;
+    names: { kind: string; plural: string };
+    versions: { name: string; storage: boolean; additionalPrinterColumns?: { name: string; priority?: number }[] }[];
+  };
 }
 const CRDS: CrdFile[] = readdirSync(CRD_DIR)
   .filter((f) => f.endsWith('.yaml'))
@@ -86,7 +99,8 @@ const stripTimes = (v: unknown): unknown => {
   if (Array.isArray(v)) return v.map(stripTimes);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (!['uid', 'resourceVersion', 'creationTimestamp', 'lastTransitionTime', 'managedFields'].includes(k)) out[k] = stripTimes(x);
+    for (const [k, x] of Object.entries(v))
+      if (!['uid', 'resourceVersion', 'creationTimestamp', 'lastTransitionTime', 'managedFields'].includes(k)) out[k] = stripTimes(x);
     return out;
   }
   return v;
@@ -97,7 +111,10 @@ const header = (text: string): string[] => lines(text)[0]!.trim().split(/ {2,}/)
 
 const CD_COLUMNS = (wide: boolean): string[] => [
   'NAME',
-  ...CD_CRD.spec.versions.find((v) => v.storage)!.additionalPrinterColumns!.filter((c) => wide || (c.priority ?? 0) === 0).map((c) => c.name.toUpperCase()),
+  ...CD_CRD.spec.versions
+    .find((v) => v.storage)!
+    .additionalPrinterColumns!.filter((c) => wide || (c.priority ?? 0) === 0)
+    .map((c) => c.name.toUpperCase()),
 ];
 
 const METRICS_RULE = /^ +\[\/metrics\] +\[\] +\[get\]$/;
@@ -133,7 +150,11 @@ const ROWS: Record<string, Row> = {
     check: async (r, side) => {
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(header(r.stdout), [...CD_COLUMNS(false), 'LABELS']);
-      const object = await side.backend.get({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' }, 'team-alpha', 'alpha-dev-cluster');
+      const object = await side.backend.get(
+        { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' },
+        'team-alpha',
+        'alpha-dev-cluster',
+      );
       const labels = Object.entries(object?.metadata.labels ?? {})
         .map(([k, v]) => `${k}=${v}`)
         .sort()
@@ -170,7 +191,12 @@ const ROWS: Record<string, Row> = {
     compare: (r) => stripTimes(parse(r.stdout)),
     check: (r) => {
       assert.equal(r.code, 0, r.stderr);
-      const crd = parse(r.stdout) as { kind: string; metadata: { generation: number }; spec: unknown; status: { conditions: { type: string; status: string }[]; storedVersions: string[]; acceptedNames: { kind: string } } };
+      const crd = parse(r.stdout) as {
+        kind: string;
+        metadata: { generation: number };
+        spec: unknown;
+        status: { conditions: { type: string; status: string }[]; storedVersions: string[]; acceptedNames: { kind: string } };
+      };
       assert.equal(crd.kind, 'CustomResourceDefinition');
       assert.equal(crd.metadata.generation, 1);
       assert.deepEqual(crd.spec, { ...CD_CRD.spec, conversion: { strategy: 'None' } });
@@ -188,14 +214,21 @@ const ROWS: Record<string, Row> = {
     args: ['get', 'crd'],
     check: (r) => {
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /customresourcedefinitions\.apiextensions\.k8s\.io is forbidden: User "alice" cannot list resource "customresourcedefinitions" in API group "apiextensions\.k8s\.io" at the cluster scope/);
+      assert.match(
+        r.stderr,
+        /customresourcedefinitions\.apiextensions\.k8s\.io is forbidden: User "alice" cannot list resource "customresourcedefinitions" in API group "apiextensions\.k8s\.io" at the cluster scope/,
+      );
     },
   },
   'auth whoami': {
     cite: 'k8s.io/kubernetes pkg/registry/authentication/selfsubjectreview/rest.go; kubectl pkg/cmd/auth/whoami.go',
     who: 'alice',
     args: ['auth', 'whoami'],
-    check: (r) => assert.equal(normalize(r.stdout), normalize('ATTRIBUTE   VALUE\nUsername    alice\nUID         alice\nGroups      [system:authenticated]\n')),
+    check: (r) =>
+      assert.equal(
+        normalize(r.stdout),
+        normalize('ATTRIBUTE   VALUE\nUsername    alice\nUID         alice\nGroups      [system:authenticated]\n'),
+      ),
   },
   'auth whoami -o json': {
     cite: 'pkg/registry/authentication/selfsubjectreview/rest.go (status.userInfo)',
@@ -223,17 +256,27 @@ const ROWS: Record<string, Row> = {
     check: (r, side) => {
       assert.equal(r.code, 0, r.stderr);
       const out = lines(r.stdout);
-      assert.ok(out.some((l) => /^\*\.\* +\[\] +\[\] +\[\*\]$/.test(l)), r.stdout);
+      assert.ok(
+        out.some((l) => /^\*\.\* +\[\] +\[\] +\[\*\]$/.test(l)),
+        r.stdout,
+      );
       assert.ok(out.some((l) => /^namespaces +\[\] +\[\] +\[get list watch\]$/.test(l)));
       assert.ok(out.some((l) => /^selfsubjectreviews\.authentication\.k8s\.io +\[\] +\[\] +\[create\]$/.test(l)));
-      assert.equal(out.some((l) => METRICS_RULE.test(l)), side.name === 'sandbox');
+      assert.equal(
+        out.some((l) => METRICS_RULE.test(l)),
+        side.name === 'sandbox',
+      );
     },
   },
   'auth can-i --list in a namespace the token may not use': {
     cite: 'selfsubjectrulesreview/rest.go',
     who: 'alice',
     args: ['auth', 'can-i', '--list', '-n', 'team-beta'],
-    sandboxDiffers: (text) => text.split('\n').filter((l) => l !== ' | [/metrics] | [] | [get]').join('\n'),
+    sandboxDiffers: (text) =>
+      text
+        .split('\n')
+        .filter((l) => l !== ' | [/metrics] | [] | [get]')
+        .join('\n'),
     check: (r) => {
       assert.equal(r.code, 0, r.stderr);
       assert.ok(!lines(r.stdout).some((l) => l.startsWith('*.*')), r.stdout);
@@ -244,8 +287,14 @@ const ROWS: Record<string, Row> = {
     who: 'admin',
     args: ['auth', 'can-i', '--list', '-n', 'team-alpha'],
     check: (r) => {
-      assert.ok(lines(r.stdout).some((l) => /^\*\.\* +\[\] +\[\] +\[\*\]$/.test(l)), r.stdout);
-      assert.ok(lines(r.stdout).some((l) => /^ +\[\*\] +\[\] +\[\*\]$/.test(l)), r.stdout);
+      assert.ok(
+        lines(r.stdout).some((l) => /^\*\.\* +\[\] +\[\] +\[\*\]$/.test(l)),
+        r.stdout,
+      );
+      assert.ok(
+        lines(r.stdout).some((l) => /^ +\[\*\] +\[\] +\[\*\]$/.test(l)),
+        r.stdout,
+      );
     },
   },
   'auth can-i create clusterdeployments -n team-alpha: yes': {
@@ -281,7 +330,10 @@ const ROWS: Record<string, Row> = {
     args: ['create', 'configmap', 'fidelity-can-i', '-n', 'team-beta', '--dry-run=server', '--from-literal=a=b'],
     check: (r) => {
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /configmaps is forbidden: User "alice" cannot create resource "configmaps" in API group "" in the namespace "team-beta"/);
+      assert.match(
+        r.stderr,
+        /configmaps is forbidden: User "alice" cannot create resource "configmaps" in API group "" in the namespace "team-beta"/,
+      );
     },
   },
   'auth can-i list crd: no, and get crd is indeed forbidden (row above)': {
@@ -293,14 +345,33 @@ const ROWS: Record<string, Row> = {
   'watch-list: initial ADDED events, then the initial-events-end BOOKMARK': {
     cite: 'k8s.io/apiserver pkg/storage/cacher/cacher.go setInitialEventsEndBookmarkIfRequested; k8s.io/apimachinery pkg/apis/meta/v1/types.go InitialEventsAnnotationKey',
     who: 'admin',
-    args: ['get', '--raw', '/api/v1/namespaces/team-alpha/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1'],
-    compare: (r) => r.stdout.trim().split('\n').map((l) => {
-      const e = JSON.parse(l) as { type: string; object: { metadata: { name?: string; annotations?: Record<string, string> } } };
-      return e.type === 'BOOKMARK' ? `BOOKMARK ${JSON.stringify(e.object.metadata.annotations)}` : `${e.type} ${e.object.metadata.name}`;
-    }),
+    args: [
+      'get',
+      '--raw',
+      '/api/v1/namespaces/team-alpha/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1',
+    ],
+    compare: (r) =>
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const e = JSON.parse(l) as { type: string; object: { metadata: { name?: string; annotations?: Record<string, string> } } };
+          return e.type === 'BOOKMARK'
+            ? `BOOKMARK ${JSON.stringify(e.object.metadata.annotations)}`
+            : `${e.type} ${e.object.metadata.name}`;
+        }),
     check: async (r, side) => {
       assert.equal(r.code, 0, r.stderr);
-      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { kind: string; metadata: { name?: string; resourceVersion: string; annotations?: Record<string, string> } } });
+      const events = r.stdout
+        .trim()
+        .split('\n')
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              type: string;
+              object: { kind: string; metadata: { name?: string; resourceVersion: string; annotations?: Record<string, string> } };
+            },
+        );
       const last = events.at(-1)!;
       assert.equal(last.type, 'BOOKMARK');
       assert.equal(last.object.kind, 'ConfigMap');
@@ -308,7 +379,10 @@ const ROWS: Record<string, Row> = {
       assert.match(last.object.metadata.resourceVersion, /^\d+$/);
       const added = events.slice(0, -1);
       assert.ok(added.every((e) => e.type === 'ADDED'));
-      const names = (await side.admin.run(['get', 'configmaps', '-n', 'team-alpha', '-o', 'name'])).stdout.trim().split('\n').map((n) => n.replace('configmap/', ''));
+      const names = (await side.admin.run(['get', 'configmaps', '-n', 'team-alpha', '-o', 'name'])).stdout
+        .trim()
+        .split('\n')
+        .map((n) => n.replace('configmap/', ''));
       assert.deepEqual(added.map((e) => e.object.metadata.name).sort(), names.sort());
       assert.ok(names.length > 0);
     },
@@ -320,14 +394,18 @@ const ROWS: Record<string, Row> = {
     check: (r) => {
       assert.equal(r.code, 1);
       // kubectl words a 422 Status from its details (kind ListOptions, name "", causes).
-      assert.equal(r.stderr.trim(), 'The ListOptions "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+      assert.equal(
+        r.stderr.trim(),
+        'The ListOptions "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+      );
     },
   },
   'sendInitialEvents on a list: 422': {
     cite: 'validation.go ValidateListOptions ("sendInitialEvents is forbidden for list")',
     who: 'admin',
     args: ['get', '--raw', '/api/v1/namespaces/team-alpha/configmaps?sendInitialEvents=true'],
-    check: (r) => assert.equal(r.stderr.trim(), 'The ListOptions "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list'),
+    check: (r) =>
+      assert.equal(r.stderr.trim(), 'The ListOptions "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list'),
   },
   'resourceVersionMatch=Exact on a watch-list: both errors': {
     cite: 'validation.go validateWatchOptions (field.ErrorList aggregated in brackets)',
@@ -357,7 +435,10 @@ const ROWS: Record<string, Row> = {
     check: (r, side) => {
       assert.equal(r.code, 0, r.stderr);
       const [row] = lines(r.stdout);
-      assert.match(row!, /^customresourcedefinitions +crd,crds +apiextensions\.k8s\.io\/v1 +false +CustomResourceDefinition +\S+ +api-extensions$/);
+      assert.match(
+        row!,
+        /^customresourcedefinitions +crd,crds +apiextensions\.k8s\.io\/v1 +false +CustomResourceDefinition +\S+ +api-extensions$/,
+      );
       if (side.name === 'sandbox') assert.match(row!, / get,list,watch /);
     },
   },
@@ -369,13 +450,22 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
     dir = mkdtempSync(join(tmpdir(), 'fidelity-api-'));
     const tokensFile = join(dir, 'tokens.yaml');
     writeFileSync(tokensFile, TOKENS, { mode: 0o600 });
-    const started = await Promise.all(choices.map((c) => startBackend(c.name, { tls: true, tokensFile, provisionSeconds: 1, deleteSeconds: 1 })));
+    const started = await Promise.all(
+      choices.map((c) => startBackend(c.name, { tls: true, tokensFile, provisionSeconds: 1, deleteSeconds: 1 })),
+    );
     for (const backend of started) {
       const cluster = config(backend.kubeconfig).getCurrentCluster()!;
       const caPem = Buffer.from(cluster.caData ?? '', 'base64').toString('utf8');
       const aliceKc = buildKubeconfig({ url: cluster.server, caPem, token: ALICE_TOKEN });
       const adminKc = buildKubeconfig({ url: cluster.server, caPem, token: ADMIN_TOKEN });
-      sides.push({ name: backend.name, backend, alice: kubectlFor(aliceKc), admin: kubectlFor(adminKc), aliceConfig: config(aliceKc), adminConfig: config(adminKc) });
+      sides.push({
+        name: backend.name,
+        backend,
+        alice: kubectlFor(aliceKc),
+        admin: kubectlFor(adminKc),
+        aliceConfig: config(aliceKc),
+        adminConfig: config(adminKc),
+      });
     }
   });
   after(async () => {
@@ -424,9 +514,16 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
     const seen = new Map<BackendName, unknown>();
     for (const side of sides) {
       const objects = KubernetesObjectApi.makeApiClient(side.adminConfig);
-      const cd = await objects.read({ apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'ClusterDeployment', metadata: { name: 'alpha-dev-cluster', namespace: 'team-alpha' } });
+      const cd = await objects.read({
+        apiVersion: 'k0rdent.mirantis.com/v1beta1',
+        kind: 'ClusterDeployment',
+        metadata: { name: 'alpha-dev-cluster', namespace: 'team-alpha' },
+      });
       const cluster = side.adminConfig.getCurrentCluster()!;
-      const res = await fetchTable(side.adminConfig, `${cluster.server}/apis/k0rdent.mirantis.com/v1beta1/namespaces/team-alpha/clusterdeployments/alpha-dev-cluster`);
+      const res = await fetchTable(
+        side.adminConfig,
+        `${cluster.server}/apis/k0rdent.mirantis.com/v1beta1/namespaces/team-alpha/clusterdeployments/alpha-dev-cluster`,
+      );
       assert.equal(res.kind, 'Table');
       assert.equal(res.metadata.resourceVersion, cd.metadata?.resourceVersion);
       assert.equal(res.rows.length, 1);
@@ -434,24 +531,43 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
       assert.deepEqual(res.rows[0]!.object.metadata.uid, cd.metadata?.uid);
       assert.deepEqual(
         res.columnDefinitions.map((c) => `${c.name}:${c.type}:${c.priority}`),
-        ['Name:string:0', ...CD_CRD.spec.versions[0]!.additionalPrinterColumns!.map((c) => `${c.name}:${(c as { type?: string }).type}:${c.priority ?? 0}`)],
+        [
+          'Name:string:0',
+          ...CD_CRD.spec.versions[0]!.additionalPrinterColumns!.map((c) => `${c.name}:${(c as { type?: string }).type}:${c.priority ?? 0}`),
+        ],
       );
 
       const crds = await side.adminConfig.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
       assert.deepEqual(crds.items.map((c) => c.metadata?.name).sort(), CRDS.map((c) => c.metadata.name).sort());
-      const whoami = await side.aliceConfig.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+      const whoami = await side.aliceConfig
+        .makeApiClient(AuthenticationV1Api)
+        .createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
       assert.deepEqual({ ...whoami.status?.userInfo }, { username: 'alice', uid: 'alice', groups: ['system:authenticated'] });
       const authz = side.aliceConfig.makeApiClient(AuthorizationV1Api);
-      const rules = await authz.createSelfSubjectRulesReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'team-alpha' } } });
+      const rules = await authz.createSelfSubjectRulesReview({
+        body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'team-alpha' } },
+      });
       const access = await Promise.all(
         ['team-alpha', 'team-beta'].map((namespace) =>
-          authz.createSelfSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'delete', group: 'k0rdent.mirantis.com', resource: 'clusterdeployments', namespace } } } }),
+          authz.createSelfSubjectAccessReview({
+            body: {
+              apiVersion: 'authorization.k8s.io/v1',
+              kind: 'SelfSubjectAccessReview',
+              spec: { resourceAttributes: { verb: 'delete', group: 'k0rdent.mirantis.com', resource: 'clusterdeployments', namespace } },
+            },
+          }),
         ),
       );
-      assert.deepEqual(access.map((a) => a.status?.allowed), [true, false]);
+      assert.deepEqual(
+        access.map((a) => a.status?.allowed),
+        [true, false],
+      );
 
       // Watch-list through client-node's Watch: the events up to the initial-events-end bookmark.
-      const events = await watchUntilBookmark(side.adminConfig, '/apis/k0rdent.mirantis.com/v1beta1/namespaces/team-alpha/clusterdeployments');
+      const events = await watchUntilBookmark(
+        side.adminConfig,
+        '/apis/k0rdent.mirantis.com/v1beta1/namespaces/team-alpha/clusterdeployments',
+      );
       assert.deepEqual(events.at(-1), 'BOOKMARK initial-events-end');
       assert.ok(events.includes('ADDED alpha-dev-cluster'), events.join(', '));
       // The CRDs watch too (read-only here, but list/get/watch as on kube).
@@ -471,7 +587,13 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
     const sandbox = seen.get('sandbox') as { rules: { nonResourceRules?: { nonResourceURLs?: string[] }[] } } | undefined;
     if (kube && sandbox) {
       // The one documented difference: the sandbox's /metrics rule (served without a token).
-      const trimmed = { ...sandbox, rules: { ...sandbox.rules, nonResourceRules: sandbox.rules.nonResourceRules?.filter((r) => !r.nonResourceURLs?.includes('/metrics')) } };
+      const trimmed = {
+        ...sandbox,
+        rules: {
+          ...sandbox.rules,
+          nonResourceRules: sandbox.rules.nonResourceRules?.filter((r) => !r.nonResourceURLs?.includes('/metrics')),
+        },
+      };
       assert.deepEqual(trimmed, kube);
     }
   });
@@ -483,7 +605,13 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
       { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
       { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments', kind: 'ClusterDeployment', namespaced: true },
       { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
-      { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false },
+      {
+        group: 'apiextensions.k8s.io',
+        version: 'v1',
+        plural: 'customresourcedefinitions',
+        kind: 'CustomResourceDefinition',
+        namespaced: false,
+      },
     ];
     await Promise.all(
       sides.map(async (side) => {
@@ -492,15 +620,27 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
           for (const namespace of r.namespaced ? ['team-alpha', 'team-beta', undefined] : [undefined]) {
             for (const verb of ['list', 'create']) {
               const review = await authz.createSelfSubjectAccessReview({
-                body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, group: r.group, resource: r.plural, ...(namespace ? { namespace } : {}) } } },
+                body: {
+                  apiVersion: 'authorization.k8s.io/v1',
+                  kind: 'SelfSubjectAccessReview',
+                  spec: { resourceAttributes: { verb, group: r.group, resource: r.plural, ...(namespace ? { namespace } : {}) } },
+                },
               });
               const base = `${r.group ? `/apis/${r.group}` : '/api'}/${r.version}${namespace ? `/namespaces/${namespace}` : ''}/${r.plural}`;
               const answer =
                 verb === 'list'
                   ? await call(side.aliceConfig, 'GET', base)
-                  : await call(side.aliceConfig, 'POST', `${base}?dryRun=All`, { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, metadata: { name: 'fidelity-authz' } });
+                  : await call(side.aliceConfig, 'POST', `${base}?dryRun=All`, {
+                      apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
+                      kind: r.kind,
+                      metadata: { name: 'fidelity-authz' },
+                    });
               const rbacDenied = answer.status === 403 && / cannot /.test(answer.message);
-              assert.equal(rbacDenied, review.status?.allowed !== true, `[${side.name}] ${verb} ${r.plural} in ${namespace ?? 'the cluster scope'}: review ${String(review.status?.allowed)}, server ${answer.status} ${answer.message}`);
+              assert.equal(
+                rbacDenied,
+                review.status?.allowed !== true,
+                `[${side.name}] ${verb} ${r.plural} in ${namespace ?? 'the cluster scope'}: review ${String(review.status?.allowed)}, server ${answer.status} ${answer.message}`,
+              );
             }
           }
         }
@@ -519,11 +659,20 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
       const what = `[${side.name}] ${kind}`;
       const list = await objects.list('k0rdent.mirantis.com/v1beta1', kind, namespace);
       assert.ok(Array.isArray(list.items), what);
-      const body: KubernetesObject = { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind, metadata: { name: `fidelity-${kind.toLowerCase()}`, ...(namespace ? { namespace } : {}) }, ...(CREATE[kind] ?? {}) } as KubernetesObject;
+      const body: KubernetesObject = {
+        apiVersion: 'k0rdent.mirantis.com/v1beta1',
+        kind,
+        metadata: { name: `fidelity-${kind.toLowerCase()}`, ...(namespace ? { namespace } : {}) },
+        ...(CREATE[kind] ?? {}),
+      } as KubernetesObject;
       assert.ok(CREATE[kind], `${what}: no create body`);
       if (kind === 'AccessManagement') {
         // kcm admits a single AccessManagement (internal/webhook/accessmanagement_webhook.go:66-79): the seeded `kcm` exists.
-        await assert.rejects(objects.create(body, undefined, 'All'), (err: { code?: number; body?: unknown }) => err.code === 403 && /AccessManagement object already exists/.test(String(err.body)), what);
+        await assert.rejects(
+          objects.create(body, undefined, 'All'),
+          (err: { code?: number; body?: unknown }) => err.code === 403 && /AccessManagement object already exists/.test(String(err.body)),
+          what,
+        );
       } else {
         const created = await objects.create(body, undefined, 'All');
         assert.equal(created.metadata?.name, body.metadata?.name, what);
@@ -531,11 +680,19 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
       }
       const first = list.items[0];
       if (first) {
-        const got = await objects.read({ apiVersion: 'k0rdent.mirantis.com/v1beta1', kind, metadata: { name: first.metadata!.name!, ...(namespace ? { namespace } : {}) } });
+        const got = await objects.read({
+          apiVersion: 'k0rdent.mirantis.com/v1beta1',
+          kind,
+          metadata: { name: first.metadata!.name!, ...(namespace ? { namespace } : {}) },
+        });
         assert.equal(got.metadata?.uid, first.metadata?.uid, what);
       } else {
         await assert.rejects(
-          objects.read({ apiVersion: 'k0rdent.mirantis.com/v1beta1', kind, metadata: { name: body.metadata!.name!, ...(namespace ? { namespace } : {}) } }),
+          objects.read({
+            apiVersion: 'k0rdent.mirantis.com/v1beta1',
+            kind,
+            metadata: { name: body.metadata!.name!, ...(namespace ? { namespace } : {}) },
+          }),
           (err: { code?: number }) => err.code === 404,
           `${what}: the dry run wrote nothing`,
         );
@@ -546,7 +703,12 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
   });
 });
 
-const CHART_SPEC = { chart: 'fidelity-chart', version: '1.0.0', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' }, interval: '10m0s' };
+const CHART_SPEC = {
+  chart: 'fidelity-chart',
+  version: '1.0.0',
+  sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' },
+  interval: '10m0s',
+};
 /** Minimal valid objects per kind (each accepted by kube-apiserver with fieldValidation=Strict, dry run). */
 const CREATE: Record<string, Record<string, unknown>> = {
   AccessManagement: { spec: {} },
@@ -557,15 +719,36 @@ const CREATE: Record<string, Record<string, unknown>> = {
     spec: {
       template: 'azure-standalone-cp-1-0-45',
       credential: 'azure-cluster-credential',
-      config: { location: 'westus2', subscriptionID: '00000000-0000-4000-8000-000000000042', clusterIdentity: { name: 'azure-cluster-identity', namespace: 'kcm-system' }, controlPlane: { vmSize: 'Standard_A4_v2' }, worker: { vmSize: 'Standard_A4_v2' } },
+      config: {
+        location: 'westus2',
+        subscriptionID: '00000000-0000-4000-8000-000000000042',
+        clusterIdentity: { name: 'azure-cluster-identity', namespace: 'kcm-system' },
+        controlPlane: { vmSize: 'Standard_A4_v2' },
+        worker: { vmSize: 'Standard_A4_v2' },
+      },
     },
   },
   ClusterIPAMClaim: { spec: { provider: 'in-cluster' } },
   ClusterIPAM: { spec: {} },
   ClusterTemplateChain: { spec: {} },
   ClusterTemplate: { spec: { helm: { chartSpec: CHART_SPEC } } },
-  Credential: { spec: { identityRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'AzureClusterIdentity', name: 'azure-cluster-identity', namespace: 'team-alpha' } } },
-  DataSource: { spec: { type: 'postgresql', endpoints: ['db.example.com:5432'], auth: { username: { name: 'fidelity-db', key: 'username' }, password: { name: 'fidelity-db', key: 'password' } } } },
+  Credential: {
+    spec: {
+      identityRef: {
+        apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+        kind: 'AzureClusterIdentity',
+        name: 'azure-cluster-identity',
+        namespace: 'team-alpha',
+      },
+    },
+  },
+  DataSource: {
+    spec: {
+      type: 'postgresql',
+      endpoints: ['db.example.com:5432'],
+      auth: { username: { name: 'fidelity-db', key: 'username' }, password: { name: 'fidelity-db', key: 'password' } },
+    },
+  },
   ManagementBackup: { spec: {} },
   Management: { spec: { release: 'kcm-1-12-0' } },
   MultiClusterService: { spec: {} },
@@ -576,7 +759,15 @@ const CREATE: Record<string, Record<string, unknown>> = {
   ServiceSet: { spec: { cluster: 'fidelity-cluster', provider: { name: 'ksm-projectsveltos' } } },
   ServiceTemplateChain: { spec: {} },
   ServiceTemplate: { spec: { helm: { chartSpec: CHART_SPEC } } },
-  StateManagementProvider: { spec: { adapter: { apiVersion: 'v1', kind: 'Deployment', name: 'adapter', namespace: 'kcm-system', readinessRule: 'true' }, provisioner: [], provisionerCRDs: [], selector: {}, suspend: false } },
+  StateManagementProvider: {
+    spec: {
+      adapter: { apiVersion: 'v1', kind: 'Deployment', name: 'adapter', namespace: 'kcm-system', readinessRule: 'true' },
+      provisioner: [],
+      provisionerCRDs: [],
+      selector: {},
+      suspend: false,
+    },
+  },
 };
 
 interface TableBody {
@@ -614,7 +805,10 @@ async function fetchTable(kc: KubeConfig, url: string): Promise<TableBody> {
 async function call(kc: KubeConfig, method: string, url: string, body?: unknown): Promise<{ status: number; message: string }> {
   const server = kc.getCurrentCluster()!.server;
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  const opts: RequestOptions = { method, headers: { Accept: 'application/json', ...(payload ? { 'Content-Type': 'application/json' } : {}) } };
+  const opts: RequestOptions = {
+    method,
+    headers: { Accept: 'application/json', ...(payload ? { 'Content-Type': 'application/json' } : {}) },
+  };
   await kc.applyToHTTPSOptions(opts);
   return new Promise((resolve, reject) => {
     const req = request(`${server}${url}`, opts, (res) => {

@@ -28,10 +28,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiException, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
-import { ACCESS_MANAGEMENTS as AMS, CLUSTER_DEPLOYMENTS as CDS, CLUSTER_TEMPLATES as CTS, K0RDENT_API_VERSION as API_VERSION, MULTI_CLUSTER_SERVICES as MCSS } from '../../src/sandbox/kcm/resources.js';
+import {
+  ACCESS_MANAGEMENTS as AMS,
+  CLUSTER_DEPLOYMENTS as CDS,
+  CLUSTER_TEMPLATES as CTS,
+  K0RDENT_API_VERSION as API_VERSION,
+  MULTI_CLUSTER_SERVICES as MCSS,
+} from '../../src/sandbox/kcm/resources.js';
 
 const NS = 'kcm-system';
-const NOT_CHECKED = 'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
+const NOT_CHECKED =
+  'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
 
 type Rec = Record<string, unknown>;
 
@@ -68,18 +75,37 @@ function expectInvalid(a: Answer, message: string, causes: Cause[]): void {
   assert.equal(a.code, 422, JSON.stringify(a));
   assert.equal(a.reason, 'Invalid');
   assert.equal(a.message, message);
-  assert.deepEqual(a.causes, [...causes].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))));
+  assert.deepEqual(
+    a.causes,
+    [...causes].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+  );
 }
 
 function template(name: string, helm: Rec): Rec {
   return { apiVersion: API_VERSION, kind: 'ClusterTemplate', metadata: { name, namespace: NS }, spec: { helm } };
 }
 
-const CHART_SPEC = { chart: 'aws-standalone-cp', version: '1.0.14', interval: '10m0s', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } };
-const AWS_CONFIG = { region: 'us-east-2', controlPlaneNumber: 1, workersNumber: 1, controlPlane: { instanceType: 't3.small' }, worker: { instanceType: 't3.small' } };
+const CHART_SPEC = {
+  chart: 'aws-standalone-cp',
+  version: '1.0.14',
+  interval: '10m0s',
+  sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' },
+};
+const AWS_CONFIG = {
+  region: 'us-east-2',
+  controlPlaneNumber: 1,
+  workersNumber: 1,
+  controlPlane: { instanceType: 't3.small' },
+  worker: { instanceType: 't3.small' },
+};
 
 function deployment(name: string, spec: Rec): Rec {
-  return { apiVersion: API_VERSION, kind: 'ClusterDeployment', metadata: { name, namespace: NS }, spec: { template: 'aws-standalone-cp-1-0-14', credential: 'aws-cluster-credential', config: AWS_CONFIG, ...spec } };
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ClusterDeployment',
+    metadata: { name, namespace: NS },
+    spec: { template: 'aws-standalone-cp-1-0-14', credential: 'aws-cluster-credential', config: AWS_CONFIG, ...spec },
+  };
 }
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -99,19 +125,42 @@ const ROWS: Row[] = [
     follows: 'validation.go validateExpressions (field.Invalid(fldPath, sts.Type, message))',
     run: async (custom) => {
       const a = await answer(() => custom.createNamespacedCustomObject({ ...CTS, namespace: NS, body: template('cel-none', {}) }));
-      expectInvalid(a, 'ClusterTemplate.k0rdent.mirantis.com "cel-none" is invalid: spec.helm: Invalid value: "object": one of chartSpec, chartRef or chartSource must be set', [
-        { reason: 'FieldValueInvalid', message: 'Invalid value: "object": one of chartSpec, chartRef or chartSource must be set', field: 'spec.helm' },
-      ]);
+      expectInvalid(
+        a,
+        'ClusterTemplate.k0rdent.mirantis.com "cel-none" is invalid: spec.helm: Invalid value: "object": one of chartSpec, chartRef or chartSource must be set',
+        [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: "object": one of chartSpec, chartRef or chartSource must be set',
+            field: 'spec.helm',
+          },
+        ],
+      );
     },
   },
   {
     name: 'ClusterTemplate: chartSpec and chartRef together → two mutually-exclusive failures, one message',
     rule: "k0rdent.mirantis.com_clustertemplates.yaml spec.helm: '(has(self.chartSpec) ? (!has(self.chartSource) && !has(self.chartRef)): true)' and the chartRef twin",
-    follows: 'validation.go (one error per failed rule); k8s.io/apimachinery pkg/util/errors/errors.go aggregate.Error (identical messages once)',
+    follows:
+      'validation.go (one error per failed rule); k8s.io/apimachinery pkg/util/errors/errors.go aggregate.Error (identical messages once)',
     run: async (custom) => {
-      const a = await answer(() => custom.createNamespacedCustomObject({ ...CTS, namespace: NS, body: template('cel-both', { chartSpec: CHART_SPEC, chartRef: { kind: 'HelmChart', name: 'x' } }) }));
-      const cause = { reason: 'FieldValueInvalid', message: 'Invalid value: "object": chartSpec, chartSource and chartRef are mutually exclusive', field: 'spec.helm' };
-      expectInvalid(a, 'ClusterTemplate.k0rdent.mirantis.com "cel-both" is invalid: spec.helm: Invalid value: "object": chartSpec, chartSource and chartRef are mutually exclusive', [cause, cause]);
+      const a = await answer(() =>
+        custom.createNamespacedCustomObject({
+          ...CTS,
+          namespace: NS,
+          body: template('cel-both', { chartSpec: CHART_SPEC, chartRef: { kind: 'HelmChart', name: 'x' } }),
+        }),
+      );
+      const cause = {
+        reason: 'FieldValueInvalid',
+        message: 'Invalid value: "object": chartSpec, chartSource and chartRef are mutually exclusive',
+        field: 'spec.helm',
+      };
+      expectInvalid(
+        a,
+        'ClusterTemplate.k0rdent.mirantis.com "cel-both" is invalid: spec.helm: Invalid value: "object": chartSpec, chartSource and chartRef are mutually exclusive',
+        [cause, cause],
+      );
     },
   },
   {
@@ -119,9 +168,16 @@ const ROWS: Row[] = [
     rule: "k0rdent.mirantis.com_clustertemplates.yaml spec: 'self == oldSelf' (Spec is immutable), spec.helm one-of rules",
     follows: 'validation.go validateExpressions ("transition rules are evaluated only if there is a comparable existing value")',
     run: async (custom) => {
-      const created = await answer(() => custom.createNamespacedCustomObject({ ...CTS, namespace: NS, body: template('cel-valid', { chartSpec: CHART_SPEC }) }));
+      const created = await answer(() =>
+        custom.createNamespacedCustomObject({ ...CTS, namespace: NS, body: template('cel-valid', { chartSpec: CHART_SPEC }) }),
+      );
       assert.equal(created.code, 200, JSON.stringify(created));
-      const labelled = await answer(() => custom.patchNamespacedCustomObject({ ...CTS, namespace: NS, name: 'cel-valid', body: { metadata: { labels: { cel: 'yes' } } } }, MERGE));
+      const labelled = await answer(() =>
+        custom.patchNamespacedCustomObject(
+          { ...CTS, namespace: NS, name: 'cel-valid', body: { metadata: { labels: { cel: 'yes' } } } },
+          MERGE,
+        ),
+      );
       assert.equal(labelled.code, 200, JSON.stringify(labelled));
       assert.equal(((labelled.object!['metadata'] as Rec)['labels'] as Rec)['cel'], 'yes');
     },
@@ -131,12 +187,21 @@ const ROWS: Row[] = [
     rule: "k0rdent.mirantis.com_clustertemplates.yaml spec: 'self == oldSelf' message 'Spec is immutable'",
     follows: 'validation.go validationActivationWithOldSelf (oldSelf bound on UPDATE)',
     run: async (custom) => {
-      const created = await answer(() => custom.createNamespacedCustomObject({ ...CTS, namespace: NS, body: template('cel-immutable', { chartSpec: CHART_SPEC }) }));
+      const created = await answer(() =>
+        custom.createNamespacedCustomObject({ ...CTS, namespace: NS, body: template('cel-immutable', { chartSpec: CHART_SPEC }) }),
+      );
       assert.equal(created.code, 200, JSON.stringify(created));
-      const a = await answer(() => custom.patchNamespacedCustomObject({ ...CTS, namespace: NS, name: 'cel-immutable', body: { spec: { helm: { chartSpec: { version: '1.0.43' } } } } }, MERGE));
-      expectInvalid(a, 'ClusterTemplate.k0rdent.mirantis.com "cel-immutable" is invalid: spec: Invalid value: "object": Spec is immutable', [
-        { reason: 'FieldValueInvalid', message: 'Invalid value: "object": Spec is immutable', field: 'spec' },
-      ]);
+      const a = await answer(() =>
+        custom.patchNamespacedCustomObject(
+          { ...CTS, namespace: NS, name: 'cel-immutable', body: { spec: { helm: { chartSpec: { version: '1.0.43' } } } } },
+          MERGE,
+        ),
+      );
+      expectInvalid(
+        a,
+        'ClusterTemplate.k0rdent.mirantis.com "cel-immutable" is invalid: spec: Invalid value: "object": Spec is immutable',
+        [{ reason: 'FieldValueInvalid', message: 'Invalid value: "object": Spec is immutable', field: 'spec' }],
+      );
     },
   },
   {
@@ -148,12 +213,25 @@ const ROWS: Row[] = [
         apiVersion: API_VERSION,
         kind: 'AccessManagement',
         metadata: { name: 'cel-am' },
-        spec: { accessRules: [{ targetNamespaces: { list: ['team-alpha'] } }, { targetNamespaces: { list: ['team-beta'], stringSelector: 'env=dev' } }] },
+        spec: {
+          accessRules: [
+            { targetNamespaces: { list: ['team-alpha'] } },
+            { targetNamespaces: { list: ['team-beta'], stringSelector: 'env=dev' } },
+          ],
+        },
       };
       const a = await answer(() => custom.createClusterCustomObject({ ...AMS, body }));
-      expectInvalid(a, 'AccessManagement.k0rdent.mirantis.com "cel-am" is invalid: spec.accessRules[1].targetNamespaces: Invalid value: "object": only one of list, selector, stringSelector can be specified', [
-        { reason: 'FieldValueInvalid', message: 'Invalid value: "object": only one of list, selector, stringSelector can be specified', field: 'spec.accessRules[1].targetNamespaces' },
-      ]);
+      expectInvalid(
+        a,
+        'AccessManagement.k0rdent.mirantis.com "cel-am" is invalid: spec.accessRules[1].targetNamespaces: Invalid value: "object": only one of list, selector, stringSelector can be specified',
+        [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: "object": only one of list, selector, stringSelector can be specified',
+            field: 'spec.accessRules[1].targetNamespaces',
+          },
+        ],
+      );
     },
   },
   {
@@ -161,26 +239,61 @@ const ROWS: Row[] = [
     rule: "k0rdent.mirantis.com_clusterdeployments.yaml spec.serviceSpec.policyRefs[]: 'has(self.remoteURL) != has(self.kind)'",
     follows: 'pkg/registry/generic/registry/store.go (BeforeCreate before createValidation); validation.go validateArray',
     run: async (custom) => {
-      const body = deployment('cel-policy', { template: 'no-such-template', serviceSpec: { policyRefs: [{ kind: 'ConfigMap', name: 'p', namespace: NS, remoteURL: { url: 'https://example.com/p.yaml' } }] } });
+      const body = deployment('cel-policy', {
+        template: 'no-such-template',
+        serviceSpec: { policyRefs: [{ kind: 'ConfigMap', name: 'p', namespace: NS, remoteURL: { url: 'https://example.com/p.yaml' } }] },
+      });
       const a = await answer(() => custom.createNamespacedCustomObject({ ...CDS, namespace: NS, body }));
-      expectInvalid(a, 'ClusterDeployment.k0rdent.mirantis.com "cel-policy" is invalid: spec.serviceSpec.policyRefs[0]: Invalid value: "object": either remoteURL or kind must be set, but not both', [
-        { reason: 'FieldValueInvalid', message: 'Invalid value: "object": either remoteURL or kind must be set, but not both', field: 'spec.serviceSpec.policyRefs[0]' },
-      ]);
+      expectInvalid(
+        a,
+        'ClusterDeployment.k0rdent.mirantis.com "cel-policy" is invalid: spec.serviceSpec.policyRefs[0]: Invalid value: "object": either remoteURL or kind must be set, but not both',
+        [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: "object": either remoteURL or kind must be set, but not both',
+            field: 'spec.serviceSpec.policyRefs[0]',
+          },
+        ],
+      );
     },
   },
   {
     name: "ClusterDeployment: serviceSpec.provider.name may be set once ('' → name passes), then never changed",
-    rule: "k0rdent.mirantis.com_clusterdeployments.yaml spec.serviceSpec.provider.name: \"oldSelf == '' || self == oldSelf\"",
+    rule: 'k0rdent.mirantis.com_clusterdeployments.yaml spec.serviceSpec.provider.name: "oldSelf == \'\' || self == oldSelf"',
     follows: 'validation.go validateMap (oldSelf of a property correlated by key; the string schema type in the cause)',
     run: async (custom) => {
-      const created = await answer(() => custom.createNamespacedCustomObject({ ...CDS, namespace: NS, body: deployment('cel-provider', { serviceSpec: { provider: { name: '' } } }) }));
+      const created = await answer(() =>
+        custom.createNamespacedCustomObject({
+          ...CDS,
+          namespace: NS,
+          body: deployment('cel-provider', { serviceSpec: { provider: { name: '' } } }),
+        }),
+      );
       assert.equal(created.code, 200, JSON.stringify(created));
-      const set = await answer(() => custom.patchNamespacedCustomObject({ ...CDS, namespace: NS, name: 'cel-provider', body: { spec: { serviceSpec: { provider: { name: 'ksm-projectsveltos' } } } } }, MERGE));
+      const set = await answer(() =>
+        custom.patchNamespacedCustomObject(
+          { ...CDS, namespace: NS, name: 'cel-provider', body: { spec: { serviceSpec: { provider: { name: 'ksm-projectsveltos' } } } } },
+          MERGE,
+        ),
+      );
       assert.equal(set.code, 200, `setting the name from '' passes: ${JSON.stringify(set)}`);
-      const a = await answer(() => custom.patchNamespacedCustomObject({ ...CDS, namespace: NS, name: 'cel-provider', body: { spec: { serviceSpec: { provider: { name: 'other-provider' } } } } }, MERGE));
-      expectInvalid(a, 'ClusterDeployment.k0rdent.mirantis.com "cel-provider" is invalid: spec.serviceSpec.provider.name: Invalid value: "string": Provider name is immutable once set', [
-        { reason: 'FieldValueInvalid', message: 'Invalid value: "string": Provider name is immutable once set', field: 'spec.serviceSpec.provider.name' },
-      ]);
+      const a = await answer(() =>
+        custom.patchNamespacedCustomObject(
+          { ...CDS, namespace: NS, name: 'cel-provider', body: { spec: { serviceSpec: { provider: { name: 'other-provider' } } } } },
+          MERGE,
+        ),
+      );
+      expectInvalid(
+        a,
+        'ClusterDeployment.k0rdent.mirantis.com "cel-provider" is invalid: spec.serviceSpec.provider.name: Invalid value: "string": Provider name is immutable once set',
+        [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: "string": Provider name is immutable once set',
+            field: 'spec.serviceSpec.provider.name',
+          },
+        ],
+      );
     },
   },
   {
@@ -188,13 +301,22 @@ const ROWS: Row[] = [
     rule: 'k0rdent.mirantis.com_multiclusterservices.yaml (has x-kubernetes-validations; keepServicesOnSelectorMismatch is a boolean)',
     follows: 'pkg/registry/customresource/strategy.go hasBlockingErr',
     run: async (custom) => {
-      const body = { apiVersion: API_VERSION, kind: 'MultiClusterService', metadata: { name: 'cel-mcs' }, spec: { keepServicesOnSelectorMismatch: 'yes', serviceSpec: { policyRefs: [{ name: 'p', namespace: NS }] } } };
+      const body = {
+        apiVersion: API_VERSION,
+        kind: 'MultiClusterService',
+        metadata: { name: 'cel-mcs' },
+        spec: { keepServicesOnSelectorMismatch: 'yes', serviceSpec: { policyRefs: [{ name: 'p', namespace: NS }] } },
+      };
       const a = await answer(() => custom.createClusterCustomObject({ ...MCSS, body }));
       expectInvalid(
         a,
         `MultiClusterService.k0rdent.mirantis.com "cel-mcs" is invalid: [spec.keepServicesOnSelectorMismatch: Invalid value: "string": spec.keepServicesOnSelectorMismatch in body must be of type boolean: "string", <nil>: ${NOT_CHECKED}]`,
         [
-          { reason: 'FieldValueTypeInvalid', message: 'Invalid value: "string": spec.keepServicesOnSelectorMismatch in body must be of type boolean: "string"', field: 'spec.keepServicesOnSelectorMismatch' },
+          {
+            reason: 'FieldValueTypeInvalid',
+            message: 'Invalid value: "string": spec.keepServicesOnSelectorMismatch in body must be of type boolean: "string"',
+            field: 'spec.keepServicesOnSelectorMismatch',
+          },
           { reason: 'FieldValueInvalid', message: NOT_CHECKED, field: '<nil>' },
         ],
       );
@@ -223,11 +345,18 @@ const ORDER_ROWS: Row[] = [
     run: async (custom) => {
       // No config → kcm's mutating webhook looks the template up and denies (kcm clusterdeployment_webhook.go Default).
       const a = await answer(() =>
-        custom.createNamespacedCustomObject({ ...CDS, namespace: 'kcm-system', body: orderDeployment('kcm-system', 'order-mutating-first', { template: 'no-such-template', credential: 42 }) }),
+        custom.createNamespacedCustomObject({
+          ...CDS,
+          namespace: 'kcm-system',
+          body: orderDeployment('kcm-system', 'order-mutating-first', { template: 'no-such-template', credential: 42 }),
+        }),
       );
       assert.notEqual(a.code, 422, `the schema error must not be reported first: ${JSON.stringify(a)}`);
       assert.ok(a.code === 403 || a.code === 404, JSON.stringify(a));
-      assert.match(a.message ?? '', /admission webhook "mutation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: .*no-such-template/);
+      assert.match(
+        a.message ?? '',
+        /admission webhook "mutation\.clusterdeployment\.k0rdent\.mirantis\.com" denied the request: .*no-such-template/,
+      );
     },
   },
   {
@@ -237,7 +366,11 @@ const ORDER_ROWS: Row[] = [
     run: async (custom) => {
       // A config → the mutating webhook does nothing; the template is missing, which the validating webhook would deny.
       const a = await answer(() =>
-        custom.createNamespacedCustomObject({ ...CDS, namespace: 'kcm-system', body: orderDeployment('kcm-system', 'order-schema-first', { template: 'no-such-template', credential: 42, config: { a: 1 } }) }),
+        custom.createNamespacedCustomObject({
+          ...CDS,
+          namespace: 'kcm-system',
+          body: orderDeployment('kcm-system', 'order-schema-first', { template: 'no-such-template', credential: 42, config: { a: 1 } }),
+        }),
       );
       assert.equal(a.code, 422, JSON.stringify(a));
       assert.equal(a.reason, 'Invalid');
@@ -253,7 +386,11 @@ const ORDER_ROWS: Row[] = [
     rule: 'kcm internal/webhook/clusterdeployment_webhook.go (Default: the mutating webhook; ValidateCreate: the validating one)',
     run: async (custom) => {
       const a = await answer(() =>
-        custom.createNamespacedCustomObject({ ...CDS, namespace: 'order-no-such-ns', body: orderDeployment('order-no-such-ns', 'order-ns', { template: 'no-such-template', credential: 'x' }) }),
+        custom.createNamespacedCustomObject({
+          ...CDS,
+          namespace: 'order-no-such-ns',
+          body: orderDeployment('order-no-such-ns', 'order-ns', { template: 'no-such-template', credential: 'x' }),
+        }),
       );
       assert.equal(a.code, 404, JSON.stringify(a));
       assert.equal(a.message, 'namespaces "order-no-such-ns" not found');
@@ -264,13 +401,36 @@ const ORDER_ROWS: Row[] = [
     follows: 'k8s.io/apiserver pkg/registry/generic/registry/store.go Create (Storage.Create after BeforeCreate and createValidation)',
     rule: 'kcm internal/webhook/clusterdeployment_webhook.go (Default: the mutating webhook; ValidateCreate: the validating one)',
     run: async (custom) => {
-      const spec = { template: 'aws-standalone-cp-1-0-14', credential: 'aws-cluster-credential', config: { region: 'us-east-2', controlPlaneNumber: 1, workersNumber: 2, controlPlane: { instanceType: 't3.small' }, worker: { instanceType: 't3.small' } } };
+      const spec = {
+        template: 'aws-standalone-cp-1-0-14',
+        credential: 'aws-cluster-credential',
+        config: {
+          region: 'us-east-2',
+          controlPlaneNumber: 1,
+          workersNumber: 2,
+          controlPlane: { instanceType: 't3.small' },
+          worker: { instanceType: 't3.small' },
+        },
+      };
       const invalid = await answer(() =>
-        custom.createNamespacedCustomObject({ ...CDS, namespace: 'team-beta', body: orderDeployment('team-beta', 'beta-staging-cluster', { ...spec, dryRun: 'yes' }) }),
+        custom.createNamespacedCustomObject({
+          ...CDS,
+          namespace: 'team-beta',
+          body: orderDeployment('team-beta', 'beta-staging-cluster', { ...spec, dryRun: 'yes' }),
+        }),
       );
       assert.equal(invalid.code, 422, JSON.stringify(invalid));
-      assert.match(invalid.message ?? '', /^ClusterDeployment\.k0rdent\.mirantis\.com "beta-staging-cluster" is invalid: \[spec\.dryRun: Invalid value: "string": spec\.dryRun in body must be of type boolean: "string", <nil>: Invalid value: null: some validation rules were not checked/);
-      const duplicate = await answer(() => custom.createNamespacedCustomObject({ ...CDS, namespace: 'team-beta', body: orderDeployment('team-beta', 'beta-staging-cluster', spec) }));
+      assert.match(
+        invalid.message ?? '',
+        /^ClusterDeployment\.k0rdent\.mirantis\.com "beta-staging-cluster" is invalid: \[spec\.dryRun: Invalid value: "string": spec\.dryRun in body must be of type boolean: "string", <nil>: Invalid value: null: some validation rules were not checked/,
+      );
+      const duplicate = await answer(() =>
+        custom.createNamespacedCustomObject({
+          ...CDS,
+          namespace: 'team-beta',
+          body: orderDeployment('team-beta', 'beta-staging-cluster', spec),
+        }),
+      );
       assert.equal(duplicate.code, 409, JSON.stringify(duplicate));
       assert.equal(duplicate.message, 'clusterdeployments.k0rdent.mirantis.com "beta-staging-cluster" already exists');
     },
@@ -287,7 +447,10 @@ const ORDER_ROWS: Row[] = [
           namespace: 'kcm-system',
           fieldManager: 'order-writer',
           dryRun: 'All',
-          body: orderDeployment('kcm-system', 'order-defaulted', { template: 'aws-standalone-cp-1-0-14', credential: 'aws-cluster-credential' }),
+          body: orderDeployment('kcm-system', 'order-defaulted', {
+            template: 'aws-standalone-cp-1-0-14',
+            credential: 'aws-cluster-credential',
+          }),
         }),
       );
       assert.equal(created.code, 200, JSON.stringify(created));
@@ -303,24 +466,28 @@ const ORDER_ROWS: Row[] = [
 ];
 
 for (const choice of testBackends()) {
-  describe(`kcm fidelity, CEL rules (issue 11 item 5) and the admission order (item 6) on the ${choice.name} backend`, { skip: choice.skip }, () => {
-    let backend: Backend;
-    let custom: CustomObjectsApi;
-    before(async () => {
-      backend = await startBackend(choice.name, { provisionSeconds: 1, deleteSeconds: 1 });
-      const kc = new KubeConfig();
-      kc.loadFromString(backend.adminKubeconfig);
-      custom = kc.makeApiClient(CustomObjectsApi);
-    });
-    after(async () => {
-      await backend?.close();
-    });
+  describe(
+    `kcm fidelity, CEL rules (issue 11 item 5) and the admission order (item 6) on the ${choice.name} backend`,
+    { skip: choice.skip },
+    () => {
+      let backend: Backend;
+      let custom: CustomObjectsApi;
+      before(async () => {
+        backend = await startBackend(choice.name, { provisionSeconds: 1, deleteSeconds: 1 });
+        const kc = new KubeConfig();
+        kc.loadFromString(backend.adminKubeconfig);
+        custom = kc.makeApiClient(CustomObjectsApi);
+      });
+      after(async () => {
+        await backend?.close();
+      });
 
-    for (const row of ROWS) {
-      it(`${row.name} [rule: ${row.rule}] [follows: ${row.follows}]`, () => row.run(custom));
-    }
-    for (const row of ORDER_ROWS) {
-      it(`admission order (item 6): ${row.name} [follows: ${row.follows}; ${row.rule}]`, () => row.run(custom));
-    }
-  });
+      for (const row of ROWS) {
+        it(`${row.name} [rule: ${row.rule}] [follows: ${row.follows}]`, () => row.run(custom));
+      }
+      for (const row of ORDER_ROWS) {
+        it(`admission order (item 6): ${row.name} [follows: ${row.follows}; ${row.rule}]`, () => row.run(custom));
+      }
+    },
+  );
 }

@@ -8,7 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import { CustomObjectsApi, EventsV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
-import { CLUSTER_DEPLOYMENTS as CDS, CREDENTIALS as CREDS, K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION } from '../../src/sandbox/kcm/resources.js';
+import {
+  CLUSTER_DEPLOYMENTS as CDS,
+  CREDENTIALS as CREDS,
+  K0RDENT_GROUP as GROUP,
+  K0RDENT_VERSION as VERSION,
+} from '../../src/sandbox/kcm/resources.js';
 
 type Rec = Record<string, unknown>;
 
@@ -67,7 +72,8 @@ for (const choice of testBackends()) {
 
     const deleteDeployment = (namespace: string, name: string): Promise<unknown> =>
       custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'clusterdeployments', name });
-    const gone = (namespace: string, name: string): Promise<boolean> => until(async () => (await backend.get(CDS, namespace, name)) === undefined, `${namespace}/${name} gone`);
+    const gone = (namespace: string, name: string): Promise<boolean> =>
+      until(async () => (await backend.get(CDS, namespace, name)) === undefined, `${namespace}/${name} gone`);
     /** The distinct Deleting reasons the watch saw, with their messages. */
     const deletingSteps = (key: string): [string, string][] => {
       const steps: [string, string][] = [];
@@ -78,12 +84,20 @@ for (const choice of testBackends()) {
       return steps;
     };
     const eventsOf = async (namespace: string, name: string): Promise<Rec[]> =>
-      ((await events.listNamespacedEvent({ namespace })).items as unknown as Rec[]).filter((e) => (e['regarding'] as Rec | undefined)?.['name'] === name);
+      ((await events.listNamespacedEvent({ namespace })).items as unknown as Rec[]).filter(
+        (e) => (e['regarding'] as Rec | undefined)?.['name'] === name,
+      );
     const readyDeployment = async (namespace: string, name: string, spec: Rec): Promise<void> => {
-      await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'clusterdeployments', body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', metadata: { name, namespace }, spec } });
+      await custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'clusterdeployments',
+        body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', metadata: { name, namespace }, spec },
+      });
       await until(async () => {
         const o = await backend.get(CDS, namespace, name);
-        const conditions = (((o?.['status'] as Rec | undefined)?.['conditions'] ?? []) as Rec[]);
+        const conditions = ((o?.['status'] as Rec | undefined)?.['conditions'] ?? []) as Rec[];
         return conditionOf(conditions, 'Ready')?.['status'] === 'True' && conditionOf(conditions, 'ServicesInReadyState') !== undefined;
       }, `${namespace}/${name} Ready`);
     };
@@ -105,7 +119,10 @@ for (const choice of testBackends()) {
       // Ready mirrors Deleting as False/Deleting with its message (internal/util/conditions/ready_condition.go:28-39).
       for (const s of states) {
         const ready = conditionOf(s.conditions, 'Ready')!;
-        assert.deepEqual([ready['status'], ready['reason'], ready['message']], ['False', 'Deleting', conditionOf(s.conditions, 'Deleting')!['message']]);
+        assert.deepEqual(
+          [ready['status'], ready['reason'], ready['message']],
+          ['False', 'Deleting', conditionOf(s.conditions, 'Deleting')!['message']],
+        );
       }
       // aggregateCapiConditions, CDC:1324-1336: the summary turns True/DeletionCompleted once the Cluster is gone.
       const summary = conditionOf(states.at(-1)!.conditions, 'CAPIClusterSummary')!;
@@ -128,7 +145,14 @@ for (const choice of testBackends()) {
         const e = byReason(reason);
         assert.ok(e, `event ${reason} in ${JSON.stringify(recorded.map((x) => x['reason']))}`);
         assert.deepEqual(
-          [e['type'], e['note'], e['action'], e['reportingController'], (e['regarding'] as Rec)['kind'], (e['regarding'] as Rec)['apiVersion']],
+          [
+            e['type'],
+            e['note'],
+            e['action'],
+            e['reportingController'],
+            (e['regarding'] as Rec)['kind'],
+            (e['regarding'] as Rec)['apiVersion'],
+          ],
           ['Normal', note, 'Reconcile', 'kcm-controller-manager', 'ClusterDeployment', `${GROUP}/${VERSION}`],
         );
       }
@@ -147,30 +171,64 @@ for (const choice of testBackends()) {
           apiVersion: `${GROUP}/${VERSION}`,
           kind: 'DataSource',
           metadata: { name: 'kine-db', namespace: 'team-alpha' },
-          spec: { type: 'postgresql', endpoints: ['db.example.com:5432'], auth: { username: { name: 'kine-db', key: 'user' }, password: { name: 'kine-db', key: 'password' } } },
+          spec: {
+            type: 'postgresql',
+            endpoints: ['db.example.com:5432'],
+            auth: { username: { name: 'kine-db', key: 'user' }, password: { name: 'kine-db', key: 'password' } },
+          },
         },
       });
-      await readyDeployment('team-alpha', 'full-delete', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE, cleanupOnDeletion: true, dataSource: 'kine-db' });
+      await readyDeployment('team-alpha', 'full-delete', {
+        template: 'azure-standalone-cp-1-0-45',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+        cleanupOnDeletion: true,
+        dataSource: 'kine-db',
+      });
       await deleteDeployment('team-alpha', 'full-delete');
       await gone('team-alpha', 'full-delete');
       // CDC:1625-1655: the cleanup runs after the ServiceSets are marked; its condition turns True in the
       // first pass and the step is left in the next; CDC:1676-1682, :1755-1780: the ClusterDataSource goes last.
       assert.deepEqual(
         deletingSteps('team-alpha/full-delete').map(([reason]) => reason),
-        ['WaitingForCloudResourcesDeletion', 'WaitingForClusterDeletion', 'WaitingForHelmReleaseDeletion', 'WaitingForServiceSetsDeletion', 'WaitingForClusterDataSourceDeletion'],
+        [
+          'WaitingForCloudResourcesDeletion',
+          'WaitingForClusterDeletion',
+          'WaitingForHelmReleaseDeletion',
+          'WaitingForServiceSetsDeletion',
+          'WaitingForClusterDataSourceDeletion',
+        ],
       );
-      assert.deepEqual(deletingSteps('team-alpha/full-delete')[0], ['WaitingForCloudResourcesDeletion', 'Waiting for cloud resources to be deleted']);
-      assert.deepEqual(deletingSteps('team-alpha/full-delete').at(-1), ['WaitingForClusterDataSourceDeletion', 'Waiting for ClusterDataSource to be deleted']);
-      const last = seen.get('team-alpha/full-delete')!.filter((s) => conditionOf(s.conditions, 'Deleting')).at(-1)!;
+      assert.deepEqual(deletingSteps('team-alpha/full-delete')[0], [
+        'WaitingForCloudResourcesDeletion',
+        'Waiting for cloud resources to be deleted',
+      ]);
+      assert.deepEqual(deletingSteps('team-alpha/full-delete').at(-1), [
+        'WaitingForClusterDataSourceDeletion',
+        'Waiting for ClusterDataSource to be deleted',
+      ]);
+      const last = seen
+        .get('team-alpha/full-delete')!
+        .filter((s) => conditionOf(s.conditions, 'Deleting'))
+        .at(-1)!;
       // api/v1beta1/clusterdeployment_types.go:54 (the type is "CloudResourcesDeletedCondition"); getClusterScope CDC:218.
-      assert.deepEqual([conditionOf(last.conditions, 'CloudResourcesDeletedCondition')?.['status'], conditionOf(last.conditions, 'CloudResourcesDeletedCondition')?.['reason']], ['True', 'Succeeded']);
+      assert.deepEqual(
+        [
+          conditionOf(last.conditions, 'CloudResourcesDeletedCondition')?.['status'],
+          conditionOf(last.conditions, 'CloudResourcesDeletedCondition')?.['reason'],
+        ],
+        ['True', 'Succeeded'],
+      );
       assert.equal(conditionOf(last.conditions, 'DataSourceReady')?.['status'], 'True');
       const recorded = await until(async () => {
         const list = await eventsOf('team-alpha', 'full-delete');
         return list.some((e) => e['reason'] === 'SuccessfulDelete') ? list : undefined;
       }, 'SuccessfulDelete event');
       // CDC:1777.
-      assert.equal(recorded.find((e) => e['reason'] === 'ClusterDataSourceDeleted')?.['note'], 'ClusterDataSource team-alpha/full-delete has been deleted');
+      assert.equal(
+        recorded.find((e) => e['reason'] === 'ClusterDataSourceDeleted')?.['note'],
+        'ClusterDataSource team-alpha/full-delete has been deleted',
+      );
     });
 
     it('a deployment whose Credential is gone keeps its finalizer with CredentialReady=False until AccessManagement re-creates the managed copy', async () => {
@@ -178,9 +236,13 @@ for (const choice of testBackends()) {
       const am = (await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'accessmanagements', name: 'kcm' })) as Rec;
       const rules = ((am['spec'] as Rec)['accessRules'] as Rec[]).map((r) => structuredClone(r));
       const setRules = (accessRules: Rec[]): Promise<unknown> =>
-        custom.patchClusterCustomObject(
-          { group: GROUP, version: VERSION, plural: 'accessmanagements', name: 'kcm', body: [{ op: 'replace', path: '/spec/accessRules', value: accessRules }] },
-        );
+        custom.patchClusterCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: 'accessmanagements',
+          name: 'kcm',
+          body: [{ op: 'replace', path: '/spec/accessRules', value: accessRules }],
+        });
       // The team-alpha rule stops naming the Credential: AccessManagement deletes its managed copy
       // (accessmanagement_controller.go:250-253, :566-586); kcm's Credential finalizer only releases
       // ClusterIdentities (internal/controller/credential_controller.go:160-180), so it goes at once.
@@ -190,13 +252,24 @@ for (const choice of testBackends()) {
           : r,
       );
       await setRules(withoutCredential);
-      await until(async () => (await backend.get(CREDS, 'team-alpha', 'azure-cluster-credential')) === undefined, 'the managed Credential removed');
+      await until(
+        async () => (await backend.get(CREDS, 'team-alpha', 'azure-cluster-credential')) === undefined,
+        'the managed Credential removed',
+      );
       const from = seen.get(key)?.length ?? 0;
       await deleteDeployment('team-alpha', 'alpha-dev-cluster');
       // getClusterScope (CDC:187-197) fails before reconcileDelete (CDC:178-181); Reconcile writes the status anyway
       // (CDC:165-175); controller-runtime's cached client names the Kind (pkg/cache/internal/cache_reader.go:75-79).
-      const blocked = await until(() => seen.get(key)?.slice(from).find((s) => conditionOf(s.conditions, 'CredentialReady')?.['status'] === 'False'), 'CredentialReady=False');
-      const message = 'failed to get Credential team-alpha/azure-cluster-credential: Credential.k0rdent.mirantis.com "azure-cluster-credential" not found';
+      const blocked = await until(
+        () =>
+          seen
+            .get(key)
+            ?.slice(from)
+            .find((s) => conditionOf(s.conditions, 'CredentialReady')?.['status'] === 'False'),
+        'CredentialReady=False',
+      );
+      const message =
+        'failed to get Credential team-alpha/azure-cluster-credential: Credential.k0rdent.mirantis.com "azure-cluster-credential" not found';
       const credentialReady = conditionOf(blocked.conditions, 'CredentialReady')!;
       assert.deepEqual([credentialReady['reason'], credentialReady['message']], ['Failed', message]);
       // No Deleting condition: Ready is the failure (internal/util/conditions/ready_condition.go:41-90, CDC:1532-1545).
@@ -204,7 +277,10 @@ for (const choice of testBackends()) {
       const ready = conditionOf(blocked.conditions, 'Ready')!;
       assert.deepEqual([ready['status'], ready['reason'], ready['message']], ['False', 'Failed', message]);
       assert.deepEqual(blocked.finalizers, ['k0rdent.mirantis.com/cluster-deployment']);
-      const warning = await until(async () => (await eventsOf('team-alpha', 'alpha-dev-cluster')).find((e) => e['reason'] === 'CredentialError'), 'CredentialError event');
+      const warning = await until(
+        async () => (await eventsOf('team-alpha', 'alpha-dev-cluster')).find((e) => e['reason'] === 'CredentialError'),
+        'CredentialError event',
+      );
       assert.deepEqual([warning['type'], warning['note']], ['Warning', message]); // CDC:193-196
       // Still there a poll later: nothing but the Credential's return unblocks it.
       await new Promise((r) => setTimeout(r, 1500));
@@ -216,7 +292,10 @@ for (const choice of testBackends()) {
       const copy = await until(() => backend.get(CREDS, 'team-alpha', 'azure-cluster-credential'), 'the managed copy re-created');
       assert.equal(copy.metadata.labels?.['k0rdent.mirantis.com/managed'], 'true');
       await gone('team-alpha', 'alpha-dev-cluster');
-      assert.deepEqual(deletingSteps(key).map(([reason]) => reason), ['WaitingForClusterDeletion', 'WaitingForHelmReleaseDeletion', 'WaitingForServiceSetsDeletion']);
+      assert.deepEqual(
+        deletingSteps(key).map(([reason]) => reason),
+        ['WaitingForClusterDeletion', 'WaitingForHelmReleaseDeletion', 'WaitingForServiceSetsDeletion'],
+      );
     });
   });
 }

@@ -62,8 +62,10 @@ for (const choice of testBackends()) {
     let kc: KubeConfig;
     let kubectl: Kubectl;
 
-    const getCD = async (name: string): Promise<Obj> => (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: 'clusterdeployments', name })) as Obj;
-    const getCT = async (name: string, namespace = NS): Promise<Obj> => (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'clustertemplates', name })) as Obj;
+    const getCD = async (name: string): Promise<Obj> =>
+      (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: 'clusterdeployments', name })) as Obj;
+    const getCT = async (name: string, namespace = NS): Promise<Obj> =>
+      (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'clustertemplates', name })) as Obj;
     const apply = async (object: Rec): Promise<void> => {
       const r = await kubectl.run(['apply', '--server-side', '--field-manager=render-test', '-f', '-'], yamlOf(object));
       assert.equal(r.code, 0, r.stderr);
@@ -73,7 +75,14 @@ for (const choice of testBackends()) {
       for (let attempt = 0; ; attempt++) {
         const current = (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural, name })) as Obj;
         try {
-          await api.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: NS, plural, name, body: { ...current, status: change({ ...(current.status ?? {}) }) } });
+          await api.replaceNamespacedCustomObjectStatus({
+            group: GROUP,
+            version: VERSION,
+            namespace: NS,
+            plural,
+            name,
+            body: { ...current, status: change({ ...(current.status ?? {}) }) },
+          });
           return;
         } catch (err) {
           if (attempt > 5) throw err;
@@ -91,7 +100,11 @@ for (const choice of testBackends()) {
       assert.fail(`timed out waiting for ${name}: ${what}; last status ${JSON.stringify(last?.status)}`);
     };
     const helmChartReady = (name: string, status: string): Promise<Obj> =>
-      until(name, (o) => cond(o, 'HelmChartReady')?.status === status && o.status?.['observedGeneration'] === o.metadata.generation, `HelmChartReady=${status}`);
+      until(
+        name,
+        (o) => cond(o, 'HelmChartReady')?.status === status && o.status?.['observedGeneration'] === o.metadata.generation,
+        `HelmChartReady=${status}`,
+      );
 
     before(async () => {
       backend = await startBackend(choice.name, { provisionSeconds: 0.5, deleteSeconds: 0.5 });
@@ -110,14 +123,22 @@ for (const choice of testBackends()) {
     // `required` calls; Helm's wording (helm v3.21.4 pkg/engine/engine.go:338-341 cleanupExecError),
     // text/template's line:col (Go text/template/exec.go evalCall → parse/parse.go:153 ErrorContext), and
     // the first failing file in Helm's order (engine.go:347-370 sortTemplates: reverse-lexical).
-    const RENDER_ROWS: { name: string; why: string; template: string; credential: string; config: Rec | undefined; error: string | undefined }[] = [
+    const RENDER_ROWS: {
+      name: string;
+      why: string;
+      template: string;
+      credential: string;
+      config: Rec | undefined;
+      error: string | undefined;
+    }[] = [
       {
         name: 'render-empty',
         why: 'config {}: the worker template renders first (reverse-lexical order) and its vmSize is ""',
         template: AZURE,
         credential: 'azure-cluster-credential',
         config: {},
-        error: 'execution error at (azure-standalone-cp/templates/azuremachinetemplate-worker.yaml:15:17): .Values.worker.vmSize is required',
+        error:
+          'execution error at (azure-standalone-cp/templates/azuremachinetemplate-worker.yaml:15:17): .Values.worker.vmSize is required',
       },
       {
         name: 'render-subscription',
@@ -125,7 +146,8 @@ for (const choice of testBackends()) {
         template: AZURE,
         credential: 'azure-cluster-credential',
         config: { location: 'westus2', controlPlane: { vmSize: 'a' }, worker: { vmSize: 'b' } },
-        error: 'execution error at (azure-standalone-cp/templates/azurecluster.yaml:19:21): .Values.subscriptionID is required to create a cluster',
+        error:
+          'execution error at (azure-standalone-cp/templates/azurecluster.yaml:19:21): .Values.subscriptionID is required to create a cluster',
       },
       {
         name: 'render-no-workers',
@@ -133,7 +155,8 @@ for (const choice of testBackends()) {
         template: AZURE,
         credential: 'azure-cluster-credential',
         config: { workersNumber: 0, subscriptionID: 's' },
-        error: 'execution error at (azure-standalone-cp/templates/azuremachinetemplate-controlplane.yaml:14:17): .Values.controlPlane.vmSize is required',
+        error:
+          'execution error at (azure-standalone-cp/templates/azuremachinetemplate-controlplane.yaml:14:17): .Values.controlPlane.vmSize is required',
       },
       {
         name: 'render-hosted',
@@ -156,15 +179,26 @@ for (const choice of testBackends()) {
         why: 'inside `with .serviceAccount`, .scopes is nil: the call in the with block fails',
         template: 'gcp-standalone-cp-1-0-43',
         credential: 'gcp-cluster-credential',
-        config: { project: 'p', region: 'r', controlPlane: { instanceType: 'n1', serviceAccount: { email: 'default' } }, worker: { instanceType: 'n1' } },
-        error: 'execution error at (gcp-standalone-cp/templates/gcpmachinetemplate-controlplane.yaml:34:20): controlPlane.serviceAccount.scopes is required',
+        config: {
+          project: 'p',
+          region: 'r',
+          controlPlane: { instanceType: 'n1', serviceAccount: { email: 'default' } },
+          worker: { instanceType: 'n1' },
+        },
+        error:
+          'execution error at (gcp-standalone-cp/templates/gcpmachinetemplate-controlplane.yaml:34:20): controlPlane.serviceAccount.scopes is required',
       },
       {
         name: 'render-empty-with',
         why: 'serviceAccount {} is false for `with`: its required calls do not run; an empty scopes list is not nil',
         template: 'gcp-standalone-cp-1-0-43',
         credential: 'gcp-cluster-credential',
-        config: { project: 'p', region: 'r', controlPlane: { instanceType: 'n1', serviceAccount: {} }, worker: { instanceType: 'n1', serviceAccount: { email: 'e', scopes: [] } } },
+        config: {
+          project: 'p',
+          region: 'r',
+          controlPlane: { instanceType: 'n1', serviceAccount: {} },
+          worker: { instanceType: 'n1', serviceAccount: { email: 'e', scopes: [] } },
+        },
         error: undefined,
       },
       {
@@ -173,9 +207,17 @@ for (const choice of testBackends()) {
         template: AZURE,
         credential: 'azure-cluster-credential',
         config: undefined,
-        error: 'execution error at (azure-standalone-cp/templates/azuremachinetemplate-worker.yaml:15:17): .Values.worker.vmSize is required',
+        error:
+          'execution error at (azure-standalone-cp/templates/azuremachinetemplate-worker.yaml:15:17): .Values.worker.vmSize is required',
       },
-      { name: 'render-valid', why: 'every required value given', template: AZURE, credential: 'azure-cluster-credential', config: AZURE_CONFIG, error: undefined },
+      {
+        name: 'render-valid',
+        why: 'every required value given',
+        template: AZURE,
+        credential: 'azure-cluster-credential',
+        config: AZURE_CONFIG,
+        error: undefined,
+      },
     ];
 
     it('item 2: config is checked by rendering the chart (one row per required path)', async () => {
@@ -203,29 +245,55 @@ for (const choice of testBackends()) {
       const values = parseYaml(readFileSync(`${CHARTS}/azure-standalone-cp/values.yaml`, 'utf8')) as Rec;
       assert.deepEqual(configless.spec?.['config'], values, 'the webhook copied the chart values.yaml via status.config');
       // The warning event kcm records (:1262-1263): "Invalid configuration provided: ...".
-      const events = (await kubectl.json<{ items: { reason: string; message: string; involvedObject: { name: string } }[] }>(['get', 'events', '-n', NS])).items;
+      const events = (
+        await kubectl.json<{ items: { reason: string; message: string; involvedObject: { name: string } }[] }>(['get', 'events', '-n', NS])
+      ).items;
       const ev = events.find((e) => e.involvedObject.name === 'render-empty' && e.reason === 'ValidationError');
-      assert.equal(ev?.message, `Invalid configuration provided: failed to validate template with provided configuration: ${RENDER_ROWS[0]!.error}`);
-      assert.equal(events.filter((e) => e.involvedObject.name === 'render-empty' && e.reason === 'ValidationError').length, 1, 'recorded once: kcm warns only when the condition changed');
+      assert.equal(
+        ev?.message,
+        `Invalid configuration provided: failed to validate template with provided configuration: ${RENDER_ROWS[0]!.error}`,
+      );
+      assert.equal(
+        events.filter((e) => e.involvedObject.name === 'render-empty' && e.reason === 'ValidationError').length,
+        1,
+        'recorded once: kcm warns only when the condition changed',
+      );
     });
 
     // Item 7: kcm's template controller fills status from the chart (internal/controller/template_controller.go:365-399
     // fillStatusFromChart; api/v1beta1/clustertemplate_types.go:69 FillStatusWithProviders).
     it('item 7: ClusterTemplate status comes from Chart.yaml and values.yaml', async () => {
-      const chartYaml = parseYaml(readFileSync(`${CHARTS}/azure-standalone-cp/Chart.yaml`, 'utf8')) as { description: string; version: string };
+      const chartYaml = parseYaml(readFileSync(`${CHARTS}/azure-standalone-cp/Chart.yaml`, 'utf8')) as {
+        description: string;
+        version: string;
+      };
       const values = parseYaml(readFileSync(`${CHARTS}/azure-standalone-cp/values.yaml`, 'utf8')) as Rec;
       const schema = readFileSync(`${CHARTS}/azure-standalone-cp/values.schema.json`, 'utf8');
       const status = (await getCT(AZURE)).status!;
       const rows: [string, unknown, unknown, string][] = [
         ['config', status['config'], values, 'the whole values.yaml (template_controller.go:391-397)'],
-        ['providers', status['providers'], ['bootstrap-k0sproject-k0smotron', 'control-plane-k0sproject-k0smotron', 'infrastructure-azure'], 'annotation split, sorted, compacted (api/v1beta1/templates_common.go:107-128)'],
+        [
+          'providers',
+          status['providers'],
+          ['bootstrap-k0sproject-k0smotron', 'control-plane-k0sproject-k0smotron', 'infrastructure-azure'],
+          'annotation split, sorted, compacted (api/v1beta1/templates_common.go:107-128)',
+        ],
         [
           'providerContracts',
           status['providerContracts'],
-          { 'bootstrap-k0sproject-k0smotron': 'v1beta2', 'control-plane-k0sproject-k0smotron': 'v1beta2', 'infrastructure-azure': 'v1beta1' },
+          {
+            'bootstrap-k0sproject-k0smotron': 'v1beta2',
+            'control-plane-k0sproject-k0smotron': 'v1beta2',
+            'infrastructure-azure': 'v1beta1',
+          },
           'cluster.x-k8s.io/<provider> annotations (templates_common.go:132-187)',
         ],
-        ['description', status['description'], chartYaml.description.replace(/\s/g, ' '), "Helm's Metadata.Validate sanitizeString: whitespace → space (helm pkg/chart/metadata.go:94, :171)"],
+        [
+          'description',
+          status['description'],
+          chartYaml.description.replace(/\s/g, ' '),
+          "Helm's Metadata.Validate sanitizeString: whitespace → space (helm pkg/chart/metadata.go:94, :171)",
+        ],
         ['chartVersion', status['chartVersion'], chartYaml.version, 'the HelmChart spec version (template_controller.go:268)'],
         ['valid', status['valid'], true, 'no validationError (template_controller.go:414-418)'],
         ['schemaConfigMapName', status['schemaConfigMapName'], `schema-ct-${AZURE}`, 'template_controller.go:316-360'],
@@ -241,7 +309,14 @@ for (const choice of testBackends()) {
         kind: 'ClusterTemplate',
         metadata: { name: 'render-gcp', namespace: NS },
         spec: {
-          helm: { chartSpec: { chart: 'gcp-standalone-cp', version: '1.0.43', interval: '10m0s', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } } },
+          helm: {
+            chartSpec: {
+              chart: 'gcp-standalone-cp',
+              version: '1.0.43',
+              interval: '10m0s',
+              sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' },
+            },
+          },
           providers: ['infrastructure-gcp', 'bootstrap-k0sproject-k0smotron', 'infrastructure-gcp'],
         },
       });
@@ -249,7 +324,16 @@ for (const choice of testBackends()) {
         apiVersion: `${GROUP}/${VERSION}`,
         kind: 'ClusterTemplate',
         metadata: { name: 'render-missing', namespace: NS },
-        spec: { helm: { chartSpec: { chart: 'no-such-chart', version: '1.2.3', interval: '10m0s', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } } } },
+        spec: {
+          helm: {
+            chartSpec: {
+              chart: 'no-such-chart',
+              version: '1.2.3',
+              interval: '10m0s',
+              sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' },
+            },
+          },
+        },
       });
       const deadline = Date.now() + 15_000;
       let gcp = await getCT('render-gcp');
@@ -259,11 +343,18 @@ for (const choice of testBackends()) {
         gcp = await getCT('render-gcp');
         missing = await getCT('render-missing');
       }
-      assert.deepEqual(gcp.status?.['providers'], ['bootstrap-k0sproject-k0smotron', 'infrastructure-gcp'], 'spec.providers sorted and compacted (templates_common.go:110-114)');
+      assert.deepEqual(
+        gcp.status?.['providers'],
+        ['bootstrap-k0sproject-k0smotron', 'infrastructure-gcp'],
+        'spec.providers sorted and compacted (templates_common.go:110-114)',
+      );
       assert.deepEqual(gcp.status?.['config'], parseYaml(readFileSync(`${CHARTS}/gcp-standalone-cp/values.yaml`, 'utf8')));
       assert.equal(missing.status?.['valid'], false);
       // kcm internal/helm/chart.go:34 prefixes flux's HelmChart Ready message.
-      assert.match(String(missing.status?.['validationError']), /^failed to download helm chart artifact: chart pull error: failed to download chart for remote reference: failed to get 'oci:\/\/ghcr\.io\/k0rdent\/kcm\/charts\/no-such-chart:1\.2\.3'/);
+      assert.match(
+        String(missing.status?.['validationError']),
+        /^failed to download helm chart artifact: chart pull error: failed to download chart for remote reference: failed to get 'oci:\/\/ghcr\.io\/k0rdent\/kcm\/charts\/no-such-chart:1\.2\.3'/,
+      );
       assert.equal(missing.status?.['config'], undefined, 'no config before the chart is downloaded');
     });
 
@@ -299,10 +390,14 @@ for (const choice of testBackends()) {
         ['True', 'True', 'True'],
         `the first status write holds the reconcile's results: ${JSON.stringify(first.status?.conditions)}`,
       );
-      for (const o of withConditions) assert.ok(!(o.status?.conditions ?? []).every((c) => c.status === 'Unknown'), 'never an all-Unknown status');
+      for (const o of withConditions)
+        assert.ok(!(o.status?.conditions ?? []).every((c) => c.status === 'Unknown'), 'never an all-Unknown status');
       // A dry run has nothing more to write (kcm :1519 skips an unchanged status): the reconcile's write, and
       // the services' ServicesInReadyState, which the sandbox writes separately (docs/sandbox.md).
-      assert.ok(withConditions.length <= 2, `status writes: ${withConditions.map((o) => JSON.stringify(o.status?.conditions?.map((c) => c.type + '=' + c.status))).join(' | ')}`);
+      assert.ok(
+        withConditions.length <= 2,
+        `status writes: ${withConditions.map((o) => JSON.stringify(o.status?.conditions?.map((c) => c.type + '=' + c.status))).join(' | ')}`,
+      );
     });
 
     it('item 8: a failed check is re-checked on requeue; the template, then the config, then the credential', async () => {
@@ -311,13 +406,42 @@ for (const choice of testBackends()) {
         apiVersion: `${GROUP}/${VERSION}`,
         kind: 'ClusterTemplate',
         metadata: { name: 'render-tpl', namespace: NS },
-        spec: { helm: { chartSpec: { chart: 'azure-standalone-cp', version: '1.0.45', interval: '10m0s', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } } } },
+        spec: {
+          helm: {
+            chartSpec: {
+              chart: 'azure-standalone-cp',
+              version: '1.0.45',
+              interval: '10m0s',
+              sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' },
+            },
+          },
+        },
       });
-      const source = (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: 'credentials', name: 'azure-cluster-credential' })) as Obj;
-      await apply({ apiVersion: `${GROUP}/${VERSION}`, kind: 'Credential', metadata: { name: 'render-cred', namespace: NS }, spec: source.spec ?? {} });
+      const source = (await api.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: NS,
+        plural: 'credentials',
+        name: 'azure-cluster-credential',
+      })) as Obj;
+      await apply({
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'Credential',
+        metadata: { name: 'render-cred', namespace: NS },
+        spec: source.spec ?? {},
+      });
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline) {
-        const [t, c] = [await getCT('render-tpl'), (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: 'credentials', name: 'render-cred' })) as Obj];
+        const [t, c] = [
+          await getCT('render-tpl'),
+          (await api.getNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace: NS,
+            plural: 'credentials',
+            name: 'render-cred',
+          })) as Obj,
+        ];
         if (t.status?.['valid'] === true && c.status?.['ready'] === true) break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -331,13 +455,21 @@ for (const choice of testBackends()) {
       let got = await until(name, (o) => cond(o, 'TemplateReady')?.status === 'False', 'TemplateReady=False');
       assert.equal(cond(got, 'TemplateReady')?.message, `ClusterTemplate ${NS}/render-tpl is not marked as valid: chart went away`);
       await setStatus('clustertemplates', 'render-tpl', (s) => ({ ...s, valid: true, validationError: undefined }));
-      got = await until(name, (o) => cond(o, 'TemplateReady')?.status === 'True', 'TemplateReady=True again, by requeue only (no ClusterTemplate watch with the webhook on: :2375-2381)');
+      got = await until(
+        name,
+        (o) => cond(o, 'TemplateReady')?.status === 'True',
+        'TemplateReady=True again, by requeue only (no ClusterTemplate watch with the webhook on: :2375-2381)',
+      );
       assert.equal(cond(got, 'HelmChartReady')?.status, 'False', 'the config still fails');
 
       // The config is fixed (a new generation): it renders; the credential readiness comes next (:467-475).
       await setStatus('credentials', 'render-cred', (s) => ({ ...s, ready: false }));
       await apply(deployment(name, 'render-tpl', 'render-cred', AZURE_CONFIG));
-      got = await until(name, (o) => cond(o, 'CredentialReady')?.status === 'False' && cond(o, 'HelmChartReady')?.status === 'True', 'CredentialReady=False after the config');
+      got = await until(
+        name,
+        (o) => cond(o, 'CredentialReady')?.status === 'False' && cond(o, 'HelmChartReady')?.status === 'True',
+        'CredentialReady=False after the config',
+      );
       assert.equal(cond(got, 'CredentialReady')?.message, `the Credential ${NS}/render-cred is not ready`);
       // The Credential watch (:2316-2319) brings the next reconcile as soon as it is ready.
       await setStatus('credentials', 'render-cred', (s) => ({ ...s, ready: true }));
@@ -348,9 +480,17 @@ for (const choice of testBackends()) {
       const r = await kubectl.run(['delete', 'credential', 'render-cred', '-n', NS, '--wait=true']);
       assert.equal(r.code, 0, r.stderr);
       got = await until(name, (o) => cond(o, 'CredentialReady')?.status === 'False', 'CredentialReady=False (missing)');
-      assert.equal(cond(got, 'CredentialReady')?.message, `failed to get Credential ${NS}/render-cred: Credential.k0rdent.mirantis.com "render-cred" not found`);
+      assert.equal(
+        cond(got, 'CredentialReady')?.message,
+        `failed to get Credential ${NS}/render-cred: Credential.k0rdent.mirantis.com "render-cred" not found`,
+      );
       assert.deepEqual([cond(got, 'Ready')?.status, cond(got, 'Ready')?.reason], ['False', 'Failed']);
-      await apply({ apiVersion: `${GROUP}/${VERSION}`, kind: 'Credential', metadata: { name: 'render-cred', namespace: NS }, spec: source.spec ?? {} });
+      await apply({
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'Credential',
+        metadata: { name: 'render-cred', namespace: NS },
+        spec: source.spec ?? {},
+      });
       got = await until(name, (o) => cond(o, 'Ready')?.status === 'True', 'Ready again once the Credential is back');
     });
 
@@ -364,7 +504,12 @@ for (const choice of testBackends()) {
           namespace: NS,
           template: 'gcp-standalone-cp-1-0-43',
           credential: 'gcp-cluster-credential',
-          config: { project: 'p', region: 'europe-west1', controlPlane: { instanceType: 'n1-standard-2', serviceAccount: { email: 'default' } }, worker: { instanceType: 'n1-standard-2' } },
+          config: {
+            project: 'p',
+            region: 'europe-west1',
+            controlPlane: { instanceType: 'n1-standard-2', serviceAccount: { email: 'default' } },
+            worker: { instanceType: 'n1-standard-2' },
+          },
           wait: true,
           pollInterval: '1s',
           provisionTimeout: '20s',
@@ -389,8 +534,18 @@ for (const choice of testBackends()) {
       assert.equal(Object.hasOwn(mine.status ?? {}, 'availableUpgrades'), false, JSON.stringify(mine.status));
       const printed = await kubectl.run(['get', 'clusterdeployment', 'render-valid', '-n', NS, '-o', 'jsonpath={.status}']);
       assert.doesNotMatch(printed.stdout, /availableUpgrades/);
-      const seeded = (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-alpha', plural: 'clusterdeployments', name: 'alpha-dev-cluster' })) as Obj;
-      assert.equal(Object.hasOwn(seeded.status ?? {}, 'availableUpgrades'), false, 'the seeded azure 1.0.45 deployment has no upgrade either');
+      const seeded = (await api.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: 'team-alpha',
+        plural: 'clusterdeployments',
+        name: 'alpha-dev-cluster',
+      })) as Obj;
+      assert.equal(
+        Object.hasOwn(seeded.status ?? {}, 'availableUpgrades'),
+        false,
+        'the seeded azure 1.0.45 deployment has no upgrade either',
+      );
       // kcm-system's azure-templates chain offers 1.0.45 to a 1.0.15 deployment.
       await apply(deployment('render-upgradable', 'azure-standalone-cp-1-0-15', 'azure-cluster-credential', AZURE_CONFIG));
       const upgradable = await until('render-upgradable', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');

@@ -18,7 +18,12 @@ import { startSandbox } from '../../src/sandbox/sandbox.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { type CliProcess, startServe, stopAll, tempDir } from '../helpers/cli-process.js';
 import { AZURE_BASELINE, sandboxKubeConfig, startHarness, structured } from '../helpers/clusters-harness.js';
-import { operatorKubeconfig, RECORDING_SERVER_NAME, startRecordingApiServer, type RecordingApiServer } from '../helpers/recording-apiserver.js';
+import {
+  operatorKubeconfig,
+  RECORDING_SERVER_NAME,
+  startRecordingApiServer,
+  type RecordingApiServer,
+} from '../helpers/recording-apiserver.js';
 import { delta, sandboxCounters } from '../helpers/sandbox-counters.js';
 
 describe('keep-alive: one identity, one agent', () => {
@@ -60,7 +65,12 @@ describe('keep-alive: one identity, one agent', () => {
       });
       assert.notEqual(result.isError, true, JSON.stringify(result.content));
       assert.equal(structured<{ ready: boolean }>(result).ready, true);
-      const deleted = await harness.call('k0.clusters.delete', { name: 'keepalive-1', wait: true, pollInterval: '5s', deletionTimeout: '60s' });
+      const deleted = await harness.call('k0.clusters.delete', {
+        name: 'keepalive-1',
+        wait: true,
+        pollInterval: '5s',
+        deletionTimeout: '60s',
+      });
       assert.notEqual(deleted.isError, true, JSON.stringify(deleted.content));
       const d = delta(before, await sandboxCounters(sandbox.url));
       assert.ok(d.requests({ verb: 'watch' }) >= 2, `two waits watch (${d.requests({ verb: 'watch' })})`);
@@ -110,7 +120,12 @@ describe('keep-alive: one identity, one agent', () => {
     const harness = await startHarness(sandbox);
     try {
       await harness.call('k0.clusters.list', { namespace: 'team-alpha' });
-      await harness.call('k0.clusters.deploy', { name: 'ghost', template: 'no-such-template', credential: 'azure-cluster-credential', namespace: 'kcm-system' });
+      await harness.call('k0.clusters.deploy', {
+        name: 'ghost',
+        template: 'no-such-template',
+        credential: 'azure-cluster-credential',
+        namespace: 'kcm-system',
+      });
       const text = await harness.metrics.metrics();
       assert.match(text, /kube_api_requests_total\{verb="list",resource="clusterdeployments",code="200"\} 1/);
       assert.match(text, /kube_api_requests_total\{verb="get",resource="clustertemplates",code="404"\} \d/);
@@ -131,7 +146,10 @@ describe('keep-alive over TLS keeps the kubeconfig TLS settings', () => {
   it('CA, client certificate and tls-server-name from the kubeconfig, on one TLS connection for many requests', async () => {
     const text = operatorKubeconfig(api, 'operator-token', RECORDING_SERVER_NAME);
     const metrics = createMetricsRegistry();
-    const kube = new KubeIdentities({ loadBase: async () => loadKubeConfig(k8s, checkKubeconfig({ kind: 'text', value: text }, undefined)), metrics });
+    const kube = new KubeIdentities({
+      loadBase: async () => loadKubeConfig(k8s, checkKubeconfig({ kind: 'text', value: text }, undefined)),
+      metrics,
+    });
     const kc = await kube.base().kubeConfig();
     const core = kc.makeApiClient(k8s.CoreV1Api);
     api.requests.length = 0;
@@ -152,9 +170,14 @@ describe('keep-alive over TLS keeps the kubeconfig TLS settings', () => {
     try {
       // The kubeconfig's CA is another server's: the handshake must fail.
       const text = operatorKubeconfig({ ...api, caPem: other.caPem }, 'operator-token');
-      const kube = new KubeIdentities({ loadBase: async () => loadKubeConfig(k8s, checkKubeconfig({ kind: 'text', value: text }, undefined)), metrics: createMetricsRegistry() });
+      const kube = new KubeIdentities({
+        loadBase: async () => loadKubeConfig(k8s, checkKubeconfig({ kind: 'text', value: text }, undefined)),
+        metrics: createMetricsRegistry(),
+      });
       const kc = await kube.base().kubeConfig();
-      await assert.rejects(kc.makeApiClient(k8s.CoreV1Api).listNamespace(), (error: Error) => /certificate|self.signed|unable to verify/i.test(`${error.message} ${String((error as { cause?: unknown }).cause)}`));
+      await assert.rejects(kc.makeApiClient(k8s.CoreV1Api).listNamespace(), (error: Error) =>
+        /certificate|self.signed|unable to verify/i.test(`${error.message} ${String((error as { cause?: unknown }).cause)}`),
+      );
       kube.close();
     } finally {
       await other.close();
@@ -176,7 +199,7 @@ describe('serve in OIDC_REQUIRED: the sessions of one caller share its identity'
     await sandbox.close();
   });
 
-  it("two MCP sessions with the same bearer token: their calls go over one connection to the API", async () => {
+  it('two MCP sessions with the same bearer token: their calls go over one connection to the API', async () => {
     const kubeconfig = join(tempDir(), 'kubeconfig.yaml');
     writeFileSync(kubeconfig, sandbox.kubeconfig);
     const started = await startServe([], { K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfig, AUTH_MODE: 'OIDC_REQUIRED', LOG_LEVEL: 'info' });
@@ -184,7 +207,11 @@ describe('serve in OIDC_REQUIRED: the sessions of one caller share its identity'
     await proc.waitForLog(/Kubernetes API (reachable|unreachable)/);
     const connect = async (): Promise<Client> => {
       const client = new Client({ name: 'keepalive', version: '1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', started.base), { requestInit: { headers: { authorization: 'Bearer alice-token' } } }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL('/mcp', started.base), {
+          requestInit: { headers: { authorization: 'Bearer alice-token' } },
+        }),
+      );
       return client;
     };
     const [one, two] = [await connect(), await connect()];

@@ -32,7 +32,10 @@ async function whileCollecting<T>(work: Promise<T>): Promise<T> {
 /** Fails the test instead of hanging when `work` does not settle within `ms`. */
 function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([work, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not end within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    work,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not end within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 describe('deadlines against an API that never answers, with garbage collection running', () => {
@@ -67,14 +70,27 @@ describe('deadlines against an API that never answers, with garbage collection r
   for (const [what, call] of [
     ['list', (api: K0rdentApi, call: CallOptions) => api.list(CLUSTER_DEPLOYMENT, { namespace: 'team-alpha', limit: 10 }, call)],
     ['get', (api: K0rdentApi, call: CallOptions) => api.get(CLUSTER_DEPLOYMENT, 'team-alpha', 'x', call)],
-    ['apply', (api: K0rdentApi, call: CallOptions) => api.apply(CLUSTER_DEPLOYMENT, { metadata: { name: 'x', namespace: 'team-alpha' } }, { fieldManager: 'test' }, call)],
+    [
+      'apply',
+      (api: K0rdentApi, call: CallOptions) =>
+        api.apply(CLUSTER_DEPLOYMENT, { metadata: { name: 'x', namespace: 'team-alpha' } }, { fieldManager: 'test' }, call),
+    ],
     ['list namespaces', (api: K0rdentApi, call: CallOptions) => api.listNamespaces(call)],
   ] as const) {
     it(`${what} ends at its deadline with unavailable and frees its socket`, async () => {
       const api = new K0rdentApi(kc, { requestTimeoutMs: 1500 });
       // A caller's signal, as every tool call has: combined with AbortSignal.any, Node 20 lost the timeout.
       const caller = new AbortController();
-      const outcome = await whileCollecting(within(call(api, { signal: caller.signal }).then(() => undefined, (error: unknown) => error), 15_000, what));
+      const outcome = await whileCollecting(
+        within(
+          call(api, { signal: caller.signal }).then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+          15_000,
+          what,
+        ),
+      );
       assert.ok(outcome instanceof AppError, `expected an AppError, got ${String(outcome)}`);
       assert.equal(outcome.code, 'unavailable');
       assert.match(outcome.message, /did not answer in time/);
@@ -119,11 +135,24 @@ describe('a watch that never sends headers does not hold a wait', () => {
     const harness = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY' });
     try {
       // The collection path is what a watch asks for (the wait's GETs name the object).
-      sandbox.faults.add({ path: /^\/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/team-alpha\/clusterdeployments$/, method: 'GET', latencyMs: 120_000 });
+      sandbox.faults.add({
+        path: /^\/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/team-alpha\/clusterdeployments$/,
+        method: 'GET',
+        latencyMs: 120_000,
+      });
       const result = await whileCollecting(
         harness.call(
           'k0.clusters.deploy',
-          { name: 'hung-watch', namespace: 'team-alpha', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: true, pollInterval: '1s', provisionTimeout: '60s' },
+          {
+            name: 'hung-watch',
+            namespace: 'team-alpha',
+            template: 'azure-standalone-cp-1-0-15',
+            credential: 'azure-cluster-credential',
+            config: AZURE_BASELINE,
+            wait: true,
+            pollInterval: '1s',
+            provisionTimeout: '60s',
+          },
           { timeout: 60_000 },
         ),
       );

@@ -63,11 +63,15 @@ describe('per-namespace fallback for a namespace-limited identity', () => {
   });
 
   it('paging through the fallback with continue still returns every readable item once', async () => {
-    const all = structured<{ items: { namespace: string; name: string }[] }>(await harness.call('k0.clusters.list', {})).items.map((i) => `${i.namespace}/${i.name}`);
+    const all = structured<{ items: { namespace: string; name: string }[] }>(await harness.call('k0.clusters.list', {})).items.map(
+      (i) => `${i.namespace}/${i.name}`,
+    );
     const paged: string[] = [];
     let token: string | undefined;
     for (let i = 0; i < 20; i++) {
-      const page = structured<{ items: { namespace: string; name: string }[]; continue?: string }>(await harness.call('k0.clusters.list', { limit: 2, ...(token ? { continue: token } : {}) }));
+      const page = structured<{ items: { namespace: string; name: string }[]; continue?: string }>(
+        await harness.call('k0.clusters.list', { limit: 2, ...(token ? { continue: token } : {}) }),
+      );
       paged.push(...page.items.map((it) => `${it.namespace}/${it.name}`));
       token = page.continue;
       if (token === undefined) break;

@@ -44,12 +44,15 @@ describe('heartbeats keep a long wait alive', () => {
       assert.equal(progress.total, 6, 'total = the steps of kcm condition sequence');
       assert.match(progress.message ?? '', /^\w+: \w+ \(\d\/6\), (\d+m)?\d+s$/);
     }
-    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]!.progress.progress > seen[i - 1]!.progress.progress, `progress strictly increases at ${i}`);
+    for (let i = 1; i < seen.length; i++)
+      assert.ok(seen[i]!.progress.progress > seen[i - 1]!.progress.progress, `progress strictly increases at ${i}`);
     assert.equal(seen.at(-1)?.progress.progress, 6);
     const gaps = [seen[0]!.at - started, ...seen.slice(1).map((s, i) => s.at - seen[i]!.at)];
     const largest = Math.max(...gaps);
     assert.ok(largest < DEFAULT_REQUEST_TIMEOUT_MSEC, `a gap of ${largest} ms would have timed the call out`);
-    console.log(`heartbeat: ${seen.length} notifications over ${Date.now() - started} ms, largest gap ${largest} ms (PROGRESS_INTERVAL 10s)`);
+    console.log(
+      `heartbeat: ${seen.length} notifications over ${Date.now() - started} ms, largest gap ${largest} ms (PROGRESS_INTERVAL 10s)`,
+    );
     await client.close();
     await proc.stop();
   });

@@ -17,7 +17,10 @@ after(stopAll);
 const ACCEPT = 'application/json, text/event-stream';
 
 /** Reads SSE events from a fetch body until `stop` says so; returns every event read. */
-async function readEvents(body: ReadableStream<Uint8Array>, stop: (event: { id?: string; data: string }) => boolean): Promise<{ id?: string; data: string }[]> {
+async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  stop: (event: { id?: string; data: string }) => boolean,
+): Promise<{ id?: string; data: string }[]> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const events: { id?: string; data: string }[] = [];
@@ -78,7 +81,12 @@ describe('long operations over real processes', () => {
   });
 
   it('stdio: SIGTERM during a wait answers the call with interrupted: true, then the process exits', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'stdio', '--kubeconfig-path', sandbox.kubeconfig], env: cleanEnv() as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'stdio', '--kubeconfig-path', sandbox.kubeconfig],
+      env: cleanEnv() as Record<string, string>,
+      stderr: 'pipe',
+    });
     const client = new Client({ name: 'stdio-sigterm', version: '1' });
     await client.connect(transport);
     // (StdioClientTransport does not expose the exit code; serve's test above checks code 0.)
@@ -95,7 +103,10 @@ describe('long operations over real processes', () => {
       }, 100);
     });
     const progress: string[] = [];
-    const call = client.callTool({ name: 'k0.clusters.deploy', arguments: deployArgs('stdio-sigterm', { wait: true }) }, undefined, { timeout: 120_000, onprogress: (p) => progress.push(p.message ?? '') });
+    const call = client.callTool({ name: 'k0.clusters.deploy', arguments: deployArgs('stdio-sigterm', { wait: true }) }, undefined, {
+      timeout: 120_000,
+      onprogress: (p) => progress.push(p.message ?? ''),
+    });
     while (progress.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     process.kill(transport.pid!, 'SIGTERM');
     const result = (await call) as CallToolResult;
@@ -112,19 +123,36 @@ describe('long operations over real processes', () => {
       const init = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: ACCEPT },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'resume', version: '1' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'resume', version: '1' } },
+        }),
       });
       await init.text();
       const session = init.headers.get('mcp-session-id') ?? '';
-      const headers = { 'content-type': 'application/json', accept: ACCEPT, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
-      await (await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+      const headers = {
+        'content-type': 'application/json',
+        accept: ACCEPT,
+        'mcp-session-id': session,
+        'mcp-protocol-version': '2025-11-25',
+      };
+      await (
+        await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })
+      ).text();
 
       const dropped = new AbortController();
       const call = await fetch(url, {
         method: 'POST',
         signal: dropped.signal,
         headers,
-        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'k0.clusters.deploy', arguments: deployArgs('resume-wait', { wait: true }), _meta: { progressToken: 'p1' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'k0.clusters.deploy', arguments: deployArgs('resume-wait', { wait: true }), _meta: { progressToken: 'p1' } },
+        }),
       });
       assert.equal(call.status, 200);
       // Read up to the first progress notification, then drop the stream.
@@ -159,15 +187,28 @@ describe('long operations over real processes', () => {
         const client = new Client({ name: `log-${level}`, version: '1' });
         await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', base)));
         const messages: string[] = [];
-        client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void messages.push(`${n.params.level}: ${String(n.params.data)}`));
+        client.setNotificationHandler(
+          LoggingMessageNotificationSchema,
+          (n) => void messages.push(`${n.params.level}: ${String(n.params.data)}`),
+        );
         await client.setLoggingLevel(level);
-        const result = (await client.callTool({ name: 'k0.clusters.deploy', arguments: deployArgs(`stall-${level}`, { wait: true, stallThreshold: '10s', provisionTimeout: '12s' }) }, undefined, { timeout: 60_000 })) as CallToolResult;
+        const result = (await client.callTool(
+          {
+            name: 'k0.clusters.deploy',
+            arguments: deployArgs(`stall-${level}`, { wait: true, stallThreshold: '10s', provisionTimeout: '12s' }),
+          },
+          undefined,
+          { timeout: 60_000 },
+        )) as CallToolResult;
         assert.equal((result.structuredContent as { timedOut?: boolean }).timedOut, true);
         await client.close();
         return messages;
       };
       const warned = await run('warning');
-      assert.ok(warned.some((m) => /^warning: no condition of ClusterDeployment team-alpha\/stall-warning changed for \d+s; still /.test(m)), warned.join('\n'));
+      assert.ok(
+        warned.some((m) => /^warning: no condition of ClusterDeployment team-alpha\/stall-warning changed for \d+s; still /.test(m)),
+        warned.join('\n'),
+      );
       assert.deepEqual(await run('error'), [], 'nothing below the level the client set');
     } finally {
       await proc.stop();

@@ -47,8 +47,15 @@ describe('tasks across serve processes', () => {
     await first.proc.exited();
     const seen = await untilTerminal(b, task.taskId, 2000);
     assert.equal(seen.at(-1)?.status, 'completed');
-    assert.ok(seen.some((t) => t.status === 'working'), 'it was still working after the first server died');
-    const result = (await b.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)).structuredContent as { ready: boolean; status: string; name: string };
+    assert.ok(
+      seen.some((t) => t.status === 'working'),
+      'it was still working after the first server died',
+    );
+    const result = (await b.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)).structuredContent as {
+      ready: boolean;
+      status: string;
+      name: string;
+    };
     assert.deepEqual([result.name, result.status, result.ready], ['proc-task', 'created', true]);
 
     // A restarted stateful server answers the same id too.

@@ -69,60 +69,83 @@ describe('serve: metrics and probes for operators', () => {
     assert.equal(typeof body.kubernetes.version, 'string');
   });
 
-  it('a call moves its tool series and the HTTP counter; a waiting deploy is in flight until it returns', { timeout: 120_000 }, async () => {
-    const before = await scrape();
-    const client = new Client({ name: 'ops-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', base)));
-    try {
-      const listed = (await client.callTool({ name: 'k0.clusters.listCredentials', arguments: {} })) as CallToolResult;
-      assert.ok(!listed.isError, JSON.stringify(listed.structuredContent));
-      const afterList = await scrape();
-      const series = 'mcp_tool_calls_total{tool="k0.clusters.listCredentials",outcome="success"}';
-      assert.equal(sample(afterList, series), (sample(before, series) ?? 0) + 1);
-      assert.equal(sample(afterList, 'mcp_tool_calls_total{tool="k0.clusters.list",outcome="success"}'), 0, 'another tool did not move');
-      assert.ok((sample(afterList, 'http_requests_total{route="/mcp",code="200"}') ?? 0) >= 2, 'initialize and the call were counted');
-      assert.ok((sample(afterList, 'http_requests_total{route="/metrics",code="200"}') ?? 0) >= 1, 'the earlier scrape was counted');
-      assert.ok((sample(afterList, 'http_requests_total{route="/healthz",code="200"}') ?? 0) >= 1);
-      assert.equal(sample(afterList, 'mcp_inflight_calls'), 0);
+  it(
+    'a call moves its tool series and the HTTP counter; a waiting deploy is in flight until it returns',
+    { timeout: 120_000 },
+    async () => {
+      const before = await scrape();
+      const client = new Client({ name: 'ops-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', base)));
+      try {
+        const listed = (await client.callTool({ name: 'k0.clusters.listCredentials', arguments: {} })) as CallToolResult;
+        assert.ok(!listed.isError, JSON.stringify(listed.structuredContent));
+        const afterList = await scrape();
+        const series = 'mcp_tool_calls_total{tool="k0.clusters.listCredentials",outcome="success"}';
+        assert.equal(sample(afterList, series), (sample(before, series) ?? 0) + 1);
+        assert.equal(sample(afterList, 'mcp_tool_calls_total{tool="k0.clusters.list",outcome="success"}'), 0, 'another tool did not move');
+        assert.ok((sample(afterList, 'http_requests_total{route="/mcp",code="200"}') ?? 0) >= 2, 'initialize and the call were counted');
+        assert.ok((sample(afterList, 'http_requests_total{route="/metrics",code="200"}') ?? 0) >= 1, 'the earlier scrape was counted');
+        assert.ok((sample(afterList, 'http_requests_total{route="/healthz",code="200"}') ?? 0) >= 1);
+        assert.equal(sample(afterList, 'mcp_inflight_calls'), 0);
 
-      // A deploy that waits for Ready (the sandbox kcm takes 5 s) is in flight while it waits.
-      const deploying = client.callTool({
-        name: 'k0.clusters.deploy',
-        arguments: {
-          name: 'ops-metrics-cluster',
-          template: 'azure-standalone-cp-1-0-15',
-          credential: 'azure-cluster-credential',
-          config: { location: 'westus2', subscriptionID: '00000000-0000-0000-0000-000000000000', controlPlaneNumber: 1, workersNumber: 1, controlPlane: { vmSize: 'Standard_A4_v2' }, worker: { vmSize: 'Standard_A4_v2' } },
-          wait: true,
-        },
-      }, undefined, { timeout: 110_000 });
-      let inflight: number | undefined;
-      const until = Date.now() + 60_000;
-      while (Date.now() < until && (inflight = sample(await scrape(), 'mcp_inflight_calls')) !== 1) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(inflight, 1, 'the waiting deploy is counted in flight');
-      const deployed = (await deploying) as CallToolResult;
-      assert.ok(!deployed.isError, JSON.stringify(deployed.structuredContent));
-      assert.equal((deployed.structuredContent as { ready?: boolean }).ready, true);
-      const afterDeploy = await scrape();
-      assert.equal(sample(afterDeploy, 'mcp_inflight_calls'), 0);
-      assert.equal(sample(afterDeploy, 'mcp_tool_calls_total{tool="k0.clusters.deploy",outcome="success"}'), 1);
+        // A deploy that waits for Ready (the sandbox kcm takes 5 s) is in flight while it waits.
+        const deploying = client.callTool(
+          {
+            name: 'k0.clusters.deploy',
+            arguments: {
+              name: 'ops-metrics-cluster',
+              template: 'azure-standalone-cp-1-0-15',
+              credential: 'azure-cluster-credential',
+              config: {
+                location: 'westus2',
+                subscriptionID: '00000000-0000-0000-0000-000000000000',
+                controlPlaneNumber: 1,
+                workersNumber: 1,
+                controlPlane: { vmSize: 'Standard_A4_v2' },
+                worker: { vmSize: 'Standard_A4_v2' },
+              },
+              wait: true,
+            },
+          },
+          undefined,
+          { timeout: 110_000 },
+        );
+        let inflight: number | undefined;
+        const until = Date.now() + 60_000;
+        while (Date.now() < until && (inflight = sample(await scrape(), 'mcp_inflight_calls')) !== 1)
+          await new Promise((r) => setTimeout(r, 50));
+        assert.equal(inflight, 1, 'the waiting deploy is counted in flight');
+        const deployed = (await deploying) as CallToolResult;
+        assert.ok(!deployed.isError, JSON.stringify(deployed.structuredContent));
+        assert.equal((deployed.structuredContent as { ready?: boolean }).ready, true);
+        const afterDeploy = await scrape();
+        assert.equal(sample(afterDeploy, 'mcp_inflight_calls'), 0);
+        assert.equal(sample(afterDeploy, 'mcp_tool_calls_total{tool="k0.clusters.deploy",outcome="success"}'), 1);
 
-      // The wait is in the log: one info line saying what it waits for, a debug line at each phase change.
-      const lines = proc.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string | number; msg: string; cluster?: string; goal?: string; state?: string });
-      const mine = lines.filter((l) => l.cluster === 'ops-metrics-cluster');
-      const started = mine.filter((l) => l.msg.startsWith('waiting for ClusterDeployment'));
-      assert.equal(started.length, 1, 'one wait-start line');
-      assert.ok(started[0]!.level === 'info' || started[0]!.level === 30, `info, not ${started[0]!.level}`);
-      assert.match(started[0]!.msg, /^waiting for ClusterDeployment kcm-system\/ops-metrics-cluster to be Ready for generation 1$/);
-      const phases = mine.filter((l) => l.msg.startsWith('wait: ClusterDeployment'));
-      assert.ok(phases.length >= 2, `a debug line per phase change (${phases.length})`);
-      for (const phase of phases) assert.ok(phase.level === 'debug' || phase.level === 20, `debug, not ${phase.level}`);
-      const deleted = (await client.callTool({ name: 'k0.clusters.delete', arguments: { name: 'ops-metrics-cluster' } })) as CallToolResult;
-      assert.ok(!deleted.isError, JSON.stringify(deleted.structuredContent));
-    } finally {
-      await client.close();
-    }
-  });
+        // The wait is in the log: one info line saying what it waits for, a debug line at each phase change.
+        const lines = proc
+          .stderr()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { level: string | number; msg: string; cluster?: string; goal?: string; state?: string });
+        const mine = lines.filter((l) => l.cluster === 'ops-metrics-cluster');
+        const started = mine.filter((l) => l.msg.startsWith('waiting for ClusterDeployment'));
+        assert.equal(started.length, 1, 'one wait-start line');
+        assert.ok(started[0]!.level === 'info' || started[0]!.level === 30, `info, not ${started[0]!.level}`);
+        assert.match(started[0]!.msg, /^waiting for ClusterDeployment kcm-system\/ops-metrics-cluster to be Ready for generation 1$/);
+        const phases = mine.filter((l) => l.msg.startsWith('wait: ClusterDeployment'));
+        assert.ok(phases.length >= 2, `a debug line per phase change (${phases.length})`);
+        for (const phase of phases) assert.ok(phase.level === 'debug' || phase.level === 20, `debug, not ${phase.level}`);
+        const deleted = (await client.callTool({
+          name: 'k0.clusters.delete',
+          arguments: { name: 'ops-metrics-cluster' },
+        })) as CallToolResult;
+        assert.ok(!deleted.isError, JSON.stringify(deleted.structuredContent));
+      } finally {
+        await client.close();
+      }
+    },
+  );
 
   it('unknown paths are counted under route="other", never under their own path', async () => {
     assert.equal((await fetch(new URL('/no/such/path?x=1', base))).status, 404);

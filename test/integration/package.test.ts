@@ -40,7 +40,11 @@ interface PackageJson {
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as PackageJson;
 
 async function npmPack(args: string[], cwd = REPO_ROOT): Promise<PackResult> {
-  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', ...args], { cwd, env: { ...process.env, npm_config_loglevel: 'error' }, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', ...args], {
+    cwd,
+    env: { ...process.env, npm_config_loglevel: 'error' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const [result] = JSON.parse(stdout) as PackResult[];
   assert.ok(result, 'npm pack --json printed no result');
   return result;
@@ -72,7 +76,9 @@ describe('the npm package', () => {
     for (const required of ['package.json', 'README.md', 'LICENSE', pkg.bin['k0rdent-mcp']!.replace(/^\.\//, '')]) {
       assert.ok(files.has(required), `${required} is not in the package`);
     }
-    const sources = walk(join(REPO_ROOT, 'src')).filter((f) => f.endsWith('.ts')).map((f) => relative(REPO_ROOT, f).split('\\').join('/'));
+    const sources = walk(join(REPO_ROOT, 'src'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => relative(REPO_ROOT, f).split('\\').join('/'));
     assert.ok(sources.length > 50, `expected the src/ tree, found ${sources.length} files`);
     for (const source of sources) {
       const compiled = `dist/${source.replace(/\.ts$/, '.js')}`;
@@ -87,7 +93,12 @@ describe('the npm package', () => {
   });
 
   it('ships nothing of the tests, the bench, the docs sources or the tooling', () => {
-    const stray = [...files].filter((f) => /^(test|bench|dist\/test|dist\/bench|node_modules|openspec|docs|scripts|\.ci)\//.test(f) || f.endsWith('.tgz') || f === 'tsconfig.json');
+    const stray = [...files].filter(
+      (f) =>
+        /^(test|bench|dist\/test|dist\/bench|node_modules|openspec|docs|scripts|\.ci)\//.test(f) ||
+        f.endsWith('.tgz') ||
+        f === 'tsconfig.json',
+    );
     assert.deepEqual(stray, []);
   });
 
@@ -107,56 +118,87 @@ describe('the npm package', () => {
     }
   });
 
-  it('installs from the packed tarball into an empty folder: npx k0rdent-mcp --version and a stdio handshake with --sandbox', { timeout: 240_000 }, async () => {
-    const dir = tempDir('k0mcp-pack-');
-    const tarball = await npmPack(['--pack-destination', dir]);
-    assert.equal(tarball.filename, `${pkg.name}-${pkg.version}.tgz`);
-    // A consumer's lock: the tarball plus this repository's resolved runtime tree (no dev dependencies),
-    // so `npm ci --offline` needs nothing but the tarballs in the npm cache. A runtime import of a dev
-    // dependency would fail below.
-    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-    const spec = `file:${tarball.filename}`;
-    const packages: Record<string, unknown> = {
-      '': { name: 'consumer', version: '1.0.0', dependencies: { [pkg.name]: spec } },
-      [`node_modules/${pkg.name}`]: { version: pkg.version, resolved: spec, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines },
-    };
-    for (const [path, entry] of Object.entries(lock.packages)) if (path.startsWith('node_modules/') && entry.dev !== true) packages[path] = entry;
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, dependencies: { [pkg.name]: spec } }));
-    writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', lockfileVersion: 3, requires: true, packages }));
-    const env = { ...cleanEnv(), npm_config_loglevel: 'error', npm_config_update_notifier: 'false' };
-    try {
-      await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024 });
-    } catch (error) {
-      throw new Error(`npm ci --offline of the packed tarball failed (is the npm cache filled? run npm ci in the repo first): ${(error as Error).message}`);
-    }
-    const installed = join(dir, 'node_modules', pkg.name);
-    assert.ok(lstatSync(installed).isDirectory(), 'the package is unpacked from the tarball, not linked to the checkout');
+  it(
+    'installs from the packed tarball into an empty folder: npx k0rdent-mcp --version and a stdio handshake with --sandbox',
+    { timeout: 240_000 },
+    async () => {
+      const dir = tempDir('k0mcp-pack-');
+      const tarball = await npmPack(['--pack-destination', dir]);
+      assert.equal(tarball.filename, `${pkg.name}-${pkg.version}.tgz`);
+      // A consumer's lock: the tarball plus this repository's resolved runtime tree (no dev dependencies),
+      // so `npm ci --offline` needs nothing but the tarballs in the npm cache. A runtime import of a dev
+      // dependency would fail below.
+      const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+        packages: Record<string, { dev?: boolean }>;
+      };
+      const spec = `file:${tarball.filename}`;
+      const packages: Record<string, unknown> = {
+        '': { name: 'consumer', version: '1.0.0', dependencies: { [pkg.name]: spec } },
+        [`node_modules/${pkg.name}`]: {
+          version: pkg.version,
+          resolved: spec,
+          license: pkg.license,
+          dependencies: pkg.dependencies,
+          bin: pkg.bin,
+          engines: pkg.engines,
+        },
+      };
+      for (const [path, entry] of Object.entries(lock.packages))
+        if (path.startsWith('node_modules/') && entry.dev !== true) packages[path] = entry;
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, dependencies: { [pkg.name]: spec } }),
+      );
+      writeFileSync(
+        join(dir, 'package-lock.json'),
+        JSON.stringify({ name: 'consumer', version: '1.0.0', lockfileVersion: 3, requires: true, packages }),
+      );
+      const env = { ...cleanEnv(), npm_config_loglevel: 'error', npm_config_update_notifier: 'false' };
+      try {
+        await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024 });
+      } catch (error) {
+        throw new Error(
+          `npm ci --offline of the packed tarball failed (is the npm cache filled? run npm ci in the repo first): ${(error as Error).message}`,
+        );
+      }
+      const installed = join(dir, 'node_modules', pkg.name);
+      assert.ok(lstatSync(installed).isDirectory(), 'the package is unpacked from the tarball, not linked to the checkout');
 
-    const version = await run('npx', ['--no-install', 'k0rdent-mcp', '--version'], { cwd: dir, env });
-    assert.equal(version.stdout.trim(), pkg.version);
+      const version = await run('npx', ['--no-install', 'k0rdent-mcp', '--version'], { cwd: dir, env });
+      assert.equal(version.stdout.trim(), pkg.version);
 
-    const transport = new StdioClientTransport({ command: 'npx', args: ['--no-install', 'k0rdent-mcp', 'stdio', '--sandbox'], cwd: dir, env: env as Record<string, string>, stderr: 'pipe' });
-    let stderr = '';
-    transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const client = new Client({ name: 'package-test', version: '1.0.0' });
-    try {
-      await client.connect(transport);
-    } catch (error) {
-      throw new Error(`the installed k0rdent-mcp did not answer initialize: ${(error as Error).message}; stderr:\n${stderr}`);
-    }
-    try {
-      assert.deepEqual(client.getServerVersion(), { name: 'k0rdent-mcp', version: pkg.version });
-      const { tools } = await client.listTools();
-      assert.ok(tools.some((t) => t.name === 'k0.clusters.listTemplates'), `tools: ${tools.map((t) => t.name).join(', ')}`);
-      // The data/ shipped in the package seeds the sandbox: the real chart schemas back the templates.
-      const result = await client.callTool({ name: 'k0.clusters.listTemplates', arguments: { scope: 'global' } });
-      assert.ok(!result.isError, JSON.stringify(result.structuredContent));
-      const items = (result.structuredContent as { items: { name: string; configSchema?: { required?: string[] } }[] }).items;
-      const azure = items.find((t) => t.name === 'azure-standalone-cp-1-0-15');
-      assert.ok(azure, `templates: ${items.map((t) => t.name).join(', ')}`);
-      assert.ok((azure.configSchema?.required ?? []).length > 0, 'the template outline comes from the shipped chart schema');
-    } finally {
-      await client.close();
-    }
-  });
+      const transport = new StdioClientTransport({
+        command: 'npx',
+        args: ['--no-install', 'k0rdent-mcp', 'stdio', '--sandbox'],
+        cwd: dir,
+        env: env as Record<string, string>,
+        stderr: 'pipe',
+      });
+      let stderr = '';
+      transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+      const client = new Client({ name: 'package-test', version: '1.0.0' });
+      try {
+        await client.connect(transport);
+      } catch (error) {
+        throw new Error(`the installed k0rdent-mcp did not answer initialize: ${(error as Error).message}; stderr:\n${stderr}`);
+      }
+      try {
+        assert.deepEqual(client.getServerVersion(), { name: 'k0rdent-mcp', version: pkg.version });
+        const { tools } = await client.listTools();
+        assert.ok(
+          tools.some((t) => t.name === 'k0.clusters.listTemplates'),
+          `tools: ${tools.map((t) => t.name).join(', ')}`,
+        );
+        // The data/ shipped in the package seeds the sandbox: the real chart schemas back the templates.
+        const result = await client.callTool({ name: 'k0.clusters.listTemplates', arguments: { scope: 'global' } });
+        assert.ok(!result.isError, JSON.stringify(result.structuredContent));
+        const items = (result.structuredContent as { items: { name: string; configSchema?: { required?: string[] } }[] }).items;
+        const azure = items.find((t) => t.name === 'azure-standalone-cp-1-0-15');
+        assert.ok(azure, `templates: ${items.map((t) => t.name).join(', ')}`);
+        assert.ok((azure.configSchema?.required ?? []).length > 0, 'the template outline comes from the shipped chart schema');
+      } finally {
+        await client.close();
+      }
+    },
+  );
 });

@@ -46,7 +46,12 @@ describe('serve --sandbox', () => {
 
 describe('stdio --sandbox', () => {
   it('an MCP client over stdio lists credentials from the sandbox', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'stdio', '--sandbox'], env: cleanEnv() as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'stdio', '--sandbox'],
+      env: cleanEnv() as Record<string, string>,
+      stderr: 'pipe',
+    });
     const client = new Client({ name: 'sandbox-stdio-test', version: '1' });
     const errors: Error[] = [];
     client.onerror = (e) => errors.push(e);
@@ -77,7 +82,11 @@ describe('sandbox command', () => {
         assert.ok(written.includes(url));
         if (tls) assert.match(written, /certificate-authority-data/);
         // The written kubeconfig alone must do: over https a credential-less user would make kubectl prompt.
-        const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', 'namespaces', '-o', 'name'], { timeout: 30_000 });
+        const { stdout } = await run(
+          '/usr/bin/kubectl',
+          ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', 'namespaces', '-o', 'name'],
+          { timeout: 30_000 },
+        );
         assert.match(stdout, /namespace\/kcm-system/);
       } finally {
         assert.equal(await proc.stop(), 0);
@@ -86,23 +95,28 @@ describe('sandbox command', () => {
   }
 
   const kube = testBackends().find((b) => b.name === 'kube');
-  it('--api kube: the real kube-apiserver control plane with kcm attached; kubectl sees the seed and kcm admission', { skip: kube?.skip ?? 'K0RDENT_TEST_BACKEND excludes kube' }, async () => {
-    const dir = tempDir();
-    const kubeconfig = join(dir, 'kubeconfig');
-    const proc = startCli(['sandbox', '--api', 'kube', '--listen', '127.0.0.1:0', '--kubeconfig', kubeconfig]);
-    try {
-      await proc.waitForLog(/sandbox management cluster running/, 120_000);
-      const url = /sandbox listening on (\S+)/.exec(proc.stdout())?.[1];
-      assert.match(url ?? '', /^https:\/\/127\.0\.0\.1:\d+$/);
-      const kubectl = (args: string[]): Promise<{ stdout: string }> => run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 30_000 });
-      assert.match((await kubectl(['version', '-o', 'json'])).stdout, /"gitVersion": "v1\.\d+\.\d+"/);
-      assert.match((await kubectl(['get', 'clusterdeployments', '-A', '-o', 'name'])).stdout, /alpha-dev-cluster/);
-      const configs = (await kubectl(['get', 'validatingwebhookconfigurations', '-o', 'name'])).stdout;
-      assert.match(configs, /kcm-validating-webhook-configuration/);
-    } finally {
-      assert.equal(await proc.stop(), 0);
-    }
-  });
+  it(
+    '--api kube: the real kube-apiserver control plane with kcm attached; kubectl sees the seed and kcm admission',
+    { skip: kube?.skip ?? 'K0RDENT_TEST_BACKEND excludes kube' },
+    async () => {
+      const dir = tempDir();
+      const kubeconfig = join(dir, 'kubeconfig');
+      const proc = startCli(['sandbox', '--api', 'kube', '--listen', '127.0.0.1:0', '--kubeconfig', kubeconfig]);
+      try {
+        await proc.waitForLog(/sandbox management cluster running/, 120_000);
+        const url = /sandbox listening on (\S+)/.exec(proc.stdout())?.[1];
+        assert.match(url ?? '', /^https:\/\/127\.0\.0\.1:\d+$/);
+        const kubectl = (args: string[]): Promise<{ stdout: string }> =>
+          run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 30_000 });
+        assert.match((await kubectl(['version', '-o', 'json'])).stdout, /"gitVersion": "v1\.\d+\.\d+"/);
+        assert.match((await kubectl(['get', 'clusterdeployments', '-A', '-o', 'name'])).stdout, /alpha-dev-cluster/);
+        const configs = (await kubectl(['get', 'validatingwebhookconfigurations', '-o', 'name'])).stdout;
+        assert.match(configs, /kcm-validating-webhook-configuration/);
+      } finally {
+        assert.equal(await proc.stop(), 0);
+      }
+    },
+  );
 
   it('refuses an unknown --api with one line', async () => {
     const proc = startCli(['sandbox', '--api', 'k3s', '--kubeconfig', join(tempDir(), 'kc')]);

@@ -39,7 +39,9 @@ interface PolicyRule {
 
 async function render(dir: string): Promise<KubeManifest[]> {
   const { stdout } = await run('kubectl', ['kustomize', join(REPO_ROOT, dir)], { maxBuffer: 16 * 1024 * 1024 });
-  return parseAllDocuments(stdout).map((doc) => doc.toJSON() as KubeManifest).filter((o) => o !== null);
+  return parseAllDocuments(stdout)
+    .map((doc) => doc.toJSON() as KubeManifest)
+    .filter((o) => o !== null);
 }
 
 function only(objects: KubeManifest[], kind: string, name?: string): KubeManifest {
@@ -50,11 +52,17 @@ function only(objects: KubeManifest[], kind: string, name?: string): KubeManifes
 
 /** `group/resource/verb` strings. */
 function grants(rules: PolicyRule[]): string[] {
-  return rules.flatMap((rule) => (rule.apiGroups ?? []).flatMap((g) => (rule.resources ?? []).flatMap((r) => rule.verbs.map((v) => `${g}/${r}/${v}`)))).sort();
+  return rules
+    .flatMap((rule) =>
+      (rule.apiGroups ?? []).flatMap((g) => (rule.resources ?? []).flatMap((r) => rule.verbs.map((v) => `${g}/${r}/${v}`))),
+    )
+    .sort();
 }
 
 function declared(list: readonly KubeAccess[]): string[] {
-  return mergeAccess([list]).flatMap((a) => a.verbs.map((v) => `${a.group}/${a.resource}/${v}`)).sort();
+  return mergeAccess([list])
+    .flatMap((a) => a.verbs.map((v) => `${a.group}/${a.resource}/${v}`))
+    .sort();
 }
 
 describe('deploy/ manifests', () => {
@@ -67,7 +75,16 @@ describe('deploy/ manifests', () => {
   it('kubectl kustomize renders every overlay with the whole shape', () => {
     for (const [name, objects] of Object.entries(overlays)) {
       const kinds = objects.map((o) => o.kind).sort();
-      for (const kind of ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service', 'PodDisruptionBudget', 'NetworkPolicy']) {
+      for (const kind of [
+        'Namespace',
+        'ServiceAccount',
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'Deployment',
+        'Service',
+        'PodDisruptionBudget',
+        'NetworkPolicy',
+      ]) {
         assert.ok(kinds.includes(kind), `${name}: no ${kind} in ${kinds.join(', ')}`);
       }
       for (const o of objects.filter((x) => !['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(x.kind))) {
@@ -78,12 +95,29 @@ describe('deploy/ manifests', () => {
 
   it('the Deployment: 3 stateless replicas, probes on /healthz and /readyz, resources, a locked-down securityContext', () => {
     for (const [name, objects] of Object.entries(overlays)) {
-      const deployment = only(objects, 'Deployment') as KubeManifest & { spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } } };
+      const deployment = only(objects, 'Deployment') as KubeManifest & {
+        spec: {
+          replicas: number;
+          selector: { matchLabels: Record<string, string> };
+          template: {
+            metadata: { labels: Record<string, string> };
+            spec: Record<string, unknown> & { containers: Record<string, unknown>[] };
+          };
+        };
+      };
       assert.equal(deployment.spec.replicas, 3, name);
       const pod = deployment.spec.template;
-      for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels)) assert.equal(pod.metadata.labels[k], v, `${name}: the selector matches the pods`);
+      for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels))
+        assert.equal(pod.metadata.labels[k], v, `${name}: the selector matches the pods`);
       assert.equal(pod.spec.serviceAccountName, 'k0rdent-mcp');
-      const container = pod.spec.containers[0] as { args: string[]; env: { name: string; value?: string }[]; livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } }; resources: { requests: object; limits: object }; securityContext: Record<string, unknown> };
+      const container = pod.spec.containers[0] as {
+        args: string[];
+        env: { name: string; value?: string }[];
+        livenessProbe: { httpGet: { path: string } };
+        readinessProbe: { httpGet: { path: string } };
+        resources: { requests: object; limits: object };
+        securityContext: Record<string, unknown>;
+      };
       assert.deepEqual(container.args, ['serve', '--stateless']);
       assert.equal(container.livenessProbe.httpGet.path, '/healthz');
       assert.equal(container.readinessProbe.httpGet.path, '/readyz');
@@ -94,8 +128,18 @@ describe('deploy/ manifests', () => {
       assert.equal((pod.spec.securityContext as { runAsNonRoot: boolean }).runAsNonRoot, true);
       assert.equal(container.env.find((e) => e.name === 'K0RDENT_MGMT_IN_CLUSTER')?.value, 'true');
       for (const kind of ['Service', 'PodDisruptionBudget', 'NetworkPolicy']) {
-        const o = only(objects, kind) as unknown as { spec: { selector?: Record<string, string> | { matchLabels: Record<string, string> }; podSelector?: { matchLabels: Record<string, string> } } };
-        const selector = kind === 'Service' ? (o.spec.selector as Record<string, string>) : kind === 'NetworkPolicy' ? o.spec.podSelector!.matchLabels : (o.spec.selector as { matchLabels: Record<string, string> }).matchLabels;
+        const o = only(objects, kind) as unknown as {
+          spec: {
+            selector?: Record<string, string> | { matchLabels: Record<string, string> };
+            podSelector?: { matchLabels: Record<string, string> };
+          };
+        };
+        const selector =
+          kind === 'Service'
+            ? (o.spec.selector as Record<string, string>)
+            : kind === 'NetworkPolicy'
+              ? o.spec.podSelector!.matchLabels
+              : (o.spec.selector as { matchLabels: Record<string, string> }).matchLabels;
         assert.ok(Object.keys(selector).length > 0, `${name}: ${kind} selects something`);
         for (const [k, v] of Object.entries(selector)) assert.equal(pod.metadata.labels[k], v, `${name}: ${kind} selects the pods`);
       }
@@ -111,26 +155,48 @@ describe('deploy/ manifests', () => {
       for (const rule of rules) {
         assert.equal(rule.resourceNames, undefined);
         assert.equal(rule.nonResourceURLs, undefined);
-        for (const field of [rule.apiGroups ?? [], rule.resources ?? [], rule.verbs]) assert.ok(!field.includes('*'), `${name}: no wildcard in ${JSON.stringify(rule)}`);
+        for (const field of [rule.apiGroups ?? [], rule.resources ?? [], rule.verbs])
+          assert.ok(!field.includes('*'), `${name}: no wildcard in ${JSON.stringify(rule)}`);
       }
       const granted = grants(rules);
-      assert.deepEqual(granted.filter((g) => !wanted.includes(g)), [], `${name}: granted but no tool uses it`);
-      assert.deepEqual(wanted.filter((w) => !granted.includes(w)), [], `${name}: a tool uses it but it is not granted`);
+      assert.deepEqual(
+        granted.filter((g) => !wanted.includes(g)),
+        [],
+        `${name}: granted but no tool uses it`,
+      );
+      assert.deepEqual(
+        wanted.filter((w) => !granted.includes(w)),
+        [],
+        `${name}: a tool uses it but it is not granted`,
+      );
       assert.equal(new Set(granted).size, granted.length, `${name}: no grant twice`);
     }
   });
 
   it('DEV_ALLOW_ANY binds the role to the service account; OIDC_REQUIRED to the callers and nothing to the service account', () => {
-    const devBinding = only(overlays.dev!, 'ClusterRoleBinding') as unknown as { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace?: string }[] };
+    const devBinding = only(overlays.dev!, 'ClusterRoleBinding') as unknown as {
+      roleRef: { kind: string; name: string };
+      subjects: { kind: string; name: string; namespace?: string }[];
+    };
     assert.deepEqual(devBinding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'k0rdent-mcp' });
     assert.deepEqual(devBinding.subjects, [{ kind: 'ServiceAccount', name: 'k0rdent-mcp', namespace: 'k0rdent-mcp' }]);
-    const devEnv = ((only(overlays.dev!, 'Deployment') as unknown as { spec: { template: { spec: { containers: { env: { name: string; value?: string; valueFrom?: unknown }[] }[] } } } }).spec.template.spec.containers[0]!.env);
+    const devEnv = (
+      only(overlays.dev!, 'Deployment') as unknown as {
+        spec: { template: { spec: { containers: { env: { name: string; value?: string; valueFrom?: unknown }[] }[] } } };
+      }
+    ).spec.template.spec.containers[0]!.env;
     assert.equal(devEnv.find((e) => e.name === 'AUTH_MODE')?.value, 'DEV_ALLOW_ANY');
-    assert.deepEqual(devEnv.find((e) => e.name === 'DEV_BEARER_TOKEN')?.valueFrom, { secretKeyRef: { name: 'k0rdent-mcp-dev-token', key: 'token' } }, 'the token comes from a Secret, never from git');
+    assert.deepEqual(
+      devEnv.find((e) => e.name === 'DEV_BEARER_TOKEN')?.valueFrom,
+      { secretKeyRef: { name: 'k0rdent-mcp-dev-token', key: 'token' } },
+      'the token comes from a Secret, never from git',
+    );
     for (const objects of [overlays.oidc!, overlays.root!]) {
       const bindings = objects.filter((o) => o.kind.endsWith('Binding')) as unknown as { subjects: { kind: string; name: string }[] }[];
       assert.ok(bindings.length > 0);
-      for (const binding of bindings) for (const subject of binding.subjects) assert.notEqual(subject.kind, 'ServiceAccount', 'in OIDC_REQUIRED the service account only pings /version');
+      for (const binding of bindings)
+        for (const subject of binding.subjects)
+          assert.notEqual(subject.kind, 'ServiceAccount', 'in OIDC_REQUIRED the service account only pings /version');
       const config = only(objects, 'ConfigMap') as unknown as { data: Record<string, string> };
       assert.equal(config.data.AUTH_MODE, 'OIDC_REQUIRED');
     }
@@ -148,9 +214,36 @@ const SCENARIOS: Record<string, Scenario[]> = {
   'k0.clusters.listTemplates': [{ args: {} }, { args: { scope: 'global' } }, { args: { scope: 'local', namespace: 'team-alpha' } }],
   'k0.clusters.list': [{ args: {} }, { args: { namespace: 'team-alpha', labelSelector: 'app=x' } }],
   'k0.clusters.deploy': [
-    { args: { name: 'rbac-cluster', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', namespace: 'team-alpha', config: AZURE_BASELINE, dryRun: true } },
-    { args: { name: 'rbac-cluster', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, wait: true, pollInterval: '1s' } },
-    { args: { name: 'rbac-cluster-2', template: 'azure-standalone-cp-9-9-9', credential: 'azure-cluster-credentia', namespace: 'team-alpha', config: AZURE_BASELINE }, fails: true },
+    {
+      args: {
+        name: 'rbac-cluster',
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        namespace: 'team-alpha',
+        config: AZURE_BASELINE,
+        dryRun: true,
+      },
+    },
+    {
+      args: {
+        name: 'rbac-cluster',
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+        wait: true,
+        pollInterval: '1s',
+      },
+    },
+    {
+      args: {
+        name: 'rbac-cluster-2',
+        template: 'azure-standalone-cp-9-9-9',
+        credential: 'azure-cluster-credentia',
+        namespace: 'team-alpha',
+        config: AZURE_BASELINE,
+      },
+      fails: true,
+    },
   ],
   'k0.clusters.update': [
     { args: { name: 'rbac-cluster', config: { workersNumber: 2 }, dryRun: true } },
@@ -162,14 +255,30 @@ const SCENARIOS: Record<string, Scenario[]> = {
   'k0.templates.get': [{ args: { name: 'azure-standalone-cp-1-0-15', namespace: 'team-alpha' } }],
   'k0.namespaces.list': [{ args: {} }],
   'k0.providers.list': [{ args: {} }],
-  'k0.clusters.delete': [{ args: { name: 'rbac-cluster', wait: true, pollInterval: '1s' } }, { args: { name: 'no-such-cluster', namespace: 'team-alpha' } }],
+  'k0.clusters.delete': [
+    { args: { name: 'rbac-cluster', wait: true, pollInterval: '1s' } },
+    { args: { name: 'no-such-cluster', namespace: 'team-alpha' } },
+  ],
   'k0.services.listTemplates': [{ args: {} }, { args: { namespace: 'team-alpha' } }],
   'k0.clusters.services.apply': [
-    { args: { cluster: 'alpha-dev-cluster', template: 'cert-manager-1-16-2', serviceNamespace: 'cert-manager', values: 'crds:\n  enabled: true\n', wait: true, timeout: '30s', pollInterval: '1s' } },
+    {
+      args: {
+        cluster: 'alpha-dev-cluster',
+        template: 'cert-manager-1-16-2',
+        serviceNamespace: 'cert-manager',
+        values: 'crds:\n  enabled: true\n',
+        wait: true,
+        timeout: '30s',
+        pollInterval: '1s',
+      },
+    },
     { args: { cluster: 'alpha-dev-cluster', template: 'cert-manager-1-16', namespace: 'team-alpha' }, fails: true },
     { args: { cluster: 'no-such-cluster', template: 'cert-manager-1-16-2', namespace: 'team-alpha' }, fails: true },
   ],
-  'k0.clusters.services.remove': [{ args: { cluster: 'alpha-dev-cluster', name: 'cert-manager', serviceNamespace: 'cert-manager' } }, { args: { cluster: 'alpha-dev-cluster', name: 'cert-manager', serviceNamespace: 'cert-manager' } }],
+  'k0.clusters.services.remove': [
+    { args: { cluster: 'alpha-dev-cluster', name: 'cert-manager', serviceNamespace: 'cert-manager' } },
+    { args: { cluster: 'alpha-dev-cluster', name: 'cert-manager', serviceNamespace: 'cert-manager' } },
+  ],
   'k0.multiClusterServices.list': [{ args: {} }],
 };
 
@@ -229,7 +338,11 @@ describe('the declared access is what the tools really do', () => {
       for (const { args, fails } of scenarios) {
         const before = await settledCounts();
         const result = await harness.call(definition.name, args, { timeout: 110_000 });
-        assert.equal(result.isError === true, fails === true, `${definition.name} ${JSON.stringify(args)}: ${JSON.stringify(result.structuredContent)}`);
+        assert.equal(
+          result.isError === true,
+          fails === true,
+          `${definition.name} ${JSON.stringify(args)}: ${JSON.stringify(result.structuredContent)}`,
+        );
         const afterCall = await settledCounts();
         for (const [key, count] of afterCall) {
           if (count === (before.get(key) ?? 0)) continue;
@@ -256,7 +369,9 @@ describe('the manifests on the real kube-apiserver', { skip: kube.skip }, () => 
   const userToken = 'mcp-rbac-token-0123';
   let backend: Backend;
   const kubectl = async (args: string[], input?: string, token?: string): Promise<string> => {
-    const child = execFile('kubectl', ['--kubeconfig', adminKubeconfig, ...(token ? ['--token', token] : []), ...args], { maxBuffer: 16 * 1024 * 1024 });
+    const child = execFile('kubectl', ['--kubeconfig', adminKubeconfig, ...(token ? ['--token', token] : []), ...args], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const done = new Promise<string>((resolve, reject) => {
       let out = '';
       let err = '';
@@ -271,7 +386,10 @@ describe('the manifests on the real kube-apiserver', { skip: kube.skip }, () => 
   before(async () => {
     const tokens = join(dir, 'tokens.yaml');
     // mcp-rbac: no namespaces, so the sandbox gives it no RoleBinding; only its namespace-reader binding, removed below.
-    writeFileSync(tokens, `users:\n  - { name: admin, token: admin-token-0123, namespaces: ["*"] }\n  - { name: mcp-rbac, token: ${userToken}, namespaces: [] }\n`);
+    writeFileSync(
+      tokens,
+      `users:\n  - { name: admin, token: admin-token-0123, namespaces: ["*"] }\n  - { name: mcp-rbac, token: ${userToken}, namespaces: [] }\n`,
+    );
     backend = await startBackend('kube', { tokensFile: tokens, provisionSeconds: 1, deleteSeconds: 1 });
     writeFileSync(adminKubeconfig, backend.adminKubeconfig);
     await kubectl(['delete', 'clusterrolebinding', 'k0rdent-sandbox:mcp-rbac:namespaces']);
@@ -294,22 +412,46 @@ describe('the manifests on the real kube-apiserver', { skip: kube.skip }, () => 
 
   it('the tools pass with a token bound to exactly the ClusterRole', { timeout: 300_000 }, async () => {
     const role = (await render('deploy/base')).filter((o) => o.kind === 'ClusterRole');
-    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'k0rdent-mcp-rbac-test' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'k0rdent-mcp' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'mcp-rbac' }] };
-    await kubectl(['apply', '--server-side', '--field-manager', 'rbac-test', '-f', '-'], [...role, binding].map((o) => JSON.stringify(o)).join('\n'));
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'k0rdent-mcp-rbac-test' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'k0rdent-mcp' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'mcp-rbac' }],
+    };
+    await kubectl(
+      ['apply', '--server-side', '--field-manager', 'rbac-test', '-f', '-'],
+      [...role, binding].map((o) => JSON.stringify(o)).join('\n'),
+    );
     // Exactly the role: what it does not grant is refused.
     assert.equal((await kubectl(['auth', 'can-i', 'list', 'namespaces'], undefined, userToken)).trim(), 'yes');
     await assert.rejects(kubectl(['auth', 'can-i', 'get', 'namespaces'], undefined, userToken), /no/);
     await assert.rejects(kubectl(['auth', 'can-i', 'list', 'secrets', '-n', 'team-alpha'], undefined, userToken), /no/);
-    const harness = await startHarness(sandboxKubeConfig(backend, userToken), { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-alpha$/ });
+    const harness = await startHarness(sandboxKubeConfig(backend, userToken), {
+      authMode: 'OIDC_REQUIRED',
+      namespaceFilter: /^team-alpha$/,
+    });
     try {
       for (const definition of TOOLS) {
         for (const { args, fails } of SCENARIOS[definition.name] ?? []) {
           const result = await harness.call(definition.name, args, { timeout: 110_000 });
           const content = result.structuredContent as { error?: { code: string }; waitError?: { code: string } } | undefined;
-          assert.notEqual(content?.error?.code, 'forbidden', `${definition.name} ${JSON.stringify(args)} was refused by RBAC: ${JSON.stringify(content)}`);
+          assert.notEqual(
+            content?.error?.code,
+            'forbidden',
+            `${definition.name} ${JSON.stringify(args)} was refused by RBAC: ${JSON.stringify(content)}`,
+          );
           // A refused watch or re-check ends a wait with waitError while the write itself succeeded.
-          assert.equal(content?.waitError, undefined, `${definition.name} ${JSON.stringify(args)}: the wait was refused: ${JSON.stringify(content)}`);
-          assert.equal(result.isError === true, fails === true, `${definition.name} ${JSON.stringify(args)}: ${JSON.stringify(result.structuredContent)}`);
+          assert.equal(
+            content?.waitError,
+            undefined,
+            `${definition.name} ${JSON.stringify(args)}: the wait was refused: ${JSON.stringify(content)}`,
+          );
+          assert.equal(
+            result.isError === true,
+            fails === true,
+            `${definition.name} ${JSON.stringify(args)}: ${JSON.stringify(result.structuredContent)}`,
+          );
         }
       }
     } finally {

@@ -43,56 +43,83 @@ describe('three serve --stateless replicas behind a round-robin proxy', () => {
     for (let i = 0; i < 6; i++) {
       const result = (await client.callTool({ name: 'k0.clusters.list', arguments: {} })) as CallToolResult;
       assert.ok(!result.isError, JSON.stringify(result.structuredContent));
-      names.push((result.structuredContent as { items: { namespace: string; name: string }[] }).items.map((d) => `${d.namespace}/${d.name}`).sort());
+      names.push(
+        (result.structuredContent as { items: { namespace: string; name: string }[] }).items.map((d) => `${d.namespace}/${d.name}`).sort(),
+      );
     }
     assert.deepEqual(new Set(answeredBy('tools/call')), new Set([0, 1, 2]), 'the proxy spread the calls over all replicas');
     for (const list of names) assert.deepEqual(list, names[0]);
     assert.ok(names[0]!.includes('team-alpha/alpha-dev-cluster'));
   });
 
-  it('deploy as a task: tasks/get from other replicas, the creating replica killed mid-task, the result reported', { timeout: 180_000 }, async () => {
-    let task: Task | undefined;
-    for await (const message of client.experimental.tasks.callToolStream({ name: 'k0.clusters.deploy', arguments: deployArgs('replica-task') }, CallToolResultSchema, { task: {} })) {
-      if (message.type === 'taskCreated') {
-        task = message.task;
-        break;
+  it(
+    'deploy as a task: tasks/get from other replicas, the creating replica killed mid-task, the result reported',
+    { timeout: 180_000 },
+    async () => {
+      let task: Task | undefined;
+      for await (const message of client.experimental.tasks.callToolStream(
+        { name: 'k0.clusters.deploy', arguments: deployArgs('replica-task') },
+        CallToolResultSchema,
+        { task: {} },
+      )) {
+        if (message.type === 'taskCreated') {
+          task = message.task;
+          break;
+        }
+        throw new Error(`expected the task first, got ${message.type}: ${JSON.stringify(message)}`);
       }
-      throw new Error(`expected the task first, got ${message.type}: ${JSON.stringify(message)}`);
-    }
-    assert.ok(task, 'a task was created');
-    assert.equal(task.status, 'working');
-    const creator = answeredBy('tools/call').at(-1)!;
-    assert.ok(creator >= 0);
+      assert.ok(task, 'a task was created');
+      assert.equal(task.status, 'working');
+      const creator = answeredBy('tools/call').at(-1)!;
+      assert.ok(creator >= 0);
 
-    // The next polls go round the other replicas: each answers the task it never saw created.
-    const polledBefore = proxy.log.length;
-    for (let i = 0; i < 2; i++) assert.equal((await client.experimental.tasks.getTask(task.taskId)).status, 'working');
-    const pollers = proxy.log.slice(polledBefore).filter((r) => r.rpc.includes('tasks/get')).map((r) => r.upstream);
-    assert.ok(pollers.some((u) => u !== creator), `tasks/get answered by another replica than ${creator} (${pollers.join(', ')})`);
+      // The next polls go round the other replicas: each answers the task it never saw created.
+      const polledBefore = proxy.log.length;
+      for (let i = 0; i < 2; i++) assert.equal((await client.experimental.tasks.getTask(task.taskId)).status, 'working');
+      const pollers = proxy.log
+        .slice(polledBefore)
+        .filter((r) => r.rpc.includes('tasks/get'))
+        .map((r) => r.upstream);
+      assert.ok(
+        pollers.some((u) => u !== creator),
+        `tasks/get answered by another replica than ${creator} (${pollers.join(', ')})`,
+      );
 
-    // The creating replica dies while the task is working.
-    replicas[creator]!.proc.child.kill('SIGKILL');
-    await replicas[creator]!.proc.exited();
-    const afterKill = proxy.log.length;
-    const seen: Task[] = [];
-    const until = Date.now() + 150_000;
-    for (;;) {
-      const current = await client.experimental.tasks.getTask(task.taskId);
-      seen.push(current);
-      if (['completed', 'failed', 'cancelled'].includes(current.status) || Date.now() > until) break;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(current.pollInterval ?? 1000, 1000)));
-    }
-    assert.equal(seen.at(-1)?.status, 'completed', JSON.stringify(seen.at(-1)));
-    assert.ok(seen.some((t) => t.status === 'working'), 'still working after the replica died');
-    const survivors = new Set(proxy.log.slice(afterKill).map((r) => r.upstream));
-    assert.ok(!survivors.has(creator) && !survivors.has(-1), `only the surviving replicas answered (${[...survivors].join(', ')})`);
+      // The creating replica dies while the task is working.
+      replicas[creator]!.proc.child.kill('SIGKILL');
+      await replicas[creator]!.proc.exited();
+      const afterKill = proxy.log.length;
+      const seen: Task[] = [];
+      const until = Date.now() + 150_000;
+      for (;;) {
+        const current = await client.experimental.tasks.getTask(task.taskId);
+        seen.push(current);
+        if (['completed', 'failed', 'cancelled'].includes(current.status) || Date.now() > until) break;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(current.pollInterval ?? 1000, 1000)));
+      }
+      assert.equal(seen.at(-1)?.status, 'completed', JSON.stringify(seen.at(-1)));
+      assert.ok(
+        seen.some((t) => t.status === 'working'),
+        'still working after the replica died',
+      );
+      const survivors = new Set(proxy.log.slice(afterKill).map((r) => r.upstream));
+      assert.ok(!survivors.has(creator) && !survivors.has(-1), `only the surviving replicas answered (${[...survivors].join(', ')})`);
 
-    const result = (await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)).structuredContent as { name: string; status: string; ready: boolean };
-    assert.deepEqual([result.name, result.status, result.ready], ['replica-task', 'created', true]);
-  });
+      const result = (await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)).structuredContent as {
+        name: string;
+        status: string;
+        ready: boolean;
+      };
+      assert.deepEqual([result.name, result.status, result.ready], ['replica-task', 'created', true]);
+    },
+  );
 
   it('delete through the survivors; the list agrees everywhere', { timeout: 120_000 }, async () => {
-    const deleted = (await client.callTool({ name: 'k0.clusters.delete', arguments: { name: 'replica-task', namespace: 'team-alpha', wait: true } }, undefined, { timeout: 110_000 })) as CallToolResult;
+    const deleted = (await client.callTool(
+      { name: 'k0.clusters.delete', arguments: { name: 'replica-task', namespace: 'team-alpha', wait: true } },
+      undefined,
+      { timeout: 110_000 },
+    )) as CallToolResult;
     assert.ok(!deleted.isError, JSON.stringify(deleted.structuredContent));
     assert.equal((deleted.structuredContent as { status: string }).status, 'deleted');
     for (let i = 0; i < 2; i++) {

@@ -1,7 +1,16 @@
 /** The sandbox API server driven by @kubernetes/client-node 1.4. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, Watch, makeInformer, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  Watch,
+  makeInformer,
+  setHeaderOptions,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { CD, clusterDeployment, eventually, GROUP, startTestApiServer, VERSION, type TestApiServer } from './sandbox-apiserver-fixture.js';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 import { buildKubeconfig } from '../../src/sandbox/apiserver/kubeconfig.js';
@@ -13,7 +22,11 @@ interface WatchEvent {
   object: KubeObject;
 }
 
-function collectWatch(kc: KubeConfig, path: string, query: Record<string, string | boolean>): Promise<{ events: WatchEvent[]; stop: () => void; done: Promise<unknown> }> {
+function collectWatch(
+  kc: KubeConfig,
+  path: string,
+  query: Record<string, string | boolean>,
+): Promise<{ events: WatchEvent[]; stop: () => void; done: Promise<unknown> }> {
   const events: WatchEvent[] = [];
   let resolveDone: (v: unknown) => void = () => undefined;
   const done = new Promise((r) => (resolveDone = r));
@@ -21,7 +34,8 @@ function collectWatch(kc: KubeConfig, path: string, query: Record<string, string
     .watch(
       path,
       query,
-      (type: string, obj: KubeObject) => events.push({ type, name: obj.metadata?.name, rv: obj.metadata?.resourceVersion ?? '', object: obj }),
+      (type: string, obj: KubeObject) =>
+        events.push({ type, name: obj.metadata?.name, rv: obj.metadata?.resourceVersion ?? '', object: obj }),
       (err: unknown) => resolveDone(err),
     )
     .then((controller) => ({ events, stop: () => controller.abort(), done }));
@@ -46,7 +60,17 @@ describe('sandbox apiserver with client-node', () => {
 
   it('server-side apply creates, updates, and a no-op keeps the resourceVersion', async () => {
     const apply = (spec: Record<string, unknown>): Promise<KubeObject> =>
-      custom.patchNamespacedCustomObject({ ...base, namespace: 'team-alpha', name: 'ssa-client', body: clusterDeployment('ssa-client', 'team-alpha', spec), fieldManager: 'k0rdent-mcp', force: true }, ssa) as Promise<KubeObject>;
+      custom.patchNamespacedCustomObject(
+        {
+          ...base,
+          namespace: 'team-alpha',
+          name: 'ssa-client',
+          body: clusterDeployment('ssa-client', 'team-alpha', spec),
+          fieldManager: 'k0rdent-mcp',
+          force: true,
+        },
+        ssa,
+      ) as Promise<KubeObject>;
     const created = await apply({});
     assert.equal(created.metadata.generation, 1);
     assert.ok(created.metadata.uid);
@@ -62,11 +86,26 @@ describe('sandbox apiserver with client-node', () => {
 
   it('dryRun=All returns the would-be object and persists nothing', async () => {
     const rvBefore = t.store.currentResourceVersion();
-    const created = (await custom.createNamespacedCustomObject({ ...base, namespace: 'team-alpha', body: clusterDeployment('dry', 'team-alpha'), dryRun: 'All' })) as KubeObject;
+    const created = (await custom.createNamespacedCustomObject({
+      ...base,
+      namespace: 'team-alpha',
+      body: clusterDeployment('dry', 'team-alpha'),
+      dryRun: 'All',
+    })) as KubeObject;
     assert.equal(created.metadata.name, 'dry');
     assert.ok(created.metadata.uid);
     assert.equal(t.store.get(CD, 'team-alpha', 'dry'), undefined);
-    const applied = (await custom.patchNamespacedCustomObject({ ...base, namespace: 'team-alpha', name: 'dry2', body: clusterDeployment('dry2', 'team-alpha'), fieldManager: 'k0rdent-mcp', dryRun: 'All' }, ssa)) as KubeObject;
+    const applied = (await custom.patchNamespacedCustomObject(
+      {
+        ...base,
+        namespace: 'team-alpha',
+        name: 'dry2',
+        body: clusterDeployment('dry2', 'team-alpha'),
+        fieldManager: 'k0rdent-mcp',
+        dryRun: 'All',
+      },
+      ssa,
+    )) as KubeObject;
     assert.equal(applied.metadata.name, 'dry2');
     assert.equal(t.store.get(CD, 'team-alpha', 'dry2'), undefined);
     assert.equal(t.store.currentResourceVersion(), rvBefore);
@@ -74,11 +113,14 @@ describe('sandbox apiserver with client-node', () => {
 
   it('create of an existing name is 409 AlreadyExists', async () => {
     await custom.createNamespacedCustomObject({ ...base, namespace: 'team-beta', body: clusterDeployment('dup', 'team-beta') });
-    await assert.rejects(custom.createNamespacedCustomObject({ ...base, namespace: 'team-beta', body: clusterDeployment('dup', 'team-beta') }), (err: { code?: number; body?: string }) => {
-      assert.equal(err.code, 409);
-      assert.equal(JSON.parse(err.body!).reason, 'AlreadyExists');
-      return true;
-    });
+    await assert.rejects(
+      custom.createNamespacedCustomObject({ ...base, namespace: 'team-beta', body: clusterDeployment('dup', 'team-beta') }),
+      (err: { code?: number; body?: string }) => {
+        assert.equal(err.code, 409);
+        assert.equal(JSON.parse(err.body!).reason, 'AlreadyExists');
+        return true;
+      },
+    );
   });
 
   it('merge patch changes a field and bumps generation; json patch too', async () => {
@@ -89,14 +131,23 @@ describe('sandbox apiserver with client-node', () => {
     )) as KubeObject;
     assert.equal((merged.spec as { dryRun: boolean }).dryRun, true);
     assert.equal(merged.metadata.generation, 2);
-    const jsonPatched = (await custom.patchNamespacedCustomObject({ ...base, namespace: 'team-beta', name: 'patched', body: [{ op: 'replace', path: '/spec/dryRun', value: false }] })) as KubeObject;
+    const jsonPatched = (await custom.patchNamespacedCustomObject({
+      ...base,
+      namespace: 'team-beta',
+      name: 'patched',
+      body: [{ op: 'replace', path: '/spec/dryRun', value: false }],
+    })) as KubeObject;
     assert.equal((jsonPatched.spec as { dryRun: boolean }).dryRun, false);
     assert.equal(jsonPatched.metadata.generation, 3);
   });
 
   it('Watch delivers ADDED, MODIFIED, DELETED in order, and resuming from a resourceVersion loses nothing', async () => {
     const path = `/apis/${GROUP}/${VERSION}/namespaces/team-beta/clusterdeployments`;
-    const w = await collectWatch(kc, path, { labelSelector: 'watch=me', resourceVersion: t.store.currentResourceVersion(), allowWatchBookmarks: true });
+    const w = await collectWatch(kc, path, {
+      labelSelector: 'watch=me',
+      resourceVersion: t.store.currentResourceVersion(),
+      allowWatchBookmarks: true,
+    });
     try {
       const created = t.store.create(CD, clusterDeployment('watched', 'team-beta', {}, { watch: 'me' }));
       const modified = t.store.get(CD, 'team-beta', 'watched')!;
@@ -105,13 +156,22 @@ describe('sandbox apiserver with client-node', () => {
       t.store.create(CD, clusterDeployment('not-selected', 'team-beta', {}, { watch: 'other' }));
       t.store.delete(CD, 'team-beta', 'watched');
       assert.ok(await eventually(() => w.events.length >= 3), `events: ${JSON.stringify(w.events.map((e) => e.type))}`);
-      assert.deepEqual(w.events.map((e) => `${e.type} ${e.name}`), ['ADDED watched', 'MODIFIED watched', 'DELETED watched']);
+      assert.deepEqual(
+        w.events.map((e) => `${e.type} ${e.name}`),
+        ['ADDED watched', 'MODIFIED watched', 'DELETED watched'],
+      );
       // Resume from the ADDED event's resourceVersion: the later two events are replayed.
       const resumed = await collectWatch(kc, path, { labelSelector: 'watch=me', resourceVersion: created.metadata.resourceVersion! });
       try {
         assert.ok(await eventually(() => resumed.events.length >= 2));
-        assert.deepEqual(resumed.events.map((e) => e.type), ['MODIFIED', 'DELETED']);
-        assert.deepEqual(resumed.events.map((e) => e.rv), w.events.slice(1).map((e) => e.rv));
+        assert.deepEqual(
+          resumed.events.map((e) => e.type),
+          ['MODIFIED', 'DELETED'],
+        );
+        assert.deepEqual(
+          resumed.events.map((e) => e.rv),
+          w.events.slice(1).map((e) => e.rv),
+        );
       } finally {
         resumed.stop();
       }
@@ -121,9 +181,14 @@ describe('sandbox apiserver with client-node', () => {
   });
 
   it('an informer sees add/update/delete and survives the server closing its watch', async () => {
-    t.store.create({ group: '', version: 'v1', plural: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'informed' } });
-    const informer = makeInformer<KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/namespaces/informed/clusterdeployments`, () =>
-      custom.listNamespacedCustomObject({ ...base, namespace: 'informed' }) as never,
+    t.store.create(
+      { group: '', version: 'v1', plural: 'namespaces' },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'informed' } },
+    );
+    const informer = makeInformer<KubernetesObject>(
+      kc,
+      `/apis/${GROUP}/${VERSION}/namespaces/informed/clusterdeployments`,
+      () => custom.listNamespacedCustomObject({ ...base, namespace: 'informed' }) as never,
     );
     const seen: string[] = [];
     informer.on('add', (o) => seen.push(`add ${o.metadata?.name}`));
@@ -146,10 +211,16 @@ describe('sandbox apiserver with client-node', () => {
   });
 
   it('resourceVersion 0 starts with ADDED for the current state', async () => {
-    const w = await collectWatch(kc, `/apis/${GROUP}/${VERSION}/namespaces/team-alpha/clusterdeployments`, { resourceVersion: '0', fieldSelector: 'metadata.name=ssa-client' });
+    const w = await collectWatch(kc, `/apis/${GROUP}/${VERSION}/namespaces/team-alpha/clusterdeployments`, {
+      resourceVersion: '0',
+      fieldSelector: 'metadata.name=ssa-client',
+    });
     try {
       assert.ok(await eventually(() => w.events.length >= 1));
-      assert.deepEqual(w.events.map((e) => `${e.type} ${e.name}`), ['ADDED ssa-client']);
+      assert.deepEqual(
+        w.events.map((e) => `${e.type} ${e.name}`),
+        ['ADDED ssa-client'],
+      );
     } finally {
       w.stop();
     }
@@ -161,13 +232,22 @@ describe('sandbox apiserver with client-node', () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = (await custom.listNamespacedCustomObject({ ...base, namespace: 'kcm-system', labelSelector: 'paging=yes', limit: 3, ...(token ? { _continue: token } : {}) })) as { items: KubeObject[]; metadata: { continue?: string } };
+      const page = (await custom.listNamespacedCustomObject({
+        ...base,
+        namespace: 'kcm-system',
+        labelSelector: 'paging=yes',
+        limit: 3,
+        ...(token ? { _continue: token } : {}),
+      })) as { items: KubeObject[]; metadata: { continue?: string } };
       names.push(...page.items.map((i) => i.metadata.name));
       token = page.metadata.continue;
       pages += 1;
     } while (token);
     assert.equal(pages, 3);
-    assert.deepEqual(names, [0, 1, 2, 3, 4, 5, 6].map((i) => `page-${i}`));
+    assert.deepEqual(
+      names,
+      [0, 1, 2, 3, 4, 5, 6].map((i) => `page-${i}`),
+    );
   });
 
   it('core namespaces, configmaps and events with an involvedObject field selector', async () => {
@@ -181,18 +261,40 @@ describe('sandbox apiserver with client-node', () => {
     await core.createNamespacedConfigMap({ namespace: 'team-alpha', body: { metadata: { name: 'cm1' }, data: { k: 'v' } } });
     const cm = await core.readNamespacedConfigMap({ namespace: 'team-alpha', name: 'cm1' });
     assert.equal(cm.data?.k, 'v');
-    await core.createNamespacedEvent({ namespace: 'team-alpha', body: { metadata: { name: 'ev1' }, involvedObject: { kind: 'ClusterDeployment', name: 'ssa-client', namespace: 'team-alpha' }, reason: 'Provisioning', message: 'm' } });
-    await core.createNamespacedEvent({ namespace: 'team-alpha', body: { metadata: { name: 'ev2' }, involvedObject: { kind: 'ClusterDeployment', name: 'other', namespace: 'team-alpha' }, reason: 'Provisioning', message: 'm' } });
+    await core.createNamespacedEvent({
+      namespace: 'team-alpha',
+      body: {
+        metadata: { name: 'ev1' },
+        involvedObject: { kind: 'ClusterDeployment', name: 'ssa-client', namespace: 'team-alpha' },
+        reason: 'Provisioning',
+        message: 'm',
+      },
+    });
+    await core.createNamespacedEvent({
+      namespace: 'team-alpha',
+      body: {
+        metadata: { name: 'ev2' },
+        involvedObject: { kind: 'ClusterDeployment', name: 'other', namespace: 'team-alpha' },
+        reason: 'Provisioning',
+        message: 'm',
+      },
+    });
     const events = await core.listNamespacedEvent({ namespace: 'team-alpha', fieldSelector: 'involvedObject.name=ssa-client' });
-    assert.deepEqual(events.items.map((e) => e.metadata?.name), ['ev1']);
+    assert.deepEqual(
+      events.items.map((e) => e.metadata?.name),
+      ['ev1'],
+    );
   });
 
   it('a namespace that does not exist is 404 on create', async () => {
-    await assert.rejects(custom.createNamespacedCustomObject({ ...base, namespace: 'nowhere', body: clusterDeployment('x', 'nowhere') }), (err: { code?: number; body?: string }) => {
-      assert.equal(err.code, 404);
-      assert.match(JSON.parse(err.body!).message, /namespaces "nowhere" not found/);
-      return true;
-    });
+    await assert.rejects(
+      custom.createNamespacedCustomObject({ ...base, namespace: 'nowhere', body: clusterDeployment('x', 'nowhere') }),
+      (err: { code?: number; body?: string }) => {
+        assert.equal(err.code, 404);
+        assert.match(JSON.parse(err.body!).message, /namespaces "nowhere" not found/);
+        return true;
+      },
+    );
   });
 
   it('foreground deletion waits for blocking dependents, then the garbage collector completes it', async () => {
@@ -203,10 +305,23 @@ describe('sandbox apiserver with client-node', () => {
         name: 'dependent',
         namespace: 'kcm-system',
         finalizers: ['example.com/hold'],
-        ownerReferences: [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', name: 'owner', uid: owner.metadata.uid!, blockOwnerDeletion: true }],
+        ownerReferences: [
+          {
+            apiVersion: `${GROUP}/${VERSION}`,
+            kind: 'ClusterDeployment',
+            name: 'owner',
+            uid: owner.metadata.uid!,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
     });
-    const res = (await custom.deleteNamespacedCustomObject({ ...base, namespace: 'kcm-system', name: 'owner', propagationPolicy: 'Foreground' })) as KubeObject;
+    const res = (await custom.deleteNamespacedCustomObject({
+      ...base,
+      namespace: 'kcm-system',
+      name: 'owner',
+      propagationPolicy: 'Foreground',
+    })) as KubeObject;
     assert.ok(res.metadata.deletionTimestamp);
     assert.ok(res.metadata.finalizers?.includes('foregroundDeletion'));
     await new Promise((r) => setTimeout(r, 50));

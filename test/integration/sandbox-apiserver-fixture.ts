@@ -37,7 +37,12 @@ export function namespaceObject(name: string): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
 }
 
-export function clusterDeployment(name: string, namespace: string, spec: Record<string, unknown> = {}, labels?: Record<string, string>): KubeObject {
+export function clusterDeployment(
+  name: string,
+  namespace: string,
+  spec: Record<string, unknown> = {},
+  labels?: Record<string, string>,
+): KubeObject {
   return {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: 'ClusterDeployment',
@@ -46,25 +51,40 @@ export function clusterDeployment(name: string, namespace: string, spec: Record<
   };
 }
 
-export async function startTestApiServer(options: { tls?: boolean; tokens?: TokenTable; historySize?: number; namespaces?: string[] } = {}): Promise<TestApiServer> {
+export async function startTestApiServer(
+  options: { tls?: boolean; tokens?: TokenTable; historySize?: number; namespaces?: string[] } = {},
+): Promise<TestApiServer> {
   const store = new MemoryStore(options.historySize ? { historySize: options.historySize } : {});
   for (const ns of options.namespaces ?? ['kcm-system', 'team-alpha', 'team-beta']) store.create(NS, namespaceObject(ns));
-  const server = await startApiServer({ store, host: '127.0.0.1', port: 0, ...(options.tls ? { tls: true } : {}), ...(options.tokens ? { tokens: options.tokens } : {}) });
+  const server = await startApiServer({
+    store,
+    host: '127.0.0.1',
+    port: 0,
+    ...(options.tls ? { tls: true } : {}),
+    ...(options.tokens ? { tokens: options.tokens } : {}),
+  });
   const dir = mkdtempSync(join(tmpdir(), 'sandbox-apiserver-'));
   let counter = 0;
   const kubeconfigFor = (token: string | undefined): string => {
     const path = join(dir, `kubeconfig-${counter++}.yaml`);
-    writeFileSync(path, buildKubeconfig({ url: server.url, ...(server.caPem ? { caPem: server.caPem } : {}), ...(token ? { token } : {}) }));
+    writeFileSync(
+      path,
+      buildKubeconfig({ url: server.url, ...(server.caPem ? { caPem: server.caPem } : {}), ...(token ? { token } : {}) }),
+    );
     return path;
   };
   const kubeconfigPath = kubeconfigFor(undefined);
   const children = new Set<ReturnType<typeof spawn>>();
   const kubectl = (args: string[], o: { kubeconfig?: string; input?: string } = {}): Promise<KubectlResult> =>
     new Promise((resolve) => {
-      const child = spawn(KUBECTL, ['--kubeconfig', o.kubeconfig ?? kubeconfigPath, '--cache-dir', join(dir, 'cache'), '--request-timeout', '20s', ...args], {
-        env: { ...process.env, HOME: dir, KUBECONFIG: '' },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        KUBECTL,
+        ['--kubeconfig', o.kubeconfig ?? kubeconfigPath, '--cache-dir', join(dir, 'cache'), '--request-timeout', '20s', ...args],
+        {
+          env: { ...process.env, HOME: dir, KUBECONFIG: '' },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
       children.add(child);
       let stdout = '';
       let stderr = '';

@@ -5,7 +5,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { CD, CM, clusterDeployment, eventually, GROUP, KUBECTL, startTestApiServer, type TestApiServer } from './sandbox-apiserver-fixture.js';
+import {
+  CD,
+  CM,
+  clusterDeployment,
+  eventually,
+  GROUP,
+  KUBECTL,
+  startTestApiServer,
+  type TestApiServer,
+} from './sandbox-apiserver-fixture.js';
 
 describe('sandbox apiserver with kubectl', () => {
   let t: TestApiServer;
@@ -23,13 +32,21 @@ describe('sandbox apiserver with kubectl', () => {
   };
 
   it('gets every k0rdent kind, namespaces and configmaps', async () => {
-    t.store.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'schema-ct-demo', namespace: 'kcm-system' }, data: { a: 'b' } });
-    t.store.create({ group: GROUP, version: 'v1beta1', plural: 'credentials' }, {
-      apiVersion: `${GROUP}/v1beta1`,
-      kind: 'Credential',
-      metadata: { name: 'azure-cluster-credential', namespace: 'kcm-system' },
-      spec: { identityRef: { apiVersion: 'v1', kind: 'Secret', name: 'x', namespace: 'kcm-system' } },
+    t.store.create(CM, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'schema-ct-demo', namespace: 'kcm-system' },
+      data: { a: 'b' },
     });
+    t.store.create(
+      { group: GROUP, version: 'v1beta1', plural: 'credentials' },
+      {
+        apiVersion: `${GROUP}/v1beta1`,
+        kind: 'Credential',
+        metadata: { name: 'azure-cluster-credential', namespace: 'kcm-system' },
+        spec: { identityRef: { apiVersion: 'v1', kind: 'Secret', name: 'x', namespace: 'kcm-system' } },
+      },
+    );
     const kinds = t.server.registry.defs.filter((d) => d.custom);
     assert.ok(kinds.length >= 10, 'all CRDs are served');
     for (const def of kinds) {
@@ -60,7 +77,14 @@ describe('sandbox apiserver with kubectl', () => {
   });
 
   it('kubectl get prints the CRD printer columns from a server-side Table', async () => {
-    t.store.create(CD, { ...clusterDeployment('tabled', 'team-beta'), status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'Object is ready', lastTransitionTime: '2026-01-01T00:00:00Z' }] } });
+    t.store.create(CD, {
+      ...clusterDeployment('tabled', 'team-beta'),
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'Object is ready', lastTransitionTime: '2026-01-01T00:00:00Z' },
+        ],
+      },
+    });
     const r = await t.kubectl(['get', 'clusterdeployments', '-n', 'team-beta']);
     assert.equal(r.code, 0, r.stderr);
     const [header, row] = r.stdout.trim().split('\n');
@@ -88,11 +112,14 @@ describe('sandbox apiserver with kubectl', () => {
   it('rejects a value of the wrong type with 422 naming the field', async () => {
     const r = await t.kubectl(['apply', '--server-side', '-f', manifest('wrong-type', { template: 5 })]);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /ClusterDeployment "wrong-type" is invalid: spec.template: Invalid value: "integer": spec.template in body must be of type string/);
+    assert.match(
+      r.stderr,
+      /ClusterDeployment "wrong-type" is invalid: spec.template: Invalid value: "integer": spec.template in body must be of type string/,
+    );
     assert.equal(t.store.get(CD, 'kcm-system', 'wrong-type'), undefined);
   });
 
-  it('rejects an unknown field under kubectl\'s fieldValidation=Strict', async () => {
+  it("rejects an unknown field under kubectl's fieldValidation=Strict", async () => {
     const r = await t.kubectl(['apply', '--server-side', '-f', manifest('unknown-field', { bogus: true })]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /unknown field "spec.bogus"/);
@@ -129,9 +156,24 @@ describe('sandbox apiserver with kubectl', () => {
 
   it('get -w prints a MODIFIED transition', async () => {
     t.store.create(CD, clusterDeployment('watched', 'kcm-system'));
-    const child = spawn(KUBECTL, ['--kubeconfig', t.kubeconfigPath, '--cache-dir', join(t.dir, 'cache'), 'get', 'clusterdeployments', '-n', 'kcm-system', '-w', '--output-watch-events'], {
-      env: { ...process.env, HOME: t.dir, KUBECONFIG: '' },
-    });
+    const child = spawn(
+      KUBECTL,
+      [
+        '--kubeconfig',
+        t.kubeconfigPath,
+        '--cache-dir',
+        join(t.dir, 'cache'),
+        'get',
+        'clusterdeployments',
+        '-n',
+        'kcm-system',
+        '-w',
+        '--output-watch-events',
+      ],
+      {
+        env: { ...process.env, HOME: t.dir, KUBECONFIG: '' },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -170,7 +212,9 @@ describe('sandbox apiserver over TLS with tokens, with kubectl', () => {
   });
 
   it('a valid token works inside its namespaces', async () => {
-    const r = await t.kubectl(['get', 'clusterdeployments', '-n', 'team-alpha', '-o', 'name'], { kubeconfig: t.kubeconfigFor('alice-token-123') });
+    const r = await t.kubectl(['get', 'clusterdeployments', '-n', 'team-alpha', '-o', 'name'], {
+      kubeconfig: t.kubeconfigFor('alice-token-123'),
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'clusterdeployment.k0rdent.mirantis.com/alpha-one');
     const ns = await t.kubectl(['get', 'namespaces', '-o', 'name'], { kubeconfig: t.kubeconfigFor('alice-token-123') });
@@ -186,12 +230,18 @@ describe('sandbox apiserver over TLS with tokens, with kubectl', () => {
     assert.match(r.stderr, /Unauthorized/);
   });
 
-  it('outside its namespaces the user is forbidden, in the API server\'s words', async () => {
+  it("outside its namespaces the user is forbidden, in the API server's words", async () => {
     const r = await t.kubectl(['get', 'clusterdeployments', '-n', 'team-beta'], { kubeconfig: t.kubeconfigFor('alice-token-123') });
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /clusterdeployments.k0rdent.mirantis.com is forbidden: User "alice" cannot list resource "clusterdeployments" in API group "k0rdent.mirantis.com" in the namespace "team-beta"/);
+    assert.match(
+      r.stderr,
+      /clusterdeployments.k0rdent.mirantis.com is forbidden: User "alice" cannot list resource "clusterdeployments" in API group "k0rdent.mirantis.com" in the namespace "team-beta"/,
+    );
     const all = await t.kubectl(['get', 'clusterdeployments', '-A'], { kubeconfig: t.kubeconfigFor('alice-token-123') });
     assert.notEqual(all.code, 0);
-    assert.match(all.stderr, /forbidden: User "alice" cannot list resource "clusterdeployments" in API group "k0rdent.mirantis.com" at the cluster scope/);
+    assert.match(
+      all.stderr,
+      /forbidden: User "alice" cannot list resource "clusterdeployments" in API group "k0rdent.mirantis.com" at the cluster scope/,
+    );
   });
 });

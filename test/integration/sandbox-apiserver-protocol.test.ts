@@ -15,8 +15,17 @@ interface Status {
 describe('sandbox apiserver protocol', () => {
   let t: TestApiServer;
   const cdPath = `/apis/${GROUP}/${VERSION}/namespaces/kcm-system/clusterdeployments`;
-  const call = async (method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown; headers: Headers; text: string }> => {
-    const res = await fetch(t.server.url + path, { method, headers: { 'Content-Type': 'application/json', ...headers }, ...(body !== undefined ? { body } : {}) });
+  const call = async (
+    method: string,
+    path: string,
+    body?: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; json: unknown; headers: Headers; text: string }> => {
+    const res = await fetch(t.server.url + path, {
+      method,
+      headers: { 'Content-Type': 'application/json', ...headers },
+      ...(body !== undefined ? { body } : {}),
+    });
     const text = await res.text();
     let json: unknown;
     try {
@@ -43,19 +52,41 @@ describe('sandbox apiserver protocol', () => {
     await t.close();
   });
 
-  it('answers bad requests with the API server\'s codes and keeps serving', async () => {
+  it("answers bad requests with the API server's codes and keeps serving", async () => {
     expectStatus(await call('POST', cdPath, '{"apiVersion": '), 400, 'BadRequest');
     const unknown = expectStatus(await call('GET', `/apis/${GROUP}/${VERSION}/widgets`), 404, 'NotFound');
     assert.equal(unknown.message, 'the server could not find the requested resource');
     expectStatus(await call('GET', '/apis/nope.example.com/v1'), 404, 'NotFound');
-    expectStatus(await call('POST', cdPath, JSON.stringify(clusterDeployment('x', 'kcm-system')), { 'Content-Type': 'text/plain' }), 415, 'UnsupportedMediaType');
+    expectStatus(
+      await call('POST', cdPath, JSON.stringify(clusterDeployment('x', 'kcm-system')), { 'Content-Type': 'text/plain' }),
+      415,
+      'UnsupportedMediaType',
+    );
     t.store.create(CD, clusterDeployment('target', 'kcm-system'));
-    expectStatus(await call('PATCH', `${cdPath}/target`, '{"spec":{}}', { 'Content-Type': 'application/strategic-merge-patch+json' }), 415, 'UnsupportedMediaType');
-    const noManager = expectStatus(await call('PATCH', `${cdPath}/target`, JSON.stringify(clusterDeployment('target', 'kcm-system')), { 'Content-Type': 'application/apply-patch+yaml' }), 422, 'Invalid');
+    expectStatus(
+      await call('PATCH', `${cdPath}/target`, '{"spec":{}}', { 'Content-Type': 'application/strategic-merge-patch+json' }),
+      415,
+      'UnsupportedMediaType',
+    );
+    const noManager = expectStatus(
+      await call('PATCH', `${cdPath}/target`, JSON.stringify(clusterDeployment('target', 'kcm-system')), {
+        'Content-Type': 'application/apply-patch+yaml',
+      }),
+      422,
+      'Invalid',
+    );
     assert.match(noManager.message, /fieldManager: Required value: is required for apply patch/);
-    const forceOnMerge = expectStatus(await call('PATCH', `${cdPath}/target?force=true`, '{"spec":{}}', { 'Content-Type': 'application/merge-patch+json' }), 422, 'Invalid');
+    const forceOnMerge = expectStatus(
+      await call('PATCH', `${cdPath}/target?force=true`, '{"spec":{}}', { 'Content-Type': 'application/merge-patch+json' }),
+      422,
+      'Invalid',
+    );
     assert.match(forceOnMerge.message, /force/);
-    expectStatus(await call('PATCH', `${cdPath}/target?fieldManager=x`, 'spec: [unclosed', { 'Content-Type': 'application/apply-patch+yaml' }), 400, 'BadRequest');
+    expectStatus(
+      await call('PATCH', `${cdPath}/target?fieldManager=x`, 'spec: [unclosed', { 'Content-Type': 'application/apply-patch+yaml' }),
+      400,
+      'BadRequest',
+    );
     const missing = expectStatus(await call('GET', `${cdPath}/ghost`), 404, 'NotFound');
     assert.equal(missing.message, 'clusterdeployments.k0rdent.mirantis.com "ghost" not found');
     assert.deepEqual(missing.details, { name: 'ghost', group: GROUP, kind: 'clusterdeployments' });
@@ -69,8 +100,17 @@ describe('sandbox apiserver protocol', () => {
     const s = expectStatus(await call('POST', cdPath, JSON.stringify(bad)), 422, 'Invalid');
     // The CRD has CEL rules: the type error blocks them and says so, as kube-apiserver does
     // (k8s.io/apiextensions-apiserver pkg/registry/customresource/strategy.go hasBlockingErr).
-    assert.match(s.message, /^ClusterDeployment.k0rdent.mirantis.com "bad-type" is invalid: \[spec.template: Invalid value: "integer": .*, <nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation\]$/);
-    assert.deepEqual(s.details?.causes?.map((c) => [c.reason, c.field]), [['FieldValueTypeInvalid', 'spec.template'], ['FieldValueInvalid', '<nil>']]);
+    assert.match(
+      s.message,
+      /^ClusterDeployment.k0rdent.mirantis.com "bad-type" is invalid: \[spec.template: Invalid value: "integer": .*, <nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation\]$/,
+    );
+    assert.deepEqual(
+      s.details?.causes?.map((c) => [c.reason, c.field]),
+      [
+        ['FieldValueTypeInvalid', 'spec.template'],
+        ['FieldValueInvalid', '<nil>'],
+      ],
+    );
     const badName = expectStatus(await call('POST', cdPath, JSON.stringify(clusterDeployment('Bad_Name', 'kcm-system'))), 422, 'Invalid');
     assert.equal(badName.details?.causes?.[0]?.field, 'metadata.name');
   });
@@ -110,11 +150,19 @@ describe('sandbox apiserver protocol', () => {
   });
 
   it('status subresource: main writes ignore .status, /status writes change only .status', async () => {
-    const created = (await call('POST', cdPath, JSON.stringify(clusterDeployment('with-status', 'kcm-system')))).json as Record<string, unknown>;
+    const created = (await call('POST', cdPath, JSON.stringify(clusterDeployment('with-status', 'kcm-system')))).json as Record<
+      string,
+      unknown
+    >;
     const put = await call('PUT', `${cdPath}/with-status`, JSON.stringify({ ...created, status: { observedGeneration: 9 } }));
     assert.equal(put.status, 200);
     assert.equal(t.store.get(CD, 'kcm-system', 'with-status')!.status, undefined);
-    const st = await call('PATCH', `${cdPath}/with-status/status`, JSON.stringify({ status: { observedGeneration: 1 }, spec: { dryRun: true } }), { 'Content-Type': 'application/merge-patch+json' });
+    const st = await call(
+      'PATCH',
+      `${cdPath}/with-status/status`,
+      JSON.stringify({ status: { observedGeneration: 1 }, spec: { dryRun: true } }),
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
     assert.equal(st.status, 200, st.text);
     const now = t.store.get(CD, 'kcm-system', 'with-status')!;
     assert.deepEqual(now.status, { observedGeneration: 1 });
@@ -124,16 +172,30 @@ describe('sandbox apiserver protocol', () => {
 
   it('a stored status that the schema would reject does not block writes to the main resource', async () => {
     t.store.create(CD, { ...clusterDeployment('odd-status', 'kcm-system'), status: { observedGeneration: 'not-a-number' } });
-    const r = await call('PATCH', `${cdPath}/odd-status`, '{"metadata":{"labels":{"a":"b"}}}', { 'Content-Type': 'application/merge-patch+json' });
+    const r = await call('PATCH', `${cdPath}/odd-status`, '{"metadata":{"labels":{"a":"b"}}}', {
+      'Content-Type': 'application/merge-patch+json',
+    });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(t.store.get(CD, 'kcm-system', 'odd-status')!.metadata.labels, { a: 'b' });
-    expectStatus(await call('PATCH', `${cdPath}/odd-status/status`, '{"status":{"observedGeneration":"x"}}', { 'Content-Type': 'application/merge-patch+json' }), 422, 'Invalid');
+    expectStatus(
+      await call('PATCH', `${cdPath}/odd-status/status`, '{"status":{"observedGeneration":"x"}}', {
+        'Content-Type': 'application/merge-patch+json',
+      }),
+      422,
+      'Invalid',
+    );
   });
 
   it('admission hooks deny with their code and write nothing, also in dryRun', async () => {
     t.store.registerValidatingAdmission({ group: GROUP, plural: 'clusterdeployments' }, (req) =>
       req.object?.metadata.name === 'denied-by-hook'
-        ? { allowed: false, code: 403, reason: 'Forbidden', message: 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: the ClusterDeployment is invalid' }
+        ? {
+            allowed: false,
+            code: 403,
+            reason: 'Forbidden',
+            message:
+              'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: the ClusterDeployment is invalid',
+          }
         : { allowed: true },
     );
     const body = JSON.stringify(clusterDeployment('denied-by-hook', 'kcm-system'));
@@ -149,29 +211,47 @@ describe('sandbox apiserver protocol', () => {
     const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
     const agg = await call('GET', '/apis', undefined, { Accept: accept });
     assert.equal(agg.headers.get('content-type'), 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
-    const items = (agg.json as { items: { metadata: { name: string }; versions: { resources: { resource: string; scope: string }[] }[] }[] }).items;
+    const items = (
+      agg.json as { items: { metadata: { name: string }; versions: { resources: { resource: string; scope: string }[] }[] }[] }
+    ).items;
     const k0 = items.find((i) => i.metadata.name === GROUP)!;
     assert.ok(k0.versions[0]!.resources.some((r) => r.resource === 'clusterdeployments' && r.scope === 'Namespaced'));
     const core = await call('GET', '/api', undefined, { Accept: accept });
     assert.equal((core.json as { items: { metadata: { name: string } }[] }).items[0]!.metadata.name, '');
     const list = await call('GET', `/apis/${GROUP}/${VERSION}`);
-    const cd = (list.json as { resources: { name: string; shortNames?: string[]; namespaced: boolean; kind: string }[] }).resources.find((r) => r.name === 'clusterdeployments')!;
+    const cd = (list.json as { resources: { name: string; shortNames?: string[]; namespaced: boolean; kind: string }[] }).resources.find(
+      (r) => r.name === 'clusterdeployments',
+    )!;
     assert.equal(cd.kind, 'ClusterDeployment');
     assert.equal(cd.namespaced, true);
     const group = await call('GET', `/apis/${GROUP}`);
-    assert.deepEqual((group.json as { kind: string; preferredVersion: unknown }).preferredVersion, { groupVersion: `${GROUP}/${VERSION}`, version: VERSION });
+    assert.deepEqual((group.json as { kind: string; preferredVersion: unknown }).preferredVersion, {
+      groupVersion: `${GROUP}/${VERSION}`,
+      version: VERSION,
+    });
     const version = await call('GET', '/version');
     assert.equal((version.json as { major: string }).major, '1');
     const index = await call('GET', '/openapi/v3');
-    const url = (index.json as { paths: Record<string, { serverRelativeURL: string }> }).paths[`apis/${GROUP}/${VERSION}`]!.serverRelativeURL;
+    const url = (index.json as { paths: Record<string, { serverRelativeURL: string }> }).paths[`apis/${GROUP}/${VERSION}`]!
+      .serverRelativeURL;
     const doc = await call('GET', url);
-    const patchOp = (doc.json as { paths: Record<string, { patch?: { 'x-kubernetes-group-version-kind': unknown; parameters: { name: string }[] } }> }).paths[`/apis/${GROUP}/${VERSION}/namespaces/{namespace}/clusterdeployments/{name}`]!.patch!;
+    const patchOp = (
+      doc.json as { paths: Record<string, { patch?: { 'x-kubernetes-group-version-kind': unknown; parameters: { name: string }[] } }> }
+    ).paths[`/apis/${GROUP}/${VERSION}/namespaces/{namespace}/clusterdeployments/{name}`]!.patch!;
     assert.deepEqual(patchOp['x-kubernetes-group-version-kind'], { group: GROUP, version: VERSION, kind: 'ClusterDeployment' });
     assert.ok(patchOp.parameters.some((p) => p.name === 'fieldValidation'));
   });
 
   it('SelfSubjectAccessReview answers as JSON', async () => {
-    const r = await call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'create', group: GROUP, resource: 'clusterdeployments', namespace: 'kcm-system' } } }));
+    const r = await call(
+      'POST',
+      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      JSON.stringify({
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { verb: 'create', group: GROUP, resource: 'clusterdeployments', namespace: 'kcm-system' } },
+      }),
+    );
     assert.equal(r.status, 201);
     assert.equal((r.json as { status: { allowed: boolean } }).status.allowed, true);
   });
@@ -206,7 +286,10 @@ describe('sandbox apiserver protocol', () => {
   });
 
   it('DELETE honours propagationPolicy from the body and finalizers', async () => {
-    t.store.create(CD, { ...clusterDeployment('fin', 'kcm-system'), metadata: { name: 'fin', namespace: 'kcm-system', finalizers: ['example.com/x'] } });
+    t.store.create(CD, {
+      ...clusterDeployment('fin', 'kcm-system'),
+      metadata: { name: 'fin', namespace: 'kcm-system', finalizers: ['example.com/x'] },
+    });
     const r = await call('DELETE', `${cdPath}/fin`, JSON.stringify({ propagationPolicy: 'Background' }));
     assert.equal(r.status, 200);
     assert.ok((r.json as { metadata: { deletionTimestamp?: string } }).metadata.deletionTimestamp);

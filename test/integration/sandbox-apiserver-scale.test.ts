@@ -1,7 +1,17 @@
 /** The sandbox API server with 10k+ objects: indexed lists, paging and filtered watches stay correct. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CD, clusterDeployment, eventually, GROUP, NS, namespaceObject, startTestApiServer, VERSION, type TestApiServer } from './sandbox-apiserver-fixture.js';
+import {
+  CD,
+  clusterDeployment,
+  eventually,
+  GROUP,
+  NS,
+  namespaceObject,
+  startTestApiServer,
+  VERSION,
+  type TestApiServer,
+} from './sandbox-apiserver-fixture.js';
 
 describe('sandbox apiserver at scale', () => {
   let t: TestApiServer;
@@ -11,14 +21,20 @@ describe('sandbox apiserver at scale', () => {
     t = await startTestApiServer({ namespaces: [] });
     for (let n = 0; n < NAMESPACES; n++) {
       t.store.create(NS, namespaceObject(`scale-${n}`));
-      for (let i = 0; i < PER_NAMESPACE; i++) t.store.create(CD, clusterDeployment(`cd-${String(i).padStart(3, '0')}`, `scale-${n}`, {}, { shard: String(i % 4) }));
+      for (let i = 0; i < PER_NAMESPACE; i++)
+        t.store.create(CD, clusterDeployment(`cd-${String(i).padStart(3, '0')}`, `scale-${n}`, {}, { shard: String(i % 4) }));
     }
   });
   after(async () => {
     await t.close();
   });
 
-  const get = async (path: string): Promise<{ items: { metadata: { name: string; namespace: string } }[]; metadata: { continue?: string; remainingItemCount?: number } }> => {
+  const get = async (
+    path: string,
+  ): Promise<{
+    items: { metadata: { name: string; namespace: string } }[];
+    metadata: { continue?: string; remainingItemCount?: number };
+  }> => {
     const res = await fetch(`${t.server.url}/apis/${GROUP}/${VERSION}${path}`);
     assert.equal(res.status, 200);
     return (await res.json()) as never;
@@ -51,7 +67,10 @@ describe('sandbox apiserver at scale', () => {
 
   it('a field-selected watch from resourceVersion 0 starts with just that object, then follows it', async () => {
     const ac = new AbortController();
-    const res = await fetch(`${t.server.url}/apis/${GROUP}/${VERSION}/namespaces/scale-3/clusterdeployments?watch=true&resourceVersion=0&fieldSelector=metadata.name%3Dcd-042`, { signal: ac.signal });
+    const res = await fetch(
+      `${t.server.url}/apis/${GROUP}/${VERSION}/namespaces/scale-3/clusterdeployments?watch=true&resourceVersion=0&fieldSelector=metadata.name%3Dcd-042`,
+      { signal: ac.signal },
+    );
     const reader = res.body!.getReader();
     let text = '';
     const pump = (async () => {
@@ -70,8 +89,14 @@ describe('sandbox apiserver at scale', () => {
       const cur = t.store.get(CD, 'scale-3', 'cd-042')!;
       t.store.update(CD, { ...cur, metadata: { ...cur.metadata, labels: { shard: 'moved' } } });
       assert.ok(await eventually(() => text.split('\n').filter(Boolean).length >= 2));
-      const events = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } });
-      assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED cd-042', 'MODIFIED cd-042']);
+      const events = text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } });
+      assert.deepEqual(
+        events.map((e) => `${e.type} ${e.object.metadata.name}`),
+        ['ADDED cd-042', 'MODIFIED cd-042'],
+      );
     } finally {
       ac.abort();
       await pump;

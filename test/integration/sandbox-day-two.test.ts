@@ -57,7 +57,11 @@ describe('sandbox day-two data', () => {
   // Asynchronous: the sandbox serves from this process, so a blocking spawn would starve it.
   const kubectl = (...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
     new Promise((resolve, reject) => {
-      const child = spawn('/usr/bin/kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), '--request-timeout', '20s', ...args], { env: { PATH: '/usr/bin', HOME: dir } });
+      const child = spawn(
+        '/usr/bin/kubectl',
+        ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), '--request-timeout', '20s', ...args],
+        { env: { PATH: '/usr/bin', HOME: dir } },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -68,19 +72,32 @@ describe('sandbox day-two data', () => {
 
   it('a deploy to Ready: kcm events in events.k8s.io/v1 shape, the same objects as core/v1 Events, and the kubeconfig Secret', async () => {
     const seen: string[] = [];
-    const watch = await new Watch(kc).watch('/apis/events.k8s.io/v1/namespaces/team-alpha/events', { fieldSelector: 'regarding.name=day-two' }, (type: string, object: Rec) => {
-      seen.push(`${type} ${String(object['reason'])} ${String(object['apiVersion'])}`);
-    }, () => undefined);
+    const watch = await new Watch(kc).watch(
+      '/apis/events.k8s.io/v1/namespaces/team-alpha/events',
+      { fieldSelector: 'regarding.name=day-two' },
+      (type: string, object: Rec) => {
+        seen.push(`${type} ${String(object['reason'])} ${String(object['apiVersion'])}`);
+      },
+      () => undefined,
+    );
     try {
       await custom.createNamespacedCustomObject({
         group: GROUP,
         version: VERSION,
         namespace: 'team-alpha',
         plural: 'clusterdeployments',
-        body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', metadata: { name: 'day-two' }, spec: { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE } },
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'ClusterDeployment',
+          metadata: { name: 'day-two' },
+          spec: { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE },
+        },
       });
       const ready = await until(async () => {
-        const list = await events.listNamespacedEvent({ namespace: 'team-alpha', fieldSelector: 'regarding.name=day-two,reason=CAPIClusterIsReady' });
+        const list = await events.listNamespacedEvent({
+          namespace: 'team-alpha',
+          fieldSelector: 'regarding.name=day-two,reason=CAPIClusterIsReady',
+        });
         return list.items[0];
       }, 'the CAPIClusterIsReady event');
       assert.equal(ready.reportingController, 'kcm-controller-manager');
@@ -99,7 +116,10 @@ describe('sandbox day-two data', () => {
       assert.equal(same.reportingComponent, 'kcm-controller-manager');
       assert.equal(same.involvedObject.name, 'day-two');
       assert.equal(same.lastTimestamp, undefined);
-      assert.ok(seen.some((s) => s === 'ADDED CAPIClusterIsReady events.k8s.io/v1'), `watch saw ${seen.join(', ')}`);
+      assert.ok(
+        seen.some((s) => s === 'ADDED CAPIClusterIsReady events.k8s.io/v1'),
+        `watch saw ${seen.join(', ')}`,
+      );
 
       const secret = await until(async () => {
         const s = await core.listNamespacedSecret({ namespace: 'team-alpha', fieldSelector: 'metadata.name=day-two-kubeconfig' });
@@ -109,8 +129,21 @@ describe('sandbox day-two data', () => {
       assert.equal(secret.metadata?.labels?.['cluster.x-k8s.io/cluster-name'], 'day-two');
       assert.match(Buffer.from(secret.data?.['value'] ?? '', 'base64').toString('utf8'), /kind: Config/);
 
-      await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-alpha', plural: 'clusterdeployments', name: 'day-two' });
-      await until(async () => ((await core.listNamespacedSecret({ namespace: 'team-alpha', fieldSelector: 'metadata.name=day-two-kubeconfig' })).items.length === 0 ? true : undefined), 'the Secret to go with the deployment');
+      await custom.deleteNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: 'team-alpha',
+        plural: 'clusterdeployments',
+        name: 'day-two',
+      });
+      await until(
+        async () =>
+          (await core.listNamespacedSecret({ namespace: 'team-alpha', fieldSelector: 'metadata.name=day-two-kubeconfig' })).items.length ===
+          0
+            ? true
+            : undefined,
+        'the Secret to go with the deployment',
+      );
     } finally {
       watch.abort();
     }
@@ -135,12 +168,22 @@ describe('sandbox day-two data', () => {
     assert.equal(read.message, 'posted through events.k8s.io');
     assert.equal(read.involvedObject.name, 'x');
     assert.equal(read.reportingComponent, 'test-controller');
-    await assert.rejects(events.listNamespacedEvent({ namespace: 'team-beta', fieldSelector: 'involvedObject.name=x' }), /field label not supported/);
+    await assert.rejects(
+      events.listNamespacedEvent({ namespace: 'team-beta', fieldSelector: 'involvedObject.name=x' }),
+      /field label not supported/,
+    );
     const byController = await events.listNamespacedEvent({ namespace: 'team-beta', fieldSelector: 'reportingController=test-controller' });
-    assert.deepEqual(byController.items.map((e) => e.metadata?.name), ['posted.1']);
+    assert.deepEqual(
+      byController.items.map((e) => e.metadata?.name),
+      ['posted.1'],
+    );
 
     // kcm's recorder: the second identical occurrence turns the event into a series of 2, then 3.
-    const regarding = { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', metadata: { name: 'repeat', namespace: 'team-beta', uid: 'u-1' } };
+    const regarding = {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'ClusterDeployment',
+      metadata: { name: 'repeat', namespace: 'team-beta', uid: 'u-1' },
+    };
     const api = storeApi(sandbox.store);
     for (let i = 0; i < 3; i++) await recordEvent(api, regarding, { type: 'Warning', reason: 'ValidationError', message: 'same failure' });
     const repeated = await events.listNamespacedEvent({ namespace: 'team-beta', fieldSelector: 'regarding.name=repeat' });
@@ -150,16 +193,25 @@ describe('sandbox day-two data', () => {
   });
 
   it('serves the ProviderInterfaces, ProviderTemplates and the Management status with its components', async () => {
-    const pis = (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'providerinterfaces' })) as { items: Rec[] };
+    const pis = (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'providerinterfaces' })) as {
+      items: Rec[];
+    };
     const byProvider = new Map(pis.items.map((pi) => [((pi['metadata'] as Rec)['labels'] as Rec)['cluster.x-k8s.io/provider'], pi]));
     assert.equal(pis.items.length, 8);
     const docker = byProvider.get('infrastructure-docker') as Rec;
-    assert.deepEqual(((docker['spec'] as Rec)['clusterIdentities'] as Rec[]).map((c) => c['kind']), ['Secret']);
+    assert.deepEqual(
+      ((docker['spec'] as Rec)['clusterIdentities'] as Rec[]).map((c) => c['kind']),
+      ['Secret'],
+    );
     const mgmt = (await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'managements', name: 'kcm' })) as Rec;
     const status = mgmt['status'] as Rec;
     assert.ok((status['availableProviders'] as string[]).includes('infrastructure-internal'));
     const components = status['components'] as Record<string, Rec>;
-    assert.deepEqual(components['cluster-api-provider-gcp'], { success: true, template: 'cluster-api-provider-gcp-1-0-25', exposedProviders: ['infrastructure-gcp'] });
+    assert.deepEqual(components['cluster-api-provider-gcp'], {
+      success: true,
+      template: 'cluster-api-provider-gcp-1-0-25',
+      exposedProviders: ['infrastructure-gcp'],
+    });
     const pts = (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'providertemplates' })) as { items: Rec[] };
     assert.ok(pts.items.some((t) => (t['metadata'] as Rec)['name'] === 'cluster-api-provider-aws-1-0-26'));
     // kubectl, an independent client, finds the kind by its short name.
@@ -170,7 +222,10 @@ describe('sandbox day-two data', () => {
 
   it('answers metadata-only lists and gets (PartialObjectMetadataList) without data or spec', async () => {
     const accept = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
-    const list = (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'credentials' }, setHeaderOptions('Accept', accept))) as Rec;
+    const list = (await custom.listClusterCustomObject(
+      { group: GROUP, version: VERSION, plural: 'credentials' },
+      setHeaderOptions('Accept', accept),
+    )) as Rec;
     assert.equal(list['kind'], 'PartialObjectMetadataList');
     const items = list['items'] as Rec[];
     assert.ok(items.length > 5);

@@ -78,7 +78,11 @@ function normalize(value: unknown, key = ''): Json {
     // kube-apiserver's schema validator walks properties in Go map order, so the errors of an aggregated
     // 422 message come in any order (k8s.io/kube-openapi pkg/validation/validate/object_validator.go): sort them.
     const aggregated = key === 'message' ? /^(.* is invalid: )\[(.*)\]$/.exec(value) : null;
-    if (aggregated) return `${aggregated[1]!}[${aggregated[2]!.split(/, (?=(?:<nil>|[A-Za-z][\w.[\]-]*): )/).sort().join(', ')}]`;
+    if (aggregated)
+      return `${aggregated[1]!}[${aggregated[2]!
+        .split(/, (?=(?:<nil>|[A-Za-z][\w.[\]-]*): )/)
+        .sort()
+        .join(', ')}]`;
     if (UID.test(value)) return '<uid>';
     return value.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uid>');
   }
@@ -92,15 +96,31 @@ function seen(res: RestResponse): Json {
 
 const CM_PATH = (ns: string, name?: string): string => `/api/v1/namespaces/${ns}/configmaps${name ? `/${name}` : ''}`;
 const MCS_PATH = (name?: string): string => `/apis/k0rdent.mirantis.com/v1beta1/multiclusterservices${name ? `/${name}` : ''}`;
-const CT_PATH = (ns: string, name?: string): string => `/apis/k0rdent.mirantis.com/v1beta1/namespaces/${ns}/clustertemplates${name ? `/${name}` : ''}`;
+const CT_PATH = (ns: string, name?: string): string =>
+  `/apis/k0rdent.mirantis.com/v1beta1/namespaces/${ns}/clustertemplates${name ? `/${name}` : ''}`;
 const APPLY = 'application/apply-patch+yaml';
 
-function configMap(ns: string, name: string, labels: Record<string, string> = {}, data: Record<string, string> = { a: '1' }): Record<string, unknown> {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, ...(Object.keys(labels).length > 0 ? { labels } : {}) }, data };
+function configMap(
+  ns: string,
+  name: string,
+  labels: Record<string, string> = {},
+  data: Record<string, string> = { a: '1' },
+): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: ns, ...(Object.keys(labels).length > 0 ? { labels } : {}) },
+    data,
+  };
 }
 
 function mcs(name: string, services: { name: string; namespace: string; template: string; values?: string }[]): Record<string, unknown> {
-  return { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'MultiClusterService', metadata: { name }, spec: { clusterSelector: {}, serviceSpec: { services } } };
+  return {
+    apiVersion: 'k0rdent.mirantis.com/v1beta1',
+    kind: 'MultiClusterService',
+    metadata: { name },
+    spec: { clusterSelector: {}, serviceSpec: { services } },
+  };
 }
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
@@ -123,10 +143,15 @@ const CASES: Record<string, (t: Target) => Promise<Json[]>> = {
   ],
 
   'list with label and field selectors, and paging': async ({ admin }) => {
-    for (const [name, tier] of [['sel-1', 'web'], ['sel-2', 'web'], ['sel-3', 'db']] as const) {
+    for (const [name, tier] of [
+      ['sel-1', 'web'],
+      ['sel-2', 'web'],
+      ['sel-3', 'db'],
+    ] as const) {
       await admin.json({ method: 'POST', path: CM_PATH('diff-b'), body: configMap('diff-b', name, { tier }) });
     }
-    const names = (res: RestResponse): Json => ((res.body as { items?: { metadata: { name: string } }[] }).items ?? []).map((i) => i.metadata.name).sort();
+    const names = (res: RestResponse): Json =>
+      ((res.body as { items?: { metadata: { name: string } }[] }).items ?? []).map((i) => i.metadata.name).sort();
     const out: Json[] = [
       names(await admin.raw({ method: 'GET', path: CM_PATH('diff-b'), query: { labelSelector: 'tier=web' } })),
       names(await admin.raw({ method: 'GET', path: CM_PATH('diff-b'), query: { labelSelector: 'tier in (db),tier!=web' } })),
@@ -136,7 +161,11 @@ const CASES: Record<string, (t: Target) => Promise<Json[]>> = {
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await admin.raw({ method: 'GET', path: CM_PATH('diff-b'), query: { limit: '1', labelSelector: 'tier', continue: token } });
+      const page = await admin.raw({
+        method: 'GET',
+        path: CM_PATH('diff-b'),
+        query: { limit: '1', labelSelector: 'tier', continue: token },
+      });
       const body = page.body as { items: { metadata: { name: string } }[]; metadata: { continue?: string; remainingItemCount?: number } };
       paged.push(...body.items.map((i) => i.metadata.name));
       out.push({ page: pages, remaining: body.metadata.remainingItemCount ?? null, more: Boolean(body.metadata.continue) });
@@ -151,25 +180,67 @@ const CASES: Record<string, (t: Target) => Promise<Json[]>> = {
     const a = mcs('ssa-mcs', [{ name: 'ingress', namespace: 'web', template: 'ingress-1-0-0', values: 'a: 1' }]);
     const b = mcs('ssa-mcs', [{ name: 'cert', namespace: 'web', template: 'cert-1-0-0' }]);
     const out: Json[] = [
-      seen(await admin.raw({ method: 'PATCH', path: MCS_PATH('ssa-mcs'), query: { fieldManager: 'manager-a' }, contentType: APPLY, body: a })),
+      seen(
+        await admin.raw({ method: 'PATCH', path: MCS_PATH('ssa-mcs'), query: { fieldManager: 'manager-a' }, contentType: APPLY, body: a }),
+      ),
       // A second manager adds another key of the list-map: both entries stay, each owned by its manager.
-      seen(await admin.raw({ method: 'PATCH', path: MCS_PATH('ssa-mcs'), query: { fieldManager: 'manager-b' }, contentType: APPLY, body: b })),
+      seen(
+        await admin.raw({ method: 'PATCH', path: MCS_PATH('ssa-mcs'), query: { fieldManager: 'manager-b' }, contentType: APPLY, body: b }),
+      ),
     ];
     // manager-b now claims a field manager-a owns with another value: 409 Conflict naming the field and manager.
     const clash = mcs('ssa-mcs', [
       { name: 'cert', namespace: 'web', template: 'cert-1-0-0' },
       { name: 'ingress', namespace: 'web', template: 'ingress-2-0-0' },
     ]);
-    out.push(seen(await admin.raw({ method: 'PATCH', path: MCS_PATH('ssa-mcs'), query: { fieldManager: 'manager-b' }, contentType: APPLY, body: clash })));
-    out.push(seen(await admin.raw({ method: 'PATCH', path: MCS_PATH('ssa-mcs'), query: { fieldManager: 'manager-b', force: 'true' }, contentType: APPLY, body: clash })));
+    out.push(
+      seen(
+        await admin.raw({
+          method: 'PATCH',
+          path: MCS_PATH('ssa-mcs'),
+          query: { fieldManager: 'manager-b' },
+          contentType: APPLY,
+          body: clash,
+        }),
+      ),
+    );
+    out.push(
+      seen(
+        await admin.raw({
+          method: 'PATCH',
+          path: MCS_PATH('ssa-mcs'),
+          query: { fieldManager: 'manager-b', force: 'true' },
+          contentType: APPLY,
+          body: clash,
+        }),
+      ),
+    );
     // manager-a applies without its entry: what it alone owned goes, what manager-b owns stays.
-    out.push(seen(await admin.raw({ method: 'PATCH', path: MCS_PATH('ssa-mcs'), query: { fieldManager: 'manager-a' }, contentType: APPLY, body: mcs('ssa-mcs', []) })));
+    out.push(
+      seen(
+        await admin.raw({
+          method: 'PATCH',
+          path: MCS_PATH('ssa-mcs'),
+          query: { fieldManager: 'manager-a' },
+          contentType: APPLY,
+          body: mcs('ssa-mcs', []),
+        }),
+      ),
+    );
     return out;
   },
 
   'dry run create and apply persist nothing': async ({ admin }) => [
     seen(await admin.raw({ method: 'POST', path: CM_PATH('diff-a'), query: { dryRun: 'All' }, body: configMap('diff-a', 'cm-dry') })),
-    seen(await admin.raw({ method: 'PATCH', path: CM_PATH('diff-a', 'cm-dry2'), query: { dryRun: 'All', fieldManager: 'dry' }, contentType: APPLY, body: configMap('diff-a', 'cm-dry2') })),
+    seen(
+      await admin.raw({
+        method: 'PATCH',
+        path: CM_PATH('diff-a', 'cm-dry2'),
+        query: { dryRun: 'All', fieldManager: 'dry' },
+        contentType: APPLY,
+        body: configMap('diff-a', 'cm-dry2'),
+      }),
+    ),
     seen(await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'cm-dry') })),
     seen(await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'cm-dry2') })),
   ],
@@ -177,40 +248,111 @@ const CASES: Record<string, (t: Target) => Promise<Json[]>> = {
   'merge patch, JSON patch (and a failing test op), strategic merge on a CR (415)': async ({ admin }) => {
     await admin.json({ method: 'POST', path: CM_PATH('diff-a'), body: configMap('diff-a', 'cm-patch', {}, { a: '1', b: '2' }) });
     return [
-      seen(await admin.raw({ method: 'PATCH', path: CM_PATH('diff-a', 'cm-patch'), contentType: 'application/merge-patch+json', body: { data: { b: null, c: '3' } } })),
-      seen(await admin.raw({ method: 'PATCH', path: CM_PATH('diff-a', 'cm-patch'), contentType: 'application/json-patch+json', body: [{ op: 'replace', path: '/data/a', value: '9' }] })),
-      seen(await admin.raw({ method: 'PATCH', path: CM_PATH('diff-a', 'cm-patch'), contentType: 'application/json-patch+json', body: [{ op: 'test', path: '/data/a', value: 'nope' }] })),
-      seen(await admin.raw({ method: 'PATCH', path: MCS_PATH('missing-mcs'), contentType: 'application/strategic-merge-patch+json', body: { spec: {} } })),
+      seen(
+        await admin.raw({
+          method: 'PATCH',
+          path: CM_PATH('diff-a', 'cm-patch'),
+          contentType: 'application/merge-patch+json',
+          body: { data: { b: null, c: '3' } },
+        }),
+      ),
+      seen(
+        await admin.raw({
+          method: 'PATCH',
+          path: CM_PATH('diff-a', 'cm-patch'),
+          contentType: 'application/json-patch+json',
+          body: [{ op: 'replace', path: '/data/a', value: '9' }],
+        }),
+      ),
+      seen(
+        await admin.raw({
+          method: 'PATCH',
+          path: CM_PATH('diff-a', 'cm-patch'),
+          contentType: 'application/json-patch+json',
+          body: [{ op: 'test', path: '/data/a', value: 'nope' }],
+        }),
+      ),
+      seen(
+        await admin.raw({
+          method: 'PATCH',
+          path: MCS_PATH('missing-mcs'),
+          contentType: 'application/strategic-merge-patch+json',
+          body: { spec: {} },
+        }),
+      ),
     ];
   },
 
   'no-op apply keeps the resourceVersion; generation moves with spec only': async ({ admin }) => {
     const body = mcs('gen-mcs', [{ name: 'svc', namespace: 'web', template: 't-1' }]);
-    const first = (await admin.json({ method: 'PATCH', path: MCS_PATH('gen-mcs'), query: { fieldManager: 'gen' }, contentType: APPLY, body })) as { metadata: { resourceVersion: string; generation: number } };
-    const again = (await admin.json({ method: 'PATCH', path: MCS_PATH('gen-mcs'), query: { fieldManager: 'gen' }, contentType: APPLY, body })) as { metadata: { resourceVersion: string; generation: number } };
-    const labelled = (await admin.json({ method: 'PATCH', path: MCS_PATH('gen-mcs'), contentType: 'application/merge-patch+json', body: { metadata: { labels: { x: 'y' } } } })) as { metadata: { generation: number } };
+    const first = (await admin.json({
+      method: 'PATCH',
+      path: MCS_PATH('gen-mcs'),
+      query: { fieldManager: 'gen' },
+      contentType: APPLY,
+      body,
+    })) as { metadata: { resourceVersion: string; generation: number } };
+    const again = (await admin.json({
+      method: 'PATCH',
+      path: MCS_PATH('gen-mcs'),
+      query: { fieldManager: 'gen' },
+      contentType: APPLY,
+      body,
+    })) as { metadata: { resourceVersion: string; generation: number } };
+    const labelled = (await admin.json({
+      method: 'PATCH',
+      path: MCS_PATH('gen-mcs'),
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { x: 'y' } } },
+    })) as { metadata: { generation: number } };
     const status = (await admin.json({
       method: 'PATCH',
       path: `${MCS_PATH('gen-mcs')}/status`,
       contentType: 'application/merge-patch+json',
-      body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'R', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' }] } },
+      body: {
+        status: { conditions: [{ type: 'Ready', status: 'True', reason: 'R', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' }] },
+      },
     })) as { metadata: { generation: number } };
-    const spec = (await admin.json({ method: 'PATCH', path: MCS_PATH('gen-mcs'), contentType: 'application/merge-patch+json', body: { spec: { keepServicesOnSelectorMismatch: true } } })) as { metadata: { generation: number } };
-    return [first.metadata.generation, again.metadata.resourceVersion === first.metadata.resourceVersion, labelled.metadata.generation, status.metadata.generation, spec.metadata.generation];
+    const spec = (await admin.json({
+      method: 'PATCH',
+      path: MCS_PATH('gen-mcs'),
+      contentType: 'application/merge-patch+json',
+      body: { spec: { keepServicesOnSelectorMismatch: true } },
+    })) as { metadata: { generation: number } };
+    return [
+      first.metadata.generation,
+      again.metadata.resourceVersion === first.metadata.resourceVersion,
+      labelled.metadata.generation,
+      status.metadata.generation,
+      spec.metadata.generation,
+    ];
   },
 
   'watch from a resourceVersion: event order; a too old resourceVersion: 410': async ({ admin }) => {
     const list = (await admin.json({ method: 'GET', path: CM_PATH('diff-b') })) as { metadata: { resourceVersion: string } };
     await admin.json({ method: 'POST', path: CM_PATH('diff-b'), body: configMap('diff-b', 'cm-watch') });
-    await admin.json({ method: 'PATCH', path: CM_PATH('diff-b', 'cm-watch'), contentType: 'application/merge-patch+json', body: { data: { a: '2' } } });
+    await admin.json({
+      method: 'PATCH',
+      path: CM_PATH('diff-b', 'cm-watch'),
+      contentType: 'application/merge-patch+json',
+      body: { data: { a: '2' } },
+    });
     await admin.json({ method: 'DELETE', path: CM_PATH('diff-b', 'cm-watch') });
-    const watch = await admin.raw({ method: 'GET', path: CM_PATH('diff-b'), query: { watch: 'true', resourceVersion: list.metadata.resourceVersion, timeoutSeconds: '2' } });
+    const watch = await admin.raw({
+      method: 'GET',
+      path: CM_PATH('diff-b'),
+      query: { watch: 'true', resourceVersion: list.metadata.resourceVersion, timeoutSeconds: '2' },
+    });
     const events = String(typeof watch.body === 'string' ? watch.body : JSON.stringify(watch.body))
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string }; data?: Record<string, string> } })
       .map((e) => `${e.type} ${e.object.metadata.name} ${JSON.stringify(e.object.data ?? {})}`);
-    const old = await admin.raw({ method: 'GET', path: CM_PATH('diff-b'), query: { watch: 'true', resourceVersion: '1', timeoutSeconds: '1' } });
+    const old = await admin.raw({
+      method: 'GET',
+      path: CM_PATH('diff-b'),
+      query: { watch: 'true', resourceVersion: '1', timeoutSeconds: '1' },
+    });
     const oldEvents = String(typeof old.body === 'string' ? old.body : JSON.stringify(old.body))
       .split('\n')
       .filter((l) => l.trim() !== '')
@@ -220,12 +362,24 @@ const CASES: Record<string, (t: Target) => Promise<Json[]>> = {
   },
 
   'foreground deletion waits for dependents (garbage collector); finalizers hold a deletion': async ({ admin }) => {
-    const owner = (await admin.json({ method: 'POST', path: CM_PATH('diff-a'), body: configMap('diff-a', 'fg-owner') })) as { metadata: { uid: string } };
+    const owner = (await admin.json({ method: 'POST', path: CM_PATH('diff-a'), body: configMap('diff-a', 'fg-owner') })) as {
+      metadata: { uid: string };
+    };
     const dependent = configMap('diff-a', 'fg-dependent');
-    (dependent['metadata'] as Record<string, unknown>)['ownerReferences'] = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'fg-owner', uid: owner.metadata.uid, blockOwnerDeletion: true }];
+    (dependent['metadata'] as Record<string, unknown>)['ownerReferences'] = [
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'fg-owner', uid: owner.metadata.uid, blockOwnerDeletion: true },
+    ];
     (dependent['metadata'] as Record<string, unknown>)['finalizers'] = ['example.com/hold'];
     await admin.json({ method: 'POST', path: CM_PATH('diff-a'), body: dependent });
-    const out: Json[] = [seen(await admin.raw({ method: 'DELETE', path: CM_PATH('diff-a', 'fg-owner'), body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' } }))];
+    const out: Json[] = [
+      seen(
+        await admin.raw({
+          method: 'DELETE',
+          path: CM_PATH('diff-a', 'fg-owner'),
+          body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' },
+        }),
+      ),
+    ];
     // The owner waits in foregroundDeletion while its blocking dependent is held by a finalizer.
     const dependentTerminating = await until(async () => {
       const d = await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'fg-dependent') });
@@ -233,8 +387,20 @@ const CASES: Record<string, (t: Target) => Promise<Json[]>> = {
     }, 'the dependent to be deleted by the garbage collector');
     out.push(seen(dependentTerminating));
     out.push(seen(await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'fg-owner') })));
-    out.push(seen(await admin.raw({ method: 'PATCH', path: CM_PATH('diff-a', 'fg-dependent'), contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } })));
-    await until(async () => ((await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'fg-owner') })).status === 404 ? true : undefined), 'the owner to go');
+    out.push(
+      seen(
+        await admin.raw({
+          method: 'PATCH',
+          path: CM_PATH('diff-a', 'fg-dependent'),
+          contentType: 'application/merge-patch+json',
+          body: { metadata: { finalizers: null } },
+        }),
+      ),
+    );
+    await until(
+      async () => ((await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'fg-owner') })).status === 404 ? true : undefined),
+      'the owner to go',
+    );
     out.push(seen(await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'fg-dependent') })));
     return out;
   },
@@ -242,9 +408,18 @@ const CASES: Record<string, (t: Target) => Promise<Json[]>> = {
   'Table GETs (kubectl get)': async ({ admin }) => {
     await admin.json({ method: 'POST', path: CM_PATH('diff-b'), body: configMap('diff-b', 'cm-table', {}, { a: '1', b: '2' }) });
     const get = (path: string): Promise<RestResponse> =>
-      admin.raw({ method: 'GET', path, query: { includeObject: 'Metadata' }, accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
+      admin.raw({
+        method: 'GET',
+        path,
+        query: { includeObject: 'Metadata' },
+        accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+      });
     const shape = (res: RestResponse): Json => {
-      const body = res.body as { kind?: string; columnDefinitions?: { name: string; type: string; format: string; priority: number }[]; rows?: { cells: unknown[] }[] };
+      const body = res.body as {
+        kind?: string;
+        columnDefinitions?: { name: string; type: string; format: string; priority: number }[];
+        rows?: { cells: unknown[] }[];
+      };
       const ageAt = (body.columnDefinitions ?? []).findIndex((c) => c.name === 'Age');
       return {
         code: res.status,
@@ -257,7 +432,18 @@ const CASES: Record<string, (t: Target) => Promise<Json[]>> = {
   },
 
   '422 (schema) bodies': async ({ admin }) => [
-    seen(await admin.raw({ method: 'POST', path: MCS_PATH(), body: { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'MultiClusterService', metadata: { name: 'bad-mcs' }, spec: { serviceSpec: { services: [{ name: 'x', namespace: 'y' }] }, keepServicesOnSelectorMismatch: 'yes' } } })),
+    seen(
+      await admin.raw({
+        method: 'POST',
+        path: MCS_PATH(),
+        body: {
+          apiVersion: 'k0rdent.mirantis.com/v1beta1',
+          kind: 'MultiClusterService',
+          metadata: { name: 'bad-mcs' },
+          spec: { serviceSpec: { services: [{ name: 'x', namespace: 'y' }] }, keepServicesOnSelectorMismatch: 'yes' },
+        },
+      }),
+    ),
   ],
 
   '403 (RBAC) bodies: a token bound in one namespace, used in another': async ({ limited }) => [
@@ -273,7 +459,13 @@ const CASES: Record<string, (t: Target) => Promise<Json[]>> = {
   ],
 
   'an empty labels map is dropped': async ({ admin }) => [
-    seen(await admin.raw({ method: 'POST', path: CM_PATH('diff-a'), body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-empty-labels', namespace: 'diff-a', labels: {} } } })),
+    seen(
+      await admin.raw({
+        method: 'POST',
+        path: CM_PATH('diff-a'),
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-empty-labels', namespace: 'diff-a', labels: {} } },
+      }),
+    ),
   ],
 
   'field selectors a resource does not support': async ({ admin }) => [
@@ -303,7 +495,11 @@ describe('differential: the sandbox API server and kube-apiserver answer alike',
     plane = await startControlPlane({ tokensCsv: tokensCsv(TOKENS) });
     const kubeAdmin = new KubeConfig();
     kubeAdmin.loadFromString(plane.adminKubeconfig);
-    const sandboxTarget: Target = { name: 'sandbox', admin: restFor(embedded.url, TOKENS.users[0]!.token), limited: restFor(embedded.url, TOKENS.users[1]!.token) };
+    const sandboxTarget: Target = {
+      name: 'sandbox',
+      admin: restFor(embedded.url, TOKENS.users[0]!.token),
+      limited: restFor(embedded.url, TOKENS.users[1]!.token),
+    };
     const kubeTarget: Target = {
       name: 'kube',
       admin: restFor(plane.server, TOKENS.users[0]!.token, plane.caPem),
@@ -311,11 +507,23 @@ describe('differential: the sandbox API server and kube-apiserver answer alike',
     };
     const planeAdmin = new KubeRest(kubeAdmin);
     for (const rest of [sandboxTarget.admin, planeAdmin]) {
-      for (const ns of ['diff-a', 'diff-b']) await rest.json({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+      for (const ns of ['diff-a', 'diff-b'])
+        await rest.json({
+          method: 'POST',
+          path: '/api/v1/namespaces',
+          body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+        });
     }
     await applyTokenRbac(planeAdmin, TOKENS, new Set(['diff-a', 'diff-b']));
     // The RBAC authorizer reads through an informer: wait until the new bindings count.
-    await until(async () => ((await kubeTarget.limited.raw({ method: 'GET', path: CM_PATH('diff-a') })).status === 200 && (await kubeTarget.admin.raw({ method: 'GET', path: '/api/v1/namespaces' })).status === 200 ? true : undefined), 'the RBAC bindings to take effect');
+    await until(
+      async () =>
+        (await kubeTarget.limited.raw({ method: 'GET', path: CM_PATH('diff-a') })).status === 200 &&
+        (await kubeTarget.admin.raw({ method: 'GET', path: '/api/v1/namespaces' })).status === 200
+          ? true
+          : undefined,
+      'the RBAC bindings to take effect',
+    );
     targets.push(sandboxTarget, kubeTarget);
   });
   after(async () => {

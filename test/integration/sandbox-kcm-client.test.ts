@@ -21,7 +21,8 @@ function deployment(namespace: string, name: string, spec: Rec): Rec {
   return { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', metadata: { name, namespace }, spec };
 }
 
-const readyOf = (object: Rec): Rec | undefined => (((object['status'] as Rec | undefined)?.['conditions'] ?? []) as Rec[]).find((c) => c['type'] === 'Ready');
+const readyOf = (object: Rec): Rec | undefined =>
+  (((object['status'] as Rec | undefined)?.['conditions'] ?? []) as Rec[]).find((c) => c['type'] === 'Ready');
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15000): Promise<void> {
   const start = Date.now();
@@ -51,7 +52,12 @@ describe('sandbox kcm through client-node', () => {
   });
 
   it('watch delivers ADDED, the condition walk to Ready, the Deleting walk and DELETED, in order', async () => {
-    const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-alpha', plural: 'clusterdeployments' })) as Rec;
+    const list = (await custom.listNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: 'team-alpha',
+      plural: 'clusterdeployments',
+    })) as Rec;
     const rv = String((list['metadata'] as Rec)['resourceVersion']);
     const seen: { type: string; ready: string; deleting: string }[] = [];
     const controller = await new Watch(kc).watch(
@@ -70,10 +76,21 @@ describe('sandbox kcm through client-node', () => {
       version: VERSION,
       namespace: 'team-alpha',
       plural: 'clusterdeployments',
-      body: deployment('team-alpha', 'client-demo', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE }),
+      body: deployment('team-alpha', 'client-demo', {
+        template: 'azure-standalone-cp-1-0-45',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+      }),
     });
     await until(() => seen.some((e) => e.ready === 'Succeeded'), 'Ready=True through the watch');
-    await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-alpha', plural: 'clusterdeployments', name: 'client-demo', propagationPolicy: 'Foreground' });
+    await custom.deleteNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: 'team-alpha',
+      plural: 'clusterdeployments',
+      name: 'client-demo',
+      propagationPolicy: 'Foreground',
+    });
     await until(() => seen.some((e) => e.type === 'DELETED'), 'DELETED through the watch');
 
     assert.equal(seen[0]?.type, 'ADDED');
@@ -96,14 +113,21 @@ describe('sandbox kcm through client-node', () => {
       version: VERSION,
       namespace: 'finance',
       plural: 'clusterdeployments',
-      body: deployment('finance', 'nope', { template: 'aws-standalone-cp-1-0-43', credential: 'finance-aws-credential', config: { region: 'us-east-1' } }),
+      body: deployment('finance', 'nope', {
+        template: 'aws-standalone-cp-1-0-43',
+        credential: 'finance-aws-credential',
+        config: { region: 'us-east-1' },
+      }),
     });
     await assert.rejects(attempt, (err: unknown) => {
       assert.ok(err instanceof ApiException);
       assert.equal(err.code, 404);
       const body = JSON.parse(String(err.body)) as Rec;
       assert.equal(body['reason'], 'NotFound');
-      assert.equal(body['message'], 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ClusterTemplate.k0rdent.mirantis.com "aws-standalone-cp-1-0-43" not found');
+      assert.equal(
+        body['message'],
+        'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ClusterTemplate.k0rdent.mirantis.com "aws-standalone-cp-1-0-43" not found',
+      );
       assert.deepEqual(body['details'], { name: 'aws-standalone-cp-1-0-43', group: 'k0rdent.mirantis.com', kind: 'ClusterTemplate' });
       return true;
     });
@@ -119,7 +143,13 @@ describe('sandbox kcm through client-node', () => {
     })) as Rec;
     const spec = created['spec'] as Rec;
     assert.equal(spec['dryRun'], true);
-    const template = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-alpha', plural: 'clustertemplates', name: 'azure-standalone-cp-1-0-45' })) as Rec;
+    const template = (await custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: 'team-alpha',
+      plural: 'clustertemplates',
+      name: 'azure-standalone-cp-1-0-45',
+    })) as Rec;
     assert.deepEqual(spec['config'], (template['status'] as Rec)['config']);
   });
 
@@ -133,12 +163,27 @@ describe('sandbox kcm through client-node', () => {
         apiVersion: `${GROUP}/${VERSION}`,
         kind: 'ClusterTemplate',
         metadata: { name: 'my-gcp-template', namespace: 'team-beta' },
-        spec: { helm: { chartSpec: { chart: 'gcp-standalone-cp', version: '1.0.43', interval: '10m', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } } } },
+        spec: {
+          helm: {
+            chartSpec: {
+              chart: 'gcp-standalone-cp',
+              version: '1.0.43',
+              interval: '10m',
+              sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' },
+            },
+          },
+        },
       },
     });
     let status: Rec = {};
     await until(async () => {
-      const t = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'team-beta', plural: 'clustertemplates', name: 'my-gcp-template' })) as Rec;
+      const t = (await custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: 'team-beta',
+        plural: 'clustertemplates',
+        name: 'my-gcp-template',
+      })) as Rec;
       status = (t['status'] ?? {}) as Rec;
       return status['valid'] !== undefined;
     }, 'template status');
@@ -189,14 +234,28 @@ describe('startSandbox with a seed file and scale data', () => {
     assert.deepEqual(namespaces.filter((n) => !n.startsWith('scale-')).sort(), ['default', 'kube-system', 'lab']);
     assert.equal(namespaces.filter((n) => n.startsWith('scale-')).length, 5);
     await until(async () => {
-      const c = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'lab', plural: 'credentials', name: 'lab-credential' })) as Rec;
+      const c = (await custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: 'lab',
+        plural: 'credentials',
+        name: 'lab-credential',
+      })) as Rec;
       return (c['status'] as Rec | undefined)?.['ready'] === true;
     }, 'credential status');
     await until(async () => {
-      const t = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'lab', plural: 'clustertemplates', name: 'gcp-standalone-cp-1-0-43' })) as Rec;
+      const t = (await custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: 'lab',
+        plural: 'clustertemplates',
+        name: 'gcp-standalone-cp-1-0-43',
+      })) as Rec;
       return (t['status'] as Rec | undefined)?.['valid'] === true;
     }, 'template status');
-    const deployments = (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'clusterdeployments' })) as { items: Rec[] };
+    const deployments = (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'clusterdeployments' })) as {
+      items: Rec[];
+    };
     assert.equal(deployments.items.length, 5 * 3);
     assert.ok(deployments.items.every((d) => readyOf(d)?.['status'] === 'True'));
   });

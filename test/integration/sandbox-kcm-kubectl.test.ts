@@ -33,7 +33,10 @@ function kubectlFor(sandbox: { kubeconfig: string }, dir: string): Kubectl {
   return {
     run: (args, stdin) =>
       new Promise((resolve, reject) => {
-        const child = spawn(KUBECTL, [...base, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin', HOME: dir } });
+        const child = spawn(KUBECTL, [...base, ...args], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          env: { PATH: process.env.PATH ?? '/usr/bin', HOME: dir },
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -43,7 +46,10 @@ function kubectlFor(sandbox: { kubeconfig: string }, dir: string): Kubectl {
         child.stdin.end(stdin ?? '');
       }),
     spawn: (args) => {
-      const child = spawn(KUBECTL, [...base, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin', HOME: dir } });
+      const child = spawn(KUBECTL, [...base, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH ?? '/usr/bin', HOME: dir },
+      });
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
       child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -85,7 +91,8 @@ const AZURE_CONFIG = [
 ].join('\n');
 
 type Rec = Record<string, unknown>;
-const names = (list: string): string[] => ((JSON.parse(list) as { items: { metadata: { name: string } }[] }).items ?? []).map((i) => i.metadata.name);
+const names = (list: string): string[] =>
+  ((JSON.parse(list) as { items: { metadata: { name: string } }[] }).items ?? []).map((i) => i.metadata.name);
 const conditionsOf = (json: string): Rec[] => (((JSON.parse(json) as Rec)['status'] as Rec)['conditions'] ?? []) as Rec[];
 
 for (const backend of testBackends()) {
@@ -107,9 +114,18 @@ for (const backend of testBackends()) {
 
     it('gets every seeded kind', async () => {
       const expectations: [string[], string[]][] = [
-        [['get', 'namespaces'], ['kcm-system', 'team-alpha', 'team-beta', 'finance', 'default', 'kube-system']],
-        [['get', 'credentials', '-n', 'kcm-system'], ['azure-cluster-credential', 'aws-cluster-credential', 'gcp-cluster-credential']],
-        [['get', 'clustertemplates', '-A'], ['azure-standalone-cp-1-0-15', 'aws-standalone-cp-1-0-14', 'azure-standalone-cp-1-0-45']],
+        [
+          ['get', 'namespaces'],
+          ['kcm-system', 'team-alpha', 'team-beta', 'finance', 'default', 'kube-system'],
+        ],
+        [
+          ['get', 'credentials', '-n', 'kcm-system'],
+          ['azure-cluster-credential', 'aws-cluster-credential', 'gcp-cluster-credential'],
+        ],
+        [
+          ['get', 'clustertemplates', '-A'],
+          ['azure-standalone-cp-1-0-15', 'aws-standalone-cp-1-0-14', 'azure-standalone-cp-1-0-45'],
+        ],
         [['get', 'clusterdeployments', '-A'], ['alpha-dev-cluster']],
         [['get', 'configmaps', '-n', 'kcm-system'], ['schema-ct-azure-standalone-cp-1-0-15']],
         [['get', 'clustertemplatechains', '-A'], ['azure-templates']],
@@ -122,18 +138,44 @@ for (const backend of testBackends()) {
         const got = names(result.stdout);
         for (const name of expected) assert.ok(got.includes(name), `${args.join(' ')} lists ${name}`);
       }
-      const template = await kubectl.run(['get', 'clustertemplate', 'azure-standalone-cp-1-0-15', '-n', 'kcm-system', '-o', 'jsonpath={.status.valid} {.status.chartVersion} {.status.schemaConfigMapName}']);
+      const template = await kubectl.run([
+        'get',
+        'clustertemplate',
+        'azure-standalone-cp-1-0-15',
+        '-n',
+        'kcm-system',
+        '-o',
+        'jsonpath={.status.valid} {.status.chartVersion} {.status.schemaConfigMapName}',
+      ]);
       assert.equal(template.stdout, 'true 1.0.15 schema-ct-azure-standalone-cp-1-0-15');
-      const credential = await kubectl.run(['get', 'credential', 'azure-cluster-credential', '-n', 'team-alpha', '-o', 'jsonpath={.status.ready} {.metadata.labels.k0rdent\\.mirantis\\.com/managed}']);
+      const credential = await kubectl.run([
+        'get',
+        'credential',
+        'azure-cluster-credential',
+        '-n',
+        'team-alpha',
+        '-o',
+        'jsonpath={.status.ready} {.metadata.labels.k0rdent\\.mirantis\\.com/managed}',
+      ]);
       assert.equal(credential.stdout, 'true true');
     });
 
     it('applies a ClusterDeployment server-side, waits for Ready, watches the transitions and deletes it in the foreground', async () => {
-      const watch = kubectl.spawn(['get', 'clusterdeployments', '-A', '-w', '-o', 'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].reason']);
+      const watch = kubectl.spawn([
+        'get',
+        'clusterdeployments',
+        '-A',
+        '-w',
+        '-o',
+        'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].reason',
+      ]);
       watchers.push(watch.child);
       await until(() => watch.output().includes('alpha-dev-cluster'), 'the watch to list the seeded deployments');
 
-      const apply = await kubectl.run(['apply', '--server-side', '-f', '-'], deploymentYaml('kcm-system', 'demo', 'azure-standalone-cp-1-0-15', 'azure-cluster-credential', AZURE_CONFIG));
+      const apply = await kubectl.run(
+        ['apply', '--server-side', '-f', '-'],
+        deploymentYaml('kcm-system', 'demo', 'azure-standalone-cp-1-0-15', 'azure-cluster-credential', AZURE_CONFIG),
+      );
       assert.equal(apply.code, 0, apply.stderr);
       assert.match(apply.stdout, /clusterdeployment.k0rdent.mirantis.com\/demo serverside-applied/);
 
@@ -145,7 +187,15 @@ for (const backend of testBackends()) {
       const object = JSON.parse(got.stdout) as { metadata: { finalizers: string[] } };
       assert.ok(object.metadata.finalizers.includes('k0rdent.mirantis.com/cluster-deployment'));
       const types = conditionsOf(got.stdout).map((c) => `${c['type']}=${c['status']}`);
-      for (const t of ['TemplateReady=True', 'CredentialReady=True', 'HelmChartReady=True', 'HelmReleaseReady=True', 'CAPIClusterSummary=True', 'Ready=True']) assert.ok(types.includes(t), t);
+      for (const t of [
+        'TemplateReady=True',
+        'CredentialReady=True',
+        'HelmChartReady=True',
+        'HelmReleaseReady=True',
+        'CAPIClusterSummary=True',
+        'Ready=True',
+      ])
+        assert.ok(types.includes(t), t);
 
       const del = await kubectl.run(['delete', '--cascade=foreground', 'clusterdeployment', 'demo', '-n', 'kcm-system', '--timeout=30s']);
       assert.equal(del.code, 0, del.stderr);
@@ -165,7 +215,10 @@ for (const backend of testBackends()) {
     });
 
     it("denies a deployment whose template is not in its namespace, in kcm's wording", async () => {
-      const result = await kubectl.run(['apply', '--server-side', '-f', '-'], deploymentYaml('team-beta', 'wrong-ns', 'azure-standalone-cp-1-0-45', 'aws-cluster-credential', AZURE_CONFIG));
+      const result = await kubectl.run(
+        ['apply', '--server-side', '-f', '-'],
+        deploymentYaml('team-beta', 'wrong-ns', 'azure-standalone-cp-1-0-45', 'aws-cluster-credential', AZURE_CONFIG),
+      );
       assert.notEqual(result.code, 0);
       assert.match(
         result.stderr,
@@ -177,16 +230,32 @@ for (const backend of testBackends()) {
     });
 
     it('denies a deployment whose credential is not ready', async () => {
-      const result = await kubectl.run(['create', '-f', '-'], deploymentYaml('kcm-system', 'stale-cred', 'azure-standalone-cp-1-0-45', 'azure-legacy-credential', AZURE_CONFIG));
+      const result = await kubectl.run(
+        ['create', '-f', '-'],
+        deploymentYaml('kcm-system', 'stale-cred', 'azure-standalone-cp-1-0-45', 'azure-legacy-credential', AZURE_CONFIG),
+      );
       assert.notEqual(result.code, 0);
-      assert.match(result.stderr, /denied the request: the ClusterDeployment is invalid: the Credential kcm-system\/azure-legacy-credential is not Ready/);
+      assert.match(
+        result.stderr,
+        /denied the request: the ClusterDeployment is invalid: the Credential kcm-system\/azure-legacy-credential is not Ready/,
+      );
     });
 
     it('reports a config the chart schema rejects as HelmChartReady=False and Ready=False/Failed', async () => {
       const config = AZURE_CONFIG.replace('controlPlaneNumber: 1', 'controlPlaneNumber: "three"');
-      const apply = await kubectl.run(['apply', '--server-side', '-f', '-'], deploymentYaml('kcm-system', 'bad-config', 'azure-standalone-cp-1-0-45', 'azure-cluster-credential', config));
+      const apply = await kubectl.run(
+        ['apply', '--server-side', '-f', '-'],
+        deploymentYaml('kcm-system', 'bad-config', 'azure-standalone-cp-1-0-45', 'azure-cluster-credential', config),
+      );
       assert.equal(apply.code, 0, apply.stderr);
-      const wait = await kubectl.run(['wait', '--for=condition=HelmChartReady=False', '--timeout=30s', 'clusterdeployment/bad-config', '-n', 'kcm-system']);
+      const wait = await kubectl.run([
+        'wait',
+        '--for=condition=HelmChartReady=False',
+        '--timeout=30s',
+        'clusterdeployment/bad-config',
+        '-n',
+        'kcm-system',
+      ]);
       assert.equal(wait.code, 0, wait.stderr);
       const got = await kubectl.run(['get', 'clusterdeployment', 'bad-config', '-n', 'kcm-system', '-o', 'json']);
       const conditions = conditionsOf(got.stdout);
@@ -197,11 +266,21 @@ for (const backend of testBackends()) {
     });
     it('makes a kcm-system template available in finance through AccessManagement, then deploys there', async () => {
       const patch = JSON.stringify([
-        { op: 'add', path: '/spec/accessRules/-', value: { targetNamespaces: { list: ['finance'] }, resources: [{ kind: 'ClusterTemplateChain', names: ['aws-templates'] }] } },
+        {
+          op: 'add',
+          path: '/spec/accessRules/-',
+          value: { targetNamespaces: { list: ['finance'] }, resources: [{ kind: 'ClusterTemplateChain', names: ['aws-templates'] }] },
+        },
       ]);
       const patched = await kubectl.run(['patch', 'accessmanagement', 'kcm', '--type=json', '-p', patch]);
       assert.equal(patched.code, 0, patched.stderr);
-      const config = ['region: us-east-1', 'controlPlaneNumber: 1', 'workersNumber: 1', 'controlPlane: {instanceType: t3.small}', 'worker: {instanceType: t3.small}'].join('\n');
+      const config = [
+        'region: us-east-1',
+        'controlPlaneNumber: 1',
+        'workersNumber: 1',
+        'controlPlane: {instanceType: t3.small}',
+        'worker: {instanceType: t3.small}',
+      ].join('\n');
       const manifest = deploymentYaml('finance', 'fin-cluster', 'aws-standalone-cp-1-0-43', 'finance-aws-credential', config);
       // The controller copies the chain and its templates right after the patch.
       let copied = false;
@@ -225,7 +304,15 @@ for (const backend of testBackends()) {
       const tokensFile = join(dir, 'tokens.yaml');
       writeFileSync(
         tokensFile,
-        ['users:', '  - name: alice', '    token: alice-token-0123456789', '    namespaces: [team-alpha]', '  - name: admin', '    token: admin-token-0123456789', '    namespaces: ["*"]'].join('\n'),
+        [
+          'users:',
+          '  - name: alice',
+          '    token: alice-token-0123456789',
+          '    namespaces: [team-alpha]',
+          '  - name: admin',
+          '    token: admin-token-0123456789',
+          '    namespaces: ["*"]',
+        ].join('\n'),
       );
       sandbox = await startBackend(backend.name, { tls: true, tokensFile });
     });

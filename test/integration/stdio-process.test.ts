@@ -49,7 +49,12 @@ describe('stdio', () => {
     const send = (message: unknown): void => {
       proc.child.stdin!.write(`${JSON.stringify(message)}\n`);
     };
-    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
     send({ jsonrpc: '2.0', id: 3, method: 'no/such/method' });
@@ -62,7 +67,10 @@ describe('stdio', () => {
     proc.child.stdin!.end();
     assert.equal(await proc.exited(), 0, `closing stdin should end the process cleanly; stderr:\n${proc.stderr()}`);
 
-    const lines = proc.stdout().split('\n').filter((l) => l.length > 0);
+    const lines = proc
+      .stdout()
+      .split('\n')
+      .filter((l) => l.length > 0);
     assert.ok(lines.length >= 3, `expected answers on stdout, got: ${proc.stdout()}`);
     for (const line of lines) {
       const message = JSON.parse(line) as Record<string, unknown>;

@@ -46,7 +46,10 @@ function rpc(proc: CliProcess): Rpc {
   };
 }
 
-const INITIALIZE = { method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'start-test', version: '1' } } };
+const INITIALIZE = {
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'start-test', version: '1' } },
+};
 
 describe('stdio starts without waiting for the Kubernetes client', () => {
   let sandbox: SandboxHandle;
@@ -114,7 +117,24 @@ describe('stdio starts without waiting for the Kubernetes client', () => {
 
   it('a kubeconfig whose context has no server still fails at startup (exit 2), before client-node loads', async () => {
     const file = join(tempDir(), 'kubeconfig.yaml');
-    writeFileSync(file, ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: c', '  cluster: {}', 'users:', '- name: u', '  user: {token: t}', 'contexts:', '- name: x', '  context: {cluster: c, user: u}', 'current-context: x', ''].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: c',
+        '  cluster: {}',
+        'users:',
+        '- name: u',
+        '  user: {token: t}',
+        'contexts:',
+        '- name: x',
+        '  context: {cluster: c, user: u}',
+        'current-context: x',
+        '',
+      ].join('\n'),
+    );
     const { code, stderr } = await runCli(['stdio'], { K0RDENT_MGMT_KUBECONFIG_PATH: file });
     assert.equal(code, 2, stderr);
     assert.match(stderr, /K0RDENT_MGMT_KUBECONFIG_PATH .*has no cluster server for context "x"/);

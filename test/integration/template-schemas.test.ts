@@ -38,15 +38,30 @@ describe('listTemplates and deploy read each schema ConfigMap once', () => {
     assert.equal(d2.requests({ resource: 'configmaps' }), 0);
     assert.equal(d2.requests(), 1, 'only the ClusterTemplate LIST');
     assert.deepEqual(structured(second), structured(first));
-    const withSchema = structured<{ items: { configSchema: { source: string } }[] }>(second).items.filter((t) => t.configSchema.source === 'schema');
+    const withSchema = structured<{ items: { configSchema: { source: string } }[] }>(second).items.filter(
+      (t) => t.configSchema.source === 'schema',
+    );
     assert.ok(withSchema.length > 0, 'outlines still come from the schemas');
   });
 
   it("deploy's config check uses the same cache, and still rejects a config the schema refuses", async () => {
     const before1 = await sandboxCounters(sandbox.url);
-    const ok = await harness.call('k0.clusters.deploy', { name: 'cache-ok', namespace: 'kcm-system', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, dryRun: true });
+    const ok = await harness.call('k0.clusters.deploy', {
+      name: 'cache-ok',
+      namespace: 'kcm-system',
+      template: 'azure-standalone-cp-1-0-15',
+      credential: 'azure-cluster-credential',
+      config: AZURE_BASELINE,
+      dryRun: true,
+    });
     assert.notEqual(ok.isError, true, JSON.stringify(ok.content));
-    const bad = await harness.call('k0.clusters.deploy', { name: 'cache-bad', namespace: 'kcm-system', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: { ...AZURE_BASELINE, location: 42 } });
+    const bad = await harness.call('k0.clusters.deploy', {
+      name: 'cache-bad',
+      namespace: 'kcm-system',
+      template: 'azure-standalone-cp-1-0-15',
+      credential: 'azure-cluster-credential',
+      config: { ...AZURE_BASELINE, location: 42 },
+    });
     assert.equal(bad.isError, true);
     assert.equal(structured<{ error: { code: string } }>(bad).error.code, 'invalidParams');
     const d = delta(before1, await sandboxCounters(sandbox.url));
@@ -56,7 +71,10 @@ describe('listTemplates and deploy read each schema ConfigMap once', () => {
 
 describe('TemplateSchemas', () => {
   const schema = { type: 'object', required: ['location'], properties: { location: { type: 'string' } } };
-  const template = (uid: string): KubeObject => ({ metadata: { name: 't', namespace: 'ns', uid }, status: { schemaConfigMapName: 'schema-ct-t' } });
+  const template = (uid: string): KubeObject => ({
+    metadata: { name: 't', namespace: 'ns', uid },
+    status: { schemaConfigMapName: 'schema-ct-t' },
+  });
 
   function reader(state: { rv: string; fail?: AppError }): ConfigMapReader & { reads: number } {
     const r = {

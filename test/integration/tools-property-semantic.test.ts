@@ -63,13 +63,28 @@ const BY_KEY: Record<string, fc.Arbitrary<unknown>> = {
   continue: fc.constantFrom('zz-not-a-token', 'eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6OTk5OTk5LCJzdGFydCI6Inp6In0'),
   dryRun: fc.boolean(),
   adopt: fc.boolean(),
-  labels: fc.dictionary(fc.constantFrom('env', 'team', 'bad key!', `x${'y'.repeat(70)}`, 'example.com/owner'), fc.constantFrom('dev', '', 'has space', 'v'.repeat(70)), { maxKeys: 2 }),
+  labels: fc.dictionary(
+    fc.constantFrom('env', 'team', 'bad key!', `x${'y'.repeat(70)}`, 'example.com/owner'),
+    fc.constantFrom('dev', '', 'has space', 'v'.repeat(70)),
+    { maxKeys: 2 },
+  ),
   config: fc.dictionary(
     fc.constantFrom('workersNumber', 'controlPlaneNumber', 'location', 'controlPlane', 'zzUnknown', 'clusterIdentity'),
-    fc.oneof(fc.integer({ min: -1, max: 5 }), fc.constantFrom('', 'westeurope'), fc.constant(null), fc.constant({ vmSize: 'Standard_A4_v2' }), fc.constant({ zz: 1 })),
+    fc.oneof(
+      fc.integer({ min: -1, max: 5 }),
+      fc.constantFrom('', 'westeurope'),
+      fc.constant(null),
+      fc.constant({ vmSize: 'Standard_A4_v2' }),
+      fc.constant({ zz: 1 }),
+    ),
     { maxKeys: 3 },
   ),
-  values: fc.oneof(fc.constant('controller:\n  replicaCount: 2\n'), fc.constant('a: [1, 2'), fc.constant({ controller: { replicaCount: 'x' } }), fc.constant({})),
+  values: fc.oneof(
+    fc.constant('controller:\n  replicaCount: 2\n'),
+    fc.constant('a: [1, 2'),
+    fc.constant({ controller: { replicaCount: 'x' } }),
+    fc.constant({}),
+  ),
   dependsOn: fc.array(fc.record({ name: reference }), { maxLength: 2 }),
   types: fc.subarray(['Normal', 'Warning']),
   since: fc.constantFrom('1h', '10m', '2026-01-01T00:00:00Z'),
@@ -130,26 +145,36 @@ describe('every tool answers meaningful-but-wrong arguments with a coded error a
       await fc.assert(
         fc.asyncProperty(meaningfulArguments(definition), async (args) => {
           const before = await acceptedWrites(sandbox);
-          const result = (await harness.client.request({ method: 'tools/call', params: { name: definition.name, arguments: args } }, CallToolResultSchema)) as CallToolResult;
+          const result = (await harness.client.request(
+            { method: 'tools/call', params: { name: definition.name, arguments: args } },
+            CallToolResultSchema,
+          )) as CallToolResult;
           const written = (await acceptedWrites(sandbox)) - before;
           const shown = JSON.stringify(args).slice(0, 300);
           if (result.isError) {
             const error = (result.structuredContent as { error?: { code?: string; message?: string } } | undefined)?.error;
-            assert.ok(error && (ERROR_CODES as readonly string[]).includes(error.code ?? ''), `no coded error for ${shown}: ${JSON.stringify(result).slice(0, 300)}`);
+            assert.ok(
+              error && (ERROR_CODES as readonly string[]).includes(error.code ?? ''),
+              `no coded error for ${shown}: ${JSON.stringify(result).slice(0, 300)}`,
+            );
             assert.notEqual(error.code, 'internal', `internal error for ${shown}: ${error.message ?? ''}`);
             assert.ok((error.message ?? '').length > 0, 'the error says what went wrong');
             assert.equal(written, 0, `an error answer (${error.code}) for ${shown} came with ${written} accepted write(s)`);
             outcomes.set(error.code ?? '', (outcomes.get(error.code ?? '') ?? 0) + 1);
           } else {
-            if (!definition.writes) assert.equal(written, 0, `${definition.name} does not write, yet ${written} write(s) were accepted for ${shown}`);
+            if (!definition.writes)
+              assert.equal(written, 0, `${definition.name} does not write, yet ${written} write(s) were accepted for ${shown}`);
             outcomes.set('success', (outcomes.get('success') ?? 0) + 1);
           }
         }),
         { numRuns: RUNS_PER_TOOL, seed: 11 },
       );
-      if (process.env["PROPERTY_DEBUG"]) console.log(definition.name, JSON.stringify([...outcomes]));
+      if (process.env['PROPERTY_DEBUG']) console.log(definition.name, JSON.stringify([...outcomes]));
       // The generators reach the tool's own checks, not only its happy path.
-      assert.ok([...outcomes.keys()].some((k) => k !== 'success'), `${definition.name}: no run was refused: ${JSON.stringify([...outcomes])}`);
+      assert.ok(
+        [...outcomes.keys()].some((k) => k !== 'success'),
+        `${definition.name}: no run was refused: ${JSON.stringify([...outcomes])}`,
+      );
     });
   }
 });

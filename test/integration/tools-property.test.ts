@@ -22,7 +22,10 @@ const RUNS_PER_TOOL = 500;
 
 /** tools/call with raw params (non-object arguments included), bypassing the client's typing. */
 function rawCall(client: Client, name: string, args: unknown): Promise<CallToolResult> {
-  return client.request({ method: 'tools/call', params: { name, arguments: args } as never }, CallToolResultSchema) as Promise<CallToolResult>;
+  return client.request(
+    { method: 'tools/call', params: { name, arguments: args } as never },
+    CallToolResultSchema,
+  ) as Promise<CallToolResult>;
 }
 
 /** Invalid by the tool's own zod input schema (closed), independent of the registry's code. */
@@ -68,15 +71,28 @@ function invalidArguments(definition: AnyToolDefinition): fc.Arbitrary<unknown> 
     some.map(wire).filter((value) => schemaRejects(definition, value)),
     // plus an argument the tool does not define
     fc
-      .tuple(some, fc.string({ minLength: 1, maxLength: 20 }).filter((key) => !keys.includes(key)), anyValue)
+      .tuple(
+        some,
+        fc.string({ minLength: 1, maxLength: 20 }).filter((key) => !keys.includes(key)),
+        anyValue,
+      )
       .map(([args, key, value]) => wire({ ...args, [key]: value }))
       .filter((value) => typeof value === 'object' && value !== null && Object.keys(value).some((key) => !keys.includes(key))),
     // not an object at all
     fc.oneof(fc.array(anyValue, { maxLength: 3 }), fc.string({ maxLength: 20 }), fc.integer(), fc.boolean(), fc.constant(null)).map(wire),
     // a reserved key at some depth (JSON.parse keeps __proto__ as an own key, as the wire does)
-    fc.tuple(some, definedKeys, reserved, anyValue).map(([args, key, bad, value]) => JSON.parse(JSON.stringify({ ...wire(args) as object, [key]: '@@' }).replace('"@@"', `{${JSON.stringify(bad)}:${JSON.stringify(value)}}`)) as unknown),
+    fc
+      .tuple(some, definedKeys, reserved, anyValue)
+      .map(
+        ([args, key, bad, value]) =>
+          JSON.parse(
+            JSON.stringify({ ...(wire(args) as object), [key]: '@@' }).replace('"@@"', `{${JSON.stringify(bad)}:${JSON.stringify(value)}}`),
+          ) as unknown,
+      ),
     // nesting deeper than 32 levels, up to the 5,000 that once overflowed the stack (built JSON-clean, not stringified)
-    fc.tuple(some, definedKeys, fc.integer({ min: 33, max: 5000 })).map(([args, key, depth]) => ({ ...(wire(args) as object), [key]: nested(depth) })),
+    fc
+      .tuple(some, definedKeys, fc.integer({ min: 33, max: 5000 }))
+      .map(([args, key, depth]) => ({ ...(wire(args) as object), [key]: nested(depth) })),
   );
 }
 
@@ -119,7 +135,10 @@ describe('every tool refuses invalid arguments with a coded error and writes not
           const result = await rawCall(harness.client, definition.name, args);
           assert.equal(result.isError, true, `accepted ${preview(args)}`);
           const error = (result.structuredContent as { error?: { code?: string; message?: string } } | undefined)?.error;
-          assert.ok(error && (ERROR_CODES as readonly string[]).includes(error.code ?? ''), `no coded error for ${preview(args)}: ${JSON.stringify(result).slice(0, 300)}`);
+          assert.ok(
+            error && (ERROR_CODES as readonly string[]).includes(error.code ?? ''),
+            `no coded error for ${preview(args)}: ${JSON.stringify(result).slice(0, 300)}`,
+          );
           assert.equal((result.content[0] as { text?: string }).text, `${error.code}: ${error.message}`);
           assert.ok((error.message ?? '').length < 4000, 'the message echoes the input unbounded');
           codes.set(error.code ?? '', (codes.get(error.code ?? '') ?? 0) + 1);

@@ -46,20 +46,32 @@ describe('strict tool arguments over MCP', () => {
     assert.equal(tools.length, TOOLS.length);
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, 'object', tool.name);
-      assert.equal((tool.inputSchema as { additionalProperties?: unknown }).additionalProperties, false, `${tool.name} input schema is closed`);
+      assert.equal(
+        (tool.inputSchema as { additionalProperties?: unknown }).additionalProperties,
+        false,
+        `${tool.name} input schema is closed`,
+      );
     }
   });
 
   it('deploy with "dryrun" (lower-case) → invalidParams suggesting "dryRun", nothing written', async () => {
     const writes = await sandboxWriteCount(sandbox);
     const error = errorOf(
-      await dev.call('k0.clusters.deploy', { name: 'typo-dryrun', template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE, dryrun: true }),
+      await dev.call('k0.clusters.deploy', {
+        name: 'typo-dryrun',
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+        dryrun: true,
+      }),
     );
     assert.equal(error.code, 'invalidParams');
     assert.match(error.message, /"dryrun" is not an argument of k0\.clusters\.deploy; did you mean "dryRun"\?/);
     assert.deepEqual(error.details?.unknownArguments, ['dryrun']);
     assert.equal(await sandboxWriteCount(sandbox), writes, 'the sandbox answered no write');
-    const line = dev.logs.find((l) => l.tool === 'k0.clusters.deploy' && l.errorCode === 'invalidParams' && String(l.error).includes('dryrun'));
+    const line = dev.logs.find(
+      (l) => l.tool === 'k0.clusters.deploy' && l.errorCode === 'invalidParams' && String(l.error).includes('dryrun'),
+    );
     assert.ok(line, 'a warning log line names the rejection');
     assert.equal(line.level, 40);
   });
@@ -108,7 +120,9 @@ describe('strict tool arguments over MCP', () => {
       const { tools } = await readOnly.client.listTools();
       assert.ok(!tools.some((t) => t.name === 'k0.clusters.deploy' || t.name === 'k0.clusters.delete'));
       const writes = await sandboxWriteCount(sandbox);
-      const error = errorOf(await rawCall(readOnly.client, { name: 'k0.clusters.delete', arguments: { name: 'alpha-dev-cluster', namespace: 'team-alpha' } }));
+      const error = errorOf(
+        await rawCall(readOnly.client, { name: 'k0.clusters.delete', arguments: { name: 'alpha-dev-cluster', namespace: 'team-alpha' } }),
+      );
       assert.equal(error.code, 'forbidden');
       assert.match(error.message, /read-only \(READ_ONLY=true\)/);
       assert.equal(await sandboxWriteCount(sandbox), writes);

@@ -60,7 +60,13 @@ describe('auth gate decisions', () => {
         issuer: 'https://i',
         checkDiscovery: () => Promise.resolve({ ok: true }),
         verify: (token) =>
-          Promise.resolve(token === 'good' ? { ok: true, subject: 's' } : token === 'down' ? { ok: false, unavailable: true, reason: 'issuer down' } : { ok: false, unavailable: false, reason: 'bad' }),
+          Promise.resolve(
+            token === 'good'
+              ? { ok: true, subject: 's' }
+              : token === 'down'
+                ? { ok: false, unavailable: true, reason: 'issuer down' }
+                : { ok: false, unavailable: false, reason: 'bad' },
+          ),
       },
     });
     const missing = await gate(req({}));
@@ -114,9 +120,14 @@ describe('metrics', () => {
   });
 
   it('maps error codes to outcome labels', () => {
-    assert.deepEqual(
-      [undefined, 'forbidden', 'invalidParams', 'notFound', 'conflict', 'unavailable', 'internal'].map(outcomeOf),
-      ['success', 'forbidden', 'invalid', 'not_found', 'conflict', 'error', 'error'],
-    );
+    assert.deepEqual([undefined, 'forbidden', 'invalidParams', 'notFound', 'conflict', 'unavailable', 'internal'].map(outcomeOf), [
+      'success',
+      'forbidden',
+      'invalid',
+      'not_found',
+      'conflict',
+      'error',
+      'error',
+    ]);
   });
 });

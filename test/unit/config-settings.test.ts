@@ -89,7 +89,10 @@ describe('settings', () => {
   });
 
   it('a flag wins over the environment; empty values count as unset', () => {
-    const raw = collectRawConfig({ LOG_LEVEL: 'warn', AUTH_MODE: 'OIDC_REQUIRED', TOOL_NAME_STYLE: '' }, { logLevel: 'debug', readOnly: true });
+    const raw = collectRawConfig(
+      { LOG_LEVEL: 'warn', AUTH_MODE: 'OIDC_REQUIRED', TOOL_NAME_STYLE: '' },
+      { logLevel: 'debug', readOnly: true },
+    );
     assert.deepEqual(raw, { logLevel: 'debug', authMode: 'OIDC_REQUIRED', readOnly: 'true' });
   });
 
@@ -140,7 +143,11 @@ describe('settings', () => {
     ['too short PROGRESS_INTERVAL', { progressInterval: '100ms' }, /^PROGRESS_INTERVAL .*at least 1s/],
     ['bad SESSION_IDLE_TIMEOUT', { sessionIdleTimeout: 'forever' }, /^SESSION_IDLE_TIMEOUT .*duration/],
     ['bad SESSION_LIMIT_PER_CALLER', { sessionLimitPerCaller: '0' }, /^SESSION_LIMIT_PER_CALLER .*positive whole number/],
-    ['two kubeconfig sources', { kubeconfigB64: 'eA==' }, /K0RDENT_MGMT_KUBECONFIG_TEXT and K0RDENT_MGMT_KUBECONFIG_B64 are both set|K0RDENT_MGMT_KUBECONFIG_B64 and K0RDENT_MGMT_KUBECONFIG_TEXT are both set/],
+    [
+      'two kubeconfig sources',
+      { kubeconfigB64: 'eA==' },
+      /K0RDENT_MGMT_KUBECONFIG_TEXT and K0RDENT_MGMT_KUBECONFIG_B64 are both set|K0RDENT_MGMT_KUBECONFIG_B64 and K0RDENT_MGMT_KUBECONFIG_TEXT are both set/,
+    ],
   ];
   for (const [name, raw, message] of invalid) {
     it(`rejects ${name} with one line naming the variable`, () => {
@@ -184,9 +191,15 @@ describe('listen address and exposure', () => {
   it('refuses non-loopback DEV_ALLOW_ANY without a dev token, allows it with one or in OIDC_REQUIRED', () => {
     const open = parseConfig({ kubeconfigText: KUBECONFIG, listenAddr: '0.0.0.0:6767' }, { sandbox: false }).settings;
     assert.match(configError(() => checkServeExposure(open)).message, /LISTEN_ADDR.*DEV_BEARER_TOKEN/);
-    const withToken = parseConfig({ kubeconfigText: KUBECONFIG, listenAddr: '0.0.0.0:6767', devBearerToken: 't' }, { sandbox: false }).settings;
+    const withToken = parseConfig(
+      { kubeconfigText: KUBECONFIG, listenAddr: '0.0.0.0:6767', devBearerToken: 't' },
+      { sandbox: false },
+    ).settings;
     assert.doesNotThrow(() => checkServeExposure(withToken));
-    const oidc = parseConfig({ kubeconfigText: KUBECONFIG, listenAddr: '0.0.0.0:6767', authMode: 'OIDC_REQUIRED' }, { sandbox: false }).settings;
+    const oidc = parseConfig(
+      { kubeconfigText: KUBECONFIG, listenAddr: '0.0.0.0:6767', authMode: 'OIDC_REQUIRED' },
+      { sandbox: false },
+    ).settings;
     assert.doesNotThrow(() => checkServeExposure(oidc));
   });
 });

@@ -23,9 +23,18 @@ describe('shared JSON-Schema validator', () => {
   });
 
   it('stays bounded: after many distinct schemas an evicted one is compiled again and still works', () => {
-    const first = sharedJsonSchemaValidator.getValidator({ type: 'object', properties: { v0: { type: 'integer' } }, required: ['v0'] } as never);
-    for (let i = 1; i <= 300; i++) sharedJsonSchemaValidator.getValidator({ type: 'object', properties: { [`v${i}`]: { type: 'integer' } } } as never);
-    const again = sharedJsonSchemaValidator.getValidator({ type: 'object', properties: { v0: { type: 'integer' } }, required: ['v0'] } as never);
+    const first = sharedJsonSchemaValidator.getValidator({
+      type: 'object',
+      properties: { v0: { type: 'integer' } },
+      required: ['v0'],
+    } as never);
+    for (let i = 1; i <= 300; i++)
+      sharedJsonSchemaValidator.getValidator({ type: 'object', properties: { [`v${i}`]: { type: 'integer' } } } as never);
+    const again = sharedJsonSchemaValidator.getValidator({
+      type: 'object',
+      properties: { v0: { type: 'integer' } },
+      required: ['v0'],
+    } as never);
     assert.notEqual(again, first, 'evicted and compiled anew');
     assert.equal(again({ v0: 1 }).valid, true);
     assert.equal(again({}).valid, false);
@@ -33,7 +42,12 @@ describe('shared JSON-Schema validator', () => {
 
   it("every session's server uses the one validator instead of an Ajv instance of its own", () => {
     const metrics = createMetricsRegistry();
-    const runtime = createRuntime(testSettings({ logLevel: 'error' }), new KubeIdentities({ loadBase: () => Promise.reject(new Error('unused')), metrics }), pino({ level: 'silent' }), metrics);
+    const runtime = createRuntime(
+      testSettings({ logLevel: 'error' }),
+      new KubeIdentities({ loadBase: () => Promise.reject(new Error('unused')), metrics }),
+      pino({ level: 'silent' }),
+      metrics,
+    );
     const servers = [1, 2].map((i) => createMcpServer(runtime, createSession(runtime, { id: `s${i}` })));
     for (const server of servers) {
       assert.equal((server.server as unknown as { _jsonSchemaValidator: unknown })._jsonSchemaValidator, sharedJsonSchemaValidator);

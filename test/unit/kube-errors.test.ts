@@ -7,7 +7,10 @@ import { asAppError, toolErrorResult } from '../../src/mcp/errors.js';
 
 /** What client-node 1.4 throws: ApiException(code, "Unknown API Status Code!", <Status JSON string>, headers). */
 function apiException(code: number, status: Record<string, unknown> | undefined): ApiException<unknown> {
-  const body = status === undefined ? undefined : JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code, ...status });
+  const body =
+    status === undefined
+      ? undefined
+      : JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code, ...status });
   return new ApiException(code, code === 401 ? 'Unauthorized' : 'Unknown API Status Code!', body, { 'content-type': 'application/json' });
 }
 
@@ -18,7 +21,10 @@ describe('Kubernetes failures → AppError (one mapping)', () => {
     { title: '401 (client-node gives no body)', error: apiException(401, undefined), code: 'unauthorized', message: /401 Unauthorized/ },
     {
       title: '403 RBAC',
-      error: apiException(403, { reason: 'Forbidden', message: 'clusterdeployments.k0rdent.mirantis.com "c1" is forbidden: User "bob" cannot patch resource' }),
+      error: apiException(403, {
+        reason: 'Forbidden',
+        message: 'clusterdeployments.k0rdent.mirantis.com "c1" is forbidden: User "bob" cannot patch resource',
+      }),
       code: 'forbidden',
       message: /User "bob" cannot patch/,
     },
@@ -26,7 +32,8 @@ describe('Kubernetes failures → AppError (one mapping)', () => {
       title: '403 admission webhook denial → invalidParams with the server message',
       error: apiException(403, {
         reason: 'Forbidden',
-        message: 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: the ClusterDeployment is invalid: the Credential team-alpha/x is not Ready',
+        message:
+          'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: the ClusterDeployment is invalid: the Credential team-alpha/x is not Ready',
       }),
       code: 'invalidParams',
       message: /denied the request: the ClusterDeployment is invalid: the Credential team-alpha\/x is not Ready/,
@@ -36,24 +43,37 @@ describe('Kubernetes failures → AppError (one mapping)', () => {
       title: "404 from kcm's webhook (a template the deployment names does not exist) → invalidParams, what to do",
       error: apiException(404, {
         reason: 'NotFound',
-        message: 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ClusterTemplate.k0rdent.mirantis.com "x" not found',
+        message:
+          'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ClusterTemplate.k0rdent.mirantis.com "x" not found',
         details: { name: 'x', group: 'k0rdent.mirantis.com', kind: 'ClusterTemplate' },
       }),
       code: 'invalidParams',
-      message: /denied the request: ClusterTemplate\.k0rdent\.mirantis\.com "x" not found; the ClusterTemplate "x" does not exist .*list them with k0\.clusters\.listTemplates/,
+      message:
+        /denied the request: ClusterTemplate\.k0rdent\.mirantis\.com "x" not found; the ClusterTemplate "x" does not exist .*list them with k0\.clusters\.listTemplates/,
     },
     {
       title: "404 from kcm's webhook (a credential) → invalidParams naming k0.clusters.listCredentials",
       error: apiException(404, {
         reason: 'NotFound',
-        message: 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: Credential.k0rdent.mirantis.com "gone" not found',
+        message:
+          'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: Credential.k0rdent.mirantis.com "gone" not found',
         details: { name: 'gone', group: 'k0rdent.mirantis.com', kind: 'Credential' },
       }),
       code: 'invalidParams',
       message: /"gone" not found; the Credential "gone" does not exist .*k0\.clusters\.listCredentials/,
     },
-    { title: '404', error: apiException(404, { reason: 'NotFound', message: 'clusterdeployments.k0rdent.mirantis.com "c1" not found' }), code: 'notFound', message: /"c1" not found/ },
-    { title: '409 apply conflict', error: apiException(409, { reason: 'Conflict', message: 'Apply failed with 1 conflict: conflict with "kubectl": .spec.config' }), code: 'conflict', message: /Apply failed with 1 conflict/ },
+    {
+      title: '404',
+      error: apiException(404, { reason: 'NotFound', message: 'clusterdeployments.k0rdent.mirantis.com "c1" not found' }),
+      code: 'notFound',
+      message: /"c1" not found/,
+    },
+    {
+      title: '409 apply conflict',
+      error: apiException(409, { reason: 'Conflict', message: 'Apply failed with 1 conflict: conflict with "kubectl": .spec.config' }),
+      code: 'conflict',
+      message: /Apply failed with 1 conflict/,
+    },
     {
       title: '422 Invalid keeps the message and the causes',
       error: apiException(422, {
@@ -64,11 +84,40 @@ describe('Kubernetes failures → AppError (one mapping)', () => {
       code: 'invalidParams',
       message: /spec\.template: Required value/,
     },
-    { title: '500', error: apiException(500, { reason: 'InternalError', message: 'etcdserver: request timed out' }), code: 'unavailable', message: /etcdserver: request timed out/ },
-    { title: '503 without a Status body', error: new ApiException(503, 'Unknown API Status Code!', 'upstream connect error', {}), code: 'unavailable', message: /upstream connect error/ },
-    { title: 'connection refused (node-fetch FetchError)', error: Object.assign(new Error('request to http://127.0.0.1:1/ failed, reason: connect ECONNREFUSED'), { type: 'system', code: 'ECONNREFUSED', errno: 'ECONNREFUSED' }), code: 'unavailable', message: /cannot reach the Kubernetes API/ },
-    { title: 'request timeout (AbortError)', error: Object.assign(new Error('The operation was aborted.'), { name: 'AbortError', type: 'aborted' }), code: 'unavailable', message: /did not answer in time/ },
-    { title: 'watch failure with statusCode', error: Object.assign(new Error('Gone'), { statusCode: 410 }), code: 'unavailable', message: /410/ },
+    {
+      title: '500',
+      error: apiException(500, { reason: 'InternalError', message: 'etcdserver: request timed out' }),
+      code: 'unavailable',
+      message: /etcdserver: request timed out/,
+    },
+    {
+      title: '503 without a Status body',
+      error: new ApiException(503, 'Unknown API Status Code!', 'upstream connect error', {}),
+      code: 'unavailable',
+      message: /upstream connect error/,
+    },
+    {
+      title: 'connection refused (node-fetch FetchError)',
+      error: Object.assign(new Error('request to http://127.0.0.1:1/ failed, reason: connect ECONNREFUSED'), {
+        type: 'system',
+        code: 'ECONNREFUSED',
+        errno: 'ECONNREFUSED',
+      }),
+      code: 'unavailable',
+      message: /cannot reach the Kubernetes API/,
+    },
+    {
+      title: 'request timeout (AbortError)',
+      error: Object.assign(new Error('The operation was aborted.'), { name: 'AbortError', type: 'aborted' }),
+      code: 'unavailable',
+      message: /did not answer in time/,
+    },
+    {
+      title: 'watch failure with statusCode',
+      error: Object.assign(new Error('Gone'), { statusCode: 410 }),
+      code: 'unavailable',
+      message: /410/,
+    },
     { title: 'anything else', error: new TypeError('boom'), code: 'internal', message: /boom/ },
   ];
   for (const row of table) {
@@ -80,7 +129,10 @@ describe('Kubernetes failures → AppError (one mapping)', () => {
     });
   }
   it('422 details carry the causes and the reason', () => {
-    const mapped = toAppError(apiException(422, { reason: 'Invalid', message: 'bad', details: { causes: [{ field: 'spec.config', message: 'Invalid value' }] } }), ctx);
+    const mapped = toAppError(
+      apiException(422, { reason: 'Invalid', message: 'bad', details: { causes: [{ field: 'spec.config', message: 'Invalid value' }] } }),
+      ctx,
+    );
     assert.deepEqual(mapped.details, { httpStatus: 422, reason: 'Invalid', causes: [{ field: 'spec.config', message: 'Invalid value' }] });
   });
   it('AppErrors pass through unchanged', () => {
@@ -94,7 +146,9 @@ describe('AppError → MCP tool result', () => {
     const result = toolErrorResult(new AppError('forbidden', 'namespace "finance" is outside ...', { namespace: 'finance' }));
     assert.equal(result.isError, true);
     assert.deepEqual(result.content, [{ type: 'text', text: 'forbidden: namespace "finance" is outside ...' }]);
-    assert.deepEqual(result.structuredContent, { error: { code: 'forbidden', message: 'namespace "finance" is outside ...', details: { namespace: 'finance' } } });
+    assert.deepEqual(result.structuredContent, {
+      error: { code: 'forbidden', message: 'namespace "finance" is outside ...', details: { namespace: 'finance' } },
+    });
   });
   it('unknown failures become internal with their first line only', () => {
     const error = asAppError(new Error('first line\nsecret stack detail'));

@@ -34,7 +34,11 @@ describe('namespace rules (SPEC section 5)', () => {
     const table: { title: string; filter?: RegExp; expected: string[] }[] = [
       { title: 'no filter: everything', expected: ['default', 'finance', 'kcm-system', 'my-team-x', 'team-alpha', 'team-beta'] },
       { title: 'anchored ^team-: G plus team-*', filter: /^team-/, expected: ['kcm-system', 'team-alpha', 'team-beta'] },
-      { title: 'unanchored team: matches anywhere in the name', filter: /team/, expected: ['kcm-system', 'my-team-x', 'team-alpha', 'team-beta'] },
+      {
+        title: 'unanchored team: matches anywhere in the name',
+        filter: /team/,
+        expected: ['kcm-system', 'my-team-x', 'team-alpha', 'team-beta'],
+      },
       { title: 'fully anchored ^finance$: G plus finance', filter: /^finance$/, expected: ['finance', 'kcm-system'] },
       { title: 'filter matching nothing: only G', filter: /^nothing$/, expected: ['kcm-system'] },
     ];
@@ -67,33 +71,90 @@ describe('namespace rules (SPEC section 5)', () => {
     for (const row of table) {
       it(`${row.ns} with filter ${row.filter ?? 'none'}: read → ${row.read ?? 'allowed'}, write → ${row.write ?? 'allowed'}`, () => {
         const policy = createNamespacePolicy(rules('OIDC_REQUIRED', row.filter));
-        assert.equal(codeOf(() => policy.assertReadable(row.ns)), row.read);
-        assert.equal(codeOf(() => policy.assertWritable(row.ns)), row.write);
+        assert.equal(
+          codeOf(() => policy.assertReadable(row.ns)),
+          row.read,
+        );
+        assert.equal(
+          codeOf(() => policy.assertWritable(row.ns)),
+          row.write,
+        );
       });
     }
   });
 
   describe('target namespace resolution', () => {
-    const table: { title: string; mode: NamespaceRules['authMode']; filter?: RegExp; requested?: string; existing?: string[]; expected?: string; code?: string }[] = [
+    const table: {
+      title: string;
+      mode: NamespaceRules['authMode'];
+      filter?: RegExp;
+      requested?: string;
+      existing?: string[];
+      expected?: string;
+      code?: string;
+    }[] = [
       { title: 'dev, none given → CLUSTER_DEFAULT_NAMESPACE_DEV', mode: 'DEV_ALLOW_ANY', expected: 'kcm-system' },
-      { title: 'dev with a filter matching the dev default, none given → the dev default', mode: 'DEV_ALLOW_ANY', filter: /^(kcm-system|team-)/, expected: 'kcm-system' },
-      { title: 'dev with a filter that excludes the dev default, none given → forbidden', mode: 'DEV_ALLOW_ANY', filter: /^team-/, code: 'forbidden' },
+      {
+        title: 'dev with a filter matching the dev default, none given → the dev default',
+        mode: 'DEV_ALLOW_ANY',
+        filter: /^(kcm-system|team-)/,
+        expected: 'kcm-system',
+      },
+      {
+        title: 'dev with a filter that excludes the dev default, none given → forbidden',
+        mode: 'DEV_ALLOW_ANY',
+        filter: /^team-/,
+        code: 'forbidden',
+      },
       { title: 'dev, explicit allowed', mode: 'DEV_ALLOW_ANY', filter: /^team-/, requested: 'team-beta', expected: 'team-beta' },
       { title: 'dev, explicit forbidden', mode: 'DEV_ALLOW_ANY', filter: /^team-/, requested: 'finance', code: 'forbidden' },
-      { title: 'production ^team-: first matching alphabetically', mode: 'OIDC_REQUIRED', filter: /^team-/, existing: EXISTING, expected: 'team-alpha' },
-      { title: 'production unanchored team: my-team-x sorts first', mode: 'OIDC_REQUIRED', filter: /team/, existing: EXISTING, expected: 'my-team-x' },
-      { title: 'production: G is skipped even when F matches it', mode: 'OIDC_REQUIRED', filter: /^(kcm-system|team-beta)$/, existing: EXISTING, expected: 'team-beta' },
-      { title: 'production: nothing matches → forbidden', mode: 'OIDC_REQUIRED', filter: /^nothing/, existing: EXISTING, code: 'forbidden' },
+      {
+        title: 'production ^team-: first matching alphabetically',
+        mode: 'OIDC_REQUIRED',
+        filter: /^team-/,
+        existing: EXISTING,
+        expected: 'team-alpha',
+      },
+      {
+        title: 'production unanchored team: my-team-x sorts first',
+        mode: 'OIDC_REQUIRED',
+        filter: /team/,
+        existing: EXISTING,
+        expected: 'my-team-x',
+      },
+      {
+        title: 'production: G is skipped even when F matches it',
+        mode: 'OIDC_REQUIRED',
+        filter: /^(kcm-system|team-beta)$/,
+        existing: EXISTING,
+        expected: 'team-beta',
+      },
+      {
+        title: 'production: nothing matches → forbidden',
+        mode: 'OIDC_REQUIRED',
+        filter: /^nothing/,
+        existing: EXISTING,
+        code: 'forbidden',
+      },
       { title: 'production without filter → namespace is required', mode: 'OIDC_REQUIRED', existing: EXISTING, code: 'invalidParams' },
       { title: 'production, explicit allowed', mode: 'OIDC_REQUIRED', filter: /^team-/, requested: 'team-beta', expected: 'team-beta' },
-      { title: 'production, explicit G not matched by F → forbidden', mode: 'OIDC_REQUIRED', filter: /^team-/, requested: 'kcm-system', code: 'forbidden' },
+      {
+        title: 'production, explicit G not matched by F → forbidden',
+        mode: 'OIDC_REQUIRED',
+        filter: /^team-/,
+        requested: 'kcm-system',
+        code: 'forbidden',
+      },
       { title: 'explicit invalid DNS-1123 label', mode: 'DEV_ALLOW_ANY', requested: '-bad-', code: 'invalidParams' },
     ];
     for (const row of table) {
       it(row.title, () => {
         const r = rules(row.mode, row.filter);
         if (row.code) {
-          assert.equal(codeOf(() => resolveTargetNamespace(r, row.requested, row.existing ?? [])), row.code);
+          assert.equal(
+            codeOf(() => resolveTargetNamespace(r, row.requested, row.existing ?? [])),
+            row.code,
+          );
         } else {
           assert.equal(resolveTargetNamespace(r, row.requested, row.existing ?? []), row.expected);
         }
@@ -105,7 +166,10 @@ describe('namespace rules (SPEC section 5)', () => {
         calls++;
         return EXISTING;
       };
-      assert.equal(await createNamespacePolicy(rules('DEV_ALLOW_ANY', /^(kcm-system|team-)/)).resolveTarget(undefined, lister), 'kcm-system');
+      assert.equal(
+        await createNamespacePolicy(rules('DEV_ALLOW_ANY', /^(kcm-system|team-)/)).resolveTarget(undefined, lister),
+        'kcm-system',
+      );
       assert.equal(await createNamespacePolicy(rules('OIDC_REQUIRED', /^team-/)).resolveTarget('team-beta', lister), 'team-beta');
       assert.equal(calls, 0);
       assert.equal(await createNamespacePolicy(rules('OIDC_REQUIRED', /^team-/)).resolveTarget(undefined, lister), 'team-alpha');
@@ -137,10 +201,17 @@ describe('namespace rules (SPEC section 5)', () => {
       ['a..b', false],
       ['.a', false],
     ];
-    for (const [value, ok] of subdomains) it(`subdomain "${value.slice(0, 20)}" → ${ok}`, () => assert.equal(isDns1123Subdomain(value), ok));
+    for (const [value, ok] of subdomains)
+      it(`subdomain "${value.slice(0, 20)}" → ${ok}`, () => assert.equal(isDns1123Subdomain(value), ok));
     it('assert helpers raise invalidParams naming the field', () => {
-      assert.throws(() => assertObjectName('Bad_Name', 'name'), (e: unknown) => e instanceof AppError && e.code === 'invalidParams' && e.message.includes('name "Bad_Name"'));
-      assert.throws(() => assertNamespaceName('x.y'), (e: unknown) => e instanceof AppError && e.message.includes('namespace "x.y"'));
+      assert.throws(
+        () => assertObjectName('Bad_Name', 'name'),
+        (e: unknown) => e instanceof AppError && e.code === 'invalidParams' && e.message.includes('name "Bad_Name"'),
+      );
+      assert.throws(
+        () => assertNamespaceName('x.y'),
+        (e: unknown) => e instanceof AppError && e.message.includes('namespace "x.y"'),
+      );
     });
     it('label keys and values', () => {
       assert.deepEqual(labelProblems({ env: 'dev', 'example.com/team': 'alpha', empty: '' }), []);

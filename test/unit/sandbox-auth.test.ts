@@ -18,7 +18,10 @@ describe('sandbox token table', () => {
     assert.equal(auth.authenticate('Bearer t-alice').name, 'alice');
     assert.equal(auth.authenticate('Bearer t-root').namespaces, '*');
     for (const header of [undefined, 'Bearer nope', 'Basic dXNlcg==']) {
-      assert.throws(() => auth.authenticate(header), (e: ApiError) => e.code === 401 && e.reason === 'Unauthorized');
+      assert.throws(
+        () => auth.authenticate(header),
+        (e: ApiError) => e.code === 401 && e.reason === 'Unauthorized',
+      );
     }
   });
   it('rejects a malformed table', () => {
@@ -37,11 +40,14 @@ describe('sandbox token table', () => {
       () => authorize(alice, { group: 'k0rdent.mirantis.com', plural: 'credentials', verb: 'list' }),
       (e: ApiError) =>
         e.code === 403 &&
-        e.message === 'credentials.k0rdent.mirantis.com is forbidden: User "alice" cannot list resource "credentials" in API group "k0rdent.mirantis.com" at the cluster scope',
+        e.message ===
+          'credentials.k0rdent.mirantis.com is forbidden: User "alice" cannot list resource "credentials" in API group "k0rdent.mirantis.com" at the cluster scope',
     );
     assert.throws(
       () => authorize(alice, { group: '', plural: 'configmaps', verb: 'get', namespace: 'kcm-system', name: 'x' }),
-      (e: ApiError) => e.message === 'configmaps "x" is forbidden: User "alice" cannot get resource "configmaps" in API group "" in the namespace "kcm-system"',
+      (e: ApiError) =>
+        e.message ===
+        'configmaps "x" is forbidden: User "alice" cannot get resource "configmaps" in API group "" in the namespace "kcm-system"',
     );
   });
 });

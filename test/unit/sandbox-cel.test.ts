@@ -16,7 +16,12 @@ const schema: JsonSchema = {
       'x-kubernetes-validations': [
         { rule: 'self.min <= self.max', messageExpression: "'min ' + string(self.min) + ' is above max ' + string(self.max)" },
         { rule: "self.mode != 'off'", reason: 'FieldValueForbidden', message: 'mode off is not allowed' },
-        { rule: 'has(self.replicas) || self.mode != "auto"', fieldPath: '.replicas', reason: 'FieldValueRequired', message: 'replicas are needed in auto mode' },
+        {
+          rule: 'has(self.replicas) || self.mode != "auto"',
+          fieldPath: '.replicas',
+          reason: 'FieldValueRequired',
+          message: 'replicas are needed in auto mode',
+        },
         { rule: 'self.missing == 1' },
       ],
       properties: {
@@ -31,7 +36,10 @@ const schema: JsonSchema = {
           'x-kubernetes-list-map-keys': ['name'],
           items: {
             type: 'object',
-            properties: { name: { type: 'string' }, size: { type: 'integer', 'x-kubernetes-validations': [{ rule: 'self >= oldSelf', message: 'size may only grow' }] } },
+            properties: {
+              name: { type: 'string' },
+              size: { type: 'integer', 'x-kubernetes-validations': [{ rule: 'self >= oldSelf', message: 'size may only grow' }] },
+            },
           },
         },
         labels: { type: 'object', additionalProperties: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self.size() < 5' }] } },
@@ -51,24 +59,45 @@ describe('sandbox CEL rules (x-kubernetes-validations)', () => {
       { reason: 'FieldValueForbidden', message: 'Forbidden: mode off is not allowed', field: 'spec' },
     ]);
     const required = rules.validate(obj({ mode: 'auto' }), undefined).causes;
-    assert.deepEqual(required, [{ reason: 'FieldValueRequired', message: 'Required value: replicas are needed in auto mode', field: 'spec.replicas' }]);
+    assert.deepEqual(required, [
+      { reason: 'FieldValueRequired', message: 'Required value: replicas are needed in auto mode', field: 'spec.replicas' },
+    ]);
   });
 
   it('an evaluation error is `<error> evaluating rule: <rule>` with cel-go wording (validation.go validateExpressions)', () => {
     const { causes } = rules.validate({ spec: { min: 1, max: 2, mode: 'on' } }, undefined);
-    assert.deepEqual(causes, [{ reason: 'FieldValueInvalid', message: 'Invalid value: "object": no such key: missing evaluating rule: self.missing == 1', field: 'spec' }]);
+    assert.deepEqual(causes, [
+      {
+        reason: 'FieldValueInvalid',
+        message: 'Invalid value: "object": no such key: missing evaluating rule: self.missing == 1',
+        field: 'spec',
+      },
+    ]);
   });
 
   it('transition rules run only with an old value; map-list items correlate by key (validation.go validateArray, maplist.go)', () => {
     const created = obj({ items: [{ name: 'a', size: 1 }] });
     assert.deepEqual(rules.validate(created, undefined).causes, [], 'no oldSelf on CREATE: the rule is skipped');
-    const shrunk = obj({ items: [{ name: 'b', size: 9 }, { name: 'a', size: 0 }] });
-    assert.deepEqual(rules.validate(shrunk, created).causes, [{ reason: 'FieldValueInvalid', message: 'Invalid value: "integer": size may only grow', field: 'spec.items[1].size' }], 'a is compared with the old a; the new b has no old value');
+    const shrunk = obj({
+      items: [
+        { name: 'b', size: 9 },
+        { name: 'a', size: 0 },
+      ],
+    });
+    assert.deepEqual(
+      rules.validate(shrunk, created).causes,
+      [{ reason: 'FieldValueInvalid', message: 'Invalid value: "integer": size may only grow', field: 'spec.items[1].size' }],
+      'a is compared with the old a; the new b has no old value',
+    );
   });
 
   it('ratcheting: an unchanged node that fails a rule without oldSelf warns instead of failing (validation.go shouldRatchetError)', () => {
     const bad = obj({ labels: { team: 'toolong' } });
-    const cause = { reason: 'FieldValueInvalid', message: 'Invalid value: "string": failed rule: self.size() < 5', field: 'spec.labels[team]' };
+    const cause = {
+      reason: 'FieldValueInvalid',
+      message: 'Invalid value: "string": failed rule: self.size() < 5',
+      field: 'spec.labels[team]',
+    };
     assert.deepEqual(rules.validate(bad, undefined).causes, [cause], 'on CREATE it fails');
     const again = rules.validate(obj({ labels: { team: 'toolong' }, mode: 'on2' }), bad);
     assert.deepEqual(again.causes, []);

@@ -51,7 +51,14 @@ describe('kcm admission', () => {
     store.close();
   });
   const admit = (operation: AdmissionOperation, object: KubeObject, oldObject?: KubeObject) =>
-    store.admit({ operation, resource: CLUSTER_DEPLOYMENTS, ...(operation === 'DELETE' ? {} : { object }), ...(oldObject ? { oldObject } : {}), dryRun: false, user: 'test' });
+    store.admit({
+      operation,
+      resource: CLUSTER_DEPLOYMENTS,
+      ...(operation === 'DELETE' ? {} : { object }),
+      ...(oldObject ? { oldObject } : {}),
+      dryRun: false,
+      user: 'test',
+    });
 
   // kcm internal/webhook/clusterdeployment_webhook.go:58-89 ValidateCreate; a NotFound from the cache is
   // answered 404 with its message alone (controller-runtime validator_custom.go:143-148), the rest 403.
@@ -99,12 +106,22 @@ describe('kcm admission', () => {
   }
 
   it('admits a valid deployment unchanged', () => {
-    const result = admit('CREATE', deployment('kcm-system', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE }));
+    const result = admit(
+      'CREATE',
+      deployment('kcm-system', 'd', {
+        template: 'azure-standalone-cp-1-0-45',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+      }),
+    );
     assert.deepEqual(result, { allowed: true });
   });
 
   it('defaults a missing config to the template config and dryRun, as the mutating webhook does', () => {
-    const result = admit('CREATE', deployment('team-alpha', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential' }));
+    const result = admit(
+      'CREATE',
+      deployment('team-alpha', 'd', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential' }),
+    );
     assert.equal(result.allowed, true);
     const mutated = result.allowed ? result.object : undefined;
     const templateConfig = ((store.get(CLUSTER_TEMPLATES, 'team-alpha', 'azure-standalone-cp-1-0-45')?.['status'] ?? {}) as Rec)['config'];
@@ -113,7 +130,10 @@ describe('kcm admission', () => {
   });
 
   it('reports a missing template from the mutating webhook when config is absent, as kcm does', () => {
-    const result = admit('CREATE', deployment('finance', 'd', { template: 'aws-standalone-cp-1-0-43', credential: 'finance-aws-credential' }));
+    const result = admit(
+      'CREATE',
+      deployment('finance', 'd', { template: 'aws-standalone-cp-1-0-43', credential: 'finance-aws-credential' }),
+    );
     assert.equal(result.allowed, false);
     if (!result.allowed) {
       assert.equal(
@@ -128,7 +148,12 @@ describe('kcm admission', () => {
     assert.equal(admit('DELETE', cd, cd).allowed, true);
     store.create(
       { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'regions' },
-      { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'Region', metadata: { name: 'eu' }, spec: { clusterDeployment: { name: 'alpha-dev-cluster', namespace: 'team-alpha' } } },
+      {
+        apiVersion: 'k0rdent.mirantis.com/v1beta1',
+        kind: 'Region',
+        metadata: { name: 'eu' },
+        spec: { clusterDeployment: { name: 'alpha-dev-cluster', namespace: 'team-alpha' } },
+      },
     );
     const result = admit('DELETE', cd, cd);
     assert.equal(result.allowed, false);
@@ -172,7 +197,14 @@ describe('kcm controller', () => {
   });
 
   it('adds its finalizer and walks a deployment from Unknown to Ready=True', async () => {
-    store.create(CLUSTER_DEPLOYMENTS, deployment('kcm-system', 'walk', { template: 'azure-standalone-cp-1-0-15', credential: 'azure-cluster-credential', config: AZURE_BASELINE }));
+    store.create(
+      CLUSTER_DEPLOYMENTS,
+      deployment('kcm-system', 'walk', {
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+      }),
+    );
     await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk'), 'Ready')?.status === 'True', 'Ready=True');
     const done = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk')!;
     assert.ok(done.metadata.finalizers?.includes('k0rdent.mirantis.com/cluster-deployment'));
@@ -203,9 +235,16 @@ describe('kcm controller', () => {
   it('reports a config the chart schema rejects in HelmChartReady and fails Ready', async () => {
     store.create(
       CLUSTER_DEPLOYMENTS,
-      deployment('kcm-system', 'bad-config', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: { ...AZURE_BASELINE, controlPlaneNumber: 'three' } }),
+      deployment('kcm-system', 'bad-config', {
+        template: 'azure-standalone-cp-1-0-45',
+        credential: 'azure-cluster-credential',
+        config: { ...AZURE_BASELINE, controlPlaneNumber: 'three' },
+      }),
     );
-    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'bad-config'), 'HelmChartReady')?.status === 'False', 'HelmChartReady=False');
+    await until(
+      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'bad-config'), 'HelmChartReady')?.status === 'False',
+      'HelmChartReady=False',
+    );
     const object = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'bad-config');
     const chart = condition(object, 'HelmChartReady')!;
     assert.match(chart.message, /^failed to validate template with provided configuration: .*controlPlaneNumber.*integer/);
@@ -218,8 +257,19 @@ describe('kcm controller', () => {
   });
 
   it('stops after validation in dryRun: no HelmRelease condition, Ready as kcm computes it', async () => {
-    store.create(CLUSTER_DEPLOYMENTS, deployment('kcm-system', 'dry', { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE, dryRun: true }));
-    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'HelmChartReady')?.status === 'True', 'HelmChartReady=True');
+    store.create(
+      CLUSTER_DEPLOYMENTS,
+      deployment('kcm-system', 'dry', {
+        template: 'azure-standalone-cp-1-0-45',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+        dryRun: true,
+      }),
+    );
+    await until(
+      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'HelmChartReady')?.status === 'True',
+      'HelmChartReady=True',
+    );
     await new Promise((r) => setTimeout(r, 350));
     const object = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry');
     assert.equal(condition(object, 'HelmReleaseReady'), undefined);
@@ -230,7 +280,10 @@ describe('kcm controller', () => {
   it('installs the release once dryRun is turned off (a new generation)', async () => {
     const dry = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry')!;
     store.update(CLUSTER_DEPLOYMENTS, { ...dry, spec: { ...(dry['spec'] as Rec), dryRun: false } });
-    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'CAPIClusterSummary')?.status === 'True', 'provisioning after dryRun');
+    await until(
+      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'CAPIClusterSummary')?.status === 'True',
+      'provisioning after dryRun',
+    );
     const release = condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'HelmReleaseReady')!;
     assert.equal(release.reason, 'InstallSucceeded');
     assert.match(release.message, /^Helm install succeeded for release kcm-system\/dry\.v1 with chart azure-standalone-cp@1\.0\.45$/);
@@ -240,7 +293,8 @@ describe('kcm controller', () => {
     const def = defaultRegistry().get(CLUSTER_DEPLOYMENTS)!;
     const validator = new SchemaValidator();
     assert.ok(events.length > 5);
-    for (const e of events) assert.doesNotThrow(() => validator.validate(def, structuredClone(e.object), 'Strict'), `${e.type} ${e.object.metadata.name}`);
+    for (const e of events)
+      assert.doesNotThrow(() => validator.validate(def, structuredClone(e.object), 'Strict'), `${e.type} ${e.object.metadata.name}`);
   });
 
   it("walks Deleting through kcm's reasons, then removes its finalizer so the object goes", async () => {
@@ -255,7 +309,9 @@ describe('kcm controller', () => {
     // (kcm internal/controller/clusterdeployment_controller.go:1601-1605, :1715-1744).
     assert.deepEqual(distinct, ['WaitingForClusterDeletion', 'WaitingForHelmReleaseDeletion', 'WaitingForServiceSetsDeletion']);
     const deleting = mine.filter((e) => condition(e.object, 'Deleting'));
-    assert.ok(deleting.every((e) => condition(e.object, 'Ready')?.status === 'False' && condition(e.object, 'Ready')?.reason === 'Deleting'));
+    assert.ok(
+      deleting.every((e) => condition(e.object, 'Ready')?.status === 'False' && condition(e.object, 'Ready')?.reason === 'Deleting'),
+    );
     assert.equal(mine.at(-1)?.type, 'DELETED');
     const def = defaultRegistry().get(CLUSTER_DEPLOYMENTS)!;
     const validator = new SchemaValidator();
@@ -266,12 +322,18 @@ describe('kcm controller', () => {
     const before = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster')!;
     const spec = before['spec'] as Rec;
     store.update(CLUSTER_DEPLOYMENTS, { ...before, spec: { ...spec, config: { ...(spec['config'] as Rec), workersNumber: 3 } } });
-    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'Ready')?.status !== 'True', 'walk restart');
+    await until(
+      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'Ready')?.status !== 'True',
+      'walk restart',
+    );
     await until(() => {
       const o = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster');
       return condition(o, 'Ready')?.status === 'True' && condition(o, 'Ready')?.observedGeneration === 2;
     }, 'Ready again at generation 2');
-    assert.match(condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'HelmReleaseReady')!.message, /upgrade succeeded.*\.v2/);
+    assert.match(
+      condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'HelmReleaseReady')!.message,
+      /upgrade succeeded.*\.v2/,
+    );
   });
 });
 
@@ -307,11 +369,17 @@ describe('kcm AccessManagement', () => {
       assert.ok(store.get(CONFIG_MAPS, 'finance', `schema-ct-${t.metadata.name}`), `schema ConfigMap of ${t.metadata.name}`);
     }
     assert.ok(store.get(CLUSTER_TEMPLATE_CHAINS, 'finance', 'aws-templates'));
-    await until(() => ((store.get(ACCESS_MANAGEMENTS, undefined, 'kcm')?.['status'] ?? {}) as Rec)['observedGeneration'] === 2, 'AccessManagement status');
+    await until(
+      () => ((store.get(ACCESS_MANAGEMENTS, undefined, 'kcm')?.['status'] ?? {}) as Rec)['observedGeneration'] === 2,
+      'AccessManagement status',
+    );
 
     store.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-gamma', labels: { team: 'gamma' } } });
     // Copied without status (kcm accessmanagement_controller.go:475-486); the credential controller then writes it.
-    await until(() => ((store.get(CREDENTIALS, 'team-gamma', 'azure-cluster-credential')?.['status'] ?? {}) as Rec)['ready'] === true, 'credential copied to a new matching namespace');
+    await until(
+      () => ((store.get(CREDENTIALS, 'team-gamma', 'azure-cluster-credential')?.['status'] ?? {}) as Rec)['ready'] === true,
+      'credential copied to a new matching namespace',
+    );
     const copy = store.get(CREDENTIALS, 'team-gamma', 'azure-cluster-credential')!;
     assert.equal(((copy['spec'] as Rec)['identityRef'] as Rec)['namespace'], 'team-gamma');
     assert.equal(((copy['status'] ?? {}) as Rec)['ready'], true);
@@ -320,7 +388,11 @@ describe('kcm AccessManagement', () => {
     const deploy = store.admit({
       operation: 'CREATE',
       resource: CLUSTER_DEPLOYMENTS,
-      object: deployment('finance', 'fin', { template: 'aws-standalone-cp-1-0-43', credential: 'finance-aws-credential', config: { region: 'us-east-1' } }),
+      object: deployment('finance', 'fin', {
+        template: 'aws-standalone-cp-1-0-43',
+        credential: 'finance-aws-credential',
+        config: { region: 'us-east-1' },
+      }),
       dryRun: false,
       user: 'test',
     });
@@ -342,7 +414,10 @@ describe('kcm and namespace deletion', () => {
     // kcm's Credential finalizer only releases ClusterIdentities (credential_controller.go:160-180), then
     // getClusterScope fails before reconcileDelete (clusterdeployment_controller.go:187-197, :165-175).
     await until(() => store.get(CREDENTIALS, 'team-alpha', 'azure-cluster-credential') === undefined, 'the Credential goes');
-    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'CredentialReady')?.status === 'False', 'CredentialReady=False');
+    await until(
+      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'CredentialReady')?.status === 'False',
+      'CredentialReady=False',
+    );
     const stuck = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster')!;
     assert.ok(stuck.metadata.deletionTimestamp);
     assert.deepEqual(stuck.metadata.finalizers, ['k0rdent.mirantis.com/cluster-deployment']);
@@ -357,7 +432,13 @@ describe('kcm and namespace deletion', () => {
 describe('kcm helpers', () => {
   it('computes Ready as kcm does: failures, then CAPI progress, then unknowns', () => {
     const now = '2026-01-01T00:00:00Z';
-    const c = (type: string, status: Condition['status']): Condition => ({ type, status, reason: 'r', message: `${type} msg`, lastTransitionTime: now });
+    const c = (type: string, status: Condition['status']): Condition => ({
+      type,
+      status,
+      reason: 'r',
+      message: `${type} msg`,
+      lastTransitionTime: now,
+    });
     const ready = (list: Condition[]) => withReadyCondition(list, 1, now).find((x) => x.type === 'Ready')!;
     assert.equal(ready([c('TemplateReady', 'True'), c('HelmChartReady', 'False')]).reason, 'Failed');
     assert.equal(ready([c('TemplateReady', 'True'), c('CAPIClusterSummary', 'False')]).reason, 'Progressing');
@@ -374,13 +455,20 @@ describe('kcm helpers', () => {
   it("reports chart defaults that satisfy each chart's own schema, as values.yaml does", () => {
     const charts = loadChartCatalog().charts;
     assert.ok(charts.length >= 8);
-    for (const chart of charts) assert.equal(validateChartValues(chart.name, chart.schemaText ?? '', chart.values, {}), undefined, chart.name);
+    for (const chart of charts)
+      assert.equal(validateChartValues(chart.name, chart.schemaText ?? '', chart.values, {}), undefined, chart.name);
   });
 
   it('merges values as Helm does and validates against the chart schema', () => {
     assert.deepEqual(mergeValues({ a: { b: 1, c: 2 }, d: 3 }, { a: { b: 5 }, d: null }), { a: { b: 5, c: 2 } });
     const chart = loadChartCatalog().get('aws-standalone-cp')!;
-    assert.equal(validateChartValues(chart.name, chart.schemaText ?? '', chart.values, { region: 'us-east-1', controlPlane: { instanceType: 't3.small' } }), undefined);
+    assert.equal(
+      validateChartValues(chart.name, chart.schemaText ?? '', chart.values, {
+        region: 'us-east-1',
+        controlPlane: { instanceType: 't3.small' },
+      }),
+      undefined,
+    );
     const error = validateChartValues(chart.name, chart.schemaText ?? '', chart.values, { workersNumber: -1 });
     assert.match(String(error), /aws-standalone-cp: at '\/workersNumber'/);
   });

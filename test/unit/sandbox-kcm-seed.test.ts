@@ -29,7 +29,10 @@ const status = (o: KubeObject | undefined): Rec => (o?.['status'] ?? {}) as Rec;
 const spec = (o: KubeObject | undefined): Rec => (o?.['spec'] ?? {}) as Rec;
 
 const registry = defaultRegistry();
-const lookup = (apiVersion: string, kind: string): { key: { group: string; version: string; plural: string }; namespaced: boolean } | undefined => {
+const lookup = (
+  apiVersion: string,
+  kind: string,
+): { key: { group: string; version: string; plural: string }; namespaced: boolean } | undefined => {
   const def = registry.findByKind(apiVersion, kind);
   return def ? { key: { group: def.group, version: def.version, plural: def.plural }, namespaced: def.namespaced } : undefined;
 };
@@ -62,7 +65,10 @@ describe('default seed', () => {
       assert.equal(s['schemaConfigMapName'], `schema-ct-${t.metadata.name}`);
       assert.match(String(s['chartVersion']), /^\d+\.\d+\.\d+$/);
       assert.ok(t.metadata.name.endsWith(String(s['chartVersion']).replaceAll('.', '-')), t.metadata.name);
-      assert.ok(Array.isArray(s['providers']) && (s['providers'] as string[]).some((p) => p.startsWith('infrastructure-')), t.metadata.name);
+      assert.ok(
+        Array.isArray(s['providers']) && (s['providers'] as string[]).some((p) => p.startsWith('infrastructure-')),
+        t.metadata.name,
+      );
       assert.equal(typeof s['description'], 'string');
       assert.equal(typeof s['config'], 'object');
       assert.equal(t.metadata.labels?.['k0rdent.mirantis.com/component'], 'kcm');
@@ -92,12 +98,17 @@ describe('default seed', () => {
     assert.ok(deployments.length >= 5);
     for (const d of deployments) {
       const name = String(spec(d)['template']);
-      const template = store.get(CLUSTER_TEMPLATES, d.metadata.namespace, name) ?? scaled.get(CLUSTER_TEMPLATES, d.metadata.namespace, name);
+      const template =
+        store.get(CLUSTER_TEMPLATES, d.metadata.namespace, name) ?? scaled.get(CLUSTER_TEMPLATES, d.metadata.namespace, name);
       assert.ok(template, `${d.metadata.namespace}/${name}`);
       const chart = catalog.get(chartOfTemplate(template)?.chart ?? '');
       assert.ok(chart, name);
       const values = mergeValues(chart.values, spec(d)['config'] as JsonObject);
-      assert.equal(validateChartValues(chart.name, chart.schemaText ?? '', chart.values, spec(d)['config'] as JsonObject), undefined, `${d.metadata.namespace}/${d.metadata.name}`);
+      assert.equal(
+        validateChartValues(chart.name, chart.schemaText ?? '', chart.values, spec(d)['config'] as JsonObject),
+        undefined,
+        `${d.metadata.namespace}/${d.metadata.name}`,
+      );
       assert.equal(chart.requirements.check(values), undefined, `${d.metadata.namespace}/${d.metadata.name}`);
     }
     scaled.close();
@@ -110,14 +121,29 @@ describe('default seed', () => {
   });
 
   it('has ready credentials with kcm conditions, and one that is not ready', () => {
-    for (const name of ['azure-cluster-credential', 'aws-cluster-credential', 'gcp-cluster-credential', 'openstack-cluster-credential', 'vsphere-cluster-credential']) {
+    for (const name of [
+      'azure-cluster-credential',
+      'aws-cluster-credential',
+      'gcp-cluster-credential',
+      'openstack-cluster-credential',
+      'vsphere-cluster-credential',
+    ]) {
       const c = store.get(CREDENTIALS, 'kcm-system', name);
       assert.equal(status(c)['ready'], true, name);
       const cond = (status(c)['conditions'] as Rec[])[0]!;
-      assert.deepEqual([cond['type'], cond['status'], cond['reason'], cond['message']], ['CredentialReady', 'True', 'Succeeded', 'Credential is ready']);
+      assert.deepEqual(
+        [cond['type'], cond['status'], cond['reason'], cond['message']],
+        ['CredentialReady', 'True', 'Succeeded', 'Credential is ready'],
+      );
     }
-    assert.equal((spec(store.get(CREDENTIALS, 'kcm-system', 'azure-cluster-credential'))['identityRef'] as Rec)['kind'], 'AzureClusterIdentity');
-    assert.equal((spec(store.get(CREDENTIALS, 'kcm-system', 'aws-cluster-credential'))['identityRef'] as Rec)['kind'], 'AWSClusterStaticIdentity');
+    assert.equal(
+      (spec(store.get(CREDENTIALS, 'kcm-system', 'azure-cluster-credential'))['identityRef'] as Rec)['kind'],
+      'AzureClusterIdentity',
+    );
+    assert.equal(
+      (spec(store.get(CREDENTIALS, 'kcm-system', 'aws-cluster-credential'))['identityRef'] as Rec)['kind'],
+      'AWSClusterStaticIdentity',
+    );
     const notReady = store.list(CREDENTIALS, { namespace: 'kcm-system' }).filter((c) => status(c)['ready'] !== true);
     assert.equal(notReady.length, 1);
   });
@@ -128,7 +154,11 @@ describe('default seed', () => {
     assert.equal((spec(alpha)['identityRef'] as Rec)['namespace'], 'team-alpha');
     const alphaTemplates = store.list(CLUSTER_TEMPLATES, { namespace: 'team-alpha' });
     assert.ok(alphaTemplates.length > 0);
-    assert.ok(alphaTemplates.every((t) => t.metadata.labels?.['k0rdent.mirantis.com/managed'] === 'true' && String(t.metadata.name).includes('azure')));
+    assert.ok(
+      alphaTemplates.every(
+        (t) => t.metadata.labels?.['k0rdent.mirantis.com/managed'] === 'true' && String(t.metadata.name).includes('azure'),
+      ),
+    );
     assert.ok(store.list(CLUSTER_TEMPLATES, { namespace: 'team-beta' }).every((t) => t.metadata.name.startsWith('aws-')));
     assert.equal(store.list(CLUSTER_TEMPLATES, { namespace: 'finance' }).length, 0);
     assert.equal(store.list(CREDENTIALS, { namespace: 'finance' }).length, 1);
@@ -153,7 +183,10 @@ describe('default seed', () => {
     let checked = 0;
     for (const def of registry.defs) {
       for (const object of store.list(def)) {
-        assert.doesNotThrow(() => validator.validate(def, structuredClone(object), 'Strict'), `${def.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+        assert.doesNotThrow(
+          () => validator.validate(def, structuredClone(object), 'Strict'),
+          `${def.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`,
+        );
         checked += 1;
       }
     }
@@ -236,7 +269,15 @@ describe('--seed FILE', () => {
     const kcm = startKcm(store, { provisionSeconds: 1 });
     after(() => kcm.close());
     // The controller reconciles on later ticks (finalizer first, then status): wait for it, bounded.
-    for (let i = 0; i < 250 && !(status(store.get(CREDENTIALS, 'lab', 'my-cred'))['ready'] === true && store.get(CONFIG_MAPS, 'lab', 'schema-ct-aws-standalone-cp-1-0-43')); i++) {
+    for (
+      let i = 0;
+      i < 250 &&
+      !(
+        status(store.get(CREDENTIALS, 'lab', 'my-cred'))['ready'] === true &&
+        store.get(CONFIG_MAPS, 'lab', 'schema-ct-aws-standalone-cp-1-0-43')
+      );
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(status(store.get(CREDENTIALS, 'lab', 'my-cred'))['ready'], true);

@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApiError } from '../../src/sandbox/apiserver/errors.js';
-import { decodeFieldsV1, encodeFieldsV1, ownedPaths, recordUpdate, serverSideApply, type ManagedFieldsEntry } from '../../src/sandbox/apiserver/managed-fields.js';
+import {
+  decodeFieldsV1,
+  encodeFieldsV1,
+  ownedPaths,
+  recordUpdate,
+  serverSideApply,
+  type ManagedFieldsEntry,
+} from '../../src/sandbox/apiserver/managed-fields.js';
 import { loadCrds } from '../../src/sandbox/apiserver/resources.js';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 
@@ -36,13 +43,18 @@ describe('sandbox server-side apply: maps and scalars', () => {
     const entry = entries(out)[0]!;
     assert.equal(entry.operation, 'Apply');
     assert.equal(entry.fieldsType, 'FieldsV1');
-    assert.deepEqual(entry.fieldsV1, { 'f:metadata': { 'f:labels': { 'f:env': {} } }, 'f:spec': { 'f:config': { 'f:a': {} }, 'f:template': {} } });
+    assert.deepEqual(entry.fieldsV1, {
+      'f:metadata': { 'f:labels': { 'f:env': {} } },
+      'f:spec': { 'f:config': { 'f:a': {} }, 'f:template': {} },
+    });
   });
 
   it('FieldsV1 round-trips, members with children marked by "."', () => {
     const set = ownedPaths(withServices(svc('a', 't', 'x: 1')) as Json, { ignoreStatus: true, schema });
     const encoded = encodeFieldsV1(set);
-    assert.deepEqual(encoded, { 'f:spec': { 'f:serviceSpec': { 'f:services': { [KEY_A]: { '.': {}, 'f:name': {}, 'f:template': {}, 'f:values': {} } } } } });
+    assert.deepEqual(encoded, {
+      'f:spec': { 'f:serviceSpec': { 'f:services': { [KEY_A]: { '.': {}, 'f:name': {}, 'f:template': {}, 'f:values': {} } } } },
+    });
     assert.ok(decodeFieldsV1(encoded).equals(set));
   });
 
@@ -53,7 +65,9 @@ describe('sandbox server-side apply: maps and scalars', () => {
       (e: ApiError) => {
         assert.equal(e.code, 409);
         assert.equal(e.message, 'Apply failed with 1 conflict: conflict with "alice": .spec.template');
-        assert.deepEqual(e.details?.causes, [{ reason: 'FieldManagerConflict', message: `conflict with "alice"`, field: '.spec.template' }]);
+        assert.deepEqual(e.details?.causes, [
+          { reason: 'FieldManagerConflict', message: `conflict with "alice"`, field: '.spec.template' },
+        ]);
         return true;
       },
     );
@@ -94,7 +108,10 @@ describe('sandbox server-side apply: maps and scalars', () => {
 
   it('three conflicts are listed', () => {
     const live = serverSideApply(undefined, cd({ template: 't', credential: 'c', dryRun: true }), opts('alice'));
-    assert.throws(() => serverSideApply(live, cd({ template: 'x', credential: 'y', dryRun: false }), opts('bob')), /Apply failed with 3 conflicts: conflicts with "alice":\n- \.spec\.credential\n- \.spec\.dryRun\n- \.spec\.template/);
+    assert.throws(
+      () => serverSideApply(live, cd({ template: 'x', credential: 'y', dryRun: false }), opts('bob')),
+      /Apply failed with 3 conflicts: conflicts with "alice":\n- \.spec\.credential\n- \.spec\.dryRun\n- \.spec\.template/,
+    );
   });
 
   it('an object written without managedFields gives its fields to before-first-apply at the first apply', () => {
@@ -114,9 +131,16 @@ describe('sandbox server-side apply: x-kubernetes-list-type map (spec.serviceSpe
 
   it('two managers each own one entry; the key uses the schema default of namespace', () => {
     const live = twoOwners();
-    assert.deepEqual(services(live).map((s) => s.name), ['a', 'b']);
-    assert.deepEqual(fieldsOf(live, 'mcp.services'), { 'f:spec': { 'f:serviceSpec': { 'f:services': { [KEY_A]: { '.': {}, 'f:name': {}, 'f:template': {}, 'f:values': {} } } } } });
-    assert.deepEqual(fieldsOf(live, 'other'), { 'f:spec': { 'f:serviceSpec': { 'f:services': { [KEY_B]: { '.': {}, 'f:name': {}, 'f:template': {} } } } } });
+    assert.deepEqual(
+      services(live).map((s) => s.name),
+      ['a', 'b'],
+    );
+    assert.deepEqual(fieldsOf(live, 'mcp.services'), {
+      'f:spec': { 'f:serviceSpec': { 'f:services': { [KEY_A]: { '.': {}, 'f:name': {}, 'f:template': {}, 'f:values': {} } } } },
+    });
+    assert.deepEqual(fieldsOf(live, 'other'), {
+      'f:spec': { 'f:serviceSpec': { 'f:services': { [KEY_B]: { '.': {}, 'f:name': {}, 'f:template': {} } } } },
+    });
   });
 
   it('re-applying one entry with other values changes only that entry, without a conflict', () => {
@@ -130,14 +154,21 @@ describe('sandbox server-side apply: x-kubernetes-list-type map (spec.serviceSpe
     const live = twoOwners();
     const next = serverSideApply(live, cd({ serviceSpec: { services: [] } }), opts('mcp.services'));
     assert.deepEqual(services(next), [svc('b', 'cert-manager-1-16-2')]);
-    assert.deepEqual(fieldsOf(next, 'other'), { 'f:spec': { 'f:serviceSpec': { 'f:services': { [KEY_B]: { '.': {}, 'f:name': {}, 'f:template': {} } } } } });
+    assert.deepEqual(fieldsOf(next, 'other'), {
+      'f:spec': { 'f:serviceSpec': { 'f:services': { [KEY_B]: { '.': {}, 'f:name': {}, 'f:template': {} } } } },
+    });
   });
 
   it('an entry another manager also applied survives when one owner drops it', () => {
     const live = twoOwners();
     const both = serverSideApply(live, withServices(svc('b', 'cert-manager-1-16-2'), svc('a', 'ingress-nginx-4-11-0')), opts('other'));
     const next = serverSideApply(both, cd({ serviceSpec: { services: [] } }), opts('mcp.services'));
-    assert.deepEqual(services(next).map((s) => s.name).sort(), ['a', 'b']);
+    assert.deepEqual(
+      services(next)
+        .map((s) => s.name)
+        .sort(),
+      ['a', 'b'],
+    );
     // mcp.services owned .values alone: it goes with its owner's configuration.
     assert.equal(services(next).find((s) => s.name === 'a')!.values, undefined);
   });
@@ -148,18 +179,27 @@ describe('sandbox server-side apply: x-kubernetes-list-type map (spec.serviceSpe
       () => serverSideApply(live, withServices(svc('a', 'ingress-nginx-4-11-0', 'replicas: 9')), opts('other')),
       (e: ApiError) => {
         assert.equal(e.code, 409);
-        assert.equal(e.message, 'Apply failed with 1 conflict: conflict with "mcp.services": .spec.serviceSpec.services[name="a",namespace="default"].values');
+        assert.equal(
+          e.message,
+          'Apply failed with 1 conflict: conflict with "mcp.services": .spec.serviceSpec.services[name="a",namespace="default"].values',
+        );
         return true;
       },
     );
     const third = serverSideApply(live, withServices(svc('c', 'kyverno-3-2-6')), opts('third'));
-    assert.deepEqual(services(third).map((s) => s.name), ['a', 'b', 'c']);
+    assert.deepEqual(
+      services(third).map((s) => s.name),
+      ['a', 'b', 'c'],
+    );
   });
 
   it('entries in different namespaces are different keys', () => {
     const live = serverSideApply(undefined, withServices({ ...svc('a', 't1'), namespace: 'x' }), opts('alice'));
     const next = serverSideApply(live, withServices({ ...svc('a', 't2'), namespace: 'y' }), opts('bob'));
-    assert.deepEqual(services(next).map((s) => `${String(s.namespace)}/${String(s.template)}`), ['x/t1', 'y/t2']);
+    assert.deepEqual(
+      services(next).map((s) => `${String(s.namespace)}/${String(s.template)}`),
+      ['x/t1', 'y/t2'],
+    );
   });
 
   it('duplicate keys in a configuration are refused as the API server does', () => {
@@ -176,14 +216,29 @@ describe('sandbox server-side apply: x-kubernetes-list-type map (spec.serviceSpe
     (patched.spec as { serviceSpec: { services: Json[] } }).serviceSpec.services[0]!.values = 'replicas: 2';
     const next = recordUpdate(live, patched, { manager: 'kubectl-edit', apiVersion: AV, ignoreStatus: true, schema });
     assert.deepEqual(fieldsOf(next, 'kubectl-edit'), {
-      'f:spec': { 'f:serviceSpec': { 'f:services': { [KEY_A]: { 'f:values': {} }, 'k:{"name":"c","namespace":"default"}': { '.': {}, 'f:name': {}, 'f:template': {} } } } },
+      'f:spec': {
+        'f:serviceSpec': {
+          'f:services': {
+            [KEY_A]: { 'f:values': {} },
+            'k:{"name":"c","namespace":"default"}': { '.': {}, 'f:name': {}, 'f:template': {} },
+          },
+        },
+      },
     });
-    assert.deepEqual(fieldsOf(next, 'mcp.services'), { 'f:spec': { 'f:serviceSpec': { 'f:services': { [KEY_A]: { '.': {}, 'f:name': {}, 'f:template': {} } } } } });
+    assert.deepEqual(fieldsOf(next, 'mcp.services'), {
+      'f:spec': { 'f:serviceSpec': { 'f:services': { [KEY_A]: { '.': {}, 'f:name': {}, 'f:template': {} } } } },
+    });
   });
 });
 
 describe('sandbox server-side apply: status.conditions (list-map keyed by type) and finalizers (set)', () => {
-  const cond = (type: string, status: string): Json => ({ type, status, reason: 'R', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' });
+  const cond = (type: string, status: string): Json => ({
+    type,
+    status,
+    reason: 'R',
+    message: '',
+    lastTransitionTime: '2026-01-01T00:00:00Z',
+  });
   const statusOpts = (manager: string) => ({ ...opts(manager), subresource: 'status' as const });
   const withConditions = (...c: Json[]): KubeObject => ({ ...cd({}), status: { conditions: c } });
 
@@ -192,15 +247,22 @@ describe('sandbox server-side apply: status.conditions (list-map keyed by type) 
     const a = serverSideApply(base, withConditions(cond('Ready', 'False')), statusOpts('kcm'));
     const b = serverSideApply(a, withConditions(cond('Paused', 'False')), statusOpts('other'));
     const c = serverSideApply(b, withConditions(cond('Ready', 'True')), statusOpts('kcm'));
-    assert.deepEqual(((c.status as Json).conditions as Json[]).map((x) => `${String(x.type)}=${String(x.status)}`), ['Ready=True', 'Paused=False']);
+    assert.deepEqual(
+      ((c.status as Json).conditions as Json[]).map((x) => `${String(x.type)}=${String(x.status)}`),
+      ['Ready=True', 'Paused=False'],
+    );
     const kcm = entries(c).find((e) => e.manager === 'kcm')!;
     assert.equal(kcm.subresource, 'status');
-    assert.deepEqual(Object.keys(((kcm.fieldsV1['f:status'] as Json)['f:conditions'] as Json)), ['k:{"type":"Ready"}']);
+    assert.deepEqual(Object.keys((kcm.fieldsV1['f:status'] as Json)['f:conditions'] as Json), ['k:{"type":"Ready"}']);
     assert.equal(spec(c).template, 't', 'a /status apply leaves spec alone');
   });
 
   it('finalizers are a set: each manager owns its value, and dropping one keeps the other', () => {
-    const fin = (...f: string[]): KubeObject => ({ apiVersion: AV, kind: 'ClusterDeployment', metadata: { name: 'foo', namespace: 'ns', finalizers: f } });
+    const fin = (...f: string[]): KubeObject => ({
+      apiVersion: AV,
+      kind: 'ClusterDeployment',
+      metadata: { name: 'foo', namespace: 'ns', finalizers: f },
+    });
     const a = serverSideApply(undefined, fin('a.example.com/x'), opts('alice'));
     const b = serverSideApply(a, fin('b.example.com/y'), opts('bob'));
     assert.deepEqual(b.metadata.finalizers, ['a.example.com/x', 'b.example.com/y']);
@@ -213,17 +275,31 @@ describe('sandbox server-side apply: status.conditions (list-map keyed by type) 
 describe('sandbox managedFields for updates', () => {
   it('an Update takes the fields it changed from other managers', () => {
     const live = serverSideApply(undefined, cd({ template: 't', credential: 'c' }), opts('alice'));
-    const next = recordUpdate(live, { ...live, spec: { template: 'other', credential: 'c' } }, { manager: 'kubectl-edit', apiVersion: AV, ignoreStatus: true, schema });
+    const next = recordUpdate(
+      live,
+      { ...live, spec: { template: 'other', credential: 'c' } },
+      { manager: 'kubectl-edit', apiVersion: AV, ignoreStatus: true, schema },
+    );
     assert.deepEqual(managers(next), ['alice/Apply', 'kubectl-edit/Update']);
     assert.deepEqual(entries(next)[0]!.fieldsV1, { 'f:spec': { 'f:credential': {} } });
     assert.deepEqual(entries(next)[1]!.fieldsV1, { 'f:spec': { 'f:template': {} } });
   });
   it('a create owns what it wrote, non-leaf maps as members', () => {
-    const created = recordUpdate(undefined, cd({ template: 't', config: { a: 1 } }), { manager: 'kubectl-create', apiVersion: AV, ignoreStatus: true, schema });
+    const created = recordUpdate(undefined, cd({ template: 't', config: { a: 1 } }), {
+      manager: 'kubectl-create',
+      apiVersion: AV,
+      ignoreStatus: true,
+      schema,
+    });
     assert.deepEqual(fieldsOf(created, 'kubectl-create'), { 'f:spec': { '.': {}, 'f:config': { '.': {}, 'f:a': {} }, 'f:template': {} } });
   });
   it('an applied change after an Update conflicts with the updater', () => {
-    const created = recordUpdate(undefined, cd({ template: 't' }), { manager: 'kubectl-create', apiVersion: AV, ignoreStatus: true, schema });
+    const created = recordUpdate(undefined, cd({ template: 't' }), {
+      manager: 'kubectl-create',
+      apiVersion: AV,
+      ignoreStatus: true,
+      schema,
+    });
     assert.throws(() => serverSideApply(created, cd({ template: 'x' }), opts('kubectl')), /conflict with "kubectl-create"/);
   });
 });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fieldSelectorAllowed, matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector } from '../../src/sandbox/apiserver/selectors.js';
+import {
+  fieldSelectorAllowed,
+  matchesFieldSelector,
+  matchesLabelSelector,
+  parseFieldSelector,
+  parseLabelSelector,
+} from '../../src/sandbox/apiserver/selectors.js';
 import type { ApiError } from '../../src/sandbox/apiserver/errors.js';
 
 describe('sandbox label selectors', () => {
@@ -34,12 +40,20 @@ describe('sandbox label selectors', () => {
     assert.equal(matchesLabelSelector(parseLabelSelector('a'), undefined), false);
   });
   it('rejects an invalid key with 400', () => {
-    assert.throws(() => parseLabelSelector('bad key=x'), (e: ApiError) => e.code === 400);
+    assert.throws(
+      () => parseLabelSelector('bad key=x'),
+      (e: ApiError) => e.code === 400,
+    );
   });
 });
 
 describe('sandbox field selectors', () => {
-  const event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1', namespace: 'ns' }, involvedObject: { kind: 'ClusterDeployment', name: 'foo' } };
+  const event = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'e1', namespace: 'ns' },
+    involvedObject: { kind: 'ClusterDeployment', name: 'foo' },
+  };
   it('matches metadata.name and metadata.namespace everywhere', () => {
     const allow = fieldSelectorAllowed('clusterdeployments', 'k0rdent.mirantis.com');
     assert.equal(matchesFieldSelector(parseFieldSelector('metadata.name=e1', allow), event), true);
@@ -48,8 +62,14 @@ describe('sandbox field selectors', () => {
   });
   it('matches involvedObject.* on events only', () => {
     const allow = fieldSelectorAllowed('events', '');
-    assert.equal(matchesFieldSelector(parseFieldSelector('involvedObject.name=foo,involvedObject.kind=ClusterDeployment', allow), event), true);
+    assert.equal(
+      matchesFieldSelector(parseFieldSelector('involvedObject.name=foo,involvedObject.kind=ClusterDeployment', allow), event),
+      true,
+    );
     assert.equal(matchesFieldSelector(parseFieldSelector('involvedObject.name=bar', allow), event), false);
-    assert.throws(() => parseFieldSelector('involvedObject.name=foo', fieldSelectorAllowed('configmaps', '')), (e: ApiError) => e.code === 400 && /field label not supported/.test(e.message));
+    assert.throws(
+      () => parseFieldSelector('involvedObject.name=foo', fieldSelectorAllowed('configmaps', '')),
+      (e: ApiError) => e.code === 400 && /field label not supported/.test(e.message),
+    );
   });
 });

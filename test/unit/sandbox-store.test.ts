@@ -23,7 +23,10 @@ describe('sandbox MemoryStore', () => {
     assert.equal(a.metadata.generation, 1);
     assert.ok(Number(b.metadata.resourceVersion) > Number(a.metadata.resourceVersion));
     assert.equal(s.currentResourceVersion(), b.metadata.resourceVersion);
-    assert.throws(() => s.create(CD, cd('a1')), (e: ApiError) => e.code === 409 && e.reason === 'AlreadyExists');
+    assert.throws(
+      () => s.create(CD, cd('a1')),
+      (e: ApiError) => e.code === 409 && e.reason === 'AlreadyExists',
+    );
   });
 
   it('bumps generation on spec changes only; a no-op update persists nothing', () => {
@@ -39,7 +42,10 @@ describe('sandbox MemoryStore', () => {
     assert.equal(specChanged.metadata.generation, 2);
     const same = s.update(CD, specChanged);
     assert.equal(same.metadata.resourceVersion, specChanged.metadata.resourceVersion);
-    assert.deepEqual(events.map((e) => e.type), ['ADDED', 'MODIFIED', 'MODIFIED', 'MODIFIED']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['ADDED', 'MODIFIED', 'MODIFIED', 'MODIFIED'],
+    );
     assert.equal(events[1]!.oldObject?.metadata.labels, undefined);
   });
 
@@ -52,13 +58,21 @@ describe('sandbox MemoryStore', () => {
     const cur = s.get(CD, 'a', 'f')!;
     s.update(CD, { ...cur, metadata: { ...cur.metadata, finalizers: [] } });
     assert.equal(s.get(CD, 'a', 'f'), undefined);
-    assert.throws(() => s.delete(CD, 'a', 'f'), (e: ApiError) => e.code === 404);
+    assert.throws(
+      () => s.delete(CD, 'a', 'f'),
+      (e: ApiError) => e.code === 404,
+    );
   });
 
   it('foreground deletion: the garbage collector removes the owner once dependents are gone', async () => {
     const s = new MemoryStore();
     const owner = s.create(CD, cd('owner'));
-    s.create(CD, cd('child', 'a', { ownerReferences: [{ apiVersion: 'v', kind: 'K', name: 'owner', uid: owner.metadata.uid!, blockOwnerDeletion: true }] }));
+    s.create(
+      CD,
+      cd('child', 'a', {
+        ownerReferences: [{ apiVersion: 'v', kind: 'K', name: 'owner', uid: owner.metadata.uid!, blockOwnerDeletion: true }],
+      }),
+    );
     const res = s.delete(CD, 'a', 'owner', 'Foreground');
     assert.deepEqual(res?.metadata.finalizers, ['foregroundDeletion']);
     assert.equal(s.get(CD, 'a', 'child'), undefined, 'the dependent (no finalizers) is deleted');
@@ -99,7 +113,10 @@ describe('sandbox MemoryStore', () => {
     for (let i = 1; i < 30; i++) s.create(CD, cd(`h${i}`));
     assert.equal(s.eventsSince(Number(first.metadata.resourceVersion)), undefined);
     const recent = s.eventsSince(Number(s.currentResourceVersion()) - 3)!;
-    assert.deepEqual(recent.map((e) => e.event.object.metadata.name), ['h27', 'h28', 'h29']);
+    assert.deepEqual(
+      recent.map((e) => e.event.object.metadata.name),
+      ['h27', 'h28', 'h29'],
+    );
   });
 
   it('delivers events to every listener in resourceVersion order, even with writes inside a listener', () => {
@@ -116,11 +133,35 @@ describe('sandbox MemoryStore', () => {
   it('runs mutating hooks in order, then validating hooks on the mutated object; the first denial wins', () => {
     const s = new MemoryStore();
     const seen: string[] = [];
-    s.registerValidatingAdmission(CD, (req) => (seen.push(`validate:${req.object?.metadata.labels?.a ?? '-'}`), req.object?.metadata.labels?.a === '2' ? { allowed: false, code: 403, reason: 'Forbidden', message: 'saw both mutations' } : { allowed: true }));
-    s.registerMutatingAdmission(CD, (req) => (seen.push('mutate:1'), { allowed: true, object: { ...req.object!, metadata: { ...req.object!.metadata, labels: { a: '1' } } } }));
-    s.registerMutatingAdmission(CD, (req) => (seen.push(`mutate:${req.object?.metadata.labels?.a ?? '-'}`), { allowed: true, object: { ...req.object!, metadata: { ...req.object!.metadata, labels: { a: '2' } } } }));
+    s.registerValidatingAdmission(
+      CD,
+      (req) => (
+        seen.push(`validate:${req.object?.metadata.labels?.a ?? '-'}`),
+        req.object?.metadata.labels?.a === '2'
+          ? { allowed: false, code: 403, reason: 'Forbidden', message: 'saw both mutations' }
+          : { allowed: true }
+      ),
+    );
+    s.registerMutatingAdmission(
+      CD,
+      (req) => (
+        seen.push('mutate:1'),
+        { allowed: true, object: { ...req.object!, metadata: { ...req.object!.metadata, labels: { a: '1' } } } }
+      ),
+    );
+    s.registerMutatingAdmission(
+      CD,
+      (req) => (
+        seen.push(`mutate:${req.object?.metadata.labels?.a ?? '-'}`),
+        { allowed: true, object: { ...req.object!, metadata: { ...req.object!.metadata, labels: { a: '2' } } } }
+      ),
+    );
     assert.deepEqual(s.admitMutating({ operation: 'CREATE', resource: CD, object: cd('x'), dryRun: false, user: 'u' }).allowed, true);
-    assert.deepEqual(seen, ['mutate:1', 'mutate:1'], 'the validating hook is not part of the mutating phase; the second mutation sees the first');
+    assert.deepEqual(
+      seen,
+      ['mutate:1', 'mutate:1'],
+      'the validating hook is not part of the mutating phase; the second mutation sees the first',
+    );
     seen.length = 0;
     const r = s.admit({ operation: 'CREATE', resource: CD, object: cd('x'), dryRun: false, user: 'u' });
     assert.deepEqual(r, { allowed: false, code: 403, reason: 'Forbidden', message: 'saw both mutations' });
@@ -131,15 +172,27 @@ describe('sandbox MemoryStore', () => {
   it('refuses a validating hook that returns an object (validating admission cannot mutate)', () => {
     const s = new MemoryStore();
     s.registerValidatingAdmission(CD, (req) => ({ allowed: true, object: req.object! }));
-    assert.throws(() => s.admitValidating({ operation: 'CREATE', resource: CD, object: cd('x'), dryRun: false, user: 'u' }), /registerMutatingAdmission/);
+    assert.throws(
+      () => s.admitValidating({ operation: 'CREATE', resource: CD, object: cd('x'), dryRun: false, user: 'u' }),
+      /registerMutatingAdmission/,
+    );
   });
 
   it('lists by namespace and label selector from its index, sorted', () => {
     const s = new MemoryStore();
     for (const ns of ['b', 'a']) for (const n of ['z', 'm']) s.create(CD, cd(n, ns, { labels: { ns } }));
-    assert.deepEqual(s.list(CD).map((o) => `${o.metadata.namespace}/${o.metadata.name}`), ['a/m', 'a/z', 'b/m', 'b/z']);
-    assert.deepEqual(s.list(CD, { namespace: 'b' }).map((o) => o.metadata.name), ['m', 'z']);
-    assert.deepEqual(s.list(CD, { labelSelector: 'ns=a' }).map((o) => o.metadata.namespace), ['a', 'a']);
+    assert.deepEqual(
+      s.list(CD).map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+      ['a/m', 'a/z', 'b/m', 'b/z'],
+    );
+    assert.deepEqual(
+      s.list(CD, { namespace: 'b' }).map((o) => o.metadata.name),
+      ['m', 'z'],
+    );
+    assert.deepEqual(
+      s.list(CD, { labelSelector: 'ns=a' }).map((o) => o.metadata.namespace),
+      ['a', 'a'],
+    );
     const copy = s.get(CD, 'a', 'm')!;
     copy.metadata.name = 'mutated';
     assert.equal(s.get(CD, 'a', 'm')!.metadata.name, 'm', 'reads return copies');

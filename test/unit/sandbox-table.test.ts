@@ -4,7 +4,15 @@ import { checkIncludeObject, evaluatePath, humanDuration, toTable, wantsTable } 
 import { defaultRegistry } from '../../src/sandbox/apiserver/resources.js';
 
 describe('sandbox Table rendering', () => {
-  const obj = { spec: { template: 't' }, status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Other', status: 'False' }] } };
+  const obj = {
+    spec: { template: 't' },
+    status: {
+      conditions: [
+        { type: 'Ready', status: 'True' },
+        { type: 'Other', status: 'False' },
+      ],
+    },
+  };
   it('evaluates the JSONPath forms used by printer columns', () => {
     assert.equal(evaluatePath(obj, '.spec.template'), 't');
     assert.equal(evaluatePath(obj, '.status.conditions[?(@.type=="Ready")].status'), 'True');
@@ -42,8 +50,14 @@ describe('sandbox Table rendering', () => {
       message: 'started',
       lastTimestamp: new Date(Date.now() - 5_000).toISOString(),
     };
-    const table = toTable(def, [event], {}, null) as { columnDefinitions: { name: string; priority: number }[]; rows: { cells: unknown[] }[] };
-    assert.deepEqual(table.columnDefinitions.map((c) => `${c.name}:${c.priority}`), ['Last Seen:0', 'Type:0', 'Reason:0', 'Object:0', 'Message:0', 'Name:1']);
+    const table = toTable(def, [event], {}, null) as {
+      columnDefinitions: { name: string; priority: number }[];
+      rows: { cells: unknown[] }[];
+    };
+    assert.deepEqual(
+      table.columnDefinitions.map((c) => `${c.name}:${c.priority}`),
+      ['Last Seen:0', 'Type:0', 'Reason:0', 'Object:0', 'Message:0', 'Name:1'],
+    );
     assert.deepEqual(table.rows[0]!.cells.slice(1), ['Normal', 'Provisioning', 'clusterdeployment/demo', 'started', 'demo.123']);
     assert.match(String(table.rows[0]!.cells[0]), /^\d+s$/);
   });
@@ -65,16 +79,30 @@ describe('sandbox Table rendering', () => {
       kind: 'ClusterDeployment',
       metadata: { name: 'demo', namespace: 'ns', resourceVersion: '7' },
       spec: { n: 3, s: 'three', b: true, m: { a: 1 }, d: 'not a time' },
-      status: { c: [{ t: 'x', v: 'first' }, { t: 'x', v: 'second' }] },
+      status: {
+        c: [
+          { t: 'x', v: 'first' },
+          { t: 'x', v: 'second' },
+        ],
+      },
     };
-    const table = toTable(def, [object], { resourceVersion: '7' }, null) as { columnDefinitions: { name: string; type: string; description: string }[]; rows: { cells: unknown[] }[] };
+    const table = toTable(def, [object], { resourceVersion: '7' }, null) as {
+      columnDefinitions: { name: string; type: string; description: string }[];
+      rows: { cells: unknown[] }[];
+    };
     // A string column prints numbers; an integer column with a string is null; the first match only.
     assert.deepEqual(table.rows[0]!.cells, ['demo', '3', null, true, '{"a":1}', 'first', '<invalid>', null]);
-    assert.deepEqual(table.columnDefinitions.map((c) => c.type), ['string', 'string', 'integer', 'boolean', 'string', 'string', 'date', 'string']);
+    assert.deepEqual(
+      table.columnDefinitions.map((c) => c.type),
+      ['string', 'string', 'integer', 'boolean', 'string', 'string', 'date', 'string'],
+    );
     assert.equal(table.columnDefinitions[1]!.description, 'Custom resource definition column (in JSONPath format): .spec.n');
   });
   it('refuses an includeObject kube-apiserver does not know (400, its wording)', () => {
-    assert.throws(() => checkIncludeObject('Everything'), /Unable to convert to Table as requested: includeObject: Invalid value: "Everything": must be 'Metadata', 'Object', 'None', or empty/);
+    assert.throws(
+      () => checkIncludeObject('Everything'),
+      /Unable to convert to Table as requested: includeObject: Invalid value: "Everything": must be 'Metadata', 'Object', 'None', or empty/,
+    );
     for (const ok of [null, '', 'Metadata', 'Object', 'None']) assert.doesNotThrow(() => checkIncludeObject(ok));
   });
 });

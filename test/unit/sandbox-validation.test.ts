@@ -7,10 +7,20 @@ import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 
 const registry = defaultRegistry();
 const def = registry.find('k0rdent.mirantis.com', 'v1beta1', 'clusterdeployments')!;
-const cd = (spec: Record<string, unknown>, name = 'foo'): KubeObject => ({ apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'ClusterDeployment', metadata: { name, namespace: 'ns' }, spec });
+const cd = (spec: Record<string, unknown>, name = 'foo'): KubeObject => ({
+  apiVersion: 'k0rdent.mirantis.com/v1beta1',
+  kind: 'ClusterDeployment',
+  metadata: { name, namespace: 'ns' },
+  spec,
+});
 // The ClusterDeployment CRD has x-kubernetes-validations: a blocking structural error adds this cause instead of
 // the rules' verdicts (k8s.io/apiextensions-apiserver pkg/registry/customresource/strategy.go hasBlockingErr).
-const NOT_CHECKED = { reason: 'FieldValueInvalid', field: '<nil>', message: 'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation' };
+const NOT_CHECKED = {
+  reason: 'FieldValueInvalid',
+  field: '<nil>',
+  message:
+    'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+};
 const causes = (fn: () => unknown): { reason?: string; field?: string; message: string }[] => {
   try {
     fn();
@@ -42,15 +52,35 @@ describe('sandbox schema validation', () => {
   });
   it('reports a wrong type with its path', () => {
     const c = causes(() => v.validate(def, cd({ template: 5 }), 'Ignore'));
-    assert.deepEqual(c, [{ reason: 'FieldValueTypeInvalid', field: 'spec.template', message: 'Invalid value: "integer": spec.template in body must be of type string: "integer"' }, NOT_CHECKED]);
+    assert.deepEqual(c, [
+      {
+        reason: 'FieldValueTypeInvalid',
+        field: 'spec.template',
+        message: 'Invalid value: "integer": spec.template in body must be of type string: "integer"',
+      },
+      NOT_CHECKED,
+    ]);
   });
   it('reports a missing required field', () => {
     const c = causes(() => v.validate(def, cd({ credential: 'c' }), 'Ignore'));
-    assert.deepEqual(c.map((x) => [x.reason, x.field]), [['FieldValueRequired', 'spec.template'], [NOT_CHECKED.reason, NOT_CHECKED.field]]);
+    assert.deepEqual(
+      c.map((x) => [x.reason, x.field]),
+      [
+        ['FieldValueRequired', 'spec.template'],
+        [NOT_CHECKED.reason, NOT_CHECKED.field],
+      ],
+    );
   });
   it('reports an unsupported enum value', () => {
     const c = causes(() => v.validate(def, cd({ template: 't', ipamClaim: { spec: { provider: 'dhcp' } } }), 'Ignore'));
-    assert.deepEqual(c, [{ reason: 'FieldValueNotSupported', field: 'spec.ipamClaim.spec.provider', message: 'Unsupported value: "dhcp": supported values: "in-cluster", "ipam-infoblox"' }, NOT_CHECKED]);
+    assert.deepEqual(c, [
+      {
+        reason: 'FieldValueNotSupported',
+        field: 'spec.ipamClaim.spec.provider',
+        message: 'Unsupported value: "dhcp": supported values: "in-cluster", "ipam-infoblox"',
+      },
+      NOT_CHECKED,
+    ]);
   });
   it('prunes unknown fields silently, warns under Warn, rejects under Strict', () => {
     const quiet = cd({ template: 't', bogus: 1 });

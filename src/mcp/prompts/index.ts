@@ -39,7 +39,10 @@ export function registerPrompts(server: McpServer, context: ToolContext): void {
       return [];
     }
   };
-  const providers = builtinInterfaces().map((i) => i.provider).concat('internal').sort();
+  const providers = builtinInterfaces()
+    .map((i) => i.provider)
+    .concat('internal')
+    .sort();
   const namespaceArg = completable(z.string().optional().describe('Namespace of the deployment'), namespaces);
   const nameArg = completable(z.string().describe('ClusterDeployment name'), clusterNames);
   const readOnly = settings.readOnly ? ' (this server is read-only: it can show you the steps but not deploy)' : '';
@@ -48,9 +51,12 @@ export function registerPrompts(server: McpServer, context: ToolContext): void {
     'create-cluster',
     {
       title: 'Create a cluster',
-      description: 'Walks through choosing a namespace, template and credential, filling the config, a dry run, the deploy and following it to Ready.',
+      description:
+        'Walks through choosing a namespace, template and credential, filling the config, a dry run, the deploy and following it to Ready.',
       argsSchema: {
-        provider: completable(z.string().optional().describe('Infrastructure provider (aws, azure, gcp, ...)'), (value) => providers.filter((p) => p.startsWith(value ?? ''))),
+        provider: completable(z.string().optional().describe('Infrastructure provider (aws, azure, gcp, ...)'), (value) =>
+          providers.filter((p) => p.startsWith(value ?? '')),
+        ),
         namespace: namespaceArg,
       },
     },

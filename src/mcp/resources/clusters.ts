@@ -5,9 +5,17 @@
  * names; resources/subscribe and unsubscribe follow a deployment (./subscriptions.ts). The namespace rules
  * of src/policy hold for every one of them.
  */
-import type { McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, ListResourcesRequestSchema, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, type ListResourcesResult, type Resource } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  ListResourcesRequestSchema,
+  McpError,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+  type ListResourcesResult,
+  type Resource,
+} from '@modelcontextprotocol/sdk/types.js';
 import { getDeployment } from '../../clusters/get.js';
 import { outcomeOf, type ToolOutcome } from '../../observability/metrics.js';
 import { addResourceSubscriptions, observeResourceRequest, type ResourceMethod } from '../../observability/resource-metrics.js';
@@ -24,7 +32,12 @@ const MAX_COMPLETIONS = 100;
 /** An AppError as the JSON-RPC error of a resource request (notFound is MCP's -32002 "Resource not found"). */
 export function resourceError(thrown: unknown): McpError {
   const error = asAppError(thrown);
-  const code = error.code === 'notFound' ? -32002 : error.code === 'invalidParams' || error.code === 'forbidden' || error.code === 'conflict' ? ErrorCode.InvalidParams : ErrorCode.InternalError;
+  const code =
+    error.code === 'notFound'
+      ? -32002
+      : error.code === 'invalidParams' || error.code === 'forbidden' || error.code === 'conflict'
+        ? ErrorCode.InvalidParams
+        : ErrorCode.InternalError;
   return new McpError(code, `${error.code}: ${error.message}`, { code: error.code });
 }
 
@@ -32,7 +45,12 @@ export function resourceError(thrown: unknown): McpError {
  * The resource requests' envelope, as runTool is the tools': one log line and the
  * mcp_resource_requests_total / _duration_seconds series per request, errors mapped by resourceError.
  */
-async function guarded<T>(context: ToolContext, method: ResourceMethod, fields: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
+async function guarded<T>(
+  context: ToolContext,
+  method: ResourceMethod,
+  fields: Record<string, unknown>,
+  run: () => Promise<T>,
+): Promise<T> {
   const started = performance.now();
   const logger = context.session.logger;
   const finish = (outcome: ToolOutcome): Record<string, unknown> => {
@@ -98,7 +116,11 @@ export function registerClusterResources(server: McpServer, context: ToolContext
   server.registerResource(
     'cluster-deployment',
     template,
-    { title: 'ClusterDeployment', description: 'One ClusterDeployment as k0.clusters.get returns it. Subscribe to be told of every change.', mimeType: MIME },
+    {
+      title: 'ClusterDeployment',
+      description: 'One ClusterDeployment as k0.clusters.get returns it. Subscribe to be told of every change.',
+      mimeType: MIME,
+    },
     async (uri, _variables, extra) =>
       guarded(context, 'resources/read', { uri: uri.toString() }, async () => {
         const { namespace, name } = parseClusterUri(uri.toString());
@@ -109,10 +131,17 @@ export function registerClusterResources(server: McpServer, context: ToolContext
 
   // McpServer's resources/list has no cursor: this one pages through the deployments.
   server.server.setRequestHandler(ListResourcesRequestSchema, async (request, extra) =>
-    guarded(context, 'resources/list', { cursor: request.params?.cursor !== undefined }, () => listPage(request.params?.cursor, extra.signal)),
+    guarded(context, 'resources/list', { cursor: request.params?.cursor !== undefined }, () =>
+      listPage(request.params?.cursor, extra.signal),
+    ),
   );
 
-  const subscriptions = new ClusterSubscriptions(read().api, read().policy, (uri) => server.server.sendResourceUpdated({ uri }), context.session.logger);
+  const subscriptions = new ClusterSubscriptions(
+    read().api,
+    read().policy,
+    (uri) => server.server.sendResourceUpdated({ uri }),
+    context.session.logger,
+  );
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
   server.server.setRequestHandler(SubscribeRequestSchema, async (request) =>
     guarded(context, 'resources/subscribe', { uri: request.params.uri }, async () => {
@@ -138,4 +167,3 @@ export function registerClusterResources(server: McpServer, context: ToolContext
   };
   return subscriptions;
 }
-

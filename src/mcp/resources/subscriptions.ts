@@ -25,7 +25,8 @@ export function clusterUri(namespace: string, name: string): string {
 export function parseClusterUri(uri: string): { namespace: string; name: string } {
   const rest = uri.startsWith(CLUSTER_URI_PREFIX) ? uri.slice(CLUSTER_URI_PREFIX.length) : undefined;
   const parts = rest?.split('/');
-  if (parts?.length !== 2) throw new AppError('invalidParams', `"${uri.slice(0, 200)}" is not a cluster resource; use k0rdent://clusters/{namespace}/{name}`);
+  if (parts?.length !== 2)
+    throw new AppError('invalidParams', `"${uri.slice(0, 200)}" is not a cluster resource; use k0rdent://clusters/{namespace}/{name}`);
   const [namespace, name] = parts.map((p) => decodeURIComponent(p)) as [string, string];
   assertObjectName(name, 'name');
   return { namespace, name };
@@ -66,7 +67,10 @@ export class ClusterSubscriptions {
     const existing = this.watches.get(namespace);
     if (existing?.names.has(name)) return;
     if (this.count >= MAX_SUBSCRIPTIONS) {
-      throw new AppError('invalidParams', `this session already has ${MAX_SUBSCRIPTIONS} resource subscriptions, the most allowed; unsubscribe from one first`);
+      throw new AppError(
+        'invalidParams',
+        `this session already has ${MAX_SUBSCRIPTIONS} resource subscriptions, the most allowed; unsubscribe from one first`,
+      );
     }
     if (existing) {
       existing.names.add(name);
@@ -142,18 +146,24 @@ export class ClusterSubscriptions {
     watch.handle = undefined;
     if (this.closed || this.watches.get(namespace) !== watch) return;
     if (error !== undefined && (error.code === 'unauthorized' || error.code === 'forbidden')) {
-      this.logger.warn({ namespace, errorCode: error.code, error: error.message }, 'resource subscription watch refused; its subscriptions end');
+      this.logger.warn(
+        { namespace, errorCode: error.code, error: error.message },
+        'resource subscription watch refused; its subscriptions end',
+      );
       this.stop(namespace, watch);
       return;
     }
-    watch.retry = setTimeout(() => {
-      watch.retry = undefined;
-      if (this.closed || this.watches.get(namespace) !== watch) return;
-      this.open(namespace, watch).catch((e: unknown) => {
-        this.logger.debug({ namespace, error: (e as Error).message }, 'resource subscription watch could not be re-opened; retrying');
-        this.onClose(namespace, watch, e instanceof AppError && (e.code === 'unauthorized' || e.code === 'forbidden') ? e : undefined);
-      });
-    }, error === undefined ? 0 : RETRY_MS);
+    watch.retry = setTimeout(
+      () => {
+        watch.retry = undefined;
+        if (this.closed || this.watches.get(namespace) !== watch) return;
+        this.open(namespace, watch).catch((e: unknown) => {
+          this.logger.debug({ namespace, error: (e as Error).message }, 'resource subscription watch could not be re-opened; retrying');
+          this.onClose(namespace, watch, e instanceof AppError && (e.code === 'unauthorized' || e.code === 'forbidden') ? e : undefined);
+        });
+      },
+      error === undefined ? 0 : RETRY_MS,
+    );
     watch.retry.unref();
   }
 }

@@ -26,7 +26,10 @@ export const listCredentialsInput = z.object({
 });
 
 export const listTemplatesInput = z.object({
-  scope: z.enum(['all', 'global', 'local']).optional().describe('all (default), global = only the global namespace, local = only the other readable namespaces'),
+  scope: z
+    .enum(['all', 'global', 'local'])
+    .optional()
+    .describe('all (default), global = only the global namespace, local = only the other readable namespaces'),
   namespace: namespace.optional(),
   limit: limit.optional(),
   continue: continueToken.optional(),
@@ -45,51 +48,102 @@ export const deployInput = z.object({
   credential: z.string().min(1).max(317).describe('Credential name in the target namespace (see k0.clusters.listCredentials)'),
   namespace: namespace.optional().describe('Target namespace; default: see the namespace rules (dev default or first allowed namespace)'),
   labels: labels.optional().describe('Extra labels; the managed labels are always added'),
-  config: z.record(z.string(), z.unknown()).optional().describe('Chart values (spec.config), checked against the template schema (unknown keys are refused); clusterIdentity is filled by kcm'),
+  config: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+      'Chart values (spec.config), checked against the template schema (unknown keys are refused); clusterIdentity is filled by kcm',
+    ),
   dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; returns the object the server would store'),
   wait: z.boolean().optional().describe('Follow the deployment until Ready, failure or provisionTimeout'),
-  pollInterval: z.string().max(64).optional().describe('Upper bound between re-checks when the watch breaks (default "30s", at least "1s")'),
+  pollInterval: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Upper bound between re-checks when the watch breaks (default "30s", at least "1s")'),
   provisionTimeout: z.string().max(64).optional().describe('How long wait=true follows the deployment (default "30m", 1s..24h)'),
-  stallThreshold: z.string().max(64).optional().describe('Warn in the server log when no condition changed for this long (default "10m", at least "10s")'),
+  stallThreshold: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Warn in the server log when no condition changed for this long (default "10m", at least "10s")'),
 });
 
 export const updateInput = z.object({
   name: z.string().min(1).max(253).describe('Name of the existing ClusterDeployment'),
   namespace: namespace.optional().describe('Its namespace; resolved like deploy when absent'),
-  template: z.string().min(1).max(317).optional().describe('Upgrade to this ClusterTemplate: only one of the deployment\'s status.availableUpgrades'),
+  template: z
+    .string()
+    .min(1)
+    .max(317)
+    .optional()
+    .describe("Upgrade to this ClusterTemplate: only one of the deployment's status.availableUpgrades"),
   credential: z.string().min(1).max(317).optional().describe('Switch to this Credential (same namespace, ready)'),
   config: z
     .record(z.string(), z.unknown())
     .optional()
-    .describe('JSON merge patch (RFC 7386) over the current spec.config: keys given are set, null removes a key, objects merge; the result is checked against the template schema'),
+    .describe(
+      'JSON merge patch (RFC 7386) over the current spec.config: keys given are set, null removes a key, objects merge; the result is checked against the template schema',
+    ),
   labels: labels.optional().describe('Labels to set; the managed labels are always kept'),
-  adopt: z.boolean().optional().describe('Take over a deployment this server did not create (not labelled app.kubernetes.io/managed-by=k0rdent-mcp)'),
+  adopt: z
+    .boolean()
+    .optional()
+    .describe('Take over a deployment this server did not create (not labelled app.kubernetes.io/managed-by=k0rdent-mcp)'),
   dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; lists what would change'),
-  wait: z.boolean().optional().describe('Follow the deployment until kcm reconciled the new generation and it is Ready, failed or provisionTimeout passed'),
-  pollInterval: z.string().max(64).optional().describe('Upper bound between re-checks when the watch breaks (default "30s", at least "1s")'),
+  wait: z
+    .boolean()
+    .optional()
+    .describe('Follow the deployment until kcm reconciled the new generation and it is Ready, failed or provisionTimeout passed'),
+  pollInterval: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Upper bound between re-checks when the watch breaks (default "30s", at least "1s")'),
   provisionTimeout: z.string().max(64).optional().describe('How long wait=true follows the deployment (default "30m", 1s..24h)'),
-  stallThreshold: z.string().max(64).optional().describe('Warn in the server log when no condition changed for this long (default "10m", at least "10s")'),
+  stallThreshold: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Warn in the server log when no condition changed for this long (default "10m", at least "10s")'),
 });
 
 export const deleteInput = z.object({
   name: z.string().min(1).max(253).describe('ClusterDeployment name'),
   namespace: namespace.optional().describe('Namespace; resolved like deploy when absent'),
   wait: z.boolean().optional().describe('Follow the deletion until the object is gone or deletionTimeout passes'),
-  pollInterval: z.string().max(64).optional().describe('Upper bound between re-checks when the watch breaks (default "60s", at least "1s")'),
+  pollInterval: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Upper bound between re-checks when the watch breaks (default "60s", at least "1s")'),
   deletionTimeout: z.string().max(64).optional().describe('How long wait=true follows the deletion (default "20m", 1s..24h)'),
 });
 
 // ---- outputs ----
 
-const identityRef = z.object({ apiVersion: z.string().optional(), kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() });
+const identityRef = z.object({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  name: z.string().optional(),
+  namespace: z.string().optional(),
+});
 
 export const credentialSummary = z.object({
   name: z.string(),
   namespace: z.string(),
   labels,
-  provider: z.string().describe('The infrastructure provider it serves, from the ProviderInterfaces (see providerBasis); "ambiguous" when several remain (providerCandidates), "unknown" when none accepts its identity kind'),
+  provider: z
+    .string()
+    .describe(
+      'The infrastructure provider it serves, from the ProviderInterfaces (see providerBasis); "ambiguous" when several remain (providerCandidates), "unknown" when none accepts its identity kind',
+    ),
   providerCandidates: z.array(z.string()).describe('Every provider it may serve'),
-  providerBasis: z.enum(['identityKind', 'label', 'name', 'interfaces', 'none']).describe('identityKind: only one provider accepts the kind; label: cluster.x-k8s.io/provider on the Credential; name: a provider named in its or its identity\'s name; interfaces: every provider accepting the kind (pin it with the label)'),
+  providerBasis: z
+    .enum(['identityKind', 'label', 'name', 'interfaces', 'none'])
+    .describe(
+      "identityKind: only one provider accepts the kind; label: cluster.x-k8s.io/provider on the Credential; name: a provider named in its or its identity's name; interfaces: every provider accepting the kind (pin it with the label)",
+    ),
   identityRef,
   region: z.string().optional(),
   description: z.string().optional(),
@@ -102,7 +156,10 @@ const configProperty = z.object({
   type: z.string().optional(),
   description: z.string().optional(),
   default: z.unknown().optional(),
-  keys: z.array(z.string()).optional().describe("Objects: the keys the schema defines, or where it leaves the object bare, the keys of its default"),
+  keys: z
+    .array(z.string())
+    .optional()
+    .describe('Objects: the keys the schema defines, or where it leaves the object bare, the keys of its default'),
 });
 
 /** What every answer about a ClusterTemplate says of it (list entries and k0.templates.get). */
@@ -124,7 +181,11 @@ export const templateSummary = z.object({
   createdAt: z.string().optional(),
   configSchema: z.object({
     source: z.enum(['schema', 'defaults', 'none']),
-    required: z.array(z.string()).describe('Required keys as dotted paths, down to nested objects (e.g. controlPlane.instanceType); clusterIdentity excluded: kcm fills it'),
+    required: z
+      .array(z.string())
+      .describe(
+        'Required keys as dotted paths, down to nested objects (e.g. controlPlane.instanceType); clusterIdentity excluded: kcm fills it',
+      ),
     properties: z.record(z.string(), configProperty),
   }),
 });
@@ -194,7 +255,9 @@ export const updateOutput = toolOutput({
   uid: z.string().optional(),
   resourceVersion: z.string().optional(),
   generation: z.number().optional().describe('metadata.generation after the write (the one wait=true waits for)'),
-  status: z.enum(['updated', 'unchanged', 'dryRun', 'cancelled']).describe('cancelled: the user declined the confirmation of a destructive change (CONFIRM_DESTRUCTIVE); nothing was written'),
+  status: z
+    .enum(['updated', 'unchanged', 'dryRun', 'cancelled'])
+    .describe('cancelled: the user declined the confirmation of a destructive change (CONFIRM_DESTRUCTIVE); nothing was written'),
   reason: z.string().optional().describe('cancelled: why'),
   changes: z.array(z.string()).describe('What changed (dryRun: would change), as "path: old → new"'),
   adopted: z.boolean().optional().describe('adopt=true took over a deployment this server had not created'),
@@ -209,7 +272,9 @@ export const updateOutput = toolOutput({
 export const deleteOutput = toolOutput({
   name: z.string(),
   namespace: z.string(),
-  status: z.enum(['deleted', 'not_found', 'cancelled']).describe('cancelled: the user declined the confirmation (CONFIRM_DESTRUCTIVE); nothing was deleted'),
+  status: z
+    .enum(['deleted', 'not_found', 'cancelled'])
+    .describe('cancelled: the user declined the confirmation (CONFIRM_DESTRUCTIVE); nothing was deleted'),
   reason: z.string().optional().describe('cancelled: why'),
   hint: z.string().optional().describe('not_found: where a deployment of that name exists in another readable namespace'),
   gone: z.boolean().optional().describe('wait=true: a GET returned 404'),

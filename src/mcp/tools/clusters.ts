@@ -43,14 +43,24 @@ export function clusterManager(context: ToolContext): ClusterManager {
   const { session, runtime } = context;
   let manager = managers.get(session);
   if (manager === undefined) {
-    manager = new ClusterManager({ kube: session.kube, namespaces: session.namespaces, fieldOwner: runtime.settings.deployFieldOwner, logger: session.logger });
+    manager = new ClusterManager({
+      kube: session.kube,
+      namespaces: session.namespaces,
+      fieldOwner: runtime.settings.deployFieldOwner,
+      logger: session.logger,
+    });
     managers.set(session, manager);
   }
   return manager;
 }
 
 /** The wait options of deploy/update, parsed even without wait=true: a malformed duration is bad input, reported before any API call. */
-function provisionWait(args: { wait?: boolean | undefined; pollInterval?: string | undefined; provisionTimeout?: string | undefined; stallThreshold?: string | undefined }): WaitOptions | undefined {
+function provisionWait(args: {
+  wait?: boolean | undefined;
+  pollInterval?: string | undefined;
+  provisionTimeout?: string | undefined;
+  stallThreshold?: string | undefined;
+}): WaitOptions | undefined {
   const options: WaitOptions = {
     pollIntervalMs: parseDuration(args.pollInterval ?? '30s', 'pollInterval', POLL_INTERVAL),
     timeoutMs: parseDuration(args.provisionTimeout ?? '30m', 'provisionTimeout', TIMEOUT),
@@ -90,7 +100,8 @@ export const clusterTools = [
     name: CLUSTER_TOOL_NAMES.list,
     operation: 'list',
     title: 'List cluster deployments',
-    description: 'List ClusterDeployments (child clusters) in the readable namespaces: template, credential, readiness, a one-line phase and whether it is being deleted.',
+    description:
+      'List ClusterDeployments (child clusters) in the readable namespaces: template, credential, readiness, a one-line phase and whether it is being deleted.',
     input: listDeploymentsInput,
     output: listDeploymentsOutput,
     annotations: LIST_ANNOTATIONS,

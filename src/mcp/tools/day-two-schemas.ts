@@ -21,10 +21,26 @@ export const getClusterInput = z.object({
 
 export const listEventsInput = z.object({
   namespace: namespace.optional().describe('Only this namespace (the global namespace or one the namespace filter allows)'),
-  forKind: z.string().min(1).max(63).optional().describe('Kind of the object the events are about (ClusterDeployment, HelmRelease, Cluster, ...). With forName and ClusterDeployment (or no kind), events of every object named like the deployment are included'),
+  forKind: z
+    .string()
+    .min(1)
+    .max(63)
+    .optional()
+    .describe(
+      'Kind of the object the events are about (ClusterDeployment, HelmRelease, Cluster, ...). With forName and ClusterDeployment (or no kind), events of every object named like the deployment are included',
+    ),
   forName: name.optional().describe('Name of the object the events are about'),
-  types: z.array(z.enum(['Normal', 'Warning'])).min(1).max(2).optional().describe('Only these event types'),
-  since: z.string().min(1).optional().describe('Only events that last happened since: a duration back from now ("30m", "2h") or an RFC 3339 time'),
+  types: z
+    .array(z.enum(['Normal', 'Warning']))
+    .min(1)
+    .max(2)
+    .optional()
+    .describe('Only these event types'),
+  since: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Only events that last happened since: a duration back from now ("30m", "2h") or an RFC 3339 time'),
   limit: limit.optional().describe('Maximum number of events to return (default 50)'),
   continue: continueToken.optional(),
 });
@@ -97,7 +113,10 @@ export const deploymentDetails = {
       name: z.string(),
       namespace: z.string().optional(),
       template: z.string().optional(),
-      state: z.string().optional().describe('status.services state (Deployed, Provisioning, Failed, ...); NotReported when kcm reported none'),
+      state: z
+        .string()
+        .optional()
+        .describe('status.services state (Deployed, Provisioning, Failed, ...); NotReported when kcm reported none'),
       type: z.string().optional(),
       version: z.string().optional(),
       failureMessage: z.string().optional(),
@@ -107,7 +126,13 @@ export const deploymentDetails = {
   availableUpgrades: z.array(z.string()).describe('Templates it may be moved to (k0.clusters.update / deploy with template)'),
   k8sVersion: z.string().optional(),
   region: z.string().optional(),
-  kubeconfigSecret: z.object({ name: z.string(), namespace: z.string(), expected: z.boolean().describe('Cluster API writes it once the control plane is up (Ready)') }).describe('Never read by this server'),
+  kubeconfigSecret: z
+    .object({
+      name: z.string(),
+      namespace: z.string(),
+      expected: z.boolean().describe('Cluster API writes it once the control plane is up (Ready)'),
+    })
+    .describe('Never read by this server'),
   createdAt: z.string().optional(),
   deleting: z.boolean(),
   deletionTimestamp: z.string().optional(),
@@ -124,7 +149,13 @@ export const listEventsOutput = toolOutput({
   truncated: z.boolean().optional().describe('More events matched than are read at once; narrow the query'),
 });
 
-const requiredSetting = z.object({ path: z.string(), type: z.string().optional(), description: z.string().optional(), default: z.unknown().optional(), mustFill: z.boolean() });
+const requiredSetting = z.object({
+  path: z.string(),
+  type: z.string().optional(),
+  description: z.string().optional(),
+  default: z.unknown().optional(),
+  mustFill: z.boolean(),
+});
 
 export const getTemplateOutput = toolOutput({
   ...templateFacts,
@@ -132,15 +163,28 @@ export const getTemplateOutput = toolOutput({
   schema: z.record(z.string(), z.unknown()).optional().describe("The chart's values JSON Schema"),
   defaults: z.record(z.string(), z.unknown()).describe('status.config: defaults merged under spec.config'),
   required: z.array(requiredSetting).describe('Required settings (clusterIdentity excluded: kcm fills it)'),
-  example: z.record(z.string(), z.unknown()).describe('A config with the required settings: defaults where usable, "<FILL: path>" where a value must be given'),
+  example: z
+    .record(z.string(), z.unknown())
+    .describe('A config with the required settings: defaults where usable, "<FILL: path>" where a value must be given'),
   toFill: z.array(z.string()).describe('Paths in `example` to replace before deploying'),
-  credentials: z.array(z.object({ name: z.string(), ready: z.boolean(), provider: z.string(), providerBasis: z.string() })).describe('Credentials in this namespace that fit the template'),
+  credentials: z
+    .array(z.object({ name: z.string(), ready: z.boolean(), provider: z.string(), providerBasis: z.string() }))
+    .describe('Credentials in this namespace that fit the template'),
   upgradesTo: z.array(z.string()).describe('Templates a deployment of this one may be upgraded to (ClusterTemplateChains here)'),
   chains: z.array(z.string()),
 });
 
 export const listNamespacesOutput = toolOutput({
-  items: z.array(z.object({ name: z.string(), global: z.boolean(), writable: z.boolean().describe('deploy/delete may write here'), credentials: z.number().int(), templates: z.number().int(), deployments: z.number().int() })),
+  items: z.array(
+    z.object({
+      name: z.string(),
+      global: z.boolean(),
+      writable: z.boolean().describe('deploy/delete may write here'),
+      credentials: z.number().int(),
+      templates: z.number().int(),
+      deployments: z.number().int(),
+    }),
+  ),
   ...pageShape,
   countedBy: z.enum(['cluster', 'namespaces']),
 });
@@ -156,7 +200,9 @@ export const listProvidersOutput = toolOutput({
       template: z.string().optional().describe('Its ProviderTemplate'),
       version: z.string().optional(),
       installed: z.boolean().optional(),
-      identityKinds: z.array(z.object({ kind: z.string(), apiVersion: z.string().optional() })).describe('ClusterIdentity kinds its ProviderInterface accepts'),
+      identityKinds: z
+        .array(z.object({ kind: z.string(), apiVersion: z.string().optional() }))
+        .describe('ClusterIdentity kinds its ProviderInterface accepts'),
       templates: z.array(z.object({ name: z.string(), namespaces: z.array(z.string()) })),
       templateCount: z.number().int(),
       credentials: z.array(z.object({ name: z.string(), namespace: z.string(), ready: z.boolean(), basis: z.string() })),

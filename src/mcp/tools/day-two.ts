@@ -45,7 +45,11 @@ const readContext = (context: ToolContext) => clusterManager(context).readContex
 export function sinceMs(text: string, now = Date.now()): number {
   if (/^\d{4}-\d\d-\d\dT/.test(text)) {
     const at = Date.parse(text);
-    if (Number.isNaN(at)) throw new AppError('invalidParams', `since "${text.slice(0, 64)}" is not an RFC 3339 time; write it like "2026-01-31T12:00:00Z" or as a duration like "30m"`);
+    if (Number.isNaN(at))
+      throw new AppError(
+        'invalidParams',
+        `since "${text.slice(0, 64)}" is not an RFC 3339 time; write it like "2026-01-31T12:00:00Z" or as a duration like "30m"`,
+      );
     return at;
   }
   return now - parseDuration(text, 'since');
@@ -64,7 +68,9 @@ export const dayTwoTools = [
     metrics: dayTwoToolMetrics('get'),
     access: DAY_TWO_ACCESS.get,
     logFields: (args) => ({ namespace: args.namespace, cluster: args.name }),
-    run: async (args, { context, hooks }) => ({ ...(await getDeployment(readContext(context), args, { signal: hooks.signal }, hooks.onNamespace)) }),
+    run: async (args, { context, hooks }) => ({
+      ...(await getDeployment(readContext(context), args, { signal: hooks.signal }, hooks.onNamespace)),
+    }),
   }),
   defineTool({
     name: DAY_TWO_TOOL_NAMES.eventsList,
@@ -80,7 +86,13 @@ export const dayTwoTools = [
     logFields: (args) => ({ namespace: args.namespace, cluster: args.forName }),
     run: async (args, { context, hooks }) => {
       const { since, ...rest } = args;
-      return { ...(await listEvents(readContext(context), { ...rest, ...(since !== undefined ? { sinceMs: sinceMs(since) } : {}) }, { signal: hooks.signal })) };
+      return {
+        ...(await listEvents(
+          readContext(context),
+          { ...rest, ...(since !== undefined ? { sinceMs: sinceMs(since) } : {}) },
+          { signal: hooks.signal },
+        )),
+      };
     },
   }),
   defineTool({
@@ -95,13 +107,16 @@ export const dayTwoTools = [
     metrics: dayTwoToolMetrics('templatesGet'),
     access: DAY_TWO_ACCESS.templatesGet,
     logFields: (args) => ({ namespace: args.namespace, template: args.name }),
-    run: async (args, { context, hooks }) => ({ ...(await getTemplate(readContext(context), args, { signal: hooks.signal }, hooks.onNamespace)) }),
+    run: async (args, { context, hooks }) => ({
+      ...(await getTemplate(readContext(context), args, { signal: hooks.signal }, hooks.onNamespace)),
+    }),
   }),
   defineTool({
     name: DAY_TWO_TOOL_NAMES.namespacesList,
     operation: 'namespacesList',
     title: 'List namespaces',
-    description: 'The namespaces this server may read, whether deploy and delete may write there, and how many credentials, templates and deployments each holds: where to deploy.',
+    description:
+      'The namespaces this server may read, whether deploy and delete may write there, and how many credentials, templates and deployments each holds: where to deploy.',
     input: listNamespacesInput,
     output: listNamespacesOutput,
     annotations: LIST_ANNOTATIONS,

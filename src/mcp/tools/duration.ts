@@ -40,10 +40,16 @@ export function parseDuration(text: string, field: string, bounds: DurationBound
   }
   const range = `between ${show(bounds.minMs)} and ${show(bounds.maxMs)}`;
   if (trimmed === '' || consumed !== trimmed.length || !Number.isFinite(total)) {
-    throw new AppError('invalidParams', `${field} ${echo(text, 60)} is not a duration; write it like "30s", "10m" or "1h30m" (${range})`, { field });
+    throw new AppError('invalidParams', `${field} ${echo(text, 60)} is not a duration; write it like "30s", "10m" or "1h30m" (${range})`, {
+      field,
+    });
   }
   if (total < bounds.minMs || total > bounds.maxMs) {
-    throw new AppError('invalidParams', `${field} ${echo(text, 60)} is out of bounds: it must be ${range}`, { field, minMs: bounds.minMs, maxMs: bounds.maxMs });
+    throw new AppError('invalidParams', `${field} ${echo(text, 60)} is out of bounds: it must be ${range}`, {
+      field,
+      minMs: bounds.minMs,
+      maxMs: bounds.maxMs,
+    });
   }
   // Whole milliseconds, rounded up so nothing within the bounds ever becomes shorter than asked.
   return Math.ceil(total);

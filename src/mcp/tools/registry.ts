@@ -70,7 +70,12 @@ export function toolName(dotted: string, style: ToolNameStyle): string {
 function looseFields(args: unknown): CallFields {
   const record = typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {};
   const text = (key: string): string | undefined => (typeof record[key] === 'string' ? (record[key] as string).slice(0, 253) : undefined);
-  return { namespace: text('namespace'), template: text('template'), credential: text('credential'), cluster: text('name') ?? text('cluster') };
+  return {
+    namespace: text('namespace'),
+    template: text('template'),
+    credential: text('credential'),
+    cluster: text('name') ?? text('cluster'),
+  };
 }
 
 const jsonSchemas = new WeakMap<AnyToolDefinition, Pick<Tool, 'inputSchema' | 'outputSchema'>>();
@@ -80,7 +85,10 @@ function jsonSchemasOf(definition: AnyToolDefinition): Pick<Tool, 'inputSchema' 
   let schemas = jsonSchemas.get(definition);
   if (schemas === undefined) {
     const convert = (schema: z.ZodObject, io: 'input' | 'output'): Tool['inputSchema'] => {
-      const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<string, unknown>;
+      const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<
+        string,
+        unknown
+      >;
       return { ...json, type: 'object' } as Tool['inputSchema'];
     };
     schemas = { inputSchema: convert(definition.input.strict(), 'input'), outputSchema: convert(definition.output, 'output') };
@@ -101,7 +109,10 @@ function describeIssues(error: z.ZodError): string {
 export function parseArguments(definition: AnyToolDefinition, displayName: string, args: unknown): Record<string, unknown> {
   const value = args === undefined ? {} : args;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new AppError('invalidParams', `the arguments of ${displayName} must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}; see its input schema in tools/list`);
+    throw new AppError(
+      'invalidParams',
+      `the arguments of ${displayName} must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}; see its input schema in tools/list`,
+    );
   }
   const defined = Object.keys(definition.input.shape);
   const unknown = Object.keys(value).filter((key) => !Object.hasOwn(definition.input.shape, key));
@@ -110,16 +121,24 @@ export function parseArguments(definition: AnyToolDefinition, displayName: strin
       const nearest = nearestName(key, defined) ?? defined.find((name) => name.toLowerCase() === key.toLowerCase());
       return `"${key.slice(0, 100)}" is not an argument of ${displayName}${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}`;
     });
-    throw new AppError('invalidParams', `${problems.join('; ')}. Its arguments are: ${defined.join(', ')}`, { unknownArguments: unknown.map((key) => key.slice(0, 100)), arguments: defined });
+    throw new AppError('invalidParams', `${problems.join('; ')}. Its arguments are: ${defined.join(', ')}`, {
+      unknownArguments: unknown.map((key) => key.slice(0, 100)),
+      arguments: defined,
+    });
   }
   // Before zod, which would drop a `__proto__` key silently: reserved keys, depth and size of every argument.
   const structural = Object.entries(value as Record<string, unknown>).flatMap(([key, item]) => structureProblems(item, key.slice(0, 100)));
   if (structural.length > 0) {
-    throw new AppError('invalidParams', `the arguments of ${displayName} are not acceptable: ${structural.join('; ')}`, { problems: structural });
+    throw new AppError('invalidParams', `the arguments of ${displayName} are not acceptable: ${structural.join('; ')}`, {
+      problems: structural,
+    });
   }
   const parsed = definition.input.strict().safeParse(value);
   if (!parsed.success) {
-    throw new AppError('invalidParams', `the arguments do not match the input schema of ${displayName}: ${describeIssues(parsed.error)}. Fix them as the input schema in tools/list describes and call again`);
+    throw new AppError(
+      'invalidParams',
+      `the arguments do not match the input schema of ${displayName}: ${describeIssues(parsed.error)}. Fix them as the input schema in tools/list describes and call again`,
+    );
   }
   return parsed.data as Record<string, unknown>;
 }
@@ -150,21 +169,36 @@ export function installTools(server: Server, context: ToolContext, tools: readon
   };
   server.setRequestHandler(ListToolsRequestSchema, () => listed);
 
-  const call = async (request: z.infer<typeof LooseCallToolRequestSchema>, extra: ToolExtra): Promise<CallToolResult | CreateTaskResult> => {
+  const call = async (
+    request: z.infer<typeof LooseCallToolRequestSchema>,
+    extra: ToolExtra,
+  ): Promise<CallToolResult | CreateTaskResult> => {
     const name = request.params.name;
     const args = request.params.arguments;
     const definition = byName.get(name);
     if (definition === undefined) {
-      const nearest = nearestName(name, offered.map(([offeredName]) => offeredName));
-      const error = new AppError('invalidParams', `there is no tool "${name.slice(0, 100)}"${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}. tools/list names the tools this server offers`);
+      const nearest = nearestName(
+        name,
+        offered.map(([offeredName]) => offeredName),
+      );
+      const error = new AppError(
+        'invalidParams',
+        `there is no tool "${name.slice(0, 100)}"${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}. tools/list names the tools this server offers`,
+      );
       return runTool(context, { tool: 'unknown', operation: 'unknown', fields: looseFields(args) }, extra, () => Promise.reject(error));
     }
     const spec = { tool: definition.name, operation: definition.operation, metrics: definition.metrics, fields: looseFields(args) };
     // Asked as a task (params.task): the same envelope, then a CreateTaskResult (src/tasks/tool-tasks.ts).
-    const task = definition.task !== undefined && asksForTask(request.params) ? taskCall<Record<string, unknown>, ToolCall>(definition.task) : undefined;
+    const task =
+      definition.task !== undefined && asksForTask(request.params)
+        ? taskCall<Record<string, unknown>, ToolCall>(definition.task)
+        : undefined;
     const result = await runTool(context, spec, extra, async (toolCall) => {
       if (settings.readOnly && definition.writes === true) {
-        throw new AppError('forbidden', `the server runs read-only (READ_ONLY=true): ${name} is not offered; ask the operator for a server that may write`);
+        throw new AppError(
+          'forbidden',
+          `the server runs read-only (READ_ONLY=true): ${name} is not offered; ask the operator for a server that may write`,
+        );
       }
       const valid = parseArguments(definition, name, args);
       if (definition.logFields !== undefined) Object.assign(spec.fields, definition.logFields(valid));
@@ -175,7 +209,11 @@ export function installTools(server: Server, context: ToolContext, tools: readon
   // Server.setRequestHandler would first parse the request with the SDK's CallToolRequestSchema, which
   // answers non-object `arguments` with a protocol error instead of a tool result; the base class's
   // method installs the handler with our looser request schema, and the registry checks `arguments` itself.
-  const installBase = Protocol.prototype.setRequestHandler as (this: Server, schema: typeof LooseCallToolRequestSchema, handler: typeof call) => void;
+  const installBase = Protocol.prototype.setRequestHandler as (
+    this: Server,
+    schema: typeof LooseCallToolRequestSchema,
+    handler: typeof call,
+  ) => void;
   installBase.call(server, LooseCallToolRequestSchema, call);
 }
 

@@ -57,7 +57,12 @@ function hooksFor(context: ToolContext, extra: ToolExtra, fields: CallFields): M
             void extra
               .sendNotification({
                 method: 'notifications/progress',
-                params: { progressToken, progress: update.progress, ...(update.total !== undefined ? { total: update.total } : {}), message: update.message },
+                params: {
+                  progressToken,
+                  progress: update.progress,
+                  ...(update.total !== undefined ? { total: update.total } : {}),
+                  message: update.message,
+                },
               })
               .catch(() => undefined);
           },
@@ -66,7 +71,12 @@ function hooksFor(context: ToolContext, extra: ToolExtra, fields: CallFields): M
   };
 }
 
-export async function runTool(context: ToolContext, spec: CallSpec, extra: ToolExtra, body: (call: ToolCall) => Promise<Record<string, unknown>>): Promise<CallToolResult> {
+export async function runTool(
+  context: ToolContext,
+  spec: CallSpec,
+  extra: ToolExtra,
+  body: (call: ToolCall) => Promise<Record<string, unknown>>,
+): Promise<CallToolResult> {
   const started = performance.now();
   const fields = spec.fields;
   const hooks = hooksFor(context, extra, fields);

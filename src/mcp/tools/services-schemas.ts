@@ -8,7 +8,7 @@ const serviceNamespace = dnsLabel.describe('Namespace of the Helm release on the
 // ---- inputs ----
 
 export const listServiceTemplatesInput = z.object({
-  namespace: namespace.optional().describe('Only this namespace (a service uses templates of its ClusterDeployment\'s namespace)'),
+  namespace: namespace.optional().describe("Only this namespace (a service uses templates of its ClusterDeployment's namespace)"),
   limit: limit.optional(),
   continue: continueToken.optional(),
 });
@@ -16,13 +16,15 @@ export const listServiceTemplatesInput = z.object({
 export const applyServiceInput = z.object({
   cluster: z.string().min(1).max(253).describe('ClusterDeployment name'),
   namespace: namespace.optional().describe('Namespace of the ClusterDeployment; resolved like k0.clusters.deploy when absent'),
-  template: z.string().min(1).max(253).describe('ServiceTemplate in the deployment\'s namespace (see k0.services.listTemplates)'),
-  name: dnsLabel.optional().describe('Service (Helm release) name; default: the template\'s chart name'),
+  template: z.string().min(1).max(253).describe("ServiceTemplate in the deployment's namespace (see k0.services.listTemplates)"),
+  name: dnsLabel.optional().describe("Service (Helm release) name; default: the template's chart name"),
   serviceNamespace: serviceNamespace.optional(),
   values: z
     .union([z.string().max(1_000_000), z.record(z.string(), z.unknown())])
     .optional()
-    .describe('Helm values: YAML text (kept as given; Go templating allowed, then not schema-checked) or an object (written as YAML); checked against the chart schema when the template has one. The entry is applied whole: leaving values out drops values this server set before'),
+    .describe(
+      'Helm values: YAML text (kept as given; Go templating allowed, then not schema-checked) or an object (written as YAML); checked against the chart schema when the template has one. The entry is applied whole: leaving values out drops values this server set before',
+    ),
   dependsOn: z
     .array(z.object({ name: dnsLabel, namespace: dnsLabel.optional().describe('default "default"') }))
     .max(50)
@@ -72,7 +74,7 @@ export const applyServiceOutput = toolOutput({
   deployed: z.boolean().optional().describe('wait=true: kcm reports the service Deployed'),
   timedOut: z.boolean().optional(),
   state: z.string().optional().describe('wait=true: the service state kcm reported last (Pending, Provisioning, Deployed, Failed, ...)'),
-  failureMessage: z.string().optional().describe('wait=true: kcm\'s message when the service Failed'),
+  failureMessage: z.string().optional().describe("wait=true: kcm's message when the service Failed"),
   servicesReady: z.string().optional().describe('wait=true: the deployment\'s ServicesInReadyState ("ready/total")'),
   waitError,
   ...interruption,
@@ -83,7 +85,11 @@ export const removeServiceOutput = toolOutput({
   namespace: z.string(),
   name: z.string(),
   serviceNamespace: z.string(),
-  status: z.enum(['removed', 'released', 'not_found', 'dryRun']).describe('released: this server let go, but another field manager still applies the entry (keptBy); not_found: no such entry (a success)'),
+  status: z
+    .enum(['removed', 'released', 'not_found', 'dryRun'])
+    .describe(
+      'released: this server let go, but another field manager still applies the entry (keptBy); not_found: no such entry (a success)',
+    ),
   keptBy: z.array(z.string()).optional(),
 });
 
@@ -91,7 +97,9 @@ export const multiClusterServiceSummary = z.object({
   name: z.string(),
   clusterSelector: z.record(z.string(), z.unknown()),
   services: z.array(z.object({ name: z.string(), namespace: z.string(), template: z.string() })),
-  clusters: z.array(z.object({ name: z.string(), namespace: z.string(), deployed: z.boolean() })).describe('Matching ClusterDeployments in readable namespaces; deployed: all its services are deployed there'),
+  clusters: z
+    .array(z.object({ name: z.string(), namespace: z.string(), deployed: z.boolean() }))
+    .describe('Matching ClusterDeployments in readable namespaces; deployed: all its services are deployed there'),
   hiddenClusters: z.number().describe('Matching clusters in namespaces this server may not show'),
   servicesReady: z.string().optional(),
   conditions: z.array(condition),

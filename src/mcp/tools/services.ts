@@ -33,7 +33,12 @@ function serviceManager(context: ToolContext): ServiceManager {
   const { session, runtime } = context;
   let manager = managers.get(session);
   if (manager === undefined) {
-    manager = new ServiceManager({ kube: session.kube, namespaces: session.namespaces, fieldOwner: runtime.settings.servicesFieldOwner, logger: session.logger });
+    manager = new ServiceManager({
+      kube: session.kube,
+      namespaces: session.namespaces,
+      fieldOwner: runtime.settings.servicesFieldOwner,
+      logger: session.logger,
+    });
     managers.set(session, manager);
   }
   return manager;
@@ -46,7 +51,7 @@ export const serviceTools = [
     access: SERVICE_ACCESS.listTemplates,
     title: 'List k0rdent service templates',
     description:
-      'List ServiceTemplates (Helm charts kcm can install on child clusters) in the readable namespaces: chart and version, description, validity, the Kubernetes versions it supports and whether it has a values schema. A service can only use a template from its ClusterDeployment\'s namespace.',
+      "List ServiceTemplates (Helm charts kcm can install on child clusters) in the readable namespaces: chart and version, description, validity, the Kubernetes versions it supports and whether it has a values schema. A service can only use a template from its ClusterDeployment's namespace.",
     input: listServiceTemplatesInput,
     output: listServiceTemplatesOutput,
     annotations: LIST_ANNOTATIONS,

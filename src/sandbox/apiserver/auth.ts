@@ -54,7 +54,12 @@ export class Authenticator {
 
   constructor(readonly table: TokenTable | undefined) {
     for (const u of table?.users ?? []) {
-      this.byToken.set(u.token, { name: u.name, uid: u.name, groups: ['system:authenticated'], namespaces: u.namespaces.includes('*') ? '*' : u.namespaces });
+      this.byToken.set(u.token, {
+        name: u.name,
+        uid: u.name,
+        groups: ['system:authenticated'],
+        namespaces: u.namespaces.includes('*') ? '*' : u.namespaces,
+      });
     }
   }
 
@@ -98,9 +103,12 @@ export function authorize(user: User, a: Attributes): void {
   if (allowed(user, a)) return;
   const subject = a.name ? `${qualifiedResource(a.group, a.plural)} "${a.name}"` : qualifiedResource(a.group, a.plural);
   const scope = a.namespace !== undefined ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
-  throw forbidden(`${subject} is forbidden: User "${user.name}" cannot ${a.verb} resource "${a.plural}" in API group "${a.group}" ${scope}`, {
-    ...(a.name ? { name: a.name } : {}),
-    group: a.group,
-    kind: a.plural,
-  });
+  throw forbidden(
+    `${subject} is forbidden: User "${user.name}" cannot ${a.verb} resource "${a.plural}" in API group "${a.group}" ${scope}`,
+    {
+      ...(a.name ? { name: a.name } : {}),
+      group: a.group,
+      kind: a.plural,
+    },
+  );
 }

@@ -78,7 +78,29 @@ export interface RuleResult {
 
 const ENV: CelEnv = celEnv({ funcs: strings });
 
-const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+const CEL_RESERVED = new Set([
+  'true',
+  'false',
+  'null',
+  'in',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
+]);
 
 /** A property name as CEL sees it, or undefined when it cannot be expressed (k8s.io/apiserver pkg/cel/escaping.go Escape). */
 export function escapeProperty(name: string): string | undefined {
@@ -163,7 +185,12 @@ function rulesOf(schema: JsonSchema): ValidationRule[] {
 /** The rule tree of a schema, or undefined when no node has rules (validation.go NewValidator / validator). */
 function buildNode(schema: JsonSchema, typing: JsonSchema = schema): RuleNode | undefined {
   const type = typing['type'];
-  const node: RuleNode = { schema, typing, type: typeof type === 'string' ? type : '', rules: rulesOf(schema).map((r) => compileRule(r, typing)) };
+  const node: RuleNode = {
+    schema,
+    typing,
+    type: typeof type === 'string' ? type : '',
+    rules: rulesOf(schema).map((r) => compileRule(r, typing)),
+  };
   let any = node.rules.length > 0;
   if (isObject(schema['properties'])) {
     for (const [key, sub] of Object.entries(schema['properties'] as Record<string, JsonSchema>)) {
@@ -235,7 +262,10 @@ export function toCel(value: unknown, schema: JsonSchema | undefined): CelInput 
 
 /** cel-go's wording for the errors kube-apiserver reports (`no such key: x`, `division by zero`). */
 function celGoWording(message: string): string {
-  return message.replace(/^field not found: /, 'no such key: ').replace(/^(int|uint) divide by zero$/, 'division by zero').replace(/^unbound function: (.*)$/, "no matching overload for '$1'");
+  return message
+    .replace(/^field not found: /, 'no such key: ')
+    .replace(/^(int|uint) divide by zero$/, 'division by zero')
+    .replace(/^unbound function: (.*)$/, "no matching overload for '$1'");
 }
 
 function ruleErrorString(rule: ValidationRule): string {
@@ -305,7 +335,8 @@ export class CelRules {
     if (value === null || value === undefined) return;
     if (old === null) old = undefined;
     this.evaluate(node, path, value, old, correlation, out);
-    for (const allOf of node.allOf ?? []) this.walk(allOf, path, value, old, { ...(correlation.parent ? { parent: correlation.parent } : {}) }, out);
+    for (const allOf of node.allOf ?? [])
+      this.walk(allOf, path, value, old, { ...(correlation.parent ? { parent: correlation.parent } : {}) }, out);
     if (Array.isArray(value)) {
       if (!node.items) return;
       const oldItem = mapListLookup(node.typing, old);
@@ -325,18 +356,29 @@ export class CelRules {
     for (const [key, v] of Object.entries(value)) {
       const property = node.properties?.get(key);
       if (property) this.walk(property, child(path, key), v, oldMap?.[key], this.key(correlation, key), out);
-      else if (!declared && node.additionalProperties) this.walk(node.additionalProperties, `${path}[${key}]`, v, oldMap?.[key], this.key(correlation, key), out);
+      else if (!declared && node.additionalProperties)
+        this.walk(node.additionalProperties, `${path}[${key}]`, v, oldMap?.[key], this.key(correlation, key), out);
     }
   }
 
   private key(correlation: Correlation, key: string): Correlation {
     const current = correlation.current;
     if (!current) return correlation;
-    const next = isObject(current.value) && isObject(current.old) && key in current.value && key in current.old ? { value: current.value[key], old: current.old[key] } : undefined;
+    const next =
+      isObject(current.value) && isObject(current.old) && key in current.value && key in current.old
+        ? { value: current.value[key], old: current.old[key] }
+        : undefined;
     return { ...(next ? { current: next } : {}), parent: current };
   }
 
-  private index(schema: JsonSchema, correlation: Correlation, oldList: unknown[] | undefined, _i: number, item: unknown, oldItem: unknown): Correlation {
+  private index(
+    schema: JsonSchema,
+    correlation: Correlation,
+    oldList: unknown[] | undefined,
+    _i: number,
+    item: unknown,
+    oldItem: unknown,
+  ): Correlation {
     const current = correlation.current;
     if (!current) return correlation;
     // Only map lists correlate items (equality.go correlateOldValueForChildAtNewIndex).
@@ -363,7 +405,9 @@ export class CelRules {
       if (rule.usesOldSelf && old === undefined) continue;
       const result = rule.program!(bindings);
       if (isCelError(result)) {
-        out.causes.push(fieldError(field, node.type, `${celGoWording(result.message)} evaluating rule: ${ruleErrorString(rule.source)}`, undefined));
+        out.causes.push(
+          fieldError(field, node.type, `${celGoWording(result.message)} evaluating rule: ${ruleErrorString(rule.source)}`, undefined),
+        );
         continue;
       }
       if (result === true) continue;

@@ -48,7 +48,11 @@ export function parseAccept(accept: string | undefined): MediaType[] {
 /** 'v2' | 'v2beta1' when the client's first acceptable type is aggregated discovery, else undefined. */
 export function aggregatedVersion(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
   for (const m of parseAccept(accept)) {
-    if (m.params.as === 'APIGroupDiscoveryList' && m.params.g === 'apidiscovery.k8s.io' && (m.params.v === 'v2' || m.params.v === 'v2beta1')) {
+    if (
+      m.params.as === 'APIGroupDiscoveryList' &&
+      m.params.g === 'apidiscovery.k8s.io' &&
+      (m.params.v === 'v2' || m.params.v === 'v2beta1')
+    ) {
       return m.params.v;
     }
     if (m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*') return undefined;
@@ -75,7 +79,11 @@ export function apiGroupList(registry: ResourceRegistry): unknown {
     return { name, versions, preferredVersion: versions[0] };
   });
   for (const name of reviewGroups().keys()) {
-    out.push({ name, versions: [{ groupVersion: `${name}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' } });
+    out.push({
+      name,
+      versions: [{ groupVersion: `${name}/v1`, version: 'v1' }],
+      preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' },
+    });
   }
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: out };
 }
@@ -99,7 +107,13 @@ function legacyResources(def: ResourceDef): unknown[] {
   if (def.categories.length > 0) main.categories = def.categories;
   const out: unknown[] = [main];
   if (def.statusSubresource) {
-    out.push({ name: `${def.plural}/status`, singularName: '', namespaced: def.namespaced, kind: def.kind, verbs: ['get', 'patch', 'update'] });
+    out.push({
+      name: `${def.plural}/status`,
+      singularName: '',
+      namespaced: def.namespaced,
+      kind: def.kind,
+      verbs: ['get', 'patch', 'update'],
+    });
   }
   return out;
 }
@@ -132,7 +146,13 @@ function aggregatedResource(def: ResourceDef): unknown {
   if (def.shortNames.length > 0) r.shortNames = def.shortNames;
   if (def.categories.length > 0) r.categories = def.categories;
   if (def.statusSubresource) {
-    r.subresources = [{ subresource: 'status', responseKind: { group: def.group, version: def.version, kind: def.kind }, verbs: ['get', 'patch', 'update'] }];
+    r.subresources = [
+      {
+        subresource: 'status',
+        responseKind: { group: def.group, version: def.version, kind: def.kind },
+        verbs: ['get', 'patch', 'update'],
+      },
+    ];
   }
   return r;
 }
@@ -157,7 +177,13 @@ export function aggregatedDiscovery(registry: ResourceRegistry, core: boolean, v
         versions: [
           {
             version: 'v1',
-            resources: reviews.map((r) => ({ resource: r.plural, responseKind: { group: r.group, version: r.version, kind: r.kind }, scope: 'Cluster', singularResource: r.singular, verbs: ['create'] })),
+            resources: reviews.map((r) => ({
+              resource: r.plural,
+              responseKind: { group: r.group, version: r.version, kind: r.kind },
+              scope: 'Cluster',
+              singularResource: r.singular,
+              verbs: ['create'],
+            })),
             freshness: 'Current',
           },
         ],

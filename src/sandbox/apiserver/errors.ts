@@ -68,7 +68,11 @@ export function alreadyExists(group: string, plural: string, name: string): ApiE
 }
 
 export function conflict(group: string, plural: string, name: string, why: string): ApiError {
-  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": ${why}`, { name, group, kind: plural });
+  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": ${why}`, {
+    name,
+    group,
+    kind: plural,
+  });
 }
 
 export function badRequest(message: string): ApiError {
@@ -85,7 +89,11 @@ export function methodNotAllowed(_method: string): ApiError {
 }
 
 export function unsupportedMediaType(supported: string[]): ApiError {
-  return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${supported.join(', ')}`);
+  return new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${supported.join(', ')}`,
+  );
 }
 
 /** 422 Invalid, as the API server words a validation failure of `<Kind>.<group> "<name>"`. */

@@ -33,7 +33,11 @@ function rename(object: KubeObject, pairs: readonly (readonly [string, string])[
 
 /** A stored core/v1 Event as events.k8s.io/v1 serves it. */
 export function eventFromStorage(object: KubeObject): KubeObject {
-  return rename(object, RENAMED.map(([v1, core]) => [core, v1] as const), 'events.k8s.io/v1');
+  return rename(
+    object,
+    RENAMED.map(([v1, core]) => [core, v1] as const),
+    'events.k8s.io/v1',
+  );
 }
 
 /** An events.k8s.io/v1 Event as it is stored (core/v1). */

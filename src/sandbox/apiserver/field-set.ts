@@ -69,20 +69,30 @@ export function itemPE(list: ListShape, item: unknown, at: Path): string {
     if (Array.isArray(item)) throw new FieldTypeError(`${displayPath(at)}: not supported: associative list with lists as elements`);
     return `v:${JSON.stringify(item)}`;
   }
-  if (!isObject(item)) throw new FieldTypeError(`${displayPath(at)}: associative list with keys may not have ${item === null ? 'a null element' : 'non-map elements'}`);
+  if (!isObject(item))
+    throw new FieldTypeError(
+      `${displayPath(at)}: associative list with keys may not have ${item === null ? 'a null element' : 'non-map elements'}`,
+    );
   const key: JsonObject = {};
   for (const k of [...list.keys].sort()) {
     if (item[k] !== undefined && item[k] !== null) key[k] = item[k];
     else if (list.keyDefaults[k] !== undefined) key[k] = list.keyDefaults[k];
   }
   if (Object.keys(key).length === 0) {
-    throw new FieldTypeError(`${displayPath(at)}: associative list with keys has an element that omits all key fields ${JSON.stringify(list.keys)} (and doesn't have default values for any key fields)`);
+    throw new FieldTypeError(
+      `${displayPath(at)}: associative list with keys has an element that omits all key fields ${JSON.stringify(list.keys)} (and doesn't have default values for any key fields)`,
+    );
   }
   return `k:${JSON.stringify(key)}`;
 }
 
 /** Items of an associative list keyed by path element (with allowDuplicates, the first of duplicates wins). */
-export function indexList(list: ListShape, value: unknown[], at: Path, allowDuplicates: boolean): { pes: string[]; byPE: Map<string, unknown> } {
+export function indexList(
+  list: ListShape,
+  value: unknown[],
+  at: Path,
+  allowDuplicates: boolean,
+): { pes: string[]; byPE: Map<string, unknown> } {
   const pes: string[] = [];
   const byPE = new Map<string, unknown>();
   for (const item of value) {
@@ -97,7 +107,8 @@ export function indexList(list: ListShape, value: unknown[], at: Path, allowDupl
   return { pes, byPE };
 }
 
-const isEmptyMapOrList = (v: unknown): boolean => v === undefined || v === null || (isObject(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
+const isEmptyMapOrList = (v: unknown): boolean =>
+  v === undefined || v === null || (isObject(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
 
 /** The fields a value sets (SMD TypedValue.ToFieldSet). Throws FieldTypeError on duplicate or missing keys. */
 export function toFieldSet(value: unknown, shape: Shape, path: Path = [], set: PathSet = new PathSet()): PathSet {
@@ -148,7 +159,12 @@ export function compare(lhs: unknown, rhs: unknown, shape: Shape): Comparison {
 
 function compareAt(lhs: unknown, rhs: unknown, shape: Shape, path: Path, c: Comparison): void {
   const s = resolve(shape, rhs === undefined ? lhs : rhs);
-  const sameKind = lhs === undefined || rhs === undefined || (isObject(lhs) && isObject(rhs)) || (Array.isArray(lhs) && Array.isArray(rhs)) || (!isObject(lhs) && !Array.isArray(lhs) && !isObject(rhs) && !Array.isArray(rhs));
+  const sameKind =
+    lhs === undefined ||
+    rhs === undefined ||
+    (isObject(lhs) && isObject(rhs)) ||
+    (Array.isArray(lhs) && Array.isArray(rhs)) ||
+    (!isObject(lhs) && !Array.isArray(lhs) && !isObject(rhs) && !Array.isArray(rhs));
   const leaf =
     !sameKind ||
     s.kind === 'scalar' ||
@@ -267,7 +283,13 @@ export function displayPE(pe: string): string {
   if (pe.startsWith('f:')) return '.' + body;
   if (pe.startsWith('k:')) {
     const key = JSON.parse(body) as JsonObject;
-    return '[' + Object.entries(key).map(([k, v]) => `${k}=${valueString(v)}`).join(',') + ']';
+    return (
+      '[' +
+      Object.entries(key)
+        .map(([k, v]) => `${k}=${valueString(v)}`)
+        .join(',') +
+      ']'
+    );
   }
   if (pe.startsWith('v:')) return `[=${valueString(JSON.parse(body))}]`;
   return `[${body}]`;

@@ -62,7 +62,9 @@ function computeShape(schema: JsonSchema): Shape {
     const element = shapeOfSchema(items);
     if (listType === 'set') return { kind: 'list', type: 'set', keys: [], keyDefaults: {}, element };
     if (listType === 'map') {
-      const keys = Array.isArray(schema['x-kubernetes-list-map-keys']) ? (schema['x-kubernetes-list-map-keys'] as unknown[]).map(String) : [];
+      const keys = Array.isArray(schema['x-kubernetes-list-map-keys'])
+        ? (schema['x-kubernetes-list-map-keys'] as unknown[]).map(String)
+        : [];
       const props = items && isObject(items.properties) ? items.properties : {};
       const keyDefaults: Record<string, unknown> = {};
       for (const k of keys) {

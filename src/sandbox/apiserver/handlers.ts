@@ -9,7 +9,14 @@ import type { ApiServerMetrics } from './metrics.js';
 import { mediaType, parseBody, readBody, sendJson, truthy, type RequestContext } from './http.js';
 import { PROTOBUF } from './protobuf.js';
 import { apiVersionOf, dryRunOf, invalidOptions, nowTimestamp, type Target } from './request-options.js';
-import { fieldSelectorAllowed, fieldSelectorPath, matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import {
+  fieldSelectorAllowed,
+  fieldSelectorPath,
+  matchesFieldSelector,
+  matchesLabelSelector,
+  parseFieldSelector,
+  parseLabelSelector,
+} from './selectors.js';
 import type { MemoryStore } from './store.js';
 import type { KubeObject } from './types.js';
 import { clone, isObject } from './util.js';
@@ -39,7 +46,8 @@ export class ResourceHandlers {
     const method = ctx.req.method ?? 'GET';
     const { def } = t;
     ctx.resource = def.plural;
-    if (t.subresource !== undefined && !(t.subresource === 'status' && def.statusSubresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+    if (t.subresource !== undefined && !(t.subresource === 'status' && def.statusSubresource))
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
     if (t.name === undefined) {
       if (method === 'GET') {
         const watch = truthy(ctx.query.get('watch'));
@@ -69,9 +77,15 @@ export class ResourceHandlers {
         if (wantsTable(accept)) {
           const includeObject = ctx.query.get('includeObject');
           checkIncludeObject(includeObject);
-          return sendJson(ctx, 200, toTable(t.def, [object], { resourceVersion: object.metadata.resourceVersion }, includeObject), tableContentType(accept));
+          return sendJson(
+            ctx,
+            200,
+            toTable(t.def, [object], { resourceVersion: object.metadata.resourceVersion }, includeObject),
+            tableContentType(accept),
+          );
         }
-        if (wantsPartialMetadata(accept, 'PartialObjectMetadata')) return sendJson(ctx, 200, partialObject(object), partialContentType('PartialObjectMetadata'));
+        if (wantsPartialMetadata(accept, 'PartialObjectMetadata'))
+          return sendJson(ctx, 200, partialObject(object), partialContentType('PartialObjectMetadata'));
         return sendJson(ctx, 200, object);
       }
       case 'PUT':
@@ -120,7 +134,9 @@ export class ResourceHandlers {
     const ls = ctx.query.get('labelSelector');
     const fs = ctx.query.get('fieldSelector');
     const labels = ls ? parseLabelSelector(ls) : undefined;
-    const fields = fs ? parseFieldSelector(fs, fieldSelectorAllowed(t.def.plural, t.def.group), fieldSelectorPath(t.def.plural, t.def.group)) : undefined;
+    const fields = fs
+      ? parseFieldSelector(fs, fieldSelectorAllowed(t.def.plural, t.def.group), fieldSelectorPath(t.def.plural, t.def.group))
+      : undefined;
     return (obj) => (!labels || matchesLabelSelector(labels, obj.metadata.labels)) && (!fields || matchesFieldSelector(fields, obj));
   }
 
@@ -145,7 +161,13 @@ export class ResourceHandlers {
       if (limit > 0 && items.length >= limit) {
         if (next === undefined) {
           const last = items[items.length - 1]!;
-          next = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(this.store.currentResourceVersion()), after: [last.metadata.namespace ?? '', last.metadata.name] })).toString('base64url');
+          next = Buffer.from(
+            JSON.stringify({
+              v: 'meta.k8s.io/v1',
+              rv: Number(this.store.currentResourceVersion()),
+              after: [last.metadata.namespace ?? '', last.metadata.name],
+            }),
+          ).toString('base64url');
         }
         remaining += 1;
         if (filtered) break;
@@ -163,7 +185,8 @@ export class ResourceHandlers {
       checkIncludeObject(ctx.query.get('includeObject'));
       return sendJson(ctx, 200, toTable(t.def, items, metadata, ctx.query.get('includeObject')), tableContentType(accept));
     }
-    if (wantsPartialMetadata(accept, 'PartialObjectMetadataList')) return sendJson(ctx, 200, partialList(items, metadata), partialContentType('PartialObjectMetadataList'));
+    if (wantsPartialMetadata(accept, 'PartialObjectMetadataList'))
+      return sendJson(ctx, 200, partialList(items, metadata), partialContentType('PartialObjectMetadataList'));
     sendJson(ctx, 200, { kind: t.def.listKind, apiVersion: apiVersionOf(t.def), metadata, items });
   }
 
@@ -179,11 +202,19 @@ export class ResourceHandlers {
     } catch {
       parsed = {};
     }
-    if (typeof parsed !== 'object' || parsed === null || typeof parsed.rv !== 'number' || !Array.isArray(parsed.after) || parsed.after.length !== 2) {
+    if (
+      typeof parsed !== 'object' ||
+      parsed === null ||
+      typeof parsed.rv !== 'number' ||
+      !Array.isArray(parsed.after) ||
+      parsed.after.length !== 2
+    ) {
       throw badRequest('invalid continue token: continue key is not valid');
     }
     if (parsed.rv < this.store.oldestResumableVersion()) {
-      throw expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+      throw expired(
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+      );
     }
     return [String(parsed.after[0]), String(parsed.after[1])];
   }
@@ -207,14 +238,17 @@ export class ResourceHandlers {
     });
   }
 
-
-
-  private async deleteOptions(ctx: RequestContext): Promise<{ policy?: 'Foreground' | 'Background' | 'Orphan'; dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } }> {
+  private async deleteOptions(ctx: RequestContext): Promise<{
+    policy?: 'Foreground' | 'Background' | 'Orphan';
+    dryRun: boolean;
+    preconditions?: { uid?: string; resourceVersion?: string };
+  }> {
     const raw = await readBody(ctx.req);
     let body: unknown;
     if (raw.toString('utf8').trim().length > 0) {
       const type = mediaType(ctx.req.headers['content-type']);
-      if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== PROTOBUF) throw unsupportedMediaType(['application/json', 'application/yaml', PROTOBUF]);
+      if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== PROTOBUF)
+        throw unsupportedMediaType(['application/json', 'application/yaml', PROTOBUF]);
       body = parseBody(raw, type || 'application/json', 'DeleteOptions');
       if (!isObject(body)) throw badRequest('DeleteOptions must be an object');
     }
@@ -223,20 +257,38 @@ export class ResourceHandlers {
     const orphan = ctx.query.get('orphanDependents') ?? (typeof b.orphanDependents === 'boolean' ? String(b.orphanDependents) : null);
     if (!policy && orphan === 'true') policy = 'Orphan';
     if (policy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(policy)) {
-      throw invalidOptions('propagationPolicy', `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`, 'DeleteOptions');
+      throw invalidOptions(
+        'propagationPolicy',
+        `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+        'DeleteOptions',
+      );
     }
     const pre = isObject(b.preconditions) ? (b.preconditions as { uid?: string; resourceVersion?: string }) : undefined;
-    return { ...(policy ? { policy: policy as 'Foreground' | 'Background' | 'Orphan' } : {}), dryRun: dryRunOf(ctx.query, b), ...(pre ? { preconditions: pre } : {}) };
+    return {
+      ...(policy ? { policy: policy as 'Foreground' | 'Background' | 'Orphan' } : {}),
+      dryRun: dryRunOf(ctx.query, b),
+      ...(pre ? { preconditions: pre } : {}),
+    };
   }
 
   private async remove(ctx: RequestContext, t: Target): Promise<void> {
     const opts = await this.deleteOptions(ctx);
     const old = this.mustGet(t);
     if (opts.preconditions?.uid && opts.preconditions.uid !== old.metadata.uid) {
-      throw conflict(t.def.group, t.def.plural, t.name!, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${old.metadata.uid}`);
+      throw conflict(
+        t.def.group,
+        t.def.plural,
+        t.name!,
+        `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${old.metadata.uid}`,
+      );
     }
     if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== old.metadata.resourceVersion) {
-      throw conflict(t.def.group, t.def.plural, t.name!, `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
+      throw conflict(
+        t.def.group,
+        t.def.plural,
+        t.name!,
+        `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
+      );
     }
     const admission = this.store.admitValidating({
       operation: 'DELETE',
@@ -251,7 +303,8 @@ export class ResourceHandlers {
       const out = clone(old);
       if (old.metadata.finalizers?.length || opts.policy === 'Foreground') {
         out.metadata.deletionTimestamp ??= nowTimestamp();
-        if (opts.policy === 'Foreground' && !out.metadata.finalizers?.includes('foregroundDeletion')) out.metadata.finalizers = [...(out.metadata.finalizers ?? []), 'foregroundDeletion'];
+        if (opts.policy === 'Foreground' && !out.metadata.finalizers?.includes('foregroundDeletion'))
+          out.metadata.finalizers = [...(out.metadata.finalizers ?? []), 'foregroundDeletion'];
       }
       return sendJson(ctx, 200, out);
     }
@@ -290,6 +343,11 @@ export class ResourceHandlers {
         }
       }
     }
-    sendJson(ctx, 200, { kind: t.def.listKind, apiVersion: apiVersionOf(t.def), metadata: { resourceVersion: this.store.currentResourceVersion() }, items });
+    sendJson(ctx, 200, {
+      kind: t.def.listKind,
+      apiVersion: apiVersionOf(t.def),
+      metadata: { resourceVersion: this.store.currentResourceVersion() },
+      items,
+    });
   }
 }

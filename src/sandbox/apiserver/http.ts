@@ -47,7 +47,9 @@ export function parseBody(body: Buffer, type: string, what: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw badRequest(`the object provided is unrecognized (must be of type ${what}): couldn't get version/kind; json parse error: ${reason}`);
+    throw badRequest(
+      `the object provided is unrecognized (must be of type ${what}): couldn't get version/kind; json parse error: ${reason}`,
+    );
   }
 }
 
@@ -62,7 +64,10 @@ function setWarnings(ctx: RequestContext): void {
   const texts = [...new Set(ctx.warnings)].filter((w) => w !== '' && !/[\u0000-\u001f\u007f-\u009f]/.test(w));
   if (texts.length > 0) {
     // Go writes the text's UTF-8 bytes; Node writes header strings as latin1, one byte per char.
-    ctx.res.setHeader('Warning', texts.map((w) => Buffer.from(`299 - "${w.replace(/["\\]/g, (c) => `\\${c}`)}"`, 'utf8').toString('latin1')));
+    ctx.res.setHeader(
+      'Warning',
+      texts.map((w) => Buffer.from(`299 - "${w.replace(/["\\]/g, (c) => `\\${c}`)}"`, 'utf8').toString('latin1')),
+    );
   }
 }
 

@@ -16,7 +16,18 @@
  */
 import { ApiError, internalError } from './errors.js';
 import { childOf, resolve, rootShape, type ListShape, type MapShape, type Shape } from './field-shape.js';
-import { FieldTypeError, PathSet, compare, decodeFieldsV1, displayPath, encodeFieldsV1, ensureNamedFieldsAreMembers, indexList, toFieldSet, type Path } from './field-set.js';
+import {
+  FieldTypeError,
+  PathSet,
+  compare,
+  decodeFieldsV1,
+  displayPath,
+  encodeFieldsV1,
+  ensureNamedFieldsAreMembers,
+  indexList,
+  toFieldSet,
+  type Path,
+} from './field-set.js';
 import type { JsonSchema } from './resources.js';
 import type { KubeObject } from './types.js';
 import { clone, isObject, type JsonObject } from './util.js';
@@ -95,7 +106,9 @@ interface Tracked {
 }
 
 function render(entries: Tracked[]): ManagedFieldsEntry[] {
-  return entries.filter((e) => e.set.size > 0).map((e) => (e.changed ? { ...e.entry, time: now(), fieldsV1: encodeFieldsV1(e.set) } : e.entry));
+  return entries
+    .filter((e) => e.set.size > 0)
+    .map((e) => (e.changed ? { ...e.entry, time: now(), fieldsV1: encodeFieldsV1(e.set) } : e.entry));
 }
 
 function typeError(err: unknown, kind: string, apiVersion: string, what: string): never {
@@ -116,8 +129,10 @@ function merge(lhs: unknown, rhs: unknown, shape: Shape, path: Path): unknown {
   if (rhs === undefined) return clone(lhs);
   if (lhs === undefined || rhs === null) return clone(rhs);
   const s = resolve(shape, rhs);
-  if (s.kind === 'map' && !s.atomic && isObject(lhs) && isObject(rhs) && !(isEmpty(lhs) && isEmpty(rhs))) return mergeMap(lhs, rhs, s, path);
-  if (s.kind === 'list' && s.type !== 'atomic' && Array.isArray(lhs) && Array.isArray(rhs) && !(isEmpty(lhs) && isEmpty(rhs))) return mergeList(lhs, rhs, s, path);
+  if (s.kind === 'map' && !s.atomic && isObject(lhs) && isObject(rhs) && !(isEmpty(lhs) && isEmpty(rhs)))
+    return mergeMap(lhs, rhs, s, path);
+  if (s.kind === 'list' && s.type !== 'atomic' && Array.isArray(lhs) && Array.isArray(rhs) && !(isEmpty(lhs) && isEmpty(rhs)))
+    return mergeList(lhs, rhs, s, path);
   return clone(rhs);
 }
 
@@ -280,7 +295,11 @@ export function serverSideApply(live: KubeObject | undefined, config: KubeObject
   }
   const base: KubeObject = live
     ? clone(live)
-    : { apiVersion: config.apiVersion, kind: config.kind, metadata: { name: config.metadata.name, ...(config.metadata.namespace ? { namespace: config.metadata.namespace } : {}) } };
+    : {
+        apiVersion: config.apiVersion,
+        kind: config.kind,
+        metadata: { name: config.metadata.name, ...(config.metadata.namespace ? { namespace: config.metadata.namespace } : {}) },
+      };
 
   let entries: Tracked[] = entriesOf(live).map((entry) => ({ entry, set: decodeFieldsV1(entry.fieldsV1), changed: false }));
   if (live && entries.length === 0) {
@@ -288,7 +307,20 @@ export function serverSideApply(live: KubeObject | undefined, config: KubeObject
     // manager), so the first applier conflicts on what it changes instead of silently taking it.
     const existing = ownedPaths(live as JsonObject, { ...view, schema: options.schema });
     if (existing.size > 0) {
-      entries = [{ entry: { manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion: options.apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {} }, set: existing, changed: true }];
+      entries = [
+        {
+          entry: {
+            manager: BEFORE_FIRST_APPLY,
+            operation: 'Update',
+            apiVersion: options.apiVersion,
+            time: now(),
+            fieldsType: 'FieldsV1',
+            fieldsV1: {},
+          },
+          set: existing,
+          changed: true,
+        },
+      ];
     }
   }
   const mine = entries.find((e) => sameEntry(e.entry, options.manager, 'Apply', options.subresource));
@@ -330,7 +362,15 @@ export function serverSideApply(live: KubeObject | undefined, config: KubeObject
   writeView(base, liveView, mergedView);
   const mineChanged = !mine || !mine.set.equals(applied);
   const newMine: Tracked = {
-    entry: mine?.entry ?? { manager: options.manager, operation: 'Apply', apiVersion: options.apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {}, ...(options.subresource ? { subresource: options.subresource } : {}) },
+    entry: mine?.entry ?? {
+      manager: options.manager,
+      operation: 'Apply',
+      apiVersion: options.apiVersion,
+      time: now(),
+      fieldsType: 'FieldsV1',
+      fieldsV1: {},
+      ...(options.subresource ? { subresource: options.subresource } : {}),
+    },
     set: applied,
     changed: mineChanged,
   };
@@ -407,7 +447,15 @@ export function recordUpdate(old: KubeObject | undefined, next: KubeObject, opti
   if (changed.size > 0 || (mine && mine.set.intersection(cmp.removed).size > 0)) {
     if (!mine) {
       mine = {
-        entry: { manager: options.manager, operation: 'Update', apiVersion: options.apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {}, ...(options.subresource ? { subresource: options.subresource } : {}) },
+        entry: {
+          manager: options.manager,
+          operation: 'Update',
+          apiVersion: options.apiVersion,
+          time: now(),
+          fieldsType: 'FieldsV1',
+          fieldsV1: {},
+          ...(options.subresource ? { subresource: options.subresource } : {}),
+        },
         set: new PathSet(),
         changed: true,
       };

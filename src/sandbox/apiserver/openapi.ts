@@ -28,7 +28,10 @@ function queryParam(name: string, description: string, type = 'string'): JsonSch
 const WRITE_PARAMS = [
   queryParam('dryRun', 'When present, indicates that modifications should not be persisted.'),
   queryParam('fieldManager', 'fieldManager is a name associated with the actor or entity that is making these changes.'),
-  queryParam('fieldValidation', 'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn, Strict.'),
+  queryParam(
+    'fieldValidation',
+    'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn, Strict.',
+  ),
 ];
 
 function metaSchemas(): Record<string, JsonSchema> {
@@ -55,22 +58,59 @@ function metaSchemas(): Record<string, JsonSchema> {
         managedFields: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
       },
     },
-    [`${META}.ListMeta`]: { type: 'object', properties: { resourceVersion: str, continue: str, remainingItemCount: { type: 'integer', format: 'int64' } } },
-    [`${META}.Patch`]: { description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.', type: 'object' },
+    [`${META}.ListMeta`]: {
+      type: 'object',
+      properties: { resourceVersion: str, continue: str, remainingItemCount: { type: 'integer', format: 'int64' } },
+    },
+    [`${META}.Patch`]: {
+      description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
+      type: 'object',
+    },
     [`${META}.DeleteOptions`]: { type: 'object', properties: { propagationPolicy: str, dryRun: { type: 'array', items: str } } },
-    [`${META}.Status`]: { type: 'object', properties: { status: str, message: str, reason: str, code: { type: 'integer', format: 'int32' } } },
+    [`${META}.Status`]: {
+      type: 'object',
+      properties: { status: str, message: str, reason: str, code: { type: 'integer', format: 'int32' } },
+    },
   };
 }
 
 function coreSchema(kind: string): JsonSchema {
-  const common: Record<string, JsonSchema> = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { allOf: [ref(`${META}.ObjectMeta`)], default: {} } };
+  const common: Record<string, JsonSchema> = {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { allOf: [ref(`${META}.ObjectMeta`)], default: {} },
+  };
   switch (kind) {
     case 'ConfigMap':
-      return { type: 'object', properties: { ...common, data: { type: 'object', additionalProperties: { type: 'string' } }, binaryData: { type: 'object', additionalProperties: { type: 'string', format: 'byte' } }, immutable: { type: 'boolean' } } };
+      return {
+        type: 'object',
+        properties: {
+          ...common,
+          data: { type: 'object', additionalProperties: { type: 'string' } },
+          binaryData: { type: 'object', additionalProperties: { type: 'string', format: 'byte' } },
+          immutable: { type: 'boolean' },
+        },
+      };
     case 'Secret':
-      return { type: 'object', properties: { ...common, data: { type: 'object', additionalProperties: { type: 'string', format: 'byte' } }, stringData: { type: 'object', additionalProperties: { type: 'string' } }, type: { type: 'string' }, immutable: { type: 'boolean' } } };
+      return {
+        type: 'object',
+        properties: {
+          ...common,
+          data: { type: 'object', additionalProperties: { type: 'string', format: 'byte' } },
+          stringData: { type: 'object', additionalProperties: { type: 'string' } },
+          type: { type: 'string' },
+          immutable: { type: 'boolean' },
+        },
+      };
     case 'Namespace':
-      return { type: 'object', properties: { ...common, spec: { type: 'object', properties: { finalizers: { type: 'array', items: { type: 'string' } } } }, status: { type: 'object', properties: { phase: { type: 'string' } } } } };
+      return {
+        type: 'object',
+        properties: {
+          ...common,
+          spec: { type: 'object', properties: { finalizers: { type: 'array', items: { type: 'string' } } } },
+          status: { type: 'object', properties: { phase: { type: 'string' } } },
+        },
+      };
     default:
       return { type: 'object', properties: common, 'x-kubernetes-preserve-unknown-fields': true };
   }
@@ -80,7 +120,7 @@ function resourceSchema(def: ResourceDef): JsonSchema {
   const gvk = [{ group: def.group, version: def.version, kind: def.kind }];
   if (!def.schema) return { ...coreSchema(def.kind), 'x-kubernetes-group-version-kind': gvk };
   const props = { ...(def.schema.properties as Record<string, JsonSchema> | undefined) };
-  props.metadata = { allOf: [ref(`${META}.ObjectMeta`)], description: 'Standard object\'s metadata.' };
+  props.metadata = { allOf: [ref(`${META}.ObjectMeta`)], description: "Standard object's metadata." };
   return { ...def.schema, properties: props, 'x-kubernetes-group-version-kind': gvk };
 }
 
@@ -117,7 +157,12 @@ function resourcePaths(def: ResourceDef): Record<string, JsonSchema> {
   const id = def.kind;
   const patchBody = {
     content: Object.fromEntries(
-      ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', ...(def.custom ? [] : ['application/strategic-merge-patch+json'])].map((t) => [t, { schema: ref(`${META}.Patch`) }]),
+      [
+        'application/apply-patch+yaml',
+        'application/json-patch+json',
+        'application/merge-patch+json',
+        ...(def.custom ? [] : ['application/strategic-merge-patch+json']),
+      ].map((t) => [t, { schema: ref(`${META}.Patch`) }]),
     ),
     required: true,
   };
@@ -125,8 +170,18 @@ function resourcePaths(def: ResourceDef): Record<string, JsonSchema> {
   const writable = def.verbs.includes('create');
   const paths: Record<string, JsonSchema> = {
     [scoped]: {
-      get: operation(def, 'list', `list${id}`, { parameters: [queryParam('labelSelector', 'label selector'), queryParam('fieldSelector', 'field selector'), queryParam('limit', 'limit', 'integer'), queryParam('continue', 'continue'), queryParam('watch', 'watch', 'boolean')] }),
-      ...(writable ? { post: operation(def, 'post', `create${id}`, { parameters: WRITE_PARAMS, requestBody: { ...json(obj), required: true } }) } : {}),
+      get: operation(def, 'list', `list${id}`, {
+        parameters: [
+          queryParam('labelSelector', 'label selector'),
+          queryParam('fieldSelector', 'field selector'),
+          queryParam('limit', 'limit', 'integer'),
+          queryParam('continue', 'continue'),
+          queryParam('watch', 'watch', 'boolean'),
+        ],
+      }),
+      ...(writable
+        ? { post: operation(def, 'post', `create${id}`, { parameters: WRITE_PARAMS, requestBody: { ...json(obj), required: true } }) }
+        : {}),
       parameters: nsParam,
     },
     [`${scoped}/{name}`]: {
@@ -134,8 +189,13 @@ function resourcePaths(def: ResourceDef): Record<string, JsonSchema> {
       ...(writable
         ? {
             put: operation(def, 'put', `replace${id}`, { parameters: WRITE_PARAMS, requestBody: { ...json(obj), required: true } }),
-            patch: operation(def, 'patch', `patch${id}`, { parameters: [...WRITE_PARAMS, queryParam('force', 'Force is going to "force" Apply requests.', 'boolean')], requestBody: patchBody }),
-            delete: operation(def, 'delete', `delete${id}`, { parameters: [queryParam('dryRun', 'dry run'), queryParam('propagationPolicy', 'propagation policy')] }),
+            patch: operation(def, 'patch', `patch${id}`, {
+              parameters: [...WRITE_PARAMS, queryParam('force', 'Force is going to "force" Apply requests.', 'boolean')],
+              requestBody: patchBody,
+            }),
+            delete: operation(def, 'delete', `delete${id}`, {
+              parameters: [queryParam('dryRun', 'dry run'), queryParam('propagationPolicy', 'propagation policy')],
+            }),
           }
         : {}),
       parameters: [nameParam, ...nsParam],
@@ -145,7 +205,10 @@ function resourcePaths(def: ResourceDef): Record<string, JsonSchema> {
     paths[`${scoped}/{name}/status`] = {
       get: operation(def, 'get', `read${id}Status`),
       put: operation(def, 'put', `replace${id}Status`, { parameters: WRITE_PARAMS, requestBody: { ...json(obj), required: true } }),
-      patch: operation(def, 'patch', `patch${id}Status`, { parameters: [...WRITE_PARAMS, queryParam('force', 'force', 'boolean')], requestBody: patchBody }),
+      patch: operation(def, 'patch', `patch${id}Status`, {
+        parameters: [...WRITE_PARAMS, queryParam('force', 'force', 'boolean')],
+        requestBody: patchBody,
+      }),
       parameters: [nameParam, ...nsParam],
     };
   }
@@ -172,7 +235,13 @@ function reviewDocument(group: string): JsonSchema {
     };
     schemas[name] = {
       type: 'object',
-      properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { allOf: [ref(`${META}.ObjectMeta`)] }, spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      properties: {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { allOf: [ref(`${META}.ObjectMeta`)] },
+        spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      },
       'x-kubernetes-group-version-kind': [gvk],
     };
   }
@@ -193,7 +262,12 @@ export class OpenApiV3 {
           schemas[schemaName(def, def.kind)] = resourceSchema(def);
           schemas[schemaName(def, def.listKind)] = listSchema(def);
         }
-        this.add(group ? `apis/${group}/${version}` : `api/${version}`, { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.4' }, paths, components: { schemas } });
+        this.add(group ? `apis/${group}/${version}` : `api/${version}`, {
+          openapi: '3.0.0',
+          info: { title: 'Kubernetes', version: 'v1.32.4' },
+          paths,
+          components: { schemas },
+        });
       }
     }
     for (const group of new Set(REVIEW_RESOURCES.map((r) => r.group))) this.add(`apis/${group}/v1`, reviewDocument(group));

@@ -90,7 +90,9 @@ export interface CrdDocument {
 /** Parses every CRD in `dir` into one ResourceDef per served version. */
 export function loadCrds(dir: string = defaultCrdDir()): ResourceDef[] {
   const defs: ResourceDef[] = [];
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
       const crd = doc.toJS() as CrdDocument | null;
       if (!crd || crd.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
@@ -112,7 +114,9 @@ export function loadCrds(dir: string = defaultCrdDir()): ResourceDef[] {
           verbs: ALL_VERBS,
           custom: true,
           // No columns: Age (k8s.io/apiextensions-apiserver pkg/apiserver/customresource_handler.go serveDefaultColumnsIfEmpty).
-          printerColumns: v.additionalPrinterColumns ?? [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: CREATION_TIMESTAMP_DOC }],
+          printerColumns: v.additionalPrinterColumns ?? [
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: CREATION_TIMESTAMP_DOC },
+          ],
           crd,
         });
       }
@@ -128,7 +132,13 @@ export const CREATION_TIMESTAMP_DOC =
   'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
 
 // Built-in printers declare every column `string` (k8s.io/kubernetes pkg/printers/internalversion/printers.go).
-const AGE: PrinterColumn = { name: 'Age', type: 'string', jsonPath: '.metadata.creationTimestamp', cell: 'age', description: CREATION_TIMESTAMP_DOC };
+const AGE: PrinterColumn = {
+  name: 'Age',
+  type: 'string',
+  jsonPath: '.metadata.creationTimestamp',
+  cell: 'age',
+  description: CREATION_TIMESTAMP_DOC,
+};
 
 const CORE_COLUMNS: Record<string, PrinterColumn[]> = {
   Namespace: [{ name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'The status of the namespace' }, AGE],
@@ -225,7 +235,11 @@ export class ResourceRegistry {
   }
 }
 
-export const CUSTOM_RESOURCE_DEFINITIONS: ResourceKey = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };
+export const CUSTOM_RESOURCE_DEFINITIONS: ResourceKey = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  plural: 'customresourcedefinitions',
+};
 
 /**
  * apiextensions.k8s.io/v1 CustomResourceDefinitions, served READ-ONLY (get, list, watch): the sandbox's
@@ -245,7 +259,9 @@ export function customResourceDefinitionResource(): ResourceDef {
     statusSubresource: false,
     verbs: ['get', 'list', 'watch'],
     custom: false,
-    printerColumns: [{ name: 'Created At', type: 'date', jsonPath: '.metadata.creationTimestamp', cell: 'timestamp', description: CREATION_TIMESTAMP_DOC }],
+    printerColumns: [
+      { name: 'Created At', type: 'date', jsonPath: '.metadata.creationTimestamp', cell: 'timestamp', description: CREATION_TIMESTAMP_DOC },
+    ],
   };
 }
 
@@ -288,7 +304,13 @@ export function customResourceDefinitionObjects(registry: ResourceRegistry, now:
       status: {
         conditions: [
           { type: 'NamesAccepted', status: 'True', lastTransitionTime: now, reason: 'NoConflicts', message: 'no conflicts found' },
-          { type: 'Established', status: 'True', lastTransitionTime: now, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+          {
+            type: 'Established',
+            status: 'True',
+            lastTransitionTime: now,
+            reason: 'InitialNamesAccepted',
+            message: 'the initial names have been accepted',
+          },
         ],
         acceptedNames,
         storedVersions: versions.filter((v) => v.storage).map((v) => v.name),

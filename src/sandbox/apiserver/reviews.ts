@@ -34,8 +34,20 @@ export interface ReviewResource {
 /** The review kinds served, per group (discovery lists them; each is create-only and cluster-scoped). */
 export const REVIEW_RESOURCES: ReviewResource[] = [
   { group: AUTHN_GROUP, version: 'v1', plural: 'selfsubjectreviews', singular: 'selfsubjectreview', kind: 'SelfSubjectReview' },
-  { group: AUTHZ_GROUP, version: 'v1', plural: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview' },
-  { group: AUTHZ_GROUP, version: 'v1', plural: 'selfsubjectrulesreviews', singular: 'selfsubjectrulesreview', kind: 'SelfSubjectRulesReview' },
+  {
+    group: AUTHZ_GROUP,
+    version: 'v1',
+    plural: 'selfsubjectaccessreviews',
+    singular: 'selfsubjectaccessreview',
+    kind: 'SelfSubjectAccessReview',
+  },
+  {
+    group: AUTHZ_GROUP,
+    version: 'v1',
+    plural: 'selfsubjectrulesreviews',
+    singular: 'selfsubjectrulesreview',
+    kind: 'SelfSubjectRulesReview',
+  },
 ];
 
 export function reviewResource(group: string, version: string, plural: string): ReviewResource | undefined {
@@ -43,7 +55,19 @@ export function reviewResource(group: string, version: string, plural: string): 
 }
 
 /** system:discovery's and system:public-info-viewer's URLs (bootstrappolicy/policy.go), both bound to system:authenticated. */
-const DISCOVERY_URLS = ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'];
+const DISCOVERY_URLS = [
+  '/api',
+  '/api/*',
+  '/apis',
+  '/apis/*',
+  '/healthz',
+  '/livez',
+  '/openapi',
+  '/openapi/*',
+  '/readyz',
+  '/version',
+  '/version/',
+];
 const PUBLIC_INFO_URLS = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
 /** Served by the sandbox without any token (./server.ts PUBLIC_PATHS); kube-apiserver needs system:monitoring for it. */
 const SANDBOX_PUBLIC_URLS = ['/metrics'];
@@ -79,13 +103,16 @@ function resourceRules(user: User, namespace: string): ResourceRule[] {
 /** RBAC's non-resource match (k8s.io/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go NonResourceURLMatches). */
 function nonResourceAllowed(user: User, verb: string, path: string): boolean {
   return nonResourceRules(user).some(
-    (r) => (r.verbs.includes('*') || r.verbs.includes(verb)) && r.nonResourceURLs.some((u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1)))),
+    (r) =>
+      (r.verbs.includes('*') || r.verbs.includes(verb)) &&
+      r.nonResourceURLs.some((u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1)))),
   );
 }
 
 async function readReview(ctx: RequestContext, kind: string): Promise<Record<string, unknown>> {
   const type = mediaType(ctx.req.headers['content-type']);
-  if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== PROTOBUF) throw unsupportedMediaType(['application/json', 'application/yaml', PROTOBUF]);
+  if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== PROTOBUF)
+    throw unsupportedMediaType(['application/json', 'application/yaml', PROTOBUF]);
   const raw = await readBody(ctx.req);
   if (raw.length === 0) throw badRequest(`a ${kind} body is required`);
   const body = parseBody(raw, type || 'application/json', kind);
@@ -107,7 +134,12 @@ export async function handleReview(ctx: RequestContext, review: ReviewResource, 
       const userInfo: Record<string, unknown> = { username: user.name };
       if (user.uid !== undefined) userInfo.uid = user.uid;
       userInfo.groups = user.groups;
-      return sendJson(ctx, 201, { kind: review.kind, apiVersion, metadata: { creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }, status: { userInfo } });
+      return sendJson(ctx, 201, {
+        kind: review.kind,
+        apiVersion,
+        metadata: { creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+        status: { userInfo },
+      });
     }
     case 'SelfSubjectRulesReview': {
       const spec = isObject(body.spec) ? body.spec : {};
@@ -130,7 +162,10 @@ export async function handleReview(ctx: RequestContext, review: ReviewResource, 
           ? `Invalid value: ${JSON.stringify({ path: nonResource?.path ?? '', verb: nonResource?.verb ?? '' })}: cannot be specified in combination with resourceAttributes`
           : 'Invalid value: null: exactly one of nonResourceAttributes or resourceAttributes must be specified';
         const field = attrs ? 'spec.nonResourceAttributes' : 'spec.resourceAttributes';
-        throw new ApiError(422, 'Invalid', `.${AUTHZ_GROUP} "" is invalid: ${field}: ${message}`, { group: AUTHZ_GROUP, causes: [{ reason: 'FieldValueInvalid', message, field }] });
+        throw new ApiError(422, 'Invalid', `.${AUTHZ_GROUP} "" is invalid: ${field}: ${message}`, {
+          group: AUTHZ_GROUP,
+          causes: [{ reason: 'FieldValueInvalid', message, field }],
+        });
       }
       let ok: boolean;
       if (attrs) {

@@ -40,7 +40,10 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
   for (const term of splitTerms(selector)) {
     let m = /^(\S+?)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term);
     if (m) {
-      const values = m[3]!.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+      const values = m[3]!
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v.length > 0);
       out.push({ key: checkKey(m[1]!, selector), op: m[2] as 'in' | 'notin', values });
       continue;
     }
@@ -89,7 +92,11 @@ export interface FieldRequirement {
 }
 
 /** Field selectors supported on every resource, plus involvedObject.* and reason/type on events. */
-export function parseFieldSelector(selector: string, allowed: (field: string) => boolean, pathOf: (field: string) => string = (field) => field): FieldRequirement[] {
+export function parseFieldSelector(
+  selector: string,
+  allowed: (field: string) => boolean,
+  pathOf: (field: string) => string = (field) => field,
+): FieldRequirement[] {
   const out: FieldRequirement[] = [];
   for (const term of splitTerms(selector)) {
     const m = /^(.+?)\s*(==|!=|=)\s*(.*)$/.exec(term);
@@ -115,7 +122,10 @@ export function fieldSelectorAllowed(plural: string, group: string): (field: str
   return (field) => {
     if (field === 'metadata.name' || field === 'metadata.namespace') return true;
     if (group === '' && plural === 'events') {
-      return /^involvedObject\.(kind|namespace|name|uid|apiVersion|resourceVersion|fieldPath)$/.test(field) || ['reason', 'type', 'source', 'reportingComponent'].includes(field);
+      return (
+        /^involvedObject\.(kind|namespace|name|uid|apiVersion|resourceVersion|fieldPath)$/.test(field) ||
+        ['reason', 'type', 'source', 'reportingComponent'].includes(field)
+      );
     }
     if (group === 'events.k8s.io' && plural === 'events') return Object.hasOwn(EVENTS_V1_FIELD_PATHS, field);
     if (group === '' && plural === 'namespaces') return field === 'status.phase';

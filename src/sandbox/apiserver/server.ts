@@ -21,14 +21,29 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Authenticator, ADMIN, type TokenTable } from './auth.js';
-import { aggregatedContentType, aggregatedDiscovery, aggregatedVersion, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import {
+  aggregatedContentType,
+  aggregatedDiscovery,
+  aggregatedVersion,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  versionInfo,
+} from './discovery.js';
 import { ApiError, internalError, methodNotAllowed, notFoundResource, statusBody } from './errors.js';
 import { Faults } from './faults.js';
 import { ResourceHandlers, type Target } from './handlers.js';
 import { sendError, sendJson, sendRaw, type RequestContext } from './http.js';
 import { ApiServerMetrics } from './metrics.js';
 import { OpenApiV3 } from './openapi.js';
-import { CUSTOM_RESOURCE_DEFINITIONS, customResourceDefinitionObjects, defaultRegistry, withCustomResourceDefinitions, type ResourceRegistry } from './resources.js';
+import {
+  CUSTOM_RESOURCE_DEFINITIONS,
+  customResourceDefinitionObjects,
+  defaultRegistry,
+  withCustomResourceDefinitions,
+  type ResourceRegistry,
+} from './resources.js';
 import { handleReview, reviewResource } from './reviews.js';
 import type { MemoryStore } from './store.js';
 import { generateServingCerts } from './tls.js';
@@ -214,7 +229,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
     } catch (err) {
       const apiErr = err instanceof ApiError ? err : internalError(err instanceof Error ? err.message : String(err));
-      if (!(err instanceof ApiError)) log(`internal error on ${req.method} ${ctx.url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (!(err instanceof ApiError))
+        log(`internal error on ${req.method} ${ctx.url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       if (res.headersSent) res.end();
       else sendError(ctx, apiErr);
       // Drain an unread body so the connection stays usable.

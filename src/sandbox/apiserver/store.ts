@@ -51,7 +51,9 @@ interface StoreView {
 }
 
 /** events.k8s.io/v1 Events are the core/v1 Events, as on kube-apiserver (./event-conversion.ts). */
-const BUILTIN_VIEWS: ReadonlyMap<string, StoreView> = new Map([[resourceId(EVENTS_V1), { storage: CORE_EVENTS, fromStorage: eventFromStorage, toStorage: eventToStorage }]]);
+const BUILTIN_VIEWS: ReadonlyMap<string, StoreView> = new Map([
+  [resourceId(EVENTS_V1), { storage: CORE_EVENTS, fromStorage: eventFromStorage, toStorage: eventToStorage }],
+]);
 
 export class MemoryStore implements Store {
   private rv = 0;
@@ -62,7 +64,10 @@ export class MemoryStore implements Store {
   private readonly listeners = new Set<Listener>();
   private readonly queue: StoreEvent[] = [];
   private dispatching = false;
-  private readonly admission: Record<AdmissionPhase, { group: string; plural: string; hook: AdmissionHook }[]> = { mutating: [], validating: [] };
+  private readonly admission: Record<AdmissionPhase, { group: string; plural: string; hook: AdmissionHook }[]> = {
+    mutating: [],
+    validating: [],
+  };
   /** owner uid → keys of objects naming it in ownerReferences */
   private readonly dependents = new Map<string, Set<string>>();
   /** keys of objects waiting for the garbage collector (foregroundDeletion, terminating namespaces) */
@@ -119,7 +124,10 @@ export class MemoryStore implements Store {
       const stored = this.peek(view.storage, namespace, name);
       return stored ? view.fromStorage(stored) : undefined;
     }
-    return this.slots.get(resourceId(resource))?.byNamespace.get(namespace ?? '')?.get(name);
+    return this.slots
+      .get(resourceId(resource))
+      ?.byNamespace.get(namespace ?? '')
+      ?.get(name);
   }
 
   /** Stored objects (do not mutate), sorted by namespace then name. */
@@ -319,7 +327,10 @@ export class MemoryStore implements Store {
       const result = a.hook(request, this);
       warnings.push(...(result.warnings ?? []));
       if (!result.allowed) return withWarnings(result, warnings);
-      if (result.object) throw new Error(`validating admission hook for ${request.resource.plural}.${request.resource.group} returned an object; register it with registerMutatingAdmission`);
+      if (result.object)
+        throw new Error(
+          `validating admission hook for ${request.resource.plural}.${request.resource.group} returned an object; register it with registerMutatingAdmission`,
+        );
     }
     return withWarnings({ allowed: true }, warnings);
   }

@@ -140,7 +140,9 @@ function columnDefinitions(def: ResourceDef): unknown[] {
 export function checkIncludeObject(includeObject: string | null): void {
   if (includeObject === null || ['', 'Metadata', 'Object', 'None'].includes(includeObject)) return;
   // k8s.io/apiserver pkg/endpoints/handlers/response.go optionsForTransform: 400 "Unable to convert to Table as requested: ...".
-  throw badRequest(`Unable to convert to Table as requested: includeObject: Invalid value: ${JSON.stringify(includeObject)}: must be 'Metadata', 'Object', 'None', or empty`);
+  throw badRequest(
+    `Unable to convert to Table as requested: includeObject: Invalid value: ${JSON.stringify(includeObject)}: must be 'Metadata', 'Object', 'None', or empty`,
+  );
 }
 
 function rowObject(obj: KubeObject, includeObject: string | null): unknown {
@@ -153,7 +155,13 @@ function rowObject(obj: KubeObject, includeObject: string | null): unknown {
  * A list or ONE object as a Table (k8s.io/apiserver pkg/endpoints/handlers/response.go transformResponseObject →
  * asTable: a GET of one object is converted too, one row, `metadata.resourceVersion` the object's).
  */
-export function toTable(def: ResourceDef, objects: KubeObject[], listMeta: Record<string, unknown>, includeObject: string | null, withColumns = true): unknown {
+export function toTable(
+  def: ResourceDef,
+  objects: KubeObject[],
+  listMeta: Record<string, unknown>,
+  includeObject: string | null,
+  withColumns = true,
+): unknown {
   const now = Date.now();
   return {
     kind: 'Table',

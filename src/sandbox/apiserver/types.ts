@@ -127,7 +127,12 @@ export interface Store {
    * are deleted too (Orphan strips their ownerReferences instead). Removing the last finalizer with
    * update() of a terminating object removes it.
    */
-  delete(resource: ResourceKey, namespace: string | undefined, name: string, propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'): KubeObject | undefined;
+  delete(
+    resource: ResourceKey,
+    namespace: string | undefined,
+    name: string,
+    propagationPolicy?: 'Foreground' | 'Background' | 'Orphan',
+  ): KubeObject | undefined;
   /**
    * Subscribe to persisted changes; returns an unsubscribe function. Listeners run synchronously in
    * resourceVersion order; event objects are the stored ones — read them, never mutate them.

@@ -102,7 +102,11 @@ function causeFromAjv(error: ErrorObject, obj: unknown): StatusCause | undefined
       return undefined;
     default: {
       const field = fieldPath(segments);
-      return { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${field} in body ${error.message ?? 'is invalid'}`, field };
+      return {
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(value)}: ${field} in body ${error.message ?? 'is invalid'}`,
+        field,
+      };
     }
   }
 }
@@ -156,8 +160,21 @@ export function validateName(name: unknown, label = false): StatusCause[] {
 }
 
 const META_FIELDS = new Set([
-  'name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
-  'deletionGracePeriodSeconds', 'labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields', 'selfLink',
+  'name',
+  'generateName',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'finalizers',
+  'ownerReferences',
+  'managedFields',
+  'selfLink',
 ]);
 
 export interface ValidateOptions {
@@ -181,7 +198,8 @@ const BLOCKING_KEYWORDS = new Set(['enum', 'required', 'maxLength', 'maxItems', 
 /** strategy.go hasBlockingErr's cause, added instead of the rules' verdicts. */
 export const RULES_NOT_CHECKED: StatusCause = {
   reason: 'FieldValueInvalid',
-  message: 'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+  message:
+    'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
   field: '<nil>',
 };
 
@@ -216,7 +234,16 @@ export class SchemaValidator {
         for (const key of Object.keys(obj)) if (!['apiVersion', 'kind', 'metadata'].includes(key) && !(key in body)) delete obj[key];
       }
       if (mode === 'Strict' && unknown.length > 0) {
-        throw invalid(def.kind, def.group, String(obj.metadata?.name ?? ''), unknown.map((f) => ({ reason: 'FieldValueInvalid', message: `Invalid value: unknown field "${f}": field not declared in schema`, field: f })));
+        throw invalid(
+          def.kind,
+          def.group,
+          String(obj.metadata?.name ?? ''),
+          unknown.map((f) => ({
+            reason: 'FieldValueInvalid',
+            message: `Invalid value: unknown field "${f}": field not declared in schema`,
+            field: f,
+          })),
+        );
       }
       // ajv's useDefaults fills the schema's defaults as it walks the object; its verdict is validate's job.
       if (def.schema) this.compiledFor(def)(obj);
@@ -244,7 +271,11 @@ export class SchemaValidator {
       for (const field of ['labels', 'annotations'] as const) {
         const map = obj.metadata?.[field];
         if (map !== undefined && (!isObject(map) || Object.values(map).some((v) => typeof v !== 'string'))) {
-          causes.push({ reason: 'FieldValueTypeInvalid', message: `Invalid value: ${JSON.stringify(map)}: must be a map of strings`, field: `metadata.${field}` });
+          causes.push({
+            reason: 'FieldValueTypeInvalid',
+            message: `Invalid value: ${JSON.stringify(map)}: must be a map of strings`,
+            field: `metadata.${field}`,
+          });
         }
       }
       if (def.schema) {

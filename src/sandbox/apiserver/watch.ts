@@ -51,13 +51,20 @@ export function listOptions(query: URLSearchParams, watch: boolean): { sendIniti
     match = 'NotOlderThan';
   }
   const errs: { field: string; reason: string; message: string }[] = [];
-  const forbidden = (field: string, message: string): void => void errs.push({ field, reason: 'FieldValueForbidden', message: `Forbidden: ${message}` });
+  const forbidden = (field: string, message: string): void =>
+    void errs.push({ field, reason: 'FieldValueForbidden', message: `Forbidden: ${message}` });
   const notSupported = (value: string, supported: string[]): void =>
-    void errs.push({ field: 'resourceVersionMatch', reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((v) => JSON.stringify(v)).join(', ')}` });
+    void errs.push({
+      field: 'resourceVersionMatch',
+      reason: 'FieldValueNotSupported',
+      message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((v) => JSON.stringify(v)).join(', ')}`,
+    });
   if (watch) {
-    if (sendInitialEvents !== undefined && match !== 'NotOlderThan') forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    if (sendInitialEvents !== undefined && match !== 'NotOlderThan')
+      forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
     if (match !== '') {
-      if (sendInitialEvents === undefined) forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+      if (sendInitialEvents === undefined)
+        forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
       if (match !== 'NotOlderThan') notSupported(match, ['NotOlderThan']);
       if (cont !== '') forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');
     }
@@ -66,7 +73,8 @@ export function listOptions(query: URLSearchParams, watch: boolean): { sendIniti
       if (rv === '') forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided');
       if (cont !== '') forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');
       if (match !== 'Exact' && match !== 'NotOlderThan') notSupported(match, ['Exact', 'NotOlderThan', '']);
-      if (match === 'Exact' && rv === '0') forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+      if (match === 'Exact' && rv === '0')
+        forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
     }
     if (sendInitialEvents !== undefined) forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list');
   }
@@ -74,7 +82,12 @@ export function listOptions(query: URLSearchParams, watch: boolean): { sendIniti
     // field.ErrorList.ToAggregate: one error as is, several in brackets (k8s.io/apimachinery pkg/api/errors NewInvalid).
     const texts = errs.map((e) => `${e.field}: ${e.message}`);
     const causes: StatusCause[] = errs.map((e) => ({ reason: e.reason, message: e.message, field: e.field }));
-    throw new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${texts.length === 1 ? texts[0]! : `[${texts.join(', ')}]`}`, { group: 'meta.k8s.io', kind: 'ListOptions', causes });
+    throw new ApiError(
+      422,
+      'Invalid',
+      `ListOptions.meta.k8s.io "" is invalid: ${texts.length === 1 ? texts[0]! : `[${texts.join(', ')}]`}`,
+      { group: 'meta.k8s.io', kind: 'ListOptions', causes },
+    );
   }
   return { sendInitialEvents };
 }
@@ -163,7 +176,11 @@ export function startWatch(ctx: RequestContext, store: MemoryStore, faults: Faul
   }
   if (w.allowBookmarks) {
     bookmarkTimer = setInterval(() => {
-      sendRaw('BOOKMARK', { kind: w.def.kind, apiVersion: w.def.group ? `${w.def.group}/${w.def.version}` : w.def.version, metadata: { resourceVersion: store.currentResourceVersion() } });
+      sendRaw('BOOKMARK', {
+        kind: w.def.kind,
+        apiVersion: w.def.group ? `${w.def.group}/${w.def.version}` : w.def.version,
+        metadata: { resourceVersion: store.currentResourceVersion() },
+      });
     }, 30_000);
     bookmarkTimer.unref();
   }

@@ -46,7 +46,9 @@ export class WriteHandlers {
     const type = mediaType(ctx.req.headers['content-type']);
     const protobufOk = !t.def.custom && type === PROTOBUF;
     if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && !protobufOk) {
-      throw unsupportedMediaType(t.def.custom ? ['application/json', 'application/yaml'] : ['application/json', 'application/yaml', PROTOBUF]);
+      throw unsupportedMediaType(
+        t.def.custom ? ['application/json', 'application/yaml'] : ['application/json', 'application/yaml', PROTOBUF],
+      );
     }
     const body = parseBody(await readBody(ctx.req), type || 'application/json', t.def.kind);
     if (!isObject(body)) throw badRequest(`the object provided is unrecognized (must be of type ${t.def.kind})`);
@@ -95,7 +97,12 @@ export class WriteHandlers {
     const dryRun = dryRunOf(ctx.query);
     if (ctx.query.has('force')) throw invalidOptions('force', 'Forbidden: may not be specified for non-apply patch');
     this.checkIdentity(t, obj, true);
-    const stored = this.commit(ctx, t, 'CREATE', undefined, obj, { dryRun, fieldValidation: fieldValidationOf(ctx.query), manager: this.managerOf(ctx), applied: false });
+    const stored = this.commit(ctx, t, 'CREATE', undefined, obj, {
+      dryRun,
+      fieldValidation: fieldValidationOf(ctx.query),
+      manager: this.managerOf(ctx),
+      applied: false,
+    });
     sendJson(ctx, 201, stored);
   }
 
@@ -105,9 +112,16 @@ export class WriteHandlers {
     this.checkIdentity(t, obj, false);
     const old = this.mustGet(t);
     if (t.def.custom && !obj.metadata.resourceVersion) {
-      throw invalid(t.def.kind, t.def.group, t.name!, [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' }]);
+      throw invalid(t.def.kind, t.def.group, t.name!, [
+        { reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' },
+      ]);
     }
-    const stored = this.commit(ctx, t, 'UPDATE', old, obj, { dryRun, fieldValidation: fieldValidationOf(ctx.query), manager: this.managerOf(ctx), applied: false });
+    const stored = this.commit(ctx, t, 'UPDATE', old, obj, {
+      dryRun,
+      fieldValidation: fieldValidationOf(ctx.query),
+      manager: this.managerOf(ctx),
+      applied: false,
+    });
     sendJson(ctx, 200, stored);
   }
 
@@ -116,11 +130,13 @@ export class WriteHandlers {
     // Custom resources refuse strategic merge (as real CRs do); the core kinds served here have no
     // merge-keyed lists that matter, so their strategic merge patches are applied as merge patches.
     if (type === STRATEGIC && t.def.custom) throw unsupportedMediaType(PATCH_TYPES);
-    if (!(t.def.custom ? PATCH_TYPES : CORE_PATCH_TYPES).includes(type)) throw unsupportedMediaType(t.def.custom ? PATCH_TYPES : CORE_PATCH_TYPES);
+    if (!(t.def.custom ? PATCH_TYPES : CORE_PATCH_TYPES).includes(type))
+      throw unsupportedMediaType(t.def.custom ? PATCH_TYPES : CORE_PATCH_TYPES);
     const force = ctx.query.get('force');
     if (!isApply && force !== null) throw invalidOptions('force', 'Forbidden: may not be specified for non-apply patch');
     const fieldManager = ctx.query.get('fieldManager');
-    if (isApply && (fieldManager === null || fieldManager === '')) throw invalidOptions('fieldManager', 'Required value: is required for apply patch');
+    if (isApply && (fieldManager === null || fieldManager === ''))
+      throw invalidOptions('fieldManager', 'Required value: is required for apply patch');
     const body = parseBody(await readBody(ctx.req), type, t.def.kind);
     const dryRun = dryRunOf(ctx.query);
     const fieldValidation = fieldValidationOf(ctx.query);
@@ -145,13 +161,27 @@ export class WriteHandlers {
         delete (topSchema.properties as Record<string, unknown>).kind;
         pruneUnknown(rest, topSchema, [], unknown);
         if (unknown.length > 0 && fieldValidation === 'Strict') {
-          throw invalid(t.def.kind, t.def.group, t.name!, unknown.map((f) => ({ reason: 'FieldValueInvalid', message: `Invalid value: unknown field "${f}": field not declared in schema`, field: f })));
+          throw invalid(
+            t.def.kind,
+            t.def.group,
+            t.name!,
+            unknown.map((f) => ({
+              reason: 'FieldValueInvalid',
+              message: `Invalid value: unknown field "${f}": field not declared in schema`,
+              field: f,
+            })),
+          );
         }
         if (fieldValidation === 'Warn') ctx.warnings.push(...unknown.map((f) => `unknown field "${f}"`));
         for (const key of Object.keys(config)) if (!['apiVersion', 'kind', 'metadata'].includes(key) && !(key in rest)) delete config[key];
       }
       if (old && config.metadata.resourceVersion && config.metadata.resourceVersion !== old.metadata.resourceVersion) {
-        throw conflict(t.def.group, t.def.plural, t.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+        throw conflict(
+          t.def.group,
+          t.def.plural,
+          t.name!,
+          'the object has been modified; please apply your changes to the latest version and try again',
+        );
       }
       // Type errors in the configuration are reported before ownership conflicts, as the API server does.
       const trial = serverSideApply(old, config, {
@@ -176,7 +206,12 @@ export class WriteHandlers {
       });
       if (!old && t.subresource === 'status') throw notFound(t.def.group, t.def.plural, t.name!);
       if (old) merged.metadata.resourceVersion = old.metadata.resourceVersion;
-      const stored = this.commit(ctx, t, old ? 'UPDATE' : 'CREATE', old, merged, { dryRun, fieldValidation: 'Ignore', manager, applied: true });
+      const stored = this.commit(ctx, t, old ? 'UPDATE' : 'CREATE', old, merged, {
+        dryRun,
+        fieldValidation: 'Ignore',
+        manager,
+        applied: true,
+      });
       return sendJson(ctx, old ? 200 : 201, stored);
     }
 
@@ -196,7 +231,11 @@ export class WriteHandlers {
           throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
         }
         const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-        throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${message}`, { name: t.name!, group: t.def.group, kind: t.def.plural });
+        throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${message}`, {
+          name: t.name!,
+          group: t.def.group,
+          kind: t.def.plural,
+        });
       }
     }
     if (!isObject(patched) || !isObject(patched.metadata)) throw badRequest('the patched object is not a valid object');
@@ -210,7 +249,14 @@ export class WriteHandlers {
    * kube-apiserver's order: prune/default → managedFields → mutating admission (namespace lifecycle, hooks)
    * → validation (schema, CEL) → validating admission → storage (AlreadyExists) → persist (or dry-run).
    */
-  private commit(ctx: RequestContext, t: Target, op: AdmissionOperation, old: KubeObject | undefined, input: KubeObject, opts: WriteOptions): KubeObject {
+  private commit(
+    ctx: RequestContext,
+    t: Target,
+    op: AdmissionOperation,
+    old: KubeObject | undefined,
+    input: KubeObject,
+    opts: WriteOptions,
+  ): KubeObject {
     const { def } = t;
     let obj = input;
     if (def.namespaced) obj.metadata.namespace = t.namespace;
@@ -229,24 +275,57 @@ export class WriteHandlers {
       else delete obj.status;
     }
     if (old) {
-      if (obj.metadata.resourceVersion !== undefined && obj.metadata.resourceVersion !== '' && obj.metadata.resourceVersion !== old.metadata.resourceVersion) {
-        throw conflict(def.group, def.plural, t.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+      if (
+        obj.metadata.resourceVersion !== undefined &&
+        obj.metadata.resourceVersion !== '' &&
+        obj.metadata.resourceVersion !== old.metadata.resourceVersion
+      ) {
+        throw conflict(
+          def.group,
+          def.plural,
+          t.name!,
+          'the object has been modified; please apply your changes to the latest version and try again',
+        );
       }
       if (old.metadata.uid && obj.metadata.uid && obj.metadata.uid !== old.metadata.uid) {
-        throw conflict(def.group, def.plural, t.name!, `Precondition failed: UID in precondition: ${String(obj.metadata.uid)}, UID in object meta: ${old.metadata.uid}`);
+        throw conflict(
+          def.group,
+          def.plural,
+          t.name!,
+          `Precondition failed: UID in precondition: ${String(obj.metadata.uid)}, UID in object meta: ${old.metadata.uid}`,
+        );
       }
-      for (const f of ['uid', 'creationTimestamp', 'generation', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
+      for (const f of [
+        'uid',
+        'creationTimestamp',
+        'generation',
+        'resourceVersion',
+        'deletionTimestamp',
+        'deletionGracePeriodSeconds',
+      ] as const) {
         if (old.metadata[f] === undefined) delete obj.metadata[f];
         else (obj.metadata as Record<string, unknown>)[f] = old.metadata[f];
       }
       if (old.metadata.deletionTimestamp) {
         const added = (obj.metadata.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
         if (added.length > 0) {
-          throw forbidden(`${def.kind} "${t.name!}" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`, { name: t.name!, group: def.group, kind: def.plural });
+          throw forbidden(
+            `${def.kind} "${t.name!}" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+            { name: t.name!, group: def.group, kind: def.plural },
+          );
         }
       }
     } else {
-      for (const f of ['uid', 'creationTimestamp', 'generation', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'] as const) delete obj.metadata[f];
+      for (const f of [
+        'uid',
+        'creationTimestamp',
+        'generation',
+        'resourceVersion',
+        'deletionTimestamp',
+        'deletionGracePeriodSeconds',
+        'selfLink',
+      ] as const)
+        delete obj.metadata[f];
     }
 
     // Decoding: unknown fields pruned (or refused under Strict), the schema's defaults applied.
@@ -274,7 +353,10 @@ export class WriteHandlers {
       const ns = this.store.peek(NAMESPACES, undefined, t.namespace!);
       if (!ns) throw notFound('', 'namespaces', t.namespace!);
       if (ns.metadata.deletionTimestamp) {
-        throw forbidden(`${def.plural}${def.group ? '.' + def.group : ''} "${obj.metadata.name}" is forbidden: unable to create new content in namespace ${t.namespace!} because it is being terminated`, { name: obj.metadata.name, group: def.group, kind: def.plural });
+        throw forbidden(
+          `${def.plural}${def.group ? '.' + def.group : ''} "${obj.metadata.name}" is forbidden: unable to create new content in namespace ${t.namespace!} because it is being terminated`,
+          { name: obj.metadata.name, group: def.group, kind: def.plural },
+        );
       }
     }
     const request = {
@@ -316,7 +398,11 @@ export class WriteHandlers {
 
     // Storage: a create of an existing name fails only here, after validation and admission.
     if (op === 'CREATE' && this.store.peek(def, t.namespace, obj.metadata.name)) {
-      throw new ApiError(409, 'AlreadyExists', `${def.plural}${def.group ? '.' + def.group : ''} "${obj.metadata.name}" already exists`, { name: obj.metadata.name, group: def.group, kind: def.plural });
+      throw new ApiError(409, 'AlreadyExists', `${def.plural}${def.group ? '.' + def.group : ''} "${obj.metadata.name}" already exists`, {
+        name: obj.metadata.name,
+        group: def.group,
+        kind: def.plural,
+      });
     }
 
     if (op === 'UPDATE' && old) {
@@ -342,10 +428,10 @@ export class WriteHandlers {
       return rest;
     };
     out.metadata.resourceVersion = old.metadata.resourceVersion;
-    if (old.metadata.generation !== undefined) out.metadata.generation = old.metadata.generation + (deepEqual(strip(old), strip(out)) ? 0 : 1);
+    if (old.metadata.generation !== undefined)
+      out.metadata.generation = old.metadata.generation + (deepEqual(strip(old), strip(out)) ? 0 : 1);
     return out;
   }
-
 }
 
 /** Drops strategic-merge directives (`$patch`, `$retainKeys`, `$setElementOrder/...`). */

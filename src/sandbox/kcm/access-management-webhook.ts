@@ -16,7 +16,12 @@ export const ACCESS_MANAGEMENT_WEBHOOK = 'validation.accessmanagement.k0rdent.mi
 
 /** controller-runtime's admission.Denied: 403 Forbidden with the validator's error (pkg/webhook/admission/response.go). */
 function deny(detail: string): AdmissionResult {
-  return { allowed: false, code: 403, reason: 'Forbidden', message: `admission webhook "${ACCESS_MANAGEMENT_WEBHOOK}" denied the request: ${detail}` };
+  return {
+    allowed: false,
+    code: 403,
+    reason: 'Forbidden',
+    message: `admission webhook "${ACCESS_MANAGEMENT_WEBHOOK}" denied the request: ${detail}`,
+  };
 }
 
 /** Default (accessmanagement_webhook.go:110-113): MigrateAccessRules; unchanged objects get no patch. */
@@ -37,8 +42,14 @@ export function accessRulesError(rules: unknown, mapper: KindMapper = defaultKin
       if (!isJsonObject(resource)) continue;
       const gk = groupKindOf(resource);
       const mapping = mapper(gk);
-      if ('error' in mapping) errors.push(`accessRules[${i}].resources[${j}]: failed to resolve ${groupKindString(gk)} (ensure the CRD is installed): ${mapping.error}`);
-      else if (!mapping.namespaced) errors.push(`accessRules[${i}].resources[${j}]: ${groupKindString(gk)} is cluster-scoped and cannot be distributed into target namespaces by AccessManagement`);
+      if ('error' in mapping)
+        errors.push(
+          `accessRules[${i}].resources[${j}]: failed to resolve ${groupKindString(gk)} (ensure the CRD is installed): ${mapping.error}`,
+        );
+      else if (!mapping.namespaced)
+        errors.push(
+          `accessRules[${i}].resources[${j}]: ${groupKindString(gk)} is cluster-scoped and cannot be distributed into target namespaces by AccessManagement`,
+        );
     }
   }
   return errors.length > 0 ? errors.join('\n') : undefined;
@@ -55,4 +66,3 @@ export function validateAccessManagement(request: AdmissionRequest, reader: KcmR
   const error = accessRulesError(section(request.object ?? {}, 'spec')['accessRules']);
   return error ? deny(error) : { allowed: true };
 }
-

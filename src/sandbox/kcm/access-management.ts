@@ -69,7 +69,9 @@ function targetNamespaces(store: KcmApi, target: unknown): string[] {
   try {
     requirements = labelSelector(rule['selector'], rule['stringSelector']);
   } catch (err) {
-    throw new Error(`failed to collect target namespaces: failed to construct selector from target namespaces: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `failed to collect target namespaces: failed to construct selector from target namespaces: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return store
     .list(NAMESPACES)
@@ -91,7 +93,14 @@ function ruleNames(rule: JsonObject, system: Map<string, KubeObject>): string[] 
 function rewriteNamespaces(gk: GroupKind, copy: KubeObject, sourceNamespace: string, targetNamespace: string): void {
   if (gk.group !== K0RDENT_GROUP || !isJsonObject(copy['spec'])) return;
   const spec = copy['spec'];
-  const field = gk.kind === 'Credential' ? 'identityRef' : gk.kind === 'ClusterAuthentication' ? 'caSecret' : gk.kind === 'DataSource' ? 'certificateAuthority' : undefined;
+  const field =
+    gk.kind === 'Credential'
+      ? 'identityRef'
+      : gk.kind === 'ClusterAuthentication'
+        ? 'caSecret'
+        : gk.kind === 'DataSource'
+          ? 'certificateAuthority'
+          : undefined;
   if (!field || !isJsonObject(spec[field])) return;
   const ref = spec[field];
   const current = typeof ref['namespace'] === 'string' ? ref['namespace'] : '';
@@ -102,7 +111,9 @@ function rewriteNamespaces(gk: GroupKind, copy: KubeObject, sourceNamespace: str
 
 /** kube-apiserver refuses new objects in a terminating namespace (the embedded store's writes.ts says the same). */
 function terminatingError(resource: ResourceKey, name: string, namespace: string): Error {
-  return new Error(`${resource.plural}.${resource.group} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
+  return new Error(
+    `${resource.plural}.${resource.group} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+  );
 }
 
 /** EnsureNamespace (kcm internal/util/kube/secrets.go:196-214): get, else create it by name. */
@@ -118,19 +129,28 @@ async function ensureNamespace(store: KcmApi, namespace: string): Promise<void> 
       status: { phase: 'Active' },
     });
   } catch (err) {
-    throw new Error(`failed to ensure namespace ${namespace}: failed to create Namespace ${namespace}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `failed to ensure namespace ${namespace}: failed to create Namespace ${namespace}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
 /** createManagedObject (:470-506): true when created, false when a copy already exists. */
-async function createManagedObject(store: KcmApi, gk: GroupKind, resource: ResourceKey, source: KubeObject, namespace: string): Promise<boolean> {
+async function createManagedObject(
+  store: KcmApi,
+  gk: GroupKind,
+  resource: ResourceKey,
+  source: KubeObject,
+  namespace: string,
+): Promise<boolean> {
   await ensureNamespace(store, namespace);
   const copy = structuredClone(source) as KubeObject & Record<string, unknown>;
   delete copy['status'];
   copy.metadata = { name: source.metadata.name, namespace, labels: { [MANAGED_LABEL]: 'true' } };
   rewriteNamespaces(gk, copy, source.metadata.namespace ?? '', namespace);
   if (store.get(resource, namespace, source.metadata.name)) return false; // AlreadyExists
-  if (store.get(NAMESPACES, undefined, namespace)?.metadata.deletionTimestamp) throw terminatingError(resource, source.metadata.name, namespace);
+  if (store.get(NAMESPACES, undefined, namespace)?.metadata.deletionTimestamp)
+    throw terminatingError(resource, source.metadata.name, namespace);
   try {
     await store.create(resource, copy);
   } catch (err) {
@@ -159,10 +179,14 @@ export async function reconcileAccessManagement(store: KcmApi, mapper: KindMappe
   if (!am) return;
   // AddKCMComponentLabel (:142-147): the update triggers the next reconcile.
   if (am.metadata.labels?.[COMPONENT_LABEL] !== 'kcm') {
-    await store.update(ACCESS_MANAGEMENTS, { ...am, metadata: { ...am.metadata, labels: { ...am.metadata.labels, [COMPONENT_LABEL]: 'kcm' } } });
+    await store.update(ACCESS_MANAGEMENTS, {
+      ...am,
+      metadata: { ...am.metadata, labels: { ...am.metadata.labels, [COMPONENT_LABEL]: 'kcm' } },
+    });
     return;
   }
-  const event = (type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> => recordEvent(store, am, { type, reason, message }, now);
+  const event = (type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> =>
+    recordEvent(store, am, { type, reason, message }, now);
   const spec = section(am, 'spec');
   const rules = (Array.isArray(spec['accessRules']) ? spec['accessRules'] : []).filter(isJsonObject);
   const status = section(am, 'status');
@@ -207,12 +231,18 @@ export async function reconcileAccessManagement(store: KcmApi, mapper: KindMappe
       continue;
     }
     if (!mapping.namespaced) {
-      await event('Warning', 'ClusterScopedKindSkipped', `Skipping ${groupKindString(gk)}: cluster-scoped Kinds cannot be distributed by AccessManagement`);
+      await event(
+        'Warning',
+        'ClusterScopedKindSkipped',
+        `Skipping ${groupKindString(gk)}: cluster-scoped Kinds cannot be distributed by AccessManagement`,
+      );
       kindStatus.error = `skipped: ${groupKindString(gk)} is cluster-scoped and cannot be distributed by AccessManagement`;
       continue;
     }
     const system = new Map(store.list(mapping.resource, { namespace: SYSTEM_NAMESPACE }).map((o) => [o.metadata.name, o]));
-    const managed = store.list(mapping.resource, { labelSelector: `${MANAGED_LABEL}=true` }).filter((o) => o.metadata.namespace !== SYSTEM_NAMESPACE);
+    const managed = store
+      .list(mapping.resource, { labelSelector: `${MANAGED_LABEL}=true` })
+      .filter((o) => o.metadata.namespace !== SYSTEM_NAMESPACE);
     const keep = new Set<string>();
     if (isCurrent(gk)) {
       for (const [i, rule] of rules.entries()) {
@@ -224,7 +254,9 @@ export async function reconcileAccessManagement(store: KcmApi, mapper: KindMappe
             try {
               names = ruleNames(r, system);
             } catch (err) {
-              fail(`failed to resolve names for ${groupKindString(gk)}: failed to construct selector: ${err instanceof Error ? err.message : String(err)}`);
+              fail(
+                `failed to resolve names for ${groupKindString(gk)}: failed to construct selector: ${err instanceof Error ? err.message : String(err)}`,
+              );
               continue;
             }
             for (const name of names) {
@@ -267,7 +299,11 @@ export async function reconcileAccessManagement(store: KcmApi, mapper: KindMappe
   const resources = statuses
     .filter((s) => isCurrent({ group: s.apiGroup, kind: s.kind }) || s.error !== undefined)
     .sort((a, b) => (a.apiGroup < b.apiGroup ? -1 : a.apiGroup > b.apiGroup ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
-    .map((s) => ({ ...(s.apiGroup ? { apiGroup: s.apiGroup } : {}), ...(s.kind ? { kind: s.kind } : {}), ...(s.error ? { error: s.error } : {}) }));
+    .map((s) => ({
+      ...(s.apiGroup ? { apiGroup: s.apiGroup } : {}),
+      ...(s.kind ? { kind: s.kind } : {}),
+      ...(s.error ? { error: s.error } : {}),
+    }));
   const next: JsonObject = { ...(status as JsonObject) };
   delete next['resources'];
   delete next['error'];
@@ -281,5 +317,8 @@ export async function reconcileAccessManagement(store: KcmApi, mapper: KindMappe
 /** updateStatus (:639-644) with observedGeneration (:154); a write that changes nothing is a no-op at the API. */
 async function writeStatus(store: KcmApi, am: KubeObject, status: JsonObject): Promise<void> {
   const latest = store.get(ACCESS_MANAGEMENTS, undefined, am.metadata.name) ?? am;
-  await store.updateStatus(ACCESS_MANAGEMENTS, undefined, am.metadata.name, { ...status, observedGeneration: latest.metadata.generation ?? 1 });
+  await store.updateStatus(ACCESS_MANAGEMENTS, undefined, am.metadata.name, {
+    ...status,
+    observedGeneration: latest.metadata.generation ?? 1,
+  });
 }

@@ -75,7 +75,8 @@ export function migrateAccessRules(rules: unknown): JsonObject[] | undefined {
     if (DEPRECATED_FIELDS.some(([field]) => nonEmptyList(rule[field]))) for (const [field] of DEPRECATED_FIELDS) delete rule[field];
     if (Array.isArray(rule['resources'])) {
       rule['resources'] = rule['resources'].map((r) => {
-        if (!isJsonObject(r) || (typeof r['apiGroup'] === 'string' && r['apiGroup'] !== '') || !BUILTIN_KINDS.includes(String(r['kind']))) return r;
+        if (!isJsonObject(r) || (typeof r['apiGroup'] === 'string' && r['apiGroup'] !== '') || !BUILTIN_KINDS.includes(String(r['kind'])))
+          return r;
         changed = true;
         return { ...r, apiGroup: K0RDENT_GROUP };
       });

@@ -59,13 +59,26 @@ export function denial(webhook: string, err: KcmError, warnings: string[] = []):
   const prefix = `admission webhook "${webhook}" denied the request: `;
   const w = warnings.length > 0 ? { warnings } : {};
   if (err.status) {
-    return { allowed: false, code: err.status.code, reason: err.status.reason, message: prefix + err.status.message, details: err.status.details, ...w };
+    return {
+      allowed: false,
+      code: err.status.code,
+      reason: err.status.reason,
+      message: prefix + err.status.message,
+      details: err.status.details,
+      ...w,
+    };
   }
   return { allowed: false, code: 403, reason: 'Forbidden', message: prefix + err.message, ...w };
 }
 
 /** A cached Get (`client.Get` through the manager's cache): the object, or the cache's NotFound. */
-export function getOrNotFound(store: KcmReader, resource: ResourceKey, kind: string, namespace: string | undefined, name: string): { object: KubeObject } | { error: KcmError } {
+export function getOrNotFound(
+  store: KcmReader,
+  resource: ResourceKey,
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+): { object: KubeObject } | { error: KcmError } {
   const object = store.get(resource, namespace, name);
   return object ? { object } : { error: notFound(kind, name) };
 }

@@ -12,16 +12,13 @@
 import type { AdmissionRequest, AdmissionResult, KubeObject } from '../apiserver/types.js';
 import type { KcmReader } from './api.js';
 import { denial, getOrNotFound, goList, join, objectKey, plain, wrap, type KcmError } from './admission-errors.js';
+import { CLUSTER_TEMPLATES, CREDENTIALS, MANAGEMENTS, PROVIDER_INTERFACES, REGIONS, isJsonObject, section } from './resources.js';
 import {
-  CLUSTER_TEMPLATES,
-  CREDENTIALS,
-  MANAGEMENTS,
-  PROVIDER_INTERFACES,
-  REGIONS,
-  isJsonObject,
-  section,
-} from './resources.js';
-import { clusterTemplateK8sCompatibility, deploymentServices, servicesHaveValidTemplates, validateServiceDependencyOverall } from './services.js';
+  clusterTemplateK8sCompatibility,
+  deploymentServices,
+  servicesHaveValidTemplates,
+  validateServiceDependencyOverall,
+} from './services.js';
 
 export const CLUSTER_DEPLOYMENT_WEBHOOK = 'validation.clusterdeployment.k0rdent.mirantis.com';
 export const CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK = 'mutation.clusterdeployment.k0rdent.mirantis.com';
@@ -67,7 +64,9 @@ function getParent(store: KcmReader, credential: KubeObject): { parent: Parent }
   const region = str(section(credential, 'spec')['region']);
   if (region !== '') {
     const got = getOrNotFound(store, REGIONS, 'Region', undefined, region);
-    return 'error' in got ? { error: wrap(`failed to get ${region} Region`, got.error) } : { parent: { object: got.object, kind: 'Region' } };
+    return 'error' in got
+      ? { error: wrap(`failed to get ${region} Region`, got.error) }
+      : { parent: { object: got.object, kind: 'Region' } };
   }
   const got = getOrNotFound(store, MANAGEMENTS, 'Management', undefined, MANAGEMENT_NAME);
   return 'error' in got ? { error: wrap('failed to get Management', got.error) } : { parent: { object: got.object, kind: 'Management' } };
@@ -87,11 +86,13 @@ function validateCompatibilityAttrs(template: KubeObject, parent: KubeObject): K
     // "both the provider and cluster templates contract versions must be set for the validation" (:74-76)
     if (!isJsonObject(providerContracts)) continue;
     const exposedContracts = Object.values(providerContracts).flatMap((v) => str(v).split('_'));
-    if (!exposedContracts.includes(str(requiredContract))) nonSatisfying.push(`provider ${providerName} does not support ${str(requiredContract)}`);
+    if (!exposedContracts.includes(str(requiredContract)))
+      nonSatisfying.push(`provider ${providerName} does not support ${str(requiredContract)}`);
   }
   const errs: KcmError[] = [];
   if (missing.length > 0) errs.push(plain(`one or more required providers are not deployed yet: ${goList([...missing].sort())}`));
-  if (nonSatisfying.length > 0) errs.push(plain(`one or more required provider contract versions does not satisfy deployed: ${goList([...nonSatisfying].sort())}`));
+  if (nonSatisfying.length > 0)
+    errs.push(plain(`one or more required provider contract versions does not satisfy deployed: ${goList([...nonSatisfying].sort())}`));
   return join(...errs);
 }
 
@@ -107,7 +108,9 @@ function clusterTemplateProviders(store: KcmReader, template: KubeObject, deploy
   const parent = getParent(store, credential.object);
   if ('error' in parent) return wrap(`failed to get parent object for ${keyOf(deployment)} ClusterDeployment`, parent.error);
   const incompatible = validateCompatibilityAttrs(template, parent.parent.object);
-  return incompatible ? wrap(`incompatible providers in ${parent.parent.kind} ${parent.parent.object.metadata.name}`, incompatible) : undefined;
+  return incompatible
+    ? wrap(`incompatible providers in ${parent.parent.kind} ${parent.parent.object.metadata.name}`, incompatible)
+    : undefined;
 }
 
 /**
@@ -135,7 +138,8 @@ function providerIdentityKinds(store: KcmReader, infra: string): string[] {
 function isCredIdentitySupportsClusterTemplate(store: KcmReader, credential: KubeObject, template: KubeObject): KcmError | undefined {
   const identityKind = str((section(credential, 'spec')['identityRef'] as Record<string, unknown>)['kind']);
   const credKey = keyOf(credential);
-  const errMsg = (provider: string): KcmError => plain(`provider ${provider} does not support ClusterIdentity Kind ${identityKind} from the Credential ${credKey}`);
+  const errMsg = (provider: string): KcmError =>
+    plain(`provider ${provider} does not support ClusterIdentity Kind ${identityKind} from the Credential ${credKey}`);
   const region = str(section(credential, 'spec')['region']);
   if (region !== '') {
     // kubeutil.GetRegionalClientByRegionName (kcm `internal/util/kube/client.go:151-167`)
@@ -161,11 +165,13 @@ function isCredIdentitySupportsClusterTemplate(store: KcmReader, credential: Kub
 function clusterDeployCredential(store: KcmReader, deployment: KubeObject, template: KubeObject): KcmError | undefined {
   const providers = stringList(section(template, 'status')['providers']);
   if (providers.length === 0) return plain(`no providers have been found in the ClusterTemplate ${keyOf(template)}`);
-  if (!providers.some((p) => p.startsWith(INFRA_PREFIX))) return plain(`no infrastructure providers have been found in the ClusterTemplate ${keyOf(template)}`);
+  if (!providers.some((p) => p.startsWith(INFRA_PREFIX)))
+    return plain(`no infrastructure providers have been found in the ClusterTemplate ${keyOf(template)}`);
   const namespace = deployment.metadata.namespace ?? '';
   const credKey = objectKey(namespace, str(section(deployment, 'spec')['credential']));
   const credential = getOrNotFound(store, CREDENTIALS, 'Credential', namespace, str(section(deployment, 'spec')['credential']));
-  if ('error' in credential) return wrap(`failed to get Credential ${credKey} referred in the ClusterDeployment ${keyOf(deployment)}`, credential.error);
+  if ('error' in credential)
+    return wrap(`failed to get Credential ${credKey} referred in the ClusterDeployment ${keyOf(deployment)}`, credential.error);
   if (section(credential.object, 'status')['ready'] !== true) return plain(`the Credential ${credKey} is not Ready`);
   if (!isJsonObject(section(credential.object, 'spec')['identityRef'])) return plain(`the Credential ${credKey} does not have identityRef`);
   return isCredIdentitySupportsClusterTemplate(store, credential.object, template);
@@ -241,7 +247,10 @@ function validateUpdate(store: KcmReader, old: KubeObject, deployment: KubeObjec
   if (oldTemplate !== newTemplate) {
     if (!stringList(section(old, 'status')['availableUpgrades']).includes(newTemplate)) {
       // The explanation is the warning; the error is errClusterUpgradeForbidden alone (:42, :104-107).
-      return { warnings: [`Cluster can't be upgraded from ${oldTemplate} to ${newTemplate}. This upgrade sequence is not allowed`], error: plain('cluster upgrade is forbidden') };
+      return {
+        warnings: [`Cluster can't be upgraded from ${oldTemplate} to ${newTemplate}. This upgrade sequence is not allowed`],
+        error: plain('cluster upgrade is forbidden'),
+      };
     }
     const invalidTemplate = isClusterTemplateValid(template);
     if (invalidTemplate) return { error: wrap(INVALID, invalidTemplate) };
@@ -309,8 +318,10 @@ export function mutateClusterDeployment(request: AdmissionRequest, store: KcmRea
 
 /** The validating webhook `validation.clusterdeployment…` (CREATE, UPDATE, DELETE). */
 export function validateClusterDeployment(request: AdmissionRequest, store: KcmReader): AdmissionResult {
-  if (request.operation === 'DELETE') return request.oldObject ? answer(CLUSTER_DEPLOYMENT_WEBHOOK, validateDelete(store, request.oldObject)) : { allowed: true };
+  if (request.operation === 'DELETE')
+    return request.oldObject ? answer(CLUSTER_DEPLOYMENT_WEBHOOK, validateDelete(store, request.oldObject)) : { allowed: true };
   if (!request.object) return { allowed: true };
-  if (request.operation === 'UPDATE' && request.oldObject) return answer(CLUSTER_DEPLOYMENT_WEBHOOK, validateUpdate(store, request.oldObject, request.object));
+  if (request.operation === 'UPDATE' && request.oldObject)
+    return answer(CLUSTER_DEPLOYMENT_WEBHOOK, validateUpdate(store, request.oldObject, request.object));
   return answer(CLUSTER_DEPLOYMENT_WEBHOOK, validateCreate(store, request.object));
 }

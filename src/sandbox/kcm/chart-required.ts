@@ -238,7 +238,12 @@ function operandOf(token: Token, tokens: Token[], at: { i: number }): Operand {
 /** `.a.b.c` lexes as `.a`, `.b`, `.c` items; they chain onto the operand before them. */
 function withFieldChain(operand: Operand, tokens: Token[], at: { i: number }): Operand {
   const path: string[] = [];
-  while (at.i < tokens.length && tokens[at.i]!.kind === 'field' && tokens[at.i]!.text !== '.' && adjacent(tokens[at.i - 1]!, tokens[at.i]!)) {
+  while (
+    at.i < tokens.length &&
+    tokens[at.i]!.kind === 'field' &&
+    tokens[at.i]!.text !== '.' &&
+    adjacent(tokens[at.i - 1]!, tokens[at.i]!)
+  ) {
     path.push(tokens[at.i]!.text.slice(1));
     at.i++;
   }
@@ -474,7 +479,11 @@ function evalPipeline(pipeline: Pipeline, scope: Scope): Value {
 }
 
 function mentionsRequired(nodes: Node[]): boolean {
-  return nodes.some((node) => (node.kind === 'action' ? pipelineMentions(node.pipeline) : pipelineMentions(node.pipeline) || mentionsRequired(node.body) || mentionsRequired(node.elseBody)));
+  return nodes.some((node) =>
+    node.kind === 'action'
+      ? pipelineMentions(node.pipeline)
+      : pipelineMentions(node.pipeline) || mentionsRequired(node.body) || mentionsRequired(node.elseBody),
+  );
 }
 
 function pipelineMentions(pipeline: Pipeline): boolean {
@@ -496,7 +505,13 @@ function execute(nodes: Node[], scope: Scope): void {
     else if (!truth) execute(node.elseBody, scope);
     else {
       // range: arrays in order, maps in sorted key order (text/template exec.go walkRange).
-      const items = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.keys(value).sort().map((k) => (value as Record<string, JsonValue>)[k]!) : [];
+      const items = Array.isArray(value)
+        ? value
+        : value !== null && typeof value === 'object'
+          ? Object.keys(value)
+              .sort()
+              .map((k) => (value as Record<string, JsonValue>)[k]!)
+          : [];
       for (const item of items) execute(node.body, { ...scope, dot: item });
     }
   }
@@ -532,7 +547,11 @@ function callsOf(nodes: Node[], template: string, text: string, out: RequiredCal
     for (const command of pipeline) {
       if (command.fn === 'required') {
         const message = command.args[0];
-        out.push({ template, ...locate(text, command.offset), message: message?.kind === 'literal' && typeof message.value === 'string' ? message.value : '' });
+        out.push({
+          template,
+          ...locate(text, command.offset),
+          message: message?.kind === 'literal' && typeof message.value === 'string' ? message.value : '',
+        });
       }
       for (const arg of command.args) if (arg.kind === 'pipeline') visit(arg.pipeline);
     }

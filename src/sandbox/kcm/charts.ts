@@ -80,7 +80,10 @@ export function chartOfTemplate(template: { metadata: { name: string }; spec?: u
 
 /** helm pkg/chart/metadata.go sanitizeString: every whitespace rune becomes a space, non-printables are dropped. */
 export function sanitizeString(text: string): string {
-  return [...text].map((c) => (/\s/u.test(c) ? ' ' : c)).filter((c) => !/\p{C}/u.test(c)).join('');
+  return [...text]
+    .map((c) => (/\s/u.test(c) ? ' ' : c))
+    .filter((c) => !/\p{C}/u.test(c))
+    .join('');
 }
 
 /** Go's json.Marshal of a map: keys sorted at every level (what the API server then stores). */
@@ -94,7 +97,10 @@ function sortedKeys(value: JsonValue): JsonValue {
 
 /** kcm api/v1beta1/templates_common.go:107 getProvidersList: trimmed, sorted, compacted. */
 export function providersList(annotation: string | undefined): string[] {
-  const list = (annotation ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const list = (annotation ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   return [...new Set(list)].sort();
 }
 

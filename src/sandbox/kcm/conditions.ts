@@ -63,7 +63,11 @@ export function withReadyCondition(conditions: readonly Condition[], generation:
   // A True Deleting makes Ready False/Deleting with its message (kcm internal/util/conditions/ready_condition.go:28-39).
   const deleting = conditions.find((c) => c.type === DELETING && c.status === 'True');
   if (deleting) {
-    return setCondition(conditions, { type: READY, status: 'False', reason: DELETING, message: deleting.message, observedGeneration: generation }, now);
+    return setCondition(
+      conditions,
+      { type: READY, status: 'False', reason: DELETING, message: deleting.message, observedGeneration: generation },
+      now,
+    );
   }
   const errors: string[] = [];
   const warnings: string[] = [];

@@ -102,7 +102,14 @@ const REQUEUE_FAST_ATTEMPTS = 300;
 const REQUEUE_SLOW_MS = 120_000;
 
 /** builtinKinds (kcm accessmanagement_controller.go:1014-1023). */
-const BUILTIN_SOURCES = [CLUSTER_TEMPLATE_CHAINS, SERVICE_TEMPLATE_CHAINS, CREDENTIALS, CLUSTER_AUTHENTICATIONS, DATA_SOURCES, CLUSTER_AUDIT_POLICIES];
+const BUILTIN_SOURCES = [
+  CLUSTER_TEMPLATE_CHAINS,
+  SERVICE_TEMPLATE_CHAINS,
+  CREDENTIALS,
+  CLUSTER_AUTHENTICATIONS,
+  DATA_SOURCES,
+  CLUSTER_AUDIT_POLICIES,
+];
 
 /** kcm's per-item retry of a failed reconcile (kcm internal/util/ratelimit/ratelimit.go:27 DefaultFastDelay). */
 const BLOCKED_RETRY_MS = 5000;
@@ -201,7 +208,8 @@ export class KcmController {
    */
   private affectsAccessManagement({ type, resource, object, oldObject }: StoreEvent): boolean {
     if (sameResource(resource, ACCESS_MANAGEMENTS)) return true;
-    const createdOrRelabelled = type === 'ADDED' || JSON.stringify(object.metadata.labels ?? {}) !== JSON.stringify(oldObject?.metadata.labels ?? {});
+    const createdOrRelabelled =
+      type === 'ADDED' || JSON.stringify(object.metadata.labels ?? {}) !== JSON.stringify(oldObject?.metadata.labels ?? {});
     if (sameResource(resource, NAMESPACES)) return createdOrRelabelled;
     return BUILTIN_SOURCES.some((r) => sameResource(resource, r)) && object.metadata.namespace === SYSTEM_NAMESPACE && createdOrRelabelled;
   }
@@ -209,7 +217,10 @@ export class KcmController {
   /** The template chain controllers watch the chains and (for a source turning valid) the system templates. */
   private affectsChains({ resource, object }: StoreEvent): boolean {
     if (sameResource(resource, CLUSTER_TEMPLATE_CHAINS) || sameResource(resource, SERVICE_TEMPLATE_CHAINS)) return true;
-    return (sameResource(resource, CLUSTER_TEMPLATES) || sameResource(resource, SERVICE_TEMPLATES)) && object.metadata.namespace === SYSTEM_NAMESPACE;
+    return (
+      (sameResource(resource, CLUSTER_TEMPLATES) || sameResource(resource, SERVICE_TEMPLATES)) &&
+      object.metadata.namespace === SYSTEM_NAMESPACE
+    );
   }
 
   private scheduleChains(): void {
@@ -296,12 +307,15 @@ export class KcmController {
       return;
     }
     retry.attempts += 1;
-    retry.timer = setTimeout(() => {
-      retry.timer = undefined;
-      if (this.closed) return;
-      this.queue.set(id, key);
-      this.immediate ??= setImmediate(() => this.kick());
-    }, 200 * 2 ** (retry.attempts - 1));
+    retry.timer = setTimeout(
+      () => {
+        retry.timer = undefined;
+        if (this.closed) return;
+        this.queue.set(id, key);
+        this.immediate ??= setImmediate(() => this.kick());
+      },
+      200 * 2 ** (retry.attempts - 1),
+    );
     retry.timer.unref();
     this.retries.set(id, retry);
   }
@@ -324,7 +338,10 @@ export class KcmController {
       return;
     }
     if (!finalizers.includes(CREDENTIAL_FINALIZER)) {
-      await this.store.update(CREDENTIALS, { ...credential, metadata: { ...credential.metadata, finalizers: [...finalizers, CREDENTIAL_FINALIZER] } });
+      await this.store.update(CREDENTIALS, {
+        ...credential,
+        metadata: { ...credential.metadata, finalizers: [...finalizers, CREDENTIAL_FINALIZER] },
+      });
       return;
     }
     if (typeof section(credential, 'status')['ready'] !== 'boolean') await reconcileCredential(this.store, credential, this.now());
@@ -393,8 +410,19 @@ export class KcmController {
     }
     if (walk) this.cancel(walk);
     const status = section(deployment, 'status');
-    if (!walk && status['observedGeneration'] === generation && conditionsOf(deployment).some((c) => c.type === 'Ready' && c.status === 'True')) {
-      this.walks.set(uid, { kind: 'settled', generation, timers: new Set(), chain: Promise.resolve(), clusterSpec: clusterSpecOf(deployment), appliedSpec: clusterSpecOf(deployment) });
+    if (
+      !walk &&
+      status['observedGeneration'] === generation &&
+      conditionsOf(deployment).some((c) => c.type === 'Ready' && c.status === 'True')
+    ) {
+      this.walks.set(uid, {
+        kind: 'settled',
+        generation,
+        timers: new Set(),
+        chain: Promise.resolve(),
+        clusterSpec: clusterSpecOf(deployment),
+        appliedSpec: clusterSpecOf(deployment),
+      });
       return true;
     }
     await this.startProvisioning(deployment, walk?.appliedSpec);
@@ -409,7 +437,14 @@ export class KcmController {
    */
   private fail(uid: string, generation: number, deployment: KubeObject, requeue: boolean, previous: Walk | undefined): void {
     const attempts = previous?.kind === 'failed' ? (previous.attempts ?? 0) + 1 : 1;
-    const walk: Walk = { kind: 'failed', generation, timers: new Set(), chain: Promise.resolve(), attempts, ...(previous?.appliedSpec ? { appliedSpec: previous.appliedSpec } : {}) };
+    const walk: Walk = {
+      kind: 'failed',
+      generation,
+      timers: new Set(),
+      chain: Promise.resolve(),
+      attempts,
+      ...(previous?.appliedSpec ? { appliedSpec: previous.appliedSpec } : {}),
+    };
     this.walks.set(uid, walk);
     if (!requeue) return;
     const delay = attempts <= REQUEUE_FAST_ATTEMPTS ? this.requeueMs : REQUEUE_SLOW_MS;
@@ -420,12 +455,17 @@ export class KcmController {
   }
 
   /** Writes a reconcile's status (one write, skipped when nothing changed) and its events. */
-  private async applyOutcome(deployment: KubeObject, outcome: ValidationOutcome, template: KubeObject | undefined | null): Promise<KubeObject> {
+  private async applyOutcome(
+    deployment: KubeObject,
+    outcome: ValidationOutcome,
+    template: KubeObject | undefined | null,
+  ): Promise<KubeObject> {
     const changes: JsonObject = { conditions: outcome.conditions as unknown as JsonObject[] };
     // kcm :422 copies the template's k8sVersion once the template is valid; omitempty drops an empty one.
     if (outcome.template && section(outcome.template, 'status')['valid'] === true) changes['k8sVersion'] = outcome.k8sVersion ?? null;
     // kcm :1937 setAvailableUpgrades runs with the reconcile's template (not on getClusterScope's early exit).
-    if (template !== null) changes['availableUpgrades'] = availableUpgrades(this.store, deployment.metadata.namespace ?? '', template?.metadata.name ?? '');
+    if (template !== null)
+      changes['availableUpgrades'] = availableUpgrades(this.store, deployment.metadata.namespace ?? '', template?.metadata.name ?? '');
     const now = this.now();
     const written = await this.writeStatus(deployment, changes);
     for (const event of outcome.events) await recordEvent(this.store, deployment, event, now);
@@ -435,7 +475,14 @@ export class KcmController {
   private async startProvisioning(deployment: KubeObject, appliedSpec: string | undefined): Promise<void> {
     const uid = deployment.metadata.uid ?? '';
     const generation = deployment.metadata.generation ?? 1;
-    const walk: Walk = { kind: 'provision', generation, timers: new Set(), chain: Promise.resolve(), clusterSpec: clusterSpecOf(deployment), ...(appliedSpec ? { appliedSpec } : {}) };
+    const walk: Walk = {
+      kind: 'provision',
+      generation,
+      timers: new Set(),
+      chain: Promise.resolve(),
+      clusterSpec: clusterSpecOf(deployment),
+      ...(appliedSpec ? { appliedSpec } : {}),
+    };
     this.walks.set(uid, walk);
     const dryRun = section(deployment, 'spec')['dryRun'] === true;
     const upgrade = releaseInstalled(deployment);
@@ -444,7 +491,8 @@ export class KcmController {
 
     const current = (): KubeObject | undefined => {
       const object = this.store.get(CLUSTER_DEPLOYMENTS, namespace, deployment.metadata.name);
-      const alive = object && object.metadata.uid === uid && object.metadata.generation === generation && !object.metadata.deletionTimestamp;
+      const alive =
+        object && object.metadata.uid === uid && object.metadata.generation === generation && !object.metadata.deletionTimestamp;
       return alive ? object : undefined;
     };
     // The reconcile: every check and its conditions in one status write (no Unknown-only write first).
@@ -572,7 +620,8 @@ export class KcmController {
     const before = section(object, 'status') as JsonObject;
     const status: JsonObject = { ...before, ...(changes as JsonObject) };
     for (const [key, value] of Object.entries(status)) {
-      if (value === null || value === undefined || (Array.isArray(value) && value.length === 0 && key === 'availableUpgrades')) delete status[key];
+      if (value === null || value === undefined || (Array.isArray(value) && value.length === 0 && key === 'availableUpgrades'))
+        delete status[key];
     }
     status['observedGeneration'] = object.metadata.generation ?? 1;
     if (isDeepStrictEqual(before, status)) return object;

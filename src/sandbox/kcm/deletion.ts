@@ -115,17 +115,38 @@ export interface DeletionPass {
 const SCOPE_REFERENCES: { field: string; resource: ResourceKey; kind: string; condition: string; reason: string }[] = [
   { field: 'credential', resource: CREDENTIALS, kind: 'Credential', condition: 'CredentialReady', reason: 'CredentialError' },
   { field: 'dataSource', resource: DATA_SOURCES, kind: 'DataSource', condition: 'DataSourceReady', reason: 'DataSourceError' },
-  { field: 'clusterAuth', resource: CLUSTER_AUTHENTICATIONS, kind: 'ClusterAuthentication', condition: 'ClusterAuthenticationReady', reason: 'ClusterAuthenticationError' },
-  { field: 'auditPolicy', resource: CLUSTER_AUDIT_POLICIES, kind: 'ClusterAuditPolicy', condition: 'ClusterAuditPolicyReady', reason: 'ClusterAuditPolicyError' },
+  {
+    field: 'clusterAuth',
+    resource: CLUSTER_AUTHENTICATIONS,
+    kind: 'ClusterAuthentication',
+    condition: 'ClusterAuthenticationReady',
+    reason: 'ClusterAuthenticationError',
+  },
+  {
+    field: 'auditPolicy',
+    resource: CLUSTER_AUDIT_POLICIES,
+    kind: 'ClusterAuditPolicy',
+    condition: 'ClusterAuditPolicyReady',
+    reason: 'ClusterAuditPolicyError',
+  },
 ];
 
 /** The resources whose changes retry a blocked deletion (kcm watches them for deployments: :2317-2343). */
 export const DELETION_REFERENCES: ResourceKey[] = SCOPE_REFERENCES.map((r) => r.resource);
 
 /** Sets a condition as kcm's setCondition does and reports whether it changed (apimeta.SetStatusCondition). */
-function setChanged(conditions: Condition[], input: Omit<Condition, 'lastTransitionTime'>, now: string): { conditions: Condition[]; changed: boolean } {
+function setChanged(
+  conditions: Condition[],
+  input: Omit<Condition, 'lastTransitionTime'>,
+  now: string,
+): { conditions: Condition[]; changed: boolean } {
   const before = findCondition(conditions, input.type);
-  const changed = !before || before.status !== input.status || before.reason !== input.reason || before.message !== input.message || before.observedGeneration !== input.observedGeneration;
+  const changed =
+    !before ||
+    before.status !== input.status ||
+    before.reason !== input.reason ||
+    before.message !== input.message ||
+    before.observedGeneration !== input.observedGeneration;
   return { conditions: changed ? setCondition(conditions, input, now) : conditions, changed };
 }
 
@@ -133,7 +154,13 @@ function setChanged(conditions: Condition[], input: Omit<Condition, 'lastTransit
 export const CAPI_DELETING_MESSAGE = '* Deleting: Waiting for Machines to be deleted';
 
 /** One reconcile of a deployment with a deletionTimestamp, against `world`. */
-export function deletionPass(reader: KcmReader, deployment: KubeObject, previous: readonly Condition[], world: DeletionWorld, now: string): DeletionPass {
+export function deletionPass(
+  reader: KcmReader,
+  deployment: KubeObject,
+  previous: readonly Condition[],
+  world: DeletionWorld,
+  now: string,
+): DeletionPass {
   const namespace = deployment.metadata.namespace ?? '';
   const generation = deployment.metadata.generation ?? 1;
   const ref = `${namespace}/${deployment.metadata.name}`;

@@ -23,7 +23,15 @@ import {
   type Condition,
 } from './conditions.js';
 import { mergeValues, validateChartValues } from './config-validation.js';
-import { CLUSTER_TEMPLATE_CHAINS, CLUSTER_TEMPLATES, CONFIG_MAPS, CREDENTIALS, isJsonObject, section, type JsonObject } from './resources.js';
+import {
+  CLUSTER_TEMPLATE_CHAINS,
+  CLUSTER_TEMPLATES,
+  CONFIG_MAPS,
+  CREDENTIALS,
+  isJsonObject,
+  section,
+  type JsonObject,
+} from './resources.js';
 
 export function conditionsOf(object: KubeObject): Condition[] {
   const raw = section(object, 'status')['conditions'];
@@ -89,9 +97,18 @@ function cachedNotFound(kind: string, name: string): string {
 }
 
 /** Sets a condition and says whether anything changed (apimeta.SetStatusCondition's return value). */
-function setChanged(conditions: Condition[], input: Omit<Condition, 'lastTransitionTime'>, now: string): { conditions: Condition[]; changed: boolean } {
+function setChanged(
+  conditions: Condition[],
+  input: Omit<Condition, 'lastTransitionTime'>,
+  now: string,
+): { conditions: Condition[]; changed: boolean } {
   const before = conditions.find((c) => c.type === input.type);
-  const changed = !before || before.status !== input.status || before.reason !== input.reason || before.message !== input.message || before.observedGeneration !== input.observedGeneration;
+  const changed =
+    !before ||
+    before.status !== input.status ||
+    before.reason !== input.reason ||
+    before.message !== input.message ||
+    before.observedGeneration !== input.observedGeneration;
   return { conditions: setCondition(conditions, input, now), changed };
 }
 
@@ -107,7 +124,11 @@ export function missingCredentialOutcome(store: KcmReader, deployment: KubeObjec
   const credentialName = typeof spec['credential'] === 'string' ? spec['credential'] : '';
   if (credentialName !== '' && store.get(CREDENTIALS, namespace, credentialName)) return undefined;
   const message = `failed to get Credential ${nameRef(namespace, credentialName)}: ${cachedNotFound('Credential', credentialName)}`;
-  const set = setChanged(conditionsOf(deployment), { type: CREDENTIAL_READY, status: 'False', reason: FAILED, message, observedGeneration: generation }, now);
+  const set = setChanged(
+    conditionsOf(deployment),
+    { type: CREDENTIAL_READY, status: 'False', reason: FAILED, message, observedGeneration: generation },
+    now,
+  );
   return {
     conditions: withReadyCondition(set.conditions, generation, now),
     ok: false,
@@ -154,7 +175,10 @@ export function validateDeployment(store: KcmReader, deployment: KubeObject, now
 
   const templateStatus = section(template, 'status');
   if (templateStatus['valid'] !== true) {
-    const detail = typeof templateStatus['validationError'] === 'string' && templateStatus['validationError'] !== '' ? `: ${templateStatus['validationError']}` : '';
+    const detail =
+      typeof templateStatus['validationError'] === 'string' && templateStatus['validationError'] !== ''
+        ? `: ${templateStatus['validationError']}`
+        : '';
     const message = `ClusterTemplate ${nameRef(namespace, templateName)} is not marked as valid${detail}`;
     if (set(TEMPLATE_READY, 'False', FAILED, message)) events.push({ type: 'Warning', reason: 'InvalidClusterTemplate', message });
     return outcome(false, true, { template });
@@ -167,7 +191,8 @@ export function validateDeployment(store: KcmReader, deployment: KubeObject, now
   const configError = configErrorFor(store, template, spec['config']);
   if (configError !== undefined) {
     const message = `failed to validate template with provided configuration: ${configError}`;
-    if (set(HELM_CHART_READY, 'False', FAILED, message)) events.push({ type: 'Warning', reason: 'ValidationError', message: `Invalid configuration provided: ${message}` });
+    if (set(HELM_CHART_READY, 'False', FAILED, message))
+      events.push({ type: 'Warning', reason: 'ValidationError', message: `Invalid configuration provided: ${message}` });
     return outcome(false, true, extra);
   }
   set(HELM_CHART_READY, 'True', SUCCEEDED, '');
@@ -176,7 +201,8 @@ export function validateDeployment(store: KcmReader, deployment: KubeObject, now
   const credential = store.get(CREDENTIALS, namespace, credentialName);
   if (!credential || section(credential, 'status')['ready'] !== true) {
     const ref = nameRef(namespace, credentialName);
-    if (set(CREDENTIAL_READY, 'False', FAILED, `the Credential ${ref} is not ready`)) events.push({ type: 'Warning', reason: 'CredentialNotReady', message: `Credential ${ref} is not ready` });
+    if (set(CREDENTIAL_READY, 'False', FAILED, `the Credential ${ref} is not ready`))
+      events.push({ type: 'Warning', reason: 'CredentialNotReady', message: `Credential ${ref} is not ready` });
     return outcome(false, false, extra);
   }
   set(CREDENTIAL_READY, 'True', SUCCEEDED, '');
@@ -235,7 +261,9 @@ export function availableUpgrades(store: KcmReader, namespace: string, templateN
  * and the CAPI Cluster summary (internal/util/conditions/capi.go:95). Ready is recomputed from them.
  */
 export function restampCopiedConditions(conditions: readonly Condition[], generation: number, now: string): Condition[] {
-  const copied = conditions.map((c) => (c.type === HELM_RELEASE_READY || c.type === CAPI_CLUSTER_SUMMARY ? { ...c, observedGeneration: generation } : c));
+  const copied = conditions.map((c) =>
+    c.type === HELM_RELEASE_READY || c.type === CAPI_CLUSTER_SUMMARY ? { ...c, observedGeneration: generation } : c,
+  );
   return withReadyCondition(copied, generation, now);
 }
 
@@ -283,7 +311,11 @@ export function provisioningConditions(
   };
   if (stage === 1) {
     set(HELM_RELEASE_READY, 'Unknown', PROGRESSING, 'Reconciliation in progress');
-    events.push({ type: 'Normal', reason: upgrade ? 'HelmReleaseUpdated' : 'HelmReleaseCreated', message: `Successfully ${upgrade ? 'updated' : 'created'} HelmRelease ${ref}` });
+    events.push({
+      type: 'Normal',
+      reason: upgrade ? 'HelmReleaseUpdated' : 'HelmReleaseCreated',
+      message: `Successfully ${upgrade ? 'updated' : 'created'} HelmRelease ${ref}`,
+    });
   } else if (stage === 2) {
     set(HELM_RELEASE_READY, 'True', upgrade ? 'UpgradeSucceeded' : 'InstallSucceeded', helmReleaseMessage(deployment, template, upgrade));
     set(CAPI_CLUSTER_SUMMARY, 'False', 'IssuesReported', CAPI_PROVISIONING_MESSAGE);
@@ -308,7 +340,11 @@ export function readyDeploymentStatus(store: KcmReader, deployment: KubeObject, 
     conditions = setCondition(conditions, { type, status: 'True', reason: SUCCEEDED, message: '', observedGeneration: generation }, now);
   }
   // Services are settled separately (./services.ts deployedServicesStatus); none yet: "0/0".
-  conditions = setCondition(conditions, { type: SERVICES_IN_READY_STATE, status: 'True', reason: SUCCEEDED, message: '0/0', observedGeneration: generation }, now);
+  conditions = setCondition(
+    conditions,
+    { type: SERVICES_IN_READY_STATE, status: 'True', reason: SUCCEEDED, message: '0/0', observedGeneration: generation },
+    now,
+  );
   const staged = provisioningConditions(3, { ...deployment, status: { conditions } }, template, now).conditions;
   // kcm :1937 setAvailableUpgrades; `availableUpgrades,omitempty` (api/v1beta1/clusterdeployment_types.go:174).
   const upgrades = availableUpgrades(store, namespace, templateName);

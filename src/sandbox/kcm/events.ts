@@ -34,7 +34,16 @@ function microTime(date: Date): string {
 }
 
 function occurrenceKey(namespace: string, regarding: Record<string, unknown>, event: KcmEvent, action: string): string {
-  return JSON.stringify([namespace, regarding['kind'], regarding['name'], regarding['uid'], event.type, event.reason, action, event.message]);
+  return JSON.stringify([
+    namespace,
+    regarding['kind'],
+    regarding['name'],
+    regarding['uid'],
+    event.type,
+    event.reason,
+    action,
+    event.message,
+  ]);
 }
 
 /** Records an Event; skipped, as the API server would refuse it, when the namespace is terminating or gone. */
@@ -59,7 +68,10 @@ export async function recordEvent(api: KcmApi, object: KubeObject, event: KcmEve
   if (previous) {
     const series = previous['series'] as { count?: number } | undefined;
     try {
-      cache.set(key, await api.update(EVENTS, { ...previous, series: { count: (series?.count ?? 1) + 1, lastObservedTime: microTime(now) } }));
+      cache.set(
+        key,
+        await api.update(EVENTS, { ...previous, series: { count: (series?.count ?? 1) + 1, lastObservedTime: microTime(now) } }),
+      );
       return;
     } catch {
       // Gone (expired, namespace deleted) or changed meanwhile: record a fresh event instead.

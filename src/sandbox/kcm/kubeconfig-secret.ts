@@ -47,7 +47,11 @@ function kubeconfigSecret(deployment: KubeObject): KubeObject {
       namespace,
       labels: { 'cluster.x-k8s.io/cluster-name': deployment.metadata.name },
       ...(deployment.metadata.uid
-        ? { ownerReferences: [{ apiVersion: deployment.apiVersion, kind: deployment.kind, name: deployment.metadata.name, uid: deployment.metadata.uid }] }
+        ? {
+            ownerReferences: [
+              { apiVersion: deployment.apiVersion, kind: deployment.kind, name: deployment.metadata.name, uid: deployment.metadata.uid },
+            ],
+          }
         : {}),
     },
     type: 'cluster.x-k8s.io/secret',

@@ -25,7 +25,9 @@ export const SERVICE_CHARTS: readonly ServiceChart[] = [
     version: '4.11.3',
     description: 'Ingress controller for Kubernetes using NGINX as a reverse proxy and load balancer',
     k8sConstraint: '>=1.21.0-0',
-    defaults: { controller: { replicaCount: 1, service: { type: 'LoadBalancer' }, ingressClassResource: { name: 'nginx', default: false } } },
+    defaults: {
+      controller: { replicaCount: 1, service: { type: 'LoadBalancer' }, ingressClassResource: { name: 'nginx', default: false } },
+    },
     schema: {
       type: 'object',
       properties: {
@@ -64,7 +66,8 @@ export const SERVICE_CHARTS: readonly ServiceChart[] = [
   {
     chart: 'kube-prometheus-stack',
     version: '65.1.1',
-    description: 'kube-prometheus-stack collects Kubernetes manifests, Grafana dashboards, and Prometheus rules combined with documentation and scripts to provide easy to operate end-to-end Kubernetes cluster monitoring with Prometheus using the Prometheus Operator.',
+    description:
+      'kube-prometheus-stack collects Kubernetes manifests, Grafana dashboards, and Prometheus rules combined with documentation and scripts to provide easy to operate end-to-end Kubernetes cluster monitoring with Prometheus using the Prometheus Operator.',
     k8sConstraint: '>=1.19.0-0',
     defaults: { grafana: { enabled: true }, alertmanager: { enabled: true } },
   },

@@ -7,7 +7,14 @@
 import type { KubeObject } from '../apiserver/types.js';
 import type { KcmApi } from './api.js';
 import { deepEqual } from '../apiserver/util.js';
-import { CLUSTER_DEPLOYMENT_FINALIZER, CLUSTER_DEPLOYMENTS, MULTI_CLUSTER_SERVICES, SERVICE_TEMPLATES, section, type JsonObject } from './resources.js';
+import {
+  CLUSTER_DEPLOYMENT_FINALIZER,
+  CLUSTER_DEPLOYMENTS,
+  MULTI_CLUSTER_SERVICES,
+  SERVICE_TEMPLATES,
+  section,
+  type JsonObject,
+} from './resources.js';
 import {
   SERVICE_STATES,
   clusterProvisioned,
@@ -140,7 +147,13 @@ export class ServicesController {
       const key = serviceKey(entry.namespace, entry.name);
       const s = reported.find((x) => serviceKey(x.namespace, x.name) === key && x.template === entry.template);
       if (!s || (s.state !== SERVICE_STATES.deployed && s.state !== SERVICE_STATES.failed)) continue;
-      recs.set(key, { entry, fingerprint: fingerprintOf(entry), state: s.state, since: s.lastStateTransitionTime, ...(s.failureMessage ? { failureMessage: s.failureMessage } : {}) });
+      recs.set(key, {
+        entry,
+        fingerprint: fingerprintOf(entry),
+        state: s.state,
+        since: s.lastStateTransitionTime,
+        ...(s.failureMessage ? { failureMessage: s.failureMessage } : {}),
+      });
     }
     return recs;
   }
@@ -188,13 +201,15 @@ export class ServicesController {
     const status = statusWithServices(cd, states, now);
     // kcm's updateStatus records the generation it reconciled.
     status['observedGeneration'] = cd.metadata.generation ?? 1;
-    if (!deepEqual(status, section(cd, 'status'))) this.enqueueWrite(() => this.store.updateStatus(CLUSTER_DEPLOYMENTS, cd.metadata.namespace, cd.metadata.name, status));
+    if (!deepEqual(status, section(cd, 'status')))
+      this.enqueueWrite(() => this.store.updateStatus(CLUSTER_DEPLOYMENTS, cd.metadata.namespace, cd.metadata.name, status));
     if (this.store.list(MULTI_CLUSTER_SERVICES).length > 0) this.refreshMultiClusterServices();
   }
 
   private writeMultiClusterServiceStatus(mcs: KubeObject): void {
     const status = multiClusterServiceStatus(this.store, mcs, this.options.now());
-    if (!deepEqual(status, section(mcs, 'status'))) this.enqueueWrite(() => this.store.updateStatus(MULTI_CLUSTER_SERVICES, undefined, mcs.metadata.name, status as JsonObject));
+    if (!deepEqual(status, section(mcs, 'status')))
+      this.enqueueWrite(() => this.store.updateStatus(MULTI_CLUSTER_SERVICES, undefined, mcs.metadata.name, status as JsonObject));
   }
 
   private enqueueWrite(write: () => Promise<unknown>): void {

@@ -21,7 +21,16 @@ import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../apiserver/types.js';
 import type { KcmReader } from './api.js';
-import { CAPI_CLUSTER_SUMMARY, FAILED, READY, SERVICES_IN_READY_STATE, SUCCEEDED, setCondition, withReadyCondition, type Condition } from './conditions.js';
+import {
+  CAPI_CLUSTER_SUMMARY,
+  FAILED,
+  READY,
+  SERVICES_IN_READY_STATE,
+  SUCCEEDED,
+  setCondition,
+  withReadyCondition,
+  type Condition,
+} from './conditions.js';
 import { validateChartValues } from './config-validation.js';
 import {
   CLUSTER_DEPLOYMENTS,
@@ -37,7 +46,13 @@ import {
 import { SERVICE_CHARTS } from './service-charts.js';
 import { getOrNotFound, join, objectKey, plain, wrap, type KcmError } from './admission-errors.js';
 
-export const SERVICE_STATES = { deployed: 'Deployed', failed: 'Failed', pending: 'Pending', provisioning: 'Provisioning', deleting: 'Deleting' } as const;
+export const SERVICE_STATES = {
+  deployed: 'Deployed',
+  failed: 'Failed',
+  pending: 'Pending',
+  provisioning: 'Provisioning',
+  deleting: 'Deleting',
+} as const;
 
 export interface ServiceEntry {
   name: string;
@@ -68,7 +83,9 @@ function entriesOf(serviceSpec: unknown, from?: string): ServiceEntry[] {
     template: str(s['template']),
     templateChain: str(s['templateChain']),
     ...(typeof s['values'] === 'string' ? { values: s['values'] } : {}),
-    dependsOn: (Array.isArray(s['dependsOn']) ? s['dependsOn'] : []).filter(isJsonObject).map((d) => ({ name: str(d['name']), namespace: effectiveNamespace(str(d['namespace'])) })),
+    dependsOn: (Array.isArray(s['dependsOn']) ? s['dependsOn'] : [])
+      .filter(isJsonObject)
+      .map((d) => ({ name: str(d['name']), namespace: effectiveNamespace(str(d['namespace'])) })),
     disable: s['disable'] === true,
     ...(from ? { from } : {}),
   }));
@@ -82,7 +99,8 @@ export function deploymentServices(deployment: KubeObject): ServiceEntry[] {
 // ---- admission ----
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_MESSAGE = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const LABEL_MESSAGE =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
 /** apimachinery ValidateNamespaceName messages as field.Invalid renders them. */
 function nameErrors(field: string, value: string): KcmError[] {
@@ -108,7 +126,8 @@ function validateServiceTemplateChain(store: KcmReader, svc: ServiceEntry, names
   const got = getOrNotFound(store, SERVICE_TEMPLATE_CHAINS, 'ServiceTemplateChain', namespace, svc.templateChain);
   if ('error' in got) return wrap(`failed to get ServiceTemplateChain ${key}`, got.error);
   const status = section(got.object, 'status');
-  if (status['valid'] !== true) return plain(`the ServiceTemplateChain ${key} is invalid with the error: ${str(status['validationError'])}`);
+  if (status['valid'] !== true)
+    return plain(`the ServiceTemplateChain ${key} is invalid with the error: ${str(status['validationError'])}`);
   const supported = section(got.object, 'spec')['supportedTemplates'];
   const errs: (KcmError | undefined)[] = [];
   let matching = false;
@@ -158,7 +177,8 @@ export function validateServiceDependencyOverall(services: ServiceEntry[]): KcmE
   for (const svc of services) {
     for (const d of svc.dependsOn) {
       const key = serviceKey(d.namespace, d.name);
-      if (!defined.has(key)) missing.push(`dependency ${key} of service ${serviceKey(svc.namespace, svc.name)} is not defined as a service`);
+      if (!defined.has(key))
+        missing.push(`dependency ${key} of service ${serviceKey(svc.namespace, svc.name)} is not defined as a service`);
     }
   }
   if (missing.length > 0) return join(dependencies, plain(`failed service dependency validation: ${missing.join('\n')}`));
@@ -170,7 +190,11 @@ export function validateServiceDependencyOverall(services: ServiceEntry[]): KcmE
 /** hasCycle/dfs (kcm `services.go:185-223`): the first node met again on the current path. */
 function dependencyCycle(services: ServiceEntry[]): string | undefined {
   const graph = new Map<string, string[]>();
-  for (const s of services) graph.set(serviceKey(s.namespace, s.name), s.dependsOn.map((d) => serviceKey(d.namespace, d.name)));
+  for (const s of services)
+    graph.set(
+      serviceKey(s.namespace, s.name),
+      s.dependsOn.map((d) => serviceKey(d.namespace, d.name)),
+    );
   const visited = new Set<string>();
   const inStack = new Set<string>();
   const dfs = (node: string): string | undefined => {
@@ -204,7 +228,11 @@ export function satisfiesConstraint(version: string, constraint: string): boolea
  * kcm `internal/util/validation/cluster_template.go:104-142` ClusterTemplateK8sCompatibility: the
  * ClusterTemplate's k8s version against each enabled service's ServiceTemplate constraint.
  */
-export function clusterTemplateK8sCompatibility(store: KcmReader, deployment: KubeObject, clusterTemplate: KubeObject): KcmError | undefined {
+export function clusterTemplateK8sCompatibility(
+  store: KcmReader,
+  deployment: KubeObject,
+  clusterTemplate: KubeObject,
+): KcmError | undefined {
   const services = deploymentServices(deployment);
   const k8sVersion = str(section(clusterTemplate, 'status')['k8sVersion']);
   if (services.length === 0 || k8sVersion === '') return undefined;
@@ -294,7 +322,13 @@ export function servicesCondition(states: ServiceState[], generation: number): O
   const total = counted.size;
   const ready = [...counted.values()].filter(Boolean).length;
   const ok = ready >= total;
-  return { type: SERVICES_IN_READY_STATE, status: ok ? 'True' : 'False', reason: ok ? SUCCEEDED : FAILED, message: `${ready}/${total}`, observedGeneration: generation };
+  return {
+    type: SERVICES_IN_READY_STATE,
+    status: ok ? 'True' : 'False',
+    reason: ok ? SUCCEEDED : FAILED,
+    message: `${ready}/${total}`,
+    observedGeneration: generation,
+  };
 }
 
 function conditionsOf(object: KubeObject): Condition[] {
@@ -337,13 +371,17 @@ function matchesSelector(selector: unknown, labels: Record<string, string>): boo
 /** The MultiClusterServices whose clusterSelector matches the deployment. */
 export function matchingMultiClusterServices(store: KcmReader, deployment: KubeObject): KubeObject[] {
   const labels = deployment.metadata.labels ?? {};
-  return store.list(MULTI_CLUSTER_SERVICES).filter((m) => !m.metadata.deletionTimestamp && matchesSelector(section(m, 'spec')['clusterSelector'], labels));
+  return store
+    .list(MULTI_CLUSTER_SERVICES)
+    .filter((m) => !m.metadata.deletionTimestamp && matchesSelector(section(m, 'spec')['clusterSelector'], labels));
 }
 
 /** Every service that reaches the deployment: its own, then those of matching MultiClusterServices. */
 export function desiredServices(store: KcmReader, deployment: KubeObject): ServiceEntry[] {
   const own = deploymentServices(deployment).filter((s) => !s.disable);
-  const fromMcs = matchingMultiClusterServices(store, deployment).flatMap((m) => entriesOf(section(m, 'spec')['serviceSpec'], m.metadata.name).filter((s) => !s.disable));
+  const fromMcs = matchingMultiClusterServices(store, deployment).flatMap((m) =>
+    entriesOf(section(m, 'spec')['serviceSpec'], m.metadata.name).filter((s) => !s.disable),
+  );
   return [...own, ...fromMcs];
 }
 
@@ -361,7 +399,9 @@ export function multiClusterServiceStatus(store: KcmReader, mcs: KubeObject, now
   const previous = section(mcs, 'status');
   const before = Array.isArray(previous['matchingClusters']) ? previous['matchingClusters'].filter(isJsonObject) : [];
   const own = entriesOf(section(mcs, 'spec')['serviceSpec'], mcs.metadata.name).filter((s) => !s.disable);
-  const clusters = store.list(CLUSTER_DEPLOYMENTS).filter((cd) => !cd.metadata.deletionTimestamp && matchesSelector(section(mcs, 'spec')['clusterSelector'], cd.metadata.labels ?? {}));
+  const clusters = store
+    .list(CLUSTER_DEPLOYMENTS)
+    .filter((cd) => !cd.metadata.deletionTimestamp && matchesSelector(section(mcs, 'spec')['clusterSelector'], cd.metadata.labels ?? {}));
   const states: ServiceState[] = [];
   const matchingClusters = clusters.map((cd) => {
     const cdStates = (Array.isArray(section(cd, 'status')['services']) ? section(cd, 'status')['services'] : []) as ServiceState[];
@@ -376,7 +416,8 @@ export function multiClusterServiceStatus(store: KcmReader, mcs: KubeObject, now
       namespace: cd.metadata.namespace,
       regional: false,
       deployed,
-      lastTransitionTime: was && was['deployed'] === deployed && typeof was['lastTransitionTime'] === 'string' ? was['lastTransitionTime'] : now,
+      lastTransitionTime:
+        was && was['deployed'] === deployed && typeof was['lastTransitionTime'] === 'string' ? was['lastTransitionTime'] : now,
     };
   });
   const generation = mcs.metadata.generation ?? 1;
@@ -384,9 +425,24 @@ export function multiClusterServiceStatus(store: KcmReader, mcs: KubeObject, now
   let conditions = conditionsOf(mcs);
   conditions = setCondition(conditions, servicesCondition(states, generation), now);
   const clustersOk = readyClusters === matchingClusters.length;
-  conditions = setCondition(conditions, { type: 'ClusterInReadyState', status: clustersOk ? 'True' : 'False', reason: clustersOk ? SUCCEEDED : FAILED, message: `${readyClusters}/${matchingClusters.length}`, observedGeneration: generation }, now);
+  conditions = setCondition(
+    conditions,
+    {
+      type: 'ClusterInReadyState',
+      status: clustersOk ? 'True' : 'False',
+      reason: clustersOk ? SUCCEEDED : FAILED,
+      message: `${readyClusters}/${matchingClusters.length}`,
+      observedGeneration: generation,
+    },
+    now,
+  );
   conditions = withReadyCondition(conditions, generation, now);
-  return { ...(previous as JsonObject), matchingClusters: matchingClusters as unknown as JsonObject[], conditions: conditions as unknown as JsonObject[], observedGeneration: generation };
+  return {
+    ...(previous as JsonObject),
+    matchingClusters: matchingClusters as unknown as JsonObject[],
+    conditions: conditions as unknown as JsonObject[],
+    observedGeneration: generation,
+  };
 }
 
 /**
@@ -401,7 +457,9 @@ export function deployedServicesStatus(store: KcmReader, deployment: KubeObject,
     type: 'Helm' as const,
     state: SERVICE_STATES.deployed,
     lastStateTransitionTime: now,
-    ...(versionOf(store, templateNamespaceOf(deployment, s), s.template) ? { version: versionOf(store, templateNamespaceOf(deployment, s), s.template)! } : {}),
+    ...(versionOf(store, templateNamespaceOf(deployment, s), s.template)
+      ? { version: versionOf(store, templateNamespaceOf(deployment, s), s.template)! }
+      : {}),
   }));
   return statusWithServices(deployment, states, now);
 }

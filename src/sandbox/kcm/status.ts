@@ -59,7 +59,9 @@ export function templateStatusFor(template: KubeObject, catalog: ChartCatalog): 
   const chart = ref ? catalog.get(ref.chart) : undefined;
   const chartRef = { kind: 'HelmChart', name, namespace: isManagedCopy(template) ? SYSTEM_NAMESPACE : namespace };
   const observedGeneration = template.metadata.generation ?? 1;
-  const invalid = (validationError: string, extra: JsonObject = {}): TemplateOutcome => ({ status: { ...extra, valid: false, validationError, observedGeneration } });
+  const invalid = (validationError: string, extra: JsonObject = {}): TemplateOutcome => ({
+    status: { ...extra, valid: false, validationError, observedGeneration },
+  });
   if (!ref) return invalid('neither chartSpec nor chartRef is set');
   const located: JsonObject = { chartRef, chartVersion: ref.version };
   // Any version of a chart kcm ships is taken as present in the repository (we hold only the latest files).
@@ -75,15 +77,26 @@ export function templateStatusFor(template: KubeObject, catalog: ChartCatalog): 
     // kcm api/v1beta1/templates_common.go:132 getCAPIContracts: the spec precedes the annotations.
     const bad = specContracts.filter(([, v]) => typeof v !== 'string' || !SINGLE_CONTRACT.test(v));
     if (bad.length > 0) {
-      const detail = bad.map(([k, v]) => `incorrect provider contract version ${String(v)} in the spec for the ${k} provider name`).join('\n');
-      return invalid(`failed to fill status with providers: failed to get CAPI contract versions for ClusterTemplate ${namespace}/${name}: ${detail}`, located);
+      const detail = bad
+        .map(([k, v]) => `incorrect provider contract version ${String(v)} in the spec for the ${k} provider name`)
+        .join('\n');
+      return invalid(
+        `failed to fill status with providers: failed to get CAPI contract versions for ClusterTemplate ${namespace}/${name}: ${detail}`,
+        located,
+      );
     }
     contracts = Object.fromEntries(specContracts.map(([k, v]) => [k, String(v)]).sort(([a], [b]) => (a! < b! ? -1 : 1)));
   }
   // clustertemplate_types.go:78-92: the spec's k8sVersion over the chart's annotation, which must be semver.
-  const k8sVersion = typeof spec['k8sVersion'] === 'string' && spec['k8sVersion'] !== '' ? spec['k8sVersion'] : chart.annotations[K8S_VERSION_ANNOTATION] ?? '';
+  const k8sVersion =
+    typeof spec['k8sVersion'] === 'string' && spec['k8sVersion'] !== ''
+      ? spec['k8sVersion']
+      : (chart.annotations[K8S_VERSION_ANNOTATION] ?? '');
   if (k8sVersion !== '' && !SEMVER.test(k8sVersion)) {
-    return invalid(`failed to fill status with providers: failed to parse kubernetes version ${k8sVersion} for ClusterTemplate ${namespace}/${name}: Invalid Semantic Version`, located);
+    return invalid(
+      `failed to fill status with providers: failed to parse kubernetes version ${k8sVersion} for ClusterTemplate ${namespace}/${name}: Invalid Semantic Version`,
+      located,
+    );
   }
   const status: JsonObject = {
     ...located,
@@ -138,7 +151,9 @@ export async function reconcileTemplate(api: KcmApi, template: KubeObject, catal
   const outcome = templateStatusFor(template, catalog);
   const existing = section(template, 'status');
   const hasStatus = typeof existing['valid'] === 'boolean';
-  const updated = hasStatus ? template : await api.updateStatus(CLUSTER_TEMPLATES, template.metadata.namespace, template.metadata.name, outcome.status);
+  const updated = hasStatus
+    ? template
+    : await api.updateStatus(CLUSTER_TEMPLATES, template.metadata.namespace, template.metadata.name, outcome.status);
   const wantsSchema = hasStatus ? existing['valid'] === true && typeof existing['schemaConfigMapName'] === 'string' : true;
   if (outcome.schemaText !== undefined && wantsSchema) {
     const cm = schemaConfigMap(updated, outcome.schemaText);
@@ -159,7 +174,7 @@ export function credentialStatusFor(credential: KubeObject, now: string): JsonOb
   const ref = isJsonObject(identity) ? identity : {};
   const kind = typeof ref['kind'] === 'string' ? ref['kind'] : '';
   const name = typeof ref['name'] === 'string' ? ref['name'] : '';
-  const namespace = typeof ref['namespace'] === 'string' ? ref['namespace'] : credential.metadata.namespace ?? '';
+  const namespace = typeof ref['namespace'] === 'string' ? ref['namespace'] : (credential.metadata.namespace ?? '');
   const generation = credential.metadata.generation ?? 1;
   const ok = kind !== '' && name !== '' && isKnownIdentityKind(kind);
   const conditions: Condition[] = setCondition(

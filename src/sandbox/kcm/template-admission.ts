@@ -81,13 +81,18 @@ export function validateClusterTemplate(request: AdmissionRequest, store: KcmRea
   const forbidden = plain('template deletion is forbidden');
   // templateIsInUseByCluster (:238-261): a ClusterDeployment in the namespace whose spec.template is this one.
   const inUse = store.list(CLUSTER_DEPLOYMENTS, { namespace }).some((cd) => section(cd, 'spec')['template'] === template.metadata.name);
-  if (inUse) return denial(CLUSTER_TEMPLATE_WEBHOOK, forbidden, ["The ClusterTemplate object can't be removed if ClusterDeployment objects referencing it still exist"]);
+  if (inUse)
+    return denial(CLUSTER_TEMPLATE_WEBHOOK, forbidden, [
+      "The ClusterTemplate object can't be removed if ClusterDeployment objects referencing it still exist",
+    ]);
   // getOwnersWithKind (:263-279): owners of that kind that still exist.
   const owners = (template.metadata.ownerReferences ?? [])
     .filter((o) => o.kind === 'ClusterTemplateChain' && store.get(CLUSTER_TEMPLATE_CHAINS, namespace, o.name) !== undefined)
     .map((o) => o.name);
   if (owners.length > 0) {
-    return denial(CLUSTER_TEMPLATE_WEBHOOK, forbidden, [`The ClusterTemplate object can't be removed if it is managed by ClusterTemplateChain: ${owners.join(', ')}`]);
+    return denial(CLUSTER_TEMPLATE_WEBHOOK, forbidden, [
+      `The ClusterTemplate object can't be removed if it is managed by ClusterTemplateChain: ${owners.join(', ')}`,
+    ]);
   }
   return { allowed: true };
 }

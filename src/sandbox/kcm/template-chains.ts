@@ -28,18 +28,24 @@ const CHAINS: { chains: ResourceKey; templates: ResourceKey; chainKind: string; 
 
 /** TemplateChainSpec.IsValid (kcm api/v1beta1/templatechain_common.go:61-96). */
 function chainValidity(chain: KubeObject): { valid: boolean; validationError: string } {
-  const supported = Array.isArray(section(chain, 'spec')['supportedTemplates']) ? (section(chain, 'spec')['supportedTemplates'] as unknown[]).filter(isJsonObject) : [];
+  const supported = Array.isArray(section(chain, 'spec')['supportedTemplates'])
+    ? (section(chain, 'spec')['supportedTemplates'] as unknown[]).filter(isJsonObject)
+    : [];
   const names = new Set(supported.map((t) => String(t['name'] ?? '')));
-  const upgrades = (t: JsonObject): JsonObject[] => (Array.isArray(t['availableUpgrades']) ? t['availableUpgrades'].filter(isJsonObject) : []);
+  const upgrades = (t: JsonObject): JsonObject[] =>
+    Array.isArray(t['availableUpgrades']) ? t['availableUpgrades'].filter(isJsonObject) : [];
   const warnings: string[] = [];
   for (const name of new Set(supported.flatMap((t) => upgrades(t).map((u) => String(u['name'] ?? ''))))) {
-    if (!names.has(name)) warnings.push(`template ${name} is allowed for upgrade but is not present in the list of '.spec.supportedTemplates'`);
+    if (!names.has(name))
+      warnings.push(`template ${name} is allowed for upgrade but is not present in the list of '.spec.supportedTemplates'`);
   }
   for (const t of supported) {
     const list = upgrades(t);
     const hasVersion = (u: JsonObject): boolean => typeof u['version'] === 'string' && u['version'] !== '';
     if (list.length > 1 && list.slice(1).some((u) => hasVersion(u) !== hasVersion(list[0]!))) {
-      warnings.push(`template ${String(t['name'])} has mixed version/no-version available upgrades: either all or none should have version set`);
+      warnings.push(
+        `template ${String(t['name'])} has mixed version/no-version available upgrades: either all or none should have version set`,
+      );
     }
   }
   return { valid: warnings.length === 0, validationError: warnings.join(';') };
@@ -65,7 +71,9 @@ export async function reconcileTemplateChains(store: KcmApi, now: string): Promi
       try {
         await reconcileChain(store, kinds, chain, now);
       } catch (err) {
-        errors.push(`${kinds.chainKind} ${chain.metadata.namespace ?? ''}/${chain.metadata.name}: ${err instanceof Error ? err.message : String(err)}`);
+        errors.push(
+          `${kinds.chainKind} ${chain.metadata.namespace ?? ''}/${chain.metadata.name}: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }
   }
@@ -74,7 +82,10 @@ export async function reconcileTemplateChains(store: KcmApi, now: string): Promi
 
 async function reconcileChain(store: KcmApi, kinds: (typeof CHAINS)[number], chain: KubeObject, now: string): Promise<void> {
   if (chain.metadata.labels?.[COMPONENT_LABEL] !== 'kcm') {
-    await store.update(kinds.chains, { ...chain, metadata: { ...chain.metadata, labels: { ...chain.metadata.labels, [COMPONENT_LABEL]: 'kcm' } } });
+    await store.update(kinds.chains, {
+      ...chain,
+      metadata: { ...chain.metadata, labels: { ...chain.metadata.labels, [COMPONENT_LABEL]: 'kcm' } },
+    });
     return;
   }
   const status = section(chain, 'status');
@@ -86,7 +97,9 @@ async function reconcileChain(store: KcmApi, kinds: (typeof CHAINS)[number], cha
   if (!validity.valid || chain.metadata.namespace === SYSTEM_NAMESPACE || chain.metadata.labels?.[MANAGED_LABEL] !== 'true') return;
   const namespace = chain.metadata.namespace ?? '';
   const errors: string[] = [];
-  const supported = Array.isArray(section(chain, 'spec')['supportedTemplates']) ? (section(chain, 'spec')['supportedTemplates'] as unknown[]).filter(isJsonObject) : [];
+  const supported = Array.isArray(section(chain, 'spec')['supportedTemplates'])
+    ? (section(chain, 'spec')['supportedTemplates'] as unknown[]).filter(isJsonObject)
+    : [];
   for (const entry of supported) {
     const name = String(entry['name'] ?? '');
     const source = store.get(kinds.templates, SYSTEM_NAMESPACE, name);
@@ -103,7 +116,8 @@ async function reconcileChain(store: KcmApi, kinds: (typeof CHAINS)[number], cha
     // CreateOrUpdate with AddOwnerReference (:233-236, kcm internal/util/kube/kube.go:84-105).
     if (existing) {
       const refs = existing.metadata.ownerReferences ?? [];
-      if (!refs.some((r) => r.uid === owner.uid)) await store.update(kinds.templates, { ...existing, metadata: { ...existing.metadata, ownerReferences: [...refs, owner] } });
+      if (!refs.some((r) => r.uid === owner.uid))
+        await store.update(kinds.templates, { ...existing, metadata: { ...existing.metadata, ownerReferences: [...refs, owner] } });
       continue;
     }
     try {
@@ -115,10 +129,30 @@ async function reconcileChain(store: KcmApi, kinds: (typeof CHAINS)[number], cha
       });
       // The sandbox has no ServiceTemplate controller: the copy gets its source's status (same chart).
       if (kinds.templateKind === 'ServiceTemplate') await store.updateStatus(kinds.templates, namespace, name, section(source, 'status'));
-      await recordEvent(store, chain, { type: 'Normal', reason: `${kinds.templateKind}Created`, message: `Successfully created ${kinds.templateKind} ${namespace}/${created.metadata.name}`, action: 'Create' }, now);
+      await recordEvent(
+        store,
+        chain,
+        {
+          type: 'Normal',
+          reason: `${kinds.templateKind}Created`,
+          message: `Successfully created ${kinds.templateKind} ${namespace}/${created.metadata.name}`,
+          action: 'Create',
+        },
+        now,
+      );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      await recordEvent(store, chain, { type: 'Warning', reason: `${kinds.templateKind}CreationFailed`, message: `Failed to create ${kinds.templateKind} ${namespace}/${name}: ${message}`, action: 'Create' }, now);
+      await recordEvent(
+        store,
+        chain,
+        {
+          type: 'Warning',
+          reason: `${kinds.templateKind}CreationFailed`,
+          message: `Failed to create ${kinds.templateKind} ${namespace}/${name}: ${message}`,
+          action: 'Create',
+        },
+        now,
+      );
       errors.push(message);
     }
   }

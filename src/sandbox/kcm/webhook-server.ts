@@ -14,8 +14,20 @@ import fastJsonPatch from 'fast-json-patch';
 import type { AdmissionOperation, AdmissionRequest, AdmissionResult, KubeObject, ResourceKey } from '../apiserver/types.js';
 import { generateServingCerts } from '../apiserver/tls.js';
 import type { KcmReader } from './api.js';
-import { CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK, CLUSTER_DEPLOYMENT_WEBHOOK, mutateClusterDeployment, validateClusterDeployment } from './admission.js';
-import { ACCESS_MANAGEMENTS, CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, K0RDENT_GROUP, K0RDENT_VERSION, SERVICE_TEMPLATES } from './resources.js';
+import {
+  CLUSTER_DEPLOYMENT_MUTATING_WEBHOOK,
+  CLUSTER_DEPLOYMENT_WEBHOOK,
+  mutateClusterDeployment,
+  validateClusterDeployment,
+} from './admission.js';
+import {
+  ACCESS_MANAGEMENTS,
+  CLUSTER_DEPLOYMENTS,
+  CLUSTER_TEMPLATES,
+  K0RDENT_GROUP,
+  K0RDENT_VERSION,
+  SERVICE_TEMPLATES,
+} from './resources.js';
 import {
   CLUSTER_TEMPLATE_MUTATING_WEBHOOK,
   CLUSTER_TEMPLATE_WEBHOOK,
@@ -26,7 +38,12 @@ import {
 } from './template-admission.js';
 
 const PROVIDER_TEMPLATES: ResourceKey = { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: 'providertemplates' };
-import { ACCESS_MANAGEMENT_MUTATING_WEBHOOK, ACCESS_MANAGEMENT_WEBHOOK, mutateAccessManagement, validateAccessManagement } from './access-management-webhook.js';
+import {
+  ACCESS_MANAGEMENT_MUTATING_WEBHOOK,
+  ACCESS_MANAGEMENT_WEBHOOK,
+  mutateAccessManagement,
+  validateAccessManagement,
+} from './access-management-webhook.js';
 
 type Check = (request: AdmissionRequest, reader: KcmReader) => AdmissionResult;
 
@@ -90,8 +107,22 @@ const ENDPOINTS: Endpoint[] = [
     check: validateClusterTemplate,
   },
   // AccessManagement (i11-delete; kcm templates/provider/kcm/templates/webhooks.yaml:98-120, :305-330).
-  { path: '/mutate-k0rdent-mirantis-com-v1beta1-accessmanagement', webhook: ACCESS_MANAGEMENT_MUTATING_WEBHOOK, resource: ACCESS_MANAGEMENTS, operations: ['CREATE', 'UPDATE'], mutating: true, check: mutateAccessManagement },
-  { path: '/validate-k0rdent-mirantis-com-v1beta1-accessmanagement', webhook: ACCESS_MANAGEMENT_WEBHOOK, resource: ACCESS_MANAGEMENTS, operations: ['CREATE', 'UPDATE', 'DELETE'], mutating: false, check: validateAccessManagement },
+  {
+    path: '/mutate-k0rdent-mirantis-com-v1beta1-accessmanagement',
+    webhook: ACCESS_MANAGEMENT_MUTATING_WEBHOOK,
+    resource: ACCESS_MANAGEMENTS,
+    operations: ['CREATE', 'UPDATE'],
+    mutating: true,
+    check: mutateAccessManagement,
+  },
+  {
+    path: '/validate-k0rdent-mirantis-com-v1beta1-accessmanagement',
+    webhook: ACCESS_MANAGEMENT_WEBHOOK,
+    resource: ACCESS_MANAGEMENTS,
+    operations: ['CREATE', 'UPDATE', 'DELETE'],
+    mutating: false,
+    check: validateAccessManagement,
+  },
 ];
 
 /** A reader that notes what it could not find, so the webhook can fetch it and look again. */
@@ -131,7 +162,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startWebhookServer(options: { host?: string; readThrough: ReadThrough; log?: (line: string) => void }): Promise<WebhookServer> {
+export async function startWebhookServer(options: {
+  host?: string;
+  readThrough: ReadThrough;
+  log?: (line: string) => void;
+}): Promise<WebhookServer> {
   const log = options.log ?? ((): void => undefined);
   const certs = await generateServingCerts();
   const review = async (endpoint: Endpoint, request: AdmissionReviewRequest): Promise<Record<string, unknown>> => {
@@ -162,13 +197,25 @@ export async function startWebhookServer(options: { host?: string; readThrough: 
     if (!result.allowed) {
       // The status as controller-runtime answers it (validator_custom.go:143-150): an API status whole
       // (a NotFound keeps its details), else Denied's 403; kube-apiserver adds the "denied the request" prefix.
-      const status = { status: 'Failure', code: result.code, reason: result.reason, message: detailOf(result.message, endpoint.webhook), ...(result.details ? { details: result.details } : {}) };
+      const status = {
+        status: 'Failure',
+        code: result.code,
+        reason: result.reason,
+        message: detailOf(result.message, endpoint.webhook),
+        ...(result.details ? { details: result.details } : {}),
+      };
       return { uid: request.uid, allowed: false, status, ...warnings };
     }
     if (endpoint.mutating && result.object && request.object) {
       const patch = fastJsonPatch.compare(request.object, result.object);
       if (patch.length > 0) {
-        return { uid: request.uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64'), ...warnings };
+        return {
+          uid: request.uid,
+          allowed: true,
+          patchType: 'JSONPatch',
+          patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+          ...warnings,
+        };
       }
     }
     return { uid: request.uid, allowed: true, ...warnings };
@@ -186,8 +233,12 @@ export async function startWebhookServer(options: { host?: string; readThrough: 
       return;
     }
     const response = await review(endpoint, body.request);
-    log(`kcm webhook ${endpoint.webhook} ${body.request.operation} ${body.request.object?.metadata?.name ?? body.request.oldObject?.metadata?.name ?? ''}: ${response['allowed'] ? 'allowed' : 'denied'}`);
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
+    log(
+      `kcm webhook ${endpoint.webhook} ${body.request.operation} ${body.request.object?.metadata?.name ?? body.request.oldObject?.metadata?.name ?? ''}: ${response['allowed'] ? 'allowed' : 'denied'}`,
+    );
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
   };
 
   const server: Server = createServer({ key: certs.keyPem, cert: certs.certPem }, (req, res) => {

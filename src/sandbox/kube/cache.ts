@@ -92,7 +92,9 @@ export class KubeCache implements KcmApi {
   list(resource: ResourceKey, options: ListOptions = {}): KubeObject[] {
     const requirements = options.labelSelector ? parseLabelSelector(options.labelSelector) : undefined;
     return [...this.slot(resource).values()].filter(
-      (o) => (options.namespace === undefined || o.metadata.namespace === options.namespace) && (!requirements || matchesLabelSelector(requirements, o.metadata.labels)),
+      (o) =>
+        (options.namespace === undefined || o.metadata.namespace === options.namespace) &&
+        (!requirements || matchesLabelSelector(requirements, o.metadata.labels)),
     );
   }
 
@@ -115,7 +117,11 @@ export class KubeCache implements KcmApi {
 
   /** DELETE with background propagation; false when the API server answers 404 (kcm's IgnoreNotFound). */
   async delete(resource: ResourceKey, namespace: string | undefined, name: string): Promise<boolean> {
-    const res = await this.rest.raw({ method: 'DELETE', path: resourcePath(resource, namespace, name), body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+    const res = await this.rest.raw({
+      method: 'DELETE',
+      path: resourcePath(resource, namespace, name),
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' },
+    });
     if (res.status === 404) return false;
     if (res.status >= 200 && res.status < 300) return true;
     const message = (res.body as { message?: string } | undefined)?.message ?? String(res.body);
@@ -171,7 +177,11 @@ export class KubeCache implements KcmApi {
     let token: string | undefined;
     let listKind = '';
     do {
-      const page = await this.rest.json<ObjectList>({ method: 'GET', path: resourcePath(resource, undefined), query: { limit: '500', continue: token } });
+      const page = await this.rest.json<ObjectList>({
+        method: 'GET',
+        path: resourcePath(resource, undefined),
+        query: { limit: '500', continue: token },
+      });
       items.push(...(page.items ?? []));
       listKind = page.kind ?? listKind;
       rv = page.metadata?.resourceVersion ?? rv;
@@ -188,7 +198,8 @@ export class KubeCache implements KcmApi {
       const old = slot.get(key);
       if (!newer(item, old)) continue;
       slot.set(key, item);
-      if (notify && old?.metadata.resourceVersion !== item.metadata.resourceVersion) this.emit(old ? 'MODIFIED' : 'ADDED', resource, item, old);
+      if (notify && old?.metadata.resourceVersion !== item.metadata.resourceVersion)
+        this.emit(old ? 'MODIFIED' : 'ADDED', resource, item, old);
     }
     for (const [key, old] of slot) {
       if (seen.has(key)) continue;
@@ -243,7 +254,8 @@ export class KubeCache implements KcmApi {
             this.onWatchEvent(resource, phase as WatchEventType, object);
           },
           (err: unknown) => {
-            if (err && !this.closed && !gone) this.log(`kcm cache: watch ${resource.plural} ended: ${err instanceof Error ? err.message : String(err)}`);
+            if (err && !this.closed && !gone)
+              this.log(`kcm cache: watch ${resource.plural} ended: ${err instanceof Error ? err.message : String(err)}`);
             finish(gone ? 'gone' : err ? 'failed' : 'closed');
           },
         )

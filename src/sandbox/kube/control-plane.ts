@@ -100,10 +100,18 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   };
 }
 
-function waitForReport(child: ChildProcess, exited: Promise<number | null>, timeoutMs: number, stderr: () => string): Promise<ControlPlaneReport> {
+function waitForReport(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+  stderr: () => string,
+): Promise<ControlPlaneReport> {
   return new Promise((resolve, reject) => {
     let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`the kube control plane was not ready in ${timeoutMs}ms:\n${stderr().slice(-4000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the kube control plane was not ready in ${timeoutMs}ms:\n${stderr().slice(-4000)}`)),
+      timeoutMs,
+    );
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
       for (;;) {

@@ -18,7 +18,8 @@ const NAMESPACE_USER = 'k0rdent-sandbox:namespace-user';
 /** kube-apiserver's static token file: token,user,uid (no groups; RBAC binds the user itself). */
 export function tokensCsv(table: TokenTable): string {
   for (const u of table.users) {
-    if (/[,"\n]/.test(u.token) || /[,"\n]/.test(u.name)) throw new Error(`token table: user ${JSON.stringify(u.name)}: a token or name with , " or a newline cannot be a static token`);
+    if (/[,"\n]/.test(u.token) || /[,"\n]/.test(u.name))
+      throw new Error(`token table: user ${JSON.stringify(u.name)}: a token or name with , " or a newline cannot be a static token`);
   }
   return table.users.map((u) => `${u.token},${u.name},${u.name}`).join('\n') + '\n';
 }

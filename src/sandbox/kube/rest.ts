@@ -98,7 +98,12 @@ export class KubeRest {
     const res = await this.raw(spec);
     if (res.status >= 200 && res.status < 300) return res.body as T;
     const status = (typeof res.body === 'object' && res.body !== null ? res.body : {}) as { reason?: string; message?: string };
-    throw new KubeApiError(res.status, status.reason ?? '', `${spec.method} ${spec.path}: ${res.status} ${status.message ?? String(res.body)}`, res.body);
+    throw new KubeApiError(
+      res.status,
+      status.reason ?? '',
+      `${spec.method} ${spec.path}: ${res.status} ${status.message ?? String(res.body)}`,
+      res.body,
+    );
   }
 
   get(resource: ResourceKey, namespace: string | undefined, name: string): Promise<KubeObject> {
@@ -106,7 +111,12 @@ export class KubeRest {
   }
 
   create(resource: ResourceKey, object: KubeObject, fieldManager: string): Promise<KubeObject> {
-    return this.json<KubeObject>({ method: 'POST', path: resourcePath(resource, object.metadata.namespace), query: { fieldManager }, body: object });
+    return this.json<KubeObject>({
+      method: 'POST',
+      path: resourcePath(resource, object.metadata.namespace),
+      query: { fieldManager },
+      body: object,
+    });
   }
 
   replace(resource: ResourceKey, object: KubeObject, fieldManager: string): Promise<KubeObject> {
@@ -115,7 +125,13 @@ export class KubeRest {
   }
 
   /** Sets `.status` whole through the status subresource (a JSON Patch `add` replaces an existing member). */
-  replaceStatus(resource: ResourceKey, namespace: string | undefined, name: string, status: unknown, fieldManager: string): Promise<KubeObject> {
+  replaceStatus(
+    resource: ResourceKey,
+    namespace: string | undefined,
+    name: string,
+    status: unknown,
+    fieldManager: string,
+  ): Promise<KubeObject> {
     return this.json<KubeObject>({
       method: 'PATCH',
       path: resourcePath(resource, namespace, name, 'status'),

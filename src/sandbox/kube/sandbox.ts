@@ -89,7 +89,7 @@ export async function startKubeSandbox(options: SandboxOptions = {}): Promise<Ku
     const kcm: KcmHandle = startKcmController(cache, {
       ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
       ...(options.deleteSeconds !== undefined ? { deleteSeconds: options.deleteSeconds } : {}),
-    ...(options.accessManagementPollSeconds !== undefined ? { accessManagementPollSeconds: options.accessManagementPollSeconds } : {}),
+      ...(options.accessManagementPollSeconds !== undefined ? { accessManagementPollSeconds: options.accessManagementPollSeconds } : {}),
       log,
       catalog,
     });
@@ -135,10 +135,16 @@ async function waitForWebhooks(rest: KubeRest): Promise<void> {
   if (!namespaceExists) return;
   const until = Date.now() + 30_000;
   for (;;) {
-    const res = await rest.raw({ method: 'POST', path: `/apis/${CLUSTER_DEPLOYMENTS.group}/${CLUSTER_DEPLOYMENTS.version}/namespaces/${SYSTEM_NAMESPACE}/clusterdeployments`, query: { dryRun: 'All' }, body: probe });
+    const res = await rest.raw({
+      method: 'POST',
+      path: `/apis/${CLUSTER_DEPLOYMENTS.group}/${CLUSTER_DEPLOYMENTS.version}/namespaces/${SYSTEM_NAMESPACE}/clusterdeployments`,
+      query: { dryRun: 'All' },
+      body: probe,
+    });
     const message = (res.body as { message?: string } | undefined)?.message ?? '';
     if (res.status >= 400 && message.includes('admission webhook')) return;
-    if (Date.now() > until) throw new KubeApiError(res.status, '', `kcm's webhooks did not take effect in 30s (last answer ${res.status} ${message})`, res.body);
+    if (Date.now() > until)
+      throw new KubeApiError(res.status, '', `kcm's webhooks did not take effect in 30s (last answer ${res.status} ${message})`, res.body);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -42,7 +42,15 @@ export function buildSeed(registry: ResourceRegistry, options: Omit<SeedOptions,
 }
 
 function forCreate(object: KubeObject, uids: Map<string, string>): KubeObject {
-  const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, generation: _g, managedFields: _mf, deletionTimestamp: _dt, ...metadata } = object.metadata;
+  const {
+    uid: _uid,
+    resourceVersion: _rv,
+    creationTimestamp: _ct,
+    generation: _g,
+    managedFields: _mf,
+    deletionTimestamp: _dt,
+    ...metadata
+  } = object.metadata;
   const owners = (object.metadata.ownerReferences ?? [])
     .map((o): OwnerReference | undefined => (uids.has(o.uid) ? { ...o, uid: uids.get(o.uid) ?? o.uid } : undefined))
     .filter((o): o is OwnerReference => o !== undefined);

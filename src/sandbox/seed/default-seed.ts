@@ -15,14 +15,7 @@ import {
   SYSTEM_NAMESPACE,
   type JsonObject,
 } from '../kcm/resources.js';
-import {
-  ensureNamespace,
-  managedCredentialCopy,
-  putCredential,
-  putReadyDeployment,
-  putTemplate,
-  type CredentialSeed,
-} from './objects.js';
+import { ensureNamespace, managedCredentialCopy, putCredential, putReadyDeployment, putTemplate, type CredentialSeed } from './objects.js';
 import { SERVICE_CHAIN, seedServices } from './service-seed.js';
 import { seedProviders } from './providers.js';
 
@@ -162,11 +155,21 @@ export function seedDefault(store: Store, catalog: ChartCatalog): void {
 
   for (const credential of SYSTEM_CREDENTIALS) putCredential(store, credential);
   for (const chart of catalog.charts) {
-    putTemplate(store, catalog, { name: templateNameFor(chart.name, chart.latestVersion), namespace: SYSTEM_NAMESPACE, chart: chart.name, version: chart.latestVersion });
+    putTemplate(store, catalog, {
+      name: templateNameFor(chart.name, chart.latestVersion),
+      namespace: SYSTEM_NAMESPACE,
+      chart: chart.name,
+      version: chart.latestVersion,
+    });
   }
   for (const older of OLDER_TEMPLATES) {
     if (!catalog.get(older.chart)) continue;
-    putTemplate(store, catalog, { name: templateNameFor(older.chart, older.version), namespace: SYSTEM_NAMESPACE, chart: older.chart, version: older.version });
+    putTemplate(store, catalog, {
+      name: templateNameFor(older.chart, older.version),
+      namespace: SYSTEM_NAMESPACE,
+      chart: older.chart,
+      version: older.version,
+    });
   }
   putTemplate(store, catalog, {
     name: templateNameFor(INVALID_TEMPLATE.chart, INVALID_TEMPLATE.version),
@@ -205,7 +208,9 @@ export function seedDefault(store: Store, catalog: ChartCatalog): void {
       controlPlane: { vmSize: 'Standard_A4_v2' },
       worker: { vmSize: 'Standard_A4_v2' },
     },
-    services: [{ name: 'ingress-nginx', namespace: 'ingress-nginx', template: 'ingress-nginx-4-11-3', values: 'controller:\n  replicaCount: 2\n' }],
+    services: [
+      { name: 'ingress-nginx', namespace: 'ingress-nginx', template: 'ingress-nginx-4-11-3', values: 'controller:\n  replicaCount: 2\n' },
+    ],
   });
   putReadyDeployment(store, {
     name: 'beta-staging-cluster',

@@ -125,7 +125,12 @@ export function putTemplate(store: Store, catalog: ChartCatalog, seed: TemplateS
       ...(seed.chain
         ? {
             ownerReferences: [
-              { apiVersion: K0RDENT_API_VERSION, kind: 'ClusterTemplateChain', name: seed.chain.metadata.name, uid: seed.chain.metadata.uid ?? '' },
+              {
+                apiVersion: K0RDENT_API_VERSION,
+                kind: 'ClusterTemplateChain',
+                name: seed.chain.metadata.name,
+                uid: seed.chain.metadata.uid ?? '',
+              },
             ],
           }
         : {}),
@@ -133,7 +138,10 @@ export function putTemplate(store: Store, catalog: ChartCatalog, seed: TemplateS
     spec: { helm },
   };
   if (seed.validationError !== undefined) {
-    return store.create(CLUSTER_TEMPLATES, { ...template, status: { valid: false, validationError: seed.validationError, observedGeneration: 1 } });
+    return store.create(CLUSTER_TEMPLATES, {
+      ...template,
+      status: { valid: false, validationError: seed.validationError, observedGeneration: 1 },
+    });
   }
   // chartOfTemplate reads the version from the name for chartRef copies, which follow kcm naming.
   const outcome = templateStatusFor(template, catalog);
@@ -164,9 +172,18 @@ export function putReadyDeployment(store: Store, seed: DeploymentSeed): KubeObje
       labels: { [COMPONENT_LABEL]: 'kcm', ...seed.labels },
       finalizers: [CLUSTER_DEPLOYMENT_FINALIZER],
     },
-    spec: { template: seed.template, credential: seed.credential, config: seed.config, propagateCredentials: true, ...(seed.services ? { serviceSpec: { services: seed.services } } : {}) },
+    spec: {
+      template: seed.template,
+      credential: seed.credential,
+      config: seed.config,
+      propagateCredentials: true,
+      ...(seed.services ? { serviceSpec: { services: seed.services } } : {}),
+    },
   };
-  const stored = store.create(CLUSTER_DEPLOYMENTS, { ...deployment, status: readyDeploymentStatus(store, { ...deployment, metadata: { ...deployment.metadata, generation: 1 } }, timestamp()) });
+  const stored = store.create(CLUSTER_DEPLOYMENTS, {
+    ...deployment,
+    status: readyDeploymentStatus(store, { ...deployment, metadata: { ...deployment.metadata, generation: 1 } }, timestamp()),
+  });
   putKubeconfigSecret(store, stored);
   return stored;
 }

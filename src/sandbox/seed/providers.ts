@@ -35,12 +35,27 @@ const K0SMOTRON = ['infrastructure-k0sproject-k0smotron', 'bootstrap-k0sproject-
 
 /** The provider components of the release, with their charts' versions and annotations. */
 export const PROVIDER_COMPONENTS: readonly Component[] = [
-  { name: 'cluster-api-provider-k0sproject-k0smotron', version: '1.0.33', providers: K0SMOTRON, contracts: { v1beta1: 'v1beta1', v1beta2: 'v1beta2' } },
+  {
+    name: 'cluster-api-provider-k0sproject-k0smotron',
+    version: '1.0.33',
+    providers: K0SMOTRON,
+    contracts: { v1beta1: 'v1beta1', v1beta2: 'v1beta2' },
+  },
   { name: 'cluster-api-provider-azure', version: '1.0.31', providers: ['infrastructure-azure'], contracts: { v1beta1: 'v1beta1' } },
-  { name: 'cluster-api-provider-vsphere', version: '1.0.21', providers: ['infrastructure-vsphere'], contracts: { v1beta1: 'v1beta1', v1beta2: 'v1beta2' } },
+  {
+    name: 'cluster-api-provider-vsphere',
+    version: '1.0.21',
+    providers: ['infrastructure-vsphere'],
+    contracts: { v1beta1: 'v1beta1', v1beta2: 'v1beta2' },
+  },
   { name: 'cluster-api-provider-aws', version: '1.0.26', providers: ['infrastructure-aws'], contracts: { v1beta1: 'v1beta1_v1beta2' } },
   { name: 'cluster-api-provider-openstack', version: '1.0.29', providers: ['infrastructure-openstack'], contracts: { v1beta1: 'v1beta1' } },
-  { name: 'cluster-api-provider-docker', version: '1.0.24', providers: ['infrastructure-docker'], contracts: { v1beta1: 'v1beta1', v1beta2: 'v1beta2' } },
+  {
+    name: 'cluster-api-provider-docker',
+    version: '1.0.24',
+    providers: ['infrastructure-docker'],
+    contracts: { v1beta1: 'v1beta1', v1beta2: 'v1beta2' },
+  },
   { name: 'cluster-api-provider-gcp', version: '1.0.25', providers: ['infrastructure-gcp'], contracts: { v1beta1: 'v1beta1' } },
   { name: 'cluster-api-provider-ipam', version: '1.0.13', providers: ['ipam-in-cluster'], contracts: {} },
   { name: 'cluster-api-provider-infoblox', version: '1.0.12', providers: ['ipam-infoblox'], contracts: {} },
@@ -70,8 +85,14 @@ function providerTemplate(name: string, version: string, providers: string[], co
   return {
     apiVersion: K0RDENT_API_VERSION,
     kind: 'ProviderTemplate',
-    metadata: { name: templateName(name, version), labels: { [COMPONENT_LABEL]: 'kcm' }, annotations: { 'helm.sh/resource-policy': 'keep' } },
-    spec: { helm: { chartSpec: { chart: name, version, interval: '10m0s', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } } } },
+    metadata: {
+      name: templateName(name, version),
+      labels: { [COMPONENT_LABEL]: 'kcm' },
+      annotations: { 'helm.sh/resource-policy': 'keep' },
+    },
+    spec: {
+      helm: { chartSpec: { chart: name, version, interval: '10m0s', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } } },
+    },
     status: {
       valid: true,
       chartVersion: version,
@@ -85,13 +106,18 @@ function providerTemplate(name: string, version: string, providers: string[], co
 
 export function seedProviders(store: Store): void {
   for (const pi of providerInterfaceObjects()) store.create(PROVIDER_INTERFACES, pi);
-  for (const core of CORE_COMPONENTS) store.create(PROVIDER_TEMPLATES, providerTemplate(core.template.replace(/-\d+-\d+-\d+$/, ''), core.version, [], {}));
+  for (const core of CORE_COMPONENTS)
+    store.create(PROVIDER_TEMPLATES, providerTemplate(core.template.replace(/-\d+-\d+-\d+$/, ''), core.version, [], {}));
   for (const c of PROVIDER_COMPONENTS) store.create(PROVIDER_TEMPLATES, providerTemplate(c.name, c.version, c.providers, c.contracts));
 
   const components: JsonObject = {};
   for (const core of CORE_COMPONENTS) components[core.key] = { success: true, template: core.template };
   for (const c of PROVIDER_COMPONENTS) {
-    components[c.name] = { success: true, template: templateName(c.name, c.version), ...(c.providers.length > 0 ? { exposedProviders: c.providers } : {}) };
+    components[c.name] = {
+      success: true,
+      template: templateName(c.name, c.version),
+      ...(c.providers.length > 0 ? { exposedProviders: c.providers } : {}),
+    };
   }
   const available = [...new Set(['infrastructure-internal', ...PROVIDER_COMPONENTS.flatMap((c) => c.providers)])].sort();
   const capiContracts: JsonObject = {};
@@ -106,7 +132,16 @@ export function seedProviders(store: Store): void {
       availableProviders: available,
       capiContracts,
       components,
-      conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'Object is ready', lastTransitionTime: timestamp(), observedGeneration: 1 }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Succeeded',
+          message: 'Object is ready',
+          lastTransitionTime: timestamp(),
+          observedGeneration: 1,
+        },
+      ],
       observedGeneration: 1,
     },
   });

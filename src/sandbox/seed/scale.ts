@@ -32,7 +32,13 @@ const FLAVOURS: Flavour[] = [
   {
     chart: 'aws-standalone-cp',
     identity: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2', kind: 'AWSClusterStaticIdentity', name: 'aws-cluster-identity' },
-    config: (i) => ({ region: 'eu-west-1', controlPlaneNumber: 1, workersNumber: 1 + (i % 3), controlPlane: { instanceType: 't3.small' }, worker: { instanceType: 't3.small' } }),
+    config: (i) => ({
+      region: 'eu-west-1',
+      controlPlaneNumber: 1,
+      workersNumber: 1 + (i % 3),
+      controlPlane: { instanceType: 't3.small' },
+      worker: { instanceType: 't3.small' },
+    }),
   },
   {
     chart: 'gcp-standalone-cp',

@@ -15,7 +15,12 @@ function objectsOf(document: unknown, where: string): KubeObject[] {
     return document['items'].flatMap((item, i) => objectsOf(item, `${where} items[${i}]`));
   }
   const metadata = document['metadata'];
-  if (typeof document['apiVersion'] !== 'string' || typeof document['kind'] !== 'string' || !isJsonObject(metadata) || typeof metadata['name'] !== 'string') {
+  if (
+    typeof document['apiVersion'] !== 'string' ||
+    typeof document['kind'] !== 'string' ||
+    !isJsonObject(metadata) ||
+    typeof metadata['name'] !== 'string'
+  ) {
     throw new Error(`${where}: apiVersion, kind and metadata.name are required`);
   }
   return [document as unknown as KubeObject];
@@ -35,7 +40,8 @@ export function seedFromFile(store: Store, file: string, lookup: ResourceLookup)
   const objects = readSeedFile(file);
   const prepared = objects.map((object) => {
     const found = lookup(object.apiVersion, object.kind);
-    if (!found) throw new Error(`${file}: ${object.apiVersion} ${object.kind} "${object.metadata.name}": the sandbox does not serve this kind`);
+    if (!found)
+      throw new Error(`${file}: ${object.apiVersion} ${object.kind} "${object.metadata.name}": the sandbox does not serve this kind`);
     const metadata = { ...object.metadata };
     if (found.namespaced) metadata.namespace ??= 'default';
     else delete metadata.namespace;

@@ -36,7 +36,15 @@ function putServiceTemplate(store: Store, chart: ServiceChart, namespace: string
   const name = serviceTemplateName(chart.chart, chart.version);
   const helm = chain
     ? { chartRef: { kind: 'HelmChart', name, namespace: SYSTEM_NAMESPACE } }
-    : { chartSpec: { chart: chart.chart, version: chart.version, interval: '10m0s', reconcileStrategy: 'ChartVersion', sourceRef: { kind: 'HelmRepository', name: 'k0rdent-catalog' } } };
+    : {
+        chartSpec: {
+          chart: chart.chart,
+          version: chart.version,
+          interval: '10m0s',
+          reconcileStrategy: 'ChartVersion',
+          sourceRef: { kind: 'HelmRepository', name: 'k0rdent-catalog' },
+        },
+      };
   const template = store.create(SERVICE_TEMPLATES, {
     apiVersion: K0RDENT_API_VERSION,
     kind: 'ServiceTemplate',
@@ -44,7 +52,13 @@ function putServiceTemplate(store: Store, chart: ServiceChart, namespace: string
       name,
       namespace,
       labels: { [COMPONENT_LABEL]: 'kcm', ...(chain ? { [MANAGED_LABEL]: 'true' } : {}) },
-      ...(chain ? { ownerReferences: [{ apiVersion: K0RDENT_API_VERSION, kind: 'ServiceTemplateChain', name: chain.metadata.name, uid: chain.metadata.uid ?? '' }] } : {}),
+      ...(chain
+        ? {
+            ownerReferences: [
+              { apiVersion: K0RDENT_API_VERSION, kind: 'ServiceTemplateChain', name: chain.metadata.name, uid: chain.metadata.uid ?? '' },
+            ],
+          }
+        : {}),
     },
     spec: { helm },
     status: {
@@ -66,7 +80,16 @@ function putServiceTemplate(store: Store, chart: ServiceChart, namespace: string
       name: schemaConfigMapNameForService(name),
       namespace,
       labels: { [COMPONENT_LABEL]: 'kcm' },
-      ownerReferences: [{ apiVersion: K0RDENT_API_VERSION, kind: 'ServiceTemplate', name, uid: template.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: K0RDENT_API_VERSION,
+          kind: 'ServiceTemplate',
+          name,
+          uid: template.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     data: { schema: JSON.stringify(chart.schema, null, 2) },
   });
@@ -90,7 +113,17 @@ export function seedServices(store: Store, teamNamespaces: readonly string[]): v
     apiVersion: K0RDENT_API_VERSION,
     kind: 'ServiceTemplate',
     metadata: { name: invalid, namespace: SYSTEM_NAMESPACE, labels: { [COMPONENT_LABEL]: 'kcm' } },
-    spec: { helm: { chartSpec: { chart: INVALID_SERVICE_CHART.chart, version: INVALID_SERVICE_CHART.version, interval: '10m0s', reconcileStrategy: 'ChartVersion', sourceRef: { kind: 'HelmRepository', name: 'k0rdent-catalog' } } } },
+    spec: {
+      helm: {
+        chartSpec: {
+          chart: INVALID_SERVICE_CHART.chart,
+          version: INVALID_SERVICE_CHART.version,
+          interval: '10m0s',
+          reconcileStrategy: 'ChartVersion',
+          sourceRef: { kind: 'HelmRepository', name: 'k0rdent-catalog' },
+        },
+      },
+    },
     status: {
       valid: false,
       validationError: `HelmChart ${SYSTEM_NAMESPACE}/${invalid} is not ready: invalid chart reference: failed to get chart version for remote reference: no '${INVALID_SERVICE_CHART.chart}' chart with version matching '${INVALID_SERVICE_CHART.version}' found`,
@@ -100,7 +133,8 @@ export function seedServices(store: Store, teamNamespaces: readonly string[]): v
   putChain(store, SYSTEM_NAMESPACE, false);
   for (const ns of teamNamespaces) {
     const chain = putChain(store, ns, true);
-    for (const chart of SERVICE_CHARTS) if (CHAIN_TEMPLATES.includes(serviceTemplateName(chart.chart, chart.version))) putServiceTemplate(store, chart, ns, chain);
+    for (const chart of SERVICE_CHARTS)
+      if (CHAIN_TEMPLATES.includes(serviceTemplateName(chart.chart, chart.version))) putServiceTemplate(store, chart, ns, chain);
   }
 
   store.create(MULTI_CLUSTER_SERVICES, {
@@ -109,11 +143,18 @@ export function seedServices(store: Store, teamNamespaces: readonly string[]): v
     metadata: { name: SEEDED_MULTI_CLUSTER_SERVICE, finalizers: ['k0rdent.mirantis.com/multicluster-service'] },
     spec: {
       clusterSelector: { matchLabels: { env: 'staging' } },
-      serviceSpec: { services: [{ name: 'kube-prometheus-stack', namespace: 'monitoring', template: serviceTemplateName('kube-prometheus-stack', '65.1.1') }], priority: 100 },
+      serviceSpec: {
+        services: [
+          { name: 'kube-prometheus-stack', namespace: 'monitoring', template: serviceTemplateName('kube-prometheus-stack', '65.1.1') },
+        ],
+        priority: 100,
+      },
     },
   });
 
   const now = timestamp();
-  for (const cd of store.list(CLUSTER_DEPLOYMENTS)) store.updateStatus(CLUSTER_DEPLOYMENTS, cd.metadata.namespace, cd.metadata.name, deployedServicesStatus(store, cd, now));
-  for (const mcs of store.list(MULTI_CLUSTER_SERVICES)) store.updateStatus(MULTI_CLUSTER_SERVICES, undefined, mcs.metadata.name, multiClusterServiceStatus(store, mcs, now) as JsonObject);
+  for (const cd of store.list(CLUSTER_DEPLOYMENTS))
+    store.updateStatus(CLUSTER_DEPLOYMENTS, cd.metadata.namespace, cd.metadata.name, deployedServicesStatus(store, cd, now));
+  for (const mcs of store.list(MULTI_CLUSTER_SERVICES))
+    store.updateStatus(MULTI_CLUSTER_SERVICES, undefined, mcs.metadata.name, multiClusterServiceStatus(store, mcs, now) as JsonObject);
 }
