@@ -4,7 +4,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { echo } from '../errors.js';
-import { isJsonObject } from './config-schema.js';
+import { isJsonObject } from '../shared/config-schema.js';
 
 export interface Change {
   path: string;

@@ -13,11 +13,11 @@ import {
   type K0rdentResource,
 } from '../k0rdent/resources.js';
 import { assertObjectName, labelProblems } from '../policy/names.js';
-import { structureProblems } from './config-guard.js';
+import { structureProblems } from '../shared/config-guard.js';
 import { diffLabels, diffValues, type Change } from './changes.js';
-import { checkConfig, isJsonObject, type JsonObject } from './config-schema.js';
-import type { CallOptions, K0rdentApi, KubeObject } from './kube-api.js';
-import { nearestName } from './suggest.js';
+import { checkConfig, isJsonObject, type JsonObject } from '../shared/config-schema.js';
+import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
+import { nearestName } from '../shared/suggest.js';
 import { notReadyReason } from './summaries.js';
 import { templateSchema } from './template-schemas.js';
 

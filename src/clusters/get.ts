@@ -4,15 +4,15 @@
  * Secrets (and so needs no RBAC on them).
  */
 import { AppError } from '../errors.js';
-import { assertNamespaceExists } from './not-found.js';
+import { assertNamespaceExists } from '../shared/not-found.js';
 import { describePhase, reconciliationGap, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
 import { deploymentProgress, type Progress } from '../k0rdent/progress.js';
 import { CLUSTER_DEPLOYMENT, kubeconfigSecretName } from '../k0rdent/resources.js';
 import { assertObjectName } from '../policy/names.js';
 import { listEvents } from '../events/manager.js';
 import { oneLine, type EventSummary } from '../events/summaries.js';
-import type { CallOptions, KubeObject } from './kube-api.js';
-import type { ReadContext } from './read-context.js';
+import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
+import type { ReadContext } from '../shared/read-context.js';
 
 export const RECENT_WARNINGS = 5;
 

@@ -12,8 +12,8 @@ import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, type K0rdentResource 
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName } from '../policy/names.js';
 import { describeChange } from './changes.js';
-import { assertStructure } from './config-guard.js';
-import type { JsonObject } from './config-schema.js';
+import { assertStructure } from '../shared/config-guard.js';
+import type { JsonObject } from '../shared/config-schema.js';
 import {
   assertLabels,
   buildClusterDeployment,
@@ -22,12 +22,12 @@ import {
   deploymentDifferences,
   plainReference,
 } from './deploy.js';
-import { K0rdentApi, type CallOptions, type KubeObject } from './kube-api.js';
+import { K0rdentApi, type CallOptions, type KubeObject } from '../kube/k0rdent-api.js';
 import { providerInterfaces } from '../providers/catalog.js';
 import { assertCredentialFits } from '../providers/fit-check.js';
-import { listAccessOf } from './list-access.js';
-import type { ReadContext } from './read-context.js';
-import { listAcross, type ListScope } from './listing.js';
+import { listAccessOf } from '../shared/list-access.js';
+import type { ReadContext } from '../shared/read-context.js';
+import { listAcross, type ListScope } from '../shared/listing.js';
 import { templateSchema } from './template-schemas.js';
 import { compactConditions, summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
 import type {
@@ -47,7 +47,7 @@ import type {
   WaitOptions,
   WaitOutcome,
 } from './types.js';
-import { assertNamespaceExists, namespacesHolding, whereHint } from './not-found.js';
+import { assertNamespaceExists, namespacesHolding, whereHint } from '../shared/not-found.js';
 import { updateDeployment } from './update.js';
 import { waitFor, waitSettings } from './wait.js';
 import { interruption, waitErrorOf, waitForGeneration } from './wait-ready.js';
@@ -106,7 +106,7 @@ export class ClusterManager {
     this.globalNamespace = options.namespaces.rules.globalNamespace;
   }
 
-  /** What the day-two read modules need (src/clusters/read-context.ts). */
+  /** What the day-two read modules need (src/shared/read-context.ts). */
   readContext(): ReadContext {
     return { api: this.api, policy: this.policy, logger: this.options.logger, readableNamespaces: (call) => this.readableNamespaces(call) };
   }

@@ -2,8 +2,8 @@
 import { CONDITION, describePhase, findCondition, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
 import { credentialFit, type ProviderInterfaceInfo } from '../k0rdent/provider-fit.js';
 import { cloudFromProviders } from '../k0rdent/providers.js';
-import { isJsonObject, outlineConfig, type JsonObject } from './config-schema.js';
-import type { KubeObject } from './kube-api.js';
+import { isJsonObject, outlineConfig, type JsonObject } from '../shared/config-schema.js';
+import type { KubeObject } from '../kube/k0rdent-api.js';
 import type { CompactCondition, CredentialSummary, DeploymentSummary, IdentityRef, TemplateSummary } from './types.js';
 
 function str(value: unknown): string | undefined {

@@ -14,8 +14,8 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { SCHEMA_CONFIGMAP_KEY } from '../k0rdent/resources.js';
-import type { JsonObject } from './config-schema.js';
-import type { CallOptions, K0rdentApi, KubeObject } from './kube-api.js';
+import type { JsonObject } from '../shared/config-schema.js';
+import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
 import { parseSchema } from './summaries.js';
 
 export const SCHEMA_RECHECK_MS = 10 * 60_000;

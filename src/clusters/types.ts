@@ -2,7 +2,7 @@
 import type { ErrorCode } from '../errors.js';
 import type { Condition } from '../k0rdent/conditions.js';
 import type { FitBasis } from '../k0rdent/provider-fit.js';
-import type { ConfigOutline, JsonObject } from './config-schema.js';
+import type { ConfigOutline, JsonObject } from '../shared/config-schema.js';
 
 export interface IdentityRef {
   apiVersion?: string;

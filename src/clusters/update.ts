@@ -11,11 +11,11 @@ import { CLUSTER_DEPLOYMENT, DEPLOYMENT_MANAGED_LABELS, LABEL_MANAGED_BY, MANAGE
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertCredentialFits } from '../providers/fit-check.js';
 import { describeChange, diffLabels, diffValues, type Change } from './changes.js';
-import { assertStructure } from './config-guard.js';
-import { isJsonObject, type JsonObject } from './config-schema.js';
+import { assertStructure } from '../shared/config-guard.js';
+import { isJsonObject, type JsonObject } from '../shared/config-schema.js';
 import { assertUpgradeAllowed, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
-import type { CallOptions, K0rdentApi, KubeObject } from './kube-api.js';
-import { assertNamespaceExists, namespacesHolding, whereHint } from './not-found.js';
+import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
+import { assertNamespaceExists, namespacesHolding, whereHint } from '../shared/not-found.js';
 import type { ConfirmRequest, Confirmation, UpdateRequest, UpdateResult, WaitOptions, WaitOutcome, Written } from './types.js';
 
 export interface UpdateDeps {

@@ -15,7 +15,7 @@ import {
 } from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import { provisionStep } from '../k0rdent/steps.js';
-import type { K0rdentApi } from './kube-api.js';
+import type { K0rdentApi } from '../kube/k0rdent-api.js';
 import { compactConditions } from './summaries.js';
 import type { OperationHooks, WaitError, WaitOptions, WaitOutcome } from './types.js';
 import { waitFor, waitSettings, type WaitResult } from './wait.js';

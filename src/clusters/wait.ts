@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { toAppError } from '../kube/errors.js';
 import type { K0rdentResource } from '../k0rdent/resources.js';
-import type { K0rdentApi, KubeObject, WatchHandle } from './kube-api.js';
+import type { K0rdentApi, KubeObject, WatchHandle } from '../kube/k0rdent-api.js';
 import type { Step } from '../k0rdent/steps.js';
 import { DEFAULT_PROGRESS_INTERVAL_MS, ProgressReporter } from './progress.js';
 import type { OperationHooks, ProgressUpdate, WaitOptions } from './types.js';

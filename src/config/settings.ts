@@ -3,8 +3,8 @@
  * ConfigError whose one-line message names the variable, its flag and the fix.
  */
 import { z } from 'zod';
-import type { Settings } from '../runtime/types.js';
-import { parseDuration } from '../mcp/tools/duration.js';
+import type { Settings } from './types.js';
+import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import { type ConfigKey, type RawConfig, variableFor } from './variables.js';
 

@@ -5,10 +5,10 @@
  * (`regarding.name`, `regarding.kind`, `type`); newest-first needs the whole match, so every page reads
  * it (bounded by MAX_EVENTS) and the `continue` token is an offset into that order.
  */
-import type { CallOptions, EventsApiVersion } from '../clusters/kube-api.js';
-import type { ReadContext } from '../clusters/read-context.js';
+import type { CallOptions, EventsApiVersion } from '../kube/k0rdent-api.js';
+import type { ReadContext } from '../shared/read-context.js';
 import { AppError } from '../errors.js';
-import { assertNamespaceExists } from '../clusters/not-found.js';
+import { assertNamespaceExists } from '../shared/not-found.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import { assertObjectName } from '../policy/names.js';
 import { summarizeEvent, type EventSummary } from './summaries.js';

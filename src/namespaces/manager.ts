@@ -4,8 +4,8 @@
  * counts come from one metadata-only LIST per kind across all namespaces, so the cost does not grow with
  * the namespace count; an identity refused the cluster-wide LIST gets per-namespace LISTs instead.
  */
-import type { CallOptions, KubeObject } from '../clusters/kube-api.js';
-import type { ReadContext } from '../clusters/read-context.js';
+import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
+import type { ReadContext } from '../shared/read-context.js';
 import { AppError } from '../errors.js';
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, type K0rdentResource } from '../k0rdent/resources.js';
 import { pageOf } from '../paging.js';

@@ -4,7 +4,7 @@
  * the code never passes them to the logger in the first place.
  */
 import { pino, type Logger } from 'pino';
-import type { LogLevel } from '../runtime/types.js';
+import type { LogLevel } from '../config/types.js';
 
 export const REDACT_PATHS = [
   'authorization',

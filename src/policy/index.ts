@@ -1,5 +1,5 @@
 /** The namespace policy bound to the settings: what a Session exposes as `session.namespaces`. */
-import type { Settings } from '../runtime/types.js';
+import type { Settings } from '../config/types.js';
 import {
   assertReadableNamespace,
   assertWritableNamespace,

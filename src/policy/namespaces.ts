@@ -3,7 +3,7 @@
  * existing namespaces when a rule needs them.
  */
 import { AppError } from '../errors.js';
-import type { AuthMode } from '../runtime/types.js';
+import type { AuthMode } from '../config/types.js';
 import { assertNamespaceName } from './names.js';
 
 export interface NamespaceRules {

@@ -5,7 +5,7 @@
  * providers.ts) stand in, and the answer says so (`source: "builtin"`).
  */
 import type { Logger } from 'pino';
-import type { CallOptions, K0rdentApi } from '../clusters/kube-api.js';
+import type { CallOptions, K0rdentApi } from '../kube/k0rdent-api.js';
 import { AppError } from '../errors.js';
 import { interfacesFrom, type ProviderInterfaceInfo } from '../k0rdent/provider-fit.js';
 import { builtinInterfaces } from '../k0rdent/providers.js';

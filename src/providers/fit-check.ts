@@ -4,7 +4,7 @@
  * identity kind (kcm `internal/util/validation/cd.go` isCredIdentitySupportsClusterTemplate), so it would
  * accept a gcp Secret for a docker template; this check uses the stricter fit of src/k0rdent/provider-fit.ts.
  */
-import type { CallOptions, K0rdentApi, KubeObject } from '../clusters/kube-api.js';
+import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
 import { AppError } from '../errors.js';
 import { credentialFit, fitsTemplate, templateInfrastructure } from '../k0rdent/provider-fit.js';
 import { providerInterfaces } from './catalog.js';

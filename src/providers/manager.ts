@@ -5,9 +5,9 @@
  * ProviderInterface accepts, the ClusterTemplates that need it and the Credentials that fit it, in the
  * readable namespaces.
  */
-import type { CallOptions, KubeObject } from '../clusters/kube-api.js';
-import { listAcross } from '../clusters/listing.js';
-import type { ReadContext } from '../clusters/read-context.js';
+import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
+import { listAcross } from '../shared/listing.js';
+import type { ReadContext } from '../shared/read-context.js';
 import { AppError } from '../errors.js';
 import {
   credentialFit,

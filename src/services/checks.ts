@@ -7,10 +7,10 @@
  */
 import semver from 'semver';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { checkConfig, isJsonObject, type JsonObject } from '../clusters/config-schema.js';
-import type { CallOptions, K0rdentApi, KubeObject } from '../clusters/kube-api.js';
+import { checkConfig, isJsonObject, type JsonObject } from '../shared/config-schema.js';
+import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
 import { parseSchema } from '../clusters/summaries.js';
-import { nearestName } from '../clusters/suggest.js';
+import { nearestName } from '../shared/suggest.js';
 import { AppError } from '../errors.js';
 import { CLUSTER_TEMPLATE, DEFAULT_SERVICE_NAMESPACE, SCHEMA_CONFIGMAP_KEY, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
 import { keyOf, keyText, serviceEntries, type ServiceKey } from './entries.js';

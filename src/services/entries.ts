@@ -4,8 +4,8 @@
  * `k:{"name":"a","namespace":"b"}` keys, as structured-merge-diff serializes them). Pure.
  */
 import { DEFAULT_SERVICE_NAMESPACE } from '../k0rdent/resources.js';
-import { isJsonObject, type JsonObject } from '../clusters/config-schema.js';
-import type { KubeObject } from '../clusters/kube-api.js';
+import { isJsonObject, type JsonObject } from '../shared/config-schema.js';
+import type { KubeObject } from '../kube/k0rdent-api.js';
 
 export interface ServiceKey {
   name: string;

@@ -9,15 +9,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { K0rdentApi, type CallOptions, type KubeObject } from '../clusters/kube-api.js';
-import { listAccessOf } from '../clusters/list-access.js';
-import { listAcross } from '../clusters/listing.js';
+import { K0rdentApi, type CallOptions, type KubeObject } from '../kube/k0rdent-api.js';
+import { listAccessOf } from '../shared/list-access.js';
+import { listAcross } from '../shared/listing.js';
 import type { ManagerHooks } from '../clusters/manager.js';
-import { nearestName } from '../clusters/suggest.js';
+import { nearestName } from '../shared/suggest.js';
 import type { ListCommon, Page } from '../clusters/types.js';
 import { waitFor, waitSettings } from '../clusters/wait.js';
 import { AppError } from '../errors.js';
-import { assertNamespaceExists } from '../clusters/not-found.js';
+import { assertNamespaceExists } from '../shared/not-found.js';
 import {
   K0RDENT_API_VERSION,
   CLUSTER_DEPLOYMENT,

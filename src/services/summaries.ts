@@ -1,6 +1,6 @@
 /** ServiceTemplates, service states and MultiClusterServices → compact summaries. Pure. */
-import { isJsonObject } from '../clusters/config-schema.js';
-import type { KubeObject } from '../clusters/kube-api.js';
+import { isJsonObject } from '../shared/config-schema.js';
+import type { KubeObject } from '../kube/k0rdent-api.js';
 import { compactConditions } from '../clusters/summaries.js';
 import { readConditions } from '../k0rdent/conditions.js';
 import { DEFAULT_SERVICE_NAMESPACE, SERVICES_IN_READY_STATE } from '../k0rdent/resources.js';

@@ -18,7 +18,7 @@ import {
 import type { Logger } from 'pino';
 import { isAppError } from '../errors.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
-import type { K0rdentApi } from '../clusters/kube-api.js';
+import type { K0rdentApi } from '../kube/k0rdent-api.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import type { Session } from '../runtime/types.js';
 import { decodeTaskId, type FollowTask, type TaskRef } from './task-id.js';

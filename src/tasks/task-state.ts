@@ -6,7 +6,7 @@
  */
 import type { Task } from '@modelcontextprotocol/sdk/types.js';
 import { describePhase, failedFor, isReady, readConditions, reconciliationGap, type Condition } from '../k0rdent/conditions.js';
-import type { KubeObject } from '../clusters/kube-api.js';
+import type { KubeObject } from '../kube/k0rdent-api.js';
 import { progressLine } from '../clusters/progress.js';
 import { compactConditions } from '../clusters/summaries.js';
 import { deletionStep, provisionStep, type Step } from '../k0rdent/steps.js';

@@ -4,7 +4,7 @@
  * `required` checks) are marked to fill — also inside optional objects the defaults carry (controlPlane); `clusterIdentity` is left out because kcm fills it from the
  * credential (DOMAIN.md section 5). Pure.
  */
-import { isJsonObject, type JsonObject } from '../clusters/config-schema.js';
+import { isJsonObject, type JsonObject } from '../shared/config-schema.js';
 
 const FILLED_BY_KCM = new Set(['clusterIdentity']);
 export const FILL_MARKER = '<FILL>';

@@ -4,13 +4,13 @@
  * (`status.config`), providers, version, the credentials in its namespace that fit it, the templates it may
  * be upgraded to (ClusterTemplateChains in that namespace) and an example config.
  */
-import { isJsonObject, type JsonObject } from '../clusters/config-schema.js';
-import type { CallOptions, KubeObject } from '../clusters/kube-api.js';
-import type { ReadContext } from '../clusters/read-context.js';
+import { isJsonObject, type JsonObject } from '../shared/config-schema.js';
+import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
+import type { ReadContext } from '../shared/read-context.js';
 import type { TemplateFacts } from '../clusters/types.js';
 import { templateSchema } from '../clusters/template-schemas.js';
 import { AppError } from '../errors.js';
-import { assertNamespaceExists } from '../clusters/not-found.js';
+import { assertNamespaceExists } from '../shared/not-found.js';
 import { credentialFit, fitsTemplate, type FitBasis } from '../k0rdent/provider-fit.js';
 import { cloudFromProviders } from '../k0rdent/providers.js';
 import { CLUSTER_TEMPLATE, CLUSTER_TEMPLATE_CHAIN, CREDENTIAL } from '../k0rdent/resources.js';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { checkConfig } from '../../src/clusters/config-schema.js';
+import { checkConfig } from '../../src/shared/config-schema.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import { K0rdentApi, type CallOptions } from '../../src/clusters/kube-api.js';
+import { K0rdentApi, type CallOptions } from '../../src/kube/k0rdent-api.js';
 import { AppError } from '../../src/errors.js';
 import { CLUSTER_DEPLOYMENT } from '../../src/k0rdent/resources.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';

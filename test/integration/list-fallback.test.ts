@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../src/errors.js';
-import { ListAccess } from '../../src/clusters/list-access.js';
+import { ListAccess } from '../../src/shared/list-access.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startHarness, structured, type Harness } from '../helpers/clusters-harness.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../src/errors.js';
 import { TemplateSchemas, type ConfigMapReader } from '../../src/clusters/template-schemas.js';
-import type { KubeObject } from '../../src/clusters/kube-api.js';
+import type { KubeObject } from '../../src/kube/k0rdent-api.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';

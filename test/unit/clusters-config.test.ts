@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { checkConfig, mergeValues, outlineConfig } from '../../src/clusters/config-schema.js';
+import { checkConfig, mergeValues, outlineConfig } from '../../src/shared/config-schema.js';
 import { describeChange } from '../../src/clusters/changes.js';
 import { assertUpgradeAllowed, deploymentDifferences, buildClusterDeployment, plainReference } from '../../src/clusters/deploy.js';
-import { editDistance, nearestName } from '../../src/clusters/suggest.js';
-import { structureProblems } from '../../src/clusters/config-guard.js';
+import { editDistance, nearestName } from '../../src/shared/suggest.js';
+import { structureProblems } from '../../src/shared/config-guard.js';
 import { AppError, echo } from '../../src/errors.js';
-import { parseDuration, POLL_INTERVAL, STALL_THRESHOLD, TIMEOUT, type DurationBounds } from '../../src/mcp/tools/duration.js';
+import { parseDuration, POLL_INTERVAL, STALL_THRESHOLD, TIMEOUT, type DurationBounds } from '../../src/config/duration.js';
 
 const azureSchema = JSON.parse(
   readFileSync(new URL('../../../data/k0rdent/schemas/azure-standalone-cp.values.schema.json', import.meta.url), 'utf8'),

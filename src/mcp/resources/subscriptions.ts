@@ -6,7 +6,7 @@
  * ends is re-opened from the last resourceVersion it saw (from a fresh LIST after 410 Expired).
  */
 import type { Logger } from 'pino';
-import type { K0rdentApi, WatchEvent, WatchHandle } from '../../clusters/kube-api.js';
+import type { K0rdentApi, WatchEvent, WatchHandle } from '../../kube/k0rdent-api.js';
 import { AppError } from '../../errors.js';
 import { CLUSTER_DEPLOYMENT } from '../../k0rdent/resources.js';
 import type { NamespacePolicy } from '../../policy/index.js';

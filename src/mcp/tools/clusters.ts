@@ -18,7 +18,7 @@ import {
   updateInput,
   updateOutput,
 } from './clusters-schemas.js';
-import { parseDuration, POLL_INTERVAL, STALL_THRESHOLD, TIMEOUT } from './duration.js';
+import { parseDuration, POLL_INTERVAL, STALL_THRESHOLD, TIMEOUT } from '../../config/duration.js';
 import type { ToolContext } from './index.js';
 import { defineTool } from './registry.js';
 

@@ -24,7 +24,7 @@ import {
   listProvidersInput,
   listProvidersOutput,
 } from './day-two-schemas.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../../config/duration.js';
 import type { ToolContext } from './index.js';
 import { defineTool } from './registry.js';
 

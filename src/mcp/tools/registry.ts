@@ -14,8 +14,8 @@ import type { CallToolResult, CreateTaskResult, ListToolsResult, Tool, ToolAnnot
 import type { Registry } from 'prom-client';
 import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { structureProblems } from '../../clusters/config-guard.js';
-import { nearestName } from '../../clusters/suggest.js';
+import { structureProblems } from '../../shared/config-guard.js';
+import { nearestName } from '../../shared/suggest.js';
 import { AppError } from '../../errors.js';
 import type { KubeAccess } from '../../kube/access.js';
 import { initToolCallSeries, type ToolMetrics } from '../../observability/tool-metrics.js';

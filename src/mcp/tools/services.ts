@@ -3,7 +3,7 @@ import type { Session } from '../../runtime/types.js';
 import { SERVICE_ACCESS } from '../../services/access.js';
 import { ServiceManager } from '../../services/manager.js';
 import { LIST_ANNOTATIONS } from './clusters.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../../config/duration.js';
 import type { ToolContext } from './index.js';
 import { defineTool } from './registry.js';
 import {

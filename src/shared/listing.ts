@@ -7,7 +7,7 @@
  */
 import { AppError } from '../errors.js';
 import type { K0rdentResource } from '../k0rdent/resources.js';
-import type { CallOptions, K0rdentApi, KubeList, KubeObject } from './kube-api.js';
+import type { CallOptions, K0rdentApi, KubeList, KubeObject } from '../kube/k0rdent-api.js';
 import { listAccessOf, type ListAccess } from './list-access.js';
 
 export const DEFAULT_LIMIT = 100;

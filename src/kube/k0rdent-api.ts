@@ -7,10 +7,10 @@
 import type { ConfigurationOptions, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { AppError } from '../errors.js';
 import { K0RDENT_GROUP, K0RDENT_VERSION, type K0rdentResource } from '../k0rdent/resources.js';
-import { loadClientNode, type ClientNode } from '../kube/client-node.js';
-import { httpCodeOf, toAppError } from '../kube/errors.js';
-import { kubeIdentity, type KubeIdentity } from '../kube/identity.js';
-import { requestInfo } from '../kube/request-info.js';
+import { loadClientNode, type ClientNode } from './client-node.js';
+import { httpCodeOf, toAppError } from './errors.js';
+import { kubeIdentity, type KubeIdentity } from './identity.js';
+import { requestInfo } from './request-info.js';
 import { Registry } from 'prom-client';
 
 /** The shape of any Kubernetes object as read from the API (only what the manager reads is typed). */
@@ -115,7 +115,7 @@ export class K0rdentApi {
       const [k8s, kc, { requestOptions }] = await Promise.all([
         loadClientNode(),
         this.identity.kubeConfig(),
-        import('../kube/request-options.js'),
+        import('./request-options.js'),
       ]);
       return { k8s, kc, custom: kc.makeApiClient(k8s.CustomObjectsApi), core: kc.makeApiClient(k8s.CoreV1Api), requestOptions };
     })();
@@ -381,7 +381,7 @@ export class K0rdentApi {
       onClose(error === null || error === undefined ? undefined : toAppError(error, { action }));
     };
     // watch-stream imports request-options, which needs client-node's values: loaded here, not at startup.
-    const [{ kc }, { openWatchStream }] = await Promise.all([this.ready(), import('../kube/watch-stream.js')]);
+    const [{ kc }, { openWatchStream }] = await Promise.all([this.ready(), import('./watch-stream.js')]);
     const started = performance.now();
     const info = requestInfo('GET', `${path}?watch=true`);
     // Our own stream (src/kube/watch-stream.ts): its opening has a deadline, client-node's Watch has none.

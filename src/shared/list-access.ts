@@ -6,7 +6,7 @@
  * read once per TTL, not on every call. RBAC changes show within one TTL.
  */
 import { AppError } from '../errors.js';
-import type { K0rdentApi } from './kube-api.js';
+import type { K0rdentApi } from '../kube/k0rdent-api.js';
 
 export const ACCESS_TTL_MS = 30_000;
 /** Remembered namespaces per resource at most (a cluster has a few thousand; expired ones are pruned first). */

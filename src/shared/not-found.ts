@@ -6,7 +6,7 @@
 import { AppError, echo } from '../errors.js';
 import type { K0rdentResource } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
-import type { CallOptions, K0rdentApi } from './kube-api.js';
+import type { CallOptions, K0rdentApi } from '../kube/k0rdent-api.js';
 import { nearestName } from './suggest.js';
 
 /** How many namespaces are probed one by one when a cluster-wide list is not allowed. */

@@ -3,7 +3,7 @@
  * duration must keep: a re-check interval below 1s would hammer the API, a stall threshold below 10s would
  * flood the log, a timeout outside 1s..24h is a mistake. Out of bounds is invalidParams, never rounded. Pure.
  */
-import { AppError, echo } from '../../errors.js';
+import { AppError, echo } from '../errors.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
