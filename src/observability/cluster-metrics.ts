@@ -3,7 +3,7 @@
  * and nowhere else.
  */
 import type { Counter, Histogram, Registry } from 'prom-client';
-import { getOrCreateCounter, getOrCreateHistogram } from './metrics.js';
+import { getOrCreateCounter, getOrCreateHistogram } from './instruments.js';
 import { TOOL_OUTCOMES, type ToolMetrics } from './tool-metrics.js';
 
 export type ClusterOperation = 'listCredentials' | 'listTemplates' | 'list' | 'deploy' | 'update' | 'delete';

@@ -3,7 +3,7 @@
  * clusters_get_total, events_list_total, templates_get_total, namespaces_list_total,
  * providers_list_total, each labelled `outcome`; every series exists at 0 from startup.
  */
-import { getOrCreateCounter } from './metrics.js';
+import { getOrCreateCounter } from './instruments.js';
 import { TOOL_OUTCOMES, type ToolMetrics } from './tool-metrics.js';
 
 export type DayTwoOperation = 'get' | 'eventsList' | 'templatesGet' | 'namespacesList' | 'providersList';

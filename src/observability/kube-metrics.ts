@@ -4,7 +4,7 @@
  * HTTP status, or `error` when no answer came (refused, reset, timed out, cancelled).
  */
 import type { Registry } from 'prom-client';
-import { getOrCreateCounter, getOrCreateHistogram } from './metrics.js';
+import { getOrCreateCounter, getOrCreateHistogram } from './instruments.js';
 
 export const KUBE_API_REQUESTS_TOTAL = 'kube_api_requests_total';
 export const KUBE_API_REQUEST_DURATION_SECONDS = 'kube_api_request_duration_seconds';

@@ -5,7 +5,7 @@
  * series exists at 0 from startup (registered with the registry itself, ./metrics.ts).
  */
 import { Gauge, type Registry } from 'prom-client';
-import { getOrCreateCounter, getOrCreateHistogram, type ToolOutcome } from './metrics.js';
+import { getOrCreateCounter, getOrCreateHistogram, type ToolOutcome } from './instruments.js';
 import { TOOL_OUTCOMES } from './tool-metrics.js';
 
 export const RESOURCE_REQUESTS_TOTAL = 'mcp_resource_requests_total';

@@ -4,7 +4,7 @@
  * (clusters_deploy_total, ...). Every series is created at 0 before the first call.
  */
 import type { Registry } from 'prom-client';
-import { getOrCreateCounter, getOrCreateHistogram, type ToolOutcome } from './metrics.js';
+import { getOrCreateCounter, getOrCreateHistogram, type ToolOutcome } from './instruments.js';
 
 export const TOOL_CALLS_TOTAL = 'mcp_tool_calls_total';
 export const TOOL_CALL_DURATION_SECONDS = 'mcp_tool_call_duration_seconds';

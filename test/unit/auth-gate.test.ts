@@ -4,7 +4,8 @@ import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import { createAuthGate, parseAuthorization, secretsEqual, tokenFingerprint } from '../../src/http/auth.js';
 import { allowedHostsFor, createHostPolicy } from '../../src/http/origin.js';
-import { createMetricsRegistry, getMetricsRegistry, outcomeOf } from '../../src/observability/metrics.js';
+import { createMetricsRegistry, getMetricsRegistry } from '../../src/observability/metrics.js';
+import { outcomeOf } from '../../src/observability/instruments.js';
 import { observeToolCall } from '../../src/observability/tool-metrics.js';
 import type { Settings } from '../../src/runtime/types.js';
 

@@ -17,7 +17,7 @@ import {
   type Resource,
 } from '@modelcontextprotocol/sdk/types.js';
 import { getDeployment } from '../../clusters/get.js';
-import { outcomeOf, type ToolOutcome } from '../../observability/metrics.js';
+import { outcomeOf, type ToolOutcome } from '../../observability/instruments.js';
 import { addResourceSubscriptions, observeResourceRequest, type ResourceMethod } from '../../observability/resource-metrics.js';
 import { asAppError } from '../errors.js';
 import { clusterManager } from '../tools/clusters.js';

@@ -6,7 +6,7 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ManagerHooks } from '../../clusters/manager.js';
-import { outcomeOf, type ToolOutcome } from '../../observability/metrics.js';
+import { outcomeOf, type ToolOutcome } from '../../observability/instruments.js';
 import { observeToolCall, type ToolMetrics } from '../../observability/tool-metrics.js';
 import { sendClientLog } from '../client-log.js';
 import { trackInflightCall } from '../../observability/server-metrics.js';
