@@ -215,7 +215,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ctx.query = ctx.url.searchParams;
     try {
       const fault = faults.decide(req.method ?? 'GET', ctx.url.pathname);
-      if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
+      // unref: an injected latency (tests use minutes) must not keep a closed sandbox's process alive.
+      if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs).unref());
       if (fault.drop) {
         req.socket.destroy();
         log(`${req.method} ${ctx.url.pathname} dropped (fault)`);
