@@ -3,6 +3,7 @@
  * Session whose kubeConfig points at a sandbox. Logs are captured as parsed JSON lines; metrics go to
  * a fresh registry per harness.
  */
+import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -63,12 +64,42 @@ export function sandboxKubeConfig(sandbox: { kubeconfig: string }, token?: strin
 
 export type LogLine = Record<string, unknown> & { level: number; msg?: string };
 
+/** A tool error as the envelope returns it (src/mcp/errors.ts toolErrorResult). */
+export interface ToolError {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+type ToolResult = { isError?: boolean; structuredContent?: unknown; content?: unknown };
+
+const textOf = (result: ToolResult): string => (result.content as { type: string; text?: string }[] | undefined)?.[0]?.text ?? '';
+
+/** The value of a successful result; fails on an error result, and unless the text content is the JSON copy of the value. */
+export function okOf<T = Record<string, unknown>>(result: ToolResult): T {
+  assert.ok(!result.isError, `unexpected error result: ${textOf(result)}`);
+  assert.deepEqual(JSON.parse(textOf(result)), result.structuredContent, 'the text content is a JSON copy of structuredContent');
+  return result.structuredContent as T;
+}
+
+/** The error of an error result; fails on a success, and unless the text content is "<code>: <message>". */
+export function errorOf(result: ToolResult): ToolError {
+  assert.equal(result.isError, true, `expected an error result, got ${JSON.stringify(result.structuredContent)}`);
+  const { error } = result.structuredContent as { error: ToolError };
+  assert.equal(textOf(result), `${error.code}: ${error.message}`);
+  return error;
+}
+
 export interface Harness {
   client: Client;
   logs: LogLine[];
   metrics: Registry;
   settings: Settings;
   call(name: string, args: Record<string, unknown>, options?: Parameters<Client['callTool']>[2]): Promise<CallToolResult>;
+  /** `call`, then `okOf`: the value of a call that must succeed. */
+  ok<T = Record<string, unknown>>(name: string, args: Record<string, unknown>, options?: Parameters<Client['callTool']>[2]): Promise<T>;
+  /** `call`, then `errorOf`: the error of a call that must fail. */
+  error(name: string, args: Record<string, unknown>, options?: Parameters<Client['callTool']>[2]): Promise<ToolError>;
   close(): Promise<void>;
 }
 
@@ -105,12 +136,17 @@ export async function startHarness(
   await client.connect(clientTransport);
   // Caches the output validators, as a real client would before calling.
   await client.listTools();
+  const call: Harness['call'] = async (name, args, options) =>
+    (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
   return {
     client,
     logs,
     metrics,
     settings,
-    call: async (name, args, options) => (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult,
+    call,
+    ok: async <T = Record<string, unknown>>(name: string, args: Record<string, unknown>, options?: Parameters<Client['callTool']>[2]) =>
+      okOf<T>(await call(name, args, options)),
+    error: async (name, args, options) => errorOf(await call(name, args, options)),
     close: async () => {
       await client.close();
       await server.close();
