@@ -16,34 +16,9 @@ import { createMcpServer } from '../../src/mcp/server.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { namespacePolicyFromSettings } from '../../src/policy/index.js';
 import type { Runtime, Session, Settings } from '../../src/runtime/types.js';
+import { testSettings } from './settings.js';
 
-export function testSettings(overrides: Partial<Settings> = {}): Settings {
-  return {
-    kubeconfigSource: 'sandbox',
-    kubeContext: undefined,
-    namespaceFilter: undefined,
-    authMode: 'DEV_ALLOW_ANY',
-    devBearerTokenSet: false,
-    globalNamespace: 'kcm-system',
-    defaultNamespaceDev: 'kcm-system',
-    deployFieldOwner: 'mcp.clusters',
-    servicesFieldOwner: 'mcp.services',
-    listenAddr: { host: '127.0.0.1', port: 0 },
-    logLevel: 'debug',
-    readOnly: false,
-    toolNameStyle: 'dotted',
-    oidcIssuerUrl: undefined,
-    oidcAudience: undefined,
-    confirmDestructive: 'auto',
-    progressIntervalMs: 10_000,
-    sessionIdleTimeoutMs: 900_000,
-    sessionLimitPerCaller: 100,
-    httpRequestTimeoutMs: 30_000,
-    httpHeadersTimeoutMs: 20_000,
-    httpMaxConnections: 1024,
-    ...overrides,
-  };
-}
+export { testSettings };
 
 /**
  * The sandbox kubeconfig; plain-http servers get `skipTLSVerify` because client-node 1.4 refuses

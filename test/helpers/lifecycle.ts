@@ -1,0 +1,109 @@
+/**
+ * Suite fixtures: a sandbox, a backend of the matrix, or a harness, started in the current describe's `before`
+ * and closed in its `after` (also when a test or the start-up failed). A fixture's fields read
+ * what `before` started; reading one outside a test fails with a message naming the fixture.
+ *
+ *   describe('deploy', () => {
+ *     const env = useSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
+ *     it('...', async () => { await env.harness.ok('k0.clusters.deploy', {...}); env.sandbox.store... });
+ *   });
+ *
+ *   for (const choice of testBackends())
+ *     describe(`... (${choice.name})`, { skip: choice.skip }, () => {
+ *       const env = useBackend(choice.name, { provisionSeconds: 1 }, { namespaceFilter: /^team-/ });
+ *       ...
+ *     });
+ */
+import { after, before } from 'node:test';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { SandboxHandle, SandboxOptions } from '../../src/sandbox/index.js';
+import { startSandbox } from '../../src/sandbox/sandbox.js';
+import type { Settings } from '../../src/runtime/types.js';
+import { startBackend, type Backend, type BackendName } from './backend.js';
+import { startHarness, type Harness } from './clusters-harness.js';
+
+/** Settings for the fixture's harness, or false for none. */
+export type HarnessSettings = Partial<Settings> | false;
+
+function started<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is not started: read it inside a test or a hook after the fixture's before`);
+  return value;
+}
+
+export interface SandboxFixture {
+  readonly sandbox: SandboxHandle;
+  /** A harness on the sandbox (DEV_ALLOW_ANY unless the settings say otherwise). */
+  readonly harness: Harness;
+}
+
+/** An embedded sandbox (its store and fault injector at hand) and a harness on it, for the current suite. */
+export function useSandbox(options: SandboxOptions = {}, settings: HarnessSettings = {}): SandboxFixture {
+  let sandbox: SandboxHandle | undefined;
+  let harness: Harness | undefined;
+  before(async () => {
+    sandbox = await startSandbox(options);
+    if (settings !== false) harness = await startHarness(sandbox, settings);
+  });
+  after(async () => {
+    await harness?.close();
+    await sandbox?.close();
+  });
+  return {
+    get sandbox() {
+      return started(sandbox, 'the sandbox');
+    },
+    get harness() {
+      return started(harness, settings === false ? 'the harness (useSandbox was given settings: false)' : 'the harness');
+    },
+  };
+}
+
+export interface BackendFixture {
+  readonly backend: Backend;
+  readonly harness: Harness;
+}
+
+/** A backend of the matrix (./backend.ts) and a harness on it, for the current suite. */
+export function useBackend(name: BackendName, options: SandboxOptions = {}, settings: HarnessSettings = {}): BackendFixture {
+  let backend: Backend | undefined;
+  let harness: Harness | undefined;
+  before(async () => {
+    backend = await startBackend(name, options);
+    if (settings !== false) harness = await startHarness(backend, settings);
+  });
+  after(async () => {
+    await harness?.close();
+    await backend?.close();
+  });
+  return {
+    get backend() {
+      return started(backend, `the ${name} backend`);
+    },
+    get harness() {
+      return started(harness, settings === false ? 'the harness (useBackend was given settings: false)' : 'the harness');
+    },
+  };
+}
+
+/**
+ * Another harness for the current suite, on a target known once `before` ran (a fixture's sandbox or backend,
+ * or a KubeConfig), e.g. a second identity or other settings: `useHarness(() => env.backend, { authMode: ... })`.
+ */
+export function useHarness(
+  target: () => { kubeconfig: string } | KubeConfig,
+  settings: Partial<Settings> = {},
+  token?: string,
+): { readonly harness: Harness } {
+  let harness: Harness | undefined;
+  before(async () => {
+    harness = await startHarness(target(), settings, token);
+  });
+  after(async () => {
+    await harness?.close();
+  });
+  return {
+    get harness() {
+      return started(harness, 'the harness');
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The test kit is the only place that waits (docs/testing.md): no test file outside test/helpers/ defines its
+ * own poller (until / poll / eventually / waitFor ...) or sleeps (`new Promise((r) => setTimeout(r, ms))`,
+ * node:timers/promises). A local poller has its own idea of slow and fails first on a loaded machine; a sleep
+ * before an assertion of absence proves nothing when the machine is slow. Use until/within
+ * (test/helpers/until.ts), a recorded watch (test/helpers/watch.ts) or a write marker (backend.writeMarker()).
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { describe, it } from 'node:test';
+import { REPO_ROOT } from '../helpers/cli-process.js';
+
+const TEST_ROOT = join(REPO_ROOT, 'test');
+/** Not TypeScript tests: the Go modules of the test control plane and of kcm. */
+const SKIPPED_DIRS = new Set(['helpers', 'kube-control-plane', 'kcm-manager', 'node_modules']);
+/** This file: its examples of what the scan finds. */
+const SELF = 'test/unit/test-kit.test.ts';
+
+function testSources(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return SKIPPED_DIRS.has(entry) ? [] : testSources(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/**
+ * Files written before the kit, being converted (issue 19 item 4): this list only shrinks. A listed file that
+ * has become clean fails the check too, so it comes off the list in the commit that converts it.
+ */
+const NOT_YET_CONVERTED = new Set([
+  'test/integration/clusters-tasks.test.ts',
+  'test/integration/clusters-tools.test.ts',
+  'test/integration/clusters-update.test.ts',
+  'test/integration/day-two-resources.test.ts',
+  'test/integration/day-two-tools.test.ts',
+  'test/integration/http-limits.test.ts',
+  'test/integration/http-sessions.test.ts',
+  'test/integration/kcm-fidelity-access.test.ts',
+  'test/integration/kcm-fidelity-delete.test.ts',
+  'test/integration/kcm-fidelity-render.test.ts',
+  'test/integration/kube-deadlines.gc.test.ts',
+  'test/integration/kube-ping.test.ts',
+  'test/integration/long-ops-shutdown.test.ts',
+  'test/integration/operations-metrics.test.ts',
+  'test/integration/rbac.test.ts',
+  'test/integration/replicas.test.ts',
+  'test/integration/sandbox-apiserver-client.test.ts',
+  'test/integration/sandbox-day-two.test.ts',
+  'test/integration/sandbox-differential.test.ts',
+  'test/integration/sandbox-kcm-client.test.ts',
+  'test/integration/sandbox-kcm-kubectl.test.ts',
+  'test/integration/sandbox-kcm-services.test.ts',
+  'test/integration/services-tools.test.ts',
+  'test/integration/stdio-process.test.ts',
+  'test/integration/stdio-start.test.ts',
+  'test/integration/tools-property.test.ts',
+  'test/integration/sandbox-apiserver-fixture.ts',
+  'test/unit/sandbox-kcm-controller.test.ts',
+  'test/unit/sandbox-kcm-seed.test.ts',
+  'test/unit/sandbox-store.test.ts',
+]);
+
+interface Rule {
+  what: string;
+  pattern: RegExp;
+}
+
+const RULES: Rule[] = [
+  {
+    what: 'a file-local poller (use until/within from test/helpers/until.ts)',
+    pattern:
+      /\b(?:function\s*\*?\s*|(?:const|let|var)\s+)(until\w*|poll\w*|eventually\w*|waitFor\w*|waitUntil\w*|retry\w*|sleep\w*|delay\w*|pause\w*)\b\s*(?:<[^>]*>)?\s*(?:=\s*(?:async\s*)?(?:\(|\w+\s*=>)|\()/,
+  },
+  {
+    what: 'a sleep (wait on an event, a recorded watch, or until(); assert absence after backend.writeMarker())',
+    pattern: /new Promise(?:<[^>]*>)?\(\s*\(?\s*(\w+)\s*\)?\s*=>\s*\{?\s*(?:void\s+)?setTimeout\(\s*\1\s*,/,
+  },
+  {
+    what: 'a sleep from node:timers/promises',
+    pattern: /from\s+['"](?:node:)?timers\/promises['"]/,
+  },
+];
+
+/** What each rule finds in `text`: the rule and the 1-based line. */
+export function findViolations(text: string): { what: string; line: number; source: string }[] {
+  const found: { what: string; line: number; source: string }[] = [];
+  const lines = text.split('\n');
+  lines.forEach((source, index) => {
+    for (const rule of RULES) if (rule.pattern.test(source)) found.push({ what: rule.what, line: index + 1, source: source.trim() });
+  });
+  return found;
+}
+
+describe('the test kit is the only place that waits', () => {
+  it('finds the patterns it is meant to find (so the scan below can fail)', () => {
+    for (const bad of [
+      'async function until<T>(probe: () => T, what: string): Promise<T> {',
+      'async function poll(check: () => boolean) {',
+      'const eventually = async (probe: () => boolean) => {',
+      'const waitFor = (check) => {',
+      'await new Promise((r) => setTimeout(r, 1500));',
+      'await new Promise((resolve) => setTimeout(resolve, Math.min(a, b)));',
+      'await new Promise<void>((done) => { setTimeout(done, 10); });',
+      "import { setTimeout as sleep } from 'node:timers/promises';",
+    ])
+      assert.equal(findViolations(bad).length, 1, bad);
+    for (const fine of [
+      "await until('the deployment to be Ready', () => ready(), 30_000);",
+      'const timer = setTimeout(() => child.kill(), 30_000);',
+      'const untilReady = await harness.call(name, args);',
+      'new Promise<void>((resolve) => server.listen(0, resolve));',
+    ])
+      assert.deepEqual(findViolations(fine), [], fine);
+  });
+
+  it('no test file outside test/helpers/ defines a poller or sleeps', () => {
+    const offenders: string[] = [];
+    const converted: string[] = [];
+    for (const file of testSources(TEST_ROOT)) {
+      const path = relative(REPO_ROOT, file).split(sep).join('/');
+      if (path === SELF) continue;
+      const violations = findViolations(readFileSync(file, 'utf8'));
+      if (NOT_YET_CONVERTED.has(path)) {
+        if (violations.length === 0) converted.push(path);
+        continue;
+      }
+      for (const v of violations) offenders.push(`${path}:${v.line}: ${v.what}\n    ${v.source}`);
+    }
+    assert.deepEqual(offenders, [], `\n${offenders.join('\n')}`);
+    assert.deepEqual(converted, [], 'converted: take these off NOT_YET_CONVERTED');
+  });
+});
