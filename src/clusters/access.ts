@@ -6,7 +6,7 @@
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, K0RDENT_GROUP, PROVIDER_INTERFACE } from '../k0rdent/resources.js';
 import { access, type KubeAccess } from '../kube/access.js';
 
-/** `list namespaces`: the readable namespaces (SPEC section 5), and the target namespace in OIDC_REQUIRED. */
+/** `list namespaces`: the readable namespaces (docs/tools.md "Namespaces"), and the target namespace in OIDC_REQUIRED. */
 const NAMESPACES = access('', 'namespaces', 'list');
 /** The `schema-ct-*` ConfigMap of a template. */
 const SCHEMA_CONFIGMAPS = access('', 'configmaps', 'get');

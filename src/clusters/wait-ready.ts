@@ -1,6 +1,6 @@
 /**
  * Following a ClusterDeployment until kcm has reconciled the generation a write produced and it is Ready
- * or failed for that generation (SPEC: "Ready for the generation the call waits for"). A Ready left from an
+ * or failed for that generation (docs/tools.md "Long operations": ready for the generation the call waits for). A Ready left from an
  * earlier generation, or copied from a HelmRelease helm-controller has not yet upgraded, never counts.
  */
 import type { Logger } from 'pino';

@@ -6,7 +6,7 @@ export type AuthMode = 'DEV_ALLOW_ANY' | 'OIDC_REQUIRED';
 export type ToolNameStyle = 'dotted' | 'snake';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** The effective configuration (SPEC section 3), validated once at startup. */
+/** The effective configuration (README.md "Configuration"), validated once at startup. */
 export interface Settings {
   /** Where the kubeconfig came from, for the startup summary; never its contents. */
   kubeconfigSource: 'path' | 'b64' | 'text' | 'in-cluster' | 'sandbox';

@@ -1,5 +1,5 @@
 /**
- * Every configuration variable of SPEC section 3, with its CLI flag and default: the one table the CLI
+ * Every configuration variable of README.md "Configuration", with its CLI flag and default: the one table the CLI
  * options, the validation messages and the README configuration table come from.
  */
 export interface ConfigVariable {

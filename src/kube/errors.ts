@@ -1,5 +1,5 @@
 /**
- * The ONE mapping from Kubernetes client failures to AppError (SPEC section 6 "Errors"): client-node
+ * The ONE mapping from Kubernetes client failures to AppError (docs/tools.md "Errors"): client-node
  * ApiException with a Status body (401/403/404/409/422, 5xx), admission-webhook denials (403, and kcm's
  * 404 for a reference that does not exist — both invalidParams), watch errors,
  * timeouts and connection failures. The API server's message is kept; tokens never appear in it.

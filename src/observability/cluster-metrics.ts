@@ -1,5 +1,5 @@
 /**
- * The cluster tool metrics of SPEC section 7, registered once per registry (get-or-create), named here
+ * The cluster tool metrics of docs/operations.md "Metrics", registered once per registry (get-or-create), named here
  * and nowhere else.
  */
 import type { Counter, Histogram, Registry } from 'prom-client';

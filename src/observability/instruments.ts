@@ -44,7 +44,7 @@ export function getOrCreateHistogram<L extends string>(registry: Registry, spec:
 /** Seconds; covers quick lists up to long waits for a cluster to become Ready. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800];
 
-/** Outcome label values shared by every tool metric (SPEC section 7). */
+/** Outcome label values shared by every tool metric (docs/operations.md "Metrics"). */
 export type ToolOutcome = 'success' | 'forbidden' | 'invalid' | 'not_found' | 'conflict' | 'error';
 
 /** Maps an error code (src/errors.ts) or success to the `outcome` label. */

@@ -1,5 +1,5 @@
 /**
- * The Kubernetes API calls this server makes (SPEC section 7): `kube_api_requests_total{verb,resource,code}`
+ * The Kubernetes API calls this server makes (docs/operations.md "Metrics"): `kube_api_requests_total{verb,resource,code}`
  * and `kube_api_request_duration_seconds{verb,resource}`, named here and nowhere else. `code` is the
  * HTTP status, or `error` when no answer came (refused, reset, timed out, cancelled).
  */

@@ -1,5 +1,5 @@
 /**
- * MCP resource requests (SPEC section 7, the tool metrics' counterpart for `k0rdent://clusters/...`):
+ * MCP resource requests (docs/operations.md "Metrics", the tool metrics' counterpart for `k0rdent://clusters/...`):
  * `mcp_resource_requests_total{method,outcome}`, `mcp_resource_request_duration_seconds{method}` and the
  * `mcp_resource_subscriptions` gauge (deployments followed by resources/subscribe, all sessions). Every
  * series exists at 0 from startup (registered with the registry itself, ./metrics.ts).

@@ -1,5 +1,5 @@
 /**
- * The process's own metrics for an SRE (SPEC section 7): build info, tool calls in flight and HTTP
+ * The process's own metrics for an SRE (docs/operations.md "Metrics"): build info, tool calls in flight and HTTP
  * requests by route and status code. Named here and nowhere else; registered with the registry itself
  * (./metrics.ts), so they exist from startup.
  */

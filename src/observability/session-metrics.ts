@@ -1,4 +1,4 @@
-/** `mcp_sessions`: live stateful MCP sessions of the process (SPEC section 7). */
+/** `mcp_sessions`: live stateful MCP sessions of the process (docs/operations.md "Metrics"). */
 import { Gauge, type Registry } from 'prom-client';
 
 export const MCP_SESSIONS = 'mcp_sessions';

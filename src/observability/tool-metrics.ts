@@ -1,6 +1,6 @@
 /**
  * The metrics every tool call records: the generic mcp_tool_calls_total / mcp_tool_call_duration_seconds
- * pair (SPEC section 7), and the interface a tool family implements for its own series
+ * pair (docs/operations.md "Metrics"), and the interface a tool family implements for its own series
  * (clusters_deploy_total, ...). Every series is created at 0 before the first call.
  */
 import type { Registry } from 'prom-client';

@@ -1,4 +1,4 @@
-/** Kubernetes name rules, checked before any API call (SPEC section 5). Pure. */
+/** Kubernetes name rules, checked before any API call (docs/tools.md "Namespaces"). Pure. */
 import { AppError, echo } from '../errors.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -1,5 +1,5 @@
 /**
- * The namespace rules of SPEC section 5, in one place, used by every tool. Pure: callers pass the
+ * The namespace rules of docs/tools.md "Namespaces", in one place, used by every tool. Pure: callers pass the
  * existing namespaces when a rule needs them.
  */
 import { AppError } from '../errors.js';

@@ -35,7 +35,7 @@ export interface Session {
    * shared (one keep-alive agent) by the sessions of that token.
    */
   readonly kube: KubeIdentity;
-  /** The namespace rules of SPEC section 5 bound to the settings (src/policy): every tool uses these. */
+  /** The namespace rules of docs/tools.md "Namespaces" bound to the settings (src/policy): every tool uses these. */
   readonly namespaces: NamespacePolicy;
   /** Call once when the session ends: a caller's identity (and its sockets) goes with its last session. */
   close(): void;

@@ -1,5 +1,5 @@
 /**
- * The live lifecycle suite (SPEC section 9): list credentials → list templates → deploy the Azure
+ * The live lifecycle suite (docs/live-tests.md): list credentials → list templates → deploy the Azure
  * baseline → wait Ready → delete → verify gone, with cleanup on failure, through a real MCP client.
  * Against a real management cluster it runs only when K0RDENT_MGMT_KUBECONFIG_PATH and AUTH_MODE are set
  * (plus K0RDENT_LIVE_AZURE_SUBSCRIPTION_ID for the baseline; K0RDENT_LIVE_NAMESPACE optionally picks the

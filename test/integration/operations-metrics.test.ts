@@ -43,7 +43,7 @@ describe('serve: metrics and probes for operators', () => {
     assert.equal(sample(text, `k0rdent_mcp_build_info{version="${version}",node="${process.version}"}`), 1);
     assert.equal(sample(text, 'mcp_inflight_calls'), 0);
     assert.match(text, /^# TYPE http_requests_total counter$/m);
-    // The families of the other owners are there from startup too (SPEC section 7).
+    // The families of the other owners are there from startup too (docs/operations.md "Metrics").
     assert.match(text, /^# TYPE mcp_sessions gauge$/m);
     assert.match(text, /^# TYPE kube_api_requests_total counter$/m);
     assert.match(text, /^# TYPE kube_api_request_duration_seconds histogram$/m);

@@ -40,7 +40,7 @@ function configError(fn: () => unknown): ConfigError {
 }
 
 describe('settings', () => {
-  it('defaults match SPEC section 3', () => {
+  it('defaults match README.md "Configuration"', () => {
     const { settings, kubeconfig, devBearerToken } = parseConfig({ kubeconfigText: KUBECONFIG }, { sandbox: false });
     assert.equal(kubeconfig.kind, 'text');
     assert.equal(devBearerToken, undefined);

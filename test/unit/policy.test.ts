@@ -29,7 +29,7 @@ function codeOf(fn: () => unknown): string | undefined {
   }
 }
 
-describe('namespace rules (SPEC section 5)', () => {
+describe('namespace rules (docs/tools.md "Namespaces")', () => {
   describe('readable namespaces', () => {
     const table: { title: string; filter?: RegExp; expected: string[] }[] = [
       { title: 'no filter: everything', expected: ['default', 'finance', 'kcm-system', 'my-team-x', 'team-alpha', 'team-beta'] },

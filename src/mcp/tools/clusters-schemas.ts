@@ -1,5 +1,5 @@
 /**
- * The k0.clusters.* tool shapes (SPEC section 6): zod input and output schemas, the one source of truth
+ * The k0.clusters.* tool shapes (docs/tools.md): zod input and output schemas, the one source of truth
  * for the tools' types. Output schemas list the success fields as optional members next to the optional
  * `error` member, because the SDK client validates error results against the output schema too.
  */
