@@ -3,8 +3,8 @@
  * otherwise) and switches to the chosen context. client-node is passed in: it is loaded after startup
  * (src/kube/client-node.ts), so this module imports its types only.
  */
+import type * as ClientNodeModule from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { ClientNode } from '../kube/client-node.js';
 import { ConfigError } from './errors.js';
 import type { ServiceAccount } from './in-cluster.js';
 import type { CheckedKubeconfig } from './kubeconfig-source.js';
@@ -16,7 +16,7 @@ const ENV_OF = {
   sandbox: '--sandbox',
 } as const;
 
-export function loadKubeConfig(k8s: ClientNode, checked: CheckedKubeconfig): KubeConfig {
+export function loadKubeConfig(k8s: typeof ClientNodeModule, checked: CheckedKubeconfig): KubeConfig {
   const kc = new k8s.KubeConfig();
   const variable = ENV_OF[checked.kind];
   try {
@@ -47,7 +47,7 @@ export function loadKubeConfig(k8s: ClientNode, checked: CheckedKubeconfig): Kub
  * the mounted CA, and the service-account token read from its file by client-node's tokenFile provider,
  * which re-reads it when the kubelet rotates the projected token.
  */
-export function loadInClusterConfig(k8s: ClientNode, account: ServiceAccount): KubeConfig {
+export function loadInClusterConfig(k8s: typeof ClientNodeModule, account: ServiceAccount): KubeConfig {
   const kc = new k8s.KubeConfig();
   kc.loadFromClusterAndUser(
     { name: 'in-cluster', server: account.server, caFile: account.caFile, skipTLSVerify: false },

@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, KubeConfig } from '@kubernetes/client-node';
 import { loadClientNode } from './client-node.js';
-import type { KubeIdentity } from './identity.js';
 
 const SESSION_CLUSTER = 'management-cluster';
 const SESSION_USER = 'mcp-caller';
@@ -48,8 +47,14 @@ export interface PingResult {
   error?: string;
 }
 
+/** A Kubernetes identity (./identity.ts KubeIdentity, which imports this module): what a ping needs of it. */
+export interface PingTarget {
+  readonly memo: unknown;
+  kubeConfig(): Promise<KubeConfig>;
+}
+
 /** GET /version through client-node (over the identity's agent), bounded by `timeoutMs`; never throws. */
-export async function pingApi(target: KubeIdentity | KubeConfig, timeoutMs = 2500): Promise<PingResult> {
+export async function pingApi(target: PingTarget | KubeConfig, timeoutMs = 2500): Promise<PingResult> {
   try {
     const [k8s, kc, { requestOptions }] = await Promise.all([
       loadClientNode(),

@@ -6,7 +6,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type LoggingLevel, LoggingLevelSchema, SetLevelRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Session } from '../runtime/types.js';
-import type { ToolExtra } from './tools/run.js';
+import type { ToolExtra } from './context.js';
 
 const SEVERITY = new Map(LoggingLevelSchema.options.map((level, index) => [level, index] as const));
 const DEFAULT_LEVEL: LoggingLevel = 'info';

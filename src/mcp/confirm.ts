@@ -8,7 +8,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ConfirmRequest, Confirmation } from '../clusters/types.js';
 import type { Session } from '../runtime/types.js';
-import type { ToolExtra } from './tools/run.js';
+import type { ToolExtra } from './context.js';
 
 /** How long the user has to answer the form. */
 const ANSWER_TIMEOUT_MS = 10 * 60_000;

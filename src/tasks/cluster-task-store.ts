@@ -20,7 +20,6 @@ import { isAppError } from '../errors.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import type { K0rdentApi } from '../kube/k0rdent-api.js';
 import type { NamespacePolicy } from '../policy/index.js';
-import type { Session } from '../runtime/types.js';
 import { decodeTaskId, type FollowTask, type TaskRef } from './task-id.js';
 import { taskState, type TaskState } from './task-state.js';
 
@@ -175,7 +174,10 @@ export class ClusterTaskStore implements TaskStore {
   }
 }
 
-/** The task store of one session: its identity (the manager's client), its namespace policy, its logger. */
-export function clusterTaskStore(api: K0rdentApi, session: Session): ClusterTaskStore {
+/** The task store of one session (runtime/types.ts Session): its identity (the manager's client), its namespace policy, its logger. */
+export function clusterTaskStore(
+  api: K0rdentApi,
+  session: { readonly namespaces: NamespacePolicy; readonly logger: Logger },
+): ClusterTaskStore {
   return new ClusterTaskStore({ api, policy: session.namespaces, logger: session.logger });
 }

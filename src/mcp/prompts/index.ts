@@ -1,5 +1,5 @@
 /**
- * MCP prompts (SPEC section 6): create-cluster, troubleshoot-cluster, upgrade-cluster — short, exact guides
+ * MCP prompts (docs/tools.md): create-cluster, troubleshoot-cluster, upgrade-cluster — short, exact guides
  * that walk an assistant through this server's tools in the right order, with the tool names of the
  * configured TOOL_NAME_STYLE. Arguments complete from the cluster (providers, namespaces, deployments).
  */
@@ -9,7 +9,7 @@ import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { builtinInterfaces } from '../../k0rdent/providers.js';
 import { clusterManager } from '../tools/clusters.js';
-import type { ToolContext } from '../tools/index.js';
+import type { ToolContext } from '../context.js';
 import { toolName } from '../tools/registry.js';
 
 const MAX_COMPLETIONS = 100;

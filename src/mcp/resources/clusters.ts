@@ -1,6 +1,6 @@
 /**
- * The MCP resource template `k0rdent://clusters/{namespace}/{name}` (SPEC section 6, "Resources and
- * prompts"): resources/read answers the JSON k0.clusters.get returns; resources/list pages through the
+ * The MCP resource template `k0rdent://clusters/{namespace}/{name}` (docs/tools.md "Resource
+ * `k0rdent://clusters/{namespace}/{name}`"): resources/read answers the JSON k0.clusters.get returns; resources/list pages through the
  * readable deployments (cursor = the list's continue token); completion/complete offers namespaces and
  * names; resources/subscribe and unsubscribe follow a deployment (./subscriptions.ts). The namespace rules
  * of src/policy hold for every one of them.
@@ -21,7 +21,7 @@ import { outcomeOf, type ToolOutcome } from '../../observability/instruments.js'
 import { addResourceSubscriptions, observeResourceRequest, type ResourceMethod } from '../../observability/resource-metrics.js';
 import { asAppError } from '../errors.js';
 import { clusterManager } from '../tools/clusters.js';
-import type { ToolContext } from '../tools/index.js';
+import type { ToolContext } from '../context.js';
 import { ClusterSubscriptions, clusterUri, parseClusterUri } from './subscriptions.js';
 
 export const CLUSTER_URI_TEMPLATE = 'k0rdent://clusters/{namespace}/{name}';

@@ -1,4 +1,4 @@
-/** The k0.clusters.* tools (SPEC section 6): declarations with thin handlers over the cluster manager. */
+/** The k0.clusters.* tools (docs/tools.md): declarations with thin handlers over the cluster manager. */
 import { CLUSTER_ACCESS } from '../../clusters/access.js';
 import { ClusterManager } from '../../clusters/manager.js';
 import type { WaitOptions } from '../../clusters/types.js';
@@ -19,7 +19,7 @@ import {
   updateOutput,
 } from './clusters-schemas.js';
 import { parseDuration, POLL_INTERVAL, STALL_THRESHOLD, TIMEOUT } from '../../config/duration.js';
-import type { ToolContext } from './index.js';
+import type { ToolContext } from '../context.js';
 import { defineTool } from './registry.js';
 
 export const CLUSTER_TOOL_NAMES = {

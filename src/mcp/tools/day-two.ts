@@ -25,7 +25,7 @@ import {
   listProvidersOutput,
 } from './day-two-schemas.js';
 import { parseDuration } from '../../config/duration.js';
-import type { ToolContext } from './index.js';
+import type { ToolContext } from '../context.js';
 import { defineTool } from './registry.js';
 
 export const DAY_TWO_TOOL_NAMES = {

@@ -5,16 +5,11 @@
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Registry } from 'prom-client';
-import type { Runtime, Session } from '../../runtime/types.js';
+import type { ToolContext } from '../context.js';
 import { clusterTools } from './clusters.js';
 import { serviceTools } from './services.js';
 import { dayTwoTools } from './day-two.js';
 import { type AnyToolDefinition, initToolMetrics, installTools } from './registry.js';
-
-export interface ToolContext {
-  readonly runtime: Runtime;
-  readonly session: Session;
-}
 
 /** Every tool this server knows, in the order tools/list shows them. Add a family's array here. */
 export const TOOLS: readonly AnyToolDefinition[] = [...clusterTools, ...dayTwoTools, ...serviceTools];

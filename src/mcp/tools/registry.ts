@@ -21,12 +21,13 @@ import type { KubeAccess } from '../../kube/access.js';
 import { initToolCallSeries, type ToolMetrics } from '../../observability/tool-metrics.js';
 import { asksForTask, taskCall, type TaskDeclaration } from '../../tasks/tool-tasks.js';
 import type { Settings, ToolNameStyle } from '../../runtime/types.js';
-import type { ToolContext } from './index.js';
-import { runTool, type CallFields, type ToolCall, type ToolExtra } from './run.js';
+import type { ToolContext } from '../context.js';
+import type { ToolExtra } from '../context.js';
+import { runTool, type CallFields, type ToolCall } from './run.js';
 
 /** One tool, declared once. `I`/`O` are zod objects; `I` is closed (strict) when listed and validated. */
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
-  /** The dotted name of SPEC section 6 (`k0.clusters.list`); the snake form is derived. */
+  /** The dotted name of docs/tools.md (`k0.clusters.list`); the snake form is derived. */
   readonly name: string;
   /** The `operation` field of the log line. */
   readonly operation: string;
@@ -61,7 +62,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(definit
   return definition as unknown as AnyToolDefinition;
 }
 
-/** `dotted` names as in SPEC section 6, or `snake` (`k0_clusters_listCredentials`) for clients that reject dots. */
+/** `dotted` names as in docs/tools.md, or `snake` (`k0_clusters_listCredentials`) for clients that reject dots. */
 export function toolName(dotted: string, style: ToolNameStyle): string {
   return style === 'snake' ? dotted.replace(/\./g, '_') : dotted;
 }

@@ -1,10 +1,9 @@
 /**
  * The envelope of every tool call (the registry, ./registry.ts, sends every call through it): progress
- * and cancellation plumbing, one structured log line, the SPEC section 7 metrics, and AppError → tool
+ * and cancellation plumbing, one structured log line, the docs/operations.md "Metrics" metrics, and AppError → tool
  * result. Handlers stay thin.
  */
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ManagerHooks } from '../../clusters/manager.js';
 import { outcomeOf, type ToolOutcome } from '../../observability/instruments.js';
 import { observeToolCall, type ToolMetrics } from '../../observability/tool-metrics.js';
@@ -12,9 +11,9 @@ import { sendClientLog } from '../client-log.js';
 import { trackInflightCall } from '../../observability/server-metrics.js';
 import { confirmerFor } from '../confirm.js';
 import { asAppError, toolErrorResult, toolSuccessResult } from '../errors.js';
-import type { ToolContext } from './index.js';
+import type { ToolContext, ToolExtra } from '../context.js';
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type { ToolExtra };
 
 /** What the log line says about the call; filled in as the call learns more (e.g. the resolved namespace). */
 export interface CallFields {

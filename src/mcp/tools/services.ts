@@ -4,7 +4,7 @@ import { SERVICE_ACCESS } from '../../services/access.js';
 import { ServiceManager } from '../../services/manager.js';
 import { LIST_ANNOTATIONS } from './clusters.js';
 import { parseDuration } from '../../config/duration.js';
-import type { ToolContext } from './index.js';
+import type { ToolContext } from '../context.js';
 import { defineTool } from './registry.js';
 import {
   applyServiceInput,
