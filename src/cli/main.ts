@@ -5,6 +5,7 @@ import { packageVersion } from '../config/package.js';
 import { exitOnStartupError } from './bootstrap.js';
 import { addConfigOptions } from './options.js';
 import type { SandboxFlags } from './sandbox.js';
+import type { ClientFlags } from './client.js';
 
 function fatal(error: unknown): never {
   exitOnStartupError(error);
@@ -44,5 +45,41 @@ program
   .option('--delete-seconds <s>', 'seconds the simulated kcm takes to finish a deletion')
   .option('--verbose', 'log every sandbox request (stderr)')
   .action((flags: SandboxFlags) => import('./sandbox.js').then(({ runSandbox }) => runSandbox(flags)).catch(fatal));
+
+const clientOptions = (command: Command): Command =>
+  command
+    .option('--url <url>', 'a running server (e.g. http://127.0.0.1:6767/mcp); without it, this command starts `stdio --sandbox` itself')
+    .option('--header <name: value>', 'an HTTP header for --url, repeatable (e.g. "Authorization: Bearer $TOKEN")', collect, [])
+    .option('--json', 'print JSON even on a terminal')
+    .option('--timeout <seconds>', 'give up on the call after this long (default 1800)');
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Client commands: a usage mistake exits 2 with one line, any other failure 1. */
+function clientFailure(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`k0rdent-mcp: ${message}\n`);
+  process.exit(error instanceof Error && error.name === 'UsageError' ? 2 : 1);
+}
+
+clientOptions(program.command('tools').description('list the tools of a server: name, read or write, one line')).action(
+  (flags: ClientFlags) => import('./client.js').then(({ runTools }) => runTools(flags)).catch(clientFailure),
+);
+
+clientOptions(
+  program
+    .command('call')
+    .description('call one tool and print its structured result (JSON; YAML on a terminal)')
+    .argument('<tool>', 'tool name, e.g. k0.clusters.list')
+    .argument('[arguments]', 'the tool\'s arguments: JSON (\'{"namespace":"team-alpha"}\'), @file or @- for standard input')
+    .option('--wait-progress', 'print progress notifications of a long call (always on when stderr is a terminal)'),
+).action((tool: string, args: string | undefined, flags: ClientFlags) =>
+  import('./client.js')
+    .then(({ runCall }) => runCall(tool, args, flags))
+    .then((code) => process.exit(code))
+    .catch(clientFailure),
+);
 
 program.parseAsync(process.argv).catch(fatal);
