@@ -119,10 +119,27 @@ export const STUBS = [
   ['bootstrap.cluster.x-k8s.io', 'K0sControllerConfig', 'k0scontrollerconfigs', 'v1beta2'],
 ];
 
+/** Exit code when a module cannot be had (no Go, or GOPROXY=off and the module is not in the cache). */
+export const UNAVAILABLE = 3;
+
+class Unavailable extends Error {}
+
 function moduleDir(module) {
-  const out = execFileSync('go', ['mod', 'download', '-json', module], { encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod' } });
+  let out;
+  try {
+    out = execFileSync('go', ['mod', 'download', '-json', module], {
+      encoding: 'utf8',
+      env: { ...process.env, GOFLAGS: '-mod=mod' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (err) {
+    const stdout = err && typeof err === 'object' && 'stdout' in err ? String(err.stdout) : '';
+    throw new Unavailable(
+      `go mod download ${module}: ${stdout.match(/"Error": "([^"]*)"/)?.[1] ?? (err instanceof Error ? err.message : String(err))}`,
+    );
+  }
   const info = JSON.parse(out);
-  if (info.Error || !info.Dir) throw new Error(`go mod download ${module}: ${info.Error ?? 'no Dir'}`);
+  if (info.Error || !info.Dir) throw new Unavailable(`go mod download ${module}: ${info.Error ?? 'no Dir'}`);
   return info.Dir;
 }
 
@@ -145,8 +162,16 @@ function stubCrd([group, kind, plural, version]) {
     kind: 'CustomResourceDefinition',
     metadata: {
       name: `${plural}.${group}`,
-      annotations: { 'k0rdent-mcp.io/generated': 'stub', 'k0rdent-mcp.io/source': 'no Go module serves github.com/k0sproject/k0smotron v2' },
-      labels: { 'cluster.x-k8s.io/provider': plural.startsWith('k0sworker') || plural.startsWith('k0scontroller') ? 'bootstrap-k0sproject-k0smotron' : 'control-plane-k0sproject-k0smotron' },
+      annotations: {
+        'k0rdent-mcp.io/generated': 'stub',
+        'k0rdent-mcp.io/source': 'no Go module serves github.com/k0sproject/k0smotron v2',
+      },
+      labels: {
+        'cluster.x-k8s.io/provider':
+          plural.startsWith('k0sworker') || plural.startsWith('k0scontroller')
+            ? 'bootstrap-k0sproject-k0smotron'
+            : 'control-plane-k0sproject-k0smotron',
+      },
     },
     spec: {
       group,
@@ -187,10 +212,19 @@ function main() {
   const check = args.includes('--check');
   const outIndex = args.indexOf('--out');
   const out = outIndex >= 0 ? args[outIndex + 1] : join(root, 'data', 'world', 'crds');
-  const files = buildWorldCrds();
+  let files;
+  try {
+    files = buildWorldCrds();
+  } catch (err) {
+    if (!(err instanceof Unavailable)) throw err;
+    console.error(err.message);
+    process.exit(UNAVAILABLE);
+  }
   if (check) {
     const present = existsSync(out) ? readdirSync(out).filter((f) => f.endsWith('.yaml')) : [];
-    const differ = [...files].filter(([f, text]) => !existsSync(join(out, f)) || readFileSync(join(out, f), 'utf8') !== text).map(([f]) => f);
+    const differ = [...files]
+      .filter(([f, text]) => !existsSync(join(out, f)) || readFileSync(join(out, f), 'utf8') !== text)
+      .map(([f]) => f);
     const extra = present.filter((f) => !files.has(f));
     if (differ.length + extra.length > 0) {
       console.error(`data/world/crds is stale: ${[...differ, ...extra].join(', ')} (run node scripts/world-crds.mjs)`);

@@ -33,8 +33,14 @@ function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-function occurrenceKey(namespace: string, regarding: Record<string, unknown>, event: KcmEvent, action: string): string {
+function occurrenceKey(
+  namespace: string,
+  regarding: Record<string, unknown>,
+  event: KcmEvent & { reportingController?: string },
+  action: string,
+): string {
   return JSON.stringify([
+    event.reportingController ?? REPORTING_CONTROLLER,
     namespace,
     regarding['kind'],
     regarding['name'],
@@ -47,7 +53,12 @@ function occurrenceKey(namespace: string, regarding: Record<string, unknown>, ev
 }
 
 /** Records an Event; skipped, as the API server would refuse it, when the namespace is terminating or gone. */
-export async function recordEvent(api: KcmApi, object: KubeObject, event: KcmEvent & { action?: string }, _now?: string): Promise<void> {
+export async function recordEvent(
+  api: KcmApi,
+  object: KubeObject,
+  event: KcmEvent & { action?: string; reportingController?: string; reportingInstance?: string },
+  _now?: string,
+): Promise<void> {
   const namespaceName = object.metadata.namespace ?? 'default';
   const namespace = api.get(NAMESPACES, undefined, namespaceName);
   if (!namespace || namespace.metadata.deletionTimestamp) return;
@@ -85,8 +96,8 @@ export async function recordEvent(api: KcmApi, object: KubeObject, event: KcmEve
     kind: 'Event',
     metadata: { name: `${object.metadata.name}.${suffix}`, namespace: namespaceName },
     eventTime: microTime(now),
-    reportingController: REPORTING_CONTROLLER,
-    reportingInstance: REPORTING_INSTANCE,
+    reportingController: event.reportingController ?? REPORTING_CONTROLLER,
+    reportingInstance: event.reportingInstance ?? REPORTING_INSTANCE,
     action,
     reason: event.reason,
     regarding,

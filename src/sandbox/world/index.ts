@@ -1,0 +1,52 @@
+/**
+ * The world below kcm, simulated once for every backend: Flux's source-controller (chart artifacts over
+ * loopback HTTP, HelmChart/HelmRepository status), Flux's helm-controller (HelmRelease install, upgrade
+ * and uninstall of what the cluster charts render), and Cluster API with the infrastructure, control-plane
+ * and bootstrap providers (./capi.ts). It talks to a KcmApi (../kcm/api.ts): the embedded sandbox's store,
+ * or a real API server through ../kube/cache.ts (whose cache must watch WORLD_RESOURCES). Faults are asked
+ * for per ClusterDeployment with the label in ./types.ts (FAULT_LABEL).
+ */
+import type { KcmApi } from '../kcm/api.js';
+import { CapiController } from './capi.js';
+import { defaultChartRoots } from './charts.js';
+import { HelmController } from './helm-controller.js';
+import { SourceController } from './source-controller.js';
+import type { WorldHandle, WorldOptions } from './types.js';
+
+export async function startWorld(api: KcmApi, options: WorldOptions = {}): Promise<WorldHandle> {
+  const log = options.log ?? ((): void => undefined);
+  const chartRoots = options.chartRoots ?? defaultChartRoots();
+  const provisionMs = Math.max(0, (options.provisionSeconds ?? 5) * 1000);
+  const deleteMs = Math.max(0, (options.deleteSeconds ?? 3) * 1000);
+  const source = new SourceController(api, {
+    chartRoots,
+    host: options.host ?? '127.0.0.1',
+    log,
+    ...(options.logSink ? { logSink: options.logSink } : {}),
+  });
+  await source.start();
+  const helm = new HelmController(api, {
+    chartRoots,
+    // A Helm action takes a tenth of the provisioning time (so "Running 'install' action" can be seen).
+    actionMs: Math.min(2000, provisionMs * 0.1),
+    log,
+    ...(options.logSink ? { logSink: options.logSink } : {}),
+  });
+  helm.start();
+  const capi = new CapiController(api, { provisionMs, deleteMs, log, ...(options.logSink ? { logSink: options.logSink } : {}) });
+  capi.start();
+  let closing: Promise<void> | undefined;
+  return {
+    artifactUrl: source.url,
+    close: () =>
+      (closing ??= (async () => {
+        capi.close();
+        helm.close();
+        await source.close();
+      })()),
+  };
+}
+
+export { WORLD_RESOURCES } from './resources.js';
+export { CONTROLLERS, FAULTS, FAULT_LABEL } from './types.js';
+export type { ControllerName, Fault, LogSink, LogSubject, WorldHandle, WorldOptions } from './types.js';
