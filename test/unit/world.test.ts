@@ -12,6 +12,7 @@ import type { KubeObject, ResourceKey, StoreEvent } from '../../src/sandbox/apis
 import { storeApi } from '../../src/sandbox/kcm/api.js';
 import { CLUSTER_DEPLOYMENTS, NAMESPACES } from '../../src/sandbox/kcm/resources.js';
 import { startWorld, type WorldHandle } from '../../src/sandbox/world/index.js';
+import { within } from '../helpers/until.js';
 import { CLUSTERS, HELM_CHARTS, HELM_RELEASES, HELM_REPOSITORIES, MACHINES, resourceOfKind } from '../../src/sandbox/world/resources.js';
 
 type Rec = Record<string, unknown>;
@@ -20,21 +21,20 @@ const statusOf = (o: KubeObject | undefined): Rec => ((o?.['status'] ?? {}) as R
 const cond = (o: KubeObject | undefined, type: string): Rec | undefined =>
   ((statusOf(o)['conditions'] ?? []) as Rec[]).find((c) => c['type'] === type);
 
-function waitFor(store: MemoryStore, check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+/** Resolves at the first store event after which `check` holds (at once when it holds now): event-driven, bounded by `within`. */
+function storeReaches(store: MemoryStore, check: () => boolean): Promise<void> {
   if (check()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, timeoutMs);
+  return new Promise((resolve) => {
     const unsubscribe = store.subscribe(() => {
       if (!check()) return;
-      clearTimeout(timer);
       unsubscribe();
       resolve();
     });
   });
 }
+
+const reach = (store: MemoryStore, check: () => boolean, what: string, timeoutMs = 8000): Promise<void> =>
+  within(what, storeReaches(store, check), timeoutMs);
 
 function record(store: MemoryStore, resource: ResourceKey): StoreEvent[] {
   const events: StoreEvent[] = [];
@@ -111,7 +111,7 @@ describe('the world below kcm', () => {
   }
 
   it('source-controller serves the chart and writes the HelmChart status Flux writes', async () => {
-    await waitFor(
+    await reach(
       store,
       () => cond(store.get(HELM_CHARTS, NS, 'aws-standalone-cp-1-0-43'), 'Ready')?.['status'] === 'True',
       'HelmChart Ready',
@@ -143,7 +143,7 @@ describe('the world below kcm', () => {
   it('installs a cluster chart and brings its Cluster, control plane and Machines up', async () => {
     const releases = record(store, HELM_RELEASES);
     deploy('c1', { controlPlaneNumber: 1, workersNumber: 2 });
-    await waitFor(store, () => cond(store.get(CLUSTERS, NS, 'c1'), 'Available')?.['status'] === 'True', 'Cluster c1 Available');
+    await reach(store, () => cond(store.get(CLUSTERS, NS, 'c1'), 'Available')?.['status'] === 'True', 'Cluster c1 Available');
     const readies = releases
       .filter((e) => e.object.metadata.name === 'c1')
       .map((e) => cond(e.object, 'Ready')?.['message'])
@@ -208,7 +208,7 @@ describe('the world below kcm', () => {
       ...hr,
       spec: { ...(hr['spec'] as Rec), values: { ...((hr['spec'] as Rec)['values'] as Rec), workersNumber: 3 } },
     });
-    await waitFor(
+    await reach(
       store,
       () => (statusOf(store.get(CLUSTERS, NS, 'c1'))['workers'] as Rec | undefined)?.['readyReplicas'] === 3,
       'three ready workers',
@@ -232,7 +232,7 @@ describe('the world below kcm', () => {
     store.delete(HELM_RELEASES, NS, 'c1');
     const infra = resourceOfKind('AWSCluster')!;
     // kcm's part (releaseProviderCluster): the cleanup finalizer goes once no Machine is left.
-    await waitFor(
+    await reach(
       store,
       () => store.list(MACHINES, { namespace: NS, labelSelector: 'cluster.x-k8s.io/cluster-name=c1' }).length === 0,
       'no Machines',
@@ -242,7 +242,7 @@ describe('the world below kcm', () => {
       ...aws,
       metadata: { ...aws.metadata, finalizers: (aws.metadata.finalizers ?? []).filter((f) => f !== 'k0rdent.mirantis.com/cleanup') },
     });
-    await waitFor(store, () => !store.get(HELM_RELEASES, NS, 'c1') && !store.get(CLUSTERS, NS, 'c1'), 'HelmRelease and Cluster gone');
+    await reach(store, () => !store.get(HELM_RELEASES, NS, 'c1') && !store.get(CLUSTERS, NS, 'c1'), 'HelmRelease and Cluster gone');
     const reasons = clusters
       .map((e) => cond(e.object, 'Deleting'))
       .filter((c) => c?.['status'] === 'True')
@@ -255,7 +255,7 @@ describe('the world below kcm', () => {
   it('faults: infra-error shows the provider error on the infrastructure cluster and the Cluster', async () => {
     deploy('f-infra', { controlPlaneNumber: 1, workersNumber: 1 }, 'infra-error');
     const infra = resourceOfKind('AWSCluster')!;
-    await waitFor(
+    await reach(
       store,
       () => cond(store.get(CLUSTERS, NS, 'f-infra'), 'InfrastructureReady')?.['reason'] === 'VpcReconciliationFailed',
       'InfrastructureReady mirrors VpcReady',
@@ -274,7 +274,7 @@ describe('the world below kcm', () => {
 
   it('faults: helm-install-failure fails the release as helm-controller does', async () => {
     deploy('f-helm', { controlPlaneNumber: 1, workersNumber: 1 }, 'helm-install-failure');
-    await waitFor(store, () => cond(store.get(HELM_RELEASES, NS, 'f-helm'), 'Ready')?.['status'] === 'False', 'HelmRelease failed');
+    await reach(store, () => cond(store.get(HELM_RELEASES, NS, 'f-helm'), 'Ready')?.['status'] === 'False', 'HelmRelease failed');
     const hr = store.get(HELM_RELEASES, NS, 'f-helm')!;
     assert.equal(cond(hr, 'Ready')?.['reason'], 'InstallFailed');
     assert.match(
@@ -303,9 +303,9 @@ describe('the world below kcm', () => {
             cond(m, 'NodeHealthy')?.['message'] === 'Waiting for AWSMachine to report spec.providerID'
           );
         });
-    await waitFor(store, workerWaiting, 'a worker waiting for its providerID');
+    await reach(store, workerWaiting, 'a worker waiting for its providerID');
     assert.equal(cond(store.get(CLUSTERS, NS, 'f-pid'), 'ControlPlaneInitialized')?.['status'], 'True');
-    await waitFor(
+    await reach(
       store,
       () =>
         /Waiting for a Node with spec\.providerID aws:/.test(
