@@ -36,3 +36,77 @@ export function echo(value: unknown, max = MAX_ECHO): string {
   }
   return text.length <= max ? text : `${text.slice(0, max - 1)}… (${text.length} characters)`;
 }
+
+/** A caller's text as a log field or inside a message, unquoted, cut to about `max` characters. */
+export function clip(text: string, max = MAX_ECHO): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}… (${text.length.toLocaleString('en-US')} characters)`;
+}
+
+/** Longest error message a caller gets back (and the log line repeats): a few KB, whatever the input was. */
+export const MAX_MESSAGE = 2000;
+/** Items of a list shown in a message or in error details before "… and N more". */
+export const MAX_LISTED = 20;
+/** Longest JSON of an error's details. */
+export const MAX_DETAILS = 4000;
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * A list of a caller's values, bounded: `5,000 unknown keys: a, b, c … and 4,997 more` (`noun` is the
+ * plural). Each item is cut to about MAX_ECHO characters.
+ */
+export function echoList(items: readonly string[], noun: string, shown = MAX_LISTED): string {
+  const head = items.slice(0, shown).map((item) => (item.length <= MAX_ECHO ? item : `${item.slice(0, MAX_ECHO - 1)}…`));
+  const rest = items.length - head.length;
+  return `${count(items.length)} ${noun}: ${head.join(', ')}${rest > 0 ? ` … and ${count(rest)} more` : ''}`;
+}
+
+/**
+ * A message cut to about `max` characters. Messages that list problems join them with "; ": those are
+ * cut between problems and say how many were left out; anything else is cut and says its length.
+ */
+export function boundMessage(message: string, max = MAX_MESSAGE): string {
+  if (message.length <= max) return message;
+  const parts = message.split('; ');
+  if (parts.length > 1) {
+    const kept: string[] = [];
+    let length = 0;
+    for (const part of parts) {
+      const piece = part.length <= MAX_ECHO * 2 ? part : `${part.slice(0, MAX_ECHO * 2 - 1)}…`;
+      if (length + piece.length + 2 > max - 60) break;
+      kept.push(piece);
+      length += piece.length + 2;
+    }
+    if (kept.length > 0) return `${kept.join('; ')} … and ${count(parts.length - kept.length)} more (${count(parts.length)} in all)`;
+  }
+  return `${message.slice(0, max - 40)}… (${count(message.length)} characters)`;
+}
+
+/** Error details bounded for an answer or a log line: long strings cut, long lists shortened, the whole under MAX_DETAILS. */
+export function boundDetails(details: Record<string, unknown>): Record<string, unknown> {
+  const bound = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') return value.length <= MAX_ECHO * 2 ? value : `${value.slice(0, MAX_ECHO * 2 - 1)}…`;
+    if (typeof value !== 'object' || value === null) return value;
+    if (depth > 4) return '…';
+    if (Array.isArray(value)) {
+      const head = value.slice(0, MAX_LISTED).map((item) => bound(item, depth + 1));
+      return value.length > MAX_LISTED ? [...head, `… and ${count(value.length - MAX_LISTED)} more`] : head;
+    }
+    const entries = Object.entries(value as Record<string, unknown>);
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of entries.slice(0, MAX_LISTED)) out[key.slice(0, MAX_ECHO)] = bound(item, depth + 1);
+    if (entries.length > MAX_LISTED) out['…'] = `and ${count(entries.length - MAX_LISTED)} more`;
+    return out;
+  };
+  const bounded = bound(details, 0) as Record<string, unknown>;
+  const size = JSON.stringify(bounded).length;
+  return size <= MAX_DETAILS ? bounded : { truncated: `the details were ${count(size)} characters of JSON; see the message` };
+}
+
+/** The error as a caller may see it and a log line may hold it: message and details bounded. */
+export function boundError(error: AppError): AppError {
+  const message = boundMessage(error.message);
+  const details = error.details === undefined ? undefined : boundDetails(error.details);
+  if (message === error.message && (details === undefined || JSON.stringify(details) === JSON.stringify(error.details))) return error;
+  return new AppError(error.code, message, details, { cause: error.cause });
+}

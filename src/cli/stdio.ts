@@ -19,18 +19,25 @@ export async function runStdio(flags: Record<string, unknown>): Promise<void> {
   const { runtime, sandbox, warmUp } = await bootstrap('stdio', flags);
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
   const { createMcpServer } = await import('../mcp/server.js');
+  const { stopRunningCalls } = await import('../mcp/tools/run.js');
   const { createSession } = await import('../runtime/runtime.js');
   const session = createSession(runtime, { id: randomUUID() });
   const server = createMcpServer(runtime, session);
   const { beginShutdown } = await import('../runtime/runtime.js');
   const { trackRequests } = await import('../http/session-table.js');
   const transport = new StdioServerTransport();
+  (await import('../http/bounded-errors.js')).boundErrorResponses(transport);
   const calls = { caller: 'stdio', pending: new Set<string | number>(), lastActivity: Date.now(), close: () => server.close() };
   const stop = async (): Promise<void> => {
     // Waiting calls answer with their current state (interrupted: true) before the transport closes.
     beginShutdown(runtime);
     const until = Date.now() + SHUTDOWN_GRACE_MS;
     while (calls.pending.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Past the grace, calls still running are answered with an error result (the server stopped), not dropped.
+    if (stopRunningCalls(runtime) > 0) {
+      const flush = Date.now() + 2000;
+      while (calls.pending.size > 0 && Date.now() < flush) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await server.close();
     session.close();
     runtime.kube.close();

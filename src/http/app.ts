@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { packageVersion } from '../config/package.js';
 import { pingApi } from '../kube/client.js';
+import { stopRunningCalls } from '../mcp/tools/run.js';
 import { beginShutdown } from '../runtime/runtime.js';
 import { observeHttpRequest } from '../observability/server-metrics.js';
 import type { Runtime } from '../runtime/types.js';
@@ -15,6 +16,9 @@ import { createMcpEndpoint, sendJsonRpcError } from './mcp-endpoint.js';
 import { ConfigError } from '../config/errors.js';
 import { createOidcVerifier } from './oidc.js';
 import { createHostPolicy, type HostPolicy } from './origin.js';
+
+/** How long the answers to calls stopped at the end of the grace get to reach their clients. */
+const ANSWER_FLUSH_MS = 2000;
 
 export const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
 
@@ -219,12 +223,23 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       beginShutdown(runtime);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (inFlight > 0) {
-        logger.info({ inFlight }, 'waiting for in-flight MCP calls');
+      const drain = async (ms: number): Promise<void> => {
+        if (inFlight === 0) return;
         await Promise.race([
           new Promise<void>((resolve) => (drained = resolve)),
-          new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
+          new Promise<void>((resolve) => setTimeout(resolve, ms).unref()),
         ]);
+      };
+      if (inFlight > 0) {
+        logger.info({ inFlight }, 'waiting for in-flight MCP calls');
+        await drain(graceMs);
+      }
+      // Past the grace, every call still running is answered with an error result (the server stopped, and
+      // whether it may have written), and those answers get a moment to reach their clients.
+      const stopped = stopRunningCalls(runtime);
+      if (stopped > 0) {
+        logger.warn({ calls: stopped, graceMs }, 'shutdown grace over: answering the calls still running with an error result');
+        await drain(ANSWER_FLUSH_MS);
       }
       await endpoint.closeAll();
       server.closeAllConnections();

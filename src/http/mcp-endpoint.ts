@@ -16,6 +16,7 @@ import { createSession } from '../runtime/runtime.js';
 import type { Runtime } from '../runtime/types.js';
 import { tokenFingerprint } from './auth.js';
 import { BodyError, readJsonBody } from './body.js';
+import { boundErrorResponses } from './bounded-errors.js';
 import { BoundedEventStore } from './event-store.js';
 import { SessionTable, trackRequests, type TableEntry } from './session-table.js';
 
@@ -107,6 +108,7 @@ export function createMcpEndpoint(runtime: Runtime, options: McpEndpointOptions)
     const session = createSession(runtime, { id: randomUUID(), ...(bearerToken !== undefined ? { bearerToken } : {}) });
     const server = createMcpServer(runtime, session, { stateless: true });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    boundErrorResponses(transport);
     res.on('close', () => {
       void transport.close();
       void server.close();
@@ -171,6 +173,7 @@ export function createMcpEndpoint(runtime: Runtime, options: McpEndpointOptions)
         session.logger.info('MCP session closed by the client');
       },
     });
+    boundErrorResponses(transport);
     const live: LiveSession = {
       server,
       transport,

@@ -74,15 +74,38 @@ export class SessionTable<E extends TableEntry> {
         message: `Too many MCP sessions (${maxSessions}); retry later, or end unused sessions with DELETE /mcp`,
       };
     }
-    if ((this.perCaller.get(caller) ?? 0) >= perCaller) {
+    if ((this.perCaller.get(caller) ?? 0) >= perCaller && !this.evictOldestIdle(caller)) {
       return {
         ok: false,
         status: 429,
         retryAfterSeconds: 60,
-        message: `Too many MCP sessions for this caller (${perCaller}, SESSION_LIMIT_PER_CALLER); end unused sessions with DELETE /mcp or reuse one; idle sessions close after ${Math.round(idleMs / 1000)}s`,
+        message: `Too many MCP sessions for this caller (${perCaller}, SESSION_LIMIT_PER_CALLER), each with a request in flight; end unused sessions with DELETE /mcp or reuse one; idle sessions close after ${Math.round(idleMs / 1000)}s`,
       };
     }
     return { ok: true };
+  }
+
+  /**
+   * At the per-caller cap, the caller's session that has nothing in flight and was active least recently
+   * gives way to the new one (logged). Clients that never end their sessions (the SDK client and the
+   * Inspector do not send DELETE) would otherwise lock their own caller out until the idle timeout; a
+   * session that is working (a request in flight) is never taken, and only the same caller's sessions are.
+   */
+  private evictOldestIdle(caller: string): boolean {
+    let oldest: [string, E] | undefined;
+    for (const [id, entry] of this.entries) {
+      if (entry.caller !== caller || entry.pending.size > 0) continue;
+      if (oldest === undefined || entry.lastActivity < oldest[1].lastActivity) oldest = [id, entry];
+    }
+    if (oldest === undefined) return false;
+    const [id, entry] = oldest;
+    this.options.logger.info(
+      { sessionId: id, caller, idleMs: Date.now() - entry.lastActivity, perCaller: this.options.perCaller },
+      "MCP session limit per caller reached: closing that caller's least recently active idle session for a new one",
+    );
+    this.remove(id);
+    void entry.close();
+    return true;
   }
 
   add(id: string, entry: E): void {

@@ -4,7 +4,8 @@
  * (./agents.ts) for all its requests and watches, counts its API calls (kube_api_requests_total), and
  * carries small caches that are facts about this identity (which namespaces it may list, which schema
  * ConfigMaps it has read). A caller's identity lives while a session uses it and is dropped, sockets
- * closed, when the last such session ends.
+ * closed, when the last such session ends. Watches that serve resource subscriptions use a second pool of the
+ * same identity (`watches()`), so they never take the sockets its requests need.
  */
 import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -24,7 +25,17 @@ export interface KubeIdentity {
   memo<T>(key: string, create: () => T): T;
   /** Sockets this identity holds open now (in use or idle). */
   openSockets(): number;
+  /**
+   * The same credentials on a socket pool of their own, for long-lived watches that serve resource
+   * subscriptions: at most WATCH_SOCKETS open, so requests of this identity never queue behind them.
+   * Made on first use, closed with this identity.
+   */
+  watches(): KubeIdentity;
 }
+
+/** Sockets of an identity's watch pool (./agents.ts): the bound on its subscription watches. */
+export const WATCH_SOCKETS = 32;
+const WATCH_POOL: AgentPoolOptions = { maxSockets: WATCH_SOCKETS, maxFreeSockets: 2 };
 
 export interface KubeIdentitiesOptions {
   /** Loads the operator's kubeconfig once client-node is loaded (e.g. config/kubeconfig.ts). */
@@ -41,6 +52,7 @@ class Identity implements KubeIdentity {
   private loaded: Promise<KubeConfig> | undefined;
   private agents: SharedAgents | undefined;
   private readonly memos = new Map<string, unknown>();
+  private watchPool: Identity | undefined;
   private closed = false;
 
   constructor(
@@ -88,9 +100,27 @@ class Identity implements KubeIdentity {
     return this.agents?.openSockets() ?? 0;
   }
 
+  watches(): KubeIdentity {
+    // A copy of this identity's KubeConfig (same cluster, user and context), so that its createAgent is
+    // memoised separately (./agents.ts) with the watch pool's bounds.
+    this.watchPool ??= new Identity(
+      async () => {
+        const [k8s, kc] = await Promise.all([loadClientNode(), this.kubeConfig()]);
+        const copy = new k8s.KubeConfig();
+        copy.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
+        return copy;
+      },
+      this.metrics,
+      WATCH_POOL,
+    );
+    if (this.closed) this.watchPool.close();
+    return this.watchPool;
+  }
+
   close(): void {
     this.closed = true;
     this.agents?.destroy();
+    this.watchPool?.close();
     this.memos.clear();
   }
 }
@@ -138,6 +168,7 @@ export class KubeIdentities {
       metrics: identity.metrics,
       memo: (k, create) => identity.memo(k, create),
       openSockets: () => identity.openSockets(),
+      watches: () => identity.watches(),
       release: () => {
         if (released) return;
         released = true;

@@ -30,7 +30,7 @@ export function createMcpServer(runtime: Runtime, session: Session, options: Mcp
       capabilities: { tools: {}, logging: {}, tasks: { cancel: {}, requests: { tools: { call: {} } } } },
       // One validator for every session instead of an Ajv instance per server (./json-schema-validator.ts).
       jsonSchemaValidator: sharedJsonSchemaValidator,
-      taskStore: clusterTaskStore(clusterManager({ runtime, session }).api, session),
+      taskStore: clusterTaskStore(clusterManager({ runtime, session }).api, session, runtime.settings),
       instructions:
         'k0rdent management-cluster tools: list credentials and cluster templates, list, deploy and delete ClusterDeployments in the namespaces the operator allowed.',
     },
@@ -38,7 +38,7 @@ export function createMcpServer(runtime: Runtime, session: Session, options: Mcp
   initAllToolMetrics(runtime.metrics);
   registerTools(server.server, { runtime, session });
   // Resources (k0rdent://clusters/{namespace}/{name}, with subscriptions) and prompts: src/mcp/resources, src/mcp/prompts.
-  registerClusterResources(server, { runtime, session });
+  registerClusterResources(server, { runtime, session }, { stateless: options.stateless === true });
   registerPrompts(server, { runtime, session });
   handleLogLevel(server, session);
   if (options.stateless !== true) enableConfirmation(server.server, session);

@@ -16,7 +16,7 @@ import {
   type Task,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { isAppError } from '../errors.js';
+import { clip, isAppError } from '../errors.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import type { K0rdentApi } from '../kube/k0rdent-api.js';
 import type { NamespacePolicy } from '../policy/index.js';
@@ -34,6 +34,8 @@ export interface ClusterTaskStoreDeps {
   api: K0rdentApi;
   policy: NamespacePolicy;
   logger: Logger;
+  /** READ_ONLY: tasks/cancel writes nothing (a cancellation is a write: the annotation). */
+  readOnly: boolean;
   /** The clock (tests). */
   now?: () => number;
 }
@@ -43,8 +45,9 @@ function callResult(value: Record<string, unknown>, isError: boolean): CallToolR
   return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value, ...(isError ? { isError: true } : {}) };
 }
 
+/** The id is echoed cut: a forged id can be megabytes. */
 function notFound(taskId: string): McpError {
-  return new McpError(ErrorCode.InvalidParams, `Task not found: ${taskId.slice(0, 80)}`);
+  return new McpError(ErrorCode.InvalidParams, `Task not found: ${clip(taskId, 80)}`);
 }
 
 export class ClusterTaskStore implements TaskStore {
@@ -64,11 +67,12 @@ export class ClusterTaskStore implements TaskStore {
     );
   }
 
-  async getTask(taskId: string): Promise<Task | null> {
+  /** Throws (rather than answering null) for an unknown id: the SDK's own "not found" quotes the id whole. */
+  async getTask(taskId: string): Promise<Task> {
     const ref = decodeTaskId(taskId);
-    if (ref === undefined) return null;
+    if (ref === undefined) throw notFound(taskId);
     const state = await this.stateOf(ref);
-    if (state === undefined) return null;
+    if (state === undefined) throw notFound(taskId);
     return {
       taskId,
       status: state.status,
@@ -94,13 +98,29 @@ export class ClusterTaskStore implements TaskStore {
     return Promise.resolve();
   }
 
-  /** Only cancellation is a status a client can set; it is recorded on the object. */
+  /**
+   * Only cancellation is a status a client can set; it is recorded on the object, so that every replica
+   * (and `serve --stateless`) sees it. That record is a write, so it passes the gate every write passes,
+   * in the same order, before any request: READ_ONLY, then the namespace write rule; then RBAC, as the
+   * caller's own identity. A task id is not signed: a forged one can name any ClusterDeployment, and this
+   * gate is what keeps it from writing where the caller's tools may not.
+   */
   async updateTaskStatus(taskId: string, status: Task['status']): Promise<void> {
     if (status !== 'cancelled') return;
     const ref = decodeTaskId(taskId);
     if (ref === undefined) throw notFound(taskId);
     if (ref.kind === 'settled')
       throw new McpError(ErrorCode.InvalidParams, 'Cannot cancel task in terminal status: it ended when it was created');
+    if (this.deps.readOnly)
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        'forbidden: the server runs read-only (READ_ONLY=true) and records no cancellation; the operation continues in the cluster, follow it with k0.clusters.get',
+      );
+    if (!this.deps.policy.isWritable(ref.namespace))
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        `forbidden: namespace ${clip(ref.namespace, 63)} is outside the namespaces this server may change, so no cancellation is recorded there; follow the deployment with k0.clusters.get`,
+      );
     const object = await this.read(ref);
     if (object === undefined || object.metadata?.uid !== ref.uid)
       throw new McpError(ErrorCode.InvalidParams, 'Cannot cancel task in terminal status: the ClusterDeployment it followed is gone');
@@ -174,10 +194,11 @@ export class ClusterTaskStore implements TaskStore {
   }
 }
 
-/** The task store of one session (runtime/types.ts Session): its identity (the manager's client), its namespace policy, its logger. */
+/** The task store of one session (runtime/types.ts Session): its identity (the manager's client), its namespace policy, its logger; READ_ONLY. */
 export function clusterTaskStore(
   api: K0rdentApi,
   session: { readonly namespaces: NamespacePolicy; readonly logger: Logger },
+  settings: { readonly readOnly: boolean },
 ): ClusterTaskStore {
-  return new ClusterTaskStore({ api, policy: session.namespaces, logger: session.logger });
+  return new ClusterTaskStore({ api, policy: session.namespaces, logger: session.logger, readOnly: settings.readOnly });
 }

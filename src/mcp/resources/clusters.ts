@@ -16,13 +16,16 @@ import {
   type ListResourcesResult,
   type Resource,
 } from '@modelcontextprotocol/sdk/types.js';
+import { AppError, boundError, clip } from '../../errors.js';
 import { getDeployment } from '../../clusters/get.js';
 import { outcomeOf, type ToolOutcome } from '../../observability/instruments.js';
 import { addResourceSubscriptions, observeResourceRequest, type ResourceMethod } from '../../observability/resource-metrics.js';
 import { asAppError } from '../errors.js';
 import { clusterManager } from '../tools/clusters.js';
 import type { ToolContext } from '../context.js';
+import { untilStopped } from '../tools/run.js';
 import { ClusterSubscriptions, clusterUri, parseClusterUri } from './subscriptions.js';
+import { watchHubOf } from './watch-hub.js';
 
 export const CLUSTER_URI_TEMPLATE = 'k0rdent://clusters/{namespace}/{name}';
 const MIME = 'application/json';
@@ -31,7 +34,7 @@ const MAX_COMPLETIONS = 100;
 
 /** An AppError as the JSON-RPC error of a resource request (notFound is MCP's -32002 "Resource not found"). */
 export function resourceError(thrown: unknown): McpError {
-  const error = asAppError(thrown);
+  const error = boundError(asAppError(thrown));
   const code =
     error.code === 'notFound'
       ? -32002
@@ -58,22 +61,42 @@ async function guarded<T>(
     observeResourceRequest(context.runtime.metrics, method, outcome, durationMs / 1000);
     return { method, ...fields, durationMs, outcome };
   };
+  const shutdown = untilStopped(context.runtime);
   try {
-    const value = await run();
+    // At the end of the shutdown grace the request is answered, not left silent (resource requests only read).
+    const value = await Promise.race([
+      run(),
+      shutdown.stopped.then(() =>
+        Promise.reject(
+          new AppError('unavailable', `the server stopped (shutdown) before ${method} finished; nothing was written; ask a running server`),
+        ),
+      ),
+    ]);
     logger.info(finish('success'), `${method} succeeded`);
     return value;
   } catch (thrown) {
-    const error = asAppError(thrown);
+    const error = boundError(asAppError(thrown));
     const outcome = outcomeOf(error.code);
     const line = { ...finish(outcome), errorCode: error.code, error: error.message };
     if (outcome === 'error') logger.error(line, `${method} failed`);
     else logger.warn(line, `${method} rejected: ${error.code}`);
     throw resourceError(error);
+  } finally {
+    shutdown.done();
   }
 }
 
-/** Registers the template, paging list, completion and subscriptions; returns the session's subscriptions. */
-export function registerClusterResources(server: McpServer, context: ToolContext): ClusterSubscriptions {
+export interface ClusterResourceOptions {
+  /** One server per request: subscriptions are not offered (they could never deliver anything). */
+  stateless?: boolean;
+}
+
+/** Registers the template, paging list, completion and subscriptions; returns the session's subscriptions (none when stateless). */
+export function registerClusterResources(
+  server: McpServer,
+  context: ToolContext,
+  options: ClusterResourceOptions = {},
+): ClusterSubscriptions | undefined {
   const manager = (): ReturnType<typeof clusterManager> => clusterManager(context);
   const read = () => manager().readContext();
 
@@ -122,7 +145,7 @@ export function registerClusterResources(server: McpServer, context: ToolContext
       mimeType: MIME,
     },
     async (uri, _variables, extra) =>
-      guarded(context, 'resources/read', { uri: uri.toString() }, async () => {
+      guarded(context, 'resources/read', { uri: clip(uri.toString()) }, async () => {
         const { namespace, name } = parseClusterUri(uri.toString());
         const details = await getDeployment(read(), { name, namespace }, { signal: extra.signal });
         return { contents: [{ uri: uri.toString(), mimeType: MIME, text: JSON.stringify(details) }] };
@@ -136,32 +159,35 @@ export function registerClusterResources(server: McpServer, context: ToolContext
     ),
   );
 
-  const subscriptions = new ClusterSubscriptions(
-    read().api,
-    read().policy,
-    (uri) => server.server.sendResourceUpdated({ uri }),
-    context.session.logger,
-  );
+  if (options.stateless === true) {
+    // A stateless server lives for one request: a subscription would stay silent, so none is offered
+    // (no `subscribe` capability; resources/subscribe is "method not found").
+    server.server.registerCapabilities({ resources: { listChanged: true } });
+    return undefined;
+  }
+  const metrics = context.runtime.metrics;
+  const subscriptions = new ClusterSubscriptions({
+    hub: watchHubOf(read().api.identity, context.runtime.logger),
+    policy: read().policy,
+    notify: (uri) => server.server.sendResourceUpdated({ uri }),
+    logger: context.session.logger,
+    onCount: (delta) => addResourceSubscriptions(metrics, delta),
+  });
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
   server.server.setRequestHandler(SubscribeRequestSchema, async (request) =>
-    guarded(context, 'resources/subscribe', { uri: request.params.uri }, async () => {
-      const before = subscriptions.count;
+    guarded(context, 'resources/subscribe', { uri: clip(request.params.uri) }, async () => {
       await subscriptions.subscribe(request.params.uri);
-      addResourceSubscriptions(context.runtime.metrics, subscriptions.count - before);
       return {};
     }),
   );
   server.server.setRequestHandler(UnsubscribeRequestSchema, async (request) =>
-    guarded(context, 'resources/unsubscribe', { uri: request.params.uri }, async () => {
-      const before = subscriptions.count;
+    guarded(context, 'resources/unsubscribe', { uri: clip(request.params.uri) }, async () => {
       subscriptions.unsubscribe(request.params.uri);
-      addResourceSubscriptions(context.runtime.metrics, subscriptions.count - before);
       return {};
     }),
   );
   const previous = server.server.onclose;
   server.server.onclose = () => {
-    addResourceSubscriptions(context.runtime.metrics, -subscriptions.count);
     subscriptions.close();
     previous?.();
   };

@@ -1,19 +1,20 @@
 /**
- * resources/subscribe for `k0rdent://clusters/{namespace}/{name}`: while subscribed, every change of
- * that ClusterDeployment sends `notifications/resources/updated` (standard MCP: the client re-reads; no
- * payload), until unsubscribe, the session's end or the deployment's deletion. One watch per namespace
- * serves every subscription of the session there; at most MAX_SUBSCRIPTIONS per session. A watch that
- * ends is re-opened from the last resourceVersion it saw (from a fresh LIST after 410 Expired).
+ * resources/subscribe for `k0rdent://clusters/{namespace}/{name}`, one session's side: while subscribed,
+ * every change of that ClusterDeployment sends `notifications/resources/updated` (standard MCP: the client
+ * re-reads; no payload), until unsubscribe, the session's end or the deployment's deletion. The session
+ * joins its identity's shared watch of the namespace (./watch-hub.ts); a namespace that does not exist is
+ * refused (notFound, with the nearest). At most MAX_SUBSCRIPTIONS per session and
+ * MAX_SUBSCRIPTIONS_PER_IDENTITY per caller identity. `onCount` hears every change of the count as it
+ * happens (the mcp_resource_subscriptions gauge), so concurrent subscribes cannot make it drift.
  */
 import type { Logger } from 'pino';
-import type { K0rdentApi, WatchEvent, WatchHandle } from '../../kube/k0rdent-api.js';
-import { AppError } from '../../errors.js';
-import { CLUSTER_DEPLOYMENT } from '../../k0rdent/resources.js';
+import type { WatchEvent } from '../../kube/k0rdent-api.js';
+import { AppError, clip } from '../../errors.js';
 import type { NamespacePolicy } from '../../policy/index.js';
 import { assertObjectName } from '../../policy/names.js';
+import { MAX_SUBSCRIPTIONS_PER_IDENTITY, type WatchHub } from './watch-hub.js';
 
 export const MAX_SUBSCRIPTIONS = 50;
-const RETRY_MS = 1000;
 
 export const CLUSTER_URI_PREFIX = 'k0rdent://clusters/';
 
@@ -26,144 +27,137 @@ export function parseClusterUri(uri: string): { namespace: string; name: string 
   const rest = uri.startsWith(CLUSTER_URI_PREFIX) ? uri.slice(CLUSTER_URI_PREFIX.length) : undefined;
   const parts = rest?.split('/');
   if (parts?.length !== 2)
-    throw new AppError('invalidParams', `"${uri.slice(0, 200)}" is not a cluster resource; use k0rdent://clusters/{namespace}/{name}`);
-  const [namespace, name] = parts.map((p) => decodeURIComponent(p)) as [string, string];
+    throw new AppError('invalidParams', `"${clip(uri)}" is not a cluster resource; use k0rdent://clusters/{namespace}/{name}`);
+  let decoded: string[];
+  try {
+    decoded = parts.map((p) => decodeURIComponent(p));
+  } catch {
+    throw new AppError('invalidParams', `"${clip(uri)}" is not a valid URI (bad %-escape); use k0rdent://clusters/{namespace}/{name}`);
+  }
+  const [namespace, name] = decoded as [string, string];
   assertObjectName(name, 'name');
   return { namespace, name };
 }
 
-interface NamespaceWatch {
-  names: Set<string>;
-  handle?: WatchHandle;
-  resourceVersion?: string;
-  retry?: NodeJS.Timeout;
+interface SessionNamespace {
+  readonly names: Set<string>;
+  /** Settles once the session follows the namespace's shared watch. */
+  joined: Promise<void>;
+  leave?: (() => void) | undefined;
+}
+
+export interface ClusterSubscriptionsDeps {
+  hub: WatchHub;
+  policy: NamespacePolicy;
+  notify: (uri: string) => Promise<void>;
+  logger: Logger;
+  /** Told +1 / -1 as each subscription starts and ends. */
+  onCount?: (delta: number) => void;
 }
 
 export class ClusterSubscriptions {
-  private readonly watches = new Map<string, NamespaceWatch>();
+  private readonly namespaces = new Map<string, SessionNamespace>();
+  private subscribed = 0;
   private closed = false;
 
-  constructor(
-    private readonly api: K0rdentApi,
-    private readonly policy: NamespacePolicy,
-    private readonly notify: (uri: string) => Promise<void>,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: ClusterSubscriptionsDeps) {}
 
   get count(): number {
-    let n = 0;
-    for (const w of this.watches.values()) n += w.names.size;
-    return n;
-  }
-
-  /** Open namespace watches (tests, metrics). */
-  get watchCount(): number {
-    return [...this.watches.values()].filter((w) => w.handle !== undefined).length;
+    return this.subscribed;
   }
 
   async subscribe(uri: string): Promise<void> {
     const { namespace, name } = parseClusterUri(uri);
-    this.policy.assertReadable(namespace);
-    const existing = this.watches.get(namespace);
-    if (existing?.names.has(name)) return;
-    if (this.count >= MAX_SUBSCRIPTIONS) {
+    this.deps.policy.assertReadable(namespace);
+    if (this.closed) throw new AppError('unavailable', 'the session is closing; subscribe in a new session');
+    const existing = this.namespaces.get(namespace);
+    if (existing?.names.has(name)) return existing.joined;
+    if (this.subscribed >= MAX_SUBSCRIPTIONS) {
       throw new AppError(
         'invalidParams',
         `this session already has ${MAX_SUBSCRIPTIONS} resource subscriptions, the most allowed; unsubscribe from one first`,
       );
     }
-    if (existing) {
-      existing.names.add(name);
-      return;
+    if (this.deps.hub.subscriptions >= MAX_SUBSCRIPTIONS_PER_IDENTITY) {
+      throw new AppError(
+        'invalidParams',
+        `this caller already has ${MAX_SUBSCRIPTIONS_PER_IDENTITY} resource subscriptions over all its sessions, the most allowed; unsubscribe or end unused sessions first`,
+      );
     }
-    const watch: NamespaceWatch = { names: new Set([name]) };
-    this.watches.set(namespace, watch);
-    try {
-      await this.open(namespace, watch);
-    } catch (error) {
-      this.watches.delete(namespace);
-      throw error;
-    }
+    const entry = existing ?? this.follow(namespace);
+    // Counted before any await, so the caps hold under concurrent subscribes.
+    this.add(entry, name);
+    await entry.joined;
   }
 
   unsubscribe(uri: string): void {
     const { namespace, name } = parseClusterUri(uri);
-    const watch = this.watches.get(namespace);
-    if (!watch) return;
-    watch.names.delete(name);
-    if (watch.names.size === 0) this.stop(namespace, watch);
+    const entry = this.namespaces.get(namespace);
+    if (!entry) return;
+    this.remove(namespace, entry, name);
   }
 
-  /** Ends every watch (the session is over). */
+  /** Ends every subscription of the session (it is over). */
   close(): void {
     this.closed = true;
-    for (const [namespace, watch] of this.watches) this.stop(namespace, watch);
+    for (const [namespace, entry] of [...this.namespaces]) this.drop(namespace, entry);
   }
 
-  private stop(namespace: string, watch: NamespaceWatch): void {
-    if (watch.retry) clearTimeout(watch.retry);
-    watch.handle?.stop();
-    watch.handle = undefined;
-    this.watches.delete(namespace);
+  /** Starts following `namespace`: its existence checked (unless already watched), then the shared watch joined. */
+  private follow(namespace: string): SessionNamespace {
+    const entry: SessionNamespace = { names: new Set(), joined: Promise.resolve() };
+    this.namespaces.set(namespace, entry);
+    const { hub } = this.deps;
+    entry.joined = (async () => {
+      if (!hub.isWatching(namespace)) await hub.assertNamespaceExists(namespace);
+      if (this.namespaces.get(namespace) !== entry) return;
+      const leave = await hub.join(namespace, {
+        onEvent: (event) => this.onEvent(namespace, entry, event),
+        onEnd: () => this.drop(namespace, entry),
+      });
+      if (this.namespaces.get(namespace) !== entry) leave();
+      else entry.leave = leave;
+    })();
+    // A failed join ends what the session asked there (each waiting subscribe gets the error).
+    entry.joined.catch(() => {
+      if (this.namespaces.get(namespace) === entry) this.drop(namespace, entry);
+    });
+    return entry;
   }
 
-  private async open(namespace: string, watch: NamespaceWatch): Promise<void> {
-    // A LIST's resourceVersion starts the watch at "now": no replay of every object as ADDED.
-    watch.resourceVersion ??= (await this.api.list(CLUSTER_DEPLOYMENT, { namespace, limit: 1 })).resourceVersion;
-    const handle = await this.api.watchNamespace(
-      CLUSTER_DEPLOYMENT,
-      namespace,
-      undefined,
-      watch.resourceVersion,
-      (event) => this.onEvent(namespace, watch, event),
-      (error) => this.onClose(namespace, watch, error),
-    );
-    if (this.watches.get(namespace) !== watch || this.closed) handle.stop();
-    else watch.handle = handle;
+  private add(entry: SessionNamespace, name: string): void {
+    entry.names.add(name);
+    this.subscribed++;
+    this.deps.hub.subscriptions++;
+    this.deps.onCount?.(1);
   }
 
-  private onEvent(namespace: string, watch: NamespaceWatch, event: WatchEvent): void {
-    if (event.type === 'ERROR') {
-      // 410 Expired: start again from a fresh LIST.
-      if (event.object.code === 410) watch.resourceVersion = undefined;
-      return;
+  private remove(namespace: string, entry: SessionNamespace, name: string): void {
+    if (!entry.names.delete(name)) return;
+    this.subscribed--;
+    this.deps.hub.subscriptions--;
+    this.deps.onCount?.(-1);
+    if (entry.names.size === 0) this.drop(namespace, entry);
+  }
+
+  private drop(namespace: string, entry: SessionNamespace): void {
+    for (const name of [...entry.names]) {
+      entry.names.delete(name);
+      this.subscribed--;
+      this.deps.hub.subscriptions--;
+      this.deps.onCount?.(-1);
     }
-    const rv = event.object.metadata?.resourceVersion;
-    if (rv !== undefined) watch.resourceVersion = rv;
-    if (event.type === 'BOOKMARK') return;
+    if (this.namespaces.get(namespace) === entry) this.namespaces.delete(namespace);
+    entry.leave?.();
+    entry.leave = undefined;
+  }
+
+  private onEvent(namespace: string, entry: SessionNamespace, event: WatchEvent): void {
+    if (event.type === 'ERROR' || event.type === 'BOOKMARK') return;
     const name = event.object.metadata?.name ?? '';
-    if (!watch.names.has(name)) return;
-    const uri = clusterUri(namespace, name);
-    void this.notify(uri).catch(() => undefined);
+    if (!entry.names.has(name)) return;
+    void this.deps.notify(clusterUri(namespace, name)).catch(() => undefined);
     // Deleted: nothing more to follow.
-    if (event.type === 'DELETED') {
-      watch.names.delete(name);
-      if (watch.names.size === 0) this.stop(namespace, watch);
-    }
-  }
-
-  private onClose(namespace: string, watch: NamespaceWatch, error: AppError | undefined): void {
-    watch.handle = undefined;
-    if (this.closed || this.watches.get(namespace) !== watch) return;
-    if (error !== undefined && (error.code === 'unauthorized' || error.code === 'forbidden')) {
-      this.logger.warn(
-        { namespace, errorCode: error.code, error: error.message },
-        'resource subscription watch refused; its subscriptions end',
-      );
-      this.stop(namespace, watch);
-      return;
-    }
-    watch.retry = setTimeout(
-      () => {
-        watch.retry = undefined;
-        if (this.closed || this.watches.get(namespace) !== watch) return;
-        this.open(namespace, watch).catch((e: unknown) => {
-          this.logger.debug({ namespace, error: (e as Error).message }, 'resource subscription watch could not be re-opened; retrying');
-          this.onClose(namespace, watch, e instanceof AppError && (e.code === 'unauthorized' || e.code === 'forbidden') ? e : undefined);
-        });
-      },
-      error === undefined ? 0 : RETRY_MS,
-    );
-    watch.retry.unref();
+    if (event.type === 'DELETED') this.remove(namespace, entry, name);
   }
 }

@@ -188,7 +188,13 @@ export function installTools(server: Server, context: ToolContext, tools: readon
       );
       return runTool(context, { tool: 'unknown', operation: 'unknown', fields: looseFields(args) }, extra, () => Promise.reject(error));
     }
-    const spec = { tool: definition.name, operation: definition.operation, metrics: definition.metrics, fields: looseFields(args) };
+    const spec = {
+      tool: definition.name,
+      operation: definition.operation,
+      writes: definition.writes,
+      metrics: definition.metrics,
+      fields: looseFields(args),
+    };
     // Asked as a task (params.task): the same envelope, then a CreateTaskResult (src/tasks/tool-tasks.ts).
     const task =
       definition.task !== undefined && asksForTask(request.params)

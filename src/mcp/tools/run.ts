@@ -10,6 +10,7 @@ import { observeToolCall, type ToolMetrics } from '../../observability/tool-metr
 import { sendClientLog } from '../client-log.js';
 import { trackInflightCall } from '../../observability/server-metrics.js';
 import { confirmerFor } from '../confirm.js';
+import { AppError, boundError } from '../../errors.js';
 import { asAppError, toolErrorResult, toolSuccessResult } from '../errors.js';
 import type { ToolContext, ToolExtra } from '../context.js';
 
@@ -27,6 +28,8 @@ export interface CallSpec {
   /** Dotted tool name (the `tool` label and log field), or `unknown` for a name no tool has. */
   tool: string;
   operation: string;
+  /** The tool may write (what a call stopped by shutdown says about what it left behind). */
+  writes?: boolean | undefined;
   metrics?: ToolMetrics | undefined;
   fields: CallFields;
 }
@@ -70,6 +73,49 @@ function hooksFor(context: ToolContext, extra: ToolExtra, fields: CallFields): M
   };
 }
 
+/** The calls of a runtime that are still running, each with the function that answers it at once. */
+const running = new WeakMap<object, Set<() => void>>();
+
+/**
+ * Registers a call that must not go unanswered at shutdown: `stopped` settles when stopRunningCalls runs
+ * for `runtime`; call `done` when the call ends either way.
+ */
+export function untilStopped(runtime: object): { stopped: Promise<void>; done(): void } {
+  let calls = running.get(runtime);
+  if (calls === undefined) running.set(runtime, (calls = new Set()));
+  const set = calls;
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  set.add(stop);
+  return { stopped, done: () => set.delete(stop) };
+}
+
+/**
+ * The end of the shutdown grace: every call of `runtime` still running is answered now with an error
+ * result saying the server stopped (the work itself is abandoned with the process). Returns how many.
+ */
+export function stopRunningCalls(runtime: object): number {
+  const calls = running.get(runtime);
+  if (calls === undefined) return 0;
+  const stops = [...calls];
+  calls.clear();
+  for (const stop of stops) stop();
+  return stops.length;
+}
+
+/** What a call cut off by the shutdown says, including whether it may have written anything. */
+function stoppedError(spec: CallSpec): AppError {
+  const what =
+    spec.writes === true
+      ? `it may have written before it stopped: check the object (k0.clusters.get, k0.clusters.list) before repeating the call`
+      : `nothing was written (${spec.tool} only reads); call it again on a running server`;
+  return new AppError(
+    'unavailable',
+    `the server stopped (shutdown) before ${spec.tool} finished, after the shutdown grace period; ${what}`,
+    { stopped: true, mayHaveWritten: spec.writes === true },
+  );
+}
+
 export async function runTool(
   context: ToolContext,
   spec: CallSpec,
@@ -93,13 +139,16 @@ export async function runTool(
     return { tool: spec.tool, operation: spec.operation, ...fields, durationMs, outcome: logOutcome, ...sessionId };
   };
   const answered = trackInflightCall(registry);
+  const shutdown = untilStopped(context.runtime);
   try {
-    const value = await body({ context, hooks, extra });
+    // At the end of the shutdown grace the call is answered, not left silent; the body is abandoned.
+    const value = await Promise.race([body({ context, hooks, extra }), shutdown.stopped.then(() => Promise.reject(stoppedError(spec)))]);
     const outcome: ToolOutcome = value.status === 'not_found' ? 'not_found' : 'success';
     logger.info(finish(outcome, outcome), `${spec.tool} succeeded`);
     return toolSuccessResult(value);
   } catch (thrown) {
-    const error = asAppError(thrown);
+    // One bound on every echo: whatever the input made the message and details, the answer and the log line stay a few KB.
+    const error = boundError(asAppError(thrown));
     const cancelled = error.details?.cancelled === true || extra.signal.aborted;
     const outcome = outcomeOf(error.code);
     const line = { ...finish(outcome, cancelled ? 'cancelled' : outcome), errorCode: error.code, error: error.message };
@@ -107,6 +156,7 @@ export async function runTool(
     else logger.warn(line, cancelled ? `${spec.tool} cancelled` : `${spec.tool} rejected: ${error.code}`);
     return toolErrorResult(error);
   } finally {
+    shutdown.done();
     answered();
   }
 }

@@ -239,7 +239,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const code = res.statusCode;
     metrics.record(ctx.verb, ctx.resource, code);
-    log(`${req.method} ${ctx.url.pathname}${ctx.url.search} ${code} user=${ctx.user.name}`);
+    // A 401 has no user (ctx.user is still the default): naming one would misreport who asked.
+    log(`${req.method} ${ctx.url.pathname}${ctx.url.search} ${code} ${code === 401 ? 'unauthenticated' : `user=${ctx.user.name}`}`);
   };
 
   const server: Server = certs ? createHttpsServer({ cert: certs.certPem, key: certs.keyPem }, handler) : createHttpServer(handler);
