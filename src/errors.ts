@@ -55,10 +55,22 @@ const count = (n: number): string => n.toLocaleString('en-US');
  * A list of a caller's values, bounded: `5,000 unknown keys: a, b, c … and 4,997 more` (`noun` is the
  * plural). Each item is cut to about MAX_ECHO characters.
  */
-export function echoList(items: readonly string[], noun: string, shown = MAX_LISTED): string {
+export function echoList(items: readonly string[], noun: string, shown = MAX_LISTED, separator = ', '): string {
   const head = items.slice(0, shown).map((item) => (item.length <= MAX_ECHO ? item : `${item.slice(0, MAX_ECHO - 1)}…`));
   const rest = items.length - head.length;
-  return `${count(items.length)} ${noun}: ${head.join(', ')}${rest > 0 ? ` … and ${count(rest)} more` : ''}`;
+  return `${count(items.length)} ${noun}: ${head.join(separator)}${rest > 0 ? ` … and ${count(rest)} more` : ''}`;
+}
+
+/** Items of a list that fit in about `budget` characters (at least one). */
+function fitting(items: readonly string[], budget: number): number {
+  let length = 0;
+  let n = 0;
+  for (const item of items) {
+    length += Math.min(item.length, MAX_ECHO) + 2;
+    if (n > 0 && length > budget) break;
+    n++;
+  }
+  return Math.min(n, MAX_LISTED);
 }
 
 /**
@@ -103,9 +115,29 @@ export function boundDetails(details: Record<string, unknown>): Record<string, u
   return size <= MAX_DETAILS ? bounded : { truncated: `the details were ${count(size)} characters of JSON; see the message` };
 }
 
+/**
+ * A message that embeds a list of problems (`details.problems`, joined with "; ") with that list shortened
+ * to `5,000 problems: a; b; c … and 4,997 more`; otherwise the message cut by boundMessage.
+ */
+function boundListedMessage(error: AppError): string {
+  if (error.message.length <= MAX_MESSAGE) return error.message;
+  const problems = error.details?.problems;
+  if (Array.isArray(problems) && problems.length > 1 && problems.every((p): p is string => typeof p === 'string')) {
+    const joined = problems.join('; ');
+    const at = error.message.indexOf(joined);
+    if (at >= 0) {
+      const before = error.message.slice(0, Math.min(at, MAX_ECHO * 2));
+      const after = error.message.slice(at + joined.length, at + joined.length + MAX_ECHO * 2);
+      const shown = fitting(problems, MAX_MESSAGE - before.length - after.length - 80);
+      return boundMessage(`${before}${echoList(problems, 'problems', shown, '; ')}${after}`);
+    }
+  }
+  return boundMessage(error.message);
+}
+
 /** The error as a caller may see it and a log line may hold it: message and details bounded. */
 export function boundError(error: AppError): AppError {
-  const message = boundMessage(error.message);
+  const message = boundListedMessage(error);
   const details = error.details === undefined ? undefined : boundDetails(error.details);
   if (message === error.message && (details === undefined || JSON.stringify(details) === JSON.stringify(error.details))) return error;
   return new AppError(error.code, message, details, { cause: error.cause });

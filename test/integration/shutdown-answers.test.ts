@@ -1,0 +1,64 @@
+/**
+ * Shutdown answers every call (issue 18 item 6): SIGTERM to a real `serve` process while a list waits on
+ * an API request the sandbox holds for 40 s — past the 10 s grace the client receives an error result
+ * saying the server stopped and that nothing was written, not silence; the process exits 0.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { startSandbox } from '../../src/sandbox/sandbox.js';
+import { startServe, stopAll, writeKubeconfig } from '../helpers/cli-process.js';
+
+after(stopAll);
+
+/** A path pattern that tells when the sandbox first matched a request against it (the fault is then in effect). */
+class SeenPattern extends RegExp {
+  private seen: (() => void) | undefined;
+  readonly hit = new Promise<void>((resolve) => (this.seen = resolve));
+  override test(path: string): boolean {
+    const matched = super.test(path);
+    if (matched) this.seen?.();
+    return matched;
+  }
+}
+
+describe('shutdown answers every call', () => {
+  let sandbox: SandboxHandle;
+  before(async () => {
+    sandbox = await startSandbox();
+  });
+  after(async () => {
+    await sandbox?.close();
+  });
+
+  it('SIGTERM with a 40 s list in flight: the client gets an error result (server stopped, nothing written), exit 0', async () => {
+    const { proc, base } = await startServe(['--kubeconfig-path', writeKubeconfig(sandbox.url)], {});
+    const client = new Client({ name: 'shutdown-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', base)));
+    const slow = new SeenPattern('/clusterdeployments$');
+    sandbox.faults.add({ path: slow, method: 'GET', latencyMs: 40_000 });
+    try {
+      const call = client.callTool({ name: 'k0.clusters.list', arguments: {} }, undefined, { timeout: 120_000 });
+      await slow.hit;
+      proc.child.kill('SIGTERM');
+      const result = (await call) as CallToolResult;
+      assert.equal(result.isError, true, JSON.stringify(result.content));
+      const text = (result.content[0] as { text: string }).text;
+      assert.match(text, /^unavailable: the server stopped \(shutdown\) before k0\.clusters\.list finished/);
+      assert.match(text, /nothing was written/);
+      assert.deepEqual((result.structuredContent as { error: { details?: unknown } }).error.details, {
+        stopped: true,
+        mayHaveWritten: false,
+      });
+      assert.equal(await proc.exited(), 0);
+      assert.match(proc.stderr(), /answering the calls still running with an error result/);
+    } finally {
+      sandbox.faults.clear();
+      await client.close().catch(() => undefined);
+      await proc.stop();
+    }
+  });
+});

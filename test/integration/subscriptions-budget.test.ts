@@ -1,0 +1,132 @@
+/**
+ * Resource subscriptions are a shared, bounded resource (issue 18 item 4), through real MCP clients over
+ * the serve app: subscriptions to namespaces that do not exist are refused (notFound, nearest namespace);
+ * 3 sessions × 50 subscriptions share one watch per namespace, on the identity's watch pool (at most
+ * WATCH_SOCKETS sockets), fanned out to every session; another caller's list and /readyz answer throughout;
+ * the gauge counts exactly what is subscribed; a stateless server does not offer subscribe.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ResourceUpdatedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { WATCH_SOCKETS } from '../../src/kube/identity.js';
+import { watchHubOf } from '../../src/mcp/resources/watch-hub.js';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { startSandbox } from '../../src/sandbox/sandbox.js';
+import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
+import { startServeApp, type ServeApp } from '../helpers/serve-app.js';
+import { until } from '../helpers/until.js';
+
+const URI = (ns: string, name: string): string => `k0rdent://clusters/${ns}/${name}`;
+const EXISTING = ['kcm-system', 'team-alpha', 'team-beta', 'finance'];
+const SESSIONS = 3;
+const PER_SESSION = 50;
+
+describe('resource subscriptions share a bounded watch budget', () => {
+  let sandbox: SandboxHandle;
+  let serve: ServeApp;
+  let other: Client;
+
+  const subscriptionsGauge = async (): Promise<number> => {
+    const m = /^mcp_resource_subscriptions (\d+)$/m.exec(await serve.runtime.metrics.metrics());
+    assert.ok(m, 'the gauge exists');
+    return Number(m[1]);
+  };
+  /** Another caller's list and /readyz, as they answer now. */
+  const othersAnswer = async (): Promise<void> => {
+    const [list, ready] = await Promise.all([
+      other.callTool({ name: 'k0.clusters.list', arguments: {} }) as Promise<CallToolResult>,
+      fetch(new URL('/readyz', serve.base)),
+    ]);
+    assert.ok(!list.isError, JSON.stringify(list.content));
+    assert.equal(ready.status, 200, await ready.text());
+  };
+
+  before(async () => {
+    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 0.5 });
+    serve = await startServeApp(sandbox);
+    other = await serve.connect('other-caller');
+  });
+  after(async () => {
+    await serve?.close();
+    await sandbox?.close();
+  });
+
+  it(`${SESSIONS} × ${PER_SESSION} subscriptions to missing namespaces are refused with the nearest; others are unaffected`, async () => {
+    const sessions = await Promise.all(Array.from({ length: SESSIONS }, (_, i) => serve.connect(`missing-${i}`)));
+    const storm = Promise.allSettled(
+      sessions.flatMap((client, s) =>
+        Array.from({ length: PER_SESSION }, (_, i) => client.subscribeResource({ uri: URI(`team-alphb-${s}-${i}`, 'c') })),
+      ),
+    );
+    await othersAnswer();
+    const results = await storm;
+    await othersAnswer();
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 0, 'no subscription to a missing namespace is accepted');
+    const first = results[0] as PromiseRejectedResult;
+    assert.match(String(first.reason), /notFound: namespace "team-alphb-0-0" does not exist; did you mean "team-alpha"\?/);
+    assert.equal(watchHubOf(serve.kube.base(), serve.runtime.logger).watchedNamespaces, 0, 'no watch was opened');
+    assert.equal(await subscriptionsGauge(), 0);
+  });
+
+  it(`${SESSIONS} × ${PER_SESSION} subscriptions to existing namespaces: one watch per namespace, every session notified`, async () => {
+    const sessions = await Promise.all(Array.from({ length: SESSIONS }, (_, i) => serve.connect(`existing-${i}`)));
+    const updates: string[][] = sessions.map(() => []);
+    sessions.forEach((client, s) =>
+      client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates[s]!.push(n.params.uri)),
+    );
+    // The same names in every session: the watches are shared, the notifications fanned out.
+    const names = Array.from({ length: PER_SESSION }, (_, i) => [EXISTING[i % EXISTING.length]!, `shared-${i}`] as const);
+    const storm = Promise.all(sessions.flatMap((client) => names.map(([ns, name]) => client.subscribeResource({ uri: URI(ns, name) }))));
+    await othersAnswer();
+    await storm;
+    await othersAnswer();
+
+    assert.equal(await subscriptionsGauge(), SESSIONS * PER_SESSION, 'the gauge counts what is subscribed, no more');
+    const hub = watchHubOf(serve.kube.base(), serve.runtime.logger);
+    assert.equal(hub.watchedNamespaces, EXISTING.length, 'one watch per namespace for every session of the identity');
+    const watchSockets = serve.kube.base().watches().openSockets();
+    assert.ok(watchSockets <= EXISTING.length, `${watchSockets} watch sockets for ${EXISTING.length} namespaces`);
+    assert.ok(watchSockets <= WATCH_SOCKETS);
+
+    // A change reaches every session that follows the name.
+    const [namespace, name] = names[1]!;
+    const deployed = (await other.callTool({
+      name: 'k0.clusters.deploy',
+      arguments: {
+        name,
+        namespace,
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+      },
+    })) as CallToolResult;
+    assert.ok(!deployed.isError, JSON.stringify(deployed.content));
+    for (let s = 0; s < SESSIONS; s++) {
+      await until(`session ${s} to be told of ${namespace}/${name}`, async () =>
+        updates[s]!.includes(URI(namespace, name)) ? true : undefined,
+      );
+    }
+
+    // Sessions end (DELETE /mcp): the gauge follows, and the last one out of a namespace stops its watch.
+    await Promise.all(sessions.map((client) => (client.transport as StreamableHTTPClientTransport).terminateSession()));
+    await othersAnswer();
+    await until('the watches to stop and the gauge to reach 0', async () =>
+      hub.watchedNamespaces === 0 && (await subscriptionsGauge()) === 0 ? true : undefined,
+    );
+  });
+
+  it('a stateless server does not offer subscribe (a subscription there could never deliver)', async () => {
+    const stateless = await startServeApp(sandbox, {}, { stateless: true });
+    try {
+      const client = await stateless.connect('stateless');
+      assert.ok(!client.getServerCapabilities()?.resources?.subscribe, 'subscribe is not advertised');
+      await assert.rejects(client.subscribeResource({ uri: URI('team-alpha', 'x') }), /Method not found/);
+      const listed = await client.listResources();
+      assert.ok(Array.isArray(listed.resources), 'resources are still listed and read');
+    } finally {
+      await stateless.close();
+    }
+  });
+});
