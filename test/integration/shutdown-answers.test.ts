@@ -11,6 +11,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { startServe, stopAll, writeKubeconfig } from '../helpers/cli-process.js';
+import { within } from '../helpers/until.js';
 
 after(stopAll);
 
@@ -42,7 +43,7 @@ describe('shutdown answers every call', () => {
     sandbox.faults.add({ path: slow, method: 'GET', latencyMs: 40_000 });
     try {
       const call = client.callTool({ name: 'k0.clusters.list', arguments: {} }, undefined, { timeout: 120_000 });
-      await slow.hit;
+      await within('the list to reach the API server', slow.hit);
       proc.child.kill('SIGTERM');
       const result = (await call) as CallToolResult;
       assert.equal(result.isError, true, JSON.stringify(result.content));
