@@ -1,73 +1,37 @@
-/** What the cluster manager returns: compact summaries, never whole objects, managedFields or secrets. */
-import type { ErrorCode } from '../errors.js';
+/**
+ * The cluster manager's types. Its results are inferred from the zod schemas in ./results.ts (the tools'
+ * output schemas are built from the same schemas); requests, options and hooks are declared here.
+ */
+import type { z } from 'zod';
 import type { Condition } from '../k0rdent/conditions.js';
-import type { FitBasis } from '../k0rdent/provider-fit.js';
-import type { ConfigOutline, JsonObject } from '../shared/config-schema.js';
+import type { JsonObject } from '../shared/config-schema.js';
+import type {
+  compactCondition,
+  credentialSummary,
+  deleteResult,
+  deploymentSummary,
+  deployResult,
+  identityRef,
+  templateFacts,
+  templateSummary,
+  updateResult,
+  waitError,
+  waitOutcome,
+} from './results.js';
 
-export interface IdentityRef {
-  apiVersion?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-}
-
-export interface CredentialSummary {
-  name: string;
-  namespace: string;
-  labels: Record<string, string>;
-  /** aws, azure, ...; `ambiguous` when several remain (see providerCandidates); `unknown` when none. */
-  provider: string;
-  providerCandidates: string[];
-  /** The evidence (src/k0rdent/provider-fit.ts): identityKind, label, name, interfaces or none. */
-  providerBasis: FitBasis;
-  identityRef: IdentityRef;
-  region?: string;
-  description?: string;
-  createdAt?: string;
-  ready: boolean;
-  /** When not ready: kcm's reason (the CredentialReady condition's message). */
-  notReadyReason?: string;
-}
-
+export type IdentityRef = z.infer<typeof identityRef>;
+export type CredentialSummary = z.infer<typeof credentialSummary>;
 /** What every answer about a ClusterTemplate says of it (list entries and k0.templates.get). */
-export interface TemplateFacts {
-  name: string;
-  namespace: string;
-  description?: string;
-  providers: string[];
-  cloud?: string;
-  version?: string;
-  k8sVersion?: string;
-  valid: boolean;
-  validationError?: string;
-}
-
-export interface TemplateSummary extends TemplateFacts {
-  labels: Record<string, string>;
-  createdAt?: string;
-  configSchema: ConfigOutline;
-}
-
-export interface CompactCondition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  /** The generation kcm reconciled when it set this condition. */
-  observedGeneration?: number;
-}
-
-export interface DeploymentSummary {
-  name: string;
-  namespace: string;
-  template?: string;
-  credential?: string;
-  labels: Record<string, string>;
-  ready: boolean;
-  phase: string;
-  createdAt?: string;
-  deleting: boolean;
-}
+export type TemplateFacts = z.infer<typeof templateFacts>;
+export type TemplateSummary = z.infer<typeof templateSummary>;
+export type CompactCondition = z.infer<typeof compactCondition>;
+export type DeploymentSummary = z.infer<typeof deploymentSummary>;
+export type WaitOutcome = z.infer<typeof waitOutcome>;
+/** Why a wait ended early on an API failure (same codes as tool errors). */
+export type WaitError = z.infer<typeof waitError>;
+export type DeployResult = z.infer<typeof deployResult>;
+export type UpdateResult = z.infer<typeof updateResult>;
+export type DeleteResult = z.infer<typeof deleteResult>;
 
 export interface Page<T> {
   items: T[];
@@ -144,40 +108,6 @@ export interface DeployRequest {
   wait?: WaitOptions | undefined;
 }
 
-export interface WaitOutcome {
-  /** Ready=True for `generation`, as kcm reconciled it. */
-  ready: boolean;
-  /** The generation the wait was for (the one the write produced). */
-  generation?: number;
-  timedOut: boolean;
-  phase: string;
-  conditions: CompactCondition[];
-  /** Set when the wait ended early because Ready=False with reason Failed. */
-  failure?: string;
-  /** Set when the wait ended early because the API refused it (e.g. 401/403); the apply itself succeeded. */
-  waitError?: WaitError;
-  /** Set when the server shut down during the wait; `note` says how to follow the deployment. */
-  interrupted?: boolean;
-  note?: string;
-}
-
-/** Why a wait ended early on an API failure (same codes as tool errors). */
-export interface WaitError {
-  code: ErrorCode;
-  message: string;
-}
-
-export interface DeployResult {
-  name: string;
-  namespace: string;
-  uid?: string;
-  resourceVersion?: string;
-  status: 'created' | 'unchanged' | 'dryRun';
-  /** dryRun: the object the server would store, compacted. */
-  object?: { metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: JsonObject };
-  wait?: WaitOutcome;
-}
-
 export interface DeleteRequest {
   name: string;
   namespace?: string | undefined;
@@ -197,42 +127,6 @@ export interface UpdateRequest {
   adopt?: boolean | undefined;
   dryRun?: boolean | undefined;
   wait?: WaitOptions | undefined;
-}
-
-export interface UpdateResult {
-  name: string;
-  namespace: string;
-  uid?: string;
-  resourceVersion?: string;
-  /** metadata.generation after the write (the one a wait waits for). */
-  generation?: number;
-  status: 'updated' | 'unchanged' | 'dryRun' | 'cancelled';
-  /** cancelled: why nothing was written (the user declined the confirmation). */
-  reason?: string;
-  /** What changed (or would change, dryRun): `path: old → new`. */
-  changes: string[];
-  /** Set when adopt:true took over a deployment this server had not created. */
-  adopted?: boolean;
-  wait?: WaitOutcome;
-}
-
-export interface DeleteResult {
-  name: string;
-  namespace: string;
-  status: 'deleted' | 'not_found' | 'cancelled';
-  /** cancelled: why nothing was deleted. */
-  reason?: string;
-  /** not_found: where an object of that name exists in another readable namespace. */
-  hint?: string;
-  wait?: {
-    gone: boolean;
-    timedOut: boolean;
-    phase: string;
-    conditions: CompactCondition[];
-    waitError?: WaitError;
-    interrupted?: boolean;
-    note?: string;
-  };
 }
 
 export type { Condition };

@@ -7,7 +7,7 @@ import { handleLogLevel } from './client-log.js';
 import { enableConfirmation } from './confirm.js';
 import { clusterTaskStore } from '../tasks/cluster-task-store.js';
 import { clusterManager } from './tools/clusters.js';
-import { initAllToolMetrics, registerTools } from './tools/index.js';
+import { initAllToolMetrics, instructions, registerTools } from './tools/index.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerClusterResources } from './resources/clusters.js';
 
@@ -31,8 +31,8 @@ export function createMcpServer(runtime: Runtime, session: Session, options: Mcp
       // One validator for every session instead of an Ajv instance per server (./json-schema-validator.ts).
       jsonSchemaValidator: sharedJsonSchemaValidator,
       taskStore: clusterTaskStore(clusterManager({ runtime, session }).api, session, runtime.settings),
-      instructions:
-        'k0rdent management-cluster tools: list credentials and cluster templates, list, deploy and delete ClusterDeployments in the namespaces the operator allowed.',
+      // Built from the tool declarations (src/mcp/tools/registry.ts#serverInstructions): the offered tools, named in the session's style.
+      instructions: instructions(runtime.settings),
     },
   );
   initAllToolMetrics(runtime.metrics);

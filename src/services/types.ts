@@ -1,19 +1,21 @@
-/** The service manager's requests and results (the tools' zod schemas mirror them). */
-import type { CompactCondition, WaitError } from '../clusters/types.js';
+/**
+ * The service manager's types. Its results are inferred from the zod schemas in ./results.ts (the tools' output
+ * schemas are built from the same schemas); requests are declared here.
+ */
+import type { z } from 'zod';
+import type {
+  applyServiceResult,
+  multiClusterServiceSummary,
+  removeServiceResult,
+  serviceTemplateSummary,
+  serviceWaitOutcome,
+} from './results.js';
 
-export interface ServiceTemplateSummary {
-  name: string;
-  namespace: string;
-  chart?: string;
-  version?: string;
-  description?: string;
-  valid: boolean;
-  validationError?: string;
-  /** status.k8sConstraint: the Kubernetes versions the chart supports (a semver constraint). */
-  kubernetesConstraint?: string;
-  /** The chart ships a values.schema.json (kcm wrote a schema-st-* ConfigMap); values are checked against it. */
-  hasValuesSchema: boolean;
-}
+export type ServiceTemplateSummary = z.infer<typeof serviceTemplateSummary>;
+export type ServiceWaitOutcome = z.infer<typeof serviceWaitOutcome>;
+export type ApplyServiceResult = z.infer<typeof applyServiceResult>;
+export type RemoveServiceResult = z.infer<typeof removeServiceResult>;
+export type MultiClusterServiceSummary = z.infer<typeof multiClusterServiceSummary>;
 
 export interface DependsOn {
   name: string;
@@ -44,59 +46,10 @@ export interface ServiceStateSummary {
   lastStateTransitionTime?: string;
 }
 
-export interface ServiceWaitOutcome {
-  deployed: boolean;
-  timedOut: boolean;
-  state: string;
-  failureMessage?: string;
-  /** ServicesInReadyState ("ready/total") when the wait ended. */
-  servicesReady?: string;
-  waitError?: WaitError;
-  interrupted?: boolean;
-  note?: string;
-}
-
-export interface ApplyServiceResult {
-  cluster: string;
-  namespace: string;
-  name: string;
-  serviceNamespace: string;
-  template: string;
-  status: 'created' | 'updated' | 'unchanged' | 'dryRun';
-  /** The entry as the server stores it (dryRun: would store). */
-  entry: Record<string, unknown>;
-  generation?: number;
-  wait?: ServiceWaitOutcome;
-}
-
 export interface RemoveServiceRequest {
   cluster: string;
   namespace?: string | undefined;
   name: string;
   serviceNamespace?: string | undefined;
   dryRun?: boolean | undefined;
-}
-
-export interface RemoveServiceResult {
-  cluster: string;
-  namespace: string;
-  name: string;
-  serviceNamespace: string;
-  /** removed; released: this server let go, but another field manager still applies the entry; not_found: no such entry. */
-  status: 'removed' | 'released' | 'not_found' | 'dryRun';
-  /** released: the field managers that keep the entry. */
-  keptBy?: string[];
-}
-
-export interface MultiClusterServiceSummary {
-  name: string;
-  clusterSelector: Record<string, unknown>;
-  services: { name: string; namespace: string; template: string }[];
-  /** The matching clusters in readable namespaces, with whether all its services are deployed there. */
-  clusters: { name: string; namespace: string; deployed: boolean }[];
-  /** Matching clusters outside the readable namespaces (not named). */
-  hiddenClusters: number;
-  servicesReady?: string;
-  conditions: CompactCondition[];
-  createdAt?: string;
 }

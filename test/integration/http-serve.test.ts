@@ -170,7 +170,7 @@ describe('READ_ONLY=true', () => {
     const { proc, base } = await startServe([], { K0RDENT_MGMT_KUBECONFIG_PATH: unreachableKubeconfig(), READ_ONLY: 'true' });
     try {
       const result = await listToolsOver(base);
-      const readOnlyTools = TOOLS.filter((tool) => tool.writes !== true).map((tool) => tool.name);
+      const readOnlyTools = TOOLS.filter((tool) => tool.annotations.readOnlyHint).map((tool) => tool.name);
       assert.ok(readOnlyTools.includes('k0.clusters.list') && !readOnlyTools.includes('k0.clusters.deploy'));
       assert.deepEqual(result.names.sort(), readOnlyTools.sort());
     } finally {

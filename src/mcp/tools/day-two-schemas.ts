@@ -1,9 +1,10 @@
 /**
  * The day-two tool shapes (k0.clusters.get, k0.events.list, k0.templates.get, k0.namespaces.list,
- * k0.providers.list): zod input and output schemas, the one source of truth for their types.
+ * k0.providers.list): zod input schemas and the success shapes of their results, the one source of truth for
+ * their types (each handler must return what its output schema allows).
  */
 import { z } from 'zod';
-import { templateFacts, toolOutput } from './clusters-schemas.js';
+import { templateFacts } from '../../clusters/results.js';
 
 const namespace = z.string().min(1).max(63).describe('Kubernetes namespace (DNS-1123 label)');
 const name = z.string().min(1).max(253);
@@ -140,9 +141,9 @@ export const deploymentDetails = {
   recentWarnings: z.array(eventSummary).describe('The last few Warning events of it and of the objects named like it'),
 };
 
-export const getClusterOutput = toolOutput(deploymentDetails);
+export const getClusterOutput = z.object(deploymentDetails);
 
-export const listEventsOutput = toolOutput({
+export const listEventsOutput = z.object({
   items: z.array(eventSummary),
   ...pageShape,
   source: z.enum(['events.k8s.io/v1', 'v1']).describe('The Events API that answered'),
@@ -157,8 +158,8 @@ const requiredSetting = z.object({
   mustFill: z.boolean(),
 });
 
-export const getTemplateOutput = toolOutput({
-  ...templateFacts,
+export const getTemplateOutput = z.object({
+  ...templateFacts.shape,
   schemaSource: z.enum(['schema', 'none']),
   schema: z.record(z.string(), z.unknown()).optional().describe("The chart's values JSON Schema"),
   defaults: z.record(z.string(), z.unknown()).describe('status.config: defaults merged under spec.config'),
@@ -174,7 +175,7 @@ export const getTemplateOutput = toolOutput({
   chains: z.array(z.string()),
 });
 
-export const listNamespacesOutput = toolOutput({
+export const listNamespacesOutput = z.object({
   items: z.array(
     z.object({
       name: z.string(),
@@ -189,7 +190,7 @@ export const listNamespacesOutput = toolOutput({
   countedBy: z.enum(['cluster', 'namespaces']),
 });
 
-export const listProvidersOutput = toolOutput({
+export const listProvidersOutput = z.object({
   items: z.array(
     z.object({
       name: z.string(),

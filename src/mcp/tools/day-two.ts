@@ -68,9 +68,7 @@ export const dayTwoTools = [
     metrics: dayTwoToolMetrics('get'),
     access: DAY_TWO_ACCESS.get,
     logFields: (args) => ({ namespace: args.namespace, cluster: args.name }),
-    run: async (args, { context, hooks }) => ({
-      ...(await getDeployment(readContext(context), args, { signal: hooks.signal }, hooks.onNamespace)),
-    }),
+    run: async (args, { context, hooks }) => getDeployment(readContext(context), args, { signal: hooks.signal }, hooks.onNamespace),
   }),
   defineTool({
     name: DAY_TWO_TOOL_NAMES.eventsList,
@@ -107,9 +105,7 @@ export const dayTwoTools = [
     metrics: dayTwoToolMetrics('templatesGet'),
     access: DAY_TWO_ACCESS.templatesGet,
     logFields: (args) => ({ namespace: args.namespace, template: args.name }),
-    run: async (args, { context, hooks }) => ({
-      ...(await getTemplate(readContext(context), args, { signal: hooks.signal }, hooks.onNamespace)),
-    }),
+    run: async (args, { context, hooks }) => getTemplate(readContext(context), args, { signal: hooks.signal }, hooks.onNamespace),
   }),
   defineTool({
     name: DAY_TWO_TOOL_NAMES.namespacesList,
@@ -122,7 +118,7 @@ export const dayTwoTools = [
     annotations: LIST_ANNOTATIONS,
     metrics: dayTwoToolMetrics('namespacesList'),
     access: DAY_TWO_ACCESS.namespacesList,
-    run: async (args, { context, hooks }) => ({ ...(await listNamespaces(readContext(context), args, { signal: hooks.signal })) }),
+    run: async (args, { context, hooks }) => listNamespaces(readContext(context), args, { signal: hooks.signal }),
   }),
   defineTool({
     name: DAY_TWO_TOOL_NAMES.providersList,
@@ -135,6 +131,6 @@ export const dayTwoTools = [
     annotations: LIST_ANNOTATIONS,
     metrics: dayTwoToolMetrics('providersList'),
     access: DAY_TWO_ACCESS.providersList,
-    run: async (args, { context, hooks }) => ({ ...(await listProviders(readContext(context), args, { signal: hooks.signal })) }),
+    run: async (args, { context, hooks }) => listProviders(readContext(context), args, { signal: hooks.signal }),
   }),
 ];

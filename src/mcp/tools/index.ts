@@ -9,7 +9,8 @@ import type { ToolContext } from '../context.js';
 import { clusterTools } from './clusters.js';
 import { serviceTools } from './services.js';
 import { dayTwoTools } from './day-two.js';
-import { type AnyToolDefinition, initToolMetrics, installTools } from './registry.js';
+import type { Settings } from '../../config/types.js';
+import { type AnyToolDefinition, initToolMetrics, installTools, serverInstructions } from './registry.js';
 
 /** Every tool this server knows, in the order tools/list shows them. Add a family's array here. */
 export const TOOLS: readonly AnyToolDefinition[] = [...clusterTools, ...dayTwoTools, ...serviceTools];
@@ -22,4 +23,9 @@ export function registerTools(server: Server, context: ToolContext): void {
 /** Creates every tool metric series at 0; call once at startup. */
 export function initAllToolMetrics(registry: Registry): void {
   initToolMetrics(registry, TOOLS);
+}
+
+/** `initialize.instructions` for these settings, built from TOOLS. */
+export function instructions(settings: Settings): string {
+  return serverInstructions(settings, TOOLS);
 }

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { structureProblems } from '../../shared/config-guard.js';
 import { nearestName } from '../../shared/suggest.js';
 import { AppError } from '../../errors.js';
+import { toolErrorSchema } from '../errors.js';
 import type { KubeAccess } from '../../kube/access.js';
 import { initToolCallSeries, type ToolMetrics } from '../../observability/tool-metrics.js';
 import { asksForTask, taskCall, type TaskDeclaration } from '../../tasks/tool-tasks.js';
@@ -25,9 +26,14 @@ import type { ToolContext } from '../context.js';
 import type { ToolExtra } from '../context.js';
 import { runTool, type CallFields, type ToolCall } from './run.js';
 
-/** One tool, declared once. `I`/`O` are zod objects; `I` is closed (strict) when listed and validated. */
+/**
+ * One tool, declared once. `I` is the zod input (closed, strict, when listed and validated); `O` the success
+ * shape of the result: the handler must return `z.infer<O>`, so `tsc` refuses a result the output schema does
+ * not allow. tools/list shows `O` with every member optional plus `error` (listedOutput), because the SDK
+ * client checks error results against the output schema too.
+ */
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
-  /** The dotted name of docs/tools.md (`k0.clusters.list`); the snake form is derived. */
+  /** The dotted name (`k0.clusters.list`, docs/tools.md); the snake form is derived. */
   readonly name: string;
   /** The `operation` field of the log line. */
   readonly operation: string;
@@ -35,9 +41,11 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   readonly description: string | ((settings: Settings) => string);
   readonly input: I;
   readonly output: O;
+  /**
+   * The MCP hints. `readOnlyHint: false` is also what READ_ONLY reads: such a tool writes to the cluster, so it
+   * is not offered and is refused as `forbidden` (writesOf).
+   */
   readonly annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
-  /** Writes to the cluster: not offered, and refused as `forbidden`, when READ_ONLY is set. */
-  readonly writes?: boolean;
   /**
    * Every Kubernetes request the tool may make, as RBAC rules (declared next to its manager, e.g.
    * clusters/access.ts). The manifests' ClusterRole grants exactly the union; test/integration/rbac.test.ts
@@ -50,19 +58,32 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   readonly logFields?: (args: z.infer<I>) => CallFields;
   /** Runs as an MCP task when the client asks (`execution.taskSupport: "optional"`; src/tasks/tool-tasks.ts). */
   readonly task?: TaskDeclaration<z.infer<I>>;
-  /** The handler: parse nothing (the registry did), call one manager method, shape the result. */
-  readonly run: (args: z.infer<I>, call: ToolCall) => Promise<Record<string, unknown>>;
+  /** The handler: parse nothing (the registry did), call one manager method, return its result as `O` says. */
+  readonly run: (args: z.infer<I>, call: ToolCall) => Promise<ToolResult<O>>;
 }
+
+/** What a handler returns: the type the output schema describes. */
+export type ToolResult<O extends z.ZodObject> = z.infer<O>;
 
 /** A definition with its generic types erased, as the registry stores them. */
 export type AnyToolDefinition = ToolDefinition<z.ZodObject, z.ZodObject>;
 
-/** Declares a tool; the identity function that keeps the handler's argument type inferred from `input`. */
+/** Declares a tool; the identity function that keeps the handler's argument and result types tied to `input` and `output`. */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(definition: ToolDefinition<I, O>): AnyToolDefinition {
   return definition as unknown as AnyToolDefinition;
 }
 
-/** `dotted` names as in docs/tools.md, or `snake` (`k0_clusters_listCredentials`) for clients that reject dots. */
+/** Whether a tool writes to the cluster: its annotations say it is not read-only. */
+export function writesOf(definition: AnyToolDefinition): boolean {
+  return definition.annotations.readOnlyHint === false;
+}
+
+/** The output schema tools/list shows: the success shape with every member optional, and the optional `error`. */
+export function listedOutput(success: z.ZodObject): z.ZodObject {
+  return success.partial().extend({ error: toolErrorSchema.optional() });
+}
+
+/** `dotted` names as declared, or `snake` (`k0_clusters_listCredentials`) for clients that reject dots. */
 export function toolName(dotted: string, style: ToolNameStyle): string {
   return style === 'snake' ? dotted.replace(/\./g, '_') : dotted;
 }
@@ -92,10 +113,44 @@ function jsonSchemasOf(definition: AnyToolDefinition): Pick<Tool, 'inputSchema' 
       >;
       return { ...json, type: 'object' } as Tool['inputSchema'];
     };
-    schemas = { inputSchema: convert(definition.input.strict(), 'input'), outputSchema: convert(definition.output, 'output') };
+    schemas = {
+      inputSchema: convert(definition.input.strict(), 'input'),
+      outputSchema: convert(listedOutput(definition.output), 'output'),
+    };
     jsonSchemas.set(definition, schemas);
   }
   return schemas;
+}
+
+/**
+ * `initialize.instructions`: what the server is for and the tools it offers (by the session's name style; under
+ * READ_ONLY without the writing ones), from the declarations, so it never names a tool that is not there.
+ */
+export function serverInstructions(settings: Settings, tools: readonly AnyToolDefinition[]): string {
+  const offered = tools.filter((definition) => !(settings.readOnly && writesOf(definition)));
+  return [
+    'k0rdent management-cluster tools: find the credentials, cluster templates, providers and namespaces to use; deploy, update and delete ClusterDeployments and follow them to Ready (wait=true with progress, or as a task); add services to them; troubleshoot them with their conditions and events. Everything happens in the namespaces the operator allowed.',
+    ...(settings.readOnly ? ['This server runs read-only (READ_ONLY=true): the tools that write are not offered.'] : []),
+    'Tools:',
+    ...offered.map((definition) => `- ${toolName(definition.name, settings.toolNameStyle)}: ${definition.title}`),
+  ].join('\n');
+}
+
+/** What tools/list says of a tool, but its name and description: the part a snapshot pins (src/mcp/tools/reference.ts). */
+export function toolShape(definition: AnyToolDefinition): Omit<Tool, 'name' | 'description'> {
+  return {
+    title: definition.title,
+    ...jsonSchemasOf(definition),
+    annotations: { title: definition.title, ...definition.annotations },
+    ...(definition.task !== undefined ? { execution: { taskSupport: 'optional' as const } } : {}),
+  };
+}
+
+/** One entry of tools/list, under the name the session's style gives it. */
+export function listedTool(definition: AnyToolDefinition, name: string, settings: Settings): Tool {
+  const description = typeof definition.description === 'function' ? definition.description(settings) : definition.description;
+  const { title, ...rest } = toolShape(definition);
+  return { name, title, description, ...rest };
 }
 
 /** One line per zod issue: `path: message`. */
@@ -157,17 +212,8 @@ const LooseCallToolRequestSchema = z.object({
 export function installTools(server: Server, context: ToolContext, tools: readonly AnyToolDefinition[]): void {
   const { settings } = context.runtime;
   const byName = new Map(tools.map((definition) => [toolName(definition.name, settings.toolNameStyle), definition]));
-  const offered = [...byName].filter(([, definition]) => !(settings.readOnly && definition.writes === true));
-  const listed: ListToolsResult = {
-    tools: offered.map(([name, definition]) => ({
-      name,
-      title: definition.title,
-      description: typeof definition.description === 'function' ? definition.description(settings) : definition.description,
-      ...jsonSchemasOf(definition),
-      annotations: { title: definition.title, ...definition.annotations },
-      ...(definition.task !== undefined ? { execution: { taskSupport: 'optional' as const } } : {}),
-    })),
-  };
+  const offered = [...byName].filter(([, definition]) => !(settings.readOnly && writesOf(definition)));
+  const listed: ListToolsResult = { tools: offered.map(([name, definition]) => listedTool(definition, name, settings)) };
   server.setRequestHandler(ListToolsRequestSchema, () => listed);
 
   const call = async (
@@ -191,7 +237,7 @@ export function installTools(server: Server, context: ToolContext, tools: readon
     const spec = {
       tool: definition.name,
       operation: definition.operation,
-      writes: definition.writes,
+      writes: writesOf(definition),
       metrics: definition.metrics,
       fields: looseFields(args),
     };
@@ -201,7 +247,7 @@ export function installTools(server: Server, context: ToolContext, tools: readon
         ? taskCall<Record<string, unknown>, ToolCall>(definition.task)
         : undefined;
     const result = await runTool(context, spec, extra, async (toolCall) => {
-      if (settings.readOnly && definition.writes === true) {
+      if (settings.readOnly && writesOf(definition)) {
         throw new AppError(
           'forbidden',
           `the server runs read-only (READ_ONLY=true): ${name} is not offered; ask the operator for a server that may write`,

@@ -1,6 +1,16 @@
-/** The k0.services.* / k0.clusters.services.* / k0.multiClusterServices.* tool shapes (zod; the types follow from them). */
+/**
+ * The k0.services.* / k0.clusters.services.* / k0.multiClusterServices.* tool shapes: zod inputs, and outputs built
+ * from what the service manager returns (src/services/results.ts); the types follow from them.
+ */
 import { z } from 'zod';
-import { condition, continueToken, interruption, limit, namespace, pageShape, toolOutput, waitError } from './clusters-schemas.js';
+import {
+  applyServiceResult,
+  multiClusterServicePage,
+  removeServiceResult,
+  serviceTemplatePage,
+  serviceWaitOutcome,
+} from '../../services/results.js';
+import { continueToken, limit, namespace } from './clusters-schemas.js';
 
 const dnsLabel = z.string().min(1).max(63);
 const serviceNamespace = dnsLabel.describe('Namespace of the Helm release on the child cluster (default "default", as kcm)');
@@ -46,64 +56,10 @@ export const removeServiceInput = z.object({
 
 export const listMultiClusterServicesInput = z.object({ limit: limit.optional(), continue: continueToken.optional() });
 
-// ---- outputs ----
+// ---- outputs: the success shapes (the registry lists them with every member optional, plus `error`) ----
 
-export const serviceTemplateSummary = z.object({
-  name: z.string(),
-  namespace: z.string(),
-  chart: z.string().optional(),
-  version: z.string().optional(),
-  description: z.string().optional(),
-  valid: z.boolean(),
-  validationError: z.string().optional(),
-  kubernetesConstraint: z.string().optional().describe('Kubernetes versions the chart supports (semver constraint)'),
-  hasValuesSchema: z.boolean().describe('The chart has a values.schema.json; k0.clusters.services.apply checks values against it'),
-});
-
-export const listServiceTemplatesOutput = toolOutput({ items: z.array(serviceTemplateSummary), ...pageShape });
-
-export const applyServiceOutput = toolOutput({
-  cluster: z.string(),
-  namespace: z.string(),
-  name: z.string(),
-  serviceNamespace: z.string(),
-  template: z.string(),
-  status: z.enum(['created', 'updated', 'unchanged', 'dryRun']),
-  entry: z.record(z.string(), z.unknown()).describe('The spec.serviceSpec.services entry as stored (dryRun: as it would be stored)'),
-  generation: z.number().optional(),
-  deployed: z.boolean().optional().describe('wait=true: kcm reports the service Deployed'),
-  timedOut: z.boolean().optional(),
-  state: z.string().optional().describe('wait=true: the service state kcm reported last (Pending, Provisioning, Deployed, Failed, ...)'),
-  failureMessage: z.string().optional().describe("wait=true: kcm's message when the service Failed"),
-  servicesReady: z.string().optional().describe('wait=true: the deployment\'s ServicesInReadyState ("ready/total")'),
-  waitError,
-  ...interruption,
-});
-
-export const removeServiceOutput = toolOutput({
-  cluster: z.string(),
-  namespace: z.string(),
-  name: z.string(),
-  serviceNamespace: z.string(),
-  status: z
-    .enum(['removed', 'released', 'not_found', 'dryRun'])
-    .describe(
-      'released: this server let go, but another field manager still applies the entry (keptBy); not_found: no such entry (a success)',
-    ),
-  keptBy: z.array(z.string()).optional(),
-});
-
-export const multiClusterServiceSummary = z.object({
-  name: z.string(),
-  clusterSelector: z.record(z.string(), z.unknown()),
-  services: z.array(z.object({ name: z.string(), namespace: z.string(), template: z.string() })),
-  clusters: z
-    .array(z.object({ name: z.string(), namespace: z.string(), deployed: z.boolean() }))
-    .describe('Matching ClusterDeployments in readable namespaces; deployed: all its services are deployed there'),
-  hiddenClusters: z.number().describe('Matching clusters in namespaces this server may not show'),
-  servicesReady: z.string().optional(),
-  conditions: z.array(condition),
-  createdAt: z.string().optional(),
-});
-
-export const listMultiClusterServicesOutput = toolOutput({ items: z.array(multiClusterServiceSummary), ...pageShape });
+export const listServiceTemplatesOutput = serviceTemplatePage;
+/** apply with wait=true: the wait's members next to the write's. */
+export const applyServiceOutput = applyServiceResult.omit({ wait: true }).extend(serviceWaitOutcome.partial().shape);
+export const removeServiceOutput = removeServiceResult;
+export const listMultiClusterServicesOutput = multiClusterServicePage;

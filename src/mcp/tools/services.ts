@@ -55,7 +55,7 @@ export const serviceTools = [
     input: listServiceTemplatesInput,
     output: listServiceTemplatesOutput,
     annotations: LIST_ANNOTATIONS,
-    run: async (args, { context, hooks }) => ({ ...(await serviceManager(context).listTemplates(args, hooks)) }),
+    run: async (args, { context, hooks }) => serviceManager(context).listTemplates(args, hooks),
   }),
   defineTool({
     name: SERVICE_TOOL_NAMES.apply,
@@ -67,7 +67,6 @@ export const serviceTools = [
     input: applyServiceInput,
     output: applyServiceOutput,
     annotations: APPLY_ANNOTATIONS,
-    writes: true,
     logFields: (args) => ({ namespace: args.namespace, template: args.template, cluster: args.cluster }),
     run: async (args, { context, hooks }) => {
       const wait = {
@@ -88,9 +87,8 @@ export const serviceTools = [
     input: removeServiceInput,
     output: removeServiceOutput,
     annotations: REMOVE_ANNOTATIONS,
-    writes: true,
     logFields: (args) => ({ namespace: args.namespace, cluster: args.cluster }),
-    run: async (args, { context, hooks }) => ({ ...(await serviceManager(context).remove(args, hooks)) }),
+    run: async (args, { context, hooks }) => serviceManager(context).remove(args, hooks),
   }),
   defineTool({
     name: SERVICE_TOOL_NAMES.listMultiClusterServices,
@@ -102,6 +100,6 @@ export const serviceTools = [
     input: listMultiClusterServicesInput,
     output: listMultiClusterServicesOutput,
     annotations: LIST_ANNOTATIONS,
-    run: async (args, { context, hooks }) => ({ ...(await serviceManager(context).listMultiClusterServices(args, hooks)) }),
+    run: async (args, { context, hooks }) => serviceManager(context).listMultiClusterServices(args, hooks),
   }),
 ];

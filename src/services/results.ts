@@ -1,0 +1,71 @@
+/**
+ * What the service manager returns, as zod schemas: the one description of these results. The manager's types
+ * are inferred from them (./types.ts) and the service tools' output schemas are built from them
+ * (src/mcp/tools/services-schemas.ts).
+ */
+import { z } from 'zod';
+import { compactCondition, pageOf, waitEnd } from '../clusters/results.js';
+
+export const serviceTemplateSummary = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  chart: z.string().optional(),
+  version: z.string().optional(),
+  description: z.string().optional(),
+  valid: z.boolean(),
+  validationError: z.string().optional(),
+  kubernetesConstraint: z.string().optional().describe('Kubernetes versions the chart supports (semver constraint)'),
+  hasValuesSchema: z.boolean().describe('The chart has a values.schema.json; k0.clusters.services.apply checks values against it'),
+});
+
+export const serviceTemplatePage = pageOf(serviceTemplateSummary);
+
+/** How a wait for a service ended. */
+export const serviceWaitOutcome = z.object({
+  deployed: z.boolean().describe('wait=true: kcm reports the service Deployed'),
+  timedOut: z.boolean(),
+  state: z.string().describe('wait=true: the service state kcm reported last (Pending, Provisioning, Deployed, Failed, ...)'),
+  failureMessage: z.string().optional().describe("wait=true: kcm's message when the service Failed"),
+  servicesReady: z.string().optional().describe('wait=true: the deployment\'s ServicesInReadyState ("ready/total")'),
+  ...waitEnd,
+});
+
+export const applyServiceResult = z.object({
+  cluster: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  serviceNamespace: z.string(),
+  template: z.string(),
+  status: z.enum(['created', 'updated', 'unchanged', 'dryRun']),
+  entry: z.record(z.string(), z.unknown()).describe('The spec.serviceSpec.services entry as stored (dryRun: as it would be stored)'),
+  generation: z.number().optional(),
+  wait: serviceWaitOutcome.optional(),
+});
+
+export const removeServiceResult = z.object({
+  cluster: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  serviceNamespace: z.string(),
+  status: z
+    .enum(['removed', 'released', 'not_found', 'dryRun'])
+    .describe(
+      'released: this server let go, but another field manager still applies the entry (keptBy); not_found: no such entry (a success)',
+    ),
+  keptBy: z.array(z.string()).optional(),
+});
+
+export const multiClusterServiceSummary = z.object({
+  name: z.string(),
+  clusterSelector: z.record(z.string(), z.unknown()),
+  services: z.array(z.object({ name: z.string(), namespace: z.string(), template: z.string() })),
+  clusters: z
+    .array(z.object({ name: z.string(), namespace: z.string(), deployed: z.boolean() }))
+    .describe('Matching ClusterDeployments in readable namespaces; deployed: all its services are deployed there'),
+  hiddenClusters: z.number().describe('Matching clusters in namespaces this server may not show'),
+  servicesReady: z.string().optional(),
+  conditions: z.array(compactCondition),
+  createdAt: z.string().optional(),
+});
+
+export const multiClusterServicePage = pageOf(multiClusterServiceSummary);
