@@ -152,66 +152,7 @@ for (const choice of testBackends()) {
         await sandbox?.close();
       });
 
-      describe('registration', () => {
-        it('registers the cluster and service tools with all four annotations and an output schema', async () => {
-          const { tools } = await dev.client.listTools();
-          const byName = new Map(tools.map((t) => [t.name, t]));
-          assert.deepEqual([...byName.keys()].sort(), [
-            'k0.clusters.delete',
-            'k0.clusters.deploy',
-            'k0.clusters.get',
-            'k0.clusters.list',
-            'k0.clusters.listCredentials',
-            'k0.clusters.listTemplates',
-            'k0.clusters.services.apply',
-            'k0.clusters.services.remove',
-            'k0.clusters.update',
-            'k0.events.list',
-            'k0.multiClusterServices.list',
-            'k0.namespaces.list',
-            'k0.providers.list',
-            'k0.services.listTemplates',
-            'k0.templates.get',
-          ]);
-          for (const tool of tools) {
-            const a = tool.annotations ?? {};
-            // Lists, and the two reads of one object (issue 9 calls them read-only).
-            const isList = /\.list/.test(tool.name) || ['k0.clusters.get', 'k0.templates.get'].includes(tool.name);
-            assert.equal(a.readOnlyHint, isList, `${tool.name} readOnlyHint`);
-            assert.equal(
-              a.destructiveHint,
-              ['k0.clusters.delete', 'k0.clusters.update', 'k0.clusters.services.remove'].includes(tool.name),
-              `${tool.name} destructiveHint`,
-            );
-            assert.equal(a.idempotentHint, tool.name !== 'k0.clusters.update', `${tool.name} idempotentHint`);
-            assert.equal(a.openWorldHint, false, `${tool.name} openWorldHint`);
-            assert.equal(tool.outputSchema?.type, 'object', `${tool.name} outputSchema`);
-          }
-        });
-        it('snake style names and read-only mode', async () => {
-          const snake = await startHarness(sandbox, { toolNameStyle: 'snake', readOnly: true });
-          try {
-            const { tools } = await snake.client.listTools();
-            assert.deepEqual(tools.map((t) => t.name).sort(), [
-              'k0_clusters_get',
-              'k0_clusters_list',
-              'k0_clusters_listCredentials',
-              'k0_clusters_listTemplates',
-              'k0_events_list',
-              'k0_multiClusterServices_list',
-              'k0_namespaces_list',
-              'k0_providers_list',
-              'k0_services_listTemplates',
-              'k0_templates_get',
-            ]);
-            const result = await snake.call('k0_clusters_listCredentials', { namespace: 'kcm-system' });
-            assert.ok(ok<Items<unknown>>(result).items.length > 0);
-          } finally {
-            await snake.close();
-          }
-        });
-      });
-
+      // Registration (names, annotations, schemas, snake style, READ_ONLY): test/integration/tool-declarations.test.ts.
       describe('listCredentials', () => {
         it('production with filter ^team- returns kcm-system plus the team-* namespaces, with provider and ready', async () => {
           const { items } = ok<

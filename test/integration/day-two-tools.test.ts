@@ -52,18 +52,7 @@ describe('day-two tools over MCP against the sandbox', () => {
     return structured(result);
   };
 
-  it('lists the five tools with schemas and all four annotations', async () => {
-    const { tools } = await h.client.listTools();
-    for (const name of ['k0.clusters.get', 'k0.events.list', 'k0.templates.get', 'k0.namespaces.list', 'k0.providers.list']) {
-      const tool = tools.find((t) => t.name === name);
-      assert.ok(tool, name);
-      assert.ok(tool.outputSchema);
-      assert.equal(tool.inputSchema.additionalProperties, false, `${name} input is closed`);
-      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const)
-        assert.equal(typeof tool.annotations?.[hint], 'boolean', `${name} ${hint}`);
-      assert.equal(tool.annotations?.readOnlyHint, true);
-    }
-  });
+  // Their names, schemas and annotations: test/snapshots/tools, checked by tool-declarations.test.ts.
 
   it('get of the seeded beta-staging-cluster shows its availableUpgrades, config, conditions and kubeconfig Secret name', async () => {
     const got = await ok('k0.clusters.get', { name: 'beta-staging-cluster' });

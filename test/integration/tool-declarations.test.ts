@@ -1,0 +1,64 @@
+/**
+ * What a real MCP client sees is the declarations: tools/list equals the checked-in snapshots (plus each
+ * tool's description), in both name styles and under READ_ONLY; initialize.instructions names exactly the
+ * offered tools; and under TOOL_NAME_STYLE=snake a message that names a tool names it in snake style.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { TOOLS } from '../../src/mcp/tools/index.js';
+import { snapshotFile } from '../../src/mcp/tools/reference.js';
+import { toolName, writesOf } from '../../src/mcp/tools/registry.js';
+import { useHarness, useSandbox } from '../helpers/lifecycle.js';
+
+const SNAPSHOTS = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), 'test', 'snapshots', 'tools');
+const snapshotOf = (dotted: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(SNAPSHOTS, snapshotFile(TOOLS.find((d) => d.name === dotted)!)), 'utf8')) as Record<string, unknown>;
+
+describe('the tool declarations, as a client sees them', () => {
+  const env = useSandbox();
+  const snake = useHarness(() => env.sandbox, { toolNameStyle: 'snake', readOnly: true });
+
+  it('tools/list is the snapshots, in declaration order, each with a description', async () => {
+    const { tools } = await env.harness.client.listTools();
+    assert.deepEqual(
+      tools.map((tool) => tool.name),
+      TOOLS.map((definition) => definition.name),
+    );
+    for (const { description, ...tool } of tools) {
+      assert.ok(typeof description === 'string' && description.length > 20, `${tool.name} has a description`);
+      assert.deepEqual(tool, snapshotOf(tool.name), `${tool.name} as listed vs test/snapshots/tools`);
+    }
+  });
+
+  it('snake style and READ_ONLY: the read-only tools under snake names, the same schemas', async () => {
+    const { tools } = await snake.harness.client.listTools();
+    const expected = TOOLS.filter((definition) => !writesOf(definition));
+    assert.deepEqual(
+      tools.map((tool) => tool.name),
+      expected.map((definition) => toolName(definition.name, 'snake')),
+    );
+    for (const [i, { description: _description, name: _name, ...tool }] of tools.entries()) {
+      const { name: _dotted, ...snapshot } = snapshotOf(expected[i]!.name);
+      assert.deepEqual(tool, snapshot);
+    }
+  });
+
+  it('initialize.instructions lists the offered tools, by the names tools/list gives them', async () => {
+    const { tools } = await snake.harness.client.listTools();
+    const instructions = snake.harness.client.getInstructions() ?? '';
+    const named = [...instructions.matchAll(/^- (\S+):/gm)].map((match) => match[1]);
+    assert.deepEqual(
+      named,
+      tools.map((tool) => tool.name),
+    );
+    assert.match(instructions, /read-only/);
+    const dotted = env.harness.client.getInstructions() ?? '';
+    assert.deepEqual(
+      [...dotted.matchAll(/^- (\S+):/gm)].map((match) => match[1]),
+      TOOLS.map((definition) => definition.name),
+    );
+  });
+});
