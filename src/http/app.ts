@@ -14,6 +14,7 @@ import type { Runtime } from '../runtime/types.js';
 import { type AuthDecision, createAuthGate } from './auth.js';
 import { createMcpEndpoint, sendJsonRpcError } from './mcp-endpoint.js';
 import { ConfigError } from '../config/errors.js';
+import { clip } from '../errors.js';
 import { createOidcVerifier } from './oidc.js';
 import { createHostPolicy, type HostPolicy } from './origin.js';
 
@@ -99,7 +100,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const path = (req.url ?? '/').split('?')[0]!;
     const refusal = hostPolicy.check(req);
     if (refusal) {
-      logger.warn({ path, status: refusal.status }, `request refused: ${refusal.reason}`);
+      logger.warn({ path: clip(path), status: refusal.status }, `request refused: ${refusal.reason}`);
       sendJson(res, refusal.status, { error: 'forbidden', message: refusal.reason });
       return;
     }
@@ -171,7 +172,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       res.on('finish', () => {
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
         logger.debug(
-          { method: req.method, path: (req.url ?? '/').split('?')[0], status: res.statusCode, durationMs: Math.round(durationMs) },
+          {
+            method: req.method,
+            path: clip((req.url ?? '/').split('?')[0] ?? '/'),
+            status: res.statusCode,
+            durationMs: Math.round(durationMs),
+          },
           'HTTP request',
         );
       });

@@ -5,6 +5,7 @@
  * Origin is checked: it must match the request's own Host.
  */
 import type { IncomingMessage } from 'node:http';
+import { clip } from '../errors.js';
 
 export interface HostPolicy {
   /** Returns a refusal reason, or undefined when the request may proceed. */
@@ -32,7 +33,7 @@ export function createHostPolicy(listenHost: string, port: number): HostPolicy {
     check(req) {
       const host = (req.headers.host ?? '').toLowerCase();
       if (!wildcard && !allowed.has(host)) {
-        return { status: 403, reason: `Host "${host}" is not this server; connect via ${[...allowed][0]}` };
+        return { status: 403, reason: `Host "${clip(host, 100)}" is not this server; connect via ${[...allowed][0]}` };
       }
       const origin = req.headers.origin;
       if (origin === undefined) return undefined;

@@ -21,7 +21,7 @@ export interface KubeIdentity {
   kubeConfig(): Promise<KubeConfig>;
   /** Records a request made outside `makeApiClient` (watches) in the API metrics. */
   readonly metrics: KubeApiMetrics;
-  /** A cache slot that lives and dies with this identity (created on first use). */
+  /** A cache slot that lives and dies with this identity (created on first use; a value with `close()` is closed with it). */
   memo<T>(key: string, create: () => T): T;
   /** Sockets this identity holds open now (in use or idle). */
   openSockets(): number;
@@ -119,6 +119,11 @@ class Identity implements KubeIdentity {
 
   close(): void {
     this.closed = true;
+    // What lives in a memo may hold timers or watches (the subscription watches): closed with the identity.
+    for (const value of this.memos.values()) {
+      const closable = value as { close?: unknown } | null;
+      if (typeof closable === 'object' && closable !== null && typeof closable.close === 'function') (closable.close as () => void)();
+    }
     this.agents?.destroy();
     this.watchPool?.close();
     this.memos.clear();

@@ -1,16 +1,17 @@
 /**
  * Shutdown answers every call (issue 18 item 6): SIGTERM to a real `serve` process while a list waits on
  * an API request the sandbox holds for 40 s — past the 10 s grace the client receives an error result
- * saying the server stopped and that nothing was written, not silence; the process exits 0.
+ * saying the server stopped and that nothing was written, not silence; the process exits 0. `stdio` the same.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
-import { startServe, stopAll, writeKubeconfig } from '../helpers/cli-process.js';
+import { CLI, cleanEnv, startServe, stopAll, writeKubeconfig } from '../helpers/cli-process.js';
 import { within } from '../helpers/until.js';
 
 after(stopAll);
@@ -60,6 +61,30 @@ describe('shutdown answers every call', () => {
       sandbox.faults.clear();
       await client.close().catch(() => undefined);
       await proc.stop();
+    }
+  });
+
+  it('stdio: SIGTERM with a 40 s list in flight answers it with the same error result', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'stdio', '--kubeconfig-path', writeKubeconfig(sandbox.url)],
+      env: cleanEnv() as Record<string, string>,
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'stdio-shutdown-test', version: '1' });
+    await client.connect(transport);
+    const slow = new SeenPattern('/clusterdeployments$');
+    sandbox.faults.add({ path: slow, method: 'GET', latencyMs: 40_000 });
+    try {
+      const call = client.callTool({ name: 'k0.clusters.list', arguments: {} }, undefined, { timeout: 120_000 });
+      await within('the list to reach the API server', slow.hit);
+      process.kill(transport.pid!, 'SIGTERM');
+      const result = (await call) as CallToolResult;
+      assert.equal(result.isError, true, JSON.stringify(result.content));
+      assert.match((result.content[0] as { text: string }).text, /^unavailable: the server stopped \(shutdown\).*nothing was written/);
+    } finally {
+      sandbox.faults.clear();
+      await client.close().catch(() => undefined);
     }
   });
 });

@@ -11,7 +11,9 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { WATCH_SOCKETS } from '../../src/kube/identity.js';
-import { watchHubOf } from '../../src/mcp/resources/watch-hub.js';
+import { MAX_SUBSCRIPTIONS } from '../../src/mcp/resources/subscriptions.js';
+import { MAX_SUBSCRIPTIONS_PER_IDENTITY, WATCH_BUDGET, watchHubOf } from '../../src/mcp/resources/watch-hub.js';
+import { scaleNamespaceName } from '../../src/sandbox/seed/scale.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
@@ -44,7 +46,8 @@ describe('resource subscriptions share a bounded watch budget', () => {
   };
 
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 0.5 });
+    // 33 generated namespaces (scale-0000 …) besides the seeded ones: enough to reach the watch budget.
+    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 0.5, scale: WATCH_BUDGET + 1 });
     serve = await startServeApp(sandbox);
     other = await serve.connect('other-caller');
   });
@@ -115,6 +118,52 @@ describe('resource subscriptions share a bounded watch budget', () => {
     await until('the watches to stop and the gauge to reach 0', async () =>
       hub.watchedNamespaces === 0 && (await subscriptionsGauge()) === 0 ? true : undefined,
     );
+  });
+
+  it(`namespace number ${WATCH_BUDGET + 1} of one identity is refused; the API server sees at most ${WATCH_BUDGET} subscription watches`, async () => {
+    const client = await serve.connect('budget');
+    const namespaces = Array.from({ length: WATCH_BUDGET + 1 }, (_, i) => scaleNamespaceName(i));
+    for (const namespace of namespaces.slice(0, WATCH_BUDGET)) await client.subscribeResource({ uri: URI(namespace, 'c') });
+    await assert.rejects(
+      client.subscribeResource({ uri: URI(namespaces[WATCH_BUDGET]!, 'c') }),
+      new RegExp(`unavailable: this server already watches ${WATCH_BUDGET} namespaces for this identity`),
+    );
+    await othersAnswer();
+    const hub = watchHubOf(serve.kube.base(), serve.runtime.logger);
+    assert.equal(hub.watchedNamespaces, WATCH_BUDGET);
+    // Counted on both ends: the identity's watch pool, and the watches the API server holds open.
+    assert.ok(serve.kube.base().watches().openSockets() <= WATCH_SOCKETS);
+    const served = await until('the API server to hold the watches', async () => {
+      const m = /^apiserver_longrunning_requests\{verb="WATCH",resource="clusterdeployments"\} (\d+)/m.exec(
+        await (await fetch(new URL('/metrics', sandbox.url))).text(),
+      );
+      return m && Number(m[1]) === WATCH_BUDGET ? Number(m[1]) : undefined;
+    });
+    assert.equal(served, WATCH_BUDGET);
+    assert.equal(await subscriptionsGauge(), WATCH_BUDGET);
+    await (client.transport as StreamableHTTPClientTransport).terminateSession();
+    await until('the watches to stop', async () => (hub.watchedNamespaces === 0 ? true : undefined));
+  });
+
+  it(`caps per caller: ${MAX_SUBSCRIPTIONS_PER_IDENTITY} subscriptions over all sessions of one identity, then invalidParams`, async () => {
+    const sessions = await Promise.all(
+      Array.from({ length: MAX_SUBSCRIPTIONS_PER_IDENTITY / MAX_SUBSCRIPTIONS }, (_, i) => serve.connect(`cap-${i}`)),
+    );
+    for (const [s, client] of sessions.entries()) {
+      await Promise.all(
+        Array.from({ length: MAX_SUBSCRIPTIONS }, (_, i) => client.subscribeResource({ uri: URI('team-beta', `cap-${s}-${i}`) })),
+      );
+    }
+    assert.equal(await subscriptionsGauge(), MAX_SUBSCRIPTIONS_PER_IDENTITY);
+    const one_more = await serve.connect('cap-one-more');
+    await assert.rejects(
+      one_more.subscribeResource({ uri: URI('team-beta', 'one-more') }),
+      new RegExp(`invalidParams: this caller already has ${MAX_SUBSCRIPTIONS_PER_IDENTITY} resource subscriptions over all its sessions`),
+    );
+    assert.equal(watchHubOf(serve.kube.base(), serve.runtime.logger).watchedNamespaces, 1, 'one namespace, one watch');
+    await othersAnswer();
+    await Promise.all(sessions.map((client) => (client.transport as StreamableHTTPClientTransport).terminateSession()));
+    await until('the gauge to reach 0', async () => ((await subscriptionsGauge()) === 0 ? true : undefined));
   });
 
   it('a stateless server does not offer subscribe (a subscription there could never deliver)', async () => {
