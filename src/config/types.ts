@@ -2,8 +2,10 @@
  * The effective configuration, validated once at startup (config/settings.ts), and the value types it is
  * made of. Below runtime/: policy/, observability/ and the managers read settings from here.
  */
+import type { ToolNameStyle } from '../tool-names.js';
+
+export type { ToolNameStyle };
 export type AuthMode = 'DEV_ALLOW_ANY' | 'OIDC_REQUIRED';
-export type ToolNameStyle = 'dotted' | 'snake';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** The effective configuration (README.md "Configuration"), validated once at startup. */

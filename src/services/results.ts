@@ -3,6 +3,7 @@
  * are inferred from them (./types.ts) and the service tools' output schemas are built from them
  * (src/mcp/tools/services-schemas.ts).
  */
+import { TOOL } from '../tool-names.js';
 import { z } from 'zod';
 import { compactCondition, pageOf, waitEnd } from '../clusters/results.js';
 
@@ -15,7 +16,7 @@ export const serviceTemplateSummary = z.object({
   valid: z.boolean(),
   validationError: z.string().optional(),
   kubernetesConstraint: z.string().optional().describe('Kubernetes versions the chart supports (semver constraint)'),
-  hasValuesSchema: z.boolean().describe('The chart has a values.schema.json; k0.clusters.services.apply checks values against it'),
+  hasValuesSchema: z.boolean().describe(`The chart has a values.schema.json; ${TOOL.clustersServicesApply} checks values against it`),
 });
 
 export const serviceTemplatePage = pageOf(serviceTemplateSummary);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { TOOLS } from '../../src/mcp/tools/index.js';
 import { snapshotFile } from '../../src/mcp/tools/reference.js';
 import { toolName, writesOf } from '../../src/mcp/tools/registry.js';
+import { renderToolNames } from '../../src/tool-names.js';
 import { useHarness, useSandbox } from '../helpers/lifecycle.js';
 
 const SNAPSHOTS = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), 'test', 'snapshots', 'tools');
@@ -42,8 +43,13 @@ describe('the tool declarations, as a client sees them', () => {
     );
     for (const [i, { description: _description, name: _name, ...tool }] of tools.entries()) {
       const { name: _dotted, ...snapshot } = snapshotOf(expected[i]!.name);
-      assert.deepEqual(tool, snapshot);
+      // The snapshot is dotted; the schemas' descriptions name tools in the session's style.
+      assert.deepEqual(tool, JSON.parse(renderToolNames(JSON.stringify(snapshot), 'snake')));
     }
+    const listed = JSON.stringify(tools);
+    const named = TOOLS.filter((definition) => listed.includes(definition.name)).map((definition) => definition.name);
+    assert.deepEqual(named, [], 'descriptions and schemas name the tools in snake style');
+    assert.match(listed, /k0_clusters_listTemplates/, 'a description that names a tool names it in snake style');
   });
 
   it('initialize.instructions lists the offered tools, by the names tools/list gives them', async () => {

@@ -2,6 +2,7 @@
  * The k0.clusters.* tool shapes (docs/tools.md): zod input schemas, and the output schemas built from what
  * the cluster manager returns (src/clusters/results.ts) — the one source of truth for the tools' types.
  */
+import { TOOL } from '../../tool-names.js';
 import { z } from 'zod';
 import {
   credentialPage,
@@ -46,8 +47,8 @@ export const listDeploymentsInput = z.object({
 
 export const deployInput = z.object({
   name: z.string().min(1).max(253).describe('ClusterDeployment name (DNS-1123 subdomain)'),
-  template: z.string().min(1).max(317).describe('ClusterTemplate name in the target namespace (see k0.clusters.listTemplates)'),
-  credential: z.string().min(1).max(317).describe('Credential name in the target namespace (see k0.clusters.listCredentials)'),
+  template: z.string().min(1).max(317).describe(`ClusterTemplate name in the target namespace (see ${TOOL.clustersListTemplates})`),
+  credential: z.string().min(1).max(317).describe(`Credential name in the target namespace (see ${TOOL.clustersListCredentials})`),
   namespace: namespace.optional().describe('Target namespace; default: see the namespace rules (dev default or first allowed namespace)'),
   labels: labels.optional().describe('Extra labels; the managed labels are always added'),
   config: z

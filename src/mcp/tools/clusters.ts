@@ -1,4 +1,5 @@
 /** The k0.clusters.* tools (docs/tools.md): declarations with thin handlers over the cluster manager. */
+import { TOOL } from '../../tool-names.js';
 import { CLUSTER_ACCESS } from '../../clusters/access.js';
 import { ClusterManager } from '../../clusters/manager.js';
 import type { WaitOptions } from '../../clusters/types.js';
@@ -23,12 +24,12 @@ import type { ToolContext } from '../context.js';
 import { defineTool } from './registry.js';
 
 export const CLUSTER_TOOL_NAMES = {
-  listCredentials: 'k0.clusters.listCredentials',
-  listTemplates: 'k0.clusters.listTemplates',
-  list: 'k0.clusters.list',
-  deploy: 'k0.clusters.deploy',
-  update: 'k0.clusters.update',
-  delete: 'k0.clusters.delete',
+  listCredentials: TOOL.clustersListCredentials,
+  listTemplates: TOOL.clustersListTemplates,
+  list: TOOL.clustersList,
+  deploy: TOOL.clustersDeploy,
+  update: TOOL.clustersUpdate,
+  delete: TOOL.clustersDelete,
 } as const;
 
 export const LIST_ANNOTATIONS = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
@@ -113,8 +114,7 @@ export const clusterTools = [
     name: CLUSTER_TOOL_NAMES.deploy,
     operation: 'deploy',
     title: 'Deploy a cluster',
-    description:
-      'Create a ClusterDeployment (server-side apply) from a ClusterTemplate and a Credential in the same namespace, after checking what kcm will check (config keys the template does not define are refused). Re-running with the same input is safe (status "unchanged"); if the name exists with another template, credential, config or labels the answer is conflict, listing the differences: change an existing deployment with k0.clusters.update. wait=true follows it to Ready with progress notifications.',
+    description: `Create a ClusterDeployment (server-side apply) from a ClusterTemplate and a Credential in the same namespace, after checking what kcm will check (config keys the template does not define are refused). Re-running with the same input is safe (status "unchanged"); if the name exists with another template, credential, config or labels the answer is conflict, listing the differences: change an existing deployment with ${TOOL.clustersUpdate}. wait=true follows it to Ready with progress notifications.`,
     input: deployInput,
     output: deployOutput,
     annotations: DEPLOY_ANNOTATIONS,

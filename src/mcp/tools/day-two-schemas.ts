@@ -3,6 +3,7 @@
  * k0.providers.list): zod input schemas and the success shapes of their results, the one source of truth for
  * their types (each handler must return what its output schema allows).
  */
+import { TOOL } from '../../tool-names.js';
 import { z } from 'zod';
 import { templateFacts } from '../../clusters/results.js';
 
@@ -47,7 +48,7 @@ export const listEventsInput = z.object({
 });
 
 export const getTemplateInput = z.object({
-  name: name.describe('ClusterTemplate name (see k0.clusters.listTemplates)'),
+  name: name.describe(`ClusterTemplate name (see ${TOOL.clustersListTemplates})`),
   namespace: namespace.optional().describe('Its namespace (default: the global namespace)'),
 });
 
@@ -124,7 +125,7 @@ export const deploymentDetails = {
       lastStateTransitionTime: z.string().optional(),
     }),
   ),
-  availableUpgrades: z.array(z.string()).describe('Templates it may be moved to (k0.clusters.update / deploy with template)'),
+  availableUpgrades: z.array(z.string()).describe(`Templates it may be moved to (${TOOL.clustersUpdate} / deploy with template)`),
   k8sVersion: z.string().optional(),
   region: z.string().optional(),
   kubeconfigSecret: z

@@ -3,6 +3,7 @@
  * k0.providers.list — declarations with thin handlers over the read modules (src/clusters/get.ts,
  * src/events, src/templates, src/namespaces, src/providers).
  */
+import { TOOL } from '../../tool-names.js';
 import { DAY_TWO_ACCESS } from '../../clusters/day-two-access.js';
 import { getDeployment } from '../../clusters/get.js';
 import { AppError } from '../../errors.js';
@@ -29,11 +30,11 @@ import type { ToolContext } from '../context.js';
 import { defineTool } from './registry.js';
 
 export const DAY_TWO_TOOL_NAMES = {
-  get: 'k0.clusters.get',
-  eventsList: 'k0.events.list',
-  templatesGet: 'k0.templates.get',
-  namespacesList: 'k0.namespaces.list',
-  providersList: 'k0.providers.list',
+  get: TOOL.clustersGet,
+  eventsList: TOOL.eventsList,
+  templatesGet: TOOL.templatesGet,
+  namespacesList: TOOL.namespacesList,
+  providersList: TOOL.providersList,
 } as const;
 
 /** get and templates.get change nothing either: the issue calls them read-only, so they carry the list hints. */

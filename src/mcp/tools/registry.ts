@@ -22,6 +22,7 @@ import type { KubeAccess } from '../../kube/access.js';
 import { initToolCallSeries, type ToolMetrics } from '../../observability/tool-metrics.js';
 import { asksForTask, taskCall, type TaskDeclaration } from '../../tasks/tool-tasks.js';
 import type { Settings, ToolNameStyle } from '../../runtime/types.js';
+import { renderToolNames, toolName, withToolNameStyle } from '../../tool-names.js';
 import type { ToolContext } from '../context.js';
 import type { ToolExtra } from '../context.js';
 import { runTool, type CallFields, type ToolCall } from './run.js';
@@ -83,10 +84,7 @@ export function listedOutput(success: z.ZodObject): z.ZodObject {
   return success.partial().extend({ error: toolErrorSchema.optional() });
 }
 
-/** `dotted` names as declared, or `snake` (`k0_clusters_listCredentials`) for clients that reject dots. */
-export function toolName(dotted: string, style: ToolNameStyle): string {
-  return style === 'snake' ? dotted.replace(/\./g, '_') : dotted;
-}
+export { toolName };
 
 /** The log fields a call can tell before its arguments are known to be valid: only string values. */
 function looseFields(args: unknown): CallFields {
@@ -100,24 +98,38 @@ function looseFields(args: unknown): CallFields {
   };
 }
 
-const jsonSchemas = new WeakMap<AnyToolDefinition, Pick<Tool, 'inputSchema' | 'outputSchema'>>();
+const jsonSchemas = new Map<ToolNameStyle, WeakMap<AnyToolDefinition, Pick<Tool, 'inputSchema' | 'outputSchema'>>>();
 
-/** The JSON Schemas of a definition, converted once per process (they do not depend on the session). */
-function jsonSchemasOf(definition: AnyToolDefinition): Pick<Tool, 'inputSchema' | 'outputSchema'> {
-  let schemas = jsonSchemas.get(definition);
+/** Every `description` in a JSON Schema with the tool names it mentions in `style`. */
+function renderDescriptions(json: unknown, style: ToolNameStyle): unknown {
+  if (Array.isArray(json)) return json.map((item) => renderDescriptions(item, style));
+  if (typeof json !== 'object' || json === null) return json;
+  return Object.fromEntries(
+    Object.entries(json).map(([key, value]) => [
+      key,
+      key === 'description' && typeof value === 'string' ? renderToolNames(value, style) : renderDescriptions(value, style),
+    ]),
+  );
+}
+
+/** The JSON Schemas of a definition, converted once per process and name style (they do not depend on the session). */
+function jsonSchemasOf(definition: AnyToolDefinition, style: ToolNameStyle = 'dotted'): Pick<Tool, 'inputSchema' | 'outputSchema'> {
+  let byDefinition = jsonSchemas.get(style);
+  if (byDefinition === undefined) jsonSchemas.set(style, (byDefinition = new WeakMap()));
+  let schemas = byDefinition.get(definition);
   if (schemas === undefined) {
     const convert = (schema: z.ZodObject, io: 'input' | 'output'): Tool['inputSchema'] => {
       const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<
         string,
         unknown
       >;
-      return { ...json, type: 'object' } as Tool['inputSchema'];
+      return { ...(renderDescriptions(json, style) as Record<string, unknown>), type: 'object' } as Tool['inputSchema'];
     };
     schemas = {
       inputSchema: convert(definition.input.strict(), 'input'),
       outputSchema: convert(listedOutput(definition.output), 'output'),
     };
-    jsonSchemas.set(definition, schemas);
+    byDefinition.set(definition, schemas);
   }
   return schemas;
 }
@@ -136,21 +148,24 @@ export function serverInstructions(settings: Settings, tools: readonly AnyToolDe
   ].join('\n');
 }
 
-/** What tools/list says of a tool, but its name and description: the part a snapshot pins (src/mcp/tools/reference.ts). */
-export function toolShape(definition: AnyToolDefinition): Omit<Tool, 'name' | 'description'> {
+/**
+ * What tools/list says of a tool, but its name and description: the part a snapshot pins (src/mcp/tools/reference.ts,
+ * in dotted style). Tool names in the schemas' descriptions are in `style`.
+ */
+export function toolShape(definition: AnyToolDefinition, style: ToolNameStyle = 'dotted'): Omit<Tool, 'name' | 'description'> {
   return {
     title: definition.title,
-    ...jsonSchemasOf(definition),
+    ...jsonSchemasOf(definition, style),
     annotations: { title: definition.title, ...definition.annotations },
     ...(definition.task !== undefined ? { execution: { taskSupport: 'optional' as const } } : {}),
   };
 }
 
-/** One entry of tools/list, under the name the session's style gives it. */
+/** One entry of tools/list, under the name the session's style gives it; the tools its texts name, in that style too. */
 export function listedTool(definition: AnyToolDefinition, name: string, settings: Settings): Tool {
   const description = typeof definition.description === 'function' ? definition.description(settings) : definition.description;
-  const { title, ...rest } = toolShape(definition);
-  return { name, title, description, ...rest };
+  const { title, ...rest } = toolShape(definition, settings.toolNameStyle);
+  return { name, title, description: renderToolNames(description, settings.toolNameStyle), ...rest };
 }
 
 /** One line per zod issue: `path: message`. */
@@ -246,17 +261,20 @@ export function installTools(server: Server, context: ToolContext, tools: readon
       definition.task !== undefined && asksForTask(request.params)
         ? taskCall<Record<string, unknown>, ToolCall>(definition.task)
         : undefined;
-    const result = await runTool(context, spec, extra, async (toolCall) => {
-      if (settings.readOnly && writesOf(definition)) {
-        throw new AppError(
-          'forbidden',
-          `the server runs read-only (READ_ONLY=true): ${name} is not offered; ask the operator for a server that may write`,
-        );
-      }
-      const valid = parseArguments(definition, name, args);
-      if (definition.logFields !== undefined) Object.assign(spec.fields, definition.logFields(valid));
-      return task ? task.run(valid, toolCall, definition.run) : definition.run(valid, toolCall);
-    });
+    // Messages built during the call name tools as this session lists them (toolRef, src/tool-names.ts).
+    const result = await withToolNameStyle(settings.toolNameStyle, () =>
+      runTool(context, spec, extra, async (toolCall) => {
+        if (settings.readOnly && writesOf(definition)) {
+          throw new AppError(
+            'forbidden',
+            `the server runs read-only (READ_ONLY=true): ${name} is not offered; ask the operator for a server that may write`,
+          );
+        }
+        const valid = parseArguments(definition, name, args);
+        if (definition.logFields !== undefined) Object.assign(spec.fields, definition.logFields(valid));
+        return task ? task.run(valid, toolCall, definition.run) : definition.run(valid, toolCall);
+      }),
+    );
     return task ? task.created(result) : result;
   };
   // Server.setRequestHandler would first parse the request with the SDK's CallToolRequestSchema, which

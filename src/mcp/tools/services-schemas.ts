@@ -2,6 +2,7 @@
  * The k0.services.* / k0.clusters.services.* / k0.multiClusterServices.* tool shapes: zod inputs, and outputs built
  * from what the service manager returns (src/services/results.ts); the types follow from them.
  */
+import { TOOL } from '../../tool-names.js';
 import { z } from 'zod';
 import {
   applyServiceResult,
@@ -25,8 +26,8 @@ export const listServiceTemplatesInput = z.object({
 
 export const applyServiceInput = z.object({
   cluster: z.string().min(1).max(253).describe('ClusterDeployment name'),
-  namespace: namespace.optional().describe('Namespace of the ClusterDeployment; resolved like k0.clusters.deploy when absent'),
-  template: z.string().min(1).max(253).describe("ServiceTemplate in the deployment's namespace (see k0.services.listTemplates)"),
+  namespace: namespace.optional().describe(`Namespace of the ClusterDeployment; resolved like ${TOOL.clustersDeploy} when absent`),
+  template: z.string().min(1).max(253).describe(`ServiceTemplate in the deployment's namespace (see ${TOOL.servicesListTemplates})`),
   name: dnsLabel.optional().describe("Service (Helm release) name; default: the template's chart name"),
   serviceNamespace: serviceNamespace.optional(),
   values: z
@@ -48,7 +49,7 @@ export const applyServiceInput = z.object({
 
 export const removeServiceInput = z.object({
   cluster: z.string().min(1).max(253).describe('ClusterDeployment name'),
-  namespace: namespace.optional().describe('Namespace of the ClusterDeployment; resolved like k0.clusters.deploy when absent'),
+  namespace: namespace.optional().describe(`Namespace of the ClusterDeployment; resolved like ${TOOL.clustersDeploy} when absent`),
   name: dnsLabel.describe('Service (Helm release) name'),
   serviceNamespace: serviceNamespace.optional(),
   dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored'),

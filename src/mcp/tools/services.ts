@@ -1,4 +1,5 @@
 /** The service tools: declarations with thin handlers over the service manager (src/services). */
+import { TOOL } from '../../tool-names.js';
 import type { Session } from '../../runtime/types.js';
 import { SERVICE_ACCESS } from '../../services/access.js';
 import { ServiceManager } from '../../services/manager.js';
@@ -18,10 +19,10 @@ import {
 } from './services-schemas.js';
 
 export const SERVICE_TOOL_NAMES = {
-  listTemplates: 'k0.services.listTemplates',
-  apply: 'k0.clusters.services.apply',
-  remove: 'k0.clusters.services.remove',
-  listMultiClusterServices: 'k0.multiClusterServices.list',
+  listTemplates: TOOL.servicesListTemplates,
+  apply: TOOL.clustersServicesApply,
+  remove: TOOL.clustersServicesRemove,
+  listMultiClusterServices: TOOL.multiClusterServicesList,
 } as const;
 
 const APPLY_ANNOTATIONS = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
