@@ -15,7 +15,8 @@ import { namespacePolicyFromSettings } from '../../src/policy/index.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AppError } from '../../src/errors.js';
-import { AZURE_BASELINE, eventually, sandboxKubeConfig, testSettings, type LogLine } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, sandboxKubeConfig, testSettings, type LogLine } from '../helpers/clusters-harness.js';
+import { until } from '../helpers/until.js';
 
 const GROUP = 'k0rdent.mirantis.com';
 const CREDENTIALS = { group: GROUP, version: 'v1beta1', plural: 'credentials' };
@@ -450,7 +451,7 @@ describe('the wait on API failures: one GET+watch cycle at a time; 401/403 end i
     await m.deploy(request('del-403'));
     // kcm deletes a deployment with nothing provisioned at once; once its ServiceSet exists (ServicesInReadyState,
     // kcm clusterdeployment_controller.go:392, :1672) the deletion waits for it (here: deleteSeconds).
-    await eventually(() =>
+    await until('del-403 to carry ServicesInReadyState', () =>
       (sandbox.store.get(CD, 'team-alpha', 'del-403')?.['status'] as { conditions?: { type: string }[] } | undefined)?.conditions?.find(
         (c) => c.type === 'ServicesInReadyState',
       ),

@@ -14,7 +14,8 @@ import { KubeRest } from '../../src/sandbox/kube/rest.js';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import type { KubeObject as SandboxObject } from '../../src/sandbox/apiserver/types.js';
-import { AZURE_BASELINE, eventually, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { until } from '../helpers/until.js';
 
 const GROUP = 'k0rdent.mirantis.com';
 const CD = { group: GROUP, version: 'v1beta1', plural: 'clusterdeployments' };
@@ -107,25 +108,19 @@ async function rejectAntarctica(backend: Backend): Promise<void> {
     metadata: { name: 'vap-probe', namespace: 'kcm-system' },
     spec: { template: AZURE_TEMPLATE, credential: AZURE_CREDENTIAL, config: { ...AZURE_BASELINE, location: 'antarctica' } },
   };
-  await eventuallyAsync(async () => {
-    const res = await rest.raw({
-      method: 'POST',
-      path: `/apis/${GROUP}/v1beta1/namespaces/kcm-system/clusterdeployments`,
-      query: { dryRun: 'All' },
-      body: probe,
-    });
-    return res.status === 422 ? true : undefined;
-  }, 30_000);
-}
-
-async function eventuallyAsync<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until(
+    'the ValidatingAdmissionPolicy to refuse a dry run',
+    async () => {
+      const res = await rest.raw({
+        method: 'POST',
+        path: `/apis/${GROUP}/v1beta1/namespaces/kcm-system/clusterdeployments`,
+        query: { dryRun: 'All' },
+        body: probe,
+      });
+      return res.status === 422 ? true : undefined;
+    },
+    30_000,
+  );
 }
 
 for (const choice of testBackends()) {
@@ -549,7 +544,8 @@ for (const choice of testBackends()) {
               'DELETE carried propagationPolicy=Foreground',
             );
           }
-          await eventuallyAsync(
+          await until(
+            'dev-cluster-1 gone',
             async () => ((await sandbox.get(CD, 'kcm-system', 'dev-cluster-1')) === undefined ? true : undefined),
             10_000,
           );
@@ -650,7 +646,9 @@ for (const choice of testBackends()) {
             { signal: controller.signal, onprogress: () => controller.abort('test cancels') },
           );
           await assert.rejects(pending);
-          const line = await eventually(() => prod.logs.find((l) => l.tool === 'k0.clusters.deploy' && l.cluster === 'cancel-cluster'));
+          const line = await until("the cancelled deploy's log line", () =>
+            prod.logs.find((l) => l.tool === 'k0.clusters.deploy' && l.cluster === 'cancel-cluster'),
+          );
           assert.equal(line.outcome, 'cancelled');
           await prod.call('k0.clusters.delete', { name: 'cancel-cluster', namespace: 'team-alpha' });
         });

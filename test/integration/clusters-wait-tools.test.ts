@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { AZURE_BASELINE, eventually, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { until } from '../helpers/until.js';
 
 const CD = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' };
 const WATCH_PATH = /^\/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/team-alpha\/clusterdeployments$/;
@@ -90,7 +91,7 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
     );
     // kcm deletes a deployment with nothing provisioned at once; once its ServiceSet exists (ServicesInReadyState,
     // kcm clusterdeployment_controller.go:392, :1672) the deletion waits for it (here: deleteSeconds).
-    await eventually(() =>
+    await until('mcp-del-401 to carry ServicesInReadyState', () =>
       (sandbox.store.get(CD, 'team-alpha', 'mcp-del-401')?.['status'] as { conditions?: { type: string }[] } | undefined)?.conditions?.find(
         (c) => c.type === 'ServicesInReadyState',
       ),

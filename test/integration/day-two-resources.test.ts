@@ -10,19 +10,10 @@ import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { until } from '../helpers/until.js';
 
 type Rec = Record<string, unknown>;
 const URI = (ns: string, name: string): string => `k0rdent://clusters/${ns}/${name}`;
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('cluster resources, subscriptions, completion and prompts over MCP', () => {
   let sandbox: SandboxHandle;
@@ -87,11 +78,11 @@ describe('cluster resources, subscriptions, completion and prompts over MCP', ()
       config: AZURE_BASELINE,
     });
     assert.notEqual(deployed.isError, true, JSON.stringify(deployed.content));
-    await until(async () => {
+    await until('two updates and Ready', async () => {
       if (updates.filter((u) => u === uri).length < 2) return undefined;
       const read = JSON.parse(((await h.client.readResource({ uri })).contents[0] as { text: string }).text) as Rec;
       return read.ready === true ? read : undefined;
-    }, 'two updates and Ready');
+    });
     assert.ok(!updates.includes(URI('team-alpha', 'alpha-dev-cluster')), 'an unchanged deployment sends nothing');
 
     await h.client.unsubscribeResource({ uri });
@@ -196,7 +187,7 @@ describe('cluster resources, subscriptions, completion and prompts over MCP', ()
   it('closing the session ends its watch and its subscriptions leave the gauge', async () => {
     assert.equal(await openWatches(), 1, 'alpha-dev-cluster is still subscribed');
     await h.close();
-    await until(async () => ((await openWatches()) === 0 ? true : undefined), 'the watch to end');
+    await until('the watch to end', async () => ((await openWatches()) === 0 ? true : undefined));
     assert.match(await h.metrics.metrics(), /^mcp_resource_subscriptions 0$/m);
   });
 });

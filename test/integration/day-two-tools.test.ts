@@ -11,18 +11,9 @@ import { checkConfig } from '../../src/shared/config-schema.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { until } from '../helpers/until.js';
 
 type Rec = Record<string, unknown>;
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function setPath(target: Rec, path: string, value: unknown): void {
   const keys = path.split('.');
@@ -86,12 +77,12 @@ describe('day-two tools over MCP against the sandbox', () => {
     });
     const phases = new Set<string>();
     const steps: number[] = [];
-    await until(async () => {
+    await until('day2-moving Ready', async () => {
       const got = await ok('k0.clusters.get', { name: 'day2-moving', namespace: 'team-alpha' });
       phases.add(String(got.phase).split(' ')[0] ?? '');
       steps.push((got.progress as { step: number }).step);
       return got.ready === true ? got : undefined;
-    }, 'day2-moving Ready');
+    });
     assert.ok(phases.has('Provisioning') && phases.has('Ready'), `phases seen: ${[...phases].join(', ')}`);
     assert.ok(steps.some((s) => s < 6) && steps[steps.length - 1] === 6, `steps: ${steps.join(',')}`);
     const events = await ok('k0.events.list', { namespace: 'team-alpha', forKind: 'ClusterDeployment', forName: 'day2-moving' });
@@ -125,10 +116,10 @@ describe('day-two tools over MCP against the sandbox', () => {
         },
       },
     );
-    const got = await until(async () => {
+    const got = await until('the failure', async () => {
       const g = await ok('k0.clusters.get', { name, namespace: 'team-alpha' });
       return String(g.phase).startsWith('Failed') ? g : undefined;
-    }, 'the failure');
+    });
     const chart = (got.conditions as Rec[]).find((c) => c.type === 'HelmChartReady');
     assert.match(String(chart?.message), /failed to validate template with provided configuration/);
     const warnings = got.recentWarnings as Rec[];

@@ -18,6 +18,7 @@ import { createRuntime } from '../../src/runtime/runtime.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
+import { until } from '../helpers/until.js';
 
 const INITIALIZE = {
   jsonrpc: '2.0',
@@ -130,7 +131,7 @@ describe('idle sweep', () => {
     void waited.finally(() => (settled = true));
     // The idle session goes while the wait is still running.
     // (Polling the idle session would itself be activity: the log line says when the sweep closed it.)
-    await pollUntil(() =>
+    await until('the idle session to be closed', () =>
       Promise.resolve(logs.some((l) => l.msg === 'closing idle MCP session' && l.sessionId === idleSession) ? true : undefined),
     );
     const res = await fetch(base, {
@@ -153,16 +154,6 @@ describe('idle sweep', () => {
     await idle.close().catch(() => undefined);
   });
 });
-
-async function pollUntil<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** A kubeconfig for an API that is not there: the cap test never reaches Kubernetes. */
 function unreachableKubeConfig(): KubeConfig {

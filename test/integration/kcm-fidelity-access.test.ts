@@ -9,20 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import { ApiException, CustomObjectsApi, EventsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
 import { K0RDENT_API_VERSION as API_VERSION, K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION } from '../../src/sandbox/kcm/resources.js';
+import { until } from '../helpers/until.js';
 
 type Rec = Record<string, unknown>;
 const key = (plural: string) => ({ group: GROUP, version: VERSION, plural });
 const WEBHOOK = 'admission webhook "validation.accessmanagement.k0rdent.mirantis.com" denied the request: ';
-
-async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The Status of a refused request. */
 async function refusal(attempt: Promise<unknown>): Promise<{ code: number; reason: string; message: string }> {
@@ -84,12 +75,12 @@ for (const choice of testBackends()) {
         body: { apiVersion: API_VERSION, kind, metadata: { name, namespace }, spec },
       });
     const settled = (generation?: number): Promise<Rec> =>
-      until(async () => {
+      until('AccessManagement reconciled', async () => {
         const am = await getAm();
         const status = (am['status'] ?? {}) as Rec;
         const wanted = generation ?? ((am['metadata'] as Rec)['generation'] as number);
         return status['observedGeneration'] === wanted ? am : undefined;
-      }, 'AccessManagement reconciled');
+      });
     const amEvents = async (): Promise<Rec[]> =>
       ((await events.listNamespacedEvent({ namespace: 'default' })).items as unknown as Rec[]).filter(
         (e) => (e['regarding'] as Rec | undefined)?.['kind'] === 'AccessManagement',
@@ -163,10 +154,10 @@ for (const choice of testBackends()) {
       });
       // EnsureNamespace (AMC:471-473, internal/util/kube/secrets.go:196-214).
       assert.ok(
-        await until(() => backend.get({ group: '', version: 'v1', plural: 'namespaces' }, undefined, 'team-delta'), 'team-delta created'),
+        await until('team-delta created', () => backend.get({ group: '', version: 'v1', plural: 'namespaces' }, undefined, 'team-delta')),
       );
       const copy = (plural: string, name: string) =>
-        until(() => backend.get(key(plural), 'team-delta', name), `${plural} ${name} in team-delta`);
+        until(`${plural} ${name} in team-delta`, () => backend.get(key(plural), 'team-delta', name));
       // createManagedObject (AMC:475-486): the source without status, finalizers or annotations, labelled managed only.
       const ds = await copy('datasources', 'shared-db');
       assert.deepEqual(ds.metadata.labels, { 'k0rdent.mirantis.com/managed': 'true' });
@@ -201,7 +192,7 @@ for (const choice of testBackends()) {
       assert.equal(status['error'], undefined);
       assert.deepEqual(status['current'], ((await getAm())['spec'] as Rec)['accessRules']);
       // Events on the AccessManagement (AMC:429-431).
-      const created = await until(async () => (await amEvents()).find((e) => e['reason'] === 'CredentialCreated'), 'CredentialCreated');
+      const created = await until('CredentialCreated', async () => (await amEvents()).find((e) => e['reason'] === 'CredentialCreated'));
       assert.deepEqual(
         [created['type'], created['note'], created['action']],
         ['Normal', 'Successfully created Credential team-delta/azure-cluster-credential', 'Reconcile'],
@@ -218,8 +209,8 @@ for (const choice of testBackends()) {
         ['clustertemplatechains', 'aws-templates'],
       ] as const) {
         await until(
-          async () => (await backend.get(key(plural), 'team-delta', name)) === undefined,
           `${plural} ${name} removed from team-delta`,
+          async () => (await backend.get(key(plural), 'team-delta', name)) === undefined,
         );
       }
       const status = (await settled())['status'] as Rec;
@@ -228,7 +219,7 @@ for (const choice of testBackends()) {
         (status['resources'] as Rec[]).map((r) => r['kind']),
         ['ClusterTemplateChain', 'Credential', 'ServiceTemplateChain'],
       );
-      const deleted = await until(async () => (await amEvents()).find((e) => e['reason'] === 'DataSourceDeleted'), 'DataSourceDeleted');
+      const deleted = await until('DataSourceDeleted', async () => (await amEvents()).find((e) => e['reason'] === 'DataSourceDeleted'));
       assert.equal(deleted['note'], 'Successfully deleted DataSource team-delta/shared-db'); // AMC:581-583
       // Copies the rules still select stay.
       assert.ok(await backend.get(key('credentials'), 'team-alpha', 'azure-cluster-credential'));
@@ -243,11 +234,11 @@ for (const choice of testBackends()) {
         name: 'aws-templates',
       });
       await until(
-        async () => (await backend.get(key('clustertemplatechains'), 'team-beta', 'aws-templates')) === undefined,
         'the chain deleted',
+        async () => (await backend.get(key('clustertemplatechains'), 'team-beta', 'aws-templates')) === undefined,
       );
       // Deletes are not watched (AMC:993-1008); the poller re-reconciles (AMC:56-62, :1102-1116).
-      const back = await until(() => backend.get(key('clustertemplatechains'), 'team-beta', 'aws-templates'), 'the chain re-created');
+      const back = await until('the chain re-created', () => backend.get(key('clustertemplatechains'), 'team-beta', 'aws-templates'));
       assert.equal(back.metadata.labels?.['k0rdent.mirantis.com/managed'], 'true');
     });
 

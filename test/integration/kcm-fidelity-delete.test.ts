@@ -14,6 +14,7 @@ import {
   K0RDENT_GROUP as GROUP,
   K0RDENT_VERSION as VERSION,
 } from '../../src/sandbox/kcm/resources.js';
+import { until } from '../helpers/until.js';
 
 type Rec = Record<string, unknown>;
 
@@ -24,16 +25,6 @@ interface Seen {
 }
 
 const conditionOf = (conditions: Rec[], type: string): Rec | undefined => conditions.find((c) => c['type'] === type);
-
-async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 for (const choice of testBackends()) {
   describe(`kcm deletion fidelity on the ${choice.name} backend`, { skip: choice.skip }, () => {
@@ -73,7 +64,7 @@ for (const choice of testBackends()) {
     const deleteDeployment = (namespace: string, name: string): Promise<unknown> =>
       custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'clusterdeployments', name });
     const gone = (namespace: string, name: string): Promise<boolean> =>
-      until(async () => (await backend.get(CDS, namespace, name)) === undefined, `${namespace}/${name} gone`);
+      until(`${namespace}/${name} gone`, async () => (await backend.get(CDS, namespace, name)) === undefined);
     /** The distinct Deleting reasons the watch saw, with their messages. */
     const deletingSteps = (key: string): [string, string][] => {
       const steps: [string, string][] = [];
@@ -95,18 +86,18 @@ for (const choice of testBackends()) {
         plural: 'clusterdeployments',
         body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterDeployment', metadata: { name, namespace }, spec },
       });
-      await until(async () => {
+      await until(`${namespace}/${name} Ready`, async () => {
         const o = await backend.get(CDS, namespace, name);
         const conditions = ((o?.['status'] as Rec | undefined)?.['conditions'] ?? []) as Rec[];
         return conditionOf(conditions, 'Ready')?.['status'] === 'True' && conditionOf(conditions, 'ServicesInReadyState') !== undefined;
-      }, `${namespace}/${name} Ready`);
+      });
     };
 
     it('a plain deployment: WaitingForClusterDeletion, then HelmRelease, then ServiceSets; no cloud or data-source step; DeletionCompleted never written', async () => {
       const key = 'team-beta/beta-staging-cluster';
       await deleteDeployment('team-beta', 'beta-staging-cluster');
       await gone('team-beta', 'beta-staging-cluster');
-      await until(() => seen.get(key)?.some((s) => s.type === 'DELETED'), 'DELETED through the watch');
+      await until('DELETED through the watch', () => seen.get(key)?.some((s) => s.type === 'DELETED'));
       // CDC:1581-1584 (cloud only with spec.cleanupOnDeletion, data source only with spec.dataSource),
       // CDC:1715-1744 (reasons and messages; WaitingForClusterDeletion shows the CAPI summary's message),
       // CDC:1601-1605 (no status write once the finalizer is gone: DeletionCompleted is never persisted).
@@ -129,10 +120,10 @@ for (const choice of testBackends()) {
       assert.deepEqual([summary['status'], summary['reason'], summary['message']], ['True', 'DeletionCompleted', 'Cluster was deleted']);
       // kcm's events as its recorder writes them (events.k8s.io/v1, reportingController kcm-controller-manager,
       // action Reconcile: CDC:2212-2219, internal/record/recorder.go): CDC:1378, :1896, :1667, :1673, :1698.
-      const recorded = await until(async () => {
+      const recorded = await until('SuccessfulDelete event', async () => {
         const list = await eventsOf('team-beta', 'beta-staging-cluster');
         return list.some((e) => e['reason'] === 'SuccessfulDelete') ? list : undefined;
-      }, 'SuccessfulDelete event');
+      });
       const byReason = (reason: string): Rec | undefined => recorded.find((e) => e['reason'] === reason);
       const expected: [string, string][] = [
         ['CAPIClusterIsDeleting', 'Cluster is deleting'],
@@ -220,10 +211,10 @@ for (const choice of testBackends()) {
         ['True', 'Succeeded'],
       );
       assert.equal(conditionOf(last.conditions, 'DataSourceReady')?.['status'], 'True');
-      const recorded = await until(async () => {
+      const recorded = await until('SuccessfulDelete event', async () => {
         const list = await eventsOf('team-alpha', 'full-delete');
         return list.some((e) => e['reason'] === 'SuccessfulDelete') ? list : undefined;
-      }, 'SuccessfulDelete event');
+      });
       // CDC:1777.
       assert.equal(
         recorded.find((e) => e['reason'] === 'ClusterDataSourceDeleted')?.['note'],
@@ -253,20 +244,18 @@ for (const choice of testBackends()) {
       );
       await setRules(withoutCredential);
       await until(
-        async () => (await backend.get(CREDS, 'team-alpha', 'azure-cluster-credential')) === undefined,
         'the managed Credential removed',
+        async () => (await backend.get(CREDS, 'team-alpha', 'azure-cluster-credential')) === undefined,
       );
       const from = seen.get(key)?.length ?? 0;
       await deleteDeployment('team-alpha', 'alpha-dev-cluster');
       // getClusterScope (CDC:187-197) fails before reconcileDelete (CDC:178-181); Reconcile writes the status anyway
       // (CDC:165-175); controller-runtime's cached client names the Kind (pkg/cache/internal/cache_reader.go:75-79).
-      const blocked = await until(
-        () =>
-          seen
-            .get(key)
-            ?.slice(from)
-            .find((s) => conditionOf(s.conditions, 'CredentialReady')?.['status'] === 'False'),
-        'CredentialReady=False',
+      const blocked = await until('CredentialReady=False', () =>
+        seen
+          .get(key)
+          ?.slice(from)
+          .find((s) => conditionOf(s.conditions, 'CredentialReady')?.['status'] === 'False'),
       );
       const message =
         'failed to get Credential team-alpha/azure-cluster-credential: Credential.k0rdent.mirantis.com "azure-cluster-credential" not found';
@@ -277,19 +266,19 @@ for (const choice of testBackends()) {
       const ready = conditionOf(blocked.conditions, 'Ready')!;
       assert.deepEqual([ready['status'], ready['reason'], ready['message']], ['False', 'Failed', message]);
       assert.deepEqual(blocked.finalizers, ['k0rdent.mirantis.com/cluster-deployment']);
-      const warning = await until(
-        async () => (await eventsOf('team-alpha', 'alpha-dev-cluster')).find((e) => e['reason'] === 'CredentialError'),
-        'CredentialError event',
+      const warning = await until('CredentialError event', async () =>
+        (await eventsOf('team-alpha', 'alpha-dev-cluster')).find((e) => e['reason'] === 'CredentialError'),
       );
       assert.deepEqual([warning['type'], warning['note']], ['Warning', message]); // CDC:193-196
-      // Still there a poll later: nothing but the Credential's return unblocks it.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Still there once the backend is quiet (the marker waits out kcm's pending writes on kube; was a fixed
+      // 1.5 s sleep, shorter than kcm's 5 s blocked retry): nothing but the Credential's return unblocks it.
+      await backend.writeMarker();
       assert.ok((await backend.get(CDS, 'team-alpha', 'alpha-dev-cluster'))?.metadata.deletionTimestamp);
       assert.equal(deletingSteps(key).length, 0);
       // The rule names it again: AccessManagement re-creates the copy (:470-506) and kcm, which watches
       // Credentials for deployments (CDC:2317-2320), goes on with the deletion.
       await setRules(rules);
-      const copy = await until(() => backend.get(CREDS, 'team-alpha', 'azure-cluster-credential'), 'the managed copy re-created');
+      const copy = await until('the managed copy re-created', () => backend.get(CREDS, 'team-alpha', 'azure-cluster-credential'));
       assert.equal(copy.metadata.labels?.['k0rdent.mirantis.com/managed'], 'true');
       await gone('team-alpha', 'alpha-dev-cluster');
       assert.deepEqual(

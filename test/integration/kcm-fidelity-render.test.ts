@@ -14,6 +14,7 @@ import { startBackend, testBackends, type Backend } from '../helpers/backend.js'
 import { startHarness } from '../helpers/clusters-harness.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
 import { K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION } from '../../src/sandbox/kcm/resources.js';
+import { until } from '../helpers/until.js';
 
 type Rec = Record<string, unknown>;
 interface Condition {
@@ -89,18 +90,24 @@ for (const choice of testBackends()) {
         }
       }
     };
-    const until = async (name: string, probe: (o: Obj) => boolean, what: string, timeoutMs = 15_000): Promise<Obj> => {
-      const deadline = Date.now() + timeoutMs;
+    /** The deployment once `probe` holds (polled with the kit's until; the message carries the last status). */
+    const deploymentWhen = async (name: string, probe: (o: Obj) => boolean, what: string, timeoutMs = 15_000): Promise<Obj> => {
       let last: Obj | undefined;
-      while (Date.now() < deadline) {
-        last = await getCD(name);
-        if (probe(last)) return last;
-        await new Promise((r) => setTimeout(r, 100));
+      try {
+        return await until(
+          `${name}: ${what}`,
+          async () => {
+            last = await getCD(name);
+            return probe(last) ? last : undefined;
+          },
+          timeoutMs,
+        );
+      } catch (error) {
+        assert.fail(`${String(error)}; last status ${JSON.stringify(last?.status)}`);
       }
-      assert.fail(`timed out waiting for ${name}: ${what}; last status ${JSON.stringify(last?.status)}`);
     };
     const helmChartReady = (name: string, status: string): Promise<Obj> =>
-      until(
+      deploymentWhen(
         name,
         (o) => cond(o, 'HelmChartReady')?.status === status && o.status?.['observedGeneration'] === o.metadata.generation,
         `HelmChartReady=${status}`,
@@ -335,14 +342,13 @@ for (const choice of testBackends()) {
           },
         },
       });
-      const deadline = Date.now() + 15_000;
       let gcp = await getCT('render-gcp');
       let missing = await getCT('render-missing');
-      while ((typeof gcp.status?.['valid'] !== 'boolean' || typeof missing.status?.['valid'] !== 'boolean') && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
+      await until('both templates validated', async () => {
         gcp = await getCT('render-gcp');
         missing = await getCT('render-missing');
-      }
+        return typeof gcp.status?.['valid'] === 'boolean' && typeof missing.status?.['valid'] === 'boolean';
+      });
       assert.deepEqual(
         gcp.status?.['providers'],
         ['bootstrap-k0sproject-k0smotron', 'infrastructure-gcp'],
@@ -377,8 +383,14 @@ for (const choice of testBackends()) {
       await opened;
       try {
         await apply(deployment('render-writes', AZURE, 'azure-cluster-credential', AZURE_CONFIG));
-        await until('render-writes', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
-        await new Promise((r) => setTimeout(r, 300));
+        await deploymentWhen('render-writes', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
+        // Every write up to the quiet point (was a fixed 300 ms sleep): the marker waits out kcm's pending
+        // writes on kube, then the watch has delivered the object as it stands.
+        await backend.writeMarker();
+        const latest = await getCD('render-writes');
+        await until('the watch to deliver the latest write', () =>
+          seen.some((o) => o.metadata.resourceVersion === latest.metadata.resourceVersion),
+        );
       } finally {
         request.abort();
       }
@@ -430,8 +442,7 @@ for (const choice of testBackends()) {
         metadata: { name: 'render-cred', namespace: NS },
         spec: source.spec ?? {},
       });
-      const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline) {
+      await until('render-tpl valid and render-cred ready', async () => {
         const [t, c] = [
           await getCT('render-tpl'),
           (await api.getNamespacedCustomObject({
@@ -442,9 +453,8 @@ for (const choice of testBackends()) {
             name: 'render-cred',
           })) as Obj,
         ];
-        if (t.status?.['valid'] === true && c.status?.['ready'] === true) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+        return t.status?.['valid'] === true && c.status?.['ready'] === true;
+      });
       const name = 'render-requeue';
       await apply(deployment(name, 'render-tpl', 'render-cred', { location: 'westus2' }));
       await helmChartReady(name, 'False');
@@ -452,10 +462,10 @@ for (const choice of testBackends()) {
       // The template turns invalid: the requeued reconcile (kcm returns the error: :417-419, :639-657;
       // controller-runtime requeues it, internal/util/ratelimit/ratelimit.go:33) reports it, before the config.
       await setStatus('clustertemplates', 'render-tpl', (s) => ({ ...s, valid: false, validationError: 'chart went away' }));
-      let got = await until(name, (o) => cond(o, 'TemplateReady')?.status === 'False', 'TemplateReady=False');
+      let got = await deploymentWhen(name, (o) => cond(o, 'TemplateReady')?.status === 'False', 'TemplateReady=False');
       assert.equal(cond(got, 'TemplateReady')?.message, `ClusterTemplate ${NS}/render-tpl is not marked as valid: chart went away`);
       await setStatus('clustertemplates', 'render-tpl', (s) => ({ ...s, valid: true, validationError: undefined }));
-      got = await until(
+      got = await deploymentWhen(
         name,
         (o) => cond(o, 'TemplateReady')?.status === 'True',
         'TemplateReady=True again, by requeue only (no ClusterTemplate watch with the webhook on: :2375-2381)',
@@ -465,7 +475,7 @@ for (const choice of testBackends()) {
       // The config is fixed (a new generation): it renders; the credential readiness comes next (:467-475).
       await setStatus('credentials', 'render-cred', (s) => ({ ...s, ready: false }));
       await apply(deployment(name, 'render-tpl', 'render-cred', AZURE_CONFIG));
-      got = await until(
+      got = await deploymentWhen(
         name,
         (o) => cond(o, 'CredentialReady')?.status === 'False' && cond(o, 'HelmChartReady')?.status === 'True',
         'CredentialReady=False after the config',
@@ -473,13 +483,13 @@ for (const choice of testBackends()) {
       assert.equal(cond(got, 'CredentialReady')?.message, `the Credential ${NS}/render-cred is not ready`);
       // The Credential watch (:2316-2319) brings the next reconcile as soon as it is ready.
       await setStatus('credentials', 'render-cred', (s) => ({ ...s, ready: true }));
-      got = await until(name, (o) => cond(o, 'Ready')?.status === 'True', 'Ready once the credential is ready');
+      got = await deploymentWhen(name, (o) => cond(o, 'Ready')?.status === 'True', 'Ready once the credential is ready');
       assert.equal(cond(got, 'CredentialReady')?.status, 'True');
 
       // The Credential disappears: getClusterScope fails first (:187-196) with the cached client's NotFound.
       const r = await kubectl.run(['delete', 'credential', 'render-cred', '-n', NS, '--wait=true']);
       assert.equal(r.code, 0, r.stderr);
-      got = await until(name, (o) => cond(o, 'CredentialReady')?.status === 'False', 'CredentialReady=False (missing)');
+      got = await deploymentWhen(name, (o) => cond(o, 'CredentialReady')?.status === 'False', 'CredentialReady=False (missing)');
       assert.equal(
         cond(got, 'CredentialReady')?.message,
         `failed to get Credential ${NS}/render-cred: Credential.k0rdent.mirantis.com "render-cred" not found`,
@@ -491,7 +501,7 @@ for (const choice of testBackends()) {
         metadata: { name: 'render-cred', namespace: NS },
         spec: source.spec ?? {},
       });
-      got = await until(name, (o) => cond(o, 'Ready')?.status === 'True', 'Ready again once the Credential is back');
+      got = await deploymentWhen(name, (o) => cond(o, 'Ready')?.status === 'True', 'Ready again once the Credential is back');
     });
 
     // The product side: a config the product's own schema check lets through (the schema allows any
@@ -548,7 +558,7 @@ for (const choice of testBackends()) {
       );
       // kcm-system's azure-templates chain offers 1.0.45 to a 1.0.15 deployment.
       await apply(deployment('render-upgradable', 'azure-standalone-cp-1-0-15', 'azure-cluster-credential', AZURE_CONFIG));
-      const upgradable = await until('render-upgradable', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
+      const upgradable = await deploymentWhen('render-upgradable', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
       assert.deepEqual(upgradable.status?.['availableUpgrades'], ['azure-standalone-cp-1-0-45']);
     });
   });

@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pingApi } from '../../src/kube/client.js';
+import { until } from '../helpers/until.js';
 
 function kubeConfigFor(port: number): KubeConfig {
   const kc = new KubeConfig();
@@ -17,15 +18,6 @@ function kubeConfigFor(port: number): KubeConfig {
     currentContext: 'c',
   });
   return kc;
-}
-
-async function until(probe: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
 }
 
 describe('pingApi against an API server that never answers', () => {
@@ -56,6 +48,6 @@ describe('pingApi against an API server that never answers', () => {
       assert.deepEqual(result, { ok: false, error: 'no answer within 150 ms' });
     }
     assert.ok(accepted >= 5, `the probes reached the server (${accepted} connections)`);
-    assert.ok(await until(() => open.size === 0, 5000), `${open.size} connections were left open`);
+    await until('every connection closed', () => open.size === 0, 5000);
   });
 });

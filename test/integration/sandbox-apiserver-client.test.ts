@@ -11,9 +11,10 @@ import {
   setHeaderOptions,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { CD, clusterDeployment, eventually, GROUP, startTestApiServer, VERSION, type TestApiServer } from './sandbox-apiserver-fixture.js';
+import { CD, clusterDeployment, GROUP, startTestApiServer, VERSION, type TestApiServer } from './sandbox-apiserver-fixture.js';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 import { buildKubeconfig } from '../../src/sandbox/apiserver/kubeconfig.js';
+import { until } from '../helpers/until.js';
 
 interface WatchEvent {
   type: string;
@@ -155,7 +156,7 @@ describe('sandbox apiserver with client-node', () => {
       t.store.update(CD, modified);
       t.store.create(CD, clusterDeployment('not-selected', 'team-beta', {}, { watch: 'other' }));
       t.store.delete(CD, 'team-beta', 'watched');
-      assert.ok(await eventually(() => w.events.length >= 3), `events: ${JSON.stringify(w.events.map((e) => e.type))}`);
+      assert.ok(await until('w.events.length >= 3', () => w.events.length >= 3), `events: ${JSON.stringify(w.events.map((e) => e.type))}`);
       assert.deepEqual(
         w.events.map((e) => `${e.type} ${e.name}`),
         ['ADDED watched', 'MODIFIED watched', 'DELETED watched'],
@@ -163,7 +164,7 @@ describe('sandbox apiserver with client-node', () => {
       // Resume from the ADDED event's resourceVersion: the later two events are replayed.
       const resumed = await collectWatch(kc, path, { labelSelector: 'watch=me', resourceVersion: created.metadata.resourceVersion! });
       try {
-        assert.ok(await eventually(() => resumed.events.length >= 2));
+        assert.ok(await until('resumed.events.length >= 2', () => resumed.events.length >= 2));
         assert.deepEqual(
           resumed.events.map((e) => e.type),
           ['MODIFIED', 'DELETED'],
@@ -197,13 +198,13 @@ describe('sandbox apiserver with client-node', () => {
     await informer.start();
     try {
       t.store.create(CD, clusterDeployment('inf', 'informed'));
-      assert.ok(await eventually(() => seen.length >= 1));
+      assert.ok(await until('seen.length >= 1', () => seen.length >= 1));
       t.server.faults.closeWatches();
       const cur = t.store.get(CD, 'informed', 'inf')!;
       (cur.spec as Record<string, unknown>).dryRun = true;
       t.store.update(CD, cur);
       t.store.delete(CD, 'informed', 'inf');
-      assert.ok(await eventually(() => seen.includes('delete inf')), `informer events: ${seen.join(', ')}`);
+      assert.ok(await until('the informer to see the delete', () => seen.includes('delete inf')), `informer events: ${seen.join(', ')}`);
       assert.deepEqual(seen, ['add inf', 'update inf', 'delete inf']);
     } finally {
       await informer.stop();
@@ -216,7 +217,7 @@ describe('sandbox apiserver with client-node', () => {
       fieldSelector: 'metadata.name=ssa-client',
     });
     try {
-      assert.ok(await eventually(() => w.events.length >= 1));
+      assert.ok(await until('w.events.length >= 1', () => w.events.length >= 1));
       assert.deepEqual(
         w.events.map((e) => `${e.type} ${e.name}`),
         ['ADDED ssa-client'],
@@ -324,14 +325,18 @@ describe('sandbox apiserver with client-node', () => {
     })) as KubeObject;
     assert.ok(res.metadata.deletionTimestamp);
     assert.ok(res.metadata.finalizers?.includes('foregroundDeletion'));
-    await new Promise((r) => setTimeout(r, 50));
+    // The garbage collector's step is the marker: once the dependent is being deleted, the owner must still wait.
+    await until('the dependent to be deleted', () => t.store.get(CD, 'kcm-system', 'dependent')?.metadata.deletionTimestamp);
     assert.ok(t.store.get(CD, 'kcm-system', 'owner'), 'owner waits for its blocking dependent');
     assert.ok(t.store.get(CD, 'kcm-system', 'dependent')!.metadata.deletionTimestamp, 'dependent is being deleted');
     const held = t.store.get(CD, 'kcm-system', 'dependent')!;
     held.metadata.finalizers = [];
     t.store.update(CD, held);
     assert.equal(t.store.get(CD, 'kcm-system', 'dependent'), undefined);
-    assert.ok(await eventually(() => t.store.get(CD, 'kcm-system', 'owner') === undefined), 'owner disappears once no dependents remain');
+    assert.ok(
+      await until('the owner to go', () => t.store.get(CD, 'kcm-system', 'owner') === undefined),
+      'owner disappears once no dependents remain',
+    );
     assert.ok(dep.metadata.uid);
   });
 
@@ -343,7 +348,7 @@ describe('sandbox apiserver with client-node', () => {
       const first = small.store.currentResourceVersion();
       for (let i = 0; i < 10; i++) small.store.create(CD, clusterDeployment(`churn-${i}`, 'kcm-system'));
       const w = await collectWatch(kc2, `/apis/${GROUP}/${VERSION}/namespaces/kcm-system/clusterdeployments`, { resourceVersion: first });
-      assert.ok(await eventually(() => w.events.length >= 1));
+      assert.ok(await until('w.events.length >= 1', () => w.events.length >= 1));
       assert.equal(w.events[0]!.type, 'ERROR');
       const status = w.events[0]!.object as unknown as { code: number; reason: string };
       assert.equal(status.code, 410);

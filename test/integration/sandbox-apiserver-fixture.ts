@@ -113,13 +113,3 @@ export async function startTestApiServer(
     },
   };
 }
-
-/** Polls `check` every 20 ms until it returns true or `ms` passes. */
-export async function eventually(check: () => boolean, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return check();
-}

@@ -5,16 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import {
-  CD,
-  CM,
-  clusterDeployment,
-  eventually,
-  GROUP,
-  KUBECTL,
-  startTestApiServer,
-  type TestApiServer,
-} from './sandbox-apiserver-fixture.js';
+import { CD, CM, clusterDeployment, GROUP, KUBECTL, startTestApiServer, type TestApiServer } from './sandbox-apiserver-fixture.js';
+import { until } from '../helpers/until.js';
 
 describe('sandbox apiserver with kubectl', () => {
   let t: TestApiServer;
@@ -177,11 +169,11 @@ describe('sandbox apiserver with kubectl', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      assert.ok(await eventually(() => /ADDED\s+watched/.test(out)), `initial listing: ${out}`);
+      assert.ok(await until('kubectl to list the watched object', () => /ADDED\s+watched/.test(out)), `initial listing: ${out}`);
       const cur = t.store.get(CD, 'kcm-system', 'watched')!;
       cur.metadata.labels = { phase: 'provisioning' };
       t.store.update(CD, cur);
-      assert.ok(await eventually(() => /MODIFIED\s+watched/.test(out)), `watch output: ${out}`);
+      assert.ok(await until('kubectl to show the modification', () => /MODIFIED\s+watched/.test(out)), `watch output: ${out}`);
     } finally {
       child.kill('SIGKILL');
     }

@@ -4,7 +4,6 @@ import { after, before, describe, it } from 'node:test';
 import {
   CD,
   clusterDeployment,
-  eventually,
   GROUP,
   NS,
   namespaceObject,
@@ -12,6 +11,7 @@ import {
   VERSION,
   type TestApiServer,
 } from './sandbox-apiserver-fixture.js';
+import { until } from '../helpers/until.js';
 
 describe('sandbox apiserver at scale', () => {
   let t: TestApiServer;
@@ -85,10 +85,10 @@ describe('sandbox apiserver at scale', () => {
       }
     })();
     try {
-      assert.ok(await eventually(() => text.split('\n').filter(Boolean).length >= 1));
+      assert.ok(await until('the first watch event', () => text.split('\n').filter(Boolean).length >= 1));
       const cur = t.store.get(CD, 'scale-3', 'cd-042')!;
       t.store.update(CD, { ...cur, metadata: { ...cur.metadata, labels: { shard: 'moved' } } });
-      assert.ok(await eventually(() => text.split('\n').filter(Boolean).length >= 2));
+      assert.ok(await until('the second watch event', () => text.split('\n').filter(Boolean).length >= 2));
       const events = text
         .split('\n')
         .filter(Boolean)

@@ -15,20 +15,11 @@ import { storeApi } from '../../src/sandbox/kcm/api.js';
 import { recordEvent } from '../../src/sandbox/kcm/events.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
+import { until } from '../helpers/until.js';
 
 type Rec = Record<string, unknown>;
 const GROUP = 'k0rdent.mirantis.com';
 const VERSION = 'v1beta1';
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('sandbox day-two data', () => {
   let sandbox: SandboxHandle;
@@ -93,13 +84,13 @@ describe('sandbox day-two data', () => {
           spec: { template: 'azure-standalone-cp-1-0-45', credential: 'azure-cluster-credential', config: AZURE_BASELINE },
         },
       });
-      const ready = await until(async () => {
+      const ready = await until('the CAPIClusterIsReady event', async () => {
         const list = await events.listNamespacedEvent({
           namespace: 'team-alpha',
           fieldSelector: 'regarding.name=day-two,reason=CAPIClusterIsReady',
         });
         return list.items[0];
-      }, 'the CAPIClusterIsReady event');
+      });
       assert.equal(ready.reportingController, 'kcm-controller-manager');
       assert.equal(ready.action, 'Reconcile');
       assert.match(String(ready.eventTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
@@ -121,10 +112,10 @@ describe('sandbox day-two data', () => {
         `watch saw ${seen.join(', ')}`,
       );
 
-      const secret = await until(async () => {
+      const secret = await until('the kubeconfig Secret', async () => {
         const s = await core.listNamespacedSecret({ namespace: 'team-alpha', fieldSelector: 'metadata.name=day-two-kubeconfig' });
         return s.items[0];
-      }, 'the kubeconfig Secret');
+      });
       assert.equal(secret.type, 'cluster.x-k8s.io/secret');
       assert.equal(secret.metadata?.labels?.['cluster.x-k8s.io/cluster-name'], 'day-two');
       assert.match(Buffer.from(secret.data?.['value'] ?? '', 'base64').toString('utf8'), /kind: Config/);
@@ -136,13 +127,10 @@ describe('sandbox day-two data', () => {
         plural: 'clusterdeployments',
         name: 'day-two',
       });
-      await until(
-        async () =>
-          (await core.listNamespacedSecret({ namespace: 'team-alpha', fieldSelector: 'metadata.name=day-two-kubeconfig' })).items.length ===
-          0
-            ? true
-            : undefined,
-        'the Secret to go with the deployment',
+      await until('the Secret to go with the deployment', async () =>
+        (await core.listNamespacedSecret({ namespace: 'team-alpha', fieldSelector: 'metadata.name=day-two-kubeconfig' })).items.length === 0
+          ? true
+          : undefined,
       );
     } finally {
       watch.abort();

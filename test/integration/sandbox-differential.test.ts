@@ -19,6 +19,7 @@ import { startControlPlane, type ControlPlane } from '../../src/sandbox/kube/con
 import { applyTokenRbac, tokensCsv } from '../../src/sandbox/kube/rbac.js';
 import { KubeRest, type RestResponse } from '../../src/sandbox/kube/rest.js';
 import { testBackends } from '../helpers/backend.js';
+import { until } from '../helpers/until.js';
 
 const kube = testBackends().find((b) => b.name === 'kube');
 const skip = kube ? kube.skip : 'the differential test compares against kube: K0RDENT_TEST_BACKEND excludes it';
@@ -121,16 +122,6 @@ function mcs(name: string, services: { name: string; namespace: string; template
     metadata: { name },
     spec: { clusterSelector: {}, serviceSpec: { services } },
   };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Each case: a sequence of requests; what it returns is compared between the two servers. */
@@ -381,10 +372,14 @@ const CASES: Record<string, (t: Target) => Promise<Json[]>> = {
       ),
     ];
     // The owner waits in foregroundDeletion while its blocking dependent is held by a finalizer.
-    const dependentTerminating = await until(async () => {
-      const d = await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'fg-dependent') });
-      return (d.body as { metadata?: { deletionTimestamp?: string } }).metadata?.deletionTimestamp ? d : undefined;
-    }, 'the dependent to be deleted by the garbage collector');
+    const dependentTerminating = await until(
+      'the dependent to be deleted by the garbage collector',
+      async () => {
+        const d = await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'fg-dependent') });
+        return (d.body as { metadata?: { deletionTimestamp?: string } }).metadata?.deletionTimestamp ? d : undefined;
+      },
+      60_000,
+    );
     out.push(seen(dependentTerminating));
     out.push(seen(await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'fg-owner') })));
     out.push(
@@ -398,8 +393,9 @@ const CASES: Record<string, (t: Target) => Promise<Json[]>> = {
       ),
     );
     await until(
-      async () => ((await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'fg-owner') })).status === 404 ? true : undefined),
       'the owner to go',
+      async () => ((await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'fg-owner') })).status === 404 ? true : undefined),
+      60_000,
     );
     out.push(seen(await admin.raw({ method: 'GET', path: CM_PATH('diff-a', 'fg-dependent') })));
     return out;
@@ -517,12 +513,13 @@ describe('differential: the sandbox API server and kube-apiserver answer alike',
     await applyTokenRbac(planeAdmin, TOKENS, new Set(['diff-a', 'diff-b']));
     // The RBAC authorizer reads through an informer: wait until the new bindings count.
     await until(
+      'the RBAC bindings to take effect',
       async () =>
         (await kubeTarget.limited.raw({ method: 'GET', path: CM_PATH('diff-a') })).status === 200 &&
         (await kubeTarget.admin.raw({ method: 'GET', path: '/api/v1/namespaces' })).status === 200
           ? true
           : undefined,
-      'the RBAC bindings to take effect',
+      60_000,
     );
     targets.push(sandboxTarget, kubeTarget);
   });

@@ -12,6 +12,7 @@ import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@k
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
+import { until } from '../helpers/until.js';
 
 type Rec = Record<string, unknown>;
 const GROUP = 'k0rdent.mirantis.com';
@@ -23,14 +24,6 @@ function deployment(namespace: string, name: string, spec: Rec): Rec {
 
 const readyOf = (object: Rec): Rec | undefined =>
   (((object['status'] as Rec | undefined)?.['conditions'] ?? []) as Rec[]).find((c) => c['type'] === 'Ready');
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15000): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('sandbox kcm through client-node', () => {
   let sandbox: SandboxHandle;
@@ -82,7 +75,7 @@ describe('sandbox kcm through client-node', () => {
         config: AZURE_BASELINE,
       }),
     });
-    await until(() => seen.some((e) => e.ready === 'Succeeded'), 'Ready=True through the watch');
+    await until('Ready=True through the watch', () => seen.some((e) => e.ready === 'Succeeded'));
     await custom.deleteNamespacedCustomObject({
       group: GROUP,
       version: VERSION,
@@ -91,7 +84,7 @@ describe('sandbox kcm through client-node', () => {
       name: 'client-demo',
       propagationPolicy: 'Foreground',
     });
-    await until(() => seen.some((e) => e.type === 'DELETED'), 'DELETED through the watch');
+    await until('DELETED through the watch', () => seen.some((e) => e.type === 'DELETED'));
 
     assert.equal(seen[0]?.type, 'ADDED');
     assert.equal(seen.at(-1)?.type, 'DELETED');
@@ -176,7 +169,7 @@ describe('sandbox kcm through client-node', () => {
       },
     });
     let status: Rec = {};
-    await until(async () => {
+    await until('template status', async () => {
       const t = (await custom.getNamespacedCustomObject({
         group: GROUP,
         version: VERSION,
@@ -186,7 +179,7 @@ describe('sandbox kcm through client-node', () => {
       })) as Rec;
       status = (t['status'] ?? {}) as Rec;
       return status['valid'] !== undefined;
-    }, 'template status');
+    });
     assert.equal(status['valid'], true);
     assert.equal(status['chartVersion'], '1.0.43');
     assert.ok((status['providers'] as string[]).includes('infrastructure-gcp'));
@@ -233,7 +226,7 @@ describe('startSandbox with a seed file and scale data', () => {
     const namespaces = (await core.listNamespace()).items.map((n) => n.metadata?.name ?? '');
     assert.deepEqual(namespaces.filter((n) => !n.startsWith('scale-')).sort(), ['default', 'kube-system', 'lab']);
     assert.equal(namespaces.filter((n) => n.startsWith('scale-')).length, 5);
-    await until(async () => {
+    await until('credential status', async () => {
       const c = (await custom.getNamespacedCustomObject({
         group: GROUP,
         version: VERSION,
@@ -242,8 +235,8 @@ describe('startSandbox with a seed file and scale data', () => {
         name: 'lab-credential',
       })) as Rec;
       return (c['status'] as Rec | undefined)?.['ready'] === true;
-    }, 'credential status');
-    await until(async () => {
+    });
+    await until('template status', async () => {
       const t = (await custom.getNamespacedCustomObject({
         group: GROUP,
         version: VERSION,
@@ -252,7 +245,7 @@ describe('startSandbox with a seed file and scale data', () => {
         name: 'gcp-standalone-cp-1-0-43',
       })) as Rec;
       return (t['status'] as Rec | undefined)?.['valid'] === true;
-    }, 'template status');
+    });
     const deployments = (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'clusterdeployments' })) as {
       items: Rec[];
     };

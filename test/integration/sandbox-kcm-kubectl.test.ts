@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { until } from '../helpers/until.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 
@@ -56,14 +57,6 @@ function kubectlFor(sandbox: { kubeconfig: string }, dir: string): Kubectl {
       return { child, output: () => out };
     },
   };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 function deploymentYaml(namespace: string, name: string, template: string, credential: string, config: string): string {
@@ -170,7 +163,7 @@ for (const backend of testBackends()) {
         'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].reason',
       ]);
       watchers.push(watch.child);
-      await until(() => watch.output().includes('alpha-dev-cluster'), 'the watch to list the seeded deployments');
+      await until('the watch to list the seeded deployments', () => watch.output().includes('alpha-dev-cluster'));
 
       const apply = await kubectl.run(
         ['apply', '--server-side', '-f', '-'],
@@ -203,7 +196,7 @@ for (const backend of testBackends()) {
       assert.notEqual(gone.code, 0);
       assert.match(gone.stderr, /NotFound.*"demo" not found/);
 
-      await until(() => /demo\s+Deleting/.test(watch.output()), 'the watch to show the deletion');
+      await until('the watch to show the deletion', () => /demo\s+Deleting/.test(watch.output()));
       const states = watch
         .output()
         .split('\n')
@@ -283,12 +276,11 @@ for (const backend of testBackends()) {
       ].join('\n');
       const manifest = deploymentYaml('finance', 'fin-cluster', 'aws-standalone-cp-1-0-43', 'finance-aws-credential', config);
       // The controller copies the chain and its templates right after the patch.
-      let copied = false;
-      for (let attempt = 0; attempt < 50 && !copied; attempt++) {
-        copied = (await kubectl.run(['get', 'clustertemplate', 'aws-standalone-cp-1-0-43', '-n', 'finance'])).code === 0;
-        if (!copied) await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.ok(copied, 'aws-standalone-cp-1-0-43 copied into finance');
+      await until(
+        'aws-standalone-cp-1-0-43 copied into finance',
+        async () => (await kubectl.run(['get', 'clustertemplate', 'aws-standalone-cp-1-0-43', '-n', 'finance'])).code === 0,
+        { everyMs: 200 },
+      );
       const applied = await kubectl.run(['apply', '--server-side', '-f', '-'], manifest);
       assert.equal(applied.code, 0, applied.stderr);
       const wait = await kubectl.run(['wait', '--for=condition=Ready', '--timeout=30s', 'clusterdeployment/fin-cluster', '-n', 'finance']);

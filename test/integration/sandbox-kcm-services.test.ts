@@ -11,6 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
+import { until } from '../helpers/until.js';
+import { recordWatch } from '../helpers/watch.js';
+import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
+import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
 
 type Json = Record<string, unknown>;
 interface Condition {
@@ -20,7 +24,7 @@ interface Condition {
   message: string;
 }
 interface Deployment {
-  metadata: { name: string; namespace: string; generation: number };
+  metadata: { name?: string; namespace?: string; generation?: number };
   spec: Json;
   status: { conditions?: Condition[]; services?: Json[]; observedGeneration?: number };
 }
@@ -50,16 +54,6 @@ function servicesYaml(
       ...(s.dependsOn ? ['      dependsOn:', `      - name: ${s.dependsOn}`] : []),
     ]),
   ].join('\n');
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('sandbox kcm services (kubectl)', () => {
@@ -133,33 +127,41 @@ describe('sandbox kcm services (kubectl)', () => {
   });
 
   it('a service added with kubectl walks Provisioning → Deployed; Ready waits on it', async () => {
-    const r = await kubectl.run(
-      ['apply', '--server-side', '--field-manager=other', '-f', '-'],
-      servicesYaml('alpha-dev-cluster', 'team-alpha', [
-        { name: 'cert-manager', namespace: 'cert-manager', template: 'cert-manager-1-16-2', values: 'crds:\n  enabled: true\n' },
-      ]),
-    );
-    assert.equal(r.code, 0, r.stderr);
-    const provisioning = await until(async () => {
-      const d = await get('team-alpha', 'alpha-dev-cluster');
-      return serviceState(d, 'cert-manager')?.state === 'Provisioning' ? d : undefined;
-    }, 'cert-manager Provisioning');
-    assert.deepEqual(
-      [cond(provisioning, 'ServicesInReadyState')?.status, cond(provisioning, 'ServicesInReadyState')?.message],
-      ['False', '1/2'],
-    );
-    assert.deepEqual(
-      [cond(provisioning, 'Ready')?.status, cond(provisioning, 'Ready')?.reason, cond(provisioning, 'Ready')?.message],
-      ['False', 'Progressing', '1/2 Services are ready.'],
-    );
-    assert.equal(provisioning.status.observedGeneration, provisioning.metadata.generation);
-    assert.equal(cond(provisioning, 'HelmReleaseReady')?.status, 'True', 'a services-only change does not re-walk the cluster');
-    const deployed = await until(async () => {
-      const d = await get('team-alpha', 'alpha-dev-cluster');
-      return serviceState(d, 'cert-manager')?.state === 'Deployed' ? d : undefined;
-    }, 'cert-manager Deployed');
-    assert.equal(serviceState(deployed, 'cert-manager')?.version, '1.16.2');
-    assert.deepEqual([cond(deployed, 'ServicesInReadyState')?.message, cond(deployed, 'Ready')?.status], ['2/2', 'True']);
+    // Provisioning lasts under a second: it is read from a recorded watch, never polled for.
+    const watch = await recordWatch<Deployment & KubeObject>(sandbox, CLUSTER_DEPLOYMENTS, {
+      namespace: 'team-alpha',
+      fieldSelector: 'metadata.name=alpha-dev-cluster',
+    });
+    try {
+      const r = await kubectl.run(
+        ['apply', '--server-side', '--field-manager=other', '-f', '-'],
+        servicesYaml('alpha-dev-cluster', 'team-alpha', [
+          { name: 'cert-manager', namespace: 'cert-manager', template: 'cert-manager-1-16-2', values: 'crds:\n  enabled: true\n' },
+        ]),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const deployed = (await watch.seen('cert-manager Deployed', (e) => serviceState(e.object, 'cert-manager')?.state === 'Deployed'))
+        .object;
+      const provisioning = watch.objects().find((d) => serviceState(d, 'cert-manager')?.state === 'Provisioning');
+      assert.ok(
+        provisioning,
+        `the watch saw cert-manager Provisioning before Deployed: ${JSON.stringify(watch.objects().map((d) => serviceState(d, 'cert-manager')?.state))}`,
+      );
+      assert.deepEqual(
+        [cond(provisioning, 'ServicesInReadyState')?.status, cond(provisioning, 'ServicesInReadyState')?.message],
+        ['False', '1/2'],
+      );
+      assert.deepEqual(
+        [cond(provisioning, 'Ready')?.status, cond(provisioning, 'Ready')?.reason, cond(provisioning, 'Ready')?.message],
+        ['False', 'Progressing', '1/2 Services are ready.'],
+      );
+      assert.equal(provisioning.status.observedGeneration, provisioning.metadata.generation);
+      assert.equal(cond(provisioning, 'HelmReleaseReady')?.status, 'True', 'a services-only change does not re-walk the cluster');
+      assert.equal(serviceState(deployed, 'cert-manager')?.version, '1.16.2');
+      assert.deepEqual([cond(deployed, 'ServicesInReadyState')?.message, cond(deployed, 'Ready')?.status], ['2/2', 'True']);
+    } finally {
+      watch.stop();
+    }
   });
 
   it('values that break the chart schema end Failed with Helm’s message', async () => {
@@ -170,10 +172,10 @@ describe('sandbox kcm services (kubectl)', () => {
       ]),
     );
     assert.equal(r.code, 0, r.stderr);
-    const failed = await until(async () => {
+    const failed = await until('cert-manager Failed', async () => {
       const d = await get('team-alpha', 'alpha-dev-cluster');
       return serviceState(d, 'cert-manager')?.state === 'Failed' ? d : undefined;
-    }, 'cert-manager Failed');
+    });
     assert.match(
       String(serviceState(failed, 'cert-manager')?.failureMessage),
       /^values don't meet the specifications of the schema\(s\) in the following chart\(s\): cert-manager: at '\/replicaCount': must be integer/,
@@ -190,10 +192,10 @@ describe('sandbox kcm services (kubectl)', () => {
       servicesYaml('alpha-dev-cluster', 'team-alpha', []).replace('    services:', '    services: []'),
     );
     assert.equal(r.code, 0, r.stderr);
-    await until(async () => {
+    await until('cert-manager gone', async () => {
       const d = await get('team-alpha', 'alpha-dev-cluster');
       return serviceState(d, 'cert-manager') === undefined && cond(d, 'ServicesInReadyState')?.message === '1/1' ? d : undefined;
-    }, 'cert-manager gone');
+    });
   });
 
   it('the webhook denies a missing or invalid ServiceTemplate and an undefined dependency, in kcm’s words', async () => {
@@ -249,10 +251,10 @@ describe('sandbox kcm services (kubectl)', () => {
     ].join('\n');
     const r = await kubectl.run(['apply', '--server-side', '-f', '-'], yaml);
     assert.equal(r.code, 0, r.stderr);
-    const ready = await until(async () => {
+    const ready = await until('plain Ready', async () => {
       const d = await get('team-alpha', 'plain');
       return cond(d, 'Ready')?.status === 'True' ? d : undefined;
-    }, 'plain Ready');
+    });
     assert.deepEqual([cond(ready, 'ServicesInReadyState')?.status, cond(ready, 'ServicesInReadyState')?.message], ['True', '0/0']);
   });
 });

@@ -11,14 +11,15 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { eventually } from '../helpers/clusters-harness.js';
 import { runCli, startCli, stopAll, tempDir, type CliProcess } from '../helpers/cli-process.js';
+import { until } from '../helpers/until.js';
 
 const HOOKS = `
 import { existsSync, writeFileSync } from 'node:fs';
 export async function load(url, context, nextLoad) {
   if (url.includes('/@kubernetes/client-node/dist/index.js')) {
     writeFileSync(process.env.CLIENT_NODE_REQUESTED, 'requested');
+    // test-kit: allowed (a module-loading hook in the child process, not test code: it cannot import the kit)
     while (!existsSync(process.env.CLIENT_NODE_GATE)) await new Promise((r) => setTimeout(r, 20));
   }
   return nextLoad(url, context);
@@ -35,14 +36,18 @@ function rpc(proc: CliProcess): Rpc {
   return {
     send: (message) => proc.child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`),
     answer: (id, timeoutMs = 60_000) =>
-      eventually(() => {
-        for (const line of proc.stdout().split('\n')) {
-          if (line.trim() === '') continue;
-          const message = JSON.parse(line) as Record<string, unknown>;
-          if (message.id === id) return message;
-        }
-        return undefined;
-      }, timeoutMs),
+      until(
+        `the answer to request ${id}`,
+        () => {
+          for (const line of proc.stdout().split('\n')) {
+            if (line.trim() === '') continue;
+            const message = JSON.parse(line) as Record<string, unknown>;
+            if (message.id === id) return message;
+          }
+          return undefined;
+        },
+        timeoutMs,
+      ),
   };
 }
 
@@ -88,7 +93,7 @@ describe('stdio starts without waiting for the Kubernetes client', () => {
     assert.ok(tools.includes('k0.clusters.list'), tools.join(', '));
     assert.equal(existsSync(gate), false, 'answered while client-node was still held back');
     // The background load starts after the handshake, without a tool call asking for it.
-    await eventually(() => (existsSync(requested) ? true : undefined), 30_000);
+    await until('the request to reach the gate', () => (existsSync(requested) ? true : undefined), 30_000);
     io.send({ id: 3, method: 'tools/call', params: { name: 'k0.clusters.list', arguments: { namespace: 'kcm-system' } } });
     writeFileSync(gate, 'open');
     const call = await io.answer(3);

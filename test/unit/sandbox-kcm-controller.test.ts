@@ -20,6 +20,7 @@ import {
 } from '../../src/sandbox/kcm/resources.js';
 import { seedStore } from '../../src/sandbox/seed/index.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
+import { until } from '../helpers/until.js';
 
 type Rec = Record<string, unknown>;
 const WEBHOOK_PREFIX = 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ';
@@ -30,14 +31,6 @@ function deployment(namespace: string, name: string, specFields: Rec): KubeObjec
 
 const conditionsOf = (o: KubeObject | undefined): Condition[] => (((o?.['status'] ?? {}) as Rec)['conditions'] ?? []) as Condition[];
 const condition = (o: KubeObject | undefined, type: string): Condition | undefined => conditionsOf(o).find((c) => c.type === type);
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('kcm admission', () => {
   const store = new MemoryStore();
@@ -205,7 +198,7 @@ describe('kcm controller', () => {
         config: AZURE_BASELINE,
       }),
     );
-    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk'), 'Ready')?.status === 'True', 'Ready=True');
+    await until('Ready=True', () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk'), 'Ready')?.status === 'True');
     const done = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk')!;
     assert.ok(done.metadata.finalizers?.includes('k0rdent.mirantis.com/cluster-deployment'));
     assert.equal((done['status'] as Rec)['observedGeneration'], done.metadata.generation);
@@ -242,8 +235,8 @@ describe('kcm controller', () => {
       }),
     );
     await until(
-      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'bad-config'), 'HelmChartReady')?.status === 'False',
       'HelmChartReady=False',
+      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'bad-config'), 'HelmChartReady')?.status === 'False',
     );
     const object = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'bad-config');
     const chart = condition(object, 'HelmChartReady')!;
@@ -267,10 +260,23 @@ describe('kcm controller', () => {
       }),
     );
     await until(
-      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'HelmChartReady')?.status === 'True',
       'HelmChartReady=True',
+      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'HelmChartReady')?.status === 'True',
     );
-    await new Promise((r) => setTimeout(r, 350));
+    // The marker for "no further step": a deployment created now walks all the way to CAPIClusterSummary; the
+    // controller's timers fire in due order, so a step of 'dry' after validation would have come before it.
+    store.create(
+      CLUSTER_DEPLOYMENTS,
+      deployment('kcm-system', 'dry-marker', {
+        template: 'azure-standalone-cp-1-0-45',
+        credential: 'azure-cluster-credential',
+        config: AZURE_BASELINE,
+      }),
+    );
+    await until(
+      'the marker deployment provisioned',
+      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry-marker'), 'CAPIClusterSummary')?.status === 'True',
+    );
     const object = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry');
     assert.equal(condition(object, 'HelmReleaseReady'), undefined);
     assert.equal(condition(object, 'CAPIClusterSummary'), undefined);
@@ -281,8 +287,8 @@ describe('kcm controller', () => {
     const dry = store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry')!;
     store.update(CLUSTER_DEPLOYMENTS, { ...dry, spec: { ...(dry['spec'] as Rec), dryRun: false } });
     await until(
-      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'CAPIClusterSummary')?.status === 'True',
       'provisioning after dryRun',
+      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'CAPIClusterSummary')?.status === 'True',
     );
     const release = condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'dry'), 'HelmReleaseReady')!;
     assert.equal(release.reason, 'InstallSucceeded');
@@ -298,10 +304,10 @@ describe('kcm controller', () => {
   });
 
   it("walks Deleting through kcm's reasons, then removes its finalizer so the object goes", async () => {
-    await until(() => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk'), 'Ready')?.status === 'True', 'walk ready');
+    await until('walk ready', () => condition(store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk'), 'Ready')?.status === 'True');
     const from = events.length;
     store.delete(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk', 'Foreground');
-    await until(() => store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk') === undefined, 'deletion');
+    await until('deletion', () => store.get(CLUSTER_DEPLOYMENTS, 'kcm-system', 'walk') === undefined);
     const mine = events.slice(from).filter((e) => e.object.metadata.name === 'walk');
     const reasons = mine.map((e) => condition(e.object, 'Deleting')?.reason).filter((r): r is string => r !== undefined);
     const distinct = reasons.filter((r, i) => r !== reasons[i - 1]);
@@ -323,13 +329,13 @@ describe('kcm controller', () => {
     const spec = before['spec'] as Rec;
     store.update(CLUSTER_DEPLOYMENTS, { ...before, spec: { ...spec, config: { ...(spec['config'] as Rec), workersNumber: 3 } } });
     await until(
-      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'Ready')?.status !== 'True',
       'walk restart',
+      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'Ready')?.status !== 'True',
     );
-    await until(() => {
+    await until('Ready again at generation 2', () => {
       const o = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster');
       return condition(o, 'Ready')?.status === 'True' && condition(o, 'Ready')?.observedGeneration === 2;
-    }, 'Ready again at generation 2');
+    });
     assert.match(
       condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'HelmReleaseReady')!.message,
       /upgrade succeeded.*\.v2/,
@@ -359,10 +365,10 @@ describe('kcm AccessManagement', () => {
       },
     });
     // The chain controller copies the templates; the template controller then gives each its status.
-    await until(() => {
+    await until('templates copied to finance and reconciled', () => {
       const copies = store.list(CLUSTER_TEMPLATES, { namespace: 'finance' });
       return copies.length === 2 && copies.every((t) => ((t['status'] ?? {}) as Rec)['valid'] === true);
-    }, 'templates copied to finance and reconciled');
+    });
     for (const t of store.list(CLUSTER_TEMPLATES, { namespace: 'finance' })) {
       assert.equal(t.metadata.labels?.['k0rdent.mirantis.com/managed'], 'true');
       assert.equal(((t['status'] ?? {}) as Rec)['valid'], true);
@@ -370,15 +376,15 @@ describe('kcm AccessManagement', () => {
     }
     assert.ok(store.get(CLUSTER_TEMPLATE_CHAINS, 'finance', 'aws-templates'));
     await until(
-      () => ((store.get(ACCESS_MANAGEMENTS, undefined, 'kcm')?.['status'] ?? {}) as Rec)['observedGeneration'] === 2,
       'AccessManagement status',
+      () => ((store.get(ACCESS_MANAGEMENTS, undefined, 'kcm')?.['status'] ?? {}) as Rec)['observedGeneration'] === 2,
     );
 
     store.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-gamma', labels: { team: 'gamma' } } });
     // Copied without status (kcm accessmanagement_controller.go:475-486); the credential controller then writes it.
     await until(
-      () => ((store.get(CREDENTIALS, 'team-gamma', 'azure-cluster-credential')?.['status'] ?? {}) as Rec)['ready'] === true,
       'credential copied to a new matching namespace',
+      () => ((store.get(CREDENTIALS, 'team-gamma', 'azure-cluster-credential')?.['status'] ?? {}) as Rec)['ready'] === true,
     );
     const copy = store.get(CREDENTIALS, 'team-gamma', 'azure-cluster-credential')!;
     assert.equal(((copy['spec'] as Rec)['identityRef'] as Rec)['namespace'], 'team-gamma');
@@ -413,10 +419,10 @@ describe('kcm and namespace deletion', () => {
     store.delete(namespaces, undefined, 'team-alpha');
     // kcm's Credential finalizer only releases ClusterIdentities (credential_controller.go:160-180), then
     // getClusterScope fails before reconcileDelete (clusterdeployment_controller.go:187-197, :165-175).
-    await until(() => store.get(CREDENTIALS, 'team-alpha', 'azure-cluster-credential') === undefined, 'the Credential goes');
+    await until('the Credential goes', () => store.get(CREDENTIALS, 'team-alpha', 'azure-cluster-credential') === undefined);
     await until(
-      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'CredentialReady')?.status === 'False',
       'CredentialReady=False',
+      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'CredentialReady')?.status === 'False',
     );
     const stuck = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster')!;
     assert.ok(stuck.metadata.deletionTimestamp);

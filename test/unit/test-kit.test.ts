@@ -31,36 +31,22 @@ function testSources(dir: string): string[] {
  */
 const NOT_YET_CONVERTED = new Set([
   'test/integration/clusters-tasks.test.ts',
-  'test/integration/clusters-tools.test.ts',
   'test/integration/clusters-update.test.ts',
-  'test/integration/day-two-resources.test.ts',
-  'test/integration/day-two-tools.test.ts',
   'test/integration/http-limits.test.ts',
-  'test/integration/http-sessions.test.ts',
-  'test/integration/kcm-fidelity-access.test.ts',
-  'test/integration/kcm-fidelity-delete.test.ts',
-  'test/integration/kcm-fidelity-render.test.ts',
   'test/integration/kube-deadlines.gc.test.ts',
-  'test/integration/kube-ping.test.ts',
   'test/integration/long-ops-shutdown.test.ts',
   'test/integration/operations-metrics.test.ts',
   'test/integration/rbac.test.ts',
   'test/integration/replicas.test.ts',
-  'test/integration/sandbox-apiserver-client.test.ts',
-  'test/integration/sandbox-day-two.test.ts',
-  'test/integration/sandbox-differential.test.ts',
-  'test/integration/sandbox-kcm-client.test.ts',
-  'test/integration/sandbox-kcm-kubectl.test.ts',
-  'test/integration/sandbox-kcm-services.test.ts',
   'test/integration/services-tools.test.ts',
   'test/integration/stdio-process.test.ts',
-  'test/integration/stdio-start.test.ts',
   'test/integration/tools-property.test.ts',
-  'test/integration/sandbox-apiserver-fixture.ts',
-  'test/unit/sandbox-kcm-controller.test.ts',
   'test/unit/sandbox-kcm-seed.test.ts',
   'test/unit/sandbox-store.test.ts',
 ]);
+
+/** The comment, on the line above, of code that is not a test's and cannot use the kit. */
+const ALLOWED = 'test-kit: allowed (';
 
 interface Rule {
   what: string;
@@ -88,6 +74,8 @@ export function findViolations(text: string): { what: string; line: number; sour
   const found: { what: string; line: number; source: string }[] = [];
   const lines = text.split('\n');
   lines.forEach((source, index) => {
+    // Code that is not a test's (a loader hook written into a child process) says so on the line above.
+    if (lines[index - 1]?.includes(ALLOWED)) return;
     for (const rule of RULES) if (rule.pattern.test(source)) found.push({ what: rule.what, line: index + 1, source: source.trim() });
   });
   return found;
