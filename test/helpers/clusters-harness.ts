@@ -17,6 +17,7 @@ import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { namespacePolicyFromSettings } from '../../src/policy/index.js';
 import type { Runtime, Session, Settings } from '../../src/runtime/types.js';
 import { testSettings } from './settings.js';
+import { until } from './until.js';
 
 export { testSettings };
 
@@ -130,15 +131,9 @@ export async function startHarness(
   };
 }
 
-/** Waits (bounded) until `predicate` holds; for events that happen after a call returns. */
-export async function eventually<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** @deprecated use until(what, probe, window) from ./until.ts (the one poller, with a description and a scaled window). */
+export function eventually<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<Exclude<T, undefined | null | false>> {
+  return until('a condition (eventually)', probe, timeoutMs);
 }
 
 export function structured<T = Record<string, unknown>>(result: CallToolResult): T {
