@@ -154,7 +154,9 @@ export const AZURE_BASELINE = {
  * `apiserver_request_total` on /metrics: the independent proof that a rejected call wrote nothing.
  */
 export async function sandboxWriteCount(sandbox: { url: string }): Promise<number> {
-  const text = await (await fetch(`${sandbox.url}/metrics`)).text();
+  // One retry: a kept-alive socket the server closed while idle answers ECONNRESET to the next GET (seen under load).
+  const scrape = async (): Promise<string> => (await fetch(`${sandbox.url}/metrics`)).text();
+  const text = await scrape().catch(scrape);
   let total = 0;
   for (const match of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\d+)$/gm)) {
     const verb = /verb="([^"]*)"/.exec(match[1] as string)?.[1];

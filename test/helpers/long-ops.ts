@@ -7,6 +7,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { AZURE_BASELINE } from './clusters-harness.js';
 import { type CliProcess, startCli, startServe, tempDir } from './cli-process.js';
+import { scaled } from './until.js';
 
 export interface SandboxProcess {
   proc: CliProcess;
@@ -60,13 +61,19 @@ export async function createTask(client: Client, name: string, args: Record<stri
   throw new Error('no task');
 }
 
-/** Polls tasks/get (at the task's pollInterval, at most `everyMs`) until a terminal status; every state seen. */
-export async function untilTerminal(client: Client, taskId: string, everyMs = 1000): Promise<Task[]> {
+/**
+ * Polls tasks/get (at the task's pollInterval, at most `everyMs`) until a terminal status; every state seen.
+ * Fails after the scaled window (./until.ts).
+ */
+export async function untilTerminal(client: Client, taskId: string, everyMs = 1000, timeoutMs = 150_000): Promise<Task[]> {
   const seen: Task[] = [];
+  const window = scaled(timeoutMs);
+  const deadline = Date.now() + window;
   for (;;) {
     const task = await client.experimental.tasks.getTask(taskId);
     seen.push(task);
     if (['completed', 'failed', 'cancelled'].includes(task.status)) return seen;
+    if (Date.now() > deadline) throw new Error(`task ${taskId} not terminal within ${window} ms: ${JSON.stringify(task)}`);
     await new Promise((resolve) => setTimeout(resolve, Math.min(task.pollInterval ?? everyMs, everyMs)));
   }
 }

@@ -81,3 +81,28 @@ export async function within<T>(what: string, work: Promise<T>, timeoutMs = 30_0
     clearTimeout(timer);
   }
 }
+
+/**
+ * The value of `read` once it has held still for `stableMs` (compared as JSON): a counter that moves a little after
+ * a call returns (a watch counted when its stream ends, a controller's writes at start). Bounded by the scaled window.
+ */
+export async function settled<T>(what: string, read: () => T | Promise<T>, options: UntilOptions & { stableMs?: number } = {}): Promise<T> {
+  const { stableMs = 200, everyMs = 50 } = options;
+  let last = await read();
+  let lastText = JSON.stringify(last);
+  let since = Date.now();
+  await until(
+    `${what} to hold still for ${stableMs} ms`,
+    async () => {
+      const now = await read();
+      const text = JSON.stringify(now);
+      if (text !== lastText) {
+        [last, lastText, since] = [now, text, Date.now()];
+        return false;
+      }
+      return Date.now() - since >= stableMs;
+    },
+    { ...options, everyMs },
+  );
+  return last;
+}

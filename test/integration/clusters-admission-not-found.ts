@@ -21,7 +21,7 @@ import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createRuntime, createSession } from '../../src/runtime/runtime.js';
 import type { Backend } from '../helpers/backend.js';
 import { until } from '../helpers/until.js';
-import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, sandboxKubeConfig, testSettings, errorOf } from '../helpers/clusters-harness.js';
 import {
   CLUSTER_DEPLOYMENTS as CD,
   CLUSTER_TEMPLATES as CT,
@@ -167,11 +167,6 @@ export function describeAdmissionNotFound(backendOf: () => Backend): void {
           assert.equal((now['spec'] as Rec)['template'], OLD);
         },
       };
-    };
-
-    const errorOf = (result: CallToolResult): { code: string; message: string; details?: Rec } => {
-      assert.equal(result.isError, true, JSON.stringify(result.content));
-      return (result.structuredContent as { error: { code: string; message: string; details?: Rec } }).error;
     };
 
     it('the credential deleted while the user confirms: 404 Credential from the providers check → invalidParams naming k0.clusters.listCredentials', async () => {

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { AuthMode } from '../../src/runtime/types.js';
 import { startBackend, testBackends } from '../helpers/backend.js';
-import { AZURE_BASELINE, startHarness, type Harness } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, startHarness, type Harness, okOf as ok } from '../helpers/clusters-harness.js';
 
 const CREDENTIAL = 'azure-cluster-credential';
 const TEMPLATE = 'azure-standalone-cp-1-0-15';
@@ -26,13 +26,6 @@ interface Target {
   /** Client-side timeout for the waiting calls. */
   callTimeoutMs: number;
   close(): Promise<void>;
-}
-
-type Result = { isError?: boolean; structuredContent?: unknown; content?: unknown };
-
-function ok<T>(result: Result): T {
-  assert.ok(!result.isError, `tool failed: ${JSON.stringify(result.content)}`);
-  return result.structuredContent as T;
 }
 
 function lifecycle(title: string, skip: string | false, makeTarget: () => Promise<Target>): void {

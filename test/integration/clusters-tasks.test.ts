@@ -52,7 +52,7 @@ describe('deploy and delete as MCP tasks', () => {
     return client;
   }
 
-  const pollUntilTerminal = (client: Client, taskId: string): Promise<Task[]> => untilTerminal(client, taskId, 200);
+  const terminal = (client: Client, taskId: string): Promise<Task[]> => untilTerminal(client, taskId, 200);
 
   it('tools/list declares execution.taskSupport optional on deploy and delete only; the server declares tasks', async () => {
     const client = await connect();
@@ -74,7 +74,7 @@ describe('deploy and delete as MCP tasks', () => {
     const conditions = (stored.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
     assert.notEqual(conditions.find((c) => c.type === 'Ready')?.status, 'True', 'created before Ready');
 
-    const seen = await pollUntilTerminal(client, task.taskId);
+    const seen = await terminal(client, task.taskId);
     assert.equal(seen[0]?.status, 'working');
     assert.match(seen[0]?.statusMessage ?? '', /^(Pending|Provisioning): \w+ \(\d\/6\), \d+s$/);
     assert.equal(seen.at(-1)?.status, 'completed');
@@ -104,7 +104,7 @@ describe('deploy and delete as MCP tasks', () => {
       config: { workersNumber: 2 },
     });
     assert.equal(update.status, 'working');
-    assert.equal((await pollUntilTerminal(client, update.taskId)).at(-1)?.status, 'completed');
+    assert.equal((await terminal(client, update.taskId)).at(-1)?.status, 'completed');
     const updated = (await client.experimental.tasks.getTaskResult(update.taskId, CallToolResultSchema)).structuredContent as {
       status: string;
       ready: boolean;
@@ -139,7 +139,7 @@ describe('deploy and delete as MCP tasks', () => {
 
     const deletion = await createTask(client, 'k0.clusters.delete', { name: 'task-cancel', namespace: 'team-alpha' });
     assert.equal(deletion.status, 'working');
-    const seen = await pollUntilTerminal(client, deletion.taskId);
+    const seen = await terminal(client, deletion.taskId);
     assert.equal(seen.at(-1)?.status, 'completed');
     assert.equal(sandbox.store.get(CD, 'team-alpha', 'task-cancel'), undefined, 'completed means gone');
     const result = (await client.experimental.tasks.getTaskResult(deletion.taskId, CallToolResultSchema)).structuredContent as {

@@ -14,8 +14,9 @@ import { KubeRest } from '../../src/sandbox/kube/rest.js';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import type { KubeObject as SandboxObject } from '../../src/sandbox/apiserver/types.js';
-import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, startHarness, type Harness, errorOf, okOf as ok } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
+import { useSandbox } from '../helpers/lifecycle.js';
 
 const GROUP = 'k0rdent.mirantis.com';
 const CD = { group: GROUP, version: 'v1beta1', plural: 'clusterdeployments' };
@@ -24,23 +25,7 @@ const TEMPLATES = { group: GROUP, version: 'v1beta1', plural: 'clustertemplates'
 const AZURE_TEMPLATE = 'azure-standalone-cp-1-0-15';
 const AZURE_CREDENTIAL = 'azure-cluster-credential';
 
-type ErrorContent = { error: { code: string; message: string; details?: Record<string, unknown> } };
 type Items<T> = { items: T[]; continue?: string };
-
-function errorOf(result: { isError?: boolean; structuredContent?: unknown; content?: unknown }): ErrorContent['error'] {
-  assert.equal(result.isError, true, `expected an error result, got ${JSON.stringify(result.structuredContent)}`);
-  const { error } = result.structuredContent as ErrorContent;
-  const text = (result.content as { type: string; text: string }[])[0]?.text ?? '';
-  assert.equal(text, `${error.code}: ${error.message}`);
-  return error;
-}
-
-function ok<T = Record<string, unknown>>(result: { isError?: boolean; structuredContent?: unknown; content?: unknown }): T {
-  assert.ok(!result.isError, `unexpected error: ${JSON.stringify(result.structuredContent)}`);
-  const text = (result.content as { type: string; text: string }[])[0]?.text ?? '';
-  assert.deepEqual(JSON.parse(text), result.structuredContent, 'the text content is a JSON copy of structuredContent');
-  return structured<T>(result as never);
-}
 
 /**
  * On kube the cluster's own validation rule is a real ValidatingAdmissionPolicy (CEL) with its binding;
@@ -658,20 +643,11 @@ for (const choice of testBackends()) {
 }
 
 describe('cluster metrics after tool calls', () => {
-  let sandbox: SandboxHandle;
-  let harness: Harness;
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
-    harness = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY', namespaceFilter: /^team-/ });
-  });
-  after(async () => {
-    await harness?.close();
-    await sandbox?.close();
-  });
+  const env = useSandbox({ provisionSeconds: 1, deleteSeconds: 1 }, { authMode: 'DEV_ALLOW_ANY', namespaceFilter: /^team-/ });
 
   it('a successful deploy counts once with one duration observation; a forbidden call counts as forbidden', async () => {
     ok(
-      await harness.call('k0.clusters.deploy', {
+      await env.harness.call('k0.clusters.deploy', {
         name: 'm-cluster',
         namespace: 'team-alpha',
         template: AZURE_TEMPLATE,
@@ -679,13 +655,13 @@ describe('cluster metrics after tool calls', () => {
         config: AZURE_BASELINE,
       }),
     );
-    const afterDeploy = await harness.metrics.metrics();
+    const afterDeploy = await env.harness.metrics.metrics();
     assert.match(afterDeploy, /^clusters_deploy_total\{outcome="success"\} 1$/m);
     assert.match(afterDeploy, /^clusters_deploy_duration_seconds_count 1$/m);
     assert.match(afterDeploy, /^clusters_deploy_total\{outcome="forbidden"\} 0$/m, 'every outcome series starts at 0');
 
     errorOf(
-      await harness.call('k0.clusters.deploy', {
+      await env.harness.call('k0.clusters.deploy', {
         name: 'm-cluster',
         namespace: 'finance',
         template: AZURE_TEMPLATE,
@@ -693,8 +669,8 @@ describe('cluster metrics after tool calls', () => {
         config: AZURE_BASELINE,
       }),
     );
-    errorOf(await harness.call('k0.clusters.listCredentials', { namespace: 'finance' }));
-    const text = await harness.metrics.metrics();
+    errorOf(await env.harness.call('k0.clusters.listCredentials', { namespace: 'finance' }));
+    const text = await env.harness.metrics.metrics();
     assert.match(text, /^clusters_deploy_total\{outcome="success"\} 1$/m);
     assert.match(text, /^clusters_deploy_total\{outcome="forbidden"\} 1$/m);
     assert.match(text, /^clusters_deploy_duration_seconds_count 2$/m);

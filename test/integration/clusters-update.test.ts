@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { KubeObject as SandboxObject, StoreEvent } from '../../src/sandbox/apiserver/types.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
-import { AZURE_BASELINE, sandboxWriteCount, startHarness, type Harness } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, sandboxWriteCount, startHarness, type Harness, errorOf, okOf as ok } from '../helpers/clusters-harness.js';
+import { until } from '../helpers/until.js';
+import { useSandbox } from '../helpers/lifecycle.js';
 
 const run = promisify(execFile);
 const GROUP = 'k0rdent.mirantis.com';
@@ -23,19 +24,8 @@ const TEMPLATE = 'azure-standalone-cp-1-0-15';
 const UPGRADE = 'azure-standalone-cp-1-0-45';
 const CREDENTIAL = 'azure-cluster-credential';
 
-type ToolError = { code: string; message: string; details?: Record<string, unknown> };
 type Condition = { type: string; status: string; reason?: string; message?: string; observedGeneration?: number };
 type Rec = Record<string, unknown>;
-
-function errorOf(result: CallToolResult): ToolError {
-  assert.equal(result.isError, true, `expected an error result, got ${JSON.stringify(result.structuredContent)}`);
-  return (result.structuredContent as { error: ToolError }).error;
-}
-
-function ok<T = Rec>(result: CallToolResult): T {
-  assert.ok(!result.isError, `unexpected error: ${JSON.stringify(result.structuredContent)}`);
-  return result.structuredContent as T;
-}
 
 const conditionsOf = (object: SandboxObject | undefined): Condition[] =>
   ((object?.['status'] as Rec | undefined)?.['conditions'] ?? []) as Condition[];
@@ -76,14 +66,12 @@ describe('deploy creates, update changes (issue 7)', () => {
     return stored;
   }
 
-  async function settled(name: string): Promise<SandboxObject> {
-    for (let i = 0; i < 400; i++) {
+  function settled(name: string): Promise<SandboxObject> {
+    return until(`${name} to settle (Ready for its generation)`, () => {
       const object = sandbox.store.get(CD, 'team-alpha', name);
       const ready = find(conditionsOf(object), 'Ready');
-      if (object && ready?.status === 'True' && ready.observedGeneration === object.metadata.generation) return object;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.fail(`${name} did not settle`);
+      return object && ready?.status === 'True' && ready.observedGeneration === object.metadata.generation ? object : undefined;
+    });
   }
 
   it('deploy over a kubectl-created deployment with another config → conflict listing the paths; its generation is unchanged', async () => {
@@ -244,17 +232,15 @@ describe('deploy creates, update changes (issue 7)', () => {
         },
       },
     );
-    for (
-      let i = 0;
-      i < 200 &&
-      (
-        sandbox.store.get({ group: GROUP, version: 'v1beta1', plural: 'credentials' }, 'team-alpha', 'alpha-aws-credential')?.['status'] as
-          Rec | undefined
-      )?.['ready'] !== true;
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await until(
+      'alpha-aws-credential ready',
+      () =>
+        (
+          sandbox.store.get({ group: GROUP, version: 'v1beta1', plural: 'credentials' }, 'team-alpha', 'alpha-aws-credential')?.[
+            'status'
+          ] as Rec | undefined
+        )?.['ready'] === true,
+    );
     const writes = await sandboxWriteCount(sandbox);
     const misfit = errorOf(
       await dev.call('k0.clusters.update', { name: 'ours', namespace: 'team-alpha', credential: 'alpha-aws-credential' }),
@@ -346,18 +332,7 @@ describe('deploy creates, update changes (issue 7)', () => {
 });
 
 describe('honest not-found (issue 7)', () => {
-  let sandbox: SandboxHandle;
-  let dev: Harness;
-
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
-    dev = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY' });
-  });
-
-  after(async () => {
-    await dev?.close();
-    await sandbox?.close();
-  });
+  const env = useSandbox({ provisionSeconds: 1, deleteSeconds: 1 }, { authMode: 'DEV_ALLOW_ANY' });
 
   for (const [tool, args] of [
     ['k0.clusters.delete', { name: 'alpha-dev-cluster', namespace: 'team-alfa' }],
@@ -368,42 +343,47 @@ describe('honest not-found (issue 7)', () => {
     ['k0.clusters.update', { name: 'alpha-dev-cluster', namespace: 'team-alfa', config: { workersNumber: 2 } }],
   ] as const) {
     it(`${tool} in a namespace that does not exist → notFound naming the readable namespaces and the nearest one`, async () => {
-      const writes = await sandboxWriteCount(sandbox);
-      const error = errorOf(await dev.call(tool, args));
+      const writes = await sandboxWriteCount(env.sandbox);
+      const error = errorOf(await env.harness.call(tool, args));
       assert.equal(error.code, 'notFound');
       assert.match(error.message, /namespace "team-alfa" does not exist\. Readable namespaces: .*team-alpha.* Did you mean "team-alpha"\?/);
       assert.equal(error.details?.suggestion, 'team-alpha');
       // delete learns of the missing namespace from its DELETE's 404 (a request, not a write).
-      if (tool !== 'k0.clusters.delete') assert.equal(await sandboxWriteCount(sandbox), writes, 'nothing written');
-      assert.equal(sandbox.store.get({ group: '', version: 'v1', plural: 'namespaces' }, undefined, 'team-alfa'), undefined);
+      if (tool !== 'k0.clusters.delete') assert.equal(await sandboxWriteCount(env.sandbox), writes, 'nothing written');
+      assert.equal(env.sandbox.store.get({ group: '', version: 'v1', plural: 'namespaces' }, undefined, 'team-alfa'), undefined);
     });
   }
 
   it('delete without a namespace while the deployment lives in team-alpha → not_found with a hint where it is', async () => {
     const result = ok<{ status: string; namespace: string; hint?: string }>(
-      await dev.call('k0.clusters.delete', { name: 'alpha-dev-cluster' }),
+      await env.harness.call('k0.clusters.delete', { name: 'alpha-dev-cluster' }),
     );
     assert.equal(result.status, 'not_found');
     assert.equal(result.namespace, 'kcm-system');
     assert.match(result.hint ?? '', /exists in namespace "team-alpha"/);
-    assert.ok(sandbox.store.get(CD, 'team-alpha', 'alpha-dev-cluster'), 'not deleted');
+    assert.ok(env.sandbox.store.get(CD, 'team-alpha', 'alpha-dev-cluster'), 'not deleted');
   });
 
   it('update of a name absent from the namespace → notFound saying where it exists', async () => {
-    const error = errorOf(await dev.call('k0.clusters.update', { name: 'alpha-dev-cluster', config: { workersNumber: 2 } }));
+    const error = errorOf(await env.harness.call('k0.clusters.update', { name: 'alpha-dev-cluster', config: { workersNumber: 2 } }));
     assert.equal(error.code, 'notFound');
     assert.match(error.message, /exists in namespace "team-alpha"/);
   });
 
   it("listCredentials carries kcm's CredentialReady message, and so does deploy's error", async () => {
     const listed = ok<{ items: { name: string; ready: boolean; notReadyReason?: string }[] }>(
-      await dev.call('k0.clusters.listCredentials', { namespace: 'kcm-system' }),
+      await env.harness.call('k0.clusters.listCredentials', { namespace: 'kcm-system' }),
     );
     const notReady = listed.items.filter((c) => !c.ready);
     assert.ok(notReady.length > 0);
     for (const c of notReady) assert.match(c.notReadyReason ?? '', /ClusterIdentity object of Kind=AzureClusterIdentity .* not found/);
     const error = errorOf(
-      await dev.call('k0.clusters.deploy', { name: 'x', template: TEMPLATE, credential: notReady[0]!.name, config: AZURE_BASELINE }),
+      await env.harness.call('k0.clusters.deploy', {
+        name: 'x',
+        template: TEMPLATE,
+        credential: notReady[0]!.name,
+        config: AZURE_BASELINE,
+      }),
     );
     assert.equal(error.code, 'invalidParams');
     assert.match(error.message, /is not ready: ClusterIdentity object of Kind=AzureClusterIdentity .* not found/);

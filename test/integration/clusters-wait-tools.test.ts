@@ -4,12 +4,11 @@
  * schema, logged as a success of the call plus a warning for the wait.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, structured } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
+import { useSandbox } from '../helpers/lifecycle.js';
 
 const CD = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' };
 const WATCH_PATH = /^\/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/team-alpha\/clusterdeployments$/;
@@ -34,24 +33,15 @@ function success(result: CallToolResult): WaitResult {
 }
 
 describe('wait=true ended by 401/403 over MCP: the result of the apply/delete plus waitError', () => {
-  let sandbox: SandboxHandle;
-  let harness: Harness;
+  const env = useSandbox({ provisionSeconds: 60, deleteSeconds: 60, log: (line) => log.push(line) }, { authMode: 'DEV_ALLOW_ANY' });
   const log: string[] = [];
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 60, deleteSeconds: 60, log: (line) => log.push(line) });
-    harness = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY' });
-  });
-  after(async () => {
-    await harness?.close();
-    await sandbox?.close();
-  });
 
   it('deploy: a watch refused with 403 → created + waitError forbidden, not an error result; one watch only', async (t) => {
-    t.after(() => sandbox.faults.clear());
-    sandbox.faults.add({ path: WATCH_PATH, method: 'GET', status: 403 });
+    t.after(() => env.sandbox.faults.clear());
+    env.sandbox.faults.add({ path: WATCH_PATH, method: 'GET', status: 403 });
     log.length = 0;
     const result = success(
-      await harness.call('k0.clusters.deploy', {
+      await env.harness.call('k0.clusters.deploy', {
         name: 'mcp-wait-403',
         namespace: 'team-alpha',
         template: 'azure-standalone-cp-1-0-15',
@@ -63,25 +53,27 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
       }),
     );
     assert.equal(result.status, 'created');
-    assert.equal(result.uid, sandbox.store.get(CD, 'team-alpha', 'mcp-wait-403')?.metadata.uid);
+    assert.equal(result.uid, env.sandbox.store.get(CD, 'team-alpha', 'mcp-wait-403')?.metadata.uid);
     assert.equal(result.ready, false);
     assert.equal(result.timedOut, false);
     assert.equal(result.error, undefined);
     assert.equal(result.waitError?.code, 'forbidden');
     assert.match(result.waitError?.message ?? '', /watch ClusterDeployment team-alpha\/mcp-wait-403/);
     assert.equal(log.filter((l) => l.includes('watch=true') && l.includes('metadata.name%3Dmcp-wait-403')).length, 1, 'not retried');
-    const line = harness.logs.find((l) => l.tool === 'k0.clusters.deploy' && l.cluster === 'mcp-wait-403' && typeof l.outcome === 'string');
+    const line = env.harness.logs.find(
+      (l) => l.tool === 'k0.clusters.deploy' && l.cluster === 'mcp-wait-403' && typeof l.outcome === 'string',
+    );
     assert.equal(line?.outcome, 'success');
     assert.ok(
-      harness.logs.some((l) => l.level === 40 && l.errorCode === 'forbidden' && l.cluster === 'mcp-wait-403'),
+      env.harness.logs.some((l) => l.level === 40 && l.errorCode === 'forbidden' && l.cluster === 'mcp-wait-403'),
       'the wait failure is a warning',
     );
   });
 
   it('delete: the re-check GET refused with 401 → deleted + waitError unauthorized', async (t) => {
-    t.after(() => sandbox.faults.clear());
+    t.after(() => env.sandbox.faults.clear());
     success(
-      await harness.call('k0.clusters.deploy', {
+      await env.harness.call('k0.clusters.deploy', {
         name: 'mcp-del-401',
         namespace: 'team-alpha',
         template: 'azure-standalone-cp-1-0-15',
@@ -92,13 +84,13 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
     // kcm deletes a deployment with nothing provisioned at once; once its ServiceSet exists (ServicesInReadyState,
     // kcm clusterdeployment_controller.go:392, :1672) the deletion waits for it (here: deleteSeconds).
     await until('mcp-del-401 to carry ServicesInReadyState', () =>
-      (sandbox.store.get(CD, 'team-alpha', 'mcp-del-401')?.['status'] as { conditions?: { type: string }[] } | undefined)?.conditions?.find(
-        (c) => c.type === 'ServicesInReadyState',
-      ),
+      (
+        env.sandbox.store.get(CD, 'team-alpha', 'mcp-del-401')?.['status'] as { conditions?: { type: string }[] } | undefined
+      )?.conditions?.find((c) => c.type === 'ServicesInReadyState'),
     );
-    sandbox.faults.add({ path: /\/namespaces\/team-alpha\/clusterdeployments\/mcp-del-401$/, method: 'GET', status: 401 });
+    env.sandbox.faults.add({ path: /\/namespaces\/team-alpha\/clusterdeployments\/mcp-del-401$/, method: 'GET', status: 401 });
     const result = success(
-      await harness.call('k0.clusters.delete', {
+      await env.harness.call('k0.clusters.delete', {
         name: 'mcp-del-401',
         namespace: 'team-alpha',
         wait: true,
@@ -107,7 +99,7 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
       }),
     );
     assert.equal(result.status, 'deleted');
-    assert.ok(sandbox.store.get(CD, 'team-alpha', 'mcp-del-401')?.metadata.deletionTimestamp);
+    assert.ok(env.sandbox.store.get(CD, 'team-alpha', 'mcp-del-401')?.metadata.deletionTimestamp);
     assert.equal(result.gone, false);
     assert.equal(result.timedOut, false);
     assert.equal(result.waitError?.code, 'unauthorized');

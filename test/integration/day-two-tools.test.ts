@@ -35,13 +35,7 @@ describe('day-two tools over MCP against the sandbox', () => {
     await sandbox?.close();
   });
 
-  const ok = async (name: string, args: Rec): Promise<Rec> => {
-    const result = await h.call(name, args);
-    assert.notEqual(result.isError, true, `${name} ${JSON.stringify(args)}: ${JSON.stringify(result.content)}`);
-    const text = (result.content[0] as { text: string }).text;
-    assert.deepEqual(JSON.parse(text), result.structuredContent, 'the text is a JSON copy of structuredContent');
-    return structured(result);
-  };
+  const ok = (name: string, args: Rec): Promise<Rec> => h.ok(name, args);
 
   // Their names, schemas and annotations: test/snapshots/tools, checked by tool-declarations.test.ts.
 

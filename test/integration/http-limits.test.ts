@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startServe, stopAll, unreachableKubeconfig, type CliProcess } from '../helpers/cli-process.js';
+import { until, within } from '../helpers/until.js';
 
 after(stopAll);
 
@@ -48,8 +49,7 @@ describe('serve: HTTP request timeout and connection cap', () => {
     conn.socket.write(
       `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":`,
     );
-    const closed = await Promise.race([conn.closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 30_000))]);
-    assert.notEqual(closed, -1, 'the stalled request was not cut within 30 s');
+    await within('the stalled request to be cut', conn.closed, 30_000);
     assert.match(conn.received(), /^HTTP\/1\.1 408 /);
   });
 
@@ -57,8 +57,7 @@ describe('serve: HTTP request timeout and connection cap', () => {
     const held = await Promise.all([open(port), open(port), open(port)]);
     try {
       const extra = await open(port);
-      const closedAfter = await Promise.race([extra.closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 2000))]);
-      assert.notEqual(closedAfter, -1, 'the connection over the cap stayed open');
+      await within('the connection over the cap to be closed', extra.closed, 2000);
       assert.equal(extra.received(), '', 'closed without an answer');
       await proc.waitForLog(/connection refused: HTTP_MAX_CONNECTIONS reached/);
     } finally {
@@ -66,14 +65,14 @@ describe('serve: HTTP request timeout and connection cap', () => {
       await Promise.all(held.map((c) => c.closed));
     }
     // The server notices the closes asynchronously: a new request succeeds once it has.
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      assert.ok(i < 50, '/healthz never answered after the held connections closed');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(
+      '/healthz to answer after the held connections closed',
+      () =>
+        fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      { timeoutMs: 5000, everyMs: 100 },
+    );
   });
 });

@@ -15,6 +15,7 @@ import { CLUSTER_DEPLOYMENT } from '../../src/k0rdent/resources.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE, startHarness } from '../helpers/clusters-harness.js';
+import { until, within } from '../helpers/until.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -27,15 +28,6 @@ async function whileCollecting<T>(work: Promise<T>): Promise<T> {
   } finally {
     clearInterval(timer);
   }
-}
-
-/** Fails the test instead of hanging when `work` does not settle within `ms`. */
-function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not end within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
 }
 
 describe('deadlines against an API that never answers, with garbage collection running', () => {
@@ -83,24 +75,18 @@ describe('deadlines against an API that never answers, with garbage collection r
       const caller = new AbortController();
       const outcome = await whileCollecting(
         within(
+          what,
           call(api, { signal: caller.signal }).then(
             () => undefined,
             (error: unknown) => error,
           ),
           15_000,
-          what,
         ),
       );
       assert.ok(outcome instanceof AppError, `expected an AppError, got ${String(outcome)}`);
       assert.equal(outcome.code, 'unavailable');
       assert.match(outcome.message, /did not answer in time/);
-      await within(
-        (async () => {
-          while (sockets.size > 0) await new Promise((r) => setTimeout(r, 20));
-        })(),
-        5000,
-        'closing the socket',
-      );
+      await until('the socket to close', () => sockets.size === 0, 5000);
     });
   }
 
@@ -108,11 +94,11 @@ describe('deadlines against an API that never answers, with garbage collection r
     const api = new K0rdentApi(kc, { requestTimeoutMs: 1500 });
     const closed = await whileCollecting(
       within(
+        'the watch',
         new Promise<AppError | undefined>((resolve) => {
           void api.watchOne(CLUSTER_DEPLOYMENT, 'team-alpha', 'x', undefined, () => undefined, resolve);
         }),
         15_000,
-        'the watch',
       ),
     );
     assert.equal(closed?.code, 'unavailable');

@@ -11,6 +11,7 @@ import { LoggingMessageNotificationSchema, type CallToolResult } from '@modelcon
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CLI, cleanEnv, stopAll } from '../helpers/cli-process.js';
 import { deployArgs, serveOn, startSandboxProcess, type SandboxProcess } from '../helpers/long-ops.js';
+import { until } from '../helpers/until.js';
 
 after(stopAll);
 
@@ -66,7 +67,7 @@ describe('long operations over real processes', () => {
       onprogress: (p) => progress.push(p.message ?? ''),
     });
     // Once the wait has reported a state, the server is told to stop.
-    while (progress.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await until('the first progress notification', () => progress.length > 0, 60_000);
     proc.child.kill('SIGTERM');
     const result = (await call) as CallToolResult;
     assert.ok(!result.isError, JSON.stringify(result.content));
@@ -90,25 +91,27 @@ describe('long operations over real processes', () => {
     const client = new Client({ name: 'stdio-sigterm', version: '1' });
     await client.connect(transport);
     // (StdioClientTransport does not expose the exit code; serve's test above checks code 0.)
-    const exited = new Promise<void>((resolve) => {
-      const pid = transport.pid;
-      assert.ok(pid);
-      const poll = setInterval(() => {
+    const pid = transport.pid;
+    assert.ok(pid);
+    const exited = until(
+      'the stdio process to exit',
+      () => {
         try {
           process.kill(pid, 0);
+          return false;
         } catch {
-          clearInterval(poll);
-          resolve();
+          return true;
         }
-      }, 100);
-    });
+      },
+      { timeoutMs: 120_000, everyMs: 100 },
+    );
     const progress: string[] = [];
     const call = client.callTool({ name: 'k0.clusters.deploy', arguments: deployArgs('stdio-sigterm', { wait: true }) }, undefined, {
       timeout: 120_000,
       onprogress: (p) => progress.push(p.message ?? ''),
     });
-    while (progress.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    process.kill(transport.pid!, 'SIGTERM');
+    await until('the first progress notification', () => progress.length > 0, 60_000);
+    process.kill(pid, 'SIGTERM');
     const result = (await call) as CallToolResult;
     assert.equal((result.structuredContent as { interrupted?: boolean }).interrupted, true);
     await exited;
@@ -162,12 +165,16 @@ describe('long operations over real processes', () => {
       dropped.abort();
 
       // Until the server has seen the old connection close it answers 409; a client retries after `retry`.
-      let resumed = await fetch(url, { method: 'GET', headers: { ...headers, 'last-event-id': lastId } });
-      for (let i = 0; resumed.status === 409 && i < 50; i++) {
-        await resumed.text();
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        resumed = await fetch(url, { method: 'GET', headers: { ...headers, 'last-event-id': lastId } });
-      }
+      const resumed = await until(
+        'the resumed stream (409 until the server has seen the old one close)',
+        async () => {
+          const answer = await fetch(url, { method: 'GET', headers: { ...headers, 'last-event-id': lastId } });
+          if (answer.status !== 409) return answer;
+          await answer.text();
+          return undefined;
+        },
+        { timeoutMs: 5000, everyMs: 100 },
+      );
       assert.equal(resumed.status, 200);
       const rest = await readEvents(resumed.body!, (e) => e.data.includes('"id":2'));
       const final = JSON.parse(rest.at(-1)!.data) as { id: number; result: { structuredContent: { ready: boolean; status: string } } };

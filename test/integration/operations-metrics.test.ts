@@ -13,6 +13,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { TOOLS } from '../../src/mcp/tools/index.js';
 import { REPO_ROOT, startServe, stopAll, type CliProcess } from '../helpers/cli-process.js';
+import { until } from '../helpers/until.js';
 
 after(stopAll);
 
@@ -110,11 +111,7 @@ describe('serve: metrics and probes for operators', () => {
           undefined,
           { timeout: 110_000 },
         );
-        let inflight: number | undefined;
-        const until = Date.now() + 60_000;
-        while (Date.now() < until && (inflight = sample(await scrape(), 'mcp_inflight_calls')) !== 1)
-          await new Promise((r) => setTimeout(r, 50));
-        assert.equal(inflight, 1, 'the waiting deploy is counted in flight');
+        await until('the waiting deploy to be counted in flight', async () => sample(await scrape(), 'mcp_inflight_calls') === 1, 60_000);
         const deployed = (await deploying) as CallToolResult;
         assert.ok(!deployed.isError, JSON.stringify(deployed.structuredContent));
         assert.equal((deployed.structuredContent as { ready?: boolean }).ready, true);

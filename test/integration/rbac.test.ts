@@ -19,6 +19,7 @@ import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
 import { REPO_ROOT } from '../helpers/cli-process.js';
 import { AZURE_BASELINE, sandboxKubeConfig, startHarness, type Harness } from '../helpers/clusters-harness.js';
+import { settled } from '../helpers/until.js';
 
 const run = promisify(execFile);
 
@@ -314,15 +315,9 @@ describe('the declared access is what the tools really do', () => {
 
   /** Counts once they stop moving: a watch is counted when its stream ends, just after the call returns. */
   async function settledCounts(): Promise<Map<string, number>> {
-    let last = JSON.stringify([...(await requestCounts())]);
-    for (let i = 0; i < 100; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const now = await requestCounts();
-      const text = JSON.stringify([...now]);
-      if (text === last) return now;
-      last = text;
-    }
-    throw new Error('the sandbox kept receiving requests');
+    return new Map(
+      await settled('the sandbox request counts', async () => [...(await requestCounts())], { stableMs: 100, timeoutMs: 10_000 }),
+    );
   }
 
   for (const definition of TOOLS) {

@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { stopAll, type CliProcess } from '../helpers/cli-process.js';
-import { deployArgs, serveOn, startSandboxProcess, type SandboxProcess } from '../helpers/long-ops.js';
+import { deployArgs, serveOn, startSandboxProcess, untilTerminal, type SandboxProcess } from '../helpers/long-ops.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.js';
 
 after(stopAll);
@@ -89,14 +89,7 @@ describe('three serve --stateless replicas behind a round-robin proxy', () => {
       replicas[creator]!.proc.child.kill('SIGKILL');
       await replicas[creator]!.proc.exited();
       const afterKill = proxy.log.length;
-      const seen: Task[] = [];
-      const until = Date.now() + 150_000;
-      for (;;) {
-        const current = await client.experimental.tasks.getTask(task.taskId);
-        seen.push(current);
-        if (['completed', 'failed', 'cancelled'].includes(current.status) || Date.now() > until) break;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(current.pollInterval ?? 1000, 1000)));
-      }
+      const seen = await untilTerminal(client, task.taskId, 1000, 150_000);
       assert.equal(seen.at(-1)?.status, 'completed', JSON.stringify(seen.at(-1)));
       assert.ok(
         seen.some((t) => t.status === 'working'),

@@ -6,27 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
-import { sandboxWriteCount, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { sandboxWriteCount, startHarness, type Harness, okOf as ok, errorOf } from '../helpers/clusters-harness.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
+import { settled } from '../helpers/until.js';
 
 type Json = Record<string, unknown>;
 interface Deployment {
   metadata: { resourceVersion: string; generation: number; managedFields?: { manager: string; operation: string; fieldsV1: Json }[] };
   spec: { serviceSpec?: { services?: Json[] } };
   status: { services?: Json[]; conditions?: { type: string; status: string; message: string }[] };
-}
-
-function ok<T = Json>(result: CallToolResult): T {
-  assert.ok(!result.isError, `unexpected error: ${JSON.stringify(result.structuredContent)}`);
-  return structured<T>(result);
-}
-
-function errorOf(result: CallToolResult): { code: string; message: string; details?: Json } {
-  assert.equal(result.isError, true, `expected an error, got ${JSON.stringify(result.structuredContent)}`);
-  return (result.structuredContent as { error: { code: string; message: string; details?: Json } }).error;
 }
 
 const SERVICES_KEYS = (fields: Json | undefined): string[] =>
@@ -61,16 +51,8 @@ describe('service tools over MCP against the sandbox (kubectl as the independent
     );
 
   /** Waits until kcm has stopped writing (no resourceVersion change for 1s), so a dry run's "nothing persisted" is measurable. */
-  const quiet = async (): Promise<string> => {
-    let rv = sandbox.store.currentResourceVersion();
-    for (let i = 0; i < 60; i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const now = sandbox.store.currentResourceVersion();
-      if (now === rv) return now;
-      rv = now;
-    }
-    assert.fail('the sandbox never went quiet');
-  };
+  const quiet = (): Promise<string> =>
+    settled('the sandbox resourceVersion', () => sandbox.store.currentResourceVersion(), { stableMs: 1000, timeoutMs: 60_000 });
 
   before(async () => {
     sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });

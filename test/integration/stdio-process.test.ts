@@ -8,6 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CLI, cleanEnv, startCli, stopAll, unreachableKubeconfig } from '../helpers/cli-process.js';
 import { TOOLS } from '../../src/mcp/tools/index.js';
+import { until } from '../helpers/until.js';
 
 after(stopAll);
 
@@ -60,10 +61,7 @@ describe('stdio', () => {
     send({ jsonrpc: '2.0', id: 3, method: 'no/such/method' });
     // Wait until the answers to 1, 2 and 3 arrived, and the startup ping (logged) happened.
     await proc.waitForLog(/Kubernetes API unreachable/);
-    const deadline = Date.now() + 45_000;
-    while (Date.now() < deadline && (proc.stdout().match(/"id":[123]\b/g) ?? []).length < 3) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until('the answers to 1, 2 and 3', () => (proc.stdout().match(/"id":[123]\b/g) ?? []).length >= 3, 45_000);
     proc.child.stdin!.end();
     assert.equal(await proc.exited(), 0, `closing stdin should end the process cleanly; stderr:\n${proc.stderr()}`);
 

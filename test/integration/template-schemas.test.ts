@@ -4,37 +4,27 @@
  * template's uid and the ConfigMap's uid/resourceVersion. Counted at the sandbox API server.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AppError } from '../../src/errors.js';
 import { TemplateSchemas, type ConfigMapReader } from '../../src/clusters/template-schemas.js';
 import type { KubeObject } from '../../src/kube/k0rdent-api.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { AZURE_BASELINE, structured } from '../helpers/clusters-harness.js';
 import { delta, sandboxCounters } from '../helpers/sandbox-counters.js';
+import { useSandbox } from '../helpers/lifecycle.js';
 
 describe('listTemplates and deploy read each schema ConfigMap once', () => {
-  let sandbox: SandboxHandle;
-  let harness: Harness;
-  before(async () => {
-    sandbox = await startSandbox({ scale: 5 });
-    harness = await startHarness(sandbox, { logLevel: 'warn' });
-  });
-  after(async () => {
-    await harness.close();
-    await sandbox.close();
-  });
+  const env = useSandbox({ scale: 5 }, { logLevel: 'warn' });
 
   it('a second listTemplates makes no ConfigMap GET: one request in steady state, the same result', async () => {
-    const before1 = await sandboxCounters(sandbox.url);
-    const first = await harness.call('k0.clusters.listTemplates', { limit: 100 });
+    const before1 = await sandboxCounters(env.sandbox.url);
+    const first = await env.harness.call('k0.clusters.listTemplates', { limit: 100 });
     assert.notEqual(first.isError, true, JSON.stringify(first.content));
-    const d1 = delta(before1, await sandboxCounters(sandbox.url));
+    const d1 = delta(before1, await sandboxCounters(env.sandbox.url));
     assert.ok(d1.requests({ verb: 'get', resource: 'configmaps' }) > 0, 'the first call reads the schemas');
 
-    const before2 = await sandboxCounters(sandbox.url);
-    const second = await harness.call('k0.clusters.listTemplates', { limit: 100 });
-    const d2 = delta(before2, await sandboxCounters(sandbox.url));
+    const before2 = await sandboxCounters(env.sandbox.url);
+    const second = await env.harness.call('k0.clusters.listTemplates', { limit: 100 });
+    const d2 = delta(before2, await sandboxCounters(env.sandbox.url));
     assert.equal(d2.requests({ resource: 'configmaps' }), 0);
     assert.equal(d2.requests(), 1, 'only the ClusterTemplate LIST');
     assert.deepEqual(structured(second), structured(first));
@@ -45,8 +35,8 @@ describe('listTemplates and deploy read each schema ConfigMap once', () => {
   });
 
   it("deploy's config check uses the same cache, and still rejects a config the schema refuses", async () => {
-    const before1 = await sandboxCounters(sandbox.url);
-    const ok = await harness.call('k0.clusters.deploy', {
+    const before1 = await sandboxCounters(env.sandbox.url);
+    const ok = await env.harness.call('k0.clusters.deploy', {
       name: 'cache-ok',
       namespace: 'kcm-system',
       template: 'azure-standalone-cp-1-0-15',
@@ -55,7 +45,7 @@ describe('listTemplates and deploy read each schema ConfigMap once', () => {
       dryRun: true,
     });
     assert.notEqual(ok.isError, true, JSON.stringify(ok.content));
-    const bad = await harness.call('k0.clusters.deploy', {
+    const bad = await env.harness.call('k0.clusters.deploy', {
       name: 'cache-bad',
       namespace: 'kcm-system',
       template: 'azure-standalone-cp-1-0-15',
@@ -64,7 +54,7 @@ describe('listTemplates and deploy read each schema ConfigMap once', () => {
     });
     assert.equal(bad.isError, true);
     assert.equal(structured<{ error: { code: string } }>(bad).error.code, 'invalidParams');
-    const d = delta(before1, await sandboxCounters(sandbox.url));
+    const d = delta(before1, await sandboxCounters(env.sandbox.url));
     assert.equal(d.requests({ resource: 'configmaps' }), 0, 'listTemplates already read this schema');
   });
 });

@@ -4,10 +4,9 @@
  * naming the readable namespaces and the nearest one — never an empty answer — and nothing is written.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { sandboxWriteCount, startHarness, type Harness } from '../helpers/clusters-harness.js';
+import { describe, it } from 'node:test';
+import { sandboxWriteCount } from '../helpers/clusters-harness.js';
+import { useSandbox } from '../helpers/lifecycle.js';
 
 const CALLS: [string, Record<string, unknown>][] = [
   ['k0.clusters.get', { name: 'alpha-dev-cluster', namespace: 'team-alfa' }],
@@ -19,27 +18,18 @@ const CALLS: [string, Record<string, unknown>][] = [
 ];
 
 describe('a namespace that does not exist, for the day-two and service tools', () => {
-  let sandbox: SandboxHandle;
-  let dev: Harness;
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
-    dev = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY' });
-  });
-  after(async () => {
-    await dev?.close();
-    await sandbox?.close();
-  });
+  const env = useSandbox({ provisionSeconds: 1, deleteSeconds: 1 }, { authMode: 'DEV_ALLOW_ANY' });
 
   for (const [tool, args] of CALLS) {
     it(`${tool} in "team-alfa" → notFound suggesting "team-alpha", nothing written`, async () => {
-      const writes = await sandboxWriteCount(sandbox);
-      const result = await dev.call(tool, args);
+      const writes = await sandboxWriteCount(env.sandbox);
+      const result = await env.harness.call(tool, args);
       assert.equal(result.isError, true, `${tool}: ${JSON.stringify(result.structuredContent)}`);
       const { error } = result.structuredContent as { error: { code: string; message: string } };
       assert.equal(error.code, 'notFound', `${tool}: ${error.message}`);
       assert.match(error.message, /namespace "?team-alfa"? does not exist/);
       assert.match(error.message, /Did you mean "team-alpha"\?/);
-      assert.equal(await sandboxWriteCount(sandbox), writes);
+      assert.equal(await sandboxWriteCount(env.sandbox), writes);
     });
   }
 });

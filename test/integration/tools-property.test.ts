@@ -7,16 +7,16 @@
  * write counter (apiserver_request_total for create/update/patch/delete) does not move.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { ERROR_CODES } from '../../src/errors.js';
 import { TOOLS } from '../../src/mcp/tools/index.js';
 import type { AnyToolDefinition } from '../../src/mcp/tools/registry.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import { sandboxWriteCount, startHarness, type Harness } from '../helpers/clusters-harness.js';
+import { sandboxWriteCount } from '../helpers/clusters-harness.js';
+import { settled } from '../helpers/until.js';
+import { useSandbox } from '../helpers/lifecycle.js';
 
 const RUNS_PER_TOOL = 500;
 
@@ -97,29 +97,11 @@ function invalidArguments(definition: AnyToolDefinition): fc.Arbitrary<unknown> 
 }
 
 describe('every tool refuses invalid arguments with a coded error and writes nothing (fast-check)', () => {
-  let sandbox: SandboxHandle;
-  let harness: Harness;
-
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
-    harness = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY' });
-  });
-
-  after(async () => {
-    await harness?.close();
-    await sandbox?.close();
-  });
+  const env = useSandbox({ provisionSeconds: 1, deleteSeconds: 1 }, { authMode: 'DEV_ALLOW_ANY' });
 
   /** The write counter once the sandbox's own controller is quiet (it reconciles the seed at start). */
-  async function settledWrites(): Promise<number> {
-    let last = await sandboxWriteCount(sandbox);
-    for (let i = 0; i < 50; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      const now = await sandboxWriteCount(sandbox);
-      if (now === last) return now;
-      last = now;
-    }
-    return last;
+  function settledWrites(): Promise<number> {
+    return settled('the sandbox write count', () => sandboxWriteCount(env.sandbox), { timeoutMs: 10_000 });
   }
 
   it('the registry lists tools to test', () => {
@@ -132,7 +114,7 @@ describe('every tool refuses invalid arguments with a coded error and writes not
       const codes = new Map<string, number>();
       await fc.assert(
         fc.asyncProperty(invalidArguments(definition), async (args) => {
-          const result = await rawCall(harness.client, definition.name, args);
+          const result = await rawCall(env.harness.client, definition.name, args);
           assert.equal(result.isError, true, `accepted ${preview(args)}`);
           const error = (result.structuredContent as { error?: { code?: string; message?: string } } | undefined)?.error;
           assert.ok(
@@ -145,7 +127,7 @@ describe('every tool refuses invalid arguments with a coded error and writes not
         }),
         { numRuns: RUNS_PER_TOOL, seed: 7 },
       );
-      assert.equal(await sandboxWriteCount(sandbox), before, 'the sandbox saw a write');
+      assert.equal(await sandboxWriteCount(env.sandbox), before, 'the sandbox saw a write');
       assert.deepEqual([...codes.keys()], ['invalidParams'], `codes: ${JSON.stringify([...codes])}`);
     });
   }

@@ -5,22 +5,12 @@
  * the metrics — and the sandbox's own write counter proves that nothing was written.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { TOOLS } from '../../src/mcp/tools/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { AZURE_BASELINE, sandboxWriteCount, startHarness, type Harness } from '../helpers/clusters-harness.js';
-
-type ToolError = { code: string; message: string; details?: Record<string, unknown> };
-
-function errorOf(result: CallToolResult): ToolError {
-  assert.equal(result.isError, true, `expected an error result, got ${JSON.stringify(result.structuredContent)}`);
-  const { error } = result.structuredContent as { error: ToolError };
-  assert.equal((result.content[0] as { text: string }).text, `${error.code}: ${error.message}`);
-  return error;
-}
+import { AZURE_BASELINE, sandboxWriteCount, startHarness, errorOf } from '../helpers/clusters-harness.js';
+import { useSandbox } from '../helpers/lifecycle.js';
 
 /** tools/call with raw params, bypassing the client's own argument typing. */
 async function rawCall(client: Client, params: Record<string, unknown>): Promise<CallToolResult> {
@@ -28,21 +18,10 @@ async function rawCall(client: Client, params: Record<string, unknown>): Promise
 }
 
 describe('strict tool arguments over MCP', () => {
-  let sandbox: SandboxHandle;
-  let dev: Harness;
-
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
-    dev = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY' });
-  });
-
-  after(async () => {
-    await dev?.close();
-    await sandbox?.close();
-  });
+  const env = useSandbox({ provisionSeconds: 1, deleteSeconds: 1 }, { authMode: 'DEV_ALLOW_ANY' });
 
   it('every tool lists a closed input schema (additionalProperties: false)', async () => {
-    const { tools } = await dev.client.listTools();
+    const { tools } = await env.harness.client.listTools();
     assert.equal(tools.length, TOOLS.length);
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, 'object', tool.name);
@@ -55,9 +34,9 @@ describe('strict tool arguments over MCP', () => {
   });
 
   it('deploy with "dryrun" (lower-case) → invalidParams suggesting "dryRun", nothing written', async () => {
-    const writes = await sandboxWriteCount(sandbox);
+    const writes = await sandboxWriteCount(env.sandbox);
     const error = errorOf(
-      await dev.call('k0.clusters.deploy', {
+      await env.harness.call('k0.clusters.deploy', {
         name: 'typo-dryrun',
         template: 'azure-standalone-cp-1-0-15',
         credential: 'azure-cluster-credential',
@@ -68,8 +47,8 @@ describe('strict tool arguments over MCP', () => {
     assert.equal(error.code, 'invalidParams');
     assert.match(error.message, /"dryrun" is not an argument of k0\.clusters\.deploy; did you mean "dryRun"\?/);
     assert.deepEqual(error.details?.unknownArguments, ['dryrun']);
-    assert.equal(await sandboxWriteCount(sandbox), writes, 'the sandbox answered no write');
-    const line = dev.logs.find(
+    assert.equal(await sandboxWriteCount(env.sandbox), writes, 'the sandbox answered no write');
+    const line = env.harness.logs.find(
       (l) => l.tool === 'k0.clusters.deploy' && l.errorCode === 'invalidParams' && String(l.error).includes('dryrun'),
     );
     assert.ok(line, 'a warning log line names the rejection');
@@ -77,55 +56,58 @@ describe('strict tool arguments over MCP', () => {
   });
 
   it('an undefined argument of every tool → invalidParams naming it and the nearest defined one, nothing written', async () => {
-    const { tools } = await dev.client.listTools();
-    const writes = await sandboxWriteCount(sandbox);
+    const { tools } = await env.harness.client.listTools();
+    const writes = await sandboxWriteCount(env.sandbox);
     for (const tool of tools) {
       const defined = Object.keys((tool.inputSchema.properties ?? {}) as Record<string, unknown>);
       assert.ok(defined.length > 0, `${tool.name} defines arguments`);
       // A typo of the first defined argument: one letter's case changed.
       const first = defined[0] as string;
       const typo = first === first.toUpperCase() ? first.toLowerCase() : first.toUpperCase();
-      const error = errorOf(await dev.call(tool.name, { [typo]: 'x' }));
+      const error = errorOf(await env.harness.call(tool.name, { [typo]: 'x' }));
       assert.equal(error.code, 'invalidParams', tool.name);
       assert.ok(error.message.includes(`"${typo}" is not an argument of ${tool.name}`), `${tool.name}: ${error.message}`);
       assert.ok(error.message.includes(`did you mean "${first}"?`), `${tool.name}: ${error.message}`);
-      const wholly = errorOf(await dev.call(tool.name, { zzzzzzzzzzzzzz: 1 }));
+      const wholly = errorOf(await env.harness.call(tool.name, { zzzzzzzzzzzzzz: 1 }));
       assert.equal(wholly.code, 'invalidParams');
       assert.doesNotMatch(wholly.message, /did you mean/, 'no suggestion when nothing is near');
       assert.ok(wholly.message.includes(`Its arguments are: ${defined.join(', ')}`), wholly.message);
     }
-    assert.equal(await sandboxWriteCount(sandbox), writes);
+    assert.equal(await sandboxWriteCount(env.sandbox), writes);
   });
 
   it('non-object arguments → invalidParams as a tool result, not a protocol error', async () => {
     for (const args of [[1, 2], 'name=x', 42, null]) {
-      const error = errorOf(await rawCall(dev.client, { name: 'k0.clusters.list', arguments: args }));
+      const error = errorOf(await rawCall(env.harness.client, { name: 'k0.clusters.list', arguments: args }));
       assert.equal(error.code, 'invalidParams');
       assert.match(error.message, /must be a JSON object/);
     }
   });
 
   it('an unknown tool name → invalidParams with the nearest tool, logged, not counted under its name', async () => {
-    const error = errorOf(await rawCall(dev.client, { name: 'k0.clusters.lsit', arguments: {} }));
+    const error = errorOf(await rawCall(env.harness.client, { name: 'k0.clusters.lsit', arguments: {} }));
     assert.equal(error.code, 'invalidParams');
     assert.match(error.message, /there is no tool "k0\.clusters\.lsit"; did you mean "k0\.clusters\.list"\?/);
-    assert.ok(dev.logs.some((l) => l.tool === 'unknown' && l.errorCode === 'invalidParams'));
-    const metrics = await dev.metrics.metrics();
+    assert.ok(env.harness.logs.some((l) => l.tool === 'unknown' && l.errorCode === 'invalidParams'));
+    const metrics = await env.harness.metrics.metrics();
     assert.doesNotMatch(metrics, /lsit/);
   });
 
   it('READ_ONLY: deploy and delete are not listed, and calling them anyway → forbidden saying the server is read-only, nothing written', async () => {
-    const readOnly = await startHarness(sandbox, { readOnly: true });
+    const readOnly = await startHarness(env.sandbox, { readOnly: true });
     try {
       const { tools } = await readOnly.client.listTools();
       assert.ok(!tools.some((t) => t.name === 'k0.clusters.deploy' || t.name === 'k0.clusters.delete'));
-      const writes = await sandboxWriteCount(sandbox);
+      const writes = await sandboxWriteCount(env.sandbox);
       const error = errorOf(
-        await rawCall(readOnly.client, { name: 'k0.clusters.delete', arguments: { name: 'alpha-dev-cluster', namespace: 'team-alpha' } }),
+        await rawCall(readOnly.client, {
+          name: 'k0.clusters.delete',
+          arguments: { name: 'alpha-dev-cluster', namespace: 'team-alpha' },
+        }),
       );
       assert.equal(error.code, 'forbidden');
       assert.match(error.message, /read-only \(READ_ONLY=true\)/);
-      assert.equal(await sandboxWriteCount(sandbox), writes);
+      assert.equal(await sandboxWriteCount(env.sandbox), writes);
       const metrics = await readOnly.metrics.metrics();
       assert.match(metrics, /mcp_tool_calls_total\{tool="k0\.clusters\.delete",outcome="forbidden"\} 1/);
     } finally {
@@ -134,7 +116,7 @@ describe('strict tool arguments over MCP', () => {
   });
 
   it('every tool series exists at 0 before the first call', async () => {
-    const fresh = await startHarness(sandbox);
+    const fresh = await startHarness(env.sandbox);
     try {
       const metrics = await fresh.metrics.metrics();
       for (const tool of TOOLS) {

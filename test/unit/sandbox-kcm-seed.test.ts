@@ -23,6 +23,7 @@ import {
 } from '../../src/sandbox/kcm/resources.js';
 import { DEPLOYMENTS_PER_SCALE_NAMESPACE } from '../../src/sandbox/seed/scale.js';
 import { seedStore } from '../../src/sandbox/seed/index.js';
+import { until } from '../helpers/until.js';
 
 type Rec = Record<string, unknown>;
 const status = (o: KubeObject | undefined): Rec => (o?.['status'] ?? {}) as Rec;
@@ -196,9 +197,22 @@ describe('default seed', () => {
   it('lets the controller start on seeded data without rewriting it', async () => {
     const rv = store.currentResourceVersion();
     const kcm = startKcm(store, { provisionSeconds: 1 });
-    await new Promise((r) => setTimeout(r, 50));
-    kcm.close();
-    assert.equal(store.currentResourceVersion(), rv);
+    try {
+      // The marker (was a 50 ms sleep): a Credential created after the start, which the controller does write
+      // (its finalizer and status); once it is Ready, the controller has gone through the seed before it.
+      const source = store.get(CREDENTIALS, 'kcm-system', 'azure-cluster-credential')!;
+      store.create(CREDENTIALS, {
+        apiVersion: source.apiVersion,
+        kind: source.kind,
+        metadata: { name: 'seed-marker', namespace: 'kcm-system' },
+        spec: source['spec'],
+      });
+      await until('the marker Credential ready', () => status(store.get(CREDENTIALS, 'kcm-system', 'seed-marker'))['ready'] === true);
+    } finally {
+      kcm.close();
+    }
+    const written = (store.eventsSince(Number(rv)) ?? []).map((e) => `${e.event.object.kind} ${e.event.object.metadata.name}`);
+    assert.deepEqual([...new Set(written)], ['Credential seed-marker'], 'only the marker was written');
   });
 });
 
@@ -269,17 +283,12 @@ describe('--seed FILE', () => {
     const kcm = startKcm(store, { provisionSeconds: 1 });
     after(() => kcm.close());
     // The controller reconciles on later ticks (finalizer first, then status): wait for it, bounded.
-    for (
-      let i = 0;
-      i < 250 &&
-      !(
+    await until(
+      'my-cred ready and the schema ConfigMap of aws-standalone-cp-1-0-43',
+      () =>
         status(store.get(CREDENTIALS, 'lab', 'my-cred'))['ready'] === true &&
-        store.get(CONFIG_MAPS, 'lab', 'schema-ct-aws-standalone-cp-1-0-43')
-      );
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+        store.get(CONFIG_MAPS, 'lab', 'schema-ct-aws-standalone-cp-1-0-43') !== undefined,
+    );
     assert.equal(status(store.get(CREDENTIALS, 'lab', 'my-cred'))['ready'], true);
     const template = store.get(CLUSTER_TEMPLATES, 'lab', 'azure-standalone-cp-1-0-45');
     assert.equal(status(template)['valid'], true);

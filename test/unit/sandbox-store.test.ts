@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { ApiError } from '../../src/sandbox/apiserver/errors.js';
 import { MemoryStore } from '../../src/sandbox/apiserver/store.js';
 import type { KubeObject, ResourceKey, StoreEvent } from '../../src/sandbox/apiserver/types.js';
+import { until } from '../helpers/until.js';
 
 const CD: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' };
 const NS: ResourceKey = { group: '', version: 'v1', plural: 'namespaces' };
@@ -12,7 +13,6 @@ const cd = (name: string, ns = 'a', extra: Partial<KubeObject['metadata']> = {})
   metadata: { name, namespace: ns, ...extra },
   spec: { template: 't' },
 });
-const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('sandbox MemoryStore', () => {
   it('assigns uid, creationTimestamp, generation and a monotonically increasing resourceVersion', () => {
@@ -76,8 +76,7 @@ describe('sandbox MemoryStore', () => {
     const res = s.delete(CD, 'a', 'owner', 'Foreground');
     assert.deepEqual(res?.metadata.finalizers, ['foregroundDeletion']);
     assert.equal(s.get(CD, 'a', 'child'), undefined, 'the dependent (no finalizers) is deleted');
-    for (let i = 0; i < 50 && s.get(CD, 'a', 'owner'); i++) await wait(10);
-    assert.equal(s.get(CD, 'a', 'owner'), undefined);
+    await until('the owner to go', () => s.get(CD, 'a', 'owner') === undefined);
     s.close();
   });
 
@@ -100,8 +99,7 @@ describe('sandbox MemoryStore', () => {
     assert.equal((s.get(NS, undefined, 'gone')!.status as { phase: string }).phase, 'Terminating');
     const y = s.get(CD, 'gone', 'y')!;
     s.update(CD, { ...y, metadata: { ...y.metadata, finalizers: [] } });
-    for (let i = 0; i < 50 && s.get(NS, undefined, 'gone'); i++) await wait(10);
-    assert.equal(s.get(NS, undefined, 'gone'), undefined);
+    await until('the namespace to go', () => s.get(NS, undefined, 'gone') === undefined);
     s.close();
   });
 

@@ -25,26 +25,6 @@ function testSources(dir: string): string[] {
   });
 }
 
-/**
- * Files written before the kit, being converted (issue 19 item 4): this list only shrinks. A listed file that
- * has become clean fails the check too, so it comes off the list in the commit that converts it.
- */
-const NOT_YET_CONVERTED = new Set([
-  'test/integration/clusters-tasks.test.ts',
-  'test/integration/clusters-update.test.ts',
-  'test/integration/http-limits.test.ts',
-  'test/integration/kube-deadlines.gc.test.ts',
-  'test/integration/long-ops-shutdown.test.ts',
-  'test/integration/operations-metrics.test.ts',
-  'test/integration/rbac.test.ts',
-  'test/integration/replicas.test.ts',
-  'test/integration/services-tools.test.ts',
-  'test/integration/stdio-process.test.ts',
-  'test/integration/tools-property.test.ts',
-  'test/unit/sandbox-kcm-seed.test.ts',
-  'test/unit/sandbox-store.test.ts',
-]);
-
 /** The comment, on the line above, of code that is not a test's and cannot use the kit. */
 const ALLOWED = 'test-kit: allowed (';
 
@@ -105,18 +85,11 @@ describe('the test kit is the only place that waits', () => {
 
   it('no test file outside test/helpers/ defines a poller or sleeps', () => {
     const offenders: string[] = [];
-    const converted: string[] = [];
     for (const file of testSources(TEST_ROOT)) {
       const path = relative(REPO_ROOT, file).split(sep).join('/');
       if (path === SELF) continue;
-      const violations = findViolations(readFileSync(file, 'utf8'));
-      if (NOT_YET_CONVERTED.has(path)) {
-        if (violations.length === 0) converted.push(path);
-        continue;
-      }
-      for (const v of violations) offenders.push(`${path}:${v.line}: ${v.what}\n    ${v.source}`);
+      for (const v of findViolations(readFileSync(file, 'utf8'))) offenders.push(`${path}:${v.line}: ${v.what}\n    ${v.source}`);
     }
     assert.deepEqual(offenders, [], `\n${offenders.join('\n')}`);
-    assert.deepEqual(converted, [], 'converted: take these off NOT_YET_CONVERTED');
   });
 });
