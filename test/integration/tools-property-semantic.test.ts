@@ -13,16 +13,14 @@
  * PROPERTY_DEBUG=1 prints each tool's mix of outcomes.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { ERROR_CODES } from '../../src/errors.js';
 import { TOOLS } from '../../src/mcp/tools/index.js';
 import type { AnyToolDefinition } from '../../src/mcp/tools/registry.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import { startHarness, type Harness } from '../helpers/clusters-harness.js';
+import { useSandbox } from '../helpers/lifecycle.js';
 
 const RUNS_PER_TOOL = 30;
 
@@ -126,30 +124,22 @@ async function acceptedWrites(sandbox: { url: string }): Promise<number> {
 }
 
 describe('every tool answers meaningful-but-wrong arguments with a coded error and writes nothing (fast-check)', () => {
-  let sandbox: SandboxHandle;
-  let harness: Harness;
-
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
-    harness = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY', namespaceFilter: /^(team-|kcm-system$|default$)/ });
-  });
-
-  after(async () => {
-    await harness?.close();
-    await sandbox?.close();
-  });
+  const env = useSandbox(
+    { provisionSeconds: 1, deleteSeconds: 1 },
+    { authMode: 'DEV_ALLOW_ANY', namespaceFilter: /^(team-|kcm-system$|default$)/ },
+  );
 
   for (const definition of TOOLS) {
     it(`${definition.name}: ${RUNS_PER_TOOL} schema-valid argument sets → a success or a coded, non-internal error; an error writes nothing`, async () => {
       const outcomes = new Map<string, number>();
       await fc.assert(
         fc.asyncProperty(meaningfulArguments(definition), async (args) => {
-          const before = await acceptedWrites(sandbox);
-          const result = (await harness.client.request(
+          const before = await acceptedWrites(env.sandbox);
+          const result = (await env.harness.client.request(
             { method: 'tools/call', params: { name: definition.name, arguments: args } },
             CallToolResultSchema,
           )) as CallToolResult;
-          const written = (await acceptedWrites(sandbox)) - before;
+          const written = (await acceptedWrites(env.sandbox)) - before;
           const shown = JSON.stringify(args).slice(0, 300);
           if (result.isError) {
             const error = (result.structuredContent as { error?: { code?: string; message?: string } } | undefined)?.error;
