@@ -6,8 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeIdentity } from '../kube/identity.js';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import { conditionsFingerprint, describePhase, readConditions, type GenerationTarget } from '../k0rdent/conditions.js';
-import { deletionStep } from '../k0rdent/steps.js';
+import type { GenerationTarget } from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, type K0rdentResource } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName } from '../policy/names.js';
@@ -29,7 +28,7 @@ import { listAccessOf } from '../shared/list-access.js';
 import type { ReadContext } from '../shared/read-context.js';
 import { listAcross, type ListScope } from '../shared/listing.js';
 import { templateSchema } from './template-schemas.js';
-import { compactConditions, summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
+import { summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
 import type {
   CredentialSummary,
   DeleteRequest,
@@ -49,8 +48,7 @@ import type {
 } from './types.js';
 import { assertNamespaceExists, namespacesHolding, whereHint } from '../shared/not-found.js';
 import { updateDeployment } from './update.js';
-import { waitFor, waitSettings } from './wait.js';
-import { interruption, waitErrorOf, waitForGeneration } from './wait-ready.js';
+import { waitForDeletion, waitForGeneration } from './wait-ready.js';
 
 export interface ClusterManagerOptions {
   /** The session's Kubernetes identity (tests may pass a ready KubeConfig). */
@@ -314,7 +312,7 @@ export class ClusterManager {
       result.wait = await this.waitForReady(
         namespace,
         request.name,
-        { generation: applied.metadata?.generation ?? 1 },
+        { generation: applied.metadata?.generation ?? 1, uid },
         request.wait,
         hooks,
       );
@@ -359,7 +357,7 @@ export class ClusterManager {
       result.wait = await this.waitForReady(
         namespace,
         request.name,
-        { generation: existing.metadata?.generation ?? 1 },
+        { generation: existing.metadata?.generation ?? 1, uid: existing.metadata?.uid },
         request.wait,
         hooks,
       );
@@ -367,7 +365,13 @@ export class ClusterManager {
   }
 
   /** Follows a deployment until kcm reconciled `target` and it is Ready or failed for it. */
-  waitForReady(namespace: string, name: string, target: GenerationTarget, wait: WaitOptions, hooks: ManagerHooks): Promise<WaitOutcome> {
+  waitForReady(
+    namespace: string,
+    name: string,
+    target: GenerationTarget & { uid?: string | undefined },
+    wait: WaitOptions,
+    hooks: ManagerHooks,
+  ): Promise<WaitOutcome> {
     return waitForGeneration({ api: this.api, logger: this.options.logger }, namespace, name, target, wait, hooks);
   }
 
@@ -412,8 +416,9 @@ export class ClusterManager {
     const call = { signal: hooks.signal };
     assertObjectName(request.name, 'name');
     const namespace = await this.resolveTarget(request.namespace, call, hooks);
-    // The object is read first when the user is asked (what will go) or a task follows it (its uid).
-    const existing = hooks.confirm || hooks.onWritten ? await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call) : undefined;
+    // The object is read first when the user is asked (what will go) or a task or a wait follows it (its uid).
+    const existing =
+      hooks.confirm || hooks.onWritten || request.wait ? await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call) : undefined;
     if ((hooks.confirm || hooks.onWritten) && existing === undefined) return this.notDeleted(namespace, request.name, call);
     // Nothing to confirm for an object that is already being deleted: the call changes nothing.
     if (hooks.confirm && existing !== undefined && !existing.metadata?.deletionTimestamp) {
@@ -426,37 +431,14 @@ export class ClusterManager {
     if (uid) hooks.onWritten?.({ namespace, name: request.name, uid, generation: existing?.metadata?.generation ?? 1 });
     const result: DeleteResult = { name: request.name, namespace, status };
     if (status === 'deleted' && request.wait) {
-      // The steps follow the deployment's spec; the last one seen also counts the steps once it is gone.
-      let spec = existing?.spec;
-      const outcome = await waitFor({
-        api: this.api,
-        resource: CLUSTER_DEPLOYMENT,
+      result.wait = await waitForDeletion(
+        { api: this.api, logger: this.options.logger },
         namespace,
-        name: request.name,
-        ...waitSettings(request.wait, hooks),
-        logger: this.options.logger,
-        goal: 'gone',
-        evaluate: (object) => {
-          if (object === undefined) return { done: true, fingerprint: 'gone', message: 'Deleted', step: deletionStep([], true, spec) };
-          spec = object.spec;
-          const conditions = readConditions(object.status);
-          return {
-            done: false,
-            fingerprint: conditionsFingerprint(conditions),
-            message: describePhase(conditions, true),
-            step: deletionStep(conditions, false, spec),
-          };
-        },
-      });
-      const conditions = readConditions(outcome.last?.status);
-      result.wait = {
-        gone: outcome.done,
-        timedOut: outcome.timedOut,
-        phase: outcome.message,
-        conditions: compactConditions(conditions),
-        ...waitErrorOf(outcome, this.options.logger, namespace, request.name),
-        ...interruption(outcome, 'the deletion continues'),
-      };
+        request.name,
+        { uid, spec: existing?.spec },
+        request.wait,
+        hooks,
+      );
     }
     return result;
   }

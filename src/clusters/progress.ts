@@ -19,12 +19,16 @@ export function formatElapsed(ms: number): string {
   return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
 }
 
-/** "Provisioning: HelmReleaseReady (3/6), 4m10s" from a phase line such as "Provisioning (HelmReleaseReady: ...)". */
-export function progressLine(phase: string, step: Step | undefined, elapsedMs: number): string {
+/**
+ * "Provisioning: HelmReleaseReady (3/6), 4m10s" from a phase line such as "Provisioning (HelmReleaseReady: ...)";
+ * `detail` (the judge's hook, e.g. "workers 2/3 ready") goes before the elapsed time.
+ */
+export function progressLine(phase: string, step: Step | undefined, elapsedMs: number, detail?: string): string {
   const word = phase.split(' (')[0] ?? phase;
+  const extra = detail === undefined || detail === '' ? '' : `, ${detail}`;
   return step === undefined
-    ? `${phase}, ${formatElapsed(elapsedMs)}`
-    : `${word}: ${step.name} (${step.done}/${step.total}), ${formatElapsed(elapsedMs)}`;
+    ? `${phase}${extra}, ${formatElapsed(elapsedMs)}`
+    : `${word}: ${step.name} (${step.done}/${step.total})${extra}, ${formatElapsed(elapsedMs)}`;
 }
 
 export class ProgressReporter {
@@ -32,6 +36,7 @@ export class ProgressReporter {
   private beats = 0;
   private step: Step | undefined;
   private phase = 'Pending';
+  private detail: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly started = Date.now();
@@ -42,9 +47,10 @@ export class ProgressReporter {
   ) {}
 
   /** A new state (or the first): notify now and restart the heartbeat. */
-  report(phase: string, step: Step | undefined): void {
+  report(phase: string, step: Step | undefined, detail?: string): void {
     this.phase = phase;
     this.step = step;
+    this.detail = detail;
     this.emit();
   }
 
@@ -66,7 +72,7 @@ export class ProgressReporter {
     this.send({
       progress,
       ...(this.step ? { total: this.step.total } : {}),
-      message: progressLine(this.phase, this.step, Date.now() - this.started),
+      message: progressLine(this.phase, this.step, Date.now() - this.started, this.detail),
     });
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.emit(), this.intervalMs);

@@ -1,24 +1,17 @@
 /**
  * Following a ClusterDeployment until kcm has reconciled the generation a write produced and it is Ready
- * or failed for that generation (docs/tools.md "Long operations": ready for the generation the call waits for). A Ready left from an
- * earlier generation, or copied from a HelmRelease helm-controller has not yet upgraded, never counts.
+ * or failed for that generation, deleted, or replaced by another object of the same name: the judge
+ * (src/k0rdent/judge.ts) decides, as it does for the delete wait and the follow tasks.
  */
 import type { Logger } from 'pino';
-import {
-  conditionsFingerprint,
-  describePhase,
-  failedFor,
-  isReady,
-  readConditions,
-  reconciliationGap,
-  type GenerationTarget,
-} from '../k0rdent/conditions.js';
+import type { GenerationTarget } from '../k0rdent/conditions.js';
+import { failureText, judge, type GoneTarget, type Judgement, type ReadyTarget } from '../k0rdent/judge.js';
+import type { DeletionSpec } from '../k0rdent/steps.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
-import { provisionStep } from '../k0rdent/steps.js';
 import type { K0rdentApi } from '../kube/k0rdent-api.js';
 import { compactConditions } from './summaries.js';
-import type { OperationHooks, WaitError, WaitOptions, WaitOutcome } from './types.js';
-import { waitFor, waitSettings, type WaitResult } from './wait.js';
+import type { DeleteResult, OperationHooks, WaitError, WaitOptions, WaitOutcome } from './types.js';
+import { waitFor, waitSettings, type Evaluation, type WaitResult } from './wait.js';
 
 export interface ReadyWaitDeps {
   api: K0rdentApi;
@@ -48,22 +41,31 @@ export function interruption(outcome: WaitResult, continues: string): { interrup
   };
 }
 
+/** The judge's target of a deploy/update wait: that object (when its uid is known), reconciled and Ready for `target`. */
+export function readyTarget(target: GenerationTarget, uid?: string): ReadyTarget {
+  return { kind: 'ready', ...target, uid };
+}
+
+/** What a waiting operation reports per state: the judge's verdict as the follower loop wants it. */
+export function evaluation(judgement: Judgement): Evaluation {
+  return {
+    done: judgement.done,
+    fingerprint: judgement.fingerprint,
+    message: judgement.phase,
+    step: judgement.step,
+    detail: judgement.detail,
+  };
+}
+
 export async function waitForGeneration(
   deps: ReadyWaitDeps,
   namespace: string,
   name: string,
-  target: GenerationTarget,
+  target: GenerationTarget & { uid?: string | undefined },
   wait: WaitOptions,
   hooks: OperationHooks,
 ): Promise<WaitOutcome> {
-  const judge = (
-    status: unknown,
-    conditions: ReturnType<typeof readConditions>,
-  ): { gap: string | undefined; failed: ReturnType<typeof failedFor>; ready: boolean } => {
-    const failed = failedFor(status, conditions, target.generation);
-    const gap = reconciliationGap(status, conditions, target);
-    return { gap, failed, ready: gap === undefined && isReady(conditions) };
-  };
+  const goal = readyTarget(target, target.uid);
   const outcome = await waitFor({
     api: deps.api,
     resource: CLUSTER_DEPLOYMENT,
@@ -72,29 +74,61 @@ export async function waitForGeneration(
     ...waitSettings(wait, hooks),
     logger: deps.logger,
     goal: `Ready for generation ${target.generation}`,
-    evaluate: (object) => {
-      if (object === undefined) return { done: true, fingerprint: 'gone', message: 'the ClusterDeployment was deleted while waiting' };
-      const conditions = readConditions(object.status);
-      const deleting = Boolean(object.metadata?.deletionTimestamp);
-      const { gap, failed, ready } = judge(object.status, conditions);
-      const fingerprint = `${deleting}|${gap ?? ''}|${conditionsFingerprint(conditions)}`;
-      // Conditions of an earlier generation are not steps of this one.
-      const step = provisionStep(gap === undefined ? conditions : [], ready);
-      if (deleting || failed !== undefined || ready) return { done: true, fingerprint, message: describePhase(conditions, deleting), step };
-      return { done: false, fingerprint, message: gap === undefined ? describePhase(conditions) : `Pending (${gap})`, step };
-    },
+    evaluate: (object) => evaluation(judge(object, goal)),
   });
-  const last = outcome.last;
-  const conditions = readConditions(last?.status);
-  const { failed, ready } = last === undefined ? { failed: undefined, ready: false } : judge(last.status, conditions);
+  const last = judge(outcome.last, goal);
   return {
-    ready,
+    ready: last.verdict === 'ready',
     timedOut: outcome.timedOut,
     phase: outcome.message,
-    conditions: compactConditions(conditions),
+    conditions: compactConditions(last.conditions),
     generation: target.generation,
-    ...(failed ? { failure: `${failed.type}: ${failed.message ?? failed.reason ?? 'failed'}` } : {}),
+    ...(last.failure ? { failure: failureText(last.failure) } : {}),
     ...waitErrorOf(outcome, deps.logger, namespace, name),
     ...interruption(outcome, 'the deployment continues'),
+  };
+}
+
+/** What the delete wait reports (DeleteResult.wait). */
+export type DeletionOutcome = NonNullable<DeleteResult['wait']>;
+
+/**
+ * Following a ClusterDeployment until the object deleted (`uid`, when known) is gone: absent, or the name
+ * now holds another object — as kubectl's wait treats a re-created object (src/k0rdent/judge.ts).
+ */
+export async function waitForDeletion(
+  deps: ReadyWaitDeps,
+  namespace: string,
+  name: string,
+  deleted: { uid?: string | undefined; spec?: DeletionSpec | undefined },
+  wait: WaitOptions,
+  hooks: OperationHooks,
+): Promise<DeletionOutcome> {
+  // The steps follow the deployment's spec; the last one seen also counts the steps once it is gone.
+  let spec = deleted.spec;
+  const target = (): GoneTarget => ({ kind: 'gone', uid: deleted.uid, spec });
+  const outcome = await waitFor({
+    api: deps.api,
+    resource: CLUSTER_DEPLOYMENT,
+    namespace,
+    name,
+    ...waitSettings(wait, hooks),
+    logger: deps.logger,
+    goal: 'gone',
+    evaluate: (object) => {
+      const judgement = judge(object, target());
+      if (judgement.object?.spec) spec = judgement.object.spec;
+      return evaluation(judgement);
+    },
+  });
+  const last = judge(outcome.last, target());
+  return {
+    // Not judged from `last` alone: a wait that ended before any read (401 on the first GET) has seen nothing.
+    gone: outcome.done,
+    timedOut: outcome.timedOut,
+    phase: outcome.message,
+    conditions: compactConditions(last.conditions),
+    ...waitErrorOf(outcome, deps.logger, namespace, name),
+    ...interruption(outcome, 'the deletion continues'),
   };
 }

@@ -1,0 +1,149 @@
+/**
+ * The one judge of "is it done?" for a ClusterDeployment: every wait (deploy/update wait=true, the delete
+ * wait) and every follow task asks it, so they cannot disagree. Pure: it sees the object as last read (or
+ * its absence) and the target, and says where the operation stands.
+ *
+ * Identity is by uid, as kubectl's wait does: an object re-created under the same name (another uid) is not
+ * the one followed, so the followed one is gone (kubectl staging/src/k8s.io/kubectl/pkg/cmd/wait/delete.go:58-62,
+ * `if gottenObj.GetUID() != uid { return gottenObj, true, nil }`, at kubernetes commit 030880a5).
+ *
+ * Ready counts only once kcm reconciled the target (./conditions.ts reconciliationGap): a Ready left from an
+ * earlier generation, or copied from a HelmRelease helm-controller has not upgraded yet, never counts. When
+ * someone else changed the spec meanwhile, the object's newer generation is the one that must be Ready (a
+ * Ready for a spec that is no longer the object's is stale).
+ */
+import {
+  conditionsFingerprint,
+  describePhase,
+  failedFor,
+  isReady,
+  readConditions,
+  reconciliationGap,
+  type Condition,
+  type GenerationTarget,
+} from './conditions.js';
+import { deletionStep, provisionStep, type DeletionSpec, type Step } from './steps.js';
+
+/** What the judge reads of a ClusterDeployment (any Kubernetes object read from the API fits). */
+export interface ObservedDeployment {
+  metadata?: { uid?: string; generation?: number; deletionTimestamp?: string } | undefined;
+  spec?: Record<string, unknown> | undefined;
+  status?: unknown;
+}
+
+/** Reconciled and Ready for `generation` (a deploy or update). */
+export interface ReadyTarget extends GenerationTarget {
+  kind: 'ready';
+  /** The object the write produced; another uid under the same name means it is gone. Unknown: any uid. */
+  uid?: string | undefined;
+}
+
+/** Gone (a delete). */
+export interface GoneTarget {
+  kind: 'gone';
+  /** The object deleted; the same name with another uid is a new object, and this one is gone. */
+  uid?: string | undefined;
+  /** The deleted object's spec as last seen: decides its deletion steps once it is gone. */
+  spec?: DeletionSpec | undefined;
+}
+
+export type JudgeTarget = ReadyTarget | GoneTarget;
+
+/**
+ * - `pending`: not there yet;
+ * - `ready`: Ready for the target generation (a ready target);
+ * - `failed`: Ready=False/Failed for the target generation (a ready target);
+ * - `deleting`: deletion began while waiting for Ready (a ready target);
+ * - `gone`: the followed object (that uid) no longer exists — success for a delete, an end for a deploy.
+ */
+export type Verdict = 'pending' | 'ready' | 'failed' | 'deleting' | 'gone';
+
+export interface Judgement {
+  verdict: Verdict;
+  /** The operation ended (any verdict but `pending`). */
+  done: boolean;
+  /** One line: "Provisioning (HelmReleaseReady: ...)", "Pending (kcm has not yet observed generation 2)", "Deleted". */
+  phase: string;
+  /** Where the object is in kcm's condition sequence (the progress notifications' progress and total). */
+  step: Step | undefined;
+  /** Extra progress detail from the caller's hook (e.g. workers ready), already part of the fingerprint. */
+  detail: string | undefined;
+  /** Changes whenever something worth reporting changed. */
+  fingerprint: string;
+  /** The followed object: undefined when absent or replaced by another uid. */
+  object: ObservedDeployment | undefined;
+  /** The followed object's conditions (none once gone). */
+  conditions: Condition[];
+  /** Ready=False/Failed for the target generation (the failing critical condition), when there is one. */
+  failure: Condition | undefined;
+  /** The name now holds another object (another uid). */
+  replaced: boolean;
+}
+
+export interface JudgeOptions {
+  /** Extra detail for the progress line (issue 21: "workers 2/3 ready"); undefined adds nothing. */
+  detail?: ((object: ObservedDeployment) => string | undefined) | undefined;
+}
+
+export const DELETED_WHILE_WAITING = 'the ClusterDeployment was deleted while waiting';
+
+/** "Reason: message" of a failed condition, as the waits and tasks report it. */
+export function failureText(failure: Condition): string {
+  return `${failure.type}: ${failure.message ?? failure.reason ?? 'failed'}`;
+}
+
+export function judge(current: ObservedDeployment | undefined, target: JudgeTarget, options: JudgeOptions = {}): Judgement {
+  const uid = current?.metadata?.uid;
+  const replaced = current !== undefined && target.uid !== undefined && uid !== target.uid;
+  const object = replaced ? undefined : current;
+  if (object === undefined) {
+    const gone = target.kind === 'gone';
+    return {
+      verdict: 'gone',
+      done: true,
+      phase: gone ? 'Deleted' : replaced ? `${DELETED_WHILE_WAITING} (its name now holds another object)` : DELETED_WHILE_WAITING,
+      step: gone ? deletionStep([], true, target.spec) : undefined,
+      detail: undefined,
+      fingerprint: 'gone',
+      object: undefined,
+      conditions: [],
+      failure: undefined,
+      replaced,
+    };
+  }
+
+  const conditions = readConditions(object.status);
+  const detail = options.detail?.(object);
+  const common = { detail, object, conditions, replaced: false };
+  const deleting = Boolean(object.metadata?.deletionTimestamp);
+
+  if (target.kind === 'gone') {
+    return {
+      ...common,
+      verdict: 'pending',
+      done: false,
+      phase: describePhase(conditions, true),
+      step: deletionStep(conditions, false, object.spec ?? target.spec),
+      fingerprint: `deleting|${conditionsFingerprint(conditions)}|${detail ?? ''}`,
+      failure: undefined,
+    };
+  }
+
+  const generation = Math.max(target.generation, object.metadata?.generation ?? 0);
+  const failure = failedFor(object.status, conditions, generation);
+  const gap = reconciliationGap(object.status, conditions, { ...target, generation });
+  const ready = !deleting && gap === undefined && isReady(conditions);
+  const verdict: Verdict = ready ? 'ready' : failure !== undefined ? 'failed' : deleting ? 'deleting' : 'pending';
+  // Conditions of an earlier generation are not steps of this one.
+  const step = provisionStep(gap === undefined ? conditions : [], ready);
+  const phase = verdict === 'pending' && gap !== undefined ? `Pending (${gap})` : describePhase(conditions, deleting);
+  return {
+    ...common,
+    verdict,
+    done: verdict !== 'pending',
+    phase,
+    step,
+    fingerprint: `${verdict}|${gap ?? ''}|${conditionsFingerprint(conditions)}|${detail ?? ''}`,
+    failure,
+  };
+}
