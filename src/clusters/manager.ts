@@ -416,9 +416,8 @@ export class ClusterManager {
     const call = { signal: hooks.signal };
     assertObjectName(request.name, 'name');
     const namespace = await this.resolveTarget(request.namespace, call, hooks);
-    // The object is read first when the user is asked (what will go) or a task or a wait follows it (its uid).
-    const existing =
-      hooks.confirm || hooks.onWritten || request.wait ? await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call) : undefined;
+    // The object is read first when the user is asked (what will go) or a task follows it (its uid).
+    const existing = hooks.confirm || hooks.onWritten ? await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call) : undefined;
     if ((hooks.confirm || hooks.onWritten) && existing === undefined) return this.notDeleted(namespace, request.name, call);
     // Nothing to confirm for an object that is already being deleted: the call changes nothing.
     if (hooks.confirm && existing !== undefined && !existing.metadata?.deletionTimestamp) {

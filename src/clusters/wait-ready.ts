@@ -106,7 +106,9 @@ export async function waitForDeletion(
 ): Promise<DeletionOutcome> {
   // The steps follow the deployment's spec; the last one seen also counts the steps once it is gone.
   let spec = deleted.spec;
-  const target = (): GoneTarget => ({ kind: 'gone', uid: deleted.uid, spec });
+  // Unknown uid (nobody read the object before the DELETE): the first object seen being deleted is the one.
+  let uid = deleted.uid;
+  const target = (): GoneTarget => ({ kind: 'gone', uid, spec });
   const outcome = await waitFor({
     api: deps.api,
     resource: CLUSTER_DEPLOYMENT,
@@ -117,6 +119,7 @@ export async function waitForDeletion(
     goal: 'gone',
     evaluate: (object) => {
       const judgement = judge(object, target());
+      uid ??= judgement.object?.metadata?.uid;
       if (judgement.object?.spec) spec = judgement.object.spec;
       return evaluation(judgement);
     },

@@ -41,7 +41,10 @@ export interface ReadyTarget extends GenerationTarget {
 /** Gone (a delete). */
 export interface GoneTarget {
   kind: 'gone';
-  /** The object deleted; the same name with another uid is a new object, and this one is gone. */
+  /**
+   * The object deleted; the same name with another uid is a new object, and this one is gone. Unknown: an
+   * object of that name that is not being deleted is another one.
+   */
   uid?: string | undefined;
   /** The deleted object's spec as last seen: decides its deletion steps once it is gone. */
   spec?: DeletionSpec | undefined;
@@ -92,9 +95,18 @@ export function failureText(failure: Condition): string {
   return `${failure.type}: ${failure.message ?? failure.reason ?? 'failed'}`;
 }
 
+/**
+ * Whether `current` is not the object the operation is about: another uid, or — for a deletion whose uid
+ * is unknown — an object that is not being deleted (a deletion, once accepted, is never undone, so an
+ * object under that name without a deletionTimestamp was created after it).
+ */
+function isAnotherObject(current: ObservedDeployment, target: JudgeTarget): boolean {
+  if (target.uid !== undefined) return current.metadata?.uid !== target.uid;
+  return target.kind === 'gone' && !current.metadata?.deletionTimestamp;
+}
+
 export function judge(current: ObservedDeployment | undefined, target: JudgeTarget, options: JudgeOptions = {}): Judgement {
-  const uid = current?.metadata?.uid;
-  const replaced = current !== undefined && target.uid !== undefined && uid !== target.uid;
+  const replaced = current !== undefined && isAnotherObject(current, target);
   const object = replaced ? undefined : current;
   if (object === undefined) {
     const gone = target.kind === 'gone';
