@@ -29,7 +29,8 @@ export interface Evaluation {
 }
 
 export interface WaitSpec {
-  api: K0rdentApi;
+  /** The GET and watch of one object (K0rdentApi; a scripted fake in unit tests). */
+  api: Pick<K0rdentApi, 'get' | 'watchOne'>;
   resource: K0rdentResource;
   namespace: string;
   name: string;
