@@ -156,7 +156,8 @@ export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
       signal: stop.signal,
       resyncMs: spec.pollIntervalMs,
       what,
-      onResync: (why) => logger.debug({ namespace, cluster: name }, `wait: ${why}`),
+      onResync: (why, error) =>
+        logger.debug({ namespace, cluster: name, ...(error ? { error: error.message, code: error.code } : {}) }, why),
     });
     for await (const { object } of states) {
       last = object;

@@ -60,8 +60,8 @@ export interface FollowOptions {
   minHealthyWatchMs?: number | undefined;
   /** What is followed, for error messages ("ClusterDeployment team-alpha/prod"). */
   what?: string | undefined;
-  /** Told about each re-establishment (debug logs). */
-  onResync?: ((reason: string) => void) | undefined;
+  /** Told about each re-establishment, with the failure that caused it (debug logs). */
+  onResync?: ((reason: string, error?: AppError) => void) | undefined;
 }
 
 const ABORTED = Symbol('aborted');
@@ -157,7 +157,7 @@ export async function* follow<T extends FollowedObject>(source: FollowSource<T>,
       if (signal.aborted) return;
       const appError = toAppError(error, { action: `get ${what}` });
       if (appError.code !== 'unavailable') throw appError;
-      options.onResync?.(`the API is unavailable (${appError.message}); retrying`);
+      options.onResync?.('Kubernetes API unavailable while waiting; retrying', appError);
       if (!(await pause(resyncMs, signal))) return;
       continue;
     }
@@ -197,12 +197,12 @@ export async function* follow<T extends FollowedObject>(source: FollowSource<T>,
         const item = await inbox.take(resyncMs, signal);
         if (item === ABORTED) return;
         if (item === 'silence') {
-          options.onResync?.('the watch was silent for the resync interval; re-reading');
+          options.onResync?.('watch silent for pollInterval; re-checking');
           break;
         }
         if ('closed' in item) {
           if (item.closed !== undefined && fatal(item.closed)) throw item.closed;
-          options.onResync?.(`the watch closed${item.closed ? ` (${item.closed.message})` : ''}; re-establishing`);
+          options.onResync?.('watch closed; re-establishing', item.closed);
           delay = item.closed === undefined ? closeDelay() : resyncMs;
           break;
         }
@@ -214,7 +214,7 @@ export async function* follow<T extends FollowedObject>(source: FollowSource<T>,
           );
           if (fatal(error)) throw error;
           // e.g. 410 Expired: start over from a fresh GET.
-          options.onResync?.(`the watch reported ${event.object.code ?? 'an error'}; re-reading`);
+          options.onResync?.('watch reported an error; re-reading', error);
           delay = closeDelay();
           break;
         }

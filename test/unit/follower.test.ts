@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { waitFor, type Evaluation, type WaitSpec } from '../../src/clusters/wait.js';
-import type { KubeObject, WatchEvent, WatchHandle } from '../../src/clusters/kube-api.js';
+import type { KubeObject, WatchEvent, WatchHandle } from '../../src/kube/k0rdent-api.js';
 import { AppError } from '../../src/errors.js';
 import { CLUSTER_DEPLOYMENT } from '../../src/k0rdent/resources.js';
 import { follow, type FollowSource, type Observation } from '../../src/kube/follower.js';
