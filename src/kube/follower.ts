@@ -18,7 +18,7 @@
  * AbortController + setTimeout, not AbortSignal.any/AbortSignal.timeout (on Node 20 the garbage collector
  * can drop such a timeout, nodejs/node#57736).
  */
-import { AppError } from '../errors.js';
+import type { AppError } from '../errors.js';
 import { toAppError } from './errors.js';
 
 /** A watch event as the API sends it (`ERROR` carries a Status). */
