@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { GenerationTarget } from '../k0rdent/conditions.js';
-import { failureText, judge, type GoneTarget, type Judgement, type ReadyTarget } from '../k0rdent/judge.js';
+import { failureText, judge, type GoneTarget, type JudgeOptions, type Judgement, type ReadyTarget } from '../k0rdent/judge.js';
 import type { DeletionSpec } from '../k0rdent/steps.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import type { K0rdentApi } from '../kube/k0rdent-api.js';
@@ -16,6 +16,8 @@ import { waitFor, waitSettings, type Evaluation, type WaitResult } from './wait.
 export interface ReadyWaitDeps {
   api: K0rdentApi;
   logger: Logger;
+  /** Extra detail for the progress line (the judge's hook; e.g. workers ready, issue 21). */
+  detail?: JudgeOptions['detail'];
 }
 
 /**
@@ -74,7 +76,7 @@ export async function waitForGeneration(
     ...waitSettings(wait, hooks),
     logger: deps.logger,
     goal: `Ready for generation ${target.generation}`,
-    evaluate: (object) => evaluation(judge(object, goal)),
+    evaluate: (object) => evaluation(judge(object, goal, { detail: deps.detail })),
   });
   const last = judge(outcome.last, goal);
   return {
@@ -118,7 +120,7 @@ export async function waitForDeletion(
     logger: deps.logger,
     goal: 'gone',
     evaluate: (object) => {
-      const judgement = judge(object, target());
+      const judgement = judge(object, target(), { detail: deps.detail });
       uid ??= judgement.object?.metadata?.uid;
       if (judgement.object?.spec) spec = judgement.object.spec;
       return evaluation(judgement);

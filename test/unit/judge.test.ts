@@ -15,6 +15,7 @@ import {
   type ReadyTarget,
   type Verdict,
 } from '../../src/k0rdent/judge.js';
+import { progressLine } from '../../src/clusters/progress.js';
 import { taskState } from '../../src/tasks/task-state.js';
 import type { FollowTask } from '../../src/tasks/task-id.js';
 
@@ -334,6 +335,11 @@ describe('the judge: fingerprint and detail', () => {
     assert.equal(plain.detail, undefined);
     assert.notEqual(detailed.fingerprint, plain.fingerprint);
     assert.equal(detailed.phase, plain.phase);
+    assert.equal(
+      progressLine(detailed.phase, detailed.step, 250_000, detailed.detail),
+      'Provisioning: CAPIClusterSummary (4/6), workers 0/1 ready, 4m10s',
+    );
+    assert.equal(progressLine(plain.phase, plain.step, 250_000, plain.detail), 'Provisioning: CAPIClusterSummary (4/6), 4m10s');
   });
 });
 
