@@ -106,10 +106,10 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
   });
 
   it('delete: the name re-created under another uid while the wait cannot watch → deleted, not a timeout (as kubectl wait)', async (t) => {
-    t.after(() => sandbox.faults.clear());
+    t.after(() => env.sandbox.faults.clear());
     const name = 'mcp-del-recreated';
     success(
-      await harness.call('k0.clusters.deploy', {
+      await env.harness.call('k0.clusters.deploy', {
         name,
         namespace: 'team-alpha',
         template: 'azure-standalone-cp-1-0-15',
@@ -118,19 +118,19 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
       }),
     );
     // Its ServiceSet makes kcm's deletion last deleteSeconds (see the 401 case above).
-    await eventually(() =>
-      (sandbox.store.get(CD, 'team-alpha', name)?.['status'] as { conditions?: { type: string }[] } | undefined)?.conditions?.find(
+    await until(`${name} to carry ServicesInReadyState`, () =>
+      (env.sandbox.store.get(CD, 'team-alpha', name)?.['status'] as { conditions?: { type: string }[] } | undefined)?.conditions?.find(
         (c) => c.type === 'ServicesInReadyState',
       ),
     );
-    const before = sandbox.store.get(CD, 'team-alpha', name);
+    const before = env.sandbox.store.get(CD, 'team-alpha', name);
     assert.ok(before);
     // Every watch fails: the wait learns only from its re-check GETs, so it never sees the DELETED event.
-    sandbox.faults.add({ path: WATCH_PATH, method: 'GET', status: 500 });
+    env.sandbox.faults.add({ path: WATCH_PATH, method: 'GET', status: 500 });
     let replaced: string | undefined;
     const progress: string[] = [];
     const result = success(
-      await harness.call(
+      await env.harness.call(
         'k0.clusters.delete',
         { name, namespace: 'team-alpha', wait: true, pollInterval: '1s', deletionTimeout: '20s' },
         {
@@ -139,11 +139,11 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
             if (replaced !== undefined) return;
             // The wait has read the object being deleted: remove it and create another under the same name in
             // one step of the store, so no read of the wait can fall between them.
-            const current = sandbox.store.get(CD, 'team-alpha', name);
+            const current = env.sandbox.store.get(CD, 'team-alpha', name);
             assert.ok(current?.metadata.deletionTimestamp, 'the first state the wait reports is the deletion');
-            sandbox.store.update(CD, { ...current, metadata: { ...current.metadata, finalizers: [] } });
+            env.sandbox.store.update(CD, { ...current, metadata: { ...current.metadata, finalizers: [] } });
             const { metadata, spec } = before;
-            replaced = sandbox.store.create(CD, {
+            replaced = env.sandbox.store.create(CD, {
               apiVersion: before.apiVersion,
               kind: before.kind,
               metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels ?? {} },
@@ -161,6 +161,6 @@ describe('wait=true ended by 401/403 over MCP: the result of the apply/delete pl
     assert.equal(result.timedOut, false);
     assert.equal((result as { phase?: string }).phase, 'Deleted');
     // The new object is left alone.
-    assert.equal(sandbox.store.get(CD, 'team-alpha', name)?.metadata.uid, replaced);
+    assert.equal(env.sandbox.store.get(CD, 'team-alpha', name)?.metadata.uid, replaced);
   });
 });
