@@ -159,7 +159,7 @@ export function describeDeployment(object: KubeObject, recentWarnings: EventSumm
 }
 
 /** Finds `name` when no namespace is given: one cluster-wide LIST by name, among the readable namespaces. */
-async function locate(ctx: ReadContext, name: string, call: CallOptions): Promise<KubeObject> {
+export async function locate(ctx: ReadContext, name: string, call: CallOptions): Promise<KubeObject> {
   let items: KubeObject[];
   try {
     items = (await ctx.api.list(CLUSTER_DEPLOYMENT, { fieldSelector: `metadata.name=${name}` }, call)).items;

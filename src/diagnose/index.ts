@@ -1,0 +1,84 @@
+/**
+ * k0.clusters.diagnose: why a ClusterDeployment is not Ready, in one bounded call — the chain of objects
+ * below it (./walk.ts), each compact, and the first broken link with the next step (./select.ts). Reads
+ * only; at most MAX_REQUESTS API requests, each under its deadline, the whole call under CALL_DEADLINE_MS.
+ */
+import { locate } from '../clusters/get.js';
+import type { CallOptions, KubeObject } from '../clusters/kube-api.js';
+import { assertNamespaceExists } from '../clusters/not-found.js';
+import type { ReadContext } from '../clusters/read-context.js';
+import { nearestName } from '../clusters/suggest.js';
+import { AppError, echo } from '../errors.js';
+import { describePhase, isReady, readConditions } from '../k0rdent/conditions.js';
+import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
+import { assertObjectName } from '../policy/names.js';
+import { ApiChainReader, MAX_REQUESTS } from './reader.js';
+import { selectFirstBroken } from './select.js';
+import type { Diagnosis } from './types.js';
+import { walkChain } from './walk.js';
+
+export type { Diagnosis } from './types.js';
+
+/** The whole call's deadline: well under a minute, whatever the API server does. */
+export const CALL_DEADLINE_MS = 40_000;
+
+/** The deployment, or notFound naming the nearest deployment there (a typo is the usual cause). */
+async function readDeployment(ctx: ReadContext, name: string, namespace: string, call: CallOptions): Promise<{ object: KubeObject; requests: number }> {
+  const object = await ctx.api.get(CLUSTER_DEPLOYMENT, namespace, name, call);
+  if (object !== undefined) return { object, requests: 1 };
+  await assertNamespaceExists(ctx.api, ctx.policy, namespace, call);
+  const names = (await ctx.api.listMetadata(CLUSTER_DEPLOYMENT, namespace, call)).map((o) => o.metadata?.name ?? '');
+  const suggestion = nearestName(name, names);
+  throw new AppError(
+    'notFound',
+    `ClusterDeployment ${namespace}/${echo(name).slice(1, -1)} does not exist.${suggestion ? ` Did you mean "${suggestion}"?` : ''} k0.clusters.list shows the deployments there are`,
+    { name, namespace, ...(suggestion ? { suggestion } : {}) },
+  );
+}
+
+export async function diagnoseDeployment(
+  ctx: ReadContext,
+  request: { name: string; namespace?: string | undefined },
+  call: CallOptions,
+  onNamespace?: (namespace: string) => void,
+): Promise<Diagnosis> {
+  assertObjectName(request.name, 'name');
+  if (request.namespace !== undefined) ctx.policy.assertReadable(request.namespace);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`the diagnosis did not finish within ${CALL_DEADLINE_MS / 1000}s`)), CALL_DEADLINE_MS);
+  const onCaller = (): void => controller.abort(call.signal?.reason);
+  if (call.signal?.aborted) onCaller();
+  else call.signal?.addEventListener('abort', onCaller, { once: true });
+  const inner: CallOptions = { signal: controller.signal };
+  try {
+    const { object, requests } =
+      request.namespace !== undefined
+        ? await readDeployment(ctx, request.name, request.namespace, inner)
+        : { object: await locate(ctx, request.name, inner), requests: 1 };
+    const namespace = object.metadata?.namespace ?? request.namespace ?? '';
+    onNamespace?.(namespace);
+    const reader = new ApiChainReader(ctx, controller.signal, MAX_REQUESTS - requests);
+    const now = Date.now();
+    const walked = await walkChain(reader, ctx.policy, object, now);
+    const selected = selectFirstBroken(walked.nodes, object, now);
+    const conditions = readConditions(object.status);
+    const deleting = object.metadata?.deletionTimestamp !== undefined;
+    return {
+      name: request.name,
+      namespace,
+      phase: describePhase(conditions, deleting),
+      ready: isReady(conditions),
+      shape: walked.shape,
+      ...(walked.region !== undefined
+        ? { region: { name: walked.region, note: `regional: deployed through Region "${walked.region}"; the objects below its HelmRelease live in that Region's cluster` } }
+        : {}),
+      chain: walked.nodes.map(({ parent: _parent, ...node }) => node),
+      ...selected,
+      requests: requests + reader.requests,
+      notes: walked.notes,
+    };
+  } finally {
+    clearTimeout(timer);
+    call.signal?.removeEventListener('abort', onCaller);
+  }
+}
