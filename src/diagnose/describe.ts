@@ -5,7 +5,7 @@
  */
 import { describePhase, readConditions } from '../k0rdent/conditions.js';
 import { oneLine } from '../events/summaries.js';
-import type { KubeObject } from '../clusters/kube-api.js';
+import type { KubeObject } from '../kube/k0rdent-api.js';
 import { abnormalConditions, compactCondition, conditionsOf, isFailing, isStuck, type RawCondition } from './health.js';
 import type { ChainNode } from './types.js';
 

@@ -4,10 +4,10 @@
  * only; at most MAX_REQUESTS API requests, each under its deadline, the whole call under CALL_DEADLINE_MS.
  */
 import { locate } from '../clusters/get.js';
-import type { CallOptions, KubeObject } from '../clusters/kube-api.js';
-import { assertNamespaceExists } from '../clusters/not-found.js';
-import type { ReadContext } from '../clusters/read-context.js';
-import { nearestName } from '../clusters/suggest.js';
+import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
+import { assertNamespaceExists } from '../shared/not-found.js';
+import type { ReadContext } from '../shared/read-context.js';
+import { nearestName } from '../shared/suggest.js';
 import { AppError, echo } from '../errors.js';
 import { describePhase, isReady, readConditions } from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';

@@ -3,8 +3,8 @@
  * namespace's Warning events — every request counted against a budget (at most MAX_REQUESTS per call) and
  * bounded by the per-request deadline. Secrets are never read: the reader refuses them outright.
  */
-import type { KubeObject } from '../clusters/kube-api.js';
-import type { ReadContext } from '../clusters/read-context.js';
+import type { KubeObject } from '../kube/k0rdent-api.js';
+import type { ReadContext } from '../shared/read-context.js';
 import { AppError } from '../errors.js';
 import { listEvents } from '../events/manager.js';
 import type { EventSummary } from '../events/summaries.js';

@@ -6,7 +6,7 @@
  */
 import { oneLine } from '../events/summaries.js';
 import { findCondition, readConditions } from '../k0rdent/conditions.js';
-import type { KubeObject } from '../clusters/kube-api.js';
+import type { KubeObject } from '../kube/k0rdent-api.js';
 import { controllerForKind } from '../logs/controllers.js';
 import type { ChainNode, FirstBroken } from './types.js';
 

@@ -7,7 +7,7 @@
  * ends at its SveltosCluster. Each kind's version comes from discovery; a kind whose CRD is absent, an object
  * the namespace rules or RBAC keep out, or the request budget running out becomes a node saying so.
  */
-import type { KubeObject } from '../clusters/kube-api.js';
+import type { KubeObject } from '../kube/k0rdent-api.js';
 import { AppError } from '../errors.js';
 import type { EventSummary } from '../events/summaries.js';
 import { groupOf, type ServedKind } from '../kube/discovery.js';

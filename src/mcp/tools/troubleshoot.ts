@@ -1,0 +1,50 @@
+/**
+ * The troubleshooting tools: k0.clusters.diagnose (the chain below a ClusterDeployment and its first broken
+ * link, src/diagnose) and k0.logs.get (the responsible controller's log, src/logs) — read-only declarations
+ * with thin handlers.
+ */
+import { TROUBLESHOOT_ACCESS } from '../../diagnose/access.js';
+import { diagnoseDeployment } from '../../diagnose/index.js';
+import { getLogs } from '../../logs/index.js';
+import { clusterManager, LIST_ANNOTATIONS } from './clusters.js';
+import type { ToolContext } from './index.js';
+import { defineTool } from './registry.js';
+import { diagnoseInput, diagnoseOutput, logsInput, logsOutput } from './troubleshoot-schemas.js';
+
+export const TROUBLESHOOT_TOOL_NAMES = {
+  diagnose: 'k0.clusters.diagnose',
+  logs: 'k0.logs.get',
+} as const;
+
+const readContext = (context: ToolContext) => clusterManager(context).readContext();
+
+export const troubleshootTools = [
+  defineTool({
+    name: TROUBLESHOOT_TOOL_NAMES.diagnose,
+    operation: 'diagnose',
+    title: 'Diagnose a cluster deployment',
+    description:
+      "Why a ClusterDeployment is not Ready, in one call: the chain of objects below it (ClusterTemplate, Credential and its identity, HelmChart, HelmRelease, the Cluster API Cluster, infrastructure cluster, control plane, MachineDeployments, Machines, infrastructure machines, bootstrap configs, a hosted control plane's pods), each with a one-line state, its non-True conditions and recent Warning events, and firstBroken: the first broken link, why, and the next step (usually a k0.logs.get call for the responsible controller). A deletion that does not finish names the object and finalizer holding it. Reads only, at most ~30 API requests.",
+    input: diagnoseInput,
+    output: diagnoseOutput,
+    annotations: LIST_ANNOTATIONS,
+    access: TROUBLESHOOT_ACCESS.diagnose,
+    logFields: (args) => ({ namespace: args.namespace, cluster: args.name }),
+    run: async (args, { context, hooks }) => ({
+      ...(await diagnoseDeployment(readContext(context), args, { signal: hooks.signal }, hooks.onNamespace)),
+    }),
+  }),
+  defineTool({
+    name: TROUBLESHOOT_TOOL_NAMES.logs,
+    operation: 'logs',
+    title: 'Read a controller log',
+    description:
+      "The log of the controller responsible for an object — `for: {kind, name, namespace}` picks it by the kind's API group (kcm, helm-controller, source-controller, capi, capa, capz, capg, capo, capv, k0smotron; a hosted control plane's own kmc pods) and keeps the lines naming the object — or of a pod named with `namespace` and `pod`. The newest lines, capped, with credentials redacted; sinceSeconds, tailLines, grep, previous (a crashed container). Use the nextCall k0.clusters.diagnose suggests.",
+    input: logsInput,
+    output: logsOutput,
+    annotations: LIST_ANNOTATIONS,
+    access: TROUBLESHOOT_ACCESS.logs,
+    logFields: (args) => ({ namespace: args.for?.namespace ?? args.namespace, cluster: args.for?.name }),
+    run: async (args, { context, hooks }) => ({ ...(await getLogs(readContext(context), args, { signal: hooks.signal })) }),
+  }),
+];
