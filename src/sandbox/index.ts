@@ -49,6 +49,14 @@ export interface FaultInjector {
   closeWatches(): void;
 }
 
+/** The controllers' pods in the system namespace and their logs (./pods/controller-logs.ts). */
+export interface ControllerLogWriter {
+  /** Appends a line to a controller's log (its Deployment name: capa-controller-manager, helm-controller, ...). */
+  write(controller: string, line: string): void;
+  /** The pod names standing for a controller. */
+  podsOf(controller: string): string[];
+}
+
 export interface SandboxHandle {
   /** Base URL, e.g. http://127.0.0.1:43123 */
   readonly url: string;
@@ -56,6 +64,8 @@ export interface SandboxHandle {
   readonly kubeconfig: string;
   readonly store: Store;
   readonly faults: FaultInjector;
+  /** The controllers' logs (their pods are in the system namespace). */
+  readonly controllerLogs: ControllerLogWriter;
   /** Stops the server, the controller timers and every open watch. */
   close(): Promise<void>;
 }
@@ -78,6 +88,8 @@ export interface KubeSandboxHandle {
   readonly caPem: string;
   /** The components' logs (kube-apiserver.log, kube-controller-manager.log, etcd.log). */
   readonly logDir: string;
+  /** The controllers' logs, served through pods/log by a simulated kubelet. */
+  readonly controllerLogs: ControllerLogWriter;
   /** Stops kcm, the control plane and removes its state. */
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { startApiServer } from './apiserver/server.js';
 import { MemoryStore } from './apiserver/store.js';
 import { startKcm } from './kcm/index.js';
 import { seedStore } from './seed/index.js';
+import { ControllerLogs, PODS, parsePodLogQuery } from './pods/controller-logs.js';
 
 /** The placeholder bearer of a --tls sandbox without --tokens (no token is checked there). */
 const UNCHECKED_TOKEN = 'sandbox-no-auth';
@@ -27,6 +28,9 @@ export const startSandbox: StartSandbox = async (options: SandboxOptions = {}): 
       return def ? { key: { group: def.group, version: def.version, plural: def.plural }, namespaced: def.namespaced } : undefined;
     },
   });
+  const controllerLogs = new ControllerLogs();
+  if (store.get({ group: '', version: 'v1', plural: 'namespaces' }, undefined, controllerLogs.systemNamespace))
+    for (const pod of controllerLogs.pods()) store.create(PODS, pod);
   const kcm = startKcm(store, {
     ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
     ...(options.deleteSeconds !== undefined ? { deleteSeconds: options.deleteSeconds } : {}),
@@ -43,6 +47,7 @@ export const startSandbox: StartSandbox = async (options: SandboxOptions = {}): 
       ...(options.tls ? { tls: true } : {}),
       ...(tokens ? { tokens } : {}),
       log,
+      podLogs: (namespace, pod, query) => controllerLogs.read(namespace, pod, parsePodLogQuery(query)),
     });
   } catch (err) {
     kcm.close();
@@ -64,6 +69,7 @@ export const startSandbox: StartSandbox = async (options: SandboxOptions = {}): 
     kubeconfig,
     store,
     faults: api.faults,
+    controllerLogs,
     close: () => {
       closing ??= (async () => {
         kcm.close();

@@ -30,6 +30,13 @@ export type { Target } from './request-options.js';
 
 const APPLY = 'application/apply-patch+yaml';
 
+/** A pod's log as kubelet would give it, or the error; undefined for a pod nobody writes a log for (empty log). */
+export type PodLogSource = (
+  namespace: string,
+  pod: string,
+  query: URLSearchParams,
+) => { text: string } | { status: number; reason: string; message: string } | undefined;
+
 export class ResourceHandlers {
   private readonly writes: WriteHandlers;
 
@@ -38,14 +45,36 @@ export class ResourceHandlers {
     validator: SchemaValidator,
     private readonly faults: Faults,
     private readonly metrics?: ApiServerMetrics,
+    private readonly podLogs?: PodLogSource,
   ) {
     this.writes = new WriteHandlers(store, validator);
+  }
+
+  /** GET pods/{name}/log: text/plain, after the pod and container checks kube-apiserver makes (pkg/registry/core/pod/strategy.go LogLocation). */
+  private podLog(ctx: RequestContext, t: Target): void {
+    if ((ctx.req.method ?? 'GET') !== 'GET') throw methodNotAllowed(ctx.req.method ?? 'GET');
+    ctx.verb = 'get';
+    ctx.resource = 'pods/log';
+    authorize(ctx.user, { verb: 'get', group: '', plural: 'pods/log', ...(t.namespace !== undefined ? { namespace: t.namespace } : {}), name: t.name! });
+    const pod = this.mustGet(t);
+    const containers = ((pod.spec as { containers?: { name?: string }[] } | undefined)?.containers ?? []).map((c) => c.name ?? '');
+    const container = ctx.query.get('container') ?? (containers.length === 1 ? containers[0] : undefined);
+    if (container === undefined)
+      throw badRequest(`a container name must be specified for pod ${t.name!}, choose one of: [${containers.join(' ')}]`);
+    if (!containers.includes(container)) throw badRequest(`container ${container} is not valid for pod ${t.name!}`);
+    const query = new URLSearchParams(ctx.query);
+    query.set('container', container);
+    const answer = this.podLogs?.(t.namespace ?? '', t.name!, query) ?? { text: '' };
+    if ('status' in answer) throw new ApiError(answer.status, answer.reason, answer.message, {});
+    ctx.res.writeHead(200, { 'Content-Type': 'text/plain' });
+    ctx.res.end(answer.text);
   }
 
   async handle(ctx: RequestContext, t: Target): Promise<void> {
     const method = ctx.req.method ?? 'GET';
     const { def } = t;
     ctx.resource = def.plural;
+    if (t.subresource === 'log' && def.group === '' && def.plural === 'pods' && t.name !== undefined) return this.podLog(ctx, t);
     if (t.subresource !== undefined && !(t.subresource === 'status' && def.statusSubresource))
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
     if (t.name === undefined) {

@@ -176,7 +176,7 @@ function core(kind: string, plural: string, namespaced: boolean, shortNames: str
     shortNames,
     categories: [],
     namespaced,
-    statusSubresource: kind === 'Namespace',
+    statusSubresource: kind === 'Namespace' || kind === 'Pod',
     verbs,
     custom: false,
     printerColumns: CORE_COLUMNS[kind] ?? [AGE],
@@ -189,6 +189,8 @@ export function coreResources(): ResourceDef[] {
     core('ConfigMap', 'configmaps', true, ['cm']),
     core('Secret', 'secrets', true, []),
     core('Event', 'events', true, ['ev']),
+    // The controllers' pods (their `log` subresource: ../pods/controller-logs.ts).
+    core('Pod', 'pods', true, ['po']),
     // Served from the core Events' storage (MemoryStore view, ./event-conversion.ts), as kube-apiserver does.
     { ...core('Event', 'events', true, ['ev']), group: 'events.k8s.io', printerColumns: EVENTS_V1_COLUMNS },
   ];

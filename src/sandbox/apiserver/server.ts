@@ -33,7 +33,7 @@ import {
 } from './discovery.js';
 import { ApiError, internalError, methodNotAllowed, notFoundResource, statusBody } from './errors.js';
 import { Faults } from './faults.js';
-import { ResourceHandlers, type Target } from './handlers.js';
+import { ResourceHandlers, type PodLogSource, type Target } from './handlers.js';
 import { sendError, sendJson, sendRaw, type RequestContext } from './http.js';
 import { ApiServerMetrics } from './metrics.js';
 import { OpenApiV3 } from './openapi.js';
@@ -64,6 +64,8 @@ export interface ApiServerOptions {
   tokens?: TokenTable;
   /** One line per request (method, path, code, user); never tokens or bodies. */
   log?: (line: string) => void;
+  /** Answers `pods/{name}/log` (../pods/controller-logs.ts); without it every pod's log is empty. */
+  podLogs?: PodLogSource;
 }
 
 export interface ApiServer {
@@ -88,9 +90,10 @@ class Router {
     readonly metrics: ApiServerMetrics,
     readonly auth: Authenticator,
     readonly serverAddress: () => string,
+    podLogs?: PodLogSource,
   ) {
     this.openapi = new OpenApiV3(registry);
-    this.handlers = new ResourceHandlers(store, new SchemaValidator(), faults, metrics);
+    this.handlers = new ResourceHandlers(store, new SchemaValidator(), faults, metrics, podLogs);
   }
 
   async route(ctx: RequestContext): Promise<void> {
@@ -196,7 +199,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const log = options.log ?? ((): void => undefined);
   const certs = options.tls ? await generateServingCerts() : undefined;
   let url = '';
-  const router = new Router(options.store, registry, faults, metrics, auth, () => new URL(url).host);
+  const router = new Router(options.store, registry, faults, metrics, auth, () => new URL(url).host, options.podLogs);
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     void serve(req, res);

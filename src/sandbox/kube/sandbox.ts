@@ -19,6 +19,8 @@ import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { applyTokenRbac, tokensCsv } from './rbac.js';
 import { KubeApiError, KubeRest } from './rest.js';
 import { buildSeed, pushSeed } from './seed.js';
+import { startKubelet } from './kubelet.js';
+import { ControllerLogs } from '../pods/controller-logs.js';
 
 const MUTATING: ResourceKey = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations' };
 const VALIDATING: ResourceKey = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations' };
@@ -51,6 +53,10 @@ export async function startKubeSandbox(options: SandboxOptions = {}): Promise<Ku
     });
     const written = await pushSeed(rest, registry, seeded);
     log(`kube sandbox: seed loaded (${written} objects)`);
+    // The controllers as pods on a Node whose simulated kubelet serves their logs to kube-apiserver.
+    const controllerLogs = new ControllerLogs(SYSTEM_NAMESPACE);
+    const kubelet = await startKubelet(rest, controllerLogs, log);
+    cleanup.push(() => kubelet.close());
 
     if (tokens) {
       const namespaces = new Set(seeded.filter((s) => s.resource.plural === 'namespaces').map((s) => s.object.metadata.name));
@@ -105,6 +111,7 @@ export async function startKubeSandbox(options: SandboxOptions = {}): Promise<Ku
       adminKubeconfig: plane.adminKubeconfig,
       caPem: plane.caPem,
       logDir: plane.report.logDir,
+      controllerLogs,
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {

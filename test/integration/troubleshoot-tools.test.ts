@@ -1,0 +1,134 @@
+/**
+ * k0.clusters.diagnose and k0.logs.get through a real MCP client, on both backends (test/helpers/backend.ts):
+ * on kube the controller logs come the real way — kube-apiserver proxies `pods/log` to the simulated kubelet
+ * of the pods' Node. Bad input gets coded errors with the nearest name, a caller limited to team-alpha is
+ * refused the controllers' logs in kcm-system, a planted token never leaves the server, and nothing is
+ * written.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+
+interface Logs {
+  namespace: string;
+  pod: string;
+  container: string;
+  controller?: string;
+  lines: string[];
+  cut?: string;
+  redactions: number;
+}
+
+function errorOf(result: CallToolResult): { code: string; message: string; details?: Record<string, unknown> } {
+  assert.equal(result.isError, true, JSON.stringify(result.structuredContent));
+  return (result.structuredContent as { error: { code: string; message: string; details?: Record<string, unknown> } }).error;
+}
+
+function ok<T>(result: CallToolResult): T {
+  assert.notEqual(result.isError, true, JSON.stringify(result.structuredContent));
+  return structured<T>(result);
+}
+
+const PLANTED_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06YWRtaW4ifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+
+for (const choice of testBackends()) {
+  describe(`troubleshooting tools on the ${choice.name} backend`, { skip: choice.skip }, () => {
+    let backend: Backend;
+    let admin: Harness;
+    let alpha: Harness;
+    const dir = mkdtempSync(join(tmpdir(), 'troubleshoot-'));
+    const writer = () => (backend.embedded?.controllerLogs ?? backend.kube?.controllerLogs)!;
+
+    before(async () => {
+      const tokens = join(dir, 'tokens.yaml');
+      writeFileSync(
+        tokens,
+        'users:\n  - { name: admin, token: admin-token-0123, namespaces: ["*"] }\n  - { name: alice, token: alice-token-0123, namespaces: [team-alpha] }\n',
+      );
+      backend = await startBackend(choice.name, { tokensFile: tokens, provisionSeconds: 1, deleteSeconds: 1 });
+      admin = await startHarness(backend);
+      alpha = await startHarness(backend, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-alpha$/ }, 'alice-token-0123');
+      const capa = 'capa-controller-manager';
+      writer().write(capa, 'I1207 07:00:00.000000       1 awscluster_controller.go:198] "Reconciling AWSCluster" AWSCluster="team-alpha/alpha-dev-cluster"');
+      writer().write(capa, `I1207 07:00:01.000000       1 session.go:77] "Calling AWS" cluster="alpha-dev-cluster" authorization="Bearer ${PLANTED_TOKEN}"`);
+      writer().write(capa, 'I1207 07:00:02.000000       1 awscluster_controller.go:198] "Reconciling AWSCluster" AWSCluster="team-beta/beta-staging-cluster"');
+      writer().write(capa, 'E1207 07:00:03.000000       1 awscluster_controller.go:198] "failed to reconcile" err="password=hunter2 aws_secret_access_key=abc" AWSCluster="team-alpha/alpha-dev-cluster"');
+    });
+    after(async () => {
+      await alpha?.close();
+      await admin?.close();
+      await backend?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('logs for an AWSCluster: the capa controller pod, lines naming the object only, credentials redacted', async () => {
+      const before = await backend.writeMarker();
+      const logs = ok<Logs>(await admin.call('k0.logs.get', { for: { kind: 'AWSCluster', name: 'alpha-dev-cluster', namespace: 'team-alpha' } }));
+      assert.equal(logs.namespace, 'kcm-system');
+      assert.equal(logs.controller, 'capa');
+      assert.match(logs.pod, /^capa-controller-manager-/);
+      assert.equal(logs.container, 'manager');
+      assert.equal(logs.lines.length, 3, logs.lines.join('\n'));
+      assert.ok(logs.lines.every((l) => l.includes('alpha-dev-cluster')));
+      const text = JSON.stringify(logs);
+      assert.ok(!text.includes(PLANTED_TOKEN), 'the planted token never leaves the server');
+      assert.ok(!text.includes('hunter2') && !text.includes('=abc'), text);
+      assert.ok(logs.redactions >= 3, String(logs.redactions));
+      assert.equal(await backend.writeMarker(), before, 'nothing written');
+    });
+
+    it('logs of a pod named directly, tailLines, and a pod without that container', async () => {
+      const pod = writer().podsOf('capa-controller-manager')[0]!;
+      const logs = ok<Logs>(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod, tailLines: 2 }));
+      assert.equal(logs.lines.length, 2);
+      assert.ok(!JSON.stringify(logs).includes(PLANTED_TOKEN));
+      const wrong = errorOf(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod, container: 'manger' }));
+      assert.equal(wrong.code, 'invalidParams');
+      assert.match(wrong.message, /Did you mean "manager"/);
+      const previous = errorOf(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod, previous: true }));
+      assert.equal(previous.code, 'invalidParams');
+      assert.match(previous.message, /previous/);
+    });
+
+    it('bad input: an unknown kind, a pod that is not there, a namespace outside the rules — coded errors with the nearest name', async () => {
+      const kind = errorOf(await admin.call('k0.logs.get', { for: { kind: 'HelmRelase', name: 'x', namespace: 'team-alpha' } }));
+      assert.equal(kind.code, 'invalidParams');
+      assert.match(kind.message, /Did you mean "HelmRelease"/);
+      const served = errorOf(await admin.call('k0.logs.get', { for: { kind: 'ClusterDeploymnt', name: 'x', namespace: 'team-alpha', apiVersion: 'k0rdent.mirantis.com/v1beta1' } }));
+      assert.equal(served.code, 'invalidParams');
+      assert.match(served.message, /Did you mean "ClusterDeployment"/);
+      const pod = writer().podsOf('helm-controller')[0]!;
+      const missing = errorOf(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod: `${pod}x` }));
+      assert.equal(missing.code, 'notFound');
+      assert.match(missing.message, new RegExp(`Did you mean "${pod}"`));
+      const outside = errorOf(await alpha.call('k0.logs.get', { namespace: 'team-beta', pod: 'anything' }));
+      assert.equal(outside.code, 'forbidden');
+      assert.match(outside.message, /outside the namespaces this server may read/);
+    });
+
+    it("a caller limited to team-alpha is refused the controllers' logs in kcm-system, naming the rule", async () => {
+      const refused = errorOf(await alpha.call('k0.logs.get', { for: { kind: 'HelmRelease', name: 'alpha-dev-cluster', namespace: 'team-alpha' } }));
+      assert.equal(refused.code, 'forbidden');
+      assert.match(refused.message, /kcm-system/);
+      assert.match(refused.message, /pods\/log/);
+    });
+
+    it('diagnose: the chain from the deployment as far as this backend serves kinds, a name that is not there, nothing written', async () => {
+      const before = await backend.writeMarker();
+      const result = ok<{ chain: { kind: string; status: string }[]; requests: number; firstBroken?: unknown }>(
+        await admin.call('k0.clusters.diagnose', { name: 'alpha-dev-cluster', namespace: 'team-alpha' }),
+      );
+      assert.deepEqual(result.chain.slice(0, 3).map((n) => n.kind), ['ClusterDeployment', 'ClusterTemplate', 'Credential']);
+      assert.ok(result.requests <= 30, String(result.requests));
+      const typo = errorOf(await admin.call('k0.clusters.diagnose', { name: 'alpha-dev-clustr', namespace: 'team-alpha' }));
+      assert.equal(typo.code, 'notFound');
+      assert.match(typo.message, /Did you mean "alpha-dev-cluster"/);
+      assert.equal(await backend.writeMarker(), before, 'nothing written');
+    });
+  });
+}
