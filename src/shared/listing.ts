@@ -23,6 +23,8 @@ export interface ListScope {
   namespaces: () => Promise<string[]>;
   /** Distinguishes queries, so a token is not reused for another one. */
   queryKey: string;
+  /** Which objects to keep (a filter on their state, e.g. k0.clusters.list's `status`); pages fill with kept ones. */
+  keep?: ((object: KubeObject) => boolean) | undefined;
 }
 
 export interface ListQuery {
@@ -132,6 +134,9 @@ export async function listAcross(
   const token = query.continue ? decodeToken(query.continue, scope.queryKey) : undefined;
   const base = { labelSelector: query.labelSelector };
 
+  // A state filter in one namespace reads on until the page is full, as the cluster-wide listing does.
+  if (scope.namespace !== undefined && scope.keep !== undefined)
+    return { ...(await listClusterWide(api, resource, scope, limit, base.labelSelector, token, call, scope.namespace)), strategy: 'namespace' };
   if (scope.namespace !== undefined) {
     const page = await api.list(resource, { ...base, namespace: scope.namespace, limit, continue: token?.c }, call);
     return {
@@ -161,6 +166,7 @@ async function listClusterWide(
   labelSelector: string | undefined,
   token: Token | undefined,
   call?: CallOptions,
+  namespace?: string,
 ): Promise<ListPage> {
   const out: KubeObject[] = [];
   let serverToken = token?.c;
@@ -171,9 +177,9 @@ async function listClusterWide(
   let pageSize = token?.a !== undefined && token.s !== undefined ? token.s : limit;
   for (;;) {
     const size = pageSize;
-    const page = await api.list(resource, { labelSelector, limit: size, continue: serverToken }, call);
+    const page = await api.list(resource, { labelSelector, limit: size, continue: serverToken, namespace }, call);
     const fresh = skip.fresh(page.items);
-    const kept = fresh.filter((o) => scope.include(o.metadata?.namespace ?? ''));
+    const kept = fresh.filter((o) => scope.include(o.metadata?.namespace ?? '') && (scope.keep?.(o) ?? true));
     if (kept.length < fresh.length) pageSize = MAX_LIMIT;
     for (let k = 0; k < kept.length; k++) {
       out.push(kept[k] as KubeObject);
@@ -277,7 +283,7 @@ async function listPerNamespace(
         continue;
       }
       answered++;
-      const items = j === 0 ? skip.fresh(result.items) : result.items;
+      const items = (j === 0 ? skip.fresh(result.items) : result.items).filter((o) => scope.keep?.(o) ?? true);
       for (let k = 0; k < items.length; k++) {
         out.push(items[k] as KubeObject);
         if (out.length === limit) {
