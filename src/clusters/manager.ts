@@ -28,13 +28,14 @@ import { listAccessOf } from '../shared/list-access.js';
 import type { ReadContext } from '../shared/read-context.js';
 import { listAcross, type ListScope } from '../shared/listing.js';
 import { templateSchema } from './template-schemas.js';
-import { summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
+import { hasStatus, summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
 import type {
   CredentialSummary,
   DeleteRequest,
   DeleteResult,
   DeployRequest,
   DeployResult,
+  DeploymentStatus,
   DeploymentSummary,
   ListCommon,
   OperationHooks,
@@ -215,12 +216,23 @@ export class ClusterManager {
   }
 
   async listDeployments(
-    request: ListCommon & { labelSelector?: string | undefined },
+    request: ListCommon & { labelSelector?: string | undefined; status?: DeploymentStatus | undefined },
     hooks: ManagerHooks = {},
   ): Promise<Page<DeploymentSummary>> {
     const call = { signal: hooks.signal };
     if (request.namespace !== undefined) this.policy.assertReadable(request.namespace);
-    const scope = this.scope(CLUSTER_DEPLOYMENT, request.namespace, (ns) => this.policy.isReadable(ns), call, request.labelSelector ?? '');
+    const wanted = request.status;
+    const scope: ListScope = {
+      ...this.scope(
+        CLUSTER_DEPLOYMENT,
+        request.namespace,
+        (ns) => this.policy.isReadable(ns),
+        call,
+        `${request.labelSelector ?? ''}|${wanted ?? ''}`,
+      ),
+      // The state filter runs on each listed object: no request per deployment, pages fill with matches.
+      ...(wanted !== undefined ? { keep: (o: KubeObject) => hasStatus(o, wanted) } : {}),
+    };
     const page = await listAcross(this.api, CLUSTER_DEPLOYMENT, scope, request, call);
     await this.assertListedNamespace(request, page.items.length, call);
     return { items: page.items.map(summarizeDeployment), ...(page.continue ? { continue: page.continue } : {}) };

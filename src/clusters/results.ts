@@ -84,6 +84,8 @@ export const deploymentSummary = z.object({
   labels,
   ready: z.boolean(),
   phase: z.string(),
+  status: z.enum(['ready', 'failing', 'progressing', 'deleting']).describe('The fleet view of its state (k0.clusters.list `status`)'),
+  reason: z.string().optional().describe('Not ready: the first condition that is not True, one line (k0.clusters.diagnose tells why)'),
   createdAt: z.string().optional(),
   deleting: z.boolean(),
 });

@@ -1,10 +1,19 @@
 /** Kubernetes objects → compact summaries. Pure. */
-import { CONDITION, describePhase, findCondition, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
+import {
+  CONDITION,
+  deploymentPhase,
+  describePhase,
+  failedCondition,
+  findCondition,
+  isReady,
+  readConditions,
+  type Condition,
+} from '../k0rdent/conditions.js';
 import { credentialFit, type ProviderInterfaceInfo } from '../k0rdent/provider-fit.js';
 import { cloudFromProviders } from '../k0rdent/providers.js';
 import { isJsonObject, outlineConfig, type JsonObject } from '../shared/config-schema.js';
 import type { KubeObject } from '../kube/k0rdent-api.js';
-import type { CompactCondition, CredentialSummary, DeploymentSummary, IdentityRef, TemplateSummary } from './types.js';
+import type { CompactCondition, CredentialSummary, DeploymentStatus, DeploymentSummary, IdentityRef, TemplateSummary } from './types.js';
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -104,6 +113,39 @@ export function compactConditions(conditions: readonly Condition[]): CompactCond
   );
 }
 
+/** A deployment's state for the fleet view: kcm's phase folded into four. */
+export function deploymentStatus(conditions: readonly Condition[], deleting: boolean): DeploymentStatus {
+  switch (deploymentPhase(conditions, deleting)) {
+    case 'Ready':
+      return 'ready';
+    case 'Failed':
+      return 'failing';
+    case 'Deleting':
+      return 'deleting';
+    default:
+      return 'progressing';
+  }
+}
+
+/** Why it is not ready, in one line: the Deleting reason, the failed condition, or the first condition that is not True. */
+export function notReadyLine(conditions: readonly Condition[], status: DeploymentStatus): string | undefined {
+  if (status === 'ready') return undefined;
+  const c =
+    status === 'deleting'
+      ? findCondition(conditions, CONDITION.Deleting)
+      : status === 'failing'
+        ? failedCondition(conditions)
+        : (conditions.find((x) => x.type !== CONDITION.Ready && x.status !== 'True') ?? findCondition(conditions, CONDITION.Ready));
+  if (c === undefined) return conditions.length === 0 ? 'kcm has not reported any condition yet' : undefined;
+  const line = [c.type, c.reason, c.message?.replace(/\s*\n\s*/g, ' ')].filter((s) => s !== undefined && s !== '').join(': ');
+  return line.length > 240 ? `${line.slice(0, 239)}…` : line;
+}
+
+/** The `status` filter of k0.clusters.list, on the raw object (kept per item while listing). */
+export function hasStatus(object: KubeObject, wanted: DeploymentStatus): boolean {
+  return deploymentStatus(readConditions(object.status), object.metadata?.deletionTimestamp !== undefined) === wanted;
+}
+
 export function summarizeDeployment(object: KubeObject): DeploymentSummary {
   const m = object.metadata ?? {};
   const spec = object.spec ?? {};
@@ -117,6 +159,7 @@ export function summarizeDeployment(object: KubeObject): DeploymentSummary {
     labels: m.labels ? { ...m.labels } : {},
     ready: false,
     phase: '',
+    status: 'progressing',
     deleting,
   };
   const createdAt = str(m.creationTimestamp);
@@ -127,6 +170,9 @@ export function summarizeDeployment(object: KubeObject): DeploymentSummary {
   if (credential !== undefined) summary.credential = credential;
   summary.ready = isReady(conditions);
   summary.phase = describePhase(conditions, deleting);
+  summary.status = deploymentStatus(conditions, deleting);
+  const reason = notReadyLine(conditions, summary.status);
+  if (reason !== undefined) summary.reason = reason;
   return summary;
 }
 

@@ -26,6 +26,7 @@ export type TemplateFacts = z.infer<typeof templateFacts>;
 export type TemplateSummary = z.infer<typeof templateSummary>;
 export type CompactCondition = z.infer<typeof compactCondition>;
 export type DeploymentSummary = z.infer<typeof deploymentSummary>;
+export type DeploymentStatus = DeploymentSummary['status'];
 export type WaitOutcome = z.infer<typeof waitOutcome>;
 /** Why a wait ended early on an API failure (same codes as tool errors). */
 export type WaitError = z.infer<typeof waitError>;

@@ -28,9 +28,25 @@ const INFRA_CLUSTERS = [
   'remoteclusters',
 ];
 /** Infrastructure machines (listed per kind, labelled with the cluster name). */
-const INFRA_MACHINES = ['awsmachines', 'azuremachines', 'gcpmachines', 'openstackmachines', 'vspheremachines', 'kubevirtmachines', 'devmachines', 'dockermachines', 'remotemachines'];
+const INFRA_MACHINES = [
+  'awsmachines',
+  'azuremachines',
+  'gcpmachines',
+  'openstackmachines',
+  'vspheremachines',
+  'kubevirtmachines',
+  'devmachines',
+  'dockermachines',
+  'remotemachines',
+];
 /** The ClusterIdentity kinds Credentials name (kcm ProviderInterfaces). */
-const IDENTITIES = ['awsclusterstaticidentities', 'awsclusterroleidentities', 'awsclustercontrolleridentities', 'azureclusteridentities', 'vsphereclusteridentities'];
+const IDENTITIES = [
+  'awsclusterstaticidentities',
+  'awsclusterroleidentities',
+  'awsclustercontrolleridentities',
+  'azureclusteridentities',
+  'vsphereclusteridentities',
+];
 
 export const TROUBLESHOOT_ACCESS = {
   diagnose: [

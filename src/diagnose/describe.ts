@@ -51,7 +51,10 @@ function judge(node: ChainNode, conditions: readonly RawCondition[], now: number
     node.problem = problemOf(failing);
   } else if (stuck !== undefined) {
     node.status = 'broken';
-    node.problem = { reason: `Stuck${stuck.reason !== undefined ? `:${stuck.reason}` : ''}`, message: `${stuck.type} has been ${stuck.status} since ${stuck.lastTransitionTime}${stuck.message ? `: ${oneLine(stuck.message, 300)}` : ''}` };
+    node.problem = {
+      reason: `Stuck${stuck.reason !== undefined ? `:${stuck.reason}` : ''}`,
+      message: `${stuck.type} has been ${stuck.status} since ${stuck.lastTransitionTime}${stuck.message ? `: ${oneLine(stuck.message, 300)}` : ''}`,
+    };
   } else if (abnormal.length > 0) {
     node.status = 'progressing';
   }
@@ -84,14 +87,18 @@ export function describeDeployment(object: KubeObject, now: number): ChainNode {
   judge(node, conditionsOf(object.status), now, DEPLOYMENT_MIRRORS);
   const listed = abnormalConditions(conditionsOf(object.status)).map(compactCondition);
   if (listed.length > 0) node.conditions = listed;
-  if (node.status === 'ok' && conditions.some((c) => c.type === 'Ready' && c.status !== 'True')) node.status = deleting ? 'deleting' : 'progressing';
+  if (node.status === 'ok' && conditions.some((c) => c.type === 'Ready' && c.status !== 'True'))
+    node.status = deleting ? 'deleting' : 'progressing';
   return node;
 }
 
 export function describeTemplate(object: KubeObject): ChainNode {
   const node = base(object, 'template', 'ClusterTemplate');
   const status = rec(object.status);
-  const chart = [str(rec(rec(object.spec).helm).chartSpec ? rec(rec(rec(object.spec).helm).chartSpec).chart : undefined), str(status.chartVersion)]
+  const chart = [
+    str(rec(rec(object.spec).helm).chartSpec ? rec(rec(rec(object.spec).helm).chartSpec).chart : undefined),
+    str(status.chartVersion),
+  ]
     .filter(Boolean)
     .join(' ');
   if (status.valid === true) node.state = `valid${chart ? `, chart ${chart}` : ''}`;
@@ -143,13 +150,17 @@ export function describeFlux(object: KubeObject, role: string, now: number): Cha
     const last = rec(Array.isArray(status.history) ? status.history[0] : undefined);
     const chart = [str(last.chartName), str(last.chartVersion)].filter(Boolean).join('@');
     if (str(last.status) !== undefined) parts.push(`${str(last.status)}${chart ? ` ${chart}` : ''}`);
-    if (num(status.installFailures) !== undefined && (status.installFailures as number) > 0) parts.push(`${String(status.installFailures)} install failures`);
-    if (num(status.upgradeFailures) !== undefined && (status.upgradeFailures as number) > 0) parts.push(`${String(status.upgradeFailures)} upgrade failures`);
+    if (num(status.installFailures) !== undefined && (status.installFailures as number) > 0)
+      parts.push(`${String(status.installFailures)} install failures`);
+    if (num(status.upgradeFailures) !== undefined && (status.upgradeFailures as number) > 0)
+      parts.push(`${String(status.upgradeFailures)} upgrade failures`);
   } else {
     const artifact = rec(status.artifact);
     if (str(artifact.revision) !== undefined) parts.push(`artifact ${str(artifact.revision)}`);
   }
-  parts.unshift(ready === undefined ? 'not reconciled yet' : ready.status === 'True' ? 'ready' : `not ready (${ready.reason ?? ready.status})`);
+  parts.unshift(
+    ready === undefined ? 'not reconciled yet' : ready.status === 'True' ? 'ready' : `not ready (${ready.reason ?? ready.status})`,
+  );
   node.state = parts.join(', ');
   judge(node, conditions, now);
   if (node.status === 'ok' && ready?.status !== 'True') node.status = node.deleting ? 'deleting' : 'progressing';
@@ -207,7 +218,8 @@ export function describeProviderObject(object: KubeObject, role: string, now: nu
     const instance = str(status.instanceState) ?? str(status.vmState);
     if (instance) parts.push(`instance ${instance}`);
   }
-  if (role === 'bootstrapConfig' && str(status.dataSecretName) !== undefined) parts.push(`bootstrap data in Secret ${str(status.dataSecretName)} (not read)`);
+  if (role === 'bootstrapConfig' && str(status.dataSecretName) !== undefined)
+    parts.push(`bootstrap data in Secret ${str(status.dataSecretName)} (not read)`);
   node.state = parts.join(', ') || 'no status yet';
   judge(node, conditionsOf(status), now);
   flagged(node, status);
@@ -251,12 +263,17 @@ export function describeSveltosCluster(object: KubeObject, now: number): ChainNo
   const node = base(object, 'sveltosCluster', 'SveltosCluster');
   const status = rec(object.status);
   const connection = str(status.connectionStatus);
-  node.state = [status.ready === true ? 'ready' : 'not ready', connection ? `connection ${connection}` : undefined].filter(Boolean).join(', ');
+  node.state = [status.ready === true ? 'ready' : 'not ready', connection ? `connection ${connection}` : undefined]
+    .filter(Boolean)
+    .join(', ');
   judge(node, conditionsOf(status), now);
   const failure = str(status.failureMessage);
   if (failure !== undefined || connection === 'Down') {
     node.status = 'broken';
-    node.problem = { reason: connection === 'Down' ? 'ConnectionDown' : 'Failed', message: oneLine(failure, 400) ?? 'Sveltos cannot reach the adopted cluster' };
+    node.problem = {
+      reason: connection === 'Down' ? 'ConnectionDown' : 'Failed',
+      message: oneLine(failure, 400) ?? 'Sveltos cannot reach the adopted cluster',
+    };
   } else if (node.status === 'ok' && status.ready !== true) node.status = 'progressing';
   return node;
 }

@@ -23,7 +23,12 @@ export type { Diagnosis } from './types.js';
 export const CALL_DEADLINE_MS = 40_000;
 
 /** The deployment, or notFound naming the nearest deployment there (a typo is the usual cause). */
-async function readDeployment(ctx: ReadContext, name: string, namespace: string, call: CallOptions): Promise<{ object: KubeObject; requests: number }> {
+async function readDeployment(
+  ctx: ReadContext,
+  name: string,
+  namespace: string,
+  call: CallOptions,
+): Promise<{ object: KubeObject; requests: number }> {
   const object = await ctx.api.get(CLUSTER_DEPLOYMENT, namespace, name, call);
   if (object !== undefined) return { object, requests: 1 };
   await assertNamespaceExists(ctx.api, ctx.policy, namespace, call);
@@ -45,7 +50,10 @@ export async function diagnoseDeployment(
   assertObjectName(request.name, 'name');
   if (request.namespace !== undefined) ctx.policy.assertReadable(request.namespace);
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`the diagnosis did not finish within ${CALL_DEADLINE_MS / 1000}s`)), CALL_DEADLINE_MS);
+  const timer = setTimeout(
+    () => controller.abort(new Error(`the diagnosis did not finish within ${CALL_DEADLINE_MS / 1000}s`)),
+    CALL_DEADLINE_MS,
+  );
   const onCaller = (): void => controller.abort(call.signal?.reason);
   if (call.signal?.aborted) onCaller();
   else call.signal?.addEventListener('abort', onCaller, { once: true });
@@ -70,7 +78,12 @@ export async function diagnoseDeployment(
       ready: isReady(conditions),
       shape: walked.shape,
       ...(walked.region !== undefined
-        ? { region: { name: walked.region, note: `regional: deployed through Region "${walked.region}"; the objects below its HelmRelease live in that Region's cluster` } }
+        ? {
+            region: {
+              name: walked.region,
+              note: `regional: deployed through Region "${walked.region}"; the objects below its HelmRelease live in that Region's cluster`,
+            },
+          }
         : {}),
       chain: walked.nodes.map(({ parent: _parent, ...node }) => node),
       ...selected,

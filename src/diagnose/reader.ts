@@ -101,7 +101,11 @@ export class ApiChainReader implements ChainReader {
       action: `list ${kind.kind} in ${namespace ?? 'all namespaces'}${options.labelSelector ? ` (${options.labelSelector})` : ''}`,
     });
     // The list's items carry no kind/apiVersion on the wire; the walk names them.
-    return (body.items ?? []).map((o) => ({ ...o, kind: o.kind ?? kind.kind, apiVersion: o.apiVersion ?? `${kind.group ? `${kind.group}/` : ''}${kind.version}` }));
+    return (body.items ?? []).map((o) => ({
+      ...o,
+      kind: o.kind ?? kind.kind,
+      apiVersion: o.apiVersion ?? `${kind.group ? `${kind.group}/` : ''}${kind.version}`,
+    }));
   }
 
   async warnings(namespace: string): Promise<EventSummary[]> {

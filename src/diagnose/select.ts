@@ -17,7 +17,8 @@ export const DIAGNOSE_TOOL = 'k0.clusters.diagnose';
 export const DELETION_STUCK_MS = 2 * 60_000;
 
 /** Finalizers their controllers remove as the deletion proceeds (CAPI, providers, Flux, kcm, k0smotron). */
-const KNOWN_FINALIZER = /(\.cluster\.x-k8s\.io$|^cluster\.cluster\.x-k8s\.io|^machine\.cluster\.x-k8s\.io|fluxcd\.io|^k0rdent\.mirantis\.com\/|k0smotron|foregroundDeletion|orphan|sveltos)/;
+const KNOWN_FINALIZER =
+  /(\.cluster\.x-k8s\.io$|^cluster\.cluster\.x-k8s\.io|^machine\.cluster\.x-k8s\.io|fluxcd\.io|^k0rdent\.mirantis\.com\/|k0smotron|foregroundDeletion|orphan|sveltos)/;
 
 function descendants(nodes: readonly ChainNode[], index: number): number[] {
   const out: number[] = [];
@@ -60,11 +61,17 @@ export function deletionHolder(nodes: readonly ChainNode[]): number | undefined 
 }
 
 /** The next step for a broken node: what to do, and the tool call that shows more (the controller's log). */
-export function nextStep(node: ChainNode, deployment: { name: string; namespace: string }): { next: string; nextCall?: FirstBroken['nextCall'] } {
+export function nextStep(
+  node: ChainNode,
+  deployment: { name: string; namespace: string },
+): { next: string; nextCall?: FirstBroken['nextCall'] } {
   const where = node.namespace ?? deployment.namespace;
   const logsFor = { tool: LOGS_TOOL, arguments: { for: { kind: node.kind, name: node.name, namespace: where } } };
   const controller = controllerForKind(node.apiVersion, node.kind)?.label;
-  const readLog = controller !== undefined ? `read the ${controller} log for it (${LOGS_TOOL} with for: {kind: "${node.kind}", name: "${node.name}"})` : undefined;
+  const readLog =
+    controller !== undefined
+      ? `read the ${controller} log for it (${LOGS_TOOL} with for: {kind: "${node.kind}", name: "${node.name}"})`
+      : undefined;
   switch (node.role) {
     case 'deployment':
       return {
@@ -72,7 +79,10 @@ export function nextStep(node: ChainNode, deployment: { name: string; namespace:
         nextCall: logsFor,
       };
     case 'template':
-      return { next: 'the template is not usable: choose a valid one (k0.clusters.listTemplates) and move the deployment to it with k0.clusters.update', nextCall: logsFor };
+      return {
+        next: 'the template is not usable: choose a valid one (k0.clusters.listTemplates) and move the deployment to it with k0.clusters.update',
+        nextCall: logsFor,
+      };
     case 'credential':
     case 'identity':
       return {
@@ -88,9 +98,14 @@ export function nextStep(node: ChainNode, deployment: { name: string; namespace:
         nextCall: { tool: LOGS_TOOL, arguments: { namespace: where, pod: node.name } },
       };
     case 'sveltosCluster':
-      return { next: 'Sveltos cannot reach the adopted cluster: check the kubeconfig Secret the adopted Credential names and that the cluster answers' };
+      return {
+        next: 'Sveltos cannot reach the adopted cluster: check the kubeconfig Secret the adopted Credential names and that the cluster answers',
+      };
     default:
-      return { next: readLog ?? `read the controller log for it (${LOGS_TOOL} with for: {kind: "${node.kind}", name: "${node.name}"})`, nextCall: logsFor };
+      return {
+        next: readLog ?? `read the controller log for it (${LOGS_TOOL} with for: {kind: "${node.kind}", name: "${node.name}"})`,
+        nextCall: logsFor,
+      };
   }
 }
 
@@ -141,7 +156,14 @@ export function selectFirstBroken(
   const root = nodes[0];
   if (root !== undefined && ready?.status === 'False' && ready.reason === 'Failed') {
     const failed = conditions.find((c) => c.type !== 'Ready' && c.status === 'False') ?? ready;
-    return { firstBroken: brokenOf(root, deployment, failed.reason ?? 'Failed', oneLine(failed.message, 400) ?? 'kcm reports the deployment failed') };
+    return {
+      firstBroken: brokenOf(
+        root,
+        deployment,
+        failed.reason ?? 'Failed',
+        oneLine(failed.message, 400) ?? 'kcm reports the deployment failed',
+      ),
+    };
   }
   // Nothing broken: what it is waiting on (the deepest node not yet ok).
   for (let i = nodes.length - 1; i >= 0; i--) {

@@ -112,7 +112,14 @@ class Walk {
       }
       if (error.code === 'forbidden' || error.code === 'unauthorized') {
         this.add(
-          unreadNode(what.kind, what.name, what.namespace, what.role, 'notRead', `not read: the API refused it (${error.message.slice(0, 200)})`),
+          unreadNode(
+            what.kind,
+            what.name,
+            what.namespace,
+            what.role,
+            'notRead',
+            `not read: the API refused it (${error.message.slice(0, 200)})`,
+          ),
           parent,
         );
         return undefined;
@@ -122,16 +129,36 @@ class Walk {
   }
 
   /** The served kind, or a notServed node (returns undefined) when its CRD is absent. */
-  async served(group: string, kind: string, name: string, namespace: string | undefined, role: string, parent: number | undefined): Promise<ServedKind | undefined> {
+  async served(
+    group: string,
+    kind: string,
+    name: string,
+    namespace: string | undefined,
+    role: string,
+    parent: number | undefined,
+  ): Promise<ServedKind | undefined> {
     const served = await this.read({ kind, name, namespace, role }, parent, () => this.reader.kind(group, kind));
     if (served === undefined && !this.budgetNoted && !this.nodes.some((n) => n.kind === kind && n.name === name && n.status === 'notRead'))
-      this.add(unreadNode(kind, name, namespace, role, 'notServed', `the API server does not serve ${kind} (${group}): its CRD is not installed`), parent);
+      this.add(
+        unreadNode(kind, name, namespace, role, 'notServed', `the API server does not serve ${kind} (${group}): its CRD is not installed`),
+        parent,
+      );
     return served;
   }
 
   readable(namespace: string | undefined, what: { kind: string; name: string; role: string }, parent: number | undefined): boolean {
     if (namespace === undefined || this.policy.isReadable(namespace)) return true;
-    this.add(unreadNode(what.kind, what.name, namespace, what.role, 'notRead', `not read: namespace ${namespace} is outside the namespaces this server may read`), parent);
+    this.add(
+      unreadNode(
+        what.kind,
+        what.name,
+        namespace,
+        what.role,
+        'notRead',
+        `not read: namespace ${namespace} is outside the namespaces this server may read`,
+      ),
+      parent,
+    );
     return false;
   }
 
@@ -180,7 +207,8 @@ class Walk {
   attachWarnings(): void {
     for (const node of this.nodes) {
       const mine = this.warnings.filter(
-        (e) => e.object.kind === node.kind && e.object.name === node.name && (node.namespace === undefined || e.namespace === node.namespace),
+        (e) =>
+          e.object.kind === node.kind && e.object.name === node.name && (node.namespace === undefined || e.namespace === node.namespace),
       );
       if (mine.length > 0)
         node.warnings = mine.slice(0, 3).map((e) => ({
@@ -207,7 +235,12 @@ function providersOf(template: KubeObject | undefined): string[] {
  * Walks the chain below `deployment` (already read and allowed). Each node's parent is the object it
  * hangs under, so the selection (./select.ts) can prefer the deepest broken link.
  */
-export async function walkChain(reader: ChainReader, policy: NamespacePolicy, deployment: KubeObject, now = Date.now()): Promise<WalkResult> {
+export async function walkChain(
+  reader: ChainReader,
+  policy: NamespacePolicy,
+  deployment: KubeObject,
+  now = Date.now(),
+): Promise<WalkResult> {
   const walk = new Walk(reader, policy, now);
   const name = deployment.metadata?.name ?? '';
   const namespace = deployment.metadata?.namespace ?? '';
@@ -233,14 +266,24 @@ export async function walkChain(reader: ChainReader, policy: NamespacePolicy, de
         'credential',
         root,
         (o) => describeCredential(o, now),
-        { mustExist: true, why: `Credential ${namespace}/${credentialName} does not exist (k0.clusters.listCredentials shows the ones there are)` },
+        {
+          mustExist: true,
+          why: `Credential ${namespace}/${credentialName} does not exist (k0.clusters.listCredentials shows the ones there are)`,
+        },
       )
     : undefined;
   if (credential !== undefined) {
     const identity = refOf(rec(credential.object.spec).identityRef, namespace);
     if (identity !== undefined && identity.kind === 'Secret' && identity.group === '') {
       walk.add(
-        { kind: 'Secret', name: identity.name, ...(identity.namespace ? { namespace: identity.namespace } : {}), role: 'identity', status: 'ok', state: 'a Secret: its content is never read here' },
+        {
+          kind: 'Secret',
+          name: identity.name,
+          ...(identity.namespace ? { namespace: identity.namespace } : {}),
+          role: 'identity',
+          status: 'ok',
+          state: 'a Secret: its content is never read here',
+        },
         credential.index,
       );
     } else if (identity !== undefined) {
@@ -254,28 +297,52 @@ export async function walkChain(reader: ChainReader, policy: NamespacePolicy, de
   // The chart kcm renders: the template's status.chartRef (a HelmChart), and its source.
   const chartRef = refOf(rec(template?.object.status).chartRef, template?.object.metadata?.namespace);
   if (chartRef !== undefined) {
-    const chart = await walk.object({ ...chartRef, group: chartRef.group || GROUPS.source }, 'helmChart', template?.index, (o) => describeFlux(o, 'helmChart', now), {
-      mustExist: false,
-      why: 'the HelmChart kcm names for this template does not exist yet',
-    });
+    const chart = await walk.object(
+      { ...chartRef, group: chartRef.group || GROUPS.source },
+      'helmChart',
+      template?.index,
+      (o) => describeFlux(o, 'helmChart', now),
+      {
+        mustExist: false,
+        why: 'the HelmChart kcm names for this template does not exist yet',
+      },
+    );
     const source = refOf(rec(chart?.object.spec).sourceRef, chartRef.namespace);
     if (chart !== undefined && source !== undefined)
-      await walk.object({ ...source, group: source.group || GROUPS.source }, 'helmRepository', chart.index, (o) => describeFlux(o, 'helmRepository', now), {
-        mustExist: true,
-        why: `the chart source ${source.kind} ${source.name} does not exist`,
-      });
+      await walk.object(
+        { ...source, group: source.group || GROUPS.source },
+        'helmRepository',
+        chart.index,
+        (o) => describeFlux(o, 'helmRepository', now),
+        {
+          mustExist: true,
+          why: `the chart source ${source.kind} ${source.name} does not exist`,
+        },
+      );
   }
 
   const region = str(status.region);
-  const adopted = providersOf(template?.object).some((p) => p === 'infrastructure-internal') || templateName?.startsWith('adopted-cluster') === true;
+  const adopted =
+    providersOf(template?.object).some((p) => p === 'infrastructure-internal') || templateName?.startsWith('adopted-cluster') === true;
   const hosted = providersOf(template?.object).some((p) => p.includes('k0smotron')) && templateName?.includes('hosted') === true;
-  const shape = spec.dryRun === true ? 'dryRun' : region !== undefined ? 'regional' : adopted ? 'adopted' : hosted ? 'hosted control plane' : 'standalone';
+  const shape =
+    spec.dryRun === true
+      ? 'dryRun'
+      : region !== undefined
+        ? 'regional'
+        : adopted
+          ? 'adopted'
+          : hosted
+            ? 'hosted control plane'
+            : 'standalone';
   const result = (): WalkResult => {
     walk.attachWarnings();
     return { deployment, nodes: walk.nodes, notes: walk.notes, shape, ...(region !== undefined ? { region } : {}) };
   };
   if (spec.dryRun === true) {
-    walk.notes.push('spec.dryRun is true: kcm only validates it and creates no HelmRelease; deploy it with k0.clusters.update to go further');
+    walk.notes.push(
+      'spec.dryRun is true: kcm only validates it and creates no HelmRelease; deploy it with k0.clusters.update to go further',
+    );
     return result();
   }
   if (region !== undefined) {
@@ -286,17 +353,29 @@ export async function walkChain(reader: ChainReader, policy: NamespacePolicy, de
   }
 
   const deleting = deployment.metadata?.deletionTimestamp !== undefined;
-  const release = await walk.object({ group: GROUPS.helm, kind: 'HelmRelease', name, namespace }, 'helmRelease', root, (o) => describeFlux(o, 'helmRelease', now), {
-    mustExist: false,
-    why: deleting ? 'already deleted' : 'kcm has not created the HelmRelease yet',
-  });
+  const release = await walk.object(
+    { group: GROUPS.helm, kind: 'HelmRelease', name, namespace },
+    'helmRelease',
+    root,
+    (o) => describeFlux(o, 'helmRelease', now),
+    {
+      mustExist: false,
+      why: deleting ? 'already deleted' : 'kcm has not created the HelmRelease yet',
+    },
+  );
   if (release === undefined) return result();
 
   if (adopted) {
-    await walk.object({ group: GROUPS.sveltos, kind: 'SveltosCluster', name, namespace }, 'sveltosCluster', release.index, (o) => describeSveltosCluster(o, now), {
-      mustExist: false,
-      why: 'the adopted cluster chart has not created its SveltosCluster',
-    });
+    await walk.object(
+      { group: GROUPS.sveltos, kind: 'SveltosCluster', name, namespace },
+      'sveltosCluster',
+      release.index,
+      (o) => describeSveltosCluster(o, now),
+      {
+        mustExist: false,
+        why: 'the adopted cluster chart has not created its SveltosCluster',
+      },
+    );
     return result();
   }
 
@@ -313,7 +392,18 @@ async function walkCluster(walk: Walk, parent: number, cdName: string, namespace
   );
   if (clusters === undefined) return;
   if (clusters.length === 0) {
-    walk.add(missingNode('Cluster', cdName, namespace, 'cluster', deleting ? 'already deleted' : 'the HelmRelease has not created a Cluster API Cluster (none labelled helm.toolkit.fluxcd.io/name=' + cdName + ')'), parent);
+    walk.add(
+      missingNode(
+        'Cluster',
+        cdName,
+        namespace,
+        'cluster',
+        deleting
+          ? 'already deleted'
+          : 'the HelmRelease has not created a Cluster API Cluster (none labelled helm.toolkit.fluxcd.io/name=' + cdName + ')',
+      ),
+      parent,
+    );
     return;
   }
   for (const cluster of clusters.slice(0, 2)) {
@@ -330,10 +420,16 @@ async function walkCluster(walk: Walk, parent: number, cdName: string, namespace
     let cpIndex: number | undefined;
     if (cpRef !== undefined) {
       const hosted = cpRef.kind === 'K0smotronControlPlane';
-      const cp = await walk.object(cpRef, hosted ? 'hostedControlPlane' : 'controlPlane', index, (o) => describeProviderObject(o, hosted ? 'hostedControlPlane' : 'controlPlane', now), {
-        mustExist: false,
-        why: deleting ? 'already deleted' : `the control plane ${cpRef.kind} ${cpRef.name} does not exist yet`,
-      });
+      const cp = await walk.object(
+        cpRef,
+        hosted ? 'hostedControlPlane' : 'controlPlane',
+        index,
+        (o) => describeProviderObject(o, hosted ? 'hostedControlPlane' : 'controlPlane', now),
+        {
+          mustExist: false,
+          why: deleting ? 'already deleted' : `the control plane ${cpRef.kind} ${cpRef.name} does not exist yet`,
+        },
+      );
       cpIndex = cp?.index;
       if (hosted && cp !== undefined) await walkHostedControlPlane(walk, cp.index, cpRef.name, clusterName, namespace);
     }
@@ -353,7 +449,16 @@ async function walkHostedControlPlane(walk: Walk, parent: number, cpName: string
     if (sts !== undefined) break;
   }
   if (sts === undefined) {
-    walk.add(missingNode('StatefulSet', `kmc-${cpName}`, namespace, 'hostedControlPlane', 'k0smotron has not created the hosted control plane StatefulSet yet'), parent);
+    walk.add(
+      missingNode(
+        'StatefulSet',
+        `kmc-${cpName}`,
+        namespace,
+        'hostedControlPlane',
+        'k0smotron has not created the hosted control plane StatefulSet yet',
+      ),
+      parent,
+    );
     return;
   }
   const index = walk.add(describeStatefulSet({ ...sts, kind: 'StatefulSet' }), parent);
@@ -372,7 +477,13 @@ async function walkHostedControlPlane(walk: Walk, parent: number, cpName: string
 }
 
 /** MachineDeployments / MachinePools, the Machines (grouped under them or the control plane), and per Machine its infra machine and bootstrap config. */
-async function walkWorkers(walk: Walk, clusterIndex: number, cpIndex: number | undefined, clusterName: string, namespace: string): Promise<void> {
+async function walkWorkers(
+  walk: Walk,
+  clusterIndex: number,
+  cpIndex: number | undefined,
+  clusterName: string,
+  namespace: string,
+): Promise<void> {
   const now = walk.time;
   const reader = walk.reader;
   const selector = `${LABEL_CLUSTER_NAME}=${clusterName}`;
@@ -381,10 +492,18 @@ async function walkWorkers(walk: Walk, clusterIndex: number, cpIndex: number | u
     ['MachineDeployment', 'machineDeployment', LABEL_DEPLOYMENT_NAME],
     ['MachinePool', 'machinePool', LABEL_POOL_NAME],
   ] as const) {
-    const kind = await walk.read({ kind: kindName, name: `${clusterName}-*`, namespace, role }, clusterIndex, () => reader.kind(GROUPS.capi, kindName));
+    const kind = await walk.read({ kind: kindName, name: `${clusterName}-*`, namespace, role }, clusterIndex, () =>
+      reader.kind(GROUPS.capi, kindName),
+    );
     if (kind === undefined) continue;
-    const items = await walk.read({ kind: kindName, name: `${clusterName}-*`, namespace, role }, clusterIndex, () => reader.list(kind, namespace, { labelSelector: selector }));
-    for (const item of items ?? []) owners.set(`${label}=${item.metadata?.name ?? ''}`, walk.add(describeMachineDeployment({ ...item, kind: kindName }, role, now), clusterIndex));
+    const items = await walk.read({ kind: kindName, name: `${clusterName}-*`, namespace, role }, clusterIndex, () =>
+      reader.list(kind, namespace, { labelSelector: selector }),
+    );
+    for (const item of items ?? [])
+      owners.set(
+        `${label}=${item.metadata?.name ?? ''}`,
+        walk.add(describeMachineDeployment({ ...item, kind: kindName }, role, now), clusterIndex),
+      );
   }
   const machineKind = await walk.served(GROUPS.capi, 'Machine', `${clusterName}-*`, namespace, 'machine', clusterIndex);
   if (machineKind === undefined) return;
@@ -394,12 +513,15 @@ async function walkWorkers(walk: Walk, clusterIndex: number, cpIndex: number | u
   if (machines === undefined) return;
   // Not Running first, then by name; the rest are counted.
   const sorted = [...machines].sort(
-    (a, b) => Number(str(rec(a.status).phase) === 'Running') - Number(str(rec(b.status).phase) === 'Running') || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+    (a, b) =>
+      Number(str(rec(a.status).phase) === 'Running') - Number(str(rec(b.status).phase) === 'Running') ||
+      (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
   );
   const shown = sorted.slice(0, MAX_MACHINES_SHOWN);
   if (sorted.length > shown.length) {
     const phases = new Map<string, number>();
-    for (const m of sorted.slice(shown.length)) phases.set(str(rec(m.status).phase) ?? 'Unknown', (phases.get(str(rec(m.status).phase) ?? 'Unknown') ?? 0) + 1);
+    for (const m of sorted.slice(shown.length))
+      phases.set(str(rec(m.status).phase) ?? 'Unknown', (phases.get(str(rec(m.status).phase) ?? 'Unknown') ?? 0) + 1);
     walk.notes.push(`${sorted.length - shown.length} more Machines not listed: ${[...phases].map(([p, n]) => `${n} ${p}`).join(', ')}`);
   }
   // The infra machines and bootstrap configs: one LIST per kind (labelled with the cluster name), matched by name.
@@ -408,14 +530,20 @@ async function walkWorkers(walk: Walk, clusterIndex: number, cpIndex: number | u
     const key = `${ref.group}/${ref.kind}`;
     if (!related.has(key)) {
       const kind = await walk.served(ref.group, ref.kind, ref.name, namespace, role, parent);
-      const items = kind === undefined ? undefined : await walk.read({ kind: ref.kind, name: ref.name, namespace, role }, parent, () => reader.list(kind, namespace, { labelSelector: selector }));
+      const items =
+        kind === undefined
+          ? undefined
+          : await walk.read({ kind: ref.kind, name: ref.name, namespace, role }, parent, () =>
+              reader.list(kind, namespace, { labelSelector: selector }),
+            );
       related.set(key, items === undefined ? undefined : new Map(items.map((o) => [o.metadata?.name ?? '', { ...o, kind: ref.kind }])));
       if (kind === undefined || items === undefined) return undefined;
     }
     const byName = related.get(key);
     if (byName === undefined) return undefined;
     const found = byName.get(ref.name);
-    if (found === undefined) walk.add(missingNode(ref.kind, ref.name, namespace, role, `the ${ref.kind} this Machine names does not exist (yet)`), parent);
+    if (found === undefined)
+      walk.add(missingNode(ref.kind, ref.name, namespace, role, `the ${ref.kind} this Machine names does not exist (yet)`), parent);
     return found;
   };
   for (const machine of shown) {
@@ -423,7 +551,8 @@ async function walkWorkers(walk: Walk, clusterIndex: number, cpIndex: number | u
     const owner =
       labels[LABEL_CONTROL_PLANE] !== undefined
         ? cpIndex
-        : (owners.get(`${LABEL_DEPLOYMENT_NAME}=${labels[LABEL_DEPLOYMENT_NAME] ?? ''}`) ?? owners.get(`${LABEL_POOL_NAME}=${labels[LABEL_POOL_NAME] ?? ''}`));
+        : (owners.get(`${LABEL_DEPLOYMENT_NAME}=${labels[LABEL_DEPLOYMENT_NAME] ?? ''}`) ??
+          owners.get(`${LABEL_POOL_NAME}=${labels[LABEL_POOL_NAME] ?? ''}`));
     const mIndex = walk.add(describeMachine({ ...machine, kind: 'Machine' }, now), owner ?? clusterIndex);
     const mSpec = rec(machine.spec);
     const infraRef = refOf(mSpec.infrastructureRef, namespace);

@@ -147,7 +147,8 @@ export class Discovery {
       const [plural, sub] = (r.name ?? '').split('/');
       if (plural === undefined || plural === '') continue;
       if (sub !== undefined) subresources.set(plural, [...(subresources.get(plural) ?? []), sub]);
-      else if (r.kind !== undefined) kinds.push({ group, version, kind: r.kind, plural, namespaced: r.namespaced === true, subresources: [] });
+      else if (r.kind !== undefined)
+        kinds.push({ group, version, kind: r.kind, plural, namespaced: r.namespaced === true, subresources: [] });
     }
     for (const k of kinds) k.subresources = subresources.get(k.plural) ?? [];
     data.byGroup.set(group, kinds);

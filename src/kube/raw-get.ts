@@ -65,7 +65,9 @@ export async function rawGet(identity: KubeIdentity, path: string, options: RawG
         agent: init.agent as http.Agent | undefined,
         signal: deadline.signal,
       });
-      request.on('error', (error) => reject(deadline.signal.aborted && deadline.signal.reason instanceof Error ? deadline.signal.reason : error));
+      request.on('error', (error) =>
+        reject(deadline.signal.aborted && deadline.signal.reason instanceof Error ? deadline.signal.reason : error),
+      );
       request.on('response', (response) => {
         const chunks: Buffer[] = [];
         let size = 0;

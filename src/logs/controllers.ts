@@ -15,7 +15,11 @@ export interface ControllerInfo {
   container: string;
 }
 
-const provider = (label: string, name: string): ControllerInfo => ({ label, selector: `cluster.x-k8s.io/provider=${name}`, container: 'manager' });
+const provider = (label: string, name: string): ControllerInfo => ({
+  label,
+  selector: `cluster.x-k8s.io/provider=${name}`,
+  container: 'manager',
+});
 
 export const CONTROLLERS = {
   kcm: { label: 'kcm', selector: 'app.kubernetes.io/name=kcm', container: 'manager' },
@@ -78,7 +82,21 @@ const KIND_GROUPS: Record<string, string> = {
 
 /** Kinds the logs tool knows how to place, for "did you mean" answers. */
 export function knownKinds(): string[] {
-  return [...Object.keys(KIND_GROUPS), 'AWSCluster', 'AWSMachine', 'AzureCluster', 'AzureMachine', 'GCPCluster', 'GCPMachine', 'OpenStackCluster', 'OpenStackMachine', 'VSphereCluster', 'VSphereMachine', 'AWSClusterStaticIdentity', 'AzureClusterIdentity'].sort();
+  return [
+    ...Object.keys(KIND_GROUPS),
+    'AWSCluster',
+    'AWSMachine',
+    'AzureCluster',
+    'AzureMachine',
+    'GCPCluster',
+    'GCPMachine',
+    'OpenStackCluster',
+    'OpenStackMachine',
+    'VSphereCluster',
+    'VSphereMachine',
+    'AWSClusterStaticIdentity',
+    'AzureClusterIdentity',
+  ].sort();
 }
 
 /** The group of a kind named without one (undefined when the kind is not one this server places). */

@@ -94,7 +94,9 @@ function chooseContainer(pod: KubeObject, wanted: string | undefined, preferred:
   if (annotated !== undefined && names.includes(annotated)) return annotated;
   if (names.length === 1) return names[0] as string;
   if (names.length === 0) return preferred ?? 'manager';
-  throw new AppError('invalidParams', `pod ${podName} has several containers (${names.join(', ')}): pass \`container\``, { containers: names });
+  throw new AppError('invalidParams', `pod ${podName} has several containers (${names.join(', ')}): pass \`container\``, {
+    containers: names,
+  });
 }
 
 /** Running pods first, then the newest: the replica whose log tells the present. */
@@ -143,7 +145,9 @@ export class LogReader {
   private async assertServed(target: NonNullable<LogsRequest['for']>): Promise<void> {
     const group = target.apiVersion !== undefined ? groupOf(target.apiVersion) : groupOfKind(target.kind);
     if (group === undefined || group === '') return;
-    const kinds = (await new Discovery(this.identity).groupKinds(group, { signal: this.call.signal, timeoutMs: REQUEST_TIMEOUT_MS })).map((k) => k.kind);
+    const kinds = (await new Discovery(this.identity).groupKinds(group, { signal: this.call.signal, timeoutMs: REQUEST_TIMEOUT_MS })).map(
+      (k) => k.kind,
+    );
     if (kinds.length === 0 || kinds.includes(target.kind)) return;
     const suggestion = nearestName(target.kind, kinds);
     throw new AppError(
@@ -154,7 +158,9 @@ export class LogReader {
   }
 
   /** The pod answering for `request.for`, its controller and the container to read. */
-  private async controllerPod(request: LogsRequest & { for: NonNullable<LogsRequest['for']> }): Promise<{ pod: KubeObject; controller: string; container: string; others: string[]; filterByName: boolean }> {
+  private async controllerPod(
+    request: LogsRequest & { for: NonNullable<LogsRequest['for']> },
+  ): Promise<{ pod: KubeObject; controller: string; container: string; others: string[]; filterByName: boolean }> {
     const target = request.for;
     const system = this.ctx.policy.rules.globalNamespace;
     // A hosted control plane runs in the cluster's namespace as k0smotron's `kmc-<name>` StatefulSet.
@@ -204,7 +210,10 @@ export class LogReader {
     if (target !== undefined && request.pod !== undefined)
       throw new AppError('invalidParams', 'pass either `for` (an object whose controller to read) or `pod` (with `namespace`), not both');
     if (target === undefined && request.pod === undefined)
-      throw new AppError('invalidParams', 'say whose log: `for: {kind, name, namespace}` (the controller responsible for that object) or `namespace` + `pod`');
+      throw new AppError(
+        'invalidParams',
+        'say whose log: `for: {kind, name, namespace}` (the controller responsible for that object) or `namespace` + `pod`',
+      );
     let pod: KubeObject;
     let container: string;
     let controller: string | undefined;
@@ -212,7 +221,10 @@ export class LogReader {
     let filterByName = false;
     if (target !== undefined) {
       if (!groupOfKind(target.kind) && target.apiVersion === undefined && !/^[A-Z][A-Za-z0-9]*$/.test(target.kind))
-        throw new AppError('invalidParams', `for.kind ${echo(target.kind)} is not a Kubernetes kind (CamelCase, e.g. HelmRelease, AWSCluster)`);
+        throw new AppError(
+          'invalidParams',
+          `for.kind ${echo(target.kind)} is not a Kubernetes kind (CamelCase, e.g. HelmRelease, AWSCluster)`,
+        );
       assertObjectName(target.name, 'for.name');
       if (target.namespace !== undefined) this.ctx.policy.assertReadable(target.namespace);
       ({ pod, controller, container, others, filterByName } = await this.controllerPod({ ...request, for: target }));
@@ -253,7 +265,11 @@ export class LogReader {
       action: `read the log of pod ${namespace}/${podName} container ${container}${request.previous ? ' (previous)' : ''}`,
     }).catch((error: unknown) => {
       if (error instanceof AppError && error.code === 'invalidParams' && request.previous)
-        throw new AppError('invalidParams', `${error.message}; there is no previous (crashed) container to read: drop \`previous\``, error.details);
+        throw new AppError(
+          'invalidParams',
+          `${error.message}; there is no previous (crashed) container to read: drop \`previous\``,
+          error.details,
+        );
       return refused(error, `get pods/log ${podName}`, namespace);
     });
     return shapeLines(answer.body, {

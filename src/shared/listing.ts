@@ -136,7 +136,10 @@ export async function listAcross(
 
   // A state filter in one namespace reads on until the page is full, as the cluster-wide listing does.
   if (scope.namespace !== undefined && scope.keep !== undefined)
-    return { ...(await listClusterWide(api, resource, scope, limit, base.labelSelector, token, call, scope.namespace)), strategy: 'namespace' };
+    return {
+      ...(await listClusterWide(api, resource, scope, limit, base.labelSelector, token, call, scope.namespace)),
+      strategy: 'namespace',
+    };
   if (scope.namespace !== undefined) {
     const page = await api.list(resource, { ...base, namespace: scope.namespace, limit, continue: token?.c }, call);
     return {

@@ -281,6 +281,16 @@ const SCENARIOS: Record<string, Scenario[]> = {
     { args: { cluster: 'alpha-dev-cluster', name: 'cert-manager', serviceNamespace: 'cert-manager' } },
   ],
   'k0.multiClusterServices.list': [{ args: {} }],
+  'k0.clusters.diagnose': [
+    { args: { name: 'alpha-dev-cluster' } },
+    { args: { name: 'alpha-dev-cluster', namespace: 'team-alpha' } },
+    { args: { name: 'alpha-dev-clustr', namespace: 'team-alpha' }, fails: true },
+  ],
+  'k0.logs.get': [
+    { args: { for: { kind: 'HelmRelease', name: 'alpha-dev-cluster', namespace: 'team-alpha' } } },
+    { args: { for: { kind: 'ClusterDeployment', name: 'alpha-dev-cluster', namespace: 'team-alpha' }, tailLines: 10 } },
+    { args: { namespace: 'team-alpha', pod: 'no-such-pod' }, fails: true },
+  ],
 };
 
 /** Sandbox verbs as RBAC names them: server-side apply is authorized as patch. */
@@ -341,7 +351,9 @@ describe('the declared access is what the tools really do', () => {
         const afterCall = await settledCounts();
         for (const [key, count] of afterCall) {
           if (count === (before.get(key) ?? 0)) continue;
-          const [resource, verb] = key.split('/') as [string, string];
+          // A subresource (pods/log) keeps its slash: the verb is after the last one.
+          const resource = key.slice(0, key.lastIndexOf('/'));
+          const verb = key.slice(key.lastIndexOf('/') + 1);
           seen.add(`${resource}/${RBAC_VERB[verb] ?? verb}`);
         }
       }

@@ -54,10 +54,22 @@ for (const choice of testBackends()) {
       admin = await startHarness(backend);
       alpha = await startHarness(backend, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-alpha$/ }, 'alice-token-0123');
       const capa = 'capa-controller-manager';
-      writer().write(capa, 'I1207 07:00:00.000000       1 awscluster_controller.go:198] "Reconciling AWSCluster" AWSCluster="team-alpha/alpha-dev-cluster"');
-      writer().write(capa, `I1207 07:00:01.000000       1 session.go:77] "Calling AWS" cluster="alpha-dev-cluster" authorization="Bearer ${PLANTED_TOKEN}"`);
-      writer().write(capa, 'I1207 07:00:02.000000       1 awscluster_controller.go:198] "Reconciling AWSCluster" AWSCluster="team-beta/beta-staging-cluster"');
-      writer().write(capa, 'E1207 07:00:03.000000       1 awscluster_controller.go:198] "failed to reconcile" err="password=hunter2 aws_secret_access_key=abc" AWSCluster="team-alpha/alpha-dev-cluster"');
+      writer().write(
+        capa,
+        'I1207 07:00:00.000000       1 awscluster_controller.go:198] "Reconciling AWSCluster" AWSCluster="team-alpha/alpha-dev-cluster"',
+      );
+      writer().write(
+        capa,
+        `I1207 07:00:01.000000       1 session.go:77] "Calling AWS" cluster="alpha-dev-cluster" authorization="Bearer ${PLANTED_TOKEN}"`,
+      );
+      writer().write(
+        capa,
+        'I1207 07:00:02.000000       1 awscluster_controller.go:198] "Reconciling AWSCluster" AWSCluster="team-beta/beta-staging-cluster"',
+      );
+      writer().write(
+        capa,
+        'E1207 07:00:03.000000       1 awscluster_controller.go:198] "failed to reconcile" err="password=hunter2 aws_secret_access_key=abc" AWSCluster="team-alpha/alpha-dev-cluster"',
+      );
     });
     after(async () => {
       await alpha?.close();
@@ -68,7 +80,9 @@ for (const choice of testBackends()) {
 
     it('logs for an AWSCluster: the capa controller pod, lines naming the object only, credentials redacted', async () => {
       const before = await backend.writeMarker();
-      const logs = ok<Logs>(await admin.call('k0.logs.get', { for: { kind: 'AWSCluster', name: 'alpha-dev-cluster', namespace: 'team-alpha' } }));
+      const logs = ok<Logs>(
+        await admin.call('k0.logs.get', { for: { kind: 'AWSCluster', name: 'alpha-dev-cluster', namespace: 'team-alpha' } }),
+      );
       assert.equal(logs.namespace, 'kcm-system');
       assert.equal(logs.controller, 'capa');
       assert.match(logs.pod, /^capa-controller-manager-/);
@@ -99,7 +113,11 @@ for (const choice of testBackends()) {
       const kind = errorOf(await admin.call('k0.logs.get', { for: { kind: 'HelmRelase', name: 'x', namespace: 'team-alpha' } }));
       assert.equal(kind.code, 'invalidParams');
       assert.match(kind.message, /Did you mean "HelmRelease"/);
-      const served = errorOf(await admin.call('k0.logs.get', { for: { kind: 'ClusterDeploymnt', name: 'x', namespace: 'team-alpha', apiVersion: 'k0rdent.mirantis.com/v1beta1' } }));
+      const served = errorOf(
+        await admin.call('k0.logs.get', {
+          for: { kind: 'ClusterDeploymnt', name: 'x', namespace: 'team-alpha', apiVersion: 'k0rdent.mirantis.com/v1beta1' },
+        }),
+      );
       assert.equal(served.code, 'invalidParams');
       assert.match(served.message, /Did you mean "ClusterDeployment"/);
       const pod = writer().podsOf('helm-controller')[0]!;
@@ -112,7 +130,9 @@ for (const choice of testBackends()) {
     });
 
     it("a caller limited to team-alpha is refused the controllers' logs in kcm-system, naming the rule", async () => {
-      const refused = errorOf(await alpha.call('k0.logs.get', { for: { kind: 'HelmRelease', name: 'alpha-dev-cluster', namespace: 'team-alpha' } }));
+      const refused = errorOf(
+        await alpha.call('k0.logs.get', { for: { kind: 'HelmRelease', name: 'alpha-dev-cluster', namespace: 'team-alpha' } }),
+      );
       assert.equal(refused.code, 'forbidden');
       assert.match(refused.message, /kcm-system/);
       assert.match(refused.message, /pods\/log/);
@@ -123,7 +143,10 @@ for (const choice of testBackends()) {
       const result = ok<{ chain: { kind: string; status: string }[]; requests: number; firstBroken?: unknown }>(
         await admin.call('k0.clusters.diagnose', { name: 'alpha-dev-cluster', namespace: 'team-alpha' }),
       );
-      assert.deepEqual(result.chain.slice(0, 3).map((n) => n.kind), ['ClusterDeployment', 'ClusterTemplate', 'Credential']);
+      assert.deepEqual(
+        result.chain.slice(0, 3).map((n) => n.kind),
+        ['ClusterDeployment', 'ClusterTemplate', 'Credential'],
+      );
       assert.ok(result.requests <= 30, String(result.requests));
       const typo = errorOf(await admin.call('k0.clusters.diagnose', { name: 'alpha-dev-clustr', namespace: 'team-alpha' }));
       assert.equal(typo.code, 'notFound');

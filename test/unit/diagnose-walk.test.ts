@@ -12,6 +12,7 @@ import type { ServedKind } from '../../src/kube/discovery.js';
 import type { KubeObject } from '../../src/kube/k0rdent-api.js';
 import type { EventSummary } from '../../src/events/summaries.js';
 import { createNamespacePolicy } from '../../src/policy/index.js';
+import { hasStatus, summarizeDeployment } from '../../src/clusters/summaries.js';
 
 const NOW = Date.parse('2026-12-07T07:00:00Z');
 const T0 = '2026-12-07T06:59:00Z';
@@ -56,11 +57,16 @@ class FakeReader implements ChainReader {
   }
   async get(kind: ServedKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     this.spend();
-    return this.objects.find((o) => o.kind === kind.kind && o.metadata?.name === name && (namespace === undefined || o.metadata?.namespace === namespace));
+    return this.objects.find(
+      (o) => o.kind === kind.kind && o.metadata?.name === name && (namespace === undefined || o.metadata?.namespace === namespace),
+    );
   }
   async list(kind: ServedKind, namespace: string | undefined, options: ListOptions): Promise<KubeObject[]> {
     this.spend();
-    const terms = (options.labelSelector ?? '').split(',').filter(Boolean).map((t) => t.split('=') as [string, string]);
+    const terms = (options.labelSelector ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((t) => t.split('=') as [string, string]);
     return this.objects.filter(
       (o) =>
         o.kind === kind.kind &&
@@ -94,7 +100,16 @@ function healthy(): KubeObject[] {
       apiVersion: 'k0rdent.mirantis.com/v1beta1',
       metadata: meta(CD, { finalizers: ['k0rdent.mirantis.com/cluster-deployment'] }),
       spec: { template: 'aws-standalone-cp-1-0-14', credential: 'aws-cluster-credential', config: {} },
-      status: { conditions: [ok('TemplateReady'), ok('CredentialReady'), ok('HelmChartReady'), ok('HelmReleaseReady'), ok('CAPIClusterSummary'), ok('Ready', 'Succeeded')] },
+      status: {
+        conditions: [
+          ok('TemplateReady'),
+          ok('CredentialReady'),
+          ok('HelmChartReady'),
+          ok('HelmReleaseReady'),
+          ok('CAPIClusterSummary'),
+          ok('Ready', 'Succeeded'),
+        ],
+      },
     },
     {
       kind: 'ClusterTemplate',
@@ -110,7 +125,9 @@ function healthy(): KubeObject[] {
     {
       kind: 'Credential',
       metadata: meta('aws-cluster-credential'),
-      spec: { identityRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2', kind: 'AWSClusterStaticIdentity', name: 'aws-identity' } },
+      spec: {
+        identityRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2', kind: 'AWSClusterStaticIdentity', name: 'aws-identity' },
+      },
       status: { ready: true },
     },
     { kind: 'AWSClusterStaticIdentity', metadata: { name: 'aws-identity' }, spec: {} },
@@ -120,11 +137,18 @@ function healthy(): KubeObject[] {
       spec: { chart: 'aws-standalone-cp', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } },
       status: { conditions: [ok('Ready', 'ChartPullSucceeded')], artifact: { revision: '1.0.14' } },
     },
-    { kind: 'HelmRepository', metadata: { name: 'kcm-templates', namespace: 'kcm-system' }, status: { conditions: [ok('Ready', 'Succeeded')] } },
+    {
+      kind: 'HelmRepository',
+      metadata: { name: 'kcm-templates', namespace: 'kcm-system' },
+      status: { conditions: [ok('Ready', 'Succeeded')] },
+    },
     {
       kind: 'HelmRelease',
       metadata: meta(CD),
-      status: { conditions: [ok('Ready', 'InstallSucceeded'), ok('Released', 'InstallSucceeded')], history: [{ status: 'deployed', chartName: 'aws-standalone-cp', chartVersion: '1.0.14' }] },
+      status: {
+        conditions: [ok('Ready', 'InstallSucceeded'), ok('Released', 'InstallSucceeded')],
+        history: [{ status: 'deployed', chartName: 'aws-standalone-cp', chartVersion: '1.0.14' }],
+      },
     },
     {
       kind: 'Cluster',
@@ -138,11 +162,26 @@ function healthy(): KubeObject[] {
         initialization: { infrastructureProvisioned: true, controlPlaneInitialized: true },
         controlPlane: { desiredReplicas: 1, replicas: 1, readyReplicas: 1, upToDateReplicas: 1 },
         workers: { desiredReplicas: 1, replicas: 1, readyReplicas: 1, upToDateReplicas: 1 },
-        conditions: [ok('Available'), ok('InfrastructureReady'), ok('ControlPlaneInitialized'), ok('WorkersAvailable'), { type: 'Deleting', status: 'False', reason: 'NotDeleting' }],
+        conditions: [
+          ok('Available'),
+          ok('InfrastructureReady'),
+          ok('ControlPlaneInitialized'),
+          ok('WorkersAvailable'),
+          { type: 'Deleting', status: 'False', reason: 'NotDeleting' },
+        ],
       },
     },
-    { kind: 'AWSCluster', metadata: meta(CD, { labels: clusterLabel, finalizers: ['awscluster.infrastructure.cluster.x-k8s.io'] }), status: { ready: true, conditions: [ok('Ready'), ok('VpcReady')] } },
-    { kind: 'K0sControlPlane', metadata: meta(`${CD}-cp`, { labels: clusterLabel }), spec: { replicas: 1 }, status: { ready: true, initialized: true, replicas: 1, readyReplicas: 1, conditions: [ok('Ready')] } },
+    {
+      kind: 'AWSCluster',
+      metadata: meta(CD, { labels: clusterLabel, finalizers: ['awscluster.infrastructure.cluster.x-k8s.io'] }),
+      status: { ready: true, conditions: [ok('Ready'), ok('VpcReady')] },
+    },
+    {
+      kind: 'K0sControlPlane',
+      metadata: meta(`${CD}-cp`, { labels: clusterLabel }),
+      spec: { replicas: 1 },
+      status: { ready: true, initialized: true, replicas: 1, readyReplicas: 1, conditions: [ok('Ready')] },
+    },
     {
       kind: 'MachineDeployment',
       metadata: meta(`${CD}-md`, { labels: clusterLabel }),
@@ -153,8 +192,16 @@ function healthy(): KubeObject[] {
     machine(`${CD}-md-x1`, { 'cluster.x-k8s.io/deployment-name': `${CD}-md` }, 'K0sWorkerConfig', 'aws:///us-east-2a/i-0w1'),
     awsMachine(`${CD}-cp-0`, 'aws:///us-east-2a/i-0cp'),
     awsMachine(`${CD}-md-x1`, 'aws:///us-east-2a/i-0w1'),
-    { kind: 'K0sControllerConfig', metadata: meta(`${CD}-cp-0`, { labels: clusterLabel }), status: { ready: true, dataSecretName: `${CD}-cp-0` } },
-    { kind: 'K0sWorkerConfig', metadata: meta(`${CD}-md-x1`, { labels: clusterLabel }), status: { ready: true, dataSecretName: `${CD}-md-x1` } },
+    {
+      kind: 'K0sControllerConfig',
+      metadata: meta(`${CD}-cp-0`, { labels: clusterLabel }),
+      status: { ready: true, dataSecretName: `${CD}-cp-0` },
+    },
+    {
+      kind: 'K0sWorkerConfig',
+      metadata: meta(`${CD}-md-x1`, { labels: clusterLabel }),
+      status: { ready: true, dataSecretName: `${CD}-md-x1` },
+    },
   ];
 }
 
@@ -168,19 +215,33 @@ function machine(name: string, labels: Record<string, string>, bootstrapKind: st
       infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'AWSMachine', name },
       bootstrap: { configRef: { apiGroup: 'bootstrap.cluster.x-k8s.io', kind: bootstrapKind, name } },
     },
-    status: { phase: providerID ? 'Running' : 'Provisioning', ...(providerID ? { nodeRef: { name: `ip-${name}` } } : {}), conditions: providerID ? [ok('Ready'), ok('NodeHealthy')] : [] },
+    status: {
+      phase: providerID ? 'Running' : 'Provisioning',
+      ...(providerID ? { nodeRef: { name: `ip-${name}` } } : {}),
+      conditions: providerID ? [ok('Ready'), ok('NodeHealthy')] : [],
+    },
   };
 }
 
 function awsMachine(name: string, providerID?: string): KubeObject {
-  return { kind: 'AWSMachine', metadata: meta(name, { labels: clusterLabel }), spec: providerID ? { providerID } : {}, status: { ready: true, instanceState: 'running' } };
+  return {
+    kind: 'AWSMachine',
+    metadata: meta(name, { labels: clusterLabel }),
+    spec: providerID ? { providerID } : {},
+    status: { ready: true, instanceState: 'running' },
+  };
 }
 
 function replace(objects: KubeObject[], kind: string, name: string, change: (o: KubeObject) => KubeObject): KubeObject[] {
   return objects.map((o) => (o.kind === kind && o.metadata?.name === name ? change(structuredClone(o)) : o));
 }
 
-const policy = createNamespacePolicy({ globalNamespace: 'kcm-system', filter: undefined, authMode: 'DEV_ALLOW_ANY', defaultNamespaceDev: 'kcm-system' });
+const policy = createNamespacePolicy({
+  globalNamespace: 'kcm-system',
+  filter: undefined,
+  authMode: 'DEV_ALLOW_ANY',
+  defaultNamespaceDev: 'kcm-system',
+});
 
 async function diagnose(objects: KubeObject[], options: ConstructorParameters<typeof FakeReader>[1] = {}) {
   const reader = new FakeReader(objects, options);
@@ -218,18 +279,41 @@ describe('diagnose: the walk and the first broken link', () => {
     assert.ok(d.requests <= 30, `${d.requests} requests`);
     const cluster = d.nodes.find((n) => n.kind === 'Cluster');
     assert.match(cluster?.state ?? '', /Provisioned.*control plane 1\/1 ready.*workers 1\/1 ready/);
-    assert.equal(d.nodes.find((n) => n.kind === 'Machine')?.parent, d.nodes.findIndex((n) => n.kind === 'K0sControlPlane'), 'control plane machines hang under the control plane');
+    assert.equal(
+      d.nodes.find((n) => n.kind === 'Machine')?.parent,
+      d.nodes.findIndex((n) => n.kind === 'K0sControlPlane'),
+      'control plane machines hang under the control plane',
+    );
   });
 
   it('helm-install-failure: the HelmRelease, its Flux reason, and the helm-controller log as the next step', async () => {
     const objects = replace(
-      healthy().filter((o) => !['Cluster', 'AWSCluster', 'K0sControlPlane', 'MachineDeployment', 'Machine', 'AWSMachine', 'K0sWorkerConfig', 'K0sControllerConfig'].includes(o.kind ?? '')),
+      healthy().filter(
+        (o) =>
+          ![
+            'Cluster',
+            'AWSCluster',
+            'K0sControlPlane',
+            'MachineDeployment',
+            'Machine',
+            'AWSMachine',
+            'K0sWorkerConfig',
+            'K0sControllerConfig',
+          ].includes(o.kind ?? ''),
+      ),
       'HelmRelease',
       CD,
       (o) => ({
         ...o,
         status: {
-          conditions: [no('Ready', 'InstallFailed', 'Helm install failed for release team-alpha/alpha-aws with chart aws-standalone-cp@1.0.14: context deadline exceeded'), { type: 'Stalled', status: 'True', reason: 'RetriesExceeded', message: 'Failed to install after 1 attempt(s)' }],
+          conditions: [
+            no(
+              'Ready',
+              'InstallFailed',
+              'Helm install failed for release team-alpha/alpha-aws with chart aws-standalone-cp@1.0.14: context deadline exceeded',
+            ),
+            { type: 'Stalled', status: 'True', reason: 'RetriesExceeded', message: 'Failed to install after 1 attempt(s)' },
+          ],
           history: [{ status: 'failed', chartName: 'aws-standalone-cp', chartVersion: '1.0.14' }],
           installFailures: 1,
         },
@@ -240,15 +324,31 @@ describe('diagnose: the walk and the first broken link', () => {
     assert.equal(d.firstBroken?.name, CD);
     assert.ok(['InstallFailed', 'RetriesExceeded'].includes(d.firstBroken?.reason ?? ''), d.firstBroken?.reason);
     assert.match(d.firstBroken?.next ?? '', /helm-controller/);
-    assert.deepEqual(d.firstBroken?.nextCall, { tool: 'k0.logs.get', arguments: { for: { kind: 'HelmRelease', name: CD, namespace: NS } } });
+    assert.deepEqual(d.firstBroken?.nextCall, {
+      tool: 'k0.logs.get',
+      arguments: { for: { kind: 'HelmRelease', name: CD, namespace: NS } },
+    });
   });
 
   it('infra-error: the AWSCluster with the provider message, not the Cluster that repeats it', async () => {
     const message = 'failed to create new VPC: VpcLimitExceeded: The maximum number of VPCs has been reached.';
-    let objects = replace(healthy(), 'AWSCluster', CD, (o) => ({ ...o, status: { ready: false, conditions: [no('Ready', 'VpcReconciliationFailed', message, { severity: 'Error' }), no('VpcReady', 'VpcReconciliationFailed', message, { severity: 'Error' })] } }));
+    let objects = replace(healthy(), 'AWSCluster', CD, (o) => ({
+      ...o,
+      status: {
+        ready: false,
+        conditions: [
+          no('Ready', 'VpcReconciliationFailed', message, { severity: 'Error' }),
+          no('VpcReady', 'VpcReconciliationFailed', message, { severity: 'Error' }),
+        ],
+      },
+    }));
     objects = replace(objects, 'Cluster', CD, (o) => ({
       ...o,
-      status: { phase: 'Provisioning', initialization: { infrastructureProvisioned: false }, conditions: [no('InfrastructureReady', 'VpcReconciliationFailed', `AWSCluster status.ready is false: ${message}`)] },
+      status: {
+        phase: 'Provisioning',
+        initialization: { infrastructureProvisioned: false },
+        conditions: [no('InfrastructureReady', 'VpcReconciliationFailed', `AWSCluster status.ready is false: ${message}`)],
+      },
     }));
     const d = await diagnose(objects);
     assert.equal(d.firstBroken?.kind, 'AWSCluster');
@@ -258,7 +358,9 @@ describe('diagnose: the walk and the first broken link', () => {
   });
 
   it('machine-without-provider-id: the Machine whose provisioned infra machine never set spec.providerID', async () => {
-    let objects = replace(healthy(), 'Machine', `${CD}-md-x1`, () => machine(`${CD}-md-x1`, { 'cluster.x-k8s.io/deployment-name': `${CD}-md` }, 'K0sWorkerConfig'));
+    let objects = replace(healthy(), 'Machine', `${CD}-md-x1`, () =>
+      machine(`${CD}-md-x1`, { 'cluster.x-k8s.io/deployment-name': `${CD}-md` }, 'K0sWorkerConfig'),
+    );
     objects = replace(objects, 'AWSMachine', `${CD}-md-x1`, () => awsMachine(`${CD}-md-x1`));
     const d = await diagnose(objects);
     assert.equal(d.firstBroken?.kind, 'Machine');
@@ -270,7 +372,13 @@ describe('diagnose: the walk and the first broken link', () => {
   it('control-plane-not-initialized: the control plane that says why', async () => {
     const objects = replace(healthy(), 'K0sControlPlane', `${CD}-cp`, (o) => ({
       ...o,
-      status: { ready: false, initialized: false, conditions: [no('ControlPlaneReady', 'ControlPlaneInitializationFailed', 'k0s controller failed to start: etcd did not become healthy')] },
+      status: {
+        ready: false,
+        initialized: false,
+        conditions: [
+          no('ControlPlaneReady', 'ControlPlaneInitializationFailed', 'k0s controller failed to start: etcd did not become healthy'),
+        ],
+      },
     }));
     const d = await diagnose(objects);
     assert.equal(d.firstBroken?.kind, 'K0sControlPlane');
@@ -279,7 +387,21 @@ describe('diagnose: the walk and the first broken link', () => {
 
   it('waiting is not broken, but waiting past the stuck threshold is', async () => {
     const waiting = (since: string) =>
-      replace(healthy(), 'K0sControlPlane', `${CD}-cp`, (o) => ({ ...o, status: { initialized: false, conditions: [{ type: 'Available', status: 'False', reason: 'WaitingForControlPlane', message: 'Waiting for the first control plane machine', lastTransitionTime: since }] } }));
+      replace(healthy(), 'K0sControlPlane', `${CD}-cp`, (o) => ({
+        ...o,
+        status: {
+          initialized: false,
+          conditions: [
+            {
+              type: 'Available',
+              status: 'False',
+              reason: 'WaitingForControlPlane',
+              message: 'Waiting for the first control plane machine',
+              lastTransitionTime: since,
+            },
+          ],
+        },
+      }));
     const fresh = await diagnose(waiting(T0));
     assert.equal(fresh.firstBroken, undefined);
     const stuck = await diagnose(waiting('2026-12-07T06:00:00Z'));
@@ -289,14 +411,35 @@ describe('diagnose: the walk and the first broken link', () => {
 
   it('deletion-blocked: the object and the finalizer that hold the deletion', async () => {
     const deleting = { deletionTimestamp: '2026-12-07T06:50:00Z' };
-    let objects = healthy().filter((o) => !['Machine', 'AWSMachine', 'K0sWorkerConfig', 'K0sControllerConfig', 'MachineDeployment', 'K0sControlPlane', 'HelmRelease'].includes(o.kind ?? ''));
+    let objects = healthy().filter(
+      (o) =>
+        ![
+          'Machine',
+          'AWSMachine',
+          'K0sWorkerConfig',
+          'K0sControllerConfig',
+          'MachineDeployment',
+          'K0sControlPlane',
+          'HelmRelease',
+        ].includes(o.kind ?? ''),
+    );
     objects = replace(objects, 'ClusterDeployment', CD, (o) => ({ ...o, metadata: { ...o.metadata, ...deleting } }));
-    objects = replace(objects, 'Cluster', CD, (o) => ({ ...o, metadata: { ...o.metadata, ...deleting, finalizers: ['cluster.cluster.x-k8s.io'] } }));
-    objects = replace(objects, 'AWSCluster', CD, (o) => ({ ...o, metadata: { ...o.metadata, ...deleting, finalizers: ['sandbox.k0rdent-mcp.io/blocked'] } }));
+    objects = replace(objects, 'Cluster', CD, (o) => ({
+      ...o,
+      metadata: { ...o.metadata, ...deleting, finalizers: ['cluster.cluster.x-k8s.io'] },
+    }));
+    objects = replace(objects, 'AWSCluster', CD, (o) => ({
+      ...o,
+      metadata: { ...o.metadata, ...deleting, finalizers: ['sandbox.k0rdent-mcp.io/blocked'] },
+    }));
     const d = await diagnose(objects);
     // Without the HelmRelease there is no walk to the Cluster: kcm deletes it first, so the deletion shows at the deployment.
     assert.equal(d.firstBroken?.kind ?? d.waitingOn?.kind, 'ClusterDeployment');
-    objects.push(...healthy().filter((o) => o.kind === 'HelmRelease').map((o) => ({ ...o, metadata: { ...o.metadata, ...deleting, finalizers: ['finalizers.fluxcd.io'] } })));
+    objects.push(
+      ...healthy()
+        .filter((o) => o.kind === 'HelmRelease')
+        .map((o) => ({ ...o, metadata: { ...o.metadata, ...deleting, finalizers: ['finalizers.fluxcd.io'] } })),
+    );
     const e = await diagnose(objects);
     assert.equal(e.firstBroken?.kind, 'AWSCluster');
     assert.equal(e.firstBroken?.reason, 'DeletionBlocked');
@@ -319,7 +462,10 @@ describe('diagnose: the walk and the first broken link', () => {
   });
 
   it('an invalid template and a missing credential identity are the broken links', async () => {
-    const objects = replace(healthy(), 'ClusterTemplate', 'aws-standalone-cp-1-0-14', (o) => ({ ...o, status: { valid: false, validationError: 'chart aws-standalone-cp 1.0.14 not found' } }));
+    const objects = replace(healthy(), 'ClusterTemplate', 'aws-standalone-cp-1-0-14', (o) => ({
+      ...o,
+      status: { valid: false, validationError: 'chart aws-standalone-cp 1.0.14 not found' },
+    }));
     const d = await diagnose(objects);
     assert.equal(d.firstBroken?.kind, 'ClusterTemplate');
     assert.equal(d.firstBroken?.reason, 'TemplateInvalid');
@@ -345,11 +491,25 @@ describe('diagnose: the walk and the first broken link', () => {
     objects = objects.filter((o) => o.kind !== 'K0sControlPlane' && o.metadata?.name !== `${CD}-cp-0`);
     objects.push(
       { kind: 'K0smotronControlPlane', metadata: meta(`${CD}-cp`), spec: { replicas: 1 }, status: { ready: false, conditions: [] } },
-      { kind: 'StatefulSet', metadata: meta(`kmc-${CD}-cp`), spec: { replicas: 1, selector: { matchLabels: { app: 'k0smotron', cluster: `${CD}-cp` } } }, status: { readyReplicas: 0 } },
+      {
+        kind: 'StatefulSet',
+        metadata: meta(`kmc-${CD}-cp`),
+        spec: { replicas: 1, selector: { matchLabels: { app: 'k0smotron', cluster: `${CD}-cp` } } },
+        status: { readyReplicas: 0 },
+      },
       {
         kind: 'Pod',
         metadata: meta(`kmc-${CD}-cp-0`, { labels: { app: 'k0smotron', cluster: `${CD}-cp` } }),
-        status: { phase: 'Running', containerStatuses: [{ name: 'controller', restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } } }] },
+        status: {
+          phase: 'Running',
+          containerStatuses: [
+            {
+              name: 'controller',
+              restartCount: 4,
+              state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } },
+            },
+          ],
+        },
       },
     );
     const d = await diagnose(objects);
@@ -360,17 +520,78 @@ describe('diagnose: the walk and the first broken link', () => {
   });
 
   it('an adopted cluster ends at its SveltosCluster', async () => {
-    let objects = replace(healthy(), 'ClusterTemplate', 'aws-standalone-cp-1-0-14', (o) => ({ ...o, status: { ...o.status, providers: ['infrastructure-internal'] } }));
-    objects = objects.filter((o) => !['Cluster', 'AWSCluster', 'K0sControlPlane', 'MachineDeployment', 'Machine', 'AWSMachine'].includes(o.kind ?? ''));
+    let objects = replace(healthy(), 'ClusterTemplate', 'aws-standalone-cp-1-0-14', (o) => ({
+      ...o,
+      status: { ...o.status, providers: ['infrastructure-internal'] },
+    }));
+    objects = objects.filter(
+      (o) => !['Cluster', 'AWSCluster', 'K0sControlPlane', 'MachineDeployment', 'Machine', 'AWSMachine'].includes(o.kind ?? ''),
+    );
     const d = await diagnose(objects);
     assert.equal(d.shape, 'adopted');
     assert.ok(!d.nodes.some((n) => n.kind === 'Cluster'));
-    assert.ok(d.nodes.some((n) => n.kind === 'SveltosCluster' && n.status === 'notServed'), 'the Sveltos CRD is absent here: said so');
+    assert.ok(
+      d.nodes.some((n) => n.kind === 'SveltosCluster' && n.status === 'notServed'),
+      'the Sveltos CRD is absent here: said so',
+    );
   });
 
   it('Warning events are attached to the objects they are about', async () => {
-    const events: EventSummary[] = [{ name: 'e1', namespace: NS, type: 'Warning', reason: 'FailedCreate', object: { kind: 'AWSCluster', name: CD, namespace: NS }, message: 'quota', count: 3 }];
+    const events: EventSummary[] = [
+      {
+        name: 'e1',
+        namespace: NS,
+        type: 'Warning',
+        reason: 'FailedCreate',
+        object: { kind: 'AWSCluster', name: CD, namespace: NS },
+        message: 'quota',
+        count: 3,
+      },
+    ];
     const d = await diagnose(healthy(), { events });
     assert.deepEqual(d.nodes.find((n) => n.kind === 'AWSCluster')?.warnings, [{ reason: 'FailedCreate', message: 'quota', count: 3 }]);
   });
+});
+
+describe('fleet health: status and one-line reason of a deployment (k0.clusters.list)', () => {
+  const cd = (conditions: Record<string, unknown>[], deleting = false): KubeObject => ({
+    metadata: { name: 'x', namespace: NS, ...(deleting ? { deletionTimestamp: T0 } : {}) },
+    spec: {},
+    status: { conditions },
+  });
+  const rows: [string, KubeObject, string, RegExp | undefined][] = [
+    ['ready', cd([ok('HelmReleaseReady'), ok('Ready', 'Succeeded')]), 'ready', undefined],
+    [
+      'kcm gave up: failing, with the failed critical condition',
+      cd([
+        ok('TemplateReady'),
+        no('HelmReleaseReady', 'InstallFailed', 'Helm install failed: boom'),
+        no('Ready', 'Failed', 'HelmRelease is not ready'),
+      ]),
+      'failing',
+      /^HelmReleaseReady: InstallFailed: Helm install failed: boom$/,
+    ],
+    [
+      'still on its way: progressing, with the first condition not True',
+      cd([ok('TemplateReady'), no('CAPIClusterSummary', 'Provisioning', 'Cluster is provisioning'), no('Ready', 'Progressing', 'waiting')]),
+      'progressing',
+      /^CAPIClusterSummary: Provisioning: Cluster is provisioning$/,
+    ],
+    ['no conditions yet', cd([]), 'progressing', /not reported any condition/],
+    [
+      'deleting, with the Deleting reason',
+      cd([{ type: 'Deleting', status: 'True', reason: 'WaitingForClusterDeletion', message: 'Cluster is deleting' }], true),
+      'deleting',
+      /^Deleting: WaitingForClusterDeletion: Cluster is deleting$/,
+    ],
+  ];
+  for (const [title, object, status, reason] of rows) {
+    it(title, () => {
+      const summary = summarizeDeployment(object);
+      assert.equal(summary.status, status);
+      assert.equal(hasStatus(object, status as 'ready'), true);
+      if (reason === undefined) assert.equal(summary.reason, undefined);
+      else assert.match(summary.reason ?? '', reason);
+    });
+  }
 });

@@ -20,7 +20,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
   ['http', 'mcp'],
   ['runtime'],
-  ['clusters', 'services', 'tasks', 'templates', 'events', 'namespaces', 'providers'],
+  ['clusters', 'services', 'tasks', 'templates', 'events', 'namespaces', 'providers', 'diagnose', 'logs'],
   ['shared'],
   ['kube', 'k0rdent', 'policy'],
   ['config', 'observability'],
@@ -36,6 +36,9 @@ export const SIDEWAYS: ReadonlyMap<string, string> = new Map([
   ['templates -> providers', 'templates.get names the credentials that fit, from the provider catalog'],
   ['clusters -> events', 'clusters.get shows the last warnings'],
   ['clusters -> providers', 'deploy checks that the credential fits the template'],
+  ['diagnose -> clusters', 'diagnose finds a deployment by name as clusters.get does'],
+  ['diagnose -> events', "diagnose shows each object's recent warnings"],
+  ['diagnose -> logs', 'the next step names the controller whose log to read'],
   ['kube -> k0rdent', 'the request exit addresses the k0rdent group and version'],
   ['observability -> config', 'the logger level and the build info'],
 ]);

@@ -40,6 +40,10 @@ export const listTemplatesInput = z.object({
 
 export const listDeploymentsInput = z.object({
   namespace: namespace.optional(),
+  status: z
+    .enum(['failing', 'progressing', 'ready', 'deleting'])
+    .optional()
+    .describe('Only deployments in this state: failing (kcm gave up: Ready=False/Failed), progressing, ready, deleting'),
   labelSelector: z.string().min(1).optional().describe('Kubernetes label selector, e.g. "env=dev,team in (a,b)"'),
   limit: limit.optional(),
   continue: continueToken.optional(),

@@ -7,7 +7,7 @@ import { TROUBLESHOOT_ACCESS } from '../../diagnose/access.js';
 import { diagnoseDeployment } from '../../diagnose/index.js';
 import { getLogs } from '../../logs/index.js';
 import { clusterManager, LIST_ANNOTATIONS } from './clusters.js';
-import type { ToolContext } from './index.js';
+import type { ToolContext } from '../context.js';
 import { defineTool } from './registry.js';
 import { diagnoseInput, diagnoseOutput, logsInput, logsOutput } from './troubleshoot-schemas.js';
 

@@ -55,7 +55,13 @@ export class ResourceHandlers {
     if ((ctx.req.method ?? 'GET') !== 'GET') throw methodNotAllowed(ctx.req.method ?? 'GET');
     ctx.verb = 'get';
     ctx.resource = 'pods/log';
-    authorize(ctx.user, { verb: 'get', group: '', plural: 'pods/log', ...(t.namespace !== undefined ? { namespace: t.namespace } : {}), name: t.name! });
+    authorize(ctx.user, {
+      verb: 'get',
+      group: '',
+      plural: 'pods/log',
+      ...(t.namespace !== undefined ? { namespace: t.namespace } : {}),
+      name: t.name!,
+    });
     const pod = this.mustGet(t);
     const containers = ((pod.spec as { containers?: { name?: string }[] } | undefined)?.containers ?? []).map((c) => c.name ?? '');
     const container = ctx.query.get('container') ?? (containers.length === 1 ? containers[0] : undefined);

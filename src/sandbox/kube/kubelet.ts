@@ -30,7 +30,10 @@ export async function startKubelet(rest: KubeRest, logs: ControllerLogs, log: (l
   const sockets = new Set<Socket>();
   const server: Server = createServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://kubelet');
-    const parts = url.pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const parts = url.pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
     if (req.method !== 'GET' || parts[0] !== 'containerLogs' || parts.length !== 4) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('404 page not found\n');
       return;
@@ -112,11 +115,17 @@ async function registerNode(rest: KubeRest, port: number): Promise<void> {
 
 async function createPods(rest: KubeRest, logs: ControllerLogs): Promise<void> {
   // A seed without the system namespace has no controllers to show.
-  const namespace = await rest.get({ group: '', version: 'v1', plural: 'namespaces' }, undefined, logs.systemNamespace).catch(() => undefined);
+  const namespace = await rest
+    .get({ group: '', version: 'v1', plural: 'namespaces' }, undefined, logs.systemNamespace)
+    .catch(() => undefined);
   if (namespace === undefined) return;
   // The ServiceAccount admission plugin wants the pods' service account to exist (no controller makes it here).
   await rest
-    .create(SERVICE_ACCOUNTS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: logs.systemNamespace } }, FIELD_MANAGER)
+    .create(
+      SERVICE_ACCOUNTS,
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: logs.systemNamespace } },
+      FIELD_MANAGER,
+    )
     .catch((error: unknown) => {
       if (!exists(error)) throw error;
     });

@@ -31,7 +31,9 @@ const provider = (deployment: string, name: string): PodSpec => ({
 
 /** The world's controller names (their Deployment names) → the pods that stand for them. */
 const CONTROLLER_PODS: Record<string, PodSpec[]> = {
-  'kcm-controller-manager': [{ deployment: 'kcm-controller-manager', labels: { 'app.kubernetes.io/name': 'kcm', 'control-plane': 'kcm-controller-manager' } }],
+  'kcm-controller-manager': [
+    { deployment: 'kcm-controller-manager', labels: { 'app.kubernetes.io/name': 'kcm', 'control-plane': 'kcm-controller-manager' } },
+  ],
   'source-controller': [{ deployment: 'source-controller', labels: { app: 'source-controller' } }],
   'helm-controller': [{ deployment: 'helm-controller', labels: { app: 'helm-controller' } }],
   'capi-controller-manager': [provider('capi-controller-manager', 'cluster-api')],
@@ -137,7 +139,12 @@ export class ControllerLogs {
   }
 
   /** The world's log sink: one line of `controller` (its Deployment name), about `subject` when given. */
-  readonly sink = (controller: string, _namespace: string, line: string, subject?: { kind: string; name: string; namespace?: string }): void => {
+  readonly sink = (
+    controller: string,
+    _namespace: string,
+    line: string,
+    subject?: { kind: string; name: string; namespace?: string },
+  ): void => {
     const names = this.names.get(controller);
     if (names === undefined) return;
     const index = controller === 'k0smotron' ? k0smotronPod(subject?.kind) : 0;
@@ -178,7 +185,8 @@ export class ControllerLogs {
     if (query.tailLines !== undefined) selected = query.tailLines <= 0 ? [] : selected.slice(-query.tailLines);
     let text = selected.map((l) => (query.timestamps ? `${new Date(l.at).toISOString()} ${l.text}` : l.text)).join('\n');
     if (text !== '') text += '\n';
-    if (query.limitBytes !== undefined && Buffer.byteLength(text) > query.limitBytes) text = Buffer.from(text).subarray(0, query.limitBytes).toString('utf8');
+    if (query.limitBytes !== undefined && Buffer.byteLength(text) > query.limitBytes)
+      text = Buffer.from(text).subarray(0, query.limitBytes).toString('utf8');
     return { text };
   }
 }
