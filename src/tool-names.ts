@@ -25,6 +25,8 @@ export const TOOL = {
   clustersServicesApply: 'k0.clusters.services.apply',
   clustersServicesRemove: 'k0.clusters.services.remove',
   multiClusterServicesList: 'k0.multiClusterServices.list',
+  clustersDiagnose: 'k0.clusters.diagnose',
+  logsGet: 'k0.logs.get',
 } as const;
 
 export type ToolId = (typeof TOOL)[keyof typeof TOOL];

@@ -3,6 +3,7 @@
  * below it (./walk.ts), each compact, and the first broken link with the next step (./select.ts). Reads
  * only; at most MAX_REQUESTS API requests, each under its deadline, the whole call under CALL_DEADLINE_MS.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import { locate } from '../clusters/get.js';
 import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
 import { assertNamespaceExists } from '../shared/not-found.js';
@@ -36,7 +37,7 @@ async function readDeployment(
   const suggestion = nearestName(name, names);
   throw new AppError(
     'notFound',
-    `ClusterDeployment ${namespace}/${echo(name).slice(1, -1)} does not exist.${suggestion ? ` Did you mean "${suggestion}"?` : ''} k0.clusters.list shows the deployments there are`,
+    `ClusterDeployment ${namespace}/${echo(name).slice(1, -1)} does not exist.${suggestion ? ` Did you mean "${suggestion}"?` : ''} ${toolRef(TOOL.clustersList)} shows the deployments there are`,
     { name, namespace, ...(suggestion ? { suggestion } : {}) },
   );
 }

@@ -4,14 +4,12 @@
  * first broken node, in walk order, none of whose descendants is broken: the cause, not its echoes. A
  * deletion that does not finish names the deepest object still holding a finalizer. Pure.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import { oneLine } from '../events/summaries.js';
 import { findCondition, readConditions } from '../k0rdent/conditions.js';
 import type { KubeObject } from '../kube/k0rdent-api.js';
 import { controllerForKind } from '../logs/controllers.js';
 import type { ChainNode, FirstBroken } from './types.js';
-
-export const LOGS_TOOL = 'k0.logs.get';
-export const DIAGNOSE_TOOL = 'k0.clusters.diagnose';
 
 /** A deletion held longer than this by a finalizer its controller would normally remove counts as blocked. */
 export const DELETION_STUCK_MS = 2 * 60_000;
@@ -66,21 +64,22 @@ export function nextStep(
   deployment: { name: string; namespace: string },
 ): { next: string; nextCall?: FirstBroken['nextCall'] } {
   const where = node.namespace ?? deployment.namespace;
-  const logsFor = { tool: LOGS_TOOL, arguments: { for: { kind: node.kind, name: node.name, namespace: where } } };
+  const logs = toolRef(TOOL.logsGet);
+  const logsFor = { tool: toolRef(TOOL.logsGet), arguments: { for: { kind: node.kind, name: node.name, namespace: where } } };
   const controller = controllerForKind(node.apiVersion, node.kind)?.label;
   const readLog =
     controller !== undefined
-      ? `read the ${controller} log for it (${LOGS_TOOL} with for: {kind: "${node.kind}", name: "${node.name}"})`
+      ? `read the ${controller} log for it (${logs} with for: {kind: "${node.kind}", name: "${node.name}"})`
       : undefined;
   switch (node.role) {
     case 'deployment':
       return {
-        next: `fix the deployment's spec.config with k0.clusters.update (k0.templates.get shows the template's settings)${readLog ? `, or ${readLog}` : ''}`,
+        next: `fix the deployment's spec.config with ${toolRef(TOOL.clustersUpdate)} (${toolRef(TOOL.templatesGet)} shows the template's settings)${readLog ? `, or ${readLog}` : ''}`,
         nextCall: logsFor,
       };
     case 'template':
       return {
-        next: 'the template is not usable: choose a valid one (k0.clusters.listTemplates) and move the deployment to it with k0.clusters.update',
+        next: `the template is not usable: choose a valid one (${toolRef(TOOL.clustersListTemplates)}) and move the deployment to it with ${toolRef(TOOL.clustersUpdate)}`,
         nextCall: logsFor,
       };
     case 'credential':
@@ -88,14 +87,14 @@ export function nextStep(
       return {
         next:
           node.role === 'identity'
-            ? `create the ClusterIdentity ${node.kind} ${node.name} the Credential names, or use another credential (k0.clusters.listCredentials)`
-            : 'make the Credential ready (its ClusterIdentity must exist), or use another one (k0.clusters.listCredentials)',
+            ? `create the ClusterIdentity ${node.kind} ${node.name} the Credential names, or use another credential (${toolRef(TOOL.clustersListCredentials)})`
+            : `make the Credential ready (its ClusterIdentity must exist), or use another one (${toolRef(TOOL.clustersListCredentials)})`,
         nextCall: logsFor,
       };
     case 'pod':
       return {
-        next: `read the pod's log (${LOGS_TOOL} with namespace "${where}", pod "${node.name}", previous: true after a crash)`,
-        nextCall: { tool: LOGS_TOOL, arguments: { namespace: where, pod: node.name } },
+        next: `read the pod's log (${logs} with namespace "${where}", pod "${node.name}", previous: true after a crash)`,
+        nextCall: { tool: toolRef(TOOL.logsGet), arguments: { namespace: where, pod: node.name } },
       };
     case 'sveltosCluster':
       return {
@@ -103,7 +102,7 @@ export function nextStep(
       };
     default:
       return {
-        next: readLog ?? `read the controller log for it (${LOGS_TOOL} with for: {kind: "${node.kind}", name: "${node.name}"})`,
+        next: readLog ?? `read the controller log for it (${logs} with for: {kind: "${node.kind}", name: "${node.name}"})`,
         nextCall: logsFor,
       };
   }

@@ -7,6 +7,7 @@
  * ends at its SveltosCluster. Each kind's version comes from discovery; a kind whose CRD is absent, an object
  * the namespace rules or RBAC keep out, or the request budget running out becomes a node saying so.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import type { KubeObject } from '../kube/k0rdent-api.js';
 import { AppError } from '../errors.js';
 import type { EventSummary } from '../events/summaries.js';
@@ -256,7 +257,7 @@ export async function walkChain(
   const template = templateName
     ? await walk.object({ group: k0, kind: 'ClusterTemplate', name: templateName, namespace }, 'template', root, describeTemplate, {
         mustExist: true,
-        why: `ClusterTemplate ${namespace}/${templateName} does not exist (k0.clusters.listTemplates shows the ones there are)`,
+        why: `ClusterTemplate ${namespace}/${templateName} does not exist (${toolRef(TOOL.clustersListTemplates)} shows the ones there are)`,
       })
     : undefined;
   const credentialName = str(spec.credential);
@@ -268,7 +269,7 @@ export async function walkChain(
         (o) => describeCredential(o, now),
         {
           mustExist: true,
-          why: `Credential ${namespace}/${credentialName} does not exist (k0.clusters.listCredentials shows the ones there are)`,
+          why: `Credential ${namespace}/${credentialName} does not exist (${toolRef(TOOL.clustersListCredentials)} shows the ones there are)`,
         },
       )
     : undefined;
@@ -341,7 +342,7 @@ export async function walkChain(
   };
   if (spec.dryRun === true) {
     walk.notes.push(
-      'spec.dryRun is true: kcm only validates it and creates no HelmRelease; deploy it with k0.clusters.update to go further',
+      `spec.dryRun is true: kcm only validates it and creates no HelmRelease; deploy it with ${toolRef(TOOL.clustersUpdate)} to go further`,
     );
     return result();
   }

@@ -6,6 +6,7 @@
  * (./redact.ts). The namespace rules decide which namespaces may be read; RBAC (`list pods`, `get pods/log`)
  * decides the rest, and its 403 says which rule was missing.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
 import type { ReadContext } from '../shared/read-context.js';
 import { nearestName } from '../shared/suggest.js';
@@ -193,7 +194,7 @@ export class LogReader {
     if (pod === undefined)
       throw new AppError(
         'notFound',
-        `no pod of the ${controller.label} controller (label ${controller.selector}) runs in ${system}: its provider may not be installed (k0.providers.list shows the providers)`,
+        `no pod of the ${controller.label} controller (label ${controller.selector}) runs in ${system}: its provider may not be installed (${toolRef(TOOL.providersList)} shows the providers)`,
         { controller: controller.label, namespace: system },
       );
     return {

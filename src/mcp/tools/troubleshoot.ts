@@ -9,11 +9,12 @@ import { getLogs } from '../../logs/index.js';
 import { clusterManager, LIST_ANNOTATIONS } from './clusters.js';
 import type { ToolContext } from '../context.js';
 import { defineTool } from './registry.js';
+import { TOOL } from '../../tool-names.js';
 import { diagnoseInput, diagnoseOutput, logsInput, logsOutput } from './troubleshoot-schemas.js';
 
 export const TROUBLESHOOT_TOOL_NAMES = {
-  diagnose: 'k0.clusters.diagnose',
-  logs: 'k0.logs.get',
+  diagnose: TOOL.clustersDiagnose,
+  logs: TOOL.logsGet,
 } as const;
 
 const readContext = (context: ToolContext) => clusterManager(context).readContext();
