@@ -30,7 +30,7 @@ export function createMcpServer(runtime: Runtime, session: Session, options: Mcp
       capabilities: { tools: {}, logging: {}, tasks: { cancel: {}, requests: { tools: { call: {} } } } },
       // One validator for every session instead of an Ajv instance per server (./json-schema-validator.ts).
       jsonSchemaValidator: sharedJsonSchemaValidator,
-      taskStore: clusterTaskStore(clusterManager({ runtime, session }).api, session, runtime.settings),
+      taskStore: clusterTaskStore(clusterManager({ runtime, session }).api, session, runtime),
       // Built from the tool declarations (src/mcp/tools/registry.ts#serverInstructions): the offered tools, named in the session's style.
       instructions: instructions(runtime.settings),
     },

@@ -36,6 +36,11 @@ export interface ClusterTaskStoreDeps {
   logger: Logger;
   /** READ_ONLY: tasks/cancel writes nothing (a cancellation is a write: the annotation). */
   readOnly: boolean;
+  /**
+   * Aborted when the server shuts down: task requests are answered at once with an error instead of
+   * following on (tasks/result would otherwise poll until the task ends, past the shutdown).
+   */
+  stopping?: AbortSignal | undefined;
   /** The clock (tests). */
   now?: () => number;
 }
@@ -69,6 +74,12 @@ export class ClusterTaskStore implements TaskStore {
 
   /** Throws (rather than answering null) for an unknown id: the SDK's own "not found" quotes the id whole. */
   async getTask(taskId: string): Promise<Task> {
+    // tasks/result polls through here: at shutdown it is answered (an error) within one poll interval.
+    if (this.deps.stopping?.aborted)
+      throw new McpError(
+        ErrorCode.InternalError,
+        'unavailable: the server is shutting down; the task goes on in the cluster: ask tasks/get or tasks/result again on a running server',
+      );
     const ref = decodeTaskId(taskId);
     if (ref === undefined) throw notFound(taskId);
     const state = await this.stateOf(ref);
@@ -194,11 +205,17 @@ export class ClusterTaskStore implements TaskStore {
   }
 }
 
-/** The task store of one session (runtime/types.ts Session): its identity (the manager's client), its namespace policy, its logger; READ_ONLY. */
+/** The task store of one session (runtime/types.ts Session): its identity (the manager's client), its namespace policy, its logger; READ_ONLY and the shutdown. */
 export function clusterTaskStore(
   api: K0rdentApi,
   session: { readonly namespaces: NamespacePolicy; readonly logger: Logger },
-  settings: { readonly readOnly: boolean },
+  runtime: { readonly settings: { readonly readOnly: boolean }; readonly stopping?: AbortSignal | undefined },
 ): ClusterTaskStore {
-  return new ClusterTaskStore({ api, policy: session.namespaces, logger: session.logger, readOnly: settings.readOnly });
+  return new ClusterTaskStore({
+    api,
+    policy: session.namespaces,
+    logger: session.logger,
+    readOnly: runtime.settings.readOnly,
+    stopping: runtime.stopping,
+  });
 }

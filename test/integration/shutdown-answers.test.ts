@@ -8,10 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { CLI, cleanEnv, startServe, stopAll, writeKubeconfig } from '../helpers/cli-process.js';
+import { createTask, deployArgs } from '../helpers/long-ops.js';
 import { within } from '../helpers/until.js';
 
 after(stopAll);
@@ -30,7 +31,8 @@ class SeenPattern extends RegExp {
 describe('shutdown answers every call', () => {
   let sandbox: SandboxHandle;
   before(async () => {
-    sandbox = await startSandbox();
+    // Deployments stay provisioning for the whole file: a task followed here is still working at SIGTERM.
+    sandbox = await startSandbox({ provisionSeconds: 600 });
   });
   after(async () => {
     await sandbox?.close();
@@ -57,6 +59,28 @@ describe('shutdown answers every call', () => {
       });
       assert.equal(await proc.exited(), 0);
       assert.match(proc.stderr(), /answering the calls still running with an error result/);
+    } finally {
+      sandbox.faults.clear();
+      await client.close().catch(() => undefined);
+      await proc.stop();
+    }
+  });
+
+  it('SIGTERM while tasks/result follows a working task: it is answered with an error, not left polling', async () => {
+    const { proc, base } = await startServe(['--kubeconfig-path', writeKubeconfig(sandbox.url)], {});
+    const client = new Client({ name: 'shutdown-task-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', base)));
+    try {
+      const task = await createTask(client, 'k0.clusters.deploy', deployArgs('shutdown-task', { namespace: 'team-alpha' }));
+      assert.equal(task.status, 'working');
+      // tasks/result reads the deployment (then polls): once that read arrives, the server is told to stop.
+      const read = new SeenPattern('/namespaces/team-alpha/clusterdeployments/shutdown-task$');
+      sandbox.faults.add({ path: read, method: 'GET', latencyMs: 0 });
+      const result = client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, { timeout: 120_000 });
+      await within('tasks/result to read the deployment', read.hit);
+      proc.child.kill('SIGTERM');
+      await assert.rejects(result, /unavailable: the server is shutting down; the task goes on in the cluster/);
+      assert.equal(await proc.exited(), 0);
     } finally {
       sandbox.faults.clear();
       await client.close().catch(() => undefined);
