@@ -2,8 +2,10 @@
  * The SDK's TaskStore over the cluster, one per MCP server (so per session, or per request when stateless):
  * it keeps nothing. tasks/get decodes the id, reads the ClusterDeployment with the session's own identity
  * (the namespace policy first, then RBAC) and computes the state; tasks/result returns the state's result;
- * tasks/cancel records the cancellation on the object (an annotation, so every replica sees it) and
- * deletes nothing. Task creation happens in ./tool-tasks.ts, which hands the encoded task to createTask.
+ * tasks/cancel records the cancellation on the object (an annotation, so every replica sees it) behind the
+ * gate of every write (READ_ONLY, then the namespace write rule) and deletes nothing. An unknown id is
+ * answered with the id cut (a forged one can be megabytes). Task creation happens in ./tool-tasks.ts, which
+ * hands the encoded task to createTask.
  */
 import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import {

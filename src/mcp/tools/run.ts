@@ -1,7 +1,8 @@
 /**
  * The envelope of every tool call (the registry, ./registry.ts, sends every call through it): progress
- * and cancellation plumbing, one structured log line, the docs/operations.md "Metrics" metrics, and AppError → tool
- * result. Handlers stay thin.
+ * and cancellation plumbing, one structured log line, the docs/operations.md "Metrics" metrics, AppError → tool
+ * result with its message and details bounded (src/errors.ts: no echo of the input beyond a few KB), and an
+ * answer for a call still running when the shutdown grace ends (stopRunningCalls). Handlers stay thin.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ManagerHooks } from '../../clusters/manager.js';
