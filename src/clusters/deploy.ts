@@ -13,9 +13,9 @@ import {
   type K0rdentResource,
 } from '../k0rdent/resources.js';
 import { assertObjectName, labelProblems } from '../policy/names.js';
-import { structureProblems } from '../shared/config-guard.js';
+import { assertNoPlaceholders, structureProblems } from '../shared/config-guard.js';
 import { diffLabels, diffValues, type Change } from './changes.js';
-import { checkConfig, isJsonObject, type JsonObject } from '../shared/config-schema.js';
+import { checkConfig, isJsonObject, settingExpects, type JsonObject } from '../shared/config-schema.js';
 import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
 import { nearestName } from '../shared/suggest.js';
 import { notReadyReason } from './summaries.js';
@@ -162,6 +162,7 @@ export async function checkTemplateConfig(api: K0rdentApi, template: KubeObject,
   // The same per-identity cache as listTemplates (template-schemas.ts): no ConfigMap GET once read.
   const schema = typeof cmName === 'string' && cmName !== '' ? await templateSchema(api, template, call) : undefined;
   const defaults = isJsonObject(template.status?.config) ? template.status.config : undefined;
+  assertNoPlaceholders(config, 'config', (parts) => settingExpects(schema, parts));
   const problems = checkConfig(schema, defaults, config);
   if (problems.length > 0) {
     throw new AppError(

@@ -48,6 +48,7 @@ import type {
   WaitOutcome,
 } from './types.js';
 import { assertNamespaceExists, namespacesHolding, whereHint } from '../shared/not-found.js';
+import { isAlreadyExists, isPreconditionFailed } from '../shared/optimistic.js';
 import { updateDeployment } from './update.js';
 import { waitForDeletion, waitForGeneration } from './wait-ready.js';
 
@@ -281,25 +282,27 @@ export class ClusterManager {
     const existing = await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call);
     if (existing !== undefined) return this.deployOverExisting(existing, manifest, request, hooks);
 
-    // Create-only: without force, an apply that meets fields another manager set (a concurrent creator)
-    // gets 409 instead of overwriting them.
+    // A create (POST), never an apply: when another caller created the name first the API server answers
+    // AlreadyExists and this deploy compares with what they stored (unchanged or conflict), so two
+    // concurrent deploys of one name can never both be `created`.
     let applied: KubeObject;
     try {
-      applied = await this.api.apply(
+      applied = await this.api.create(
         CLUSTER_DEPLOYMENT,
         manifest,
-        { fieldManager: this.options.fieldOwner, dryRun: request.dryRun === true, force: false },
+        { fieldManager: this.options.fieldOwner, dryRun: request.dryRun === true },
         call,
       );
     } catch (error) {
-      if (error instanceof AppError && error.code === 'conflict') {
-        throw new AppError(
-          'conflict',
-          `ClusterDeployment ${namespace}/${request.name} was created by someone else while this deploy ran (${error.message}); read it with k0.clusters.list and change it with k0.clusters.update`,
-          { reason: 'concurrentCreate' },
-        );
-      }
-      throw error;
+      if (!isAlreadyExists(error)) throw error;
+      const winner = await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call);
+      if (winner !== undefined) return this.deployOverExisting(winner, manifest, request, hooks);
+      throw new AppError(
+        'conflict',
+        `ClusterDeployment ${namespace}/${request.name} was created and deleted by someone else while this deploy ran; nothing was written. Check with k0.clusters.list, then deploy again`,
+        { reason: 'concurrentCreate' },
+        { cause: error },
+      );
     }
     const base = {
       name: request.name,
@@ -436,7 +439,21 @@ export class ClusterManager {
       const answer = await hooks.confirm({ message: describeDeletion(existing, namespace, request.name), name: request.name });
       if (!answer.confirmed) return { name: request.name, namespace, status: 'cancelled', reason: answer.reason };
     }
-    const status = await this.api.delete(CLUSTER_DEPLOYMENT, namespace, request.name, call);
+    // The object read (and confirmed) is the one deleted: its uid is a precondition of the DELETE, so one
+    // re-created under the same name meanwhile is a conflict, not deleted.
+    const confirmedUid = existing?.metadata?.uid;
+    let status: 'deleted' | 'not_found';
+    try {
+      status = await this.api.delete(CLUSTER_DEPLOYMENT, namespace, request.name, call, { uid: confirmedUid });
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+      throw new AppError(
+        'conflict',
+        `ClusterDeployment ${namespace}/${request.name} was replaced by another object of the same name (uid ${confirmedUid ?? ''} was ${hooks.confirm ? 'confirmed' : 'read'}); nothing was deleted. Look at the new one with k0.clusters.get and call k0.clusters.delete again to delete it`,
+        { reason: 'replaced', uid: confirmedUid },
+        { cause: error },
+      );
+    }
     if (status === 'not_found') return this.notDeleted(namespace, request.name, call);
     const uid = existing?.metadata?.uid;
     if (uid) hooks.onWritten?.({ namespace, name: request.name, uid, generation: existing?.metadata?.generation ?? 1 });

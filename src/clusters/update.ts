@@ -16,6 +16,7 @@ import { isJsonObject, type JsonObject } from '../shared/config-schema.js';
 import { assertUpgradeAllowed, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
 import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
 import { assertNamespaceExists, namespacesHolding, whereHint } from '../shared/not-found.js';
+import { MAX_WRITE_ATTEMPTS, backoff, isStaleWrite, overlappingPaths, pathsOverlap } from '../shared/optimistic.js';
 import type { ConfirmRequest, Confirmation, UpdateRequest, UpdateResult, WaitOptions, WaitOutcome, Written } from './types.js';
 
 export interface UpdateDeps {
@@ -76,10 +77,28 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest, call: CallOptions): Promise<UpdateResult> {
-  const namespace = await deps.resolveTarget(request.namespace, call);
+/** What an update writes over one read of the deployment, and what that write changes. */
+interface Plan {
+  templateName: string;
+  credentialName: string;
+  currentTemplate: string;
+  template: KubeObject;
+  config: JsonObject;
+  /** Every label to send: the live ones plus the caller's and the managed ones. */
+  labels: Record<string, string>;
+  changes: Change[];
+  managed: boolean;
+}
+
+/** The checks and the merge of `request` over `existing` (one read): everything deploy checks, then the changes. */
+async function planUpdate(
+  deps: UpdateDeps,
+  request: UpdateRequest,
+  namespace: string,
+  existing: KubeObject,
+  call: CallOptions,
+): Promise<Plan> {
   const ref = `${namespace}/${request.name}`;
-  const existing = await existingDeployment(deps, namespace, request.name, call);
   if (existing.metadata?.deletionTimestamp) {
     throw new AppError('conflict', `ClusterDeployment ${ref} is being deleted; it cannot be updated`, { reason: 'deleting' });
   }
@@ -116,8 +135,34 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
   diffValues(currentCredential, credentialName, 'credential', changes);
   diffValues(currentConfig, config, 'config', changes);
   diffLabels(labels, wantedLabels, changes);
-  const described = changes.map(describeChange);
-  const adopted = !managed ? { adopted: true } : {};
+  // Every label already there is sent too: an apply drops the labels this field manager set before and omits now.
+  return { templateName, credentialName, currentTemplate, template, config, labels: { ...labels, ...wantedLabels }, changes, managed };
+}
+
+/** What another writer changed between two reads, in the paths `changes` uses (spec fields, config leaves, labels). */
+function changedBetween(before: KubeObject, after: KubeObject): Change[] {
+  const out: Change[] = [];
+  const a = before.spec ?? {};
+  const b = after.spec ?? {};
+  diffValues(a.template, b.template, 'template', out);
+  diffValues(a.credential, b.credential, 'credential', out);
+  diffValues(isJsonObject(a.config) ? a.config : {}, isJsonObject(b.config) ? b.config : {}, 'config', out);
+  const la = before.metadata?.labels ?? {};
+  const lb = after.metadata?.labels ?? {};
+  for (const key of [...new Set([...Object.keys(la), ...Object.keys(lb)])].sort())
+    if (la[key] !== lb[key]) out.push({ path: `labels[${JSON.stringify(key)}]`, before: la[key], after: lb[key] });
+  return out;
+}
+
+export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest, call: CallOptions): Promise<UpdateResult> {
+  const namespace = await deps.resolveTarget(request.namespace, call);
+  const ref = `${namespace}/${request.name}`;
+  const read = await existingDeployment(deps, namespace, request.name, call);
+  let existing = read;
+  let plan = await planUpdate(deps, request, namespace, read, call);
+  /** The caller's change: what it asks for over the object it read first (and the user confirmed). */
+  const ours = plan.changes;
+  const adopted = !plan.managed ? { adopted: true } : {};
 
   const base = (object: KubeObject) => ({
     name: request.name,
@@ -126,49 +171,98 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
     ...(object.metadata?.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}),
     ...(object.metadata?.generation !== undefined ? { generation: object.metadata.generation } : {}),
   });
-  if (changes.length === 0) {
-    const result: UpdateResult = { ...base(existing), status: 'unchanged', changes: [] };
-    if (existing.metadata?.uid && !request.dryRun)
-      deps.onWritten?.({ namespace, name: request.name, uid: existing.metadata.uid, generation: existing.metadata.generation ?? 1 });
+  const unchanged = async (object: KubeObject): Promise<UpdateResult> => {
+    const result: UpdateResult = { ...base(object), status: 'unchanged', changes: [] };
+    if (object.metadata?.uid && !request.dryRun)
+      deps.onWritten?.({ namespace, name: request.name, uid: object.metadata.uid, generation: object.metadata.generation ?? 1 });
     if (request.wait && !request.dryRun)
-      result.wait = await deps.waitForReady(namespace, request.name, { generation: existing.metadata?.generation ?? 1 }, request.wait);
+      result.wait = await deps.waitForReady(namespace, request.name, { generation: object.metadata?.generation ?? 1 }, request.wait);
     return result;
-  }
+  };
+  if (ours.length === 0) return unchanged(read);
 
-  const destructive = request.dryRun ? [] : destructiveChanges(changes);
+  const destructive = request.dryRun ? [] : destructiveChanges(ours);
   if (destructive.length > 0 && deps.confirm) {
     const facts = destructive.map(describeChange).join('; ');
     const answer = await deps.confirm({
-      message: `Update ClusterDeployment ${ref}: ${facts}${changes.length > destructive.length ? ` (and ${changes.length - destructive.length} other change(s))` : ''}.`,
+      message: `Update ClusterDeployment ${ref}: ${facts}${ours.length > destructive.length ? ` (and ${ours.length - destructive.length} other change(s))` : ''}.`,
       name: request.name,
     });
-    if (!answer.confirmed) return { ...base(existing), status: 'cancelled', reason: answer.reason, changes: [] };
+    if (!answer.confirmed) return { ...base(read), status: 'cancelled', reason: answer.reason, changes: [] };
   }
 
-  // Every label already there is sent too: an apply drops the labels this field manager set before and omits now.
-  const manifest = buildClusterDeployment({
-    name: request.name,
-    namespace,
-    template: templateName,
-    credential: credentialName,
-    labels: { ...labels, ...wantedLabels },
-    config,
-  });
-  const applied = await deps.api.apply(
-    CLUSTER_DEPLOYMENT,
-    manifest,
-    { fieldManager: deps.fieldOwner, dryRun: request.dryRun === true },
-    call,
-  );
+  // The apply carries the resourceVersion (and uid) it was merged onto: when anyone wrote the deployment
+  // meanwhile (kcm's status included) the API server answers 409 and the merge is done again over the new
+  // object — unless the other writer changed what this call changes, which is a conflict naming those paths.
+  let applied: KubeObject | undefined;
+  for (let attempt = 1; applied === undefined; attempt++) {
+    const manifest = buildClusterDeployment({
+      name: request.name,
+      namespace,
+      template: plan.templateName,
+      credential: plan.credentialName,
+      labels: plan.labels,
+      config: plan.config,
+    });
+    manifest.metadata = {
+      ...manifest.metadata,
+      ...(existing.metadata?.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
+      ...(existing.metadata?.uid ? { uid: existing.metadata.uid } : {}),
+    };
+    try {
+      applied = await deps.api.apply(
+        CLUSTER_DEPLOYMENT,
+        manifest,
+        { fieldManager: deps.fieldOwner, dryRun: request.dryRun === true },
+        call,
+      );
+    } catch (error) {
+      if (!isStaleWrite(error)) throw error;
+      if (attempt >= MAX_WRITE_ATTEMPTS) {
+        throw new AppError(
+          'conflict',
+          `ClusterDeployment ${ref} changed under each of ${MAX_WRITE_ATTEMPTS} attempts to write this update (other writers are busy with it); nothing was written. Read it with k0.clusters.get and call k0.clusters.update again`,
+          { reason: 'busy', attempts: MAX_WRITE_ATTEMPTS },
+          { cause: error },
+        );
+      }
+      await backoff(attempt);
+      existing = await existingDeployment(deps, namespace, request.name, call);
+      if (existing.metadata?.uid !== read.metadata?.uid) {
+        throw new AppError(
+          'conflict',
+          `ClusterDeployment ${ref} was deleted and created anew by someone else while this update ran; nothing was written. Look at the new one with k0.clusters.get, then call k0.clusters.update again`,
+          { reason: 'replaced' },
+          { cause: error },
+        );
+      }
+      plan = await planUpdate(deps, request, namespace, existing, call);
+      const theirs = changedBetween(read, existing);
+      // Both changed a path, and the object no longer has the caller's value there: the caller's change would overwrite theirs.
+      const contested = overlappingPaths(ours, theirs).filter((path) => plan.changes.some((c) => pathsOverlap(c.path, path)));
+      if (contested.length > 0) {
+        const what = theirs.filter((t) => contested.some((p) => pathsOverlap(t.path, p)));
+        throw new AppError(
+          'conflict',
+          `ClusterDeployment ${ref} was changed by another writer while this update ran, in what this update changes: ${what.map(describeChange).join('; ')}; nothing was written. Read it with k0.clusters.get and decide which value stands, then call k0.clusters.update again`,
+          { reason: 'concurrentUpdate', paths: contested, theirs: what.map(describeChange) },
+          { cause: error },
+        );
+      }
+      // The other writer already made this call's change: nothing left to write.
+      if (plan.changes.length === 0) return unchanged(existing);
+    }
+  }
+  const described = plan.changes.map(describeChange);
   if (request.dryRun) return { ...base(applied), status: 'dryRun', changes: described, ...adopted };
 
   const result: UpdateResult = { ...base(applied), status: 'updated', changes: described, ...adopted };
-  const releaseChanged = changes.some((c) => c.path === 'template' || c.path === 'credential' || c.path.startsWith('config'));
+  const releaseChanged = plan.changes.some((c) => c.path === 'template' || c.path === 'credential' || c.path.startsWith('config'));
   const previousRelease = releaseChanged ? findCondition(readConditions(existing.status), CONDITION.HelmReleaseReady)?.message : undefined;
   const target: GenerationTarget = {
     generation: applied.metadata?.generation ?? (existing.metadata?.generation ?? 0) + 1,
     ...(previousRelease ? { previousRelease } : {}),
-    ...(templateName !== currentTemplate ? { chart: chartOf(template) } : {}),
+    ...(plan.templateName !== plan.currentTemplate ? { chart: chartOf(plan.template) } : {}),
   };
   const uid = applied.metadata?.uid;
   if (uid) deps.onWritten?.({ namespace, name: request.name, uid, ...target });

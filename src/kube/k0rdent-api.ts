@@ -237,12 +237,60 @@ export class K0rdentApi {
     )) as KubeObject;
   }
 
-  /** DELETE with foreground propagation; `not_found` on 404. */
-  async delete(resource: K0rdentResource, namespace: string, name: string, call?: CallOptions): Promise<'deleted' | 'not_found'> {
+  /**
+   * POST of a new object: 409 AlreadyExists (`isAlreadyExists`) when the name is taken, never a change to
+   * an existing object (kube-apiserver's create, k8s.io/apiserver pkg/registry/generic/registry/store.go Create).
+   */
+  async create(
+    resource: K0rdentResource,
+    object: KubeObject & { metadata: { name: string; namespace: string } },
+    opts: { fieldManager: string; dryRun?: boolean },
+    call?: CallOptions,
+  ): Promise<KubeObject> {
+    const { name, namespace } = object.metadata;
+    return (await this.run(
+      `create ${resource.kind} ${namespace}/${name}`,
+      call,
+      (c) =>
+        c.custom.createNamespacedCustomObject(
+          {
+            group: K0RDENT_GROUP,
+            version: K0RDENT_VERSION,
+            plural: resource.plural,
+            namespace,
+            body: object,
+            fieldManager: opts.fieldManager,
+            ...(opts.dryRun ? { dryRun: 'All' } : {}),
+          },
+          c.options(),
+        ),
+      namespace,
+    )) as KubeObject;
+  }
+
+  /**
+   * DELETE with foreground propagation; `not_found` on 404. `preconditions.uid`: only that object — one
+   * re-created under the same name meanwhile is a 409 (`isPreconditionFailed`), not deleted.
+   */
+  async delete(
+    resource: K0rdentResource,
+    namespace: string,
+    name: string,
+    call?: CallOptions,
+    preconditions?: { uid?: string | undefined },
+  ): Promise<'deleted' | 'not_found'> {
     try {
       await this.run(`delete ${resource.kind} ${namespace}/${name}`, call, (c) =>
         c.custom.deleteNamespacedCustomObject(
-          { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name, propagationPolicy: 'Foreground' },
+          {
+            group: K0RDENT_GROUP,
+            version: K0RDENT_VERSION,
+            plural: resource.plural,
+            namespace,
+            name,
+            propagationPolicy: 'Foreground',
+            ...(preconditions?.uid !== undefined ? { body: { preconditions: { uid: preconditions.uid } } } : {}),
+          },
           c.options(),
         ),
       );

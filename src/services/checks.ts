@@ -11,7 +11,9 @@ import { checkConfig, isJsonObject, type JsonObject } from '../shared/config-sch
 import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
 import { parseSchema } from '../clusters/summaries.js';
 import { nearestName } from '../shared/suggest.js';
-import { AppError } from '../errors.js';
+import { AppError, echo } from '../errors.js';
+import { assertNoPlaceholders, assertStructure, placeholderLines } from '../shared/config-guard.js';
+import { settingExpects } from '../shared/config-schema.js';
 import { CLUSTER_TEMPLATE, DEFAULT_SERVICE_NAMESPACE, SCHEMA_CONFIGMAP_KEY, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
 import { keyOf, keyText, serviceEntries, type ServiceKey } from './entries.js';
 import type { DependsOn } from './types.js';
@@ -74,7 +76,17 @@ export async function checkValues(
   let text: string;
   if (typeof values === 'string') {
     text = values;
-    if (values.includes('{{')) return text;
+    if (values.includes('{{')) {
+      // Kept as text for kcm to render; a placeholder in it is still no value.
+      const lines = placeholderLines(values);
+      if (lines.length > 0)
+        throw new AppError(
+          'invalidParams',
+          `values line ${lines.map((l) => `${l.line} holds the placeholder ${echo(l.marker, 100)}`).join(', line ')}: put the real value there. A "<FILL: …>" marker stands for a value only the caller knows; nothing was written`,
+          { placeholders: lines.map((l) => ({ path: `values (line ${l.line})`, marker: l.marker })) },
+        );
+      return text;
+    }
     try {
       parsed = parseYaml(values) ?? {};
     } catch (error) {
@@ -92,10 +104,17 @@ export async function checkValues(
       'invalidParams',
       `values must be a YAML map of chart values, not ${Array.isArray(parsed) ? 'a list' : typeof parsed}`,
     );
+  // The YAML form gets the same structural checks as the object form (src/mcp/tools/registry.ts checks
+  // every argument): no `__proto__`, `constructor` or `prototype` key, bounded depth and size.
+  assertStructure(parsed, 'values');
   const cmName = template.status?.schemaConfigMapName;
-  if (typeof cmName !== 'string' || cmName === '') return text;
   const namespace = template.metadata?.namespace ?? '';
-  const schema = parseSchema(await api.getConfigMapData(namespace, cmName, call).catch(() => undefined), SCHEMA_CONFIGMAP_KEY);
+  const schema =
+    typeof cmName === 'string' && cmName !== ''
+      ? parseSchema(await api.getConfigMapData(namespace, cmName, call).catch(() => undefined), SCHEMA_CONFIGMAP_KEY)
+      : undefined;
+  assertNoPlaceholders(parsed, 'values', (parts) => settingExpects(schema, parts));
+  if (typeof cmName !== 'string' || cmName === '') return text;
   const defaults = isJsonObject(template.status?.config) ? template.status.config : undefined;
   const problems = checkConfig(schema, defaults, parsed).map((p) => p.replace(/^config/, 'values'));
   if (problems.length > 0) {

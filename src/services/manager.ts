@@ -16,7 +16,9 @@ import type { ManagerHooks } from '../clusters/manager.js';
 import { nearestName } from '../shared/suggest.js';
 import type { ListCommon, Page } from '../clusters/types.js';
 import { waitFor, waitSettings } from '../clusters/wait.js';
-import { AppError } from '../errors.js';
+import { AppError, echo } from '../errors.js';
+import type { JsonObject } from '../shared/config-schema.js';
+import { MAX_WRITE_ATTEMPTS, backoff, isStaleWrite } from '../shared/optimistic.js';
 import { assertNamespaceExists } from '../shared/not-found.js';
 import {
   K0RDENT_API_VERSION,
@@ -66,6 +68,29 @@ function serviceStep(state: string | undefined): Step {
   if (state === SERVICE_STATE.deployed || state === SERVICE_STATE.failed) return { done: 2, total: 2, name: state };
   if (state === SERVICE_STATE.provisioning) return { done: 1, total: 2, name: state };
   return { done: 0, total: 2, name: state ?? SERVICE_STATE.pending };
+}
+
+/** `now` holds every field this server would write as `wanted` has it (fields others or the API server add are left aside). */
+function sameEntry(now: JsonObject, wanted: Record<string, unknown>): boolean {
+  return ['name', 'namespace', 'template', 'values', 'dependsOn'].every((field) => isDeepStrictEqual(now[field], wanted[field]));
+}
+
+/** Another writer changed the entry this call changes, between its read and its write. */
+function entryConflict(
+  namespace: string,
+  cluster: string,
+  key: ServiceKey,
+  before: JsonObject | undefined,
+  now: JsonObject | undefined,
+  cause: unknown,
+): AppError {
+  const show = (entry: JsonObject | undefined): string => (entry === undefined ? '(absent)' : echo(entry, 300));
+  return new AppError(
+    'conflict',
+    `service ${keyText(key)} of ClusterDeployment ${namespace}/${cluster} was changed by another writer while this call ran (${show(before)} → ${show(now)}); nothing was written. Read it with k0.clusters.get, decide which entry stands and call again`,
+    { reason: 'concurrentUpdate', entries: [keyText(key)] },
+    { cause },
+  );
 }
 
 export class ServiceManager {
@@ -154,16 +179,19 @@ export class ServiceManager {
     call: CallOptions,
   ): Promise<KubeObject> {
     const name = deployment.metadata?.name ?? '';
+    // The resourceVersion and uid it was computed from: a deployment written meanwhile is a 409 (isStaleWrite),
+    // never an apply that drops an entry this manager added in another call since.
+    const { resourceVersion, uid } = deployment.metadata ?? {};
     const manifest = {
       apiVersion: K0RDENT_API_VERSION,
       kind: CLUSTER_DEPLOYMENT.kind,
-      metadata: { name, namespace },
+      metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}), ...(uid ? { uid } : {}) },
       spec: { serviceSpec: { services } },
     };
     try {
       return await this.api.apply(CLUSTER_DEPLOYMENT, manifest, { fieldManager: this.options.fieldOwner, dryRun, force: false }, call);
     } catch (error) {
-      if (error instanceof AppError && error.code === 'conflict') {
+      if (error instanceof AppError && error.code === 'conflict' && !isStaleWrite(error)) {
         const owners = otherOwners(deployment, key, this.options.fieldOwner);
         throw new AppError(
           'conflict',
@@ -186,15 +214,16 @@ export class ServiceManager {
       assertLabel(d.name, 'dependsOn.name');
       if (d.namespace !== undefined) assertLabel(d.namespace, 'dependsOn.namespace');
     }
-    const { namespace, deployment } = await this.target(request.cluster, request.namespace, call, hooks);
+    const target = await this.target(request.cluster, request.namespace, call, hooks);
+    const namespace = target.namespace;
+    const read = target.deployment;
     const template = await checkServiceTemplate(this.api, namespace, request.template, call);
     const name = request.name ?? defaultServiceName(template);
     assertLabel(name, 'name (from the template; pass name)');
     const key: ServiceKey = { name, namespace: serviceNamespace };
-    this.assertOwnable(deployment, namespace, key);
+    this.assertOwnable(read, namespace, key);
     const values = await checkValues(this.api, template, request.values, call);
-    await checkK8sCompatibility(this.api, deployment, template, call);
-    if (request.dependsOn && request.dependsOn.length > 0) checkDependsOn(deployment, key, request.dependsOn);
+    await checkK8sCompatibility(this.api, read, template, call);
 
     const entry: Record<string, unknown> = {
       name,
@@ -205,28 +234,84 @@ export class ServiceManager {
         ? { dependsOn: request.dependsOn.map((d) => ({ name: d.name, namespace: d.namespace ?? DEFAULT_SERVICE_NAMESPACE })) }
         : {}),
     };
-    const services = [...ownedConfiguration(deployment, this.options.fieldOwner, key), entry];
-    const applied = await this.applyEntries(deployment, namespace, services, request.dryRun === true, key, call);
+    const result = (deployment: KubeObject, status: ApplyServiceResult['status'], after: JsonObject): ApplyServiceResult => {
+      const { generation, resourceVersion } = deployment.metadata ?? {};
+      return {
+        cluster: request.cluster,
+        namespace,
+        name,
+        serviceNamespace,
+        template: request.template,
+        status,
+        entry: after,
+        ...(generation !== undefined ? { generation } : {}),
+        ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+      };
+    };
+    let deployment = read;
+    let applied: KubeObject | undefined;
+    for (let attempt = 1; applied === undefined; attempt++) {
+      if (request.dependsOn && request.dependsOn.length > 0) checkDependsOn(deployment, key, request.dependsOn);
+      const services = [...ownedConfiguration(deployment, this.options.fieldOwner, key), entry];
+      try {
+        applied = await this.applyEntries(deployment, namespace, services, request.dryRun === true, key, call);
+      } catch (error) {
+        if (!isStaleWrite(error)) throw error;
+        deployment = await this.reread(request.cluster, namespace, read, attempt, key, error, hooks);
+        const now = findEntry(deployment, key);
+        if (!isDeepStrictEqual(now, findEntry(read, key))) {
+          // Another writer changed this very entry meanwhile: done already when it is now what this call asks for.
+          if (now !== undefined && sameEntry(now, entry)) return result(deployment, 'unchanged', now);
+          throw entryConflict(namespace, request.cluster, key, findEntry(read, key), now, error);
+        }
+        this.assertOwnable(deployment, namespace, key);
+      }
+    }
     const before = findEntry(deployment, key);
     const after = findEntry(applied, key) ?? entry;
     // Not the resourceVersion: kcm's status writes move it between the read and the apply.
     const unchanged =
       before !== undefined && applied.metadata?.generation === deployment.metadata?.generation && isDeepStrictEqual(before, after);
     const status = request.dryRun ? 'dryRun' : before === undefined ? 'created' : unchanged ? 'unchanged' : 'updated';
-    const generation = applied.metadata?.generation;
-    const result: ApplyServiceResult = {
-      cluster: request.cluster,
-      namespace,
-      name,
-      serviceNamespace,
-      template: request.template,
-      status,
-      entry: after,
-      ...(generation !== undefined ? { generation } : {}),
-    };
+    const out = result(applied, status, after);
     if (request.wait && !request.dryRun)
-      result.wait = await this.waitForService(namespace, request.cluster, key, generation ?? 1, request.wait, hooks);
-    return result;
+      out.wait = await this.waitForService(namespace, request.cluster, key, out.generation ?? 1, request.wait, hooks);
+    return out;
+  }
+
+  /**
+   * After a 409 from a concurrent write: the deployment read again (bounded attempts), still the same
+   * object (uid) — or a conflict that says nothing was written.
+   */
+  private async reread(
+    cluster: string,
+    namespace: string,
+    read: KubeObject,
+    attempt: number,
+    key: ServiceKey,
+    error: unknown,
+    hooks: ManagerHooks,
+  ): Promise<KubeObject> {
+    const ref = `${namespace}/${cluster}`;
+    if (attempt >= MAX_WRITE_ATTEMPTS) {
+      throw new AppError(
+        'conflict',
+        `ClusterDeployment ${ref} changed under each of ${MAX_WRITE_ATTEMPTS} attempts to write service ${keyText(key)} (other writers are busy with it); nothing was written. Call again`,
+        { reason: 'busy', attempts: MAX_WRITE_ATTEMPTS },
+        { cause: error },
+      );
+    }
+    await backoff(attempt);
+    const { deployment } = await this.target(cluster, namespace, { signal: hooks.signal }, {});
+    if (deployment.metadata?.uid !== read.metadata?.uid) {
+      throw new AppError(
+        'conflict',
+        `ClusterDeployment ${ref} was deleted and created anew by someone else while this call ran; nothing was written. Look at it with k0.clusters.get and call again`,
+        { reason: 'replaced' },
+        { cause: error },
+      );
+    }
+    return deployment;
   }
 
   /** An entry that another field manager applied is theirs: this server neither changes nor co-owns it. */
@@ -246,27 +331,41 @@ export class ServiceManager {
     assertLabel(request.name, 'name');
     const serviceNamespace = request.serviceNamespace ?? DEFAULT_SERVICE_NAMESPACE;
     assertLabel(serviceNamespace, 'serviceNamespace');
-    const { namespace, deployment } = await this.target(request.cluster, request.namespace, call, hooks);
+    const { namespace, deployment: read } = await this.target(request.cluster, request.namespace, call, hooks);
     const key: ServiceKey = { name: request.name, namespace: serviceNamespace };
     const base = { cluster: request.cluster, namespace, name: request.name, serviceNamespace };
-    if (findEntry(deployment, key) === undefined) return { ...base, status: 'not_found' };
-    const owned = appliedEntries(deployment, this.options.fieldOwner).some((e) => keyText(e.key) === keyText(key));
-    if (!owned) {
-      const owners = otherOwners(deployment, key, this.options.fieldOwner);
-      throw new AppError(
-        'conflict',
-        `service ${keyText(key)} of ClusterDeployment ${namespace}/${request.cluster} was not applied by this server (field manager "${this.options.fieldOwner}")${owners.length > 0 ? ` but by ${owners.map((o) => `"${o}"`).join(', ')}` : ''}; nothing was changed. Remove it with the manager that applied it.`,
-        { owners },
-      );
+    const first = findEntry(read, key);
+    if (first === undefined) return { ...base, status: 'not_found' };
+    let deployment = read;
+    let applied: KubeObject | undefined;
+    for (let attempt = 1; applied === undefined; attempt++) {
+      const owned = appliedEntries(deployment, this.options.fieldOwner).some((e) => keyText(e.key) === keyText(key));
+      if (!owned) {
+        const owners = otherOwners(deployment, key, this.options.fieldOwner);
+        throw new AppError(
+          'conflict',
+          `service ${keyText(key)} of ClusterDeployment ${namespace}/${request.cluster} was not applied by this server (field manager "${this.options.fieldOwner}")${owners.length > 0 ? ` but by ${owners.map((o) => `"${o}"`).join(', ')}` : ''}; nothing was changed. Remove it with the manager that applied it.`,
+          { owners },
+        );
+      }
+      try {
+        applied = await this.applyEntries(
+          deployment,
+          namespace,
+          ownedConfiguration(deployment, this.options.fieldOwner, key),
+          request.dryRun === true,
+          key,
+          call,
+        );
+      } catch (error) {
+        if (!isStaleWrite(error)) throw error;
+        deployment = await this.reread(request.cluster, namespace, read, attempt, key, error, hooks);
+        const now = findEntry(deployment, key);
+        // Someone else removed it meanwhile: nothing left to remove.
+        if (now === undefined) return { ...base, status: 'not_found' };
+        if (!isDeepStrictEqual(now, first)) throw entryConflict(namespace, request.cluster, key, first, now, error);
+      }
     }
-    const applied = await this.applyEntries(
-      deployment,
-      namespace,
-      ownedConfiguration(deployment, this.options.fieldOwner, key),
-      request.dryRun === true,
-      key,
-      call,
-    );
     if (request.dryRun) return { ...base, status: 'dryRun' };
     if (findEntry(applied, key) === undefined) return { ...base, status: 'removed' };
     return { ...base, status: 'released', keptBy: otherOwners(applied, key, this.options.fieldOwner) };

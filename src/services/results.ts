@@ -40,6 +40,10 @@ export const applyServiceResult = z.object({
   status: z.enum(['created', 'updated', 'unchanged', 'dryRun']),
   entry: z.record(z.string(), z.unknown()).describe('The spec.serviceSpec.services entry as stored (dryRun: as it would be stored)'),
   generation: z.number().optional(),
+  resourceVersion: z
+    .string()
+    .optional()
+    .describe("The ClusterDeployment's resourceVersion after the write (as read when nothing was written)"),
   wait: serviceWaitOutcome.optional(),
 });
 

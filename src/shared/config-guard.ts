@@ -55,3 +55,69 @@ export function assertStructure(value: unknown, root: string): void {
   const problems = structureProblems(value, root);
   if (problems.length > 0) throw new AppError('invalidParams', `${root} is not acceptable: ${problems.join('; ')}`, { problems });
 }
+
+/**
+ * The marker k0.templates.get's example config puts where the caller must give a value
+ * (`<FILL: location>`, `<FILL: controlPlaneNumber (integer)>`; src/templates/example.ts builds it from
+ * FILL_PREFIX). A config that still holds one would deploy with the marker as the value.
+ */
+export const FILL_PREFIX = '<FILL';
+const FILL_PATTERN = /<FILL(?:[:\s][^>]*)?>/;
+
+export interface Placeholder {
+  /** e.g. `config.location`, `values.ingress.host`. */
+  path: string;
+  /** The marker as found (cut). */
+  marker: string;
+  /** The path below the root, as keys and indexes (to look the setting up in a schema). */
+  parts: (string | number)[];
+}
+
+/** Every string value of `value` that holds a placeholder marker, with its path (at most 20). */
+export function findPlaceholders(value: unknown, root: string): Placeholder[] {
+  const found: Placeholder[] = [];
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  while (stack.length > 0 && found.length < 20) {
+    const { value: node, path } = stack.pop() as { value: unknown; path: (string | number)[] };
+    if (typeof node === 'string') {
+      const match = FILL_PATTERN.exec(node);
+      if (match) found.push({ path: pathOf(root, path), marker: match[0].slice(0, 100), parts: path });
+      continue;
+    }
+    if (typeof node !== 'object' || node === null || path.length >= MAX_CONFIG_DEPTH) continue;
+    if (Array.isArray(node)) node.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
+    else for (const key of Object.keys(node)) stack.push({ value: (node as Record<string, unknown>)[key], path: [...path, key] });
+  }
+  return found.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** The line numbers of YAML text (kept as text: Go templating) that hold a placeholder marker. */
+export function placeholderLines(text: string): { line: number; marker: string }[] {
+  return text
+    .split('\n')
+    .map((line, i) => ({ line: i + 1, match: FILL_PATTERN.exec(line) }))
+    .filter((l): l is { line: number; match: RegExpExecArray } => l.match !== null)
+    .slice(0, 20)
+    .map((l) => ({ line: l.line, marker: l.match[0].slice(0, 100) }));
+}
+
+/**
+ * `invalidParams` naming each placeholder's path and what to put there (`expects`: the setting's type and
+ * description when a schema knows them); nothing is written.
+ */
+export function assertNoPlaceholders(value: unknown, root: string, expects?: (parts: (string | number)[]) => string | undefined): void {
+  const found = findPlaceholders(value, root);
+  if (found.length === 0) return;
+  const items = found.map((p) => {
+    const what = expects?.(p.parts);
+    return { path: p.path, marker: p.marker, ...(what !== undefined ? { expects: what } : {}) };
+  });
+  const text = items
+    .map((p) => `${p.path} is still the placeholder ${echo(p.marker, 100)}: put the real value there${p.expects ? ` (${p.expects})` : ''}`)
+    .join('; ');
+  throw new AppError(
+    'invalidParams',
+    `${text}. A "<FILL: …>" marker in k0.templates.get's example config stands for a value only the caller knows; nothing was written`,
+    { placeholders: items },
+  );
+}

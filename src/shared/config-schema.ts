@@ -274,3 +274,17 @@ export function checkConfig(schema: JsonObject | undefined, defaults: JsonObject
   emptyRequired(schema, merged, [], problems);
   return problems;
 }
+
+/** What a setting of a chart's JSON Schema takes, for a message: `string: Azure location` (undefined when the schema does not say). */
+export function settingExpects(schema: JsonObject | undefined, parts: readonly (string | number)[]): string | undefined {
+  let node: unknown = schema;
+  for (const part of parts) {
+    if (!isJsonObject(node)) return undefined;
+    node = typeof part === 'number' ? node.items : isJsonObject(node.properties) ? node.properties[part] : undefined;
+  }
+  if (!isJsonObject(node)) return undefined;
+  const type = typeof node.type === 'string' ? node.type : Array.isArray(node.type) ? node.type.join('|') : undefined;
+  const description = typeof node.description === 'string' ? node.description.slice(0, 200) : undefined;
+  if (type === undefined && description === undefined) return undefined;
+  return [type, description].filter((x) => x !== undefined).join(': ');
+}

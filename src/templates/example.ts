@@ -2,12 +2,13 @@
  * A template's required settings and an example config, from its chart JSON Schema and its defaults
  * (`status.config`). Required leaves whose default is empty (kcm's Helm render then fails on the chart's
  * `required` checks) are marked to fill — also inside optional objects the defaults carry (controlPlane); `clusterIdentity` is left out because kcm fills it from the
- * credential (DOMAIN.md section 5). Pure.
+ * credential (DOMAIN.md section 5). A config that still holds a `<FILL: …>` marker is refused by deploy,
+ * update and services.apply (src/clusters/config-guard.ts assertNoPlaceholders). Pure.
  */
+import { FILL_PREFIX } from '../shared/config-guard.js';
 import { isJsonObject, type JsonObject } from '../shared/config-schema.js';
 
 const FILLED_BY_KCM = new Set(['clusterIdentity']);
-export const FILL_MARKER = '<FILL>';
 
 export interface RequiredSetting {
   /** Dotted path under spec.config, e.g. `controlPlane.instanceType`. */
@@ -71,9 +72,7 @@ function walk(schema: JsonObject, defaults: unknown, path: string[], out: Requir
     setPath(
       example,
       full,
-      mustFill
-        ? `${FILL_MARKER.slice(0, -1)}: ${full.join('.')}${typeOf(sub) && typeOf(sub) !== 'string' ? ` (${typeOf(sub)})` : ''}>`
-        : value,
+      mustFill ? `${FILL_PREFIX}: ${full.join('.')}${typeOf(sub) && typeOf(sub) !== 'string' ? ` (${typeOf(sub)})` : ''}>` : value,
     );
   }
   // An optional object the defaults carry anyway (controlPlane, worker) is rendered too, so its own

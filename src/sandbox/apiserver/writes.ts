@@ -196,6 +196,16 @@ export class WriteHandlers {
       const trialOptions = { skipStatus: t.def.statusSubresource && t.subresource !== 'status' };
       this.validator.prepare(t.def, trial, 'Ignore', trialOptions);
       this.validator.check(t.def, trial, { ...trialOptions, rules: false });
+      // An apply that names a uid when no object exists creates nothing (k8s.io/apiserver
+      // pkg/endpoints/handlers/patch.go applyPatch: "uid mismatch ... no existing object was found").
+      if (!old && typeof config.metadata.uid === 'string' && config.metadata.uid !== '') {
+        throw conflict(
+          t.def.group,
+          t.def.plural,
+          t.name!,
+          `uid mismatch: the provided object specified uid ${config.metadata.uid}, and no existing object was found`,
+        );
+      }
       const merged = serverSideApply(old, config, {
         manager,
         force: truthy(force),
