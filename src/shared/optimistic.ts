@@ -6,8 +6,8 @@
  * Update: a resourceVersion that is not the stored one → Conflict "the object has been modified; please
  * apply your changes to the latest version and try again"; pkg/endpoints/handlers/patch.go applyPatch: an
  * apply naming a uid when no object exists → Conflict "uid mismatch: ..."; pkg/storage/interfaces.go
- * Preconditions.Check: a DELETE whose preconditions.uid is not the object's → Conflict "Precondition failed:
- * UID in precondition: ..."; store.go Create → AlreadyExists). Pure.
+ * Preconditions.Check and pkg/registry/rest/delete.go BeforeDelete: a DELETE whose preconditions.uid is not
+ * the object's → Conflict; store.go Create → AlreadyExists). Pure.
  */
 import { AppError } from '../errors.js';
 
@@ -33,9 +33,14 @@ export function isAlreadyExists(error: unknown): boolean {
   return conflictOf(error)?.details?.reason === 'AlreadyExists';
 }
 
-/** A DELETE's uid precondition failed: the name now belongs to another object. */
+/**
+ * A DELETE's uid precondition failed: the name now belongs to another object (rest.BeforeDelete's "the UID
+ * in the precondition (…) does not match the UID in record (…)", or the storage layer's "Precondition
+ * failed: UID in precondition: …" when the object changed during the delete).
+ */
 export function isPreconditionFailed(error: unknown): boolean {
-  return conflictOf(error)?.message.includes('Precondition failed: UID') === true;
+  const message = conflictOf(error)?.message ?? '';
+  return /UID in (the )?precondition/.test(message);
 }
 
 /** `a` and `b` name the same value or one contains the other (`config.worker` and `config.worker.vmSize`). */

@@ -309,20 +309,23 @@ export class ResourceHandlers {
   private async remove(ctx: RequestContext, t: Target): Promise<void> {
     const opts = await this.deleteOptions(ctx);
     const old = this.mustGet(t);
+    // kube-apiserver checks the preconditions first in rest.BeforeDelete, naming the kind, not the resource
+    // (k8s.io/apiserver pkg/registry/rest/delete.go:83-90, GroupResource{Group, Resource: gvk.Kind}); the
+    // storage layer's "Precondition failed: ..." only answers a change that races the delete itself.
     if (opts.preconditions?.uid && opts.preconditions.uid !== old.metadata.uid) {
       throw conflict(
         t.def.group,
-        t.def.plural,
+        t.def.kind,
         t.name!,
-        `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${old.metadata.uid}`,
+        `the UID in the precondition (${opts.preconditions.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`,
       );
     }
     if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== old.metadata.resourceVersion) {
       throw conflict(
         t.def.group,
-        t.def.plural,
+        t.def.kind,
         t.name!,
-        `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
+        `the ResourceVersion in the precondition (${opts.preconditions.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`,
       );
     }
     const admission = this.store.admitValidating({
