@@ -175,14 +175,6 @@ export class WriteHandlers {
         if (fieldValidation === 'Warn') ctx.warnings.push(...unknown.map((f) => `unknown field "${f}"`));
         for (const key of Object.keys(config)) if (!['apiVersion', 'kind', 'metadata'].includes(key) && !(key in rest)) delete config[key];
       }
-      if (old && config.metadata.resourceVersion && config.metadata.resourceVersion !== old.metadata.resourceVersion) {
-        throw conflict(
-          t.def.group,
-          t.def.plural,
-          t.name!,
-          'the object has been modified; please apply your changes to the latest version and try again',
-        );
-      }
       // Type errors in the configuration are reported before ownership conflicts, as the API server does.
       const trial = serverSideApply(old, config, {
         manager,
@@ -214,6 +206,17 @@ export class WriteHandlers {
         ...(t.subresource === 'status' ? { subresource: 'status' as const } : {}),
         ...(t.def.schema ? { schema: t.def.schema } : {}),
       });
+      // A stale resourceVersion only after the apply itself (type errors, ownership conflicts): kube-apiserver
+      // compares it once the patch produced the object (k8s.io/apiserver pkg/registry/generic/registry/store.go
+      // Update: objInfo.UpdatedObject, then newResourceVersion != existingResourceVersion → Conflict).
+      if (old && config.metadata.resourceVersion && config.metadata.resourceVersion !== old.metadata.resourceVersion) {
+        throw conflict(
+          t.def.group,
+          t.def.plural,
+          t.name!,
+          'the object has been modified; please apply your changes to the latest version and try again',
+        );
+      }
       if (!old && t.subresource === 'status') throw notFound(t.def.group, t.def.plural, t.name!);
       if (old) merged.metadata.resourceVersion = old.metadata.resourceVersion;
       const stored = this.commit(ctx, t, old ? 'UPDATE' : 'CREATE', old, merged, {
