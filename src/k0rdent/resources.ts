@@ -34,6 +34,12 @@ export const CLUSTER_TEMPLATE_CHAIN: K0rdentResource = { kind: 'ClusterTemplateC
 export const MANAGEMENT: K0rdentResource = { kind: 'Management', plural: 'managements' };
 export const PROVIDER_TEMPLATE: K0rdentResource = { kind: 'ProviderTemplate', plural: 'providertemplates' };
 export const PROVIDER_INTERFACE: K0rdentResource = { kind: 'ProviderInterface', plural: 'providerinterfaces' };
+/** Cluster-scoped: a kcm release (the versions of kcm, CAPI and the providers' templates; kcm api/v1beta1/release_types.go). */
+export const RELEASE: K0rdentResource = { kind: 'Release', plural: 'releases' };
+/** Cluster-scoped: a regional cluster kcm deploys into (kcm api/v1beta1/region_types.go). */
+export const REGION: K0rdentResource = { kind: 'Region', plural: 'regions' };
+/** Present on a Region: kcm skips the ClusterDeployments of that region (kcm api/v1beta1/region_types.go:29). */
+export const REGION_PAUSE_ANNOTATION = 'k0rdent.mirantis.com/region-pause';
 
 /** The singleton Management object (kcm `api/v1beta1/management_types.go`). */
 export const MANAGEMENT_NAME = 'kcm';

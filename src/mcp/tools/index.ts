@@ -9,12 +9,13 @@ import type { ToolContext } from '../context.js';
 import { clusterTools } from './clusters.js';
 import { serviceTools } from './services.js';
 import { dayTwoTools } from './day-two.js';
+import { platformTools } from './platform.js';
 import type { Settings } from '../../config/types.js';
 import { troubleshootTools } from './troubleshoot.js';
 import { type AnyToolDefinition, initToolMetrics, installTools, serverInstructions } from './registry.js';
 
 /** Every tool this server knows, in the order tools/list shows them. Add a family's array here. */
-export const TOOLS: readonly AnyToolDefinition[] = [...clusterTools, ...dayTwoTools, ...troubleshootTools, ...serviceTools];
+export const TOOLS: readonly AnyToolDefinition[] = [...clusterTools, ...dayTwoTools, ...troubleshootTools, ...serviceTools, ...platformTools];
 
 /** Installs tools/list and tools/call for every tool on a session's server. */
 export function registerTools(server: Server, context: ToolContext): void {

@@ -9,6 +9,7 @@ import { mutateClusterDeployment, validateClusterDeployment } from './admission.
 import { mutateAccessManagement, validateAccessManagement } from './access-management-webhook.js';
 import { storeApi, type KcmApi } from './api.js';
 import { KcmController, type KcmControllerOptions } from './controller.js';
+import { startManagementFaults } from './management-faults.js';
 import { ACCESS_MANAGEMENTS, CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, SERVICE_TEMPLATES } from './resources.js';
 import { defaultTemplate, validateClusterTemplate } from './template-admission.js';
 
@@ -22,7 +23,13 @@ export interface KcmHandle {
 export function startKcmController(api: KcmApi, options: KcmControllerOptions = {}): KcmHandle {
   const controller = new KcmController(api, options);
   controller.start();
-  return { close: () => controller.close() };
+  const stopManagementFaults = startManagementFaults(api, options.log);
+  return {
+    close: () => {
+      stopManagementFaults();
+      controller.close();
+    },
+  };
 }
 
 export function startKcm(store: Store, options: KcmControllerOptions = {}): KcmHandle {

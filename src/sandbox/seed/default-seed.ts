@@ -18,6 +18,7 @@ import {
 import { ensureNamespace, managedCredentialCopy, putCredential, putReadyDeployment, putTemplate, type CredentialSeed } from './objects.js';
 import { SERVICE_CHAIN, seedServices } from './service-seed.js';
 import { seedProviders } from './providers.js';
+import { seedPlatform } from './platform-seed.js';
 
 export const TEAM_NAMESPACES = ['team-alpha', 'team-beta'] as const;
 export const BASE_NAMESPACES = ['default', 'kube-system'] as const;
@@ -152,6 +153,7 @@ function putAccessManagement(store: Store): void {
 export function seedDefault(store: Store, catalog: ChartCatalog): void {
   for (const ns of [...BASE_NAMESPACES, SYSTEM_NAMESPACE, ...TEAM_NAMESPACES, 'finance']) ensureNamespace(store, ns);
   seedProviders(store);
+  seedPlatform(store);
 
   for (const credential of SYSTEM_CREDENTIALS) putCredential(store, credential);
   for (const chart of catalog.charts) {

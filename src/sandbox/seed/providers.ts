@@ -63,7 +63,7 @@ export const PROVIDER_COMPONENTS: readonly Component[] = [
   { name: 'projectsveltos', version: '1.12.1', providers: [], contracts: {} },
 ];
 
-const CORE_COMPONENTS = [
+export const CORE_COMPONENTS = [
   { key: 'kcm', template: 'kcm-1-12-0', version: '1.12.0' },
   { key: 'capi', template: 'cluster-api-1-1-15', version: '1.1.15' },
 ] as const;
@@ -136,8 +136,9 @@ export function seedProviders(store: Store): void {
         {
           type: 'Ready',
           status: 'True',
-          reason: 'Succeeded',
-          message: 'Object is ready',
+          // kcm management_controller.go:746-752 (setReadyCondition).
+          reason: 'AllComponentsHealthy',
+          message: 'All components are successfully installed',
           lastTransitionTime: timestamp(),
           observedGeneration: 1,
         },
