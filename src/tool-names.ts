@@ -27,6 +27,8 @@ export const TOOL = {
   multiClusterServicesList: 'k0.multiClusterServices.list',
   clustersDiagnose: 'k0.clusters.diagnose',
   logsGet: 'k0.logs.get',
+  platformStatus: 'k0.platform.status',
+  regionsList: 'k0.regions.list',
 } as const;
 
 export type ToolId = (typeof TOOL)[keyof typeof TOOL];

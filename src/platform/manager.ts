@@ -12,6 +12,7 @@ import { AppError } from '../errors.js';
 import { MANAGEMENT, MANAGEMENT_NAME, PROVIDER_TEMPLATE, RELEASE, REGION, REGION_PAUSE_ANNOTATION } from '../k0rdent/resources.js';
 import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
 import type { ReadContext } from '../shared/read-context.js';
+import { TOOL, toolRef } from '../tool-names.js';
 
 type Raw = Record<string, unknown>;
 const rec = (v: unknown): Raw => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Raw) : {});
@@ -231,7 +232,7 @@ function firstUnhealthy(
       name: MANAGEMENT_NAME,
       reason: 'NotFound',
       message: `there is no Management "${MANAGEMENT_NAME}": kcm is not installed, or still starting`,
-      next: 'install kcm (its Helm chart creates the Management), then call k0.platform.status again',
+      next: `install kcm (its Helm chart creates the Management), then call ${toolRef(TOOL.platformStatus)} again`,
     };
   if (releaseName !== undefined && !release)
     return {
@@ -248,7 +249,7 @@ function firstUnhealthy(
       name: releaseName ?? '',
       reason: notReady?.reason ?? 'NotReady',
       message: notReady?.message ?? `Release ${releaseName} is not ready: some of its templates are not valid yet`,
-      next: 'see providerTemplates.invalid here; kcm validates each template from its chart',
+      next: `see providerTemplates.invalid in ${toolRef(TOOL.platformStatus)}; kcm validates each template from its chart`,
     };
   }
   const failed = components.find((c) => !c.healthy);
@@ -258,7 +259,7 @@ function firstUnhealthy(
       name: failed.name,
       reason: failed.error !== undefined ? 'InstallationFailed' : 'NotReady',
       message: failed.error ?? `component ${failed.name} is not installed yet`,
-      next: `its HelmRelease ${failed.name} in the system namespace and the logs of helm-controller and kcm's controller-manager tell why (k0.logs.get)`,
+      next: `its HelmRelease ${failed.name} in the system namespace and the logs of helm-controller and kcm's controller-manager tell why (${toolRef(TOOL.logsGet)})`,
     };
   const notReady = conditionsOf(management, true).find((c) => c.type === 'Ready');
   if (notReady)
@@ -267,7 +268,7 @@ function firstUnhealthy(
       name: MANAGEMENT_NAME,
       reason: notReady.reason ?? 'NotReady',
       message: notReady.message ?? 'the Management is not ready',
-      next: "kcm's controller-manager log (k0.logs.get) tells why",
+      next: `kcm's controller-manager log (${toolRef(TOOL.logsGet)}) tells why`,
     };
   const template = invalid[0];
   if (template)
@@ -286,7 +287,7 @@ function firstUnhealthy(
       name: region.name,
       reason: region.conditions.find((c) => c.type === 'Ready')?.reason ?? 'NotReady',
       message: region.conditions.find((c) => c.type === 'Ready')?.message ?? `Region ${region.name} is not ready`,
-      next: 'k0.regions.list shows its components and conditions',
+      next: `${toolRef(TOOL.regionsList)} shows its components and conditions`,
     };
   return undefined;
 }

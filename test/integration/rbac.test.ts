@@ -256,6 +256,8 @@ const SCENARIOS: Record<string, Scenario[]> = {
   'k0.templates.get': [{ args: { name: 'azure-standalone-cp-1-0-15', namespace: 'team-alpha' } }],
   'k0.namespaces.list': [{ args: {} }],
   'k0.providers.list': [{ args: {} }],
+  'k0.platform.status': [{ args: {} }],
+  'k0.regions.list': [{ args: {} }],
   'k0.clusters.delete': [
     { args: { name: 'rbac-cluster', wait: true, pollInterval: '1s' } },
     { args: { name: 'no-such-cluster', namespace: 'team-alpha' } },

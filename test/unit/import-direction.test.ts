@@ -20,7 +20,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
   ['http', 'mcp'],
   ['runtime'],
-  ['clusters', 'services', 'tasks', 'templates', 'events', 'namespaces', 'providers', 'diagnose', 'logs'],
+  ['clusters', 'services', 'tasks', 'templates', 'events', 'namespaces', 'providers', 'diagnose', 'logs', 'platform'],
   ['shared'],
   ['kube', 'k0rdent', 'policy'],
   ['config', 'observability'],

@@ -8,12 +8,11 @@ import { listRegions, platformStatus } from '../../platform/manager.js';
 import { clusterManager, LIST_ANNOTATIONS } from './clusters.js';
 import { listRegionsInput, listRegionsOutput, platformStatusInput, platformStatusOutput } from './platform-schemas.js';
 import { defineTool } from './registry.js';
-
-export const PLATFORM_TOOL_NAMES = { status: 'k0.platform.status', regionsList: 'k0.regions.list' } as const;
+import { TOOL } from '../../tool-names.js';
 
 export const platformTools = [
   defineTool({
-    name: PLATFORM_TOOL_NAMES.status,
+    name: TOOL.platformStatus,
     operation: 'platformStatus',
     title: 'Management cluster health',
     description:
@@ -26,7 +25,7 @@ export const platformTools = [
     run: async (_args, { context, hooks }) => platformStatus(clusterManager(context).readContext(), { signal: hooks.signal }),
   }),
   defineTool({
-    name: PLATFORM_TOOL_NAMES.regionsList,
+    name: TOOL.regionsList,
     operation: 'regionsList',
     title: 'List regions',
     description:

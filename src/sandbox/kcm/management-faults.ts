@@ -50,8 +50,13 @@ export function faultedStatus(management: KubeObject, now: () => string = () => 
     ...(Array.isArray(status.conditions) ? (status.conditions as Rec[]) : []).filter((c) => c.type !== 'Ready'),
     readyCondition,
   ];
-  const next = { ...status, components, conditions };
-  return isDeepStrictEqual(next, status) ? undefined : next;
+  // Only a change of the components or of Ready's status, reason or message is written (never a reordering).
+  const unchanged =
+    isDeepStrictEqual(components, rec(status.components)) &&
+    previous?.status === ready.status &&
+    previous?.reason === ready.reason &&
+    previous?.message === ready.message;
+  return unchanged ? undefined : { ...status, components, conditions };
 }
 
 /** Watches the Management and writes the fault's status; returns the stop function. */
