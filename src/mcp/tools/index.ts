@@ -15,7 +15,13 @@ import { troubleshootTools } from './troubleshoot.js';
 import { type AnyToolDefinition, initToolMetrics, installTools, serverInstructions } from './registry.js';
 
 /** Every tool this server knows, in the order tools/list shows them. Add a family's array here. */
-export const TOOLS: readonly AnyToolDefinition[] = [...clusterTools, ...dayTwoTools, ...troubleshootTools, ...serviceTools, ...platformTools];
+export const TOOLS: readonly AnyToolDefinition[] = [
+  ...clusterTools,
+  ...dayTwoTools,
+  ...troubleshootTools,
+  ...serviceTools,
+  ...platformTools,
+];
 
 /** Installs tools/list and tools/call for every tool on a session's server. */
 export function registerTools(server: Server, context: ToolContext): void {
