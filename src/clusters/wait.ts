@@ -151,6 +151,7 @@ export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
     `waiting for ${what}${spec.goal ? ` to be ${spec.goal}` : ''}`,
   );
   const result = (fields: Omit<WaitResult, 'last' | 'message'>): WaitResult => ({ ...fields, last, message });
+  let judging = false;
   try {
     const states = follow(sourceOf(spec), {
       signal: stop.signal,
@@ -160,6 +161,7 @@ export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
         logger.debug({ namespace, cluster: name, ...(error ? { error: error.message, code: error.code } : {}) }, why),
     });
     for await (const { object } of states) {
+      judging = true;
       last = object;
       const evaluation = spec.evaluate(object);
       message = evaluation.message;
@@ -174,8 +176,11 @@ export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
         armStall();
       }
       if (evaluation.done) return result({ done: true, timedOut: false });
+      judging = false;
     }
   } catch (error) {
+    // A failure of the evaluation or a progress hook is a bug to surface, not an API failure of the wait.
+    if (judging) throw error;
     if (reason === undefined) {
       const appError = toAppError(error, { action: `watch ${what}` });
       logger.debug({ namespace, cluster: name, error: appError.message, code: appError.code }, 'wait ended by an API error');

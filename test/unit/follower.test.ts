@@ -350,6 +350,22 @@ describe('the wait loop over the follower (waitFor) against a scripted API', () 
     assert.equal(api2.open, 0);
   });
 
+  it('an evaluation that throws rejects the wait with its error (a bug, not an API failure); nothing stays open', async () => {
+    const api = new FakeApi([obj('1')], [() => undefined]);
+    const bug = new TypeError('evaluation bug');
+    await assert.rejects(
+      waitFor(
+        spec(api, {
+          evaluate: () => {
+            throw bug;
+          },
+        }),
+      ),
+      (error) => error === bug,
+    );
+    assert.equal(api.open, 0);
+  });
+
   it('a stall is warned about when nothing changes for the threshold', async () => {
     const warnings: string[] = [];
     const api = new FakeApi([obj('1')], [() => undefined]);
