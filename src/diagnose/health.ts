@@ -86,6 +86,9 @@ export function isFailing(c: RawCondition): boolean {
   if (c.type === 'Stalled') return true;
   if (c.type === 'Reconciling' || c.type === 'Deleting' || c.type === 'Paused') return false;
   if (c.severity === 'Error') return true;
+  // Unknown is "cannot tell yet" (CAPI's NodeHealthy InspectionFailed "Waiting for a Node …" while a Machine boots),
+  // and a message that says what it waits for describes progress, whatever the reason is called.
+  if (c.status === 'Unknown' || (c.message !== undefined && /^\s*(\*\s*)?waiting for\b/i.test(c.message))) return false;
   return (c.reason !== undefined && FAILURE_REASON.test(c.reason)) || (c.message !== undefined && FAILURE_MESSAGE.test(c.message));
 }
 

@@ -13,10 +13,12 @@ import { AppError, echo } from '../errors.js';
 import { describePhase, isReady, readConditions } from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import { assertObjectName } from '../policy/names.js';
-import { ApiChainReader, MAX_REQUESTS } from './reader.js';
+import { ApiChainReader, MAX_REQUESTS, type ChainReader } from './reader.js';
+import type { NamespacePolicy } from '../policy/index.js';
+import { markLoggedErrors } from './log-errors.js';
 import { selectFirstBroken } from './select.js';
 import type { Diagnosis } from './types.js';
-import { walkChain } from './walk.js';
+import { walkChain, type WalkResult } from './walk.js';
 
 export type { Diagnosis } from './types.js';
 
@@ -40,6 +42,28 @@ async function readDeployment(
     `ClusterDeployment ${namespace}/${echo(name).slice(1, -1)} does not exist.${suggestion ? ` Did you mean "${suggestion}"?` : ''} ${toolRef(TOOL.clustersList)} shows the deployments there are`,
     { name, namespace, ...(suggestion ? { suggestion } : {}) },
   );
+}
+
+/** The walk, its first broken link, and — when nothing says it is broken — the controllers' recent errors. */
+export async function analyseChain(
+  reader: ChainReader,
+  policy: NamespacePolicy,
+  object: KubeObject,
+  now: number,
+): Promise<{ walked: WalkResult; selected: ReturnType<typeof selectFirstBroken> }> {
+  const walked = await walkChain(reader, policy, object, now);
+  let selected = selectFirstBroken(walked.nodes, object, now);
+  if (selected.firstBroken === undefined && walked.nodes.some((n) => n.status === 'progressing' || n.status === 'deleting')) {
+    // Nothing says it is broken: maybe a controller only logs it.
+    const read = await markLoggedErrors(walked.nodes, (controller) => reader.controllerLog(controller));
+    if (read.length > 0) {
+      walked.notes.push(
+        `no condition says what is wrong: read the recent log of ${read.join(', ')} for errors about the objects still on their way`,
+      );
+      selected = selectFirstBroken(walked.nodes, object, now);
+    }
+  }
+  return { walked, selected };
 }
 
 export async function diagnoseDeployment(
@@ -68,8 +92,7 @@ export async function diagnoseDeployment(
     onNamespace?.(namespace);
     const reader = new ApiChainReader(ctx, controller.signal, MAX_REQUESTS - requests);
     const now = Date.now();
-    const walked = await walkChain(reader, ctx.policy, object, now);
-    const selected = selectFirstBroken(walked.nodes, object, now);
+    const { walked, selected } = await analyseChain(reader, ctx.policy, object, now);
     const conditions = readConditions(object.status);
     const deleting = object.metadata?.deletionTimestamp !== undefined;
     return {

@@ -10,6 +10,9 @@ import { listEvents } from '../events/manager.js';
 import type { EventSummary } from '../events/summaries.js';
 import { Discovery, kindPath, type ServedKind } from '../kube/discovery.js';
 import { rawGetJson } from '../kube/raw-get.js';
+import type { ControllerInfo } from '../logs/controllers.js';
+import { LogReader } from '../logs/index.js';
+import { LOG_TAIL } from './log-errors.js';
 
 /** Requests one diagnosis may make (issue 21: "at most ~30"). */
 export const MAX_REQUESTS = 30;
@@ -38,6 +41,8 @@ export interface ChainReader {
   list(kind: ServedKind, namespace: string | undefined, options: ListOptions): Promise<KubeObject[]>;
   /** Recent Warning events of a namespace. */
   warnings(namespace: string): Promise<EventSummary[]>;
+  /** A controller's recent log lines (redacted); undefined when it has no pod here or they may not be read. */
+  controllerLog(controller: ControllerInfo): Promise<string[] | undefined>;
   /** Requests made so far. */
   readonly requests: number;
 }
@@ -106,6 +111,19 @@ export class ApiChainReader implements ChainReader {
       kind: o.kind ?? kind.kind,
       apiVersion: o.apiVersion ?? `${kind.group ? `${kind.group}/` : ''}${kind.version}`,
     }));
+  }
+
+  async controllerLog(controller: ControllerInfo): Promise<string[] | undefined> {
+    // Two requests (the pods, one log), or none when the budget cannot cover both.
+    if (this.count + 2 > this.budget) return undefined;
+    this.count += 2;
+    try {
+      return await new LogReader(this.ctx, { signal: this.signal }).controllerLines(controller, LOG_TAIL);
+    } catch (error) {
+      if (error instanceof AppError && (error.code === 'forbidden' || error.code === 'notFound' || error.code === 'invalidParams'))
+        return undefined;
+      throw error;
+    }
   }
 
   async warnings(namespace: string): Promise<EventSummary[]> {

@@ -130,7 +130,14 @@ export function selectFirstBroken(
   if (broken !== undefined) {
     const node = nodes[broken] as ChainNode;
     const problem = node.problem ?? { reason: 'NotFound', message: node.state };
-    return { firstBroken: brokenOf(node, deployment, problem.reason, problem.message) };
+    const fb = brokenOf(node, deployment, problem.reason, problem.message);
+    // A deletion that fails: say which finalizer it holds.
+    const finalizers = node.deleting?.finalizers ?? [];
+    if (node.deleting !== undefined && finalizers.length > 0) {
+      fb.message = `${fb.message} (being deleted since ${node.deleting.since}; its finalizer ${finalizers.join(', ')} holds the deletion)`;
+      fb.next = `${fb.next}; the finalizer ${finalizers[0] as string} stays until its controller has removed what it guards — fix the cause above, remove it by hand only when you know the resources are gone`;
+    }
+    return { firstBroken: fb };
   }
   if (deploymentObject.metadata?.deletionTimestamp !== undefined) {
     const holder = deletionHolder(nodes);

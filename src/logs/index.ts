@@ -119,6 +119,28 @@ export class LogReader {
     return this.ctx.api.identity;
   }
 
+  /**
+   * The newest `tailLines` lines of a controller's log (its first running pod in the system namespace),
+   * redacted; undefined when it runs no pod here. Two requests. For the diagnosis's look for reconcile errors.
+   */
+  async controllerLines(controller: ControllerInfo, tailLines: number): Promise<string[] | undefined> {
+    const system = this.ctx.policy.rules.globalNamespace;
+    const pod = pickPod(await this.listPods(system, controller.selector));
+    if (pod === undefined) return undefined;
+    const name = pod.metadata?.name ?? '';
+    const answer = await rawGet(this.identity, `${podPath(system, name)}/log`, {
+      query: { container: chooseContainer(pod, undefined, controller.container), tailLines, limitBytes: READ_LIMIT },
+      accept: 'text/plain, */*',
+      maxBytes: READ_LIMIT,
+      signal: this.call.signal,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      action: `read the log of pod ${system}/${name}`,
+    }).catch((error: unknown) => refused(error, `get pods/log ${name}`, system));
+    return redact(answer.body)
+      .text.split('\n')
+      .filter((l) => l !== '');
+  }
+
   private async listPods(namespace: string, selector: string): Promise<KubeObject[]> {
     const body = await rawGetJson<{ items?: KubeObject[] }>(this.identity, podPath(namespace), {
       query: { labelSelector: selector, limit: 50 },

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { walkChain } from '../../src/diagnose/walk.js';
-import { selectFirstBroken } from '../../src/diagnose/select.js';
+import { analyseChain } from '../../src/diagnose/index.js';
+import type { ControllerInfo } from '../../src/logs/controllers.js';
 import { BudgetSpent, type ChainReader, type ListOptions } from '../../src/diagnose/reader.js';
 import type { ServedKind } from '../../src/kube/discovery.js';
 import type { KubeObject } from '../../src/kube/k0rdent-api.js';
@@ -44,7 +44,7 @@ class FakeReader implements ChainReader {
   requests = 0;
   constructor(
     private readonly objects: KubeObject[],
-    private readonly options: { absent?: string[]; budget?: number; events?: EventSummary[] } = {},
+    private readonly options: { absent?: string[]; budget?: number; events?: EventSummary[]; logs?: Record<string, string[]> } = {},
   ) {}
   private spend(): void {
     if (this.requests >= (this.options.budget ?? 100)) throw new BudgetSpent();
@@ -73,6 +73,11 @@ class FakeReader implements ChainReader {
         (namespace === undefined || o.metadata?.namespace === namespace) &&
         terms.every(([key, value]) => o.metadata?.labels?.[key] === value),
     );
+  }
+  async controllerLog(controller: ControllerInfo): Promise<string[] | undefined> {
+    this.spend();
+    this.spend();
+    return this.options.logs?.[controller.label];
   }
   async warnings(): Promise<EventSummary[]> {
     this.spend();
@@ -246,8 +251,8 @@ const policy = createNamespacePolicy({
 async function diagnose(objects: KubeObject[], options: ConstructorParameters<typeof FakeReader>[1] = {}) {
   const reader = new FakeReader(objects, options);
   const deployment = objects.find((o) => o.kind === 'ClusterDeployment') as KubeObject;
-  const walked = await walkChain(reader, policy, deployment, NOW);
-  return { ...walked, ...selectFirstBroken(walked.nodes, deployment, NOW), requests: reader.requests };
+  const { walked, selected } = await analyseChain(reader, policy, deployment, NOW);
+  return { ...walked, ...selected, requests: reader.requests };
 }
 
 describe('diagnose: the walk and the first broken link', () => {
@@ -383,6 +388,44 @@ describe('diagnose: the walk and the first broken link', () => {
     const d = await diagnose(objects);
     assert.equal(d.firstBroken?.kind, 'K0sControlPlane');
     assert.match(d.firstBroken?.next ?? '', /k0smotron/);
+  });
+
+  it("control-plane-not-initialized as the world shows it: conditions that read as progress, the error only in k0smotron's log", async () => {
+    const objects = replace(healthy(), 'K0sControlPlane', `${CD}-cp`, (o) => ({
+      ...o,
+      status: {
+        ready: false,
+        initialized: false,
+        initialization: { controlPlaneInitialized: false },
+        conditions: [
+          no('Available', 'NotAvailable', 'Control plane is not yet available'),
+          no('ControlPlaneReady', 'NotReady', 'Waiting for the control plane to be initialized'),
+        ],
+      },
+    }));
+    const waitingMachine = replace(objects, 'Machine', `${CD}-cp-0`, (m) => ({
+      ...m,
+      status: {
+        phase: 'Provisioned',
+        conditions: [
+          {
+            type: 'NodeHealthy',
+            status: 'Unknown',
+            reason: 'InspectionFailed',
+            message: 'Waiting for a Node with spec.providerID aws:///us-east-2a/i-0cp to exist',
+            lastTransitionTime: T0,
+          },
+        ],
+      },
+    }));
+    const quiet = await diagnose(waitingMachine);
+    assert.equal(quiet.firstBroken, undefined, 'InspectionFailed while waiting for a Node is progress');
+    const line = `E1207 06:59:30.000000       1 k0s_controlplane_controller.go:112] "Reconciler error" err="failed to get the control plane status: Get \\"https://alpha-aws-apiserver:6443/readyz\\": dial tcp 10.0.1.15:6443: connect: connection refused" controller="k0scontrolplane" controllerKind="K0sControlPlane" K0sControlPlane="${NS}/${CD}-cp" name="${CD}-cp"`;
+    const d = await diagnose(waitingMachine, { logs: { k0smotron: ['I1207 06:59:00.000000       1 x.go:1] "Scaling up"', line] } });
+    assert.equal(d.firstBroken?.kind, 'K0sControlPlane');
+    assert.equal(d.firstBroken?.reason, 'ReconcilerError');
+    assert.match(d.firstBroken?.message ?? '', /connection refused/);
+    assert.ok(d.notes.some((n) => n.includes('k0smotron')));
   });
 
   it('waiting is not broken, but waiting past the stuck threshold is', async () => {
