@@ -14,6 +14,31 @@ export const rec = (v: unknown): Raw => (typeof v === 'object' && v !== null && 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
+/** Conditions of a CAPI Cluster that summarise its infrastructure cluster, control plane and Machines (CAPI v1beta2 and v1beta1). */
+const CLUSTER_MIRRORS = new Set([
+  'Ready',
+  'Available',
+  'InfrastructureReady',
+  'ControlPlaneInitialized',
+  'ControlPlaneAvailable',
+  'ControlPlaneReady',
+  'WorkersAvailable',
+  'WorkersReady',
+  'MachinesReady',
+  'MachinesUpToDate',
+  'ControlPlaneMachinesReady',
+  'ControlPlaneMachinesUpToDate',
+  'WorkerMachinesReady',
+  'WorkerMachinesUpToDate',
+  'RemoteConnectionProbe',
+  'ScalingUp',
+  'ScalingDown',
+  'Remediating',
+  'RollingOut',
+]);
+/** Conditions of a Machine that summarise its infrastructure machine and bootstrap config. */
+const MACHINE_MIRRORS = new Set(['Ready', 'Available', 'UpToDate', 'InfrastructureReady', 'BootstrapReady', 'BootstrapConfigReady']);
+
 /** kcm's own conditions on a ClusterDeployment that only repeat an object further down the chain. */
 const DEPLOYMENT_MIRRORS = new Set(['Ready', 'TemplateReady', 'CredentialReady', 'HelmReleaseReady', 'CAPIClusterSummary', 'Deleting']);
 
@@ -41,9 +66,15 @@ function problemOf(c: RawCondition): { reason: string; message: string } {
 }
 
 /** Status from the conditions (failing or stuck → broken, other abnormal → progressing), the conditions listed. */
-function judge(node: ChainNode, conditions: readonly RawCondition[], now: number, ignore: ReadonlySet<string> = new Set()): void {
-  const abnormal = abnormalConditions(conditions.filter((c) => !ignore.has(c.type)));
-  if (abnormal.length > 0) node.conditions = abnormal.map(compactCondition);
+function judge(node: ChainNode, conditions: readonly RawCondition[], now: number, ignore: ReadonlySet<string> | 'all' = new Set()): void {
+  const mirrors = (c: RawCondition): boolean => ignore === 'all' || ignore.has(c.type);
+  // Conditions that only repeat an object further down are listed, but do not make this one the broken link;
+  // kept aside for when nothing below is found broken (its child not served or not readable).
+  const listed = abnormalConditions(conditions);
+  if (listed.length > 0) node.conditions = listed.map(compactCondition);
+  const echoed = listed.find((c) => mirrors(c) && isFailing(c));
+  if (echoed !== undefined) node.mirrored = problemOf(echoed);
+  const abnormal = abnormalConditions(conditions.filter((c) => !mirrors(c)));
   const failing = abnormal.find(isFailing);
   const stuck = abnormal.find((c) => isStuck(c, now) && c.type !== 'Deleting');
   if (failing !== undefined) {
@@ -158,6 +189,11 @@ export function describeFlux(object: KubeObject, role: string, now: number): Cha
     const artifact = rec(status.artifact);
     if (str(artifact.revision) !== undefined) parts.push(`artifact ${str(artifact.revision)}`);
   }
+  // Flux does not reconcile an OCI HelmRepository: it has no status, and that is its good state.
+  if (role === 'helmRepository' && rec(object.spec).type === 'oci' && ready === undefined) {
+    node.state = 'OCI repository (static: Flux does not reconcile it)';
+    return node;
+  }
   parts.unshift(
     ready === undefined ? 'not reconciled yet' : ready.status === 'True' ? 'ready' : `not ready (${ready.reason ?? ready.status})`,
   );
@@ -191,7 +227,7 @@ export function describeCluster(object: KubeObject, now: number): ChainNode {
   if (cpCounters) parts.push(cpCounters);
   if (workers) parts.push(workers);
   node.state = parts.join(', ');
-  judge(node, conditionsOf(status), now);
+  judge(node, conditionsOf(status), now, CLUSTER_MIRRORS);
   flagged(node, status);
   return node;
 }
@@ -237,7 +273,9 @@ export function describeMachineDeployment(object: KubeObject, role: string, now:
   const available = num(status.availableReplicas);
   if (available !== undefined) parts.push(`${available} available`);
   node.state = parts.join(', ');
-  judge(node, conditionsOf(status), now);
+  // A MachineDeployment's conditions summarise its Machines.
+  judge(node, conditionsOf(status), now, 'all');
+  if (node.status === 'ok' && (num(status.readyReplicas) ?? 0) < (desired ?? 0)) node.status = 'progressing';
   flagged(node, status);
   return node;
 }
@@ -252,7 +290,7 @@ export function describeMachine(object: KubeObject, now: number): ChainNode {
   parts.push(nodeRef !== undefined ? `node ${nodeRef}` : 'no node yet');
   if (str(spec.version) !== undefined) parts.push(`version ${str(spec.version)}`);
   node.state = parts.join(', ');
-  judge(node, conditionsOf(status), now);
+  judge(node, conditionsOf(status), now, MACHINE_MIRRORS);
   flagged(node, status);
   if (node.status === 'ok' && str(status.phase) !== 'Running') node.status = node.deleting ? 'deleting' : 'progressing';
   return node;

@@ -109,7 +109,7 @@ export async function diagnoseDeployment(
             },
           }
         : {}),
-      chain: walked.nodes.map(({ parent: _parent, ...node }) => node),
+      chain: walked.nodes.map(({ parent: _parent, mirrored: _mirrored, ...node }) => node),
       ...selected,
       requests: requests + reader.requests,
       notes: walked.notes,

@@ -32,7 +32,8 @@ function isBrokenLink(nodes: readonly ChainNode[], i: number): boolean {
   const node = nodes[i] as ChainNode;
   if (node.status === 'broken') return true;
   // Absent although the object above it is fine: e.g. a HelmRelease Ready=True that created no Cluster.
-  if (node.status === 'missing' && node.parent !== undefined) return nodes[node.parent]?.status === 'ok';
+  // (Not a ClusterIdentity under a ready Credential: kcm found it, so where this looked is what is off.)
+  if (node.status === 'missing' && node.parent !== undefined) return node.role !== 'identity' && nodes[node.parent]?.status === 'ok';
   return false;
 }
 
@@ -156,6 +157,14 @@ export function selectFirstBroken(
       return { waitingOn: { kind: node.kind, name: node.name, state: `deleting, waiting for finalizer ${finalizers.join(', ')}` } };
     }
   }
+  // A parent reports a failure of an object below that the walk could not judge (its kind not served, not
+  // readable, past the budget): the deepest such report.
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as ChainNode;
+    if (node.mirrored === undefined || descendants(nodes, i).some((d) => nodes[d]?.mirrored !== undefined)) continue;
+    if (!descendants(nodes, i).some((d) => nodes[d]?.status === 'notServed' || nodes[d]?.status === 'notRead')) continue;
+    return { firstBroken: brokenOf(node, deployment, node.mirrored.reason, node.mirrored.message) };
+  }
   // kcm gave up (Ready=False/Failed) but nothing below says why: the deployment's own failed condition.
   const conditions = readConditions(deploymentObject.status);
   const ready = findCondition(conditions, 'Ready');
@@ -174,6 +183,7 @@ export function selectFirstBroken(
   // Nothing broken: what it is waiting on (the deepest node not yet ok).
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i] as ChainNode;
+    if (node.role === 'identity') continue;
     if (node.status === 'progressing' || node.status === 'missing' || node.status === 'deleting')
       return { waitingOn: { kind: node.kind, name: node.name, state: node.state } };
   }

@@ -30,6 +30,8 @@ export interface ChainNode {
   problem?: { reason: string; message: string };
   /** Index in the chain of the object it hangs under (internal: the walk's tree). */
   parent?: number;
+  /** A failing condition that repeats an object below (internal: the answer when nothing below is found broken). */
+  mirrored?: { reason: string; message: string };
 }
 
 export interface NextStep {
@@ -58,7 +60,7 @@ export interface Diagnosis {
   /** standalone / hosted control plane / adopted / regional / dryRun. */
   shape: string;
   region?: { name: string; note: string };
-  chain: Omit<ChainNode, 'parent'>[];
+  chain: Omit<ChainNode, 'parent' | 'mirrored'>[];
   firstBroken?: FirstBroken;
   /** When nothing is broken but not everything is ready: what it waits on. */
   waitingOn?: { kind: string; name: string; state: string };

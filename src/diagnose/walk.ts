@@ -288,9 +288,11 @@ export async function walkChain(
         credential.index,
       );
     } else if (identity !== undefined) {
+      // kcm checked the identity when it made the Credential ready: not finding it then says more about where
+      // this looked than about the Credential.
       await walk.object(identity, 'identity', credential.index, (o) => describeIdentity(o, now), {
-        mustExist: true,
-        why: `the Credential's identity ${identity.kind} ${identity.namespace ? `${identity.namespace}/` : ''}${identity.name} does not exist`,
+        mustExist: rec(credential.object.status).ready !== true,
+        why: `the Credential's identity ${identity.kind} ${identity.namespace ? `${identity.namespace}/` : ''}${identity.name} was not found${rec(credential.object.status).ready === true ? ' there (kcm reports the Credential ready, so it found it elsewhere)' : ''}`,
       });
     }
   }

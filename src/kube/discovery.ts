@@ -5,7 +5,6 @@
  * for a short time: CRDs come and go rarely, and a walk below a ClusterDeployment asks about a dozen kinds.
  * The preferred version wins (the first one discovery lists), so nothing here names a version literally.
  */
-import { AppError } from '../errors.js';
 import type { KubeIdentity } from './identity.js';
 import { rawGet } from './raw-get.js';
 
@@ -58,8 +57,8 @@ class DiscoveryData {
     readonly at: number,
     /** group → kinds at the preferred version (aggregated), or undefined until read (legacy). */
     readonly byGroup: Map<string, ServedKind[] | undefined>,
-    /** legacy only: group → preferred version */
-    readonly preferred: Map<string, string>,
+    /** legacy only: group → its versions, preferred first */
+    readonly preferred: Map<string, string[]>,
   ) {}
 }
 
@@ -67,20 +66,25 @@ function parseAggregated(body: AggregatedList, at: number): DiscoveryData {
   const byGroup = new Map<string, ServedKind[] | undefined>();
   for (const item of body.items ?? []) {
     const group = item.metadata?.name ?? '';
-    // The first version is the preferred one (kube-apiserver orders them by priority).
-    const version = item.versions?.[0];
-    if (version?.version === undefined) continue;
+    // Versions come in preference order (kube-apiserver's priority): a kind served at several versions is taken
+    // at the first, and a kind only some versions serve (a group whose CRDs sit at different versions, as
+    // infrastructure.cluster.x-k8s.io does: AWSCluster v1beta2, AzureCluster v1beta1) at the one that has it.
     const kinds: ServedKind[] = [];
-    for (const r of version.resources ?? []) {
-      if (r.resource === undefined || r.responseKind?.kind === undefined) continue;
-      kinds.push({
-        group,
-        version: version.version,
-        kind: r.responseKind.kind,
-        plural: r.resource,
-        namespaced: r.scope === 'Namespaced',
-        subresources: (r.subresources ?? []).map((s) => s.subresource ?? '').filter((s) => s !== ''),
-      });
+    const seen = new Set<string>();
+    for (const version of item.versions ?? []) {
+      if (version.version === undefined) continue;
+      for (const r of version.resources ?? []) {
+        if (r.resource === undefined || r.responseKind?.kind === undefined || seen.has(r.responseKind.kind)) continue;
+        seen.add(r.responseKind.kind);
+        kinds.push({
+          group,
+          version: version.version,
+          kind: r.responseKind.kind,
+          plural: r.resource,
+          namespaced: r.scope === 'Namespaced',
+          subresources: (r.subresources ?? []).map((sub) => sub.subresource ?? '').filter((sub) => sub !== ''),
+        });
+      }
     }
     byGroup.set(group, kinds);
   }
@@ -108,12 +112,13 @@ export class Discovery {
       const body = JSON.parse(answer.body) as AggregatedList & LegacyGroupList;
       if (body.kind === 'APIGroupDiscoveryList' || answer.contentType.includes('APIGroupDiscoveryList'))
         return parseAggregated(body, Date.now());
-      const preferred = new Map<string, string>();
+      const preferred = new Map<string, string[]>();
       const byGroup = new Map<string, ServedKind[] | undefined>();
       for (const g of body.groups ?? []) {
-        const version = g.preferredVersion?.version ?? g.versions?.[0]?.version;
-        if (g.name === undefined || version === undefined) continue;
-        preferred.set(g.name, version);
+        const first = g.preferredVersion?.version ?? g.versions?.[0]?.version;
+        if (g.name === undefined || first === undefined) continue;
+        const others = (g.versions ?? []).map((v) => v.version).filter((v): v is string => v !== undefined && v !== first);
+        preferred.set(g.name, [first, ...others]);
         byGroup.set(g.name, undefined);
       }
       return new DiscoveryData(Date.now(), byGroup, preferred);
@@ -133,24 +138,27 @@ export class Discovery {
     if (!data.byGroup.has(group)) return [];
     const known = data.byGroup.get(group);
     if (known !== undefined) return known;
-    const version = data.preferred.get(group) ?? '';
-    call.onRequest?.();
-    const answer = await rawGet(this.identity, `/apis/${group}/${version}`, {
-      signal: call.signal,
-      timeoutMs: call.timeoutMs,
-      action: `discover the kinds of ${group}/${version}`,
-    });
-    const list = JSON.parse(answer.body) as LegacyResourceList;
     const kinds: ServedKind[] = [];
-    const subresources = new Map<string, string[]>();
-    for (const r of list.resources ?? []) {
-      const [plural, sub] = (r.name ?? '').split('/');
-      if (plural === undefined || plural === '') continue;
-      if (sub !== undefined) subresources.set(plural, [...(subresources.get(plural) ?? []), sub]);
-      else if (r.kind !== undefined)
-        kinds.push({ group, version, kind: r.kind, plural, namespaced: r.namespaced === true, subresources: [] });
+    for (const version of data.preferred.get(group) ?? []) {
+      call.onRequest?.();
+      const answer = await rawGet(this.identity, `/apis/${group}/${version}`, {
+        signal: call.signal,
+        timeoutMs: call.timeoutMs,
+        action: `discover the kinds of ${group}/${version}`,
+      });
+      const list = JSON.parse(answer.body) as LegacyResourceList;
+      const subresources = new Map<string, string[]>();
+      const found: ServedKind[] = [];
+      for (const r of list.resources ?? []) {
+        const [plural, sub] = (r.name ?? '').split('/');
+        if (plural === undefined || plural === '') continue;
+        if (sub !== undefined) subresources.set(plural, [...(subresources.get(plural) ?? []), sub]);
+        else if (r.kind !== undefined && !kinds.some((k) => k.kind === r.kind))
+          found.push({ group, version, kind: r.kind, plural, namespaced: r.namespaced === true, subresources: [] });
+      }
+      for (const k of found) k.subresources = subresources.get(k.plural) ?? [];
+      kinds.push(...found);
     }
-    for (const k of kinds) k.subresources = subresources.get(k.plural) ?? [];
     data.byGroup.set(group, kinds);
     return kinds;
   }
@@ -175,7 +183,3 @@ export function kindPath(kind: ServedKind, namespace: string | undefined, name?:
   return `${base}${ns}/${kind.plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
-/** A discovery answer that is not JSON is the server's fault, not the caller's. */
-export function discoveryError(error: unknown): AppError {
-  return error instanceof AppError ? error : new AppError('internal', `discovery failed: ${String(error)}`);
-}

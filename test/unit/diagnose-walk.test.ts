@@ -428,6 +428,38 @@ describe('diagnose: the walk and the first broken link', () => {
     assert.ok(d.notes.some((n) => n.includes('k0smotron')));
   });
 
+  it("a Cluster's summary of its children and CAPI's probe while provisioning are not failures; an OCI HelmRepository has no status", async () => {
+    let objects = replace(healthy(), 'Cluster', CD, (o) => ({
+      ...o,
+      status: {
+        phase: 'Provisioning',
+        conditions: [
+          no('RemoteConnectionProbe', 'ProbeFailed', 'Remote connection not established yet'),
+          no('InfrastructureReady', 'NotReady', 'AWSCluster status.initialization.provisioned is false'),
+        ],
+      },
+    }));
+    objects = replace(objects, 'HelmRepository', 'kcm-templates', (o) => ({
+      ...o,
+      spec: { type: 'oci', url: 'oci://ghcr.io/k0rdent/kcm/charts' },
+      status: {},
+    }));
+    const d = await diagnose(objects);
+    assert.equal(d.firstBroken, undefined, JSON.stringify(d.firstBroken));
+    assert.equal(d.nodes.find((n) => n.kind === 'HelmRepository')?.status, 'ok');
+    // With the infrastructure cluster's kind not served, the Cluster's own report of it is the answer.
+    const failing = replace(objects, 'Cluster', CD, (o) => ({
+      ...o,
+      status: {
+        phase: 'Provisioning',
+        conditions: [no('InfrastructureReady', 'VpcReconciliationFailed', 'failed to create VPC: VpcLimitExceeded')],
+      },
+    }));
+    const e = await diagnose(failing, { absent: ['AWSCluster'] });
+    assert.equal(e.firstBroken?.kind, 'Cluster');
+    assert.equal(e.firstBroken?.reason, 'VpcReconciliationFailed');
+  });
+
   it('waiting is not broken, but waiting past the stuck threshold is', async () => {
     const waiting = (since: string) =>
       replace(healthy(), 'K0sControlPlane', `${CD}-cp`, (o) => ({
@@ -512,7 +544,23 @@ describe('diagnose: the walk and the first broken link', () => {
     const d = await diagnose(objects);
     assert.equal(d.firstBroken?.kind, 'ClusterTemplate');
     assert.equal(d.firstBroken?.reason, 'TemplateInvalid');
-    const e = await diagnose(healthy().filter((o) => o.kind !== 'AWSClusterStaticIdentity'));
+    // kcm made the Credential ready, so it found the identity: not finding it here is no broken link.
+    const quiet = await diagnose(healthy().filter((o) => o.kind !== 'AWSClusterStaticIdentity'));
+    assert.equal(quiet.firstBroken, undefined);
+    assert.equal(quiet.nodes.find((n) => n.kind === 'AWSClusterStaticIdentity')?.status, 'missing');
+    const notReady = replace(
+      healthy().filter((o) => o.kind !== 'AWSClusterStaticIdentity'),
+      'Credential',
+      'aws-cluster-credential',
+      (o) => ({
+        ...o,
+        status: {
+          ready: false,
+          conditions: [no('CredentialReady', 'Failed', 'ClusterIdentity object of Kind=AWSClusterStaticIdentity aws-identity not found')],
+        },
+      }),
+    );
+    const e = await diagnose(notReady);
     assert.equal(e.firstBroken?.kind, 'AWSClusterStaticIdentity');
     assert.equal(e.firstBroken?.reason, 'NotFound');
   });
