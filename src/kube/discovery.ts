@@ -182,4 +182,3 @@ export function kindPath(kind: ServedKind, namespace: string | undefined, name?:
   const ns = kind.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   return `${base}${ns}/${kind.plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}`;
 }
-
