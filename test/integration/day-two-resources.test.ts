@@ -132,7 +132,9 @@ describe('cluster resources, subscriptions, completion and prompts over MCP', ()
       arguments: { name: 'beta-staging-cluster', namespace: 'team-beta' },
     });
     const text = (got.messages[0]?.content as { text: string }).text;
-    for (const tool of ['k0.clusters.get', 'k0.events.list', 'k0.templates.get']) assert.ok(text.includes(tool), tool);
+    for (const tool of ['k0.clusters.diagnose', 'k0.logs.get', 'k0.clusters.get', 'k0.events.list', 'k0.templates.get'])
+      assert.ok(text.includes(tool), tool);
+    assert.ok(text.indexOf('k0.clusters.diagnose') < text.indexOf('k0.logs.get'), 'diagnose first, then the log it points to');
     const create = await h.client.getPrompt({ name: 'create-cluster', arguments: { provider: 'aws' } });
     assert.match((create.messages[0]?.content as { text: string }).text, /k0\.templates\.get[\s\S]*k0\.clusters\.deploy/);
     const done = await h.client.complete({

@@ -84,7 +84,8 @@ export function registerPrompts(server: McpServer, context: ToolContext): void {
     'troubleshoot-cluster',
     {
       title: 'Troubleshoot a cluster',
-      description: 'Finds why a ClusterDeployment is not Ready: conditions, kcm events, template and credential.',
+      description:
+        "Finds why a ClusterDeployment is not Ready: the chain below it (Flux, Cluster API, provider objects), its first broken link and the responsible controller's log.",
       argsSchema: { name: nameArg, namespace: namespaceArg },
     },
     ({ name, namespace }) => {
@@ -92,16 +93,17 @@ export function registerPrompts(server: McpServer, context: ToolContext): void {
       return guide(
         [
           `Find out why ClusterDeployment "${name}"${namespace ? ` in "${namespace}"` : ''} is not working. Follow these steps in order:`,
-          `1. ${t('k0.clusters.get')} with name "${name}"${ns}: read phase, progress (step k of n, waitingFor), stale, conditions and recentWarnings. The first condition that is False (or Unknown for long) is where it stops.`,
-          `2. ${t('k0.events.list')} with forName "${name}"${ns} and types ["Warning"], then without types: kcm's reasons (ValidationError, CredentialNotReady, ...) in time order.`,
-          '3. By the failing condition:',
-          `   - HelmChartReady=False: the config does not satisfy the chart. ${t('k0.templates.get')} with its template shows the schema and required settings; fix the config with ${t('k0.clusters.update')}.`,
-          `   - CredentialReady=False: the credential's identity is missing or not ready; ${t('k0.clusters.listCredentials')} for that namespace shows it (notReadyReason).`,
-          `   - TemplateReady=False: the template is invalid; ${t('k0.clusters.listTemplates')} shows validationError.`,
-          '   - CAPIClusterSummary=False: the cloud side is provisioning or failing; its message names the failing part (machines, control plane).',
-          '   - Deleting=True: it is being deleted; its reason says which step it waits for.',
-          `4. If stale is true, kcm has not yet reacted to the last change: wait and call ${t('k0.clusters.get')} again.`,
-          '5. Report the cause in one or two sentences, with the exact condition and event messages, and the fix you propose. Change nothing without asking the user.',
+          `1. ${t('k0.clusters.diagnose')} with name "${name}"${ns}: it walks template, credential, HelmChart, HelmRelease, the Cluster API Cluster, infrastructure cluster, control plane, MachineDeployments, Machines and their infrastructure machines in one call. Read firstBroken (kind, name, reason, message, next); when it is absent nothing is broken and waitingOn says what it is still waiting for.`,
+          `2. Call the firstBroken.nextCall it gives (usually ${t('k0.logs.get')} with for: {kind, name, namespace}): the responsible controller's recent lines about that object. The error lines there are the cause in the controller's own words.`,
+          '3. By the broken link:',
+          `   - ClusterDeployment (HelmChartReady=False): the config does not satisfy the chart. ${t('k0.templates.get')} shows the schema and required settings; propose a fix with ${t('k0.clusters.update')}.`,
+          `   - ClusterTemplate / Credential / ClusterIdentity: invalid template or missing identity; ${t('k0.clusters.listTemplates')} / ${t('k0.clusters.listCredentials')} show what exists.`,
+          '   - HelmRelease (InstallFailed, UpgradeFailed): the chart could not be installed; the message names the object the cluster API refused.',
+          '   - Infrastructure cluster or machine (AWSCluster, AzureCluster, ...): the cloud refused (quota, permissions): the fix is in the cloud account the credential names.',
+          '   - Machine without providerID, control plane not initialized: the provider or k0smotron log (step 2) says why.',
+          '   - A deletion that does not finish: firstBroken names the object and the finalizer holding it; its controller removes it once the cloud resources are gone.',
+          `4. For more context: ${t('k0.clusters.get')} (conditions, progress, recentWarnings) and ${t('k0.events.list')} with forName "${name}"${ns} and types ["Warning"].`,
+          '5. Report the cause in one or two sentences, with the exact reason and message (and the log line), and the fix you propose. Change nothing without asking the user.',
         ].join('\n'),
         `Troubleshoot ${name}`,
       );
