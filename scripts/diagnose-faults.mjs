@@ -27,7 +27,7 @@ const json = process.argv.includes('--json');
 const transport = new StdioClientTransport({
   command: process.execPath,
   args: ['dist/src/cli/main.js', 'stdio', '--sandbox'],
-  stderr: 'ignore',
+  stderr: process.env.DIAGNOSE_FAULTS_DEBUG ? 'inherit' : 'ignore',
 });
 const client = new Client({ name: 'diagnose-faults', version: '0.0.0' });
 await client.connect(transport);
