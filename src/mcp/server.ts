@@ -1,5 +1,6 @@
 /** The MCP server factory: one McpServer per session (or per request when stateless). */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { packageVersion } from '../config/package.js';
 import { sharedJsonSchemaValidator } from './json-schema-validator.js';
 import type { Runtime, Session } from '../runtime/types.js';
@@ -10,6 +11,7 @@ import { clusterManager } from './tools/clusters.js';
 import { initAllToolMetrics, instructions, registerTools } from './tools/index.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerClusterResources } from './resources/clusters.js';
+import { withToolNameStyle, type ToolNameStyle } from '../tool-names.js';
 
 export const SERVER_NAME = 'k0rdent-mcp';
 
@@ -20,6 +22,17 @@ export const SERVER_NAME = 'k0rdent-mcp';
 export interface McpServerOptions {
   /** A server for one request: it cannot ask its client anything (the answer would reach another server). */
   stateless?: boolean;
+}
+
+/**
+ * Every message the transport delivers is handled in the session's tool name style (src/tool-names.ts), so a
+ * message built while answering any request — a tool call, tasks/get, resources/read — names tools as this
+ * client lists them. Wraps the handler the SDK's Protocol installed on connect (through the transport's own
+ * setter: the HTTP transport forwards it to the transport inside it); nothing arrives before that returns.
+ */
+function handleInStyle(transport: Transport, style: ToolNameStyle): void {
+  const handle = transport.onmessage;
+  if (handle !== undefined) transport.onmessage = (message, extra) => withToolNameStyle(style, () => handle(message, extra));
 }
 
 export function createMcpServer(runtime: Runtime, session: Session, options: McpServerOptions = {}): McpServer {
@@ -35,11 +48,19 @@ export function createMcpServer(runtime: Runtime, session: Session, options: Mcp
       instructions: instructions(runtime.settings),
     },
   );
+  const connect = server.connect.bind(server);
+  server.connect = async (transport) => {
+    await connect(transport);
+    handleInStyle(transport, runtime.settings.toolNameStyle);
+  };
   initAllToolMetrics(runtime.metrics);
-  registerTools(server.server, { runtime, session });
-  // Resources (k0rdent://clusters/{namespace}/{name}, with subscriptions) and prompts: src/mcp/resources, src/mcp/prompts.
-  registerClusterResources(server, { runtime, session }, { stateless: options.stateless === true });
-  registerPrompts(server, { runtime, session });
+  // Texts built while registering (a resource template's description) name tools in the session's style too.
+  withToolNameStyle(runtime.settings.toolNameStyle, () => {
+    registerTools(server.server, { runtime, session });
+    // Resources (k0rdent://clusters/{namespace}/{name}, with subscriptions) and prompts: src/mcp/resources, src/mcp/prompts.
+    registerClusterResources(server, { runtime, session }, { stateless: options.stateless === true });
+    registerPrompts(server, { runtime, session });
+  });
   handleLogLevel(server, session);
   if (options.stateless !== true) enableConfirmation(server.server, session);
   return server;
