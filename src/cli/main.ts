@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Entry point of the `k0rdent-mcp` binary: commands serve, stdio and sandbox (wiring only). */
+import { TOOL } from '../tool-names.js';
 import { Command } from 'commander';
 import { packageVersion } from '../config/package.js';
 import { exitOnStartupError } from './bootstrap.js';
@@ -72,7 +73,7 @@ clientOptions(
   program
     .command('call')
     .description('call one tool and print its structured result (JSON; YAML on a terminal)')
-    .argument('<tool>', 'tool name, e.g. k0.clusters.list')
+    .argument('<tool>', `tool name, e.g. ${TOOL.clustersList}`)
     .argument('[arguments]', 'the tool\'s arguments: JSON (\'{"namespace":"team-alpha"}\'), @file or @- for standard input')
     .option('--wait-progress', 'print progress notifications of a long call (always on when stderr is a terminal)'),
 ).action((tool: string, args: string | undefined, flags: ClientFlags) =>

@@ -3,6 +3,7 @@
  * that did not wait, or before an update. The kubeconfig Secret is only named: this server never reads
  * Secrets (and so needs no RBAC on them).
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import { AppError } from '../errors.js';
 import { assertNamespaceExists } from '../shared/not-found.js';
 import { describePhase, reconciliationGap, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
@@ -167,7 +168,7 @@ export async function locate(ctx: ReadContext, name: string, call: CallOptions):
     if (error instanceof AppError && error.code === 'forbidden') {
       throw new AppError(
         'invalidParams',
-        `namespace is required: this identity may not search ClusterDeployments across namespaces; pass the \`namespace\` of "${name}" (k0.clusters.list shows it)`,
+        `namespace is required: this identity may not search ClusterDeployments across namespaces; pass the \`namespace\` of "${name}" (${toolRef(TOOL.clustersList)} shows it)`,
       );
     }
     throw error;
@@ -176,7 +177,7 @@ export async function locate(ctx: ReadContext, name: string, call: CallOptions):
   if (found.length === 0)
     throw new AppError(
       'notFound',
-      `no ClusterDeployment "${name}" in the namespaces this server may read; k0.clusters.list shows the ones there are`,
+      `no ClusterDeployment "${name}" in the namespaces this server may read; ${toolRef(TOOL.clustersList)} shows the ones there are`,
       { name },
     );
   if (found.length > 1) {
@@ -206,7 +207,7 @@ export async function getDeployment(
       await assertNamespaceExists(ctx.api, ctx.policy, request.namespace, call);
       throw new AppError(
         'notFound',
-        `ClusterDeployment ${request.namespace}/${request.name} does not exist; k0.clusters.list shows the deployments there are`,
+        `ClusterDeployment ${request.namespace}/${request.name} does not exist; ${toolRef(TOOL.clustersList)} shows the deployments there are`,
         { name: request.name, namespace: request.namespace },
       );
     }

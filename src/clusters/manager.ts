@@ -2,6 +2,7 @@
  * The cluster manager: credentials, templates and ClusterDeployments as an injected Kubernetes
  * identity, inside the namespaces the policy allows. Knows Kubernetes and k0rdent, nothing of MCP.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeIdentity } from '../kube/identity.js';
 import type { Logger } from 'pino';
@@ -299,7 +300,7 @@ export class ClusterManager {
       if (winner !== undefined) return this.deployOverExisting(winner, manifest, request, hooks);
       throw new AppError(
         'conflict',
-        `ClusterDeployment ${namespace}/${request.name} was created and deleted by someone else while this deploy ran; nothing was written. Check with k0.clusters.list, then deploy again`,
+        `ClusterDeployment ${namespace}/${request.name} was created and deleted by someone else while this deploy ran; nothing was written. Check with ${toolRef(TOOL.clustersList)}, then deploy again`,
         { reason: 'concurrentCreate' },
         { cause: error },
       );
@@ -346,7 +347,7 @@ export class ClusterManager {
     if (existing.metadata?.deletionTimestamp) {
       throw new AppError(
         'conflict',
-        `ClusterDeployment ${ref} is being deleted; wait until it is gone (k0.clusters.delete with wait=true), then deploy again`,
+        `ClusterDeployment ${ref} is being deleted; wait until it is gone (${toolRef(TOOL.clustersDelete)} with wait=true), then deploy again`,
         { reason: 'deleting' },
       );
     }
@@ -355,7 +356,7 @@ export class ClusterManager {
       const paths = differences.map(describeChange);
       throw new AppError(
         'conflict',
-        `ClusterDeployment ${ref} already exists and differs from this deploy in ${paths.join('; ')}. deploy only creates: change it with k0.clusters.update (config is a merge patch), or deploy under another name`,
+        `ClusterDeployment ${ref} already exists and differs from this deploy in ${paths.join('; ')}. deploy only creates: change it with ${toolRef(TOOL.clustersUpdate)} (config is a merge patch), or deploy under another name`,
         { reason: 'exists', differences: paths },
       );
     }
@@ -449,7 +450,7 @@ export class ClusterManager {
       if (!isPreconditionFailed(error)) throw error;
       throw new AppError(
         'conflict',
-        `ClusterDeployment ${namespace}/${request.name} was replaced by another object of the same name (uid ${confirmedUid ?? ''} was ${hooks.confirm ? 'confirmed' : 'read'}); nothing was deleted. Look at the new one with k0.clusters.get and call k0.clusters.delete again to delete it`,
+        `ClusterDeployment ${namespace}/${request.name} was replaced by another object of the same name (uid ${confirmedUid ?? ''} was ${hooks.confirm ? 'confirmed' : 'read'}); nothing was deleted. Look at the new one with ${toolRef(TOOL.clustersGet)} and call ${toolRef(TOOL.clustersDelete)} again to delete it`,
         { reason: 'replaced', uid: confirmedUid },
         { cause: error },
       );

@@ -4,6 +4,7 @@
  * deploy's, a template change only to one of `status.availableUpgrades` (kcm's rule), a deployment this
  * server did not create only with `adopt`. Then a server-side apply under the deploy field owner.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import jsonMergePatch from 'json-merge-patch';
 import { AppError, echo } from '../errors.js';
 import { CONDITION, findCondition, readConditions, type GenerationTarget } from '../k0rdent/conditions.js';
@@ -65,7 +66,7 @@ async function existingDeployment(deps: UpdateDeps, namespace: string, name: str
   const hint = whereHint('ClusterDeployment', name, elsewhere);
   throw new AppError(
     'notFound',
-    `ClusterDeployment ${echo(name)} does not exist in namespace "${namespace}"; ${hint ?? 'create it with k0.clusters.deploy'}`,
+    `ClusterDeployment ${echo(name)} does not exist in namespace "${namespace}"; ${hint ?? `create it with ${toolRef(TOOL.clustersDeploy)}`}`,
     {
       namespace,
       ...(elsewhere.length > 0 ? { existsIn: elsewhere } : {}),

@@ -3,6 +3,7 @@
  * or failed for that generation, deleted, or replaced by another object of the same name: the judge
  * (src/k0rdent/judge.ts) decides, as it does for the delete wait and the follow tasks.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import type { Logger } from 'pino';
 import type { GenerationTarget } from '../k0rdent/conditions.js';
 import { failureText, judge, type GoneTarget, type JudgeOptions, type Judgement, type ReadyTarget } from '../k0rdent/judge.js';
@@ -39,7 +40,7 @@ export function interruption(outcome: WaitResult, continues: string): { interrup
   if (!outcome.interrupted) return {};
   return {
     interrupted: true,
-    note: `the server is shutting down and stopped waiting; ${continues}: follow it with k0.clusters.get, k0.clusters.list or its task`,
+    note: `the server is shutting down and stopped waiting; ${continues}: follow it with ${toolRef(TOOL.clustersGet)}, ${toolRef(TOOL.clustersList)} or its task`,
   };
 }
 

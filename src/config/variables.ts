@@ -135,7 +135,7 @@ export const CONFIG_VARIABLES = [
     flag: '--tool-name-style',
     key: 'toolNameStyle',
     value: '<style>',
-    description: 'dotted (k0.clusters.list) or snake (k0_clusters_list)',
+    description: `dotted (${TOOL.clustersList}) or snake (k0_clusters_list)`,
     defaultValue: 'dotted',
   },
   {
@@ -242,3 +242,4 @@ export function collectRawConfig(env: NodeJS.ProcessEnv, flags: Record<string, u
   }
   return raw;
 }
+import { TOOL } from '../tool-names.js';

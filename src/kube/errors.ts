@@ -4,6 +4,7 @@
  * 404 for a reference that does not exist — both invalidParams), watch errors,
  * timeouts and connection failures. The API server's message is kept; tokens never appear in it.
  */
+import { TOOL, toolRef, type ToolId } from '../tool-names.js';
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 
 /** The parts of a Kubernetes `Status` body this server reads. */
@@ -101,10 +102,10 @@ export interface KubeErrorContext {
 }
 
 /** The list tool that shows what exists, per kind a k0rdent webhook reports missing. */
-const LIST_TOOL: Record<string, string> = {
-  ClusterTemplate: 'k0.clusters.listTemplates',
-  Credential: 'k0.clusters.listCredentials',
-  ServiceTemplate: 'k0.services.listTemplates',
+const LIST_TOOL: Record<string, ToolId> = {
+  ClusterTemplate: TOOL.clustersListTemplates,
+  Credential: TOOL.clustersListCredentials,
+  ServiceTemplate: TOOL.servicesListTemplates,
 };
 
 /**
@@ -125,7 +126,7 @@ function missingReference(
   const scope = LIST_TOOL[kind] !== undefined ? ' (a ClusterDeployment can only use one in its own namespace)' : '';
   const todo =
     LIST_TOOL[kind] !== undefined
-      ? `list them with ${LIST_TOOL[kind]} and name one that exists`
+      ? `list them with ${toolRef(LIST_TOOL[kind])} and name one that exists`
       : kind === 'Region'
         ? "it is the credential's spec.region: use a credential whose Region exists"
         : 'fix the reference and retry';

@@ -2,6 +2,7 @@
  * The cluster tool metrics of docs/operations.md "Metrics", registered once per registry (get-or-create), named here
  * and nowhere else.
  */
+import { TOOL } from '../tool-names.js';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { getOrCreateCounter, getOrCreateHistogram } from './instruments.js';
 import { TOOL_OUTCOMES, type ToolMetrics } from './tool-metrics.js';
@@ -20,12 +21,12 @@ const COUNTER_NAMES: Record<ClusterOperation, string> = {
 };
 
 const COUNTER_HELP: Record<ClusterOperation, string> = {
-  listCredentials: 'k0.clusters.listCredentials calls by outcome',
-  listTemplates: 'k0.clusters.listTemplates calls by outcome',
-  list: 'k0.clusters.list calls by outcome',
-  deploy: 'k0.clusters.deploy calls by outcome',
-  update: 'k0.clusters.update calls by outcome',
-  delete: 'k0.clusters.delete calls by outcome',
+  listCredentials: `${TOOL.clustersListCredentials} calls by outcome`,
+  listTemplates: `${TOOL.clustersListTemplates} calls by outcome`,
+  list: `${TOOL.clustersList} calls by outcome`,
+  deploy: `${TOOL.clustersDeploy} calls by outcome`,
+  update: `${TOOL.clustersUpdate} calls by outcome`,
+  delete: `${TOOL.clustersDelete} calls by outcome`,
 };
 
 /** Deploy/delete may include a wait of up to an hour. */
@@ -38,7 +39,7 @@ function counter(registry: Registry, op: ClusterOperation): Counter<'outcome'> {
 function deployHistogram(registry: Registry): Histogram<never> {
   return getOrCreateHistogram(registry, {
     name: 'clusters_deploy_duration_seconds',
-    help: 'Duration of k0.clusters.deploy calls in seconds (including any wait)',
+    help: `Duration of ${TOOL.clustersDeploy} calls in seconds (including any wait)`,
     labelNames: [] as const,
     buckets: LONG_BUCKETS,
   });
@@ -47,7 +48,7 @@ function deployHistogram(registry: Registry): Histogram<never> {
 function updateHistogram(registry: Registry): Histogram<never> {
   return getOrCreateHistogram(registry, {
     name: 'clusters_update_duration_seconds',
-    help: 'Duration of k0.clusters.update calls in seconds (including any wait)',
+    help: `Duration of ${TOOL.clustersUpdate} calls in seconds (including any wait)`,
     labelNames: [] as const,
     buckets: LONG_BUCKETS,
   });
@@ -56,7 +57,7 @@ function updateHistogram(registry: Registry): Histogram<never> {
 function deleteHistogram(registry: Registry): Histogram<never> {
   return getOrCreateHistogram(registry, {
     name: 'clusters_delete_duration_seconds',
-    help: 'Duration of k0.clusters.delete calls in seconds (including any wait)',
+    help: `Duration of ${TOOL.clustersDelete} calls in seconds (including any wait)`,
     labelNames: [] as const,
     buckets: LONG_BUCKETS,
   });

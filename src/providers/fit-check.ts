@@ -4,6 +4,7 @@
  * identity kind (kcm `internal/util/validation/cd.go` isCredIdentitySupportsClusterTemplate), so it would
  * accept a gcp Secret for a docker template; this check uses the stricter fit of src/k0rdent/provider-fit.ts.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
 import { AppError } from '../errors.js';
 import { credentialFit, fitsTemplate, templateInfrastructure } from '../k0rdent/provider-fit.js';
@@ -42,7 +43,7 @@ export async function assertCredentialFits(
       : `it serves ${fit.providers.join(', ')} (${fit.basis === 'identityKind' ? `its identity kind ${String(ref.kind)}` : fit.basis === 'label' ? 'its cluster.x-k8s.io/provider label' : 'its name'})`;
   throw new AppError(
     'invalidParams',
-    `Credential ${ns}/${credential.metadata?.name ?? ''} does not fit ClusterTemplate ${template.metadata?.name ?? ''}, which needs infrastructure provider ${needed.join(', ')}: ${why}. Choose a credential for ${needed.join(', ')} (k0.providers.list or k0.templates.get list the ones that fit); if this one really is for ${needed.join(', ')}, label it cluster.x-k8s.io/provider=infrastructure-${needed[0] ?? ''}`,
+    `Credential ${ns}/${credential.metadata?.name ?? ''} does not fit ClusterTemplate ${template.metadata?.name ?? ''}, which needs infrastructure provider ${needed.join(', ')}: ${why}. Choose a credential for ${needed.join(', ')} (${toolRef(TOOL.providersList)} or ${toolRef(TOOL.templatesGet)} list the ones that fit); if this one really is for ${needed.join(', ')}, label it cluster.x-k8s.io/provider=infrastructure-${needed[0] ?? ''}`,
     { credentialProviders: fit.providers, providerBasis: fit.basis, templateProviders: needed },
   );
 }

@@ -5,6 +5,7 @@
  * the template's constraint), plus what Helm will check at install: the values against the chart's
  * values.schema.json. Every failure is invalidParams, raised before anything is written.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import semver from 'semver';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { checkConfig, isJsonObject, type JsonObject } from '../shared/config-schema.js';
@@ -35,8 +36,8 @@ function availability(namespace: string, wanted: string, names: string[]): { tex
   const shown = names.slice(0, SHOWN);
   const text =
     names.length === 0
-      ? ` No valid ServiceTemplate exists in "${namespace}"; see k0.services.listTemplates.`
-      : ` Available in "${namespace}": ${shown.join(', ')}${names.length > SHOWN ? `, … (${names.length} in all; see k0.services.listTemplates)` : ''}.${nearest !== undefined ? ` Did you mean "${nearest}"?` : ''}`;
+      ? ` No valid ServiceTemplate exists in "${namespace}"; see ${toolRef(TOOL.servicesListTemplates)}.`
+      : ` Available in "${namespace}": ${shown.join(', ')}${names.length > SHOWN ? `, … (${names.length} in all; see ${toolRef(TOOL.servicesListTemplates)})` : ''}.${nearest !== undefined ? ` Did you mean "${nearest}"?` : ''}`;
   return { text, details: { available: shown, ...(nearest !== undefined ? { nearest } : {}) } };
 }
 
@@ -176,7 +177,7 @@ export async function checkK8sCompatibility(
   if (satisfies(version, constraint) === false) {
     throw new AppError(
       'invalidParams',
-      `ServiceTemplate ${namespace}/${template.metadata?.name ?? ''} supports Kubernetes ${constraint}, but ClusterDeployment ${namespace}/${deployment.metadata?.name ?? ''} runs ${version}; choose a template version that supports it (k0.services.listTemplates shows each template's kubernetesConstraint)`,
+      `ServiceTemplate ${namespace}/${template.metadata?.name ?? ''} supports Kubernetes ${constraint}, but ClusterDeployment ${namespace}/${deployment.metadata?.name ?? ''} runs ${version}; choose a template version that supports it (${toolRef(TOOL.servicesListTemplates)} shows each template's kubernetesConstraint)`,
       { kubernetesVersion: version, kubernetesConstraint: constraint },
     );
   }

@@ -6,6 +6,7 @@
  * takes or drops another manager's entry, nor the deployment's other fields (the API server merges
  * `spec.serviceSpec.services` per name/namespace key). Knows Kubernetes and k0rdent, nothing of MCP.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -206,7 +207,8 @@ export class ServiceManager {
 
   async apply(request: ApplyServiceRequest, hooks: ManagerHooks = {}): Promise<ApplyServiceResult> {
     const call = { signal: hooks.signal };
-    if (request.template === '') throw new AppError('invalidParams', 'template must name a ServiceTemplate; see k0.services.listTemplates');
+    if (request.template === '')
+      throw new AppError('invalidParams', `template must name a ServiceTemplate; see ${toolRef(TOOL.servicesListTemplates)}`);
     if (request.name !== undefined) assertLabel(request.name, 'name');
     const serviceNamespace = request.serviceNamespace ?? DEFAULT_SERVICE_NAMESPACE;
     assertLabel(serviceNamespace, 'serviceNamespace');
@@ -435,7 +437,7 @@ export class ServiceManager {
       ...(outcome.interrupted
         ? {
             interrupted: true,
-            note: 'the server is shutting down and stopped waiting; kcm continues installing the service: follow it with k0.clusters.get',
+            note: `the server is shutting down and stopped waiting; kcm continues installing the service: follow it with ${toolRef(TOOL.clustersGet)}`,
           }
         : {}),
     };

@@ -7,6 +7,7 @@
  * answered with the id cut (a forged one can be megabytes). Task creation happens in ./tool-tasks.ts, which
  * hands the encoded task to createTask.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import {
   ErrorCode,
@@ -69,7 +70,7 @@ export class ClusterTaskStore implements TaskStore {
     return Promise.reject(
       new McpError(
         ErrorCode.InvalidRequest,
-        `${request.method} cannot create a task here; only k0.clusters.deploy, update and delete run as tasks`,
+        `${request.method} cannot create a task here; only ${toolRef(TOOL.clustersDeploy)}, update and delete run as tasks`,
       ),
     );
   }
@@ -127,12 +128,12 @@ export class ClusterTaskStore implements TaskStore {
     if (this.deps.readOnly)
       throw new McpError(
         ErrorCode.InvalidRequest,
-        'forbidden: the server runs read-only (READ_ONLY=true) and records no cancellation; the operation continues in the cluster, follow it with k0.clusters.get',
+        `forbidden: the server runs read-only (READ_ONLY=true) and records no cancellation; the operation continues in the cluster, follow it with ${toolRef(TOOL.clustersGet)}`,
       );
     if (!this.deps.policy.isWritable(ref.namespace))
       throw new McpError(
         ErrorCode.InvalidRequest,
-        `forbidden: namespace ${clip(ref.namespace, 63)} is outside the namespaces this server may change, so no cancellation is recorded there; follow the deployment with k0.clusters.get`,
+        `forbidden: namespace ${clip(ref.namespace, 63)} is outside the namespaces this server may change, so no cancellation is recorded there; follow the deployment with ${toolRef(TOOL.clustersGet)}`,
       );
     const object = await this.read(ref);
     if (object === undefined || object.metadata?.uid !== ref.uid)
@@ -152,7 +153,7 @@ export class ClusterTaskStore implements TaskStore {
     return Promise.reject(
       new McpError(
         ErrorCode.MethodNotFound,
-        'tasks/list is not supported: tasks are read from the cluster by id; list deployments with k0.clusters.list',
+        `tasks/list is not supported: tasks are read from the cluster by id; list deployments with ${toolRef(TOOL.clustersList)}`,
       ),
     );
   }
@@ -183,7 +184,7 @@ export class ClusterTaskStore implements TaskStore {
       statusMessage: `cancelled (no longer followed); ${state.statusMessage}`,
       result: {
         ...state.result,
-        note: `the task was cancelled; the ${ref.op === 'delete' ? 'deletion' : 'deployment'} continues in the cluster: follow it with k0.clusters.get or k0.clusters.list`,
+        note: `the task was cancelled; the ${ref.op === 'delete' ? 'deletion' : 'deployment'} continues in the cluster: follow it with ${toolRef(TOOL.clustersGet)} or ${toolRef(TOOL.clustersList)}`,
       },
     };
   }

@@ -4,6 +4,7 @@
  * (`status.config`), providers, version, the credentials in its namespace that fit it, the templates it may
  * be upgraded to (ClusterTemplateChains in that namespace) and an example config.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import { isJsonObject, type JsonObject } from '../shared/config-schema.js';
 import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
 import type { ReadContext } from '../shared/read-context.js';
@@ -80,7 +81,7 @@ export async function getTemplate(
       request.namespace === undefined ? `the global namespace ${namespace} (pass \`namespace\` for another)` : `namespace ${namespace}`;
     throw new AppError(
       'notFound',
-      `ClusterTemplate "${request.name}" does not exist in ${where}; k0.clusters.listTemplates shows the templates there are`,
+      `ClusterTemplate "${request.name}" does not exist in ${where}; ${toolRef(TOOL.clustersListTemplates)} shows the templates there are`,
       { name: request.name, namespace },
     );
   }

@@ -3,6 +3,7 @@
  * that walk an assistant through this server's tools in the right order, with the tool names of the
  * configured TOOL_NAME_STYLE. Arguments complete from the cluster (providers, namespaces, deployments).
  */
+import { TOOL } from '../../tool-names.js';
 import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
@@ -66,14 +67,14 @@ export function registerPrompts(server: McpServer, context: ToolContext): void {
       return guide(
         [
           `Create a k0rdent child cluster${cloud} in ${where}${readOnly}. Follow these steps in order:`,
-          `1. ${t('k0.namespaces.list')}: pick a namespace with writable=true that holds templates and credentials${namespace ? ` (check that "${namespace}" is one)` : ''}. A deployment can use only the templates and credentials of its own namespace.`,
-          `2. ${t('k0.providers.list')}: see which providers run${provider ? ` (is "${provider}" available?)` : ''} and which credentials fit which templates.`,
-          `3. ${t('k0.clusters.listTemplates')} with that namespace${provider ? ` and pick a valid template whose cloud is "${provider}"` : ': pick a valid template'} (prefer the newest version).`,
-          `4. ${t('k0.templates.get')} with the template and namespace: read required, toFill and example; pick a ready credential from its credentials list.`,
+          `1. ${t(TOOL.namespacesList)}: pick a namespace with writable=true that holds templates and credentials${namespace ? ` (check that "${namespace}" is one)` : ''}. A deployment can use only the templates and credentials of its own namespace.`,
+          `2. ${t(TOOL.providersList)}: see which providers run${provider ? ` (is "${provider}" available?)` : ''} and which credentials fit which templates.`,
+          `3. ${t(TOOL.clustersListTemplates)} with that namespace${provider ? ` and pick a valid template whose cloud is "${provider}"` : ': pick a valid template'} (prefer the newest version).`,
+          `4. ${t(TOOL.templatesGet)} with the template and namespace: read required, toFill and example; pick a ready credential from its credentials list.`,
           '5. Ask the user for every value in toFill (never invent cloud IDs, regions or sizes); put them into the example config.',
-          `6. ${t('k0.clusters.deploy')} with name, template, credential, namespace, config and dryRun=true; fix any invalidParams it reports.`,
-          `7. ${t('k0.clusters.deploy')} again without dryRun, with wait=true (or without wait, then follow it with ${t('k0.clusters.get')}).`,
-          `8. If it fails or stalls: ${t('k0.clusters.get')} (conditions, recentWarnings) and ${t('k0.events.list')} with forName and types ["Warning"].`,
+          `6. ${t(TOOL.clustersDeploy)} with name, template, credential, namespace, config and dryRun=true; fix any invalidParams it reports.`,
+          `7. ${t(TOOL.clustersDeploy)} again without dryRun, with wait=true (or without wait, then follow it with ${t(TOOL.clustersGet)}).`,
+          `8. If it fails or stalls: ${t(TOOL.clustersGet)} (conditions, recentWarnings) and ${t(TOOL.eventsList)} with forName and types ["Warning"].`,
         ].join('\n'),
         'Create a cluster step by step',
       );
@@ -93,16 +94,16 @@ export function registerPrompts(server: McpServer, context: ToolContext): void {
       return guide(
         [
           `Find out why ClusterDeployment "${name}"${namespace ? ` in "${namespace}"` : ''} is not working. Follow these steps in order:`,
-          `1. ${t('k0.clusters.diagnose')} with name "${name}"${ns}: it walks template, credential, HelmChart, HelmRelease, the Cluster API Cluster, infrastructure cluster, control plane, MachineDeployments, Machines and their infrastructure machines in one call. Read firstBroken (kind, name, reason, message, next); when it is absent nothing is broken and waitingOn says what it is still waiting for.`,
-          `2. Call the firstBroken.nextCall it gives (usually ${t('k0.logs.get')} with for: {kind, name, namespace}): the responsible controller's recent lines about that object. The error lines there are the cause in the controller's own words.`,
+          `1. ${t(TOOL.clustersDiagnose)} with name "${name}"${ns}: it walks template, credential, HelmChart, HelmRelease, the Cluster API Cluster, infrastructure cluster, control plane, MachineDeployments, Machines and their infrastructure machines in one call. Read firstBroken (kind, name, reason, message, next); when it is absent nothing is broken and waitingOn says what it is still waiting for.`,
+          `2. Call the firstBroken.nextCall it gives (usually ${t(TOOL.logsGet)} with for: {kind, name, namespace}): the responsible controller's recent lines about that object. The error lines there are the cause in the controller's own words.`,
           '3. By the broken link:',
-          `   - ClusterDeployment (HelmChartReady=False): the config does not satisfy the chart. ${t('k0.templates.get')} shows the schema and required settings; propose a fix with ${t('k0.clusters.update')}.`,
-          `   - ClusterTemplate / Credential / ClusterIdentity: invalid template or missing identity; ${t('k0.clusters.listTemplates')} / ${t('k0.clusters.listCredentials')} show what exists.`,
+          `   - ClusterDeployment (HelmChartReady=False): the config does not satisfy the chart. ${t(TOOL.templatesGet)} shows the schema and required settings; propose a fix with ${t(TOOL.clustersUpdate)}.`,
+          `   - ClusterTemplate / Credential / ClusterIdentity: invalid template or missing identity; ${t(TOOL.clustersListTemplates)} / ${t(TOOL.clustersListCredentials)} show what exists.`,
           '   - HelmRelease (InstallFailed, UpgradeFailed): the chart could not be installed; the message names the object the cluster API refused.',
           '   - Infrastructure cluster or machine (AWSCluster, AzureCluster, ...): the cloud refused (quota, permissions): the fix is in the cloud account the credential names.',
           '   - Machine without providerID, control plane not initialized: the provider or k0smotron log (step 2) says why.',
           '   - A deletion that does not finish: firstBroken names the object and the finalizer holding it; its controller removes it once the cloud resources are gone.',
-          `4. For more context: ${t('k0.clusters.get')} (conditions, progress, recentWarnings) and ${t('k0.events.list')} with forName "${name}"${ns} and types ["Warning"].`,
+          `4. For more context: ${t(TOOL.clustersGet)} (conditions, progress, recentWarnings) and ${t(TOOL.eventsList)} with forName "${name}"${ns} and types ["Warning"].`,
           '5. Report the cause in one or two sentences, with the exact reason and message (and the log line), and the fix you propose. Change nothing without asking the user.',
         ].join('\n'),
         `Troubleshoot ${name}`,
@@ -122,11 +123,11 @@ export function registerPrompts(server: McpServer, context: ToolContext): void {
       return guide(
         [
           `Upgrade ClusterDeployment "${name}"${namespace ? ` in "${namespace}"` : ''} to a newer template${readOnly}. Follow these steps in order:`,
-          `1. ${t('k0.clusters.get')} with name "${name}"${ns}: it must be Ready and not stale; note template, config and availableUpgrades. If availableUpgrades is empty, stop: kcm allows no upgrade (a ClusterTemplateChain must offer one).`,
-          `2. ${t('k0.templates.get')} with the target template (from availableUpgrades) and the deployment's namespace: compare its required settings and defaults with the current config; ask the user for any new value in toFill.`,
-          `3. ${t('k0.clusters.update')} with name${ns}, template set to the target and dryRun=true: read the changes it reports.`,
-          `4. Confirm with the user, then ${t('k0.clusters.update')} without dryRun and with wait=true.`,
-          `5. ${t('k0.clusters.get')} again: Ready for the new generation, template is the target. On failure, follow the troubleshoot-cluster prompt.`,
+          `1. ${t(TOOL.clustersGet)} with name "${name}"${ns}: it must be Ready and not stale; note template, config and availableUpgrades. If availableUpgrades is empty, stop: kcm allows no upgrade (a ClusterTemplateChain must offer one).`,
+          `2. ${t(TOOL.templatesGet)} with the target template (from availableUpgrades) and the deployment's namespace: compare its required settings and defaults with the current config; ask the user for any new value in toFill.`,
+          `3. ${t(TOOL.clustersUpdate)} with name${ns}, template set to the target and dryRun=true: read the changes it reports.`,
+          `4. Confirm with the user, then ${t(TOOL.clustersUpdate)} without dryRun and with wait=true.`,
+          `5. ${t(TOOL.clustersGet)} again: Ready for the new generation, template is the target. On failure, follow the troubleshoot-cluster prompt.`,
         ].join('\n'),
         `Upgrade ${name}`,
       );

@@ -5,6 +5,7 @@
  * names; resources/subscribe and unsubscribe follow a deployment (./subscriptions.ts). The namespace rules
  * of src/policy hold for every one of them.
  */
+import { TOOL, toolRef } from '../../tool-names.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
@@ -141,7 +142,7 @@ export function registerClusterResources(
     template,
     {
       title: 'ClusterDeployment',
-      description: 'One ClusterDeployment as k0.clusters.get returns it. Subscribe to be told of every change.',
+      description: `One ClusterDeployment as ${toolRef(TOOL.clustersGet)} returns it. Subscribe to be told of every change.`,
       mimeType: MIME,
     },
     async (uri, _variables, extra) =>

@@ -6,6 +6,7 @@
  * requests use, and at most WATCH_BUDGET namespaces are watched per identity. A watch that ends is re-opened
  * from the last resourceVersion it saw (from a fresh LIST after 410 Expired).
  */
+import { TOOL, toolRef } from '../../tool-names.js';
 import type { Logger } from 'pino';
 import { K0rdentApi, type WatchEvent, type WatchHandle } from '../../kube/k0rdent-api.js';
 import { nearestName } from '../../shared/suggest.js';
@@ -93,7 +94,7 @@ export class WatchHub {
     const nearest = nearestName(namespace, [...names]);
     throw new AppError(
       'notFound',
-      `namespace "${clip(namespace, 63)}" does not exist${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}. Subscribe to k0rdent://clusters/{namespace}/{name} in an existing namespace (k0.namespaces.list lists them)`,
+      `namespace "${clip(namespace, 63)}" does not exist${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}. Subscribe to k0rdent://clusters/{namespace}/{name} in an existing namespace (${toolRef(TOOL.namespacesList)} lists them)`,
       { namespace: clip(namespace, 63), ...(nearest !== undefined ? { nearest } : {}) },
     );
   }

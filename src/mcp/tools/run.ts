@@ -4,6 +4,7 @@
  * result with its message and details bounded (src/errors.ts: no echo of the input beyond a few KB), and an
  * answer for a call still running when the shutdown grace ends (stopRunningCalls). Handlers stay thin.
  */
+import { TOOL, toolRef } from '../../tool-names.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ManagerHooks } from '../../clusters/manager.js';
 import { outcomeOf, type ToolOutcome } from '../../observability/instruments.js';
@@ -108,7 +109,7 @@ export function stopRunningCalls(runtime: object): number {
 function stoppedError(spec: CallSpec): AppError {
   const what =
     spec.writes === true
-      ? `it may have written before it stopped: check the object (k0.clusters.get, k0.clusters.list) before repeating the call`
+      ? `it may have written before it stopped: check the object (${toolRef(TOOL.clustersGet)}, ${toolRef(TOOL.clustersList)}) before repeating the call`
       : `nothing was written (${spec.tool} only reads); call it again on a running server`;
   return new AppError(
     'unavailable',
