@@ -4,6 +4,7 @@
  * (src/mcp/tools/clusters-schemas.ts), so a result the schema does not allow fails `tsc`. Compact summaries,
  * never whole objects, managedFields or secrets.
  */
+import { TOOL } from '../tool-names.js';
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 
@@ -84,8 +85,8 @@ export const deploymentSummary = z.object({
   labels,
   ready: z.boolean(),
   phase: z.string(),
-  status: z.enum(['ready', 'failing', 'progressing', 'deleting']).describe('The fleet view of its state (k0.clusters.list `status`)'),
-  reason: z.string().optional().describe('Not ready: the first condition that is not True, one line (k0.clusters.diagnose tells why)'),
+  status: z.enum(['ready', 'failing', 'progressing', 'deleting']).describe(`The fleet view of its state (${TOOL.clustersList} \`status\`)`),
+  reason: z.string().optional().describe(`Not ready: the first condition that is not True, one line (${TOOL.clustersDiagnose} tells why)`),
   createdAt: z.string().optional(),
   deleting: z.boolean(),
 });

@@ -222,7 +222,7 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
       if (attempt >= MAX_WRITE_ATTEMPTS) {
         throw new AppError(
           'conflict',
-          `ClusterDeployment ${ref} changed under each of ${MAX_WRITE_ATTEMPTS} attempts to write this update (other writers are busy with it); nothing was written. Read it with k0.clusters.get and call k0.clusters.update again`,
+          `ClusterDeployment ${ref} changed under each of ${MAX_WRITE_ATTEMPTS} attempts to write this update (other writers are busy with it); nothing was written. Read it with ${toolRef(TOOL.clustersGet)} and call ${toolRef(TOOL.clustersUpdate)} again`,
           { reason: 'busy', attempts: MAX_WRITE_ATTEMPTS },
           { cause: error },
         );
@@ -232,7 +232,7 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
       if (existing.metadata?.uid !== read.metadata?.uid) {
         throw new AppError(
           'conflict',
-          `ClusterDeployment ${ref} was deleted and created anew by someone else while this update ran; nothing was written. Look at the new one with k0.clusters.get, then call k0.clusters.update again`,
+          `ClusterDeployment ${ref} was deleted and created anew by someone else while this update ran; nothing was written. Look at the new one with ${toolRef(TOOL.clustersGet)}, then call ${toolRef(TOOL.clustersUpdate)} again`,
           { reason: 'replaced' },
           { cause: error },
         );
@@ -245,7 +245,7 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
         const what = theirs.filter((t) => contested.some((p) => pathsOverlap(t.path, p)));
         throw new AppError(
           'conflict',
-          `ClusterDeployment ${ref} was changed by another writer while this update ran, in what this update changes: ${what.map(describeChange).join('; ')}; nothing was written. Read it with k0.clusters.get and decide which value stands, then call k0.clusters.update again`,
+          `ClusterDeployment ${ref} was changed by another writer while this update ran, in what this update changes: ${what.map(describeChange).join('; ')}; nothing was written. Read it with ${toolRef(TOOL.clustersGet)} and decide which value stands, then call ${toolRef(TOOL.clustersUpdate)} again`,
           { reason: 'concurrentUpdate', paths: contested, theirs: what.map(describeChange) },
           { cause: error },
         );

@@ -88,7 +88,7 @@ function entryConflict(
   const show = (entry: JsonObject | undefined): string => (entry === undefined ? '(absent)' : echo(entry, 300));
   return new AppError(
     'conflict',
-    `service ${keyText(key)} of ClusterDeployment ${namespace}/${cluster} was changed by another writer while this call ran (${show(before)} → ${show(now)}); nothing was written. Read it with k0.clusters.get, decide which entry stands and call again`,
+    `service ${keyText(key)} of ClusterDeployment ${namespace}/${cluster} was changed by another writer while this call ran (${show(before)} → ${show(now)}); nothing was written. Read it with ${toolRef(TOOL.clustersGet)}, decide which entry stands and call again`,
     { reason: 'concurrentUpdate', entries: [keyText(key)] },
     { cause },
   );
@@ -308,7 +308,7 @@ export class ServiceManager {
     if (deployment.metadata?.uid !== read.metadata?.uid) {
       throw new AppError(
         'conflict',
-        `ClusterDeployment ${ref} was deleted and created anew by someone else while this call ran; nothing was written. Look at it with k0.clusters.get and call again`,
+        `ClusterDeployment ${ref} was deleted and created anew by someone else while this call ran; nothing was written. Look at it with ${toolRef(TOOL.clustersGet)} and call again`,
         { reason: 'replaced' },
         { cause: error },
       );

@@ -4,6 +4,7 @@
  * `constructor` and `prototype` are refused, depth is at most MAX_CONFIG_DEPTH and the JSON text at most
  * MAX_CONFIG_BYTES. Iterative, so any depth is safe to inspect. Pure.
  */
+import { TOOL, toolRef } from '../tool-names.js';
 import { AppError, echo } from '../errors.js';
 
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -117,7 +118,7 @@ export function assertNoPlaceholders(value: unknown, root: string, expects?: (pa
     .join('; ');
   throw new AppError(
     'invalidParams',
-    `${text}. A "<FILL: …>" marker in k0.templates.get's example config stands for a value only the caller knows; nothing was written`,
+    `${text}. A "<FILL: …>" marker in ${toolRef(TOOL.templatesGet)}'s example config stands for a value only the caller knows; nothing was written`,
     { placeholders: items },
   );
 }

@@ -168,7 +168,7 @@ export const getTemplateOutput = z.object({
   example: z
     .record(z.string(), z.unknown())
     .describe(
-      'A config with the required settings: defaults where usable, "<FILL: path>" where a value must be given. The markers are not values: replace every one before deploying; k0.clusters.deploy/update refuse a config that still holds one (invalidParams naming its path)',
+      `A config with the required settings: defaults where usable, "<FILL: path>" where a value must be given. The markers are not values: replace every one before deploying; ${TOOL.clustersDeploy}/update refuse a config that still holds one (invalidParams naming its path)`,
     ),
   toFill: z.array(z.string()).describe('Paths in `example` to replace before deploying'),
   credentials: z

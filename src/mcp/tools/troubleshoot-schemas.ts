@@ -2,6 +2,7 @@
  * The troubleshooting tool shapes (k0.clusters.diagnose, k0.logs.get): zod input and output schemas, the
  * one source of truth for their types.
  */
+import { TOOL } from '../../tool-names.js';
 import { z } from 'zod';
 
 const namespace = z.string().min(1).max(63).describe('Kubernetes namespace (DNS-1123 label)');
@@ -29,7 +30,7 @@ export const logsInput = z.object({
         .min(1)
         .max(253)
         .optional()
-        .describe('Its apiVersion, when the kind alone is ambiguous (as k0.clusters.diagnose reports it)'),
+        .describe(`Its apiVersion, when the kind alone is ambiguous (as ${TOOL.clustersDiagnose} reports it)`),
     })
     .strict()
     .optional()

@@ -24,8 +24,7 @@ export const troubleshootTools = [
     name: TROUBLESHOOT_TOOL_NAMES.diagnose,
     operation: 'diagnose',
     title: 'Diagnose a cluster deployment',
-    description:
-      "Why a ClusterDeployment is not Ready, in one call: the chain of objects below it (ClusterTemplate, Credential and its identity, HelmChart, HelmRelease, the Cluster API Cluster, infrastructure cluster, control plane, MachineDeployments, Machines, infrastructure machines, bootstrap configs, a hosted control plane's pods), each with a one-line state, its non-True conditions and recent Warning events, and firstBroken: the first broken link, why, and the next step (usually a k0.logs.get call for the responsible controller). A deletion that does not finish names the object and finalizer holding it. Reads only, at most ~30 API requests.",
+    description: `Why a ClusterDeployment is not Ready, in one call: the chain of objects below it (ClusterTemplate, Credential and its identity, HelmChart, HelmRelease, the Cluster API Cluster, infrastructure cluster, control plane, MachineDeployments, Machines, infrastructure machines, bootstrap configs, a hosted control plane's pods), each with a one-line state, its non-True conditions and recent Warning events, and firstBroken: the first broken link, why, and the next step (usually a ${TOOL.logsGet} call for the responsible controller). A deletion that does not finish names the object and finalizer holding it. Reads only, at most ~30 API requests.`,
     input: diagnoseInput,
     output: diagnoseOutput,
     annotations: LIST_ANNOTATIONS,
@@ -39,8 +38,7 @@ export const troubleshootTools = [
     name: TROUBLESHOOT_TOOL_NAMES.logs,
     operation: 'logs',
     title: 'Read a controller log',
-    description:
-      "The log of the controller responsible for an object — `for: {kind, name, namespace}` picks it by the kind's API group (kcm, helm-controller, source-controller, capi, capa, capz, capg, capo, capv, k0smotron; a hosted control plane's own kmc pods) and keeps the lines naming the object — or of a pod named with `namespace` and `pod`. The newest lines, capped, with credentials redacted; sinceSeconds, tailLines, grep, previous (a crashed container). Use the nextCall k0.clusters.diagnose suggests.",
+    description: `The log of the controller responsible for an object — \`for: {kind, name, namespace}\` picks it by the kind's API group (kcm, helm-controller, source-controller, capi, capa, capz, capg, capo, capv, k0smotron; a hosted control plane's own kmc pods) and keeps the lines naming the object — or of a pod named with \`namespace\` and \`pod\`. The newest lines, capped, with credentials redacted; sinceSeconds, tailLines, grep, previous (a crashed container). Use the nextCall ${TOOL.clustersDiagnose} suggests.`,
     input: logsInput,
     output: logsOutput,
     annotations: LIST_ANNOTATIONS,
