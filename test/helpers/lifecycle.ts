@@ -107,3 +107,30 @@ export function useHarness(
     },
   };
 }
+
+/**
+ * A stand-in for what `before` starts, usable as the thing itself once it has started (method calls are bound to
+ * it, `in` works): suites that already name their `sandbox` / `backend` keep their names and their code.
+ */
+function standIn<T extends object>(current: () => T): T {
+  return new Proxy({} as T, {
+    get: (_, property) => {
+      const target = current();
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+    has: (_, property) => property in current(),
+  });
+}
+
+/** `const sandbox = sandboxFor(options)`: an embedded sandbox for the current suite, started in before, closed in after. */
+export function sandboxFor(options: SandboxOptions = {}): SandboxHandle {
+  const fixture = useSandbox(options, false);
+  return standIn(() => fixture.sandbox);
+}
+
+/** `const backend = backendFor(choice.name, options)`: a backend of the matrix for the current suite. */
+export function backendFor(name: BackendName, options: SandboxOptions = {}): Backend {
+  const fixture = useBackend(name, options, false);
+  return standIn(() => fixture.backend);
+}

@@ -5,7 +5,7 @@
  * capability, or CONFIRM_DESTRUCTIVE=never, deletes as before without a question.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
@@ -14,23 +14,15 @@ import { createMcpServer } from '../../src/mcp/server.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createRuntime, createSession } from '../../src/runtime/runtime.js';
 import type { Settings } from '../../src/runtime/types.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 const CD = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' };
 
 type Answer = (request: ElicitRequest) => ElicitResult;
 
 describe('delete confirmation by elicitation', () => {
-  let sandbox: SandboxHandle;
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
-  });
-  after(async () => {
-    await sandbox?.close();
-  });
-
+  const sandbox = sandboxFor({ provisionSeconds: 1, deleteSeconds: 1 });
   /** A real SDK client over an in-memory pair; `answer` set → it declares elicitation and answers with it. */
   async function connect(
     answer: Answer | undefined,

@@ -17,6 +17,7 @@ import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AppError } from '../../src/errors.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings, type LogLine } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 const GROUP = 'k0rdent.mirantis.com';
 const CREDENTIALS = { group: GROUP, version: 'v1beta1', plural: 'credentials' };
@@ -188,14 +189,7 @@ describe('listing cost does not grow with the number of namespaces', () => {
 });
 
 describe('waiting for a deployment', () => {
-  let sandbox: SandboxHandle;
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 2, deleteSeconds: 1 });
-  });
-  after(async () => {
-    await sandbox?.close();
-  });
-
+  const sandbox = sandboxFor({ provisionSeconds: 2, deleteSeconds: 1 });
   it('re-establishes the watch when it breaks, warns on stalls, and reaches Ready', async () => {
     const { logger, logs } = capture();
     const m = manager(sandbox, logger);
@@ -337,15 +331,9 @@ describe('waiting for a deployment', () => {
 });
 
 describe('the wait on API failures: one GET+watch cycle at a time; 401/403 end it with the apply result', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 60, deleteSeconds: 60, log: (line) => log.push(line) });
   const log: string[] = [];
   // kcm takes longer than any wait below, so only the faults decide how each wait ends.
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 60, deleteSeconds: 60, log: (line) => log.push(line) });
-  });
-  after(async () => {
-    await sandbox?.close();
-  });
   const WATCH_PATH = /^\/apis\/k0rdent\.mirantis\.com\/v1beta1\/namespaces\/team-alpha\/clusterdeployments$/;
   const request = (name: string) => ({
     name,

@@ -6,7 +6,7 @@
  * second, fresh server (another session) answers the same task id the same way.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { CallToolResultSchema, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
@@ -14,11 +14,10 @@ import { pino } from 'pino';
 import { createMcpServer } from '../../src/mcp/server.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createRuntime, createSession } from '../../src/runtime/runtime.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { CANCELLED_TASKS_ANNOTATION } from '../../src/tasks/cluster-task-store.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
 import { createTask, untilTerminal } from '../helpers/long-ops.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 const CD = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' };
 const DEPLOY = {
@@ -29,14 +28,10 @@ const DEPLOY = {
 };
 
 describe('deploy and delete as MCP tasks', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 3, deleteSeconds: 2 });
   const clients: Client[] = [];
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 3, deleteSeconds: 2 });
-  });
   after(async () => {
     for (const client of clients) await client.close();
-    await sandbox?.close();
   });
 
   /** A fresh server (own session, own store) and a real SDK client on it. */

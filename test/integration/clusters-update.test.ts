@@ -11,11 +11,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { KubeObject as SandboxObject, StoreEvent } from '../../src/sandbox/apiserver/types.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE, sandboxWriteCount, startHarness, type Harness, errorOf, okOf as ok } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
-import { useSandbox } from '../helpers/lifecycle.js';
+import { useSandbox, sandboxFor } from '../helpers/lifecycle.js';
 
 const run = promisify(execFile);
 const GROUP = 'k0rdent.mirantis.com';
@@ -32,19 +30,17 @@ const conditionsOf = (object: SandboxObject | undefined): Condition[] =>
 const find = (conditions: readonly Condition[], type: string): Condition | undefined => conditions.find((c) => c.type === type);
 
 describe('deploy creates, update changes (issue 7)', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 2, deleteSeconds: 1 });
   let dev: Harness;
   const dir = mkdtempSync(join(tmpdir(), 'clusters-update-'));
 
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 2, deleteSeconds: 1 });
     dev = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY' });
     writeFileSync(join(dir, 'kubeconfig'), sandbox.kubeconfig);
   });
 
   after(async () => {
     await dev?.close();
-    await sandbox?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

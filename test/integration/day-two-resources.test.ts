@@ -7,16 +7,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 type Rec = Record<string, unknown>;
 const URI = (ns: string, name: string): string => `k0rdent://clusters/${ns}/${name}`;
 
 describe('cluster resources, subscriptions, completion and prompts over MCP', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 1.5, deleteSeconds: 0.5 });
   let h: Harness;
   const updates: string[] = [];
 
@@ -27,7 +26,6 @@ describe('cluster resources, subscriptions, completion and prompts over MCP', ()
   };
 
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1.5, deleteSeconds: 0.5 });
     h = await startHarness(sandbox, { namespaceFilter: /^(team-|kcm-system$)/ });
     h.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
       updates.push(n.params.uri);
@@ -35,7 +33,6 @@ describe('cluster resources, subscriptions, completion and prompts over MCP', ()
   });
   after(async () => {
     await h?.close();
-    await sandbox?.close();
   });
 
   it('advertises resources with subscribe, the template, and lists the readable deployments', async () => {

@@ -8,10 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { checkConfig } from '../../src/shared/config-schema.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE, startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 type Rec = Record<string, unknown>;
 
@@ -23,16 +22,14 @@ function setPath(target: Rec, path: string, value: unknown): void {
 }
 
 describe('day-two tools over MCP against the sandbox', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 2, deleteSeconds: 0.5 });
   let h: Harness;
 
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 2, deleteSeconds: 0.5 });
     h = await startHarness(sandbox, { namespaceFilter: /^(team-|kcm-system$)/ });
   });
   after(async () => {
     await h?.close();
-    await sandbox?.close();
   });
 
   const ok = (name: string, args: Rec): Promise<Rec> => h.ok(name, args);
@@ -262,16 +259,14 @@ describe('day-two tools over MCP against the sandbox', () => {
 });
 
 describe('namespaces.list at --scale 1000', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ scale: 1000 });
   let h: Harness;
 
   before(async () => {
-    sandbox = await startSandbox({ scale: 1000 });
     h = await startHarness(sandbox);
   });
   after(async () => {
     await h?.close();
-    await sandbox?.close();
   });
 
   async function lists(): Promise<Map<string, number>> {

@@ -15,10 +15,9 @@ import { createHttpApp, type HttpApp } from '../../src/http/app.js';
 import { createMcpEndpoint, type McpEndpoint } from '../../src/http/mcp-endpoint.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 const INITIALIZE = {
   jsonrpc: '2.0',
@@ -78,12 +77,11 @@ describe('per-caller session cap', () => {
 });
 
 describe('idle sweep', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 4 });
   let app: HttpApp;
   let base: URL;
   const logs: Record<string, unknown>[] = [];
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 4 });
     const settings = testSettings({ sessionIdleTimeoutMs: 500 });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -99,7 +97,6 @@ describe('idle sweep', () => {
   });
   after(async () => {
     await app?.shutdown(1000);
-    await sandbox?.close();
   });
 
   it('closes an idle session but not one whose only request is a long wait', async () => {

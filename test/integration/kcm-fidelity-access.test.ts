@@ -5,11 +5,12 @@
  * api/v1beta1/accessmanagement_types.go = AMT), each row citing the kcm file:line it follows.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ApiException, CustomObjectsApi, EventsV1Api, KubeConfig } from '@kubernetes/client-node';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { testBackends } from '../helpers/backend.js';
 import { K0RDENT_API_VERSION as API_VERSION, K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION } from '../../src/sandbox/kcm/resources.js';
 import { until } from '../helpers/until.js';
+import { backendFor } from '../helpers/lifecycle.js';
 
 type Rec = Record<string, unknown>;
 const key = (plural: string) => ({ group: GROUP, version: VERSION, plural });
@@ -29,13 +30,12 @@ async function refusal(attempt: Promise<unknown>): Promise<{ code: number; reaso
 
 for (const choice of testBackends()) {
   describe(`kcm AccessManagement fidelity on the ${choice.name} backend`, { skip: choice.skip }, () => {
-    let backend: Backend;
+    const backend = backendFor(choice.name, { provisionSeconds: 1, deleteSeconds: 1, accessManagementPollSeconds: 1 });
     let custom: CustomObjectsApi;
     let events: EventsV1Api;
     let seededRules: Rec[];
 
     before(async () => {
-      backend = await startBackend(choice.name, { provisionSeconds: 1, deleteSeconds: 1, accessManagementPollSeconds: 1 });
       const kc = new KubeConfig();
       kc.loadFromString(backend.adminKubeconfig);
       custom = kc.makeApiClient(CustomObjectsApi);
@@ -52,10 +52,6 @@ for (const choice of testBackends()) {
         caSecret: { name: 'oidc-ca', key: 'ca.crt' },
       });
     });
-    after(async () => {
-      await backend?.close();
-    });
-
     const getAm = async (): Promise<Rec> =>
       (await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'accessmanagements', name: 'kcm' })) as Rec;
     const setRules = (accessRules: Rec[]): Promise<unknown> =>

@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiException, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { testBackends } from '../helpers/backend.js';
 import { until } from '../helpers/until.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
@@ -29,6 +29,7 @@ import {
   K0RDENT_VERSION as VERSION,
   SERVICE_TEMPLATES as STS,
 } from '../../src/sandbox/kcm/resources.js';
+import { backendFor } from '../helpers/lifecycle.js';
 
 const NS = 'kcm-system';
 const V = 'admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ';
@@ -300,7 +301,7 @@ const KUBECTL_ROWS: KubectlRow[] = [
 
 for (const choice of testBackends()) {
   describe(`kcm fidelity, admission (issue 11 items 1, 3, 4, 6) on the ${choice.name} backend`, { skip: choice.skip }, () => {
-    let backend: Backend;
+    const backend = backendFor(choice.name, { provisionSeconds: 1, deleteSeconds: 1 });
     let custom: CustomObjectsApi;
     let kubectl: Kubectl;
 
@@ -328,7 +329,6 @@ for (const choice of testBackends()) {
     };
 
     before(async () => {
-      backend = await startBackend(choice.name, { provisionSeconds: 1, deleteSeconds: 1 });
       const kc = new KubeConfig();
       kc.loadFromString(backend.adminKubeconfig);
       custom = kc.makeApiClient(CustomObjectsApi);
@@ -363,7 +363,6 @@ for (const choice of testBackends()) {
     });
     after(async () => {
       kubectl?.close();
-      await backend?.close();
     });
 
     for (const row of CREATE_ROWS) {

@@ -25,9 +25,9 @@
  * validation.clusterdeployment (same file, ValidateCreate), attached as store hooks or as HTTPS webhooks.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ApiException, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { testBackends } from '../helpers/backend.js';
 import {
   ACCESS_MANAGEMENTS as AMS,
   CLUSTER_DEPLOYMENTS as CDS,
@@ -35,6 +35,7 @@ import {
   K0RDENT_API_VERSION as API_VERSION,
   MULTI_CLUSTER_SERVICES as MCSS,
 } from '../../src/sandbox/kcm/resources.js';
+import { backendFor } from '../helpers/lifecycle.js';
 
 const NS = 'kcm-system';
 const NOT_CHECKED =
@@ -470,18 +471,13 @@ for (const choice of testBackends()) {
     `kcm fidelity, CEL rules (issue 11 item 5) and the admission order (item 6) on the ${choice.name} backend`,
     { skip: choice.skip },
     () => {
-      let backend: Backend;
+      const backend = backendFor(choice.name, { provisionSeconds: 1, deleteSeconds: 1 });
       let custom: CustomObjectsApi;
       before(async () => {
-        backend = await startBackend(choice.name, { provisionSeconds: 1, deleteSeconds: 1 });
         const kc = new KubeConfig();
         kc.loadFromString(backend.adminKubeconfig);
         custom = kc.makeApiClient(CustomObjectsApi);
       });
-      after(async () => {
-        await backend?.close();
-      });
-
       for (const row of ROWS) {
         it(`${row.name} [rule: ${row.rule}] [follows: ${row.follows}]`, () => row.run(custom));
       }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CustomObjectsApi, EventsV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { testBackends } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import {
   CLUSTER_DEPLOYMENTS as CDS,
@@ -15,6 +15,7 @@ import {
   K0RDENT_VERSION as VERSION,
 } from '../../src/sandbox/kcm/resources.js';
 import { until } from '../helpers/until.js';
+import { backendFor } from '../helpers/lifecycle.js';
 
 type Rec = Record<string, unknown>;
 
@@ -28,7 +29,7 @@ const conditionOf = (conditions: Rec[], type: string): Rec | undefined => condit
 
 for (const choice of testBackends()) {
   describe(`kcm deletion fidelity on the ${choice.name} backend`, { skip: choice.skip }, () => {
-    let backend: Backend;
+    const backend = backendFor(choice.name, { provisionSeconds: 1, deleteSeconds: 1, accessManagementPollSeconds: 1 });
     let kc: KubeConfig;
     let custom: CustomObjectsApi;
     let events: EventsV1Api;
@@ -37,7 +38,6 @@ for (const choice of testBackends()) {
     const seen = new Map<string, Seen[]>();
 
     before(async () => {
-      backend = await startBackend(choice.name, { provisionSeconds: 1, deleteSeconds: 1, accessManagementPollSeconds: 1 });
       kc = new KubeConfig();
       kc.loadFromString(backend.adminKubeconfig);
       custom = kc.makeApiClient(CustomObjectsApi);
@@ -58,7 +58,6 @@ for (const choice of testBackends()) {
     });
     after(async () => {
       for (const a of aborts) a.abort();
-      await backend?.close();
     });
 
     const deleteDeployment = (namespace: string, name: string): Promise<unknown> =>

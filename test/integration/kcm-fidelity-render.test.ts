@@ -10,11 +10,12 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { testBackends } from '../helpers/backend.js';
 import { startHarness } from '../helpers/clusters-harness.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
 import { K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION } from '../../src/sandbox/kcm/resources.js';
 import { until } from '../helpers/until.js';
+import { backendFor } from '../helpers/lifecycle.js';
 
 type Rec = Record<string, unknown>;
 interface Condition {
@@ -58,7 +59,7 @@ function deployment(name: string, template: string, credential: string, config: 
 
 for (const choice of testBackends()) {
   describe(`kcm fidelity: chart render, template status, reconcile writes (${choice.name})`, { skip: choice.skip }, () => {
-    let backend: Backend;
+    const backend = backendFor(choice.name, { provisionSeconds: 0.5, deleteSeconds: 0.5 });
     let api: CustomObjectsApi;
     let kc: KubeConfig;
     let kubectl: Kubectl;
@@ -114,7 +115,6 @@ for (const choice of testBackends()) {
       );
 
     before(async () => {
-      backend = await startBackend(choice.name, { provisionSeconds: 0.5, deleteSeconds: 0.5 });
       kc = new KubeConfig();
       kc.loadFromString(backend.adminKubeconfig);
       api = kc.makeApiClient(CustomObjectsApi);
@@ -122,7 +122,6 @@ for (const choice of testBackends()) {
     });
     after(async () => {
       kubectl?.close();
-      await backend?.close();
     });
 
     // Item 2: the Helm dry run kcm runs (kcm internal/controller/clusterdeployment_controller.go:1258-1266

@@ -25,14 +25,10 @@ import {
   type RecordingApiServer,
 } from '../helpers/recording-apiserver.js';
 import { delta, sandboxCounters } from '../helpers/sandbox-counters.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 describe('keep-alive: one identity, one agent', () => {
-  let sandbox: SandboxHandle;
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 0.3, deleteSeconds: 0.2 });
-  });
-  after(() => sandbox.close());
-
+  const sandbox = sandboxFor({ provisionSeconds: 0.3, deleteSeconds: 0.2 });
   it('twelve tool calls in a row: twelve or more API requests over at most two connections', async () => {
     const harness = await startHarness(sandbox);
     try {

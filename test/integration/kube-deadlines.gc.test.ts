@@ -12,10 +12,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { K0rdentApi, type CallOptions } from '../../src/kube/k0rdent-api.js';
 import { AppError } from '../../src/errors.js';
 import { CLUSTER_DEPLOYMENT } from '../../src/k0rdent/resources.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE, startHarness } from '../helpers/clusters-harness.js';
 import { until, within } from '../helpers/until.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -106,15 +105,10 @@ describe('deadlines against an API that never answers, with garbage collection r
 });
 
 describe('a watch that never sends headers does not hold a wait', () => {
-  let sandbox: SandboxHandle;
-
-  before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
-  });
+  const sandbox = sandboxFor({ provisionSeconds: 1, deleteSeconds: 1 });
 
   after(async () => {
     sandbox.faults.clear();
-    await sandbox?.close();
   });
 
   it('deploy wait=true reaches Ready through the re-checks while every watch hangs', async () => {

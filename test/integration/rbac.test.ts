@@ -14,12 +14,11 @@ import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { mergeAccess, type KubeAccess } from '../../src/kube/access.js';
 import { TOOLS } from '../../src/mcp/tools/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
 import { REPO_ROOT } from '../helpers/cli-process.js';
 import { AZURE_BASELINE, sandboxKubeConfig, startHarness, type Harness } from '../helpers/clusters-harness.js';
 import { settled } from '../helpers/until.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 const run = promisify(execFile);
 
@@ -299,17 +298,15 @@ const SCENARIOS: Record<string, Scenario[]> = {
 const RBAC_VERB: Record<string, string> = { apply: 'patch' };
 
 describe('the declared access is what the tools really do', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 1, deleteSeconds: 1 });
   let harness: Harness;
 
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
     // OIDC_REQUIRED with a filter: the target namespace is resolved by listing namespaces.
     harness = await startHarness(sandbox, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-alpha$/ });
   });
   after(async () => {
     await harness?.close();
-    await sandbox?.close();
   });
 
   /** apiserver_request_total by `resource/verb`. */

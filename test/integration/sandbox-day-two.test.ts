@@ -10,19 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, setHeaderOptions, Watch } from '@kubernetes/client-node';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { storeApi } from '../../src/sandbox/kcm/api.js';
 import { recordEvent } from '../../src/sandbox/kcm/events.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 type Rec = Record<string, unknown>;
 const GROUP = 'k0rdent.mirantis.com';
 const VERSION = 'v1beta1';
 
 describe('sandbox day-two data', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 1, deleteSeconds: 0.5 });
   let kc: KubeConfig;
   let custom: CustomObjectsApi;
   let core: CoreV1Api;
@@ -30,7 +29,6 @@ describe('sandbox day-two data', () => {
   let dir: string;
 
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 0.5 });
     kc = new KubeConfig();
     kc.loadFromString(sandbox.kubeconfig);
     kc.clusters.forEach((c) => Object.assign(c, { skipTLSVerify: true }));
@@ -41,7 +39,6 @@ describe('sandbox day-two data', () => {
     writeFileSync(join(dir, 'kubeconfig'), sandbox.kubeconfig);
   });
   after(async () => {
-    await sandbox?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -13,6 +13,7 @@ import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 type Rec = Record<string, unknown>;
 const GROUP = 'k0rdent.mirantis.com';
@@ -26,14 +27,13 @@ const readyOf = (object: Rec): Rec | undefined =>
   (((object['status'] as Rec | undefined)?.['conditions'] ?? []) as Rec[]).find((c) => c['type'] === 'Ready');
 
 describe('sandbox kcm through client-node', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 1, deleteSeconds: 0.5 });
   let kc: KubeConfig;
   let custom: CustomObjectsApi;
   let core: CoreV1Api;
   const aborts: AbortController[] = [];
 
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 0.5 });
     kc = new KubeConfig();
     kc.loadFromString(sandbox.kubeconfig);
     custom = kc.makeApiClient(CustomObjectsApi);
@@ -41,7 +41,6 @@ describe('sandbox kcm through client-node', () => {
   });
   after(async () => {
     for (const a of aborts) a.abort();
-    await sandbox?.close();
   });
 
   it('watch delivers ADDED, the condition walk to Ready, the Deleting walk and DELETED, in order', async () => {

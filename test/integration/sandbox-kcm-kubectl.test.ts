@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
 import { until } from '../helpers/until.js';
+import { backendFor } from '../helpers/lifecycle.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 
@@ -90,18 +91,16 @@ const conditionsOf = (json: string): Rec[] => (((JSON.parse(json) as Rec)['statu
 
 for (const backend of testBackends()) {
   describe(`sandbox kcm through kubectl (${backend.name})`, { skip: backend.skip }, () => {
-    let sandbox: Backend;
+    const sandbox = backendFor(backend.name, { provisionSeconds: 1, deleteSeconds: 1 });
     let kubectl: Kubectl;
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-kcm-kubectl-'));
     const watchers: ChildProcess[] = [];
 
     before(async () => {
-      sandbox = await startBackend(backend.name, { provisionSeconds: 1, deleteSeconds: 1 });
       kubectl = kubectlFor(sandbox, dir);
     });
     after(async () => {
       for (const w of watchers) w.kill('SIGTERM');
-      await sandbox?.close();
       rmSync(dir, { recursive: true, force: true });
     });
 

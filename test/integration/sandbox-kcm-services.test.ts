@@ -8,13 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
 import { until } from '../helpers/until.js';
 import { recordWatch } from '../helpers/watch.js';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 type Json = Record<string, unknown>;
 interface Condition {
@@ -57,17 +56,15 @@ function servicesYaml(
 }
 
 describe('sandbox kcm services (kubectl)', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 1, deleteSeconds: 1 });
   let kubectl: Kubectl;
   const get = (ns: string, name: string): Promise<Deployment> => kubectl.json<Deployment>(['get', 'clusterdeployment', name, '-n', ns]);
 
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
     kubectl = kubectlFor(sandbox.kubeconfig);
   });
   after(async () => {
     kubectl.close();
-    await sandbox.close();
   });
 
   it('seeds ServiceTemplates with kcm status in kcm-system and AccessManagement copies in the team namespaces', async () => {

@@ -6,11 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { sandboxWriteCount, startHarness, type Harness, okOf as ok, errorOf } from '../helpers/clusters-harness.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
 import { settled } from '../helpers/until.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 type Json = Record<string, unknown>;
 interface Deployment {
@@ -25,7 +24,7 @@ const SERVICES_KEYS = (fields: Json | undefined): string[] =>
   );
 
 describe('service tools over MCP against the sandbox (kubectl as the independent client)', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 1, deleteSeconds: 1 });
   let dev: Harness;
   let kubectl: Kubectl;
   const cd = (): Promise<Deployment> =>
@@ -55,14 +54,12 @@ describe('service tools over MCP against the sandbox (kubectl as the independent
     settled('the sandbox resourceVersion', () => sandbox.store.currentResourceVersion(), { stableMs: 1000, timeoutMs: 60_000 });
 
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
     dev = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY' });
     kubectl = kubectlFor(sandbox.kubeconfig);
   });
   after(async () => {
     kubectl.close();
     await dev.close();
-    await sandbox.close();
   });
 
   it('k0.services.listTemplates shows chart, version, validity, Kubernetes constraint and values schema', async () => {

@@ -9,10 +9,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { runCli, startCli, stopAll, tempDir, type CliProcess } from '../helpers/cli-process.js';
 import { until } from '../helpers/until.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 const HOOKS = `
 import { existsSync, writeFileSync } from 'node:fs';
@@ -57,16 +56,14 @@ const INITIALIZE = {
 };
 
 describe('stdio starts without waiting for the Kubernetes client', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({});
   let kubeconfig: string;
   before(async () => {
-    sandbox = await startSandbox({});
     kubeconfig = join(tempDir(), 'kubeconfig.yaml');
     writeFileSync(kubeconfig, sandbox.kubeconfig);
   });
   after(async () => {
     stopAll();
-    await sandbox.close();
   });
 
   it('initialize and tools/list are answered while client-node is held back; a tool call completes once it loads', async () => {
