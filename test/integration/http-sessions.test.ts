@@ -16,7 +16,7 @@ import { createMcpEndpoint, type McpEndpoint } from '../../src/http/mcp-endpoint
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
-import { until } from '../helpers/until.js';
+import { scaled, until } from '../helpers/until.js';
 import { sandboxFor } from '../helpers/lifecycle.js';
 
 const INITIALIZE = {
@@ -77,12 +77,15 @@ describe('per-caller session cap', () => {
 });
 
 describe('idle sweep', () => {
-  const sandbox = sandboxFor({ provisionSeconds: 4 });
+  // The idle timeout stretches with the machine's load (a busy session must not go idle between its initialize
+  // and its call), and the wait outlasts it eight times over, so the sweep runs while the wait is in flight.
+  const idleMs = scaled(500);
+  const sandbox = sandboxFor({ provisionSeconds: Math.max(4, (8 * idleMs) / 1000) });
   let app: HttpApp;
   let base: URL;
   const logs: Record<string, unknown>[] = [];
   before(async () => {
-    const settings = testSettings({ sessionIdleTimeoutMs: 500 });
+    const settings = testSettings({ sessionIdleTimeoutMs: idleMs });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString('utf8').split('\n'))

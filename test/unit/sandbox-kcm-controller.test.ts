@@ -327,15 +327,24 @@ describe('kcm controller', () => {
   it('restarts the walk when the spec changes (new generation)', async () => {
     const before = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster')!;
     const spec = before['spec'] as Rec;
-    store.update(CLUSTER_DEPLOYMENTS, { ...before, spec: { ...spec, config: { ...(spec['config'] as Rec), workersNumber: 3 } } });
-    await until(
-      'walk restart',
-      () => condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'Ready')?.status !== 'True',
-    );
-    await until('Ready again at generation 2', () => {
-      const o = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster');
-      return condition(o, 'Ready')?.status === 'True' && condition(o, 'Ready')?.observedGeneration === 2;
+    // The restarted walk's Ready=False lasts ~0.2 s: it is read from the store's events, never polled for.
+    const seen: KubeObject[] = [];
+    const unsubscribe = store.subscribe((event) => {
+      if (event.object.metadata.namespace === 'team-alpha' && event.object.metadata.name === 'alpha-dev-cluster') seen.push(event.object);
     });
+    try {
+      store.update(CLUSTER_DEPLOYMENTS, { ...before, spec: { ...spec, config: { ...(spec['config'] as Rec), workersNumber: 3 } } });
+      await until('Ready again at generation 2', () => {
+        const o = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster');
+        return condition(o, 'Ready')?.status === 'True' && condition(o, 'Ready')?.observedGeneration === 2;
+      });
+    } finally {
+      unsubscribe();
+    }
+    assert.ok(
+      seen.some((o) => condition(o, 'Ready')?.status !== 'True'),
+      `the walk restarted (Ready left True): ${JSON.stringify(seen.map((o) => condition(o, 'Ready')?.status))}`,
+    );
     assert.match(
       condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'HelmReleaseReady')!.message,
       /upgrade succeeded.*\.v2/,
