@@ -330,7 +330,8 @@ describe('kcm controller', () => {
     // The restarted walk's Ready=False lasts ~0.2 s: it is read from the store's events, never polled for.
     const seen: KubeObject[] = [];
     const unsubscribe = store.subscribe((event) => {
-      if (event.object.metadata.namespace === 'team-alpha' && event.object.metadata.name === 'alpha-dev-cluster') seen.push(event.object);
+      if (event.object.metadata.namespace === 'team-alpha' && event.object.metadata.name === 'alpha-dev-cluster')
+        seen.push(structuredClone(event.object));
     });
     try {
       store.update(CLUSTER_DEPLOYMENTS, { ...before, spec: { ...spec, config: { ...(spec['config'] as Rec), workersNumber: 3 } } });
