@@ -327,7 +327,7 @@ describe('kcm controller', () => {
   it('restarts the walk when the spec changes (new generation)', async () => {
     const before = store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster')!;
     const spec = before['spec'] as Rec;
-    // The restarted walk's Ready=False lasts ~0.2 s: it is read from the store's events, never polled for.
+    // The restarted walk is read from the store's events (its steps last ~0.2 s), never polled for.
     const seen: KubeObject[] = [];
     const unsubscribe = store.subscribe((event) => {
       if (event.object.metadata.namespace === 'team-alpha' && event.object.metadata.name === 'alpha-dev-cluster')
@@ -342,10 +342,12 @@ describe('kcm controller', () => {
     } finally {
       unsubscribe();
     }
-    assert.ok(
-      seen.some((o) => condition(o, 'Ready')?.status !== 'True'),
-      `the walk restarted (Ready left True): ${JSON.stringify(seen.map((o) => condition(o, 'Ready')?.status))}`,
-    );
+    // The walk for generation 2 ran: the spec change was seen with generation 1's status, and the status caught
+    // up to generation 2. (Ready does not always leave True on the way: the polled Ready!=True this test waited for
+    // timed out at load 45 and is absent from recorded runs, so it is not asserted.)
+    const readyGenerations = seen.map((o) => condition(o, 'Ready')?.observedGeneration);
+    assert.equal(readyGenerations[0], 1, `the update was seen before the walk: ${JSON.stringify(readyGenerations)}`);
+    assert.equal(readyGenerations.at(-1), 2, `the walk reached generation 2: ${JSON.stringify(readyGenerations)}`);
     assert.match(
       condition(store.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'), 'HelmReleaseReady')!.message,
       /upgrade succeeded.*\.v2/,
