@@ -19,7 +19,14 @@ const EVENTS = [access('events.k8s.io', 'events', 'list'), access('', 'events', 
 
 export const DAY_TWO_ACCESS = {
   // get by namespace, or a LIST by name across namespaces; its recent Warning events.
-  get: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list'), ...EVENTS],
+  // … and the CAPI Cluster and its Machines (the capi summary: src/clusters/capi-summary.ts).
+  get: [
+    NAMESPACES,
+    access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list'),
+    ...EVENTS,
+    access('cluster.x-k8s.io', 'clusters', 'list'),
+    access('cluster.x-k8s.io', 'machines', 'list'),
+  ],
   eventsList: [NAMESPACES, ...EVENTS],
   templatesGet: [
     access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'get'),

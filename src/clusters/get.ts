@@ -11,6 +11,7 @@ import { deploymentProgress, type Progress } from '../k0rdent/progress.js';
 import { CLUSTER_DEPLOYMENT, kubeconfigSecretName } from '../k0rdent/resources.js';
 import { assertObjectName } from '../policy/names.js';
 import { listEvents } from '../events/manager.js';
+import { capiSummaryOf, type CapiSummary } from './capi-summary.js';
 import { oneLine, type EventSummary } from '../events/summaries.js';
 import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
 import type { ReadContext } from '../shared/read-context.js';
@@ -67,6 +68,8 @@ export interface DeploymentDetails {
   deletionTimestamp?: string;
   finalizers: string[];
   recentWarnings: EventSummary[];
+  /** The CAPI Cluster: phase, replica counters, Machines by phase (when it exists and may be read). */
+  capi?: CapiSummary;
 }
 
 type Raw = Record<string, unknown>;
@@ -227,5 +230,6 @@ export async function getDeployment(
       if (error instanceof AppError && error.code === 'forbidden') return [];
       throw error;
     });
-  return describeDeployment(object, warnings);
+  const capi = await capiSummaryOf(ctx, namespace, request.name, call);
+  return { ...describeDeployment(object, warnings), ...(capi !== undefined ? { capi } : {}) };
 }

@@ -13,6 +13,7 @@ import type { KubeObject } from '../../src/kube/k0rdent-api.js';
 import type { EventSummary } from '../../src/events/summaries.js';
 import { createNamespacePolicy } from '../../src/policy/index.js';
 import { hasStatus, summarizeDeployment } from '../../src/clusters/summaries.js';
+import { summarizeCapi } from '../../src/clusters/capi-summary.js';
 
 const NOW = Date.parse('2026-12-07T07:00:00Z');
 const T0 = '2026-12-07T06:59:00Z';
@@ -685,4 +686,28 @@ describe('fleet health: status and one-line reason of a deployment (k0.clusters.
       else assert.match(summary.reason ?? '', reason);
     });
   }
+});
+
+describe('k0.clusters.get: the CAPI summary', () => {
+  it('counters as CAPI v1beta2 writes them and Machines by phase, in one line', () => {
+    const cluster = healthy().find((o) => o.kind === 'Cluster') as KubeObject;
+    const scaling = {
+      ...cluster,
+      status: {
+        ...cluster.status,
+        workers: { desiredReplicas: 3, replicas: 3, readyReplicas: 2, upToDateReplicas: 3, availableReplicas: 2 },
+      },
+    };
+    const machines = [
+      machine('cp', {}, 'K0sControllerConfig', 'aws:///a/i-1'),
+      machine('w1', {}, 'K0sWorkerConfig', 'aws:///a/i-2'),
+      machine('w2', {}, 'K0sWorkerConfig', 'aws:///a/i-3'),
+      machine('w3', {}, 'K0sWorkerConfig'),
+    ];
+    const summary = summarizeCapi(scaling, machines);
+    assert.deepEqual(summary.workers, { desired: 3, ready: 2, upToDate: 3, available: 2 });
+    assert.deepEqual(summary.machines, { Running: 3, Provisioning: 1 });
+    assert.equal(summary.summary, 'control plane 1/1 ready, workers 2/3 ready, 1 provisioning');
+    assert.equal(summary.controlPlaneInitialized, true);
+  });
 });

@@ -94,6 +94,13 @@ const progress = z.object({
   waitingFor: z.string().optional().describe('The condition (or Deleting reason) the next step waits for'),
 });
 
+const replicaCounters = z.object({
+  desired: z.number().int(),
+  ready: z.number().int(),
+  upToDate: z.number().int().optional(),
+  available: z.number().int().optional(),
+});
+
 export const deploymentDetails = {
   name: z.string(),
   namespace: z.string(),
@@ -140,6 +147,19 @@ export const deploymentDetails = {
   deletionTimestamp: z.string().optional(),
   finalizers: z.array(z.string()),
   recentWarnings: z.array(eventSummary).describe('The last few Warning events of it and of the objects named like it'),
+  capi: z
+    .object({
+      cluster: z.string(),
+      phase: z.string().optional(),
+      infrastructureProvisioned: z.boolean(),
+      controlPlaneInitialized: z.boolean(),
+      controlPlane: replicaCounters.optional(),
+      workers: replicaCounters.optional(),
+      machines: z.record(z.string(), z.number().int()).describe('Machines by phase'),
+      summary: z.string().describe('One line: "control plane 1/1 ready, workers 2/3 ready, 1 provisioning"'),
+    })
+    .optional()
+    .describe(`The Cluster API Cluster below it (${TOOL.clustersDiagnose} walks the rest)`),
 };
 
 export const getClusterOutput = z.object(deploymentDetails);
