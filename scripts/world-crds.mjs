@@ -22,7 +22,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -190,7 +190,15 @@ function stubCrd([group, kind, plural, version]) {
   };
 }
 
-/** file name → YAML text of every CRD the world needs. */
+/**
+ * JSON (which is YAML: kube-apiserver's and kube-control-plane's `--crds` read it as such): the embedded
+ * sandbox parses JSON about ten times faster than YAML, which keeps its start-up fast with 33 more CRDs.
+ */
+function asText(crd) {
+  return JSON.stringify(crd, null, 1) + '\n';
+}
+
+/** file name → text of every CRD the world needs. */
 export function buildWorldCrds() {
   const files = new Map();
   for (const source of SOURCES) {
@@ -200,10 +208,10 @@ export function buildWorldCrds() {
       const path = join(dir, file);
       if (!existsSync(path)) throw new Error(`${source.module}: ${source.dir}/${file} not found`);
       const crd = parse(readFileSync(path, 'utf8'));
-      files.set(file, stringify(singleVersion(crd, version, `${source.module} ${source.dir}/${file}`), { lineWidth: 0 }));
+      files.set(file, asText(singleVersion(crd, version, `${source.module} ${source.dir}/${file}`)));
     }
   }
-  for (const stub of STUBS) files.set(`${stub[0]}_${stub[2]}.yaml`, stringify(stubCrd(stub), { lineWidth: 0 }));
+  for (const stub of STUBS) files.set(`${stub[0]}_${stub[2]}.yaml`, asText(stubCrd(stub)));
   return files;
 }
 

@@ -4,6 +4,7 @@
  * Contract only here; the implementation lives in ./apiserver, ./kcm and ./seed.
  */
 import type { Store } from './apiserver/types.js';
+import type { LogSink } from './world/types.js';
 
 export interface SandboxOptions {
   /** Loopback host to bind; default 127.0.0.1. */
@@ -26,6 +27,8 @@ export interface SandboxOptions {
   accessManagementPollSeconds?: number;
   /** Receives one line per request / notable event; default: silent. */
   log?: (line: string) => void;
+  /** Receives the log lines of the simulated controllers below kcm (./world: Flux, Cluster API, providers). */
+  logSink?: LogSink;
 }
 
 export interface FaultRule {

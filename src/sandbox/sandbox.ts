@@ -5,12 +5,12 @@
 import type { SandboxHandle, SandboxOptions, StartSandbox } from './index.js';
 import { loadTokenTable, type TokenTable } from './apiserver/auth.js';
 import { buildKubeconfig } from './apiserver/kubeconfig.js';
-import { defaultRegistry } from './apiserver/resources.js';
 import { startApiServer } from './apiserver/server.js';
 import { MemoryStore } from './apiserver/store.js';
 import { startKcm } from './kcm/index.js';
 import { seedStore } from './seed/index.js';
 import { ControllerLogs, PODS, parsePodLogQuery } from './pods/controller-logs.js';
+import { registryWithWorld } from './world/crds.js';
 
 /** The placeholder bearer of a --tls sandbox without --tokens (no token is checked there). */
 const UNCHECKED_TOKEN = 'sandbox-no-auth';
@@ -18,7 +18,7 @@ const UNCHECKED_TOKEN = 'sandbox-no-auth';
 export const startSandbox: StartSandbox = async (options: SandboxOptions = {}): Promise<SandboxHandle> => {
   const log = options.log ?? ((): void => undefined);
   const tokens: TokenTable | undefined = options.tokensFile ? loadTokenTable(options.tokensFile) : undefined;
-  const registry = defaultRegistry();
+  const registry = registryWithWorld();
   const store = new MemoryStore();
   seedStore(store, {
     ...(options.seedFile ? { seedFile: options.seedFile } : {}),
@@ -35,10 +35,16 @@ export const startSandbox: StartSandbox = async (options: SandboxOptions = {}): 
     ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
     ...(options.deleteSeconds !== undefined ? { deleteSeconds: options.deleteSeconds } : {}),
     ...(options.accessManagementPollSeconds !== undefined ? { accessManagementPollSeconds: options.accessManagementPollSeconds } : {}),
+    // The controllers' log lines go to their pods' logs (./pods) and to the caller's sink.
+    logSink: (controller, namespace, line, subject) => {
+      controllerLogs.sink(controller, namespace, line, subject);
+      options.logSink?.(controller, namespace, line, subject);
+    },
     log,
   });
   let server;
   try {
+    await kcm.adopted;
     server = await startApiServer({
       store,
       registry,

@@ -100,11 +100,24 @@ for (const choice of testBackends()) {
       // CDC:1581-1584 (cloud only with spec.cleanupOnDeletion, data source only with spec.dataSource),
       // CDC:1715-1744 (reasons and messages; WaitingForClusterDeletion shows the CAPI summary's message),
       // CDC:1601-1605 (no status write once the finalizer is gone: DeletionCompleted is never persisted).
-      assert.deepEqual(deletingSteps(key), [
-        ['WaitingForClusterDeletion', '* Deleting: Waiting for Machines to be deleted'],
+      assert.deepEqual(
+        deletingSteps(key).map(([reason]) => reason),
+        ['WaitingForClusterDeletion', 'WaitingForHelmReleaseDeletion', 'WaitingForServiceSetsDeletion'],
+      );
+      assert.deepEqual(deletingSteps(key).slice(1), [
         ['WaitingForHelmReleaseDeletion', 'Waiting for HelmRelease to be deleted'],
         ['WaitingForServiceSetsDeletion', 'Waiting for ServiceSets to be deleted'],
       ]);
+      // While the CAPI Cluster goes, the message is its summary over Deleting (internal/util/conditions/capi.go:76-86),
+      // Cluster API's own words for what it waits for (cluster_controller.go:391-401, :437-438, :477-478).
+      const clusterMessages = (seen.get(key) ?? [])
+        .map((s) => conditionOf(s.conditions, 'Deleting'))
+        .filter((d) => d?.['reason'] === 'WaitingForClusterDeletion')
+        .map((d) => String(d?.['message']));
+      assert.ok(
+        clusterMessages.some((m) => /^\* Deleting:\n {2}\* MachineDeployments: beta-staging-cluster-md/.test(m)),
+        JSON.stringify(clusterMessages),
+      );
       const states = seen.get(key)!.filter((s) => conditionOf(s.conditions, 'Deleting'));
       // Ready mirrors Deleting as False/Deleting with its message (internal/util/conditions/ready_condition.go:28-39).
       for (const s of states) {

@@ -220,7 +220,7 @@ describe('kcm controller', () => {
     assert.equal(done.metadata.labels?.['k0rdent.mirantis.com/component'], 'kcm');
     const reasons = store
       .list({ group: '', version: 'v1', plural: 'events' }, { namespace: 'kcm-system' })
-      .filter((e) => (e['involvedObject'] as Rec)['name'] === 'walk')
+      .filter((e) => (e['involvedObject'] as Rec)['name'] === 'walk' && (e['involvedObject'] as Rec)['kind'] === 'ClusterDeployment')
       .map((e) => e['reason']);
     assert.deepEqual(reasons.sort(), ['CAPIClusterIsProvisioning', 'CAPIClusterIsReady', 'HelmReleaseCreated', 'HelmReleaseIsReady']);
   });

@@ -12,17 +12,30 @@ import { reconcileAccessManagement } from './access-management.js';
 import { defaultKindMapper, type KindMapper } from './access-rules.js';
 import { reconcileTemplateChains } from './template-chains.js';
 import { loadChartCatalog, type ChartCatalog } from './charts.js';
-import { DELETION_REFERENCES, deletionPass, deletionWorld, nextWorld, remainingTransitions } from './deletion.js';
+import {
+  BLOCKING_FINALIZER,
+  DELETION_REFERENCES,
+  deletionPass,
+  infraClusterOf,
+  nextSimulated,
+  observeDeletionWorld,
+  simulatedWorld,
+} from './deletion.js';
+import { aggregateCapi, capiClusterOf, copyReleaseReady, desiredHelmRelease, ensureHelmRelease } from './release.js';
+import { withReadyCondition, type Condition } from './conditions.js';
+import { HELM_NAME_LABEL } from '../world/render.js';
+import { CLUSTERS, HELM_RELEASES } from '../world/resources.js';
+import { PROVISIONED_ANNOTATION, type LogSink } from '../world/types.js';
 import { recordEvent } from './events.js';
 import { ensureKubeconfigSecret } from './kubeconfig-secret.js';
 import {
   availableUpgrades,
   conditionsOf,
   missingCredentialOutcome,
-  provisioningConditions,
   releaseInstalled,
   restampCopiedConditions,
   validateDeployment,
+  type KcmEvent,
   type ValidationOutcome,
 } from './deployment-status.js';
 import {
@@ -47,7 +60,7 @@ import {
   section,
   type JsonObject,
 } from './resources.js';
-import { reconcileCredential, reconcileTemplate } from './status.js';
+import { ensureHelmChart, reconcileCredential, reconcileTemplate } from './status.js';
 import { ServicesController } from './services-controller.js';
 
 export interface KcmControllerOptions {
@@ -59,6 +72,10 @@ export interface KcmControllerOptions {
   accessManagementPollSeconds?: number;
   log?: (line: string) => void;
   catalog?: ChartCatalog;
+  /** Receives the log lines of the world's controllers (../world). */
+  logSink?: LogSink;
+  /** Start the world below kcm with the controller (default true; a caller that starts it itself says false). */
+  world?: boolean;
 }
 
 interface Walk {
@@ -80,6 +97,13 @@ interface Walk {
   /** A deletion walk: the deployment's namespace, and how to retry a pass blocked on a missing reference. */
   namespace?: string;
   resume?: () => void;
+  /** A deployment found Ready at start (seeded): taken as reconciled until its spec changes. */
+  adopted?: boolean;
+}
+
+/** The generated `--scale` namespaces (../seed/scale.ts) have no world below kcm: thousands of clusters would slow start-up. */
+function scaleNamespace(reader: { get: KcmApi['get'] }, namespace: string): boolean {
+  return reader.get(NAMESPACES, undefined, namespace)?.metadata.labels?.['k0rdent.mirantis.com/scale'] === 'true';
 }
 
 const clusterSpecOf = (deployment: KubeObject): string => JSON.stringify({ ...section(deployment, 'spec'), serviceSpec: undefined });
@@ -114,9 +138,6 @@ const BUILTIN_SOURCES = [
 /** kcm's per-item retry of a failed reconcile (kcm internal/util/ratelimit/ratelimit.go:27 DefaultFastDelay). */
 const BLOCKED_RETRY_MS = 5000;
 
-/** Fractions of provisionSeconds at which the stages land after the reconcile's checks (index 0 unused: the checks run at once). */
-const PROVISION_STAGES = [0.1, 0.2, 0.5, 1] as const;
-
 export class KcmController {
   private readonly provisionMs: number;
   private readonly deleteMs: number;
@@ -150,6 +171,38 @@ export class KcmController {
     this.accessManagementPollMs = Math.max(100, (options.accessManagementPollSeconds ?? 120) * 1000);
     // A service install takes 40% of a cluster's provisioning time.
     this.services = new ServicesController(store, { serviceMs: this.provisionMs * 0.4, now: () => this.now(), log: this.log });
+  }
+
+  /**
+   * Resolves once every deployment found Ready at start has its world (HelmRelease Ready, CAPI Cluster up),
+   * so a caller that deletes or inspects a seeded deployment finds what kcm would find; rejects after `timeoutMs`.
+   */
+  async adopted(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pending = [...this.store.list(CLUSTER_DEPLOYMENTS)].filter((d) => {
+        const walk = this.walks.get(d.metadata.uid ?? '');
+        if (d.metadata.deletionTimestamp || section(d, 'spec')['dryRun'] === true) return false;
+        if (scaleNamespace(this.store, d.metadata.namespace ?? '')) return false;
+        // Not reconciled yet: pending when it is one kcm will adopt (Ready at its generation).
+        if (!walk)
+          return (
+            section(d, 'status')['observedGeneration'] === d.metadata.generation &&
+            conditionsOf(d).some((c) => c.type === 'Ready' && c.status === 'True')
+          );
+        if (!walk.adopted) return false;
+        const release = this.store.get(HELM_RELEASES, d.metadata.namespace, d.metadata.name);
+        const ready = ((section(release ?? d, 'status')['conditions'] ?? []) as Condition[]).some(
+          (c) => c.type === 'Ready' && c.status === 'True',
+        );
+        const cluster = capiClusterOf(this.store, d);
+        return !release || !ready || !cluster || cluster.metadata.annotations?.[PROVISIONED_ANNOTATION] === 'true';
+      });
+      if (pending.length === 0 || this.closed) return;
+      if (Date.now() > deadline)
+        throw new Error(`kcm: the world of ${pending.length} seeded deployments did not come up in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20).unref());
+    }
   }
 
   /** Subscribes to the store and reconciles what is already there. */
@@ -189,6 +242,14 @@ export class KcmController {
       return;
     }
     if (sameResource(resource, MULTI_CLUSTER_SERVICES)) this.services.multiClusterServiceChanged();
+    if (
+      resource.group === HELM_RELEASES.group ||
+      resource.group === CLUSTERS.group ||
+      resource.group === 'infrastructure.cluster.x-k8s.io'
+    ) {
+      this.worldChanged(resource, object);
+      return;
+    }
     // kcm watches Credentials and reconciles the deployments that name them, on every event type
     // (clusterdeployment_controller.go:2316-2319, mapObjectsToClusterDeployments :2231-2252).
     if (sameResource(resource, CREDENTIALS)) this.enqueueDeploymentsNaming(object);
@@ -221,6 +282,76 @@ export class KcmController {
       (sameResource(resource, CLUSTER_TEMPLATES) || sameResource(resource, SERVICE_TEMPLATES)) &&
       object.metadata.namespace === SYSTEM_NAMESPACE
     );
+  }
+
+  /**
+   * A HelmRelease, CAPI object or infrastructure cluster changed: kcm reconciles the deployment it belongs to
+   * (kcm owns the HelmRelease, clusterdeployment_controller.go SetupWithManager `Owns`; it polls the CAPI
+   * Cluster, `--capi-cluster-poll-interval`, which the sandbox answers at once). A deletion in progress runs
+   * its next pass.
+   */
+  private worldChanged(resource: ResourceKey, object: KubeObject): void {
+    const namespace = object.metadata.namespace ?? '';
+    let name: string | undefined;
+    if (sameResource(resource, HELM_RELEASES)) name = object.metadata.ownerReferences?.find((o) => o.kind === 'ClusterDeployment')?.name;
+    else if (sameResource(resource, CLUSTERS)) name = object.metadata.labels?.[HELM_NAME_LABEL];
+    if (name) {
+      const deployment = this.store.get(CLUSTER_DEPLOYMENTS, namespace, name);
+      if (deployment) this.enqueue(CLUSTER_DEPLOYMENTS, deployment);
+    }
+    for (const walk of this.walks.values()) if (walk.kind === 'delete' && walk.namespace === namespace) walk.resume?.();
+  }
+
+  /**
+   * kcm's reconcileHelmRelease (clusterdeployment_controller.go:536-594) after the checks: create or update the
+   * HelmRelease, copy its Ready, summarise the CAPI Cluster (./release.ts), one status write, then kcm's events.
+   * Ready once both are: the walk settles on this spec.
+   */
+  private async track(deployment: KubeObject, walk: Walk): Promise<void> {
+    const namespace = deployment.metadata.namespace ?? '';
+    const spec = section(deployment, 'spec');
+    const template = this.store.get(CLUSTER_TEMPLATES, namespace, String(spec['template'] ?? ''));
+    if (!template) return;
+    const credential = this.store.get(CREDENTIALS, namespace, String(spec['credential'] ?? ''));
+    const now = this.now();
+    const ref = `${namespace}/${deployment.metadata.name}`;
+    const events: KcmEvent[] = [];
+    const { release, operation } = await ensureHelmRelease(this.store, desiredHelmRelease(deployment, template, credential));
+    if (operation === 'created')
+      events.push({ type: 'Normal', reason: 'HelmReleaseCreated', message: `Successfully created HelmRelease ${ref}` });
+    if (operation === 'updated')
+      events.push({ type: 'Normal', reason: 'HelmReleaseUpdated', message: `Successfully updated HelmRelease ${ref}` });
+    const latest = this.store.get(CLUSTER_DEPLOYMENTS, namespace, deployment.metadata.name) ?? deployment;
+    const generation = latest.metadata.generation ?? 1;
+    const copied = copyReleaseReady(latest, release, conditionsOf(latest), now);
+    events.push(...copied.events);
+    const capi = aggregateCapi(this.store, latest, copied.conditions, now);
+    events.push(...capi.events);
+    const conditions = withReadyCondition(capi.conditions, generation, now);
+    const written = await this.writeStatus(latest, { conditions: conditions as unknown as JsonObject[] });
+    for (const event of events) await recordEvent(this.store, written, event, now);
+    if (conditions.some((c: Condition) => c.type === 'Ready' && c.status === 'True') && capi.cluster) {
+      if (walk.kind === 'provision') walk.kind = 'settled';
+      walk.appliedSpec = walk.clusterSpec;
+      await ensureKubeconfigSecret(this.store, written);
+    }
+  }
+
+  /**
+   * A deployment found Ready when kcm starts (a seeded one) gets the HelmRelease it would have, annotated so the
+   * world provisions its cluster at once; its conditions stay as they are until its spec changes.
+   */
+  private async adopt(deployment: KubeObject): Promise<void> {
+    if (section(deployment, 'spec')['dryRun'] === true) return;
+    const namespace = deployment.metadata.namespace ?? '';
+    if (scaleNamespace(this.store, namespace)) return;
+    if (this.store.get(HELM_RELEASES, namespace, deployment.metadata.name)) return;
+    const template = this.store.get(CLUSTER_TEMPLATES, namespace, String(section(deployment, 'spec')['template'] ?? ''));
+    if (!template) return;
+    const credential = this.store.get(CREDENTIALS, namespace, String(section(deployment, 'spec')['credential'] ?? ''));
+    const desired = desiredHelmRelease(deployment, template, credential);
+    desired.metadata.annotations = { [PROVISIONED_ANNOTATION]: 'true' };
+    await ensureHelmRelease(this.store, desired);
   }
 
   private scheduleChains(): void {
@@ -349,6 +480,7 @@ export class KcmController {
 
   private async reconcileTemplate(template: KubeObject): Promise<void> {
     if (template.metadata.deletionTimestamp) return;
+    if (!scaleNamespace(this.store, template.metadata.namespace ?? '')) await ensureHelmChart(this.store, template);
     const status = section(template, 'status');
     if (typeof status['valid'] !== 'boolean') {
       await reconcileTemplate(this.store, template, this.catalog);
@@ -403,7 +535,12 @@ export class KcmController {
       walk.dirty = true;
       return false;
     }
-    if (walk && walk.generation === generation && walk.kind !== 'failed') return true;
+    if (walk && walk.generation === generation && walk.kind !== 'failed') {
+      const dryRun = section(deployment, 'spec')['dryRun'] === true;
+      if (walk.validated && !walk.adopted && !dryRun && (walk.kind === 'provision' || walk.kind === 'settled'))
+        await this.track(deployment, walk);
+      return true;
+    }
     if (walk?.kind === 'settled' && walk.clusterSpec === clusterSpecOf(deployment)) {
       walk.generation = generation;
       return true;
@@ -422,7 +559,10 @@ export class KcmController {
         chain: Promise.resolve(),
         clusterSpec: clusterSpecOf(deployment),
         appliedSpec: clusterSpecOf(deployment),
+        validated: true,
+        adopted: true,
       });
+      await this.adopt(deployment);
       return true;
     }
     await this.startProvisioning(deployment, walk?.appliedSpec);
@@ -487,7 +627,6 @@ export class KcmController {
     const dryRun = section(deployment, 'spec')['dryRun'] === true;
     const upgrade = releaseInstalled(deployment);
     const namespace = deployment.metadata.namespace;
-    const templateName = String(section(deployment, 'spec')['template'] ?? '');
 
     const current = (): KubeObject | undefined => {
       const object = this.store.get(CLUSTER_DEPLOYMENTS, namespace, deployment.metadata.name);
@@ -531,32 +670,21 @@ export class KcmController {
         walk.kind = 'settled';
         return;
       }
-      ([1, 2, 3] as const).forEach((stage) => {
-        this.schedule(walk, PROVISION_STAGES[stage] * this.provisionMs, async () => {
-          const latest = current();
-          if (!latest) return;
-          const template = this.store.get(CLUSTER_TEMPLATES, namespace, templateName);
-          const now = this.now();
-          const { conditions, events } = provisioningConditions(stage, latest, template, now, upgrade);
-          await this.writeStatus(latest, { conditions });
-          for (const event of events) await recordEvent(this.store, latest, event, now);
-          if (stage === 3) {
-            walk.kind = 'settled';
-            walk.appliedSpec = walk.clusterSpec;
-            await ensureKubeconfigSecret(this.store, latest);
-          }
-        });
-      });
+      // The HelmRelease and what it brings up are tracked from here on (./release.ts), event by event.
+      const latest = current();
+      if (latest) await this.track(latest, walk);
     };
     this.schedule(walk, 0, validate);
   }
 
   /**
-   * kcm's reconcileDelete, one reconcile per pass (./deletion.ts): the passes are spread over deleteSeconds,
-   * one for each thing that still has to go. A pass blocked by a missing Credential (or other object
-   * getClusterScope reads) is retried as kcm's rate limiter retries it (5 s, kcm
-   * internal/util/ratelimit/ratelimit.go:27) and at once when a Credential of its namespace changes (kcm
-   * watches Credentials for deployments: clusterdeployment_controller.go:2317-2320).
+   * kcm's reconcileDelete, one reconcile per pass (./deletion.ts), against what the world below kcm still has:
+   * a pass runs when something there changes (the HelmRelease, the CAPI Cluster, its Machines, the
+   * infrastructure cluster), and otherwise on kcm's requeue (compressed with deleteSeconds). Each pass does what
+   * kcm does to the world: deletes the HelmRelease and drops its finalizer from the infrastructure cluster once
+   * no Machine is left. A pass blocked by a missing Credential (or other object getClusterScope reads) is retried
+   * as kcm's rate limiter retries it (5 s, kcm internal/util/ratelimit/ratelimit.go:27) and at once when a
+   * Credential of its namespace changes (kcm watches Credentials for deployments: clusterdeployment_controller.go:2317-2320).
    */
   private startDeletion(deployment: KubeObject): void {
     const uid = deployment.metadata.uid ?? '';
@@ -566,15 +694,25 @@ export class KcmController {
       const object = this.store.get(CLUSTER_DEPLOYMENTS, deployment.metadata.namespace, deployment.metadata.name);
       return object && object.metadata.uid === uid ? object : undefined;
     };
-    let world = deletionWorld(deployment, conditionsOf(deployment));
+    let simulated = simulatedWorld(deployment, conditionsOf(deployment));
     walk.namespace = deployment.metadata.namespace;
-    const interval = this.deleteMs / Math.max(1, remainingTransitions(world));
+    const requeue = Math.max(100, Math.min(1000, this.deleteMs / 4));
     const pass = async (): Promise<void> => {
       walk.resume = undefined;
       const object = current();
       if (!object) return;
       const now = this.now();
+      const world = observeDeletionWorld(this.store, object, simulated);
       const outcome = deletionPass(this.store, object, conditionsOf(object), world, now);
+      if (outcome.releaseInfra) {
+        const infra = infraClusterOf(this.store, capiClusterOf(this.store, object));
+        if (infra) await this.removeFinalizer(infra.resource, infra.object, BLOCKING_FINALIZER);
+      }
+      if (outcome.deleteRelease) {
+        const release = this.store.get(HELM_RELEASES, object.metadata.namespace, object.metadata.name);
+        if (release && !release.metadata.deletionTimestamp)
+          await this.store.delete(HELM_RELEASES, object.metadata.namespace, object.metadata.name);
+      }
       if (outcome.conditions) await this.writeStatus(object, { conditions: outcome.conditions });
       const latest = current() ?? object;
       for (const event of outcome.events) if (event.reason !== 'SuccessfulDelete') await recordEvent(this.store, latest, event, now);
@@ -584,17 +722,17 @@ export class KcmController {
         for (const event of outcome.events) if (event.reason === 'SuccessfulDelete') await recordEvent(this.store, latest, event, now);
         return;
       }
+      walk.resume = () => {
+        walk.resume = undefined;
+        this.cancel(walk);
+        this.schedule(walk, 0, pass);
+      };
       if (outcome.blocked) {
-        walk.resume = () => {
-          walk.resume = undefined;
-          this.cancel(walk);
-          this.schedule(walk, 0, pass);
-        };
         this.schedule(walk, BLOCKED_RETRY_MS, pass);
         return;
       }
-      world = nextWorld(outcome.world) ?? outcome.world;
-      this.schedule(walk, interval, pass);
+      simulated = nextSimulated(outcome.world);
+      this.schedule(walk, requeue, pass);
     };
     this.schedule(walk, 0, pass);
   }

@@ -2,12 +2,14 @@
  * kcm's deletion of a ClusterDeployment, pass by pass (kcm `internal/controller/clusterdeployment_controller.go`
  * Reconcile :143-185, getClusterScope :187-290, reconcileDelete :1578-1704, ensureDeletingCondition
  * :1706-1753, deleteClusterDataSource :1755-1780, releaseProviderCluster :1858-1900, aggregateCapiConditions
- * :1303-1393). The sandbox has no HelmRelease, CAPI Cluster, Machines, ServiceSets or ClusterDataSource
- * objects; what kcm would find of them is read from the deployment at deletion start (`deletionWorld`)
- * and then goes away one thing per pass, in the order Flux, CAPI and Sveltos remove them. Each pass runs
- * kcm's reconcileDelete against that world and returns the status kcm writes (none once the finalizer is
- * gone: reconcileDelete's deferred updateStatus is skipped then, :1601-1605, so `DeletionCompleted` is
- * never persisted) and the events it records, as kcm's recorder writes them (./events.ts). Pure.
+ * :1303-1393). What kcm finds below the deployment is read from the objects the world below kcm keeps
+ * (../world: the HelmRelease, the CAPI Cluster labelled with the deployment's name, its Machines and its
+ * infrastructure cluster; `observeDeletionWorld`); the ServiceSets and the ClusterDataSource, which the
+ * sandbox does not keep as objects, go one pass after what they wait for. Each pass runs kcm's
+ * reconcileDelete against that world and returns the status kcm writes (none once the finalizer is gone:
+ * reconcileDelete's deferred updateStatus is skipped then, :1601-1605, so `DeletionCompleted` is never
+ * persisted), the events it records, and what it does to the world (release the infrastructure cluster's
+ * finalizer, delete the HelmRelease).
  */
 import type { KubeObject, ResourceKey } from '../apiserver/types.js';
 import type { KcmReader } from './api.js';
@@ -16,7 +18,6 @@ import {
   CLOUD_RESOURCES_DELETED,
   DELETING,
   FAILED,
-  HELM_RELEASE_READY,
   SERVICES_IN_READY_STATE,
   SUCCEEDED,
   findCondition,
@@ -26,6 +27,12 @@ import {
 } from './conditions.js';
 import type { KcmEvent } from './deployment-status.js';
 import { CLUSTER_AUDIT_POLICIES, CLUSTER_AUTHENTICATIONS, CREDENTIALS, DATA_SOURCES, section } from './resources.js';
+import { aggregateCapi, capiClusterOf } from './release.js';
+import { CLUSTER_NAME_LABEL } from '../world/render.js';
+import { HELM_RELEASES, MACHINES, resourceOfKind } from '../world/resources.js';
+
+/** kcm api/v1beta1 BlockingFinalizer: the charts put it on the infrastructure cluster (e.g. templates/cluster/aws-standalone-cp/templates/awscluster.yaml). */
+export const BLOCKING_FINALIZER = 'k0rdent.mirantis.com/cleanup';
 
 /** What of the deployment still exists on the management cluster, as kcm's reconcileDelete would find it. */
 export interface DeletionWorld {
@@ -49,53 +56,58 @@ export interface DeletionWorld {
 
 const nonEmpty = (value: unknown): boolean => typeof value === 'string' && value !== '';
 
-/** The world at deletion start, read from what kcm has written into the deployment's status. */
-export function deletionWorld(deployment: KubeObject, conditions: readonly Condition[]): DeletionWorld {
-  const spec = section(deployment, 'spec');
-  const release = findCondition(conditions, HELM_RELEASE_READY);
-  const cluster = findCondition(conditions, CAPI_CLUSTER_SUMMARY) !== undefined;
-  const dataSource = nonEmpty(spec['dataSource']);
+/** The simulated part of the world (ServiceSets, ClusterDataSource) at deletion start, read from the deployment. */
+export function simulatedWorld(
+  deployment: KubeObject,
+  conditions: readonly Condition[],
+): Pick<DeletionWorld, 'serviceSets' | 'clusterDataSource'> {
   return {
-    cleanup: spec['cleanupOnDeletion'] === true,
-    dataSource,
-    cluster,
-    machines: cluster,
-    infraFinalizer: cluster,
-    // initClusterConditions starts HelmReleaseReady Unknown with no message before the HelmRelease exists.
-    release: release !== undefined && (release.status === 'True' || release.message !== ''),
     // The sandbox's services half writes ServicesInReadyState once kcm reconciled the services (updateServices).
     serviceSets: findCondition(conditions, SERVICES_IN_READY_STATE) !== undefined,
-    clusterDataSource: dataSource,
+    clusterDataSource: nonEmpty(section(deployment, 'spec')['dataSource']),
   };
 }
 
-/**
- * The world after the next thing has gone, in the order it goes: the Machines (CAPI deletes them once Flux
- * uninstalls the release), then the Cluster (kcm released its infrastructure cluster), then the HelmRelease
- * (Flux's uninstall waits for the Cluster), then the ServiceSets (Sveltos cleans up), then the
- * ClusterDataSource kcm deletes last. Undefined when nothing is left to go.
- */
-export function nextWorld(world: DeletionWorld): DeletionWorld | undefined {
-  if (world.machines) return { ...world, machines: false };
-  if (world.cluster && !world.infraFinalizer) return { ...world, cluster: false };
-  if (world.release && !world.cluster) return { ...world, release: false };
-  if (world.serviceSets && !world.release) return { ...world, serviceSets: false };
-  // kcm deletes the ClusterDataSource only after the ServiceSets are gone (:1676); it goes the pass after.
-  if (world.clusterDataSource && !world.serviceSets && !world.release) return { ...world, clusterDataSource: false };
-  return undefined;
+/** The infrastructure cluster the deployment's CAPI Cluster references, if it is there. */
+export function infraClusterOf(
+  reader: KcmReader,
+  cluster: KubeObject | undefined,
+): { resource: ResourceKey; object: KubeObject } | undefined {
+  const ref = cluster ? (section(cluster, 'spec')['infrastructureRef'] as { kind?: string; name?: string } | undefined) : undefined;
+  const resource = ref?.kind ? resourceOfKind(ref.kind) : undefined;
+  const object = resource && ref?.name ? reader.get(resource, cluster!.metadata.namespace, ref.name) : undefined;
+  return resource && object ? { resource, object } : undefined;
 }
 
-/** How many more things go before the deployment can (kcm releases the infrastructure cluster in a pass). */
-export function remainingTransitions(world: DeletionWorld): number {
-  let count = 0;
-  let w = world;
-  for (;;) {
-    if (w.cluster && !w.machines) w = { ...w, infraFinalizer: false };
-    const next = nextWorld(w);
-    if (!next) return count;
-    count++;
-    w = next;
-  }
+/** What kcm's reconcileDelete finds below the deployment now. */
+export function observeDeletionWorld(
+  reader: KcmReader,
+  deployment: KubeObject,
+  simulated: Pick<DeletionWorld, 'serviceSets' | 'clusterDataSource'>,
+): DeletionWorld {
+  const spec = section(deployment, 'spec');
+  const cluster = capiClusterOf(reader, deployment);
+  const namespace = deployment.metadata.namespace ?? '';
+  const machines = cluster
+    ? reader.list(MACHINES, { namespace, labelSelector: `${CLUSTER_NAME_LABEL}=${cluster.metadata.name}` }).length > 0
+    : false;
+  const infra = infraClusterOf(reader, cluster);
+  return {
+    cleanup: spec['cleanupOnDeletion'] === true,
+    dataSource: nonEmpty(spec['dataSource']),
+    cluster: cluster !== undefined,
+    machines,
+    infraFinalizer: (infra?.object.metadata.finalizers ?? []).includes(BLOCKING_FINALIZER),
+    release: reader.get(HELM_RELEASES, namespace, deployment.metadata.name) !== undefined,
+    ...simulated,
+  };
+}
+
+/** The simulated part after a pass: ServiceSets go once the HelmRelease has, the ClusterDataSource after them. */
+export function nextSimulated(world: DeletionWorld): Pick<DeletionWorld, 'serviceSets' | 'clusterDataSource'> {
+  if (world.serviceSets && !world.release) return { serviceSets: false, clusterDataSource: world.clusterDataSource };
+  if (world.clusterDataSource && !world.serviceSets && !world.release) return { serviceSets: false, clusterDataSource: false };
+  return { serviceSets: world.serviceSets, clusterDataSource: world.clusterDataSource };
 }
 
 /** What one reconcile of a deleting deployment leaves. */
@@ -109,6 +121,10 @@ export interface DeletionPass {
   blocked: boolean;
   /** The world after the pass: kcm releases the infrastructure cluster's finalizer itself. */
   world: DeletionWorld;
+  /** releaseProviderCluster removes BLOCKING_FINALIZER from the infrastructure cluster in this pass. */
+  releaseInfra: boolean;
+  /** The HelmRelease is deleted in this pass (helm.DeleteHelmRelease, :1657-1662). */
+  deleteRelease: boolean;
 }
 
 /** The objects getClusterScope reads before any deletion step (:189-267), in its order. */
@@ -150,9 +166,6 @@ function setChanged(
   return { conditions: changed ? setCondition(conditions, input, now) : conditions, changed };
 }
 
-/** The CAPI summary of a deleting Cluster (CAPI v1beta2 summary over its Deleting condition; kcm capi.go:40-45 names the reason). */
-export const CAPI_DELETING_MESSAGE = '* Deleting: Waiting for Machines to be deleted';
-
 /** One reconcile of a deployment with a deletionTimestamp, against `world`. */
 export function deletionPass(
   reader: KcmReader,
@@ -184,7 +197,7 @@ export function deletionPass(
       // controller-runtime's cached client names the Kind in its NotFound (pkg/cache/internal/cache_reader.go:75-79).
       const message = `failed to get ${r.kind} ${namespace}/${name}: ${r.kind}.${r.resource.group} "${name}" not found`;
       if (set(r.condition, 'False', FAILED, message)) events.push({ type: 'Warning', reason: r.reason, message });
-      return { conditions: written(), events, removeFinalizer: false, blocked: true, world };
+      return { conditions: written(), events, removeFinalizer: false, blocked: true, world, releaseInfra: false, deleteRelease: false };
     }
     // DataSourceReady is set True when found (:218); the other references only record failures here.
     if (r.field === 'dataSource') set(r.condition, 'True', SUCCEEDED, '');
@@ -193,23 +206,26 @@ export function deletionPass(
   const state = { cloud: !world.cleanup, cluster: false, release: false, serviceSets: false, dataSource: !world.dataSource };
   let next = world;
   const finish = (removeFinalizer: boolean): DeletionPass => {
-    if (removeFinalizer) return { events, removeFinalizer, blocked: false, world: next };
-    return { conditions: deletingConditions(conditions, state, generation, now), events, removeFinalizer, blocked: false, world: next };
+    const effects = { releaseInfra, deleteRelease: world.release };
+    if (removeFinalizer) return { events, removeFinalizer, blocked: false, world: next, ...effects };
+    return {
+      conditions: deletingConditions(conditions, state, generation, now),
+      events,
+      removeFinalizer,
+      blocked: false,
+      world: next,
+      ...effects,
+    };
   };
 
-  // aggregateCapiConditions (:1303-1393).
-  if (!world.cluster) {
-    const summary = findCondition(conditions, CAPI_CLUSTER_SUMMARY);
-    if (summary?.reason === 'Deleting') set(CAPI_CLUSTER_SUMMARY, 'True', 'DeletionCompleted', 'Cluster was deleted');
-    else if (summary && summary.reason !== 'CAPIClusterMissing' && summary.reason !== 'DeletionCompleted') {
-      set(CAPI_CLUSTER_SUMMARY, 'False', 'CAPIClusterMissing', 'Underlying CAPI Cluster object is missing');
-    }
-    state.cluster = true;
-  } else if (set(CAPI_CLUSTER_SUMMARY, 'False', 'Deleting', CAPI_DELETING_MESSAGE)) {
-    events.push({ type: 'Normal', reason: 'CAPIClusterIsDeleting', message: 'Cluster is deleting' });
-  }
+  // aggregateCapiConditions (:1303-1393): the summary of the deleting Cluster, or DeletionCompleted once it is gone.
+  const capi = aggregateCapi(reader, deployment, conditions, now);
+  conditions = capi.conditions;
+  events.push(...capi.events);
+  if (!world.cluster) state.cluster = true;
   // releaseProviderCluster (:1858-1900): once no Machines remain kcm drops the infrastructure cluster's finalizer.
-  if (world.cluster && !world.machines && world.infraFinalizer) {
+  const releaseInfra = world.cluster && !world.machines && world.infraFinalizer;
+  if (releaseInfra) {
     next = { ...next, infraFinalizer: false };
     events.push({ type: 'Normal', reason: 'ClusterDeleted', message: `Cluster ${ref} has been deleted` });
   }

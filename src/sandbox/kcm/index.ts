@@ -10,24 +10,41 @@ import { mutateAccessManagement, validateAccessManagement } from './access-manag
 import { storeApi, type KcmApi } from './api.js';
 import { KcmController, type KcmControllerOptions } from './controller.js';
 import { startManagementFaults } from './management-faults.js';
+import { createWorld } from '../world/index.js';
 import { ACCESS_MANAGEMENTS, CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, SERVICE_TEMPLATES } from './resources.js';
 import { defaultTemplate, validateClusterTemplate } from './template-admission.js';
 
 const PROVIDER_TEMPLATES = { group: CLUSTER_TEMPLATES.group, plural: 'providertemplates' };
 
 export interface KcmHandle {
+  /** Resolves once the deployments found Ready at start have their world below kcm (HelmRelease, CAPI Cluster). */
+  readonly adopted: Promise<void>;
   /** Stops the controller and clears every timer. */
   close(): void;
 }
 
+/** The controller, and the world below kcm (../world) unless `options.world` is false. */
 export function startKcmController(api: KcmApi, options: KcmControllerOptions = {}): KcmHandle {
   const controller = new KcmController(api, options);
   controller.start();
   const stopManagementFaults = startManagementFaults(api, options.log);
+  const world =
+    options.world === false
+      ? undefined
+      : createWorld(api, {
+          ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
+          ...(options.deleteSeconds !== undefined ? { deleteSeconds: options.deleteSeconds } : {}),
+          ...(options.logSink ? { logSink: options.logSink } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        });
+  const adopted = world ? world.ready.then(() => controller.adopted()) : Promise.resolve();
+  adopted.catch(() => undefined);
   return {
+    adopted,
     close: () => {
       stopManagementFaults();
       controller.close();
+      void world?.close();
     },
   };
 }

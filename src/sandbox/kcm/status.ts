@@ -7,6 +7,7 @@ import type { KubeObject } from '../apiserver/types.js';
 import type { KcmApi } from './api.js';
 import { chartOfTemplate, IDENTITY_KINDS, SINGLE_CONTRACT, type ChartCatalog } from './charts.js';
 import { setCondition, CREDENTIAL_READY, FAILED, SUCCEEDED, type Condition } from './conditions.js';
+import { HELM_CHARTS, HELM_REPOSITORIES } from '../world/resources.js';
 import {
   CLUSTER_TEMPLATES,
   COMPONENT_LABEL,
@@ -161,6 +162,62 @@ export async function reconcileTemplate(api: KcmApi, template: KubeObject, catal
     if (!api.get(CONFIG_MAPS, cm.metadata.namespace, cm.metadata.name)) await api.create(CONFIG_MAPS, cm);
   }
   return updated;
+}
+
+/** kcm's HelmRepository of its templates (cmd/main.go `--templates-repo-url`, an OCI repository). */
+export const TEMPLATES_REPOSITORY = 'kcm-templates';
+
+/**
+ * The HelmChart kcm's template controller creates for a template with `spec.helm.chartSpec`
+ * (internal/controller/template_controller.go ReconcileTemplate → internal/helm/chart.go ReconcileHelmChart:
+ * named as the template, in its namespace, owned by it, with the chartSpec and reconcileStrategy ChartVersion),
+ * and kcm's `kcm-templates` HelmRepository in the system namespace. Flux's source-controller (../world) then
+ * serves the chart. A managed copy (`spec.helm.chartRef`) uses the system namespace's HelmChart.
+ */
+export async function ensureHelmChart(api: KcmApi, template: KubeObject, kind: 'ClusterTemplate' = 'ClusterTemplate'): Promise<void> {
+  const helm = section(template, 'spec')['helm'];
+  const chartSpec = isJsonObject(helm) && isJsonObject(helm['chartSpec']) ? helm['chartSpec'] : undefined;
+  if (!chartSpec || typeof chartSpec['chart'] !== 'string') return;
+  const namespace = template.metadata.namespace ?? SYSTEM_NAMESPACE;
+  if (namespace === SYSTEM_NAMESPACE && !api.get(HELM_REPOSITORIES, SYSTEM_NAMESPACE, TEMPLATES_REPOSITORY)) {
+    await api
+      .create(HELM_REPOSITORIES, {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'HelmRepository',
+        metadata: { name: TEMPLATES_REPOSITORY, namespace: SYSTEM_NAMESPACE, labels: { [COMPONENT_LABEL]: 'kcm' } },
+        spec: { type: 'oci', url: TEMPLATES_REPO_URL, interval: '10m0s' },
+      })
+      .catch(() => undefined);
+  }
+  if (api.get(HELM_CHARTS, namespace, template.metadata.name)) return;
+  await api
+    .create(HELM_CHARTS, {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'HelmChart',
+      metadata: {
+        name: template.metadata.name,
+        namespace,
+        labels: { 'k0rdent.mirantis.com/managed': 'true' },
+        ownerReferences: [
+          {
+            apiVersion: K0RDENT_API_VERSION,
+            kind,
+            name: template.metadata.name,
+            uid: template.metadata.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      spec: {
+        chart: chartSpec['chart'],
+        ...(typeof chartSpec['version'] === 'string' ? { version: chartSpec['version'] } : {}),
+        interval: typeof chartSpec['interval'] === 'string' ? chartSpec['interval'] : '10m0s',
+        reconcileStrategy: 'ChartVersion',
+        sourceRef: isJsonObject(chartSpec['sourceRef']) ? chartSpec['sourceRef'] : { kind: 'HelmRepository', name: TEMPLATES_REPOSITORY },
+      },
+    })
+    .catch(() => undefined);
 }
 
 /** True if some infrastructure provider accepts this ClusterIdentity kind. */

@@ -45,6 +45,8 @@ export interface ControlPlaneOptions {
   /** Extra static tokens in kube-apiserver's CSV format (token,user,uid,"groups"). */
   tokensCsv?: string;
   crdDir?: string;
+  /** More CRD folders (each a --crds), e.g. data/world/crds for the world below kcm. */
+  extraCrdDirs?: string[];
   host?: string;
   /** Fixed API server port (0 or absent = a free one). */
   port?: number;
@@ -58,6 +60,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   if (!existsSync(binary)) throw new Error(`the kube control plane is not built (${binary}); run npm run kube:build`);
   const dir = mkdtempSync(join(tmpdir(), 'k0rdent-kube-'));
   const args = ['run', '--dir', join(dir, 'state'), '--crds', options.crdDir ?? defaultCrdDir(), '--exit-on-stdin-close'];
+  for (const extra of options.extraCrdDirs ?? []) args.push('--crds', extra);
   if (options.host) args.push('--host', options.host);
   if (options.port) args.push('--port', String(options.port));
   if (options.tokensCsv) {

@@ -8,12 +8,12 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeSandboxHandle, SandboxOptions } from '../index.js';
 import { loadTokenTable, type TokenTable } from '../apiserver/auth.js';
 import { buildKubeconfig } from '../apiserver/kubeconfig.js';
-import { defaultRegistry } from '../apiserver/resources.js';
 import type { KubeObject, ResourceKey } from '../apiserver/types.js';
 import { loadChartCatalog } from '../kcm/charts.js';
 import { startKcmController, type KcmHandle } from '../kcm/index.js';
 import { CLUSTER_DEPLOYMENTS, K0RDENT_API_VERSION, NAMESPACES, SYSTEM_NAMESPACE } from '../kcm/resources.js';
 import { startWebhookServer, type WebhookServer } from '../kcm/webhook-server.js';
+import { registryWithWorld, worldCrdDir } from '../world/crds.js';
 import { KubeCache } from './cache.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { applyTokenRbac, tokensCsv } from './rbac.js';
@@ -37,13 +37,14 @@ export async function startKubeSandbox(options: SandboxOptions = {}): Promise<Ku
       ...(tokens ? { tokensCsv: tokensCsv(tokens) } : {}),
       host: options.host ?? '127.0.0.1',
       ...(options.port ? { port: options.port } : {}),
+      extraCrdDirs: [worldCrdDir()],
       log: (line) => log(`kube-control-plane: ${line}`),
     });
     cleanup.push(() => plane.close());
     const admin = new KubeConfig();
     admin.loadFromString(plane.adminKubeconfig);
     const rest = new KubeRest(admin);
-    const registry = defaultRegistry();
+    const registry = registryWithWorld();
     const catalog = loadChartCatalog();
 
     const seeded = buildSeed(registry, {
@@ -96,10 +97,16 @@ export async function startKubeSandbox(options: SandboxOptions = {}): Promise<Ku
       ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
       ...(options.deleteSeconds !== undefined ? { deleteSeconds: options.deleteSeconds } : {}),
       ...(options.accessManagementPollSeconds !== undefined ? { accessManagementPollSeconds: options.accessManagementPollSeconds } : {}),
+      // The controllers' log lines go to their pods' logs (../pods, served by the simulated kubelet) and to the caller's sink.
+      logSink: (controller, namespace, line, subject) => {
+        controllerLogs.sink(controller, namespace, line, subject);
+        options.logSink?.(controller, namespace, line, subject);
+      },
       log,
       catalog,
     });
     cleanup.push(() => kcm.close());
+    await kcm.adopted;
 
     const token = tokens?.users[0]?.token ?? adminToken(admin);
     const kubeconfig = buildKubeconfig({ url: plane.server, caPem: plane.caPem, ...(token ? { token } : {}) });

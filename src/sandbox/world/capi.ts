@@ -49,7 +49,7 @@ import { infraFinalizerOf, infraProviderOf } from './providers.js';
 import { CLUSTER_NAME_LABEL, HELM_NAME_LABEL, clusterNameOf } from './render.js';
 import { CLUSTERS, MACHINES, MACHINE_DEPLOYMENTS, MACHINE_SETS, apiVersionOf, resourceOfKind } from './resources.js';
 import { addFinalizer, isConflict, isNotFound, removeFinalizer, specOf, splitKey, statusOf, writeStatus } from './status.js';
-import type { Fault, LogSink } from './types.js';
+import { PROVISIONED_ANNOTATION, type Fault, type LogSink } from './types.js';
 
 export const CLUSTER_FINALIZER = 'cluster.cluster.x-k8s.io';
 export const MACHINE_DEPLOYMENT_FINALIZER = 'cluster.x-k8s.io/machinedeployment';
@@ -131,6 +131,11 @@ export class CapiController {
     if (cluster) this.work.enqueue(`${ns}/${cluster}`);
   }
 
+  /** provisionSeconds for this Cluster: 0 for one that is already up (PROVISIONED_ANNOTATION). */
+  private pOf(cluster: KubeObject | undefined): number {
+    return cluster?.metadata.annotations?.[PROVISIONED_ANNOTATION] === 'true' ? 0 : this.options.provisionMs;
+  }
+
   private seen(object: KubeObject, what = ''): number {
     const key = `${object.metadata.uid ?? object.metadata.name}${what}`;
     let at = this.marks.get(key);
@@ -148,6 +153,7 @@ export class CapiController {
     if (!cluster) return this.orphans(namespace, name);
     const wake = new Wake();
     const fault = faultOf(this.api, cluster);
+    const instant = cluster.metadata.annotations?.[PROVISIONED_ANNOTATION] === 'true';
     const infraRef = refOf(cluster, 'infrastructureRef');
     const cpRef = refOf(cluster, 'controlPlaneRef');
     const infra: Ref = { resource: resourceOfKind(infraRef?.kind ?? '') ?? CLUSTERS, object: undefined };
@@ -233,7 +239,14 @@ export class CapiController {
       remoteConnected: cpState.initialized,
     });
     const before = statusOf(current);
-    await writeStatus(this.api, CLUSTERS, current, status);
+    current = await writeStatus(this.api, CLUSTERS, current, status);
+    const available = (status['conditions'] as { type: string; status: string }[]).some(
+      (c) => c.type === 'Available' && c.status === 'True',
+    );
+    if (instant && available) {
+      const { [PROVISIONED_ANNOTATION]: _done, ...annotations } = current.metadata.annotations ?? {};
+      await this.api.update(CLUSTERS, { ...current, metadata: { ...current.metadata, annotations } });
+    }
     if (before['phase'] !== status['phase'])
       this.logs.capi.info({ kind: 'Cluster', group: CAPI, namespace, name }, `Cluster phase changed to ${String(status['phase'])}`);
     return wake.delay();
@@ -300,7 +313,7 @@ export class CapiController {
       wake.after(Math.min(10_000, Math.max(1000, this.options.provisionMs)));
       return false;
     }
-    const due = this.seen(object) + 0.2 * this.options.provisionMs;
+    const due = this.seen(object) + 0.2 * this.pOf(cluster);
     if (Date.now() < due) {
       wake.at(due);
       return false;
@@ -361,7 +374,7 @@ export class CapiController {
       }
       if (!initialized && machines.some(ready)) initialized = true;
     } else if (infraProvisioned && hosted && !initialized && fault !== 'control-plane-not-initialized') {
-      const due = this.seen(object, ':infra') + 0.5 * this.options.provisionMs;
+      const due = this.seen(object, ':infra') + 0.5 * this.pOf(cluster);
       if (Date.now() >= due) initialized = true;
       else wake.at(due);
     }
@@ -560,7 +573,7 @@ export class CapiController {
     const bootstrap = this.get(bootstrapResource, namespace, bootstrapRef?.name ?? '');
     const controlPlane = machine.metadata.labels?.[CONTROL_PLANE_LABEL] !== undefined;
     const subject = { kind: 'Machine', group: CAPI, namespace, name: machine.metadata.name };
-    const P = this.options.provisionMs;
+    const P = this.pOf(cluster);
 
     if (machine.metadata.deletionTimestamp) {
       const started = this.seen(machine, ':deleting');
@@ -712,16 +725,22 @@ export class CapiController {
     let message: string;
     if (mds.length + sets.length + workers.length > 0) {
       reason = 'WaitingForWorkersDeletion';
+      // internal/controllers/cluster/cluster_controller.go:391-401, objectsPendingDeleteNames :523-568.
+      const names = (list: KubeObject[]): string =>
+        list
+          .map((m) => m.metadata.name)
+          .sort()
+          .join(', ');
       message = [
-        mds.length ? `* MachineDeployments: ${mds.map((m) => m.metadata.name).join(', ')}` : '',
-        sets.length ? `* MachineSets: ${sets.map((m) => m.metadata.name).join(', ')}` : '',
-        workers.length ? `* Machines: ${workers.map((m) => m.metadata.name).join(', ')}` : '',
+        mds.length ? `* MachineDeployments: ${names(mds)}` : '',
+        sets.length ? `* MachineSets: ${names(sets)}` : '',
+        workers.length ? `* Worker Machines: ${names(workers)}` : '',
       ]
         .filter(Boolean)
         .join('\n');
     } else if (cp.object) {
       reason = 'WaitingForControlPlaneDeletion';
-      message = `* Control plane: ${cp.object.kind} ${cp.object.metadata.name}`;
+      message = `Waiting for ${cp.object.kind} to be deleted`; // cluster_controller.go:437-438
       if (!cp.object.metadata.deletionTimestamp)
         await this.api.delete(cp.resource, namespace, cp.object.metadata.name).catch(ignoreNotFound);
       const cpMachines = machines.filter((m) => m.metadata.labels?.[CONTROL_PLANE_NAME_LABEL] === cp.object!.metadata.name);
@@ -730,7 +749,7 @@ export class CapiController {
       if (cpMachines.length === 0) await removeFinalizer(this.api, cp.resource, cp.object, CONTROL_PLANE_FINALIZER);
     } else if (infra.object) {
       reason = 'WaitingForInfrastructureDeletion';
-      message = `* ${infra.object.kind}: ${infra.object.metadata.name}`;
+      message = `Waiting for ${infra.object.kind} to be deleted`; // cluster_controller.go:477-478
       if (!infra.object.metadata.deletionTimestamp)
         await this.api.delete(infra.resource, namespace, infra.object.metadata.name).catch(ignoreNotFound);
       await this.deleteInfraCluster(infra, fault, wake);

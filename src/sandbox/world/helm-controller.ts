@@ -49,7 +49,7 @@ import {
   writeStatus,
   type Status,
 } from './status.js';
-import type { LogSink } from './types.js';
+import { PROVISIONED_ANNOTATION, type LogSink } from './types.js';
 
 const GROUP = 'helm.toolkit.fluxcd.io';
 /** helm-controller keeps this many snapshots (api/v2 helmrelease_types.go: History "limited to … 5"). */
@@ -60,6 +60,8 @@ export interface HelmControllerOptions {
   chartRoots: string[];
   /** How long a Helm action runs before its outcome is written (a share of provisionSeconds). */
   actionMs: number;
+  /** How often an uninstall checks whether what it deleted has gone (Helm polls every 2 s; a share of deleteSeconds). */
+  uninstallPollMs: number;
   logSink?: LogSink;
   log: (line: string) => void;
 }
@@ -147,12 +149,7 @@ export class HelmController {
       }
       return;
     }
-    // An uninstall waits for what it deleted to go.
-    if (object.metadata.labels?.['helm.toolkit.fluxcd.io/name']) {
-      const name = object.metadata.labels['helm.toolkit.fluxcd.io/name'];
-      const namespace = object.metadata.labels['helm.toolkit.fluxcd.io/namespace'] ?? object.metadata.namespace ?? '';
-      this.queue.enqueue(`${namespace}/${name}`);
-    }
+    // An uninstall waits for what it deleted to go by polling (Helm's WaitForDelete), not on events.
   }
 
   private chartRefOf(hr: KubeObject): { namespace: string; name: string } {
@@ -262,7 +259,7 @@ export class HelmController {
       ),
     });
     this.logs.info(subject, reconciling);
-    if (this.options.actionMs > 0) await sleep(this.options.actionMs);
+    if (this.options.actionMs > 0 && hr.metadata.annotations?.[PROVISIONED_ANNOTATION] !== 'true') await sleep(this.options.actionMs);
     const current = this.api.get(HELM_RELEASES, namespace, name);
     if (this.closed || !current || current.metadata.uid !== hr.metadata.uid || current.metadata.deletionTimestamp) return 0;
     if ((current.metadata.generation ?? 1) !== generation) return 0;
@@ -281,6 +278,11 @@ export class HelmController {
       helmRelease: { name, namespace },
       values: coalesceValues(defaults, values),
     });
+    // A release kcm adopts for a deployment already Ready (PROVISIONED_ANNOTATION): its Cluster is up at once.
+    if (hr.metadata.annotations?.[PROVISIONED_ANNOTATION] === 'true' && action === 'install') {
+      for (const o of rendered)
+        if (o.kind === 'Cluster') o.metadata.annotations = { ...o.metadata.annotations, [PROVISIONED_ANNOTATION]: 'true' };
+    }
     await this.apply(rendered, statusOf(hr));
     const revision = (latest?.version ?? 0) + 1;
     const snapshot: Snapshot = {
@@ -478,7 +480,6 @@ export class HelmController {
     if (findIn(status, 'Ready')?.message !== running && entries.length > 0) {
       await writeStatus(this.api, HELM_RELEASES, hr, {
         ...status,
-        lastAttemptedReleaseAction: 'uninstall',
         conditions: withConditions(
           status,
           [
@@ -497,7 +498,7 @@ export class HelmController {
       remaining += 1;
       if (!object.metadata.deletionTimestamp) await this.api.delete(t.resource, t.namespace, t.name);
     }
-    if (remaining > 0) return 500; // Helm's uninstall waits for the deleted resources to go.
+    if (remaining > 0) return this.options.uninstallPollMs; // Helm's uninstall waits for the deleted resources to go.
     if (latest) {
       const message = `Helm uninstall succeeded for release ${latest.namespace}/${latest.name}.v${latest.version} with chart ${latest.chartName}@${latest.chartVersion}`;
       const current = this.api.get(HELM_RELEASES, hr.metadata.namespace, hr.metadata.name) ?? hr;

@@ -13,31 +13,36 @@ import { HelmController } from './helm-controller.js';
 import { SourceController } from './source-controller.js';
 import type { WorldHandle, WorldOptions } from './types.js';
 
-export async function startWorld(api: KcmApi, options: WorldOptions = {}): Promise<WorldHandle> {
+/**
+ * Starts the world at once; `ready` resolves when the artifact server listens (the source-controller
+ * reconciles from then on). The embedded sandbox's kcm starts it this way, synchronously.
+ */
+export function createWorld(api: KcmApi, options: WorldOptions = {}): WorldHandle & { readonly ready: Promise<void> } {
   const log = options.log ?? ((): void => undefined);
   const chartRoots = options.chartRoots ?? defaultChartRoots();
   const provisionMs = Math.max(0, (options.provisionSeconds ?? 5) * 1000);
   const deleteMs = Math.max(0, (options.deleteSeconds ?? 3) * 1000);
-  const source = new SourceController(api, {
-    chartRoots,
-    host: options.host ?? '127.0.0.1',
-    log,
-    ...(options.logSink ? { logSink: options.logSink } : {}),
-  });
-  await source.start();
+  const sink = options.logSink ? { logSink: options.logSink } : {};
+  const source = new SourceController(api, { chartRoots, host: options.host ?? '127.0.0.1', log, ...sink });
+  const ready = source.start();
+  ready.catch((err: unknown) => log(`world: artifact server failed: ${err instanceof Error ? err.message : String(err)}`));
+  // A Helm action takes a tenth of the provisioning time (so "Running 'install' action" can be seen).
   const helm = new HelmController(api, {
     chartRoots,
-    // A Helm action takes a tenth of the provisioning time (so "Running 'install' action" can be seen).
     actionMs: Math.min(2000, provisionMs * 0.1),
+    uninstallPollMs: Math.max(50, Math.min(2000, deleteMs * 0.2)),
     log,
-    ...(options.logSink ? { logSink: options.logSink } : {}),
+    ...sink,
   });
   helm.start();
-  const capi = new CapiController(api, { provisionMs, deleteMs, log, ...(options.logSink ? { logSink: options.logSink } : {}) });
+  const capi = new CapiController(api, { provisionMs, deleteMs, log, ...sink });
   capi.start();
   let closing: Promise<void> | undefined;
   return {
-    artifactUrl: source.url,
+    ready,
+    get artifactUrl() {
+      return source.url;
+    },
     close: () =>
       (closing ??= (async () => {
         capi.close();
@@ -45,6 +50,13 @@ export async function startWorld(api: KcmApi, options: WorldOptions = {}): Promi
         await source.close();
       })()),
   };
+}
+
+/** Starts the world and resolves once its artifact server listens. */
+export async function startWorld(api: KcmApi, options: WorldOptions = {}): Promise<WorldHandle> {
+  const world = createWorld(api, options);
+  await world.ready;
+  return world;
 }
 
 export { WORLD_RESOURCES } from './resources.js';

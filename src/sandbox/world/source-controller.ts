@@ -17,7 +17,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeObject, StoreEvent } from '../apiserver/types.js';
 import type { KcmApi } from '../kcm/api.js';
-import { findChart, packChart } from './charts.js';
+import { findChart, packChart, type ChartPackage } from './charts.js';
 import { controllerLog, type ControllerLog } from './logs.js';
 import { WorkQueue } from './queue.js';
 import { HELM_CHARTS, HELM_REPOSITORIES, sameKey } from './resources.js';
@@ -36,6 +36,8 @@ export interface SourceControllerOptions {
 
 export class SourceController {
   private readonly artifacts = new Map<string, Buffer>();
+  /** One package per chart folder and version, shared by every HelmChart of it. */
+  private readonly packed = new Map<string, ChartPackage>();
   private readonly charts: WorkQueue;
   private readonly repositories: WorkQueue;
   private readonly logs: ControllerLog;
@@ -62,7 +64,8 @@ export class SourceController {
     return this.baseUrl;
   }
 
-  async start(): Promise<void> {
+  /** Listens and starts reconciling once the artifact server has its address (HelmChart statuses carry it). */
+  start(): Promise<void> {
     const server = createServer((req, res) => {
       const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
       const data = req.method === 'GET' || req.method === 'HEAD' ? this.artifacts.get(path) : undefined;
@@ -73,17 +76,20 @@ export class SourceController {
       res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': data.length });
       res.end(req.method === 'HEAD' ? undefined : data);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, this.options.host, () => resolve());
-    });
-    server.unref();
     this.server = server;
-    const address = server.address() as AddressInfo;
-    this.baseUrl = `http://${this.options.host}:${address.port}`;
-    this.unsubscribe = this.api.subscribe((event) => this.onEvent(event));
-    for (const chart of this.api.list(HELM_CHARTS)) this.charts.enqueue(keyOf(chart));
-    for (const repo of this.api.list(HELM_REPOSITORIES)) this.repositories.enqueue(keyOf(repo));
+    server.unref();
+    return new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, this.options.host, () => {
+        if (this.server !== server) return resolve();
+        const address = server.address() as AddressInfo;
+        this.baseUrl = `http://${this.options.host}:${address.port}`;
+        this.unsubscribe = this.api.subscribe((event) => this.onEvent(event));
+        for (const chart of this.api.list(HELM_CHARTS)) this.charts.enqueue(keyOf(chart));
+        for (const repo of this.api.list(HELM_REPOSITORIES)) this.repositories.enqueue(keyOf(repo));
+        resolve();
+      });
+    });
   }
 
   async close(): Promise<void> {
@@ -146,7 +152,9 @@ export class SourceController {
     const version = wanted ?? files.version;
     const fileName = `${chartName}-${version}.tgz`;
     const path = `helmchart/${namespace}/${name}/${fileName}`;
-    const pkg = packChart(files, version);
+    const packKey = `${files.dir}@${version}`;
+    let pkg = this.packed.get(packKey);
+    if (!pkg) this.packed.set(packKey, (pkg = packChart(files, version)));
     this.artifacts.set(`/${path}`, pkg.data);
     const artifact = statusOf(chart)['artifact'] as Record<string, unknown> | undefined;
     const summary = `pulled '${chartName}' chart with version '${version}'`;

@@ -36,11 +36,25 @@ export function nowTime(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * The last status each object was given (by uid) and the resourceVersion that write left: a real API server
+ * prunes what a CRD's schema does not name, so the stored status can differ from the one written for good; the
+ * same status is not written again until something else has changed the object.
+ */
+const lastWritten = new Map<string, { json: string; resourceVersion: string | undefined }>();
+
 /** Replaces the status when it differs; returns the object as the API left it. */
 export async function writeStatus(api: KcmApi, resource: ResourceKey, object: KubeObject, status: Status): Promise<KubeObject> {
   const clean = Object.fromEntries(Object.entries(status).filter(([, v]) => v !== undefined));
   if (isDeepStrictEqual(statusOf(object), clean)) return object;
-  return api.updateStatus(resource, object.metadata.namespace, object.metadata.name, clean);
+  const uid = object.metadata.uid ?? `${resource.plural}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+  const json = JSON.stringify(clean);
+  const last = lastWritten.get(uid);
+  if (last && last.json === json && last.resourceVersion === object.metadata.resourceVersion) return object;
+  const written = await api.updateStatus(resource, object.metadata.namespace, object.metadata.name, clean);
+  if (lastWritten.size > 50_000) lastWritten.clear();
+  lastWritten.set(uid, { json, resourceVersion: written.metadata.resourceVersion });
+  return written;
 }
 
 /** Adds a finalizer (an object update); returns the updated object, or the object when it had it. */

@@ -53,6 +53,12 @@ export const FAULTS = [
 
 export type Fault = (typeof FAULTS)[number];
 
+/**
+ * On a HelmRelease (and the Cluster its chart renders): the cluster is already up, as for a deployment the
+ * seed gives Ready. The world provisions it at once; the annotation leaves the Cluster once it is Available.
+ */
+export const PROVISIONED_ANNOTATION = 'sandbox.k0rdent-mcp.io/provisioned';
+
 export interface WorldOptions {
   /**
    * Folders holding one chart per sub-folder (the folder name is the chart name); the first that has a
