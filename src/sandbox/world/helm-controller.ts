@@ -113,6 +113,8 @@ export class HelmController {
   private unsubscribe: (() => void) | undefined;
   private closed = false;
   private readonly valuesCache = new Map<string, JsonObject>();
+  /** Uninstalls whose last poll found everything gone (uid). */
+  private readonly goneSeen = new Set<string>();
 
   constructor(
     private readonly api: KcmApi,
@@ -498,7 +500,18 @@ export class HelmController {
       remaining += 1;
       if (!object.metadata.deletionTimestamp) await this.api.delete(t.resource, t.namespace, t.name);
     }
-    if (remaining > 0) return this.options.uninstallPollMs; // Helm's uninstall waits for the deleted resources to go.
+    // Helm's uninstall waits for the deleted resources to go, polling (kube client WaitForDelete): the release
+    // goes at the poll after the one that found them gone.
+    const uid = hr.metadata.uid ?? '';
+    if (remaining > 0) {
+      this.goneSeen.delete(uid);
+      return this.options.uninstallPollMs;
+    }
+    if (!this.goneSeen.has(uid)) {
+      this.goneSeen.add(uid);
+      return this.options.uninstallPollMs;
+    }
+    this.goneSeen.delete(uid);
     if (latest) {
       const message = `Helm uninstall succeeded for release ${latest.namespace}/${latest.name}.v${latest.version} with chart ${latest.chartName}@${latest.chartVersion}`;
       const current = this.api.get(HELM_RELEASES, hr.metadata.namespace, hr.metadata.name) ?? hr;

@@ -30,7 +30,7 @@ export function createWorld(api: KcmApi, options: WorldOptions = {}): WorldHandl
   const helm = new HelmController(api, {
     chartRoots,
     actionMs: Math.min(2000, provisionMs * 0.1),
-    uninstallPollMs: Math.max(50, Math.min(2000, deleteMs * 0.2)),
+    uninstallPollMs: Math.max(200, Math.min(2000, deleteMs * 0.3)),
     log,
     ...sink,
   });
