@@ -136,10 +136,18 @@ export class CapiController {
     return cluster?.metadata.annotations?.[PROVISIONED_ANNOTATION] === 'true' ? 0 : this.options.provisionMs;
   }
 
-  private seen(object: KubeObject, what = ''): number {
+  /**
+   * When the world first saw an object (or reached a milestone). For a Cluster that is already up
+   * (PROVISIONED_ANNOTATION) the moment is backdated past provisioning, so its objects stay up once the
+   * annotation is gone.
+   */
+  private seen(object: KubeObject, what = '', cluster?: KubeObject): number {
     const key = `${object.metadata.uid ?? object.metadata.name}${what}`;
     let at = this.marks.get(key);
-    if (at === undefined) this.marks.set(key, (at = Date.now()));
+    if (at === undefined) {
+      at = Date.now() - (cluster && this.pOf(cluster) === 0 ? 10 * this.options.provisionMs : 0);
+      this.marks.set(key, at);
+    }
     return at;
   }
 
@@ -179,7 +187,7 @@ export class CapiController {
     const cpState = cp.object
       ? await this.reconcileControlPlane(cp, current, infra.object, infraProvisioned, fault, wake)
       : { initialized: false };
-    if (cpState.initialized) this.seen(current, ':cp-initialized');
+    if (cpState.initialized) this.seen(current, ':cp-initialized', current);
 
     // MachineDeployments → MachineSets → Machines.
     const deployments = this.api.list(MACHINE_DEPLOYMENTS, { namespace }).filter((md) => specOf(md)['clusterName'] === name);
@@ -313,7 +321,7 @@ export class CapiController {
       wake.after(Math.min(10_000, Math.max(1000, this.options.provisionMs)));
       return false;
     }
-    const due = this.seen(object) + 0.2 * this.pOf(cluster);
+    const due = this.seen(object, '', cluster) + 0.2 * this.pOf(cluster);
     if (Date.now() < due) {
       wake.at(due);
       return false;
@@ -374,7 +382,7 @@ export class CapiController {
       }
       if (!initialized && machines.some(ready)) initialized = true;
     } else if (infraProvisioned && hosted && !initialized && fault !== 'control-plane-not-initialized') {
-      const due = this.seen(object, ':infra') + 0.5 * this.pOf(cluster);
+      const due = this.seen(object, ':infra', cluster) + 0.5 * this.pOf(cluster);
       if (Date.now() >= due) initialized = true;
       else wake.at(due);
     }
@@ -611,9 +619,9 @@ export class CapiController {
 
     // Bootstrap: a worker waits for the control plane (k0smotron's K0sWorkerConfig controller).
     const start = controlPlane
-      ? this.seen(machine)
+      ? this.seen(machine, '', cluster)
       : cpInitializedAt !== undefined
-        ? Math.max(this.seen(machine), cpInitializedAt)
+        ? Math.max(this.seen(machine, '', cluster), cpInitializedAt)
         : undefined;
     const now = Date.now();
     const bootstrapDue = start === undefined ? undefined : start + 0.1 * P;
