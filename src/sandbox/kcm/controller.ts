@@ -201,7 +201,7 @@ export class KcmController {
       if (pending.length === 0 || this.closed) return;
       if (Date.now() > deadline)
         throw new Error(`kcm: the world of ${pending.length} seeded deployments did not come up in ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 20).unref());
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
