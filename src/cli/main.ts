@@ -34,8 +34,8 @@ program
   .option('--listen <host:port>', 'loopback address to bind (port 0 = free port)', '127.0.0.1:0')
   .requiredOption('--kubeconfig <file>', 'where to write the kubeconfig for this sandbox')
   .option(
-    '--api <embedded|kube>',
-    'embedded: the in-process API server; kube: the real kube-apiserver test control plane (npm run kube:build; always https)',
+    '--api <embedded|kube|kcm>',
+    'embedded: the in-process API server; kube: the real kube-apiserver test control plane (npm run kube:build; always https); kcm: that control plane with the real kcm v1.11.4 and a simulated Flux/CAPI below it (npm run kcm:build)',
     'embedded',
   )
   .option('--tls', 'serve HTTPS with a generated self-signed CA (written into the kubeconfig)')

@@ -18,3 +18,12 @@ export async function loadStartKubeSandbox(): Promise<{ start: StartKubeSandbox;
   ]);
   return { start: startKubeSandbox, built: controlPlaneBuilt, binary: controlPlaneBinary };
 }
+
+/** `--api kcm`: the real kcm (built by npm run kcm:build) on the test control plane. */
+export async function loadStartRealKcmSandbox(): Promise<{ start: StartAnySandbox; built: () => boolean; binary: () => string }> {
+  const [{ startRealKcmSandbox }, { kcmBuilt, kcmManagerBinary }] = await Promise.all([
+    import('../sandbox/real-kcm/sandbox.js'),
+    import('../sandbox/real-kcm/assets.js'),
+  ]);
+  return { start: startRealKcmSandbox, built: kcmBuilt, binary: kcmManagerBinary };
+}

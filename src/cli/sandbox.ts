@@ -1,11 +1,11 @@
-/** `k0rdent-mcp sandbox`: only the embedded management cluster; prints its address, writes a kubeconfig. */
+/** `k0rdent-mcp sandbox`: only the management cluster (embedded, kube or real kcm); prints its address, writes a kubeconfig. */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseListenAddr } from '../config/settings.js';
 import { ConfigError } from '../config/errors.js';
 import { isLoopbackHost } from '../config/settings.js';
 import { createLogger } from '../observability/logger.js';
-import { loadStartKubeSandbox, loadStartSandbox, type StartAnySandbox } from './sandbox-loader.js';
+import { loadStartKubeSandbox, loadStartRealKcmSandbox, loadStartSandbox, type StartAnySandbox } from './sandbox-loader.js';
 import { onShutdownSignal } from './signals.js';
 
 export interface SandboxFlags {
@@ -37,10 +37,23 @@ export async function runSandbox(flags: SandboxFlags): Promise<void> {
   const provisionSeconds = nonNegative('--provision-seconds', flags.provisionSeconds);
   const deleteSeconds = nonNegative('--delete-seconds', flags.deleteSeconds);
   const api = flags.api ?? 'embedded';
-  if (api !== 'embedded' && api !== 'kube') throw new ConfigError('--api', `--api "${api}" is not embedded or kube`);
+  if (api !== 'embedded' && api !== 'kube' && api !== 'kcm') throw new ConfigError('--api', `--api "${api}" is not embedded, kube or kcm`);
   const logger = createLogger(flags.verbose ? 'debug' : 'info', { command: 'sandbox' });
   let startSandbox: StartAnySandbox;
-  if (api === 'kube') {
+  if (api === 'kube' || api === 'kcm') {
+    const kube = await loadStartKubeSandbox();
+    if (!kube.built())
+      throw new ConfigError(
+        '--api',
+        `--api ${api} needs the test control plane, which is not built (${kube.binary()}); run npm run kube:build`,
+      );
+  }
+  if (api === 'kcm') {
+    if (flags.scale !== undefined) throw new ConfigError('--scale', '--scale is not available with --api kcm (real kcm reconciles every object)');
+    const kcm = await loadStartRealKcmSandbox();
+    if (!kcm.built()) throw new ConfigError('--api', `--api kcm needs kcm's manager, which is not built (${kcm.binary()}); run npm run kcm:build`);
+    startSandbox = kcm.start;
+  } else if (api === 'kube') {
     const kube = await loadStartKubeSandbox();
     if (!kube.built())
       throw new ConfigError(

@@ -47,6 +47,8 @@ export interface ControlPlaneOptions {
   crdDir?: string;
   /** More CRD folders (each a --crds), e.g. data/world/crds for the world below kcm. */
   extraCrdDirs?: string[];
+  /** CRD folders in place of crdDir (the real-kcm backend's sets). */
+  crdDirs?: string[];
   host?: string;
   /** Fixed API server port (0 or absent = a free one). */
   port?: number;
@@ -59,7 +61,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const binary = controlPlaneBinary();
   if (!existsSync(binary)) throw new Error(`the kube control plane is not built (${binary}); run npm run kube:build`);
   const dir = mkdtempSync(join(tmpdir(), 'k0rdent-kube-'));
-  const args = ['run', '--dir', join(dir, 'state'), '--crds', options.crdDir ?? defaultCrdDir(), '--exit-on-stdin-close'];
+  const args = ['run', '--dir', join(dir, 'state'), '--exit-on-stdin-close'];
+  for (const crds of options.crdDirs ?? [options.crdDir ?? defaultCrdDir()]) args.push('--crds', crds);
   for (const extra of options.extraCrdDirs ?? []) args.push('--crds', extra);
   if (options.host) args.push('--host', options.host);
   if (options.port) args.push('--port', String(options.port));
@@ -68,7 +71,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     writeFileSync(file, options.tokensCsv, { mode: 0o600 });
     args.push('--token-file', file);
   }
-  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Its own process group (etcd runs inside it; kube-apiserver and kube-controller-manager are its children):
+  // a stop signals the whole group, so nothing it started outlives it.
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, sig);
+    } catch {
+      // the group is gone
+    }
+  };
   const stderr: string[] = [];
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr.push(chunk);
@@ -79,7 +91,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   try {
     report = await waitForReport(child, exited, options.timeoutMs ?? 240_000, () => stderr.join(''));
   } catch (err) {
-    child.kill('SIGKILL');
+    signal('SIGKILL');
     await exited;
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -93,11 +105,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     close: () =>
       (closing ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+          signal('SIGTERM');
+          const timer = setTimeout(() => signal('SIGKILL'), 20_000);
           await exited;
           clearTimeout(timer);
         }
+        // Whatever of the group outlived the binary (a child it did not reap).
+        signal('SIGKILL');
         rmSync(dir, { recursive: true, force: true });
       })()),
   };

@@ -135,7 +135,7 @@ function adminToken(kc: KubeConfig): string | undefined {
  * The API server picks up new webhook configurations asynchronously: wait until a dry-run create of a
  * ClusterDeployment naming a missing template is denied by kcm's webhook.
  */
-async function waitForWebhooks(rest: KubeRest): Promise<void> {
+export async function waitForWebhooks(rest: KubeRest, timeoutMs = 30_000): Promise<void> {
   const probe: KubeObject = {
     apiVersion: K0RDENT_API_VERSION,
     kind: 'ClusterDeployment',
@@ -147,7 +147,7 @@ async function waitForWebhooks(rest: KubeRest): Promise<void> {
     () => false,
   );
   if (!namespaceExists) return;
-  const until = Date.now() + 30_000;
+  const until = Date.now() + timeoutMs;
   for (;;) {
     const res = await rest.raw({
       method: 'POST',
@@ -158,7 +158,7 @@ async function waitForWebhooks(rest: KubeRest): Promise<void> {
     const message = (res.body as { message?: string } | undefined)?.message ?? '';
     if (res.status >= 400 && message.includes('admission webhook')) return;
     if (Date.now() > until)
-      throw new KubeApiError(res.status, '', `kcm's webhooks did not take effect in 30s (last answer ${res.status} ${message})`, res.body);
+      throw new KubeApiError(res.status, '', `kcm's webhooks did not take effect in ${Math.round(timeoutMs / 1000)}s (last answer ${res.status} ${message})`, res.body);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,0 +1,162 @@
+/**
+ * The sandbox with the real kcm (`k0rdent-mcp sandbox --api kcm`): the test control plane with every CRD
+ * `npm run kcm:build` assembled, kcm v1.11.4's manager (its webhooks registered with `url:` + `caBundle`, its
+ * controllers unmodified), the simulated world below kcm (src/sandbox/world: Flux and Cluster API) on an informer
+ * cache, and the seed in kcm's bring-up order (./seed.ts). Every status a test reads of a k0rdent object is
+ * written by real kcm. The control plane and the manager run in process groups of their own, stopped on close
+ * and on a failed start.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { SandboxOptions } from '../index.js';
+import { loadTokenTable, type TokenTable } from '../apiserver/auth.js';
+import { buildKubeconfig } from '../apiserver/kubeconfig.js';
+import { defaultRegistry } from '../apiserver/resources.js';
+import { generateServingCerts } from '../apiserver/tls.js';
+import type { KubeObject, ResourceKey } from '../apiserver/types.js';
+import { loadChartCatalog } from '../kcm/charts.js';
+import { KubeCache } from '../kube/cache.js';
+import { startControlPlane } from '../kube/control-plane.js';
+import { applyTokenRbac, tokensCsv } from '../kube/rbac.js';
+import { KubeRest } from '../kube/rest.js';
+import { waitForWebhooks } from '../kube/sandbox.js';
+import { buildSeed } from '../kube/seed.js';
+import { chartDirs, crdDirs, kcmFile, readManifest } from './assets.js';
+import { freePortAllInterfaces, KCM_SYSTEM_NAMESPACE, startKcmManager } from './manager.js';
+import { seedRealKcm } from './seed.js';
+import { renderWebhookConfigurations } from './webhooks.js';
+import { loadWorld } from './world.js';
+
+const NAMESPACES: ResourceKey = { group: '', version: 'v1', plural: 'namespaces' };
+const MUTATING: ResourceKey = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations' };
+const VALIDATING: ResourceKey = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations' };
+
+export interface RealKcmSandboxHandle {
+  readonly api: 'kcm';
+  readonly url: string;
+  readonly kubeconfig: string;
+  readonly adminKubeconfig: string;
+  readonly caPem: string;
+  /** The control plane's component logs. */
+  readonly logDir: string;
+  /** kcm's JSON log. */
+  readonly kcmLog: string;
+  /** kcm's version (the module built) and Release. */
+  readonly kcmVersion: string;
+  readonly release: string;
+  /** Seconds from start to each bring-up step. */
+  readonly timings: Record<string, number>;
+  /** The last lines of kcm's log (for a failing test's message). */
+  kcmLogTail(lines?: number): string;
+  close(): Promise<void>;
+}
+
+export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise<RealKcmSandboxHandle> {
+  const log = options.log ?? ((): void => undefined);
+  const started = Date.now();
+  const timings: Record<string, number> = {};
+  const mark = (step: string): void => {
+    timings[step] = Math.round((Date.now() - started) / 100) / 10;
+    log(`real kcm sandbox: ${step} at ${timings[step]}s`);
+  };
+  const tokens: TokenTable | undefined = options.tokensFile ? loadTokenTable(options.tokensFile) : undefined;
+  const manifest = readManifest();
+  const world = await loadWorld();
+  const dir = mkdtempSync(join(tmpdir(), 'k0rdent-kcm-'));
+  const cleanup: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  const closeAll = async (): Promise<void> => {
+    for (const step of cleanup.reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        log(`real kcm sandbox: close step failed: ${(err as Error).message}`);
+      }
+    }
+  };
+  try {
+    const plane = await startControlPlane({
+      crdDirs: crdDirs(),
+      ...(tokens ? { tokensCsv: tokensCsv(tokens) } : {}),
+      host: options.host ?? '127.0.0.1',
+      ...(options.port ? { port: options.port } : {}),
+      log: (line) => log(`kube-control-plane: ${line}`),
+    });
+    cleanup.push(() => plane.close());
+    mark('control plane ready');
+    const admin = new KubeConfig();
+    admin.loadFromString(plane.adminKubeconfig);
+    const rest = new KubeRest(admin);
+    const adminFile = join(dir, 'admin.kubeconfig');
+    writeFileSync(adminFile, plane.adminKubeconfig, { mode: 0o600 });
+
+    // Leader election needs kcm-system before the manager starts.
+    await rest.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KCM_SYSTEM_NAMESPACE } }, 'k0rdent-sandbox-seed');
+    const certs = await generateServingCerts();
+    const webhookPort = await freePortAllInterfaces();
+    const [mutating, validating] = renderWebhookConfigurations(kcmFile('webhooks.yaml'), webhookPort, certs.caPem);
+    if (!mutating || !validating) throw new Error('webhooks.yaml rendered no configurations');
+    const manager = await startKcmManager({
+      kubeconfigFile: adminFile,
+      dir,
+      certPem: certs.certPem,
+      keyPem: certs.keyPem,
+      webhookPort,
+      log,
+    });
+    cleanup.push(() => manager.close());
+    await rest.create(MUTATING, mutating, 'k0rdent-sandbox-seed');
+    await rest.create(VALIDATING, validating, 'k0rdent-sandbox-seed');
+    await waitForWebhooks(rest, 60_000);
+    mark('kcm serving its webhooks');
+
+    const cache = new KubeCache(rest, world.worldResources, { fieldManager: 'k0rdent-sandbox-world', log });
+    await cache.start();
+    cleanup.push(() => cache.close());
+    const worldHandle = await world.startWorld(cache, {
+      chartDirs: chartDirs(),
+      ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
+      ...(options.deleteSeconds !== undefined ? { deleteSeconds: options.deleteSeconds } : {}),
+      log,
+    });
+    cleanup.push(() => worldHandle.close());
+    mark('world started');
+
+    const seed: KubeObject[] = buildSeed(defaultRegistry(), {
+      ...(options.seedFile ? { seedFile: options.seedFile } : {}),
+      catalog: loadChartCatalog(),
+    }).map((s) => s.object);
+    const seeded = await seedRealKcm(rest, { seed, log, detail: () => `kcm log (${manager.logFile}):\n${manager.tail()}` });
+    for (const [step, at] of Object.entries(seeded.seconds)) timings[`seed: ${step}`] = at;
+    mark(`seeded (${seeded.written} objects)`);
+
+    if (tokens) {
+      const namespaces = new Set(seed.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+      for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease', KCM_SYSTEM_NAMESPACE]) namespaces.add(ns);
+      const skipped = await applyTokenRbac(rest, tokens, namespaces);
+      if (skipped.length > 0) log(`real kcm sandbox: no RoleBinding in missing namespaces ${skipped.join(', ')}`);
+    }
+
+    const token = tokens?.users[0]?.token ?? admin.getCurrentUser()?.token;
+    const kubeconfig = buildKubeconfig({ url: plane.server, caPem: plane.caPem, ...(token ? { token } : {}) });
+    let closing: Promise<void> | undefined;
+    return {
+      api: 'kcm',
+      url: plane.server,
+      kubeconfig,
+      adminKubeconfig: plane.adminKubeconfig,
+      caPem: plane.caPem,
+      logDir: plane.report.logDir,
+      kcmLog: manager.logFile,
+      kcmVersion: manifest.kcmVersion,
+      release: manifest.release,
+      timings,
+      kcmLogTail: (lines) => manager.tail(lines),
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
