@@ -2,7 +2,8 @@
 // requires) into .kcm/bin/manager (gitignored), and assembles beside it, from Go module files only, what the
 // real-kcm sandbox (`k0rdent-mcp sandbox --api kcm`) installs and seeds:
 //   .kcm/crds/<set>/*.yaml   kcm's own CRDs and those of the modules kcm requires or drives (one folder per set)
-//   .kcm/kcm/                kcm's Release, ProviderTemplates + ClusterTemplates, ProviderInterfaces, webhooks.yaml
+//   .kcm/kcm/                kcm's Release, ProviderTemplates + ClusterTemplates, ProviderInterfaces, webhooks.yaml,
+//                            config/dev/*-credentials.yaml
 //   .kcm/charts/{cluster,provider}/<chart>/   the chart folders the simulated source-controller serves
 //   .kcm/manifest.json       the modules (path, version, h1: sum, directory) and what came from each
 // A no-op when the Go version, go.mod/go.sum, this script and the flags are those of the last build. Runs
@@ -187,6 +188,11 @@ cpSync(join(templatesDir, 'provider/kcm-templates/files/release.yaml'), join(kcm
 for (const f of readdirSync(join(templatesDir, 'provider/kcm-templates/files/templates')).sort())
   cpSync(join(templatesDir, 'provider/kcm-templates/files/templates', f), join(kcmOut, 'templates', f));
 cpSync(join(templatesDir, 'provider/kcm/templates/webhooks.yaml'), join(kcmOut, 'webhooks.yaml'));
+// kcm's development credentials (config/dev/<provider>-credentials.yaml): the identity objects and Secrets the
+// sandbox creates behind its Credentials, as kcm's `make dev-creds-apply` does.
+mkdirSync(join(kcmOut, 'dev-credentials'), { recursive: true });
+for (const f of readdirSync(join(kcm.dir, 'config/dev')).filter((x) => x.endsWith('-credentials.yaml')))
+  cpSync(join(kcm.dir, 'config/dev', f), join(kcmOut, 'dev-credentials', f));
 const identityKinds = new Map(); // group/kind -> provider chart
 for (const provider of readdirSync(join(templatesDir, 'provider')).sort()) {
   const file = join(templatesDir, 'provider', provider, 'templates', 'interface.yaml');
