@@ -5,6 +5,9 @@
  * plus kube when `npm run kube:build` has built the control plane (CI builds it, so CI runs both).
  * Suites read objects through `get`/`list` (the store, or the API as admin), never the store directly,
  * unless they need what only the embedded sandbox has (`embedded`: its store and fault injector).
+ * The third backend, `kcm` (the real kcm v1.11.4 built by `npm run kcm:build`, with the simulated world below it:
+ * src/sandbox/real-kcm/), takes ~55 s to bring up, so a suite opts in (`testBackends({ kcm: true })`) and starts
+ * it once per file; K0RDENT_TEST_BACKEND=kcm runs only it.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeSandboxHandle, SandboxHandle, SandboxOptions } from '../../src/sandbox/index.js';
@@ -12,9 +15,13 @@ import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { controlPlaneBinary, controlPlaneBuilt } from '../../src/sandbox/kube/control-plane.js';
 import { KubeApiError, KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
+import { defaultRegistry } from '../../src/sandbox/apiserver/resources.js';
 import { startKubeSandbox } from '../../src/sandbox/kube/sandbox.js';
+import { kcmBuilt, kcmManagerBinary } from '../../src/sandbox/real-kcm/assets.js';
+import { startRealKcmSandbox, type RealKcmSandboxHandle } from '../../src/sandbox/real-kcm/sandbox.js';
+import { worldAvailable } from '../../src/sandbox/real-kcm/world.js';
 
-export type BackendName = 'sandbox' | 'kube';
+export type BackendName = 'sandbox' | 'kube' | 'kcm';
 
 export interface BackendChoice {
   name: BackendName;
@@ -22,22 +29,42 @@ export interface BackendChoice {
   skip: string | false;
 }
 
-/** The backends this run covers, each with its skip reason (an explicitly requested kube that is not built fails). */
-export function testBackends(): BackendChoice[] {
+/** Why the real-kcm backend cannot run here, or false. */
+export function kcmSkipReason(): string | false {
+  if (!controlPlaneBuilt()) return 'kcm backend skipped: the test control plane is not built (npm run kube:build)';
+  if (!kcmBuilt()) return `kcm backend skipped: kcm's manager is not built (${kcmManagerBinary()}; npm run kcm:build)`;
+  const world = worldAvailable();
+  return world === true ? false : `kcm backend skipped: ${world}`;
+}
+
+/**
+ * The backends this run covers, each with its skip reason (an explicitly requested kube that is not built fails).
+ * `kcm: true`: the suite also runs on the real-kcm backend (when built; unset K0RDENT_TEST_BACKEND = all three).
+ */
+export function testBackends(options: { kcm?: boolean } = {}): BackendChoice[] {
   const requested = (process.env['K0RDENT_TEST_BACKEND'] ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   for (const name of requested) {
-    if (name !== 'sandbox' && name !== 'kube') throw new Error(`K0RDENT_TEST_BACKEND: "${name}" is not sandbox or kube`);
+    if (name !== 'sandbox' && name !== 'kube' && name !== 'kcm') throw new Error(`K0RDENT_TEST_BACKEND: "${name}" is not sandbox, kube or kcm`);
   }
-  const names: BackendName[] = requested.length > 0 ? (requested as BackendName[]) : ['sandbox', 'kube'];
+  const names = (requested.length > 0 ? (requested as BackendName[]) : (['sandbox', 'kube', 'kcm'] as BackendName[])).filter(
+    (name) => name !== 'kcm' || options.kcm === true,
+  );
+  const kcmSkip = kcmSkipReason();
+  if (requested.includes('kcm') && options.kcm === true && kcmSkip) throw new Error(`K0RDENT_TEST_BACKEND=kcm but ${kcmSkip}`);
   const built = controlPlaneBuilt();
   if (requested.includes('kube') && !built)
     throw new Error(`K0RDENT_TEST_BACKEND=kube but the control plane is not built (${controlPlaneBinary()}): npm run kube:build`);
   return names.map((name) => ({
     name,
-    skip: name === 'kube' && !built ? `kube backend skipped: the test control plane is not built (npm run kube:build)` : false,
+    skip:
+      name === 'kube' && !built
+        ? `kube backend skipped: the test control plane is not built (npm run kube:build)`
+        : name === 'kcm'
+          ? kcmSkip
+          : false,
   }));
 }
 
@@ -49,6 +76,8 @@ export interface Backend {
   /** The embedded sandbox (store, fault injector); undefined on kube. */
   readonly embedded: SandboxHandle | undefined;
   readonly kube: KubeSandboxHandle | undefined;
+  /** The real-kcm sandbox (kcm's log, timings); undefined elsewhere. */
+  readonly realKcm: RealKcmSandboxHandle | undefined;
   get(resource: ResourceKey, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   list(resource: ResourceKey, options?: { namespace?: string }): Promise<KubeObject[]>;
   /** Sets `.status` as a controller would (the status subresource on kube). */
@@ -67,6 +96,7 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
       adminKubeconfig: sandbox.kubeconfig,
       embedded: sandbox,
       kube: undefined,
+      realKcm: undefined,
       get: (resource, namespace, objectName) => Promise.resolve(sandbox.store.get(resource, namespace, objectName)),
       list: (resource, options) =>
         Promise.resolve(sandbox.store.list(resource, options?.namespace !== undefined ? { namespace: options.namespace } : {})),
@@ -77,16 +107,20 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
       close: () => sandbox.close(),
     };
   }
-  const kube = await startKubeSandbox(options);
+  const realKcm = name === 'kcm' ? await startRealKcmSandbox(options) : undefined;
+  const kube = realKcm ? undefined : await startKubeSandbox(options);
+  const handle = realKcm ?? kube;
+  if (!handle) throw new Error(`no ${name} backend`);
   const admin = new KubeConfig();
-  admin.loadFromString(kube.adminKubeconfig);
+  admin.loadFromString(handle.adminKubeconfig);
   const rest = new KubeRest(admin);
   return {
     name,
-    kubeconfig: kube.kubeconfig,
-    adminKubeconfig: kube.adminKubeconfig,
+    kubeconfig: handle.kubeconfig,
+    adminKubeconfig: handle.adminKubeconfig,
     embedded: undefined,
     kube,
+    realKcm,
     get: async (resource, namespace, objectName) => {
       try {
         return await rest.get(resource, namespace, objectName);
@@ -106,6 +140,7 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
     // The simulated kcm writes on its own timers (walks, services) through the same etcd, so the marker is
     // taken once the revision has held still for a second (bounded): a later change is someone's write.
     writeMarker: async () => {
+      if (realKcm) return realKcmMarker(rest);
       const revision = async (): Promise<string> =>
         (await rest.json<{ metadata: { resourceVersion: string } }>({ method: 'GET', path: '/api/v1/namespaces', query: { limit: '1' } }))
           .metadata.resourceVersion;
@@ -122,6 +157,48 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
       }
       return last;
     },
-    close: () => kube.close(),
+    close: () => handle.close(),
   };
+}
+
+/**
+ * On real kcm, etcd's revision moves every 2 s (kcm renews its leader-election Lease), so the marker is the
+ * highest resourceVersion among the objects a product call could write or kcm reconciles (the k0rdent kinds,
+ * Namespaces, Secrets, ConfigMaps, Flux and CAPI objects), once it has held still for a second (bounded).
+ */
+async function realKcmMarker(rest: KubeRest): Promise<string> {
+  const paths = [
+    ...defaultRegistry()
+      .defs.filter((d) => d.custom)
+      .map((d) => resourcePath({ group: d.group, version: d.version, plural: d.plural }, undefined)),
+    '/api/v1/namespaces',
+    '/api/v1/secrets',
+    '/api/v1/configmaps',
+    '/apis/helm.toolkit.fluxcd.io/v2/helmreleases',
+    '/apis/cluster.x-k8s.io/v1beta2/clusters',
+  ];
+  const highest = async (): Promise<bigint> => {
+    let max = 0n;
+    for (const path of paths) {
+      const res = await rest.raw({ method: 'GET', path });
+      if (res.status === 404) continue; // a kind of the 8373a24 data that kcm v1.11.4 does not serve
+      for (const item of (res.body as { items?: KubeObject[] }).items ?? []) {
+        const rv = BigInt(item.metadata.resourceVersion ?? '0');
+        if (rv > max) max = rv;
+      }
+    }
+    return max;
+  };
+  let last = await highest();
+  let stableSince = Date.now();
+  const until = Date.now() + 20_000;
+  while (Date.now() - stableSince < 1000 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = await highest();
+    if (now !== last) {
+      last = now;
+      stableSince = Date.now();
+    }
+  }
+  return String(last);
 }

@@ -26,6 +26,15 @@ export interface WorldModule {
   startWorld(api: KcmApi, options: WorldOptions): Promise<WorldHandle> | WorldHandle;
 }
 
+/** true, or why the world module is not there. */
+export function worldAvailable(): true | string {
+  const override = process.env['K0RDENT_WORLD_MODULE'];
+  if (override) return existsSync(override) ? true : `K0RDENT_WORLD_MODULE=${override} does not exist`;
+  return existsSync(fileURLToPath(new URL('../world/index.js', import.meta.url)))
+    ? true
+    : 'the simulated world (src/sandbox/world) is not in this build; K0RDENT_WORLD_MODULE may name a stand-in';
+}
+
 export async function loadWorld(): Promise<WorldModule> {
   const override = process.env['K0RDENT_WORLD_MODULE'];
   const own = new URL('../world/index.js', import.meta.url);
