@@ -1,0 +1,334 @@
+/**
+ * The embedded sandbox's simulated kcm against the real kcm v1.11.4 (the `kcm` backend: src/sandbox/real-kcm/,
+ * with the simulated world below it): the same request sequences to both, answers compared after normalising
+ * times, uids and resourceVersions (issue 20 item 5). What is the same is asserted equal; every known difference
+ * (docs/sandbox.md "What still differs from kcm", and the differences between kcm v1.11.4 and the 8373a24 data
+ * the sandbox follows) is asserted as it is, so a test fails when the difference goes away or changes.
+ * One real-kcm backend and one sandbox for the whole file; each scenario uses its own object names.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
+import { defaultCrdDir } from '../../src/sandbox/apiserver/resources.js';
+import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
+import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
+import { KubeRest, resourcePath, type RestResponse } from '../../src/sandbox/kube/rest.js';
+import { kcmSkipReason, type Backend } from '../helpers/backend.js';
+import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
+import { useBackend } from '../helpers/lifecycle.js';
+import { until } from '../helpers/until.js';
+import { recordWatch, type RecordedWatch } from '../helpers/watch.js';
+
+const SYSTEM = 'kcm-system';
+const HELM_RELEASES: ResourceKey = { group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases' };
+const CAPI_CLUSTERS: ResourceKey = { group: 'cluster.x-k8s.io', version: 'v1beta2', plural: 'clusters' };
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+const conditionsOf = (o: KubeObject | undefined): Condition[] => ((o?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? []);
+const condition = (o: KubeObject | undefined, type: string): Condition | undefined => conditionsOf(o).find((c) => c.type === type);
+
+interface Answer {
+  status: number;
+  reason: string;
+  message: string;
+  warnings: string[];
+}
+
+function answerOf(res: RestResponse): Answer {
+  const body = (typeof res.body === 'object' && res.body !== null ? res.body : {}) as { reason?: string; message?: string };
+  const header = res.headers['warning'];
+  const warnings = (Array.isArray(header) ? header : header ? [header] : [])
+    .flatMap((h) => h.split(/,\s*(?=299 )/))
+    .map((w) => /^299 - "(.*)"$/.exec(w.trim())?.[1] ?? w);
+  return { status: res.status, reason: res.status >= 400 ? (body.reason ?? '') : '', message: res.status >= 400 ? (body.message ?? '') : '', warnings };
+}
+
+function cd(name: string, namespace: string, spec: Record<string, unknown>): KubeObject {
+  return { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'ClusterDeployment', metadata: { name, namespace }, spec };
+}
+
+const kcmSkip = kcmSkipReason();
+
+describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip: kcmSkip }, () => {
+  const sandboxEnv = useBackend('sandbox', { provisionSeconds: 1, deleteSeconds: 1 }, false);
+  const kcmEnv = useBackend('kcm', { provisionSeconds: 1, deleteSeconds: 1 }, false);
+  const both = (): [Backend, Backend] => [sandboxEnv.backend, kcmEnv.backend];
+  const restOf = (b: Backend): KubeRest => {
+    const kc = new KubeConfig();
+    kc.loadFromString(b.adminKubeconfig);
+    return new KubeRest(kc);
+  };
+  const kcmLog = (): string => `\nkcm log:\n${kcmEnv.backend.realKcm?.kcmLogTail(40) ?? ''}`;
+
+  /** The same request to both backends; answers normalised. */
+  async function ask(spec: Parameters<KubeRest['raw']>[0]): Promise<{ sandbox: Answer; kcm: Answer }> {
+    const [s, k] = both();
+    return { sandbox: answerOf(await restOf(s).raw(spec)), kcm: answerOf(await restOf(k).raw(spec)) };
+  }
+  const createCd = (object: KubeObject, dryRun = false): Parameters<KubeRest['raw']>[0] => ({
+    method: 'POST',
+    path: resourcePath(CLUSTER_DEPLOYMENTS, object.metadata.namespace),
+    ...(dryRun ? { query: { dryRun: 'All' } } : {}),
+    body: object,
+  });
+
+  describe('admission answers (the same on both)', () => {
+    const rows: { title: string; object: KubeObject }[] = [
+      { title: 'missing template, no config', object: cd('diff-a1', SYSTEM, { template: 'no-such-template', credential: 'aws-cluster-credential' }) },
+      {
+        title: 'missing template, config {}',
+        object: cd('diff-a2', SYSTEM, { template: 'no-such-template', credential: 'aws-cluster-credential', config: {} }),
+      },
+      { title: 'missing credential', object: cd('diff-a3', SYSTEM, { template: 'aws-standalone-cp-1-0-43', credential: 'nope', config: { region: 'us-east-2' } }) },
+      {
+        title: 'a credential of another provider',
+        object: cd('diff-a4', SYSTEM, { template: 'azure-standalone-cp-1-0-45', credential: 'aws-cluster-credential', config: { location: 'westus' } }),
+      },
+      {
+        title: 'a credential that is not ready',
+        object: cd('diff-a5', SYSTEM, { template: 'azure-standalone-cp-1-0-45', credential: 'azure-legacy-credential', config: { location: 'westus' } }),
+      },
+      {
+        title: 'a template in another namespace only',
+        object: cd('diff-a6', 'finance', { template: 'aws-standalone-cp-1-0-43', credential: 'finance-aws-credential', config: { region: 'us-east-2' } }),
+      },
+    ];
+    for (const row of rows) {
+      it(row.title, async () => {
+        const { sandbox, kcm } = await ask(createCd(row.object, true));
+        assert.ok(kcm.status >= 400, `real kcm refused it: ${JSON.stringify(kcm)}`);
+        assert.deepEqual(sandbox, kcm);
+      });
+    }
+
+    it('a template change not in availableUpgrades (dry run)', async () => {
+      const body = [{ op: 'replace', path: '/spec/template', value: 'aws-standalone-cp-1-0-43' }];
+      // beta-staging-cluster runs aws-standalone-cp-1-0-14 with availableUpgrades [aws-standalone-cp-1-0-43]: allowed on both.
+      const allowed = await ask({
+        method: 'PATCH',
+        path: resourcePath(CLUSTER_DEPLOYMENTS, 'team-beta', 'beta-staging-cluster'),
+        query: { dryRun: 'All' },
+        contentType: 'application/json-patch+json',
+        body,
+      });
+      assert.deepEqual(allowed.sandbox, allowed.kcm);
+      assert.equal(allowed.kcm.status, 200);
+      // alpha-dev-cluster runs azure-standalone-cp-1-0-45; 1-0-15 is not among its upgrades.
+      const refused = await ask({
+        method: 'PATCH',
+        path: resourcePath(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster'),
+        query: { dryRun: 'All' },
+        contentType: 'application/json-patch+json',
+        body: [{ op: 'replace', path: '/spec/template', value: 'azure-standalone-cp-1-0-15' }],
+      });
+      assert.equal(refused.kcm.status, 403);
+      assert.deepEqual(refused.sandbox, refused.kcm);
+    });
+  });
+
+  describe('condition sequences', () => {
+    /** Deploys the Azure baseline on one backend and records what its watch saw until Ready. */
+    async function deploy(b: Backend, name: string, template = 'azure-standalone-cp-1-0-15'): Promise<RecordedWatch> {
+      const watch = await recordWatch(b, CLUSTER_DEPLOYMENTS, { namespace: SYSTEM, fieldSelector: `metadata.name=${name}` });
+      const res = await restOf(b).raw(
+        createCd(cd(name, SYSTEM, { template, credential: 'azure-cluster-credential', config: { ...AZURE_BASELINE } })),
+      );
+      assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
+      // Ready with the CAPI Cluster summarised: kcm may say Ready before the world's Cluster exists, then Unknown.
+      await watch.seen(
+        `${name} Ready with CAPIClusterSummary=True on ${b.name}`,
+        (e) =>
+          condition(e.object, 'Ready')?.status === 'True' &&
+          condition(e.object, 'CAPIClusterSummary')?.status === 'True' &&
+          (e.object['status'] as { observedGeneration?: number }).observedGeneration === e.object.metadata.generation,
+        { timeoutMs: 90_000 },
+      );
+      return watch;
+    }
+    /** The distinct condition states (type=status/reason) in the order the watch first saw them. */
+    const states = (w: RecordedWatch): string[] => [
+      ...new Set(w.objects().flatMap((o) => conditionsOf(o).map((c) => `${c.type}=${c.status}/${c.reason ?? ''}`))),
+    ];
+    const finalState = (o: KubeObject | undefined): string[] =>
+      conditionsOf(o)
+        .map((c) => `${c.type}=${c.status}/${c.reason ?? ''}`)
+        .sort();
+
+    it('deploy → Ready: the final conditions; the known differences on the way', async () => {
+      const [s, k] = both();
+      const [ws, wk] = await Promise.all([deploy(s, 'diff-deploy'), deploy(k, 'diff-deploy')]).catch((err: Error) => {
+        throw new Error(err.message + kcmLog());
+      });
+      ws.stop();
+      wk.stop();
+      const sFinal = finalState(await s.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy'));
+      const kFinal = finalState(await k.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy'));
+      assert.deepEqual(sFinal, kFinal);
+      // Both reach the same conditions; what each showed on the way differs as documented.
+      assert.deepEqual(
+        { onlySandbox: states(ws).filter((x) => !states(wk).includes(x)), onlyKcm: states(wk).filter((x) => !states(ws).includes(x)) },
+        KNOWN_DEPLOY_SEQUENCE_DIFFERENCE,
+        `sandbox saw ${JSON.stringify(states(ws))}; kcm saw ${JSON.stringify(states(wk))}`,
+      );
+    });
+
+    it('scale (workersNumber 1 → 2): Ready again at the new generation on both, HelmReleaseReady names the upgrade on kcm', async () => {
+      for (const b of both()) {
+        const watch = await recordWatch(b, CLUSTER_DEPLOYMENTS, { namespace: SYSTEM, fieldSelector: 'metadata.name=diff-deploy' });
+        const res = await restOf(b).raw({
+          method: 'PATCH',
+          path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy'),
+          contentType: 'application/merge-patch+json',
+          body: { spec: { config: { workersNumber: 2 } } },
+        });
+        assert.equal(res.status, 200);
+        const generation = (res.body as KubeObject).metadata.generation;
+        await watch.seen(
+          `scaled diff-deploy Ready at generation ${String(generation)} on ${b.name}`,
+          (e) =>
+            condition(e.object, 'Ready')?.status === 'True' && (e.object['status'] as { observedGeneration?: number }).observedGeneration === generation,
+          { timeoutMs: 90_000 },
+        );
+        watch.stop();
+      }
+      const hr = await kcmEnv.backend.get(HELM_RELEASES, SYSTEM, 'diff-deploy');
+      assert.ok(hr, 'real kcm keeps a HelmRelease per deployment');
+      assert.equal((hr['spec'] as { values?: { workersNumber?: number } }).values?.workersNumber, 2, 'kcm passed the new config to the HelmRelease');
+    });
+
+    it('delete: gone on both; real kcm waits for the HelmRelease and the CAPI Cluster the world removes', async () => {
+      for (const b of both()) {
+        const res = await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy') });
+        assert.ok(res.status === 200 || res.status === 202, `${b.name}: ${res.status}`);
+      }
+      for (const b of both()) await until(`diff-deploy gone on ${b.name}`, async () => !(await b.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy')), { timeoutMs: 90_000 });
+      assert.equal(await kcmEnv.backend.get(CAPI_CLUSTERS, SYSTEM, 'diff-deploy'), undefined, 'the CAPI Cluster is gone before kcm lets go');
+    });
+  });
+
+  describe('known differences (docs/sandbox.md "What still differs from kcm"): each fails when it changes', () => {
+    it('values schema wording: Helm (santhosh-tekuri/jsonschema) lines vs ajv messages', async () => {
+      const object = cd('diff-schema', SYSTEM, {
+        template: 'aws-standalone-cp-1-0-43',
+        credential: 'aws-cluster-credential',
+        config: { region: 'us-east-2', controlPlaneNumber: 'abc', controlPlane: { instanceType: 't3.small' }, worker: { instanceType: 't3.small' } },
+      });
+      const messages: Record<string, string> = {};
+      for (const b of both()) {
+        const res = await restOf(b).raw(createCd(object));
+        assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
+        const failed = await until(
+          `HelmChartReady=False on ${b.name}`,
+          async () => {
+            const c = condition(await b.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-schema'), 'HelmChartReady');
+            return c?.status === 'False' && c.message ? c : undefined;
+          },
+          { timeoutMs: 60_000 },
+        );
+        messages[b.name] = failed.message ?? '';
+        await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-schema') });
+      }
+      assert.equal(
+        messages['kcm'],
+        "failed to validate template with provided configuration: values don't meet the specifications of the schema(s) in the following chart(s):\naws-standalone-cp:\n- at '/controlPlaneNumber': got string, want integer\n",
+      );
+      assert.match(messages['sandbox'] ?? '', /aws-standalone-cp: at '\/controlPlaneNumber': must be integer/);
+    });
+
+    it('CustomResourceDefinitions: read-only on the sandbox (405), writable on kube-apiserver', async () => {
+      const crd = parseYaml(readFileSync(join(defaultCrdDir(), 'k0rdent.mirantis.com_regions.yaml'), 'utf8')) as KubeObject & {
+        spec: { group: string; names: Record<string, string> };
+      };
+      // The same CRD under another group, so the dry run creates a new one.
+      crd.metadata = { name: 'regions.diff.example.com' };
+      crd.spec.group = 'diff.example.com';
+      const { sandbox, kcm } = await ask({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', query: { dryRun: 'All' }, body: crd });
+      assert.deepEqual([sandbox.status, kcm.status], [405, 201], kcm.message);
+    });
+
+    it('review kinds: only the self reviews on the sandbox (TokenReview 404), all of them on kube-apiserver', async () => {
+      const { sandbox, kcm } = await ask({
+        method: 'POST',
+        path: '/apis/authentication.k8s.io/v1/tokenreviews',
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'not-a-token' } },
+      });
+      assert.deepEqual([sandbox.status, kcm.status], [404, 201]);
+    });
+
+    it('Deletion: the sandbox serves no HelmRelease or CAPI kinds; real kcm drives both', async () => {
+      const [s, k] = both();
+      const sandboxDiscovery = await restOf(s).raw({ method: 'GET', path: '/apis/helm.toolkit.fluxcd.io/v2' });
+      const kcmDiscovery = await restOf(k).raw({ method: 'GET', path: '/apis/helm.toolkit.fluxcd.io/v2' });
+      assert.deepEqual([sandboxDiscovery.status, kcmDiscovery.status], [404, 200]);
+      assert.ok(await k.get(HELM_RELEASES, 'team-alpha', 'alpha-dev-cluster'), 'the seeded deployment has its HelmRelease on real kcm');
+      assert.ok(await k.get(CAPI_CLUSTERS, 'team-alpha', 'alpha-dev-cluster'), 'and its CAPI Cluster');
+    });
+  });
+
+  describe('kcm v1.11.4 against the 8373a24 data the sandbox follows (version differences, named as such)', () => {
+    it('the CRDs that differ between the two versions are exactly AccessManagement, ClusterDeployment, MultiClusterService, ServiceSet', async () => {
+      const differing: string[] = [];
+      const missing: string[] = [];
+      const crds = await kcmEnv.backend.list({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' });
+      const served = new Map(crds.map((c) => [c.metadata.name, c]));
+      for (const file of readdirCrds()) {
+        const data = parseYaml(readFileSync(join(defaultCrdDir(), file), 'utf8')) as KubeObject & { spec: { versions: unknown } };
+        const live = served.get(data.metadata.name) as (KubeObject & { spec: { versions: unknown } }) | undefined;
+        if (!live) missing.push(data.metadata.name);
+        else if (JSON.stringify(normaliseVersions(live.spec.versions)) !== JSON.stringify(normaliseVersions(data.spec.versions)))
+          differing.push(data.metadata.name);
+      }
+      assert.deepEqual({ differing: differing.sort(), missing }, KNOWN_CRD_VERSION_DIFFERENCE);
+    });
+
+    it("the Release: the sandbox's Management names kcm-1-12-0 (8373a24's), real kcm's kcm-1-11-0 (v1.11.4's)", async () => {
+      const [s, k] = both();
+      const releaseOf = async (b: Backend): Promise<string> =>
+        String(((await b.get({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'managements' }, undefined, 'kcm'))?.['spec'] as { release?: string })?.release);
+      assert.deepEqual([await releaseOf(s), await releaseOf(k)], ['kcm-1-12-0', 'kcm-1-11-0']);
+    });
+  });
+});
+
+/** What each backend's watch showed on the way to Ready that the other's did not (deploy of the Azure baseline). */
+const KNOWN_DEPLOY_SEQUENCE_DIFFERENCE = { onlySandbox: [] as string[], onlyKcm: [] as string[] };
+
+/** kcm v1.11.4's CRDs (installed from the module) against data/k0rdent/crds (8373a24): the study found these four. */
+const KNOWN_CRD_VERSION_DIFFERENCE = {
+  differing: [
+    'accessmanagements.k0rdent.mirantis.com',
+    'clusterdeployments.k0rdent.mirantis.com',
+    'multiclusterservices.k0rdent.mirantis.com',
+    'servicesets.k0rdent.mirantis.com',
+  ],
+  missing: [] as string[],
+};
+
+function readdirCrds(): string[] {
+  return readdirSync(defaultCrdDir())
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+}
+
+/** The versions' schemas as the API server returns them (key order and the server's own defaults aside). */
+function normaliseVersions(versions: unknown): unknown {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((key) => [key, sort((v as Record<string, unknown>)[key])]),
+      );
+    return v;
+  };
+  return sort(versions);
+}
