@@ -49,9 +49,11 @@ export async function runSandbox(flags: SandboxFlags): Promise<void> {
       );
   }
   if (api === 'kcm') {
-    if (flags.scale !== undefined) throw new ConfigError('--scale', '--scale is not available with --api kcm (real kcm reconciles every object)');
+    if (flags.scale !== undefined)
+      throw new ConfigError('--scale', '--scale is not available with --api kcm (real kcm reconciles every object)');
     const kcm = await loadStartRealKcmSandbox();
-    if (!kcm.built()) throw new ConfigError('--api', `--api kcm needs kcm's manager, which is not built (${kcm.binary()}); run npm run kcm:build`);
+    if (!kcm.built())
+      throw new ConfigError('--api', `--api kcm needs kcm's manager, which is not built (${kcm.binary()}); run npm run kcm:build`);
     startSandbox = kcm.start;
   } else if (api === 'kube') {
     const kube = await loadStartKubeSandbox();

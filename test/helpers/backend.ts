@@ -47,7 +47,8 @@ export function testBackends(options: { kcm?: boolean } = {}): BackendChoice[] {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const name of requested) {
-    if (name !== 'sandbox' && name !== 'kube' && name !== 'kcm') throw new Error(`K0RDENT_TEST_BACKEND: "${name}" is not sandbox, kube or kcm`);
+    if (name !== 'sandbox' && name !== 'kube' && name !== 'kcm')
+      throw new Error(`K0RDENT_TEST_BACKEND: "${name}" is not sandbox, kube or kcm`);
   }
   const names = (requested.length > 0 ? (requested as BackendName[]) : (['sandbox', 'kube', 'kcm'] as BackendName[])).filter(
     (name) => name !== 'kcm' || options.kcm === true,

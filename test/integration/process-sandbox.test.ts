@@ -121,7 +121,7 @@ describe('sandbox command', () => {
   it('refuses an unknown --api with one line', async () => {
     const proc = startCli(['sandbox', '--api', 'k3s', '--kubeconfig', join(tempDir(), 'kc')]);
     assert.notEqual(await proc.exited(), 0);
-    assert.match(proc.stderr(), /--api "k3s" is not embedded or kube/);
+    assert.match(proc.stderr(), /--api "k3s" is not embedded, kube or kcm/);
   });
 
   it('refuses a non-loopback --listen with one line', async () => {

@@ -18,7 +18,7 @@ import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
 import { KubeRest, resourcePath, type RestResponse } from '../../src/sandbox/kube/rest.js';
 import { kcmSkipReason, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
-import { useBackend } from '../helpers/lifecycle.js';
+import { useBackend, useHarness } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
 import { recordWatch, type RecordedWatch } from '../helpers/watch.js';
 
@@ -32,7 +32,8 @@ interface Condition {
   reason?: string;
   message?: string;
 }
-const conditionsOf = (o: KubeObject | undefined): Condition[] => ((o?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? []);
+const conditionsOf = (o: KubeObject | undefined): Condition[] =>
+  (o?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
 const condition = (o: KubeObject | undefined, type: string): Condition | undefined => conditionsOf(o).find((c) => c.type === type);
 
 interface Answer {
@@ -48,7 +49,12 @@ function answerOf(res: RestResponse): Answer {
   const warnings = (Array.isArray(header) ? header : header ? [header] : [])
     .flatMap((h) => h.split(/,\s*(?=299 )/))
     .map((w) => /^299 - "(.*)"$/.exec(w.trim())?.[1] ?? w);
-  return { status: res.status, reason: res.status >= 400 ? (body.reason ?? '') : '', message: res.status >= 400 ? (body.message ?? '') : '', warnings };
+  return {
+    status: res.status,
+    reason: res.status >= 400 ? (body.reason ?? '') : '',
+    message: res.status >= 400 ? (body.message ?? '') : '',
+    warnings,
+  };
 }
 
 function cd(name: string, namespace: string, spec: Record<string, unknown>): KubeObject {
@@ -82,23 +88,41 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
 
   describe('admission answers (the same on both)', () => {
     const rows: { title: string; object: KubeObject }[] = [
-      { title: 'missing template, no config', object: cd('diff-a1', SYSTEM, { template: 'no-such-template', credential: 'aws-cluster-credential' }) },
+      {
+        title: 'missing template, no config',
+        object: cd('diff-a1', SYSTEM, { template: 'no-such-template', credential: 'aws-cluster-credential' }),
+      },
       {
         title: 'missing template, config {}',
         object: cd('diff-a2', SYSTEM, { template: 'no-such-template', credential: 'aws-cluster-credential', config: {} }),
       },
-      { title: 'missing credential', object: cd('diff-a3', SYSTEM, { template: 'aws-standalone-cp-1-0-43', credential: 'nope', config: { region: 'us-east-2' } }) },
+      {
+        title: 'missing credential',
+        object: cd('diff-a3', SYSTEM, { template: 'aws-standalone-cp-1-0-43', credential: 'nope', config: { region: 'us-east-2' } }),
+      },
       {
         title: 'a credential of another provider',
-        object: cd('diff-a4', SYSTEM, { template: 'azure-standalone-cp-1-0-45', credential: 'aws-cluster-credential', config: { location: 'westus' } }),
+        object: cd('diff-a4', SYSTEM, {
+          template: 'azure-standalone-cp-1-0-45',
+          credential: 'aws-cluster-credential',
+          config: { location: 'westus' },
+        }),
       },
       {
         title: 'a credential that is not ready',
-        object: cd('diff-a5', SYSTEM, { template: 'azure-standalone-cp-1-0-45', credential: 'azure-legacy-credential', config: { location: 'westus' } }),
+        object: cd('diff-a5', SYSTEM, {
+          template: 'azure-standalone-cp-1-0-45',
+          credential: 'azure-legacy-credential',
+          config: { location: 'westus' },
+        }),
       },
       {
         title: 'a template in another namespace only',
-        object: cd('diff-a6', 'finance', { template: 'aws-standalone-cp-1-0-43', credential: 'finance-aws-credential', config: { region: 'us-east-2' } }),
+        object: cd('diff-a6', 'finance', {
+          template: 'aws-standalone-cp-1-0-43',
+          credential: 'finance-aws-credential',
+          config: { region: 'us-east-2' },
+        }),
       },
     ];
     for (const row of rows) {
@@ -194,14 +218,19 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
         await watch.seen(
           `scaled diff-deploy Ready at generation ${String(generation)} on ${b.name}`,
           (e) =>
-            condition(e.object, 'Ready')?.status === 'True' && (e.object['status'] as { observedGeneration?: number }).observedGeneration === generation,
+            condition(e.object, 'Ready')?.status === 'True' &&
+            (e.object['status'] as { observedGeneration?: number }).observedGeneration === generation,
           { timeoutMs: 90_000 },
         );
         watch.stop();
       }
       const hr = await kcmEnv.backend.get(HELM_RELEASES, SYSTEM, 'diff-deploy');
       assert.ok(hr, 'real kcm keeps a HelmRelease per deployment');
-      assert.equal((hr['spec'] as { values?: { workersNumber?: number } }).values?.workersNumber, 2, 'kcm passed the new config to the HelmRelease');
+      assert.equal(
+        (hr['spec'] as { values?: { workersNumber?: number } }).values?.workersNumber,
+        2,
+        'kcm passed the new config to the HelmRelease',
+      );
     });
 
     it('delete: gone on both; real kcm waits for the HelmRelease and the CAPI Cluster the world removes', async () => {
@@ -209,8 +238,15 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
         const res = await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy') });
         assert.ok(res.status === 200 || res.status === 202, `${b.name}: ${res.status}`);
       }
-      for (const b of both()) await until(`diff-deploy gone on ${b.name}`, async () => !(await b.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy')), { timeoutMs: 90_000 });
-      assert.equal(await kcmEnv.backend.get(CAPI_CLUSTERS, SYSTEM, 'diff-deploy'), undefined, 'the CAPI Cluster is gone before kcm lets go');
+      for (const b of both())
+        await until(`diff-deploy gone on ${b.name}`, async () => !(await b.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy')), {
+          timeoutMs: 90_000,
+        });
+      assert.equal(
+        await kcmEnv.backend.get(CAPI_CLUSTERS, SYSTEM, 'diff-deploy'),
+        undefined,
+        'the CAPI Cluster is gone before kcm lets go',
+      );
     });
   });
 
@@ -219,7 +255,12 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       const object = cd('diff-schema', SYSTEM, {
         template: 'aws-standalone-cp-1-0-43',
         credential: 'aws-cluster-credential',
-        config: { region: 'us-east-2', controlPlaneNumber: 'abc', controlPlane: { instanceType: 't3.small' }, worker: { instanceType: 't3.small' } },
+        config: {
+          region: 'us-east-2',
+          controlPlaneNumber: 'abc',
+          controlPlane: { instanceType: 't3.small' },
+          worker: { instanceType: 't3.small' },
+        },
       });
       const messages: Record<string, string> = {};
       for (const b of both()) {
@@ -250,7 +291,12 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       // The same CRD under another group, so the dry run creates a new one.
       crd.metadata = { name: 'regions.diff.example.com' };
       crd.spec.group = 'diff.example.com';
-      const { sandbox, kcm } = await ask({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', query: { dryRun: 'All' }, body: crd });
+      const { sandbox, kcm } = await ask({
+        method: 'POST',
+        path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+        query: { dryRun: 'All' },
+        body: crd,
+      });
       assert.deepEqual([sandbox.status, kcm.status], [405, 201], kcm.message);
     });
 
@@ -273,6 +319,89 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     });
   });
 
+  describe('the product over MCP on real kcm (issue 20 item 6)', () => {
+    // As the live lifecycle suite runs it on the other backends (test/integration/clusters-live.test.ts).
+    const prod = useHarness(() => kcmEnv.backend, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ });
+    const name = 'mcp-real-kcm';
+
+    it("the live suite's Azure baseline: listed credential and template, deploy wait → ready, scale wait → ready, delete wait → gone", async () => {
+      const { harness } = prod;
+      const credentials = await harness.ok<{ items: { name: string; namespace: string; ready: boolean; provider: string }[] }>(
+        'k0.clusters.listCredentials',
+        { limit: 500 },
+      );
+      const credential = credentials.items.find((c) => c.name === 'azure-cluster-credential' && c.namespace === 'team-alpha');
+      assert.deepEqual([credential?.ready, credential?.provider], [true, 'azure'], 'kcm set the Credential ready');
+      const templates = await harness.ok<{ items: { name: string; namespace: string; valid: boolean }[] }>('k0.clusters.listTemplates', {
+        limit: 500,
+      });
+      assert.equal(templates.items.find((t) => t.name === 'azure-standalone-cp-1-0-15' && t.namespace === 'team-alpha')?.valid, true);
+
+      const call = { timeout: 180_000, resetTimeoutOnProgress: true };
+      const deployed = await harness.ok<{ namespace: string; status: string; ready: boolean; timedOut: boolean; phase: string }>(
+        'k0.clusters.deploy',
+        {
+          name,
+          template: 'azure-standalone-cp-1-0-15',
+          credential: 'azure-cluster-credential',
+          config: AZURE_BASELINE,
+          wait: true,
+          provisionTimeout: '2m',
+        },
+        call,
+      );
+      assert.deepEqual(
+        [deployed.status, deployed.namespace, deployed.timedOut, deployed.ready],
+        ['created', 'team-alpha', false, true],
+        deployed.phase + kcmLog(),
+      );
+      const summary = condition(await kcmEnv.backend.get(CLUSTER_DEPLOYMENTS, 'team-alpha', name), 'CAPIClusterSummary');
+      assert.equal(summary?.status, 'True', 'CAPIClusterSummary computed by real kcm');
+
+      const scaled = await harness.ok<{ status: string; ready: boolean; timedOut: boolean; phase: string }>(
+        'k0.clusters.update',
+        { name, namespace: 'team-alpha', config: { workersNumber: 2 }, wait: true, provisionTimeout: '2m' },
+        call,
+      );
+      assert.deepEqual([scaled.status, scaled.timedOut, scaled.ready], ['updated', false, true], scaled.phase + kcmLog());
+
+      const deleted = await harness.ok<{ status: string; gone: boolean; timedOut: boolean }>(
+        'k0.clusters.delete',
+        { name, namespace: 'team-alpha', wait: true, deletionTimeout: '2m' },
+        call,
+      );
+      assert.deepEqual([deleted.status, deleted.timedOut, deleted.gone], ['deleted', false, true], kcmLog());
+    });
+
+    it('the product is stricter than kcm: an aws config with empty instanceType is refused by the pre-check, yet kcm v1.11.4 renders it', async () => {
+      // src/clusters/config-schema.ts refuses the chart's empty-string defaults (CAPA would refuse an empty instance
+      // type later, at provisioning); kcm only renders the chart, whose schema allows "".
+      const config = { region: 'us-east-2' };
+      const refused = await prod.harness.error('k0.clusters.deploy', {
+        name: 'aws-empty-instance',
+        namespace: 'team-beta',
+        template: 'aws-standalone-cp-1-0-43',
+        credential: 'aws-cluster-credential',
+        config,
+      });
+      assert.equal(refused.code, 'invalidParams');
+      assert.match(refused.message, /config\.controlPlane\.instanceType/);
+      const k = kcmEnv.backend;
+      const res = await restOf(k).raw(
+        createCd(
+          cd('aws-empty-instance', 'team-beta', { template: 'aws-standalone-cp-1-0-43', credential: 'aws-cluster-credential', config }),
+        ),
+      );
+      assert.equal(res.status, 201, 'real kcm admits it');
+      await until(
+        'kcm to render it (HelmChartReady=True)',
+        async () => condition(await k.get(CLUSTER_DEPLOYMENTS, 'team-beta', 'aws-empty-instance'), 'HelmChartReady')?.status === 'True',
+        { timeoutMs: 60_000 },
+      );
+      await restOf(k).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, 'team-beta', 'aws-empty-instance') });
+    });
+  });
+
   describe('kcm v1.11.4 against the 8373a24 data the sandbox follows (version differences, named as such)', () => {
     it('the CRDs that differ between the two versions are exactly AccessManagement, ClusterDeployment, MultiClusterService, ServiceSet', async () => {
       const differing: string[] = [];
@@ -292,14 +421,29 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     it("the Release: the sandbox's Management names kcm-1-12-0 (8373a24's), real kcm's kcm-1-11-0 (v1.11.4's)", async () => {
       const [s, k] = both();
       const releaseOf = async (b: Backend): Promise<string> =>
-        String(((await b.get({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'managements' }, undefined, 'kcm'))?.['spec'] as { release?: string })?.release);
+        String(
+          (
+            (await b.get({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'managements' }, undefined, 'kcm'))?.['spec'] as {
+              release?: string;
+            }
+          )?.release,
+        );
       assert.deepEqual([await releaseOf(s), await releaseOf(k)], ['kcm-1-12-0', 'kcm-1-11-0']);
     });
   });
 });
 
-/** What each backend's watch showed on the way to Ready that the other's did not (deploy of the Azure baseline). */
-const KNOWN_DEPLOY_SEQUENCE_DIFFERENCE = { onlySandbox: [] as string[], onlyKcm: [] as string[] };
+/**
+ * What each backend's watch showed on the way to Ready that the other's did not (deploy of the Azure baseline).
+ * The sandbox's timeline reports the CAPI Cluster as provisioning (CAPIClusterSummary=False/IssuesReported, so
+ * Ready=False); real kcm summarises the world's Cluster, which has no conditions until it is provisioned
+ * (CAPIClusterSummary=Unknown/UnknownReported, Ready stays True from the HelmRelease). This row depends on the
+ * world below kcm (src/sandbox/world): re-measured when it changes.
+ */
+const KNOWN_DEPLOY_SEQUENCE_DIFFERENCE = {
+  onlySandbox: ['Ready=False/Progressing', 'CAPIClusterSummary=False/IssuesReported'],
+  onlyKcm: ['CAPIClusterSummary=Unknown/UnknownReported'],
+};
 
 /** kcm v1.11.4's CRDs (installed from the module) against data/k0rdent/crds (8373a24): the study found these four. */
 const KNOWN_CRD_VERSION_DIFFERENCE = {

@@ -158,7 +158,12 @@ export async function waitForWebhooks(rest: KubeRest, timeoutMs = 30_000): Promi
     const message = (res.body as { message?: string } | undefined)?.message ?? '';
     if (res.status >= 400 && message.includes('admission webhook')) return;
     if (Date.now() > until)
-      throw new KubeApiError(res.status, '', `kcm's webhooks did not take effect in ${Math.round(timeoutMs / 1000)}s (last answer ${res.status} ${message})`, res.body);
+      throw new KubeApiError(
+        res.status,
+        '',
+        `kcm's webhooks did not take effect in ${Math.round(timeoutMs / 1000)}s (last answer ${res.status} ${message})`,
+        res.body,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

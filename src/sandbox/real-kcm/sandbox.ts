@@ -92,7 +92,11 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
     writeFileSync(adminFile, plane.adminKubeconfig, { mode: 0o600 });
 
     // Leader election needs kcm-system before the manager starts.
-    await rest.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KCM_SYSTEM_NAMESPACE } }, 'k0rdent-sandbox-seed');
+    await rest.create(
+      NAMESPACES,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KCM_SYSTEM_NAMESPACE } },
+      'k0rdent-sandbox-seed',
+    );
     const certs = await generateServingCerts();
     const webhookPort = await freePortAllInterfaces();
     const [mutating, validating] = renderWebhookConfigurations(kcmFile('webhooks.yaml'), webhookPort, certs.caPem);

@@ -56,8 +56,16 @@ export class Discovery {
 }
 
 function forCreate(object: KubeObject): KubeObject {
-  const { uid: _u, resourceVersion: _r, creationTimestamp: _c, generation: _g, managedFields: _m, ownerReferences: _o, finalizers: _f, ...meta } =
-    object.metadata;
+  const {
+    uid: _u,
+    resourceVersion: _r,
+    creationTimestamp: _c,
+    generation: _g,
+    managedFields: _m,
+    ownerReferences: _o,
+    finalizers: _f,
+    ...meta
+  } = object.metadata;
   const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
   return { ...rest, metadata: { ...meta } };
 }
@@ -92,7 +100,12 @@ function conditionTrue(object: KubeObject | undefined, type: string): boolean {
   return conditions.some((c) => c.type === type && c.status === 'True');
 }
 
-async function getOrUndefined(rest: KubeRest, key: ResourceKey, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+async function getOrUndefined(
+  rest: KubeRest,
+  key: ResourceKey,
+  namespace: string | undefined,
+  name: string,
+): Promise<KubeObject | undefined> {
   try {
     return await rest.get(key, namespace, name);
   } catch (err) {
@@ -176,7 +189,9 @@ export async function seedRealKcm(rest: KubeRest, plan: SeedPlan): Promise<{ wri
   await waitFor(
     `Release ${release.metadata.name} ready (kcm validates its ${kcmTemplates.filter((t) => t.kind === 'ProviderTemplate').length} ProviderTemplates)`,
     timeoutMs,
-    async () => ((await getOrUndefined(rest, RELEASES, undefined, release.metadata.name))?.['status'] as { ready?: boolean } | undefined)?.ready || undefined,
+    async () =>
+      ((await getOrUndefined(rest, RELEASES, undefined, release.metadata.name))?.['status'] as { ready?: boolean } | undefined)?.ready ||
+      undefined,
     plan.detail,
   );
   mark('Release ready');
@@ -200,23 +215,47 @@ export async function seedRealKcm(rest: KubeRest, plan: SeedPlan): Promise<{ wri
   // ClusterTemplates after the Management (before it they wait for a 1-minute requeue): kcm's own, then the seed's
   // (older versions, the invalid one, the team copies), then the chains.
   const templates = [
-    ...kcmTemplates.filter((t) => t.kind === 'ClusterTemplate').map((t) => ({ ...t, metadata: { ...t.metadata, namespace: KCM_SYSTEM_NAMESPACE } })),
+    ...kcmTemplates
+      .filter((t) => t.kind === 'ClusterTemplate')
+      .map((t) => ({ ...t, metadata: { ...t.metadata, namespace: KCM_SYSTEM_NAMESPACE } })),
     ...plan.seed.filter((s) => s.kind === 'ClusterTemplate'),
   ];
   for (const o of templates) await create(o);
   for (const o of plan.seed.filter((s) => s.kind === 'ClusterTemplateChain')) await create(o);
-  mark(`${templates.length} ClusterTemplates created`);
+  const unique = new Set(templates.map((t) => `${t.metadata.namespace ?? KCM_SYSTEM_NAMESPACE}/${t.metadata.name}`)).size;
+  mark(`${unique} ClusterTemplates created`);
+  // Every template validated (valid true or false) before anything names one: kcm's webhook refuses a template
+  // that is not yet valid with the same text as an invalid one.
+  await waitFor(
+    `${unique} ClusterTemplates validated by kcm`,
+    timeoutMs,
+    async () => {
+      const list = await rest.json<{ items: KubeObject[] }>({ method: 'GET', path: '/apis/k0rdent.mirantis.com/v1beta1/clustertemplates' });
+      return list.items.length >= unique &&
+        list.items.every((t) => typeof (t['status'] as { valid?: boolean } | undefined)?.valid === 'boolean')
+        ? true
+        : undefined;
+    },
+    plan.detail,
+  );
+  mark('ClusterTemplates validated');
 
   // Identities (kcm's dev credentials, renamed to what each seeded Credential names) and Credentials.
   const dev = devIdentities();
   const credentials = plan.seed.filter((s) => s.kind === 'Credential');
   for (const credential of credentials) {
-    const ref = (credential['spec'] as { identityRef?: { apiVersion: string; kind: string; name: string; namespace?: string } }).identityRef;
+    const ref = (credential['spec'] as { identityRef?: { apiVersion: string; kind: string; name: string; namespace?: string } })
+      .identityRef;
     if (!ref) continue;
     const namespace = ref.namespace ?? credential.metadata.namespace ?? KCM_SYSTEM_NAMESPACE;
     if (ref.name.includes('legacy')) continue; // the seed's azure-legacy-credential: its identity is gone on purpose
     if (ref.kind === 'Secret') {
-      await create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.name, namespace, labels: { [`${K0RDENT}/component`]: 'kcm' } }, type: 'Opaque' });
+      await create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: ref.name, namespace, labels: { [`${K0RDENT}/component`]: 'kcm' } },
+        type: 'Opaque',
+      });
       continue;
     }
     const template = dev.find((o) => o.kind === ref.kind);
@@ -229,7 +268,11 @@ export async function seedRealKcm(rest: KubeRest, plan: SeedPlan): Promise<{ wri
     identity.metadata = { ...identity.metadata, name: ref.name, namespace };
     for (const secretRef of secretRefs(identity)) {
       const secret = dev.find((o) => o.kind === 'Secret' && o.metadata.name === secretRef.name);
-      if (secret) await create({ ...fillPlaceholders(secret, secretRef.namespace ?? namespace), metadata: { ...secret.metadata, namespace: secretRef.namespace ?? namespace } });
+      if (secret)
+        await create({
+          ...fillPlaceholders(secret, secretRef.namespace ?? namespace),
+          metadata: { ...secret.metadata, namespace: secretRef.namespace ?? namespace },
+        });
     }
     await create(identity);
   }
@@ -244,13 +287,17 @@ export async function seedRealKcm(rest: KubeRest, plan: SeedPlan): Promise<{ wri
     await waitFor(
       `ClusterTemplate ${ns}/${String(spec['template'])} valid`,
       timeoutMs,
-      async () => ((await getOrUndefined(rest, CLUSTER_TEMPLATES, ns, String(spec['template'])))?.['status'] as { valid?: boolean } | undefined)?.valid || undefined,
+      async () =>
+        ((await getOrUndefined(rest, CLUSTER_TEMPLATES, ns, String(spec['template'])))?.['status'] as { valid?: boolean } | undefined)
+          ?.valid || undefined,
       plan.detail,
     );
     await waitFor(
       `Credential ${ns}/${String(spec['credential'])} ready`,
       timeoutMs,
-      async () => ((await getOrUndefined(rest, CREDENTIALS, ns, String(spec['credential'])))?.['status'] as { ready?: boolean } | undefined)?.ready || undefined,
+      async () =>
+        ((await getOrUndefined(rest, CREDENTIALS, ns, String(spec['credential'])))?.['status'] as { ready?: boolean } | undefined)?.ready ||
+        undefined,
       plan.detail,
     );
     delete spec['serviceSpec'];
@@ -266,10 +313,13 @@ export async function seedRealKcm(rest: KubeRest, plan: SeedPlan): Promise<{ wri
       plan.detail,
     );
   }
-  for (const o of plan.seed.filter((s) => !SKIPPED_KINDS.has(s.kind) && !['Namespace', 'ClusterTemplate', 'ClusterTemplateChain', 'Credential', 'ClusterDeployment'].includes(s.kind))) {
+  for (const o of plan.seed.filter(
+    (s) =>
+      !SKIPPED_KINDS.has(s.kind) &&
+      !['Namespace', 'ClusterTemplate', 'ClusterTemplateChain', 'Credential', 'ClusterDeployment'].includes(s.kind),
+  )) {
     plan.log(`real kcm seed: ${o.kind} ${o.metadata.name} not seeded (no rule for its kind)`);
   }
   mark('ClusterDeployments Ready');
   return { written, seconds };
 }
-
