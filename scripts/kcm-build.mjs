@@ -250,13 +250,39 @@ function crdBaseDirs(dir) {
   if (existsSync(join(dir, 'infrastructure'))) walk(join(dir, 'infrastructure'), 0);
   return found.sort();
 }
+/**
+ * The CAPI contract labels (`cluster.x-k8s.io/<contract>: <api versions>`) a provider's config/crd/kustomization.yaml
+ * puts on its CRDs (`commonLabels`, or `labels[].pairs`): CAPI and kcm find a provider object's API version by them
+ * (kcm's deletion reads the infrastructure Cluster through them).
+ */
+function contractLabels(basesDir) {
+  const file = join(basesDir, '..', 'kustomization.yaml');
+  if (!existsSync(file)) return {};
+  const k = parseYaml(readFileSync(file, 'utf8')) ?? {};
+  const pairs = { ...(k.commonLabels ?? {}), ...Object.assign({}, ...(k.labels ?? []).map((l) => l.pairs ?? {})) };
+  return Object.fromEntries(Object.entries(pairs).filter(([key]) => key.startsWith('cluster.x-k8s.io/')));
+}
+/** The same labels set per CRD by the kustomization's patches (CAPZ: config/crd/patches/capicontract_in_<plural>.yaml). */
+function patchedContractLabels(basesDir, crdName) {
+  const dir = join(basesDir, '..', 'patches');
+  if (!existsSync(dir)) return {};
+  const labels = {};
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')))
+    for (const doc of parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJSON()))
+      if (doc?.kind === 'CustomResourceDefinition' && doc.metadata?.name === crdName)
+        for (const [key, value] of Object.entries(doc.metadata.labels ?? {})) if (key.startsWith('cluster.x-k8s.io/')) labels[key] = value;
+  return labels;
+}
 for (const mod of extras.slice(2)) {
   for (const dir of crdBaseDirs(mod.dir)) {
+    const labels = contractLabels(dir);
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
       for (const crd of crdsOf(join(dir, f))) {
         const key = `${crd.spec.group}/${crd.spec.names.kind}`;
         if (!wanted.has(key) || covered.has(key)) continue;
         covered.add(key);
+        const contract = { ...labels, ...patchedContractLabels(dir, crd.metadata.name) };
+        if (Object.keys(contract).length > 0) crd.metadata.labels = { ...(crd.metadata.labels ?? {}), ...contract };
         writeCrd('providers', crd, `${mod.path}@${mod.version}/${dir.slice(mod.dir.length + 1)}/${f}`);
       }
     }
@@ -277,7 +303,12 @@ for (const [key, from] of [...wanted].sort()) {
     {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
-      metadata: { name: `${plural}.${group}`, annotations: { 'k0rdent-mcp.io/stub': `no served Go module carries ${kind}` } },
+      metadata: {
+        name: `${plural}.${group}`,
+        annotations: { 'k0rdent-mcp.io/stub': `no served Go module carries ${kind}` },
+        // k0smotron v2 implements CAPI's v1beta2 contract with API version v1beta2 (what the charts write).
+        labels: { 'cluster.x-k8s.io/v1beta2': version },
+      },
       spec: {
         group,
         names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },

@@ -19,7 +19,6 @@ import { defaultRegistry } from '../../src/sandbox/apiserver/resources.js';
 import { startKubeSandbox } from '../../src/sandbox/kube/sandbox.js';
 import { kcmBuilt, kcmManagerBinary } from '../../src/sandbox/real-kcm/assets.js';
 import { startRealKcmSandbox, type RealKcmSandboxHandle } from '../../src/sandbox/real-kcm/sandbox.js';
-import { worldAvailable } from '../../src/sandbox/real-kcm/world.js';
 
 export type BackendName = 'sandbox' | 'kube' | 'kcm';
 
@@ -33,8 +32,7 @@ export interface BackendChoice {
 export function kcmSkipReason(): string | false {
   if (!controlPlaneBuilt()) return 'kcm backend skipped: the test control plane is not built (npm run kube:build)';
   if (!kcmBuilt()) return `kcm backend skipped: kcm's manager is not built (${kcmManagerBinary()}; npm run kcm:build)`;
-  const world = worldAvailable();
-  return world === true ? false : `kcm backend skipped: ${world}`;
+  return false;
 }
 
 /**

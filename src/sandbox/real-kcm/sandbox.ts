@@ -6,7 +6,7 @@
  * written by real kcm. The control plane and the manager run in process groups of their own, stopped on close
  * and on a failed start.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -24,10 +24,11 @@ import { KubeRest } from '../kube/rest.js';
 import { waitForWebhooks } from '../kube/sandbox.js';
 import { buildSeed } from '../kube/seed.js';
 import { chartDirs, crdDirs, kcmFile, readManifest } from './assets.js';
+import { k0rdentDataDir } from '../kcm/data-dir.js';
 import { freePortAllInterfaces, KCM_SYSTEM_NAMESPACE, startKcmManager } from './manager.js';
 import { seedRealKcm } from './seed.js';
 import { renderWebhookConfigurations } from './webhooks.js';
-import { loadWorld } from './world.js';
+import { startWorld, WORLD_RESOURCES } from '../world/index.js';
 
 const NAMESPACES: ResourceKey = { group: '', version: 'v1', plural: 'namespaces' };
 const MUTATING: ResourceKey = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations' };
@@ -63,7 +64,6 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
   };
   const tokens: TokenTable | undefined = options.tokensFile ? loadTokenTable(options.tokensFile) : undefined;
   const manifest = readManifest();
-  const world = await loadWorld();
   const dir = mkdtempSync(join(tmpdir(), 'k0rdent-kcm-'));
   const cleanup: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
   const closeAll = async (): Promise<void> => {
@@ -77,7 +77,7 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
   };
   try {
     const plane = await startControlPlane({
-      crdDirs: crdDirs(),
+      crdDirs: [...crdDirs(), ...worldOnlyCrds(join(dir, 'world-crds'))],
       ...(tokens ? { tokensCsv: tokensCsv(tokens) } : {}),
       host: options.host ?? '127.0.0.1',
       ...(options.port ? { port: options.port } : {}),
@@ -115,11 +115,11 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
     await waitForWebhooks(rest, 60_000);
     mark('kcm serving its webhooks');
 
-    const cache = new KubeCache(rest, world.worldResources, { fieldManager: 'k0rdent-sandbox-world', log });
+    const cache = new KubeCache(rest, WORLD_RESOURCES, { fieldManager: 'k0rdent-sandbox-world', log });
     await cache.start();
     cleanup.push(() => cache.close());
-    const worldHandle = await world.startWorld(cache, {
-      chartDirs: chartDirs(),
+    const worldHandle = await startWorld(cache, {
+      chartRoots: chartDirs(),
       ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
       ...(options.deleteSeconds !== undefined ? { deleteSeconds: options.deleteSeconds } : {}),
       log,
@@ -163,4 +163,21 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * The CRDs of kinds the world creates that no module of `.kcm/crds` carries (today k0smotron's
+ * K0sControllerConfig, which a K0sControlPlane makes, not a chart): copied from the world's own set
+ * (data/world/crds, scripts/world-crds.mjs) into `dir`.
+ */
+function worldOnlyCrds(dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const have = new Set(crdDirs().flatMap((d) => readdirSync(d)));
+  const worldDir = join(k0rdentDataDir(), '..', 'world', 'crds');
+  for (const file of readdirSync(worldDir).filter((f) => f.endsWith('.yaml'))) {
+    const name = /^\s*name:\s*(\S+)/m.exec(readFileSync(join(worldDir, file), 'utf8'))?.[1];
+    if (name && !have.has(`${name}.yaml`)) copyFileSync(join(worldDir, file), join(dir, file));
+  }
+  // The control plane refuses an empty CRD folder.
+  return readdirSync(dir).length > 0 ? [dir] : [];
 }
