@@ -234,6 +234,13 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     });
 
     it('delete: gone on both; real kcm waits for the HelmRelease and the CAPI Cluster the world removes', async () => {
+      // The HelmRelease settled first (kcm may write it once more after the scale): a delete during a Helm action is
+      // another scenario.
+      await until('the HelmRelease of diff-deploy settled on kcm', async () => {
+        const hr = await kcmEnv.backend.get(HELM_RELEASES, SYSTEM, 'diff-deploy');
+        const status = hr?.['status'] as { observedGeneration?: number } | undefined;
+        return hr !== undefined && status?.observedGeneration === hr.metadata.generation && condition(hr, 'Ready')?.status === 'True';
+      });
       for (const b of both()) {
         const res = await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy') });
         assert.ok(res.status === 200 || res.status === 202, `${b.name}: ${res.status}`);
@@ -337,7 +344,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       });
       assert.equal(templates.items.find((t) => t.name === 'azure-standalone-cp-1-0-15' && t.namespace === 'team-alpha')?.valid, true);
 
-      const call = { timeout: 180_000, resetTimeoutOnProgress: true };
+      const call = { timeout: 900_000, resetTimeoutOnProgress: true };
       const deployed = await harness.ok<{ namespace: string; status: string; ready: boolean; timedOut: boolean; phase: string }>(
         'k0.clusters.deploy',
         {
@@ -346,7 +353,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
           credential: 'azure-cluster-credential',
           config: AZURE_BASELINE,
           wait: true,
-          provisionTimeout: '2m',
+          provisionTimeout: '10m',
         },
         call,
       );
@@ -360,14 +367,14 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
 
       const scaled = await harness.ok<{ status: string; ready: boolean; timedOut: boolean; phase: string }>(
         'k0.clusters.update',
-        { name, namespace: 'team-alpha', config: { workersNumber: 2 }, wait: true, provisionTimeout: '2m' },
+        { name, namespace: 'team-alpha', config: { workersNumber: 2 }, wait: true, provisionTimeout: '10m' },
         call,
       );
       assert.deepEqual([scaled.status, scaled.timedOut, scaled.ready], ['updated', false, true], scaled.phase + kcmLog());
 
       const deleted = await harness.ok<{ status: string; gone: boolean; timedOut: boolean }>(
         'k0.clusters.delete',
-        { name, namespace: 'team-alpha', wait: true, deletionTimeout: '2m' },
+        { name, namespace: 'team-alpha', wait: true, deletionTimeout: '10m' },
         call,
       );
       assert.deepEqual([deleted.status, deleted.timedOut, deleted.gone], ['deleted', false, true], kcmLog());

@@ -118,7 +118,7 @@ export interface SeedPlan {
   /** The embedded sandbox's seed objects (src/sandbox/kube/seed.ts buildSeed), in creation order. */
   seed: KubeObject[];
   log: (line: string) => void;
-  /** Bound on each wait (Release ready, Management Ready, ...). */
+  /** Bound on each wait (Release ready, Management Ready, ...); 10 min: a bound on a failure on a loaded machine, never a pause. */
   timeoutMs?: number;
   /** Diagnostics appended to a timeout (kcm's log tail). */
   detail?: () => string;
@@ -163,7 +163,7 @@ function secretRefs(identity: KubeObject): { name: string; namespace?: string }[
 
 export async function seedRealKcm(rest: KubeRest, plan: SeedPlan): Promise<{ written: number; seconds: Record<string, number> }> {
   const discovery = new Discovery(rest);
-  const timeoutMs = plan.timeoutMs ?? 180_000;
+  const timeoutMs = plan.timeoutMs ?? 600_000;
   const started = Date.now();
   const seconds: Record<string, number> = {};
   const mark = (step: string): void => {
