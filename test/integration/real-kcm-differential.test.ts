@@ -63,6 +63,13 @@ function cd(name: string, namespace: string, spec: Record<string, unknown>): Kub
 
 const kcmSkip = kcmSkipReason();
 
+/**
+ * On real kcm a deletion right after a scale stays in Deleting=True/WaitingForClusterDeletion: kcm writes the
+ * HelmRelease once more (generation 3) as it deletes it, and the world's helm-controller (src/sandbox/world) does
+ * not uninstall it (deletionTimestamp and finalizers.fluxcd.io stay, observedGeneration 2). Seen 07:35 and 07:49.
+ */
+const WORLD_DELETE_TODO = "the world's helm-controller does not uninstall a HelmRelease kcm rewrote as it deleted it";
+
 describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip: kcmSkip }, () => {
   const sandboxEnv = useBackend('sandbox', { provisionSeconds: 1, deleteSeconds: 1 }, false);
   const kcmEnv = useBackend('kcm', { provisionSeconds: 1, deleteSeconds: 1 }, false);
@@ -447,13 +454,6 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     });
   });
 });
-
-/**
- * On real kcm a deletion right after a scale stays in Deleting=True/WaitingForClusterDeletion: kcm writes the
- * HelmRelease once more (generation 3) as it deletes it, and the world's helm-controller (src/sandbox/world) does
- * not uninstall it (deletionTimestamp and finalizers.fluxcd.io stay, observedGeneration 2). Seen 07:35 and 07:49.
- */
-const WORLD_DELETE_TODO = "the world's helm-controller does not uninstall a HelmRelease kcm rewrote as it deleted it";
 
 /**
  * What each backend's watch showed on the way to Ready that the other's did not (deploy of the Azure baseline):
