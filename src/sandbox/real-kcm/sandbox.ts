@@ -10,6 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import type { SandboxOptions } from '../index.js';
 import { loadTokenTable, type TokenTable } from '../apiserver/auth.js';
 import { buildKubeconfig } from '../apiserver/kubeconfig.js';
@@ -175,7 +176,7 @@ function worldOnlyCrds(dir: string): string[] {
   const have = new Set(crdDirs().flatMap((d) => readdirSync(d)));
   const worldDir = join(k0rdentDataDir(), '..', 'world', 'crds');
   for (const file of readdirSync(worldDir).filter((f) => f.endsWith('.yaml'))) {
-    const name = /^\s*name:\s*(\S+)/m.exec(readFileSync(join(worldDir, file), 'utf8'))?.[1];
+    const name = (parseYaml(readFileSync(join(worldDir, file), 'utf8')) as { metadata?: { name?: string } } | null)?.metadata?.name;
     if (name && !have.has(`${name}.yaml`)) copyFileSync(join(worldDir, file), join(dir, file));
   }
   // The control plane refuses an empty CRD folder.
