@@ -202,7 +202,9 @@ describe('long operations over real processes', () => {
         const result = (await client.callTool(
           {
             name: 'k0.clusters.deploy',
-            arguments: deployArgs(`stall-${level}`, { wait: true, stallThreshold: '10s', provisionTimeout: '12s' }),
+            // The world below kcm moves the conditions for about 2 s after the create (HelmRelease installed), then
+            // nothing changes until the infrastructure is up (provisionSeconds 120): a 10 s stall shows by ~12 s.
+            arguments: deployArgs(`stall-${level}`, { wait: true, stallThreshold: '10s', provisionTimeout: '18s' }),
           },
           undefined,
           { timeout: 60_000 },
