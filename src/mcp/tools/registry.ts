@@ -192,10 +192,14 @@ export function parseArguments(definition: AnyToolDefinition, displayName: strin
       const nearest = nearestName(key, defined) ?? defined.find((name) => name.toLowerCase() === key.toLowerCase());
       return `"${key.slice(0, 100)}" is not an argument of ${displayName}${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}`;
     });
-    throw new AppError('invalidParams', `${problems.join('; ')}. Its arguments are: ${defined.join(', ')}`, {
-      unknownArguments: unknown.map((key) => key.slice(0, 100)),
-      arguments: defined,
-    });
+    throw new AppError(
+      'invalidParams',
+      `${problems.join('; ')}. ${defined.length > 0 ? `Its arguments are: ${defined.join(', ')}` : 'It takes no arguments: call it with {}'}`,
+      {
+        unknownArguments: unknown.map((key) => key.slice(0, 100)),
+        arguments: defined,
+      },
+    );
   }
   // Before zod, which would drop a `__proto__` key silently: reserved keys, depth and size of every argument.
   const structural = Object.entries(value as Record<string, unknown>).flatMap(([key, item]) => structureProblems(item, key.slice(0, 100)));
