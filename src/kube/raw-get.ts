@@ -11,7 +11,7 @@ import https from 'node:https';
 import { AppError } from '../errors.js';
 import { toAppError } from './errors.js';
 import type { KubeIdentity } from './identity.js';
-import { requestDeadline } from './request-options.js';
+import { requestDeadline } from './deadline.js';
 import { requestInfo } from './request-info.js';
 
 export interface RawGetOptions {

@@ -16,38 +16,8 @@ import {
   type ResponseContext,
 } from '@kubernetes/client-node';
 
-/** A deadline for one request: `signal` aborts after `timeoutMs` or when the caller's signal aborts. */
-export interface RequestDeadline {
-  readonly signal: AbortSignal;
-  /** Clears the timer and the caller listener (idempotent); call when the request is over. */
-  dispose(): void;
-}
-
-export function requestDeadline(
-  callerSignal: AbortSignal | undefined,
-  timeoutMs: number,
-  what = 'the Kubernetes API request',
-): RequestDeadline {
-  const controller = new AbortController();
-  const onCaller = (): void => controller.abort(callerSignal?.reason);
-  const timer = setTimeout(() => {
-    const error = new Error(`${what} did not complete within ${timeoutMs}ms`);
-    error.name = 'TimeoutError';
-    controller.abort(error);
-  }, timeoutMs);
-  if (callerSignal?.aborted) onCaller();
-  else callerSignal?.addEventListener('abort', onCaller, { once: true });
-  let disposed = false;
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      if (disposed) return;
-      disposed = true;
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCaller);
-    },
-  };
-}
+export { requestDeadline, type RequestDeadline } from './deadline.js';
+import { requestDeadline, type RequestDeadline } from './deadline.js';
 
 function deadlineMiddleware(signal: AbortSignal | undefined, timeoutMs: number, deadlines: RequestDeadline[]): ObservableMiddleware {
   return {

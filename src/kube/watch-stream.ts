@@ -8,7 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { requestDeadline } from './request-options.js';
+import { requestDeadline } from './deadline.js';
 
 export interface WatchStreamHandlers {
   /** Each JSON line of the stream, parsed (unparseable lines are skipped, as client-node does). */
