@@ -150,13 +150,16 @@ export async function platformStatus(ctx: ReadContext, call: CallOptions): Promi
       ctx.api.list(PROVIDER_TEMPLATE, {}, call).then((l) => l.items),
     ),
     // Regions are optional (kcm before regional support has no CRD): a missing kind is no region.
-    ctx.api
-      .list(REGION, {}, call)
-      .then((l) => l.items)
-      .catch((error: unknown) => {
-        if (error instanceof AppError && error.code === 'notFound') return [] as KubeObject[];
-        throw error;
-      }),
+    clusterScoped(
+      'Regions',
+      ctx.api
+        .list(REGION, {}, call)
+        .then((l) => l.items)
+        .catch((error: unknown) => {
+          if (error instanceof AppError && error.code === 'notFound') return [] as KubeObject[];
+          throw error;
+        }),
+    ),
   ]);
 
   const currentRelease = str(management?.spec?.release);

@@ -139,7 +139,7 @@ for (const choice of testBackends()) {
         const error = await alpha.error('k0.platform.status', {});
         assert.equal(error.code, 'forbidden');
         assert.match(error.message, /cluster-scoped and this caller may not read them/);
-        assert.match(error.message, /(Managements|Releases|ProviderTemplates)/);
+        assert.match(error.message, /^(Managements|Releases|ProviderTemplates|Regions) are cluster-scoped/);
         const regions = await alpha.error('k0.regions.list', {});
         assert.equal(regions.code, 'forbidden');
         assert.match(regions.message, /Regions are cluster-scoped/);
