@@ -149,17 +149,7 @@ export async function platformStatus(ctx: ReadContext, call: CallOptions): Promi
       'ProviderTemplates',
       ctx.api.list(PROVIDER_TEMPLATE, {}, call).then((l) => l.items),
     ),
-    // Regions are optional (kcm before regional support has no CRD): a missing kind is no region.
-    clusterScoped(
-      'Regions',
-      ctx.api
-        .list(REGION, {}, call)
-        .then((l) => l.items)
-        .catch((error: unknown) => {
-          if (error instanceof AppError && error.code === 'notFound') return [] as KubeObject[];
-          throw error;
-        }),
-    ),
+    regionObjects(ctx, call),
   ]);
 
   const currentRelease = str(management?.spec?.release);
@@ -316,13 +306,19 @@ export function summarizeRegion(region: KubeObject): RegionSummary {
   };
 }
 
-export async function listRegions(ctx: ReadContext, call: CallOptions): Promise<{ items: RegionSummary[] }> {
-  let regions: KubeObject[];
+/** The Regions, refused as cluster-scoped reads are; a kcm before regional support has no CRD: no region. */
+async function regionObjects(ctx: ReadContext, call: CallOptions): Promise<KubeObject[]> {
   try {
-    regions = (await clusterScoped('Regions', ctx.api.list(REGION, {}, call))).items;
+    return await clusterScoped(
+      'Regions',
+      ctx.api.list(REGION, {}, call).then((l) => l.items),
+    );
   } catch (error) {
-    if (error instanceof AppError && error.code === 'notFound') return { items: [] };
+    if (error instanceof AppError && error.code === 'notFound') return [];
     throw error;
   }
-  return { items: regions.map(summarizeRegion).sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+export async function listRegions(ctx: ReadContext, call: CallOptions): Promise<{ items: RegionSummary[] }> {
+  return { items: (await regionObjects(ctx, call)).map(summarizeRegion).sort((a, b) => a.name.localeCompare(b.name)) };
 }
