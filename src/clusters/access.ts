@@ -4,7 +4,7 @@
  * (test/integration/rbac.test.ts) fails and the manifests' ClusterRole would deny it in a cluster.
  */
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, K0RDENT_GROUP, PROVIDER_INTERFACE } from '../k0rdent/resources.js';
-import { access, type KubeAccess } from '../kube/access.js';
+import { access, PERMISSION_REVIEWS, type KubeAccess } from '../kube/access.js';
 
 /** `list namespaces`: the readable namespaces (docs/tools.md "Namespaces"), and the target namespace in OIDC_REQUIRED. */
 const NAMESPACES = access('', 'namespaces', 'list');
@@ -26,6 +26,7 @@ export const CLUSTER_ACCESS = {
     SCHEMA_CONFIGMAPS,
     PROVIDER_INTERFACES,
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'create', 'patch', 'watch'),
+    ...PERMISSION_REVIEWS,
   ],
   // Same as deploy; list finds a name absent from the namespace in the other readable ones (notFound hint).
   update: [
@@ -34,7 +35,8 @@ export const CLUSTER_ACCESS = {
     access(K0RDENT_GROUP, CREDENTIAL.plural, 'get', 'list'),
     SCHEMA_CONFIGMAPS,
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'patch', 'watch'),
+    ...PERMISSION_REVIEWS,
   ],
   // list: a name absent from the namespace is looked up in the other readable ones (the not_found hint).
-  delete: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'delete', 'watch')],
+  delete: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'delete', 'watch'), ...PERMISSION_REVIEWS],
 } as const satisfies Record<string, readonly KubeAccess[]>;

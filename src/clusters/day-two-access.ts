@@ -10,7 +10,7 @@ import {
   MANAGEMENT,
   PROVIDER_TEMPLATE,
 } from '../k0rdent/resources.js';
-import { access, type KubeAccess } from '../kube/access.js';
+import { access, PERMISSION_REVIEWS, type KubeAccess } from '../kube/access.js';
 import { PROVIDER_INTERFACES } from './access.js';
 
 const NAMESPACES = access('', 'namespaces', 'list');
@@ -40,6 +40,7 @@ export const DAY_TWO_ACCESS = {
     access(K0RDENT_GROUP, CREDENTIAL.plural, 'list'),
     access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'list'),
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'list'),
+    ...PERMISSION_REVIEWS,
   ],
   providersList: [
     NAMESPACES,

@@ -8,7 +8,7 @@ import type { KubeIdentity } from '../kube/identity.js';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import type { GenerationTarget } from '../k0rdent/conditions.js';
-import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, type K0rdentResource } from '../k0rdent/resources.js';
+import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, K0RDENT_GROUP, type K0rdentResource } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName } from '../policy/names.js';
 import { describeChange } from './changes.js';
@@ -26,6 +26,7 @@ import { K0rdentApi, type CallOptions, type KubeObject } from '../kube/k0rdent-a
 import { providerInterfaces } from '../providers/catalog.js';
 import { assertCredentialFits } from '../providers/fit-check.js';
 import { listAccessOf } from '../shared/list-access.js';
+import { assertMayI } from '../shared/access-review.js';
 import type { ReadContext } from '../shared/read-context.js';
 import { listAcross, type ListScope } from '../shared/listing.js';
 import { templateSchema } from './template-schemas.js';
@@ -257,6 +258,8 @@ export class ClusterManager {
     const call = { signal: hooks.signal };
     this.assertInput(request);
     const namespace = await this.resolveTarget(request.namespace, call, hooks);
+    // May I? One review (remembered per identity), before any reference is read or anything written.
+    await assertMayI(this.api, { verb: 'create', group: K0RDENT_GROUP, resource: CLUSTER_DEPLOYMENT.plural, namespace }, 'deploy', call);
     const templateName = plainReference(request.template, 'template', namespace);
     const credentialName = plainReference(request.credential, 'credential', namespace);
     const { template, credential } = await checkReferences(
@@ -432,6 +435,12 @@ export class ClusterManager {
     const call = { signal: hooks.signal };
     assertObjectName(request.name, 'name');
     const namespace = await this.resolveTarget(request.namespace, call, hooks);
+    await assertMayI(
+      this.api,
+      { verb: 'delete', group: K0RDENT_GROUP, resource: CLUSTER_DEPLOYMENT.plural, namespace, name: request.name },
+      'delete',
+      call,
+    );
     // The object is read first when the user is asked (what will go) or a task follows it (its uid).
     const existing = hooks.confirm || hooks.onWritten ? await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call) : undefined;
     if ((hooks.confirm || hooks.onWritten) && existing === undefined) return this.notDeleted(namespace, request.name, call);

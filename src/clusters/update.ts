@@ -8,7 +8,8 @@ import { TOOL, toolRef } from '../tool-names.js';
 import jsonMergePatch from 'json-merge-patch';
 import { AppError, echo } from '../errors.js';
 import { CONDITION, findCondition, readConditions, type GenerationTarget } from '../k0rdent/conditions.js';
-import { CLUSTER_DEPLOYMENT, DEPLOYMENT_MANAGED_LABELS, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../k0rdent/resources.js';
+import { CLUSTER_DEPLOYMENT, DEPLOYMENT_MANAGED_LABELS, K0RDENT_GROUP, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../k0rdent/resources.js';
+import { assertMayI } from '../shared/access-review.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertCredentialFits } from '../providers/fit-check.js';
 import { describeChange, diffLabels, diffValues, type Change } from './changes.js';
@@ -157,6 +158,12 @@ function changedBetween(before: KubeObject, after: KubeObject): Change[] {
 
 export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest, call: CallOptions): Promise<UpdateResult> {
   const namespace = await deps.resolveTarget(request.namespace, call);
+  await assertMayI(
+    deps.api,
+    { verb: 'patch', group: K0RDENT_GROUP, resource: CLUSTER_DEPLOYMENT.plural, namespace, name: request.name },
+    'update',
+    call,
+  );
   const ref = `${namespace}/${request.name}`;
   const read = await existingDeployment(deps, namespace, request.name, call);
   let existing = read;

@@ -36,3 +36,14 @@ export function mergeAccess(lists: readonly (readonly KubeAccess[])[]): KubeAcce
     .map((e) => ({ group: e.group, resource: e.resource, verbs: [...e.verbs].sort() }))
     .sort((a, b) => `${a.group}/${a.resource}`.localeCompare(`${b.group}/${b.resource}`));
 }
+
+/**
+ * The caller's own permission reviews ("may I?", src/shared/access-review.ts): a SelfSubjectRulesReview per
+ * namespace, a SelfSubjectAccessReview when that review is incomplete. kube-apiserver grants both to every
+ * authenticated user (bootstrap ClusterRole system:basic-user); the manifests grant them too so the role stays
+ * the exact union of what the tools do.
+ */
+export const PERMISSION_REVIEWS: readonly KubeAccess[] = [
+  access('authorization.k8s.io', 'selfsubjectrulesreviews', 'create'),
+  access('authorization.k8s.io', 'selfsubjectaccessreviews', 'create'),
+];

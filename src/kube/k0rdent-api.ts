@@ -41,6 +41,20 @@ export interface KubeList {
   resourceVersion: string | undefined;
 }
 
+/** One resource rule of a SelfSubjectRulesReview, as RBAC writes it. */
+export interface ResourceRule {
+  verbs: string[];
+  apiGroups: string[];
+  resources: string[];
+  resourceNames?: string[];
+}
+
+export interface RulesReview {
+  rules: ResourceRule[];
+  /** The API server could not enumerate every rule: a denial by these rules is not final. */
+  incomplete: boolean;
+}
+
 export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
@@ -362,6 +376,62 @@ export class K0rdentApi {
   async listNamespaces(call?: CallOptions): Promise<string[]> {
     const body = await this.run('list namespaces', call, (c) => c.core.listNamespace({}, c.options()));
     return body.items.map((ns) => ns.metadata?.name).filter((n): n is string => typeof n === 'string');
+  }
+
+  /**
+   * SelfSubjectRulesReview (authorization.k8s.io/v1): what this identity may do in `namespace`, as the API
+   * server's authorizers enumerate it (`incomplete` when one of them cannot, e.g. a webhook authorizer).
+   * Every authenticated user may create it (kube-apiserver's bootstrap ClusterRole system:basic-user).
+   */
+  async rulesReview(namespace: string, call?: CallOptions): Promise<RulesReview> {
+    const body = await this.run(`review the permissions in namespace ${namespace}`, call, (c) =>
+      c.kc
+        .makeApiClient(c.k8s.AuthorizationV1Api)
+        .createSelfSubjectRulesReview(
+          { body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } } },
+          c.options(),
+        ),
+    );
+    return {
+      rules: (body.status?.resourceRules ?? []).map((r) => ({
+        verbs: r.verbs,
+        apiGroups: r.apiGroups ?? [],
+        resources: r.resources ?? [],
+        ...(r.resourceNames && r.resourceNames.length > 0 ? { resourceNames: r.resourceNames } : {}),
+      })),
+      incomplete: body.status?.incomplete === true,
+    };
+  }
+
+  /** SelfSubjectAccessReview (authorization.k8s.io/v1): may this identity do this one thing? */
+  async accessReview(
+    attributes: { verb: string; group: string; resource: string; namespace: string; name?: string | undefined },
+    call?: CallOptions,
+  ): Promise<boolean> {
+    const body = await this.run(
+      `review permission to ${attributes.verb} ${attributes.resource} in namespace ${attributes.namespace}`,
+      call,
+      (c) =>
+        c.kc.makeApiClient(c.k8s.AuthorizationV1Api).createSelfSubjectAccessReview(
+          {
+            body: {
+              apiVersion: 'authorization.k8s.io/v1',
+              kind: 'SelfSubjectAccessReview',
+              spec: {
+                resourceAttributes: {
+                  verb: attributes.verb,
+                  group: attributes.group,
+                  resource: attributes.resource,
+                  namespace: attributes.namespace,
+                  ...(attributes.name !== undefined ? { name: attributes.name } : {}),
+                },
+              },
+            },
+          },
+          c.options(),
+        ),
+    );
+    return body.status?.allowed === true;
   }
 
   /** A ConfigMap's identity and data, or undefined on 404. */

@@ -3,7 +3,7 @@
  * test/integration/rbac.test.ts holds them to the requests the tools make and to the manifests' ClusterRole.
  */
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, K0RDENT_GROUP, MULTI_CLUSTER_SERVICE, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
-import { access, type KubeAccess } from '../kube/access.js';
+import { access, PERMISSION_REVIEWS, type KubeAccess } from '../kube/access.js';
 
 /** `list namespaces`: the readable namespaces, and the target namespace in OIDC_REQUIRED. */
 const NAMESPACES = access('', 'namespaces', 'list');
@@ -19,8 +19,9 @@ export const SERVICE_ACCESS = {
     access('', 'configmaps', 'get'),
     access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'get'),
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'patch', 'watch'),
+    ...PERMISSION_REVIEWS,
   ],
-  remove: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'patch')],
+  remove: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'patch'), ...PERMISSION_REVIEWS],
   // Cluster-scoped: one cluster-wide list.
   listMultiClusterServices: [access(K0RDENT_GROUP, MULTI_CLUSTER_SERVICE.plural, 'list')],
 } as const satisfies Record<string, readonly KubeAccess[]>;

@@ -21,10 +21,12 @@ import { AppError, echo } from '../errors.js';
 import type { JsonObject } from '../shared/config-schema.js';
 import { MAX_WRITE_ATTEMPTS, backoff, isStaleWrite } from '../shared/optimistic.js';
 import { assertNamespaceExists } from '../shared/not-found.js';
+import { assertMayI } from '../shared/access-review.js';
 import {
   K0RDENT_API_VERSION,
   CLUSTER_DEPLOYMENT,
   DEFAULT_SERVICE_NAMESPACE,
+  K0RDENT_GROUP,
   MULTI_CLUSTER_SERVICE,
   SERVICE_STATE,
   SERVICE_TEMPLATE,
@@ -153,6 +155,13 @@ export class ServiceManager {
     assertObjectName(cluster, 'cluster');
     const namespace = await this.policy.resolveTarget(requested, () => this.api.listNamespaces(call));
     hooks.onNamespace?.(namespace);
+    // Both write the deployment's serviceSpec by server-side apply: may the caller patch it? (one review, before any write)
+    await assertMayI(
+      this.api,
+      { verb: 'patch', group: K0RDENT_GROUP, resource: CLUSTER_DEPLOYMENT.plural, namespace, name: cluster },
+      `changing the services of ClusterDeployment ${namespace}/${cluster}`,
+      call,
+    );
     const deployment = await this.api.get(CLUSTER_DEPLOYMENT, namespace, cluster, call);
     if (deployment === undefined) {
       await assertNamespaceExists(this.api, this.policy, namespace, call);

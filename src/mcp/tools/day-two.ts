@@ -113,7 +113,7 @@ export const dayTwoTools = [
     operation: 'namespacesList',
     title: 'List namespaces',
     description:
-      'The namespaces this server may read, whether deploy and delete may write there, and how many credentials, templates and deployments each holds: where to deploy.',
+      "The namespaces this server may read, what you may do in each (canRead, canDeploy, canDelete: the namespace filter and the API server's review of your own permissions), and how many credentials, templates and deployments each holds: where to deploy.",
     input: listNamespacesInput,
     output: listNamespacesOutput,
     annotations: LIST_ANNOTATIONS,

@@ -1,6 +1,7 @@
 /**
  * A small RBAC stand-in: bearer tokens map to users and the namespaces each may read and write
- * (`["*"]` = everything, cluster scope included). Without a token table every request is system:admin.
+ * (`["*"]` = everything, cluster scope included), plus namespaces each may only read (`readOnly`: get,
+ * list, watch, as kubectl's `view` ClusterRole bound there). Without a token table every request is system:admin.
  * Choice: every authenticated user may get/list/watch namespaces (so clients can discover where they may
  * work); writes to namespaces and cluster-wide requests need `["*"]`, as a namespaced RoleBinding would.
  */
@@ -13,6 +14,8 @@ export interface TokenUser {
   name: string;
   token: string;
   namespaces: string[];
+  /** Namespaces where the user may only get, list and watch (not create, patch, delete). */
+  readOnly?: string[];
 }
 
 export interface TokenTable {
@@ -27,7 +30,12 @@ export interface User {
   groups: string[];
   /** '*' = all namespaces and the cluster scope. */
   namespaces: '*' | string[];
+  /** Namespaces the user may only read (get, list, watch). */
+  readOnly?: string[];
 }
+
+/** The verbs a read-only namespace grants. */
+export const READ_VERBS = ['get', 'list', 'watch'];
 
 /** Without a token table every request is this user (kube-apiserver's system:masters admin). */
 export const ADMIN: User = { name: 'system:admin', groups: ['system:masters', 'system:authenticated'], namespaces: '*' };
@@ -40,7 +48,10 @@ export function parseTokenTable(text: string): TokenTable {
       throw new Error(`token table: users[${i}] needs a string name and a non-empty token`);
     }
     const namespaces = Array.isArray(u.namespaces) ? u.namespaces.map(String) : [];
-    return { name: u.name, token: u.token, namespaces };
+    if (u.readOnly !== undefined && !Array.isArray(u.readOnly))
+      throw new Error(`token table: users[${i}].readOnly must be a list of namespaces`);
+    const readOnly = Array.isArray(u.readOnly) ? u.readOnly.map(String) : [];
+    return { name: u.name, token: u.token, namespaces, ...(readOnly.length > 0 ? { readOnly } : {}) };
   });
   return { users };
 }
@@ -59,6 +70,7 @@ export class Authenticator {
         uid: u.name,
         groups: ['system:authenticated'],
         namespaces: u.namespaces.includes('*') ? '*' : u.namespaces,
+        ...(u.readOnly ? { readOnly: u.readOnly } : {}),
       });
     }
   }
@@ -95,6 +107,7 @@ export function allowed(user: User, a: Attributes): boolean {
   if (a.verb === 'create' && SELF_REVIEWS.some((r) => r.group === a.group && r.plurals.includes(a.plural))) return true;
   if (a.group === '' && a.plural === 'namespaces') return ['get', 'list', 'watch'].includes(a.verb);
   if (a.namespace === undefined) return false;
+  if (user.readOnly?.includes(a.namespace) && READ_VERBS.includes(a.verb)) return true;
   return user.namespaces.includes(a.namespace);
 }
 

@@ -14,7 +14,7 @@
  * system:discovery, system:public-info-viewer), which these rules mirror. One rule only the sandbox has:
  * `/metrics`, which it serves without a token.
  */
-import { allowed, SELF_REVIEWS, type User } from './auth.js';
+import { allowed, READ_VERBS, SELF_REVIEWS, type User } from './auth.js';
 import { ApiError, badRequest, methodNotAllowed, notFoundResource, unsupportedMediaType } from './errors.js';
 import { mediaType, parseBody, readBody, sendJson, type RequestContext } from './http.js';
 import { PROTOBUF } from './protobuf.js';
@@ -97,6 +97,7 @@ function resourceRules(user: User, namespace: string): ResourceRule[] {
   if (user.namespaces === '*') return [all, ...reviews];
   const rules: ResourceRule[] = [...reviews, { verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['namespaces'] }];
   if (user.namespaces.includes(namespace)) rules.push(all);
+  else if (user.readOnly?.includes(namespace)) rules.push({ verbs: [...READ_VERBS], apiGroups: ['*'], resources: ['*'] });
   return rules;
 }
 

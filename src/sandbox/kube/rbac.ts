@@ -2,10 +2,11 @@
  * The sandbox's token table on a real API server: each user becomes a static token (kube-apiserver
  * `--token-auth-file`) and real RBAC, so kube-apiserver itself allows and denies. A user with `["*"]`
  * is bound to cluster-admin; any other user may get/list/watch namespaces cluster-wide (as the
- * embedded sandbox allows) and do everything inside each of its namespaces through a RoleBinding there.
+ * embedded sandbox allows) and do everything inside each of its namespaces through a RoleBinding there,
+ * and get/list/watch everything inside each of its `readOnly` namespaces (a RoleBinding to a viewer role).
  */
 import type { KubeObject, ResourceKey } from '../apiserver/types.js';
-import type { TokenTable } from '../apiserver/auth.js';
+import { READ_VERBS, type TokenTable } from '../apiserver/auth.js';
 import { KubeApiError, type KubeRest } from './rest.js';
 
 const FIELD_MANAGER = 'k0rdent-sandbox-rbac';
@@ -14,6 +15,7 @@ const CLUSTER_ROLE_BINDINGS: ResourceKey = { group: 'rbac.authorization.k8s.io',
 const ROLE_BINDINGS: ResourceKey = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings' };
 const NAMESPACE_READER = 'k0rdent-sandbox:namespace-reader';
 const NAMESPACE_USER = 'k0rdent-sandbox:namespace-user';
+const NAMESPACE_VIEWER = 'k0rdent-sandbox:namespace-viewer';
 
 /** kube-apiserver's static token file: token,user,uid (no groups; RBAC binds the user itself). */
 export function tokensCsv(table: TokenTable): string {
@@ -51,6 +53,12 @@ export async function applyTokenRbac(rest: KubeRest, table: TokenTable, existing
     metadata: { name: NAMESPACE_USER },
     rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
   });
+  await create(CLUSTER_ROLES, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: NAMESPACE_VIEWER },
+    rules: [{ apiGroups: ['*'], resources: ['*'], verbs: READ_VERBS }],
+  });
   for (const user of table.users) {
     const subjects = [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user.name }];
     if (user.namespaces.includes('*')) {
@@ -80,6 +88,20 @@ export async function applyTokenRbac(rest: KubeRest, table: TokenTable, existing
         kind: 'RoleBinding',
         metadata: { name: bindingName(user.name), namespace },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: NAMESPACE_USER },
+        subjects,
+      });
+    }
+    for (const namespace of user.readOnly ?? []) {
+      if (user.namespaces.includes(namespace)) continue;
+      if (!existingNamespaces.has(namespace)) {
+        skipped.push(namespace);
+        continue;
+      }
+      await create(ROLE_BINDINGS, {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: `${bindingName(user.name)}:view`, namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: NAMESPACE_VIEWER },
         subjects,
       });
     }
