@@ -151,7 +151,8 @@ export const AZURE_BASELINE = {
 
 /**
  * How many writes (create, update, patch, delete) the sandbox's API server has answered, from its own
- * `apiserver_request_total` on /metrics: the independent proof that a rejected call wrote nothing.
+ * `apiserver_request_total` on /metrics: the independent proof that a rejected call wrote nothing. The caller's
+ * permission reviews (create of selfsubject*reviews, "may I?" before a write) store nothing and are not writes.
  */
 export async function sandboxWriteCount(sandbox: { url: string }): Promise<number> {
   // One retry: a kept-alive socket the server closed while idle answers ECONNRESET to the next GET (seen under load).
@@ -160,6 +161,7 @@ export async function sandboxWriteCount(sandbox: { url: string }): Promise<numbe
   let total = 0;
   for (const match of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\d+)$/gm)) {
     const verb = /verb="([^"]*)"/.exec(match[1] as string)?.[1];
+    if (/resource="selfsubject\w*reviews"/.test(match[1] as string)) continue;
     if (verb === 'create' || verb === 'update' || verb === 'patch' || verb === 'delete' || verb === 'deletecollection')
       total += Number(match[2]);
   }
