@@ -118,7 +118,8 @@ export function describeDeployment(object: KubeObject, now: number): ChainNode {
   judge(node, conditionsOf(object.status), now, DEPLOYMENT_MIRRORS);
   const listed = abnormalConditions(conditionsOf(object.status)).map(compactCondition);
   if (listed.length > 0) node.conditions = listed;
-  if (node.status === 'ok' && conditions.some((c) => c.type === 'Ready' && c.status !== 'True'))
+  // Not Ready yet — also before kcm wrote any condition (just created): what is absent below it is still to come.
+  if (node.status === 'ok' && !conditions.some((c) => c.type === 'Ready' && c.status === 'True'))
     node.status = deleting ? 'deleting' : 'progressing';
   return node;
 }

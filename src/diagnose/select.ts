@@ -132,6 +132,13 @@ export function selectFirstBroken(
     const node = nodes[broken] as ChainNode;
     const problem = node.problem ?? { reason: 'NotFound', message: node.state };
     const fb = brokenOf(node, deployment, problem.reason, problem.message);
+    // A Machine without providerID waits on its infrastructure provider: its log says why (CAPI's only says it waits).
+    const infra = nodes.find((n) => n.parent === broken && n.role === 'infraMachine');
+    if (problem.reason === 'NoProviderID' && infra !== undefined) {
+      const step = nextStep(infra, deployment);
+      fb.next = `the infrastructure provider has not set spec.providerID on ${infra.kind} ${infra.name}: ${step.next}`;
+      if (step.nextCall !== undefined) fb.nextCall = step.nextCall;
+    }
     // A deletion that fails: say which finalizer it holds.
     const finalizers = node.deleting?.finalizers ?? [];
     if (node.deleting !== undefined && finalizers.length > 0) {

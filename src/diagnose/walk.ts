@@ -569,21 +569,42 @@ async function walkWorkers(
       const boot = await relatedOf(bootRef, 'bootstrapConfig', mIndex);
       if (boot !== undefined) walk.add(describeProviderObject(boot, 'bootstrapConfig', now), mIndex);
     }
-    checkProviderId(walk.nodes[mIndex] as ChainNode, machine, infra);
+    checkProviderId(walk.nodes[mIndex] as ChainNode, machine, infra, now);
   }
+}
+
+/**
+ * How long Cluster API may take to copy a provisioned infrastructure machine's spec.providerID to its Machine
+ * (the Machine controller does it on the reconcile the infrastructure machine's change triggers) before the
+ * Machine lacking it counts as broken rather than a moment between two controllers' writes.
+ */
+export const PROVIDER_ID_COPY_GRACE_MS = 60_000;
+
+/** When the infrastructure machine's Ready condition last turned (its v1beta2 set when carried aside), if said. */
+function readySince(infra: KubeObject): number | undefined {
+  const status = rec(infra.status);
+  for (const list of [rec(status.v1beta2).conditions, status.conditions]) {
+    if (!Array.isArray(list)) continue;
+    const ready = list.map(rec).find((c) => c.type === 'Ready' && c.status === 'True');
+    const at = ready !== undefined ? Date.parse(str(ready.lastTransitionTime) ?? '') : NaN;
+    if (!Number.isNaN(at)) return at;
+  }
+  return undefined;
 }
 
 /**
  * A Machine without spec.providerID whose infrastructure machine is already provisioned: Cluster API copies
  * the providerID from the infrastructure machine, so the provider has not set it there — the Machine waits
- * forever for its Node (the kcm issue "Machines waiting for a providerID").
+ * forever for its Node (the kcm issue "Machines waiting for a providerID"). When the infrastructure machine
+ * does carry one, the copy is on its way unless it has been waiting longer than PROVIDER_ID_COPY_GRACE_MS.
  */
-function checkProviderId(node: ChainNode, machine: KubeObject, infra: KubeObject | undefined): void {
+function checkProviderId(node: ChainNode, machine: KubeObject, infra: KubeObject | undefined, now: number): void {
   if (node.status === 'broken' || str(rec(machine.spec).providerID) !== undefined || infra === undefined) return;
   const init = rec(rec(infra.status).initialization);
   const provisioned = init.provisioned ?? rec(infra.status).ready;
   if (provisioned !== true) return;
   const infraId = str(rec(infra.spec).providerID);
+  if (infraId !== undefined && now - (readySince(infra) ?? now) <= PROVIDER_ID_COPY_GRACE_MS) return;
   node.status = 'broken';
   node.problem = {
     reason: 'NoProviderID',

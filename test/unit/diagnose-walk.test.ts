@@ -373,6 +373,47 @@ describe('diagnose: the walk and the first broken link', () => {
     assert.equal(d.firstBroken?.name, `${CD}-md-x1`);
     assert.equal(d.firstBroken?.reason, 'NoProviderID');
     assert.match(d.firstBroken?.message ?? '', /providerID/);
+    // The provider, not Cluster API, has to set it: the next step reads the provider's log for the AWSMachine.
+    assert.match(d.firstBroken?.next ?? '', /spec\.providerID on AWSMachine .*capa/);
+    assert.deepEqual(d.firstBroken?.nextCall, {
+      tool: 'k0.logs.get',
+      arguments: { for: { kind: 'AWSMachine', name: `${CD}-md-x1`, namespace: NS } },
+    });
+  });
+
+  it('a deployment kcm has not reconciled yet (no condition): its absent HelmRelease is still to come, not broken', async () => {
+    const below = new Set(['HelmRelease', 'Cluster', 'AWSCluster', 'K0sControlPlane', 'MachineDeployment', 'Machine', 'AWSMachine']);
+    const objects = replace(
+      healthy().filter((o) => !below.has(o.kind ?? '')),
+      'ClusterDeployment',
+      CD,
+      (o) => ({ ...o, status: {} }),
+    );
+    const d = await diagnose(objects);
+    assert.equal(d.firstBroken, undefined, JSON.stringify(d.firstBroken));
+    assert.equal(d.waitingOn?.kind, 'HelmRelease');
+  });
+
+  it("a Machine a moment before Cluster API copies its infra machine's providerID is on its way; a minute later it is broken", async () => {
+    const id = 'aws:///us-west-2a/i-0123456789abcdef0';
+    const justReady = new Date(NOW - 2_000).toISOString();
+    const longReady = new Date(NOW - 5 * 60_000).toISOString();
+    const at = (since: string) => {
+      let objects = replace(healthy(), 'Machine', `${CD}-md-x1`, () =>
+        machine(`${CD}-md-x1`, { 'cluster.x-k8s.io/deployment-name': `${CD}-md` }, 'K0sWorkerConfig'),
+      );
+      objects = replace(objects, 'AWSMachine', `${CD}-md-x1`, () => ({
+        ...awsMachine(`${CD}-md-x1`, id),
+        status: { ready: true, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: since }] },
+      }));
+      return diagnose(objects);
+    };
+    const fresh = await at(justReady);
+    assert.equal(fresh.firstBroken, undefined, JSON.stringify(fresh.firstBroken));
+    const stale = await at(longReady);
+    assert.equal(stale.firstBroken?.kind, 'Machine');
+    assert.equal(stale.firstBroken?.reason, 'NoProviderID');
+    assert.match(stale.firstBroken?.message ?? '', new RegExp(id));
   });
 
   it('control-plane-not-initialized: the control plane that says why', async () => {
