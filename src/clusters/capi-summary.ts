@@ -7,7 +7,7 @@
  */
 import { AppError } from '../errors.js';
 import { Discovery, kindPath } from '../kube/discovery.js';
-import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
+import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
 import { rawGetJson } from '../kube/raw-get.js';
 import type { ReadContext } from '../shared/read-context.js';
 
@@ -74,6 +74,37 @@ export function summarizeCapi(cluster: KubeObject, machines: readonly KubeObject
   };
 }
 
+/**
+ * The summary of the deployment's CAPI Cluster, or undefined when there is none yet or its kind is not served;
+ * a refusal (forbidden, unauthorized) or an API failure throws. Also read by the waits' progress (./wait-capi.ts).
+ */
+export async function readCapiSummary(
+  api: Pick<K0rdentApi, 'identity'>,
+  namespace: string,
+  deployment: string,
+  call: CallOptions & { timeoutMs?: number },
+): Promise<CapiSummary | undefined> {
+  const timeoutMs = call.timeoutMs ?? TIMEOUT_MS;
+  const discovery = new Discovery(api.identity);
+  const d = { signal: call.signal, timeoutMs };
+  const clusterKind = await discovery.find('cluster.x-k8s.io', 'Cluster', d);
+  const machineKind = await discovery.find('cluster.x-k8s.io', 'Machine', d);
+  if (clusterKind === undefined) return undefined;
+  const list = (kind: typeof clusterKind, selector: string): Promise<{ items?: KubeObject[] }> =>
+    rawGetJson<{ items?: KubeObject[] }>(api.identity, kindPath(kind, namespace), {
+      query: { labelSelector: selector, limit: 500 },
+      signal: call.signal,
+      timeoutMs,
+      action: `list ${kind.kind} in ${namespace}`,
+    });
+  const cluster = (await list(clusterKind, `helm.toolkit.fluxcd.io/name=${deployment}`)).items?.[0];
+  if (cluster === undefined) return undefined;
+  const machines = machineKind
+    ? ((await list(machineKind, `cluster.x-k8s.io/cluster-name=${cluster.metadata?.name ?? deployment}`)).items ?? [])
+    : [];
+  return summarizeCapi(cluster, machines);
+}
+
 /** The summary of the deployment's CAPI Cluster, or undefined (none yet, kind not served, not allowed). */
 export async function capiSummaryOf(
   ctx: ReadContext,
@@ -82,24 +113,7 @@ export async function capiSummaryOf(
   call: CallOptions,
 ): Promise<CapiSummary | undefined> {
   try {
-    const discovery = new Discovery(ctx.api.identity);
-    const d = { signal: call.signal, timeoutMs: TIMEOUT_MS };
-    const clusterKind = await discovery.find('cluster.x-k8s.io', 'Cluster', d);
-    const machineKind = await discovery.find('cluster.x-k8s.io', 'Machine', d);
-    if (clusterKind === undefined) return undefined;
-    const list = (kind: typeof clusterKind, selector: string): Promise<{ items?: KubeObject[] }> =>
-      rawGetJson<{ items?: KubeObject[] }>(ctx.api.identity, kindPath(kind, namespace), {
-        query: { labelSelector: selector, limit: 500 },
-        signal: call.signal,
-        timeoutMs: TIMEOUT_MS,
-        action: `list ${kind.kind} in ${namespace}`,
-      });
-    const cluster = (await list(clusterKind, `helm.toolkit.fluxcd.io/name=${deployment}`)).items?.[0];
-    if (cluster === undefined) return undefined;
-    const machines = machineKind
-      ? ((await list(machineKind, `cluster.x-k8s.io/cluster-name=${cluster.metadata?.name ?? deployment}`)).items ?? [])
-      : [];
-    return summarizeCapi(cluster, machines);
+    return await readCapiSummary(ctx.api, namespace, deployment, call);
   } catch (error) {
     if (error instanceof AppError && (error.code === 'forbidden' || error.code === 'notFound' || error.code === 'unauthorized'))
       return undefined;

@@ -12,13 +12,27 @@ import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import type { K0rdentApi } from '../kube/k0rdent-api.js';
 import { compactConditions } from './summaries.js';
 import type { DeleteResult, OperationHooks, WaitError, WaitOptions, WaitOutcome } from './types.js';
-import { waitFor, waitSettings, type Evaluation, type WaitResult } from './wait.js';
+import { waitFor, waitSettings, type Evaluation, type WaitResult, type WaitSpec } from './wait.js';
+import { capiProgress } from './wait-capi.js';
 
 export interface ReadyWaitDeps {
   api: K0rdentApi;
   logger: Logger;
-  /** Extra detail for the progress line (the judge's hook; e.g. workers ready, issue 21). */
+  /** Extra detail for the progress line (the judge's hook), before the machine counts. */
   detail?: JudgeOptions['detail'];
+  /** false: no machine counts in the progress line (no CAPI reads). Default: read them (./wait-capi.ts). */
+  machineCounts?: boolean;
+}
+
+/** The judge's detail hook: the caller's own detail, then the machine counts the wait read (`extra`). */
+function detailWith(deps: ReadyWaitDeps, extra: string | undefined): JudgeOptions['detail'] {
+  if (deps.detail === undefined && extra === undefined) return undefined;
+  return (object) => [deps.detail?.(object), extra].filter((part) => part !== undefined && part !== '').join(', ') || undefined;
+}
+
+/** The wait's enrich: the CAPI machine counts of the deployment (unless the deps turn them off). */
+function machineCountsOf(deps: ReadyWaitDeps, namespace: string, name: string): WaitSpec['enrich'] {
+  return deps.machineCounts === false ? undefined : capiProgress(deps.api, namespace, name);
 }
 
 /**
@@ -77,7 +91,8 @@ export async function waitForGeneration(
     ...waitSettings(wait, hooks),
     logger: deps.logger,
     goal: `Ready for generation ${target.generation}`,
-    evaluate: (object) => evaluation(judge(object, goal, { detail: deps.detail })),
+    enrich: machineCountsOf(deps, namespace, name),
+    evaluate: (object, extra) => evaluation(judge(object, goal, { detail: detailWith(deps, extra) })),
   });
   const last = judge(outcome.last, goal);
   return {
@@ -120,8 +135,9 @@ export async function waitForDeletion(
     ...waitSettings(wait, hooks),
     logger: deps.logger,
     goal: 'gone',
-    evaluate: (object) => {
-      const judgement = judge(object, target(), { detail: deps.detail });
+    enrich: machineCountsOf(deps, namespace, name),
+    evaluate: (object, extra) => {
+      const judgement = judge(object, target(), { detail: detailWith(deps, extra) });
       uid ??= judgement.object?.metadata?.uid;
       if (judgement.object?.spec) spec = judgement.object.spec;
       return evaluation(judgement);

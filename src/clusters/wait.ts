@@ -5,6 +5,11 @@
  * deadline, the caller's cancellation (the only way this rejects), the server's shutdown (`interrupted`),
  * a progress notification on every change plus heartbeats, and a warning when nothing changed for the
  * stall threshold. The ClusterDeployment waits evaluate with the judge (src/k0rdent/judge.ts).
+ *
+ * `enrich` adds what the followed object does not say (the ClusterDeployment waits: the CAPI Cluster's machine
+ * counts, ./wait-capi.ts): read at most once per change of the followed object (its resourceVersion), only while
+ * the wait goes on, each read bounded by ENRICH_TIMEOUT_MS and the wait's own end; a read that fails or runs
+ * out of time adds nothing, and one that is refused (the caller may not read those kinds) is not tried again.
  */
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
@@ -34,8 +39,13 @@ export interface WaitSpec {
   resource: K0rdentResource;
   namespace: string;
   name: string;
-  /** Called with the current object, or undefined once it is gone. */
-  evaluate: (object: KubeObject | undefined) => Evaluation;
+  /** Called with the current object, or undefined once it is gone, and the latest `enrich` answer. */
+  evaluate: (object: KubeObject | undefined, extra?: string) => Evaluation;
+  /**
+   * Extra detail about the current object read elsewhere (async, bounded): at most once per resourceVersion of
+   * the followed object. Answers undefined to add nothing, 'refused' to be asked no more in this wait.
+   */
+  enrich?: ((object: KubeObject, signal: AbortSignal) => Promise<string | undefined | 'refused'>) | undefined;
   pollIntervalMs: number;
   timeoutMs: number;
   stallThresholdMs?: number | undefined;
@@ -98,6 +108,31 @@ function sourceOf(spec: WaitSpec): FollowSource<KubeObject> {
 
 type StopReason = 'timeout' | 'cancelled' | 'interrupted';
 
+/** Longest an `enrich` read may take before the wait goes on without it. */
+export const ENRICH_TIMEOUT_MS = 3_000;
+
+/** One `enrich` read, bounded by ENRICH_TIMEOUT_MS and `stop`; failures and time-outs answer undefined. */
+async function enrichOnce(
+  enrich: NonNullable<WaitSpec['enrich']>,
+  object: KubeObject,
+  stop: AbortSignal,
+  logger: WaitSpec['logger'],
+): Promise<string | undefined | 'refused'> {
+  const bound = new AbortController();
+  const onStop = (): void => bound.abort();
+  stop.addEventListener('abort', onStop, { once: true });
+  const timer = setTimeout(() => bound.abort(), ENRICH_TIMEOUT_MS);
+  try {
+    return await enrich(object, bound.signal);
+  } catch (error) {
+    logger.debug({ error: error instanceof Error ? error.message : String(error) }, 'wait: the progress detail was not read');
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
+  }
+}
+
 export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
   const { resource, namespace, name, signal, logger } = spec;
   const what = `${resource.kind} ${namespace}/${name}`;
@@ -152,6 +187,9 @@ export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
   );
   const result = (fields: Omit<WaitResult, 'last' | 'message'>): WaitResult => ({ ...fields, last, message });
   let judging = false;
+  let enrich = spec.enrich;
+  let extra: string | undefined;
+  let enrichedAt: string | undefined;
   try {
     const states = follow(sourceOf(spec), {
       signal: stop.signal,
@@ -163,7 +201,23 @@ export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
     for await (const { object } of states) {
       judging = true;
       last = object;
-      const evaluation = spec.evaluate(object);
+      let evaluation = spec.evaluate(object, extra);
+      // The last word is the object's own: the detail read before it changed would be stale there.
+      if (evaluation.done && extra !== undefined) evaluation = spec.evaluate(object);
+      const version = object?.metadata?.resourceVersion;
+      if (!evaluation.done && enrich !== undefined && object !== undefined && version !== enrichedAt) {
+        enrichedAt = version;
+        judging = false;
+        const answer = await enrichOnce(enrich, object, stop.signal, logger);
+        judging = true;
+        if (stop.signal.aborted) {
+          judging = false;
+          continue;
+        }
+        if (answer === 'refused') enrich = undefined;
+        else extra = answer;
+        evaluation = spec.evaluate(object, extra);
+      }
       message = evaluation.message;
       if (evaluation.fingerprint !== fingerprint) {
         fingerprint = evaluation.fingerprint;

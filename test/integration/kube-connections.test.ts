@@ -71,9 +71,10 @@ describe('keep-alive: one identity, one agent', () => {
       const d = delta(before, await sandboxCounters(sandbox.url));
       assert.ok(d.requests({ verb: 'watch' }) >= 2, `two waits watch (${d.requests({ verb: 'watch' })})`);
       assert.ok(d.requests() >= 10, `requests: ${d.requests()}`);
-      // Reference checks run in parallel (template + credential) and a watch holds its socket while a
-      // GET may run beside it: two sockets at most, never one per request.
-      assert.ok(d.connections <= 2, `${d.connections} connections for ${d.requests()} requests`);
+      // Reference checks run in parallel (template + credential) and a watch holds its socket while GETs run
+      // beside it (a wait reads the CAPI machine counts for its progress, issue 21); a finished watch's socket is
+      // closed, so the delete's watch opens one more: three sockets at most, never one per request.
+      assert.ok(d.connections <= 3, `${d.connections} connections for ${d.requests()} requests`);
     } finally {
       await harness.close();
     }
