@@ -16,14 +16,14 @@ import {
 } from '../../clusters/results.js';
 
 export const namespace = z.string().min(1).max(63).describe('Kubernetes namespace (DNS-1123 label)');
-export const limit = z.number().int().min(1).max(500).describe('Maximum number of items to return (default 100)');
-export const continueToken = z.string().min(1).describe('The `continue` value of the previous page');
+export const limit = z.number().int().min(1).max(500).describe('Page size (default 100)');
+export const continueToken = z.string().min(1).describe('`continue` of the previous page');
 const labels = z.record(z.string(), z.string());
 
 // ---- inputs ----
 
 export const listCredentialsInput = z.object({
-  namespace: namespace.optional().describe('Only this namespace (the global namespace or one the namespace filter allows)'),
+  namespace: namespace.optional().describe('Only this namespace: a smaller answer'),
   limit: limit.optional(),
   continue: continueToken.optional(),
 });
@@ -53,7 +53,7 @@ export const deployInput = z.object({
   name: z.string().min(1).max(253).describe('ClusterDeployment name (DNS-1123 subdomain)'),
   template: z.string().min(1).max(317).describe(`ClusterTemplate name in the target namespace (see ${TOOL.clustersListTemplates})`),
   credential: z.string().min(1).max(317).describe(`Credential name in the target namespace (see ${TOOL.clustersListCredentials})`),
-  namespace: namespace.optional().describe('Target namespace; default: see the namespace rules (dev default or first allowed namespace)'),
+  namespace: namespace.optional().describe("Target namespace (default: the server's default namespace)"),
   labels: labels.optional().describe('Extra labels; the managed labels are always added'),
   config: z
     .record(z.string(), z.unknown())
@@ -63,17 +63,9 @@ export const deployInput = z.object({
     ),
   dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; returns the object the server would store'),
   wait: z.boolean().optional().describe('Follow the deployment until Ready, failure or provisionTimeout'),
-  pollInterval: z
-    .string()
-    .max(64)
-    .optional()
-    .describe('Upper bound between re-checks when the watch breaks (default "30s", at least "1s")'),
-  provisionTimeout: z.string().max(64).optional().describe('How long wait=true follows the deployment (default "30m", 1s..24h)'),
-  stallThreshold: z
-    .string()
-    .max(64)
-    .optional()
-    .describe('Warn in the server log when no condition changed for this long (default "10m", at least "10s")'),
+  pollInterval: z.string().max(64).optional().describe('Re-check period if the watch breaks (default "30s")'),
+  provisionTimeout: z.string().max(64).optional().describe('How long wait=true follows it (default "30m")'),
+  stallThreshold: z.string().max(64).optional().describe('Log a warning when no condition changed this long (default "10m")'),
 });
 
 export const updateInput = z.object({
@@ -102,28 +94,16 @@ export const updateInput = z.object({
     .boolean()
     .optional()
     .describe('Follow the deployment until kcm reconciled the new generation and it is Ready, failed or provisionTimeout passed'),
-  pollInterval: z
-    .string()
-    .max(64)
-    .optional()
-    .describe('Upper bound between re-checks when the watch breaks (default "30s", at least "1s")'),
-  provisionTimeout: z.string().max(64).optional().describe('How long wait=true follows the deployment (default "30m", 1s..24h)'),
-  stallThreshold: z
-    .string()
-    .max(64)
-    .optional()
-    .describe('Warn in the server log when no condition changed for this long (default "10m", at least "10s")'),
+  pollInterval: z.string().max(64).optional().describe('Re-check period if the watch breaks (default "30s")'),
+  provisionTimeout: z.string().max(64).optional().describe('How long wait=true follows it (default "30m")'),
+  stallThreshold: z.string().max(64).optional().describe('Log a warning when no condition changed this long (default "10m")'),
 });
 
 export const deleteInput = z.object({
   name: z.string().min(1).max(253).describe('ClusterDeployment name'),
   namespace: namespace.optional().describe('Namespace; resolved like deploy when absent'),
   wait: z.boolean().optional().describe('Follow the deletion until the object is gone or deletionTimeout passes'),
-  pollInterval: z
-    .string()
-    .max(64)
-    .optional()
-    .describe('Upper bound between re-checks when the watch breaks (default "60s", at least "1s")'),
+  pollInterval: z.string().max(64).optional().describe('Re-check period if the watch breaks (default "60s")'),
   deletionTimeout: z.string().max(64).optional().describe('How long wait=true follows the deletion (default "20m", 1s..24h)'),
 });
 

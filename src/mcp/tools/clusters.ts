@@ -114,7 +114,7 @@ export const clusterTools = [
     name: CLUSTER_TOOL_NAMES.deploy,
     operation: 'deploy',
     title: 'Deploy a cluster',
-    description: `Create a ClusterDeployment (server-side apply) from a ClusterTemplate and a Credential in the same namespace, after checking what kcm will check (config keys the template does not define are refused). Re-running with the same input is safe (status "unchanged"); if the name exists with another template, credential, config or labels the answer is conflict, listing the differences: change an existing deployment with ${TOOL.clustersUpdate}. wait=true follows it to Ready with progress notifications.`,
+    description: `Create a ClusterDeployment from a ClusterTemplate and a Credential of its namespace, after the checks kcm makes (config keys the template does not define are refused). The same input again answers "unchanged"; a name taken with other input is a conflict listing the differences (change it with ${TOOL.clustersUpdate}). wait=true follows it to Ready with progress notifications.`,
     input: deployInput,
     output: deployOutput,
     annotations: DEPLOY_ANNOTATIONS,
@@ -132,7 +132,7 @@ export const clusterTools = [
     operation: 'update',
     title: 'Update a cluster',
     description:
-      'Change an existing ClusterDeployment: scale or other config changes (config is a JSON merge patch over the current spec.config: only the keys given change, null removes one), a template upgrade (only to one of its status.availableUpgrades), credential or labels. Lists what changed ("config.workersNumber: 1 → 3"); status "unchanged" when nothing would. Refuses a deployment this server did not create unless adopt=true. dryRun=true shows the changes without writing. wait=true follows it until kcm reconciled the new generation.',
+      'Change an existing ClusterDeployment: config as a JSON merge patch over spec.config (only the keys given change, null removes one), a template upgrade (one of its status.availableUpgrades), credential or labels. Lists the changes ("config.workersNumber: 1 → 3"), "unchanged" when none. A deployment this server did not create needs adopt=true. dryRun=true writes nothing; wait=true follows it until kcm reconciled it.',
     input: updateInput,
     output: updateOutput,
     annotations: UPDATE_ANNOTATIONS,

@@ -10,7 +10,7 @@ import { templateFacts } from '../../clusters/results.js';
 const namespace = z.string().min(1).max(63).describe('Kubernetes namespace (DNS-1123 label)');
 const name = z.string().min(1).max(253);
 const limit = z.number().int().min(1).max(500);
-const continueToken = z.string().min(1).describe('The `continue` value of the previous page');
+const continueToken = z.string().min(1).describe('`continue` of the previous page');
 const labels = z.record(z.string(), z.string());
 const pageShape = { continue: z.string().optional().describe('Present when more items exist: pass it back as `continue`') };
 
@@ -22,14 +22,14 @@ export const getClusterInput = z.object({
 });
 
 export const listEventsInput = z.object({
-  namespace: namespace.optional().describe('Only this namespace (the global namespace or one the namespace filter allows)'),
+  namespace: namespace.optional().describe('Only this namespace: a smaller answer'),
   forKind: z
     .string()
     .min(1)
     .max(63)
     .optional()
     .describe(
-      'Kind of the object the events are about (ClusterDeployment, HelmRelease, Cluster, ...). With forName and ClusterDeployment (or no kind), events of every object named like the deployment are included',
+      'Kind of the object (ClusterDeployment, HelmRelease, ...); a ClusterDeployment also gets the events of the objects named like it',
     ),
   forName: name.optional().describe('Name of the object the events are about'),
   types: z
@@ -38,11 +38,7 @@ export const listEventsInput = z.object({
     .max(2)
     .optional()
     .describe('Only these event types'),
-  since: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('Only events that last happened since: a duration back from now ("30m", "2h") or an RFC 3339 time'),
+  since: z.string().min(1).optional().describe('A duration back from now ("30m") or an RFC 3339 time'),
   limit: limit.optional().describe('Maximum number of events to return (default 50)'),
   continue: continueToken.optional(),
 });

@@ -50,7 +50,10 @@ function typeOf(schema: JsonSchema): string {
 /** Bounds and formats worth a reader's eye: `1..500`, `≤ 64 chars`, at most 2 items. */
 function boundsOf(schema: JsonSchema): string[] {
   const out: string[] = [];
-  if (schema.minimum !== undefined || schema.maximum !== undefined) out.push(`${schema.minimum ?? ''}..${schema.maximum ?? ''}`);
+  // zod's safe-integer bounds on every integer say nothing to a reader.
+  const min = schema.minimum === -Number.MAX_SAFE_INTEGER ? undefined : schema.minimum;
+  const max = schema.maximum === Number.MAX_SAFE_INTEGER ? undefined : schema.maximum;
+  if (min !== undefined || max !== undefined) out.push(`${min ?? ''}..${max ?? ''}`);
   if (schema.minLength !== undefined || schema.maxLength !== undefined) {
     out.push(`length ${schema.minLength ?? 0}..${schema.maxLength ?? ''}`);
   }
@@ -100,14 +103,15 @@ export function renderToolTable(tools: readonly AnyToolDefinition[]): string {
 export function renderSchemaReference(tools: readonly AnyToolDefinition[]): string {
   return tools
     .map((definition) => {
-      const snapshot = toolSnapshot(definition);
+      // The zod schemas in full (bounds, nested descriptions): tools/list carries a compact form (registry.ts).
+      const input = asSchema(z.toJSONSchema(definition.input.strict(), { target: 'draft-7', io: 'input', unrepresentable: 'any' }));
       const success = asSchema(z.toJSONSchema(definition.output, { target: 'draft-7', io: 'output', unrepresentable: 'any' }));
       return [
         `### \`${definition.name}\` schemas`,
         '',
         'Input (closed: no other argument is accepted):',
         '',
-        fieldTable(asSchema(snapshot.inputSchema)),
+        fieldTable(input),
         '',
         'Result of a success (`structuredContent`; an error result carries only `error`, see [Errors](#errors)):',
         '',

@@ -112,22 +112,62 @@ function renderDescriptions(json: unknown, style: ToolNameStyle): unknown {
   );
 }
 
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A JSON Schema without what says nothing to a client or a model: zod's safe-integer bounds on every integer,
+ * `propertyNames: {type: string}` (JSON keys are strings), `additionalProperties: {}` (the default) and string
+ * lengths (the server checks them and names the bound). With `open`, the output schema a tools/list entry
+ * carries (issue 24 item 5: each entry ≤ 2.5 KB): also without `additionalProperties: false`, nested `required`
+ * lists and descriptions, and the members of objects below the second level (`{type: object}` stays). Every
+ * field is documented in docs/tools.md (generated from the zod schemas, ./reference.ts).
+ */
+function compactSchema(json: unknown, open: boolean, depth = 0): unknown {
+  if (Array.isArray(json)) return json.map((item) => compactSchema(item, open, depth));
+  if (typeof json !== 'object' || json === null) return json;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(json)) {
+    if ((key === 'minimum' && value === -SAFE) || (key === 'maximum' && value === SAFE)) continue;
+    if (key === 'propertyNames' && JSON.stringify(value) === '{"type":"string"}') continue;
+    if (key === 'additionalProperties' && (JSON.stringify(value) === '{}' || (open && value === false))) continue;
+    if (open && depth > 0 && (key === 'required' || key === 'description')) continue;
+    if (open && depth > 1 && key === 'properties') continue;
+    // String lengths (names ≤ 253, ...) are checked by the server with a message naming the bound.
+    if (key === 'minLength' || key === 'maxLength') continue;
+    out[key] =
+      key === 'properties' && typeof value === 'object' && value !== null
+        ? Object.fromEntries(Object.entries(value).map(([name, member]) => [name, compactSchema(member, open, depth + 1)]))
+        : key === 'required' || key === 'enum'
+          ? value
+          : compactSchema(value, open, depth);
+  }
+  return out;
+}
+
+/** The `error` member of every listed output schema, short: docs/tools.md "Errors" has the codes. */
+const LISTED_ERROR = {
+  type: 'object',
+  description: 'Only on failure (isError): {code, message, details}',
+} as const;
+
 /** The JSON Schemas of a definition, converted once per process and name style (they do not depend on the session). */
 function jsonSchemasOf(definition: AnyToolDefinition, style: ToolNameStyle = 'dotted'): Pick<Tool, 'inputSchema' | 'outputSchema'> {
   let byDefinition = jsonSchemas.get(style);
   if (byDefinition === undefined) jsonSchemas.set(style, (byDefinition = new WeakMap()));
   let schemas = byDefinition.get(definition);
   if (schemas === undefined) {
-    const convert = (schema: z.ZodObject, io: 'input' | 'output'): Tool['inputSchema'] => {
+    const convert = (schema: z.ZodObject, io: 'input' | 'output'): Record<string, unknown> => {
       const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<
         string,
         unknown
       >;
-      return { ...(renderDescriptions(json, style) as Record<string, unknown>), type: 'object' } as Tool['inputSchema'];
+      return compactSchema(renderDescriptions(json, style), io === 'output') as Record<string, unknown>;
     };
+    const output = convert(definition.output.partial(), 'output');
+    const properties = (output.properties ?? {}) as Record<string, unknown>;
     schemas = {
-      inputSchema: convert(definition.input.strict(), 'input'),
-      outputSchema: convert(listedOutput(definition.output), 'output'),
+      inputSchema: { ...convert(definition.input.strict(), 'input'), type: 'object' } as Tool['inputSchema'],
+      outputSchema: { ...output, type: 'object', properties: { ...properties, error: LISTED_ERROR } } as Tool['outputSchema'],
     };
     byDefinition.set(definition, schemas);
   }
@@ -156,7 +196,8 @@ export function toolShape(definition: AnyToolDefinition, style: ToolNameStyle = 
   return {
     title: definition.title,
     ...jsonSchemasOf(definition, style),
-    annotations: { title: definition.title, ...definition.annotations },
+    // The title once, at the top level (annotations.title is its older place; clients read either).
+    annotations: { ...definition.annotations },
     ...(definition.task !== undefined ? { execution: { taskSupport: 'optional' as const } } : {}),
   };
 }

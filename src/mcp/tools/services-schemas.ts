@@ -41,10 +41,10 @@ export const applyServiceInput = z.object({
     .max(50)
     .optional()
     .describe('Other services of the same deployment this one waits for'),
-  dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; returns the entry the server would store'),
-  wait: z.boolean().optional().describe('Follow status.services until kcm reports the service Deployed or Failed, or timeout passes'),
+  dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; returns the entry'),
+  wait: z.boolean().optional().describe('Follow the service until kcm reports it Deployed or Failed, or timeout passes'),
   timeout: z.string().optional().describe('How long wait=true follows the service (default "10m")'),
-  pollInterval: z.string().optional().describe('Upper bound between re-checks when the watch breaks (default "30s")'),
+  pollInterval: z.string().optional().describe('Re-check period if the watch breaks (default "30s")'),
 });
 
 export const removeServiceInput = z.object({

@@ -64,7 +64,7 @@ export const serviceTools = [
     access: SERVICE_ACCESS.apply,
     title: 'Add or change a service on a cluster',
     description: (settings) =>
-      `Add or change one service (Helm chart from a ServiceTemplate) in spec.serviceSpec.services of a ClusterDeployment, by server-side apply under field manager "${settings.servicesFieldOwner}": other entries and the deployment's other fields are left alone, and an entry another manager owns is a conflict, not taken over. Checks first what kcm checks (template exists and is valid in the deployment's namespace, dependsOn, Kubernetes version) and the values against the chart schema. wait=true follows the service's state until Deployed or Failed, with progress notifications.`,
+      `Add or change one service (a ServiceTemplate's Helm chart) on a ClusterDeployment, by server-side apply under field manager "${settings.servicesFieldOwner}": other entries are left alone; an entry another manager owns is a conflict. Checks first what kcm checks (template valid in the deployment's namespace, dependsOn, Kubernetes version) and the values against the chart schema. wait=true follows the service until Deployed or Failed.`,
     input: applyServiceInput,
     output: applyServiceOutput,
     annotations: APPLY_ANNOTATIONS,

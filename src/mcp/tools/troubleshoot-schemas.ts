@@ -18,11 +18,7 @@ export const diagnoseInput = z.object({
 export const logsInput = z.object({
   for: z
     .object({
-      kind: z
-        .string()
-        .min(1)
-        .max(63)
-        .describe('Kind of the object (HelmRelease, Cluster, AWSCluster, Machine, K0sControlPlane, ClusterDeployment, ...)'),
+      kind: z.string().min(1).max(63).describe('Kind (HelmRelease, Cluster, AWSCluster, Machine, ...)'),
       name: name.describe('Its name'),
       namespace: namespace.optional().describe('Its namespace (omit for cluster-scoped kinds)'),
       apiVersion: z
@@ -30,11 +26,11 @@ export const logsInput = z.object({
         .min(1)
         .max(253)
         .optional()
-        .describe(`Its apiVersion, when the kind alone is ambiguous (as ${TOOL.clustersDiagnose} reports it)`),
+        .describe(`Its apiVersion when the kind is ambiguous (as ${TOOL.clustersDiagnose} names it)`),
     })
     .strict()
     .optional()
-    .describe("The object whose controller's log to read; lines are filtered to the object's name"),
+    .describe("The object whose controller's log to read"),
   namespace: namespace.optional().describe("With `pod`: the pod's namespace"),
   pod: name.optional().describe('A pod to read directly (instead of `for`)'),
   container: z.string().min(1).max(63).optional().describe("The container (default: the controller container, or the pod's only one)"),
@@ -47,7 +43,7 @@ export const logsInput = z.object({
     .describe('Only lines from the last N seconds'),
   tailLines: z.number().int().min(1).max(5000).optional().describe('Only the last N lines of the log (default 500, before filtering)'),
   previous: z.boolean().optional().describe("The previous (crashed) container's log"),
-  grep: z.string().min(1).max(200).optional().describe('Only lines containing this text (case-insensitive), besides the object filter'),
+  grep: z.string().min(1).max(200).optional().describe('Only lines containing this text (case-insensitive)'),
 });
 
 // ---- outputs ----
