@@ -15,6 +15,7 @@ import { createLogger } from '../observability/logger.js';
 import { getMetricsRegistry } from '../observability/metrics.js';
 import type { Runtime } from '../runtime/types.js';
 import type { SandboxHandle } from '../sandbox/index.js';
+import { HTTP_ONLY_SUMMARY } from './options.js';
 import { loadStartSandbox } from './sandbox-loader.js';
 
 export interface Bootstrapped {
@@ -88,13 +89,19 @@ export async function bootstrap(
   logger.info(
     {
       version: packageVersion(),
-      config: summarizeSettings(parsed.settings),
+      config: summaryFor(command, summarizeSettings(parsed.settings)),
       apiServer: serviceAccount?.server ?? kubeconfig?.server,
       ...extra,
     },
     'k0rdent-mcp starting',
   );
   return { runtime, devBearerToken: parsed.devBearerToken, sandbox, warmUp: () => warmUp(logger, runtime) };
+}
+
+/** The startup summary without what only `serve` reads (listen address, HTTP limits, OIDC) when stdio starts. */
+function summaryFor(command: 'serve' | 'stdio', summary: Record<string, unknown>): Record<string, unknown> {
+  if (command === 'serve') return summary;
+  return Object.fromEntries(Object.entries(summary).filter(([key]) => !HTTP_ONLY_SUMMARY.includes(key)));
 }
 
 /**

@@ -22,10 +22,12 @@ addConfigOptions(
     .command('serve')
     .description('MCP over Streamable HTTP at /mcp, plus /healthz, /readyz and /metrics')
     .option('--stateless', 'keep no per-session state (a fresh server per request), for replicas behind any load balancer'),
+  'http',
 ).action((flags: Record<string, unknown>) => import('./serve.js').then(({ runServe }) => runServe(flags)).catch(fatal));
 
 addConfigOptions(
   program.command('stdio').description('MCP over stdio for desktop clients (stdout carries protocol only; logs go to stderr)'),
+  'stdio',
 ).action((flags: Record<string, unknown>) => import('./stdio.js').then(({ runStdio }) => runStdio(flags)).catch(fatal));
 
 program
