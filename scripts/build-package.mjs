@@ -43,3 +43,5 @@ if (!existsSync(tsc)) {
 // A clean build: a stale file left in dist/ by a renamed source must not ship.
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 run(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')]);
+// The answers the stdio front gives while the server loads (src/cli/start-cache.ts).
+run(process.execPath, [join(root, 'scripts', 'start-answers.mjs')]);

@@ -4,12 +4,9 @@
  * the first API ping) that the commands start once they serve.
  */
 import type { Logger } from 'pino';
-import { ConfigError } from '../config/errors.js';
-import { checkServiceAccount, serviceAccountPresent } from '../config/in-cluster.js';
-import { checkKubeconfig, type CheckedKubeconfig } from '../config/kubeconfig-source.js';
 import { packageVersion } from '../config/package.js';
-import { checkServeExposure, parseConfig, summarizeSettings } from '../config/settings.js';
-import { collectRawConfig } from '../config/variables.js';
+import { summarizeSettings } from '../config/settings.js';
+import { checkKubeconfig, type CheckedKubeconfig } from '../config/kubeconfig-source.js';
 import { loadClientNode } from '../kube/client-node.js';
 import { createLogger } from '../observability/logger.js';
 import { getMetricsRegistry } from '../observability/metrics.js';
@@ -17,6 +14,9 @@ import type { Runtime } from '../runtime/types.js';
 import type { SandboxHandle } from '../sandbox/index.js';
 import { HTTP_ONLY_SUMMARY } from './options.js';
 import { loadStartSandbox } from './sandbox-loader.js';
+import { checkStartup, type StartupCheck } from './startup-check.js';
+
+export { exitOnStartupError } from './startup-check.js';
 
 export interface Bootstrapped {
   runtime: Runtime;
@@ -30,19 +30,12 @@ export async function bootstrap(
   command: 'serve' | 'stdio',
   flags: Record<string, unknown>,
   extra: Record<string, unknown> = {},
+  /** The configuration as the stdio front already checked it (./startup-check.ts); checked here otherwise. */
+  check: StartupCheck = checkStartup(command, flags),
 ): Promise<Bootstrapped> {
-  const wantSandbox = flags.sandbox === true;
-  const parsed = parseConfig(collectRawConfig(process.env, flags), {
-    sandbox: wantSandbox,
-    serviceAccountPresent: serviceAccountPresent(process.env),
-  });
-  if (command === 'serve') checkServeExposure(parsed.settings);
   // The kubeconfig (or the pod's service account) is checked now (config errors stay quick, exit 2);
   // client-node loads it after startup.
-  const source = parsed.kubeconfig;
-  const serviceAccount = source.kind === 'in-cluster' ? checkServiceAccount(process.env) : undefined;
-  const checked =
-    source.kind === 'sandbox' || source.kind === 'in-cluster' ? undefined : checkKubeconfig(source, parsed.settings.kubeContext);
+  const { parsed, serviceAccount, kubeconfig: checked } = check;
   const { createRuntime } = await import('../runtime/runtime.js');
   const { KubeIdentities } = await import('../kube/identity.js');
   const logger = createLogger(parsed.settings.logLevel, { command });
@@ -124,15 +117,4 @@ async function warmUp(logger: Logger, runtime: Runtime): Promise<void> {
   const ping = await pingApi(runtime.kube.base());
   if (ping.ok) logger.info({ kubernetesVersion: ping.version }, 'Kubernetes API reachable');
   else logger.warn({ error: ping.error }, 'Kubernetes API unreachable; /readyz reports 503 until it answers');
-}
-
-/** Prints a startup failure as one line on stderr and exits non-zero (2 = configuration error). */
-export function exitOnStartupError(error: unknown): never {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.line()}\n`);
-    process.exit(2);
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`k0rdent-mcp: startup failed: ${message.split('\n')[0]}\n`);
-  process.exit(1);
 }

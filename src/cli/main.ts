@@ -3,7 +3,7 @@
 import { TOOL } from '../tool-names.js';
 import { Command } from 'commander';
 import { packageVersion } from '../config/package.js';
-import { exitOnStartupError } from './bootstrap.js';
+import { exitOnStartupError } from './startup-check.js';
 import { addConfigOptions } from './options.js';
 import type { SandboxFlags } from './sandbox.js';
 import type { ClientFlags } from './client.js';
@@ -28,7 +28,10 @@ addConfigOptions(
 addConfigOptions(
   program.command('stdio').description('MCP over stdio for desktop clients (stdout carries protocol only; logs go to stderr)'),
   'stdio',
-).action((flags: Record<string, unknown>) => import('./stdio.js').then(({ runStdio }) => runStdio(flags)).catch(fatal));
+).action((flags: Record<string, unknown>) =>
+  // The front answers initialize and tools/list while the server loads (issue 24 item 4).
+  import('./stdio-front.js').then(({ runStdioFront }) => runStdioFront(flags)).catch(fatal),
+);
 
 program
   .command('sandbox')

@@ -3,20 +3,29 @@
  * console output is rerouted to stderr before anything else runs. Always the kubeconfig's identity.
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { bootstrap } from './bootstrap.js';
 import { onShutdownSignal } from './signals.js';
+import type { StartupCheck } from './startup-check.js';
+import type { FrontHandOver } from './stdio-front.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Logger } from 'pino';
 
 /** How long in-flight calls get to answer after SIGTERM (serve uses the same). */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** If the client never completes the handshake, the Kubernetes client still loads (and pings) after this. */
 const WARM_UP_FALLBACK_MS = 2000;
 
-export async function runStdio(flags: Record<string, unknown>): Promise<void> {
+/**
+ * `check`: the configuration as ./stdio-front.ts checked it; `front`: what it answered and the stream of client
+ * messages it forwards (without it, this reads stdin itself).
+ */
+export async function runStdio(flags: Record<string, unknown>, check?: StartupCheck, front?: FrontHandOver): Promise<void> {
   // Any stray console.log from a dependency would corrupt the protocol stream.
   console.log = console.error;
   console.info = console.error;
   console.debug = console.error;
-  const { runtime, sandbox, warmUp } = await bootstrap('stdio', flags);
+  const { runtime, sandbox, warmUp } = await bootstrap('stdio', flags, {}, check);
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
   const { createMcpServer } = await import('../mcp/server.js');
   const { stopRunningCalls } = await import('../mcp/tools/run.js');
@@ -25,7 +34,9 @@ export async function runStdio(flags: Record<string, unknown>): Promise<void> {
   const server = createMcpServer(runtime, session);
   const { beginShutdown } = await import('../runtime/runtime.js');
   const { trackRequests } = await import('../http/session-table.js');
-  const transport = new StdioServerTransport();
+  const input = front?.input ?? process.stdin;
+  const transport = new StdioServerTransport(input, process.stdout);
+  if (front !== undefined) answerOnce(transport, front, runtime.logger);
   (await import('../http/bounded-errors.js')).boundErrorResponses(transport);
   const calls = { caller: 'stdio', pending: new Set<string | number>(), lastActivity: Date.now(), close: () => server.close() };
   const stop = async (): Promise<void> => {
@@ -44,7 +55,7 @@ export async function runStdio(flags: Record<string, unknown>): Promise<void> {
     await sandbox?.close();
   };
   onShutdownSignal(runtime.logger, stop);
-  process.stdin.on('end', () => {
+  input.on('end', () => {
     runtime.logger.info('stdin closed, exiting');
     void stop().finally(() => process.exit(0));
   });
@@ -67,5 +78,29 @@ export async function runStdio(flags: Record<string, unknown>): Promise<void> {
   };
   await server.connect(transport);
   trackRequests(transport, calls);
+  front?.connected();
   session.logger.info('serving MCP over stdio');
+}
+
+/**
+ * The front answered the client's initialize already: the server's answer to the same request (replayed so it
+ * knows the client) is dropped, once; when it differs from what the front sent, the build's answers are stale.
+ */
+function answerOnce(transport: Transport, front: FrontHandOver, logger: Logger): void {
+  const send = transport.send.bind(transport);
+  let dropped = false;
+  transport.send = async (message, options) => {
+    if (!dropped && front.initializeId !== undefined && 'id' in message && message.id === front.initializeId) {
+      dropped = true;
+      const result = 'result' in message ? message.result : undefined;
+      if (!isDeepStrictEqual(result, front.initializeResult)) {
+        logger.error(
+          { sent: front.initializeResult, server: 'result' in message ? message.result : message },
+          "the initialize answer sent at start differs from the server's: the build's start answers are stale (npm run build)",
+        );
+      }
+      return;
+    }
+    return send(message, options);
+  };
 }
