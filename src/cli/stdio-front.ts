@@ -13,18 +13,7 @@ import { PassThrough } from 'node:stream';
 import { packageVersion } from '../config/package.js';
 import { cachedStartAnswers, type StartAnswers, type StartAnswersFile } from './start-cache.js';
 import { checkStartup, exitOnStartupError } from './startup-check.js';
-
-/** What the front answered that the server must know about. */
-export interface FrontHandOver {
-  /** The client messages for the server, from `initialize` on, in order; it ends when stdin does. */
-  input: PassThrough;
-  /** The id of the `initialize` the front answered: the server's own answer to it is dropped, not sent twice. */
-  initializeId: string | number | undefined;
-  /** The result the front sent for it, to compare with the server's. */
-  initializeResult: Record<string, unknown> | undefined;
-  /** Called once the server reads `input`: the front stops answering and forwards everything. */
-  connected(): void;
-}
+import type { FrontHandOver } from './stdio.js';
 
 /** If the client sends nothing, the server still starts (logs, sandbox, API ping) after this long. */
 const LOAD_FALLBACK_MS = 1000;

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { bootstrap } from './bootstrap.js';
 import { onShutdownSignal } from './signals.js';
 import type { StartupCheck } from './startup-check.js';
-import type { FrontHandOver } from './stdio-front.js';
+import type { PassThrough } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from 'pino';
 
@@ -15,6 +15,18 @@ import type { Logger } from 'pino';
 const SHUTDOWN_GRACE_MS = 10_000;
 /** If the client never completes the handshake, the Kubernetes client still loads (and pings) after this. */
 const WARM_UP_FALLBACK_MS = 2000;
+
+/** What the stdio front (./stdio-front.ts) answered that the server must know about. */
+export interface FrontHandOver {
+  /** The client messages for the server, from `initialize` on, in order; it ends when stdin does. */
+  input: PassThrough;
+  /** The id of the `initialize` the front answered: the server's own answer to it is dropped, not sent twice. */
+  initializeId: string | number | undefined;
+  /** The result the front sent for it, to compare with the server's. */
+  initializeResult: Record<string, unknown> | undefined;
+  /** Called once the server reads `input`: the front stops answering and forwards everything. */
+  connected(): void;
+}
 
 /**
  * `check`: the configuration as ./stdio-front.ts checked it; `front`: what it answered and the stream of client
