@@ -25,6 +25,8 @@ export const TOOL = {
   clustersServicesApply: 'k0.clusters.services.apply',
   clustersServicesRemove: 'k0.clusters.services.remove',
   multiClusterServicesList: 'k0.multiClusterServices.list',
+  multiClusterServicesApply: 'k0.multiClusterServices.apply',
+  multiClusterServicesDelete: 'k0.multiClusterServices.delete',
   clustersDiagnose: 'k0.clusters.diagnose',
   logsGet: 'k0.logs.get',
   platformStatus: 'k0.platform.status',

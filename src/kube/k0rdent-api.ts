@@ -331,6 +331,88 @@ export class K0rdentApi {
     )) as KubeObject;
   }
 
+  /** Server-side apply of a cluster-scoped object (a MultiClusterService); as `apply`. */
+  async applyClusterScoped(
+    resource: K0rdentResource,
+    object: KubeObject & { metadata: { name: string } },
+    opts: { fieldManager: string; dryRun?: boolean; force?: boolean },
+    call?: CallOptions,
+  ): Promise<KubeObject> {
+    return (await this.run(`apply ${resource.kind} ${object.metadata.name}`, call, (c) =>
+      c.custom.patchClusterCustomObject(
+        {
+          group: K0RDENT_GROUP,
+          version: K0RDENT_VERSION,
+          plural: resource.plural,
+          name: object.metadata.name,
+          body: object,
+          fieldManager: opts.fieldManager,
+          force: opts.force ?? true,
+          ...(opts.dryRun ? { dryRun: 'All' } : {}),
+        },
+        c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply, c.options()),
+      ),
+    )) as KubeObject;
+  }
+
+  /** POST of a new cluster-scoped object: 409 AlreadyExists (`isAlreadyExists`) when the name is taken; as `create`. */
+  async createClusterScoped(
+    resource: K0rdentResource,
+    object: KubeObject & { metadata: { name: string } },
+    opts: { fieldManager: string; dryRun?: boolean },
+    call?: CallOptions,
+  ): Promise<KubeObject> {
+    return (await this.run(`create ${resource.kind} ${object.metadata.name}`, call, (c) =>
+      c.custom.createClusterCustomObject(
+        {
+          group: K0RDENT_GROUP,
+          version: K0RDENT_VERSION,
+          plural: resource.plural,
+          body: object,
+          fieldManager: opts.fieldManager,
+          ...(opts.dryRun ? { dryRun: 'All' } : {}),
+        },
+        c.options(),
+      ),
+    )) as KubeObject;
+  }
+
+  /**
+   * DELETE of a cluster-scoped object; `not_found` on 404. `preconditions`: only that object as it was read — a
+   * change or a re-creation meanwhile is a 409 (`isPreconditionFailed`), nothing deleted.
+   */
+  async deleteClusterScoped(
+    resource: K0rdentResource,
+    name: string,
+    opts: { uid?: string | undefined; resourceVersion?: string | undefined; dryRun?: boolean },
+    call?: CallOptions,
+  ): Promise<'deleted' | 'not_found'> {
+    const preconditions = {
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.resourceVersion !== undefined ? { resourceVersion: opts.resourceVersion } : {}),
+    };
+    try {
+      await this.run(`delete ${resource.kind} ${name}`, call, (c) =>
+        c.custom.deleteClusterCustomObject(
+          {
+            group: K0RDENT_GROUP,
+            version: K0RDENT_VERSION,
+            plural: resource.plural,
+            name,
+            propagationPolicy: 'Foreground',
+            ...(opts.dryRun ? { dryRun: 'All' } : {}),
+            ...(Object.keys(preconditions).length > 0 ? { body: { preconditions } } : {}),
+          },
+          c.options(),
+        ),
+      );
+      return 'deleted';
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'notFound') return 'not_found';
+      throw error;
+    }
+  }
+
   /** A cluster-scoped object (Management, ProviderTemplate, ...), or undefined on 404. */
   async getClusterScoped(resource: K0rdentResource, name: string, call?: CallOptions): Promise<KubeObject | undefined> {
     try {

@@ -24,4 +24,19 @@ export const SERVICE_ACCESS = {
   remove: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'patch'), ...PERMISSION_REVIEWS],
   // Cluster-scoped: one cluster-wide list.
   listMultiClusterServices: [access(K0RDENT_GROUP, MULTI_CLUSTER_SERVICE.plural, 'list')],
+  // The services' templates and schemas (system namespace), the clusters the selector matches (a cluster-wide list;
+  // per readable namespace when refused), the MultiClusterService itself (get; list for dependsOn and the names to
+  // suggest), a create or a server-side apply (patch).
+  applyMultiClusterService: [
+    NAMESPACES,
+    access(K0RDENT_GROUP, SERVICE_TEMPLATE.plural, 'get', 'list'),
+    access('', 'configmaps', 'get'),
+    access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'list'),
+    access(K0RDENT_GROUP, MULTI_CLUSTER_SERVICE.plural, 'get', 'list', 'create', 'patch'),
+  ],
+  deleteMultiClusterService: [
+    NAMESPACES,
+    access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'list'),
+    access(K0RDENT_GROUP, MULTI_CLUSTER_SERVICE.plural, 'get', 'list', 'delete'),
+  ],
 } as const satisfies Record<string, readonly KubeAccess[]>;

@@ -35,8 +35,9 @@ import type { Step } from '../k0rdent/steps.js';
 import type { KubeIdentity } from '../kube/identity.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName, isDns1123Label } from '../policy/names.js';
+import { MultiClusterServiceWriter } from './multi-cluster.js';
 import { checkDependsOn, checkK8sCompatibility, checkServiceTemplate, checkValues } from './checks.js';
-import { appliedEntries, findEntry, keyText, otherOwners, ownedConfiguration, type ServiceKey } from './entries.js';
+import { appliedEntries, findEntry, keyOf, keyText, otherOwners, ownedConfiguration, serviceEntries, type ServiceKey } from './entries.js';
 import { defaultServiceName, servicesReady, stateOf, summarizeMultiClusterService, summarizeServiceTemplate } from './summaries.js';
 import type {
   ApplyServiceRequest,
@@ -96,6 +97,25 @@ function entryConflict(
   );
 }
 
+/**
+ * A removal that names the right service under the wrong serviceNamespace is no success: the entry stays
+ * installed, so the answer is notFound naming the serviceNamespace(s) it is under (issue 25 item 2).
+ */
+function assertNotElsewhere(deployment: KubeObject, namespace: string, key: ServiceKey): void {
+  const others = serviceEntries(deployment)
+    .map(keyOf)
+    .filter((k) => k.name === key.name && k.namespace !== key.namespace)
+    .map((k) => k.namespace)
+    .sort();
+  if (others.length === 0) return;
+  const list = others.map((ns) => `"${ns}"`).join(', ');
+  throw new AppError(
+    'notFound',
+    `ClusterDeployment ${namespace}/${deployment.metadata?.name ?? ''} has no service "${key.name}" in serviceNamespace "${key.namespace}"; it has "${key.name}" in serviceNamespace ${list}. Nothing was removed: call again with serviceNamespace ${list.split(', ')[0]} to remove it`,
+    { name: key.name, serviceNamespace: key.namespace, serviceNamespaces: others },
+  );
+}
+
 export class ServiceManager {
   readonly api: K0rdentApi;
   private readonly policy: NamespacePolicy;
@@ -105,6 +125,11 @@ export class ServiceManager {
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
     this.policy = options.namespaces;
+  }
+
+  /** The MultiClusterService writes (./multi-cluster.ts), as this identity and under the same field manager. */
+  multiClusterServices(): MultiClusterServiceWriter {
+    return new MultiClusterServiceWriter(this.api, this.policy, this.options.fieldOwner);
   }
 
   private async readableNamespaces(call: CallOptions): Promise<string[]> {
@@ -346,7 +371,10 @@ export class ServiceManager {
     const key: ServiceKey = { name: request.name, namespace: serviceNamespace };
     const base = { cluster: request.cluster, namespace, name: request.name, serviceNamespace };
     const first = findEntry(read, key);
-    if (first === undefined) return { ...base, status: 'not_found' };
+    if (first === undefined) {
+      assertNotElsewhere(read, namespace, key);
+      return { ...base, status: 'not_found' };
+    }
     let deployment = read;
     let applied: KubeObject | undefined;
     for (let attempt = 1; applied === undefined; attempt++) {

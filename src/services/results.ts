@@ -74,3 +74,22 @@ export const multiClusterServiceSummary = z.object({
 });
 
 export const multiClusterServicePage = pageOf(multiClusterServiceSummary);
+
+/** A MultiClusterService write's answer: the clusters (`namespace/name`) its selector matches now and what it changes. */
+export const applyMultiClusterServiceResult = z.object({
+  name: z.string(),
+  status: z.enum(['created', 'updated', 'unchanged', 'dryRun', 'cancelled']),
+  matchingClusters: z.array(z.string()),
+  hiddenClusters: z.number(),
+  changes: z.array(z.string()),
+  reason: z.string().optional(),
+});
+
+export const deleteMultiClusterServiceResult = z.object({
+  name: z.string(),
+  status: z.enum(['deleted', 'not_found', 'dryRun', 'cancelled']),
+  matchingClusters: z.array(z.string()),
+  hiddenClusters: z.number(),
+  services: z.array(z.string()),
+  reason: z.string().optional(),
+});

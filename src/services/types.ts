@@ -3,7 +3,10 @@
  * schemas are built from the same schemas); requests are declared here.
  */
 import type { z } from 'zod';
+import type { ClusterSelector } from './cluster-selector.js';
 import type {
+  applyMultiClusterServiceResult,
+  deleteMultiClusterServiceResult,
   applyServiceResult,
   multiClusterServiceSummary,
   removeServiceResult,
@@ -51,5 +54,32 @@ export interface RemoveServiceRequest {
   namespace?: string | undefined;
   name: string;
   serviceNamespace?: string | undefined;
+  dryRun?: boolean | undefined;
+}
+
+export type ApplyMultiClusterServiceResult = z.infer<typeof applyMultiClusterServiceResult>;
+export type DeleteMultiClusterServiceResult = z.infer<typeof deleteMultiClusterServiceResult>;
+
+export interface MultiClusterServiceEntry {
+  template: string;
+  name?: string | undefined;
+  namespace?: string | undefined;
+  /** Helm values as YAML text. */
+  values?: string | undefined;
+  /** `namespace/name` (or `name`, namespace "default") of other services of the same MultiClusterService. */
+  dependsOn?: string[] | undefined;
+}
+
+export interface ApplyMultiClusterServiceRequest {
+  name: string;
+  clusterSelector?: ClusterSelector | undefined;
+  services: MultiClusterServiceEntry[];
+  /** Other MultiClusterServices this one waits for. */
+  dependsOn?: string[] | undefined;
+  dryRun?: boolean | undefined;
+}
+
+export interface DeleteMultiClusterServiceRequest {
+  name: string;
   dryRun?: boolean | undefined;
 }

@@ -282,6 +282,26 @@ const SCENARIOS: Record<string, Scenario[]> = {
     { args: { cluster: 'alpha-dev-cluster', name: 'cert-manager', serviceNamespace: 'cert-manager' } },
   ],
   'k0.multiClusterServices.list': [{ args: {} }],
+  'k0.multiClusterServices.apply': [
+    {
+      args: {
+        name: 'rbac-mcs',
+        clusterSelector: { matchLabels: { team: 'alpha' } },
+        services: [{ template: 'cert-manager-1-16-2', namespace: 'cert-manager', values: 'crds:\n  enabled: true\n' }],
+        dependsOn: ['platform-monitoring'],
+      },
+    },
+    { args: { name: 'rbac-mcs', clusterSelector: { matchLabels: { team: 'alpha' } }, services: [{ template: 'kyverno-3-2-6' }] } },
+    {
+      args: { name: 'rbac-mcs', clusterSelector: { matchLabels: { env: 'staging' } }, services: [{ template: 'kyverno-3-2-6' }] },
+      fails: true,
+    },
+  ],
+  'k0.multiClusterServices.delete': [
+    { args: { name: 'rbac-mcs', dryRun: true } },
+    { args: { name: 'rbac-mc' }, fails: true },
+    { args: { name: 'rbac-mcs' } },
+  ],
   'k0.clusters.diagnose': [
     { args: { name: 'alpha-dev-cluster' } },
     { args: { name: 'alpha-dev-cluster', namespace: 'team-alpha' } },

@@ -84,8 +84,25 @@ const BY_KEY: Record<string, fc.Arbitrary<unknown>> = {
     fc.constant({}),
   ),
   dependsOn: fc.array(fc.record({ name: reference }), { maxLength: 2 }),
+  // k0.multiClusterServices.apply: templates that exist (or not) in the global namespace; selectors that match, match
+  // nothing, or are refused (In without values).
+  services: fc.array(fc.record({ template: reference, namespace: fc.constantFrom('default', 'monitoring') }), {
+    minLength: 1,
+    maxLength: 2,
+  }),
+  clusterSelector: fc.constantFrom(
+    { matchLabels: { env: 'dev' } },
+    { matchLabels: { env: 'staging' } },
+    { matchExpressions: [{ key: 'env', operator: 'In' }] },
+    {},
+  ),
   types: fc.subarray(['Normal', 'Warning']),
   since: fc.constantFrom('1h', '10m', '2026-01-01T00:00:00Z'),
+};
+
+/** Per tool, generators that replace BY_KEY's: a cluster-scoped delete has only a name to be wrong about (near misses of the seed's MultiClusterService). */
+const BY_TOOL_KEY: Record<string, Record<string, fc.Arbitrary<unknown>>> = {
+  'k0.multiClusterServices.delete': { name: fc.constantFrom('platform-monitorin', 'platform-monitoring-2', 'zz-no-such-mcs') },
 };
 
 type ZodDef = { type: string; innerType?: { def: ZodDef }; entries?: Record<string, string> };
@@ -98,7 +115,7 @@ function meaningfulArguments(definition: AnyToolDefinition): fc.Arbitrary<Record
   for (const [key, schema] of Object.entries(shape)) {
     const optional = schema.def.type === 'optional';
     const inner = optional ? schema.def.innerType?.def : schema.def;
-    let arbitrary = BY_KEY[key];
+    let arbitrary = BY_TOOL_KEY[definition.name]?.[key] ?? BY_KEY[key];
     if (arbitrary === undefined && inner?.type === 'enum' && inner.entries) arbitrary = fc.constantFrom(...Object.values(inner.entries));
     if (arbitrary === undefined) {
       assert.ok(optional, `${definition.name}: no generator for the required argument ${key}; add one to BY_KEY`);

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import type { ToolContext } from '../context.js';
 import { clusterTools } from './clusters.js';
 import { serviceTools } from './services.js';
+import { multiClusterServiceTools } from './multi-cluster-services.js';
 import { dayTwoTools } from './day-two.js';
 import { platformTools } from './platform.js';
 import type { Settings } from '../../config/types.js';
@@ -20,6 +21,7 @@ export const TOOLS: readonly AnyToolDefinition[] = [
   ...dayTwoTools,
   ...troubleshootTools,
   ...serviceTools,
+  ...multiClusterServiceTools,
   ...platformTools,
 ];
 

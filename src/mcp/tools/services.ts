@@ -30,7 +30,7 @@ const REMOVE_ANNOTATIONS = { readOnlyHint: false, destructiveHint: true, idempot
 
 const managers = new WeakMap<Session, ServiceManager>();
 
-function serviceManager(context: ToolContext): ServiceManager {
+export function serviceManager(context: ToolContext): ServiceManager {
   const { session, runtime } = context;
   let manager = managers.get(session);
   if (manager === undefined) {
@@ -84,7 +84,7 @@ export const serviceTools = [
     access: SERVICE_ACCESS.remove,
     title: 'Remove a service from a cluster',
     description: (settings) =>
-      `Remove one service entry from a ClusterDeployment: field manager "${settings.servicesFieldOwner}" stops applying it and kcm uninstalls it. Only entries this server applied can be removed ("released" when another manager still applies it); "not_found" (no such entry) is a success.`,
+      `Remove one service entry from a ClusterDeployment: field manager "${settings.servicesFieldOwner}" stops applying it and kcm uninstalls it. Only entries this server applied can be removed ("released" when another manager still applies it); "not_found" (no entry of that name under any serviceNamespace) is a success; the name under another serviceNamespace is notFound naming it.`,
     input: removeServiceInput,
     output: removeServiceOutput,
     annotations: REMOVE_ANNOTATIONS,
@@ -96,8 +96,7 @@ export const serviceTools = [
     operation: 'listMultiClusterServices',
     access: SERVICE_ACCESS.listMultiClusterServices,
     title: 'List MultiClusterServices',
-    description:
-      'List MultiClusterServices (cluster-scoped: services kcm installs on every ClusterDeployment their clusterSelector matches): selector, services, and the matching clusters with whether the services are deployed there (clusters in namespaces this server may not read are only counted). Read-only: a cluster-scoped object is outside the namespace rules, so this server does not write them.',
+    description: `List MultiClusterServices (cluster-scoped: services kcm installs on every ClusterDeployment their clusterSelector matches): selector, services, and the matching clusters with whether the services are deployed there (clusters in namespaces this server may not read are only counted). Create or change one with ${TOOL.multiClusterServicesApply}, delete with ${TOOL.multiClusterServicesDelete}.`,
     input: listMultiClusterServicesInput,
     output: listMultiClusterServicesOutput,
     annotations: LIST_ANNOTATIONS,
