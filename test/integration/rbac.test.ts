@@ -293,7 +293,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
     },
     { args: { name: 'rbac-mcs', clusterSelector: { matchLabels: { team: 'alpha' } }, services: [{ template: 'kyverno-3-2-6' }] } },
     {
-      args: { name: 'rbac-mcs', clusterSelector: { matchLabels: { env: 'staging' } }, services: [{ template: 'kyverno-3-2-6' }] },
+      args: { name: 'rbac-mcs', clusterSelector: { matchLabels: { team: 'alpha' } }, services: [{ template: 'kyverno-3-2' }] },
       fails: true,
     },
   ],
