@@ -31,6 +31,10 @@ export const TOOL = {
   logsGet: 'k0.logs.get',
   platformStatus: 'k0.platform.status',
   regionsList: 'k0.regions.list',
+  catalogList: 'k0.catalog.list',
+  catalogGet: 'k0.catalog.get',
+  catalogInstall: 'k0.catalog.install',
+  catalogUninstall: 'k0.catalog.uninstall',
 } as const;
 
 export type ToolId = (typeof TOOL)[keyof typeof TOOL];

@@ -182,6 +182,41 @@ const rawSchema = z.object({
     }),
   // Unset stays undefined: the service account is then detected (K0RDENT_MGMT_IN_CLUSTER).
   inCluster: booleanVariable(),
+  catalogIndexUrl: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), {
+      message: 'must be an http(s) URL of a catalog index.json, e.g. https://catalog.k0rdent.io/latest/index.json',
+    }),
+  catalogCacheDir: z.string().optional(),
+  catalogMirrors: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return [];
+      const mirrors: { from: string; to: string }[] = [];
+      for (const pair of value.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+        const [from, to, extra] = pair.split('=').map((p) => p.trim().replace(/\/+$/, ''));
+        const oci = (url: string | undefined): boolean => url !== undefined && /^oci:\/\/[^\s/]+(\/[^\s]*)?$/.test(url);
+        if (extra !== undefined || !oci(from) || !oci(to)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `entry "${pair.slice(0, 200)}" is not <from>=<to> with two oci:// repository URLs; write it like oci://ghcr.io/k0rdent/catalog/charts=oci://registry.local/k0rdent-catalog`,
+          });
+          return z.NEVER;
+        }
+        mirrors.push({ from: from!, to: to! });
+      }
+      return mirrors;
+    }),
+  catalogMaxAgeDays: z
+    .string()
+    .default('180')
+    .transform((value, ctx) => {
+      if (/^\d+$/.test(value.trim()) && Number(value) >= 1) return Number(value);
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive whole number of days; use e.g. 180` });
+      return z.NEVER;
+    }),
 });
 
 /** Validates raw values; throws ConfigError (first problem only, one line). */
@@ -278,6 +313,15 @@ export function parseConfig(raw: RawConfig, options: { sandbox: boolean; service
     httpHeadersTimeoutMs: values.httpHeadersTimeout,
     httpMaxConnections: values.httpMaxConnections,
   };
+  // Only when one is set: absent means the catalog's defaults (src/catalog/source.ts).
+  if ((['catalogIndexUrl', 'catalogCacheDir', 'catalogMirrors', 'catalogMaxAgeDays'] as const).some((k) => raw[k] !== undefined)) {
+    settings.catalog = {
+      indexUrl: values.catalogIndexUrl,
+      cacheDir: values.catalogCacheDir,
+      mirrors: values.catalogMirrors,
+      maxAgeDays: values.catalogMaxAgeDays,
+    };
+  }
   if (settings.httpHeadersTimeoutMs > settings.httpRequestTimeoutMs) {
     throw new ConfigError(
       'HTTP_HEADERS_TIMEOUT',
@@ -328,5 +372,12 @@ export function summarizeSettings(settings: Settings): Record<string, unknown> {
     httpRequestTimeoutMs: settings.httpRequestTimeoutMs,
     httpHeadersTimeoutMs: settings.httpHeadersTimeoutMs,
     httpMaxConnections: settings.httpMaxConnections,
+    ...(settings.catalog
+      ? {
+          catalogIndexUrl: settings.catalog.indexUrl ?? null,
+          catalogMirrors: settings.catalog.mirrors.map((m) => `${m.from}=${m.to}`),
+          catalogMaxAgeDays: settings.catalog.maxAgeDays,
+        }
+      : {}),
   };
 }

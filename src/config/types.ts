@@ -42,4 +42,18 @@ export interface Settings {
   httpHeadersTimeoutMs: number;
   /** HTTP_MAX_CONNECTIONS: concurrent connections serve accepts. */
   httpMaxConnections: number;
+  /** The CATALOG_* variables; absent = their defaults (src/catalog/source.ts). */
+  catalog?: CatalogSettings;
+}
+
+/** Where the k0rdent catalog index comes from (CATALOG_*). */
+export interface CatalogSettings {
+  /** CATALOG_INDEX_URL: refresh from here; undefined = the bundled index only. */
+  indexUrl: string | undefined;
+  /** CATALOG_CACHE_DIR; undefined = the user's cache directory. */
+  cacheDir: string | undefined;
+  /** CATALOG_MIRRORS: oci:// prefix rewrites of the charts' repositories, in order. */
+  mirrors: { from: string; to: string }[];
+  /** CATALOG_MAX_AGE_DAYS: older indexes are reported stale. */
+  maxAgeDays: number;
 }

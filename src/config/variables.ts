@@ -218,6 +218,40 @@ export const CONFIG_VARIABLES = [
       "true: use the pod's service account (in-cluster config) instead of a kubeconfig; when unset, used when no kubeconfig is given and the service-account files exist",
     defaultValue: 'auto',
   },
+  {
+    env: 'CATALOG_INDEX_URL',
+    flag: '--catalog-index-url',
+    key: 'catalogIndexUrl',
+    value: '<url>',
+    description:
+      'k0rdent catalog index.json to refresh the bundled catalog from (e.g. https://catalog.k0rdent.io/latest/index.json); fetched with ETag at most hourly, validated, cached on disk',
+    defaultValue: 'none (bundled index only)',
+  },
+  {
+    env: 'CATALOG_CACHE_DIR',
+    flag: '--catalog-cache-dir',
+    key: 'catalogCacheDir',
+    value: '<dir>',
+    description: 'directory of the refreshed catalog index and its ETag',
+    defaultValue: '$XDG_CACHE_HOME/k0rdent-mcp or ~/.cache/k0rdent-mcp',
+  },
+  {
+    env: 'CATALOG_MIRRORS',
+    flag: '--catalog-mirrors',
+    key: 'catalogMirrors',
+    value: '<from=to,...>',
+    description:
+      'comma-separated oci:// repository rewrites for air-gapped registries, e.g. oci://ghcr.io/k0rdent/catalog/charts=oci://registry.local/catalog',
+    defaultValue: 'none',
+  },
+  {
+    env: 'CATALOG_MAX_AGE_DAYS',
+    flag: '--catalog-max-age-days',
+    key: 'catalogMaxAgeDays',
+    value: '<days>',
+    description: 'a catalog index older than this many days is reported stale',
+    defaultValue: '180',
+  },
 ] as const satisfies readonly ConfigVariable[];
 
 export type ConfigKey = (typeof CONFIG_VARIABLES)[number]['key'];

@@ -7,6 +7,9 @@ export const K0RDENT_API_VERSION = `${K0RDENT_GROUP}/${K0RDENT_VERSION}`;
 export interface K0rdentResource {
   readonly kind: string;
   readonly plural: string;
+  /** A kind of another API group (Flux's HelmRepository); absent = k0rdent.mirantis.com/v1beta1. */
+  readonly group?: string;
+  readonly version?: string;
 }
 
 export const CREDENTIAL: K0rdentResource = { kind: 'Credential', plural: 'credentials' };

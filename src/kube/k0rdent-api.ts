@@ -112,6 +112,11 @@ interface CallClients extends Clients {
   options(): ConfigurationOptions;
 }
 
+/** The resource's API group and version: k0rdent's unless it names another (get and apply serve both). */
+function groupVersion(resource: K0rdentResource): { group: string; version: string } {
+  return { group: resource.group ?? K0RDENT_GROUP, version: resource.version ?? K0RDENT_VERSION };
+}
+
 export class K0rdentApi {
   /** The identity whose requests these are; its caches (src/kube/identity.ts memo) are facts about it. */
   readonly identity: KubeIdentity;
@@ -207,7 +212,7 @@ export class K0rdentApi {
     try {
       return (await this.run(`get ${resource.kind} ${namespace}/${name}`, call, (c) =>
         c.custom.getNamespacedCustomObject(
-          { group: K0RDENT_GROUP, version: K0RDENT_VERSION, plural: resource.plural, namespace, name },
+          { ...groupVersion(resource), plural: resource.plural, namespace, name },
           c.options(),
         ),
       )) as KubeObject;
@@ -234,8 +239,7 @@ export class K0rdentApi {
       (c) =>
         c.custom.patchNamespacedCustomObject(
           {
-            group: K0RDENT_GROUP,
-            version: K0RDENT_VERSION,
+            ...groupVersion(resource),
             plural: resource.plural,
             namespace,
             name,

@@ -76,7 +76,7 @@ describe('settings', () => {
   it('every variable has a distinct env name and flag', () => {
     assert.equal(new Set(CONFIG_VARIABLES.map((v) => v.env)).size, CONFIG_VARIABLES.length);
     assert.equal(new Set(CONFIG_VARIABLES.map((v) => v.flag)).size, CONFIG_VARIABLES.length);
-    assert.equal(CONFIG_VARIABLES.length, 25);
+    assert.equal(CONFIG_VARIABLES.length, 29);
   });
 
   it('the README configuration table lists every variable with its flag', () => {

@@ -20,7 +20,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
   ['http', 'mcp'],
   ['runtime'],
-  ['clusters', 'services', 'tasks', 'templates', 'events', 'namespaces', 'providers', 'diagnose', 'logs', 'platform'],
+  ['clusters', 'services', 'tasks', 'templates', 'events', 'namespaces', 'providers', 'diagnose', 'logs', 'platform', 'catalog'],
   ['shared'],
   ['kube', 'k0rdent', 'policy'],
   ['config', 'observability'],
@@ -39,6 +39,7 @@ export const SIDEWAYS: ReadonlyMap<string, string> = new Map([
   ['diagnose -> clusters', 'diagnose finds a deployment by name as clusters.get does'],
   ['diagnose -> events', "diagnose shows each object's recent warnings"],
   ['diagnose -> logs', 'the next step names the controller whose log to read'],
+  ['catalog -> clusters', 'catalog install waits for ServiceTemplates with the cluster wait and its hooks'],
   ['kube -> k0rdent', 'the request exit addresses the k0rdent group and version'],
   ['observability -> config', 'the logger level and the build info'],
 ]);

@@ -11,6 +11,7 @@ import { serviceTools } from './services.js';
 import { multiClusterServiceTools } from './multi-cluster-services.js';
 import { dayTwoTools } from './day-two.js';
 import { platformTools } from './platform.js';
+import { catalogTools } from './catalog.js';
 import type { Settings } from '../../config/types.js';
 import { troubleshootTools } from './troubleshoot.js';
 import { type AnyToolDefinition, initToolMetrics, installTools, serverInstructions } from './registry.js';
@@ -23,6 +24,7 @@ export const TOOLS: readonly AnyToolDefinition[] = [
   ...serviceTools,
   ...multiClusterServiceTools,
   ...platformTools,
+  ...catalogTools,
 ];
 
 /** Installs tools/list and tools/call for every tool on a session's server. */

@@ -1,0 +1,36 @@
+/** The catalog tool shapes (k0.catalog.*): zod input schemas, and their results from src/catalog/results.ts. */
+import { z } from 'zod';
+import { catalogGetResult, catalogInstallResult, catalogListResult, catalogUninstallResult } from '../../catalog/results.js';
+
+const app = z.string().min(1).max(100).describe('App name, e.g. "ingress-nginx"');
+const version = z.string().min(1).max(50).optional().describe('Chart version; default the newest');
+const namespace = z.string().optional().describe('Target namespace (default by the namespace rules, e.g. kcm-system)');
+
+export const catalogListInput = z.object({
+  query: z.string().max(200).optional().describe('Words to find in name, title, description, tags or chart names'),
+  tag: z.string().max(100).optional().describe('e.g. Networking, Monitoring, Security'),
+  supportType: z.enum(['community', 'enterprise', 'partner']).optional(),
+});
+
+export const catalogGetInput = z.object({ app });
+
+export const catalogInstallInput = z.object({
+  app,
+  version,
+  namespace,
+  dryRun: z.boolean().optional().describe('Server-side dry run only'),
+  wait: z.boolean().optional().describe('Wait until kcm sets status.valid'),
+  timeout: z.string().optional().describe('wait: default "5m"'),
+});
+
+export const catalogUninstallInput = z.object({
+  app,
+  version,
+  namespace,
+  dryRun: z.boolean().optional(),
+});
+
+export const catalogListOutput = catalogListResult;
+export const catalogGetOutput = catalogGetResult;
+export const catalogInstallOutput = catalogInstallResult;
+export const catalogUninstallOutput = catalogUninstallResult;
