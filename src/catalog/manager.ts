@@ -29,7 +29,16 @@ import { listAcross } from '../shared/listing.js';
 import type { ReadContext } from '../shared/read-context.js';
 import { TOOL, toolRef } from '../tool-names.js';
 import type { CatalogAddon } from './index-data.js';
-import { chartVersions, findAddon, installableVersions, listAddons, newerThan, serviceTemplateName, tagsOf, type ListFilter } from './query.js';
+import {
+  chartVersions,
+  findAddon,
+  installableVersions,
+  listAddons,
+  newerThan,
+  serviceTemplateName,
+  tagsOf,
+  type ListFilter,
+} from './query.js';
 import type {
   CatalogGetResult,
   CatalogInstallResult,
@@ -42,7 +51,12 @@ import type {
 import type { CatalogSource, IndexView } from './source.js';
 
 /** Flux's HelmRepository (source.toolkit.fluxcd.io/v1, the version kcm v1.11.4's Flux serves). */
-export const HELM_REPOSITORY: K0rdentResource = { kind: 'HelmRepository', plural: 'helmrepositories', group: 'source.toolkit.fluxcd.io', version: 'v1' };
+export const HELM_REPOSITORY: K0rdentResource = {
+  kind: 'HelmRepository',
+  plural: 'helmrepositories',
+  group: 'source.toolkit.fluxcd.io',
+  version: 'v1',
+};
 /** Set by Helm on what a release made: such an object belongs to that release (kgst), not to this server. */
 export const HELM_RELEASE_ANNOTATION = 'meta.helm.sh/release-name';
 /** kgst's reserved repository names and the URLs they stand for (kgst templates/helm-repository.yaml:1-11). */
@@ -101,7 +115,8 @@ function chartSpecOf(template: KubeObject): { chart?: string; version?: string }
 
 function validityOf(template: KubeObject | undefined): { valid: boolean; validationError?: string } {
   const status = template?.status ?? {};
-  const error = typeof status.validationError === 'string' && status.validationError !== '' ? status.validationError.slice(0, 400) : undefined;
+  const error =
+    typeof status.validationError === 'string' && status.validationError !== '' ? status.validationError.slice(0, 400) : undefined;
   return { valid: status.valid === true, ...(error ? { validationError: error } : {}) };
 }
 
@@ -115,9 +130,13 @@ export class CatalogManager {
     const view = await this.options.source.current(hooks.signal);
     const result = listAddons(view.index, filter);
     if (result.total === 0 && filter.tag !== undefined && !tagsOf(view.index).some((t) => t.toLowerCase() === filter.tag?.toLowerCase()))
-      throw new AppError('invalidParams', `no app has the tag "${filter.tag.slice(0, 60)}"; the tags are: ${tagsOf(view.index).join(', ')}`, {
-        tags: tagsOf(view.index),
-      });
+      throw new AppError(
+        'invalidParams',
+        `no app has the tag "${filter.tag.slice(0, 60)}"; the tags are: ${tagsOf(view.index).join(', ')}`,
+        {
+          tags: tagsOf(view.index),
+        },
+      );
     return { catalog: origin(view), ...result };
   }
 
@@ -166,7 +185,8 @@ export class CatalogManager {
       const name = template.metadata?.name ?? '';
       const spec = chartSpecOf(template);
       const chart = addon.charts.find(
-        (c) => c.name === spec.chart || (spec.chart === undefined && name.startsWith(`${c.name}-`) && /^\d/.test(name.slice(c.name.length + 1))),
+        (c) =>
+          c.name === spec.chart || (spec.chart === undefined && name.startsWith(`${c.name}-`) && /^\d/.test(name.slice(c.name.length + 1))),
       );
       if (!chart) continue;
       const version = spec.version ?? (typeof template.status?.chartVersion === 'string' ? template.status.chartVersion : '');
@@ -211,7 +231,9 @@ export class CatalogManager {
       apiVersion: K0RDENT_API_VERSION,
       kind: SERVICE_TEMPLATE.kind,
       metadata: { name: serviceTemplateName(chart, version), namespace, labels },
-      spec: { helm: { chartSpec: { chart, version, interval: CHART_INTERVAL, sourceRef: { kind: HELM_REPOSITORY.kind, name: repoName } } } },
+      spec: {
+        helm: { chartSpec: { chart, version, interval: CHART_INTERVAL, sourceRef: { kind: HELM_REPOSITORY.kind, name: repoName } } },
+      },
     }));
     return { repository, templates };
   }
@@ -232,7 +254,8 @@ export class CatalogManager {
     // Every object through the API server's dry run first (admission included): one refused means none is written.
     for (const w of writes) await this.apply(w.resource, w.manifest, true, call);
     const written = new Map<string, KubeObject>();
-    if (!request.dryRun) for (const w of writes) written.set(w.manifest.metadata.name, await this.apply(w.resource, w.manifest, false, call));
+    if (!request.dryRun)
+      for (const w of writes) written.set(w.manifest.metadata.name, await this.apply(w.resource, w.manifest, false, call));
     const objects: InstalledObject[] = planned.map((p, i) => {
       const before = existing[i];
       const release = helmReleaseOf(before);
@@ -258,7 +281,13 @@ export class CatalogManager {
         ...(isTemplate && (after ?? before) ? validityOf(after ?? before) : {}),
       };
     });
-    const result: CatalogInstallResult = { catalog: origin(view), app: addon.name, version: versions[0]?.version ?? '', namespace, objects };
+    const result: CatalogInstallResult = {
+      catalog: origin(view),
+      app: addon.name,
+      version: versions[0]?.version ?? '',
+      namespace,
+      objects,
+    };
     if (request.dryRun || !request.wait) {
       if (!request.dryRun)
         result.next = `kcm now validates the ServiceTemplates; call ${toolRef(TOOL.catalogGet)} {app: "${addon.name}"} to see them valid, or install with wait: true`;
@@ -317,7 +346,8 @@ export class CatalogManager {
         logger: this.ctx.logger,
         goal: 'status.valid',
         evaluate: (template) => {
-          if (template === undefined) return { done: true, fingerprint: 'gone', message: `ServiceTemplate ${object.name} was deleted while waiting` };
+          if (template === undefined)
+            return { done: true, fingerprint: 'gone', message: `ServiceTemplate ${object.name} was deleted while waiting` };
           const { valid, validationError } = validityOf(template);
           const state = valid ? 'valid' : validationError ? `invalid: ${validationError}` : 'waiting for kcm to validate the chart';
           return {
@@ -362,9 +392,14 @@ export class CatalogManager {
       const release = helmReleaseOf(template);
       const usedBy = users.get(name) ?? [];
       if (template === undefined) items.push({ name, status: 'not_found' });
-      else if (release) items.push({ name, status: 'helmRelease', message: `installed by Helm release "${release}" (kgst); uninstall it with helm` });
+      else if (release)
+        items.push({ name, status: 'helmRelease', message: `installed by Helm release "${release}" (kgst); uninstall it with helm` });
       else if (template.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE)
-        items.push({ name, status: 'refused', message: `not installed by this server (no ${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE} label); left alone` });
+        items.push({
+          name,
+          status: 'refused',
+          message: `not installed by this server (no ${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE} label); left alone`,
+        });
       else if (usedBy.length > 0)
         items.push({
           name,
@@ -375,7 +410,10 @@ export class CatalogManager {
       else if (request.dryRun) items.push({ name, status: 'dryRun' });
       else {
         if (hooks.confirm) {
-          const answer = await hooks.confirm({ message: `Delete ServiceTemplate ${namespace}/${name} (${chart} ${version} from the k0rdent catalog).`, name });
+          const answer = await hooks.confirm({
+            message: `Delete ServiceTemplate ${namespace}/${name} (${chart} ${version} from the k0rdent catalog).`,
+            name,
+          });
           if (!answer.confirmed) {
             items.push({ name, status: 'cancelled', message: answer.reason });
             continue;
@@ -406,7 +444,8 @@ export class CatalogManager {
       return Array.isArray(spec?.services) ? (spec.services as { template?: unknown }[]) : [];
     };
     const deployments = await this.ctx.api.list(CLUSTER_DEPLOYMENT, { namespace, limit: 500 }, call);
-    for (const d of deployments.items) for (const s of servicesOf(d)) add(s.template, `ClusterDeployment ${namespace}/${d.metadata?.name ?? ''}`);
+    for (const d of deployments.items)
+      for (const s of servicesOf(d)) add(s.template, `ClusterDeployment ${namespace}/${d.metadata?.name ?? ''}`);
     // MultiClusterServices use templates of the system namespace only; a caller who may not list them is told by kcm.
     if (namespace === this.ctx.policy.rules.globalNamespace) {
       const mcs = await this.ctx.api.list(MULTI_CLUSTER_SERVICE, { limit: 500 }, call).catch(() => ({ items: [] as KubeObject[] }));

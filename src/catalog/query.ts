@@ -40,7 +40,9 @@ export function listAddons(index: CatalogIndex, filter: ListFilter): Omit<Catalo
       supportType: a.supportType,
       tags: a.metadata?.tags ?? [],
       latest: a.charts[0]?.versions[0] ?? '',
-      ...(words.length > 0 ? { summary: a.description.length > SUMMARY_MAX ? `${a.description.slice(0, SUMMARY_MAX - 1)}…` : a.description } : {}),
+      ...(words.length > 0
+        ? { summary: a.description.length > SUMMARY_MAX ? `${a.description.slice(0, SUMMARY_MAX - 1)}…` : a.description }
+        : {}),
       ...(a.deprecated ? { deprecated: true } : {}),
     })),
   };

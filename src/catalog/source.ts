@@ -138,7 +138,9 @@ export class CatalogSource {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       if (signal?.aborted) throw new AppError('unavailable', 'reading the catalog index was cancelled by the caller', { cancelled: true });
-      return fallback(timeout.signal.aborted ? `no answer in ${FETCH_TIMEOUT_MS / 1000}s` : error instanceof Error ? error.message : String(error));
+      return fallback(
+        timeout.signal.aborted ? `no answer in ${FETCH_TIMEOUT_MS / 1000}s` : error instanceof Error ? error.message : String(error),
+      );
     }
     try {
       if (response.status === 304 && previous) {
@@ -157,7 +159,8 @@ export class CatalogSource {
       this.loaded = { index, meta, source: 'remote' };
       const unwritten = await this.writeCache(text, meta).then(
         () => undefined,
-        (error: unknown) => `the cache ${this.dir} could not be written (${error instanceof Error ? error.message : String(error)}); the index is kept in memory only`,
+        (error: unknown) =>
+          `the cache ${this.dir} could not be written (${error instanceof Error ? error.message : String(error)}); the index is kept in memory only`,
       );
       return this.view(index, 'remote', unwritten);
     } catch (error) {

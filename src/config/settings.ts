@@ -195,7 +195,10 @@ const rawSchema = z.object({
     .transform((value, ctx) => {
       if (value === undefined) return [];
       const mirrors: { from: string; to: string }[] = [];
-      for (const pair of value.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+      for (const pair of value
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '')) {
         const [from, to, extra] = pair.split('=').map((p) => p.trim().replace(/\/+$/, ''));
         const oci = (url: string | undefined): boolean => url !== undefined && /^oci:\/\/[^\s/]+(\/[^\s]*)?$/.test(url);
         if (extra !== undefined || !oci(from) || !oci(to)) {

@@ -211,10 +211,7 @@ export class K0rdentApi {
   async get(resource: K0rdentResource, namespace: string, name: string, call?: CallOptions): Promise<KubeObject | undefined> {
     try {
       return (await this.run(`get ${resource.kind} ${namespace}/${name}`, call, (c) =>
-        c.custom.getNamespacedCustomObject(
-          { ...groupVersion(resource), plural: resource.plural, namespace, name },
-          c.options(),
-        ),
+        c.custom.getNamespacedCustomObject({ ...groupVersion(resource), plural: resource.plural, namespace, name }, c.options()),
       )) as KubeObject;
     } catch (error) {
       if (error instanceof AppError && error.code === 'notFound') return undefined;

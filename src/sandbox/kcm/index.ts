@@ -11,6 +11,7 @@ import { storeApi, type KcmApi } from './api.js';
 import { KcmController, type KcmControllerOptions } from './controller.js';
 import { startManagementFaults } from './management-faults.js';
 import { createWorld } from '../world/index.js';
+import { startServiceTemplateController } from './service-templates.js';
 import { ACCESS_MANAGEMENTS, CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, SERVICE_TEMPLATES } from './resources.js';
 import { defaultTemplate, validateClusterTemplate } from './template-admission.js';
 
@@ -28,6 +29,7 @@ export function startKcmController(api: KcmApi, options: KcmControllerOptions = 
   const controller = new KcmController(api, options);
   controller.start();
   const stopManagementFaults = startManagementFaults(api, options.log);
+  const stopServiceTemplates = startServiceTemplateController(api);
   const world =
     options.world === false
       ? undefined
@@ -43,6 +45,7 @@ export function startKcmController(api: KcmApi, options: KcmControllerOptions = 
     adopted,
     close: () => {
       stopManagementFaults();
+      stopServiceTemplates();
       controller.close();
       void world?.close();
     },

@@ -174,7 +174,11 @@ export const TEMPLATES_REPOSITORY = 'kcm-templates';
  * and kcm's `kcm-templates` HelmRepository in the system namespace. Flux's source-controller (../world) then
  * serves the chart. A managed copy (`spec.helm.chartRef`) uses the system namespace's HelmChart.
  */
-export async function ensureHelmChart(api: KcmApi, template: KubeObject, kind: 'ClusterTemplate' = 'ClusterTemplate'): Promise<void> {
+export async function ensureHelmChart(
+  api: KcmApi,
+  template: KubeObject,
+  kind: 'ClusterTemplate' | 'ServiceTemplate' = 'ClusterTemplate',
+): Promise<void> {
   const helm = section(template, 'spec')['helm'];
   const chartSpec = isJsonObject(helm) && isJsonObject(helm['chartSpec']) ? helm['chartSpec'] : undefined;
   if (!chartSpec || typeof chartSpec['chart'] !== 'string') return;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { packageRoot } from '../apiserver/resources.js';
 import type { KubeObject } from '../apiserver/types.js';
+import { catalogChartsDir } from '../world/charts.js';
 
 export function kcmDir(): string {
   return process.env['K0RDENT_KCM_DIR'] || join(packageRoot(), '.kcm');
@@ -44,7 +45,7 @@ export function crdDirs(): string[] {
 
 /** The chart folders (cluster charts, provider charts) the simulated source-controller serves. */
 export function chartDirs(): string[] {
-  return [join(kcmDir(), 'charts', 'cluster'), join(kcmDir(), 'charts', 'provider')];
+  return [join(kcmDir(), 'charts', 'cluster'), join(kcmDir(), 'charts', 'provider'), catalogChartsDir()];
 }
 
 export function kcmFile(...parts: string[]): string {

@@ -19,7 +19,12 @@ export interface ChartFiles {
 }
 
 export function defaultChartRoots(): string[] {
-  return [join(k0rdentDataDir(), 'charts')];
+  return [join(k0rdentDataDir(), 'charts'), catalogChartsDir()];
+}
+
+/** A few k0rdent catalog charts (data/catalog/charts, copied from github.com/k0rdent/catalog), for ServiceTemplates. */
+export function catalogChartsDir(): string {
+  return join(k0rdentDataDir(), '..', 'catalog', 'charts');
 }
 
 /** The chart folder of that name in the first root that has one. */

@@ -1,0 +1,147 @@
+/**
+ * kcm's template controller for ServiceTemplates with `spec.helm.chartSpec` (kcm internal/controller/
+ * servicetemplate_controller.go:48-96 → template_controller.go ReconcileTemplate :200-313): it creates the HelmChart
+ * (named as the template, owned by it; ./status.ts ensureHelmChart), waits for Flux's source-controller (../world)
+ * to serve the chart, and writes the status from the chart — `chartRef`, `chartVersion`, `description` and
+ * `config` (values.yaml), the `k0rdent.mirantis.com/k8s-version-constraint` annotation as `k8sConstraint`, the
+ * `schema-st-<name>` ConfigMap when the chart has a values.schema.json, `valid` and `observedGeneration`
+ * (template_controller.go:414-420 updateStatus). A HelmChart whose Ready is False makes the template invalid with
+ * "failed to download helm chart artifact: <message>" (internal/helm/chart.go:27-44
+ * ShouldReportStatusOnArtifactReadiness); one not yet reconciled for its generation leaves the template as it is.
+ *
+ * The chart's files are read from the chart roots the source-controller serves (data/k0rdent/charts and the
+ * catalog charts in data/catalog/charts), where kcm downloads the artifact: the same folder, so the same answer.
+ * Templates that already carry a status for their generation (the seeded ones) are left alone.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { KubeObject, StoreEvent } from '../apiserver/types.js';
+import { defaultChartRoots, findChart } from '../world/charts.js';
+import { HELM_CHARTS } from '../world/resources.js';
+import type { KcmApi } from './api.js';
+import {
+  CONFIG_MAPS,
+  COMPONENT_LABEL,
+  K0RDENT_API_VERSION,
+  SERVICE_TEMPLATES,
+  isJsonObject,
+  sameResource,
+  section,
+  type JsonObject,
+} from './resources.js';
+import { ensureHelmChart } from './status.js';
+
+const K8S_CONSTRAINT_ANNOTATION = 'k0rdent.mirantis.com/k8s-version-constraint';
+
+function chartSpecOf(template: KubeObject): JsonObject | undefined {
+  const helm = section(template, 'spec')['helm'];
+  return isJsonObject(helm) && isJsonObject(helm['chartSpec']) ? helm['chartSpec'] : undefined;
+}
+
+/** Done for this generation: valid, or a seeded status (no HelmChart of ours to follow). */
+function settled(template: KubeObject): boolean {
+  const status = section(template, 'status');
+  const generation = template.metadata.generation ?? 1;
+  return status['valid'] === true && (status['observedGeneration'] === undefined || status['observedGeneration'] === generation);
+}
+
+export function startServiceTemplateController(api: KcmApi, chartRoots: readonly string[] = defaultChartRoots()): () => void {
+  const pending = new Set<string>();
+  let closed = false;
+  const reconcile = async (namespace: string, name: string): Promise<void> => {
+    const template = api.get(SERVICE_TEMPLATES, namespace, name);
+    if (!template || template.metadata.deletionTimestamp || settled(template)) return;
+    const chartSpec = chartSpecOf(template);
+    if (!chartSpec || typeof chartSpec['chart'] !== 'string') return;
+    await ensureHelmChart(api, template, 'ServiceTemplate');
+    const helmChart = api.get(HELM_CHARTS, namespace, name);
+    if (!helmChart) return;
+    const generation = template.metadata.generation ?? 1;
+    const chartRef = { kind: 'HelmChart', name, namespace };
+    const version = typeof chartSpec['version'] === 'string' ? chartSpec['version'] : '';
+    const ready = (
+      Array.isArray(section(helmChart, 'status')['conditions']) ? (section(helmChart, 'status')['conditions'] as JsonObject[]) : []
+    ).find((c) => c['type'] === 'Ready');
+    if (ready && ready['observedGeneration'] !== (helmChart.metadata.generation ?? 1)) return;
+    if (ready && ready['status'] !== 'True') {
+      await api.updateStatus(SERVICE_TEMPLATES, namespace, name, {
+        chartRef,
+        chartVersion: version,
+        valid: false,
+        validationError: `failed to download helm chart artifact: ${String(ready['message'] ?? '')}`,
+        observedGeneration: generation,
+      });
+      return;
+    }
+    if (!isJsonObject(section(helmChart, 'status')['artifact'])) return;
+    const files = findChart(chartRoots, chartSpec['chart']);
+    if (!files) return;
+    const meta = (parseYaml(readFileSync(join(files.dir, 'Chart.yaml'), 'utf8')) ?? {}) as JsonObject;
+    const valuesFile = join(files.dir, 'values.yaml');
+    const values = existsSync(valuesFile) ? ((parseYaml(readFileSync(valuesFile, 'utf8')) ?? {}) as JsonObject) : {};
+    const schemaFile = join(files.dir, 'values.schema.json');
+    const schemaText = existsSync(schemaFile) ? readFileSync(schemaFile, 'utf8') : undefined;
+    const annotations = isJsonObject(meta['annotations']) ? meta['annotations'] : {};
+    const constraint = annotations[K8S_CONSTRAINT_ANNOTATION] ?? meta['kubeVersion'];
+    const schemaName = `schema-st-${name}`;
+    if (schemaText !== undefined && !api.get(CONFIG_MAPS, namespace, schemaName)) {
+      await api
+        .create(CONFIG_MAPS, {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: {
+            name: schemaName,
+            namespace,
+            labels: { [COMPONENT_LABEL]: 'kcm' },
+            ownerReferences: [
+              {
+                apiVersion: K0RDENT_API_VERSION,
+                kind: 'ServiceTemplate',
+                name,
+                uid: template.metadata.uid ?? '',
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
+          },
+          data: { schema: schemaText },
+        })
+        .catch(() => undefined);
+    }
+    await api.updateStatus(SERVICE_TEMPLATES, namespace, name, {
+      chartRef,
+      chartVersion: version,
+      ...(typeof meta['description'] === 'string' ? { description: meta['description'] } : {}),
+      config: values,
+      ...(typeof constraint === 'string' && constraint !== '' ? { k8sConstraint: constraint } : {}),
+      ...(schemaText !== undefined ? { schemaConfigMapName: schemaName } : {}),
+      valid: true,
+      observedGeneration: generation,
+    });
+  };
+  const enqueue = (namespace: string | undefined, name: string): void => {
+    const key = `${namespace ?? ''}/${name}`;
+    if (closed || pending.has(key)) return;
+    pending.add(key);
+    setImmediate(() => {
+      pending.delete(key);
+      if (closed) return;
+      reconcile(namespace ?? '', name).catch(() => undefined);
+    });
+  };
+  const onEvent = ({ type, resource, object }: StoreEvent): void => {
+    if (type === 'DELETED') return;
+    if (sameResource(resource, SERVICE_TEMPLATES)) enqueue(object.metadata.namespace, object.metadata.name);
+    else if (sameResource(resource, HELM_CHARTS)) {
+      const owner = object.metadata.ownerReferences?.find((o) => o.kind === 'ServiceTemplate');
+      if (owner) enqueue(object.metadata.namespace, owner.name);
+    }
+  };
+  const unsubscribe = api.subscribe(onEvent);
+  for (const template of api.list(SERVICE_TEMPLATES)) if (!settled(template)) enqueue(template.metadata.namespace, template.metadata.name);
+  return () => {
+    closed = true;
+    unsubscribe();
+  };
+}
