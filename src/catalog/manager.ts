@@ -10,6 +10,7 @@
  * ServiceTemplate from the chart source-controller serves (kcm internal/controller/template_controller.go:268-313:
  * `status.valid`, or `validationError`), which the wait follows. Knows Kubernetes and k0rdent, nothing of MCP.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { ManagerHooks } from '../clusters/manager.js';
 import { waitFor } from '../clusters/wait.js';
 import type { WaitOptions } from '../clusters/types.js';
@@ -118,6 +119,15 @@ function validityOf(template: KubeObject | undefined): { valid: boolean; validat
   const error =
     typeof status.validationError === 'string' && status.validationError !== '' ? status.validationError.slice(0, 400) : undefined;
   return { valid: status.valid === true, ...(error ? { validationError: error } : {}) };
+}
+
+/** Same spec (generation) and labels: what this server writes. Not the resourceVersion, which controllers move. */
+function sameContent(before: KubeObject, after: KubeObject | undefined): boolean {
+  return (
+    after !== undefined &&
+    before.metadata?.generation === after.metadata?.generation &&
+    isDeepStrictEqual(before.metadata?.labels ?? {}, after.metadata?.labels ?? {})
+  );
 }
 
 export class CatalogManager {
@@ -266,7 +276,7 @@ export class CatalogManager {
           ? 'dryRun'
           : before === undefined
             ? 'created'
-            : after?.metadata?.resourceVersion === before.metadata?.resourceVersion
+            : sameContent(before, after)
               ? 'unchanged'
               : 'updated';
       const isTemplate = p.resource === SERVICE_TEMPLATE;

@@ -307,6 +307,14 @@ const SCENARIOS: Record<string, Scenario[]> = {
     { args: { name: 'alpha-dev-cluster', namespace: 'team-alpha' } },
     { args: { name: 'alpha-dev-clustr', namespace: 'team-alpha' }, fails: true },
   ],
+  'k0.catalog.list': [{ args: {} }, { args: { query: 'ingress', tag: 'Networking' } }],
+  'k0.catalog.get': [{ args: { app: 'ingress-nginx' } }, { args: { app: 'ingress-ngin' }, fails: true }],
+  'k0.catalog.install': [
+    { args: { app: 'ingress-nginx', dryRun: true } },
+    { args: { app: 'ingress-nginx', wait: true, timeout: '60s' } },
+    { args: { app: 'ingress-nginx', version: '9.9.9' }, fails: true },
+  ],
+  'k0.catalog.uninstall': [{ args: { app: 'ingress-nginx' } }, { args: { app: 'ingress-nginx' } }],
   'k0.logs.get': [
     { args: { for: { kind: 'HelmRelease', name: 'alpha-dev-cluster', namespace: 'team-alpha' } } },
     { args: { for: { kind: 'ClusterDeployment', name: 'alpha-dev-cluster', namespace: 'team-alpha' }, tailLines: 10 } },
