@@ -280,14 +280,11 @@ export class CatalogManager {
               ? 'unchanged'
               : 'updated';
       const isTemplate = p.resource === SERVICE_TEMPLATE;
-      const spec = isTemplate ? chartSpecOf(after ?? before ?? p.manifest) : {};
       return {
         kind: p.resource.kind,
         name: p.manifest.metadata.name,
-        namespace,
         status,
         ...(release ? { helmRelease: release } : {}),
-        ...spec,
         ...(isTemplate && (after ?? before) ? validityOf(after ?? before) : {}),
       };
     });
@@ -375,8 +372,8 @@ export class CatalogManager {
           valid: false,
           timedOut: outcome.timedOut,
           message,
-          ...(outcome.error ? { waitError: { code: outcome.error.code, message: outcome.error.message } } : {}),
-          ...(outcome.interrupted ? { interrupted: true, note: `follow it with ${toolRef(TOOL.catalogGet)}` } : {}),
+          ...(outcome.error ? { waitError: `${outcome.error.code}: ${outcome.error.message}` } : {}),
+          ...(outcome.interrupted ? { interrupted: true } : {}),
         };
     }
     return { valid: true, timedOut: false, message: templates.length === 1 ? message : `${templates.length} ServiceTemplates valid` };

@@ -3,31 +3,28 @@
  * inferred from them and the catalog tools' output schemas are built from them (src/mcp/tools/catalog-schemas.ts).
  */
 import { z } from 'zod';
-import { waitEnd } from '../clusters/results.js';
 
-export const catalogOrigin = z
-  .object({
-    source: z.enum(['bundled', 'cache', 'remote']).describe('bundled: shipped with this server; cache/remote: from CATALOG_INDEX_URL'),
-    date: z.string().describe("The index's date"),
-    stale: z.boolean().describe('Older than CATALOG_MAX_AGE_DAYS'),
-    commit: z.string().optional().describe('Catalog commit the bundled index was made from'),
-    warning: z.string().optional(),
-  })
-  .describe('Which catalog index answered');
+export const catalogOrigin = z.object({
+  source: z.enum(['bundled', 'cache', 'remote']),
+  date: z.string(),
+  stale: z.boolean(),
+  commit: z.string().optional(),
+  warning: z.string().optional(),
+});
 
 export const catalogListItem = z.object({
   name: z.string(),
   title: z.string().optional(),
   supportType: z.string(),
   tags: z.array(z.string()),
-  latest: z.string().describe('Newest version'),
+  latest: z.string(),
   summary: z.string().optional(),
   deprecated: z.boolean().optional(),
 });
 
 export const catalogListResult = z.object({
   catalog: catalogOrigin,
-  total: z.number().int().describe('Apps matching'),
+  total: z.number(),
   items: z.array(catalogListItem),
 });
 
@@ -38,16 +35,16 @@ export const installedTemplate = z.object({
   version: z.string(),
   valid: z.boolean(),
   validationError: z.string().optional(),
-  newerVersion: z.string().optional().describe('Newest catalog version, when newer than this one'),
-  helmRelease: z.string().optional().describe('Installed by this Helm release (kgst)'),
+  newerVersion: z.string().optional(),
+  helmRelease: z.string().optional(),
 });
 
 export const catalogChartInfo = z.object({
   name: z.string(),
-  versions: z.array(z.string()).describe('Newest first'),
-  repository: z.string().describe('Chart repository (after CATALOG_MIRRORS)'),
-  nestingKey: z.string().optional().describe("Service values nest under this key (the upstream chart's name)"),
-  dependsOn: z.array(z.string()).optional().describe('Charts of this app to install first'),
+  versions: z.array(z.string()),
+  repository: z.string(),
+  nestingKey: z.string().optional(),
+  dependsOn: z.array(z.string()).optional(),
 });
 
 export const catalogGetResult = z.object({
@@ -59,22 +56,17 @@ export const catalogGetResult = z.object({
   deprecated: z.boolean(),
   tags: z.array(z.string()),
   docsUrl: z.string(),
-  versions: z.array(z.string()).describe('Installable versions, newest first'),
-  charts: z.array(catalogChartInfo).describe('In install order'),
-  installed: z.array(installedTemplate).describe('ServiceTemplates of these charts in the readable namespaces'),
+  versions: z.array(z.string()),
+  charts: z.array(catalogChartInfo),
+  installed: z.array(installedTemplate),
 });
 
 export const installedObject = z.object({
   kind: z.string(),
   name: z.string(),
-  namespace: z.string(),
-  status: z
-    .enum(['created', 'updated', 'unchanged', 'dryRun', 'helmRelease'])
-    .describe('helmRelease: a Helm release (kgst) owns it; reported, not changed'),
+  status: z.enum(['created', 'updated', 'unchanged', 'dryRun', 'helmRelease']),
   helmRelease: z.string().optional(),
-  chart: z.string().optional(),
-  version: z.string().optional(),
-  valid: z.boolean().optional().describe("kcm's status.valid (ServiceTemplates)"),
+  valid: z.boolean().optional(),
   validationError: z.string().optional(),
 });
 
@@ -83,13 +75,14 @@ export const catalogInstallResult = z.object({
   app: z.string(),
   version: z.string(),
   namespace: z.string(),
-  objects: z.array(installedObject).describe('HelmRepository, then one ServiceTemplate per chart in install order'),
+  objects: z.array(installedObject),
   wait: z
     .object({
-      valid: z.boolean().describe('Every ServiceTemplate is valid'),
+      valid: z.boolean(),
       timedOut: z.boolean(),
       message: z.string(),
-      ...waitEnd,
+      waitError: z.string().optional(),
+      interrupted: z.boolean().optional(),
     })
     .optional(),
   next: z.string().optional(),
@@ -102,10 +95,8 @@ export const catalogUninstallResult = z.object({
   items: z.array(
     z.object({
       name: z.string(),
-      status: z
-        .enum(['deleted', 'not_found', 'refused', 'helmRelease', 'dryRun', 'cancelled'])
-        .describe('refused: kcm keeps a ServiceTemplate in use, or this server did not install it'),
-      usedBy: z.array(z.string()).optional().describe('ClusterDeployments (ns/name) and MultiClusterServices using it'),
+      status: z.enum(['deleted', 'not_found', 'refused', 'helmRelease', 'dryRun', 'cancelled']),
+      usedBy: z.array(z.string()).optional(),
       message: z.string().optional(),
     }),
   ),

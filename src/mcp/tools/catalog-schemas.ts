@@ -2,13 +2,13 @@
 import { z } from 'zod';
 import { catalogGetResult, catalogInstallResult, catalogListResult, catalogUninstallResult } from '../../catalog/results.js';
 
-const app = z.string().min(1).max(100).describe('App name, e.g. "ingress-nginx"');
-const version = z.string().min(1).max(50).optional().describe('Chart version; default the newest');
-const namespace = z.string().optional().describe('Target namespace (default by the namespace rules, e.g. kcm-system)');
+const app = z.string().min(1).max(100).describe('e.g. "ingress-nginx"');
+const version = z.string().min(1).max(50).optional().describe('Default: the newest');
+const namespace = z.string().optional();
 
 export const catalogListInput = z.object({
-  query: z.string().max(200).optional().describe('Words to find in name, title, description, tags or chart names'),
-  tag: z.string().max(100).optional().describe('e.g. Networking, Monitoring, Security'),
+  query: z.string().max(200).optional().describe('Words to find'),
+  tag: z.string().max(100).optional().describe('e.g. Networking'),
   supportType: z.enum(['community', 'enterprise', 'partner']).optional(),
 });
 
@@ -18,9 +18,9 @@ export const catalogInstallInput = z.object({
   app,
   version,
   namespace,
-  dryRun: z.boolean().optional().describe('Server-side dry run only'),
-  wait: z.boolean().optional().describe('Wait until kcm sets status.valid'),
-  timeout: z.string().optional().describe('wait: default "5m"'),
+  dryRun: z.boolean().optional(),
+  wait: z.boolean().optional(),
+  timeout: z.string().optional().describe('wait bound, default "5m"'),
 });
 
 export const catalogUninstallInput = z.object({

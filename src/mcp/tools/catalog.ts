@@ -64,7 +64,7 @@ export const catalogTools = [
     name: TOOL.catalogInstall,
     operation: 'catalogInstall',
     title: 'Install a catalog app as ServiceTemplates',
-    description: `Make a catalog app usable as a service: what the catalog's kgst chart installs, without Helm — the HelmRepository and one ServiceTemplate per chart (<chart>-<version with dashes>), by server-side apply under field manager "${CATALOG_FIELD_OWNER}" after a server-side dry run. wait=true follows kcm until each template is valid (or reports validationError). Objects a kgst Helm release owns are reported, not changed.`,
+    description: `Install a catalog app as its kgst chart does, without Helm: the HelmRepository and one ServiceTemplate per chart (<chart>-<version, dots as dashes>), server-side applied by "${CATALOG_FIELD_OWNER}" after a dry run. wait=true: until kcm marks each template valid. A kgst Helm release's objects are reported, not changed.`,
     input: catalogInstallInput,
     output: catalogInstallOutput,
     annotations: INSTALL_ANNOTATIONS,
