@@ -98,6 +98,11 @@ const BY_KEY: Record<string, fc.Arbitrary<unknown>> = {
   ),
   types: fc.subarray(['Normal', 'Warning']),
   since: fc.constantFrom('1h', '10m', '2026-01-01T00:00:00Z'),
+  // The catalog tools: apps of the bundled index (one multi-chart), near misses, and versions some app lacks.
+  app: fc.oneof(fc.constantFrom('ingress-nginx', 'istio', 'cert-manager', 'ingres-nginx', 'istiod'), fresh),
+  version: fc.constantFrom('4.15.1', 'v4.11.5', '1.30.3', '9.9.9'),
+  tag: fc.constantFrom('Networking', 'networking', 'Bogus'),
+  query: fc.constantFrom('ingress', 'service mesh', 'zz-nothing'),
 };
 
 /** Per tool, generators that replace BY_KEY's: a cluster-scoped delete has only a name to be wrong about (near misses of the seed's MultiClusterService). */

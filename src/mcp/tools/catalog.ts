@@ -82,8 +82,7 @@ export const catalogTools = [
     name: TOOL.catalogUninstall,
     operation: 'catalogUninstall',
     title: "Remove a catalog app's ServiceTemplates",
-    description:
-      'Delete the ServiceTemplates k0.catalog.install made for an app version (the HelmRepository stays). A template a ClusterDeployment or MultiClusterService uses is refused, naming the users, as kcm refuses it.',
+    description: `Delete the ServiceTemplates ${TOOL.catalogInstall} made for an app version (the HelmRepository stays). A template a ClusterDeployment or MultiClusterService uses is refused, naming the users, as kcm refuses it.`,
     input: catalogUninstallInput,
     output: catalogUninstallOutput,
     annotations: UNINSTALL_ANNOTATIONS,
