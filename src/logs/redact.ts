@@ -1,6 +1,7 @@
 /**
  * Credentials out of log text before any of it leaves this server: bearer tokens and Authorization
- * headers, PEM blocks (also with their newlines escaped inside a JSON line), passwords in URLs,
+ * headers, PEM blocks (also with their newlines escaped inside a JSON line, and the part of one a read that
+ * starts inside it still holds), passwords in URLs,
  * `password=`/`token:`/`"secret": "…"` style values, AWS access keys and JWTs. What is replaced is
  * counted, never echoed. Pure.
  */
@@ -10,6 +11,10 @@ const RULES: [RegExp, (match: string, ...groups: string[]) => string][] = [
   // PEM blocks, real newlines or escaped ones (\n inside a JSON string).
   [/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?-----END [A-Z0-9 ]+-----/g, () => `[REDACTED PEM]`],
   [/-----BEGIN [A-Z0-9 ]+-----[^\n"]*/g, () => `[REDACTED PEM]`],
+  // A read that starts inside a block (tailLines, sinceSeconds, limitBytes): from the start up to its END line.
+  [/^(?:(?!-----BEGIN )[\s\S])*?-----END [A-Z0-9 ]+-----/g, () => `[REDACTED PEM]`],
+  // A block's body lines left without either marker (64-character base64 lines, as PEM writes them).
+  [/^[A-Za-z0-9+/]{64}$/gm, () => `[REDACTED PEM]`],
   // Authorization headers and bearer tokens.
   [/\b(authorization\s*[:=]\s*"?)(?:bearer|basic)?\s*[^\s",}]+/gi, (_m, head: string) => `${head}${REDACTED}`],
   [/\b(bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi, (_m, head: string) => `${head}${REDACTED}`],

@@ -35,6 +35,19 @@ function ok<T>(result: CallToolResult): T {
 }
 
 const PLANTED_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06YWRtaW4ifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+const PLANTED_URL_PASSWORD = 's3cr3tP4ssw0rd';
+// A private key's body as PEM writes it (64-character base64 lines), and its short last line.
+const PEM_BODY = [
+  'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun',
+  'nugt0AtffV6VzeLgeRt0mNzPeEOgl4oM2HxMzoCHPLVfL1USu1AEQCKAABIAwoEI',
+];
+const PEM_LAST = 'VfTlE7wQ==';
+/** Nothing planted leaves the server. */
+function assertNoPlantedSecret(value: unknown): void {
+  const text = JSON.stringify(value);
+  for (const secret of [PLANTED_TOKEN, PLANTED_URL_PASSWORD, 'hunter2', '=abc', ...PEM_BODY, PEM_LAST])
+    assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+}
 
 for (const choice of testBackends()) {
   describe(`troubleshooting tools on the ${choice.name} backend`, { skip: choice.skip }, () => {
@@ -70,6 +83,21 @@ for (const choice of testBackends()) {
         capa,
         'E1207 07:00:03.000000       1 awscluster_controller.go:198] "failed to reconcile" err="password=hunter2 aws_secret_access_key=abc" AWSCluster="team-alpha/alpha-dev-cluster"',
       );
+      writer().write(
+        capa,
+        `I1207 07:00:04.000000       1 s3.go:112] "Uploading bootstrap data" url="https://capa:${PLANTED_URL_PASSWORD}@s3.example.com/bootstrap" AWSCluster="team-alpha/alpha-dev-cluster"`,
+      );
+      // A multi-line message: the key's body lines do not name the object; a read that starts inside the block
+      // (tailLines) gets them without their BEGIN line.
+      writer().write(
+        capa,
+        [
+          'E1207 07:00:05.000000       1 identity.go:64] "Loaded identity" AWSCluster="team-alpha/alpha-dev-cluster" key=-----BEGIN RSA PRIVATE KEY-----',
+          ...PEM_BODY,
+          PEM_LAST,
+          '-----END RSA PRIVATE KEY-----',
+        ].join('\n'),
+      );
     });
     after(async () => {
       await alpha?.close();
@@ -87,20 +115,31 @@ for (const choice of testBackends()) {
       assert.equal(logs.controller, 'capa');
       assert.match(logs.pod, /^capa-controller-manager-/);
       assert.equal(logs.container, 'manager');
-      assert.equal(logs.lines.length, 3, logs.lines.join('\n'));
+      assert.equal(logs.lines.length, 5, logs.lines.join('\n'));
       assert.ok(logs.lines.every((l) => l.includes('alpha-dev-cluster')));
-      const text = JSON.stringify(logs);
-      assert.ok(!text.includes(PLANTED_TOKEN), 'the planted token never leaves the server');
-      assert.ok(!text.includes('hunter2') && !text.includes('=abc'), text);
-      assert.ok(logs.redactions >= 3, String(logs.redactions));
+      assertNoPlantedSecret(logs);
+      assert.ok(
+        logs.lines.some((l) => l.includes('https://capa:[REDACTED]@s3.example.com/bootstrap')),
+        logs.lines.join('\n'),
+      );
+      assert.ok(
+        logs.lines.some((l) => l.endsWith('key=[REDACTED PEM]')),
+        logs.lines.join('\n'),
+      );
+      assert.ok(logs.redactions >= 5, String(logs.redactions));
       assert.equal(await backend.writeMarker(), before, 'nothing written');
     });
 
     it('logs of a pod named directly, tailLines, and a pod without that container', async () => {
       const pod = writer().podsOf('capa-controller-manager')[0]!;
       const logs = ok<Logs>(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod, tailLines: 2 }));
-      assert.equal(logs.lines.length, 2);
-      assert.ok(!JSON.stringify(logs).includes(PLANTED_TOKEN));
+      // At most the last two lines; the redaction may join what a cut key block left into one.
+      assert.ok(logs.lines.length >= 1 && logs.lines.length <= 2, logs.lines.join('\n'));
+      assertNoPlantedSecret(logs);
+      // Every cut through the planted key: the read starts inside the block, without its BEGIN line.
+      for (let tailLines = 1; tailLines <= 12; tailLines++)
+        assertNoPlantedSecret(ok<Logs>(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod, tailLines })));
+      assertNoPlantedSecret(ok<Logs>(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod })));
       const wrong = errorOf(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod, container: 'manger' }));
       assert.equal(wrong.code, 'invalidParams');
       assert.match(wrong.message, /Did you mean "manager"/);
