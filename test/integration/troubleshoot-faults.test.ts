@@ -136,6 +136,24 @@ for (const choice of testBackends({ kcm: true })) {
       });
     }
 
+    it('the troubleshoot-cluster prompt leads an assistant to the cause: diagnose, then the log its nextCall names', async () => {
+      const name = 'acc-prompt';
+      await deploy(name, 'infra-error', false);
+      await brokenOf(name);
+      const prompt = await env.harness.client.getPrompt({ name: 'troubleshoot-cluster', arguments: { name, namespace: NS } });
+      const text = (prompt.messages[0]?.content as { text: string }).text;
+      // Step 1 names the call to make with these arguments; step 2 says to follow firstBroken.nextCall.
+      assert.match(text, new RegExp(`1\\. k0\\.clusters\\.diagnose with name "${name}", namespace "${NS}"`));
+      assert.match(text, /2\. Call the firstBroken\.nextCall .*k0\.logs\.get/);
+      const d = await call<Diagnosis>('k0.clusters.diagnose', { name, namespace: NS });
+      assert.equal(d.firstBroken?.kind, 'AzureCluster', JSON.stringify(d.firstBroken));
+      const logs = await call<{ lines: string[] }>(d.firstBroken!.nextCall!.tool, d.firstBroken!.nextCall!.arguments);
+      assert.ok(
+        logs.lines.some((l) => /AuthorizationFailed/.test(l)),
+        logs.lines.slice(-5).join('\n'),
+      );
+    });
+
     it('deletion-blocked: the infrastructure cluster and the finalizer holding the deletion', async () => {
       const name = 'acc-deletion-blocked';
       await deploy(name, 'deletion-blocked', true);
