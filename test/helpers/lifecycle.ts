@@ -14,6 +14,8 @@
  *       ...
  *     });
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { SandboxHandle, SandboxOptions } from '../../src/sandbox/index.js';
@@ -21,6 +23,26 @@ import { startSandbox } from '../../src/sandbox/sandbox.js';
 import type { Settings } from '../../src/runtime/types.js';
 import { startBackend, type Backend, type BackendName } from './backend.js';
 import { startHarness, type Harness } from './clusters-harness.js';
+import { tempDir } from './cli-process.js';
+
+/** A fixture's sandbox options, or a function giving them when `before` runs (e.g. a log sink of the suite). */
+export type FixtureOptions = SandboxOptions | (() => SandboxOptions);
+
+const optionsOf = (options: FixtureOptions): SandboxOptions => (typeof options === 'function' ? options() : options);
+
+/** A user of the sandbox's token table (`--tokens`): a bearer token and the namespaces it may use (`*`: all). */
+export interface TokenUser {
+  name: string;
+  token: string;
+  namespaces: string[];
+}
+
+/** A tokens file (the sandbox's `tokensFile` option) in a fresh temp directory; written at once. */
+export function tokensFile(users: TokenUser[]): string {
+  const file = join(tempDir('k0mcp-tokens-'), 'tokens.json');
+  writeFileSync(file, JSON.stringify({ users }));
+  return file;
+}
 
 /** Settings for the fixture's harness, or false for none. */
 export type HarnessSettings = Partial<Settings> | false;
@@ -37,12 +59,12 @@ export interface SandboxFixture {
 }
 
 /** An embedded sandbox (its store and fault injector at hand) and a harness on it, for the current suite. */
-export function useSandbox(options: SandboxOptions = {}, settings: HarnessSettings = {}): SandboxFixture {
+export function useSandbox(options: FixtureOptions = {}, settings: HarnessSettings = {}, token?: string): SandboxFixture {
   let sandbox: SandboxHandle | undefined;
   let harness: Harness | undefined;
   before(async () => {
-    sandbox = await startSandbox(options);
-    if (settings !== false) harness = await startHarness(sandbox, settings);
+    sandbox = await startSandbox(optionsOf(options));
+    if (settings !== false) harness = await startHarness(sandbox, settings, token);
   });
   after(async () => {
     await harness?.close();
@@ -64,12 +86,17 @@ export interface BackendFixture {
 }
 
 /** A backend of the matrix (./backend.ts) and a harness on it, for the current suite. */
-export function useBackend(name: BackendName, options: SandboxOptions = {}, settings: HarnessSettings = {}): BackendFixture {
+export function useBackend(
+  name: BackendName,
+  options: FixtureOptions = {},
+  settings: HarnessSettings = {},
+  token?: string,
+): BackendFixture {
   let backend: Backend | undefined;
   let harness: Harness | undefined;
   before(async () => {
-    backend = await startBackend(name, options);
-    if (settings !== false) harness = await startHarness(backend, settings);
+    backend = await startBackend(name, optionsOf(options));
+    if (settings !== false) harness = await startHarness(backend, settings, token);
   });
   after(async () => {
     await harness?.close();
@@ -81,6 +108,25 @@ export function useBackend(name: BackendName, options: SandboxOptions = {}, sett
     },
     get harness() {
       return started(harness, settings === false ? 'the harness (useBackend was given settings: false)' : 'the harness');
+    },
+  };
+}
+
+/** Several backends of the matrix for the current suite, started at once (a differential suite compares them). */
+export function backendsFor(names: readonly BackendName[], options: FixtureOptions = {}): { readonly backends: Backend[] } {
+  let backends: Backend[] | undefined;
+  before(async () => {
+    const results = await Promise.allSettled(names.map((name) => startBackend(name, optionsOf(options))));
+    backends = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
+  after(async () => {
+    await Promise.all((backends ?? []).map((backend) => backend.close()));
+  });
+  return {
+    get backends() {
+      return started(backends, 'the backends');
     },
   };
 }
@@ -124,13 +170,13 @@ function standIn<T extends object>(current: () => T): T {
 }
 
 /** `const sandbox = sandboxFor(options)`: an embedded sandbox for the current suite, started in before, closed in after. */
-export function sandboxFor(options: SandboxOptions = {}): SandboxHandle {
+export function sandboxFor(options: FixtureOptions = {}): SandboxHandle {
   const fixture = useSandbox(options, false);
   return standIn(() => fixture.sandbox);
 }
 
 /** `const backend = backendFor(choice.name, options)`: a backend of the matrix for the current suite. */
-export function backendFor(name: BackendName, options: SandboxOptions = {}): Backend {
+export function backendFor(name: BackendName, options: FixtureOptions = {}): Backend {
   const fixture = useBackend(name, options, false);
   return standIn(() => fixture.backend);
 }

@@ -3,6 +3,7 @@
  * `serve` processes on it, plus the deploy arguments they share.
  */
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { AZURE_BASELINE } from './clusters-harness.js';
@@ -30,6 +31,32 @@ export async function startSandboxProcess(provisionSeconds: number, deleteSecond
   ]);
   await proc.waitForLog(/sandbox management cluster running/);
   return { proc, kubeconfig };
+}
+
+/**
+ * A `k0rdent-mcp sandbox` process for the current describe: started in its `before`, stopped in its `after` (also
+ * on failure). Its fields read what `before` started.
+ */
+export function sandboxProcessFor(provisionSeconds: number, deleteSeconds = 2): SandboxProcess {
+  let sandbox: SandboxProcess | undefined;
+  before(async () => {
+    sandbox = await startSandboxProcess(provisionSeconds, deleteSeconds);
+  });
+  after(async () => {
+    await sandbox?.proc.stop();
+  });
+  const current = (): SandboxProcess => {
+    if (sandbox === undefined) throw new Error('the sandbox process is not started: read it inside a test or a hook after the fixture');
+    return sandbox;
+  };
+  return {
+    get proc() {
+      return current().proc;
+    },
+    get kubeconfig() {
+      return current().kubeconfig;
+    },
+  };
 }
 
 /** `serve` on that sandbox (its kubeconfig), with extra flags and environment. */

@@ -5,11 +5,10 @@
  * deployment.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { describe, it } from 'node:test';
 import { scaleNamespaceName } from '../../src/sandbox/seed/scale.js';
-import { startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { structured } from '../helpers/clusters-harness.js';
+import { useSandbox } from '../helpers/lifecycle.js';
 import { delta, sandboxCounters } from '../helpers/sandbox-counters.js';
 
 interface Item {
@@ -20,30 +19,20 @@ interface Item {
 }
 
 describe('k0.clusters.list status filter at 1,000 namespaces', () => {
-  let sandbox: SandboxHandle;
-  let harness: Harness;
-
-  before(async () => {
-    sandbox = await startSandbox({ scale: 1000 });
-    harness = await startHarness(sandbox);
-  });
-  after(async () => {
-    await harness?.close();
-    await sandbox?.close();
-  });
+  const env = useSandbox({ scale: 1000 });
 
   async function walk(args: Record<string, unknown>): Promise<{ items: Item[]; requests: number; gets: number }> {
-    const before = await sandboxCounters(sandbox.url);
+    const before = await sandboxCounters(env.sandbox.url);
     const items: Item[] = [];
     let next: string | undefined;
     do {
-      const result = await harness.call('k0.clusters.list', { limit: 100, ...args, ...(next ? { continue: next } : {}) });
+      const result = await env.harness.call('k0.clusters.list', { limit: 100, ...args, ...(next ? { continue: next } : {}) });
       assert.notEqual(result.isError, true, JSON.stringify(result.structuredContent));
       const page = structured<{ items: Item[]; continue?: string }>(result);
       items.push(...page.items);
       next = page.continue;
     } while (next !== undefined);
-    const counted = delta(before, await sandboxCounters(sandbox.url));
+    const counted = delta(before, await sandboxCounters(env.sandbox.url));
     return { items, requests: counted.requests(), gets: counted.requests({ verb: 'get' }) };
   }
 

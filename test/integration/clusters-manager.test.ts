@@ -4,20 +4,17 @@
  * Ready=False/Failed, timeout).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+
+import { describe, it } from 'node:test';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { ClusterManager } from '../../src/clusters/manager.js';
 import { namespacePolicyFromSettings } from '../../src/policy/index.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { AppError } from '../../src/errors.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings, type LogLine } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
-import { sandboxFor } from '../helpers/lifecycle.js';
+import { sandboxFor, tokensFile } from '../helpers/lifecycle.js';
 
 const GROUP = 'k0rdent.mirantis.com';
 const CREDENTIALS = { group: GROUP, version: 'v1beta1', plural: 'credentials' };
@@ -55,22 +52,12 @@ const credentialLists = (log: string[]): { clusterWide: string[]; namespaced: st
 });
 
 describe('listing cost does not grow with the number of namespaces', () => {
-  let sandbox: SandboxHandle;
-  let dir: string;
   const log: string[] = [];
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clusters-manager-'));
-    const tokens = join(dir, 'tokens.yaml');
-    writeFileSync(
-      tokens,
-      'users:\n  - { name: admin, token: admin-token, namespaces: ["*"] }\n  - { name: alice, token: alice-token, namespaces: [kcm-system, team-alpha] }\n',
-    );
-    sandbox = await startSandbox({ scale: 40, tokensFile: tokens, log: (line) => log.push(line) });
-  });
-  after(async () => {
-    await sandbox?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const tokens = tokensFile([
+    { name: 'admin', token: 'admin-token', namespaces: ['*'] },
+    { name: 'alice', token: 'alice-token', namespaces: ['kcm-system', 'team-alpha'] },
+  ]);
+  const sandbox = sandboxFor({ scale: 40, tokensFile: tokens, log: (line) => log.push(line) });
 
   it('an identity that may list cluster-wide makes ONE LIST, filtered by the policy', async () => {
     const { logger } = capture();

@@ -16,7 +16,8 @@ import { parse as parseYaml } from 'yaml';
 import { createMcpServer } from '../../src/mcp/server.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createRuntime, createSession } from '../../src/runtime/runtime.js';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { testBackends, type Backend } from '../helpers/backend.js';
+import { backendFor } from '../helpers/lifecycle.js';
 import { startWriteBarrierProxy, type WriteBarrierProxy } from '../helpers/write-barrier-proxy.js';
 import {
   AZURE_BASELINE,
@@ -145,11 +146,10 @@ async function writes(backend: Backend): Promise<string> {
 
 for (const choice of testBackends()) {
   describe(`concurrent writers on the ${choice.name} backend (issue 18)`, { skip: choice.skip }, () => {
-    let backend: Backend;
+    const backend = backendFor(choice.name, { provisionSeconds: 1, deleteSeconds: 1 });
     let proxy: WriteBarrierProxy;
     const clients: Harness[] = [];
     before(async () => {
-      backend = await startBackend(choice.name, { provisionSeconds: 1, deleteSeconds: 1 });
       // The clients reach the API server through a proxy that can hold their writes until all have read.
       proxy = await startWriteBarrierProxy(backend.kubeconfig);
       for (let i = 0; i < 3; i++) clients.push(await startHarness({ kubeconfig: proxy.kubeconfig }));
@@ -157,7 +157,6 @@ for (const choice of testBackends()) {
     after(async () => {
       for (const c of clients) await c.close();
       await proxy?.close();
-      await backend?.close();
     });
     /** A write (create, apply, patch, replace) of ClusterDeployment `name` (or a create of any). */
     const writeOf =

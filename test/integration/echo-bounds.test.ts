@@ -5,34 +5,28 @@
  * names no user.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import { tempDir } from '../helpers/cli-process.js';
 import { AZURE_BASELINE, sandboxWriteCount } from '../helpers/clusters-harness.js';
+import { sandboxFor, tokensFile } from '../helpers/lifecycle.js';
 import { startServeApp, type ServeApp } from '../helpers/serve-app.js';
 
 /** "A few KB": the most an answer or a log line may be, whatever the input. */
 const FEW_KB = 4096;
 
 describe('every echo of the input is bounded', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 600 });
   let serve: ServeApp;
   let client: Client;
   let logsBefore = 0;
 
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 600 });
     serve = await startServeApp(sandbox);
     client = await serve.connect('echo-bounds');
   });
   after(async () => {
     await serve?.close();
-    await sandbox?.close();
   });
 
   /** The log lines written since the previous check are each under FEW_KB. */
@@ -105,21 +99,19 @@ describe('every echo of the input is bounded', () => {
 });
 
 describe("the sandbox's 401 log line", () => {
+  const lines: string[] = [];
+  const sandbox = sandboxFor({
+    tokensFile: tokensFile([{ name: 'alice', token: 'alice-token', namespaces: ['*'] }]),
+    log: (line) => lines.push(line),
+  });
+
   it('names no user', async () => {
-    const tokens = join(tempDir(), 'tokens.yaml');
-    writeFileSync(tokens, 'users:\n- {name: alice, token: alice-token, namespaces: ["*"]}\n');
-    const lines: string[] = [];
-    const sandbox = await startSandbox({ tokensFile: tokens, log: (line) => lines.push(line) });
-    try {
-      const res = await fetch(new URL('/api/v1/namespaces', sandbox.url), { headers: { authorization: 'Bearer wrong' } });
-      assert.equal(res.status, 401);
-      await res.text();
-      const line = lines.find((l) => l.startsWith('GET /api/v1/namespaces') && / 401 /.test(l));
-      assert.ok(line, lines.join('\n'));
-      assert.doesNotMatch(line, /user=|system:admin|alice/);
-      assert.match(line, /unauthenticated$/);
-    } finally {
-      await sandbox.close();
-    }
+    const res = await fetch(new URL('/api/v1/namespaces', sandbox.url), { headers: { authorization: 'Bearer wrong' } });
+    assert.equal(res.status, 401);
+    await res.text();
+    const line = lines.find((l) => l.startsWith('GET /api/v1/namespaces') && / 401 /.test(l));
+    assert.ok(line, lines.join('\n'));
+    assert.doesNotMatch(line, /user=|system:admin|alice/);
+    assert.match(line, /unauthenticated$/);
   });
 });

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,9 +15,10 @@ import { after, before, describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { mergeAccess } from '../../src/kube/access.js';
 import { TOOLS } from '../../src/mcp/tools/index.js';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { testBackends } from '../helpers/backend.js';
 import { REPO_ROOT } from '../helpers/cli-process.js';
 import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
+import { backendFor, tokensFile } from '../helpers/lifecycle.js';
 import { AZURE_BASELINE, sandboxKubeConfig, startHarness } from '../helpers/clusters-harness.js';
 
 const run = promisify(execFile);
@@ -174,28 +175,28 @@ describe('deploy/chart with the real helm CLI', { skip: helmSkip }, () => {
 });
 
 describe('deploy/chart on the real kube-apiserver', { skip: helmSkip || kube?.skip || !kube }, () => {
-  let backend: Backend;
+  const userToken = 'mcp-chart-token-0123';
+  // mcp-chart: no namespaces, so the sandbox gives it no RoleBinding; only its namespace-reader binding, removed below.
+  const backend = backendFor('kube', {
+    tokensFile: tokensFile([
+      { name: 'admin', token: 'admin-token-0123', namespaces: ['*'] },
+      { name: 'mcp-chart', token: userToken, namespaces: [] },
+    ]),
+    provisionSeconds: 1,
+    deleteSeconds: 1,
+  });
   let cli: Kubectl;
   const kubectl = async (args: string[], input: string): Promise<string> => {
     const r = await cli.run(args, input);
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: exit ${r.code}: ${r.stderr}${r.stdout}`);
     return r.stdout;
   };
-  const userToken = 'mcp-chart-token-0123';
   before(async () => {
-    const tokens = tmp('tokens.yaml');
-    // mcp-chart: no namespaces, so the sandbox gives it no RoleBinding; only its namespace-reader binding, removed below.
-    writeFileSync(
-      tokens,
-      `users:\n  - { name: admin, token: admin-token-0123, namespaces: ["*"] }\n  - { name: mcp-chart, token: ${userToken}, namespaces: [] }\n`,
-    );
-    backend = await startBackend('kube', { tokensFile: tokens, provisionSeconds: 1, deleteSeconds: 1 });
     cli = kubectlFor(backend.adminKubeconfig);
     await kubectl(['delete', 'clusterrolebinding', 'k0rdent-sandbox:mcp-chart:namespaces'], '');
   });
   after(async () => {
     cli?.close();
-    await backend?.close();
   });
 
   it('the rendered manifests of both modes pass a server-side dry run, then apply for real', { timeout: 120_000 }, async () => {

@@ -13,9 +13,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/settings.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { runCli, startServe, stopAll, tempDir, writeKubeconfig } from '../helpers/cli-process.js';
+import { sandboxFor, tokensFile } from '../helpers/lifecycle.js';
 
 after(stopAll);
 
@@ -34,24 +33,20 @@ async function callOver(base: string, name: string, args: Record<string, unknown
 }
 
 describe('in-cluster config (the pod service account)', () => {
-  let sandbox: SandboxHandle;
   const sandboxLog: string[] = [];
+  const sandbox = sandboxFor({
+    tls: true,
+    tokensFile: tokensFile([
+      { name: 'mcp-sa', token: SA_TOKEN, namespaces: ['*'] },
+      { name: 'alice', token: ALICE_TOKEN, namespaces: ['team-alpha'] },
+    ]),
+    log: (line) => sandboxLog.push(line),
+  });
   let podEnv: Record<string, string>;
   let saDir: string;
 
   before(async () => {
     const dir = tempDir('k0mcp-incluster-');
-    const tokens = join(dir, 'tokens.yaml');
-    writeFileSync(
-      tokens,
-      [
-        'users:',
-        `  - { name: mcp-sa, token: ${SA_TOKEN}, namespaces: ["*"] }`,
-        `  - { name: alice, token: ${ALICE_TOKEN}, namespaces: [team-alpha] }`,
-        '',
-      ].join('\n'),
-    );
-    sandbox = await startSandbox({ tls: true, tokensFile: tokens, log: (line) => sandboxLog.push(line) });
     const kubeconfig = parse(sandbox.kubeconfig) as { clusters: { cluster: { 'certificate-authority-data': string } }[] };
     saDir = join(dir, 'serviceaccount');
     mkdirSync(saDir);
@@ -61,9 +56,6 @@ describe('in-cluster config (the pod service account)', () => {
     writeFileSync(join(saDir, 'namespace'), 'kcm-system');
     const url = new URL(sandbox.url);
     podEnv = { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port, K0RDENT_SERVICE_ACCOUNT_DIR: saDir };
-  });
-  after(async () => {
-    await sandbox?.close();
   });
 
   it('without a kubeconfig, serve detects the service account and every call uses it', async () => {

@@ -25,7 +25,8 @@ import {
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { buildKubeconfig } from '../../src/sandbox/apiserver/kubeconfig.js';
-import { startBackend, testBackends, type Backend, type BackendName } from '../helpers/backend.js';
+import { testBackends, type Backend, type BackendName } from '../helpers/backend.js';
+import { backendsFor } from '../helpers/lifecycle.js';
 import { kubectlFor, type Kubectl, type KubectlResult } from '../helpers/kubectl.js';
 
 const ALICE_TOKEN = 'fidelity-alice-token-0123456789';
@@ -448,15 +449,15 @@ const ROWS: Record<string, Row> = {
 };
 
 describe('issue 11 item 11: the API surface kubectl expects', () => {
-  let dir = '';
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fidelity-api-'));
-    const tokensFile = join(dir, 'tokens.yaml');
-    writeFileSync(tokensFile, TOKENS, { mode: 0o600 });
-    const started = await Promise.all(
-      choices.map((c) => startBackend(c.name, { tls: true, tokensFile, provisionSeconds: 1, deleteSeconds: 1 })),
-    );
-    for (const backend of started) {
+  const dir = mkdtempSync(join(tmpdir(), 'fidelity-api-'));
+  const tokensFile = join(dir, 'tokens.yaml');
+  writeFileSync(tokensFile, TOKENS, { mode: 0o600 });
+  const matrix = backendsFor(
+    choices.map((c) => c.name),
+    { tls: true, tokensFile, provisionSeconds: 1, deleteSeconds: 1 },
+  );
+  before(() => {
+    for (const backend of matrix.backends) {
       const cluster = config(backend.kubeconfig).getCurrentCluster()!;
       const caPem = Buffer.from(cluster.caData ?? '', 'base64').toString('utf8');
       const aliceKc = buildKubeconfig({ url: cluster.server, caPem, token: ALICE_TOKEN });
@@ -471,13 +472,12 @@ describe('issue 11 item 11: the API surface kubectl expects', () => {
       });
     }
   });
-  after(async () => {
+  after(() => {
     for (const s of sides) {
       s.alice.close();
       s.admin.close();
     }
-    await Promise.all(sides.map((s) => s.backend.close()));
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs on the backends of the matrix', (t) => {

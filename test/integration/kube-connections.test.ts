@@ -14,8 +14,6 @@ import { checkKubeconfig } from '../../src/config/kubeconfig-source.js';
 import { loadKubeConfig } from '../../src/config/kubeconfig.js';
 import { KubeIdentities } from '../../src/kube/identity.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { type CliProcess, startServe, stopAll, tempDir } from '../helpers/cli-process.js';
 import { AZURE_BASELINE, sandboxKubeConfig, startHarness, structured } from '../helpers/clusters-harness.js';
 import {
@@ -25,7 +23,7 @@ import {
   type RecordingApiServer,
 } from '../helpers/recording-apiserver.js';
 import { delta, sandboxCounters } from '../helpers/sandbox-counters.js';
-import { sandboxFor } from '../helpers/lifecycle.js';
+import { sandboxFor, tokensFile } from '../helpers/lifecycle.js';
 
 describe('keep-alive: one identity, one agent', () => {
   const sandbox = sandboxFor({ provisionSeconds: 0.3, deleteSeconds: 0.2 });
@@ -183,17 +181,11 @@ describe('keep-alive over TLS keeps the kubeconfig TLS settings', () => {
 });
 
 describe('serve in OIDC_REQUIRED: the sessions of one caller share its identity', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ tokensFile: tokensFile([{ name: 'alice', token: 'alice-token', namespaces: ['*'] }]) });
   let proc: CliProcess | undefined;
-  before(async () => {
-    const tokens = join(tempDir(), 'tokens.json');
-    writeFileSync(tokens, JSON.stringify({ users: [{ name: 'alice', token: 'alice-token', namespaces: ['*'] }] }));
-    sandbox = await startSandbox({ tokensFile: tokens });
-  });
   after(async () => {
     await proc?.stop();
     stopAll();
-    await sandbox.close();
   });
 
   it('two MCP sessions with the same bearer token: their calls go over one connection to the API', async () => {

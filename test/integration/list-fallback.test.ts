@@ -4,47 +4,35 @@
  * the namespaces that answered. Counted at the sandbox API server (apiserver_request_total).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AppError } from '../../src/errors.js';
 import { ListAccess } from '../../src/shared/list-access.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
-import { tempDir } from '../helpers/cli-process.js';
+import { structured } from '../helpers/clusters-harness.js';
+import { tokensFile, useSandbox } from '../helpers/lifecycle.js';
 import { delta, sandboxCounters } from '../helpers/sandbox-counters.js';
 
 const READABLE = ['kcm-system', 'team-alpha', 'scale-0003'];
 
 describe('per-namespace fallback for a namespace-limited identity', () => {
-  let sandbox: SandboxHandle;
-  let harness: Harness;
-  let namespaceCount: number;
-  before(async () => {
-    const tokens = join(tempDir(), 'tokens.json');
-    writeFileSync(tokens, JSON.stringify({ users: [{ name: 'limited', token: 'limited-token', namespaces: READABLE }] }));
-    sandbox = await startSandbox({ scale: 20, tokensFile: tokens });
-    harness = await startHarness(sandbox, { logLevel: 'warn' }, 'limited-token');
-    namespaceCount = sandbox.store.list({ group: '', version: 'v1', plural: 'namespaces' }).length;
-  });
-  after(async () => {
-    await harness.close();
-    await sandbox.close();
-  });
+  const env = useSandbox(
+    { scale: 20, tokensFile: tokensFile([{ name: 'limited', token: 'limited-token', namespaces: READABLE }]) },
+    { logLevel: 'warn' },
+    'limited-token',
+  );
 
   it('first call: namespaces + refused cluster-wide LIST + one probe per namespace; second: only the readable namespaces, no 403', async () => {
-    const before1 = await sandboxCounters(sandbox.url);
-    const first = await harness.call('k0.clusters.list', {});
+    const namespaceCount = env.sandbox.store.list({ group: '', version: 'v1', plural: 'namespaces' }).length;
+    const before1 = await sandboxCounters(env.sandbox.url);
+    const first = await env.harness.call('k0.clusters.list', {});
     assert.notEqual(first.isError, true, JSON.stringify(first.content));
-    const d1 = delta(before1, await sandboxCounters(sandbox.url));
+    const d1 = delta(before1, await sandboxCounters(env.sandbox.url));
     assert.equal(d1.requests({ resource: 'namespaces' }), 1);
     assert.equal(d1.requests({ resource: 'clusterdeployments' }), 1 + namespaceCount, 'the cluster-wide LIST and one LIST per namespace');
     assert.equal(d1.requests({ code: '403' }), 1 + namespaceCount - READABLE.length);
 
-    const before2 = await sandboxCounters(sandbox.url);
-    const second = await harness.call('k0.clusters.list', {});
-    const d2 = delta(before2, await sandboxCounters(sandbox.url));
+    const before2 = await sandboxCounters(env.sandbox.url);
+    const second = await env.harness.call('k0.clusters.list', {});
+    const d2 = delta(before2, await sandboxCounters(env.sandbox.url));
     assert.equal(d2.requests({ code: '403' }), 0, 'no 403 probe within the TTL');
     assert.equal(d2.requests(), READABLE.length, 'one LIST per readable namespace, nothing else');
     assert.deepEqual(structured(second), structured(first), 'the same page');
@@ -53,24 +41,24 @@ describe('per-namespace fallback for a namespace-limited identity', () => {
   });
 
   it('the memory is per resource: credentials probe once too, then list only the readable namespaces', async () => {
-    await harness.call('k0.clusters.listCredentials', {});
-    const before2 = await sandboxCounters(sandbox.url);
-    const again = await harness.call('k0.clusters.listCredentials', {});
+    await env.harness.call('k0.clusters.listCredentials', {});
+    const before2 = await sandboxCounters(env.sandbox.url);
+    const again = await env.harness.call('k0.clusters.listCredentials', {});
     assert.notEqual(again.isError, true, JSON.stringify(again.content));
-    const d = delta(before2, await sandboxCounters(sandbox.url));
+    const d = delta(before2, await sandboxCounters(env.sandbox.url));
     assert.equal(d.requests({ code: '403' }), 0);
     assert.equal(d.requests(), READABLE.length);
   });
 
   it('paging through the fallback with continue still returns every readable item once', async () => {
-    const all = structured<{ items: { namespace: string; name: string }[] }>(await harness.call('k0.clusters.list', {})).items.map(
+    const all = structured<{ items: { namespace: string; name: string }[] }>(await env.harness.call('k0.clusters.list', {})).items.map(
       (i) => `${i.namespace}/${i.name}`,
     );
     const paged: string[] = [];
     let token: string | undefined;
     for (let i = 0; i < 20; i++) {
       const page = structured<{ items: { namespace: string; name: string }[]; continue?: string }>(
-        await harness.call('k0.clusters.list', { limit: 2, ...(token ? { continue: token } : {}) }),
+        await env.harness.call('k0.clusters.list', { limit: 2, ...(token ? { continue: token } : {}) }),
       );
       paged.push(...page.items.map((it) => `${it.namespace}/${it.name}`));
       token = page.continue;

@@ -12,12 +12,12 @@
  * at load 30 on 2 cores the largest gap seen was 5.6 s with a 2 s interval, well under 15 s.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { stopAll } from '../helpers/cli-process.js';
-import { deployArgs, serveOn, startSandboxProcess, type SandboxProcess } from '../helpers/long-ops.js';
+import { deployArgs, serveOn, sandboxProcessFor } from '../helpers/long-ops.js';
 
 after(stopAll);
 
@@ -26,13 +26,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const PROVISION_SECONDS = 24;
 
 describe('heartbeats keep a long wait alive', () => {
-  let sandbox: SandboxProcess;
-  before(async () => {
-    sandbox = await startSandboxProcess(PROVISION_SECONDS);
-  });
-  after(async () => {
-    await sandbox?.proc.stop();
-  });
+  const sandbox = sandboxProcessFor(PROVISION_SECONDS);
 
   it('deploy wait=true outlasting the client request timeout → ready: true with total set and progress strictly increasing', async () => {
     const { proc, base } = await serveOn(sandbox, [], { PROGRESS_INTERVAL: '1s' });

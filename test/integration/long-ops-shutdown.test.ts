@@ -4,13 +4,13 @@
  * and receives the result; a stall reaches the client as notifications/message at its chosen level.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LoggingMessageNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CLI, cleanEnv, stopAll } from '../helpers/cli-process.js';
-import { deployArgs, serveOn, startSandboxProcess, type SandboxProcess } from '../helpers/long-ops.js';
+import { deployArgs, serveOn, sandboxProcessFor } from '../helpers/long-ops.js';
 import { until } from '../helpers/until.js';
 
 after(stopAll);
@@ -49,13 +49,7 @@ async function readEvents(
 }
 
 describe('long operations over real processes', () => {
-  let sandbox: SandboxProcess;
-  before(async () => {
-    sandbox = await startSandboxProcess(120);
-  });
-  after(async () => {
-    await sandbox?.proc.stop();
-  });
+  const sandbox = sandboxProcessFor(120);
 
   it('SIGTERM during a wait: the client receives a result with interrupted: true, the process exits 0', async () => {
     const { proc, base } = await serveOn(sandbox);
@@ -118,9 +112,10 @@ describe('long operations over real processes', () => {
     await client.close().catch(() => undefined);
   });
 
-  it('a client that drops its stream mid-wait and reconnects with Last-Event-ID receives the final result', async () => {
-    const fast = await startSandboxProcess(6);
-    try {
+  describe('on a sandbox that provisions in 6 s', () => {
+    const fast = sandboxProcessFor(6);
+
+    it('a client that drops its stream mid-wait and reconnects with Last-Event-ID receives the final result', async () => {
       const { proc, base } = await serveOn(fast);
       const url = new URL('/mcp', base);
       const init = await fetch(url, {
@@ -182,9 +177,7 @@ describe('long operations over real processes', () => {
       assert.equal(final.result.structuredContent.ready, true);
       assert.equal(final.result.structuredContent.status, 'created');
       await proc.stop();
-    } finally {
-      await fast.proc.stop();
-    }
+    });
   });
 
   it('a stall reaches the client as notifications/message (warning), and not below the level it set', async () => {

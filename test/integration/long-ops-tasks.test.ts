@@ -4,12 +4,12 @@
  * killed mid-task, and completes with the waited call's result. Delete as a task ends when the object is gone.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { stopAll } from '../helpers/cli-process.js';
-import { createTask, deployArgs, serveOn, startSandboxProcess, untilTerminal, type SandboxProcess } from '../helpers/long-ops.js';
+import { createTask, deployArgs, serveOn, sandboxProcessFor, untilTerminal } from '../helpers/long-ops.js';
 
 after(stopAll);
 
@@ -21,13 +21,7 @@ async function connect(base: string, name: string): Promise<Client> {
 }
 
 describe('tasks across serve processes', () => {
-  let sandbox: SandboxProcess;
-  before(async () => {
-    sandbox = await startSandboxProcess(8, 3);
-  });
-  after(async () => {
-    await sandbox?.proc.stop();
-  });
+  const sandbox = sandboxProcessFor(8, 3);
 
   it('created through one server, polled through serve --stateless, survives the first server being killed', async () => {
     const first = await serveOn(sandbox);

@@ -14,11 +14,11 @@ import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { mergeAccess, type KubeAccess } from '../../src/kube/access.js';
 import { TOOLS } from '../../src/mcp/tools/index.js';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { testBackends } from '../helpers/backend.js';
 import { REPO_ROOT } from '../helpers/cli-process.js';
 import { AZURE_BASELINE, sandboxKubeConfig, startHarness, type Harness } from '../helpers/clusters-harness.js';
 import { settled } from '../helpers/until.js';
-import { sandboxFor } from '../helpers/lifecycle.js';
+import { backendFor, sandboxFor, tokensFile } from '../helpers/lifecycle.js';
 
 const run = promisify(execFile);
 
@@ -402,7 +402,15 @@ describe('the manifests on the real kube-apiserver', { skip: kube ? kube.skip : 
   const dir = mkdtempSync(join(tmpdir(), 'k0mcp-rbac-kube-'));
   const adminKubeconfig = join(dir, 'admin.kubeconfig');
   const userToken = 'mcp-rbac-token-0123';
-  let backend: Backend;
+  // mcp-rbac: no namespaces, so the sandbox gives it no RoleBinding; only its namespace-reader binding, removed below.
+  const backend = backendFor('kube', {
+    tokensFile: tokensFile([
+      { name: 'admin', token: 'admin-token-0123', namespaces: ['*'] },
+      { name: 'mcp-rbac', token: userToken, namespaces: [] },
+    ]),
+    provisionSeconds: 1,
+    deleteSeconds: 1,
+  });
   const kubectl = async (args: string[], input?: string, token?: string): Promise<string> => {
     const child = execFile('kubectl', ['--kubeconfig', adminKubeconfig, ...(token ? ['--token', token] : []), ...args], {
       maxBuffer: 16 * 1024 * 1024,
@@ -419,18 +427,10 @@ describe('the manifests on the real kube-apiserver', { skip: kube ? kube.skip : 
   };
 
   before(async () => {
-    const tokens = join(dir, 'tokens.yaml');
-    // mcp-rbac: no namespaces, so the sandbox gives it no RoleBinding; only its namespace-reader binding, removed below.
-    writeFileSync(
-      tokens,
-      `users:\n  - { name: admin, token: admin-token-0123, namespaces: ["*"] }\n  - { name: mcp-rbac, token: ${userToken}, namespaces: [] }\n`,
-    );
-    backend = await startBackend('kube', { tokensFile: tokens, provisionSeconds: 1, deleteSeconds: 1 });
     writeFileSync(adminKubeconfig, backend.adminKubeconfig);
     await kubectl(['delete', 'clusterrolebinding', 'k0rdent-sandbox:mcp-rbac:namespaces']);
   });
-  after(async () => {
-    await backend?.close();
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 

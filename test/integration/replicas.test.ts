@@ -10,20 +10,19 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { stopAll, type CliProcess } from '../helpers/cli-process.js';
-import { deployArgs, serveOn, startSandboxProcess, untilTerminal, type SandboxProcess } from '../helpers/long-ops.js';
+import { deployArgs, serveOn, sandboxProcessFor, untilTerminal } from '../helpers/long-ops.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.js';
 
 after(stopAll);
 
 describe('three serve --stateless replicas behind a round-robin proxy', () => {
-  let sandbox: SandboxProcess;
+  // Slow enough provisioning that the kill lands while the task is working.
+  const sandbox = sandboxProcessFor(8, 2);
   let replicas: { proc: CliProcess; base: string }[];
   let proxy: RoundRobinProxy;
   let client: Client;
 
   before(async () => {
-    // Slow enough provisioning that the kill lands while the task is working.
-    sandbox = await startSandboxProcess(8, 2);
     replicas = await Promise.all([0, 1, 2].map(() => serveOn(sandbox, ['--stateless'])));
     proxy = await startRoundRobinProxy(replicas.map((r) => r.base));
     client = new Client({ name: 'replicas-test', version: '1.0.0' });
@@ -33,7 +32,6 @@ describe('three serve --stateless replicas behind a round-robin proxy', () => {
     await client?.close().catch(() => undefined);
     await proxy?.close();
     for (const r of replicas ?? []) await r.proc.stop();
-    await sandbox?.proc.stop();
   });
 
   const answeredBy = (rpc: string): number[] => proxy.log.filter((r) => r.rpc.includes(rpc)).map((r) => r.upstream);

@@ -4,13 +4,11 @@
  * through the API gets kcm's status and schema ConfigMap.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
+import { tempDir } from '../helpers/cli-process.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
 import { sandboxFor } from '../helpers/lifecycle.js';
@@ -188,34 +186,25 @@ describe('sandbox kcm through client-node', () => {
   });
 });
 
-describe('startSandbox with a seed file and scale data', () => {
-  let sandbox: SandboxHandle;
-  const dir = mkdtempSync(join(tmpdir(), 'sandbox-kcm-seedfile-'));
-
-  before(async () => {
-    const seedFile = join(dir, 'seed.yaml');
-    writeFileSync(
-      seedFile,
-      [
-        'apiVersion: v1',
-        'kind: List',
-        'items:',
-        '  - apiVersion: k0rdent.mirantis.com/v1beta1',
-        '    kind: Credential',
-        '    metadata: {name: lab-credential, namespace: lab}',
-        '    spec: {identityRef: {apiVersion: v1, kind: Secret, name: lab-secret, namespace: lab}}',
-        '  - apiVersion: k0rdent.mirantis.com/v1beta1',
-        '    kind: ClusterTemplate',
-        '    metadata: {name: gcp-standalone-cp-1-0-43, namespace: lab}',
-        '    spec: {helm: {chartSpec: {chart: gcp-standalone-cp, version: 1.0.43, interval: 10m, sourceRef: {kind: HelmRepository, name: kcm-templates}}}}',
-      ].join('\n'),
-    );
-    sandbox = await startSandbox({ seedFile, scale: 5, provisionSeconds: 0.5 });
-  });
-  after(async () => {
-    await sandbox?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+describe('a sandbox with a seed file and scale data', () => {
+  const seedFile = join(tempDir('sandbox-kcm-seedfile-'), 'seed.yaml');
+  writeFileSync(
+    seedFile,
+    [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '  - apiVersion: k0rdent.mirantis.com/v1beta1',
+      '    kind: Credential',
+      '    metadata: {name: lab-credential, namespace: lab}',
+      '    spec: {identityRef: {apiVersion: v1, kind: Secret, name: lab-secret, namespace: lab}}',
+      '  - apiVersion: k0rdent.mirantis.com/v1beta1',
+      '    kind: ClusterTemplate',
+      '    metadata: {name: gcp-standalone-cp-1-0-43, namespace: lab}',
+      '    spec: {helm: {chartSpec: {chart: gcp-standalone-cp, version: 1.0.43, interval: 10m, sourceRef: {kind: HelmRepository, name: kcm-templates}}}}',
+    ].join('\n'),
+  );
+  const sandbox = sandboxFor({ seedFile, scale: 5, provisionSeconds: 0.5 });
 
   it('serves only the seed file objects plus the scale namespaces, with kcm status filled in', async () => {
     const kc = new KubeConfig();

@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { testBackends } from '../helpers/backend.js';
 import { until } from '../helpers/until.js';
-import { backendFor } from '../helpers/lifecycle.js';
+import { backendFor, tokensFile } from '../helpers/lifecycle.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 
@@ -288,27 +288,15 @@ for (const backend of testBackends()) {
   });
 
   describe(`sandbox kubeconfig with --tls and --tokens (${backend.name})`, { skip: backend.skip }, () => {
-    let sandbox: Backend;
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-kcm-tls-'));
-
-    before(async () => {
-      const tokensFile = join(dir, 'tokens.yaml');
-      writeFileSync(
-        tokensFile,
-        [
-          'users:',
-          '  - name: alice',
-          '    token: alice-token-0123456789',
-          '    namespaces: [team-alpha]',
-          '  - name: admin',
-          '    token: admin-token-0123456789',
-          '    namespaces: ["*"]',
-        ].join('\n'),
-      );
-      sandbox = await startBackend(backend.name, { tls: true, tokensFile });
+    const sandbox = backendFor(backend.name, {
+      tls: true,
+      tokensFile: tokensFile([
+        { name: 'alice', token: 'alice-token-0123456789', namespaces: ['team-alpha'] },
+        { name: 'admin', token: 'admin-token-0123456789', namespaces: ['*'] },
+      ]),
     });
-    after(async () => {
-      await sandbox?.close();
+    after(() => {
       rmSync(dir, { recursive: true, force: true });
     });
 

@@ -4,14 +4,13 @@
  * saying the server stopped and that nothing was written, not silence; the process exits 0. `stdio` the same.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { CLI, cleanEnv, startServe, stopAll, writeKubeconfig } from '../helpers/cli-process.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 import { createTask, deployArgs } from '../helpers/long-ops.js';
 import { within } from '../helpers/until.js';
 
@@ -29,14 +28,8 @@ class SeenPattern extends RegExp {
 }
 
 describe('shutdown answers every call', () => {
-  let sandbox: SandboxHandle;
-  before(async () => {
-    // Deployments stay provisioning for the whole file: a task followed here is still working at SIGTERM.
-    sandbox = await startSandbox({ provisionSeconds: 600 });
-  });
-  after(async () => {
-    await sandbox?.close();
-  });
+  // Deployments stay provisioning for the whole file: a task followed here is still working at SIGTERM.
+  const sandbox = sandboxFor({ provisionSeconds: 600 });
 
   it('SIGTERM with a 40 s list in flight: the client gets an error result (server stopped, nothing written), exit 0', async () => {
     const { proc, base } = await startServe(['--kubeconfig-path', writeKubeconfig(sandbox.url)], {});

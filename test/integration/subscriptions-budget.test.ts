@@ -15,7 +15,8 @@ import { MAX_SUBSCRIPTIONS } from '../../src/mcp/resources/subscriptions.js';
 import { MAX_SUBSCRIPTIONS_PER_IDENTITY, WATCH_BUDGET, watchHubOf } from '../../src/mcp/resources/watch-hub.js';
 import { scaleNamespaceName } from '../../src/sandbox/seed/scale.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { testBackends } from '../helpers/backend.js';
+import { backendFor } from '../helpers/lifecycle.js';
 import { startServeApp, type ServeApp } from '../helpers/serve-app.js';
 import { until } from '../helpers/until.js';
 
@@ -26,7 +27,12 @@ const PER_SESSION = 50;
 
 for (const choice of testBackends())
   describe(`resource subscriptions share a bounded watch budget (${choice.name})`, { skip: choice.skip }, () => {
-    let backend: Backend;
+    // On the sandbox, 33 generated namespaces (scale-0000 …) besides the seeded ones: enough to reach the watch budget.
+    const backend = backendFor(choice.name, {
+      provisionSeconds: 1,
+      deleteSeconds: 0.5,
+      ...(choice.name === 'sandbox' ? { scale: WATCH_BUDGET + 1 } : {}),
+    });
     let serve: ServeApp;
     /** What only the embedded sandbox can do here (generated namespaces, its /metrics). */
     const sandboxOnly = choice.name === 'sandbox' ? {} : { skip: "the cap is the server's own: checked once, on the sandbox" };
@@ -49,18 +55,11 @@ for (const choice of testBackends())
     };
 
     before(async () => {
-      // On the sandbox, 33 generated namespaces (scale-0000 …) besides the seeded ones: enough to reach the watch budget.
-      backend = await startBackend(choice.name, {
-        provisionSeconds: 1,
-        deleteSeconds: 0.5,
-        ...(choice.name === 'sandbox' ? { scale: WATCH_BUDGET + 1 } : {}),
-      });
       serve = await startServeApp(backend);
       other = await serve.connect('other-caller');
     });
     after(async () => {
       await serve?.close();
-      await backend?.close();
     });
 
     it(`${SESSIONS} × ${PER_SESSION} subscriptions to missing namespaces are refused with the nearest; others are unaffected`, async () => {

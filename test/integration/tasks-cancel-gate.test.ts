@@ -14,16 +14,15 @@ import { createMcpServer } from '../../src/mcp/server.js';
 import { createMetricsRegistry } from '../../src/observability/metrics.js';
 import { createRuntime, createSession } from '../../src/runtime/runtime.js';
 import type { Settings } from '../../src/runtime/types.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { CANCELLED_TASKS_ANNOTATION } from '../../src/tasks/cluster-task-store.js';
 import { encodeTaskId } from '../../src/tasks/task-id.js';
 import { AZURE_BASELINE, sandboxKubeConfig, sandboxWriteCount, testSettings } from '../helpers/clusters-harness.js';
+import { sandboxFor } from '../helpers/lifecycle.js';
 
 const CD = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' };
 
 describe('tasks/cancel obeys the gate of every write', () => {
-  let sandbox: SandboxHandle;
+  const sandbox = sandboxFor({ provisionSeconds: 600 });
   const clients: Client[] = [];
   let forged: string;
 
@@ -39,7 +38,6 @@ describe('tasks/cancel obeys the gate of every write', () => {
   }
 
   before(async () => {
-    sandbox = await startSandbox({ provisionSeconds: 600 });
     // A real deployment in the global namespace, which a filter of team namespaces lets read but not change.
     const operator = await connect();
     const deployed = (await operator.callTool({
@@ -71,7 +69,6 @@ describe('tasks/cancel obeys the gate of every write', () => {
   });
   after(async () => {
     for (const client of clients) await client.close();
-    await sandbox?.close();
   });
 
   const annotation = (): unknown =>

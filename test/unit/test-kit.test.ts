@@ -4,6 +4,10 @@
  * node:timers/promises). A local poller has its own idea of slow and fails first on a loaded machine; a sleep
  * before an assertion of absence proves nothing when the machine is slow. Use until/within
  * (test/helpers/until.ts), a recorded watch (test/helpers/watch.ts) or a write marker (backend.writeMarker()).
+ *
+ * The kit is also the only place that starts a sandbox: a suite takes one from test/helpers/lifecycle.ts
+ * (useSandbox, useBackend, sandboxFor, backendFor, backendsFor) or long-ops.ts (sandboxProcessFor), which close
+ * it in `after` also when a test or the start-up failed; a hand-written start-up forgets that on some path.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -25,6 +29,18 @@ function testSources(dir: string): string[] {
   });
 }
 
+/**
+ * Files of other engineers' suites that still start their sandbox by hand (issue 19 item 4), waiting for their
+ * owners to move them onto the fixtures: only the start-up rule is waived for them. Do not add to this list.
+ */
+const START_UP_PENDING = new Set([
+  'test/integration/clusters-backends.test.ts',
+  'test/integration/clusters-live.test.ts',
+  'test/integration/clusters-tools.test.ts',
+  'test/integration/troubleshoot-faults.test.ts',
+  'test/integration/troubleshoot-tools.test.ts',
+]);
+
 /** The comment, on the line above, of code that is not a test's and cannot use the kit. */
 const ALLOWED = 'test-kit: allowed (';
 
@@ -34,6 +50,11 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
+  {
+    what: 'a hand-written sandbox start-up (use a fixture of test/helpers/lifecycle.ts or sandboxProcessFor of long-ops.ts)',
+    pattern:
+      /\b(?:startSandbox|startBackend|startKubeSandbox|startRealKcmSandbox|startSandboxProcess|createSandbox)\s*\(|\bnew\s+Sandbox\s*\(/,
+  },
   {
     what: 'a file-local poller (use until/within from test/helpers/until.ts)',
     pattern:
@@ -61,11 +82,15 @@ export function findViolations(text: string): { what: string; line: number; sour
   return found;
 }
 
-describe('the test kit is the only place that waits', () => {
+describe('the test kit is the only place that waits or starts a sandbox', () => {
   it('finds the patterns it is meant to find (so the scan below can fail)', () => {
     for (const bad of [
       'async function until<T>(probe: () => T, what: string): Promise<T> {',
       'async function poll(check: () => boolean) {',
+      'sandbox = await startSandbox({ provisionSeconds: 1 });',
+      'const backend = await startBackend(choice.name, { tls: true });',
+      'const started = await Promise.all(names.map((n) => startBackend(n)));',
+      'const proc = await startSandboxProcess(8, 2);',
       'const eventually = async (probe: () => boolean) => {',
       'const waitFor = (check) => {',
       'await new Promise((r) => setTimeout(r, 1500));',
@@ -79,16 +104,22 @@ describe('the test kit is the only place that waits', () => {
       'const timer = setTimeout(() => child.kill(), 30_000);',
       'const untilReady = await harness.call(name, args);',
       'new Promise<void>((resolve) => server.listen(0, resolve));',
+      'const sandbox = sandboxFor({ provisionSeconds: 1 });',
+      'const env = useBackend(choice.name, { provisionSeconds: 1 }, { namespaceFilter: /^team-/ });',
+      'const fast = sandboxProcessFor(6);',
     ])
       assert.deepEqual(findViolations(fine), [], fine);
   });
 
-  it('no test file outside test/helpers/ defines a poller or sleeps', () => {
+  it('no test file outside test/helpers/ defines a poller, sleeps or starts a sandbox by hand', () => {
     const offenders: string[] = [];
     for (const file of testSources(TEST_ROOT)) {
       const path = relative(REPO_ROOT, file).split(sep).join('/');
       if (path === SELF) continue;
-      for (const v of findViolations(readFileSync(file, 'utf8'))) offenders.push(`${path}:${v.line}: ${v.what}\n    ${v.source}`);
+      for (const v of findViolations(readFileSync(file, 'utf8'))) {
+        if (START_UP_PENDING.has(path) && v.what === RULES[0]!.what) continue;
+        offenders.push(`${path}:${v.line}: ${v.what}\n    ${v.source}`);
+      }
     }
     assert.deepEqual(offenders, [], `\n${offenders.join('\n')}`);
   });
