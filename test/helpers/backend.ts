@@ -19,6 +19,7 @@ import { defaultRegistry } from '../../src/sandbox/apiserver/resources.js';
 import { startKubeSandbox } from '../../src/sandbox/kube/sandbox.js';
 import { kcmBuilt, kcmManagerBinary } from '../../src/sandbox/real-kcm/assets.js';
 import { startRealKcmSandbox, type RealKcmSandboxHandle } from '../../src/sandbox/real-kcm/sandbox.js';
+import { quietPoint } from './quiet.js';
 
 export type BackendName = 'sandbox' | 'kube' | 'kcm';
 
@@ -81,7 +82,10 @@ export interface Backend {
   list(resource: ResourceKey, options?: { namespace?: string }): Promise<KubeObject[]>;
   /** Sets `.status` as a controller would (the status subresource on kube). */
   updateStatus(resource: ResourceKey, namespace: string | undefined, name: string, status: unknown): Promise<void>;
-  /** Changes when anything is written anywhere (the store's resourceVersion; etcd's revision on kube, once kcm is quiet). */
+  /**
+   * Changes when anything is written anywhere, taken at the backend's quiet point: the store's resourceVersion once
+   * the controllers' queued and timed writes have landed (./quiet.ts); etcd's revision on kube, once kcm is quiet.
+   */
   writeMarker(): Promise<string>;
   close(): Promise<void>;
 }
@@ -102,7 +106,7 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
       updateStatus: async (resource, namespace, objectName, status) => {
         sandbox.store.updateStatus(resource, namespace, objectName, status);
       },
-      writeMarker: () => Promise.resolve(sandbox.store.currentResourceVersion()),
+      writeMarker: () => quietPoint(sandbox.store),
       close: () => sandbox.close(),
     };
   }
