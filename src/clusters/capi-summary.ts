@@ -10,28 +10,14 @@ import { Discovery, kindPath } from '../kube/discovery.js';
 import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
 import { rawGetJson } from '../kube/raw-get.js';
 import type { ReadContext } from '../shared/read-context.js';
+import type { z } from 'zod';
+import type { capiSummary, replicaCounters } from './get-results.js';
 
 const TIMEOUT_MS = 8_000;
 
-export interface ReplicaCounters {
-  desired: number;
-  ready: number;
-  upToDate?: number;
-  available?: number;
-}
-
-export interface CapiSummary {
-  cluster: string;
-  phase?: string;
-  infrastructureProvisioned: boolean;
-  controlPlaneInitialized: boolean;
-  controlPlane?: ReplicaCounters;
-  workers?: ReplicaCounters;
-  /** Machines by phase (Running, Provisioning, Provisioned, Pending, Deleting, Failed, ...). */
-  machines: Record<string, number>;
-  /** One line: "control plane 1/1 ready, workers 2/3 ready, 1 Provisioning". */
-  summary: string;
-}
+export type ReplicaCounters = z.infer<typeof replicaCounters>;
+/** machines: Machines by phase (Running, Provisioning, Provisioned, Pending, Deleting, Failed, ...). */
+export type CapiSummary = z.infer<typeof capiSummary>;
 
 type Raw = Record<string, unknown>;
 const rec = (v: unknown): Raw => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Raw) : {});

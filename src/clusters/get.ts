@@ -7,70 +7,29 @@ import { TOOL, toolRef } from '../tool-names.js';
 import { AppError } from '../errors.js';
 import { assertNamespaceExists } from '../shared/not-found.js';
 import { describePhase, reconciliationGap, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
-import { deploymentProgress, type Progress } from '../k0rdent/progress.js';
+import { deploymentProgress } from '../k0rdent/progress.js';
 import { CLUSTER_DEPLOYMENT, kubeconfigSecretName } from '../k0rdent/resources.js';
 import { assertObjectName } from '../policy/names.js';
 import { listEvents } from '../events/manager.js';
-import { capiSummaryOf, type CapiSummary } from './capi-summary.js';
+import { capiSummaryOf } from './capi-summary.js';
 import { oneLine, type EventSummary } from '../events/summaries.js';
 import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
 import type { ReadContext } from '../shared/read-context.js';
+import type { z } from 'zod';
+import type { deploymentCondition, deploymentDetails, serviceState as serviceStateSchema } from './get-results.js';
 
 export const RECENT_WARNINGS = 5;
 
-export interface DeploymentCondition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  observedGeneration?: number;
-  lastTransitionTime?: string;
-}
-
-export interface ServiceState {
-  name: string;
-  namespace?: string;
-  template?: string;
-  state?: string;
-  type?: string;
-  version?: string;
-  failureMessage?: string;
-  lastStateTransitionTime?: string;
-}
-
-export interface DeploymentDetails {
-  name: string;
-  namespace: string;
-  uid?: string;
-  template?: string;
-  credential?: string;
-  labels: Record<string, string>;
-  /** spec.config: the caller's chart values. */
-  config: Record<string, unknown>;
-  dryRun: boolean;
-  ready: boolean;
-  phase: string;
-  progress: Progress;
-  generation?: number;
-  observedGeneration?: number;
-  /** kcm has not yet reacted to the latest spec (observedGeneration behind generation). */
-  stale: boolean;
-  conditions: DeploymentCondition[];
-  /** spec.serviceSpec.services with their states from status.services. */
-  services: ServiceState[];
-  availableUpgrades: string[];
-  k8sVersion?: string;
-  region?: string;
-  /** The Secret Cluster API writes with the cluster's kubeconfig once its control plane is up; never read here. */
-  kubeconfigSecret: { name: string; namespace: string; expected: boolean };
-  createdAt?: string;
-  deleting: boolean;
-  deletionTimestamp?: string;
-  finalizers: string[];
-  recentWarnings: EventSummary[];
-  /** The CAPI Cluster: phase, replica counters, Machines by phase (when it exists and may be read). */
-  capi?: CapiSummary;
-}
+export type DeploymentCondition = z.infer<typeof deploymentCondition>;
+/** spec.serviceSpec.services with their states from status.services. */
+export type ServiceState = z.infer<typeof serviceStateSchema>;
+/**
+ * config: spec.config, the caller's chart values; stale: kcm has not yet reacted to the latest spec
+ * (observedGeneration behind generation); kubeconfigSecret: the Secret Cluster API writes with the cluster's
+ * kubeconfig once its control plane is up, never read here; capi: the CAPI Cluster (phase, replica counters,
+ * Machines by phase) when it exists and may be read.
+ */
+export type DeploymentDetails = z.infer<typeof deploymentDetails>;
 
 type Raw = Record<string, unknown>;
 const rec = (v: unknown): Raw => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Raw) : {});

@@ -11,7 +11,9 @@ import { AppError } from '../errors.js';
 import { assertNamespaceExists } from '../shared/not-found.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import { assertObjectName } from '../policy/names.js';
-import { summarizeEvent, type EventSummary } from './summaries.js';
+import type { z } from 'zod';
+import type { eventPage } from './results.js';
+import { summarizeEvent } from './summaries.js';
 
 export const DEFAULT_EVENT_LIMIT = 50;
 /** Events read per query at most (server pages of 500); older ones beyond it are not reached. */
@@ -29,14 +31,8 @@ export interface EventQuery {
   continue?: string | undefined;
 }
 
-export interface EventPage {
-  items: EventSummary[];
-  continue?: string;
-  /** Which API answered. */
-  source: EventsApiVersion;
-  /** True when more than MAX_EVENTS matched and the oldest were not read. */
-  truncated?: boolean;
-}
+/** source: which API answered; truncated: more than MAX_EVENTS matched and the oldest were not read. */
+export type EventPage = z.infer<typeof eventPage>;
 
 /** The API version this identity reads events from: events.k8s.io/v1 until it answers 404. */
 function versionMemo(ctx: ReadContext): { version: EventsApiVersion } {

@@ -3,28 +3,15 @@
  * The two versions are one object with renamed fields (kubernetes `pkg/apis/events/v1/conversion.go`).
  * client-node's models turn times into Dates; both Dates and strings are read. Pure.
  */
-export interface EventObjectRef {
-  kind?: string;
-  name?: string;
-  namespace?: string;
-}
+import type { z } from 'zod';
+import type { eventObjectRef, eventSummary } from './results.js';
 
-export interface EventSummary {
-  name: string;
-  namespace: string;
-  type?: string;
-  reason?: string;
-  object: EventObjectRef;
-  message?: string;
-  /** How often it happened: series.count, the deprecated count, else 1. */
-  count: number;
-  /** When it last happened (series.lastObservedTime, eventTime, lastTimestamp, ...). */
-  time?: string;
-  /** When it first happened, when known apart from `time`. */
-  firstTime?: string;
-  reportingController?: string;
-  action?: string;
-}
+export type EventObjectRef = z.infer<typeof eventObjectRef>;
+/**
+ * count: how often it happened (series.count, the deprecated count, else 1); time: when it last happened
+ * (series.lastObservedTime, eventTime, lastTimestamp, ...); firstTime: when it first happened, when known apart.
+ */
+export type EventSummary = z.infer<typeof eventSummary>;
 
 type Raw = Record<string, unknown>;
 const rec = (v: unknown): Raw => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Raw) : {});

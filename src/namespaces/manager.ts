@@ -13,27 +13,19 @@ import { AppError } from '../errors.js';
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, K0RDENT_GROUP, type K0rdentResource } from '../k0rdent/resources.js';
 import { mayI } from '../shared/access-review.js';
 import { pageOf } from '../paging.js';
+import type { z } from 'zod';
+import type { namespacePage, namespaceSummary } from './results.js';
 
 export const DEFAULT_NAMESPACE_LIMIT = 100;
 const NAMESPACE_CONCURRENCY = 8;
 
-export interface NamespaceSummary {
-  name: string;
-  /** The global namespace (shared templates and credentials). */
-  global: boolean;
-  /** The namespace filter lets tools write here and the API server lets the caller deploy, update or delete here. */
-  writable: boolean;
-  /** May list ClusterDeployments here (absent: the API server gave no review). */
-  canRead?: boolean;
-  /** Filter and API server allow creating ClusterDeployments here (k0.clusters.deploy). */
-  canDeploy?: boolean;
-  /** Filter and API server allow deleting ClusterDeployments here (k0.clusters.delete). */
-  canDelete?: boolean;
-  /** Absent when the caller may not list that kind here. */
-  credentials?: number;
-  templates?: number;
-  deployments?: number;
-}
+/**
+ * global: the global namespace (shared templates and credentials); writable: the namespace filter lets tools write
+ * here and the API server lets the caller deploy, update or delete here; canRead: may list ClusterDeployments here
+ * (absent: the API server gave no review); canDeploy / canDelete: filter and API server allow creating / deleting
+ * ClusterDeployments here (k0.clusters.deploy / delete); the counts are absent when the caller may not list that kind.
+ */
+export type NamespaceSummary = z.infer<typeof namespaceSummary>;
 
 /** What the caller may do in one namespace, by the API server's review; undefined per question it did not answer. */
 interface Permissions {
@@ -69,12 +61,8 @@ async function mapBatched<T, R>(items: readonly T[], fn: (item: T) => Promise<R>
   return out;
 }
 
-export interface NamespacePage {
-  items: NamespaceSummary[];
-  continue?: string;
-  /** `cluster`: one LIST per kind; `namespaces`: per-namespace LISTs (cluster-wide LIST refused). */
-  countedBy: 'cluster' | 'namespaces';
-}
+/** countedBy `cluster`: one LIST per kind; `namespaces`: per-namespace LISTs (cluster-wide LIST refused). */
+export type NamespacePage = z.infer<typeof namespacePage>;
 
 function countBy(items: readonly KubeObject[]): Map<string, number> {
   const counts = new Map<string, number>();

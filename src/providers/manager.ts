@@ -9,14 +9,7 @@ import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
 import { listAcross } from '../shared/listing.js';
 import type { ReadContext } from '../shared/read-context.js';
 import { AppError } from '../errors.js';
-import {
-  credentialFit,
-  INTERNAL_PROVIDER,
-  shortProvider,
-  templateInfrastructure,
-  withInternal,
-  type IdentityKind,
-} from '../k0rdent/provider-fit.js';
+import { credentialFit, INTERNAL_PROVIDER, shortProvider, templateInfrastructure, withInternal } from '../k0rdent/provider-fit.js';
 import {
   CLUSTER_TEMPLATE,
   CREDENTIAL,
@@ -27,37 +20,20 @@ import {
 } from '../k0rdent/resources.js';
 import { pageOf } from '../paging.js';
 import { providerInterfaces } from './catalog.js';
+import type { z } from 'zod';
+import type { providerPage, providerSummary } from './results.js';
 
 /** Per provider, at most this many template names and credentials are listed (the counts are exact). */
 export const MAX_LISTED = 50;
 const MAX_PAGES = 20;
 
-export interface ProviderSummary {
-  /** Short name (`aws`, `internal`). */
-  name: string;
-  infrastructure: string;
-  description?: string;
-  /** Listed in Management status.availableProviders. */
-  available: boolean;
-  /** The Management component exposing it, its ProviderTemplate and chart version. */
-  component?: string;
-  template?: string;
-  version?: string;
-  installed?: boolean;
-  identityKinds: IdentityKind[];
-  templates: { name: string; namespaces: string[] }[];
-  templateCount: number;
-  credentials: { name: string; namespace: string; ready: boolean; basis: string }[];
-  credentialCount: number;
-}
-
-export interface ProviderPage {
-  items: ProviderSummary[];
-  continue?: string;
-  interfacesFrom: 'cluster' | 'builtin';
-  /** Set when the Management object could not be read (its facts are then missing). */
-  managementError?: string;
-}
+/**
+ * name: short (`aws`, `internal`); available: listed in Management status.availableProviders; component,
+ * template, version: the Management component exposing it, its ProviderTemplate and chart version.
+ */
+export type ProviderSummary = z.infer<typeof providerSummary>;
+/** managementError: set when the Management object could not be read (its facts are then missing). */
+export type ProviderPage = z.infer<typeof providerPage>;
 
 type Raw = Record<string, unknown>;
 const rec = (v: unknown): Raw => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Raw) : {});

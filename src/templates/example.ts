@@ -7,19 +7,16 @@
  */
 import { FILL_PREFIX } from '../shared/config-guard.js';
 import { isJsonObject, type JsonObject } from '../shared/config-schema.js';
+import type { z } from 'zod';
+import type { requiredSetting } from './results.js';
 
 const FILLED_BY_KCM = new Set(['clusterIdentity']);
 
-export interface RequiredSetting {
-  /** Dotted path under spec.config, e.g. `controlPlane.instanceType`. */
-  path: string;
-  type?: string;
-  description?: string;
-  /** The template's default, when it has a usable one. */
-  default?: unknown;
-  /** True when the caller must give a value (no usable default). */
-  mustFill: boolean;
-}
+/**
+ * path: dotted under spec.config, e.g. `controlPlane.instanceType`; default: the template's, when it has a usable
+ * one; mustFill: the caller must give a value (no usable default).
+ */
+export type RequiredSetting = z.infer<typeof requiredSetting>;
 
 export interface ExampleConfig {
   required: RequiredSetting[];

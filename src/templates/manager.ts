@@ -5,41 +5,27 @@
  * be upgraded to (ClusterTemplateChains in that namespace) and an example config.
  */
 import { TOOL, toolRef } from '../tool-names.js';
-import { isJsonObject, type JsonObject } from '../shared/config-schema.js';
+import { isJsonObject } from '../shared/config-schema.js';
 import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
 import type { ReadContext } from '../shared/read-context.js';
-import type { TemplateFacts } from '../clusters/types.js';
 import { templateSchema } from '../clusters/template-schemas.js';
 import { AppError } from '../errors.js';
 import { assertNamespaceExists } from '../shared/not-found.js';
-import { credentialFit, fitsTemplate, type FitBasis } from '../k0rdent/provider-fit.js';
+import { credentialFit, fitsTemplate } from '../k0rdent/provider-fit.js';
 import { cloudFromProviders } from '../k0rdent/providers.js';
 import { CLUSTER_TEMPLATE, CLUSTER_TEMPLATE_CHAIN, CREDENTIAL } from '../k0rdent/resources.js';
 import { assertObjectName } from '../policy/names.js';
 import { providerInterfaces } from '../providers/catalog.js';
-import { exampleConfig, type RequiredSetting } from './example.js';
+import { exampleConfig } from './example.js';
+import type { z } from 'zod';
+import type { fittingCredential, templateDetails } from './results.js';
 
-export interface FittingCredential {
-  name: string;
-  ready: boolean;
-  provider: string;
-  providerBasis: FitBasis;
-}
-
-export interface TemplateDetails extends TemplateFacts {
-  schemaSource: 'schema' | 'none';
-  /** The chart's values JSON Schema, whole. */
-  schema?: JsonObject;
-  /** status.config: the chart defaults kcm merges under spec.config. */
-  defaults: JsonObject;
-  required: RequiredSetting[];
-  example: JsonObject;
-  toFill: string[];
-  credentials: FittingCredential[];
-  upgradesTo: string[];
-  /** Names of the ClusterTemplateChains offering this template here. */
-  chains: string[];
-}
+export type FittingCredential = z.infer<typeof fittingCredential>;
+/**
+ * schema: the chart's values JSON Schema, whole; defaults: status.config, the chart defaults kcm merges under
+ * spec.config; chains: names of the ClusterTemplateChains offering this template here.
+ */
+export type TemplateDetails = z.infer<typeof templateDetails>;
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
