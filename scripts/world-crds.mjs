@@ -110,6 +110,14 @@ export const SOURCES = [
   },
 ];
 
+// The Sveltos ClusterSummary (kcm v1.11.4 go.mod: addon-controller v1.12.0), whose status kcm reads service states
+// from (src/sandbox/kcm/services-sets.ts writes it).
+SOURCES.push({
+  module: 'github.com/projectsveltos/addon-controller@v1.12.0',
+  dir: 'config/crd/bases',
+  crds: [['config.projectsveltos.io', 'clustersummaries', 'v1beta1']],
+});
+
 /** Kinds no served module carries (see the header): [group, kind, plural, version]. */
 export const STUBS = [
   ['controlplane.cluster.x-k8s.io', 'K0sControlPlane', 'k0scontrolplanes', 'v1beta2'],

@@ -27,6 +27,7 @@ export const TOOL = {
   multiClusterServicesList: 'k0.multiClusterServices.list',
   multiClusterServicesApply: 'k0.multiClusterServices.apply',
   multiClusterServicesDelete: 'k0.multiClusterServices.delete',
+  clustersServicesStatus: 'k0.clusters.services.status',
   clustersDiagnose: 'k0.clusters.diagnose',
   logsGet: 'k0.logs.get',
   platformStatus: 'k0.platform.status',

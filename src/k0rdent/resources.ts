@@ -16,6 +16,8 @@ export const CREDENTIAL: K0rdentResource = { kind: 'Credential', plural: 'creden
 export const CLUSTER_TEMPLATE: K0rdentResource = { kind: 'ClusterTemplate', plural: 'clustertemplates' };
 export const CLUSTER_DEPLOYMENT: K0rdentResource = { kind: 'ClusterDeployment', plural: 'clusterdeployments' };
 export const SERVICE_TEMPLATE: K0rdentResource = { kind: 'ServiceTemplate', plural: 'servicetemplates' };
+/** Namespaced: the services kcm hands its state-management provider for one cluster (kcm api/v1beta1/serviceset_types.go). */
+export const SERVICE_SET: K0rdentResource = { kind: 'ServiceSet', plural: 'servicesets' };
 /** Cluster-scoped. */
 export const MULTI_CLUSTER_SERVICE: K0rdentResource = { kind: 'MultiClusterService', plural: 'multiclusterservices' };
 

@@ -2,7 +2,14 @@
  * The Kubernetes access of each service-manager operation (./manager.ts and ./checks.ts), as RBAC rules;
  * test/integration/rbac.test.ts holds them to the requests the tools make and to the manifests' ClusterRole.
  */
-import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, K0RDENT_GROUP, MULTI_CLUSTER_SERVICE, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
+import {
+  CLUSTER_DEPLOYMENT,
+  CLUSTER_TEMPLATE,
+  K0RDENT_GROUP,
+  MULTI_CLUSTER_SERVICE,
+  SERVICE_SET,
+  SERVICE_TEMPLATE,
+} from '../k0rdent/resources.js';
 import { access, PERMISSION_REVIEWS, type KubeAccess } from '../kube/access.js';
 
 /** `list namespaces`: the readable namespaces, and the target namespace in OIDC_REQUIRED. */
@@ -33,6 +40,14 @@ export const SERVICE_ACCESS = {
     access('', 'configmaps', 'get'),
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'list'),
     access(K0RDENT_GROUP, MULTI_CLUSTER_SERVICE.plural, 'get', 'list', 'create', 'patch'),
+  ],
+  // The deployment (get; a cluster-wide list by name when no namespace is given, a list for the nearest name), its
+  // ServiceSets (list in its namespace) and the Sveltos ClusterSummary of each (get).
+  status: [
+    NAMESPACES,
+    access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list'),
+    access(K0RDENT_GROUP, SERVICE_SET.plural, 'list'),
+    access('config.projectsveltos.io', 'clustersummaries', 'get'),
   ],
   deleteMultiClusterService: [
     NAMESPACES,

@@ -36,6 +36,8 @@ import type { KubeIdentity } from '../kube/identity.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName, isDns1123Label } from '../policy/names.js';
 import { MultiClusterServiceWriter } from './multi-cluster.js';
+import { servicesStatus } from './status.js';
+import type { ReadContext } from '../shared/read-context.js';
 import { checkDependsOn, checkK8sCompatibility, checkServiceTemplate, checkValues } from './checks.js';
 import { appliedEntries, findEntry, keyOf, keyText, otherOwners, ownedConfiguration, serviceEntries, type ServiceKey } from './entries.js';
 import { defaultServiceName, servicesReady, stateOf, summarizeMultiClusterService, summarizeServiceTemplate } from './summaries.js';
@@ -46,6 +48,8 @@ import type {
   RemoveServiceRequest,
   RemoveServiceResult,
   ServiceTemplateSummary,
+  ServicesStatusRequest,
+  ServicesStatusResult,
   ServiceWaitOutcome,
 } from './types.js';
 
@@ -125,6 +129,19 @@ export class ServiceManager {
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
     this.policy = options.namespaces;
+  }
+
+  /** The services view of one deployment (./status.ts). */
+  async status(request: ServicesStatusRequest, hooks: ManagerHooks = {}): Promise<ServicesStatusResult> {
+    const ctx: ReadContext = {
+      api: this.api,
+      policy: this.policy,
+      logger: this.options.logger,
+      readableNamespaces: (call) => this.readableNamespaces(call),
+    };
+    const result = await servicesStatus(ctx, request, { signal: hooks.signal });
+    hooks.onNamespace?.(result.namespace);
+    return result;
   }
 
   /** The MultiClusterService writes (./multi-cluster.ts), as this identity and under the same field manager. */

@@ -93,3 +93,37 @@ export const deleteMultiClusterServiceResult = z.object({
   services: z.array(z.string()),
   reason: z.string().optional(),
 });
+
+/** One service as the services view shows it (k0.clusters.services.status). */
+export const serviceInDepth = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  template: z.string(),
+  state: z.string(),
+  version: z.string().optional(),
+  failureMessage: z.string().optional(),
+  unhealthy: z.array(z.string()).optional().describe('ServiceHealth<Kind> conditions: "<Kind>: N unhealthy: ns/name (why)"'),
+  from: z.string().describe('ClusterDeployment, or the MultiClusterService'),
+  serviceSet: z.string().optional(),
+  helmRelease: z.string().optional().describe("Sveltos' summary of the release"),
+  upgradesTo: z.array(z.string()).optional().describe('Templates it can be upgraded to'),
+});
+
+export const serviceSetInDepth = z.object({
+  name: z.string(),
+  multiClusterService: z.string().optional(),
+  deployed: z.boolean(),
+  providerReady: z.boolean(),
+  servicesReady: z.string().optional(),
+  problems: z.array(z.string()).optional().describe('Conditions not True; ClusterSummary Helm failure'),
+});
+
+export const servicesStatusResult = z.object({
+  cluster: z.string(),
+  namespace: z.string(),
+  servicesReady: z.string().optional(),
+  services: z.array(serviceInDepth),
+  serviceSets: z.array(serviceSetInDepth),
+  failing: z.array(z.string()).describe('Per failing service: the object and the message'),
+  notes: z.array(z.string()).optional(),
+});

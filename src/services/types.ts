@@ -5,6 +5,9 @@
 import type { z } from 'zod';
 import type { ClusterSelector } from './cluster-selector.js';
 import type {
+  serviceInDepth,
+  serviceSetInDepth,
+  servicesStatusResult,
   applyMultiClusterServiceResult,
   deleteMultiClusterServiceResult,
   applyServiceResult,
@@ -82,4 +85,15 @@ export interface ApplyMultiClusterServiceRequest {
 export interface DeleteMultiClusterServiceRequest {
   name: string;
   dryRun?: boolean | undefined;
+}
+
+export type ServicesStatusResult = z.infer<typeof servicesStatusResult>;
+export type ServiceInDepth = z.infer<typeof serviceInDepth>;
+export type ServiceSetInDepth = z.infer<typeof serviceSetInDepth>;
+
+export interface ServicesStatusRequest {
+  cluster: string;
+  namespace?: string | undefined;
+  /** Only this service (release name). */
+  name?: string | undefined;
 }

@@ -282,6 +282,11 @@ const SCENARIOS: Record<string, Scenario[]> = {
     { args: { cluster: 'alpha-dev-cluster', name: 'cert-manager', serviceNamespace: 'cert-manager' } },
   ],
   'k0.multiClusterServices.list': [{ args: {} }],
+  'k0.clusters.services.status': [
+    { args: { cluster: 'alpha-dev-cluster', namespace: 'team-alpha' } },
+    { args: { cluster: 'alpha-dev-cluster' } },
+    { args: { cluster: 'alpha-dev-clustr', namespace: 'team-alpha' }, fails: true },
+  ],
   'k0.multiClusterServices.apply': [
     {
       args: {

@@ -10,6 +10,7 @@ import {
   removeServiceResult,
   serviceTemplatePage,
   serviceWaitOutcome,
+  servicesStatusResult,
 } from '../../services/results.js';
 import { continueToken, limit, namespace } from './clusters-schemas.js';
 
@@ -55,6 +56,12 @@ export const removeServiceInput = z.object({
   dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored'),
 });
 
+export const servicesStatusInput = z.object({
+  cluster: z.string().min(1).max(253).describe('ClusterDeployment name'),
+  namespace: namespace.optional().describe('Its namespace (found among the readable ones when absent)'),
+  name: dnsLabel.optional().describe('Only this service'),
+});
+
 export const listMultiClusterServicesInput = z.object({ limit: limit.optional(), continue: continueToken.optional() });
 
 // ---- outputs: the success shapes (the registry lists them with every member optional, plus `error`) ----
@@ -64,3 +71,4 @@ export const listServiceTemplatesOutput = serviceTemplatePage;
 export const applyServiceOutput = applyServiceResult.omit({ wait: true }).extend(serviceWaitOutcome.partial().shape);
 export const removeServiceOutput = removeServiceResult;
 export const listMultiClusterServicesOutput = multiClusterServicePage;
+export const servicesStatusOutput = servicesStatusResult;

@@ -16,6 +16,8 @@ import {
   listServiceTemplatesOutput,
   removeServiceInput,
   removeServiceOutput,
+  servicesStatusInput,
+  servicesStatusOutput,
 } from './services-schemas.js';
 
 export const SERVICE_TOOL_NAMES = {
@@ -23,6 +25,7 @@ export const SERVICE_TOOL_NAMES = {
   apply: TOOL.clustersServicesApply,
   remove: TOOL.clustersServicesRemove,
   listMultiClusterServices: TOOL.multiClusterServicesList,
+  status: TOOL.clustersServicesStatus,
 } as const;
 
 const APPLY_ANNOTATIONS = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
@@ -90,6 +93,19 @@ export const serviceTools = [
     annotations: REMOVE_ANNOTATIONS,
     logFields: (args) => ({ namespace: args.namespace, cluster: args.cluster }),
     run: async (args, { context, hooks }) => serviceManager(context).remove(args, hooks),
+  }),
+  defineTool({
+    name: SERVICE_TOOL_NAMES.status,
+    operation: 'servicesStatus',
+    access: SERVICE_ACCESS.status,
+    title: "A cluster's services in depth",
+    description:
+      'Why a service of a ClusterDeployment is not Deployed: per service its state and failure message, the unhealthy objects its ServiceHealth<Kind> conditions name, its ServiceSet (provider readiness), the Sveltos ClusterSummary Helm summary of its release, and the templates it can upgrade to; `failing` names each failing object with its message. Read-only.',
+    input: servicesStatusInput,
+    output: servicesStatusOutput,
+    annotations: LIST_ANNOTATIONS,
+    logFields: (args) => ({ namespace: args.namespace, cluster: args.cluster }),
+    run: async (args, { context, hooks }) => serviceManager(context).status(args, hooks),
   }),
   defineTool({
     name: SERVICE_TOOL_NAMES.listMultiClusterServices,

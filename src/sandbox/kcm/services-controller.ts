@@ -15,12 +15,16 @@ import {
   section,
   type JsonObject,
 } from './resources.js';
+import { ServiceSetWriter, type SetService } from './services-sets.js';
+import { SERVICE_CHARTS } from './service-charts.js';
 import {
   SERVICE_STATES,
   clusterProvisioned,
   desiredServices,
   multiClusterServiceStatus,
+  serviceFault,
   serviceKey,
+  servicesUpgradePaths,
   statusWithServices,
   templateNamespaceOf,
   valuesFailure,
@@ -36,6 +40,7 @@ interface ServiceRecord {
   state: string;
   since: string;
   failureMessage?: string;
+  conditions?: JsonObject[];
   timer?: NodeJS.Timeout;
 }
 
@@ -55,13 +60,21 @@ export class ServicesController {
   private mcsPending: NodeJS.Immediate | undefined;
   private closed = false;
 
+  private readonly sets: ServiceSetWriter;
+
   constructor(
     private readonly store: KcmApi,
     private readonly options: ServicesControllerOptions,
-  ) {}
+  ) {
+    this.sets = new ServiceSetWriter(store, {
+      log: options.log,
+      chartOf: (s) => SERVICE_CHARTS.find((c) => s.template.startsWith(`${c.chart}-`))?.chart ?? s.template,
+    });
+  }
 
   close(): void {
     this.closed = true;
+    this.sets.close();
     if (this.mcsPending) clearImmediate(this.mcsPending);
     for (const recs of this.records.values()) for (const r of recs.values()) if (r.timer) clearTimeout(r.timer);
     this.records.clear();
@@ -72,6 +85,7 @@ export class ServicesController {
     const recs = this.records.get(deployment.metadata.uid ?? '');
     for (const r of recs?.values() ?? []) if (r.timer) clearTimeout(r.timer);
     this.records.delete(deployment.metadata.uid ?? '');
+    this.sets.forget(deployment);
     this.refreshMultiClusterServices();
   }
 
@@ -171,13 +185,16 @@ export class ServicesController {
       const waiting = r.entry.dependsOn.some((d) => recs.get(serviceKey(d.namespace, d.name))?.state !== SERVICE_STATES.deployed);
       if (waiting) return this.scheduleInstall(current, key);
       const template = this.store.get(SERVICE_TEMPLATES, templateNamespaceOf(current, r.entry), r.entry.template);
+      const fault = serviceFault(current, r.entry, this.options.now());
       const failure = template
-        ? valuesFailure(this.store, template, r.entry.values)
+        ? (valuesFailure(this.store, template, r.entry.values) ?? fault?.failureMessage)
         : `ServiceTemplate ${templateNamespaceOf(current, r.entry)}/${r.entry.template} not found`;
       r.state = failure ? SERVICE_STATES.failed : SERVICE_STATES.deployed;
       r.since = this.options.now();
       if (failure) r.failureMessage = failure;
       else delete r.failureMessage;
+      if (fault && failure === fault.failureMessage) r.conditions = fault.conditions;
+      else delete r.conditions;
       delete r.timer;
       this.write(current, recs);
     });
@@ -196,9 +213,19 @@ export class ServicesController {
         lastStateTransitionTime: r.since,
         ...(version ? { version } : {}),
         ...(r.failureMessage ? { failureMessage: r.failureMessage } : {}),
+        ...(r.conditions ? { conditions: r.conditions } : {}),
       };
     });
+    const setServices: SetService[] = [...recs.values()].map((r, i) => ({
+      ...states[i]!,
+      ...(r.entry.values !== undefined ? { values: r.entry.values } : {}),
+      ...(r.entry.from !== undefined ? { from: r.entry.from } : {}),
+    }));
+    this.sets.sync(cd, setServices, now);
     const status = statusWithServices(cd, states, now);
+    const paths = servicesUpgradePaths(this.store, cd);
+    if (paths.length > 0) status['servicesUpgradePaths'] = paths;
+    else delete status['servicesUpgradePaths'];
     // kcm's updateStatus records the generation it reconciled.
     status['observedGeneration'] = cd.metadata.generation ?? 1;
     if (!deepEqual(status, section(cd, 'status')))

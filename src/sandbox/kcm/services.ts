@@ -62,6 +62,8 @@ export interface ServiceEntry {
   rawNamespace: string;
   template: string;
   templateChain: string;
+  /** spec `version` of the entry ("" when unset). */
+  version: string;
   values?: string;
   dependsOn: { name: string; namespace: string }[];
   disable: boolean;
@@ -82,6 +84,7 @@ function entriesOf(serviceSpec: unknown, from?: string): ServiceEntry[] {
     rawNamespace: str(s['namespace']),
     template: str(s['template']),
     templateChain: str(s['templateChain']),
+    version: str(s['version']),
     ...(typeof s['values'] === 'string' ? { values: s['values'] } : {}),
     dependsOn: (Array.isArray(s['dependsOn']) ? s['dependsOn'] : [])
       .filter(isJsonObject)
@@ -298,6 +301,39 @@ export interface ServiceState {
   lastStateTransitionTime: string;
   version?: string;
   failureMessage?: string;
+  /** kcm ≥ v1.12's ServiceHealth<Kind> conditions (./services-sets.ts). */
+  conditions?: JsonObject[];
+}
+
+// ---- the service fault (docs/sandbox.md "Faults") ----
+
+/** On a ClusterDeployment: the release name of the one service whose Helm install fails there. */
+export const SERVICE_FAULT_LABEL = 'sandbox.k0rdent-mcp.io/service-fault';
+
+/**
+ * The failure the service-fault label asks for: Helm's install times out waiting for the release's Deployment
+ * (the message Sveltos copies into the release summary), and the health condition kcm's verifier writes for it
+ * (kcm 8373a24 internal/controller/adapters/sveltos/verify.go: "N <Kind> unhealthy: ns/name (reason, rule src)").
+ */
+export function serviceFault(
+  deployment: KubeObject,
+  entry: ServiceEntry,
+  now: string,
+): { failureMessage: string; conditions: JsonObject[] } | undefined {
+  if (deployment.metadata.labels?.[SERVICE_FAULT_LABEL] !== entry.name) return undefined;
+  const object = `${entry.namespace}/${entry.name}`;
+  return {
+    failureMessage: `context deadline exceeded: resource Deployment/${object} not ready: 0/1 replicas available (ImagePullBackOff)`,
+    conditions: [
+      {
+        type: 'ServiceHealthDeployment',
+        status: 'False',
+        reason: 'DeploymentUnhealthy',
+        message: `1 Deployment unhealthy: ${object} (0/1 replicas available: container controller is waiting: ImagePullBackOff, rule kcm-system/sandbox-health-rules#0)`,
+        lastTransitionTime: now,
+      },
+    ],
+  };
 }
 
 export function versionOf(store: KcmReader, namespace: string, template: string): string | undefined {
@@ -462,4 +498,64 @@ export function deployedServicesStatus(store: KcmReader, deployment: KubeObject,
       : {}),
   }));
   return statusWithServices(deployment, states, now);
+}
+
+// ---- upgrade paths ----
+
+interface AvailableUpgrade {
+  name: string;
+  version: string;
+}
+
+/**
+ * kcm api/v1beta1/templatechain_common.go:98-190 (findAllUpgradePaths, UpgradePaths): every path through the
+ * chain's availableUpgrades from `template`, the longest kept per destination, versions defaulting to the name and
+ * sorted. Go's map order is random; here the destinations come sorted.
+ */
+export function chainUpgradePaths(chain: KubeObject, template: string): AvailableUpgrade[][] | undefined {
+  const supported = section(chain, 'spec')['supportedTemplates'];
+  const templates = new Map(
+    (Array.isArray(supported) ? supported : [])
+      .filter(isJsonObject)
+      .map((t) => [str(t['name']), (Array.isArray(t['availableUpgrades']) ? t['availableUpgrades'] : []).filter(isJsonObject)] as const),
+  );
+  if (!templates.has(template)) return undefined;
+  const longest = new Map<string, AvailableUpgrade[]>();
+  const visited = new Set<string>();
+  const walk = (current: string, path: AvailableUpgrade[]): void => {
+    if (visited.has(current) || !templates.has(current)) return;
+    visited.add(current);
+    for (const u of templates.get(current) ?? []) {
+      const step = { name: str(u['name']), version: str(u['version']) };
+      if (path.some((p) => p.name === step.name && p.version === step.version)) continue;
+      const next = [...path, step];
+      const known = longest.get(step.name);
+      if (!known || next.length > known.length) longest.set(step.name, next);
+      walk(step.name, next);
+    }
+    visited.delete(current);
+  };
+  walk(template, []);
+  return [...longest.keys()].sort().map((k) =>
+    longest
+      .get(k)!
+      .map((p) => ({ name: p.name, version: p.version === '' ? p.name : p.version }))
+      .sort((a, b) => a.version.localeCompare(b.version)),
+  );
+}
+
+/** kcm internal/serviceset/util.go:163-210 ServicesUpgradePaths, as clusterdeployment_controller.go:1429-1430 sets it. */
+export function servicesUpgradePaths(store: KcmReader, deployment: KubeObject): JsonObject[] {
+  const namespace = deployment.metadata.namespace ?? '';
+  return deploymentServices(deployment).flatMap((svc) => {
+    const base = { name: svc.name, namespace: svc.namespace, template: svc.template };
+    if (svc.templateChain === '') {
+      // svc.Version is usually empty: the template's name stands for it (util.go:184-186).
+      return [{ ...base, availableUpgrades: [{ versions: [{ name: svc.template, version: svc.version || svc.template }] }] }];
+    }
+    const chain = store.get(SERVICE_TEMPLATE_CHAINS, namespace, svc.templateChain);
+    const paths = chain ? chainUpgradePaths(chain, svc.template) : undefined;
+    if (paths === undefined) return [];
+    return [{ ...base, ...(paths.length > 0 ? { availableUpgrades: paths.map((versions) => ({ versions })) } : {}) }];
+  }) as unknown as JsonObject[];
 }
