@@ -12,13 +12,15 @@ const NAMESPACES = access('', 'namespaces', 'list');
 const SCHEMA_CONFIGMAPS = access('', 'configmaps', 'get');
 /** The ProviderInterfaces: which providers a credential serves (src/providers/catalog.ts). */
 export const PROVIDER_INTERFACES = access(K0RDENT_GROUP, PROVIDER_INTERFACE.plural, 'list');
+/** A wait's machine counts: the CAPI Cluster and its Machines (./wait-capi.ts; refused = left out, not an error). */
+const WAIT_MACHINE_COUNTS = [access('cluster.x-k8s.io', 'clusters', 'list'), access('cluster.x-k8s.io', 'machines', 'list')];
 
 export const CLUSTER_ACCESS = {
   listCredentials: [NAMESPACES, access(K0RDENT_GROUP, CREDENTIAL.plural, 'list'), PROVIDER_INTERFACES],
   listTemplates: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'list'), SCHEMA_CONFIGMAPS],
   list: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'list')],
   // Checks (get, and list for the names to suggest), the schema, server-side apply (patch; create when the
-  // deployment is new) and the wait (get + watch).
+  // deployment is new) and the wait (get + watch, and the CAPI machine counts of its progress).
   deploy: [
     NAMESPACES,
     access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'get', 'list'),
@@ -26,6 +28,7 @@ export const CLUSTER_ACCESS = {
     SCHEMA_CONFIGMAPS,
     PROVIDER_INTERFACES,
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'create', 'patch', 'watch'),
+    ...WAIT_MACHINE_COUNTS,
     ...PERMISSION_REVIEWS,
   ],
   // Same as deploy; list finds a name absent from the namespace in the other readable ones (notFound hint).
@@ -35,8 +38,14 @@ export const CLUSTER_ACCESS = {
     access(K0RDENT_GROUP, CREDENTIAL.plural, 'get', 'list'),
     SCHEMA_CONFIGMAPS,
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'patch', 'watch'),
+    ...WAIT_MACHINE_COUNTS,
     ...PERMISSION_REVIEWS,
   ],
   // list: a name absent from the namespace is looked up in the other readable ones (the not_found hint).
-  delete: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'delete', 'watch'), ...PERMISSION_REVIEWS],
+  delete: [
+    NAMESPACES,
+    access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'delete', 'watch'),
+    ...WAIT_MACHINE_COUNTS,
+    ...PERMISSION_REVIEWS,
+  ],
 } as const satisfies Record<string, readonly KubeAccess[]>;
