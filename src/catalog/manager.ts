@@ -230,11 +230,13 @@ export class CatalogManager {
     // kgst reserves its names for the canonical URLs: a mirror gets a name of its own.
     const kgstName = KGST_REPOSITORIES[canonical] ?? `${addon.name}-catalog`;
     const repoName = url === canonical ? kgstName : `${kgstName}-mirror`;
-    const labels = { ...DEPLOYMENT_MANAGED_LABELS };
+    // kgst labels its HelmRepository k0rdent.mirantis.com/managed=true and its ServiceTemplates not at all: on a
+    // template kcm reads that label as "a copy kcm made" (template_controller.go:221 templateManagedByKCM).
+    const labels = { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE };
     const repository = {
       apiVersion: `${HELM_REPOSITORY.group}/${HELM_REPOSITORY.version}`,
       kind: HELM_REPOSITORY.kind,
-      metadata: { name: repoName, namespace, labels },
+      metadata: { name: repoName, namespace, labels: { ...DEPLOYMENT_MANAGED_LABELS } },
       spec: { url, type: url.startsWith('oci://') ? 'oci' : 'default' },
     };
     const templates = versions.map(({ chart, version }) => ({

@@ -15,7 +15,15 @@ import { describe, it } from 'node:test';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { testBackends } from '../helpers/backend.js';
 import { kubectlFor } from '../helpers/kubectl.js';
-import { useBackend, useHarness, useSandbox } from '../helpers/lifecycle.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { pino } from 'pino';
+import { createMcpServer } from '../../src/mcp/server.js';
+import { createMetricsRegistry } from '../../src/observability/metrics.js';
+import { createRuntime, createSession } from '../../src/runtime/runtime.js';
+import { okOf, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
+import { sandboxFor, useBackend, useHarness, useSandbox } from '../helpers/lifecycle.js';
 import { packageRoot } from '../../src/config/package.js';
 import { SERVICE_TEMPLATES } from '../../src/sandbox/kcm/resources.js';
 import { HELM_REPOSITORIES } from '../../src/sandbox/world/resources.js';
@@ -177,6 +185,7 @@ for (const choice of testBackends({ kcm: true })) {
       assert.equal(chartSpec.interval, '10m0s');
       assert.deepEqual(chartSpec.sourceRef, { kind: 'HelmRepository', name: 'k0rdent-catalog' });
       assert.equal(stored?.metadata.labels?.['app.kubernetes.io/managed-by'], 'k0rdent-mcp');
+      assert.equal(stored?.metadata.labels?.['k0rdent.mirantis.com/managed'], undefined, 'kcm reads it as a copy kcm made');
       assert.ok(managers(stored).includes('mcp.catalog/Apply'));
       const repo = await env.backend.get(HELM_REPOSITORIES, 'team-alpha', 'k0rdent-catalog');
       const repoSpec = repo?.spec as { url?: string; type?: string } | undefined;
@@ -289,3 +298,68 @@ async function createAsAdmin(adminKubeconfig: string, object: KubeObject): Promi
     kubectl.close();
   }
 }
+
+describe('k0.catalog.uninstall asks the user first (CONFIRM_DESTRUCTIVE=auto, a client with elicitation)', () => {
+  const sandbox = sandboxFor({ provisionSeconds: 1, deleteSeconds: 1 });
+
+  async function connect(
+    answer: (request: ElicitRequest) => ElicitResult,
+  ): Promise<{ client: Client; asked: ElicitRequest[]; close: () => Promise<void> }> {
+    const runtime = createRuntime(testSettings(), sandboxKubeConfig(sandbox), pino({ level: 'silent' }), createMetricsRegistry());
+    const server = createMcpServer(runtime, createSession(runtime, { id: 'catalog-confirm' }));
+    const client = new Client({ name: 'catalog-confirm', version: '1' }, { capabilities: { elicitation: { form: {} } } });
+    const asked: ElicitRequest[] = [];
+    client.setRequestHandler(ElicitRequestSchema, (request) => {
+      asked.push(request);
+      return answer(request);
+    });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(b);
+    await client.connect(a);
+    return { client, asked, close: async () => (await client.close(), await server.close()) };
+  }
+  const uninstall = async (client: Client): Promise<UninstallResult> =>
+    okOf<UninstallResult>(
+      (await client.callTool({
+        name: 'k0.catalog.uninstall',
+        arguments: { app: 'cert-manager', namespace: 'team-alpha' },
+      })) as CallToolResult,
+    );
+
+  it('declined: cancelled, the template stays; confirmed with its name: deleted', async () => {
+    const declining = await connect(() => ({ action: 'decline' }));
+    try {
+      okOf(
+        (await declining.client.callTool({
+          name: 'k0.catalog.install',
+          arguments: { app: 'cert-manager', namespace: 'team-alpha' },
+        })) as CallToolResult,
+      );
+      const name = `cert-manager-${bundled.addons.find((a) => a.name === 'cert-manager')!.charts[0]!.versions[0]!.replace(/\./g, '-')}`;
+      const declined = await uninstall(declining.client);
+      assert.deepEqual(
+        declined.items.map((i) => [i.name, i.status]),
+        [[name, 'cancelled']],
+      );
+      assert.equal(declining.asked.length, 1);
+      assert.match(declining.asked[0]?.params.message ?? '', new RegExp(`ServiceTemplate team-alpha/${name}`));
+      const kept = sandbox.store.get(SERVICE_TEMPLATES, 'team-alpha', name);
+      assert.ok(kept && !kept.metadata.deletionTimestamp, 'the template stays');
+    } finally {
+      await declining.close();
+    }
+    const confirming = await connect((request) => ({
+      action: 'accept',
+      content: { name: /Type the name "([^"]+)"/.exec(request.params.message)?.[1] ?? '' },
+    }));
+    try {
+      const confirmed = await uninstall(confirming.client);
+      assert.deepEqual(
+        confirmed.items.map((i) => i.status),
+        ['deleted'],
+      );
+    } finally {
+      await confirming.close();
+    }
+  });
+});
