@@ -65,6 +65,7 @@ const EXAMPLES: Example[] = [
     note: 'a dry run',
     args: { cluster: 'alpha-dev-cluster', namespace: NS, name: 'cert-manager', serviceNamespace: 'cert-manager', dryRun: true },
   },
+  { tool: 'k0.clusters.services.status', args: { cluster: 'alpha-dev-cluster', namespace: NS } },
   { tool: 'k0.multiClusterServices.list', args: {} },
   {
     tool: 'k0.multiClusterServices.apply',
