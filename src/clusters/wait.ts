@@ -46,6 +46,8 @@ export interface WaitSpec {
    * the followed object. Answers undefined to add nothing, 'refused' to be asked no more in this wait.
    */
   enrich?: ((object: KubeObject, signal: AbortSignal) => Promise<string | undefined | 'refused'>) | undefined;
+  /** Longest one `enrich` read may take (ENRICH_TIMEOUT_MS unless said). */
+  enrichTimeoutMs?: number | undefined;
   pollIntervalMs: number;
   timeoutMs: number;
   stallThresholdMs?: number | undefined;
@@ -111,19 +113,26 @@ type StopReason = 'timeout' | 'cancelled' | 'interrupted';
 /** Longest an `enrich` read may take before the wait goes on without it. */
 export const ENRICH_TIMEOUT_MS = 3_000;
 
-/** One `enrich` read, bounded by ENRICH_TIMEOUT_MS and `stop`; failures and time-outs answer undefined. */
+/**
+ * One `enrich` read, bounded by `timeoutMs` and `stop` (the answer is not waited for beyond them, whether or not
+ * the read honours its signal); failures and time-outs answer undefined.
+ */
 async function enrichOnce(
   enrich: NonNullable<WaitSpec['enrich']>,
   object: KubeObject,
   stop: AbortSignal,
+  timeoutMs: number,
   logger: WaitSpec['logger'],
 ): Promise<string | undefined | 'refused'> {
   const bound = new AbortController();
   const onStop = (): void => bound.abort();
   stop.addEventListener('abort', onStop, { once: true });
-  const timer = setTimeout(() => bound.abort(), ENRICH_TIMEOUT_MS);
+  const timer = setTimeout(() => bound.abort(), timeoutMs);
+  const aborted = new Promise<never>((_, reject) =>
+    bound.signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)), { once: true }),
+  );
   try {
-    return await enrich(object, bound.signal);
+    return await Promise.race([enrich(object, bound.signal), aborted]);
   } catch (error) {
     logger.debug({ error: error instanceof Error ? error.message : String(error) }, 'wait: the progress detail was not read');
     return undefined;
@@ -208,7 +217,7 @@ export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
       if (!evaluation.done && enrich !== undefined && object !== undefined && version !== enrichedAt) {
         enrichedAt = version;
         judging = false;
-        const answer = await enrichOnce(enrich, object, stop.signal, logger);
+        const answer = await enrichOnce(enrich, object, stop.signal, spec.enrichTimeoutMs ?? ENRICH_TIMEOUT_MS, logger);
         judging = true;
         if (stop.signal.aborted) {
           judging = false;

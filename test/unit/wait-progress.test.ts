@@ -37,7 +37,11 @@ const evaluate = (object: KubeObject | undefined, extra?: string): Evaluation =>
   return { done, fingerprint: `${rv}|${extra ?? ''}`, message: done ? 'Ready' : `Provisioning (${rv})`, detail: extra };
 };
 
-async function run(events: KubeObject[], enrich: WaitSpec['enrich']): Promise<{ messages: string[]; done: boolean }> {
+async function run(
+  events: KubeObject[],
+  enrich: WaitSpec['enrich'],
+  enrichTimeoutMs?: number,
+): Promise<{ messages: string[]; done: boolean }> {
   const messages: string[] = [];
   const result = await waitFor({
     api: scripted(obj('1'), events),
@@ -46,6 +50,7 @@ async function run(events: KubeObject[], enrich: WaitSpec['enrich']): Promise<{ 
     name: 'c',
     evaluate,
     enrich,
+    enrichTimeoutMs,
     pollIntervalMs: 60_000,
     timeoutMs: 10_000,
     onProgress: (p: ProgressUpdate) => messages.push(p.message),
@@ -84,6 +89,23 @@ describe('the wait reads its progress detail once per change of the followed obj
     });
     assert.equal(failing.done, true);
     assert.match(failing.messages[0] ?? '', /^Provisioning \(1\), \d+s$/);
+  });
+
+  it('a read that does not answer is given up after its bound, and the wait goes on', async () => {
+    const started = Date.now();
+    let asked = 0;
+    const stalled = await run(
+      [obj('2', true)],
+      () => {
+        asked++;
+        return new Promise<never>(() => undefined); // never answers, ignores its signal
+      },
+      50,
+    );
+    assert.equal(stalled.done, true);
+    assert.equal(asked, 1);
+    assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
+    assert.match(stalled.messages[0] ?? '', /^Provisioning \(1\), \d+s$/);
   });
 });
 
