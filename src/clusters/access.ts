@@ -15,6 +15,20 @@ export const PROVIDER_INTERFACES = access(K0RDENT_GROUP, PROVIDER_INTERFACE.plur
 /** A wait's machine counts: the CAPI Cluster and its Machines (./wait-capi.ts; refused = left out, not an error). */
 const WAIT_MACHINE_COUNTS = [access('cluster.x-k8s.io', 'clusters', 'list'), access('cluster.x-k8s.io', 'machines', 'list')];
 
+/**
+ * The day-one fields (./deploy-fields.ts): the objects they reference (get; list for the nearest name), the served
+ * ClusterDeployment CRD (which fields the installed kcm knows), the Management (its release, for that refusal) and
+ * the credential's Region (get; list for the nearest name).
+ */
+const DAY_ONE = [
+  access(K0RDENT_GROUP, 'clusterauthentications', 'get', 'list'),
+  access(K0RDENT_GROUP, 'clusterauditpolicies', 'get', 'list'),
+  access(K0RDENT_GROUP, 'datasources', 'get', 'list'),
+  access(K0RDENT_GROUP, 'clusteripamclaims', 'get', 'list'),
+  access('apiextensions.k8s.io', 'customresourcedefinitions', 'get'),
+  access(K0RDENT_GROUP, 'managements', 'get'),
+];
+
 export const CLUSTER_ACCESS = {
   listCredentials: [NAMESPACES, access(K0RDENT_GROUP, CREDENTIAL.plural, 'list'), PROVIDER_INTERFACES],
   listTemplates: [NAMESPACES, access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'list'), SCHEMA_CONFIGMAPS],
@@ -30,6 +44,9 @@ export const CLUSTER_ACCESS = {
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'create', 'patch', 'watch'),
     ...WAIT_MACHINE_COUNTS,
     ...PERMISSION_REVIEWS,
+    ...DAY_ONE,
+    access(K0RDENT_GROUP, 'servicetemplates', 'get', 'list'),
+    access(K0RDENT_GROUP, 'regions', 'get', 'list'),
   ],
   // Same as deploy; list finds a name absent from the namespace in the other readable ones (notFound hint).
   update: [
@@ -40,6 +57,7 @@ export const CLUSTER_ACCESS = {
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list', 'patch', 'watch'),
     ...WAIT_MACHINE_COUNTS,
     ...PERMISSION_REVIEWS,
+    ...DAY_ONE,
   ],
   // list: a name absent from the namespace is looked up in the other readable ones (the not_found hint).
   delete: [

@@ -20,6 +20,7 @@ import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js
 import { nearestName } from '../shared/suggest.js';
 import { notReadyReason } from './summaries.js';
 import { templateSchema } from './template-schemas.js';
+import { specOf, type DeployFields } from './deploy-fields.js';
 
 /** `name` or `ns/name` (accepted only when ns is the target namespace, since k0rdent has no cross-namespace references). */
 export function plainReference(value: string, field: 'template' | 'credential', targetNamespace: string): string {
@@ -180,6 +181,8 @@ export interface ManifestInput {
   credential: string;
   labels: Record<string, string> | undefined;
   config: JsonObject | undefined;
+  /** The day-one fields (./deploy-fields.ts), only those given. */
+  fields?: DeployFields | undefined;
 }
 
 /** The ClusterDeployment to apply: managed labels win over the caller's, and `spec.config` is always set. */
@@ -189,8 +192,18 @@ export function buildClusterDeployment(input: ManifestInput): KubeObject & { met
     kind: CLUSTER_DEPLOYMENT.kind,
     metadata: { name: input.name, namespace: input.namespace, labels: { ...(input.labels ?? {}), ...DEPLOYMENT_MANAGED_LABELS } },
     // An absent config makes kcm's mutating webhook turn the deployment into a dry run.
-    spec: { template: input.template, credential: input.credential, config: input.config ?? {} },
+    spec: { template: input.template, credential: input.credential, config: input.config ?? {}, ...specOf(input.fields ?? {}) },
   };
+}
+
+/** The services of a spec as deploy writes them: name, namespace, template, values. */
+function servicesOf(spec: Record<string, unknown>): unknown[] {
+  const serviceSpec = isJsonObject(spec.serviceSpec) ? spec.serviceSpec : {};
+  const services = Array.isArray(serviceSpec.services) ? serviceSpec.services : [];
+  return services.map((s) => {
+    const o = isJsonObject(s) ? s : {};
+    return { name: o.name, namespace: o.namespace ?? 'default', template: o.template, ...(o.values ? { values: o.values } : {}) };
+  });
 }
 
 /**
@@ -204,6 +217,16 @@ export function deploymentDifferences(existing: KubeObject, wanted: KubeObject):
   const after = wanted.spec ?? {};
   for (const field of ['template', 'credential'] as const) diffValues(before[field], after[field], field, changes);
   diffValues(isJsonObject(before.config) ? before.config : {}, isJsonObject(after.config) ? after.config : {}, 'config', changes);
+  // The day-one fields the deploy gives (kcm and the CRD default others, e.g. propagateCredentials: true).
+  for (const field of ['cleanupOnDeletion', 'propagateCredentials', 'clusterAuth', 'auditPolicy', 'dataSource'] as const) {
+    if (after[field] !== undefined)
+      diffValues(before[field] ?? (field === 'cleanupOnDeletion' ? false : undefined), after[field], field, changes);
+  }
+  if (after.ipamClaim !== undefined) {
+    const ref = (spec: Record<string, unknown>): unknown => (isJsonObject(spec.ipamClaim) ? spec.ipamClaim.ref : undefined);
+    diffValues(ref(before), ref(after), 'ipamClaim', changes);
+  }
+  if (after.serviceSpec !== undefined) diffValues(servicesOf(before), servicesOf(after), 'serviceSpec.services', changes);
   diffLabels(existing.metadata?.labels ?? {}, wanted.metadata?.labels ?? {}, changes);
   return changes;
 }

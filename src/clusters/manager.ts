@@ -27,6 +27,16 @@ import { providerInterfaces } from '../providers/catalog.js';
 import { assertCredentialFits } from '../providers/fit-check.js';
 import { listAccessOf } from '../shared/list-access.js';
 import { assertMayI } from '../shared/access-review.js';
+import {
+  assertFieldNames,
+  assertKcmKnows,
+  checkDeployFields,
+  pausedRegionRefusal,
+  pausedRegionWarning,
+  regionOf,
+  regionState,
+  type DeployFields,
+} from './deploy-fields.js';
 import type { ReadContext } from '../shared/read-context.js';
 import { listAcross, type ListScope } from '../shared/listing.js';
 import { templateSchema } from './template-schemas.js';
@@ -93,6 +103,16 @@ function describeDeletion(object: KubeObject, namespace: string, name: string): 
     object.metadata?.creationTimestamp ? `created ${String(object.metadata.creationTimestamp)}` : undefined,
   ].filter((fact) => fact !== undefined);
   return `Delete ClusterDeployment ${namespace}/${name}${facts.length > 0 ? `, ${facts.join(', ')}` : ''}. The cluster and its cloud resources are removed.`;
+}
+
+/** The day-one fields of a deploy request (only those given). */
+function deployFieldsOf(request: DeployFields): DeployFields {
+  const { cleanupOnDeletion, propagateCredentials, services, ipamClaim, clusterAuth, auditPolicy, dataSource } = request;
+  return Object.fromEntries(
+    Object.entries({ cleanupOnDeletion, propagateCredentials, services, ipamClaim, clusterAuth, auditPolicy, dataSource }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  ) as DeployFields;
 }
 
 export class ClusterManager {
@@ -257,6 +277,7 @@ export class ClusterManager {
   async deploy(request: DeployRequest, hooks: ManagerHooks = {}): Promise<DeployResult> {
     const call = { signal: hooks.signal };
     this.assertInput(request);
+    assertFieldNames(request);
     const namespace = await this.resolveTarget(request.namespace, call, hooks);
     // May I? One review (remembered per identity), before any reference is read or anything written.
     await assertMayI(this.api, { verb: 'create', group: K0RDENT_GROUP, resource: CLUSTER_DEPLOYMENT.plural, namespace }, 'deploy', call);
@@ -274,6 +295,16 @@ export class ClusterManager {
     const config = request.config ?? {};
     await checkTemplateConfig(this.api, template, config, call);
     await assertCredentialFits(this.api, template, credential, call);
+    const fields = deployFieldsOf(request);
+    await assertKcmKnows(this.api, fields, call);
+    const warnings = await checkDeployFields(this.api, namespace, request.name, fields, call);
+    // Where the credential takes the cluster, and a paused Region named before a write that would wait on it.
+    const region = regionOf(credential);
+    if (region !== undefined && (await regionState(this.api, region, call))?.paused === true) {
+      if (request.wait && !request.dryRun) throw pausedRegionRefusal(region, request.name, namespace);
+      warnings.push(pausedRegionWarning(region));
+    }
+    const extra = { ...(region !== undefined ? { region } : {}), ...(warnings.length > 0 ? { warnings } : {}) };
     const manifest = buildClusterDeployment({
       name: request.name,
       namespace,
@@ -281,10 +312,11 @@ export class ClusterManager {
       credential: credentialName,
       labels: request.labels,
       config,
+      fields,
     });
 
     const existing = await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call);
-    if (existing !== undefined) return this.deployOverExisting(existing, manifest, request, hooks);
+    if (existing !== undefined) return { ...(await this.deployOverExisting(existing, manifest, request, hooks)), ...extra };
 
     // A create (POST), never an apply: when another caller created the name first the API server answers
     // AlreadyExists and this deploy compares with what they stored (unchanged or conflict), so two
@@ -300,7 +332,7 @@ export class ClusterManager {
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
       const winner = await this.api.get(CLUSTER_DEPLOYMENT, namespace, request.name, call);
-      if (winner !== undefined) return this.deployOverExisting(winner, manifest, request, hooks);
+      if (winner !== undefined) return { ...(await this.deployOverExisting(winner, manifest, request, hooks)), ...extra };
       throw new AppError(
         'conflict',
         `ClusterDeployment ${namespace}/${request.name} was created and deleted by someone else while this deploy ran; nothing was written. Check with ${toolRef(TOOL.clustersList)}, then deploy again`,
@@ -313,6 +345,7 @@ export class ClusterManager {
       namespace,
       ...(applied.metadata?.uid ? { uid: applied.metadata.uid } : {}),
       ...(applied.metadata?.resourceVersion ? { resourceVersion: applied.metadata.resourceVersion } : {}),
+      ...extra,
     };
     if (request.dryRun) {
       return {

@@ -146,6 +146,8 @@ export const deployResult = z.object({
     })
     .optional()
     .describe('dryRun only: the object the server would store (compact)'),
+  region: z.string().optional().describe("The credential's Region (absent: the management cluster)"),
+  warnings: z.array(z.string()).optional(),
   wait: waitOutcome.optional(),
 });
 
@@ -161,6 +163,7 @@ export const updateResult = z.object({
   reason: z.string().optional().describe('cancelled: why'),
   changes: z.array(z.string()).describe('What changed (dryRun: would change), as "path: old → new"'),
   adopted: z.boolean().optional().describe('adopt=true took over a deployment this server had not created'),
+  warnings: z.array(z.string()).optional(),
   wait: waitOutcome.optional(),
 });
 

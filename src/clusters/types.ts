@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { Condition } from '../k0rdent/conditions.js';
 import type { JsonObject } from '../shared/config-schema.js';
+import type { DeployFields } from './deploy-fields.js';
 import type {
   compactCondition,
   credentialSummary,
@@ -98,7 +99,8 @@ export interface OperationHooks {
   onWarning?: ((message: string) => void) | undefined;
 }
 
-export interface DeployRequest {
+/** The day-one fields (./deploy-fields.ts) ride along with deploy's own. */
+export interface DeployRequest extends DeployFields {
   name: string;
   template: string;
   credential: string;
@@ -115,7 +117,8 @@ export interface DeleteRequest {
   wait?: WaitOptions | undefined;
 }
 
-export interface UpdateRequest {
+/** Update sets the day-one fields too, but the initial services (k0.clusters.services.apply changes those). */
+export interface UpdateRequest extends Omit<DeployFields, 'services'> {
   name: string;
   namespace?: string | undefined;
   template?: string | undefined;

@@ -6,10 +6,12 @@
  */
 import { TOOL, toolRef } from '../tool-names.js';
 import jsonMergePatch from 'json-merge-patch';
+import { isDeepStrictEqual } from 'node:util';
 import { AppError, echo } from '../errors.js';
 import { CONDITION, findCondition, readConditions, type GenerationTarget } from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT, DEPLOYMENT_MANAGED_LABELS, K0RDENT_GROUP, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../k0rdent/resources.js';
 import { assertMayI } from '../shared/access-review.js';
+import { assertFieldNames, assertKcmKnows, checkDeployFields, givenFields, type DeployFields } from './deploy-fields.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertCredentialFits } from '../providers/fit-check.js';
 import { describeChange, diffLabels, diffValues, type Change } from './changes.js';
@@ -37,7 +39,7 @@ export interface UpdateDeps {
 /** Changes that take something away: another template (a chart upgrade), or a count (`...Number`, `replicas`, `count`) lowered. */
 export function destructiveChanges(changes: readonly Change[]): Change[] {
   return changes.filter((c) => {
-    if (c.path === 'template') return true;
+    if (c.path === 'template' || c.path === 'clusterAuth' || c.path === 'auditPolicy') return true;
     const leaf = c.path.split('.').at(-1) ?? '';
     const counted = /(Number|Count|count|replicas|Replicas)$/.test(leaf);
     return counted && typeof c.before === 'number' && (typeof c.after !== 'number' || c.after < c.before);
@@ -81,6 +83,10 @@ function text(value: unknown): string | undefined {
 
 /** What an update writes over one read of the deployment, and what that write changes. */
 interface Plan {
+  /** The day-one fields to send: the current ones carried forward, with the caller's over them. */
+  fields: DeployFields;
+  /** Warnings the caller sees (an IPAM claim not bound, a control-plane roll). */
+  warnings: string[];
   templateName: string;
   credentialName: string;
   currentTemplate: string;
@@ -131,14 +137,83 @@ async function planUpdate(
   assertStructure(config, 'config');
   await checkTemplateConfig(deps.api, template, config, call);
 
+  const current = currentFields(spec);
+  const given = requestedFields(request);
+  if (given.dataSource !== undefined && current.dataSource === undefined) {
+    throw new AppError(
+      'invalidParams',
+      `dataSource: ClusterDeployment ${ref} has no dataSource, and kcm does not allow adding one to an existing deployment (only at creation); nothing was written`,
+      { field: 'dataSource' },
+    );
+  }
+  const changedFields = Object.fromEntries(
+    givenFields(given)
+      .filter((f) => !isDeepStrictEqual(given[f], current[f]))
+      .map((f) => [f, given[f]]),
+  ) as DeployFields;
+  await assertKcmKnows(deps.api, changedFields, call);
+  const warnings = await checkDeployFields(deps.api, namespace, request.name, changedFields, call);
+  const fields = { ...current, ...given };
+
   const wantedLabels = { ...(request.labels ?? {}), ...DEPLOYMENT_MANAGED_LABELS };
   const changes: Change[] = [];
   diffValues(currentTemplate, templateName, 'template', changes);
   diffValues(currentCredential, credentialName, 'credential', changes);
   diffValues(currentConfig, config, 'config', changes);
+  for (const f of givenFields(changedFields)) diffValues(current[f], given[f], f, changes);
   diffLabels(labels, wantedLabels, changes);
+  const roll = controlPlaneRoll(changes, config);
+  if (roll !== undefined) warnings.push(roll);
   // Every label already there is sent too: an apply drops the labels this field manager set before and omits now.
-  return { templateName, credentialName, currentTemplate, template, config, labels: { ...labels, ...wantedLabels }, changes, managed };
+  return {
+    fields,
+    warnings,
+    templateName,
+    credentialName,
+    currentTemplate,
+    template,
+    config,
+    labels: { ...labels, ...wantedLabels },
+    changes,
+    managed,
+  };
+}
+
+/** The day-one fields of an existing spec, as this server writes them (an inline ipamClaim spec is not ours: left out). */
+function currentFields(spec: Record<string, unknown>): DeployFields {
+  const fields: DeployFields = {};
+  if (typeof spec.cleanupOnDeletion === 'boolean') fields.cleanupOnDeletion = spec.cleanupOnDeletion;
+  if (typeof spec.propagateCredentials === 'boolean') fields.propagateCredentials = spec.propagateCredentials;
+  for (const f of ['clusterAuth', 'auditPolicy', 'dataSource'] as const) {
+    const value = spec[f];
+    if (typeof value === 'string' && value !== '') fields[f] = value;
+  }
+  const ipam = isJsonObject(spec.ipamClaim) ? spec.ipamClaim : {};
+  if (typeof ipam.ref === 'string' && ipam.ref !== '') fields.ipamClaim = ipam.ref;
+  return fields;
+}
+
+function requestedFields(request: UpdateRequest): DeployFields {
+  const { cleanupOnDeletion, propagateCredentials, ipamClaim, clusterAuth, auditPolicy, dataSource } = request;
+  const all: DeployFields = { cleanupOnDeletion, propagateCredentials, ipamClaim, clusterAuth, auditPolicy, dataSource };
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as DeployFields;
+}
+
+/**
+ * Changing clusterAuth or auditPolicy changes the API server's configuration on every control-plane node: the
+ * control plane rolls. With one control-plane node etcd has no quorum while it restarts.
+ */
+export function controlPlaneRoll(changes: readonly Change[], config: JsonObject): string | undefined {
+  const rolled = changes.filter((c) => c.path === 'clusterAuth' || c.path === 'auditPolicy').map((c) => c.path);
+  if (rolled.length === 0) return undefined;
+  const count = config.controlPlaneNumber;
+  const single =
+    count === 1
+      ? 'This cluster has a single control-plane node (controlPlaneNumber 1): etcd loses quorum while it restarts and the cluster API is down until it is back.'
+      : typeof count === 'number'
+        ? `With ${count} control-plane nodes they roll one at a time; a single-control-plane cluster would lose etcd quorum.`
+        : 'A single-control-plane cluster loses etcd quorum while its node restarts.';
+  return `Changing ${rolled.join(' and ')} rolls the control plane (every control-plane node restarts its API server with the new configuration). ${single}`;
 }
 
 /** What another writer changed between two reads, in the paths `changes` uses (spec fields, config leaves, labels). */
@@ -157,6 +232,7 @@ function changedBetween(before: KubeObject, after: KubeObject): Change[] {
 }
 
 export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest, call: CallOptions): Promise<UpdateResult> {
+  assertFieldNames(request);
   const namespace = await deps.resolveTarget(request.namespace, call);
   await assertMayI(
     deps.api,
@@ -192,8 +268,9 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
   const destructive = request.dryRun ? [] : destructiveChanges(ours);
   if (destructive.length > 0 && deps.confirm) {
     const facts = destructive.map(describeChange).join('; ');
+    const roll = controlPlaneRoll(destructive, plan.config);
     const answer = await deps.confirm({
-      message: `Update ClusterDeployment ${ref}: ${facts}${ours.length > destructive.length ? ` (and ${ours.length - destructive.length} other change(s))` : ''}.`,
+      message: `Update ClusterDeployment ${ref}: ${facts}${ours.length > destructive.length ? ` (and ${ours.length - destructive.length} other change(s))` : ''}.${roll !== undefined ? ` ${roll}` : ''}`,
       name: request.name,
     });
     if (!answer.confirmed) return { ...base(read), status: 'cancelled', reason: answer.reason, changes: [] };
@@ -211,6 +288,7 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
       credential: plan.credentialName,
       labels: plan.labels,
       config: plan.config,
+      fields: plan.fields,
     });
     manifest.metadata = {
       ...manifest.metadata,
@@ -262,9 +340,10 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
     }
   }
   const described = plan.changes.map(describeChange);
-  if (request.dryRun) return { ...base(applied), status: 'dryRun', changes: described, ...adopted };
+  const warned = plan.warnings.length > 0 ? { warnings: plan.warnings } : {};
+  if (request.dryRun) return { ...base(applied), status: 'dryRun', changes: described, ...adopted, ...warned };
 
-  const result: UpdateResult = { ...base(applied), status: 'updated', changes: described, ...adopted };
+  const result: UpdateResult = { ...base(applied), status: 'updated', changes: described, ...adopted, ...warned };
   const releaseChanged = plan.changes.some((c) => c.path === 'template' || c.path === 'credential' || c.path.startsWith('config'));
   const previousRelease = releaseChanged ? findCondition(readConditions(existing.status), CONDITION.HelmReleaseReady)?.message : undefined;
   const target: GenerationTarget = {

@@ -517,6 +517,18 @@ export class K0rdentApi {
     return body.status?.allowed === true;
   }
 
+  /** A CustomResourceDefinition as served (its schema says which fields the installed version knows), or undefined on 404. */
+  async getCustomResourceDefinition(name: string, call?: CallOptions): Promise<KubeObject | undefined> {
+    try {
+      return (await this.run(`get CustomResourceDefinition ${name}`, call, (c) =>
+        c.kc.makeApiClient(c.k8s.ApiextensionsV1Api).readCustomResourceDefinition({ name }, c.options()),
+      )) as unknown as KubeObject;
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'notFound') return undefined;
+      throw error;
+    }
+  }
+
   /** A ConfigMap's identity and data, or undefined on 404. */
   async getConfigMap(
     namespace: string,

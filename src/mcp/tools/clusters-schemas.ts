@@ -49,6 +49,18 @@ export const listDeploymentsInput = z.object({
   continue: continueToken.optional(),
 });
 
+/** A name of an object in the target namespace. */
+const ref = z.string().min(1).max(253);
+/** ClusterDeployment spec fields besides template, credential and config (src/clusters/deploy-fields.ts). */
+const dayOneFields = {
+  cleanupOnDeletion: z.boolean().optional().describe('On deletion also remove orphaned Services/PVCs'),
+  propagateCredentials: z.boolean().optional().describe('kcm default true'),
+  ipamClaim: ref.optional().describe('Names of objects in the target namespace'),
+  clusterAuth: ref.optional(),
+  auditPolicy: ref.optional(),
+  dataSource: ref.optional(),
+};
+
 export const deployInput = z.object({
   name: z.string().min(1).max(253).describe('ClusterDeployment name (DNS-1123 subdomain)'),
   template: z.string().min(1).max(317).describe(`ClusterTemplate name in the target namespace (see ${TOOL.clustersListTemplates})`),
@@ -61,6 +73,12 @@ export const deployInput = z.object({
     .describe(
       'Chart values (spec.config), checked against the template schema (unknown keys are refused); clusterIdentity is filled by kcm',
     ),
+  ...dayOneFields,
+  services: z
+    .array(z.object({ template: ref, name: z.string().optional(), namespace: z.string().optional(), values: z.string().optional() }))
+    .max(20)
+    .optional()
+    .describe('Initial serviceSpec.services'),
   dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; returns the object the server would store'),
   wait: z.boolean().optional().describe('Follow the deployment until Ready, failure or provisionTimeout'),
   pollInterval: z.string().max(64).optional().describe('Re-check period if the watch breaks (default "30s")'),
@@ -85,6 +103,7 @@ export const updateInput = z.object({
       'JSON merge patch (RFC 7386) over the current spec.config: keys given are set, null removes a key, objects merge; the result is checked against the template schema',
     ),
   labels: labels.optional().describe('Labels to set; the managed labels are always kept'),
+  ...dayOneFields,
   adopt: z
     .boolean()
     .optional()

@@ -38,7 +38,11 @@ function releaseObject(): KubeObject {
 }
 
 function regionObject(name: string, paused: boolean): KubeObject {
-  const providers = PROVIDER_COMPONENTS.filter((c) => ['cluster-api-provider-aws', 'cluster-api-provider-azure'].includes(c.name));
+  // The aws and azure infrastructure providers, and k0smotron's bootstrap and control-plane providers that their
+  // standalone templates need too (kcm checks every provider of the template against the Region's availableProviders).
+  const providers = PROVIDER_COMPONENTS.filter((c) =>
+    ['cluster-api-provider-aws', 'cluster-api-provider-azure', 'cluster-api-provider-k0sproject-k0smotron'].includes(c.name),
+  );
   const components: Record<string, unknown> = {
     capi: { success: true, template: CORE_COMPONENTS.find((c) => c.key === 'capi')!.template },
   };
