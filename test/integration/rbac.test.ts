@@ -244,6 +244,18 @@ const SCENARIOS: Record<string, Scenario[]> = {
       },
       fails: true,
     },
+    // The day-one fields: the served CRD, then the missing ClusterAuthentication (get, list for the nearest).
+    {
+      args: {
+        name: 'rbac-cluster-3',
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        namespace: 'team-alpha',
+        config: AZURE_BASELINE,
+        clusterAuth: 'no-such-auth',
+      },
+      fails: true,
+    },
   ],
   'k0.clusters.update': [
     { args: { name: 'rbac-cluster', config: { workersNumber: 2 }, dryRun: true } },
