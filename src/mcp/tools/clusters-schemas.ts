@@ -53,9 +53,9 @@ export const listDeploymentsInput = z.object({
 const ref = z.string().min(1).max(253);
 /** ClusterDeployment spec fields besides template, credential and config (src/clusters/deploy-fields.ts). */
 const dayOneFields = {
-  cleanupOnDeletion: z.boolean().optional().describe('On deletion also remove orphaned Services/PVCs'),
-  propagateCredentials: z.boolean().optional().describe('kcm default true'),
-  ipamClaim: ref.optional().describe('Names of objects in the target namespace'),
+  cleanupOnDeletion: z.boolean().optional(),
+  propagateCredentials: z.boolean().optional(),
+  ipamClaim: ref.optional(),
   clusterAuth: ref.optional(),
   auditPolicy: ref.optional(),
   dataSource: ref.optional(),
@@ -77,8 +77,7 @@ export const deployInput = z.object({
   services: z
     .array(z.object({ template: ref, name: z.string().optional(), namespace: z.string().optional(), values: z.string().optional() }))
     .max(20)
-    .optional()
-    .describe('Initial serviceSpec.services'),
+    .optional(),
   dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; returns the object the server would store'),
   wait: z.boolean().optional().describe('Follow the deployment until Ready, failure or provisionTimeout'),
   pollInterval: z.string().max(64).optional().describe('Re-check period if the watch breaks (default "30s")'),
