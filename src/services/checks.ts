@@ -17,6 +17,8 @@ import { assertNoPlaceholders, assertStructure, placeholderLines } from '../shar
 import { settingExpects } from '../shared/config-schema.js';
 import { CLUSTER_TEMPLATE, DEFAULT_SERVICE_NAMESPACE, SCHEMA_CONFIGMAP_KEY, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
 import { keyOf, keyText, serviceEntries, type ServiceKey } from './entries.js';
+import { summarizeServiceTemplate } from './summaries.js';
+import { catalogNestingKey, unknownTopLevelKeys } from './values-keys.js';
 import type { DependsOn } from './types.js';
 
 const SHOWN = 20;
@@ -115,9 +117,19 @@ export async function checkValues(
       ? parseSchema(await api.getConfigMapData(namespace, cmName, call).catch(() => undefined), SCHEMA_CONFIGMAP_KEY)
       : undefined;
   assertNoPlaceholders(parsed, 'values', (parts) => settingExpects(schema, parts));
-  if (typeof cmName !== 'string' || cmName === '') return text;
   const defaults = isJsonObject(template.status?.config) ? template.status.config : undefined;
-  const problems = checkConfig(schema, defaults, parsed).map((p) => p.replace(/^config/, 'values'));
+  const summary = summarizeServiceTemplate(template);
+  const unknown = unknownTopLevelKeys(
+    parsed,
+    schema,
+    defaults,
+    catalogNestingKey(summary.chart, summary.version),
+    `${namespace}/${summary.name}`,
+  );
+  if (unknown.length > 0) throw new AppError('invalidParams', `${unknown.join('; ')}. Nothing was written`, { problems: unknown });
+  if (typeof cmName !== 'string' || cmName === '') return text;
+  // The schema check names paths as config.x (shared with deploy): here they are values.x.
+  const problems = checkConfig(schema, defaults, parsed).map((p) => p.replace(/\bconfig(?=[.[]|$)/g, 'values'));
   if (problems.length > 0) {
     throw new AppError(
       'invalidParams',

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { sandboxWriteCount } from '../helpers/clusters-harness.js';
 import { useSandbox } from '../helpers/lifecycle.js';
 import { recordWatch } from '../helpers/watch.js';
 import { CLUSTER_DEPLOYMENTS, SERVICE_TEMPLATE_CHAINS } from '../../src/sandbox/kcm/resources.js';
@@ -161,5 +162,50 @@ describe('k0.clusters.services.status over the sandbox’s ServiceSets and Clust
       name: 'kyverno',
     });
     assert.deepEqual(view.services[0]?.['upgradesTo'], ['kyverno-3-3-0', 'kyverno-3-4-1']);
+  });
+
+  it('values keys are checked against the chart: a catalog chart nests the upstream settings; a typo gets the nearest key', async () => {
+    const installed = await env.harness.ok<Json>(
+      'k0.catalog.install',
+      { app: 'ingress-nginx', namespace: 'team-alpha', wait: true, timeout: '2m' },
+      { timeout: 150_000 },
+    );
+    const template = String((installed['templates'] as Json[] | undefined)?.[0]?.['name'] ?? 'ingress-nginx-4-15-1');
+    const before = await sandboxWriteCount(env.sandbox);
+    const flat = await env.harness.error('k0.clusters.services.apply', {
+      cluster: 'alpha-dev-cluster',
+      namespace: 'team-alpha',
+      template,
+      name: 'edge',
+      serviceNamespace: 'edge',
+      values: { controller: { replicaCount: 2 } },
+    });
+    assert.equal(flat.code, 'invalidParams');
+    assert.match(
+      flat.message,
+      /values\.controller is not a top-level setting .* nest under values\["ingress-nginx"\] — did you mean values\["ingress-nginx"\]\.controller\?/,
+    );
+    const typo = await env.harness.error('k0.clusters.services.apply', {
+      cluster: 'alpha-dev-cluster',
+      namespace: 'team-alpha',
+      template: 'kyverno-3-2-6',
+      values: 'admisionController:\n  replicas: 2\n',
+    });
+    assert.equal(typo.code, 'invalidParams');
+    assert.match(
+      typo.message,
+      /values\.admisionController is not a setting of ServiceTemplate team-alpha\/kyverno-3-2-6; did you mean values\.admissionController\?/,
+    );
+    assert.equal(await sandboxWriteCount(env.sandbox), before, 'nothing was written');
+    const nested = await env.harness.ok<Json>('k0.clusters.services.apply', {
+      cluster: 'alpha-dev-cluster',
+      namespace: 'team-alpha',
+      template,
+      name: 'edge',
+      serviceNamespace: 'edge',
+      values: { 'ingress-nginx': { controller: { replicaCount: 2 } } },
+      dryRun: true,
+    });
+    assert.equal(nested.status, 'dryRun');
   });
 });

@@ -40,6 +40,7 @@ export const SIDEWAYS: ReadonlyMap<string, string> = new Map([
   ['diagnose -> events', "diagnose shows each object's recent warnings"],
   ['diagnose -> logs', 'the next step names the controller whose log to read'],
   ['catalog -> clusters', 'catalog install waits for ServiceTemplates with the cluster wait and its hooks'],
+  ['services -> catalog', "services.apply checks values against a catalog chart's nesting key (the bundled index)"],
   ['kube -> k0rdent', 'the request exit addresses the k0rdent group and version'],
   ['observability -> config', 'the logger level and the build info'],
 ]);
