@@ -40,7 +40,7 @@ import {
 import type { ReadContext } from '../shared/read-context.js';
 import { listAcross, type ListScope } from '../shared/listing.js';
 import { templateSchema } from './template-schemas.js';
-import { hasStatus, summarizeCredential, summarizeDeployment, summarizeTemplate } from './summaries.js';
+import { hasStatus, summarizeCredential, summarizeDeployment, summarizeTemplate, briefTemplate } from './summaries.js';
 import type {
   CredentialSummary,
   DeleteRequest,
@@ -191,7 +191,7 @@ export class ClusterManager {
   }
 
   async listTemplates(
-    request: ListCommon & { scope?: TemplateScope | undefined },
+    request: ListCommon & { scope?: TemplateScope | undefined; detail?: 'summary' | 'full' | undefined },
     hooks: ManagerHooks = {},
   ): Promise<Page<TemplateSummary>> {
     const call = { signal: hooks.signal };
@@ -215,6 +215,8 @@ export class ClusterManager {
     const include = scope === 'local' ? (ns: string) => ns !== G && this.policy.isReadable(ns) : (ns: string) => this.policy.isReadable(ns);
     const page = await listAcross(this.api, CLUSTER_TEMPLATE, this.scope(CLUSTER_TEMPLATE, namespace, include, call, scope), request, call);
     await this.assertListedNamespace({ ...request, namespace }, page.items.length, call);
+    // The summary (default) reads no schema: the outline is what makes a list large (issue 25 item 4).
+    if (request.detail !== 'full') return { items: page.items.map(briefTemplate), ...(page.continue ? { continue: page.continue } : {}) };
     // Copies of a template in many namespaces (AccessManagement, chains) share one chart and schema:
     // read each distinct schema once, so the cost follows the templates, not the namespaces.
     const schemas = new Map<string, Promise<Record<string, unknown> | undefined>>();

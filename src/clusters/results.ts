@@ -63,18 +63,26 @@ export const templateFacts = z.object({
   validationError: z.string().optional(),
 });
 
+/** `detail` of the template answers: a summary (the default), or with what `full` adds. */
+export const templateDetail = z
+  .enum(['summary', 'full'])
+  .describe('summary (default): the facts to choose a template; full: also labels, createdAt and the config outline');
+
 export const templateSummary = templateFacts.extend({
-  labels,
-  createdAt: z.string().optional(),
-  configSchema: z.object({
-    source: z.enum(['schema', 'defaults', 'none']),
-    required: z
-      .array(z.string())
-      .describe(
-        'Required keys as dotted paths, down to nested objects (e.g. controlPlane.instanceType); clusterIdentity excluded: kcm fills it',
-      ),
-    properties: z.record(z.string(), configProperty),
-  }),
+  labels: labels.optional().describe('detail=full'),
+  createdAt: z.string().optional().describe('detail=full'),
+  configSchema: z
+    .object({
+      source: z.enum(['schema', 'defaults', 'none']),
+      required: z
+        .array(z.string())
+        .describe(
+          'Required keys as dotted paths, down to nested objects (e.g. controlPlane.instanceType); clusterIdentity excluded: kcm fills it',
+        ),
+      properties: z.record(z.string(), configProperty),
+    })
+    .optional()
+    .describe(`detail=full: required keys and top-level properties (${TOOL.templatesGet} has the whole schema and an example)`),
 });
 
 export const deploymentSummary = z.object({

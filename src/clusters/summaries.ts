@@ -82,7 +82,29 @@ export function summarizeCredential(object: KubeObject, interfaces: readonly Pro
   return summary;
 }
 
-/** `schema` is the parsed `schema-ct-*` ConfigMap content when it could be read. */
+/**
+ * A template in a list, `detail: "summary"` (issue 25 item 4): the facts to choose one — no labels, no creation
+ * time, no config outline, so no schema is read. An unscoped list of the default seed's 16 templates is ~13 KB on
+ * the wire this way, 98 KB with the outline.
+ */
+export function briefTemplate(object: KubeObject): TemplateSummary {
+  const status = object.status ?? {};
+  const spec = object.spec ?? {};
+  const providers = strings(status.providers).length > 0 ? strings(status.providers) : strings(spec.providers);
+  return compact({
+    name: object.metadata?.name ?? '',
+    namespace: object.metadata?.namespace ?? '',
+    description: str(status.description),
+    providers,
+    cloud: cloudFromProviders(providers),
+    version: str(status.chartVersion),
+    k8sVersion: str(spec.k8sVersion) ?? str(status.k8sVersion),
+    valid: status.valid === true,
+    validationError: str(status.validationError),
+  });
+}
+
+/** `detail: "full"`; `schema` is the parsed `schema-ct-*` ConfigMap content when it could be read. */
 export function summarizeTemplate(object: KubeObject, schema: JsonObject | undefined): TemplateSummary {
   const status = object.status ?? {};
   const spec = object.spec ?? {};

@@ -20,7 +20,7 @@ export const fittingCredential = z.object({ name: z.string(), ready: z.boolean()
 export const templateDetails = z.object({
   ...templateFacts.shape,
   schemaSource: z.enum(['schema', 'none']),
-  schema: z.record(z.string(), z.unknown()).optional().describe("The chart's values JSON Schema"),
+  schema: z.record(z.string(), z.unknown()).optional().describe("detail=full: the chart's values JSON Schema, whole"),
   defaults: z.record(z.string(), z.unknown()).describe('status.config: defaults merged under spec.config'),
   required: z.array(requiredSetting).describe('Required settings (clusterIdentity excluded: kcm fills it)'),
   example: z

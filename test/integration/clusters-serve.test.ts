@@ -38,7 +38,7 @@ describe('serve --sandbox: list → deploy → list → delete over Streamable H
     assert.ok(credential, 'azure-cluster-credential is listed and ready');
     const templates = await call<{ items: { name: string; valid: boolean; configSchema: { required: string[] } }[] }>(
       'k0.clusters.listTemplates',
-      { scope: 'global' },
+      { scope: 'global', detail: 'full' },
     );
     const template = templates.items.find((t) => t.name === 'azure-standalone-cp-1-0-15');
     assert.ok(template?.valid);

@@ -220,7 +220,7 @@ for (const choice of testBackends()) {
           assert.equal(all.length, storeCount);
         });
         it('includes the config outline (required keys) of azure-standalone-cp-1-0-15', async () => {
-          const { items } = ok<Items<T>>(await dev.call('k0.clusters.listTemplates', { scope: 'global' }));
+          const { items } = ok<Items<T>>(await dev.call('k0.clusters.listTemplates', { scope: 'global', detail: 'full' }));
           const azure = items.find((t) => t.name === AZURE_TEMPLATE);
           assert.ok(azure, 'template listed');
           assert.equal(azure.cloud, 'azure');

@@ -132,7 +132,7 @@ describe('day-two tools over MCP against the sandbox', () => {
   });
 
   it('templates.get of the aws template: controlPlane.instanceType required, an example that deploys (dry run) once filled', async () => {
-    const t = await ok('k0.templates.get', { name: 'aws-standalone-cp-1-0-43' });
+    const t = await ok('k0.templates.get', { name: 'aws-standalone-cp-1-0-43', detail: 'full' });
     assert.equal(t.namespace, 'kcm-system');
     assert.equal(t.schemaSource, 'schema');
     assert.equal(t.cloud, 'aws');

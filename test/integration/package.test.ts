@@ -190,7 +190,7 @@ describe('the npm package', () => {
           `tools: ${tools.map((t) => t.name).join(', ')}`,
         );
         // The data/ shipped in the package seeds the sandbox: the real chart schemas back the templates.
-        const result = await client.callTool({ name: 'k0.clusters.listTemplates', arguments: { scope: 'global' } });
+        const result = await client.callTool({ name: 'k0.clusters.listTemplates', arguments: { scope: 'global', detail: 'full' } });
         assert.ok(!result.isError, JSON.stringify(result.structuredContent));
         const items = (result.structuredContent as { items: { name: string; configSchema?: { required?: string[] } }[] }).items;
         const azure = items.find((t) => t.name === 'azure-standalone-cp-1-0-15');

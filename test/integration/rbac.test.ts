@@ -211,7 +211,11 @@ interface Scenario {
 
 const SCENARIOS: Record<string, Scenario[]> = {
   'k0.clusters.listCredentials': [{ args: {} }, { args: { namespace: 'team-alpha' } }],
-  'k0.clusters.listTemplates': [{ args: {} }, { args: { scope: 'global' } }, { args: { scope: 'local', namespace: 'team-alpha' } }],
+  'k0.clusters.listTemplates': [
+    { args: {} },
+    { args: { scope: 'global', detail: 'full' } },
+    { args: { scope: 'local', namespace: 'team-alpha' } },
+  ],
   'k0.clusters.list': [{ args: {} }, { args: { namespace: 'team-alpha', labelSelector: 'app=x' } }],
   'k0.clusters.deploy': [
     {

@@ -17,13 +17,13 @@ describe('listTemplates and deploy read each schema ConfigMap once', () => {
 
   it('a second listTemplates makes no ConfigMap GET: one request in steady state, the same result', async () => {
     const before1 = await sandboxCounters(env.sandbox.url);
-    const first = await env.harness.call('k0.clusters.listTemplates', { limit: 100 });
+    const first = await env.harness.call('k0.clusters.listTemplates', { limit: 100, detail: 'full' });
     assert.notEqual(first.isError, true, JSON.stringify(first.content));
     const d1 = delta(before1, await sandboxCounters(env.sandbox.url));
     assert.ok(d1.requests({ verb: 'get', resource: 'configmaps' }) > 0, 'the first call reads the schemas');
 
     const before2 = await sandboxCounters(env.sandbox.url);
-    const second = await env.harness.call('k0.clusters.listTemplates', { limit: 100 });
+    const second = await env.harness.call('k0.clusters.listTemplates', { limit: 100, detail: 'full' });
     const d2 = delta(before2, await sandboxCounters(env.sandbox.url));
     assert.equal(d2.requests({ resource: 'configmaps' }), 0);
     assert.equal(d2.requests(), 1, 'only the ClusterTemplate LIST');

@@ -10,6 +10,7 @@ import {
   deletionWait,
   deploymentPage,
   deployResult,
+  templateDetail,
   templatePage,
   updateResult,
   waitOutcome,
@@ -33,7 +34,8 @@ export const listTemplatesInput = z.object({
     .enum(['all', 'global', 'local'])
     .optional()
     .describe('all (default), global = only the global namespace, local = only the other readable namespaces'),
-  namespace: namespace.optional(),
+  namespace: namespace.optional().describe("Only this namespace: the deployment's, whose templates it may use"),
+  detail: templateDetail.optional(),
   limit: limit.optional(),
   continue: continueToken.optional(),
 });

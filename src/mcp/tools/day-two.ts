@@ -99,7 +99,7 @@ export const dayTwoTools = [
     operation: 'templatesGet',
     title: 'Get one cluster template',
     description:
-      'One ClusterTemplate: its full config JSON Schema, defaults, required settings, an example config (values to fill marked "<FILL: path>": replace each before deploying, deploy refuses a marker), providers, chart version, the credentials in its namespace that fit it and the templates it may be upgraded to. Default namespace: the global one.',
+      'One ClusterTemplate: its required settings, defaults, an example config (values to fill marked "<FILL: path>": replace each before deploying, deploy refuses a marker), providers, chart version, the credentials in its namespace that fit it and the templates it may be upgraded to; detail=full adds the whole config JSON Schema. Default namespace: the global one.',
     input: getTemplateInput,
     output: getTemplateOutput,
     annotations: READ_ANNOTATIONS,
