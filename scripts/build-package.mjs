@@ -45,3 +45,5 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 run(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')]);
 // The answers the stdio front gives while the server loads (src/cli/start-cache.ts).
 run(process.execPath, [join(root, 'scripts', 'start-answers.mjs')]);
+// The start path in one file (src/cli/main.ts falls back to the modules without it).
+run(process.execPath, [join(root, 'scripts', 'bundle-start.mjs')]);
