@@ -4,7 +4,7 @@
  * to `node -e 0` in the same run, idle RSS, and RSS of `serve` with 200 sessions open.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -42,16 +42,22 @@ export async function nodeNoop(): Promise<number> {
 
 interface Rpc {
   send(message: Record<string, unknown>): void;
+  /** Bytes of the response line to request `id` (once answered). */
+  bytes(id: number): number;
   response(id: number): Promise<Record<string, unknown>>;
   waitForLog(msg: RegExp, timeoutMs?: number): Promise<void>;
   pid: number;
   stop(): Promise<void>;
 }
 
-function stdioServer(env: Record<string, string>, cli: string): Rpc {
-  const child = spawn(process.execPath, [cli, 'stdio'], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+function stdioServer(env: Record<string, string>, cli: string, command?: { file: string; args: string[] }): Rpc {
+  const child = command
+    ? spawn(command.file, command.args, { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [cli, 'stdio'], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
   const waiting = new Map<number, (value: Record<string, unknown>) => void>();
   const answered = new Map<number, Record<string, unknown>>();
+  /** Bytes of each response line, by id: what the server wrote on the wire. */
+  const bytes = new Map<number, number>();
   let buffer = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -63,6 +69,7 @@ function stdioServer(env: Record<string, string>, cli: string): Rpc {
       if (line.trim() === '') continue;
       const message = JSON.parse(line) as Record<string, unknown>;
       if (typeof message.id === 'number') {
+        bytes.set(message.id, Buffer.byteLength(line));
         const resolveIt = waiting.get(message.id);
         if (resolveIt) resolveIt(message);
         else answered.set(message.id, message);
@@ -72,6 +79,7 @@ function stdioServer(env: Record<string, string>, cli: string): Rpc {
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   return {
     pid: child.pid ?? 0,
+    bytes: (id) => bytes.get(id) ?? 0,
     send: (message) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`),
     response: (id) => {
       const done = answered.get(id);
@@ -100,6 +108,10 @@ const INITIALIZE = {
 
 export interface ColdStart {
   toolsListMs: number;
+  /** initialize answered → tools/list answered (tools/list sent as soon as initialize was answered). */
+  initializeToToolsListMs: number;
+  /** Bytes of the tools/list response line. */
+  toolsListBytes: number;
   firstCallMs: number;
   /** RSS right after tools/list was answered. */
   rssAfterToolsListMiB: number;
@@ -111,22 +123,94 @@ export interface ColdStart {
 export async function coldStartToolsList(
   kubeconfigPath: string,
   cli = CLI,
-): Promise<Pick<ColdStart, 'toolsListMs' | 'rssAfterToolsListMiB' | 'idleRssMiB'>> {
+): Promise<Pick<ColdStart, 'toolsListMs' | 'initializeToToolsListMs' | 'toolsListBytes' | 'rssAfterToolsListMiB' | 'idleRssMiB'>> {
   const started = performance.now();
   const rpc = stdioServer({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LOG_LEVEL: 'info' }, cli);
   rpc.send({ id: 1, ...INITIALIZE });
   await rpc.response(1);
+  const initialized = performance.now();
   rpc.send({ method: 'notifications/initialized' });
   rpc.send({ id: 2, method: 'tools/list' });
   const list = await rpc.response(2);
   const toolsListMs = performance.now() - started;
+  const initializeToToolsListMs = performance.now() - initialized;
+  const toolsListBytes = rpc.bytes(2);
   if (!Array.isArray((list.result as { tools?: unknown })?.tools)) throw new Error(`tools/list failed: ${JSON.stringify(list)}`);
   const rssAfterToolsListMiB = rssMiB(rpc.pid);
   await rpc.waitForLog(/Kubernetes API reachable|Kubernetes API unreachable/);
   await new Promise((r) => setTimeout(r, 1000));
   const idleRssMiB = rssMiB(rpc.pid);
   await rpc.stop();
-  return { toolsListMs, rssAfterToolsListMiB, idleRssMiB };
+  return { toolsListMs, initializeToToolsListMs, toolsListBytes, rssAfterToolsListMiB, idleRssMiB };
+}
+
+/**
+ * The Go peer (containers/kubernetes-mcp-server, the Go binary inside the `kubernetes-mcp-server` npm package,
+ * a dev dependency pinned to 0.0.67): its stdio start, spawn → tools/list, on the same kubeconfig. The binary is
+ * spawned directly (not through the package's node wrapper), as a desktop client configured with it would.
+ */
+export const GO_PEER = (() => {
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  const name = `kubernetes-mcp-server-${process.platform}-${arch}`;
+  const file = join(ROOT, 'node_modules', name, 'bin', name);
+  const version = (() => {
+    try {
+      return (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'kubernetes-mcp-server', 'package.json'), 'utf8')) as { version: string })
+        .version;
+    } catch {
+      return undefined;
+    }
+  })();
+  return { file, version, present: version !== undefined && existsSync(file) };
+})();
+
+export async function goPeerColdStart(
+  kubeconfigPath: string,
+): Promise<Pick<ColdStart, 'toolsListMs' | 'initializeToToolsListMs' | 'toolsListBytes' | 'rssAfterToolsListMiB'> & { tools: number }> {
+  const started = performance.now();
+  const rpc = stdioServer({}, '', { file: GO_PEER.file, args: ['--kubeconfig', kubeconfigPath] });
+  rpc.send({ id: 1, ...INITIALIZE });
+  await rpc.response(1);
+  const initialized = performance.now();
+  rpc.send({ method: 'notifications/initialized' });
+  rpc.send({ id: 2, method: 'tools/list' });
+  const list = await rpc.response(2);
+  const toolsListMs = performance.now() - started;
+  const initializeToToolsListMs = performance.now() - initialized;
+  const tools = (list.result as { tools?: unknown[] } | undefined)?.tools;
+  if (!Array.isArray(tools)) throw new Error(`Go peer tools/list failed: ${JSON.stringify(list).slice(0, 300)}`);
+  const rssAfterToolsListMiB = rssMiB(rpc.pid);
+  await rpc.stop();
+  return { toolsListMs, initializeToToolsListMs, toolsListBytes: rpc.bytes(2), rssAfterToolsListMiB, tools: tools.length };
+}
+
+/** Bytes on the wire (the response line `stdio` writes) of a few answers whose size a model pays for. */
+export async function wireSizes(
+  kubeconfigPath: string,
+  calls: { label: string; tool: string; args: Record<string, unknown> }[],
+  cli = CLI,
+): Promise<Map<string, number>> {
+  const rpc = stdioServer({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LOG_LEVEL: 'warn' }, cli);
+  const sizes = new Map<string, number>();
+  try {
+    rpc.send({ id: 1, ...INITIALIZE });
+    await rpc.response(1);
+    rpc.send({ method: 'notifications/initialized' });
+    rpc.send({ id: 2, method: 'tools/list' });
+    await rpc.response(2);
+    sizes.set('tools/list', rpc.bytes(2));
+    for (const [i, { label, tool, args }] of calls.entries()) {
+      const id = 10 + i;
+      rpc.send({ id, method: 'tools/call', params: { name: tool, arguments: args } });
+      const answer = await rpc.response(id);
+      if ((answer.result as { isError?: boolean } | undefined)?.isError === true)
+        throw new Error(`${label}: ${JSON.stringify(answer).slice(0, 300)}`);
+      sizes.set(label, rpc.bytes(id));
+    }
+  } finally {
+    await rpc.stop();
+  }
+  return sizes;
 }
 
 /** One cold start of `stdio` with a tool call sent right after initialize: spawn → its result. */

@@ -9,7 +9,7 @@
  * `--baseline <repo dir>` (a built checkout of an older commit) adds a "before" column measured in the
  * same run, interleaved with the current build.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +22,17 @@ import { AZURE_BASELINE } from '../test/helpers/clusters-harness.js';
 import { measureCalls, measureFirstCalls, rawList, type CallFigures, type HarnessModule } from './lists.js';
 import { describeReadyLatency, measureReadyLatency } from './long-ops.js';
 import { heapPerDefaultValidator, heapPerSession } from './session-heap.js';
-import { CLI, coldStartFirstCall, coldStartToolsList, median, nodeNoop, serveSessions } from './process.js';
+import {
+  CLI,
+  GO_PEER,
+  coldStartFirstCall,
+  coldStartToolsList,
+  goPeerColdStart,
+  median,
+  nodeNoop,
+  serveSessions,
+  wireSizes,
+} from './process.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1000);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
@@ -41,6 +51,10 @@ interface Build {
 
 const args = process.argv.slice(2);
 const record = args.includes('--record');
+/** `--only start`: the start, memory and answer-size figures only (issues 24 and 25), recorded as their own section. */
+const onlyStart = args.includes('--only') && args[args.indexOf('--only') + 1] === 'start';
+const START_BEGIN = '<!-- BEGIN start and sizes: npm run bench -- --only start --record -->';
+const START_END = '<!-- END start and sizes -->';
 const baselineAt = args.indexOf('--baseline');
 const baselineRoot = baselineAt >= 0 ? resolve(args[baselineAt + 1] ?? '') : undefined;
 
@@ -70,8 +84,11 @@ async function main(): Promise<void> {
   const smallKc = join(dir, 'small-kubeconfig.yaml');
   writeFileSync(smallKc, small.kubeconfig);
   const noop: number[] = [];
+  const goPeer = { toolsList: [] as number[], initToList: [] as number[], rss: [] as number[], bytes: 0, tools: 0 };
   const cold = builds.map(() => ({
     toolsList: [] as number[],
+    initToList: [] as number[],
+    listBytes: 0,
     firstCall: [] as number[],
     afterList: [] as number[],
     idle: [] as number[],
@@ -82,9 +99,19 @@ async function main(): Promise<void> {
         noop.push(await nodeNoop());
         const c = await coldStartToolsList(smallKc, build.cli);
         cold[i]!.toolsList.push(c.toolsListMs);
+        cold[i]!.initToList.push(c.initializeToToolsListMs);
+        cold[i]!.listBytes = c.toolsListBytes;
         cold[i]!.afterList.push(c.rssAfterToolsListMiB);
         cold[i]!.idle.push(c.idleRssMiB);
         cold[i]!.firstCall.push(await coldStartFirstCall(smallKc, 'k0.clusters.listCredentials', {}, build.cli));
+      }
+      if (GO_PEER.present) {
+        const g = await goPeerColdStart(smallKc);
+        goPeer.toolsList.push(g.toolsListMs);
+        goPeer.initToList.push(g.initializeToToolsListMs);
+        goPeer.rss.push(g.rssAfterToolsListMiB);
+        goPeer.bytes = g.toolsListBytes;
+        goPeer.tools = g.tools;
       }
     }
     const noopMs = median(noop);
@@ -99,6 +126,16 @@ async function main(): Promise<void> {
     row(
       'stdio spawn → tools/list answered (ms)',
       cold.map((c) => `${ms(median(c.toolsList))} (${ratio(median(c.toolsList), noopMs)} node -e 0)`),
+    );
+    if (GO_PEER.present) {
+      row(
+        `stdio spawn → tools/list ÷ the Go peer's (kubernetes-mcp-server ${GO_PEER.version}, ${ms(median(goPeer.toolsList))} ms)`,
+        cold.map((c) => ratio(median(c.toolsList), median(goPeer.toolsList))),
+      );
+    }
+    row(
+      'initialize answered → tools/list answered (ms)',
+      cold.map((c) => ms(median(c.initToList))),
     );
     row(
       'stdio spawn → first tool call answered, sent right after initialize (ms)',
@@ -127,6 +164,41 @@ async function main(): Promise<void> {
       sessions.map((s) => s.perSessionKiB.toFixed(0)),
     );
     out.push('');
+    if (GO_PEER.present) {
+      out.push(
+        `The Go peer in the same run (the binary of the npm package \`kubernetes-mcp-server\` ${GO_PEER.version}, spawned directly with \`--kubeconfig\` on the same sandbox, interleaved, median of ${goPeer.toolsList.length}): spawn → tools/list ${ms(median(goPeer.toolsList))} ms (${ratio(median(goPeer.toolsList), noopMs)} node -e 0), initialize → tools/list ${ms(median(goPeer.initToList))} ms, RSS after tools/list ${mib(median(goPeer.rss))} MiB, tools/list ${goPeer.bytes} bytes for ${goPeer.tools} tools.`,
+        '',
+      );
+    }
+    // Sizes on the wire (the response line stdio writes): what a model pays for each answer (issues 24 and 25).
+    const calls = [
+      { label: 'k0.clusters.listTemplates {} (unscoped)', tool: 'k0.clusters.listTemplates', args: {} },
+      { label: 'k0.clusters.listTemplates {namespace: kcm-system}', tool: 'k0.clusters.listTemplates', args: { namespace: 'kcm-system' } },
+      { label: 'k0.templates.get aws-standalone-cp-1-0-43', tool: 'k0.templates.get', args: { name: 'aws-standalone-cp-1-0-43' } },
+    ];
+    const sizes = [];
+    for (const build of builds) sizes.push(await wireSizes(smallKc, calls, build.cli));
+    const current = await wireSizes(smallKc, [
+      { label: 'listTemplates detail=full', tool: 'k0.clusters.listTemplates', args: { detail: 'full' } },
+      { label: 'templates.get detail=full', tool: 'k0.templates.get', args: { name: 'aws-standalone-cp-1-0-43', detail: 'full' } },
+    ]).catch(() => new Map<string, number>());
+    out.push('### Answer sizes on the wire (bytes of the JSON-RPC line stdio writes: structured result + its JSON text copy)', '');
+    header('answer');
+    for (const label of ['tools/list', ...calls.map((c) => c.label)]) {
+      row(
+        label,
+        sizes.map(
+          (m, i) => `${m.get(label) ?? 0}${label === 'tools/list' ? ` (${(cold[i]!.listBytes / 1024).toFixed(1)} KB at start)` : ''}`,
+        ),
+      );
+    }
+    out.push('');
+    if (current.size > 0) {
+      out.push(
+        `With \`detail: "full"\` (${cols[cols.length - 1]}): listTemplates unscoped ${current.get('listTemplates detail=full')} bytes, templates.get AWS ${current.get('templates.get detail=full')} bytes.`,
+        '',
+      );
+    }
     const heap = await heapPerSession(SESSIONS);
     const ajv = await heapPerDefaultValidator(SESSIONS);
     out.push(
@@ -136,6 +208,8 @@ async function main(): Promise<void> {
   } finally {
     await small.close();
   }
+
+  if (onlyStart) return finish(out, loadStart);
 
   // ---- list figures (TLS sandbox at scale, token table) ----
   const limitedNamespaces = [
@@ -282,7 +356,10 @@ async function main(): Promise<void> {
   }
 
   out.push(...describeReadyLatency(await measureReadyLatency()));
+  finish(out, loadStart);
+}
 
+function finish(out: string[], loadStart: number[]): void {
   const loadEnd = loadavg();
   const text = [
     '# Benchmark results',
@@ -293,8 +370,23 @@ async function main(): Promise<void> {
     ...out,
   ].join('\n');
   process.stdout.write(`${text}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'k0rdent-bench-out-'));
   const target = record ? new URL('../../bench/RESULTS.md', import.meta.url) : join(dir, 'RESULTS.md');
-  writeFileSync(target, `${text}\n`);
+  if (onlyStart && record) {
+    // The start section replaces its earlier self in RESULTS.md; the other figures stay as they were recorded.
+    const nested = text.replace(/\n### /g, '\n#### ').replace(/\n## /g, '\n### ');
+    const section = `${START_BEGIN}\n\n${nested.replace(/^# Benchmark results/, '## Start, memory and answer sizes (issues 24 and 25)')}\n\n${START_END}`;
+    const previous = existsSync(target) ? readFileSync(target, 'utf8') : '# Benchmark results\n';
+    const from = previous.indexOf(START_BEGIN);
+    const to = previous.indexOf(START_END);
+    const next =
+      from >= 0 && to > from
+        ? `${previous.slice(0, from)}${section}${previous.slice(to + START_END.length)}`
+        : previous.replace(/^(# Benchmark results\n)/, `$1\n${section}\n`);
+    writeFileSync(target, next);
+  } else {
+    writeFileSync(target, `${text}\n`);
+  }
   process.stderr.write(
     `\nwritten to ${target instanceof URL ? target.pathname : target}${record ? '' : ' (npm run bench -- --record writes bench/RESULTS.md)'}\n`,
   );
