@@ -64,9 +64,7 @@ export const templateFacts = z.object({
 });
 
 /** `detail` of the template answers: a summary (the default), or with what `full` adds. */
-export const templateDetail = z
-  .enum(['summary', 'full'])
-  .describe('summary (default): the facts to choose a template; full: also labels, createdAt and the config outline');
+export const templateDetail = z.enum(['summary', 'full']).describe('full adds labels, createdAt and the config outline');
 
 export const templateSummary = templateFacts.extend({
   labels: labels.optional().describe('detail=full'),

@@ -2,7 +2,6 @@
  * The k0.clusters.* tool shapes (docs/tools.md): zod input schemas, and the output schemas built from what
  * the cluster manager returns (src/clusters/results.ts) — the one source of truth for the tools' types.
  */
-import { TOOL } from '../../tool-names.js';
 import { z } from 'zod';
 import {
   credentialPage,
@@ -34,7 +33,7 @@ export const listTemplatesInput = z.object({
     .enum(['all', 'global', 'local'])
     .optional()
     .describe('all (default), global = only the global namespace, local = only the other readable namespaces'),
-  namespace: namespace.optional().describe("Only this namespace: the deployment's, whose templates it may use"),
+  namespace: namespace.optional().describe("The deployment's namespace: only its templates"),
   detail: templateDetail.optional(),
   limit: limit.optional(),
   continue: continueToken.optional(),
@@ -64,23 +63,21 @@ const dayOneFields = {
 };
 
 export const deployInput = z.object({
-  name: z.string().min(1).max(253).describe('ClusterDeployment name (DNS-1123 subdomain)'),
-  template: z.string().min(1).max(317).describe(`ClusterTemplate name in the target namespace (see ${TOOL.clustersListTemplates})`),
-  credential: z.string().min(1).max(317).describe(`Credential name in the target namespace (see ${TOOL.clustersListCredentials})`),
-  namespace: namespace.optional().describe("Target namespace (default: the server's default namespace)"),
+  name: z.string().min(1).max(253).describe('ClusterDeployment name'),
+  template: z.string().min(1).max(317).describe('ClusterTemplate in the target namespace'),
+  credential: z.string().min(1).max(317).describe('Credential in the target namespace'),
+  namespace: namespace.optional().describe("Target namespace (default: the server's)"),
   labels: labels.optional().describe('Extra labels; the managed labels are always added'),
   config: z
     .record(z.string(), z.unknown())
     .optional()
-    .describe(
-      'Chart values (spec.config), checked against the template schema (unknown keys are refused); clusterIdentity is filled by kcm',
-    ),
+    .describe('Chart values (spec.config), checked against the template schema; kcm fills clusterIdentity'),
   ...dayOneFields,
   services: z
     .array(z.object({ template: ref, name: z.string().optional(), namespace: z.string().optional(), values: z.string().optional() }))
     .max(20)
     .optional(),
-  dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; returns the object the server would store'),
+  dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored'),
   wait: z.boolean().optional().describe('Follow the deployment until Ready, failure or provisionTimeout'),
   pollInterval: z.string().max(64).optional().describe('Re-check period if the watch breaks (default "30s")'),
   provisionTimeout: z.string().max(64).optional().describe('How long wait=true follows it (default "30m")'),
@@ -90,30 +87,17 @@ export const deployInput = z.object({
 export const updateInput = z.object({
   name: z.string().min(1).max(253).describe('Name of the existing ClusterDeployment'),
   namespace: namespace.optional().describe('Its namespace; resolved like deploy when absent'),
-  template: z
-    .string()
-    .min(1)
-    .max(317)
-    .optional()
-    .describe("Upgrade to this ClusterTemplate: only one of the deployment's status.availableUpgrades"),
+  template: z.string().min(1).max(317).optional().describe('Upgrade to one of its status.availableUpgrades'),
   credential: z.string().min(1).max(317).optional().describe('Switch to this Credential (same namespace, ready)'),
   config: z
     .record(z.string(), z.unknown())
     .optional()
-    .describe(
-      'JSON merge patch (RFC 7386) over the current spec.config: keys given are set, null removes a key, objects merge; the result is checked against the template schema',
-    ),
+    .describe('JSON merge patch over spec.config (null removes a key); the result is checked against the template schema'),
   labels: labels.optional().describe('Labels to set; the managed labels are always kept'),
   ...dayOneFields,
-  adopt: z
-    .boolean()
-    .optional()
-    .describe('Take over a deployment this server did not create (not labelled app.kubernetes.io/managed-by=k0rdent-mcp)'),
+  adopt: z.boolean().optional().describe('Take over a deployment this server did not create'),
   dryRun: z.boolean().optional().describe('Server-side dry run: nothing is stored; lists what would change'),
-  wait: z
-    .boolean()
-    .optional()
-    .describe('Follow the deployment until kcm reconciled the new generation and it is Ready, failed or provisionTimeout passed'),
+  wait: z.boolean().optional().describe('Follow it until kcm reconciled the new generation: Ready, failed or provisionTimeout'),
   pollInterval: z.string().max(64).optional().describe('Re-check period if the watch breaks (default "30s")'),
   provisionTimeout: z.string().max(64).optional().describe('How long wait=true follows it (default "30m")'),
   stallThreshold: z.string().max(64).optional().describe('Log a warning when no condition changed this long (default "10m")'),

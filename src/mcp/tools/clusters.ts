@@ -89,7 +89,7 @@ export const clusterTools = [
     operation: 'listTemplates',
     title: 'List k0rdent cluster templates',
     description: (settings) =>
-      `List ClusterTemplates: cloud, providers, chart and Kubernetes versions, validity. A deployment can only use a template of its own namespace: pass that namespace rather than listing every one. scope: all (default), global (${settings.globalNamespace} only) or local (the others). detail=full adds each config outline; ${TOOL.templatesGet} gives one template's required settings and an example config.`,
+      `List ClusterTemplates: cloud, providers, versions, validity. A deployment can only use a template of its own namespace: pass that namespace. scope: all (default), global (${settings.globalNamespace} only) or local (the others). ${TOOL.templatesGet} has one template's required settings and an example.`,
     input: listTemplatesInput,
     output: listTemplatesOutput,
     annotations: LIST_ANNOTATIONS,

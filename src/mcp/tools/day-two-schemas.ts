@@ -49,10 +49,7 @@ export const listEventsInput = z.object({
 export const getTemplateInput = z.object({
   name: name.describe(`ClusterTemplate name (see ${TOOL.clustersListTemplates})`),
   namespace: namespace.optional().describe('Its namespace (default: the global namespace)'),
-  detail: z
-    .enum(['summary', 'full'])
-    .optional()
-    .describe("summary (default): required settings, defaults and an example; full: also the chart's whole values JSON Schema"),
+  detail: z.enum(['summary', 'full']).optional().describe("full adds the chart's whole values JSON Schema"),
 });
 
 export const listNamespacesInput = z.object({

@@ -99,7 +99,7 @@ export const dayTwoTools = [
     operation: 'templatesGet',
     title: 'Get one cluster template',
     description:
-      'One ClusterTemplate: its required settings, defaults, an example config (values to fill marked "<FILL: path>": replace each before deploying, deploy refuses a marker), providers, chart version, the credentials in its namespace that fit it and the templates it may be upgraded to; detail=full adds the whole config JSON Schema. Default namespace: the global one.',
+      'One ClusterTemplate: required settings, defaults, an example config ("<FILL: path>" marks a value to give: deploy refuses a marker), providers, chart version, the fitting credentials of its namespace and its upgrade targets. Default namespace: the global one.',
     input: getTemplateInput,
     output: getTemplateOutput,
     annotations: READ_ANNOTATIONS,
