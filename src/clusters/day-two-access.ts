@@ -9,6 +9,7 @@ import {
   K0RDENT_GROUP,
   MANAGEMENT,
   PROVIDER_TEMPLATE,
+  SERVICE_TEMPLATE,
 } from '../k0rdent/resources.js';
 import { access, PERMISSION_REVIEWS, type KubeAccess } from '../kube/access.js';
 import { PROVIDER_INTERFACES } from './access.js';
@@ -27,9 +28,19 @@ export const DAY_TWO_ACCESS = {
     access('cluster.x-k8s.io', 'clusters', 'list'),
     access('cluster.x-k8s.io', 'machines', 'list'),
   ],
-  eventsList: [NAMESPACES, ...EVENTS],
+  // get/list: no event for a named object of a kind tools name → does it exist (notFound in the one shape)?
+  eventsList: [
+    NAMESPACES,
+    ...EVENTS,
+    access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list'),
+    access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'get', 'list'),
+    access(K0RDENT_GROUP, CREDENTIAL.plural, 'get', 'list'),
+    access(K0RDENT_GROUP, SERVICE_TEMPLATE.plural, 'get', 'list'),
+  ],
+  // list: a name absent from the namespace gets the nearest one there and the namespaces holding it (notFound).
   templatesGet: [
-    access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'get'),
+    NAMESPACES,
+    access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'get', 'list'),
     access('', 'configmaps', 'get'),
     access(K0RDENT_GROUP, CREDENTIAL.plural, 'list'),
     access(K0RDENT_GROUP, CLUSTER_TEMPLATE_CHAIN.plural, 'list'),

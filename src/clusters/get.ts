@@ -5,7 +5,7 @@
  */
 import { TOOL, toolRef } from '../tool-names.js';
 import { AppError } from '../errors.js';
-import { assertNamespaceExists } from '../shared/not-found.js';
+import { missingEverywhere, missingObject, NAMED_KINDS } from '../shared/not-found.js';
 import { describePhase, reconciliationGap, isReady, readConditions, type Condition } from '../k0rdent/conditions.js';
 import { deploymentProgress } from '../k0rdent/progress.js';
 import { CLUSTER_DEPLOYMENT, kubeconfigSecretName } from '../k0rdent/resources.js';
@@ -136,12 +136,7 @@ export async function locate(ctx: ReadContext, name: string, call: CallOptions):
     throw error;
   }
   const found = items.filter((o) => ctx.policy.isReadable(o.metadata?.namespace ?? ''));
-  if (found.length === 0)
-    throw new AppError(
-      'notFound',
-      `no ClusterDeployment "${name}" in the namespaces this server may read; ${toolRef(TOOL.clustersList)} shows the ones there are`,
-      { name },
-    );
+  if (found.length === 0) throw await missingEverywhere(ctx.api, ctx.policy, NAMED_KINDS[CLUSTER_DEPLOYMENT.kind]!, name, call);
   if (found.length > 1) {
     const namespaces = found.map((o) => o.metadata?.namespace ?? '').sort();
     throw new AppError(
@@ -165,14 +160,13 @@ export async function getDeployment(
   if (request.namespace !== undefined) {
     ctx.policy.assertReadable(request.namespace);
     object = await ctx.api.get(CLUSTER_DEPLOYMENT, request.namespace, request.name, call);
-    if (object === undefined) {
-      await assertNamespaceExists(ctx.api, ctx.policy, request.namespace, call);
-      throw new AppError(
-        'notFound',
-        `ClusterDeployment ${request.namespace}/${request.name} does not exist; ${toolRef(TOOL.clustersList)} shows the deployments there are`,
-        { name: request.name, namespace: request.namespace },
+    if (object === undefined)
+      throw await missingObject(
+        ctx.api,
+        ctx.policy,
+        { kind: NAMED_KINDS[CLUSTER_DEPLOYMENT.kind]!, name: request.name, namespace: request.namespace },
+        call,
       );
-    }
   } else {
     object = await locate(ctx, request.name, call);
   }

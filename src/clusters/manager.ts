@@ -6,7 +6,7 @@ import { TOOL, toolRef } from '../tool-names.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeIdentity } from '../kube/identity.js';
 import type { Logger } from 'pino';
-import { AppError } from '../errors.js';
+import { AppError, echo } from '../errors.js';
 import type { GenerationTarget } from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, K0RDENT_GROUP, type K0rdentResource } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
@@ -59,7 +59,7 @@ import type {
   WaitOptions,
   WaitOutcome,
 } from './types.js';
-import { assertNamespaceExists, namespacesHolding, whereHint } from '../shared/not-found.js';
+import { assertNamespaceExists, missingDetails, missingFacts, missingHints, NAMED_KINDS } from '../shared/not-found.js';
 import { isAlreadyExists, isPreconditionFailed } from '../shared/optimistic.js';
 import { updateDeployment } from './update.js';
 import { waitForDeletion, waitForGeneration } from './wait-ready.js';
@@ -92,6 +92,20 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/** The deployment a declined delete left in place, as the answer names it. */
+function declinedObject(object: KubeObject): NonNullable<DeleteResult['object']> {
+  const spec = object.spec ?? {};
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  return Object.fromEntries(
+    Object.entries({
+      uid: text(object.metadata?.uid),
+      template: text(spec.template),
+      credential: text(spec.credential),
+      createdAt: text(object.metadata?.creationTimestamp),
+    }).filter(([, v]) => v !== undefined),
+  );
 }
 
 /** The confirmation text of a deletion: what goes, made from what, since when. */
@@ -448,21 +462,26 @@ export class ClusterManager {
   }
 
   /**
-   * Nothing to delete is a success, but not a silent one: a missing namespace is notFound, and a
-   * deployment of that name in another readable namespace is named in `hint`.
+   * Nothing to delete is a success (a retried delete finds nothing), but not a silent one: a missing
+   * namespace is notFound; the exact name in another readable namespace is notFound saying where (the
+   * caller meant that one, and nothing was deleted); a near miss in this namespace is named in `hint`.
    */
   private async notDeleted(namespace: string, name: string, call: CallOptions): Promise<DeleteResult> {
-    await assertNamespaceExists(this.api, this.policy, namespace, call);
-    const hint = whereHint(
-      'ClusterDeployment',
-      name,
-      await namespacesHolding(this.api, this.policy, CLUSTER_DEPLOYMENT, name, namespace, call),
-    );
+    const kind = NAMED_KINDS[CLUSTER_DEPLOYMENT.kind]!;
+    const facts = await missingFacts(this.api, this.policy, kind, name, namespace, call);
+    if (facts.existsIn.length > 0)
+      throw new AppError(
+        'notFound',
+        `ClusterDeployment ${echo(name)} does not exist in namespace "${namespace}"; nothing was deleted. ${missingHints(facts, kind)}`,
+        missingDetails(facts),
+      );
     return {
       name,
       namespace,
       status: 'not_found',
-      ...(hint !== undefined ? { hint: `nothing named "${name}" in namespace "${namespace}"; ${hint}` } : {}),
+      ...(facts.suggestion !== undefined
+        ? { hint: `nothing named "${name}" in namespace "${namespace}", nothing was deleted. ${missingHints(facts, kind)}` }
+        : {}),
     };
   }
 
@@ -482,7 +501,14 @@ export class ClusterManager {
     // Nothing to confirm for an object that is already being deleted: the call changes nothing.
     if (hooks.confirm && existing !== undefined && !existing.metadata?.deletionTimestamp) {
       const answer = await hooks.confirm({ message: describeDeletion(existing, namespace, request.name), name: request.name });
-      if (!answer.confirmed) return { name: request.name, namespace, status: 'cancelled', reason: answer.reason };
+      if (!answer.confirmed)
+        return {
+          name: request.name,
+          namespace,
+          status: 'cancelled',
+          reason: `${answer.reason}; nothing was deleted`,
+          object: declinedObject(existing),
+        };
     }
     // The object read (and confirmed) is the one deleted: its uid is a precondition of the DELETE, so one
     // re-created under the same name meanwhile is a conflict, not deleted.

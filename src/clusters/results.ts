@@ -167,7 +167,9 @@ export const updateResult = z.object({
     .enum(['updated', 'unchanged', 'dryRun', 'cancelled'])
     .describe('cancelled: the user declined the confirmation of a destructive change (CONFIRM_DESTRUCTIVE); nothing was written'),
   reason: z.string().optional().describe('cancelled: why'),
-  changes: z.array(z.string()).describe('What changed (dryRun: would change), as "path: old → new"'),
+  changes: z
+    .array(z.string())
+    .describe('What changed (dryRun: would change; cancelled: would have changed, nothing was written), as "path: old → new"'),
   adopted: z.boolean().optional().describe('adopt=true took over a deployment this server had not created'),
   warnings: z.array(z.string()).optional(),
   wait: waitOutcome.optional(),
@@ -189,6 +191,15 @@ export const deleteResult = z.object({
     .enum(['deleted', 'not_found', 'cancelled'])
     .describe('cancelled: the user declined the confirmation (CONFIRM_DESTRUCTIVE); nothing was deleted'),
   reason: z.string().optional().describe('cancelled: why'),
-  hint: z.string().optional().describe('not_found: where a deployment of that name exists in another readable namespace'),
+  object: z
+    .object({
+      uid: z.string().optional(),
+      template: z.string().optional(),
+      credential: z.string().optional(),
+      createdAt: z.string().optional(),
+    })
+    .optional()
+    .describe('cancelled: the deployment that would have been deleted (it is still there)'),
+  hint: z.string().optional().describe('not_found: the nearest deployment name in that namespace (nothing was deleted)'),
   wait: deletionWait.optional(),
 });

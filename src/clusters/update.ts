@@ -19,7 +19,7 @@ import { assertStructure } from '../shared/config-guard.js';
 import { isJsonObject, type JsonObject } from '../shared/config-schema.js';
 import { assertUpgradeAllowed, buildClusterDeployment, checkReferences, checkTemplateConfig, plainReference } from './deploy.js';
 import type { CallOptions, K0rdentApi, KubeObject } from '../kube/k0rdent-api.js';
-import { assertNamespaceExists, namespacesHolding, whereHint } from '../shared/not-found.js';
+import { missingObject, NAMED_KINDS } from '../shared/not-found.js';
 import { MAX_WRITE_ATTEMPTS, backoff, isStaleWrite, overlappingPaths, pathsOverlap } from '../shared/optimistic.js';
 import type { ConfirmRequest, Confirmation, UpdateRequest, UpdateResult, WaitOptions, WaitOutcome, Written } from './types.js';
 
@@ -64,16 +64,17 @@ export function chartOf(template: KubeObject): string | undefined {
 async function existingDeployment(deps: UpdateDeps, namespace: string, name: string, call: CallOptions): Promise<KubeObject> {
   const existing = await deps.api.get(CLUSTER_DEPLOYMENT, namespace, name, call);
   if (existing !== undefined) return existing;
-  await assertNamespaceExists(deps.api, deps.policy, namespace, call);
-  const elsewhere = await namespacesHolding(deps.api, deps.policy, CLUSTER_DEPLOYMENT, name, namespace, call);
-  const hint = whereHint('ClusterDeployment', name, elsewhere);
-  throw new AppError(
-    'notFound',
-    `ClusterDeployment ${echo(name)} does not exist in namespace "${namespace}"; ${hint ?? `create it with ${toolRef(TOOL.clustersDeploy)}`}`,
+  // A near miss or the name elsewhere is a slip to fix, never a reason to create a second deployment.
+  throw await missingObject(
+    deps.api,
+    deps.policy,
     {
+      kind: NAMED_KINDS[CLUSTER_DEPLOYMENT.kind]!,
+      name,
       namespace,
-      ...(elsewhere.length > 0 ? { existsIn: elsewhere } : {}),
+      otherwise: `To create a new deployment, use ${toolRef(TOOL.clustersDeploy)}.`,
     },
+    call,
   );
 }
 
@@ -273,7 +274,9 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
       message: `Update ClusterDeployment ${ref}: ${facts}${ours.length > destructive.length ? ` (and ${ours.length - destructive.length} other change(s))` : ''}.${roll !== undefined ? ` ${roll}` : ''}`,
       name: request.name,
     });
-    if (!answer.confirmed) return { ...base(read), status: 'cancelled', reason: answer.reason, changes: [] };
+    // What was declined, so the caller can tell the user: the whole change, nothing of it written.
+    if (!answer.confirmed)
+      return { ...base(read), status: 'cancelled', reason: `${answer.reason}; nothing was written`, changes: ours.map(describeChange) };
   }
 
   // The apply carries the resourceVersion (and uid) it was merged onto: when anyone wrote the deployment

@@ -49,14 +49,17 @@ export function waitErrorOf(outcome: WaitResult, logger: Logger, namespace: stri
   return { waitError: { code, message } };
 }
 
-/** What a wait ended by the server's shutdown tells the caller: the object carries on without it. */
-export function interruption(outcome: WaitResult, continues: string): { interrupted?: true; note?: string } {
+/** What a wait ended by the server's shutdown tells the caller: the object carries on without it (and so does the call's task, if it was one). */
+export function interruption(outcome: WaitResult, continues: string, asTask = false): { interrupted?: true; note?: string } {
   if (!outcome.interrupted) return {};
   return {
     interrupted: true,
-    note: `the server is shutting down and stopped waiting; ${continues}: follow it with ${toolRef(TOOL.clustersGet)}, ${toolRef(TOOL.clustersList)} or its task`,
+    note: `the server is shutting down and stopped waiting; ${continues}: follow it with ${toolRef(TOOL.clustersGet)}${asTask ? `, ${toolRef(TOOL.clustersList)} or its task` : ` or ${toolRef(TOOL.clustersList)}`}`,
   };
 }
+
+/** A call runs as a task exactly when the task runner asks to be told what was written (src/tasks/tool-tasks.ts). */
+const isTask = (hooks: OperationHooks): boolean => hooks.onWritten !== undefined;
 
 /** The judge's target of a deploy/update wait: that object (when its uid is known), reconciled and Ready for `target`. */
 export function readyTarget(target: GenerationTarget, uid?: string): ReadyTarget {
@@ -103,7 +106,7 @@ export async function waitForGeneration(
     generation: target.generation,
     ...(last.failure ? { failure: failureText(last.failure) } : {}),
     ...waitErrorOf(outcome, deps.logger, namespace, name),
-    ...interruption(outcome, 'the deployment continues'),
+    ...interruption(outcome, 'the deployment continues', isTask(hooks)),
   };
 }
 
@@ -151,6 +154,6 @@ export async function waitForDeletion(
     phase: outcome.message,
     conditions: compactConditions(last.conditions),
     ...waitErrorOf(outcome, deps.logger, namespace, name),
-    ...interruption(outcome, 'the deletion continues'),
+    ...interruption(outcome, 'the deletion continues', isTask(hooks)),
   };
 }

@@ -5,7 +5,7 @@
  * (kcm templates/cluster/*) — and the pods and logs of the controllers. Never Secrets. Discovery (`/apis`)
  * is a non-resource URL every authenticated user may read (system:discovery).
  */
-import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, K0RDENT_GROUP } from '../k0rdent/resources.js';
+import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, K0RDENT_GROUP, SERVICE_TEMPLATE } from '../k0rdent/resources.js';
 import { access, type KubeAccess } from '../kube/access.js';
 
 const NAMESPACES = access('', 'namespaces', 'list');
@@ -76,5 +76,14 @@ export const TROUBLESHOOT_ACCESS = {
     access('apps', 'statefulsets', 'get'),
     access('', 'pods', 'list'),
   ],
-  logs: [access('', 'pods', 'get', 'list'), access('', 'pods/log', 'get')],
+  // get/list: `for` a k0rdent object tools name must exist (notFound in the one shape, src/shared/not-found.ts).
+  logs: [
+    access('', 'pods', 'get', 'list'),
+    access('', 'pods/log', 'get'),
+    NAMESPACES,
+    access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'get', 'list'),
+    access(K0RDENT_GROUP, CLUSTER_TEMPLATE.plural, 'get', 'list'),
+    access(K0RDENT_GROUP, CREDENTIAL.plural, 'get', 'list'),
+    access(K0RDENT_GROUP, SERVICE_TEMPLATE.plural, 'get', 'list'),
+  ],
 } as const satisfies Record<string, readonly KubeAccess[]>;

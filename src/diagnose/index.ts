@@ -3,13 +3,10 @@
  * below it (./walk.ts), each compact, and the first broken link with the next step (./select.ts). Reads
  * only; at most MAX_REQUESTS API requests, each under its deadline, the whole call under CALL_DEADLINE_MS.
  */
-import { TOOL, toolRef } from '../tool-names.js';
 import { locate } from '../clusters/get.js';
 import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
-import { assertNamespaceExists } from '../shared/not-found.js';
+import { missingObject, NAMED_KINDS } from '../shared/not-found.js';
 import type { ReadContext } from '../shared/read-context.js';
-import { nearestName } from '../shared/suggest.js';
-import { AppError, echo } from '../errors.js';
 import { describePhase, isReady, readConditions } from '../k0rdent/conditions.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import { assertObjectName } from '../policy/names.js';
@@ -25,7 +22,7 @@ export type { Diagnosis } from './types.js';
 /** The whole call's deadline: well under a minute, whatever the API server does. */
 export const CALL_DEADLINE_MS = 40_000;
 
-/** The deployment, or notFound naming the nearest deployment there (a typo is the usual cause). */
+/** The deployment, or notFound in the one shape (src/shared/not-found.ts): the nearest name there, where the name exists. */
 async function readDeployment(
   ctx: ReadContext,
   name: string,
@@ -34,14 +31,7 @@ async function readDeployment(
 ): Promise<{ object: KubeObject; requests: number }> {
   const object = await ctx.api.get(CLUSTER_DEPLOYMENT, namespace, name, call);
   if (object !== undefined) return { object, requests: 1 };
-  await assertNamespaceExists(ctx.api, ctx.policy, namespace, call);
-  const names = (await ctx.api.listMetadata(CLUSTER_DEPLOYMENT, namespace, call)).map((o) => o.metadata?.name ?? '');
-  const suggestion = nearestName(name, names);
-  throw new AppError(
-    'notFound',
-    `ClusterDeployment ${namespace}/${echo(name).slice(1, -1)} does not exist.${suggestion ? ` Did you mean "${suggestion}"?` : ''} ${toolRef(TOOL.clustersList)} shows the deployments there are`,
-    { name, namespace, ...(suggestion ? { suggestion } : {}) },
-  );
+  throw await missingObject(ctx.api, ctx.policy, { kind: NAMED_KINDS[CLUSTER_DEPLOYMENT.kind]!, name, namespace }, call);
 }
 
 /** The walk, its first broken link, and — when nothing says it is broken — the controllers' recent errors. */

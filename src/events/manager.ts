@@ -8,7 +8,7 @@
 import type { CallOptions, EventsApiVersion } from '../kube/k0rdent-api.js';
 import type { ReadContext } from '../shared/read-context.js';
 import { AppError } from '../errors.js';
-import { assertNamespaceExists } from '../shared/not-found.js';
+import { assertNamespaceExists, missingEverywhere, missingObject, NAMED_KINDS } from '../shared/not-found.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import { assertObjectName } from '../policy/names.js';
 import type { z } from 'zod';
@@ -29,6 +29,11 @@ export interface EventQuery {
   sinceMs?: number | undefined;
   limit?: number | undefined;
   continue?: string | undefined;
+  /**
+   * No event for `forKind`/`forName` of a kind tools name (NAMED_KINDS): check the object exists, and answer a
+   * missing one as notFound in the one shape (a typo would otherwise read as "no events"). The tool sets it.
+   */
+  checkObject?: boolean | undefined;
 }
 
 /** source: which API answered; truncated: more than MAX_EVENTS matched and the oldest were not read. */
@@ -134,6 +139,22 @@ function namespaceOf(event: unknown): string {
   return typeof meta?.namespace === 'string' ? meta.namespace : '';
 }
 
+/** The object the query asks the events of exists (when its kind is one tools name), else notFound in the one shape. */
+async function assertObjectExists(ctx: ReadContext, query: EventQuery, call: CallOptions): Promise<void> {
+  const kind = query.forKind !== undefined ? NAMED_KINDS[query.forKind] : undefined;
+  if (kind === undefined || query.forName === undefined) return;
+  if (query.namespace !== undefined) {
+    if ((await ctx.api.get(kind.resource, query.namespace, query.forName, call)) === undefined)
+      throw await missingObject(ctx.api, ctx.policy, { kind, name: query.forName, namespace: query.namespace }, call);
+    return;
+  }
+  const found = await ctx.api
+    .list(kind.resource, { fieldSelector: `metadata.name=${query.forName}`, metadataOnly: true }, call)
+    .catch(() => undefined);
+  if (found !== undefined && !found.items.some((o) => ctx.policy.isReadable(o.metadata?.namespace ?? '')))
+    throw await missingEverywhere(ctx.api, ctx.policy, kind, query.forName, call);
+}
+
 /** Validates the query (before any API call), then reads, filters, sorts newest first and pages. */
 export async function listEvents(ctx: ReadContext, query: EventQuery, call: CallOptions): Promise<EventPage> {
   if (query.namespace !== undefined) ctx.policy.assertReadable(query.namespace);
@@ -161,6 +182,7 @@ export async function listEvents(ctx: ReadContext, query: EventQuery, call: Call
   }
   // An empty answer for a namespace that does not exist is a typo, not "no events": say so (issue 7 item 5).
   if (read.items.length === 0 && query.namespace !== undefined) await assertNamespaceExists(ctx.api, ctx.policy, query.namespace, call);
+  if (read.items.length === 0 && query.checkObject) await assertObjectExists(ctx, query, call);
   const types = query.types !== undefined && query.types.length > 0 ? new Set(query.types) : undefined;
   const matching = read.items
     .map((e) => summarizeEvent(e, version))

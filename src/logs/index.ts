@@ -10,6 +10,8 @@ import { TOOL, toolRef } from '../tool-names.js';
 import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
 import type { ReadContext } from '../shared/read-context.js';
 import { nearestName } from '../shared/suggest.js';
+import { missingEverywhere, missingObject, NAMED_KINDS } from '../shared/not-found.js';
+import { K0RDENT_GROUP } from '../k0rdent/resources.js';
 import { AppError, echo } from '../errors.js';
 import { Discovery, groupOf } from '../kube/discovery.js';
 import { rawGet, rawGetJson } from '../kube/raw-get.js';
@@ -180,6 +182,26 @@ export class LogReader {
     );
   }
 
+  /**
+   * A k0rdent object tools name (NAMED_KINDS) must exist: a typo would read as "no log lines about it".
+   * Missing → notFound in the one shape (src/shared/not-found.ts). Other kinds are not checked.
+   */
+  private async assertTargetExists(target: NonNullable<LogsRequest['for']>): Promise<void> {
+    const kind = NAMED_KINDS[target.kind];
+    if (kind === undefined || (target.apiVersion !== undefined && groupOf(target.apiVersion) !== K0RDENT_GROUP)) return;
+    const { api, policy } = this.ctx;
+    if (target.namespace !== undefined) {
+      if ((await api.get(kind.resource, target.namespace, target.name, this.call)) === undefined)
+        throw await missingObject(api, policy, { kind, name: target.name, namespace: target.namespace }, this.call);
+      return;
+    }
+    const found = await api
+      .list(kind.resource, { fieldSelector: `metadata.name=${target.name}`, metadataOnly: true }, this.call)
+      .catch(() => undefined);
+    if (found !== undefined && !found.items.some((o) => policy.isReadable(o.metadata?.namespace ?? '')))
+      throw await missingEverywhere(api, policy, kind, target.name, this.call);
+  }
+
   /** The pod answering for `request.for`, its controller and the container to read. */
   private async controllerPod(
     request: LogsRequest & { for: NonNullable<LogsRequest['for']> },
@@ -250,6 +272,7 @@ export class LogReader {
         );
       assertObjectName(target.name, 'for.name');
       if (target.namespace !== undefined) this.ctx.policy.assertReadable(target.namespace);
+      await this.assertTargetExists(target);
       ({ pod, controller, container, others, filterByName } = await this.controllerPod({ ...request, for: target }));
     } else {
       const namespace = request.namespace;

@@ -6,6 +6,7 @@ import { sharedJsonSchemaValidator } from './json-schema-validator.js';
 import type { Runtime, Session } from '../runtime/types.js';
 import { handleLogLevel } from './client-log.js';
 import { enableConfirmation } from './confirm.js';
+import { sendErrorsOnce } from './errors.js';
 import { clusterTaskStore } from '../tasks/cluster-task-store.js';
 import { clusterManager } from './tools/clusters.js';
 import { initAllToolMetrics, instructions, registerTools } from './tools/index.js';
@@ -52,6 +53,7 @@ export function createMcpServer(runtime: Runtime, session: Session, options: Mcp
   server.connect = async (transport) => {
     await connect(transport);
     handleInStyle(transport, runtime.settings.toolNameStyle);
+    sendErrorsOnce(transport);
   };
   initAllToolMetrics(runtime.metrics);
   // Texts built while registering (a resource template's description) name tools in the session's style too.

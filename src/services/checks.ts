@@ -128,8 +128,9 @@ export async function checkValues(
   );
   if (unknown.length > 0) throw new AppError('invalidParams', `${unknown.join('; ')}. Nothing was written`, { problems: unknown });
   if (typeof cmName !== 'string' || cmName === '') return text;
-  // The schema check names paths as config.x (shared with deploy): here they are values.x.
-  const problems = checkConfig(schema, defaults, parsed).map((p) => p.replace(/\bconfig(?=[.[]|$)/g, 'values'));
+  // The schema check names paths as config.x (shared with deploy): here they are values.x — each path a problem
+  // names (its own and a "did you mean" one) starts the text or follows a space; a nested key "config" stays.
+  const problems = checkConfig(schema, defaults, parsed).map((p) => p.replace(/(^|\s)config(?=[.[\s]|$)/g, '$1values'));
   if (problems.length > 0) {
     throw new AppError(
       'invalidParams',

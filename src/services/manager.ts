@@ -14,13 +14,12 @@ import { K0rdentApi, type CallOptions, type KubeObject } from '../kube/k0rdent-a
 import { listAccessOf } from '../shared/list-access.js';
 import { listAcross } from '../shared/listing.js';
 import type { ManagerHooks } from '../clusters/manager.js';
-import { nearestName } from '../shared/suggest.js';
 import type { ListCommon, Page } from '../clusters/types.js';
 import { waitFor, waitSettings } from '../clusters/wait.js';
 import { AppError, echo } from '../errors.js';
 import type { JsonObject } from '../shared/config-schema.js';
 import { MAX_WRITE_ATTEMPTS, backoff, isStaleWrite } from '../shared/optimistic.js';
-import { assertNamespaceExists } from '../shared/not-found.js';
+import { assertNamespaceExists, missingObject, NAMED_KINDS } from '../shared/not-found.js';
 import { assertMayI } from '../shared/access-review.js';
 import {
   K0RDENT_API_VERSION,
@@ -206,16 +205,7 @@ export class ServiceManager {
     );
     const deployment = await this.api.get(CLUSTER_DEPLOYMENT, namespace, cluster, call);
     if (deployment === undefined) {
-      await assertNamespaceExists(this.api, this.policy, namespace, call);
-      const names = (
-        await this.api.list(CLUSTER_DEPLOYMENT, { namespace, limit: 500 }, call).catch(() => ({ items: [] as KubeObject[] }))
-      ).items.map((d) => d.metadata?.name ?? '');
-      const nearest = nearestName(cluster, names);
-      throw new AppError(
-        'notFound',
-        `ClusterDeployment ${namespace}/${cluster} does not exist.${names.length > 0 ? ` Deployments in "${namespace}": ${names.slice(0, 20).join(', ')}.` : ` There are no deployments in "${namespace}".`}${nearest !== undefined ? ` Did you mean "${nearest}"?` : ''}`,
-        { clusters: names.slice(0, 20), ...(nearest !== undefined ? { nearest } : {}) },
-      );
+      throw await missingObject(this.api, this.policy, { kind: NAMED_KINDS[CLUSTER_DEPLOYMENT.kind]!, name: cluster, namespace }, call);
     }
     if (deployment.metadata?.deletionTimestamp)
       throw new AppError('conflict', `ClusterDeployment ${namespace}/${cluster} is being deleted; its services go with it`);

@@ -4,13 +4,12 @@
  * (`status.config`), providers, version, the credentials in its namespace that fit it, the templates it may
  * be upgraded to (ClusterTemplateChains in that namespace) and an example config.
  */
-import { TOOL, toolRef } from '../tool-names.js';
 import { isJsonObject } from '../shared/config-schema.js';
 import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
 import type { ReadContext } from '../shared/read-context.js';
 import { templateSchema } from '../clusters/template-schemas.js';
 import { AppError } from '../errors.js';
-import { assertNamespaceExists } from '../shared/not-found.js';
+import { accessManagementNote, missingObject, NAMED_KINDS } from '../shared/not-found.js';
 import { credentialFit, fitsTemplate } from '../k0rdent/provider-fit.js';
 import { cloudFromProviders } from '../k0rdent/providers.js';
 import { CLUSTER_TEMPLATE, CLUSTER_TEMPLATE_CHAIN, CREDENTIAL } from '../k0rdent/resources.js';
@@ -62,13 +61,24 @@ export async function getTemplate(
   onNamespace?.(namespace);
   const template = await ctx.api.get(CLUSTER_TEMPLATE, namespace, request.name, call);
   if (template === undefined) {
-    await assertNamespaceExists(ctx.api, ctx.policy, namespace, call);
-    const where =
-      request.namespace === undefined ? `the global namespace ${namespace} (pass \`namespace\` for another)` : `namespace ${namespace}`;
-    throw new AppError(
-      'notFound',
-      `ClusterTemplate "${request.name}" does not exist in ${where}; ${toolRef(TOOL.clustersListTemplates)} shows the templates there are`,
-      { name: request.name, namespace },
+    const global = ctx.policy.rules.globalNamespace;
+    // In the global namespace only: say how it reaches this one, as deploy does (src/clusters/deploy.ts checkReferences).
+    const inGlobal =
+      namespace !== global && ctx.policy.isReadable(global)
+        ? (await ctx.api.get(CLUSTER_TEMPLATE, global, request.name, call).catch(() => undefined)) !== undefined
+        : false;
+    throw await missingObject(
+      ctx.api,
+      ctx.policy,
+      {
+        kind: NAMED_KINDS[CLUSTER_TEMPLATE.kind]!,
+        name: request.name,
+        namespace,
+        where:
+          request.namespace === undefined ? `the global namespace "${namespace}" (the default; pass \`namespace\` for another)` : undefined,
+        note: inGlobal ? accessManagementNote(CLUSTER_TEMPLATE.kind, request.name, namespace, global) : undefined,
+      },
+      call,
     );
   }
   const [schema, credentials, chains, catalog] = await Promise.all([

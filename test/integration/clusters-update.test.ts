@@ -352,13 +352,11 @@ describe('honest not-found (issue 7)', () => {
     });
   }
 
-  it('delete without a namespace while the deployment lives in team-alpha → not_found with a hint where it is', async () => {
-    const result = ok<{ status: string; namespace: string; hint?: string }>(
-      await env.harness.call('k0.clusters.delete', { name: 'alpha-dev-cluster' }),
-    );
-    assert.equal(result.status, 'not_found');
-    assert.equal(result.namespace, 'kcm-system');
-    assert.match(result.hint ?? '', /exists in namespace "team-alpha"/);
+  it('delete without a namespace while the deployment lives in team-alpha → notFound saying where it is (issue 25: not a silent success)', async () => {
+    const error = errorOf(await env.harness.call('k0.clusters.delete', { name: 'alpha-dev-cluster' }));
+    assert.equal(error.code, 'notFound');
+    assert.equal(error.details?.namespace, 'kcm-system');
+    assert.match(error.message, /nothing was deleted.*exists in namespace "team-alpha"/);
     assert.ok(env.sandbox.store.get(CD, 'team-alpha', 'alpha-dev-cluster'), 'not deleted');
   });
 

@@ -42,7 +42,7 @@ export function resourceError(thrown: unknown): McpError {
       : error.code === 'invalidParams' || error.code === 'forbidden' || error.code === 'conflict'
         ? ErrorCode.InvalidParams
         : ErrorCode.InternalError;
-  return new McpError(code, `${error.code}: ${error.message}`, { code: error.code });
+  return new McpError(code, `${error.code}: ${error.message}`, { code: error.code, ...(error.details ? { details: error.details } : {}) });
 }
 
 /**

@@ -94,7 +94,7 @@ export class WatchHub {
     const nearest = nearestName(namespace, [...names]);
     throw new AppError(
       'notFound',
-      `namespace "${clip(namespace, 63)}" does not exist${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}. Subscribe to k0rdent://clusters/{namespace}/{name} in an existing namespace (${toolRef(TOOL.namespacesList)} lists them)`,
+      `namespace "${clip(namespace, 63)}" does not exist${nearest !== undefined ? `; did you mean "${nearest}"?` : '.'} Subscribe to k0rdent://clusters/{namespace}/{name} in an existing namespace (${toolRef(TOOL.namespacesList)} lists them)`,
       { namespace: clip(namespace, 63), ...(nearest !== undefined ? { nearest } : {}) },
     );
   }

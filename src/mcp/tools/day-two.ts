@@ -88,7 +88,7 @@ export const dayTwoTools = [
       return {
         ...(await listEvents(
           readContext(context),
-          { ...rest, ...(since !== undefined ? { sinceMs: sinceMs(since) } : {}) },
+          { ...rest, ...(since !== undefined ? { sinceMs: sinceMs(since) } : {}), checkObject: true },
           { signal: hooks.signal },
         )),
       };

@@ -16,6 +16,7 @@ import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { structureProblems } from '../../shared/config-guard.js';
 import { nearestName } from '../../shared/suggest.js';
+import { nearestTool } from '../../shared/not-found-tool.js';
 import { AppError } from '../../errors.js';
 import { toolErrorSchema } from '../errors.js';
 import type { KubeAccess } from '../../kube/access.js';
@@ -233,9 +234,10 @@ export function parseArguments(definition: AnyToolDefinition, displayName: strin
       const nearest = nearestName(key, defined) ?? defined.find((name) => name.toLowerCase() === key.toLowerCase());
       return `"${key.slice(0, 100)}" is not an argument of ${displayName}${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}`;
     });
+    const listed = problems.join('; ');
     throw new AppError(
       'invalidParams',
-      `${problems.join('; ')}. ${defined.length > 0 ? `Its arguments are: ${defined.join(', ')}` : 'It takes no arguments: call it with {}'}`,
+      `${listed}${/[.?!]$/.test(listed) ? '' : '.'} ${defined.length > 0 ? `Its arguments are: ${defined.join(', ')}` : 'It takes no arguments: call it with {}'}`,
       {
         unknownArguments: unknown.map((key) => key.slice(0, 100)),
         arguments: defined,
@@ -284,13 +286,13 @@ export function installTools(server: Server, context: ToolContext, tools: readon
     const args = request.params.arguments;
     const definition = byName.get(name);
     if (definition === undefined) {
-      const nearest = nearestName(
+      const nearest = nearestTool(
         name,
         offered.map(([offeredName]) => offeredName),
       );
       const error = new AppError(
         'invalidParams',
-        `there is no tool "${name.slice(0, 100)}"${nearest !== undefined ? `; did you mean "${nearest}"?` : ''}. tools/list names the tools this server offers`,
+        `there is no tool "${name.slice(0, 100)}"${nearest !== undefined ? `; did you mean "${nearest}"?` : '.'} tools/list names the tools this server offers`,
       );
       return runTool(context, { tool: 'unknown', operation: 'unknown', fields: looseFields(args) }, extra, () => Promise.reject(error));
     }
