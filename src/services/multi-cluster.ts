@@ -379,8 +379,15 @@ export class MultiClusterServiceWriter {
       if (nearest !== undefined)
         throw new AppError(
           'notFound',
-          `MultiClusterService ${request.name} does not exist; did you mean "${nearest}"? (${toolRef(TOOL.multiClusterServicesList)} lists them). Nothing was deleted`,
-          { nearest },
+          `MultiClusterService ${echo(request.name)} does not exist; nothing was deleted. Did you mean "${nearest}"? ${toolRef(TOOL.multiClusterServicesList)} lists the MultiClusterServices there are.`,
+          // The details of the one not-found shape (src/shared/not-found.ts); cluster-scoped, so no existsIn.
+          {
+            kind: MULTI_CLUSTER_SERVICE.kind,
+            name: request.name,
+            suggestion: nearest,
+            nearest,
+            listTool: toolRef(TOOL.multiClusterServicesList),
+          },
         );
       return { name: request.name, status: 'not_found', matchingClusters: [], hiddenClusters: 0, services: [] };
     }

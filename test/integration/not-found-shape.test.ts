@@ -27,10 +27,10 @@ interface NameCase {
   typo: Record<string, unknown>;
   /** The nearest name the answer must offer. */
   suggestion: string;
-  /** An existing name in a namespace that lacks it. */
-  elsewhere: Record<string, unknown>;
+  /** An existing name in a namespace that lacks it (cluster-scoped kinds have no namespace to be wrong). */
+  elsewhere?: Record<string, unknown>;
   /** A namespace the answer must say holds it. */
-  existsIn: string;
+  existsIn?: string;
   /** The tool the answer names as the one listing what is there. */
   listTool: string;
   /** What else the wrong-namespace answer must say. */
@@ -78,15 +78,22 @@ const CASES: Record<string, NameCase> = {
     // Like deploy: how a template of the global namespace reaches this one.
     elsewhereSays: /made available in "team-alpha" through the AccessManagement "kcm"/,
   },
+  // Cluster-scoped: a typo only.
+  'k0.multiClusterServices.delete': {
+    typo: { name: 'platform-monitorin', dryRun: true },
+    suggestion: 'platform-monitoring',
+    listTool: 'k0.multiClusterServices.list',
+  },
 };
 
 /**
  * Tools whose `name` is the object they create: their named references answer like deploy's checks
  * (invalidParams, SPEC section 6) with the nearest name and the AccessManagement explanation.
  */
-const CREATES: Record<string, { typo: Record<string, unknown>; elsewhere: Record<string, unknown> }> = {
+const CREATES: Record<string, { typo: Record<string, unknown>; nearest: string; elsewhere?: Record<string, unknown> }> = {
   'k0.clusters.deploy': {
     typo: { name: 'nf-new', namespace: 'team-alpha', template: TEMPLATE_TYPO, credential: 'azure-cluster-credential', config: {} },
+    nearest: TEMPLATE,
     elsewhere: {
       name: 'nf-new',
       namespace: 'team-alpha',
@@ -94,6 +101,15 @@ const CREATES: Record<string, { typo: Record<string, unknown>; elsewhere: Record
       credential: 'azure-cluster-credential',
       config: {},
     },
+  },
+  'k0.multiClusterServices.apply': {
+    typo: {
+      name: 'nf-new',
+      clusterSelector: { matchLabels: { team: 'alpha' } },
+      services: [{ template: 'ingress-nginx-4-11', name: 'ingress-nginx', namespace: 'ingress-nginx' }],
+      dryRun: true,
+    },
+    nearest: 'ingress-nginx-4-11-3',
   },
 };
 
@@ -133,25 +149,29 @@ describe('one not-found shape for every tool that takes a name (issue 25)', () =
       assert.equal(await env.backend.writeMarker(), before, `${tool} wrote nothing`);
     });
 
-    it(`${tool}: the right name in the wrong namespace → where it exists ("${c.existsIn}"); nothing written`, async () => {
+    const { elsewhere, existsIn } = c;
+    if (elsewhere === undefined || existsIn === undefined) continue;
+    it(`${tool}: the right name in the wrong namespace → where it exists ("${existsIn}"); nothing written`, async () => {
       const before = await env.backend.writeMarker();
-      const error = errorOf(await env.harness.call(tool, c.elsewhere));
+      const error = errorOf(await env.harness.call(tool, elsewhere));
       shaped(tool, error, c);
-      assert.ok((error.details?.['existsIn'] as string[] | undefined)?.includes(c.existsIn), `${tool}: ${JSON.stringify(error.details)}`);
-      assert.match(error.message, new RegExp(`exists in namespaces? [^;]*"${c.existsIn}"`));
+      assert.ok((error.details?.['existsIn'] as string[] | undefined)?.includes(existsIn), `${tool}: ${JSON.stringify(error.details)}`);
+      assert.match(error.message, new RegExp(`exists in namespaces? [^;]*"${existsIn}"`));
       if (c.elsewhereSays) assert.match(error.message, c.elsewhereSays);
       assert.equal(await env.backend.writeMarker(), before, `${tool} wrote nothing`);
     });
   }
 
   for (const [tool, c] of Object.entries(CREATES)) {
-    it(`${tool}: a template typo → the nearest; a template only in the global namespace → AccessManagement; nothing written`, async () => {
+    it(`${tool}: a template typo → the nearest${c.elsewhere ? '; a template only in the global namespace → AccessManagement' : ''}; nothing written`, async () => {
       const before = await env.backend.writeMarker();
       const typo = errorOf(await env.harness.call(tool, c.typo));
       assert.equal(typo.code, 'invalidParams');
-      assert.match(typo.message, new RegExp(`Did you mean "${TEMPLATE}"\\?`));
-      const elsewhere = errorOf(await env.harness.call(tool, c.elsewhere));
-      assert.match(elsewhere.message, /made available in "team-alpha" through the AccessManagement "kcm"/);
+      assert.match(typo.message, new RegExp(`Did you mean "${c.nearest}"\\?`));
+      if (c.elsewhere) {
+        const elsewhere = errorOf(await env.harness.call(tool, c.elsewhere));
+        assert.match(elsewhere.message, /made available in "team-alpha" through the AccessManagement "kcm"/);
+      }
       assert.equal(await env.backend.writeMarker(), before, `${tool} wrote nothing`);
     });
   }

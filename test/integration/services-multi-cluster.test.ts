@@ -146,7 +146,7 @@ describe('k0.multiClusterServices.apply / .delete and services.remove misses (em
     assert.equal(await sandboxWriteCount(env.sandbox), before);
     const typo = await env.harness.error('k0.multiClusterServices.delete', { name: 'team-alpha-cert' });
     assert.equal(typo.code, 'notFound');
-    assert.match(typo.message, /did you mean "team-alpha-certs"/);
+    assert.match(typo.message, /did you mean "team-alpha-certs"/i);
     const deleted = await env.harness.ok('k0.multiClusterServices.delete', { name: MCS.name });
     assert.equal(deleted.status, 'deleted');
     const again = await env.harness.ok('k0.multiClusterServices.delete', { name: MCS.name });
