@@ -65,7 +65,14 @@ export function findAddon(index: CatalogIndex, app: string): CatalogAddon {
   throw new AppError(
     'notFound',
     `the k0rdent catalog has no app "${app.slice(0, 100)}".${suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : ''} Search with ${toolRef(TOOL.catalogList)} {query}`,
-    { nearest: suggestions },
+    // The details of the one not-found shape (src/shared/not-found.ts); the catalog has no namespaces.
+    {
+      kind: 'CatalogApp',
+      name: app.slice(0, 100),
+      ...(suggestions[0] !== undefined ? { suggestion: suggestions[0] } : {}),
+      nearest: suggestions,
+      listTool: toolRef(TOOL.catalogList),
+    },
   );
 }
 

@@ -22,6 +22,8 @@ describe('answer words (issue 25 item 5)', () => {
     ['k0.clusters.destroy', 'k0.clusters.delete'],
     ['k0.clusters.services.add', 'k0.clusters.services.apply'],
     ['k0.clusters.services.delete', 'k0.clusters.services.remove'],
+    ['k0.catalog.remove', 'k0.catalog.uninstall'],
+    ['k0.catalog.add', 'k0.catalog.install'],
     ['k0.clusters.lsit', 'k0.clusters.list'],
   ] as const) {
     it(`an unknown ${asked} → did you mean "${meant}"? (no stray period)`, async () => {

@@ -12,7 +12,7 @@ import { errorOf, okOf, type ToolError } from '../helpers/clusters-harness.js';
 import { useBackend } from '../helpers/lifecycle.js';
 
 /** Input keys that name an existing object the tool acts on or reads. */
-const NAME_KEYS = ['name', 'cluster', 'forName', 'for'];
+const NAME_KEYS = ['name', 'cluster', 'forName', 'for', 'app'];
 
 const CLUSTER = 'alpha-dev-cluster';
 const CLUSTER_TYPO = 'alpha-dev-clustr';
@@ -77,6 +77,18 @@ const CASES: Record<string, NameCase> = {
     listTool: 'k0.clusters.listTemplates',
     // Like deploy: how a template of the global namespace reaches this one.
     elsewhereSays: /made available in "team-alpha" through the AccessManagement "kcm"/,
+  },
+  // The catalog has no namespaces: a typo only.
+  'k0.catalog.get': { typo: { app: 'ingres-nginx' }, suggestion: 'ingress-nginx', listTool: 'k0.catalog.list' },
+  'k0.catalog.install': {
+    typo: { app: 'ingres-nginx', namespace: 'team-alpha', dryRun: true },
+    suggestion: 'ingress-nginx',
+    listTool: 'k0.catalog.list',
+  },
+  'k0.catalog.uninstall': {
+    typo: { app: 'ingres-nginx', namespace: 'team-alpha', dryRun: true },
+    suggestion: 'ingress-nginx',
+    listTool: 'k0.catalog.list',
   },
   // Cluster-scoped: a typo only.
   'k0.multiClusterServices.delete': {
