@@ -9,13 +9,12 @@
  * v1.12.0-rc1 (8373a24 internal/controller/adapters/sveltos/verify.go); the ClusterSummary name from addon-controller
  * v1.12.0 lib/clusterops/clustersummary.go:85-97.
  */
-import { TOOL, toolRef } from '../tool-names.js';
 import { AppError } from '../errors.js';
 import type { CallOptions, KubeObject } from '../kube/k0rdent-api.js';
 import { rawGetJson } from '../kube/raw-get.js';
 import { locate } from '../clusters/get.js';
 import type { ReadContext } from '../shared/read-context.js';
-import { assertNamespaceExists } from '../shared/not-found.js';
+import { missingObject, NAMED_KINDS } from '../shared/not-found.js';
 import { nearestName } from '../shared/suggest.js';
 import { isJsonObject, type JsonObject } from '../shared/config-schema.js';
 import { readConditions } from '../k0rdent/conditions.js';
@@ -87,15 +86,12 @@ async function deploymentOf(ctx: ReadContext, request: ServicesStatusRequest, ca
   ctx.policy.assertReadable(request.namespace);
   const object = await ctx.api.get(CLUSTER_DEPLOYMENT, request.namespace, request.cluster, call);
   if (object !== undefined) return object;
-  await assertNamespaceExists(ctx.api, ctx.policy, request.namespace, call);
-  const names = (
-    await ctx.api.list(CLUSTER_DEPLOYMENT, { namespace: request.namespace, limit: 500 }, call).catch(() => ({ items: [] as KubeObject[] }))
-  ).items.map((d) => d.metadata?.name ?? '');
-  const nearest = nearestName(request.cluster, names);
-  throw new AppError(
-    'notFound',
-    `ClusterDeployment ${request.namespace}/${request.cluster} does not exist.${nearest ? ` Did you mean "${nearest}"?` : ''} ${toolRef(TOOL.clustersList)} shows the deployments there are`,
-    { ...(nearest ? { nearest } : {}) },
+  // The one not-found shape (src/shared/not-found.ts): the nearest name there, where the name exists.
+  throw await missingObject(
+    ctx.api,
+    ctx.policy,
+    { kind: NAMED_KINDS[CLUSTER_DEPLOYMENT.kind]!, name: request.cluster, namespace: request.namespace },
+    call,
   );
 }
 

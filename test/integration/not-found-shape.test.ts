@@ -55,6 +55,7 @@ const CASES: Record<string, NameCase> = {
   'k0.clusters.diagnose': deployment(),
   'k0.clusters.services.apply': deployment({ template: 'ingress-nginx-4-11-3' }, 'cluster'),
   'k0.clusters.services.remove': deployment({ name: 'ingress-nginx', serviceNamespace: 'ingress-nginx' }, 'cluster'),
+  'k0.clusters.services.status': deployment({}, 'cluster'),
   'k0.events.list': {
     typo: { forKind: 'ClusterDeployment', forName: CLUSTER_TYPO, namespace: 'team-alpha' },
     suggestion: CLUSTER,
