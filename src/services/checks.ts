@@ -126,7 +126,11 @@ export async function checkValues(
     catalogNestingKey(summary.chart, summary.version),
     `${namespace}/${summary.name}`,
   );
-  if (unknown.length > 0) throw new AppError('invalidParams', `${unknown.join('; ')}. Nothing was written`, { problems: unknown });
+  if (unknown.length > 0) {
+    const listed = unknown.join('; ');
+    // A problem may end with "did you mean …?": no stray period after it.
+    throw new AppError('invalidParams', `${listed}${/[.?!]$/.test(listed) ? '' : '.'} Nothing was written`, { problems: unknown });
+  }
   if (typeof cmName !== 'string' || cmName === '') return text;
   // The schema check names paths as config.x (shared with deploy): here they are values.x — each path a problem
   // names (its own and a "did you mean" one) starts the text or follows a space; a nested key "config" stays.
