@@ -216,7 +216,12 @@ export async function generateToolExamples(): Promise<Record<string, string>> {
     if (process.env['DOCS_EXAMPLES_DEBUG']) process.stderr.write(`${Date.now() - t0} ms ${what}\n`);
   };
   const sandbox = await startSandbox({ provisionSeconds: 1, deleteSeconds: 1 });
-  const harness = await startHarness(sandbox, { logLevel: 'error' });
+  // The bundled catalog index is stale after 180 days by default: pinned here, or the examples would change with the
+  // calendar (its date itself is normalised).
+  const harness = await startHarness(sandbox, {
+    logLevel: 'error',
+    catalog: { indexUrl: undefined, cacheDir: undefined, mirrors: [], maxAgeDays: 36_500 },
+  });
   try {
     // Reads first, all at once (they change nothing), then the writes in order, then the fault deployments; shown
     // in the order of EXAMPLES. The seeded world is up (startSandbox waits for it); its last status writes settle here.
