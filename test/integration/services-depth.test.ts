@@ -95,6 +95,11 @@ describe('k0.clusters.services.status over the sandbox’s ServiceSets and Clust
       ['ingress-nginx'],
     );
     assert.deepEqual(one.failing, []);
+    const elsewhere = await env.harness.error('k0.clusters.services.status', { cluster: 'alpha-dev-cluster', namespace: 'team-beta' });
+    assert.equal(elsewhere.code, 'notFound');
+    assert.match(elsewhere.message, /ClusterDeployment "alpha-dev-cluster" exists in namespace "team-alpha"/);
+    const clusterTypo = await env.harness.error('k0.clusters.services.status', { cluster: 'alpha-dev-clustr', namespace: 'team-alpha' });
+    assert.match(clusterTypo.message, /Did you mean "alpha-dev-cluster"\?/);
     const typo = await env.harness.error('k0.clusters.services.status', { cluster: 'alpha-dev-cluster', name: 'cert-manger' });
     assert.equal(typo.code, 'notFound');
     assert.match(typo.message, /Did you mean "cert-manager"\?/);
