@@ -21,7 +21,8 @@
  * date (catalog generate_catalog_json.py get_last_updated), not a directory's mtime as generate_index.py uses.
  *
  *   node scripts/catalog-index.mjs /work/.mirror/k0rdent+catalog/repo           write data/catalog/index.json
- *   node scripts/catalog-index.mjs REPO --check                                  exit 1 when it would differ
+ *   node scripts/catalog-index.mjs REPO --check                                  exit 1 when it would differ (at the recorded commit)
+ *   node scripts/catalog-index.mjs REPO --commit SHA                             another revision than HEAD
  *   node scripts/catalog-index.mjs REPO --out DIR                                write elsewhere
  */
 import { execFileSync } from 'node:child_process';
@@ -49,7 +50,7 @@ function usage(message) {
 }
 
 const args = process.argv.slice(2);
-const source = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--out');
+const source = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--out' && args[i - 1] !== '--commit');
 if (!source) usage('name the catalog repository');
 const check = args.includes('--check');
 const outIndex = args.indexOf('--out');
@@ -57,13 +58,18 @@ const outDir = outIndex >= 0 ? args[outIndex + 1] : join(root, 'data', 'catalog'
 if (!outDir) usage('--out needs a directory');
 
 const git = (...a) => execFileSync('git', ['-C', source, ...a], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-const commit = git('rev-parse', 'HEAD').trim();
-const commitDate = new Date(git('log', '-1', '--format=%cI', 'HEAD').trim()).toISOString();
+// --commit picks the revision (default HEAD; with --check, the commit data/catalog/index.json records).
+const commitIndex = args.indexOf('--commit');
+const recorded = () => JSON.parse(readFileSync(join(outDir, 'index.json'), 'utf8')).metadata?.source?.commit;
+const revision = commitIndex >= 0 ? args[commitIndex + 1] : check && existsSync(join(outDir, 'index.json')) ? recorded() : 'HEAD';
+if (!revision) usage('--commit needs a revision');
+const commit = git('rev-parse', `${revision}^{commit}`).trim();
+const commitDate = new Date(git('log', '-1', '--format=%cI', commit).trim()).toISOString();
 
 // The tree at that commit, whether `source` is a bare repository or a checkout (uncommitted edits are ignored).
 const work = mkdtempSync(join(tmpdir(), 'catalog-index-'));
 try {
-  execFileSync('sh', ['-c', `git -C "$0" archive HEAD apps LICENSE versions.yaml | tar -x -C "$1"`, source, work]);
+  execFileSync('sh', ['-c', `git -C "$0" archive "$2" apps LICENSE versions.yaml | tar -x -C "$1"`, source, work, commit]);
   const index = buildIndex(work);
   const schema = JSON.parse(readFileSync(join(root, 'data', 'catalog', 'index.schema.json'), 'utf8'));
   const ajv = new Ajv({ allErrors: true, strict: false });
