@@ -18,10 +18,11 @@ export const CATALOG_ACCESS = {
     access(HELM_REPOSITORY.group ?? '', HELM_REPOSITORY.plural, 'get', 'create', 'patch'),
     access(K0RDENT_GROUP, SERVICE_TEMPLATE.plural, 'get', 'create', 'patch', 'watch'),
   ],
-  // The users kcm would refuse the deletion for: the namespace's deployments and the MultiClusterServices.
+  // The templates installed (list, when no version is given), and the users kcm would refuse the deletion for: the
+  // namespace's deployments and the MultiClusterServices.
   uninstall: [
     NAMESPACES,
-    access(K0RDENT_GROUP, SERVICE_TEMPLATE.plural, 'get', 'delete'),
+    access(K0RDENT_GROUP, SERVICE_TEMPLATE.plural, 'get', 'list', 'delete'),
     access(K0RDENT_GROUP, CLUSTER_DEPLOYMENT.plural, 'list'),
     access(K0RDENT_GROUP, MULTI_CLUSTER_SERVICE.plural, 'list'),
   ],

@@ -391,8 +391,9 @@ export class CatalogManager {
     const call = { signal: hooks.signal };
     const view = await this.options.source.current(hooks.signal);
     const addon = findAddon(view.index, request.app);
-    const versions = chartVersions(addon, request.version);
     const namespace = await this.target(request.namespace, call, hooks);
+    const versions =
+      request.version === undefined ? await this.installedHere(addon, namespace, call) : chartVersions(addon, request.version);
     const users = await this.templateUsers(namespace, call);
     const items: CatalogUninstallResult['items'] = [];
     for (const { chart, version } of [...versions].reverse()) {
@@ -438,7 +439,23 @@ export class CatalogManager {
         }
       }
     }
-    return { app: addon.name, version: versions[0]?.version ?? '', namespace, items };
+    return { app: addon.name, version: [...new Set(versions.map((v) => v.version))].join(', '), namespace, items };
+  }
+
+  /**
+   * No version given: every version of the app's charts this server installed in `namespace` (by chartSpec and the
+   * managed-by label), in install order; none installed → the newest, so the answer says what is there instead.
+   */
+  private async installedHere(addon: CatalogAddon, namespace: string, call: CallOptions): Promise<{ chart: string; version: string }[]> {
+    const listed = await this.ctx.api.list(SERVICE_TEMPLATE, { namespace, limit: 500 }, call);
+    const ours = addon.charts.flatMap((c) =>
+      listed.items
+        .filter((t) => t.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE && chartSpecOf(t).chart === c.name)
+        .map((t) => ({ chart: c.name, version: chartSpecOf(t).version ?? '' }))
+        .filter((v) => v.version !== '')
+        .sort((x, y) => (x.version < y.version ? -1 : 1)),
+    );
+    return ours.length > 0 ? ours : chartVersions(addon, undefined);
   }
 
   /** template name → the ClusterDeployments (ns/name) of `namespace` and the MultiClusterServices naming it. */

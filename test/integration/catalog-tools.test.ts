@@ -237,9 +237,14 @@ for (const choice of testBackends({ kcm: true })) {
       });
     });
 
-    it('uninstall deletes the ServiceTemplate only (the HelmRepository stays); a second one finds nothing', async () => {
+    it('uninstall without a version deletes every version it installed there, the ServiceTemplates only; a second one finds nothing', async () => {
+      const older = nginxVersions[1]!;
+      await env.harness.ok('k0.catalog.install', { app: 'ingress-nginx', version: older, namespace: 'team-alpha' });
       const removed = await env.harness.ok<UninstallResult>('k0.catalog.uninstall', { app: 'ingress-nginx', namespace: 'team-alpha' });
-      assert.deepEqual(removed.items, [{ name: TEMPLATE, status: 'deleted' }]);
+      assert.deepEqual(removed.items, [
+        { name: TEMPLATE, status: 'deleted' },
+        { name: `ingress-nginx-${older.replace(/\./g, '-')}`, status: 'deleted' },
+      ]);
       assert.ok(await env.backend.get(HELM_REPOSITORIES, 'team-alpha', 'k0rdent-catalog'), 'the HelmRepository stays');
       const again = await env.harness.ok<UninstallResult>('k0.catalog.uninstall', { app: 'ingress-nginx', namespace: 'team-alpha' });
       assert.deepEqual(again.items, [{ name: TEMPLATE, status: 'not_found' }]);

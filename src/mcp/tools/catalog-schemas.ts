@@ -25,7 +25,7 @@ export const catalogInstallInput = z.object({
 
 export const catalogUninstallInput = z.object({
   app,
-  version,
+  version: z.string().min(1).max(50).optional().describe('Default: every version installed here'),
   namespace,
   dryRun: z.boolean().optional(),
 });
