@@ -11,7 +11,8 @@
  *
  * The chart's files are read from the chart roots the source-controller serves (data/k0rdent/charts and the
  * catalog charts in data/catalog/charts), where kcm downloads the artifact: the same folder, so the same answer.
- * Templates that already carry a status for their generation (the seeded ones) are left alone.
+ * Templates that already carry a status for their generation (the seeded ones, valid or not) are left alone; an
+ * invalid one this controller judged is judged again when its HelmChart changes.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,19 +40,24 @@ function chartSpecOf(template: KubeObject): JsonObject | undefined {
   return isJsonObject(helm) && isJsonObject(helm['chartSpec']) ? helm['chartSpec'] : undefined;
 }
 
-/** Done for this generation: valid, or a seeded status (no HelmChart of ours to follow). */
-function settled(template: KubeObject): boolean {
+/**
+ * Nothing to do for this generation: a status for it (seeded ones have none, or `observedGeneration` 1), valid — or
+ * invalid and the call not about its HelmChart changing (an invalid template is looked at again when the chart is).
+ */
+function settled(template: KubeObject, chartChanged: boolean): boolean {
   const status = section(template, 'status');
   const generation = template.metadata.generation ?? 1;
-  return status['valid'] === true && (status['observedGeneration'] === undefined || status['observedGeneration'] === generation);
+  const current =
+    typeof status['valid'] === 'boolean' && (status['observedGeneration'] === undefined || status['observedGeneration'] === generation);
+  return current && (status['valid'] === true || !chartChanged);
 }
 
 export function startServiceTemplateController(api: KcmApi, chartRoots: readonly string[] = defaultChartRoots()): () => void {
   const pending = new Set<string>();
   let closed = false;
-  const reconcile = async (namespace: string, name: string): Promise<void> => {
+  const reconcile = async (namespace: string, name: string, chartChanged: boolean): Promise<void> => {
     const template = api.get(SERVICE_TEMPLATES, namespace, name);
-    if (!template || template.metadata.deletionTimestamp || settled(template)) return;
+    if (!template || template.metadata.deletionTimestamp || settled(template, chartChanged)) return;
     const chartSpec = chartSpecOf(template);
     if (!chartSpec || typeof chartSpec['chart'] !== 'string') return;
     await ensureHelmChart(api, template, 'ServiceTemplate');
@@ -120,14 +126,14 @@ export function startServiceTemplateController(api: KcmApi, chartRoots: readonly
       observedGeneration: generation,
     });
   };
-  const enqueue = (namespace: string | undefined, name: string): void => {
-    const key = `${namespace ?? ''}/${name}`;
+  const enqueue = (namespace: string | undefined, name: string, chartChanged = false): void => {
+    const key = `${namespace ?? ''}/${name}/${String(chartChanged)}`;
     if (closed || pending.has(key)) return;
     pending.add(key);
     setImmediate(() => {
       pending.delete(key);
       if (closed) return;
-      reconcile(namespace ?? '', name).catch(() => undefined);
+      reconcile(namespace ?? '', name, chartChanged).catch(() => undefined);
     });
   };
   const onEvent = ({ type, resource, object }: StoreEvent): void => {
@@ -135,11 +141,12 @@ export function startServiceTemplateController(api: KcmApi, chartRoots: readonly
     if (sameResource(resource, SERVICE_TEMPLATES)) enqueue(object.metadata.namespace, object.metadata.name);
     else if (sameResource(resource, HELM_CHARTS)) {
       const owner = object.metadata.ownerReferences?.find((o) => o.kind === 'ServiceTemplate');
-      if (owner) enqueue(object.metadata.namespace, owner.name);
+      if (owner) enqueue(object.metadata.namespace, owner.name, true);
     }
   };
   const unsubscribe = api.subscribe(onEvent);
-  for (const template of api.list(SERVICE_TEMPLATES)) if (!settled(template)) enqueue(template.metadata.namespace, template.metadata.name);
+  for (const template of api.list(SERVICE_TEMPLATES))
+    if (!settled(template, false)) enqueue(template.metadata.namespace, template.metadata.name);
   return () => {
     closed = true;
     unsubscribe();
