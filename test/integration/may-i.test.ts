@@ -4,8 +4,8 @@
  * there (`readOnly`) sees canRead true and canDeploy/canDelete false in k0.namespaces.list, no count where it may
  * not list, and every write tool aimed at team-beta answers `forbidden` naming the missing permission (verb,
  * resource, namespace) after one SelfSubjectRulesReview and no write: the server's own request counter shows no
- * create/patch/delete, and neither does the API server's (the sandbox's apiserver_request_total; on kube the
- * write marker, etcd's revision, does not move). Where the review allows (team-alpha), the same user deploys.
+ * create/patch/delete, and neither does the API server's (the sandbox's apiserver_request_total; on kube, where
+ * kcm writes on its own timers, team-beta's deployments keep their names, generations and no deletion). Where the review allows (team-alpha), the same user deploys.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { testBackends, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE, startHarness, type Harness, type ToolError } from '../helpers/clusters-harness.js';
 import { useBackend, useHarness } from '../helpers/lifecycle.js';
 import { sandboxCounters } from '../helpers/sandbox-counters.js';
+import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
 
 const VIEWER_TOKEN = 'beta-viewer-token-0123';
 const dir = mkdtempSync(join(tmpdir(), 'k0mcp-may-i-'));
@@ -81,10 +82,16 @@ async function serverWrites(backend: Backend): Promise<() => Promise<string[]>> 
       );
     };
   }
-  const marker = await backend.writeMarker();
+  // kube: kcm and the API server's own controllers write on their own timers, so etcd's revision is no proof here;
+  // what a refused write would have changed is: team-beta's deployments (names, generations, deletion) stay as they were.
+  const beta = async (): Promise<string[]> =>
+    (await backend.list(CLUSTER_DEPLOYMENTS, { namespace: 'team-beta' }))
+      .map((o) => `${o.metadata.name}@${String(o.metadata.generation)}${o.metadata.deletionTimestamp ? ' deleting' : ''}`)
+      .sort();
+  const before = await beta();
   return async () => {
-    const now = await backend.writeMarker();
-    return now === marker ? [] : [`etcd revision ${marker} → ${now}`];
+    const now = await beta();
+    return JSON.stringify(now) === JSON.stringify(before) ? [] : [`team-beta deployments ${before.join(', ')} → ${now.join(', ')}`];
   };
 }
 
