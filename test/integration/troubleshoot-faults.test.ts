@@ -5,7 +5,8 @@
  * link, its reason and a next step; the log its nextCall reads (on kube: pods/log proxied by kube-apiserver to
  * the simulated kubelet) contains the fault's message; nothing is written by either — the product's own request
  * counter (kube_api_requests_total) has no write on every backend, and on the embedded sandbox its API server's
- * counter agrees.
+ * counter agrees. On real kcm the backend runs no controller pods yet, so there the logs step is held to its
+ * notFound and control-plane-not-initialized (seen only in k0smotron's log) is skipped.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -104,6 +105,26 @@ for (const choice of testBackends({ kcm: true })) {
       }
     };
 
+    /**
+     * The log lines the nextCall reads. The real-kcm backend runs kcm, the world and kube-apiserver but no controller
+     * pods (src/sandbox/real-kcm/sandbox.ts starts no kubelet): there the call is notFound naming the controller, and
+     * this holds it to that so the test changes when the backend gains them.
+     */
+    const nextLines = async (nextCall: { tool: string; arguments: Record<string, unknown> }): Promise<string[] | undefined> => {
+      if (choice.name !== 'kcm') return (await call<{ lines: string[] }>(nextCall.tool, nextCall.arguments)).lines;
+      const refused = await env.harness.error(nextCall.tool, nextCall.arguments, { timeout: callTimeout });
+      assert.equal(refused.code, 'notFound', refused.message);
+      assert.match(refused.message, /no pod of the [\w-]+ controller/);
+      return undefined;
+    };
+    const assertLine = (lines: string[] | undefined, pattern: RegExp): void => {
+      if (lines === undefined) return;
+      assert.ok(
+        lines.some((l) => pattern.test(l)),
+        `no line matches ${String(pattern)} in:\n${lines.slice(-5).join('\n')}`,
+      );
+    };
+
     it('a healthy deployment: ready, nothing broken, within the request budget', async () => {
       await deploy('acc-healthy', undefined, true);
       await nothingWritten(async () => {
@@ -115,7 +136,11 @@ for (const choice of testBackends({ kcm: true })) {
     });
 
     for (const [fault, kind, reason, next, logMessage] of CASES) {
-      it(`${fault}: ${kind} is the first broken link, and its controller's log has the fault's message`, async () => {
+      // control-plane-not-initialized shows only in k0smotron's log (ReconcilerError): without controller pods on
+      // real kcm, diagnose cannot see it until the control plane Machine counts as stuck (15 minutes).
+      const skip =
+        choice.name === 'kcm' && fault === 'control-plane-not-initialized' ? 'real-kcm backend: no k0smotron pod to read' : false;
+      it(`${fault}: ${kind} is the first broken link, and its controller's log has the fault's message`, { skip }, async () => {
         const name = `acc-${fault}`;
         await deploy(name, fault, false);
         const found = await brokenOf(name);
@@ -127,11 +152,7 @@ for (const choice of testBackends({ kcm: true })) {
           assert.match(broken?.reason ?? '', reason);
           assert.match(broken?.next ?? '', next);
           assert.equal(broken?.nextCall?.tool, 'k0.logs.get', JSON.stringify(broken?.nextCall));
-          const logs = await call<{ lines: string[] }>(broken!.nextCall!.tool, broken!.nextCall!.arguments);
-          assert.ok(
-            logs.lines.some((l) => logMessage.test(l)),
-            `no line matches ${String(logMessage)} in:\n${logs.lines.slice(-5).join('\n')}`,
-          );
+          assertLine(await nextLines(broken!.nextCall!), logMessage);
         });
       });
     }
@@ -147,11 +168,7 @@ for (const choice of testBackends({ kcm: true })) {
       assert.match(text, /2\. Call the firstBroken\.nextCall .*k0\.logs\.get/);
       const d = await call<Diagnosis>('k0.clusters.diagnose', { name, namespace: NS });
       assert.equal(d.firstBroken?.kind, 'AzureCluster', JSON.stringify(d.firstBroken));
-      const logs = await call<{ lines: string[] }>(d.firstBroken!.nextCall!.tool, d.firstBroken!.nextCall!.arguments);
-      assert.ok(
-        logs.lines.some((l) => /AuthorizationFailed/.test(l)),
-        logs.lines.slice(-5).join('\n'),
-      );
+      assertLine(await nextLines(d.firstBroken!.nextCall!), /AuthorizationFailed/);
     });
 
     it('deletion-blocked: the infrastructure cluster and the finalizer holding the deletion', async () => {
@@ -165,11 +182,7 @@ for (const choice of testBackends({ kcm: true })) {
         assert.equal(d.firstBroken?.kind, 'AzureCluster', JSON.stringify(d.firstBroken));
         assert.match(d.firstBroken?.message ?? '', /finalizer/);
         assert.match(d.firstBroken?.next ?? '', /capz/);
-        const logs = await call<{ lines: string[] }>(d.firstBroken!.nextCall!.tool, d.firstBroken!.nextCall!.arguments);
-        assert.ok(
-          logs.lines.some((l) => /DependencyViolation/.test(l)),
-          logs.lines.slice(-5).join('\n'),
-        );
+        assertLine(await nextLines(d.firstBroken!.nextCall!), /DependencyViolation/);
       });
     });
   });
