@@ -71,10 +71,10 @@ describe('the tool declarations, as a client sees them', () => {
   it('under snake style a message names a tool in snake style', async () => {
     const error = await snake.harness.error('k0_clusters_get', { name: 'no-such-cluster' });
     assert.equal(error.code, 'notFound');
-    assert.match(error.message, /k0_clusters_list shows/);
+    assert.match(error.message, /k0_clusters_list lists/);
     assert.doesNotMatch(error.message, /k0\.clusters/);
     const dotted = await env.harness.error('k0.clusters.get', { name: 'no-such-cluster' });
-    assert.match(dotted.message, /k0\.clusters\.list shows/);
+    assert.match(dotted.message, /k0\.clusters\.list lists/);
     // Outside tools/call too: the resource template's description.
     const { resourceTemplates } = await snake.harness.client.listResourceTemplates();
     assert.match(resourceTemplates[0]?.description ?? '', /as k0_clusters_get returns it/);
