@@ -63,13 +63,6 @@ function cd(name: string, namespace: string, spec: Record<string, unknown>): Kub
 
 const kcmSkip = kcmSkipReason();
 
-/**
- * On real kcm a deletion right after a scale stays in Deleting=True/WaitingForClusterDeletion: kcm writes the
- * HelmRelease once more (generation 3) as it deletes it, and the world's helm-controller (src/sandbox/world) does
- * not uninstall it (deletionTimestamp and finalizers.fluxcd.io stay, observedGeneration 2). Seen 07:35 and 07:49.
- */
-const WORLD_DELETE_TODO = "the world's helm-controller does not uninstall a HelmRelease kcm rewrote as it deleted it";
-
 describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip: kcmSkip }, () => {
   const sandboxEnv = useBackend('sandbox', { provisionSeconds: 1, deleteSeconds: 1 }, false);
   const kcmEnv = useBackend('kcm', { provisionSeconds: 1, deleteSeconds: 1 }, false);
@@ -240,32 +233,57 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       );
     });
 
-    it(
-      'delete: gone on both; real kcm waits for the HelmRelease and the CAPI Cluster the world removes',
-      { skip: WORLD_DELETE_TODO },
-      async () => {
-        // The HelmRelease settled first (kcm may write it once more after the scale): a delete during a Helm action is
-        // another scenario.
-        await until('the HelmRelease of diff-deploy settled on kcm', async () => {
-          const hr = await kcmEnv.backend.get(HELM_RELEASES, SYSTEM, 'diff-deploy');
-          const status = hr?.['status'] as { observedGeneration?: number } | undefined;
-          return hr !== undefined && status?.observedGeneration === hr.metadata.generation && condition(hr, 'Ready')?.status === 'True';
+    it('delete: gone on both; real kcm waits for the HelmRelease and the CAPI Cluster the world removes', async () => {
+      // The HelmRelease settled first (kcm may write it once more after the scale): a delete during a Helm action is
+      // another scenario.
+      await until('the HelmRelease of diff-deploy settled on kcm', async () => {
+        const hr = await kcmEnv.backend.get(HELM_RELEASES, SYSTEM, 'diff-deploy');
+        const status = hr?.['status'] as { observedGeneration?: number } | undefined;
+        return hr !== undefined && status?.observedGeneration === hr.metadata.generation && condition(hr, 'Ready')?.status === 'True';
+      });
+      for (const b of both()) {
+        const res = await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy') });
+        assert.ok(res.status === 200 || res.status === 202, `${b.name}: ${res.status}`);
+      }
+      for (const b of both())
+        await until(`diff-deploy gone on ${b.name}`, async () => !(await b.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy')), {
+          timeoutMs: 90_000,
         });
-        for (const b of both()) {
-          const res = await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy') });
-          assert.ok(res.status === 200 || res.status === 202, `${b.name}: ${res.status}`);
-        }
-        for (const b of both())
-          await until(`diff-deploy gone on ${b.name}`, async () => !(await b.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy')), {
-            timeoutMs: 90_000,
-          });
-        assert.equal(
-          await kcmEnv.backend.get(CAPI_CLUSTERS, SYSTEM, 'diff-deploy'),
-          undefined,
-          'the CAPI Cluster is gone before kcm lets go',
-        );
-      },
-    );
+      assert.equal(
+        await kcmEnv.backend.get(CAPI_CLUSTERS, SYSTEM, 'diff-deploy'),
+        undefined,
+        'the CAPI Cluster is gone before kcm lets go',
+      );
+    });
+
+    it('delete right after a scale (the Helm upgrade still running): gone on both, nothing of the release left', async () => {
+      const [s, k] = both();
+      const [ws, wk] = await Promise.all([deploy(s, 'diff-race'), deploy(k, 'diff-race')]).catch((err: Error) => {
+        throw new Error(err.message + kcmLog());
+      });
+      ws.stop();
+      wk.stop();
+      for (const b of both()) {
+        const scaled = await restOf(b).raw({
+          method: 'PATCH',
+          path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-race'),
+          contentType: 'application/merge-patch+json',
+          body: { spec: { config: { workersNumber: 2 } } },
+        });
+        assert.equal(scaled.status, 200);
+        const res = await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-race') });
+        assert.ok(res.status === 200 || res.status === 202, `${b.name}: ${res.status}`);
+      }
+      for (const b of both()) {
+        await until(`diff-race gone on ${b.name}`, async () => !(await b.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-race')), {
+          timeoutMs: 90_000,
+        }).catch((err: Error) => {
+          throw new Error(err.message + (b.name === 'kcm' ? kcmLog() : ''));
+        });
+        assert.equal(await b.get(HELM_RELEASES, SYSTEM, 'diff-race'), undefined, `${b.name}: the HelmRelease is gone`);
+        assert.equal(await b.get(CAPI_CLUSTERS, SYSTEM, 'diff-race'), undefined, `${b.name}: the CAPI Cluster is gone`);
+      }
+    });
   });
 
   describe('known differences (docs/sandbox.md "What still differs from kcm"): each fails when it changes', () => {
@@ -382,7 +400,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       assert.deepEqual([scaled.status, scaled.timedOut, scaled.ready], ['updated', false, true], scaled.phase + kcmLog());
     });
 
-    it('and delete wait → gone', { skip: WORLD_DELETE_TODO }, async () => {
+    it('and delete wait → gone', async () => {
       const { harness } = prod;
       const call = { timeout: 900_000, resetTimeoutOnProgress: true };
       const deleted = await harness.ok<{ status: string; gone: boolean; timedOut: boolean }>(

@@ -14,8 +14,14 @@
  *   sets no install retries);
  * - a HelmChart that is missing or not ready: Ready False ArtifactFailed (helmrelease_controller.go:289-290,
  *   :870-890 isReady);
- * - deletion: uninstall deletes every object of the inventory and waits for them to go (Helm's uninstall
- *   wait), then "Helm uninstall succeeded for release …" (uninstall.go:167) and the finalizer goes.
+ * - deletion (helmrelease_controller.go:184-185 reconcileDelete, :452-475, :485-548 reconcileReleaseDeletion): a
+ *   release never installed (no `status.storageNamespace`) is not uninstalled (:489-493); otherwise uninstall
+ *   deletes every object of the release — the inventory, and what an action still running when the deletion came
+ *   had already applied (Helm stores a pending release before it creates anything) — and waits for them to go
+ *   (Helm's uninstall wait), then "Helm uninstall succeeded for release …" (internal/reconcile/uninstall.go:167),
+ *   the history and storage namespace cleared (:545-547), `observedGeneration` the deleted generation (the deferred
+ *   patch, :143-146) and the finalizer removed (:465-468). A deletion that lands during an install or upgrade
+ *   is uninstalled once that action's objects are known, whichever write wins the race.
  * What the chart renders comes from ./render.ts; Cluster API and the providers take it from there (./capi.ts).
  */
 import { createHash } from 'node:crypto';
@@ -115,6 +121,15 @@ export class HelmController {
   private readonly valuesCache = new Map<string, JsonObject>();
   /** Uninstalls whose last poll found everything gone (uid). */
   private readonly goneSeen = new Set<string>();
+  /**
+   * What the action in progress applies, by HelmRelease uid, recorded before the first object is created (Helm
+   * writes the pending release to its storage first): an uninstall that starts before the action wrote its
+   * inventory still deletes them.
+   */
+  private readonly pending = new Map<
+    string,
+    { ids: string[]; release: Pick<Snapshot, 'namespace' | 'name' | 'version' | 'chartName' | 'chartVersion'> }
+  >();
 
   constructor(
     private readonly api: KcmApi,
@@ -285,8 +300,13 @@ export class HelmController {
       for (const o of rendered)
         if (o.kind === 'Cluster') o.metadata.annotations = { ...o.metadata.annotations, [PROVISIONED_ANNOTATION]: 'true' };
     }
-    await this.apply(rendered, statusOf(hr));
     const revision = (latest?.version ?? 0) + 1;
+    const uid = hr.metadata.uid ?? key;
+    this.pending.set(uid, {
+      ids: rendered.map(inventoryId),
+      release: { namespace: targetNamespace, name: releaseName, version: revision, chartName, chartVersion },
+    });
+    await this.apply(rendered, statusOf(hr));
     const snapshot: Snapshot = {
       name: releaseName,
       namespace: targetNamespace,
@@ -323,6 +343,7 @@ export class HelmController {
         done,
       ),
     });
+    this.pending.delete(uid);
     await recordEvent(this.api, hr, { type: 'Normal', reason, message, ...REPORTER });
     this.logs.info(subject, message);
     return undefined;
@@ -474,10 +495,17 @@ export class HelmController {
     const status = statusOf(hr);
     const generation = hr.metadata.generation ?? 1;
     const subject = { kind: 'HelmRelease', group: GROUP, namespace: hr.metadata.namespace ?? '', name: hr.metadata.name };
-    const entries = inventoryOf(status)
-      .map((e) => objectOfEntry(e.id))
-      .filter((t): t is NonNullable<typeof t> => t !== undefined);
-    const latest = (Array.isArray(status['history']) ? (status['history'] as Snapshot[]) : [])[0];
+    const uid = hr.metadata.uid ?? '';
+    const pending = this.pending.get(uid);
+    const ids = [...new Set([...inventoryOf(status).map((e) => e.id), ...(pending?.ids ?? [])])];
+    // Never installed (helmrelease_controller.go:489-493): nothing to uninstall, the finalizer goes.
+    if (!status['storageNamespace'] && ids.length === 0) {
+      this.logs.info(subject, 'skipping Helm release uninstallation: no storage namespace configured');
+      await removeFinalizer(this.api, HELM_RELEASES, hr, FLUX_FINALIZER);
+      return undefined;
+    }
+    const entries = ids.map(objectOfEntry).filter((t): t is NonNullable<typeof t> => t !== undefined);
+    const latest = (Array.isArray(status['history']) ? (status['history'] as Snapshot[]) : [])[0] ?? pending?.release;
     const running = `Running 'uninstall' action with timeout of ${timeoutOf(hr)}`;
     if (findIn(status, 'Ready')?.message !== running && entries.length > 0) {
       await writeStatus(this.api, HELM_RELEASES, hr, {
@@ -502,7 +530,6 @@ export class HelmController {
     }
     // Helm's uninstall waits for the deleted resources to go, polling (kube client WaitForDelete): the release
     // goes at the poll after the one that found them gone.
-    const uid = hr.metadata.uid ?? '';
     if (remaining > 0) {
       this.goneSeen.delete(uid);
       return this.options.uninstallPollMs;
@@ -512,11 +539,17 @@ export class HelmController {
       return this.options.uninstallPollMs;
     }
     this.goneSeen.delete(uid);
+    this.pending.delete(uid);
     if (latest) {
       const message = `Helm uninstall succeeded for release ${latest.namespace}/${latest.name}.v${latest.version} with chart ${latest.chartName}@${latest.chartVersion}`;
       const current = this.api.get(HELM_RELEASES, hr.metadata.namespace, hr.metadata.name) ?? hr;
       const updated = await writeStatus(this.api, HELM_RELEASES, current, {
         ...statusOf(current),
+        // ClearHistory and StorageNamespace = "" (helmrelease_controller.go:545-547); the deferred patch sets
+        // observedGeneration once the reconcile ends without a requeue (:143-146).
+        history: undefined,
+        storageNamespace: undefined,
+        observedGeneration: generation,
         conditions: withConditions(
           { conditions: conditionsIn(statusOf(current)).filter((c) => c.type !== 'Reconciling') },
           [
