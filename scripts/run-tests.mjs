@@ -6,6 +6,12 @@
 //   npm test -- --name "^deploy .* ready$"    an explicit test-name pattern (node's --test-name-pattern)
 //   npm test -- --concurrency 2               files at a time (default TEST_CONCURRENCY, else 4)
 //
+// The real-kcm world (issue 20 item 3): when a file to run uses the `kcm` backend (its source says
+// `testBackends({ kcm: true })` or `useBackend('kcm'`) and kcm is built, one world is brought up for the run
+// (scripts/kcm-world.mjs, in its own process group, stopped at the end and when the runner goes) and passed to those
+// files as K0RDENT_KCM_WORLD; they run one at a time on it (a lane: their writeMarker reads the whole cluster), while
+// the other files run beside them. K0RDENT_KCM_WORLD_SHARED=0: each file brings up its own, as `node --test` does.
+//
 // `pretest` is `npm run build`, an incremental `tsc -b`: a run in which nothing changed does not recompile.
 // Why a scheduler here rather than `node --test --test-concurrency`: most files wait on timers (provisioning,
 // heartbeats, deadlines) rather than on the CPU, so the longest files start first (the durations of the last run
@@ -14,7 +20,8 @@
 // share the same slots instead of running as a second, sequential pass; and the closing table gives the wall
 // time of each group and the slowest files, which is what the suite's budget is measured with.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 
 const root = 'dist/test';
@@ -95,6 +102,76 @@ const nodeArgs = (f) => [
   join(root, f),
 ];
 
+// The files that use the real-kcm backend, and the world they share.
+const usesKcm = (f) =>
+  /testBackends\(\{\s*kcm:\s*true\s*\}\)|useBackend\(\s*'kcm'/.test(readFileSync(join('test', f.replace(/\.js$/, '.ts')), 'utf8'));
+const requestedBackends = (process.env.K0RDENT_TEST_BACKEND ?? '')
+  .split(',')
+  .map((b) => b.trim())
+  .filter(Boolean);
+const kcmFiles = new Set(requestedBackends.length > 0 && !requestedBackends.includes('kcm') ? [] : files.filter(usesKcm));
+const world = { state: 'none', file: undefined, child: undefined, dir: undefined, began: 0, ready: 0, output: [] };
+// Workers with nothing they may start wait here until the world settles or the lane frees.
+const waiting = [];
+const changed = () => new Promise((resolve) => waiting.push(resolve));
+const wake = () => waiting.splice(0).forEach((resolve) => resolve());
+function startWorld() {
+  world.dir = mkdtempSync(join(tmpdir(), 'k0rdent-kcm-world-'));
+  world.state = 'starting';
+  world.began = Date.now();
+  const child = spawn(process.execPath, ['scripts/kcm-world.mjs', world.dir], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  world.child = child;
+  let buffered = '';
+  const settle = (state) => {
+    if (world.state !== 'starting') return;
+    world.state = state;
+    world.ready = Date.now();
+    wake();
+  };
+  child.stdout.on('data', (chunk) => {
+    buffered += chunk.toString('utf8');
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      world.output.push(line);
+      const ready = /^kcm world ready (.+)$/.exec(line);
+      if (ready) {
+        world.file = ready[1];
+        settle('ready');
+      }
+    }
+  });
+  child.stderr.on('data', (chunk) => world.output.push(chunk.toString('utf8').trimEnd()));
+  child.on('exit', () => settle('none'));
+  child.on('error', () => settle('none'));
+}
+async function stopWorld() {
+  const child = world.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.stdin.end();
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, 60_000);
+  await exited;
+  clearTimeout(timer);
+}
+if (kcmFiles.size > 0 && !process.env.K0RDENT_KCM_WORLD && process.env.K0RDENT_KCM_WORLD_SHARED !== '0') startWorld();
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    void stopWorld().finally(() => process.exit(130));
+  });
+let kcmBusy = false;
+
 const started = Date.now();
 const results = [];
 if (namePatterns.length > 0) console.log(`test names matching: ${namePatterns.map((p) => JSON.stringify(p)).join(', ')}`);
@@ -103,9 +180,10 @@ console.log(`${files.length} test file(s), ${Math.min(concurrency, files.length)
 function runFile(f) {
   return new Promise((resolve) => {
     const begin = Date.now();
+    const shared = kcmFiles.has(f) && world.state === 'ready' ? { K0RDENT_KCM_WORLD: world.file } : {};
     const child = spawn(process.execPath, nodeArgs(f), {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'test', OPENSPEC_TELEMETRY: '0' },
+      env: { ...process.env, NODE_ENV: 'test', OPENSPEC_TELEMETRY: '0', ...shared },
     });
     const out = [];
     child.stdout.on('data', (chunk) => out.push(chunk));
@@ -132,10 +210,34 @@ function runFile(f) {
   });
 }
 
-async function worker() {
-  for (let f = queue.shift(); f !== undefined; f = queue.shift()) await runFile(f);
+// The next file this worker may start: a kcm file waits for the world and for the lane.
+function next() {
+  const lane = world.state !== 'starting' && !(world.state === 'ready' && kcmBusy);
+  const index = queue.findIndex((f) => !kcmFiles.has(f) || world.state === 'none' || lane);
+  return index < 0 ? undefined : queue.splice(index, 1)[0];
 }
-await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+async function worker() {
+  while (queue.length > 0) {
+    const f = next();
+    if (f === undefined) {
+      await changed();
+      continue;
+    }
+    const inLane = kcmFiles.has(f) && world.state === 'ready';
+    if (inLane) kcmBusy = true;
+    await runFile(f);
+    if (inLane) {
+      kcmBusy = false;
+      wake();
+    }
+  }
+}
+try {
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+} finally {
+  await stopWorld();
+  if (world.dir) rmSync(world.dir, { recursive: true, force: true });
+}
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const wall = Date.now() - started;
@@ -148,6 +250,15 @@ for (const group of groups) {
   const busy = rs.reduce((sum, r) => sum + r.end - r.begin, 0);
   console.log(
     `   group ${group.padEnd(12)} ${String(rs.length).padStart(3)} file(s)  wall ${seconds(span).padStart(8)}  file time ${seconds(busy)}`,
+  );
+}
+if (world.began > 0) {
+  const lane = results.filter((r) => kcmFiles.has(r.file));
+  const laneSpan = lane.length > 0 ? Math.max(...lane.map((r) => r.end)) - Math.min(...lane.map((r) => r.begin)) : 0;
+  console.log(
+    world.file
+      ? `   real-kcm world: up in ${seconds(world.ready - world.began)}, shared by ${lane.length} file(s) run one at a time over ${seconds(laneSpan)}`
+      : `   real-kcm world: not started (${world.output.slice(-3).join(' | ')}); its files ran without it`,
   );
 }
 console.log('   slowest files:');

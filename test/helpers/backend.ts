@@ -6,9 +6,14 @@
  * Suites read objects through `get`/`list` (the store, or the API as admin), never the store directly,
  * unless they need what only the embedded sandbox has (`embedded`: its store and fault injector).
  * The third backend, `kcm` (the real kcm v1.11.4 built by `npm run kcm:build`, with the simulated world below it:
- * src/sandbox/real-kcm/), takes ~55 s to bring up, so a suite opts in (`testBackends({ kcm: true })`) and starts
- * it once per file; K0RDENT_TEST_BACKEND=kcm runs only it.
+ * src/sandbox/real-kcm/), takes ~60-100 s to bring up, so a suite opts in (`testBackends({ kcm: true })`);
+ * K0RDENT_TEST_BACKEND=kcm runs only it. Under scripts/run-tests.mjs one real-kcm world serves the whole run
+ * (scripts/kcm-world.mjs → serveSharedKcmWorld, its description in $K0RDENT_KCM_WORLD): `startBackend('kcm')`
+ * attaches to it when the suite's options are the shared world's, else (or with K0RDENT_KCM_WORLD unset, e.g.
+ * `node --test` of one file) brings one up for the file.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeSandboxHandle, SandboxHandle, SandboxOptions } from '../../src/sandbox/index.js';
 import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
@@ -20,6 +25,8 @@ import { startKubeSandbox } from '../../src/sandbox/kube/sandbox.js';
 import { kcmBuilt, kcmManagerBinary } from '../../src/sandbox/real-kcm/assets.js';
 import { startRealKcmSandbox, type RealKcmSandboxHandle } from '../../src/sandbox/real-kcm/sandbox.js';
 import { quietPoint } from './quiet.js';
+import { buildKubeconfig } from '../../src/sandbox/apiserver/kubeconfig.js';
+import { loadTokenTable, type TokenTable } from '../../src/sandbox/apiserver/auth.js';
 
 export type BackendName = 'sandbox' | 'kube' | 'kcm';
 
@@ -110,13 +117,15 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
       close: () => sandbox.close(),
     };
   }
-  const realKcm = name === 'kcm' ? await startRealKcmSandbox(options) : undefined;
+  const shared = name === 'kcm' ? attachSharedKcm(options) : undefined;
+  const realKcm = name === 'kcm' ? (shared ?? (await startRealKcmSandbox(options))) : undefined;
   const kube = realKcm ? undefined : await startKubeSandbox(options);
   const handle = realKcm ?? kube;
   if (!handle) throw new Error(`no ${name} backend`);
   const admin = new KubeConfig();
   admin.loadFromString(handle.adminKubeconfig);
   const rest = new KubeRest(admin);
+  if (shared) await previousDeletionsDone(rest);
   return {
     name,
     kubeconfig: handle.kubeconfig,
@@ -204,4 +213,112 @@ async function realKcmMarker(rest: KubeRest): Promise<string> {
     }
   }
   return String(last);
+}
+
+/** Where scripts/run-tests.mjs passes the shared real-kcm world's description (a JSON file). */
+export const SHARED_KCM_WORLD_ENV = 'K0RDENT_KCM_WORLD';
+
+/** The shared world's options: what every real-kcm suite asks for (seconds compressed to 1). */
+export const SHARED_KCM_OPTIONS = { provisionSeconds: 1, deleteSeconds: 1 } as const;
+
+/** The shared world's token users: the union of what the real-kcm suites' token files name (clusters-backends). */
+export const SHARED_KCM_TOKENS: TokenTable = {
+  users: [
+    { name: 'admin', token: 'admin-token-0123', namespaces: ['*'] },
+    { name: 'alice', token: 'alice-token-0123', namespaces: ['kcm-system', 'team-alpha'] },
+  ],
+};
+
+interface SharedKcmWorld {
+  url: string;
+  caPem: string;
+  adminKubeconfig: string;
+  kcmLog: string;
+  logDir: string;
+  kcmVersion: string;
+  release: string;
+  timings: Record<string, number>;
+  tokens: TokenTable;
+  provisionSeconds: number;
+  deleteSeconds: number;
+}
+
+/**
+ * Brings up the real-kcm world for a whole test run and writes its description to `dir/world.json`
+ * (scripts/kcm-world.mjs, started once by scripts/run-tests.mjs in its own process group).
+ */
+export async function serveSharedKcmWorld(dir: string, log?: (line: string) => void): Promise<{ file: string; close(): Promise<void> }> {
+  const tokensFile = join(dir, 'tokens.json');
+  writeFileSync(tokensFile, JSON.stringify(SHARED_KCM_TOKENS), { mode: 0o600 });
+  const handle = await startRealKcmSandbox({ ...SHARED_KCM_OPTIONS, tokensFile, ...(log ? { log } : {}) });
+  const world: SharedKcmWorld = {
+    url: handle.url,
+    caPem: handle.caPem,
+    adminKubeconfig: handle.adminKubeconfig,
+    kcmLog: handle.kcmLog,
+    logDir: handle.logDir,
+    kcmVersion: handle.kcmVersion,
+    release: handle.release,
+    timings: handle.timings,
+    tokens: SHARED_KCM_TOKENS,
+    ...SHARED_KCM_OPTIONS,
+  };
+  const file = join(dir, 'world.json');
+  writeFileSync(file, JSON.stringify(world), { mode: 0o600 });
+  return { file, close: () => handle.close() };
+}
+
+/**
+ * On the shared world, a file starts once the deletions the previous one left running have finished (no
+ * ClusterDeployment with a deletionTimestamp), so its writeMarker sees only its own writes. Bounded: a deletion
+ * stuck for good is the previous file's failure, and this file then starts anyway.
+ */
+async function previousDeletionsDone(rest: KubeRest): Promise<void> {
+  const until = Date.now() + 180_000;
+  for (;;) {
+    const list = await rest.json<{ items: KubeObject[] }>({ method: 'GET', path: '/apis/k0rdent.mirantis.com/v1beta1/clusterdeployments' });
+    if (!list.items.some((o) => o.metadata.deletionTimestamp) || Date.now() > until) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * The shared world as this suite's real-kcm backend, when there is one and it is what the suite asks for: the same
+ * provisionSeconds/deleteSeconds, no other option than a log, and token users the shared table holds (the suite's
+ * kubeconfig carries its first user's token, as a backend of its own would). Closing it leaves the world running.
+ */
+function attachSharedKcm(options: SandboxOptions): RealKcmSandboxHandle | undefined {
+  const file = process.env[SHARED_KCM_WORLD_ENV];
+  if (!file) return undefined;
+  const world = JSON.parse(readFileSync(file, 'utf8')) as SharedKcmWorld;
+  const others = Object.keys(options).filter((k) => !['provisionSeconds', 'deleteSeconds', 'tokensFile', 'log'].includes(k));
+  if (others.length > 0 || options.provisionSeconds !== world.provisionSeconds || options.deleteSeconds !== world.deleteSeconds)
+    return undefined;
+  const users = options.tokensFile ? loadTokenTable(options.tokensFile).users : [];
+  const shared = (u: { name: string; token: string; namespaces: string[] | '*' }): boolean =>
+    world.tokens.users.some(
+      (w) => w.name === u.name && w.token === u.token && JSON.stringify(w.namespaces) === JSON.stringify(u.namespaces),
+    );
+  if (!users.every(shared)) return undefined;
+  const first = users[0];
+  return {
+    api: 'kcm',
+    url: world.url,
+    kubeconfig: first ? buildKubeconfig({ url: world.url, caPem: world.caPem, token: first.token }) : world.adminKubeconfig,
+    adminKubeconfig: world.adminKubeconfig,
+    caPem: world.caPem,
+    logDir: world.logDir,
+    kcmLog: world.kcmLog,
+    kcmVersion: world.kcmVersion,
+    release: world.release,
+    timings: world.timings,
+    kcmLogTail: (lines = 30) => {
+      try {
+        return readFileSync(world.kcmLog, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      } catch {
+        return `(kcm log ${world.kcmLog} unreadable)`;
+      }
+    },
+    close: () => Promise.resolve(),
+  };
 }

@@ -33,7 +33,7 @@ function manager(backend: Backend, overrides: Parameters<typeof testSettings>[0]
   });
 }
 
-for (const choice of testBackends()) {
+for (const choice of testBackends({ kcm: true })) {
   describe(`cluster manager on the ${choice.name} backend`, { skip: choice.skip }, () => {
     let backend: Backend;
     const dir = mkdtempSync(join(tmpdir(), 'clusters-backends-'));

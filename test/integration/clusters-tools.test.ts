@@ -108,9 +108,9 @@ async function rejectAntarctica(backend: Backend): Promise<void> {
   );
 }
 
-for (const choice of testBackends()) {
+for (const choice of testBackends({ kcm: true })) {
   describe(
-    `k0.clusters.* tools over MCP against the ${choice.name === 'kube' ? 'kube control plane' : 'sandbox'}`,
+    `k0.clusters.* tools over MCP against the ${choice.name === 'kube' ? 'kube control plane' : choice.name === 'kcm' ? 'real kcm v1.11.4' : 'sandbox'}`,
     { skip: choice.skip },
     () => {
       let sandbox: Backend;
@@ -476,6 +476,25 @@ for (const choice of testBackends()) {
             assert.ok(missing.message.includes(path), `names ${path}: ${missing.message}`);
           for (const defaulted of ['imageLookup', 'k0s.version', 'iamInstanceProfile', 'clusterIdentity'])
             assert.ok(!missing.message.includes(defaulted), `does not demand ${defaulted}: ${missing.message}`);
+          if (choice.name === 'kcm') {
+            // The product is stricter than kcm here: its pre-check (src/clusters/config-schema.ts) refuses the chart's
+            // empty-string defaults, which CAPA would refuse only at provisioning; real kcm v1.11.4 admits the same
+            // deployment (and renders it: real-kcm-differential's 'the product is stricter than kcm').
+            const admin = new KubeConfig();
+            admin.loadFromString(sandbox.adminKubeconfig);
+            const admitted = await new KubeRest(admin).raw({
+              method: 'POST',
+              path: `/apis/${GROUP}/v1beta1/namespaces/team-beta/clusterdeployments`,
+              query: { dryRun: 'All' },
+              body: {
+                apiVersion: `${GROUP}/v1beta1`,
+                kind: 'ClusterDeployment',
+                metadata: { name: 'aws-cluster', namespace: 'team-beta' },
+                spec: { template: AWS_TEMPLATE, credential: 'aws-cluster-credential', config: { region: 'us-east-2' } },
+              },
+            });
+            assert.equal(admitted.status, 201, `real kcm admits an empty instanceType: ${JSON.stringify(admitted.body)}`);
+          }
 
           const config = { region: 'us-east-2', controlPlane: { instanceType: 't3.large' }, worker: { instanceType: 't3.large' } };
           const result = ok<{ status: string; namespace: string }>(

@@ -197,8 +197,12 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       const kFinal = finalState(await k.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy'));
       assert.deepEqual(sFinal, kFinal);
       // Both reach the same conditions; what each showed on the way differs as documented.
+      const mayShow = (x: string): boolean => KNOWN_DEPLOY_SEQUENCE_TIMING.includes(x);
       assert.deepEqual(
-        { onlySandbox: states(ws).filter((x) => !states(wk).includes(x)), onlyKcm: states(wk).filter((x) => !states(ws).includes(x)) },
+        {
+          onlySandbox: states(ws).filter((x) => !states(wk).includes(x) && !mayShow(x)),
+          onlyKcm: states(wk).filter((x) => !states(ws).includes(x) && !mayShow(x)),
+        },
         KNOWN_DEPLOY_SEQUENCE_DIFFERENCE,
         `sandbox saw ${JSON.stringify(states(ws))}; kcm saw ${JSON.stringify(states(wk))}`,
       );
@@ -312,6 +316,10 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
         );
         messages[b.name] = failed.message ?? '';
         await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-schema') });
+        // Gone before the next test: on the run's shared real-kcm world the next file's writeMarker reads the whole cluster.
+        await until(`diff-schema gone on ${b.name}`, async () => !(await b.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-schema')), {
+          timeoutMs: 90_000,
+        });
       }
       assert.equal(
         messages['kcm'],
@@ -437,6 +445,9 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
         { timeoutMs: 60_000 },
       );
       await restOf(k).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, 'team-beta', 'aws-empty-instance') });
+      await until('aws-empty-instance gone', async () => !(await k.get(CLUSTER_DEPLOYMENTS, 'team-beta', 'aws-empty-instance')), {
+        timeoutMs: 90_000,
+      });
     });
   });
 
@@ -477,6 +488,14 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
  * states as real kcm.
  */
 const KNOWN_DEPLOY_SEQUENCE_DIFFERENCE = { onlySandbox: [] as string[], onlyKcm: [] as string[] };
+
+/**
+ * States one side may show or not, by timing: real kcm also reads the CAPI Cluster on its 2 s poll
+ * (--capi-cluster-poll-interval), so it can catch a Cluster the world created before Cluster API's first status write,
+ * whose summary is Unknown "Condition not yet reported" for every condition (sigs.k8s.io/cluster-api summary.go:116-131);
+ * the simulated kcm reads it on the world's events, after that write. Seen once in four shared-world runs.
+ */
+const KNOWN_DEPLOY_SEQUENCE_TIMING = ['CAPIClusterSummary=Unknown/UnknownReported'];
 
 /** kcm v1.11.4's CRDs (installed from the module) against data/k0rdent/crds (8373a24): the study found these four. */
 const KNOWN_CRD_VERSION_DIFFERENCE = {
