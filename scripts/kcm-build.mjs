@@ -12,14 +12,17 @@
 // --no-build: assemble only, no go build and no stamp)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
+import { buildGoProgram } from './lib/go-build.mjs';
+import { k0smotronStubCrd, STUB_SOURCE, stubPlural } from './lib/k0smotron-stubs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const moduleDir = join(root, 'test', 'kcm-manager');
-const outRoot = join(root, '.kcm');
+// K0RDENT_KCM_DIR: another output folder (src/sandbox/real-kcm/assets.ts reads the same variable).
+const outRoot = process.env.K0RDENT_KCM_DIR || join(root, '.kcm');
 const outDir = join(outRoot, 'bin');
 const binary = join(outDir, 'manager');
 const stampFile = join(outDir, 'build-stamp.json');
@@ -71,49 +74,50 @@ function go(goArgs, options = {}) {
   return r.stdout;
 }
 
-const goVersion = spawnSync('go', ['version'], { encoding: 'utf8' });
-if (goVersion.status !== 0) fail('the Go toolchain is missing (`go version` failed); it is needed to build kcm');
-
 const goMod = readFileSync(join(moduleDir, 'go.mod'), 'utf8');
 const kcmVersion = /^\s*github\.com\/K0rdent\/kcm\s+(v\S+)/m.exec(goMod)?.[1];
 if (!kcmVersion) fail('test/kcm-manager/go.mod does not require github.com/K0rdent/kcm');
 
-const hash = createHash('sha256');
-hash.update(goVersion.stdout.trim());
-hash.update(ldflags);
-hash.update(readFileSync(fileURLToPath(import.meta.url)));
-for (const file of ['go.mod', 'go.sum']) {
-  hash.update(file);
-  hash.update(readFileSync(join(moduleDir, file)));
-}
-const digest = hash.digest('hex');
-const stamp = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, 'utf8')) : undefined;
-if (!args.has('--force') && stamp?.digest === digest && existsSync(binary) && existsSync(join(outRoot, 'manifest.json'))) {
-  console.log(`kcm:build: up to date (${binary}, kcm ${kcmVersion})`);
-  process.exit(0);
-}
-if (args.has('--check')) {
-  console.log('kcm:build: a build is needed');
-  process.exit(1);
-}
+// What the assembly below depends on besides the modules go.sum pins: this script and the stub writer.
+const assemblyDigest = createHash('sha256')
+  .update(readFileSync(fileURLToPath(import.meta.url)))
+  .update(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'lib', 'k0smotron-stubs.mjs')))
+  .update(readFileSync(join(moduleDir, 'go.sum')))
+  .digest('hex');
+const manifestFile = join(outRoot, 'manifest.json');
+const assembled = (() => {
+  try {
+    return JSON.parse(readFileSync(manifestFile, 'utf8')).assemblyDigest === assemblyDigest;
+  } catch {
+    return false;
+  }
+})();
 
 const started = Date.now();
-// GOFLAGS=-mod=readonly: the build uses go.mod/go.sum as committed; nothing is resolved anew.
+// GOFLAGS=-mod=readonly: the module files are those go.mod/go.sum pin; nothing is resolved anew.
 const goEnv = { ...process.env, GOFLAGS: [process.env.GOFLAGS, '-mod=readonly'].filter(Boolean).join(' ') };
 
-// 1. The manager.
-mkdirSync(outDir, { recursive: true });
-console.log(`kcm:build: building kcm ${kcmVersion}'s manager (go build at nice 19; a cold build takes ~20 min on 2 cores)`);
-const tmp = `${binary}.tmp`;
-const build = args.has('--no-build')
-  ? { status: 0 }
-  : spawnSync('nice', ['-n', '19', 'go', 'build', '-trimpath', '-ldflags', ldflags, '-o', tmp, 'github.com/K0rdent/kcm/cmd'], {
-      cwd: moduleDir,
-      stdio: 'inherit',
-      env: goEnv,
+// 1. The manager, as kube:build and helm:build build theirs (scripts/lib/go-build.mjs: nice 19, a stamp, a no-op
+//    when the Go version, go.mod/go.sum, this script and the flags are those of the last build; --check, --force).
+const built = args.has('--no-build')
+  ? 'skipped'
+  : buildGoProgram({
+      label: 'kcm:build',
+      moduleDir,
+      target: 'github.com/K0rdent/kcm/cmd',
+      binary,
+      stampFile,
+      ldflags,
+      script: fileURLToPath(import.meta.url),
+      args,
+      extraStamp: { kcmVersion },
+      note: 'a cold build takes ~20 min on 2 cores',
     });
-if (build.status !== 0) fail(`go build failed (exit ${build.status ?? build.signal})`);
-if (!args.has('--no-build')) renameSync(tmp, binary);
+if (built === 'up-to-date' && assembled && !args.has('--force')) process.exit(0);
+if (args.has('--check')) {
+  console.log('kcm:build: the files beside the manager need assembling');
+  process.exit(1);
+}
 const buildSeconds = Math.round((Date.now() - started) / 1000);
 
 // 2. The module files.
@@ -289,43 +293,16 @@ for (const mod of extras.slice(2)) {
   }
 }
 
-// Kinds no served module carries: a schemaless CRD (preserve-unknown-fields, a status subresource) so objects of
-// that kind can exist. Which and why is in the manifest (`stubs`) and docs/sandbox.md.
+// Kinds no served module carries (k0smotron's): the stubs of scripts/lib/k0smotron-stubs.mjs, the same that
+// scripts/world-crds.mjs writes into data/world/crds. Which and why is in the manifest (`stubs`) and docs/sandbox.md.
 const stubs = [];
 for (const [key, from] of [...wanted].sort()) {
   if (covered.has(key)) continue;
   const group = key.slice(0, key.lastIndexOf('/'));
   const kind = key.slice(key.lastIndexOf('/') + 1);
-  const plural = kind.toLowerCase().endsWith('s') ? `${kind.toLowerCase()}es` : `${kind.toLowerCase()}s`;
+  const plural = stubPlural(kind);
   const version = versionOf(group, kind);
-  writeCrd(
-    'stubs',
-    {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: {
-        name: `${plural}.${group}`,
-        annotations: { 'k0rdent-mcp.io/stub': `no served Go module carries ${kind}` },
-        // k0smotron v2 implements CAPI's v1beta2 contract with API version v1beta2 (what the charts write).
-        labels: { 'cluster.x-k8s.io/v1beta2': version },
-      },
-      spec: {
-        group,
-        names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
-        scope: 'Namespaced',
-        versions: [
-          {
-            name: version,
-            served: true,
-            storage: true,
-            subresources: { status: {} },
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        ],
-      },
-    },
-    `a stub: kind named by ${from}, no served module carries it`,
-  );
+  writeCrd('stubs', k0smotronStubCrd({ group, kind, plural, version }), `a stub: kind named by ${from}, ${STUB_SOURCE}`);
   stubs.push({ group, kind, version, namedBy: from });
 }
 
@@ -360,19 +337,17 @@ writeFileSync(
       crdSets: counts,
       stubs,
       provenance,
+      assemblyDigest,
       release: parseYaml(readFileSync(join(kcmOut, 'release.yaml'), 'utf8')).metadata.name,
     },
     null,
     2,
   ) + '\n',
 );
-if (!args.has('--no-build'))
-  writeFileSync(
-    stampFile,
-    JSON.stringify({ digest, kcmVersion, buildSeconds, seconds, size, builtAt: new Date().toISOString() }, null, 2) + '\n',
-  );
 console.log(
-  `kcm:build: built ${binary} (${(size / 1024 / 1024).toFixed(1)} MiB) in ${buildSeconds}s; assembled ${Object.entries(counts)
+  `kcm:build: ${built === 'built' ? `built ${binary} (${(size / 1024 / 1024).toFixed(1)} MiB) in ${buildSeconds}s; ` : ''}assembled ${Object.entries(
+    counts,
+  )
     .map(([s, n]) => `${n} ${s}`)
     .join(', ')} CRDs (${stubs.length} stubs) in ${seconds - buildSeconds}s`,
 );

@@ -11,8 +11,9 @@
  *
  * No module the proxy serves carries the k0smotron kinds (github.com/k0sproject/k0smotron: kcm ships
  * k0smotron v2.0.4, whose module path has no /v2 suffix, so the proxy cannot serve it; the v1 tags tried are
- * refused). For those the script writes a schemaless CRD (`x-kubernetes-preserve-unknown-fields`, status
- * subresource), annotated `k0rdent-mcp.io/generated: stub` — the only CRDs here not copied from a module.
+ * refused). For those the script writes the stubs of scripts/lib/k0smotron-stubs.mjs (schemaless, status
+ * subresource, annotated `k0rdent-mcp.io/generated: stub`; kcm:build writes the same) — the only CRDs here not
+ * copied from a module.
  *
  *   node scripts/world-crds.mjs            write data/world/crds
  *   node scripts/world-crds.mjs --check    exit 1 when data/world/crds differs from what would be written
@@ -23,6 +24,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { k0smotronStubCrd } from './lib/k0smotron-stubs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -164,40 +166,6 @@ function singleVersion(crd, version, origin) {
   };
 }
 
-function stubCrd([group, kind, plural, version]) {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: {
-      name: `${plural}.${group}`,
-      annotations: {
-        'k0rdent-mcp.io/generated': 'stub',
-        'k0rdent-mcp.io/source': 'no Go module serves github.com/k0sproject/k0smotron v2',
-      },
-      labels: {
-        'cluster.x-k8s.io/provider':
-          plural.startsWith('k0sworker') || plural.startsWith('k0scontroller')
-            ? 'bootstrap-k0sproject-k0smotron'
-            : 'control-plane-k0sproject-k0smotron',
-      },
-    },
-    spec: {
-      group,
-      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: version,
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          subresources: { status: {} },
-        },
-      ],
-    },
-  };
-}
-
 /**
  * JSON (which is YAML: kube-apiserver's and kube-control-plane's `--crds` read it as such): the embedded
  * sandbox parses JSON about ten times faster than YAML, which keeps its start-up fast with 33 more CRDs.
@@ -219,7 +187,8 @@ export function buildWorldCrds() {
       files.set(file, asText(singleVersion(crd, version, `${source.module} ${source.dir}/${file}`)));
     }
   }
-  for (const stub of STUBS) files.set(`${stub[0]}_${stub[2]}.yaml`, asText(stubCrd(stub)));
+  for (const [group, kind, plural, version] of STUBS)
+    files.set(`${group}_${plural}.yaml`, asText(k0smotronStubCrd({ group, kind, plural, version })));
   return files;
 }
 
