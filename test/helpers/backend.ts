@@ -12,6 +12,7 @@
  * attaches to it when the suite's options are the shared world's, else (or with K0RDENT_KCM_WORLD unset, e.g.
  * `node --test` of one file) brings one up for the file.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -91,7 +92,8 @@ export interface Backend {
   updateStatus(resource: ResourceKey, namespace: string | undefined, name: string, status: unknown): Promise<void>;
   /**
    * Changes when anything is written anywhere, taken at the backend's quiet point: the store's resourceVersion once
-   * the controllers' queued and timed writes have landed (./quiet.ts); etcd's revision on kube, once kcm is quiet.
+   * the controllers' queued and timed writes have landed (./quiet.ts); etcd's revision on kube, once kcm is quiet; on
+   * real kcm a digest of what clients write (realKcmMarker).
    */
   writeMarker(): Promise<string>;
   close(): Promise<void>;
@@ -174,9 +176,12 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
 }
 
 /**
- * On real kcm, etcd's revision moves every 2 s (kcm renews its leader-election Lease), so the marker is the
- * highest resourceVersion among the objects a product call could write or kcm reconciles (the k0rdent kinds,
- * Namespaces, Secrets, ConfigMaps, Flux and CAPI objects), once it has held still for a second (bounded).
+ * On real kcm the cluster never holds still: kcm renews its leader-election Lease every 2 s and, with the world below
+ * it, kcm, Flux and Cluster API keep writing the status of every deployment still provisioning or deleting (another
+ * test's, on the run's shared world). So the marker is a digest of what a client can write, not of revisions: every
+ * k0rdent object's and Namespace's existence (uid), generation (spec), deletionTimestamp, labels and annotations —
+ * what a product call changes when it creates, patches or deletes anything — taken once it has held still for a
+ * second (bounded). Status writes and the world's own objects do not move it; a product call never writes those.
  */
 async function realKcmMarker(rest: KubeRest): Promise<string> {
   const paths = [
@@ -184,35 +189,32 @@ async function realKcmMarker(rest: KubeRest): Promise<string> {
       .defs.filter((d) => d.custom)
       .map((d) => resourcePath({ group: d.group, version: d.version, plural: d.plural }, undefined)),
     '/api/v1/namespaces',
-    '/api/v1/secrets',
-    '/api/v1/configmaps',
-    '/apis/helm.toolkit.fluxcd.io/v2/helmreleases',
-    '/apis/cluster.x-k8s.io/v1beta2/clusters',
   ];
-  const highest = async (): Promise<bigint> => {
-    let max = 0n;
+  const digest = async (): Promise<string> => {
+    const hash = createHash('sha256');
     for (const path of paths) {
       const res = await rest.raw({ method: 'GET', path });
       if (res.status === 404) continue; // a kind of the 8373a24 data that kcm v1.11.4 does not serve
-      for (const item of (res.body as { items?: KubeObject[] }).items ?? []) {
-        const rv = BigInt(item.metadata.resourceVersion ?? '0');
-        if (rv > max) max = rv;
-      }
+      const items = ((res.body as { items?: KubeObject[] }).items ?? []).map((item) => {
+        const m = item.metadata;
+        return JSON.stringify([m.namespace, m.name, m.uid, m.generation, m.deletionTimestamp, m.labels ?? {}, m.annotations ?? {}]);
+      });
+      hash.update(`${path}\n${items.sort().join('\n')}\n`);
     }
-    return max;
+    return hash.digest('hex');
   };
-  let last = await highest();
+  let last = await digest();
   let stableSince = Date.now();
   const until = Date.now() + 20_000;
   while (Date.now() - stableSince < 1000 && Date.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const now = await highest();
+    const now = await digest();
     if (now !== last) {
       last = now;
       stableSince = Date.now();
     }
   }
-  return String(last);
+  return last;
 }
 
 /** Where scripts/run-tests.mjs passes the shared real-kcm world's description (a JSON file). */

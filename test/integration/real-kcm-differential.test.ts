@@ -353,6 +353,75 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       assert.deepEqual([sandbox.status, kcm.status], [404, 201]);
     });
 
+    it("core Event Tables: kube's event printer has the priority-1 columns the sandbox lacks (Subobject, Source, First Seen, Count)", async () => {
+      const columns: Record<string, string[]> = {};
+      for (const b of both()) {
+        const res = await restOf(b).raw({
+          method: 'GET',
+          path: '/api/v1/namespaces/kcm-system/events',
+          accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
+        });
+        assert.equal(res.status, 200);
+        columns[b.name] = ((res.body as { columnDefinitions?: { name: string }[] }).columnDefinitions ?? []).map((c) => c.name);
+      }
+      const missing = (columns['kcm'] ?? []).filter((c) => !(columns['sandbox'] ?? []).includes(c));
+      assert.deepEqual(missing, ['Subobject', 'Source', 'First Seen', 'Count'], JSON.stringify(columns));
+    });
+
+    it('ProviderTemplate DELETE: refused by real kcm while its Release or the Management uses it, allowed by the sandbox (not simulated)', async () => {
+      const answers: Record<string, Answer> = {};
+      for (const b of both()) {
+        const management = await b.get({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'managements' }, undefined, 'kcm');
+        const release = String((management?.['spec'] as { release?: string } | undefined)?.release);
+        const r = await b.get({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'releases' }, undefined, release);
+        const capi = String((r?.['spec'] as { capi?: { template?: string } } | undefined)?.capi?.template);
+        answers[b.name] = answerOf(
+          await restOf(b).raw({
+            method: 'DELETE',
+            path: resourcePath({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'providertemplates' }, undefined, capi),
+            query: { dryRun: 'All' },
+          }),
+        );
+      }
+      // kcm internal/webhook/template_webhook.go:208-230 (ProviderTemplateValidator.ValidateDelete).
+      assert.equal(answers['kcm']?.status, 403, JSON.stringify(answers['kcm']));
+      assert.match(answers['kcm']?.message ?? '', /template deletion is forbidden/);
+      assert.match(
+        answers['kcm']?.warnings.join(' ') ?? '',
+        /cannot be removed while it is (part of existing Releases|used in the Management spec)/,
+      );
+      assert.equal(answers['sandbox']?.status, 200, JSON.stringify(answers['sandbox']));
+    });
+
+    it("unknown chart (a difference the world closed): the template's validationError is the same OCI pull error on both", async () => {
+      const name = 'diff-unknown-chart';
+      const body = {
+        apiVersion: 'k0rdent.mirantis.com/v1beta1',
+        kind: 'ClusterTemplate',
+        metadata: { name, namespace: SYSTEM },
+        spec: {
+          helm: { chartSpec: { chart: 'no-such-chart', version: '1.0.0', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } } },
+        },
+      };
+      const TEMPLATES: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clustertemplates' };
+      const errors: Record<string, string> = {};
+      for (const b of both()) {
+        const res = await restOf(b).raw({ method: 'POST', path: resourcePath(TEMPLATES, SYSTEM), body });
+        assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
+        errors[b.name] = await until(
+          `the validationError on ${b.name}`,
+          async () => {
+            const status = (await b.get(TEMPLATES, SYSTEM, name))?.['status'] as { valid?: boolean; validationError?: string } | undefined;
+            return status?.valid === false && status.validationError ? status.validationError : undefined;
+          },
+          { timeoutMs: 60_000, everyMs: 250 },
+        );
+        await restOf(b).raw({ method: 'DELETE', path: resourcePath(TEMPLATES, SYSTEM, name) });
+      }
+      assert.match(errors['sandbox'] ?? '', /failed to get 'oci:\/\/ghcr\.io\/k0rdent\/kcm\/charts\/no-such-chart:1\.0\.0'.*not found/);
+      assert.equal(errors['kcm'], errors['sandbox']);
+    });
+
     it('Deletion (a difference the world closed): both serve HelmRelease and CAPI kinds, and the seeded deployment has both', async () => {
       for (const b of both()) {
         assert.ok(await b.get(HELM_RELEASES, 'team-alpha', 'alpha-dev-cluster'), `${b.name}: the seeded deployment has its HelmRelease`);
