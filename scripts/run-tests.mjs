@@ -7,7 +7,7 @@
 //   npm test -- --concurrency 2               files at a time (default TEST_CONCURRENCY, else 4)
 //
 // The real-kcm world (issue 20 item 3): when a file to run uses the `kcm` backend (its source says
-// `testBackends({ kcm: true })` or `useBackend('kcm'`) and kcm is built, one world is brought up for the run
+// `testBackends({ kcm: true })` or `useBackend('kcm'`, with the shared world's 1 s timings) and kcm is built, one world is brought up for the run
 // (scripts/kcm-world.mjs, in its own process group, stopped at the end and when the runner goes) and passed to those
 // files as K0RDENT_KCM_WORLD; they run one at a time on it (a lane: their writeMarker reads the whole cluster), while
 // the other files run beside them. K0RDENT_KCM_WORLD_SHARED=0: each file brings up its own, as `node --test` does.
@@ -102,9 +102,15 @@ const nodeArgs = (f) => [
   join(root, f),
 ];
 
-// The files that use the real-kcm backend, and the world they share.
-const usesKcm = (f) =>
-  /testBackends\(\{\s*kcm:\s*true\s*\}\)|useBackend\(\s*'kcm'/.test(readFileSync(join('test', f.replace(/\.js$/, '.ts')), 'utf8'));
+// The files that use the real-kcm backend with the shared world's timings (provisionSeconds 1, deleteSeconds 1:
+// test/helpers/backend.ts SHARED_KCM_OPTIONS), which attach to the world this run shares. A file that asks for other
+// timings brings up its own world (startBackend), outside the lane.
+const usesKcm = (f) => {
+  const source = readFileSync(join('test', f.replace(/\.js$/, '.ts')), 'utf8');
+  return (
+    /testBackends\(\{\s*kcm:\s*true\s*\}\)|useBackend\(\s*'kcm'/.test(source) && /provisionSeconds: 1, deleteSeconds: 1\b/.test(source)
+  );
+};
 const requestedBackends = (process.env.K0RDENT_TEST_BACKEND ?? '')
   .split(',')
   .map((b) => b.trim())
