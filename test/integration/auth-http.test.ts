@@ -4,7 +4,7 @@
  * verification with RFC 9728 metadata — and that no token ever reaches the logs.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -24,11 +24,34 @@ const INIT = JSON.stringify({
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'auth-test', version: '1' } },
 });
 
+/**
+ * One POST on a connection of its own (`agent: false`): fetch's pool may reuse a keep-alive socket the server is
+ * closing at that moment, which under load failed a test with "other side closed" before the server saw the request.
+ */
 async function post(base: string, headers: Record<string, string>, body = INIT): Promise<Response> {
-  return fetch(new URL('/mcp', base), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    body,
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL('/mcp', base),
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, one);
+          }
+          resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: responseHeaders }));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
