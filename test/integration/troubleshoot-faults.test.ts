@@ -3,10 +3,9 @@
  * and real kcm v1.11.4 when built), with the world below kcm: for a healthy deployment and each fault of the
  * world (label sandbox.k0rdent-mcp.io/fault), through a real MCP client, diagnose names the right first broken
  * link, its reason and a next step; the log its nextCall reads (on kube: pods/log proxied by kube-apiserver to
- * the simulated kubelet) contains the fault's message; nothing is written by either — the product's own request
- * counter (kube_api_requests_total) has no write on every backend, and on the embedded sandbox its API server's
- * counter agrees. On real kcm the backend runs no controller pods yet, so there the logs step is held to its
- * notFound and control-plane-not-initialized (seen only in k0smotron's log) is skipped.
+ * the simulated kubelet, on real kcm too) contains the fault's message; nothing is written by either — the product's
+ * own request counter (kube_api_requests_total) has no write on every backend, and on the embedded sandbox its API
+ * server's counter agrees.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -105,20 +104,10 @@ for (const choice of testBackends({ kcm: true })) {
       }
     };
 
-    /**
-     * The log lines the nextCall reads. The real-kcm backend runs kcm, the world and kube-apiserver but no controller
-     * pods (src/sandbox/real-kcm/sandbox.ts starts no kubelet): there the call is notFound naming the controller, and
-     * this holds it to that so the test changes when the backend gains them.
-     */
-    const nextLines = async (nextCall: { tool: string; arguments: Record<string, unknown> }): Promise<string[] | undefined> => {
-      if (choice.name !== 'kcm') return (await call<{ lines: string[] }>(nextCall.tool, nextCall.arguments)).lines;
-      const refused = await env.harness.error(nextCall.tool, nextCall.arguments, { timeout: callTimeout });
-      assert.equal(refused.code, 'notFound', refused.message);
-      assert.match(refused.message, /no pod of the [\w-]+ controller/);
-      return undefined;
-    };
-    const assertLine = (lines: string[] | undefined, pattern: RegExp): void => {
-      if (lines === undefined) return;
+    /** The log lines the nextCall reads (pods/log through the API server on kube and real kcm). */
+    const nextLines = async (nextCall: { tool: string; arguments: Record<string, unknown> }): Promise<string[]> =>
+      (await call<{ lines: string[] }>(nextCall.tool, nextCall.arguments)).lines;
+    const assertLine = (lines: string[], pattern: RegExp): void => {
       assert.ok(
         lines.some((l) => pattern.test(l)),
         `no line matches ${String(pattern)} in:\n${lines.slice(-5).join('\n')}`,
@@ -136,11 +125,8 @@ for (const choice of testBackends({ kcm: true })) {
     });
 
     for (const [fault, kind, reason, next, logMessage] of CASES) {
-      // control-plane-not-initialized shows only in k0smotron's log (ReconcilerError): without controller pods on
-      // real kcm, diagnose cannot see it until the control plane Machine counts as stuck (15 minutes).
-      const skip =
-        choice.name === 'kcm' && fault === 'control-plane-not-initialized' ? 'real-kcm backend: no k0smotron pod to read' : false;
-      it(`${fault}: ${kind} is the first broken link, and its controller's log has the fault's message`, { skip }, async () => {
+      // control-plane-not-initialized shows only in k0smotron's log (ReconcilerError): diagnose reads it there.
+      it(`${fault}: ${kind} is the first broken link, and its controller's log has the fault's message`, async () => {
         const name = `acc-${fault}`;
         await deploy(name, fault, false);
         const found = await brokenOf(name);

@@ -27,6 +27,8 @@ export interface KcmManagerOptions {
   /** CAPI poll interval (default 2s). */
   capiPollInterval?: string;
   log?: (line: string) => void;
+  /** Each whole line kcm writes (the sandbox's kcm-controller-manager pod log). */
+  onLine?: (line: string) => void;
 }
 
 export interface KcmManager {
@@ -94,8 +96,14 @@ export async function startKcmManager(options: KcmManagerOptions): Promise<KcmMa
     env: { ...process.env, POD_NAMESPACE: KCM_SYSTEM_NAMESPACE, KCM_NAME: 'kcm' },
   });
   const recent: string[] = [];
+  let partial = '';
   const onData = (chunk: Buffer): void => {
     logStream.write(chunk);
+    if (options.onLine) {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') options.onLine(line);
+    }
     for (const line of chunk.toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
       recent.push(line);

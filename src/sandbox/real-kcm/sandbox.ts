@@ -4,7 +4,9 @@
  * controllers unmodified), the simulated world below kcm (src/sandbox/world: Flux and Cluster API) on an informer
  * cache, and the seed in kcm's bring-up order (./seed.ts). Every status a test reads of a k0rdent object is
  * written by real kcm. The control plane and the manager run in process groups of their own, stopped on close
- * and on a failed start.
+ * and on a failed start. The controllers run as pods on a Node whose simulated kubelet serves their logs (as on the
+ * kube backend, ../kube/kubelet.ts): kube-apiserver proxies `pods/log` to it; the kcm pod's log is real kcm's own
+ * output, the Flux, Cluster API and provider pods' logs are the world's log sink.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +32,8 @@ import { freePortAllInterfaces, KCM_SYSTEM_NAMESPACE, startKcmManager } from './
 import { seedRealKcm } from './seed.js';
 import { renderWebhookConfigurations } from './webhooks.js';
 import { startWorld, WORLD_RESOURCES } from '../world/index.js';
+import { startKubelet, type Kubelet } from '../kube/kubelet.js';
+import { ControllerLogs } from '../pods/controller-logs.js';
 
 const NAMESPACES: ResourceKey = { group: '', version: 'v1', plural: 'namespaces' };
 const MUTATING: ResourceKey = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations' };
@@ -50,6 +54,8 @@ export interface RealKcmSandboxHandle {
   readonly release: string;
   /** Seconds from start to each bring-up step. */
   readonly timings: Record<string, number>;
+  /** The controllers' logs (served through pods/log by the simulated kubelet); absent on an attached shared world. */
+  readonly controllerLogs?: ControllerLogs;
   /** The last lines of kcm's log (for a failing test's message). */
   kcmLogTail(lines?: number): string;
   close(): Promise<void>;
@@ -98,6 +104,7 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KCM_SYSTEM_NAMESPACE } },
       'k0rdent-sandbox-seed',
     );
+    const controllerLogs = new ControllerLogs(KCM_SYSTEM_NAMESPACE);
     const certs = await generateServingCerts();
     const webhookPort = await freePortAllInterfaces();
     const [mutating, validating] = renderWebhookConfigurations(kcmFile('webhooks.yaml'), webhookPort, certs.caPem);
@@ -109,6 +116,7 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
       keyPem: certs.keyPem,
       webhookPort,
       log,
+      onLine: (line) => controllerLogs.write('kcm-controller-manager', line),
     });
     cleanup.push(() => manager.close());
     await rest.create(MUTATING, mutating, 'k0rdent-sandbox-seed');
@@ -123,10 +131,27 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
       chartRoots: chartDirs(),
       ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
       ...(options.deleteSeconds !== undefined ? { deleteSeconds: options.deleteSeconds } : {}),
+      logSink: (controller, namespace, line, subject) => {
+        controllerLogs.sink(controller, namespace, line, subject);
+        options.logSink?.(controller, namespace, line, subject);
+      },
       log,
     });
     cleanup.push(() => worldHandle.close());
     mark('world started');
+
+    // The Node, its kubelet and the controller pods, while kcm works through the seed (it adds no time to the
+    // bring-up: the seed mostly waits for kcm). kcm-system exists already (created above).
+    let kubelet: Kubelet | undefined;
+    const kubeletStarted = startKubelet(rest, controllerLogs, log).then((k) => {
+      kubelet = k;
+      mark('kubelet and controller pods registered');
+    });
+    kubeletStarted.catch(() => undefined);
+    cleanup.push(async () => {
+      await kubeletStarted.catch(() => undefined);
+      await kubelet?.close();
+    });
 
     const seed: KubeObject[] = buildSeed(defaultRegistry(), {
       ...(options.seedFile ? { seedFile: options.seedFile } : {}),
@@ -135,6 +160,7 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
     const seeded = await seedRealKcm(rest, { seed, log, detail: () => `kcm log (${manager.logFile}):\n${manager.tail()}` });
     for (const [step, at] of Object.entries(seeded.seconds)) timings[`seed: ${step}`] = at;
     mark(`seeded (${seeded.written} objects)`);
+    await kubeletStarted;
 
     if (tokens) {
       const namespaces = new Set(seed.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
@@ -157,6 +183,7 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
       kcmVersion: manifest.kcmVersion,
       release: manifest.release,
       timings,
+      controllerLogs,
       kcmLogTail: (lines) => manager.tail(lines),
       close: () => (closing ??= closeAll()),
     };
