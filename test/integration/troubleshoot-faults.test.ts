@@ -124,6 +124,29 @@ for (const choice of testBackends({ kcm: true })) {
       });
     });
 
+    it(
+      "real kcm: the kcm pod's log is kcm's own output, read for a ClusterDeployment through pods/log",
+      { skip: choice.name === 'kcm' ? false : 'only real kcm writes the kcm pod log' },
+      async () => {
+        await deploy('acc-kcm-log', undefined, true);
+        await nothingWritten(async () => {
+          const logs = await call<{ controller?: string; pod: string; lines: string[] }>('k0.logs.get', {
+            for: { kind: 'ClusterDeployment', name: 'acc-kcm-log', namespace: NS },
+          });
+          assert.equal(logs.controller, 'kcm');
+          assert.match(logs.pod, /^kcm-controller-manager-/);
+          assert.ok(logs.lines.length > 0, 'kcm logged about the deployment it reconciled');
+          // kcm's zap JSON, each line naming the object (the tool keeps only those).
+          for (const line of logs.lines) {
+            const entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
+            assert.equal(typeof entry.level, 'string', line);
+            assert.equal(typeof entry.msg, 'string', line);
+            assert.ok(line.includes('acc-kcm-log'), line);
+          }
+        });
+      },
+    );
+
     for (const [fault, kind, reason, next, logMessage] of CASES) {
       // control-plane-not-initialized shows only in k0smotron's log (ReconcilerError): diagnose reads it there.
       it(`${fault}: ${kind} is the first broken link, and its controller's log has the fault's message`, async () => {
