@@ -228,6 +228,10 @@ export const SHARED_KCM_TOKENS: TokenTable = {
   users: [
     { name: 'admin', token: 'admin-token-0123', namespaces: ['*'] },
     { name: 'alice', token: 'alice-token-0123', namespaces: ['kcm-system', 'team-alpha'] },
+    // platform-tools.test.ts: a namespaced user, no cluster scope.
+    { name: 'alpha', token: 'alpha-token-0123', namespaces: ['team-alpha'] },
+    // may-i.test.ts: reads and writes team-alpha, only reads team-beta.
+    { name: 'beta-viewer', token: 'beta-viewer-token-0123', namespaces: ['team-alpha'], readOnly: ['team-beta'] },
   ],
 };
 
@@ -297,9 +301,13 @@ function attachSharedKcm(options: SandboxOptions): RealKcmSandboxHandle | undefi
   if (others.length > 0 || options.provisionSeconds !== world.provisionSeconds || options.deleteSeconds !== world.deleteSeconds)
     return undefined;
   const users = options.tokensFile ? loadTokenTable(options.tokensFile).users : [];
-  const shared = (u: { name: string; token: string; namespaces: string[] | '*' }): boolean =>
+  const shared = (u: { name: string; token: string; namespaces: string[] | '*'; readOnly?: string[] }): boolean =>
     world.tokens.users.some(
-      (w) => w.name === u.name && w.token === u.token && JSON.stringify(w.namespaces) === JSON.stringify(u.namespaces),
+      (w) =>
+        w.name === u.name &&
+        w.token === u.token &&
+        JSON.stringify(w.namespaces) === JSON.stringify(u.namespaces) &&
+        JSON.stringify(w.readOnly ?? []) === JSON.stringify(u.readOnly ?? []),
     );
   if (!users.every(shared)) return undefined;
   const first = users[0];

@@ -8,7 +8,7 @@
  * (an older kcm) is `invalidParams` naming the kcm release (kube backend: the CRD is changed through the API).
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { testBackends, type Backend } from '../helpers/backend.js';
@@ -16,7 +16,7 @@ import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
 import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
-import { KubeRest } from '../../src/sandbox/kube/rest.js';
+import { KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
 import { CLUSTER_AUTHENTICATIONS, CLUSTER_DEPLOYMENTS, CREDENTIALS, MANAGEMENTS } from '../../src/sandbox/kcm/resources.js';
 import { SEEDED_REGIONS } from '../../src/sandbox/seed/platform-seed.js';
 
@@ -45,11 +45,31 @@ async function writesAttempted(metrics: Registry): Promise<number> {
   return total;
 }
 
-for (const choice of testBackends()) {
+for (const choice of testBackends({ kcm: true })) {
   describe(`deploy: the day-one fields (${choice.name})`, { skip: choice.skip }, () => {
     const env = useBackend(choice.name, { provisionSeconds: 1, deleteSeconds: 1 }, {});
+    // On real kcm the world is the run's, shared with the files after this one: what this file made goes with it
+    // (closing the shared world's handle leaves the world running).
+    after(async () => {
+      if (!env.backend.realKcm) return;
+      const kc = new KubeConfig();
+      kc.loadFromString(env.backend.adminKubeconfig);
+      const rest = new KubeRest(kc);
+      const made: [ResourceKey, string][] = [
+        [CLUSTER_DEPLOYMENTS, 'full-deploy'],
+        [CREDENTIALS, 'east-credential'],
+        [CREDENTIALS, 'west-credential'],
+        [CLUSTER_AUTHENTICATIONS, 'oidc-auth'],
+      ];
+      for (const [resource, name] of made) await rest.raw({ method: 'DELETE', path: resourcePath(resource, 'team-alpha', name) });
+    });
+
+    // The real-kcm world serves no ServiceTemplate (src/sandbox/real-kcm/seed.ts: the service charts are not in kcm's
+    // module and sveltos is off), so there the deploy carries cleanupOnDeletion only.
+    const servesServices = (): boolean => env.backend.realKcm === undefined;
 
     it('cleanupOnDeletion and one initial service: Ready with both in the spec; the same deploy again is unchanged', async () => {
+      const withService = servesServices();
       const args = {
         name: 'full-deploy',
         namespace: 'team-alpha',
@@ -57,7 +77,7 @@ for (const choice of testBackends()) {
         credential: CREDENTIAL,
         config: AZURE_BASELINE,
         cleanupOnDeletion: true,
-        services: [{ template: 'cert-manager-1-16-2', namespace: 'cert-manager' }],
+        ...(withService ? { services: [{ template: 'cert-manager-1-16-2', namespace: 'cert-manager' }] } : {}),
       };
       const result = await env.harness.ok<{ status: string; ready?: boolean; region?: string }>(
         'k0.clusters.deploy',
@@ -71,8 +91,8 @@ for (const choice of testBackends()) {
       const spec = stored?.spec as { cleanupOnDeletion?: boolean; serviceSpec?: { services?: Record<string, unknown>[] } };
       assert.equal(spec.cleanupOnDeletion, true);
       assert.deepEqual(
-        spec.serviceSpec?.services?.map((s) => ({ name: s.name, namespace: s.namespace, template: s.template })),
-        [{ name: 'cert-manager', namespace: 'cert-manager', template: 'cert-manager-1-16-2' }],
+        spec.serviceSpec?.services?.map((s) => ({ name: s.name, namespace: s.namespace, template: s.template })) ?? [],
+        withService ? [{ name: 'cert-manager', namespace: 'cert-manager', template: 'cert-manager-1-16-2' }] : [],
       );
       const again = await env.harness.ok<{ status: string }>('k0.clusters.deploy', args);
       assert.equal(again.status, 'unchanged');
@@ -109,7 +129,8 @@ for (const choice of testBackends()) {
         services: [{ template: 'cert-manager-1-16' }],
       });
       assert.equal(service.code, 'notFound');
-      assert.equal(service.details?.nearest, 'cert-manager-1-16-2');
+      if (servesServices()) assert.equal(service.details?.nearest, 'cert-manager-1-16-2');
+      else assert.match(service.message, /There are no ServiceTemplates in "team-alpha"/);
       // Robust on kube, where kcm and the API server's controllers write on their own: no write attempted, none stored.
       assert.equal(await writesAttempted(env.harness.metrics), attempted, 'no write attempted');
       for (const name of ['auth-missing', 'ref-missing', 'service-missing'])
@@ -148,7 +169,14 @@ for (const choice of testBackends()) {
       assert.match(dataSource.message, /does not allow adding one/);
     });
 
-    it('the Region the credential deploys into is named; a paused Region is named before a write that would wait on it', async () => {
+    it('the Region the credential deploys into is named; a paused Region is named before a write that would wait on it', async (t) => {
+      if (env.backend.realKcm) {
+        // The world seeds no Region (src/sandbox/real-kcm/seed.ts), and kcm v1.11.4's credential controller keeps a
+        // Credential whose spec.region names none not ready (internal/controller/credential_controller.go:100-114:
+        // it gets the Region, then a client for the regional cluster), overwriting a status set by hand.
+        t.skip('the real-kcm world has no Region (and no regional cluster) for a credential to deploy into');
+        return;
+      }
       const source = await env.backend.get(CREDENTIALS, 'team-alpha', CREDENTIAL);
       assert.ok(source);
       const credential = (name: string, region: string): KubeObject => ({
@@ -206,14 +234,29 @@ for (const choice of testBackends()) {
       kc.loadFromString(env.backend.adminKubeconfig);
       const rest = new KubeRest(kc);
       const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusterdeployments.k0rdent.mirantis.com';
-      const crd = await rest.json<{ spec: { versions: { name: string }[] } }>({ method: 'GET', path: crdPath });
+      const crd = await rest.json<{
+        spec: {
+          versions: { name: string; schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, unknown> } } } } }[];
+        };
+      }>({ method: 'GET', path: crdPath });
       const index = crd.spec.versions.findIndex((v) => v.name === 'v1beta1');
+      const fieldPath = `/spec/versions/${index}/schema/openAPIV3Schema/properties/spec/properties/auditPolicy`;
+      const removed = crd.spec.versions[index]?.schema.openAPIV3Schema.properties.spec.properties['auditPolicy'];
       await rest.json({
         method: 'PATCH',
         path: crdPath,
         contentType: 'application/json-patch+json',
-        body: [{ op: 'remove', path: `/spec/versions/${index}/schema/openAPIV3Schema/properties/spec/properties/auditPolicy` }],
+        body: [{ op: 'remove', path: fieldPath }],
       });
+      // On real kcm the world is the run's, shared with the files after this one: the CRD gets its field back.
+      t.after(() =>
+        rest.json({
+          method: 'PATCH',
+          path: crdPath,
+          contentType: 'application/json-patch+json',
+          body: [{ op: 'add', path: fieldPath, value: removed }],
+        }),
+      );
       const management = await env.backend.get(MANAGEMENTS, undefined, 'kcm');
       const release = (management?.spec as { release?: string } | undefined)?.release;
       const attempted = await writesAttempted(env.harness.metrics);

@@ -95,7 +95,7 @@ async function serverWrites(backend: Backend): Promise<() => Promise<string[]>> 
   };
 }
 
-for (const choice of testBackends()) {
+for (const choice of testBackends({ kcm: true })) {
   describe(`may I? (${choice.name})`, { skip: choice.skip }, () => {
     const env = useBackend(choice.name, { tokensFile: tokens, provisionSeconds: 1, deleteSeconds: 1 }, false);
     const viewer = useHarness(() => env.backend, { authMode: 'OIDC_REQUIRED' }, VIEWER_TOKEN);

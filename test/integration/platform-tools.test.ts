@@ -39,8 +39,26 @@ interface Status {
 }
 interface Management {
   spec: { release: string };
-  status: { components: Record<string, { success?: boolean; error?: string }>; availableProviders: string[] };
+  status: {
+    components: Record<string, { success?: boolean; error?: string }>;
+    availableProviders: string[];
+    conditions?: { type: string; status: string }[];
+  };
 }
+interface Items<T> {
+  items: T[];
+}
+type Named = { metadata: { name: string } };
+type ReleaseObject = Named & { status?: { ready?: boolean } };
+type TemplateObject = Named & { status?: { valid?: boolean } };
+type RegionObject = Named & { spec?: { paused?: boolean } };
+
+/**
+ * The Regions each backend holds: the sandboxes seed two (src/sandbox/seed/platform-seed.ts), one paused; the real-kcm
+ * world seeds none (src/sandbox/real-kcm/seed.ts: kcm v1.11.4's Region controller, internal/controller/region/controller.go:162-171,
+ * reads and copies the regional cluster's kubeconfig Secret and reconciles components there, and the world has no regional cluster).
+ */
+const seededRegions = (backend: string): boolean => backend !== 'kcm';
 
 const componentSuccess = (management: KubeObject | undefined): boolean | undefined =>
   (management?.status as Management['status'] | undefined)?.components[FAILED_COMPONENT]?.success;
@@ -53,9 +71,14 @@ writeFileSync(
 );
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-for (const choice of testBackends()) {
+for (const choice of testBackends({ kcm: true })) {
   describe(`platform tools (${choice.name})`, { skip: choice.skip }, () => {
-    const env = useBackend(choice.name, { tokensFile: tokens, tls: true }, {});
+    // On real kcm the run's shared world (its timings, its token users; TLS is its own).
+    const env = useBackend(
+      choice.name,
+      choice.name === 'kcm' ? { tokensFile: tokens, provisionSeconds: 1, deleteSeconds: 1 } : { tokensFile: tokens, tls: true },
+      {},
+    );
     let kubectl: Kubectl;
     before(() => {
       kubectl = kubectlFor(env.backend.adminKubeconfig);
@@ -81,13 +104,43 @@ for (const choice of testBackends()) {
         current.map((r) => [r.name, r.ready]),
         [[management.spec.release, true]],
       );
+      // Every figure as kubectl reads the objects behind it (on real kcm: what kcm v1.11.4 computed).
+      const ready = management.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      assert.equal(status.management?.ready, ready);
+      assert.deepEqual(
+        status.management?.components.map((c) => [c.name, c.healthy]),
+        Object.entries(management.status.components)
+          .map(([name, c]) => [name, c.success === true])
+          .sort(),
+      );
+      const releases = await kubectl.json<Items<ReleaseObject>>(['get', 'releases']);
+      assert.deepEqual(
+        status.releases.map((r) => [r.name, r.ready]).sort(),
+        releases.items.map((r) => [r.metadata.name, r.status?.ready === true]).sort(),
+      );
+      const templates = await kubectl.json<Items<TemplateObject>>(['get', 'providertemplates']);
+      assert.equal(status.providerTemplates.total, templates.items.length);
+      assert.equal(status.providerTemplates.valid, templates.items.filter((t) => t.status?.valid === true).length);
       assert.equal(status.providerTemplates.valid, status.providerTemplates.total);
       assert.ok(status.providerTemplates.total > 0);
-      assert.deepEqual(status.regions, { total: 2, notReady: [], paused: ['region-east'] });
+      const regions = await kubectl.json<Items<RegionObject>>(['get', 'regions']);
+      assert.deepEqual(status.regions, {
+        total: regions.items.length,
+        notReady: [],
+        paused: regions.items.filter((r) => r.spec?.paused === true).map((r) => r.metadata.name),
+      });
+      if (seededRegions(choice.name)) assert.deepEqual(status.regions, { total: 2, notReady: [], paused: ['region-east'] });
       assert.equal(await env.backend.writeMarker(), marker, 'a read tool wrote nothing');
     });
 
-    it('the unhealthy-component fault: named first with kcm error, and gone with the label', async () => {
+    it('the unhealthy-component fault: named first with kcm error, and gone with the label', async (t) => {
+      if (choice.name === 'kcm') {
+        // The label is the simulated kcm's fault (src/sandbox/kcm/management-faults.ts); real kcm v1.11.4 computes a
+        // component's success itself (internal/controller/components/reconciler.go:180-213: dependencies, its
+        // ProviderTemplate valid, its HelmRelease); the first test reads the healthy figures kcm computed.
+        t.skip('the Management fault label is the simulated kcm’s; real kcm has no such switch');
+        return;
+      }
       const labelled = await kubectl.run(['label', 'management', 'kcm', `${MANAGEMENT_FAULT_LABEL}=${COMPONENT_FAILURE}`]);
       assert.equal(labelled.code, 0, labelled.stderr);
       try {
@@ -118,7 +171,14 @@ for (const choice of testBackends()) {
       assert.equal((await env.harness.ok<Status>('k0.platform.status', {})).healthy, true);
     });
 
-    it('k0.regions.list: the seeded Regions, ready or paused, and where each comes from', async () => {
+    it('k0.regions.list: the seeded Regions, ready or paused, and where each comes from', async (t) => {
+      if (!seededRegions(choice.name)) {
+        const { items } = await env.harness.ok<{ items: unknown[] }>('k0.regions.list', {});
+        const regions = await kubectl.json<Items<RegionObject>>(['get', 'regions']);
+        assert.equal(items.length, regions.items.length, 'the Regions kubectl lists');
+        t.skip('the real-kcm world seeds no Region (src/sandbox/real-kcm/seed.ts)');
+        return;
+      }
       const { items } = await env.harness.ok<{
         items: { name: string; ready: boolean; paused: boolean; source?: string; availableProviders: string[] }[];
       }>('k0.regions.list', {});
