@@ -51,7 +51,7 @@ interface Items<T> {
 type Named = { metadata: { name: string } };
 type ReleaseObject = Named & { status?: { ready?: boolean } };
 type TemplateObject = Named & { status?: { valid?: boolean } };
-type RegionObject = Named & { spec?: { paused?: boolean } };
+type RegionObject = { metadata: { name: string; annotations?: Record<string, string> } };
 
 /**
  * The Regions each backend holds: the sandboxes seed two (src/sandbox/seed/platform-seed.ts), one paused; the real-kcm
@@ -127,7 +127,10 @@ for (const choice of testBackends({ kcm: true })) {
       assert.deepEqual(status.regions, {
         total: regions.items.length,
         notReady: [],
-        paused: regions.items.filter((r) => r.spec?.paused === true).map((r) => r.metadata.name),
+        // Paused by the annotation's presence (kcm v1.11.4 api/v1beta1/region_types.go:29).
+        paused: regions.items
+          .filter((r) => 'k0rdent.mirantis.com/region-pause' in (r.metadata.annotations ?? {}))
+          .map((r) => r.metadata.name),
       });
       if (seededRegions(choice.name)) assert.deepEqual(status.regions, { total: 2, notReady: [], paused: ['region-east'] });
       assert.equal(await env.backend.writeMarker(), marker, 'a read tool wrote nothing');
