@@ -11,6 +11,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { buildKubeconfig } from '../../src/sandbox/apiserver/kubeconfig.js';
+import { scaled } from './until.js';
 
 export interface WriteBarrierProxy {
   /** A kubeconfig pointing at the proxy, with the upstream kubeconfig's bearer token. */
@@ -18,7 +19,8 @@ export interface WriteBarrierProxy {
   /**
    * Holds the requests `matches` selects from now on until `max` are held or `quietMs` passed without a
    * new one (`firstWithinMs`, default 10 s, for the first), then releases them together; resolves with how
-   * many were held.
+   * many were held. Both windows are a quiet machine's, scaled by the kit's timeScale() (under load the callers'
+   * writes arrive further apart: an unscaled 300 ms released a round with one write held at load 20).
    */
   hold(
     matches: (method: string, path: string) => boolean,
@@ -105,9 +107,9 @@ export async function startWriteBarrierProxy(upstreamKubeconfig: string): Promis
     hold: (matches, options) =>
       new Promise<number>((resolve) => {
         if (barrier) release(barrier);
-        const b: Barrier = { matches, max: options.max, quietMs: options.quietMs, held: [], timer: undefined, done: resolve };
+        const b: Barrier = { matches, max: options.max, quietMs: scaled(options.quietMs), held: [], timer: undefined, done: resolve };
         // Nothing arrives at all: released (empty) in the end.
-        b.timer = setTimeout(() => release(b), options.firstWithinMs ?? 10_000);
+        b.timer = setTimeout(() => release(b), scaled(options.firstWithinMs ?? 10_000));
         barrier = b;
       }),
     close: async () => {
