@@ -140,7 +140,9 @@ for (const choice of testBackends({ kcm: true })) {
       if (choice.name === 'kcm') {
         // The label is the simulated kcm's fault (src/sandbox/kcm/management-faults.ts); real kcm v1.11.4 computes a
         // component's success itself (internal/controller/components/reconciler.go:180-213: dependencies, its
-        // ProviderTemplate valid, its HelmRelease); the first test reads the healthy figures kcm computed.
+        // ProviderTemplate valid, its HelmRelease), and its Management webhook refuses a provider pointed at a missing or
+        // invalid ProviderTemplate (internal/util/validation/mgmt.go:121-130), so no client can put this fault in
+        // through the API; the first test reads the healthy figures kcm computed.
         t.skip('the Management fault label is the simulated kcm’s; real kcm has no such switch');
         return;
       }
