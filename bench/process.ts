@@ -115,15 +115,19 @@ export interface ColdStart {
   firstCallMs: number;
   /** RSS right after tools/list was answered. */
   rssAfterToolsListMiB: number;
-  /** RSS once the background warm-up finished (client-node loaded, API pinged) and the process idled. */
+  /** RSS once the server loaded behind the start answers and idled, before any tool call (no Kubernetes client). */
   idleRssMiB: number;
+  /** RSS after one tool call (the Kubernetes client loaded, the API pinged) and a second of idling. */
+  afterCallRssMiB: number;
 }
 
-/** One cold start of `stdio`: spawn → initialize → tools/list; then idle RSS once warmed up. */
+/** One cold start of `stdio`: spawn → initialize → tools/list; idle RSS; then RSS after one tool call. */
 export async function coldStartToolsList(
   kubeconfigPath: string,
   cli = CLI,
-): Promise<Pick<ColdStart, 'toolsListMs' | 'initializeToToolsListMs' | 'toolsListBytes' | 'rssAfterToolsListMiB' | 'idleRssMiB'>> {
+): Promise<
+  Pick<ColdStart, 'toolsListMs' | 'initializeToToolsListMs' | 'toolsListBytes' | 'rssAfterToolsListMiB' | 'idleRssMiB' | 'afterCallRssMiB'>
+> {
   const started = performance.now();
   const rpc = stdioServer({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LOG_LEVEL: 'info' }, cli);
   rpc.send({ id: 1, ...INITIALIZE });
@@ -137,11 +141,18 @@ export async function coldStartToolsList(
   const toolsListBytes = rpc.bytes(2);
   if (!Array.isArray((list.result as { tools?: unknown })?.tools)) throw new Error(`tools/list failed: ${JSON.stringify(list)}`);
   const rssAfterToolsListMiB = rssMiB(rpc.pid);
-  await rpc.waitForLog(/Kubernetes API reachable|Kubernetes API unreachable/);
+  // Idle: the server has loaded behind the start answers and nothing has called a tool (no Kubernetes client).
+  await rpc.waitForLog(/serving MCP over stdio/);
   await new Promise((r) => setTimeout(r, 1000));
   const idleRssMiB = rssMiB(rpc.pid);
+  // Then one tool call: the Kubernetes client loads and the API is pinged.
+  rpc.send({ id: 3, method: 'tools/call', params: { name: 'k0.clusters.listCredentials', arguments: {} } });
+  await rpc.response(3);
+  await rpc.waitForLog(/Kubernetes API reachable|Kubernetes API unreachable/);
+  await new Promise((r) => setTimeout(r, 1000));
+  const afterCallRssMiB = rssMiB(rpc.pid);
   await rpc.stop();
-  return { toolsListMs, initializeToToolsListMs, toolsListBytes, rssAfterToolsListMiB, idleRssMiB };
+  return { toolsListMs, initializeToToolsListMs, toolsListBytes, rssAfterToolsListMiB, idleRssMiB, afterCallRssMiB };
 }
 
 /**

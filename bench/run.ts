@@ -92,6 +92,7 @@ async function main(): Promise<void> {
     firstCall: [] as number[],
     afterList: [] as number[],
     idle: [] as number[],
+    afterCall: [] as number[],
   }));
   try {
     for (let run = 0; run < COLD_RUNS; run++) {
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
         cold[i]!.listBytes = c.toolsListBytes;
         cold[i]!.afterList.push(c.rssAfterToolsListMiB);
         cold[i]!.idle.push(c.idleRssMiB);
+        cold[i]!.afterCall.push(c.afterCallRssMiB);
         cold[i]!.firstCall.push(await coldStartFirstCall(smallKc, 'k0.clusters.listCredentials', {}, build.cli));
       }
       if (GO_PEER.present) {
@@ -146,8 +148,12 @@ async function main(): Promise<void> {
       cold.map((c) => mib(median(c.afterList))),
     );
     row(
-      'idle RSS, Kubernetes client loaded and API pinged (MiB)',
+      'idle RSS after tools/list, server loaded, no tool call yet (MiB)',
       cold.map((c) => mib(median(c.idle))),
+    );
+    row(
+      'RSS after the first tool call, Kubernetes client loaded and API pinged (MiB)',
+      cold.map((c) => mib(median(c.afterCall))),
     );
     const sessions = [];
     for (const build of builds) sessions.push(await serveSessions(smallKc, SESSIONS, build.cli));

@@ -14,7 +14,8 @@ import type { Logger } from 'pino';
 /** How long in-flight calls get to answer after SIGTERM (serve uses the same). */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** If the client never completes the handshake, the Kubernetes client still loads (and pings) after this. */
-const WARM_UP_FALLBACK_MS = 2000;
+/** The requests after which the Kubernetes client is needed soon (the rest are answered from the registry). */
+const NEEDS_CLUSTER = new Set(['tools/call', 'resources/read', 'resources/list', 'resources/subscribe', 'completion/complete']);
 
 /** What the stdio front (./stdio-front.ts) answered that the server must know about. */
 export interface FrontHandOver {
@@ -71,25 +72,22 @@ export async function runStdio(flags: Record<string, unknown>, check?: StartupCh
     runtime.logger.info('stdin closed, exiting');
     void stop().finally(() => process.exit(0));
   });
-  // The Kubernetes client loads once the handshake is done (initialize answered), in the background:
-  // initialize and tools/list never wait for it, and a first tool call finds it loaded or loading.
+  // The Kubernetes client (client-node, ~90 MiB resident) loads with the first request that may need the cluster,
+  // not after the handshake: an idle stdio server stays small (issue 24: idle RSS after tools/list ≤ 90 MiB), and
+  // initialize, tools/list and ping never wait for it. The API ping (its log line) follows that first request.
   let warming = false;
   const startWarmUp = (): void => {
     if (warming) return;
     warming = true;
-    clearTimeout(fallback);
     void warmUp();
-  };
-  const fallback = setTimeout(startWarmUp, WARM_UP_FALLBACK_MS);
-  fallback.unref();
-  const protocol = server.server;
-  const previous = protocol.oninitialized;
-  protocol.oninitialized = () => {
-    previous?.();
-    startWarmUp();
   };
   await server.connect(transport);
   trackRequests(transport, calls);
+  const receive = transport.onmessage;
+  transport.onmessage = (message) => {
+    if (!warming && 'method' in message && 'id' in message && NEEDS_CLUSTER.has(message.method)) startWarmUp();
+    receive?.(message);
+  };
   front?.connected();
   session.logger.info('serving MCP over stdio');
 }

@@ -59,9 +59,11 @@ describe('stdio', () => {
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
     send({ jsonrpc: '2.0', id: 3, method: 'no/such/method' });
-    // Wait until the answers to 1, 2 and 3 arrived, and the startup ping (logged) happened.
+    // The first tool call loads the Kubernetes client and pings the API (logged); the handshake does not.
+    send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'k0.providers.list', arguments: {} } });
+    // Wait until the ping after the first tool call happened and the answers to 1–4 arrived.
     await proc.waitForLog(/Kubernetes API unreachable/);
-    await until('the answers to 1, 2 and 3', () => (proc.stdout().match(/"id":[123]\b/g) ?? []).length >= 3, 45_000);
+    await until('the answers to 1, 2, 3 and 4', () => (proc.stdout().match(/"id":[1234]\b/g) ?? []).length >= 4, 45_000);
     proc.child.stdin!.end();
     assert.equal(await proc.exited(), 0, `closing stdin should end the process cleanly; stderr:\n${proc.stderr()}`);
 
@@ -76,7 +78,7 @@ describe('stdio', () => {
       assert.equal(message.msg, undefined, `a log line on stdout: ${line}`);
     }
     const ids = lines.map((l) => (JSON.parse(l) as { id?: number }).id);
-    assert.deepEqual(ids.filter((id) => id !== undefined).sort(), [1, 2, 3]);
+    assert.deepEqual(ids.filter((id) => id !== undefined).sort(), [1, 2, 3, 4]);
     assert.match(proc.stderr(), /"msg":"serving MCP over stdio"/);
   });
 

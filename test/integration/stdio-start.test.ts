@@ -66,7 +66,7 @@ describe('stdio starts without waiting for the Kubernetes client', () => {
     stopAll();
   });
 
-  it('initialize and tools/list are answered while client-node is held back; a tool call completes once it loads', async () => {
+  it('initialize, tools/list and ping load no client-node; the first tool call loads it and completes', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
     writeFileSync(join(dir, 'register.mjs'), REGISTER);
@@ -89,9 +89,12 @@ describe('stdio starts without waiting for the Kubernetes client', () => {
     const tools = (list.result as { tools: { name: string }[] }).tools.map((t) => t.name);
     assert.ok(tools.includes('k0.clusters.list'), tools.join(', '));
     assert.equal(existsSync(gate), false, 'answered while client-node was still held back');
-    // The background load starts after the handshake, without a tool call asking for it.
-    await until('the request to reach the gate', () => (existsSync(requested) ? true : undefined), 30_000);
+    // The handshake loads no Kubernetes client (an idle stdio server stays small); the first tool call does.
+    io.send({ id: 4, method: 'ping' });
+    await io.answer(4);
+    assert.equal(existsSync(requested), false, 'client-node was asked for before any tool call');
     io.send({ id: 3, method: 'tools/call', params: { name: 'k0.clusters.list', arguments: { namespace: 'kcm-system' } } });
+    await until('the tool call to ask for client-node', () => (existsSync(requested) ? true : undefined), 30_000);
     writeFileSync(gate, 'open');
     const call = await io.answer(3);
     const result = call.result as { isError?: boolean; structuredContent?: { items?: unknown[] } };
