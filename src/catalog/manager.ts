@@ -450,7 +450,13 @@ export class CatalogManager {
     const listed = await this.ctx.api.list(SERVICE_TEMPLATE, { namespace, limit: 500 }, call);
     const ours = addon.charts.flatMap((c) =>
       listed.items
-        .filter((t) => t.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE && chartSpecOf(t).chart === c.name)
+        // One already being deleted (a finalizer still on it) is not installed any more: a second uninstall finds nothing.
+        .filter(
+          (t) =>
+            t.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE &&
+            chartSpecOf(t).chart === c.name &&
+            !t.metadata?.deletionTimestamp,
+        )
         .map((t) => ({ chart: c.name, version: chartSpecOf(t).version ?? '' }))
         .filter((v) => v.version !== '')
         .sort((x, y) => (x.version < y.version ? -1 : 1)),
