@@ -20,7 +20,7 @@ import {
   type JsonObject,
 } from '../kcm/resources.js';
 import { INVALID_SERVICE_CHART, SERVICE_CHARTS, serviceTemplateName, type ServiceChart } from '../kcm/service-charts.js';
-import { deployedServicesStatus, multiClusterServiceStatus } from '../kcm/services.js';
+import { deployedServicesStatus, multiClusterServiceStatus, servicesUpgradePaths } from '../kcm/services.js';
 import { timestamp } from './objects.js';
 
 export const SERVICE_CHAIN = 'platform-services';
@@ -153,8 +153,13 @@ export function seedServices(store: Store, teamNamespaces: readonly string[]): v
   });
 
   const now = timestamp();
-  for (const cd of store.list(CLUSTER_DEPLOYMENTS))
-    store.updateStatus(CLUSTER_DEPLOYMENTS, cd.metadata.namespace, cd.metadata.name, deployedServicesStatus(store, cd, now));
+  for (const cd of store.list(CLUSTER_DEPLOYMENTS)) {
+    // With the upgrade paths kcm sets beside them (services-controller.ts), so its first pass rewrites nothing.
+    const status = deployedServicesStatus(store, cd, now);
+    const paths = servicesUpgradePaths(store, cd);
+    if (paths.length > 0) status['servicesUpgradePaths'] = paths;
+    store.updateStatus(CLUSTER_DEPLOYMENTS, cd.metadata.namespace, cd.metadata.name, status);
+  }
   for (const mcs of store.list(MULTI_CLUSTER_SERVICES))
     store.updateStatus(MULTI_CLUSTER_SERVICES, undefined, mcs.metadata.name, multiClusterServiceStatus(store, mcs, now) as JsonObject);
 }
