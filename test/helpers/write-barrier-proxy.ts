@@ -98,6 +98,9 @@ export async function startWriteBarrierProxy(upstreamKubeconfig: string): Promis
       forward(req, res, body);
     });
   });
+  // As the sandbox's API server (apiserver/server.ts): a keep-alive timeout well beyond the clients' idle reuse, so
+  // the product's pooled socket is never closed by the proxy just as it is reused (a GET answered ECONNRESET at load 14).
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const token = kc.getCurrentUser()?.token;
