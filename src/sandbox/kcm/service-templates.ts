@@ -90,30 +90,9 @@ export function startServiceTemplateController(api: KcmApi, chartRoots: readonly
     const schemaText = existsSync(schemaFile) ? readFileSync(schemaFile, 'utf8') : undefined;
     const annotations = isJsonObject(meta['annotations']) ? meta['annotations'] : {};
     const constraint = annotations[K8S_CONSTRAINT_ANNOTATION] ?? meta['kubeVersion'];
-    const schemaName = `schema-st-${name}`;
+    const schemaName = serviceSchemaConfigMapName(name);
     if (schemaText !== undefined && !api.get(CONFIG_MAPS, namespace, schemaName)) {
-      await api
-        .create(CONFIG_MAPS, {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: {
-            name: schemaName,
-            namespace,
-            labels: { [COMPONENT_LABEL]: 'kcm' },
-            ownerReferences: [
-              {
-                apiVersion: K0RDENT_API_VERSION,
-                kind: 'ServiceTemplate',
-                name,
-                uid: template.metadata.uid ?? '',
-                controller: true,
-                blockOwnerDeletion: true,
-              },
-            ],
-          },
-          data: { schema: schemaText },
-        })
-        .catch(() => undefined);
+      await api.create(CONFIG_MAPS, serviceSchemaConfigMap(template, schemaText)).catch(() => undefined);
     }
     await api.updateStatus(SERVICE_TEMPLATES, namespace, name, {
       chartRef,
@@ -151,4 +130,34 @@ export function startServiceTemplateController(api: KcmApi, chartRoots: readonly
     closed = true;
     unsubscribe();
   };
+}
+
+/** The ConfigMap kcm's template controller keeps a ServiceTemplate's values schema in (`schema-st-<template>`). */
+export function serviceSchemaConfigMapName(template: string): string {
+  return `schema-st-${template}`;
+}
+
+/** That ConfigMap, owned by the template (controller reference), as kcm writes it; the seed writes the same. */
+export function serviceSchemaConfigMap(template: KubeObject, schemaText: string): KubeObject {
+  const name = template.metadata.name;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: serviceSchemaConfigMapName(name),
+      namespace: template.metadata.namespace,
+      labels: { [COMPONENT_LABEL]: 'kcm' },
+      ownerReferences: [
+        {
+          apiVersion: K0RDENT_API_VERSION,
+          kind: 'ServiceTemplate',
+          name,
+          uid: template.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    data: { schema: schemaText },
+  } as KubeObject;
 }

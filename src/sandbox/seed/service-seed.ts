@@ -20,6 +20,7 @@ import {
   type JsonObject,
 } from '../kcm/resources.js';
 import { INVALID_SERVICE_CHART, SERVICE_CHARTS, serviceTemplateName, type ServiceChart } from '../kcm/service-charts.js';
+import { serviceSchemaConfigMap, serviceSchemaConfigMapName } from '../kcm/service-templates.js';
 import { deployedServicesStatus, multiClusterServiceStatus, servicesUpgradePaths } from '../kcm/services.js';
 import { timestamp } from './objects.js';
 
@@ -28,9 +29,7 @@ export const SEEDED_MULTI_CLUSTER_SERVICE = 'platform-monitoring';
 /** The system-namespace templates the chain distributes (every valid one but the legacy ingress). */
 const CHAIN_TEMPLATES = SERVICE_CHARTS.filter((c) => c.version !== '3.40.0').map((c) => serviceTemplateName(c.chart, c.version));
 
-export function schemaConfigMapNameForService(template: string): string {
-  return `schema-st-${template}`;
-}
+export const schemaConfigMapNameForService = serviceSchemaConfigMapName;
 
 function putServiceTemplate(store: Store, chart: ServiceChart, namespace: string, chain?: KubeObject): void {
   const name = serviceTemplateName(chart.chart, chart.version);
@@ -73,26 +72,7 @@ function putServiceTemplate(store: Store, chart: ServiceChart, namespace: string
     },
   });
   if (!chart.schema) return;
-  store.create(CONFIG_MAPS, {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: schemaConfigMapNameForService(name),
-      namespace,
-      labels: { [COMPONENT_LABEL]: 'kcm' },
-      ownerReferences: [
-        {
-          apiVersion: K0RDENT_API_VERSION,
-          kind: 'ServiceTemplate',
-          name,
-          uid: template.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
-    },
-    data: { schema: JSON.stringify(chart.schema, null, 2) },
-  });
+  store.create(CONFIG_MAPS, serviceSchemaConfigMap(template, JSON.stringify(chart.schema, null, 2)));
 }
 
 function putChain(store: Store, namespace: string, managed: boolean): KubeObject {
