@@ -14,6 +14,7 @@ import { packageVersion } from '../config/package.js';
 import { cachedStartAnswers, type StartAnswers, type StartAnswersFile } from './start-cache.js';
 import { checkStartup, exitOnStartupError } from './startup-check.js';
 import type { FrontHandOver } from './stdio.js';
+import { holdYoungGeneration } from './young-generation.js';
 
 /** If the client sends nothing, the server still starts (logs, sandbox, API ping) after this long. */
 const LOAD_FALLBACK_MS = 1000;
@@ -46,6 +47,8 @@ export async function runStdioFront(flags: Record<string, unknown>): Promise<voi
   console.log = console.error;
   console.info = console.error;
   console.debug = console.error;
+  // The server loads with V8's new space held small; ./stdio.ts releases it before serving (./young-generation.ts).
+  holdYoungGeneration();
   const check = checkStartup('stdio', flags);
   const cached = cachedStartAnswers(check.parsed.settings, packageVersion());
   if (cached === undefined) return (await import('./stdio.js')).runStdio(flags, check);

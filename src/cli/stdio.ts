@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { bootstrap } from './bootstrap.js';
 import { onShutdownSignal } from './signals.js';
 import type { StartupCheck } from './startup-check.js';
+import { holdYoungGeneration, releaseYoungGeneration } from './young-generation.js';
 import type { PassThrough } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from 'pino';
@@ -38,6 +39,8 @@ export async function runStdio(flags: Record<string, unknown>, check?: StartupCh
   console.log = console.error;
   console.info = console.error;
   console.debug = console.error;
+  // The load below keeps nearly all it allocates: V8's new space is not grown for it (./young-generation.ts).
+  holdYoungGeneration();
   const { runtime, sandbox, warmUp } = await bootstrap('stdio', flags, {}, check);
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
   const { createMcpServer } = await import('../mcp/server.js');
@@ -81,6 +84,8 @@ export async function runStdio(flags: Record<string, unknown>, check?: StartupCh
     warming = true;
     void warmUp();
   };
+  // Loaded: tool calls get V8's usual new-space growth. Before connect, which delivers the first message.
+  releaseYoungGeneration();
   await server.connect(transport);
   trackRequests(transport, calls);
   const receive = transport.onmessage;
