@@ -46,6 +46,8 @@ interface Rpc {
   bytes(id: number): number;
   response(id: number): Promise<Record<string, unknown>>;
   waitForLog(msg: RegExp, timeoutMs?: number): Promise<void>;
+  /** performance.now() when the first log line whose msg matches arrived (read as stderr arrives), if it did. */
+  loggedAt(msg: RegExp): number | undefined;
   pid: number;
   stop(): Promise<void>;
 }
@@ -76,9 +78,22 @@ function stdioServer(env: Record<string, string>, cli: string, command?: { file:
       }
     }
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  /** Each log line's msg with the time its line arrived. */
+  const logged: { msg: string; at: number }[] = [];
+  let partial = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    partial += chunk;
+    let nl: number;
+    while ((nl = partial.indexOf('\n')) >= 0) {
+      const line = partial.slice(0, nl);
+      partial = partial.slice(nl + 1);
+      if (line.startsWith('{')) logged.push({ msg: String((JSON.parse(line) as { msg?: unknown }).msg), at: performance.now() });
+    }
+  });
   return {
     pid: child.pid ?? 0,
+    loggedAt: (msg) => logged.find((line) => msg.test(line.msg))?.at,
     bytes: (id) => bytes.get(id) ?? 0,
     send: (message) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`),
     response: (id) => {
@@ -119,14 +134,34 @@ export interface ColdStart {
   idleRssMiB: number;
   /** RSS after one tool call (the Kubernetes client loaded, the API pinged) and a second of idling. */
   afterCallRssMiB: number;
+  /** spawn → the server loaded behind the start answers ('serving MCP over stdio' logged). */
+  serverLoadedMs: number;
+  /** The first tool call on the loaded, idle server: sent → answered (it loads the Kubernetes client). */
+  idleFirstCallMs: number;
+  /** Then the same server answering listTemplates (unscoped, ~10 KB) in a row: median ms per call. */
+  steadyCallMs: number;
 }
+
+/** Calls per cold start for {@link ColdStart.steadyCallMs}. */
+const STEADY_CALLS = 20;
 
 /** One cold start of `stdio`: spawn → initialize → tools/list; idle RSS; then RSS after one tool call. */
 export async function coldStartToolsList(
   kubeconfigPath: string,
   cli = CLI,
 ): Promise<
-  Pick<ColdStart, 'toolsListMs' | 'initializeToToolsListMs' | 'toolsListBytes' | 'rssAfterToolsListMiB' | 'idleRssMiB' | 'afterCallRssMiB'>
+  Pick<
+    ColdStart,
+    | 'toolsListMs'
+    | 'initializeToToolsListMs'
+    | 'toolsListBytes'
+    | 'rssAfterToolsListMiB'
+    | 'idleRssMiB'
+    | 'afterCallRssMiB'
+    | 'serverLoadedMs'
+    | 'idleFirstCallMs'
+    | 'steadyCallMs'
+  >
 > {
   const started = performance.now();
   const rpc = stdioServer({ K0RDENT_MGMT_KUBECONFIG_PATH: kubeconfigPath, LOG_LEVEL: 'info' }, cli);
@@ -143,16 +178,39 @@ export async function coldStartToolsList(
   const rssAfterToolsListMiB = rssMiB(rpc.pid);
   // Idle: the server has loaded behind the start answers and nothing has called a tool (no Kubernetes client).
   await rpc.waitForLog(/serving MCP over stdio/);
+  const serverLoadedMs = (rpc.loggedAt(/serving MCP over stdio/) ?? Number.NaN) - started;
   await new Promise((r) => setTimeout(r, 1000));
   const idleRssMiB = rssMiB(rpc.pid);
   // Then one tool call: the Kubernetes client loads and the API is pinged.
+  const callAt = performance.now();
   rpc.send({ id: 3, method: 'tools/call', params: { name: 'k0.clusters.listCredentials', arguments: {} } });
   await rpc.response(3);
+  const idleFirstCallMs = performance.now() - callAt;
   await rpc.waitForLog(/Kubernetes API reachable|Kubernetes API unreachable/);
   await new Promise((r) => setTimeout(r, 1000));
   const afterCallRssMiB = rssMiB(rpc.pid);
+  // Calls in a row on the warm server: what the young generation's size may cost once it serves.
+  const steady: number[] = [];
+  for (let i = 0; i < STEADY_CALLS; i++) {
+    const at = performance.now();
+    rpc.send({ id: 10 + i, method: 'tools/call', params: { name: 'k0.clusters.listTemplates', arguments: {} } });
+    const answer = await rpc.response(10 + i);
+    if ((answer.result as { isError?: boolean } | undefined)?.isError !== false)
+      throw new Error(`listTemplates failed: ${JSON.stringify(answer).slice(0, 300)}`);
+    steady.push(performance.now() - at);
+  }
   await rpc.stop();
-  return { toolsListMs, initializeToToolsListMs, toolsListBytes, rssAfterToolsListMiB, idleRssMiB, afterCallRssMiB };
+  return {
+    toolsListMs,
+    initializeToToolsListMs,
+    toolsListBytes,
+    rssAfterToolsListMiB,
+    idleRssMiB,
+    afterCallRssMiB,
+    serverLoadedMs,
+    idleFirstCallMs,
+    steadyCallMs: median(steady),
+  };
 }
 
 /**

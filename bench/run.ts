@@ -93,6 +93,9 @@ async function main(): Promise<void> {
     afterList: [] as number[],
     idle: [] as number[],
     afterCall: [] as number[],
+    loaded: [] as number[],
+    idleCall: [] as number[],
+    steadyCall: [] as number[],
   }));
   try {
     for (let run = 0; run < COLD_RUNS; run++) {
@@ -105,6 +108,9 @@ async function main(): Promise<void> {
         cold[i]!.afterList.push(c.rssAfterToolsListMiB);
         cold[i]!.idle.push(c.idleRssMiB);
         cold[i]!.afterCall.push(c.afterCallRssMiB);
+        cold[i]!.loaded.push(c.serverLoadedMs);
+        cold[i]!.idleCall.push(c.idleFirstCallMs);
+        cold[i]!.steadyCall.push(c.steadyCallMs);
         cold[i]!.firstCall.push(await coldStartFirstCall(smallKc, 'k0.clusters.listCredentials', {}, build.cli));
       }
       if (GO_PEER.present) {
@@ -142,6 +148,18 @@ async function main(): Promise<void> {
     row(
       'stdio spawn → first tool call answered, sent right after initialize (ms)',
       cold.map((c) => ms(median(c.firstCall))),
+    );
+    row(
+      'stdio spawn → server loaded behind the start answers (ms)',
+      cold.map((c) => ms(median(c.loaded))),
+    );
+    row(
+      'first tool call on the loaded, idle server: sent → answered, Kubernetes client loaded with it (ms)',
+      cold.map((c) => ms(median(c.idleCall))),
+    );
+    row(
+      'then listTemplates {} (unscoped) calls in a row on that server, median per call (ms)',
+      cold.map((c) => ms(median(c.steadyCall))),
     );
     row(
       'RSS right after tools/list (MiB)',
