@@ -195,7 +195,7 @@ export async function coldStartToolsList(
     const at = performance.now();
     rpc.send({ id: 10 + i, method: 'tools/call', params: { name: 'k0.clusters.listTemplates', arguments: {} } });
     const answer = await rpc.response(10 + i);
-    if ((answer.result as { isError?: boolean } | undefined)?.isError !== false)
+    if (answer.error !== undefined || (answer.result as { isError?: boolean } | undefined)?.isError === true)
       throw new Error(`listTemplates failed: ${JSON.stringify(answer).slice(0, 300)}`);
     steady.push(performance.now() - at);
   }
