@@ -1,5 +1,6 @@
 /**
- * Computes what the server answers to `initialize` and `tools/list` for some settings, by asking a real server
+ * Computes what the server answers to `initialize`, `tools/list`, `prompts/list` and `resources/templates/list` for
+ * some settings, by asking a real server
  * (createMcpServer) over an in-memory transport: the build writes them for the stdio front (./start-cache.ts), and
  * the tests compare them with the server's own answers.
  */
@@ -15,7 +16,7 @@ import type { StartAnswers, StartAnswersFile } from './start-cache.js';
 
 export const PROTOCOL: StartAnswersFile['protocol'] = { latest: LATEST_PROTOCOL_VERSION, supported: [...SUPPORTED_PROTOCOL_VERSIONS] };
 
-/** The two answers of a server with these settings (no Kubernetes call is made: neither answer needs one). */
+/** The start answers of a server with these settings (no Kubernetes call is made: none of them needs one). */
 export async function computeStartAnswers(settings: Settings): Promise<StartAnswers> {
   const metrics = createMetricsRegistry();
   const kube = new KubeIdentities({ loadBase: () => Promise.reject(new Error('start answers need no Kubernetes client')), metrics });
@@ -44,7 +45,9 @@ export async function computeStartAnswers(settings: Settings): Promise<StartAnsw
     });
     await client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     const toolsList = await ask(2, 'tools/list');
-    return { initialize, toolsList };
+    const promptsList = await ask(3, 'prompts/list');
+    const resourceTemplatesList = await ask(4, 'resources/templates/list');
+    return { initialize, toolsList, promptsList, resourceTemplatesList };
   } finally {
     await server.close();
     session.close();

@@ -1,5 +1,6 @@
 /**
- * The answers to `initialize` and `tools/list`, computed at build time (scripts/start-answers.mjs, from
+ * The answers to `initialize`, `tools/list`, `prompts/list` and `resources/templates/list` (what VS Code asks
+ * right after initialize, with resources/list, which needs the cluster), computed at build time (scripts/start-answers.mjs, from
  * ./start-answers.ts) for the default settings in each READ_ONLY / TOOL_NAME_STYLE variant and kept beside this
  * module as start-answers.json. The stdio front (./stdio-front.ts) answers from them while the server loads.
  * Light on purpose: node:fs only.
@@ -18,6 +19,9 @@ export interface StartAnswers {
   /** initialize's result for LATEST; protocolVersion is negotiated per request (`protocol`). */
   initialize: Record<string, unknown>;
   toolsList: Record<string, unknown>;
+  /** The prompts and the resource templates: static, like the tools (their texts name tools in the session's style). */
+  promptsList: Record<string, unknown>;
+  resourceTemplatesList: Record<string, unknown>;
 }
 
 export interface StartAnswersFile {

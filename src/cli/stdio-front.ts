@@ -1,6 +1,7 @@
 /**
  * The start of `k0rdent-mcp stdio` (issue 24 item 4): the configuration is checked (a mistake still exits 2 before
- * the client hears anything), then `initialize`, `tools/list` and `ping` are answered from the answers the build
+ * the client hears anything), then `initialize`, `tools/list`, `prompts/list`, `resources/templates/list` and
+ * `ping` are answered from the answers the build
  * computed (./start-cache.ts) while the server itself (./stdio.ts: the SDK, the tools, the managers) loads behind.
  * Every other message waits, in order, for that server; so does everything once it runs.
  *
@@ -20,6 +21,13 @@ import { holdYoungGeneration } from './young-generation.js';
 const LOAD_FALLBACK_MS = 1000;
 
 type Json = Record<string, unknown>;
+
+/** The lists answered from the build's answers once initialize was: method → its answer in StartAnswers. */
+const LISTS: Partial<Record<string, 'toolsList' | 'promptsList' | 'resourceTemplatesList'>> = {
+  'tools/list': 'toolsList',
+  'prompts/list': 'promptsList',
+  'resources/templates/list': 'resourceTemplatesList',
+};
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isId = (value: unknown): value is string | number => typeof value === 'string' || typeof value === 'number';
 
@@ -95,10 +103,12 @@ export async function runStdioFront(flags: Record<string, unknown>): Promise<voi
           load();
           return;
         }
-        // The registry lists every tool on one page whatever the params (a cursor) say.
+        // The registry lists every tool on one page whatever the params (a cursor) say; so does McpServer its
+        // prompts and resource templates (SDK 1.32 dist/esm/server/mcp.js:422 and :462 read no params).
         const listParams = message.params === undefined || isObject(message.params);
-        if (message.method === 'tools/list' && handOver.initializeId !== undefined && listParams) {
-          answer(message.id, cached.answers.toolsList);
+        const listed = typeof message.method === 'string' ? LISTS[message.method] : undefined;
+        if (listed !== undefined && handOver.initializeId !== undefined && listParams) {
+          answer(message.id, cached.answers[listed]);
           return;
         }
         if (message.method === 'ping') {

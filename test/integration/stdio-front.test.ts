@@ -111,7 +111,7 @@ describe('the stdio front answers the handshake before the server loads', () => 
     }
   });
 
-  it('initialize, tools/list and ping are answered while the SDK server module is held back; calls work once it loads', async () => {
+  it('initialize, tools/list, prompts/list, resources/templates/list and ping are answered while the SDK server module is held back; calls work once it loads', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
     writeFileSync(join(dir, 'register.mjs'), REGISTER);
@@ -132,9 +132,19 @@ describe('the stdio front answers the handshake before the server loads', () => 
     io.send({ method: 'notifications/initialized' });
     io.send({ id: 2, method: 'tools/list' });
     io.send({ id: 3, method: 'ping' });
+    // What VS Code asks right after initialize, besides resources/list (which needs the cluster, so the server).
+    io.send({ id: 6, method: 'prompts/list' });
+    io.send({ id: 7, method: 'resources/templates/list', params: {} });
     const tools = ((await io.answer(2)).result as { tools: { name: string }[] }).tools.map((t) => t.name);
     assert.ok(tools.includes('k0.clusters.list'), tools.join(', '));
     assert.deepEqual((await io.answer(3)).result, {});
+    const prompts = ((await io.answer(6)).result as { prompts: { name: string }[] }).prompts;
+    assert.ok(prompts.length > 0, 'prompts listed');
+    const templates = ((await io.answer(7)).result as { resourceTemplates: { uriTemplate: string }[] }).resourceTemplates;
+    assert.ok(
+      templates.some((t) => t.uriTemplate.startsWith('k0rdent://clusters/')),
+      JSON.stringify(templates),
+    );
     // A tool call waits for the server, which is still held.
     io.send({ id: 4, method: 'tools/call', params: { name: 'k0.clusters.list', arguments: { namespace: 'kcm-system' } } });
     await until('the server module to be requested', () => (existsSync(requested) ? true : undefined), 30_000);
