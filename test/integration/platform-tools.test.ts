@@ -16,6 +16,8 @@ import { kubectlFor, type Kubectl } from '../helpers/kubectl.js';
 import { useBackend } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
 import { MANAGEMENTS } from '../../src/sandbox/kcm/resources.js';
+import { HELM_RELEASES } from '../../src/sandbox/world/resources.js';
+import { FAULT_LABEL } from '../../src/sandbox/world/types.js';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 import {
   COMPONENT_FAILURE,
@@ -60,8 +62,18 @@ type RegionObject = { metadata: { name: string; annotations?: Record<string, str
  */
 const seededRegions = (backend: string): boolean => backend !== 'kcm';
 
-const componentSuccess = (management: KubeObject | undefined): boolean | undefined =>
-  (management?.status as Management['status'] | undefined)?.components[FAILED_COMPONENT]?.success;
+/** Whether the component succeeded (kcm omits `success: false`: ComponentStatus.Success is `omitempty`). */
+const componentSuccess = (management: KubeObject | undefined): boolean | undefined => {
+  const component = (management?.status as Management['status'] | undefined)?.components[FAILED_COMPONENT];
+  return component ? component.success === true : undefined;
+};
+
+/** The Ready condition of a HelmRelease as [reason, message]. */
+const readyOf = (hr: KubeObject | undefined): [string, string] | undefined => {
+  const conditions = (hr?.status as { conditions?: { type: string; reason: string; message: string }[] } | undefined)?.conditions;
+  const ready = conditions?.find((c) => c.type === 'Ready');
+  return ready ? [ready.reason, ready.message] : undefined;
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'k0mcp-platform-'));
 const tokens = join(dir, 'tokens.yaml');
@@ -136,14 +148,9 @@ for (const choice of testBackends({ kcm: true })) {
       assert.equal(await env.backend.writeMarker(), marker, 'a read tool wrote nothing');
     });
 
-    it('the unhealthy-component fault: named first with kcm error, and gone with the label', async (t) => {
+    it('the unhealthy-component fault: named first with kcm error, and gone with the label', async () => {
       if (choice.name === 'kcm') {
-        // The label is the simulated kcm's fault (src/sandbox/kcm/management-faults.ts); real kcm v1.11.4 computes a
-        // component's success itself (internal/controller/components/reconciler.go:180-213: dependencies, its
-        // ProviderTemplate valid, its HelmRelease), and its Management webhook refuses a provider pointed at a missing or
-        // invalid ProviderTemplate (internal/util/validation/mgmt.go:121-130), so no client can put this fault in
-        // through the API; the first test reads the healthy figures kcm computed.
-        t.skip('the Management fault label is the simulated kcm’s; real kcm has no such switch');
+        await componentFaultOnRealKcm();
         return;
       }
       const labelled = await kubectl.run(['label', 'management', 'kcm', `${MANAGEMENT_FAULT_LABEL}=${COMPONENT_FAILURE}`]);
@@ -175,6 +182,75 @@ for (const choice of testBackends({ kcm: true })) {
       );
       assert.equal((await env.harness.ok<Status>('k0.platform.status', {})).healthy, true);
     });
+
+    /**
+     * On real kcm the component fails as on a real management cluster: its HelmRelease fails (the world's
+     * helm-controller fault `helm-upgrade-failure`, a label on the HelmRelease kcm keeps, src/sandbox/world/faults.ts)
+     * and kcm v1.11.4 computes the component's error from it (internal/controller/components/reconciler.go:259-262,
+     * :467-470 "HelmRelease <ns>/<name> is not yet ready: <Ready message>"). kcm does not watch HelmReleases
+     * (management_controller.go:925-929 For(Management) only) and requeues only while a component is not ready
+     * (:233-236, every 10 s), so the Management is touched, as an operator would, for kcm to read the failure at once.
+     */
+    async function componentFaultOnRealKcm(): Promise<void> {
+      const release = ['helmrelease', '-n', 'kcm-system', FAILED_COMPONENT];
+      const hr = async (): Promise<KubeObject | undefined> => env.backend.get(HELM_RELEASES, 'kcm-system', FAILED_COMPONENT);
+      const touch = async (value: string): Promise<void> => {
+        const touched = await kubectl.run(['annotate', 'management', 'kcm', `k0rdent-mcp.io/touched${value}`, '--overwrite']);
+        assert.equal(touched.code, 0, touched.stderr);
+      };
+      const labelled = await kubectl.run(['label', ...release, `${FAULT_LABEL}=helm-upgrade-failure`]);
+      assert.equal(labelled.code, 0, labelled.stderr);
+      try {
+        await until('the HelmRelease failed its upgrade', async () => readyOf(await hr())?.[0] === 'UpgradeFailed');
+        const flux = readyOf(await hr())?.[1] ?? '';
+        // Flux's text (helm-controller v1.6.2 internal/reconcile/upgrade.go:128).
+        assert.match(
+          flux,
+          new RegExp(`^Helm upgrade failed for release kcm-system/${FAILED_COMPONENT} with chart ${FAILED_COMPONENT}@[0-9.]+: `),
+        );
+        // Touched again while kcm has not computed it: a reconcile that read its HelmRelease cache before the failure
+        // arrived would otherwise leave the healthy status until kcm's next reconcile.
+        await until(
+          'kcm computed the component failed',
+          async () => {
+            if (componentSuccess(await env.backend.get(MANAGEMENTS, undefined, 'kcm')) === false) return true;
+            await touch(`=${Date.now()}`);
+            return false;
+          },
+          { everyMs: 500 },
+        );
+        const status = await env.harness.ok<Status>('k0.platform.status', {});
+        const management = await kubectl.json<Management>(['get', 'management', 'kcm']);
+        const error = management.status.components[FAILED_COMPONENT]?.error;
+        assert.equal(error, `HelmRelease kcm-system/${FAILED_COMPONENT} is not yet ready: ${flux}`);
+        assert.equal(status.healthy, false);
+        assert.deepEqual(
+          [status.firstUnhealthy?.kind, status.firstUnhealthy?.name, status.firstUnhealthy?.reason, status.firstUnhealthy?.message],
+          ['Management component', FAILED_COMPONENT, 'InstallationFailed', error],
+        );
+        // The figures as kubectl reads the Management kcm wrote.
+        assert.deepEqual(
+          status.management?.components.map((c) => [c.name, c.healthy, c.error]),
+          Object.entries(management.status.components)
+            .map(([name, c]) => [name, c.success === true, c.error || undefined])
+            .sort(),
+        );
+        assert.equal(status.management?.ready, management.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
+        assert.equal(status.management?.ready, false);
+        assert.deepEqual(status.management?.availableProviders, management.status.availableProviders);
+      } finally {
+        const removed = await kubectl.run(['label', ...release, `${FAULT_LABEL}-`]);
+        assert.equal(removed.code, 0, removed.stderr);
+      }
+      // The world retries the upgrade once the label is gone; kcm reads it at the touch (or its 10 s requeue).
+      await until('the HelmRelease upgraded', async () => readyOf(await hr())?.[0] === 'UpgradeSucceeded');
+      await touch('-');
+      await until(
+        'the component healthy again',
+        async () => componentSuccess(await env.backend.get(MANAGEMENTS, undefined, 'kcm')) === true,
+      );
+      assert.equal((await env.harness.ok<Status>('k0.platform.status', {})).healthy, true);
+    }
 
     it('k0.regions.list: the seeded Regions, ready or paused, and where each comes from', async (t) => {
       if (!seededRegions(choice.name)) {

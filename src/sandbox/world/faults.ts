@@ -35,3 +35,20 @@ export function faultOf(reader: KcmReader, object: KubeObject | undefined): Faul
   const value = deployment?.metadata.labels?.[FAULT_LABEL];
   return isFault(value) ? value : undefined;
 }
+
+/**
+ * The fault a HelmRelease asks for itself, with the same label on the HelmRelease: `helm-upgrade-failure` fails
+ * every upgrade of the release (Flux's upgrade failure, fluxcd/helm-controller v1.6.2 internal/reconcile/
+ * upgrade.go:128,144-148), and a release already deployed is upgraded at once so the fault shows without waiting
+ * for a change. Meant for the component HelmReleases kcm creates in the system namespace (kcm v1.11.4
+ * internal/controller/components/reconciler.go:244-262): kcm keeps labels it did not set when it updates a
+ * HelmRelease (internal/helm/release.go:66-71 copies its own into the existing map), so an operator can put it on
+ * with kubectl and it stays.
+ */
+export const RELEASE_FAULTS = ['helm-upgrade-failure'] as const;
+export type ReleaseFault = (typeof RELEASE_FAULTS)[number];
+
+export function releaseFaultOf(hr: KubeObject | undefined): ReleaseFault | undefined {
+  const value = hr?.metadata.labels?.[FAULT_LABEL];
+  return value !== undefined && (RELEASE_FAULTS as readonly string[]).includes(value) ? (value as ReleaseFault) : undefined;
+}

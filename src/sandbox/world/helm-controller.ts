@@ -34,7 +34,7 @@ import type { Condition } from '../kcm/conditions.js';
 import { recordEvent } from '../kcm/events.js';
 import { isJsonObject, type JsonObject } from '../kcm/resources.js';
 import { findChart, type ChartFiles } from './charts.js';
-import { faultOf } from './faults.js';
+import { faultOf, releaseFaultOf } from './faults.js';
 import { controllerLog, type ControllerLog } from './logs.js';
 import { WorkQueue } from './queue.js';
 import { coalesceValues, renderRelease } from './render.js';
@@ -236,8 +236,11 @@ export class HelmController {
       latest.configDigest === configDigest &&
       latest.chartVersion === chartVersion &&
       latest.chartName === chartName;
-    if (inSync && status['observedGeneration'] === generation) return undefined;
-    if (inSync) {
+    // The HelmRelease's own fault (./faults.ts releaseFaultOf): a deployed release is upgraded at once, and fails.
+    const upgradeFault = releaseFaultOf(hr) === 'helm-upgrade-failure';
+    const forced = inSync && upgradeFault;
+    if (inSync && !forced && status['observedGeneration'] === generation) return undefined;
+    if (inSync && !forced) {
       // A spec change that changes neither values nor chart (interval, timeout): nothing to release.
       await writeStatus(this.api, HELM_RELEASES, hr, { ...status, observedGeneration: generation, lastAttemptedGeneration: generation });
       this.logs.info(subject, 'release in-sync with desired state');
@@ -247,9 +250,13 @@ export class HelmController {
       latest?.status === 'failed' &&
       status['lastAttemptedGeneration'] === generation &&
       status['lastAttemptedConfigDigest'] === configDigest;
-    if (failedAlready) return undefined; // Stalled: retries exhausted until the spec changes.
+    // Stalled: retries exhausted until the spec changes. An upgrade the fault failed is retried once the label is
+    // gone (what `flux reconcile helmrelease --reset` asks of Flux: the failure counts reset, the upgrade retried;
+    // helm-controller v1.6.2 api/v2/annotations.go:43-45 ShouldHandleResetRequest).
+    if (failedAlready && (upgradeFault || latest.action !== 'upgrade')) return undefined;
 
-    const action: 'install' | 'upgrade' = latest?.status === 'deployed' ? 'upgrade' : 'install';
+    // Upgrade when the release was ever deployed (a failed upgrade keeps the release it failed to replace).
+    const action: 'install' | 'upgrade' = history.some((s) => s.status === 'deployed') ? 'upgrade' : 'install';
     const reconciling = `Running '${action}' action with timeout of ${timeoutOf(hr)}`;
     this.logs.info(
       subject,
@@ -286,6 +293,8 @@ export class HelmController {
     const fault = faultOf(this.api, hr);
     if (fault === 'helm-install-failure' && action === 'install')
       return this.installFailed(hr, files, chartVersion, releaseName, targetNamespace, attempted, configDigest);
+    if (action === 'upgrade' && releaseFaultOf(hr) === 'helm-upgrade-failure')
+      return this.upgradeFailed(hr, history, files, chartName, chartVersion, releaseName, targetNamespace, attempted, configDigest);
 
     const defaults = this.chartValues(files);
     const rendered = renderRelease({
@@ -322,7 +331,7 @@ export class HelmController {
       action,
     };
     snapshot.digest = `sha256:${createHash('sha256').update(JSON.stringify(snapshot)).digest('hex')}`;
-    const older = history.map((s, i) => (i === 0 && s.status === 'deployed' ? { ...s, status: 'superseded' } : s));
+    const older = history.map((s) => (s.status === 'deployed' ? { ...s, status: 'superseded' } : s));
     const message = `Helm ${action} succeeded for release ${targetNamespace}/${releaseName}.v${revision} with chart ${chartName}@${chartVersion}`;
     const reason = action === 'install' ? 'InstallSucceeded' : 'UpgradeSucceeded';
     const base = statusOf(hr);
@@ -334,6 +343,7 @@ export class HelmController {
       inventory: { entries: rendered.map((o) => ({ id: inventoryId(o), v: o.apiVersion.split('/')[1] ?? o.apiVersion })) },
       failures: undefined,
       installFailures: undefined,
+      upgradeFailures: undefined,
       conditions: withConditions(
         { conditions: conditionsIn(base).filter((c: Condition) => c.type !== 'Reconciling' && c.type !== 'Stalled') },
         [
@@ -448,6 +458,72 @@ export class HelmController {
       ),
     });
     await recordEvent(this.api, hr, { type: 'Warning', reason: 'InstallFailed', message, ...REPORTER });
+    const subject = { kind: 'HelmRelease', group: GROUP, namespace: hr.metadata.namespace ?? '', name: hr.metadata.name };
+    this.logs.error(subject, 'Reconciler error', message);
+    this.logs.info(subject, stalled);
+    return undefined;
+  }
+
+  /**
+   * A failed upgrade (the HelmRelease's `helm-upgrade-failure` fault), as helm-controller v1.6.2 records it: Helm
+   * stores the new revision as failed and keeps the one it failed to replace deployed; Released and Ready False
+   * UpgradeFailed "Helm upgrade failed for release <ns>/<name> with chart <chart>@<version>: <err>"
+   * (internal/reconcile/upgrade.go:128,144-148; Ready copies Released, release.go summarize), failures and
+   * upgradeFailures counted (upgrade.go:106, api/v2 IncrementFailureCount) and Stalled RetriesExceeded "Failed to
+   * upgrade after 1 attempt(s)" (atomic_release.go:205: kcm sets no upgrade remediation on a component,
+   * kcm v1.11.4 internal/controller/components/reconciler.go:343-345, so Flux's default of 0 retries holds).
+   */
+  private async upgradeFailed(
+    hr: KubeObject,
+    history: Snapshot[],
+    files: ChartFiles,
+    chartName: string,
+    chartVersion: string,
+    releaseName: string,
+    targetNamespace: string,
+    attempted: Status,
+    configDigest: string,
+  ): Promise<undefined> {
+    const generation = hr.metadata.generation ?? 1;
+    const now = nowTime();
+    const previous = history[0];
+    const cause = 'context deadline exceeded (sandbox fault helm-upgrade-failure)';
+    const message = `Helm upgrade failed for release ${targetNamespace}/${releaseName} with chart ${chartName}@${chartVersion}: ${cause}`;
+    const snapshot: Snapshot = {
+      name: releaseName,
+      namespace: targetNamespace,
+      version: (previous?.version ?? 0) + 1,
+      status: 'failed',
+      chartName,
+      chartVersion,
+      ...(files.appVersion ? { appVersion: files.appVersion } : {}),
+      configDigest,
+      digest: '',
+      firstDeployed: previous?.firstDeployed ?? now,
+      lastDeployed: now,
+      action: 'upgrade',
+    };
+    snapshot.digest = `sha256:${createHash('sha256').update(JSON.stringify(snapshot)).digest('hex')}`;
+    const base = statusOf(hr);
+    const count = (key: string): number => (typeof base[key] === 'number' ? (base[key] as number) : 0) + 1;
+    const stalled = 'Failed to upgrade after 1 attempt(s)';
+    await writeStatus(this.api, HELM_RELEASES, hr, {
+      ...attempted,
+      observedGeneration: generation,
+      history: [snapshot, ...history].slice(0, HISTORY_LIMIT),
+      failures: count('failures'),
+      upgradeFailures: count('upgradeFailures'),
+      conditions: withConditions(
+        { conditions: conditionsIn(base).filter((c) => c.type !== 'Reconciling') },
+        [
+          { type: 'Released', status: 'False', reason: 'UpgradeFailed', message, observedGeneration: generation },
+          { type: 'Stalled', status: 'True', reason: 'RetriesExceeded', message: stalled, observedGeneration: generation },
+          { type: 'Ready', status: 'False', reason: 'UpgradeFailed', message, observedGeneration: generation },
+        ],
+        now,
+      ),
+    });
+    await recordEvent(this.api, hr, { type: 'Warning', reason: 'UpgradeFailed', message, ...REPORTER });
     const subject = { kind: 'HelmRelease', group: GROUP, namespace: hr.metadata.namespace ?? '', name: hr.metadata.name };
     this.logs.error(subject, 'Reconciler error', message);
     this.logs.info(subject, stalled);
