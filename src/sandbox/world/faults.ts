@@ -41,7 +41,7 @@ export function faultOf(reader: KcmReader, object: KubeObject | undefined): Faul
  * every upgrade of the release (Flux's upgrade failure, fluxcd/helm-controller v1.6.2 internal/reconcile/
  * upgrade.go:128,144-148), and a release already deployed is upgraded at once so the fault shows without waiting
  * for a change. Meant for the component HelmReleases kcm creates in the system namespace (kcm v1.11.4
- * internal/controller/components/reconciler.go:244-262): kcm keeps labels it did not set when it updates a
+ * internal/controller/components/reconciler.go:243-262): kcm keeps labels it did not set when it updates a
  * HelmRelease (internal/helm/release.go:66-71 copies its own into the existing map), so an operator can put it on
  * with kubectl and it stays.
  */
