@@ -1,19 +1,14 @@
 /** `k0rdent-mcp serve`: MCP over Streamable HTTP plus /healthz, /readyz, /metrics. */
 import { bootstrap } from './bootstrap.js';
 import { onShutdownSignal } from './signals.js';
-import { holdYoungGeneration, releaseYoungGeneration } from './young-generation.js';
 
 export async function runServe(flags: Record<string, unknown>): Promise<void> {
   const stateless = flags.stateless === true;
-  // The load below keeps nearly all it allocates: V8's new space is not grown for it (./young-generation.ts).
-  holdYoungGeneration();
   const { runtime, devBearerToken, sandbox, warmUp } = await bootstrap('serve', flags, { stateless });
   const { createHttpApp } = await import('../http/app.js');
   // Every tool series exists at 0 from startup, before the first session.
   (await import('../mcp/tools/index.js')).initAllToolMetrics(runtime.metrics);
   const app = createHttpApp({ runtime, devBearerToken, stateless });
-  // Loaded: requests get V8's usual new-space growth.
-  releaseYoungGeneration();
   const address = await app.listen();
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   runtime.logger.info({ url: `http://${host}:${address.port}/mcp`, stateless }, 'serving MCP over Streamable HTTP');
