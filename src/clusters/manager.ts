@@ -7,7 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeIdentity } from '../kube/identity.js';
 import type { Logger } from 'pino';
 import { AppError, echo } from '../errors.js';
-import type { GenerationTarget } from '../k0rdent/conditions.js';
+import type { WaitTarget } from '../k0rdent/judge.js';
 import { CLUSTER_DEPLOYMENT, CLUSTER_TEMPLATE, CREDENTIAL, K0RDENT_GROUP, type K0rdentResource } from '../k0rdent/resources.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { assertObjectName } from '../policy/names.js';
@@ -436,7 +436,7 @@ export class ClusterManager {
   waitForReady(
     namespace: string,
     name: string,
-    target: GenerationTarget & { uid?: string | undefined },
+    target: WaitTarget & { uid?: string | undefined },
     wait: WaitOptions,
     hooks: ManagerHooks,
   ): Promise<WaitOutcome> {

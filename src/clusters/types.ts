@@ -2,6 +2,7 @@
  * The cluster manager's types. Its results are inferred from the zod schemas in ./results.ts (the tools'
  * output schemas are built from the same schemas); requests, options and hooks are declared here.
  */
+import type { MachineTarget } from '../k0rdent/judge.js';
 import type { z } from 'zod';
 import type { Condition } from '../k0rdent/conditions.js';
 import type { JsonObject } from '../shared/config-schema.js';
@@ -72,6 +73,8 @@ export interface Written {
   chart?: string | undefined;
   /** HelmReleaseReady's message from before the change, which no longer counts. */
   previousRelease?: string | undefined;
+  /** After an update that changes the machines: the CAPI counters that must reach the count asked for (src/k0rdent/judge.ts). */
+  machines?: MachineTarget | undefined;
 }
 
 /** What a destructive operation asks the user before it writes. */

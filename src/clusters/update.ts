@@ -8,7 +8,9 @@ import { TOOL, toolRef } from '../tool-names.js';
 import jsonMergePatch from 'json-merge-patch';
 import { isDeepStrictEqual } from 'node:util';
 import { AppError, echo } from '../errors.js';
-import { CONDITION, findCondition, readConditions, type GenerationTarget } from '../k0rdent/conditions.js';
+import { CONDITION, findCondition, readConditions } from '../k0rdent/conditions.js';
+import type { WaitTarget } from '../k0rdent/judge.js';
+import { machineTarget } from './wait-ready.js';
 import { CLUSTER_DEPLOYMENT, DEPLOYMENT_MANAGED_LABELS, K0RDENT_GROUP, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../k0rdent/resources.js';
 import { assertMayI } from '../shared/access-review.js';
 import { assertFieldNames, assertKcmKnows, checkDeployFields, givenFields, type DeployFields } from './deploy-fields.js';
@@ -29,7 +31,7 @@ export interface UpdateDeps {
   globalNamespace: string;
   fieldOwner: string;
   resolveTarget: (requested: string | undefined, call: CallOptions) => Promise<string>;
-  waitForReady: (namespace: string, name: string, target: GenerationTarget, wait: WaitOptions) => Promise<WaitOutcome>;
+  waitForReady: (namespace: string, name: string, target: WaitTarget, wait: WaitOptions) => Promise<WaitOutcome>;
   /** Told what the write left to follow (a task follows the target generation). */
   onWritten?: ((written: Written) => void) | undefined;
   /** Asks the user before a destructive change (a template change, a lowered count); absent: nobody to ask. */
@@ -349,10 +351,13 @@ export async function updateDeployment(deps: UpdateDeps, request: UpdateRequest,
   const result: UpdateResult = { ...base(applied), status: 'updated', changes: described, ...adopted, ...warned };
   const releaseChanged = plan.changes.some((c) => c.path === 'template' || c.path === 'credential' || c.path.startsWith('config'));
   const previousRelease = releaseChanged ? findCondition(readConditions(existing.status), CONDITION.HelmReleaseReady)?.message : undefined;
-  const target: GenerationTarget = {
+  // A change of the machine counts or the template also waits for Cluster API's counters (./wait-ready.ts machineTarget).
+  const machines = machineTarget(plan.changes, plan.templateName !== plan.currentTemplate);
+  const target: WaitTarget = {
     generation: applied.metadata?.generation ?? (existing.metadata?.generation ?? 0) + 1,
     ...(previousRelease ? { previousRelease } : {}),
     ...(plan.templateName !== plan.currentTemplate ? { chart: chartOf(plan.template) } : {}),
+    ...(machines !== undefined ? { machines } : {}),
   };
   const uid = applied.metadata?.uid;
   if (uid) deps.onWritten?.({ namespace, name: request.name, uid, ...target });

@@ -5,15 +5,23 @@
  */
 import { TOOL, toolRef } from '../tool-names.js';
 import type { Logger } from 'pino';
-import type { GenerationTarget } from '../k0rdent/conditions.js';
-import { failureText, judge, type GoneTarget, type JudgeOptions, type Judgement, type ReadyTarget } from '../k0rdent/judge.js';
+import {
+  failureText,
+  judge,
+  type GoneTarget,
+  type JudgeOptions,
+  type Judgement,
+  type MachineTarget,
+  type ReadyTarget,
+  type WaitTarget,
+} from '../k0rdent/judge.js';
 import type { DeletionSpec } from '../k0rdent/steps.js';
 import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import type { K0rdentApi } from '../kube/k0rdent-api.js';
 import { compactConditions } from './summaries.js';
 import type { DeleteResult, OperationHooks, WaitError, WaitOptions, WaitOutcome } from './types.js';
 import { waitFor, waitSettings, type Evaluation, type WaitResult, type WaitSpec } from './wait.js';
-import { capiProgress } from './wait-capi.js';
+import { capiProgress, type CapiRead } from './wait-capi.js';
 
 export interface ReadyWaitDeps {
   api: K0rdentApi;
@@ -31,15 +39,39 @@ function detailWith(deps: ReadyWaitDeps, extra: string | undefined): JudgeOption
 }
 
 /** The wait's enrich: the CAPI machine counts of the deployment (unless the deps turn them off). */
-function machineCountsOf(deps: ReadyWaitDeps, namespace: string, name: string): WaitSpec['enrich'] {
+function machineCountsOf(deps: ReadyWaitDeps, namespace: string, name: string): WaitSpec<CapiRead>['enrich'] {
   return deps.machineCounts === false ? undefined : capiProgress(deps.api, namespace, name);
+}
+
+/** The judge's options from the wait's latest read below kcm: the detail line, and the counters (or the refusal). */
+function judgeOptions(deps: ReadyWaitDeps, extra: CapiRead | 'refused' | undefined): JudgeOptions {
+  const read = extra === 'refused' ? undefined : extra;
+  return { detail: detailWith(deps, read?.detail), capi: extra === 'refused' ? 'refused' : read?.capi };
+}
+
+/**
+ * The counters an update's wait must also see (src/k0rdent/judge.ts): the worker and control-plane counts it
+ * changes (`config.workersNumber` / `config.controlPlaneNumber`, the count every k0rdent cluster template takes), and
+ * after a template change (a Kubernetes version, a chart) both settled — CAPI counts the machines up to date with
+ * the new spec. Undefined: nothing about the machines changed, kcm's Ready decides.
+ */
+export function machineTarget(changes: readonly { path: string; after?: unknown }[], templateChanged: boolean): MachineTarget | undefined {
+  const count = (path: string): number | 'settled' | undefined => {
+    const change = changes.find((c) => c.path === path);
+    if (change === undefined) return templateChanged ? 'settled' : undefined;
+    return typeof change.after === 'number' && Number.isInteger(change.after) && change.after >= 0 ? change.after : 'settled';
+  };
+  const workers = count('config.workersNumber');
+  const controlPlane = count('config.controlPlaneNumber');
+  if (workers === undefined && controlPlane === undefined) return undefined;
+  return { ...(workers !== undefined ? { workers } : {}), ...(controlPlane !== undefined ? { controlPlane } : {}) };
 }
 
 /**
  * The apply/delete already succeeded when a wait ends on an API failure (an expired token, RBAC without
  * `watch`): the result says so, with the failure, instead of the call failing. Logged as a warning.
  */
-export function waitErrorOf(outcome: WaitResult, logger: Logger, namespace: string, name: string): { waitError?: WaitError } {
+export function waitErrorOf(outcome: WaitResult<unknown>, logger: Logger, namespace: string, name: string): { waitError?: WaitError } {
   if (!outcome.error) return {};
   const { code, message } = outcome.error;
   logger.warn(
@@ -50,7 +82,7 @@ export function waitErrorOf(outcome: WaitResult, logger: Logger, namespace: stri
 }
 
 /** What a wait ended by the server's shutdown tells the caller: the object carries on without it (and so does the call's task, if it was one). */
-export function interruption(outcome: WaitResult, continues: string, asTask = false): { interrupted?: true; note?: string } {
+export function interruption(outcome: WaitResult<unknown>, continues: string, asTask = false): { interrupted?: true; note?: string } {
   if (!outcome.interrupted) return {};
   return {
     interrupted: true,
@@ -62,7 +94,7 @@ export function interruption(outcome: WaitResult, continues: string, asTask = fa
 const isTask = (hooks: OperationHooks): boolean => hooks.onWritten !== undefined;
 
 /** The judge's target of a deploy/update wait: that object (when its uid is known), reconciled and Ready for `target`. */
-export function readyTarget(target: GenerationTarget, uid?: string): ReadyTarget {
+export function readyTarget(target: WaitTarget, uid?: string): ReadyTarget {
   return { kind: 'ready', ...target, uid };
 }
 
@@ -74,6 +106,7 @@ export function evaluation(judgement: Judgement): Evaluation {
     message: judgement.phase,
     step: judgement.step,
     detail: judgement.detail,
+    refresh: judgement.machinesBehind !== undefined,
   };
 }
 
@@ -81,7 +114,7 @@ export async function waitForGeneration(
   deps: ReadyWaitDeps,
   namespace: string,
   name: string,
-  target: GenerationTarget & { uid?: string | undefined },
+  target: WaitTarget & { uid?: string | undefined },
   wait: WaitOptions,
   hooks: OperationHooks,
 ): Promise<WaitOutcome> {
@@ -95,9 +128,9 @@ export async function waitForGeneration(
     logger: deps.logger,
     goal: `Ready for generation ${target.generation}`,
     enrich: machineCountsOf(deps, namespace, name),
-    evaluate: (object, extra) => evaluation(judge(object, goal, { detail: detailWith(deps, extra) })),
+    evaluate: (object, extra) => evaluation(judge(object, goal, judgeOptions(deps, extra))),
   });
-  const last = judge(outcome.last, goal);
+  const last = judge(outcome.last, goal, judgeOptions(deps, outcome.extra));
   return {
     ready: last.verdict === 'ready',
     timedOut: outcome.timedOut,
@@ -140,7 +173,7 @@ export async function waitForDeletion(
     goal: 'gone',
     enrich: machineCountsOf(deps, namespace, name),
     evaluate: (object, extra) => {
-      const judgement = judge(object, target(), { detail: detailWith(deps, extra) });
+      const judgement = judge(object, target(), judgeOptions(deps, extra));
       uid ??= judgement.object?.metadata?.uid;
       if (judgement.object?.spec) spec = judgement.object.spec;
       return evaluation(judgement);

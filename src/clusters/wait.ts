@@ -9,7 +9,10 @@
  * `enrich` adds what the followed object does not say (the ClusterDeployment waits: the CAPI Cluster's machine
  * counts, ./wait-capi.ts): read at most once per change of the followed object (its resourceVersion), only while
  * the wait goes on, each read bounded by ENRICH_TIMEOUT_MS and the wait's own end; a read that fails or runs
- * out of time adds nothing, and one that is refused (the caller may not read those kinds) is not tried again.
+ * out of time adds nothing, and one that is refused (the caller may not read those kinds) is not tried again
+ * (the evaluation is then told 'refused'). An evaluation that waits on what `enrich` reads (`refresh`: kcm says
+ * Ready, the machine counts are behind) has it read again at every state the follower yields, the re-checks every
+ * pollInterval included: the followed object may not change while the machines come up.
  */
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
@@ -31,21 +34,27 @@ export interface Evaluation {
   step?: Step | undefined;
   /** Extra detail for the progress line (the judge's hook), e.g. "workers 2/3 ready". */
   detail?: string | undefined;
+  /** Not done until `enrich` answers otherwise: read it again at every state seen, even of the same resourceVersion. */
+  refresh?: boolean | undefined;
 }
 
-export interface WaitSpec {
+/** What `enrich` answers: something to add, nothing (undefined), or 'refused' (not asked again in this wait). */
+export type EnrichAnswer<E> = E | undefined | 'refused';
+
+export interface WaitSpec<E = string> {
   /** The GET and watch of one object (K0rdentApi; a scripted fake in unit tests). */
   api: Pick<K0rdentApi, 'get' | 'watchOne'>;
   resource: K0rdentResource;
   namespace: string;
   name: string;
   /** Called with the current object, or undefined once it is gone, and the latest `enrich` answer. */
-  evaluate: (object: KubeObject | undefined, extra?: string) => Evaluation;
+  evaluate: (object: KubeObject | undefined, extra?: E | 'refused') => Evaluation;
   /**
    * Extra detail about the current object read elsewhere (async, bounded): at most once per resourceVersion of
-   * the followed object. Answers undefined to add nothing, 'refused' to be asked no more in this wait.
+   * the followed object (or at every state while the evaluation asks to `refresh`). Answers undefined to add
+   * nothing, 'refused' to be asked no more in this wait.
    */
-  enrich?: ((object: KubeObject, signal: AbortSignal) => Promise<string | undefined | 'refused'>) | undefined;
+  enrich?: ((object: KubeObject, signal: AbortSignal) => Promise<EnrichAnswer<E>>) | undefined;
   /** Longest one `enrich` read may take (ENRICH_TIMEOUT_MS unless said). */
   enrichTimeoutMs?: number | undefined;
   pollIntervalMs: number;
@@ -64,7 +73,7 @@ export interface WaitSpec {
   goal?: string | undefined;
 }
 
-export interface WaitResult {
+export interface WaitResult<E = string> {
   done: boolean;
   timedOut: boolean;
   /** The last object seen (undefined once gone). */
@@ -77,6 +86,8 @@ export interface WaitResult {
   error?: AppError;
   /** The server began shutting down; the object carries on without this wait. */
   interrupted?: boolean;
+  /** The latest `enrich` answer (what the last evaluation was told). */
+  extra?: E | 'refused' | undefined;
 }
 
 /** The part of a WaitSpec every operation fills the same way: the caller's wait options and its hooks. */
@@ -100,7 +111,7 @@ export function waitSettings(
 }
 
 /** K0rdentApi's GET and watch of one object, as the follower asks for them. */
-function sourceOf(spec: WaitSpec): FollowSource<KubeObject> {
+function sourceOf<E>(spec: WaitSpec<E>): FollowSource<KubeObject> {
   const { api, resource, namespace, name } = spec;
   return {
     get: (signal) => api.get(resource, namespace, name, { signal }),
@@ -117,13 +128,13 @@ export const ENRICH_TIMEOUT_MS = 3_000;
  * One `enrich` read, bounded by `timeoutMs` and `stop` (the answer is not waited for beyond them, whether or not
  * the read honours its signal); failures and time-outs answer undefined.
  */
-async function enrichOnce(
-  enrich: NonNullable<WaitSpec['enrich']>,
+async function enrichOnce<E>(
+  enrich: NonNullable<WaitSpec<E>['enrich']>,
   object: KubeObject,
   stop: AbortSignal,
   timeoutMs: number,
   logger: WaitSpec['logger'],
-): Promise<string | undefined | 'refused'> {
+): Promise<EnrichAnswer<E>> {
   const bound = new AbortController();
   const onStop = (): void => bound.abort();
   stop.addEventListener('abort', onStop, { once: true });
@@ -142,7 +153,7 @@ async function enrichOnce(
   }
 }
 
-export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
+export async function waitFor<E = string>(spec: WaitSpec<E>): Promise<WaitResult<E>> {
   const { resource, namespace, name, signal, logger } = spec;
   const what = `${resource.kind} ${namespace}/${name}`;
   const cancelled = (): AppError => new AppError('unavailable', `waiting for ${what} was cancelled by the caller`, { cancelled: true });
@@ -194,10 +205,10 @@ export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
     },
     `waiting for ${what}${spec.goal ? ` to be ${spec.goal}` : ''}`,
   );
-  const result = (fields: Omit<WaitResult, 'last' | 'message'>): WaitResult => ({ ...fields, last, message });
   let judging = false;
   let enrich = spec.enrich;
-  let extra: string | undefined;
+  let extra: E | 'refused' | undefined;
+  const result = (fields: Omit<WaitResult<E>, 'last' | 'message' | 'extra'>): WaitResult<E> => ({ ...fields, last, message, extra });
   let enrichedAt: string | undefined;
   try {
     const states = follow(sourceOf(spec), {
@@ -211,10 +222,10 @@ export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
       judging = true;
       last = object;
       let evaluation = spec.evaluate(object, extra);
-      // The last word is the object's own: the detail read before it changed would be stale there.
-      if (evaluation.done && extra !== undefined) evaluation = spec.evaluate(object);
+      // The last word is the object's own, or a read made for it: a detail read before it changed would be stale.
+      if (evaluation.done && extra !== undefined && extra !== 'refused') evaluation = spec.evaluate(object);
       const version = object?.metadata?.resourceVersion;
-      if (!evaluation.done && enrich !== undefined && object !== undefined && version !== enrichedAt) {
+      if (!evaluation.done && enrich !== undefined && object !== undefined && (version !== enrichedAt || evaluation.refresh === true)) {
         enrichedAt = version;
         judging = false;
         const answer = await enrichOnce(enrich, object, stop.signal, spec.enrichTimeoutMs ?? ENRICH_TIMEOUT_MS, logger);
@@ -224,7 +235,7 @@ export async function waitFor(spec: WaitSpec): Promise<WaitResult> {
           continue;
         }
         if (answer === 'refused') enrich = undefined;
-        else extra = answer;
+        extra = answer;
         evaluation = spec.evaluate(object, extra);
       }
       message = evaluation.message;

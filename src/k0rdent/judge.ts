@@ -11,6 +11,16 @@
  * earlier generation, or copied from a HelmRelease helm-controller has not upgraded yet, never counts. When
  * someone else changed the spec meanwhile, the object's newer generation is the one that must be Ready (a
  * Ready for a spec that is no longer the object's is stale).
+ *
+ * After an update that changes the machine counts or the template, kcm's Ready is not enough (issue 21): kcm
+ * v1.11.4 reports Ready right after the HelmRelease upgrade, its CAPIClusterSummary following the Cluster's
+ * WorkersAvailable and the other conditions it summarises (kcm internal/util/conditions/capi.go:61-97), which stay
+ * True while new workers are still being created. Such a target names the counts (`machines`), and the judge asks
+ * the CAPI Cluster's counters too: for each one named, `status.workers` / `status.controlPlane` desiredReplicas =
+ * readyReplicas = upToDateReplicas = the count asked for (cluster-api v1.13.4 api/core/v1beta2/cluster_types.go:
+ * 1534-1574, ClusterControlPlaneStatus and WorkersStatus). What the wait read of them is `capi` (the same read as
+ * the progress line's machine counts); a deployment without a CAPI Cluster (adopted, or the kind not served) and a
+ * caller refused the read are judged on kcm's Ready alone.
  */
 import {
   conditionsFingerprint,
@@ -31,12 +41,46 @@ export interface ObservedDeployment {
   status?: unknown;
 }
 
+/**
+ * A count the CAPI Cluster's counters must reach: a number (the count the update asked for), or 'settled' (a
+ * rollout keeps the count it had: desired = ready = up to date, whatever desired is).
+ */
+export type MachineCount = number | 'settled';
+
+/** After an update that changes the machines: the counters of the CAPI Cluster that must reach the count asked for. */
+export interface MachineTarget {
+  /** status.workers. */
+  workers?: MachineCount | undefined;
+  /** status.controlPlane. */
+  controlPlane?: MachineCount | undefined;
+}
+
+/** What a deploy/update wait follows besides the generation: the machine counts an update changes. */
+export interface WaitTarget extends GenerationTarget {
+  /** The machine counts the CAPI Cluster must also report (an update that changes them); absent: kcm's Ready decides. */
+  machines?: MachineTarget | undefined;
+}
+
 /** Reconciled and Ready for `generation` (a deploy or update). */
-export interface ReadyTarget extends GenerationTarget {
+export interface ReadyTarget extends WaitTarget {
   kind: 'ready';
   /** The object the write produced; another uid under the same name means it is gone. Unknown: any uid. */
   uid?: string | undefined;
 }
+
+/** One counter block of the CAPI Cluster as read (src/clusters/capi-summary.ts): desired, ready, up to date. */
+export interface ObservedCounters {
+  desired: number;
+  ready: number;
+  upToDate?: number | undefined;
+}
+
+/**
+ * What the wait read of the deployment's CAPI Cluster: its counter blocks (absent when it does not report one),
+ * 'none' when there is no CAPI Cluster (an adopted cluster, or the kind not served), 'refused' when the caller may
+ * not read it. Unread (undefined): a target with machines is not yet known to be there.
+ */
+export type CapiObservation = { workers?: ObservedCounters | undefined; controlPlane?: ObservedCounters | undefined } | 'none' | 'refused';
 
 /** Gone (a delete). */
 export interface GoneTarget {
@@ -81,11 +125,46 @@ export interface Judgement {
   failure: Condition | undefined;
   /** The name now holds another object (another uid). */
   replaced: boolean;
+  /**
+   * kcm reports Ready and the verdict waits on the CAPI Cluster's counters (a target with machines): what is
+   * missing. A wait then reads them again at every re-check, as nothing on the deployment may change meanwhile.
+   */
+  machinesBehind: string | undefined;
 }
 
 export interface JudgeOptions {
   /** Extra detail for the progress line (issue 21: "workers 2/3 ready"); undefined adds nothing. */
   detail?: ((object: ObservedDeployment) => string | undefined) | undefined;
+  /** The CAPI Cluster's counters as last read, for a target with machines; undefined: not read. */
+  capi?: CapiObservation | undefined;
+}
+
+const COUNTER_NAMES: Record<keyof MachineTarget, string> = { workers: 'workers', controlPlane: 'control plane' };
+
+/**
+ * Why the CAPI Cluster's counters are not yet those the target asks for (one line naming the counter), or undefined
+ * once they are — or when they cannot be known (no CAPI Cluster, the read refused): then kcm's Ready decides.
+ */
+export function machinesBehind(machines: MachineTarget, capi: CapiObservation | undefined): string | undefined {
+  if (capi === 'none' || capi === 'refused') return undefined;
+  if (capi === undefined) return "Cluster API's machine counters not read yet";
+  const behind: string[] = [];
+  for (const key of ['controlPlane', 'workers'] as const) {
+    const want = machines[key];
+    if (want === undefined) continue;
+    const c = capi[key];
+    if (c === undefined) {
+      behind.push(`the CAPI Cluster does not report status.${key}`);
+      continue;
+    }
+    const n = want === 'settled' ? c.desired : want;
+    if (c.upToDate === undefined) behind.push(`the CAPI Cluster does not report status.${key}.upToDateReplicas`);
+    else if (c.desired !== n || c.ready !== n || c.upToDate !== n)
+      behind.push(
+        `${COUNTER_NAMES[key]} ${c.ready}/${n} ready, ${c.upToDate}/${n} up to date${c.desired !== n ? `, status.${key}.desiredReplicas ${c.desired}` : ''}`,
+      );
+  }
+  return behind.length > 0 ? behind.join('; ') : undefined;
 }
 
 export const DELETED_WHILE_WAITING = 'the ClusterDeployment was deleted while waiting';
@@ -121,12 +200,13 @@ export function judge(current: ObservedDeployment | undefined, target: JudgeTarg
       conditions: [],
       failure: undefined,
       replaced,
+      machinesBehind: undefined,
     };
   }
 
   const conditions = readConditions(object.status);
   const detail = options.detail?.(object);
-  const common = { detail, object, conditions, replaced: false };
+  const common = { detail, object, conditions, replaced: false, machinesBehind: undefined };
   const deleting = Boolean(object.metadata?.deletionTimestamp);
 
   if (target.kind === 'gone') {
@@ -144,18 +224,27 @@ export function judge(current: ObservedDeployment | undefined, target: JudgeTarg
   const generation = Math.max(target.generation, object.metadata?.generation ?? 0);
   const failure = failedFor(object.status, conditions, generation);
   const gap = reconciliationGap(object.status, conditions, { ...target, generation });
-  const ready = !deleting && gap === undefined && isReady(conditions);
+  const kcmReady = !deleting && gap === undefined && isReady(conditions);
+  // kcm's Ready, then the machine counts the update asked for (see the module comment).
+  const behind = kcmReady && target.machines !== undefined ? machinesBehind(target.machines, options.capi) : undefined;
+  const ready = kcmReady && behind === undefined;
   const verdict: Verdict = ready ? 'ready' : failure !== undefined ? 'failed' : deleting ? 'deleting' : 'pending';
-  // Conditions of an earlier generation are not steps of this one.
-  const step = provisionStep(gap === undefined ? conditions : [], ready);
-  const phase = verdict === 'pending' && gap !== undefined ? `Pending (${gap})` : describePhase(conditions, deleting);
+  // Conditions of an earlier generation are not steps of this one; Ready with the machines behind is its last step.
+  const step = behind !== undefined ? provisionStep(conditions, false) : provisionStep(gap === undefined ? conditions : [], ready);
+  const phase =
+    behind !== undefined
+      ? `Provisioning (kcm reports Ready; Cluster API not there yet: ${behind})`
+      : verdict === 'pending' && gap !== undefined
+        ? `Pending (${gap})`
+        : describePhase(conditions, deleting);
   return {
     ...common,
     verdict,
     done: verdict !== 'pending',
     phase,
     step,
-    fingerprint: `${verdict}|${gap ?? ''}|${conditionsFingerprint(conditions)}|${detail ?? ''}`,
+    fingerprint: `${verdict}|${gap ?? ''}|${behind ?? ''}|${conditionsFingerprint(conditions)}|${detail ?? ''}`,
     failure,
+    machinesBehind: behind,
   };
 }

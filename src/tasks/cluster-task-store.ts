@@ -24,7 +24,10 @@ import { CLUSTER_DEPLOYMENT } from '../k0rdent/resources.js';
 import type { K0rdentApi } from '../kube/k0rdent-api.js';
 import type { NamespacePolicy } from '../policy/index.js';
 import { decodeTaskId, type FollowTask, type TaskRef } from './task-id.js';
-import { taskState, type TaskState } from './task-state.js';
+import { needsMachineCounts, taskState, type MachineCounts, type TaskState } from './task-state.js';
+import { readCapiSummary } from '../clusters/capi-summary.js';
+import { ENRICH_TIMEOUT_MS } from '../clusters/wait.js';
+import { capiObservation, capiProgressDetail } from '../clusters/wait-capi.js';
 
 /** Annotation on the ClusterDeployment listing the nonces of cancelled tasks (comma-separated, newest last). */
 export const CANCELLED_TASKS_ANNOTATION = 'k0rdent-mcp.mirantis.com/cancelled-tasks';
@@ -171,7 +174,9 @@ export class ClusterTaskStore implements TaskStore {
     // The namespace policy decides before any API call; a namespace the caller may not read has no tasks.
     if (!this.deps.policy.isReadable(ref.namespace)) return undefined;
     const object = await this.read(ref);
-    const state = taskState(ref, object, this.now());
+    // An update that changed the machines is done once CAPI counts them too: read only when kcm already says Ready.
+    const capi = needsMachineCounts(ref, object) ? await this.machineCounts(ref) : undefined;
+    const state = taskState(ref, object, this.now(), capi);
     const cancelled =
       object?.metadata?.uid === ref.uid &&
       String(object.metadata?.annotations?.[CANCELLED_TASKS_ANNOTATION] ?? '')
@@ -187,6 +192,18 @@ export class ClusterTaskStore implements TaskStore {
         note: `the task was cancelled; the ${ref.op === 'delete' ? 'deletion' : 'deployment'} continues in the cluster: follow it with ${toolRef(TOOL.clustersGet)} or ${toolRef(TOOL.clustersList)}`,
       },
     };
+  }
+
+  /** The CAPI Cluster's counters (src/clusters/wait-capi.ts); a refusal is 'refused', a failure unread (the task stays working). */
+  private async machineCounts(ref: FollowTask): Promise<MachineCounts> {
+    try {
+      const summary = await readCapiSummary(this.deps.api, ref.namespace, ref.name, { timeoutMs: ENRICH_TIMEOUT_MS });
+      return { capi: capiObservation(summary), detail: summary === undefined ? undefined : capiProgressDetail(summary) };
+    } catch (error) {
+      if (isAppError(error) && (error.code === 'forbidden' || error.code === 'unauthorized')) return { capi: 'refused' };
+      this.deps.logger.debug({ namespace: ref.namespace, cluster: ref.name, error: String(error) }, 'task: machine counts not read');
+      return { capi: undefined };
+    }
   }
 
   private read(ref: FollowTask) {

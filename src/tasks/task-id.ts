@@ -27,6 +27,13 @@ const followSchema = z.strictObject({
   chart: z.string().max(512).optional(),
   /** HelmReleaseReady's message before the change, which no longer counts. */
   previousRelease: z.string().max(2048).optional(),
+  /** After an update that changes the machines: the CAPI counters that must reach the count asked for (src/k0rdent/judge.ts). */
+  machines: z
+    .strictObject({
+      workers: z.union([z.number().int().nonnegative(), z.literal('settled')]).optional(),
+      controlPlane: z.union([z.number().int().nonnegative(), z.literal('settled')]).optional(),
+    })
+    .optional(),
   /** Epoch ms when the task was created. */
   created: z.number().int().nonnegative(),
   /** How long the task follows (provisionTimeout / deletionTimeout), ms. */

@@ -7,7 +7,7 @@
  */
 import type { Task } from '@modelcontextprotocol/sdk/types.js';
 import type { Condition } from '../k0rdent/conditions.js';
-import { failureText, judge, type JudgeTarget, type ObservedDeployment } from '../k0rdent/judge.js';
+import { failureText, judge, type CapiObservation, type JudgeTarget, type ObservedDeployment } from '../k0rdent/judge.js';
 import type { KubeObject } from '../kube/k0rdent-api.js';
 import { progressLine } from '../clusters/progress.js';
 import { compactConditions } from '../clusters/summaries.js';
@@ -35,12 +35,35 @@ function lastChange(task: FollowTask, object: ObservedDeployment | undefined, co
 function targetOf(task: FollowTask): JudgeTarget {
   return task.op === 'delete'
     ? { kind: 'gone', uid: task.uid }
-    : { kind: 'ready', uid: task.uid, generation: task.generation, chart: task.chart, previousRelease: task.previousRelease };
+    : {
+        kind: 'ready',
+        uid: task.uid,
+        generation: task.generation,
+        chart: task.chart,
+        previousRelease: task.previousRelease,
+        machines: task.machines,
+      };
 }
 
-export function taskState(task: FollowTask, current: KubeObject | undefined, now: number): TaskState {
+/**
+ * Whether the task's state waits on the CAPI Cluster's counters (an update that changed the machines, kcm already
+ * Ready): then the store reads them (src/clusters/capi-summary.ts) and passes them to taskState, as the wait does.
+ */
+export function needsMachineCounts(task: FollowTask, current: KubeObject | undefined): boolean {
+  return task.op !== 'delete' && task.machines !== undefined && judge(current, targetOf(task)).machinesBehind !== undefined;
+}
+
+/** What the store read below kcm for a task whose target has machines (needsMachineCounts): the counters, the progress detail. */
+export interface MachineCounts {
+  capi: CapiObservation | undefined;
+  /** "workers 2/3 ready, 1 provisioning" (src/clusters/wait-capi.ts capiProgressDetail). */
+  detail?: string | undefined;
+}
+
+export function taskState(task: FollowTask, current: KubeObject | undefined, now: number, below?: MachineCounts): TaskState {
   // The judge of every wait (src/k0rdent/judge.ts): the same name with another uid is gone, as for the waited call.
-  const judgement = judge(current, targetOf(task));
+  const detail = below?.detail;
+  const judgement = judge(current, targetOf(task), { capi: below?.capi, ...(detail !== undefined ? { detail: () => detail } : {}) });
   const { conditions, phase, step } = judgement;
   const expired = now - task.created > task.timeoutMs;
   // The waited deploy/update reports the generation it waited for; the waited delete does not.

@@ -63,6 +63,7 @@ export function taskCall<A extends Record<string, unknown>, C extends HookedCall
               generation: written.generation,
               ...(written.chart !== undefined ? { chart: written.chart } : {}),
               ...(written.previousRelease !== undefined ? { previousRelease: written.previousRelease } : {}),
+              ...(written.machines !== undefined ? { machines: written.machines } : {}),
               created,
               timeoutMs,
               result: value,

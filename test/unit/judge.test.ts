@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import {
   DELETED_WHILE_WAITING,
   judge,
+  type CapiObservation,
   type GoneTarget,
   type JudgeTarget,
   type ObservedDeployment,
@@ -16,7 +17,8 @@ import {
   type Verdict,
 } from '../../src/k0rdent/judge.js';
 import { progressLine } from '../../src/clusters/progress.js';
-import { taskState } from '../../src/tasks/task-state.js';
+import { needsMachineCounts, taskState } from '../../src/tasks/task-state.js';
+import { decodeTaskId, encodeTaskId } from '../../src/tasks/task-id.js';
 import type { FollowTask } from '../../src/tasks/task-id.js';
 
 interface Recorded {
@@ -343,6 +345,94 @@ describe('the judge: fingerprint and detail', () => {
   });
 });
 
+/**
+ * A scale from 1 to 3 workers (issue 21): kcm's Ready for the update's generation (recorded: config-change, Ready@2)
+ * is not enough while the CAPI Cluster's counters (cluster-api api/core/v1beta2/cluster_types.go:1534-1574, as the
+ * wait reads them through src/clusters/capi-summary.ts) have not reached the count asked for.
+ */
+describe('the judge: an update that changes the machine counts waits for the CAPI counters too', () => {
+  const cp = { desired: 1, ready: 1, upToDate: 1 };
+  const counters = (desired: number, ready: number, upToDate?: number): CapiObservation => ({
+    controlPlane: cp,
+    workers: { desired, ready, ...(upToDate !== undefined ? { upToDate } : {}) },
+  });
+  const scale = ready(2, { previousRelease: RELEASE_V1, machines: { workers: 3 } });
+  const kcmReady = at('config-change', 5);
+  const rows: [string, ObservedDeployment, CapiObservation | undefined, Verdict, RegExp][] = [
+    [
+      'kcm not Ready yet: pending whatever CAPI says',
+      at('config-change', 4),
+      counters(3, 3, 3),
+      'pending',
+      /^Provisioning \(CAPIClusterSummary/,
+    ],
+    [
+      'kcm Ready before CAPI counted the new workers (desired still 1)',
+      kcmReady,
+      counters(1, 1, 1),
+      'pending',
+      /^Provisioning \(kcm reports Ready; Cluster API not there yet: workers 1\/3 ready, 1\/3 up to date, status\.workers\.desiredReplicas 1\)$/,
+    ],
+    ['kcm Ready, the counters not read yet', kcmReady, undefined, 'pending', /machine counters not read yet/],
+    [
+      'counters catching up: 3 desired, 1 ready',
+      kcmReady,
+      counters(3, 1, 3),
+      'pending',
+      /Cluster API not there yet: workers 1\/3 ready, 3\/3 up to date\)$/,
+    ],
+    ['counters caught up: 3 desired = ready = up to date', kcmReady, counters(3, 3, 3), 'ready', /^Ready$/],
+    [
+      'a provider that never reports up-to-date counters: the phase names the counter',
+      kcmReady,
+      counters(3, 3),
+      'pending',
+      /does not report status\.workers\.upToDateReplicas/,
+    ],
+    [
+      'a CAPI Cluster without worker counters: the phase names the block',
+      kcmReady,
+      { controlPlane: cp },
+      'pending',
+      /does not report status\.workers\)$/,
+    ],
+    ["an adopted cluster without a CAPI Cluster: kcm's Ready alone", kcmReady, 'none', 'ready', /^Ready$/],
+    ["the caller may not read CAPI Clusters: kcm's Ready alone", kcmReady, 'refused', 'ready', /^Ready$/],
+  ];
+  for (const [name, object, capi, verdict, phase] of rows) {
+    it(name, () => {
+      const j = judge(object, scale, { capi });
+      assert.equal(j.verdict, verdict);
+      assert.match(j.phase, phase);
+      assert.equal(j.machinesBehind !== undefined, /kcm reports Ready/.test(j.phase));
+    });
+  }
+
+  it('a template change waits for every counter to settle, at whatever count', () => {
+    const upgrade = ready(2, { previousRelease: RELEASE_V1, machines: { workers: 'settled', controlPlane: 'settled' } });
+    const rolling = judge(kcmReady, upgrade, {
+      capi: { controlPlane: { desired: 3, ready: 3, upToDate: 1 }, workers: { desired: 2, ready: 2, upToDate: 2 } },
+    });
+    assert.equal(rolling.verdict, 'pending');
+    assert.match(rolling.phase, /control plane 3\/3 ready, 1\/3 up to date\)$/);
+    const settled = judge(kcmReady, upgrade, {
+      capi: { controlPlane: { desired: 3, ready: 3, upToDate: 3 }, workers: { desired: 2, ready: 2, upToDate: 2 } },
+    });
+    assert.equal(settled.verdict, 'ready');
+  });
+
+  it('the counters are part of the fingerprint and the step is the last before Ready', () => {
+    const a = judge(kcmReady, scale, { capi: counters(3, 1, 3) });
+    const b = judge(kcmReady, scale, { capi: counters(3, 2, 3) });
+    assert.notEqual(a.fingerprint, b.fingerprint);
+    assert.equal(a.step && `${a.step.done}/${a.step.total} ${a.step.name}`, '5/6 Ready');
+  });
+
+  it('a target without machines is judged on kcm alone, as before', () => {
+    assert.equal(judge(kcmReady, ready(2, { previousRelease: RELEASE_V1 }), { capi: counters(1, 1, 1) }).verdict, 'ready');
+  });
+});
+
 describe('a follow task says what the judge says', () => {
   const task = (op: FollowTask['op'], generation: number): FollowTask => ({
     kind: 'follow',
@@ -365,6 +455,24 @@ describe('a follow task says what the judge says', () => {
     const statuses = fixture.sequences['provision']!.states.map((s) => taskState(task('deploy', 1), s.object as never, Date.now()).status);
     assert.deepEqual(statuses, ['working', 'working', 'working', 'working', 'working', 'working', 'completed']);
     assert.equal(taskState(task('deploy', 1), at('recreated', 6) as never, Date.now()).status, 'failed');
+  });
+  it('update task that scaled: working while kcm is Ready and CAPI has not counted the workers, then completed', () => {
+    const t: FollowTask = { ...task('update', 2), previousRelease: RELEASE_V1, machines: { workers: 3 } };
+    const kcmReady = at('config-change', 5) as never;
+    assert.equal(needsMachineCounts(t, at('config-change', 4) as never), false, 'no CAPI read before kcm is Ready');
+    assert.equal(needsMachineCounts(t, kcmReady), true);
+    const behind = taskState(t, kcmReady, Date.now(), {
+      capi: { workers: { desired: 3, ready: 1, upToDate: 3 } },
+      detail: 'workers 1/3 ready, 2 provisioning',
+    });
+    assert.equal(behind.status, 'working');
+    assert.match(behind.statusMessage, /workers 1\/3 ready/);
+    assert.equal(taskState(t, kcmReady, Date.now(), { capi: { workers: { desired: 3, ready: 3, upToDate: 3 } } }).status, 'completed');
+    assert.equal(taskState(t, kcmReady, Date.now(), { capi: 'none' }).status, 'completed');
+    assert.equal(taskState(t, kcmReady, Date.now()).status, 'working', 'unread counters do not complete it');
+    // The task id carries the machine target (a task is its id).
+    const decoded = decodeTaskId(encodeTaskId(t));
+    assert.deepEqual(decoded && decoded.kind === 'follow' ? decoded.machines : undefined, { workers: 3 });
   });
   it('update task with a chart: Ready still naming the old chart keeps it working', () => {
     const t = { ...task('update', 3), chart: CHART };

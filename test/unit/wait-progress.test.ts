@@ -31,9 +31,11 @@ function scripted(first: KubeObject, events: KubeObject[]): WaitSpec['api'] {
   };
 }
 
-const evaluate = (object: KubeObject | undefined, extra?: string): Evaluation => {
+const evaluate = (object: KubeObject | undefined, read?: string): Evaluation => {
   const rv = object?.metadata?.resourceVersion ?? '';
   const done = (object?.status as { done?: boolean } | undefined)?.done === true;
+  // A refusal is told to the evaluation (the judge then decides on kcm's Ready alone); it is no detail to show.
+  const extra = read === 'refused' ? undefined : read;
   return { done, fingerprint: `${rv}|${extra ?? ''}`, message: done ? 'Ready' : `Provisioning (${rv})`, detail: extra };
 };
 
@@ -72,6 +74,45 @@ describe('the wait reads its progress detail once per change of the followed obj
     assert.match(messages[0] ?? '', /^Provisioning \(1\), workers 1\/3 ready, \d+s$/);
     assert.ok(messages.some((m) => m.includes('workers 3/3 ready')));
     assert.match(messages.at(-1) ?? '', /^Ready, \d+s$/);
+  });
+
+  it('an evaluation that waits on the read (refresh) has it read again at every state, the same resourceVersion included', async () => {
+    const asked: string[] = [];
+    const answers = ['workers 1/3 ready', 'workers 2/3 ready', 'workers 3/3 ready'];
+    const messages: string[] = [];
+    // kcm says done from the start; the counters decide (the judge's machinesBehind → refresh).
+    const result = await waitFor({
+      api: scripted(obj('1', true), [obj('1', true), obj('1', true), obj('1', true)]),
+      resource: CLUSTER_DEPLOYMENT,
+      namespace: 'ns',
+      name: 'c',
+      evaluate: (_object, read) => {
+        const counted = read === 'workers 3/3 ready';
+        return {
+          done: counted,
+          refresh: !counted,
+          fingerprint: `${read ?? ''}`,
+          message: counted ? 'Ready' : 'Provisioning (kcm reports Ready)',
+          detail: read === 'refused' ? undefined : read,
+        };
+      },
+      enrich: async (object) => {
+        asked.push(object.metadata?.resourceVersion ?? '');
+        return answers[asked.length - 1];
+      },
+      pollIntervalMs: 60_000,
+      timeoutMs: 10_000,
+      onProgress: (p: ProgressUpdate) => messages.push(p.message),
+      progressIntervalMs: 60_000,
+      logger: pino({ level: 'silent' }),
+    });
+    assert.equal(result.done, true);
+    assert.deepEqual(asked, ['1', '1', '1']);
+    assert.equal(result.extra, 'workers 3/3 ready');
+    assert.ok(
+      messages.some((m) => m.includes('workers 2/3 ready')),
+      messages.join('\n'),
+    );
   });
 
   it('a refusal is not asked again; a failure adds nothing and the wait goes on', async () => {
