@@ -26,6 +26,8 @@ import { startKubeSandbox } from '../../src/sandbox/kube/sandbox.js';
 import { kcmBuilt, kcmManagerBinary } from '../../src/sandbox/real-kcm/assets.js';
 import { startRealKcmSandbox, type RealKcmSandboxHandle } from '../../src/sandbox/real-kcm/sandbox.js';
 import { quietPoint } from './quiet.js';
+import { ControllerLogs } from '../../src/sandbox/pods/controller-logs.js';
+import { KCM_SYSTEM_NAMESPACE } from '../../src/sandbox/real-kcm/manager.js';
 import { buildKubeconfig } from '../../src/sandbox/apiserver/kubeconfig.js';
 import { loadTokenTable, type TokenTable } from '../../src/sandbox/apiserver/auth.js';
 
@@ -247,6 +249,8 @@ interface SharedKcmWorld {
   tokens: TokenTable;
   provisionSeconds: number;
   deleteSeconds: number;
+  /** The controllers' log files (kubelet's layout), which the world's kubelet serves as pods/log. */
+  controllerLogDir?: string | undefined;
 }
 
 /**
@@ -268,6 +272,7 @@ export async function serveSharedKcmWorld(dir: string, log?: (line: string) => v
     timings: handle.timings,
     tokens: SHARED_KCM_TOKENS,
     ...SHARED_KCM_OPTIONS,
+    controllerLogDir: handle.controllerLogs?.dir,
   };
   const file = join(dir, 'world.json');
   writeFileSync(file, JSON.stringify(world), { mode: 0o600 });
@@ -322,6 +327,10 @@ function attachSharedKcm(options: SandboxOptions): RealKcmSandboxHandle | undefi
     kcmVersion: world.kcmVersion,
     release: world.release,
     timings: world.timings,
+    // The world's log files: a line written here is in the pod's log the world's kubelet serves.
+    ...(world.controllerLogDir !== undefined
+      ? { controllerLogs: new ControllerLogs(KCM_SYSTEM_NAMESPACE, { dir: world.controllerLogDir }) }
+      : {}),
     kcmLogTail: (lines = 30) => {
       try {
         return readFileSync(world.kcmLog, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');

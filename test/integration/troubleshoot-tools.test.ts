@@ -1,18 +1,18 @@
 /**
- * k0.clusters.diagnose and k0.logs.get through a real MCP client, on both backends (test/helpers/backend.ts):
- * on kube the controller logs come the real way — kube-apiserver proxies `pods/log` to the simulated kubelet
- * of the pods' Node. Bad input gets coded errors with the nearest name, a caller limited to team-alpha is
- * refused the controllers' logs in kcm-system, a planted token never leaves the server, and nothing is
+ * k0.clusters.diagnose and k0.logs.get through a real MCP client, on every backend (test/helpers/backend.ts): on kube
+ * and real kcm the controller logs come the real way — kube-apiserver proxies `pods/log` to the simulated kubelet
+ * of the pods' Node; on real kcm that kubelet runs in the run's shared world (another process), and the lines this
+ * file plants are appended to the pod's log file there, as the container's output would be
+ * (src/sandbox/pods/controller-logs.ts). Bad input gets coded errors with the nearest name, a caller limited to
+ * team-alpha is refused the controllers' logs in kcm-system, a planted token never leaves the server, and nothing is
  * written.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
-import { startHarness, structured, type Harness } from '../helpers/clusters-harness.js';
+import { testBackends } from '../helpers/backend.js';
+import { structured } from '../helpers/clusters-harness.js';
+import { tokensFile, useBackend, useHarness } from '../helpers/lifecycle.js';
 
 interface Logs {
   namespace: string;
@@ -49,23 +49,25 @@ function assertNoPlantedSecret(value: unknown): void {
     assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
 }
 
-for (const choice of testBackends()) {
-  describe(`troubleshooting tools on the ${choice.name} backend`, { skip: choice.skip }, () => {
-    let backend: Backend;
-    let admin: Harness;
-    let alpha: Harness;
-    const dir = mkdtempSync(join(tmpdir(), 'troubleshoot-'));
-    const writer = () => (backend.embedded?.controllerLogs ?? backend.kube?.controllerLogs)!;
+/** Users of the shared real-kcm world's token table (SHARED_KCM_TOKENS): the admin and one limited to team-alpha. */
+const USERS = [
+  { name: 'admin', token: 'admin-token-0123', namespaces: ['*'] },
+  { name: 'alpha', token: 'alpha-token-0123', namespaces: ['team-alpha'] },
+];
 
-    before(async () => {
-      const tokens = join(dir, 'tokens.yaml');
-      writeFileSync(
-        tokens,
-        'users:\n  - { name: admin, token: admin-token-0123, namespaces: ["*"] }\n  - { name: alice, token: alice-token-0123, namespaces: [team-alpha] }\n',
-      );
-      backend = await startBackend(choice.name, { tokensFile: tokens, provisionSeconds: 1, deleteSeconds: 1 });
-      admin = await startHarness(backend);
-      alpha = await startHarness(backend, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-alpha$/ }, 'alice-token-0123');
+for (const choice of testBackends({ kcm: true })) {
+  describe(`troubleshooting tools on the ${choice.name} backend`, { skip: choice.skip }, () => {
+    // The shared real-kcm world's timings (SHARED_KCM_OPTIONS, spelled out: scripts/run-tests.mjs finds its files by them).
+    const env = useBackend(choice.name, () => ({ provisionSeconds: 1, deleteSeconds: 1, tokensFile: tokensFile(USERS) }));
+    const limited = useHarness(() => env.backend, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-alpha$/ }, 'alpha-token-0123');
+    const writer = () => {
+      const b = env.backend;
+      const logs = b.embedded?.controllerLogs ?? b.kube?.controllerLogs ?? b.realKcm?.controllerLogs;
+      assert.ok(logs, `the ${choice.name} backend has no controller logs to plant a line in`);
+      return logs;
+    };
+
+    before(() => {
       const capa = 'capa-controller-manager';
       writer().write(
         capa,
@@ -99,23 +101,23 @@ for (const choice of testBackends()) {
         ].join('\n'),
       );
     });
-    after(async () => {
-      await alpha?.close();
-      await admin?.close();
-      await backend?.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
 
     it('logs for an AWSCluster: the capa controller pod, lines naming the object only, credentials redacted', async () => {
-      const before = await backend.writeMarker();
+      const before = await env.backend.writeMarker();
       const logs = ok<Logs>(
-        await admin.call('k0.logs.get', { for: { kind: 'AWSCluster', name: 'alpha-dev-cluster', namespace: 'team-alpha' } }),
+        await env.harness.call('k0.logs.get', { for: { kind: 'AWSCluster', name: 'alpha-dev-cluster', namespace: 'team-alpha' } }),
       );
       assert.equal(logs.namespace, 'kcm-system');
       assert.equal(logs.controller, 'capa');
       assert.match(logs.pod, /^capa-controller-manager-/);
       assert.equal(logs.container, 'manager');
-      assert.equal(logs.lines.length, 5, logs.lines.join('\n'));
+      // The five planted lines naming it (the world's own capa may log about it too, on real kcm).
+      for (const planted of ['07:00:00.000000', '07:00:01.000000', '07:00:03.000000', '07:00:04.000000', '07:00:05.000000'])
+        assert.ok(
+          logs.lines.some((l) => l.includes(planted)),
+          `planted line ${planted} missing:\n${logs.lines.join('\n')}`,
+        );
+      if (choice.name !== 'kcm') assert.equal(logs.lines.length, 5, logs.lines.join('\n'));
       assert.ok(logs.lines.every((l) => l.includes('alpha-dev-cluster')));
       assertNoPlantedSecret(logs);
       assert.ok(
@@ -127,50 +129,50 @@ for (const choice of testBackends()) {
         logs.lines.join('\n'),
       );
       assert.ok(logs.redactions >= 5, String(logs.redactions));
-      assert.equal(await backend.writeMarker(), before, 'nothing written');
+      assert.equal(await env.backend.writeMarker(), before, 'nothing written');
     });
 
     it('logs of a pod named directly, tailLines, and a pod without that container', async () => {
       const pod = writer().podsOf('capa-controller-manager')[0]!;
-      const logs = ok<Logs>(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod, tailLines: 2 }));
+      const logs = ok<Logs>(await env.harness.call('k0.logs.get', { namespace: 'kcm-system', pod, tailLines: 2 }));
       // At most the last two lines; the redaction may join what a cut key block left into one.
       assert.ok(logs.lines.length >= 1 && logs.lines.length <= 2, logs.lines.join('\n'));
       assertNoPlantedSecret(logs);
       // Every cut through the planted key: the read starts inside the block, without its BEGIN line.
       for (let tailLines = 1; tailLines <= 12; tailLines++)
-        assertNoPlantedSecret(ok<Logs>(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod, tailLines })));
-      assertNoPlantedSecret(ok<Logs>(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod })));
-      const wrong = errorOf(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod, container: 'manger' }));
+        assertNoPlantedSecret(ok<Logs>(await env.harness.call('k0.logs.get', { namespace: 'kcm-system', pod, tailLines })));
+      assertNoPlantedSecret(ok<Logs>(await env.harness.call('k0.logs.get', { namespace: 'kcm-system', pod })));
+      const wrong = errorOf(await env.harness.call('k0.logs.get', { namespace: 'kcm-system', pod, container: 'manger' }));
       assert.equal(wrong.code, 'invalidParams');
       assert.match(wrong.message, /Did you mean "manager"/);
-      const previous = errorOf(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod, previous: true }));
+      const previous = errorOf(await env.harness.call('k0.logs.get', { namespace: 'kcm-system', pod, previous: true }));
       assert.equal(previous.code, 'invalidParams');
       assert.match(previous.message, /previous/);
     });
 
     it('bad input: an unknown kind, a pod that is not there, a namespace outside the rules — coded errors with the nearest name', async () => {
-      const kind = errorOf(await admin.call('k0.logs.get', { for: { kind: 'HelmRelase', name: 'x', namespace: 'team-alpha' } }));
+      const kind = errorOf(await env.harness.call('k0.logs.get', { for: { kind: 'HelmRelase', name: 'x', namespace: 'team-alpha' } }));
       assert.equal(kind.code, 'invalidParams');
       assert.match(kind.message, /Did you mean "HelmRelease"/);
       const served = errorOf(
-        await admin.call('k0.logs.get', {
+        await env.harness.call('k0.logs.get', {
           for: { kind: 'ClusterDeploymnt', name: 'x', namespace: 'team-alpha', apiVersion: 'k0rdent.mirantis.com/v1beta1' },
         }),
       );
       assert.equal(served.code, 'invalidParams');
       assert.match(served.message, /Did you mean "ClusterDeployment"/);
       const pod = writer().podsOf('helm-controller')[0]!;
-      const missing = errorOf(await admin.call('k0.logs.get', { namespace: 'kcm-system', pod: `${pod}x` }));
+      const missing = errorOf(await env.harness.call('k0.logs.get', { namespace: 'kcm-system', pod: `${pod}x` }));
       assert.equal(missing.code, 'notFound');
       assert.match(missing.message, new RegExp(`Did you mean "${pod}"`));
-      const outside = errorOf(await alpha.call('k0.logs.get', { namespace: 'team-beta', pod: 'anything' }));
+      const outside = errorOf(await limited.harness.call('k0.logs.get', { namespace: 'team-beta', pod: 'anything' }));
       assert.equal(outside.code, 'forbidden');
       assert.match(outside.message, /outside the namespaces this server may read/);
     });
 
     it("a caller limited to team-alpha is refused the controllers' logs in kcm-system, naming the rule", async () => {
       const refused = errorOf(
-        await alpha.call('k0.logs.get', { for: { kind: 'HelmRelease', name: 'alpha-dev-cluster', namespace: 'team-alpha' } }),
+        await limited.harness.call('k0.logs.get', { for: { kind: 'HelmRelease', name: 'alpha-dev-cluster', namespace: 'team-alpha' } }),
       );
       assert.equal(refused.code, 'forbidden');
       assert.match(refused.message, /kcm-system/);
@@ -178,19 +180,19 @@ for (const choice of testBackends()) {
     });
 
     it('diagnose: the chain from the deployment as far as this backend serves kinds, a name that is not there, nothing written', async () => {
-      const before = await backend.writeMarker();
+      const before = await env.backend.writeMarker();
       const result = ok<{ chain: { kind: string; status: string }[]; requests: number; firstBroken?: unknown }>(
-        await admin.call('k0.clusters.diagnose', { name: 'alpha-dev-cluster', namespace: 'team-alpha' }),
+        await env.harness.call('k0.clusters.diagnose', { name: 'alpha-dev-cluster', namespace: 'team-alpha' }),
       );
       assert.deepEqual(
         result.chain.slice(0, 3).map((n) => n.kind),
         ['ClusterDeployment', 'ClusterTemplate', 'Credential'],
       );
       assert.ok(result.requests <= 30, String(result.requests));
-      const typo = errorOf(await admin.call('k0.clusters.diagnose', { name: 'alpha-dev-clustr', namespace: 'team-alpha' }));
+      const typo = errorOf(await env.harness.call('k0.clusters.diagnose', { name: 'alpha-dev-clustr', namespace: 'team-alpha' }));
       assert.equal(typo.code, 'notFound');
       assert.match(typo.message, /Did you mean "alpha-dev-cluster"/);
-      assert.equal(await backend.writeMarker(), before, 'nothing written');
+      assert.equal(await env.backend.writeMarker(), before, 'nothing written');
     });
   });
 }

@@ -38,7 +38,6 @@ const START_UP_PENDING = new Set([
   'test/integration/clusters-live.test.ts',
   'test/integration/clusters-tools.test.ts',
   'test/integration/troubleshoot-faults.test.ts',
-  'test/integration/troubleshoot-tools.test.ts',
 ]);
 
 /** The comment, on the line above, of code that is not a test's and cannot use the kit. */

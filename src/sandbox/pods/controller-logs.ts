@@ -8,7 +8,16 @@
  * it is about. The log is served as kube-apiserver serves `pods/log` (the embedded API server asks `read`; on
  * the real kube-apiserver a simulated kubelet does, ../kube/kubelet.ts), with kubelet's options: tailLines,
  * sinceSeconds, limitBytes, timestamps, previous.
+ *
+ * With a `dir` the logs are files, as kubelet keeps them: `<dir>/<namespace>_<pod>/manager/0.log`, one line per
+ * written line in the CRI log format (`2026-12-07T07:00:00.123456789Z stdout F <line>`, kubernetes
+ * pkg/kubelet/kuberuntime/logs/logs.go parseCRILog), appended by whatever writes the container's output and read at
+ * every request. That is how the real-kcm world (its own process, scripts/kcm-world.mjs) lets another process add a
+ * line to a controller's log — a test planting one, as a container writing to its stdout would — with nothing
+ * added to the API the product talks to.
  */
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../apiserver/types.js';
 
@@ -18,6 +27,8 @@ export const SANDBOX_NODE = 'sandbox-control-plane';
 const CONTAINER = 'manager';
 /** Lines kept per pod (a ring). */
 const MAX_LINES = 20_000;
+/** The most of a log file read per request (its end): kubelet rotates container logs at 10 MiB by default. */
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 interface PodSpec {
   deployment: string;
@@ -84,17 +95,70 @@ function podName(deployment: string, systemNamespace: string): string {
   return `${deployment}-${pick(0, 9)}-${pick(9, 5)}`;
 }
 
+/** A CRI log line: `<RFC 3339 time> <stream> <P|F> <text>` (kubelet's logs.go parseCRILog). */
+const CRI_LINE = /^(\S+) (?:stdout|stderr) [PF] (.*)$/;
+
+export interface ControllerLogsOptions {
+  /** Keep each pod's log as a file under this directory (kubelet's layout) instead of in memory. */
+  dir?: string | undefined;
+}
+
 export class ControllerLogs {
   private readonly logs = new Map<string, Line[]>();
   private readonly names = new Map<string, string[]>();
   private readonly started = new Date();
+  /** The directory of the log files, when the logs are files. */
+  readonly dir: string | undefined;
 
-  constructor(readonly systemNamespace = 'kcm-system') {
+  constructor(
+    readonly systemNamespace = 'kcm-system',
+    options: ControllerLogsOptions = {},
+  ) {
+    this.dir = options.dir;
     for (const [controller, specs] of Object.entries(CONTROLLER_PODS)) {
       const names = specs.map((s) => podName(s.deployment, systemNamespace));
       this.names.set(controller, names);
-      for (const name of names) this.logs.set(name, []);
+      for (const name of names) {
+        this.logs.set(name, []);
+        if (this.dir !== undefined) mkdirSync(join(this.dir, `${systemNamespace}_${name}`, CONTAINER), { recursive: true });
+      }
     }
+  }
+
+  /** The log file of a pod (file mode). */
+  private fileOf(pod: string): string {
+    return join(this.dir as string, `${this.systemNamespace}_${pod}`, CONTAINER, '0.log');
+  }
+
+  /** A pod's lines as now logged: the ring, or the end of its file. */
+  private linesOf(pod: string): Line[] | undefined {
+    const ring = this.logs.get(pod);
+    if (ring === undefined || this.dir === undefined) return ring;
+    let text: string;
+    try {
+      const fd = openSync(this.fileOf(pod), 'r');
+      try {
+        const size = fstatSync(fd).size;
+        const length = Math.min(size, MAX_FILE_BYTES);
+        const buffer = Buffer.alloc(length);
+        readSync(fd, buffer, 0, length, size - length);
+        text = buffer.toString('utf8');
+        // A read that starts inside a line drops that partial line.
+        if (length < size) text = text.slice(text.indexOf('\n') + 1);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return []; // nothing logged yet
+    }
+    const lines: Line[] = [];
+    for (const raw of text.split('\n')) {
+      const m = CRI_LINE.exec(raw);
+      if (m === null) continue;
+      const at = Date.parse(m[1] as string);
+      lines.push({ at: Number.isFinite(at) ? at : 0, text: m[2] as string });
+    }
+    return lines;
   }
 
   /** The Pod objects to create (bound to SANDBOX_NODE, one `manager` container each), status included. */
@@ -164,6 +228,17 @@ export class ControllerLogs {
   private append(pod: string, text: string): void {
     const lines = this.logs.get(pod);
     if (lines === undefined) return;
+    if (this.dir !== undefined) {
+      const at = new Date().toISOString();
+      appendFileSync(
+        this.fileOf(pod),
+        text
+          .split('\n')
+          .map((part) => `${at} stdout F ${part}\n`)
+          .join(''),
+      );
+      return;
+    }
     for (const part of text.split('\n')) lines.push({ at: Date.now(), text: part });
     if (lines.length > MAX_LINES) lines.splice(0, lines.length - MAX_LINES);
   }
@@ -171,7 +246,7 @@ export class ControllerLogs {
   /** Answers a log request for one of these pods as kubelet does; undefined for a pod that is not one of them. */
   read(namespace: string, pod: string, query: PodLogQuery): PodLogAnswer | undefined {
     if (namespace !== this.systemNamespace) return undefined;
-    const lines = this.logs.get(pod);
+    const lines = this.linesOf(pod);
     if (lines === undefined) return undefined;
     if (query.container !== undefined && query.container !== CONTAINER)
       return { status: 400, reason: 'BadRequest', message: `container ${query.container} is not valid for pod ${pod}` };

@@ -54,7 +54,10 @@ export interface RealKcmSandboxHandle {
   readonly release: string;
   /** Seconds from start to each bring-up step. */
   readonly timings: Record<string, number>;
-  /** The controllers' logs (served through pods/log by the simulated kubelet); absent on an attached shared world. */
+  /**
+   * The controllers' logs (served through pods/log by the simulated kubelet), files under the world's directory; on an
+   * attached shared world, the same files opened from the test's process (a line written is served by the world's kubelet).
+   */
   readonly controllerLogs?: ControllerLogs;
   /** The last lines of kcm's log (for a failing test's message). */
   kcmLogTail(lines?: number): string;
@@ -104,7 +107,8 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KCM_SYSTEM_NAMESPACE } },
       'k0rdent-sandbox-seed',
     );
-    const controllerLogs = new ControllerLogs(KCM_SYSTEM_NAMESPACE);
+    // Files under the world's directory (kubelet's layout): another process may append to a pod's log (a test of the shared world).
+    const controllerLogs = new ControllerLogs(KCM_SYSTEM_NAMESPACE, { dir: join(dir, 'pod-logs') });
     const certs = await generateServingCerts();
     const webhookPort = await freePortAllInterfaces();
     const [mutating, validating] = renderWebhookConfigurations(kcmFile('webhooks.yaml'), webhookPort, certs.caPem);
