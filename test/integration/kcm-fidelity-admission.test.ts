@@ -297,6 +297,24 @@ const KUBECTL_ROWS: KubectlRow[] = [
       /^Error from server \(Forbidden\): admission webhook "validation\.clustertemplate\.k0rdent\.mirantis\.com" denied the request: template deletion is forbidden$/m,
     warnings: ["The ClusterTemplate object can't be removed if ClusterDeployment objects referencing it still exist"],
   },
+  {
+    item: 4,
+    name: "deleting a ServiceTemplate a deployment's services use: forbidden, the reason as the warning",
+    follows: 'kcm v1.11.4 internal/webhook/template_webhook.go:131-138',
+    args: ['delete', 'servicetemplate', 'ingress-nginx-4-11-3', '-n', 'team-alpha', '--dry-run=server'],
+    error:
+      /^Error from server \(Forbidden\): admission webhook "validation\.servicetemplate\.k0rdent\.mirantis\.com" denied the request: template deletion is forbidden$/m,
+    warnings: ["The ServiceTemplate object can't be removed if ClusterDeployment objects referencing it still exist"],
+  },
+  {
+    item: 4,
+    name: "deleting a ProviderTemplate its Release names: forbidden (the Release owns it, as kcm's ProviderTemplate controller sets)",
+    follows: 'kcm v1.11.4 internal/webhook/template_webhook.go:208-215; internal/controller/template_controller.go:145-173',
+    args: ['delete', 'providertemplate', 'cluster-api-1-1-15', '--dry-run=server'],
+    error:
+      /^Error from server \(Forbidden\): admission webhook "validation\.providertemplate\.k0rdent\.mirantis\.com" denied the request: template deletion is forbidden$/m,
+    warnings: ['The ProviderTemplate cluster-api-1-1-15 cannot be removed while it is part of existing Releases: kcm-1-12-0'],
+  },
 ];
 
 for (const choice of testBackends()) {
@@ -440,6 +458,22 @@ for (const choice of testBackends()) {
         reconcileStrategy: 'ChartVersion',
         sourceRef: { kind: 'GitRepository', name: 'mine' },
       });
+      // An interval Go's time.ParseDuration rejects: the decoder answers 400 before the defaulter (controller-runtime
+      // v0.24.1 defaulter_custom.go:129-131), ahead of the CRD pattern ("abc") and where the pattern allows it (overflow).
+      for (const interval of ['abc', '9999999999h']) {
+        const bad = await create(
+          CTS,
+          bare('fid-bad-interval-1-0-45', 'ClusterTemplate', { chart: 'azure-standalone-cp', version: '1.0.45', interval }),
+        );
+        assert.deepEqual(
+          [bad.code, bad.message],
+          [
+            400,
+            `admission webhook "mutation.clustertemplate.k0rdent.mirantis.com" denied the request: time: invalid duration "${interval}"`,
+          ],
+          JSON.stringify(bad),
+        );
+      }
     });
     it('item 6: ServiceTemplates are defaulted the same way [kcm internal/webhook/template_webhook.go:174-177]', async () => {
       const a = await create(STS, bare('fid-bare-st-1-0-0', 'ServiceTemplate', { chart: 'kyverno', version: '3.2.6' }));

@@ -291,10 +291,13 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
   });
 
   describe('known differences (docs/sandbox.md "What still differs from kcm"): each fails when it changes', () => {
-    it('values schema wording: Helm (santhosh-tekuri/jsonschema) lines vs ajv messages', async () => {
+    it('values schema wording (Helm lines vs ajv messages); then Credential not ready after admission (the same on both: CredentialReady=False, the HelmRelease made)', async () => {
+      // One deployment for two rows, the backends side by side. It names its own Credential (a copy of
+      // aws-cluster-credential), so breaking it touches nothing else on the shared world.
+      const CREDENTIALS: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'credentials' };
       const object = cd('diff-schema', SYSTEM, {
         template: 'aws-standalone-cp-1-0-43',
-        credential: 'aws-cluster-credential',
+        credential: 'diff-cred',
         config: {
           region: 'us-east-2',
           controlPlaneNumber: 'abc',
@@ -302,9 +305,29 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
           worker: { instanceType: 't3.small' },
         },
       });
-      const messages: Record<string, string> = {};
-      for (const b of both()) {
-        const res = await restOf(b).raw(createCd(object));
+      const credentialReady = async (b: Backend, ready: boolean): Promise<void> => {
+        await until(`diff-cred ready=${String(ready)} on ${b.name}`, async () => {
+          const status = (await b.get(CREDENTIALS, SYSTEM, 'diff-cred'))?.['status'] as { ready?: boolean } | undefined;
+          return status?.ready === ready ? true : undefined;
+        });
+      };
+      const run = async (b: Backend): Promise<{ schema: string; credential: Condition | undefined; helmRelease: boolean }> => {
+        const rest = restOf(b);
+        const source = await b.get(CREDENTIALS, SYSTEM, 'aws-cluster-credential');
+        const identityRef = (source?.['spec'] as { identityRef?: Record<string, string> } | undefined)?.identityRef;
+        const made = await rest.raw({
+          method: 'POST',
+          path: resourcePath(CREDENTIALS, SYSTEM),
+          body: {
+            apiVersion: 'k0rdent.mirantis.com/v1beta1',
+            kind: 'Credential',
+            metadata: { name: 'diff-cred', namespace: SYSTEM },
+            spec: { identityRef },
+          },
+        });
+        assert.equal(made.status, 201, `${b.name}: ${JSON.stringify(made.body)}`);
+        await credentialReady(b, true);
+        const res = await rest.raw(createCd(object));
         assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
         const failed = await until(
           `HelmChartReady=False on ${b.name}`,
@@ -314,18 +337,62 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
           },
           { timeoutMs: 60_000 },
         );
-        messages[b.name] = failed.message ?? '';
-        await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-schema') });
+        // The Credential loses its identity after admission (a kind no provider serves), then the config is fixed:
+        // an update that keeps spec.credential is admitted without a Credential check (clusterdeployment_webhook.go:128-132).
+        const broken = await rest.raw({
+          method: 'PATCH',
+          path: resourcePath(CREDENTIALS, SYSTEM, 'diff-cred'),
+          contentType: 'application/merge-patch+json',
+          body: { spec: { identityRef: { kind: 'NoSuchClusterIdentity' } } },
+        });
+        assert.equal(broken.status, 200, `${b.name}: ${JSON.stringify(broken.body)}`);
+        await credentialReady(b, false);
+        const fixed = await rest.raw({
+          method: 'PATCH',
+          path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-schema'),
+          contentType: 'application/merge-patch+json',
+          body: { spec: { config: { controlPlaneNumber: 1 } } },
+        });
+        assert.equal(fixed.status, 200, `${b.name}: ${JSON.stringify(fixed.body)}`);
+        const generation = (fixed.body as KubeObject).metadata.generation;
+        const credential = await until(
+          `CredentialReady at generation ${String(generation)} and the HelmRelease on ${b.name}`,
+          async () => {
+            const o = await b.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-schema');
+            const c = condition(o, 'CredentialReady');
+            const atGeneration = (o?.['status'] as { observedGeneration?: number } | undefined)?.observedGeneration === generation;
+            return atGeneration && c?.status !== 'Unknown' && (await b.get(HELM_RELEASES, SYSTEM, 'diff-schema')) ? c : undefined;
+          },
+          { timeoutMs: 60_000 },
+        ).catch((err: Error) => {
+          throw new Error(err.message + (b.name === 'kcm' ? kcmLog() : ''));
+        });
+        const helmRelease = (await b.get(HELM_RELEASES, SYSTEM, 'diff-schema')) !== undefined;
+        await rest.raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-schema') });
         // Gone before the next test: on the run's shared real-kcm world the next file's writeMarker reads the whole cluster.
         await until(`diff-schema gone on ${b.name}`, async () => !(await b.get(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-schema')), {
           timeoutMs: 90_000,
         });
-      }
+        await rest.raw({ method: 'DELETE', path: resourcePath(CREDENTIALS, SYSTEM, 'diff-cred') });
+        await until(`diff-cred gone on ${b.name}`, async () => !(await b.get(CREDENTIALS, SYSTEM, 'diff-cred')), { timeoutMs: 60_000 });
+        return { schema: failed.message ?? '', credential, helmRelease };
+      };
+      const [s, k] = await Promise.all(both().map(run));
       assert.equal(
-        messages['kcm'],
+        k?.schema,
         "failed to validate template with provided configuration: values don't meet the specifications of the schema(s) in the following chart(s):\naws-standalone-cp:\n- at '/controlPlaneNumber': got string, want integer\n",
       );
-      assert.match(messages['sandbox'] ?? '', /aws-standalone-cp: at '\/controlPlaneNumber': must be integer/);
+      assert.match(s?.schema ?? '', /aws-standalone-cp: at '\/controlPlaneNumber': must be integer/);
+      // kcm v1.11.4 clusterdeployment_controller.go:466-476: the condition only, and the reconcile goes on to the HelmRelease.
+      const shape = (r: typeof s): unknown => ({
+        credential: { status: r?.credential?.status, reason: r?.credential?.reason, message: r?.credential?.message },
+        helmRelease: r?.helmRelease,
+      });
+      assert.deepEqual(shape(s), shape(k));
+      assert.deepEqual(shape(k), {
+        credential: { status: 'False', reason: 'Failed', message: 'the Credential kcm-system/diff-cred is not ready' },
+        helmRelease: true,
+      });
     });
 
     it('CustomResourceDefinitions: read-only on the sandbox (405), writable on kube-apiserver', async () => {
@@ -368,29 +435,78 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       assert.deepEqual(missing, ['Subobject', 'Source', 'First Seen', 'Count'], JSON.stringify(columns));
     });
 
-    it('ProviderTemplate DELETE: refused by real kcm while its Release or the Management uses it, allowed by the sandbox (not simulated)', async () => {
-      const answers: Record<string, Answer> = {};
+    it('template DELETE while in use (a difference closed): ProviderTemplate of the Release, ClusterTemplate of a deployment: the same 403 on both (dry run)', async () => {
+      const answers: Record<string, Answer[]> = {};
       for (const b of both()) {
         const management = await b.get({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'managements' }, undefined, 'kcm');
         const release = String((management?.['spec'] as { release?: string } | undefined)?.release);
         const r = await b.get({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'releases' }, undefined, release);
         const capi = String((r?.['spec'] as { capi?: { template?: string } } | undefined)?.capi?.template);
-        answers[b.name] = answerOf(
-          await restOf(b).raw({
-            method: 'DELETE',
-            path: resourcePath({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'providertemplates' }, undefined, capi),
-            query: { dryRun: 'All' },
-          }),
-        );
+        // The Release and template names are the two versions' own (kcm-1-11-0 / kcm-1-12-0): normalised.
+        const normalise = (a: Answer): Answer => ({
+          ...a,
+          warnings: a.warnings.map((w) => w.replaceAll(capi, '<capi-template>').replaceAll(release, '<release>')),
+        });
+        const provider = await restOf(b).raw({
+          method: 'DELETE',
+          path: resourcePath({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'providertemplates' }, undefined, capi),
+          query: { dryRun: 'All' },
+        });
+        // alpha-dev-cluster runs azure-standalone-cp-1-0-45 in team-alpha.
+        const cluster = await restOf(b).raw({
+          method: 'DELETE',
+          path: resourcePath(
+            { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clustertemplates' },
+            'team-alpha',
+            'azure-standalone-cp-1-0-45',
+          ),
+          query: { dryRun: 'All' },
+        });
+        answers[b.name] = [normalise(answerOf(provider)), answerOf(cluster)];
       }
-      // kcm internal/webhook/template_webhook.go:208-230 (ProviderTemplateValidator.ValidateDelete).
-      assert.equal(answers['kcm']?.status, 403, JSON.stringify(answers['kcm']));
-      assert.match(answers['kcm']?.message ?? '', /template deletion is forbidden/);
-      assert.match(
-        answers['kcm']?.warnings.join(' ') ?? '',
-        /cannot be removed while it is (part of existing Releases|used in the Management spec)/,
+      // kcm v1.11.4 internal/webhook/template_webhook.go:208-230 (ProviderTemplateValidator.ValidateDelete), :74-93.
+      assert.deepEqual(answers['sandbox'], answers['kcm']);
+      assert.deepEqual(answers['kcm']?.[0], {
+        status: 403,
+        reason: 'Forbidden',
+        message: 'admission webhook "validation.providertemplate.k0rdent.mirantis.com" denied the request: template deletion is forbidden',
+        warnings: ['The ProviderTemplate <capi-template> cannot be removed while it is part of existing Releases: <release>'],
+      });
+      assert.equal(answers['kcm']?.[1]?.status, 403, JSON.stringify(answers['kcm']?.[1]));
+    });
+
+    it('webhook decoding errors (a difference closed): an interval Go cannot parse is answered 400 by the defaulter on both, before or despite the CRD pattern', async () => {
+      const answers: Record<string, Answer[]> = {};
+      for (const b of both()) {
+        answers[b.name] = [];
+        for (const interval of ['abc', '9999999999h']) {
+          const body = {
+            apiVersion: 'k0rdent.mirantis.com/v1beta1',
+            kind: 'ClusterTemplate',
+            metadata: { name: 'diff-interval', namespace: SYSTEM },
+            spec: { helm: { chartSpec: { chart: 'no-such-chart', version: '1.0.0', interval } } },
+          };
+          const res = await restOf(b).raw({
+            method: 'POST',
+            path: resourcePath({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clustertemplates' }, SYSTEM),
+            query: { dryRun: 'All' },
+            body,
+          });
+          answers[b.name]?.push(answerOf(res));
+        }
+      }
+      // controller-runtime v0.24.1 pkg/webhook/admission/defaulter_custom.go:129-131: Errored(400, decode error).
+      assert.deepEqual(answers['sandbox'], answers['kcm']);
+      assert.deepEqual(
+        answers['kcm']?.map((a) => [a.status, a.message]),
+        [
+          [400, 'admission webhook "mutation.clustertemplate.k0rdent.mirantis.com" denied the request: time: invalid duration "abc"'],
+          [
+            400,
+            'admission webhook "mutation.clustertemplate.k0rdent.mirantis.com" denied the request: time: invalid duration "9999999999h"',
+          ],
+        ],
       );
-      assert.equal(answers['sandbox']?.status, 200, JSON.stringify(answers['sandbox']));
     });
 
     it("unknown chart (a difference the world closed): the template's validationError is the same OCI pull error on both", async () => {

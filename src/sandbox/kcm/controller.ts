@@ -32,6 +32,7 @@ import {
   availableUpgrades,
   conditionsOf,
   missingCredentialOutcome,
+  withCredentialReadiness,
   releaseInstalled,
   restampCopiedConditions,
   validateDeployment,
@@ -323,7 +324,9 @@ export class KcmController {
       events.push({ type: 'Normal', reason: 'HelmReleaseUpdated', message: `Successfully updated HelmRelease ${ref}` });
     const latest = this.store.get(CLUSTER_DEPLOYMENTS, namespace, deployment.metadata.name) ?? deployment;
     const generation = latest.metadata.generation ?? 1;
-    const copied = copyReleaseReady(latest, release, conditionsOf(latest), now);
+    const checked = withCredentialReadiness(conditionsOf(latest), latest, credential, now);
+    events.push(...checked.events);
+    const copied = copyReleaseReady(latest, release, checked.conditions, now);
     events.push(...copied.events);
     const capi = aggregateCapi(this.store, latest, copied.conditions, now);
     events.push(...capi.events);
@@ -475,7 +478,14 @@ export class KcmController {
       });
       return;
     }
-    if (typeof section(credential, 'status')['ready'] !== 'boolean') await reconcileCredential(this.store, credential, this.now());
+    // kcm's Credential controller (credential_controller.go:77-150) reconciles every event; its status follows the
+    // spec, so the sandbox derives it again when there is none or the spec changed since (a new identityRef).
+    const status = section(credential, 'status');
+    const condition = (Array.isArray(status['conditions']) ? (status['conditions'] as JsonObject[]) : []).find(
+      (c) => c['type'] === 'CredentialReady',
+    );
+    const stale = condition !== undefined && condition['observedGeneration'] !== (credential.metadata.generation ?? 1);
+    if (typeof status['ready'] !== 'boolean' || stale) await reconcileCredential(this.store, credential, this.now());
   }
 
   private async reconcileTemplate(template: KubeObject): Promise<void> {
@@ -539,6 +549,9 @@ export class KcmController {
       const dryRun = section(deployment, 'spec')['dryRun'] === true;
       if (walk.validated && !walk.adopted && !dryRun && (walk.kind === 'provision' || walk.kind === 'settled'))
         await this.track(deployment, walk);
+      // A dry run has no HelmRelease to track, but kcm's reconcile still re-runs the checks before handleDryRun
+      // (clusterdeployment_controller.go:427-435): the Credential's readiness of the moment.
+      else if (walk.validated && !walk.adopted && dryRun) await this.refreshCredentialReadiness(deployment);
       return true;
     }
     if (walk?.kind === 'settled' && walk.clusterSpec === clusterSpecOf(deployment)) {
@@ -567,6 +580,17 @@ export class KcmController {
     }
     await this.startProvisioning(deployment, walk?.appliedSpec);
     return false;
+  }
+
+  /** CredentialReady (and so Ready) as the Credential is now, in one status write when it changed. */
+  private async refreshCredentialReadiness(deployment: KubeObject): Promise<void> {
+    const namespace = deployment.metadata.namespace ?? '';
+    const credential = this.store.get(CREDENTIALS, namespace, String(section(deployment, 'spec')['credential'] ?? ''));
+    const now = this.now();
+    const checked = withCredentialReadiness(conditionsOf(deployment), deployment, credential, now);
+    const conditions = withReadyCondition(checked.conditions, deployment.metadata.generation ?? 1, now);
+    const written = await this.writeStatus(deployment, { conditions: conditions as unknown as JsonObject[] });
+    for (const event of checked.events) await recordEvent(this.store, written, event, now);
   }
 
   /**

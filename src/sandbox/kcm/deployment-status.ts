@@ -72,8 +72,7 @@ export interface ValidationOutcome {
   ok: boolean;
   /**
    * True when kcm's reconcile returns the error, so controller-runtime requeues it with backoff (the
-   * template and config checks); false when it returns nil and waits for a watch event (a Credential
-   * that is not ready).
+   * template and config checks); false when it returns nil and waits for a watch event.
    */
   requeue: boolean;
   /** The template the reconcile found (undefined when missing): kcm's setAvailableUpgrades reads its chains. */
@@ -141,7 +140,8 @@ export function missingCredentialOutcome(store: KcmReader, deployment: KubeObjec
  * One reconcile's checks after the finalizer, in kcm's order (clusterdeployment_controller.go): the
  * template is fetched (:347-360), conditions not yet set start Unknown (:1272 initClusterConditions), the
  * template must be valid (:417-419, :639), its k8sVersion is copied (:422), the config must render
- * (:464 validateConfig → :1232-1269), and the Credential must be ready (:467-475). All of it is one status
+ * (:464 validateConfig → :1232-1269), and the Credential's readiness is written (:467-475; not ready does not
+ * stop the walk). All of it is one status
  * write (:316-318 deferred updateStatus, :1512).
  */
 export function validateDeployment(store: KcmReader, deployment: KubeObject, now: string): ValidationOutcome {
@@ -199,14 +199,51 @@ export function validateDeployment(store: KcmReader, deployment: KubeObject, now
 
   const credentialName = typeof spec['credential'] === 'string' ? spec['credential'] : '';
   const credential = store.get(CREDENTIALS, namespace, credentialName);
+  // kcm v1.11.4 validateAndPrepareCluster (clusterdeployment_controller.go:466-476): a Credential that is not ready
+  // (its identity gone after admission) only sets the condition and records the event; the function returns nil,
+  // so the reconcile goes on to the HelmRelease (:436-446) and Ready reads False with the condition's message.
   if (!credential || section(credential, 'status')['ready'] !== true) {
     const ref = nameRef(namespace, credentialName);
     if (set(CREDENTIAL_READY, 'False', FAILED, `the Credential ${ref} is not ready`))
       events.push({ type: 'Warning', reason: 'CredentialNotReady', message: `Credential ${ref} is not ready` });
-    return outcome(false, false, extra);
+    return outcome(true, false, extra);
   }
   set(CREDENTIAL_READY, 'True', SUCCEEDED, '');
   return outcome(true, false, extra);
+}
+
+/**
+ * kcm runs validateAndPrepareCluster on every reconcile (clusterdeployment_controller.go:466-476), also once the
+ * HelmRelease exists: CredentialReady follows the Credential's readiness of the moment (a Credential turning ready
+ * or losing its identity reaches the deployment through the Credential watch, :2316-2319), in the same status write
+ * as the HelmRelease's conditions. A Credential that is gone is getClusterScope's case (missingCredentialOutcome).
+ */
+export function withCredentialReadiness(
+  conditions: Condition[],
+  deployment: KubeObject,
+  credential: KubeObject | undefined,
+  now: string,
+): { conditions: Condition[]; events: KcmEvent[] } {
+  if (!credential) return { conditions, events: [] };
+  const generation = deployment.metadata.generation ?? 1;
+  const ref = nameRef(deployment.metadata.namespace ?? '', credential.metadata.name);
+  const ready = section(credential, 'status')['ready'] === true;
+  const set = setChanged(
+    conditions,
+    ready
+      ? { type: CREDENTIAL_READY, status: 'True', reason: SUCCEEDED, message: '', observedGeneration: generation }
+      : {
+          type: CREDENTIAL_READY,
+          status: 'False',
+          reason: FAILED,
+          message: `the Credential ${ref} is not ready`,
+          observedGeneration: generation,
+        },
+    now,
+  );
+  const events: KcmEvent[] =
+    set.changed && !ready ? [{ type: 'Warning', reason: 'CredentialNotReady', message: `Credential ${ref} is not ready` }] : [];
+  return { conditions: set.conditions, events };
 }
 
 /**

@@ -12,8 +12,9 @@ import { KcmController, type KcmControllerOptions } from './controller.js';
 import { startManagementFaults } from './management-faults.js';
 import { createWorld } from '../world/index.js';
 import { startServiceTemplateController } from './service-templates.js';
+import { startProviderTemplateOwnership } from './provider-templates.js';
 import { ACCESS_MANAGEMENTS, CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, SERVICE_TEMPLATES } from './resources.js';
-import { defaultTemplate, validateClusterTemplate } from './template-admission.js';
+import { defaultTemplate, validateClusterTemplate, validateProviderTemplate, validateServiceTemplate } from './template-admission.js';
 
 const PROVIDER_TEMPLATES = { group: CLUSTER_TEMPLATES.group, plural: 'providertemplates' };
 
@@ -30,6 +31,7 @@ export function startKcmController(api: KcmApi, options: KcmControllerOptions = 
   controller.start();
   const stopManagementFaults = startManagementFaults(api, options.log);
   const stopServiceTemplates = startServiceTemplateController(api);
+  const stopProviderTemplates = startProviderTemplateOwnership(api);
   const world =
     options.world === false
       ? undefined
@@ -46,6 +48,7 @@ export function startKcmController(api: KcmApi, options: KcmControllerOptions = 
     close: () => {
       stopManagementFaults();
       stopServiceTemplates();
+      stopProviderTemplates();
       controller.close();
       void world?.close();
     },
@@ -60,7 +63,9 @@ export function startKcm(store: Store, options: KcmControllerOptions = {}): KcmH
   store.registerMutatingAdmission(CLUSTER_TEMPLATES, defaultTemplate);
   store.registerValidatingAdmission(CLUSTER_TEMPLATES, validateClusterTemplate);
   store.registerMutatingAdmission(SERVICE_TEMPLATES, defaultTemplate);
+  store.registerValidatingAdmission(SERVICE_TEMPLATES, validateServiceTemplate);
   store.registerMutatingAdmission(PROVIDER_TEMPLATES, defaultTemplate);
+  store.registerValidatingAdmission(PROVIDER_TEMPLATES, validateProviderTemplate);
   store.registerMutatingAdmission(ACCESS_MANAGEMENTS, mutateAccessManagement);
   store.registerValidatingAdmission(ACCESS_MANAGEMENTS, validateAccessManagement);
   return startKcmController(storeApi(store), options);

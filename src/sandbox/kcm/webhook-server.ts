@@ -32,7 +32,11 @@ import {
   CLUSTER_TEMPLATE_MUTATING_WEBHOOK,
   CLUSTER_TEMPLATE_WEBHOOK,
   PROVIDER_TEMPLATE_MUTATING_WEBHOOK,
+  PROVIDER_TEMPLATE_WEBHOOK,
   SERVICE_TEMPLATE_MUTATING_WEBHOOK,
+  SERVICE_TEMPLATE_WEBHOOK,
+  validateProviderTemplate,
+  validateServiceTemplate,
   defaultTemplate,
   validateClusterTemplate,
 } from './template-admission.js';
@@ -105,6 +109,23 @@ const ENDPOINTS: Endpoint[] = [
     operations: ['DELETE'],
     mutating: false,
     check: validateClusterTemplate,
+  },
+  // kcm v1.11.4 templates/provider/kcm/templates/webhooks.yaml:243-284 (DELETE only).
+  {
+    path: '/validate-k0rdent-mirantis-com-v1beta1-servicetemplate',
+    webhook: SERVICE_TEMPLATE_WEBHOOK,
+    resource: SERVICE_TEMPLATES,
+    operations: ['DELETE'],
+    mutating: false,
+    check: validateServiceTemplate,
+  },
+  {
+    path: '/validate-k0rdent-mirantis-com-v1beta1-providertemplate',
+    webhook: PROVIDER_TEMPLATE_WEBHOOK,
+    resource: PROVIDER_TEMPLATES,
+    operations: ['DELETE'],
+    mutating: false,
+    check: validateProviderTemplate,
   },
   // AccessManagement (i11-delete; kcm templates/provider/kcm/templates/webhooks.yaml:98-120, :305-330).
   {

@@ -8,6 +8,7 @@
  */
 import type { KubeObject, Store } from '../apiserver/types.js';
 import { K0RDENT_API_VERSION, K0RDENT_GROUP, K0RDENT_VERSION, REGIONS, SECRETS, SYSTEM_NAMESPACE } from '../kcm/resources.js';
+import { ownProviderTemplates } from '../kcm/provider-templates.js';
 import { timestamp } from './objects.js';
 import { CORE_COMPONENTS, PROVIDER_COMPONENTS, RELEASE, templateName } from './providers.js';
 
@@ -67,7 +68,8 @@ function regionObject(name: string, paused: boolean): KubeObject {
 }
 
 export function seedPlatform(store: Store): void {
-  store.create(RELEASES, releaseObject());
+  // The owners kcm's ProviderTemplate controller gives the templates the Release names (../kcm/provider-templates.ts).
+  ownProviderTemplates(store, store.create(RELEASES, releaseObject()));
   for (const [name, paused] of [
     [SEEDED_REGIONS.ready, false],
     [SEEDED_REGIONS.paused, true],
