@@ -1,14 +1,17 @@
 /**
  * The Management's unhealthy-component fault: a Management labelled `sandbox.k0rdent-mcp.io/fault:
- * component-failure` gets the status kcm writes when one component's HelmRelease fails to install — the
+ * component-failure` gets the status kcm writes when one component's HelmRelease fails to upgrade — the
  * component `cluster-api-provider-aws` with `success: false` and kcm's error (kcm internal/controller/
  * components/reconciler.go:468-470, checkProviderStatus: "HelmRelease <ns>/<name> is not yet ready: <Ready
- * message>", the Ready message being Flux's install failure), and Ready False NotAllComponentsHealthy
+ * message>", the Ready message being Flux's upgrade failure as the world's `helm-upgrade-failure` fault writes it,
+ * ../world/faults.ts — the simulated kcm creates no component HelmReleases, so the label goes on the Management
+ * here and on the component's HelmRelease with real kcm, docs/sandbox.md "Fault injection"), and Ready False NotAllComponentsHealthy
  * "Components not ready: [<names>]" (management_controller.go:762-773). Removing the label restores both.
  * Any client can ask for it (kubectl label management kcm ...), on every backend with the simulated kcm.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../apiserver/types.js';
+import { upgradeFailedMessage } from '../world/faults.js';
 import type { KcmApi } from './api.js';
 import { MANAGEMENTS, SYSTEM_NAMESPACE, sameResource } from './resources.js';
 
@@ -16,8 +19,9 @@ export const MANAGEMENT_FAULT_LABEL = 'sandbox.k0rdent-mcp.io/fault';
 export const COMPONENT_FAILURE = 'component-failure';
 /** The component the fault fails, and Flux's message for a failed install of its chart. */
 export const FAILED_COMPONENT = 'cluster-api-provider-aws';
-const FLUX_INSTALL_FAILED = `Helm install failed for release ${SYSTEM_NAMESPACE}/${FAILED_COMPONENT} with chart ${FAILED_COMPONENT}@1.0.26: context deadline exceeded`;
-export const FAILED_COMPONENT_ERROR = `HelmRelease ${SYSTEM_NAMESPACE}/${FAILED_COMPONENT} is not yet ready: ${FLUX_INSTALL_FAILED}`;
+/** The world's `helm-upgrade-failure` text, so the fault reads the same as on real kcm (where that fault causes it). */
+const FLUX_UPGRADE_FAILED = upgradeFailedMessage(SYSTEM_NAMESPACE, FAILED_COMPONENT, FAILED_COMPONENT, '1.0.26');
+export const FAILED_COMPONENT_ERROR = `HelmRelease ${SYSTEM_NAMESPACE}/${FAILED_COMPONENT} is not yet ready: ${FLUX_UPGRADE_FAILED}`;
 
 type Rec = Record<string, unknown>;
 const rec = (v: unknown): Rec => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : {});

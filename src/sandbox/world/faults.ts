@@ -48,6 +48,14 @@ export function faultOf(reader: KcmReader, object: KubeObject | undefined): Faul
 export const RELEASE_FAULTS = ['helm-upgrade-failure'] as const;
 export type ReleaseFault = (typeof RELEASE_FAULTS)[number];
 
+/** The error Helm returns for the fault's upgrade (a wait that timed out), marked as the sandbox's. */
+export const UPGRADE_FAILURE_CAUSE = 'context deadline exceeded (sandbox fault helm-upgrade-failure)';
+
+/** Flux's Ready/Released message for the fault's failed upgrade (helm-controller v1.6.2 internal/reconcile/upgrade.go:128). */
+export function upgradeFailedMessage(namespace: string, release: string, chart: string, version: string): string {
+  return `Helm upgrade failed for release ${namespace}/${release} with chart ${chart}@${version}: ${UPGRADE_FAILURE_CAUSE}`;
+}
+
 export function releaseFaultOf(hr: KubeObject | undefined): ReleaseFault | undefined {
   const value = hr?.metadata.labels?.[FAULT_LABEL];
   return value !== undefined && (RELEASE_FAULTS as readonly string[]).includes(value) ? (value as ReleaseFault) : undefined;

@@ -34,7 +34,7 @@ import type { Condition } from '../kcm/conditions.js';
 import { recordEvent } from '../kcm/events.js';
 import { isJsonObject, type JsonObject } from '../kcm/resources.js';
 import { findChart, type ChartFiles } from './charts.js';
-import { faultOf, releaseFaultOf } from './faults.js';
+import { faultOf, releaseFaultOf, upgradeFailedMessage } from './faults.js';
 import { controllerLog, type ControllerLog } from './logs.js';
 import { WorkQueue } from './queue.js';
 import { coalesceValues, renderRelease } from './render.js';
@@ -487,8 +487,7 @@ export class HelmController {
     const generation = hr.metadata.generation ?? 1;
     const now = nowTime();
     const previous = history[0];
-    const cause = 'context deadline exceeded (sandbox fault helm-upgrade-failure)';
-    const message = `Helm upgrade failed for release ${targetNamespace}/${releaseName} with chart ${chartName}@${chartVersion}: ${cause}`;
+    const message = upgradeFailedMessage(targetNamespace, releaseName, chartName, chartVersion);
     const snapshot: Snapshot = {
       name: releaseName,
       namespace: targetNamespace,
