@@ -118,7 +118,8 @@ export async function waitForGeneration(
   wait: WaitOptions,
   hooks: OperationHooks,
 ): Promise<WaitOutcome> {
-  const goal = readyTarget(target, target.uid);
+  // Without the CAPI read (machineCounts: false) there are no counters to wait for: kcm's Ready decides.
+  const goal = readyTarget(deps.machineCounts === false ? { ...target, machines: undefined } : target, target.uid);
   const outcome = await waitFor({
     api: deps.api,
     resource: CLUSTER_DEPLOYMENT,
