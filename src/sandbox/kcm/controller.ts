@@ -331,7 +331,7 @@ export class KcmController {
     const capi = aggregateCapi(this.store, latest, copied.conditions, now);
     events.push(...capi.events);
     const conditions = withReadyCondition(capi.conditions, generation, now);
-    const written = await this.writeStatus(latest, { conditions: conditions as unknown as JsonObject[] });
+    const written = await this.writeStatus(latest, { conditions: conditions as unknown as JsonObject[] }, true);
     for (const event of events) await recordEvent(this.store, written, event, now);
     if (conditions.some((c: Condition) => c.type === 'Ready' && c.status === 'True') && capi.cluster) {
       if (walk.kind === 'provision') walk.kind = 'settled';
@@ -631,7 +631,9 @@ export class KcmController {
     if (template !== null)
       changes['availableUpgrades'] = availableUpgrades(this.store, deployment.metadata.namespace ?? '', template?.metadata.name ?? '');
     const now = this.now();
-    const written = await this.writeStatus(deployment, changes);
+    // A reconcile that found its template went on to updateServices (kcm :392-393); getClusterScope's early
+    // exit (template null) and a missing template (:350-363, undefined) return before it.
+    const written = await this.writeStatus(deployment, changes, template !== null && template !== undefined);
     for (const event of outcome.events) await recordEvent(this.store, deployment, event, now);
     return written;
   }
@@ -775,16 +777,19 @@ export class KcmController {
 
   /**
    * Merges `changes` into the object's status and records the generation kcm has observed; a null or
-   * empty list drops the field (kcm's omitempty: status.availableUpgrades, k8sVersion). Nothing is written
+   * empty list drops the field (kcm's omitempty: status.availableUpgrades, k8sVersion); with `services` the
+   * services part rides along, as kcm's updateServices and updateStatus share one reconcile. Nothing is written
    * when the status would not change (kcm clusterdeployment_controller.go:1519 equality.Semantic.DeepEqual).
    */
-  private async writeStatus(object: KubeObject, changes: Record<string, unknown>): Promise<KubeObject> {
+  private async writeStatus(object: KubeObject, changes: Record<string, unknown>, services = false): Promise<KubeObject> {
     const before = section(object, 'status') as JsonObject;
-    const status: JsonObject = { ...before, ...(changes as JsonObject) };
+    let status: JsonObject = { ...before, ...(changes as JsonObject) };
     for (const [key, value] of Object.entries(status)) {
       if (value === null || value === undefined || (Array.isArray(value) && value.length === 0 && key === 'availableUpgrades'))
         delete status[key];
     }
+    // A reconcile that reached updateServices (:392-393) writes the services in the same update (./services-controller.ts).
+    if (services) status = this.services.withServices(object, status);
     status['observedGeneration'] = object.metadata.generation ?? 1;
     if (isDeepStrictEqual(before, status)) return object;
     return await this.store.updateStatus(CLUSTER_DEPLOYMENTS, object.metadata.namespace, object.metadata.name, status);

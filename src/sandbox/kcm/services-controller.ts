@@ -104,12 +104,36 @@ export class ServicesController {
     });
   }
 
-  /** Reconciles the services of one deployment, as read from the store now. */
+  /**
+   * Reconciles the services of one deployment, as read from the store now: a reconcile of its own (a service's
+   * timer, a MultiClusterService, a watch event), written when the status changes.
+   */
   reconcile(namespace: string | undefined, name: string): void {
     const cd = this.store.get(CLUSTER_DEPLOYMENTS, namespace, name);
-    if (this.closed || !cd || cd.metadata.deletionTimestamp) return;
+    if (!cd) return;
+    const recs = this.sync(cd);
+    if (recs) this.write(cd, recs);
+  }
+
+  /**
+   * kcm's updateServices inside the deployment's reconcile: reconcileUpdate runs updateCluster then
+   * updateServices on the same object (clusterdeployment_controller.go:392-393), and its deferred updateStatus
+   * (:316-318, :1512-1529) writes both in one status update, ServicesInReadyState (:1434-1509) beside the checks.
+   * So the controller's status write carries the services part too: `status` (what it is about to write) comes
+   * back with status.services, servicesUpgradePaths, ServicesInReadyState and the Ready derived from them.
+   */
+  withServices(cd: KubeObject, status: JsonObject): JsonObject {
+    const next: KubeObject = { ...cd, status };
+    const recs = this.sync(next);
+    return recs ? this.servicesStatus(next, recs) : status;
+  }
+
+  /** The records of one deployment brought in step with its spec (timers started); undefined when kcm skips updateServices. */
+  private sync(cd: KubeObject): Map<string, ServiceRecord> | undefined {
+    const { namespace, name } = cd.metadata;
+    if (this.closed || cd.metadata.deletionTimestamp) return undefined;
     // kcm returns after adding its finalizer; updateServices runs from the next reconcile on.
-    if (!(cd.metadata.finalizers ?? []).includes(CLUSTER_DEPLOYMENT_FINALIZER)) return;
+    if (!(cd.metadata.finalizers ?? []).includes(CLUSTER_DEPLOYMENT_FINALIZER)) return undefined;
     const uid = cd.metadata.uid ?? '';
     const desired = desiredServices(this.store, cd);
     let recs = this.records.get(uid);
@@ -150,7 +174,7 @@ export class ServicesController {
         this.reconcile(namespace, name);
       });
     }
-    this.write(cd, recs);
+    return recs;
   }
 
   /** States kcm already reported (seed data, or before a restart) are kept, not re-installed. */
@@ -200,9 +224,16 @@ export class ServicesController {
     });
   }
 
-  private write(cd: KubeObject, recs: Map<string, ServiceRecord>): void {
+  /** The ServiceSets kcm creates in updateServices (createOrUpdateServiceSet, :1414), and the deployment's status with the services in it. */
+  private servicesStatus(cd: KubeObject, recs: Map<string, ServiceRecord>): JsonObject {
     const now = this.options.now();
-    const states: ServiceState[] = [...recs.values()].map((r) => {
+    this.sets.sync(cd, this.setServicesOf(cd, recs), now);
+    if (this.store.list(MULTI_CLUSTER_SERVICES).length > 0) this.refreshMultiClusterServices();
+    return this.statusOf(cd, this.statesOf(cd, recs), now);
+  }
+
+  private statesOf(cd: KubeObject, recs: Map<string, ServiceRecord>): ServiceState[] {
+    return [...recs.values()].map((r) => {
       const version = versionOf(this.store, templateNamespaceOf(cd, r.entry), r.entry.template);
       return {
         name: r.entry.name,
@@ -216,21 +247,42 @@ export class ServicesController {
         ...(r.conditions ? { conditions: r.conditions } : {}),
       };
     });
-    const setServices: SetService[] = [...recs.values()].map((r, i) => ({
-      ...states[i]!,
-      ...(r.entry.values !== undefined ? { values: r.entry.values } : {}),
-      ...(r.entry.from !== undefined ? { from: r.entry.from } : {}),
-    }));
-    this.sets.sync(cd, setServices, now);
+  }
+
+  private statusOf(cd: KubeObject, states: ServiceState[], now: string): JsonObject {
     const status = statusWithServices(cd, states, now);
     const paths = servicesUpgradePaths(this.store, cd);
     if (paths.length > 0) status['servicesUpgradePaths'] = paths;
     else delete status['servicesUpgradePaths'];
     // kcm's updateStatus records the generation it reconciled.
     status['observedGeneration'] = cd.metadata.generation ?? 1;
-    if (!deepEqual(status, section(cd, 'status')))
-      this.enqueueWrite(() => this.store.updateStatus(CLUSTER_DEPLOYMENTS, cd.metadata.namespace, cd.metadata.name, status));
+    return status;
+  }
+
+  /**
+   * A services reconcile's status write. The status is computed when the write runs, from the deployment as it
+   * stands then: a status computed earlier would put back conditions the controller has written since.
+   */
+  private write(cd: KubeObject, recs: Map<string, ServiceRecord>): void {
+    const now = this.options.now();
+    this.sets.sync(cd, this.setServicesOf(cd, recs), now);
+    const { namespace, name, uid } = cd.metadata;
+    this.enqueueWrite(async () => {
+      const latest = this.store.get(CLUSTER_DEPLOYMENTS, namespace, name);
+      if (!latest || latest.metadata.uid !== uid || latest.metadata.deletionTimestamp || this.records.get(uid ?? '') !== recs) return;
+      const status = this.statusOf(latest, this.statesOf(latest, recs), this.options.now());
+      if (!deepEqual(status, section(latest, 'status'))) await this.store.updateStatus(CLUSTER_DEPLOYMENTS, namespace, name, status);
+    });
     if (this.store.list(MULTI_CLUSTER_SERVICES).length > 0) this.refreshMultiClusterServices();
+  }
+
+  private setServicesOf(cd: KubeObject, recs: Map<string, ServiceRecord>): SetService[] {
+    const states = this.statesOf(cd, recs);
+    return [...recs.values()].map((r, i) => ({
+      ...states[i]!,
+      ...(r.entry.values !== undefined ? { values: r.entry.values } : {}),
+      ...(r.entry.from !== undefined ? { from: r.entry.from } : {}),
+    }));
   }
 
   private writeMultiClusterServiceStatus(mcs: KubeObject): void {
