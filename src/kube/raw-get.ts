@@ -3,8 +3,8 @@
  * providers' kinds, discovery) and text (`pods/log`). The generated clients of client-node know neither
  * aggregated discovery nor arbitrary kinds; this uses the KubeConfig's own request options (agent, CA,
  * client certificate, bearer token) as ./watch-stream.ts does, with a deadline, the caller's cancellation,
- * a cap on the bytes read, and the request counted in kube_api_requests_total. Failures leave as
- * AppErrors through the one mapping (./errors.ts).
+ * a cap on the bytes read, and the request counted in kube_api_requests_total. A connection reset before the
+ * answer is retried once (./read-retry.ts). Failures leave as AppErrors through the one mapping (./errors.ts).
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -13,6 +13,7 @@ import { toAppError } from './errors.js';
 import type { KubeIdentity } from './identity.js';
 import { requestDeadline } from './deadline.js';
 import { requestInfo } from './request-info.js';
+import { mayRetryRead } from './read-retry.js';
 
 export interface RawGetOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -48,16 +49,18 @@ export async function rawGet(identity: KubeIdentity, path: string, options: RawG
   headers['accept'] = options.accept ?? 'application/json';
   const deadline = requestDeadline(options.signal, options.timeoutMs, options.action);
   const info = requestInfo('GET', url.pathname + url.search);
-  const started = performance.now();
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  let started = performance.now();
   let observed = false;
   const observe = (code: number | 'error'): void => {
     if (observed) return;
     observed = true;
     identity.metrics.observe(info.verb, info.resource, code, (performance.now() - started) / 1000);
   };
-  try {
-    const answer = await new Promise<RawAnswer>((resolve, reject) => {
+  /** Set once response headers are in: an error after them is not retried (part of the answer was read). */
+  let answeredHeaders = false;
+  const attempt = (): Promise<RawAnswer> =>
+    new Promise<RawAnswer>((resolve, reject) => {
       const transport = url.protocol === 'https:' ? https : http;
       const request = transport.request(url, {
         method: 'GET',
@@ -69,6 +72,7 @@ export async function rawGet(identity: KubeIdentity, path: string, options: RawG
         reject(deadline.signal.aborted && deadline.signal.reason instanceof Error ? deadline.signal.reason : error),
       );
       request.on('response', (response) => {
+        answeredHeaders = true;
         const chunks: Buffer[] = [];
         let size = 0;
         let truncated = false;
@@ -97,6 +101,14 @@ export async function rawGet(identity: KubeIdentity, path: string, options: RawG
         response.on('close', () => (truncated ? undefined : resolve(done())));
       });
       request.end();
+    });
+  try {
+    const answer = await attempt().catch((error: unknown) => {
+      if (answeredHeaders || !mayRetryRead('GET', error, deadline.signal)) throw error;
+      identity.metrics.observe(info.verb, info.resource, 'error', (performance.now() - started) / 1000);
+      identity.metrics.retried(info.verb, info.resource);
+      started = performance.now();
+      return attempt();
     });
     observe(answer.status);
     if (answer.status < 200 || answer.status >= 300) {
