@@ -5,16 +5,14 @@
  * with nothing written; an unknown token is `unauthorized`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { ClusterManager } from '../../src/clusters/manager.js';
 import { AppError } from '../../src/errors.js';
 import { namespacePolicyFromSettings } from '../../src/policy/index.js';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
+import { testBackends, type Backend } from '../helpers/backend.js';
+import { backendFor, tokensFile } from '../helpers/lifecycle.js';
 import { AZURE_BASELINE, sandboxKubeConfig, testSettings } from '../helpers/clusters-harness.js';
 
 const CD = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusterdeployments' };
@@ -33,22 +31,15 @@ function manager(backend: Backend, overrides: Parameters<typeof testSettings>[0]
   });
 }
 
+/** admin everywhere; alice bound to kcm-system and team-alpha (the shared real-kcm world has both: backend.ts). */
+const USERS = [
+  { name: 'admin', token: 'admin-token-0123', namespaces: ['*'] },
+  { name: 'alice', token: 'alice-token-0123', namespaces: ['kcm-system', 'team-alpha'] },
+];
+
 for (const choice of testBackends({ kcm: true })) {
   describe(`cluster manager on the ${choice.name} backend`, { skip: choice.skip }, () => {
-    let backend: Backend;
-    const dir = mkdtempSync(join(tmpdir(), 'clusters-backends-'));
-    before(async () => {
-      const tokens = join(dir, 'tokens.yaml');
-      writeFileSync(
-        tokens,
-        'users:\n  - { name: admin, token: admin-token-0123, namespaces: ["*"] }\n  - { name: alice, token: alice-token-0123, namespaces: [kcm-system, team-alpha] }\n',
-      );
-      backend = await startBackend(choice.name, { tokensFile: tokens, provisionSeconds: 1, deleteSeconds: 1 });
-    });
-    after(async () => {
-      await backend?.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const backend = backendFor(choice.name, () => ({ tokensFile: tokensFile(USERS), provisionSeconds: 1, deleteSeconds: 1 }));
 
     it("the API server's own RBAC: forbidden outside the token's namespaces, nothing written; unknown token unauthorized", async () => {
       const alice = manager(backend, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ }, 'alice-token-0123');

@@ -11,8 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { AuthMode } from '../../src/runtime/types.js';
-import { startBackend, testBackends } from '../helpers/backend.js';
-import { AZURE_BASELINE, startHarness, type Harness, okOf as ok } from '../helpers/clusters-harness.js';
+import { outsideMatrix, testBackends } from '../helpers/backend.js';
+import { AZURE_BASELINE, type Harness, okOf as ok } from '../helpers/clusters-harness.js';
+import { useBackend, useHarness } from '../helpers/lifecycle.js';
 
 const CREDENTIAL = 'azure-cluster-credential';
 const TEMPLATE = 'azure-standalone-cp-1-0-15';
@@ -25,30 +26,35 @@ interface Target {
   deletionTimeout: string;
   /** Client-side timeout for the waiting calls. */
   callTimeoutMs: number;
-  close(): Promise<void>;
 }
 
-function lifecycle(title: string, skip: string | false, makeTarget: () => Promise<Target>): void {
+/**
+ * The phases against one target. `useTarget` registers the suite's fixtures (test/helpers/lifecycle.ts, started in
+ * before, closed in after) and gives the target once they have started.
+ */
+function lifecycle(title: string, skip: string | false, useTarget: () => () => Target): void {
   describe(title, { skip }, () => {
-    let target: Target | undefined;
     let namespace: string | undefined;
     let created = false;
     const name = `mcp-live-${randomBytes(3).toString('hex')}`;
     const ns = (): Record<string, string> => (namespace ? { namespace } : {});
 
-    before(async () => {
-      target = await makeTarget();
-      namespace = target.namespace;
-    });
+    // Cleanup on failure: never leave a cluster behind. Registered before the fixtures, so it runs first
+    // (node:test runs a suite's after hooks in order), while the harness is still up.
     after(async () => {
-      // Cleanup on failure: never leave a cluster behind.
-      if (created && target) await target.harness.call('k0.clusters.delete', { name, ...ns() }).catch(() => undefined);
-      await target?.close();
+      if (created)
+        await target()
+          .harness.call('k0.clusters.delete', { name, ...ns() })
+          .catch(() => undefined);
+    });
+    const target = useTarget();
+    before(() => {
+      namespace = target().namespace;
     });
 
     it(`phase 1: ${CREDENTIAL} is listed and ready`, async () => {
       const { items } = ok<{ items: { name: string; namespace: string; ready: boolean; provider: string }[] }>(
-        await target!.harness.call('k0.clusters.listCredentials', { ...ns(), limit: 500 }),
+        await target().harness.call('k0.clusters.listCredentials', { ...ns(), limit: 500 }),
       );
       const credential = items.find((c) => c.name === CREDENTIAL && (namespace === undefined || c.namespace === namespace));
       assert.ok(credential, `${CREDENTIAL} is listed`);
@@ -58,7 +64,7 @@ function lifecycle(title: string, skip: string | false, makeTarget: () => Promis
 
     it(`phase 2: ${TEMPLATE} is listed and valid`, async () => {
       const { items } = ok<{ items: { name: string; valid: boolean; configSchema: { required: string[] } }[] }>(
-        await target!.harness.call('k0.clusters.listTemplates', { ...ns(), limit: 500 }),
+        await target().harness.call('k0.clusters.listTemplates', { ...ns(), limit: 500 }),
       );
       const template = items.find((t) => t.name === TEMPLATE);
       assert.ok(template, `${TEMPLATE} is listed`);
@@ -66,13 +72,13 @@ function lifecycle(title: string, skip: string | false, makeTarget: () => Promis
     });
 
     it('phase 3+4: deploy the Azure baseline and wait until Ready', async () => {
-      const config = { ...AZURE_BASELINE, subscriptionID: target!.subscriptionID };
+      const config = { ...AZURE_BASELINE, subscriptionID: target().subscriptionID };
       const progress: string[] = [];
       const result = ok<{ namespace: string; status: string; ready: boolean; timedOut: boolean; phase: string; failure?: string }>(
-        await target!.harness.call(
+        await target().harness.call(
           'k0.clusters.deploy',
-          { name, template: TEMPLATE, credential: CREDENTIAL, config, ...ns(), wait: true, provisionTimeout: target!.provisionTimeout },
-          { onprogress: (p) => progress.push(String(p.message)), timeout: target!.callTimeoutMs, resetTimeoutOnProgress: true },
+          { name, template: TEMPLATE, credential: CREDENTIAL, config, ...ns(), wait: true, provisionTimeout: target().provisionTimeout },
+          { onprogress: (p) => progress.push(String(p.message)), timeout: target().callTimeoutMs, resetTimeoutOnProgress: true },
         ),
       );
       created = true;
@@ -87,19 +93,19 @@ function lifecycle(title: string, skip: string | false, makeTarget: () => Promis
     it('phase 5+6: delete and verify it is gone', async () => {
       assert.ok(created, 'deployed in the previous phase');
       const deleted = ok<{ status: string; gone: boolean; timedOut: boolean }>(
-        await target!.harness.call(
+        await target().harness.call(
           'k0.clusters.delete',
-          { name, ...ns(), wait: true, deletionTimeout: target!.deletionTimeout },
-          { timeout: target!.callTimeoutMs, resetTimeoutOnProgress: true },
+          { name, ...ns(), wait: true, deletionTimeout: target().deletionTimeout },
+          { timeout: target().callTimeoutMs, resetTimeoutOnProgress: true },
         ),
       );
       assert.equal(deleted.status, 'deleted');
       assert.equal(deleted.timedOut, false);
       assert.equal(deleted.gone, true);
       created = false;
-      const { items } = ok<{ items: { name: string }[] }>(await target!.harness.call('k0.clusters.list', { ...ns() }));
+      const { items } = ok<{ items: { name: string }[] }>(await target().harness.call('k0.clusters.list', { ...ns() }));
       assert.ok(!items.some((d) => d.name === name));
-      assert.equal(ok<{ status: string }>(await target!.harness.call('k0.clusters.delete', { name, ...ns() })).status, 'not_found');
+      assert.equal(ok<{ status: string }>(await target().harness.call('k0.clusters.delete', { name, ...ns() })).status, 'not_found');
     });
   });
 }
@@ -109,25 +115,29 @@ function liveSkipReason(): string | false {
   return missing.length === 0 ? false : `live cluster suite skipped: set ${missing.join(', ')} to run it against a real management cluster`;
 }
 
-lifecycle('clusters-live against a real management cluster', liveSkipReason(), async () => {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(process.env.K0RDENT_MGMT_KUBECONFIG_PATH as string);
-  if (process.env.K0RDENT_MGMT_CONTEXT) kubeConfig.setCurrentContext(process.env.K0RDENT_MGMT_CONTEXT);
+lifecycle('clusters-live against a real management cluster', liveSkipReason() || outsideMatrix().skip, () => {
   const filter = process.env.K0RDENT_NAMESPACE_FILTER;
-  const harness = await startHarness(kubeConfig, {
-    authMode: process.env.AUTH_MODE as AuthMode,
-    namespaceFilter: filter ? new RegExp(filter) : undefined,
-    ...(process.env.CLUSTER_GLOBAL_NAMESPACE ? { globalNamespace: process.env.CLUSTER_GLOBAL_NAMESPACE } : {}),
-  });
-  return {
-    harness,
+  const env = useHarness(
+    () => {
+      const kubeConfig = new KubeConfig();
+      kubeConfig.loadFromFile(process.env.K0RDENT_MGMT_KUBECONFIG_PATH as string);
+      if (process.env.K0RDENT_MGMT_CONTEXT) kubeConfig.setCurrentContext(process.env.K0RDENT_MGMT_CONTEXT);
+      return kubeConfig;
+    },
+    {
+      authMode: process.env.AUTH_MODE as AuthMode,
+      namespaceFilter: filter ? new RegExp(filter) : undefined,
+      ...(process.env.CLUSTER_GLOBAL_NAMESPACE ? { globalNamespace: process.env.CLUSTER_GLOBAL_NAMESPACE } : {}),
+    },
+  );
+  return () => ({
+    harness: env.harness,
     namespace: process.env.K0RDENT_LIVE_NAMESPACE,
     subscriptionID: process.env.K0RDENT_LIVE_AZURE_SUBSCRIPTION_ID as string,
     provisionTimeout: '10m',
     deletionTimeout: '20m',
     callTimeoutMs: 35 * 60_000,
-    close: () => harness.close(),
-  };
+  });
 });
 
 // On real kcm (src/sandbox/real-kcm) the Azure baseline is admitted, rendered and brought to Ready by kcm v1.11.4 itself.
@@ -141,21 +151,20 @@ for (const backend of testBackends({ kcm: true })) {
           : 'sandbox'
     }`,
     backend.skip,
-    async () => {
-      const target = await startBackend(backend.name, { provisionSeconds: 1, deleteSeconds: 1 });
-      const harness = await startHarness(target, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ });
-      return {
-        harness,
+    () => {
+      const env = useBackend(
+        backend.name,
+        { provisionSeconds: 1, deleteSeconds: 1 },
+        { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ },
+      );
+      return () => ({
+        harness: env.harness,
         namespace: undefined,
         subscriptionID: '00000000-0000-0000-0000-000000000000',
         provisionTimeout: '30s',
         deletionTimeout: '30s',
         callTimeoutMs: 30_000,
-        close: async () => {
-          await harness.close();
-          await target.close();
-        },
-      };
+      });
     },
   );
 }

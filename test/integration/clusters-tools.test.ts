@@ -4,19 +4,14 @@
  * metrics and paging suites need the sandbox's store and request log.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { KubeRest } from '../../src/sandbox/kube/rest.js';
-import { startBackend, testBackends, type Backend } from '../helpers/backend.js';
-import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { outsideMatrix, testBackends, type Backend } from '../helpers/backend.js';
 import type { KubeObject as SandboxObject } from '../../src/sandbox/apiserver/types.js';
 import { AZURE_BASELINE, startHarness, type Harness, errorOf, okOf as ok } from '../helpers/clusters-harness.js';
 import { until } from '../helpers/until.js';
-import { useSandbox } from '../helpers/lifecycle.js';
+import { backendFor, sandboxFor, tokensFile, useHarness, useSandbox } from '../helpers/lifecycle.js';
 
 const GROUP = 'k0rdent.mirantis.com';
 const CD = { group: GROUP, version: 'v1beta1', plural: 'clusterdeployments' };
@@ -113,23 +108,18 @@ for (const choice of testBackends({ kcm: true })) {
     `k0.clusters.* tools over MCP against the ${choice.name === 'kube' ? 'kube control plane' : choice.name === 'kcm' ? 'real kcm v1.11.4' : 'sandbox'}`,
     { skip: choice.skip },
     () => {
-      let sandbox: Backend;
       const sandboxLog: string[] = [];
+      const sandbox = backendFor(choice.name, { provisionSeconds: 1, deleteSeconds: 1, log: (line) => sandboxLog.push(line) });
+      const devEnv = useHarness(() => sandbox, { authMode: 'DEV_ALLOW_ANY' });
+      const prodEnv = useHarness(() => sandbox, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ });
       let dev: Harness;
       let prod: Harness;
 
       before(async () => {
-        sandbox = await startBackend(choice.name, { provisionSeconds: 1, deleteSeconds: 1, log: (line) => sandboxLog.push(line) });
         // A validation rule of the cluster (like a ValidatingAdmissionPolicy) that rejects one region with 422.
         await rejectAntarctica(sandbox);
-        dev = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY' });
-        prod = await startHarness(sandbox, { authMode: 'OIDC_REQUIRED', namespaceFilter: /^team-/ });
-      });
-
-      after(async () => {
-        await dev?.close();
-        await prod?.close();
-        await sandbox?.close();
+        dev = devEnv.harness;
+        prod = prodEnv.harness;
       });
 
       // Registration (names, annotations, schemas, snake style, READ_ONLY): test/integration/tool-declarations.test.ts.
@@ -661,7 +651,7 @@ for (const choice of testBackends({ kcm: true })) {
   );
 }
 
-describe('cluster metrics after tool calls', () => {
+describe('cluster metrics after tool calls', outsideMatrix(), () => {
   const env = useSandbox({ provisionSeconds: 1, deleteSeconds: 1 }, { authMode: 'DEV_ALLOW_ANY', namespaceFilter: /^team-/ });
 
   it('a successful deploy counts once with one duration observation; a forbidden call counts as forbidden', async () => {
@@ -706,26 +696,37 @@ describe('cluster metrics after tool calls', () => {
   });
 });
 
-describe('paging every list tool at small limits returns the unpaged result exactly once', () => {
+describe('paging every list tool at small limits returns the unpaged result exactly once', outsideMatrix(), () => {
   // admin may list cluster-wide (one filtered cluster-wide LIST per page); beta may not (403 → the
   // per-namespace fallback), and may read kcm-system and team-beta only (team-alpha answers 403).
-  let sandbox: SandboxHandle;
-  let dir: string;
   const log: string[] = [];
+  const sandbox = sandboxFor(() => ({
+    tokensFile: tokensFile([
+      { name: 'admin', token: 'admin-token', namespaces: ['*'] },
+      { name: 'beta', token: 'beta-token', namespaces: ['kcm-system', 'team-beta'] },
+    ]),
+    log: (line) => log.push(line),
+  }));
   const harnesses: { label: string; filter: RegExp | undefined; harness: Harness }[] = [];
   const filters: (RegExp | undefined)[] = [/^team-beta/, /^team-/, undefined];
   // Enough items in more than one readable namespace that pages end inside filtered server pages.
   const extraTemplates = 6;
   const extraCredentials = 4;
+  // One harness per user and filter (test/helpers/lifecycle.ts closes each in after).
+  const fixtures = filters.flatMap((filter) =>
+    (
+      [
+        ['admin', 'admin-token'],
+        ['beta', 'beta-token'],
+      ] as const
+    ).map(([user, token]) => ({
+      label: `${user} filter=${String(filter)}`,
+      filter,
+      env: useHarness(() => sandbox, { authMode: 'OIDC_REQUIRED', namespaceFilter: filter }, token),
+    })),
+  );
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clusters-paging-'));
-    const tokens = join(dir, 'tokens.yaml');
-    writeFileSync(
-      tokens,
-      'users:\n  - { name: admin, token: admin-token, namespaces: ["*"] }\n  - { name: beta, token: beta-token, namespaces: [kcm-system, team-beta] }\n',
-    );
-    sandbox = await startSandbox({ tokensFile: tokens, log: (line) => log.push(line) });
+  before(() => {
     for (const ns of ['team-alpha', 'team-beta', 'finance']) {
       const template = sandbox.store.list(TEMPLATES).find((o) => o.metadata.namespace === 'kcm-system');
       const credential = sandbox.store.list(CREDENTIALS).find((o) => o.metadata.namespace === 'kcm-system');
@@ -743,20 +744,7 @@ describe('paging every list tool at small limits returns the unpaged result exac
         } as SandboxObject);
       }
     }
-    for (const filter of filters) {
-      for (const [user, token] of [
-        ['admin', 'admin-token'],
-        ['beta', 'beta-token'],
-      ] as const) {
-        const harness = await startHarness(sandbox, { authMode: 'OIDC_REQUIRED', namespaceFilter: filter }, token);
-        harnesses.push({ label: `${user} filter=${String(filter)}`, filter, harness });
-      }
-    }
-  });
-  after(async () => {
-    for (const { harness } of harnesses) await harness.close();
-    await sandbox?.close();
-    rmSync(dir, { recursive: true, force: true });
+    for (const { label, filter, env } of fixtures) harnesses.push({ label, filter, harness: env.harness });
   });
 
   const calls: { tool: string; args: Record<string, unknown>; kind: typeof CD }[] = [
