@@ -11,6 +11,10 @@
 // (scripts/kcm-world.mjs, in its own process group, stopped at the end and when the runner goes) and passed to those
 // files as K0RDENT_KCM_WORLD; they run one at a time on it (a lane: their writeMarker reads the whole cluster), while
 // the other files run beside them. K0RDENT_KCM_WORLD_SHARED=0: each file brings up its own, as `node --test` does.
+// The lane is the run's critical path, so a file of the backend matrix (`testBackends({ kcm: true })`) is run as two
+// processes (K0RDENT_TEST_PART, test/helpers/backend.ts testPart): `kcm`, its real-kcm suites, in the lane, and
+// `rest`, its sandbox and kube suites, beside it; a free worker starts the next lane job first, and while the world
+// comes up one worker takes only the shortest files, so that it is free when the world is.
 //
 // `pretest` is `npm run build`, an incremental `tsc -b`: a run in which nothing changed does not recompile.
 // Why a scheduler here rather than `node --test --test-concurrency`: most files wait on timers (provisioning,
@@ -92,7 +96,6 @@ try {
 }
 // Longest first; a file without a recorded duration counts as long (new files are often slow integration tests).
 const expected = (f) => recorded[f] ?? (SLOW.includes(f) ? 1e9 - SLOW.indexOf(f) : 1e6);
-const queue = [...files].sort((a, b) => expected(b) - expected(a) || a.localeCompare(b));
 
 const groupOf = (f) => (f.endsWith('.gc.test.js') ? 'gc' : SLOW.includes(f) ? 'slow' : f.split('/')[0]);
 const nodeArgs = (f) => [
@@ -105,17 +108,35 @@ const nodeArgs = (f) => [
 // The files that use the real-kcm backend with the shared world's timings (provisionSeconds 1, deleteSeconds 1:
 // test/helpers/backend.ts SHARED_KCM_OPTIONS), which attach to the world this run shares. A file that asks for other
 // timings brings up its own world (startBackend), outside the lane.
+const sourceOf = (f) => readFileSync(join('test', f.replace(/\.js$/, '.ts')), 'utf8');
 const usesKcm = (f) => {
-  const source = readFileSync(join('test', f.replace(/\.js$/, '.ts')), 'utf8');
+  const source = sourceOf(f);
   return (
-    /testBackends\(\{\s*kcm:\s*true\s*\}\)|useBackend\(\s*'kcm'/.test(source) && /provisionSeconds: 1, deleteSeconds: 1\b/.test(source)
+    /testBackends\(\{\s*kcm:\s*true\s*\}\)|useBackend\(\s*'kcm'/.test(source) &&
+    /provisionSeconds:\s*1,\s*deleteSeconds:\s*1\b|SHARED_KCM_OPTIONS/.test(source)
   );
 };
+/** A file of the backend matrix: its real-kcm suites can run apart from the rest (K0RDENT_TEST_PART). */
+const isMatrix = (f) => /testBackends\(\{\s*kcm:\s*true\s*\}\)/.test(sourceOf(f));
 const requestedBackends = (process.env.K0RDENT_TEST_BACKEND ?? '')
   .split(',')
   .map((b) => b.trim())
   .filter(Boolean);
 const kcmFiles = new Set(requestedBackends.length > 0 && !requestedBackends.includes('kcm') ? [] : files.filter(usesKcm));
+const sharesWorld = kcmFiles.size > 0 && process.env.K0RDENT_KCM_WORLD_SHARED !== '0';
+// Split only when the run covers kcm and another backend (unset = all three).
+const splits = sharesWorld && (requestedBackends.length === 0 || requestedBackends.some((b) => b !== 'kcm'));
+/** What a worker runs: a file, or one part of it. `key` names it in the durations and the closing table. */
+const jobs = files.flatMap((file) =>
+  splits && kcmFiles.has(file) && isMatrix(file)
+    ? [
+        { file, part: 'kcm', key: `${file}#kcm` },
+        { file, part: 'rest', key: `${file}#rest` },
+      ]
+    : [{ file, part: undefined, key: file }],
+);
+/** A job of the lane: on the shared world, one at a time. */
+const inLaneJob = (job) => kcmFiles.has(job.file) && job.part !== 'rest';
 const world = { state: 'none', file: undefined, child: undefined, dir: undefined, began: 0, ready: 0, output: [] };
 // Workers with nothing they may start wait here until the world settles or the lane frees.
 const waiting = [];
@@ -177,19 +198,27 @@ for (const signal of ['SIGINT', 'SIGTERM'])
     void stopWorld().finally(() => process.exit(130));
   });
 let kcmBusy = false;
+// Longest first (the durations of the last run on this checkout; a part without one counts as half its file).
+const expectedJob = (job) => recorded[job.key] ?? (job.part && recorded[job.file] ? recorded[job.file] / 2 : expected(job.file));
+const queue = [...jobs].sort((a, b) => expectedJob(b) - expectedJob(a) || a.key.localeCompare(b.key));
 
 const started = Date.now();
 const results = [];
 if (namePatterns.length > 0) console.log(`test names matching: ${namePatterns.map((p) => JSON.stringify(p)).join(', ')}`);
-console.log(`${files.length} test file(s), ${Math.min(concurrency, files.length)} at a time`);
+const splitCount = jobs.length - files.length;
+console.log(
+  `${files.length} test file(s)${splitCount > 0 ? ` (${splitCount} of them in two parts)` : ''}, ${Math.min(concurrency, jobs.length)} at a time`,
+);
 
-function runFile(f) {
+function runFile(job) {
+  const f = job.file;
   return new Promise((resolve) => {
     const begin = Date.now();
-    const shared = kcmFiles.has(f) && world.state === 'ready' ? { K0RDENT_KCM_WORLD: world.file } : {};
+    const shared = kcmFiles.has(f) && job.part !== 'rest' && world.state === 'ready' ? { K0RDENT_KCM_WORLD: world.file } : {};
+    const part = job.part ? { K0RDENT_TEST_PART: job.part } : {};
     const child = spawn(process.execPath, nodeArgs(f), {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'test', OPENSPEC_TELEMETRY: '0', ...shared },
+      env: { ...process.env, NODE_ENV: 'test', OPENSPEC_TELEMETRY: '0', ...shared, ...part },
     });
     const out = [];
     child.stdout.on('data', (chunk) => out.push(chunk));
@@ -207,31 +236,39 @@ function runFile(f) {
       // A name filter that selects nothing in this file leaves only the file's header: not worth printing.
       const quiet = ok && namePatterns.length > 0 && !/^\s*✔/m.test(text);
       if (!quiet) {
-        console.log(`\n── ${f} ${ok ? 'passed' : `FAILED (${signal ?? `exit ${code}`})`} in ${((end - begin) / 1000).toFixed(1)} s`);
+        console.log(`\n── ${job.key} ${ok ? 'passed' : `FAILED (${signal ?? `exit ${code}`})`} in ${((end - begin) / 1000).toFixed(1)} s`);
         if (text) console.log(text);
       }
-      results.push({ file: f, group: groupOf(f), ok, begin, end });
+      results.push({ file: job.key, group: groupOf(f), lane: inLaneJob(job), ok, begin, end });
       resolve();
     });
   });
 }
 
-// The next file this worker may start: a kcm file waits for the world and for the lane.
-function next() {
-  const lane = world.state !== 'starting' && !(world.state === 'ready' && kcmBusy);
-  const index = queue.findIndex((f) => !kcmFiles.has(f) || world.state === 'none' || lane);
-  return index < 0 ? undefined : queue.splice(index, 1)[0];
+// The next job this worker may start. A lane job waits for the world and for the lane, and goes first once both are
+// free (the lane is the critical path). While the world comes up, worker 0 takes only the shortest other jobs, so
+// that a worker is free to start the lane when the world is ready.
+function next(id) {
+  const take = (index) => (index < 0 ? undefined : queue.splice(index, 1)[0]);
+  if (world.state === 'none') return take(0);
+  if (world.state === 'ready' && !kcmBusy) {
+    const lane = queue.findIndex(inLaneJob);
+    if (lane >= 0) return take(lane);
+  }
+  const others = queue.map((job, index) => (inLaneJob(job) ? -1 : index)).filter((index) => index >= 0);
+  if (id === 0 && world.state === 'starting' && queue.some(inLaneJob)) return take(others.at(-1) ?? -1);
+  return take(others[0] ?? -1);
 }
-async function worker() {
+async function worker(id) {
   while (queue.length > 0) {
-    const f = next();
-    if (f === undefined) {
+    const job = next(id);
+    if (job === undefined) {
       await changed();
       continue;
     }
-    const inLane = kcmFiles.has(f) && world.state === 'ready';
+    const inLane = inLaneJob(job) && world.state === 'ready';
     if (inLane) kcmBusy = true;
-    await runFile(f);
+    await runFile(job);
     if (inLane) {
       kcmBusy = false;
       wake();
@@ -239,7 +276,7 @@ async function worker() {
   }
 }
 try {
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, (_, id) => worker(id)));
 } finally {
   await stopWorld();
   if (world.dir) rmSync(world.dir, { recursive: true, force: true });
@@ -259,11 +296,11 @@ for (const group of groups) {
   );
 }
 if (world.began > 0) {
-  const lane = results.filter((r) => kcmFiles.has(r.file));
+  const lane = results.filter((r) => r.lane);
   const laneSpan = lane.length > 0 ? Math.max(...lane.map((r) => r.end)) - Math.min(...lane.map((r) => r.begin)) : 0;
   console.log(
     world.file
-      ? `   real-kcm world: up in ${seconds(world.ready - world.began)}, shared by ${lane.length} file(s) run one at a time over ${seconds(laneSpan)}`
+      ? `   real-kcm world: up in ${seconds(world.ready - world.began)}, shared by ${lane.length} job(s) run one at a time over ${seconds(laneSpan)} (busy ${seconds(lane.reduce((sum, r) => sum + r.end - r.begin, 0))}), lane done at ${seconds(Math.max(...lane.map((r) => r.end), started) - started)} of the run`
       : `   real-kcm world: not started (${world.output.slice(-3).join(' | ')}); its files ran without it`,
   );
 }

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
-import { testBackends } from '../helpers/backend.js';
+import { outsideMatrix, testBackends } from '../helpers/backend.js';
 import { kubectlFor } from '../helpers/kubectl.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -71,7 +71,7 @@ const nginxVersions = bundled.addons.find((a) => a.name === 'ingress-nginx')!.ch
 const NEWEST = nginxVersions[0]!;
 const TEMPLATE = `ingress-nginx-${NEWEST.replace(/\./g, '-')}`;
 
-describe('k0.catalog.list and k0.catalog.get from the bundled index (no network, no cluster needed)', () => {
+describe('k0.catalog.list and k0.catalog.get from the bundled index (no network, no cluster needed)', outsideMatrix(), () => {
   const env = useSandbox();
 
   it('list answers every app of the shipped index and says it is the bundled one, at its pinned commit', async () => {
@@ -304,7 +304,7 @@ async function createAsAdmin(adminKubeconfig: string, object: KubeObject): Promi
   }
 }
 
-describe('k0.catalog.uninstall asks the user first (CONFIRM_DESTRUCTIVE=auto, a client with elicitation)', () => {
+describe('k0.catalog.uninstall asks the user first (CONFIRM_DESTRUCTIVE=auto, a client with elicitation)', outsideMatrix(), () => {
   const sandbox = sandboxFor({ provisionSeconds: 1, deleteSeconds: 1 });
 
   async function connect(
