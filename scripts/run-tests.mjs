@@ -12,9 +12,9 @@
 // files as K0RDENT_KCM_WORLD; they run one at a time on it (a lane: their writeMarker reads the whole cluster), while
 // the other files run beside them. K0RDENT_KCM_WORLD_SHARED=0: each file brings up its own, as `node --test` does.
 // The lane is the run's critical path, so a file of the backend matrix (`testBackends({ kcm: true })`) is run as two
-// processes (K0RDENT_TEST_PART, test/helpers/backend.ts testPart): `kcm`, its real-kcm suites, in the lane, and
-// `rest`, its sandbox and kube suites, beside it; a free worker starts the next lane job first, and while the world
-// comes up one worker takes only the shortest files, so that it is free when the world is.
+// processes (K0RDENT_TEST_PART, test/helpers/backend.ts testPart): `kcm`, its real-kcm suites (in the lane when it
+// uses the shared world), and `rest`, its sandbox and kube suites, beside it; a free worker starts the next lane job
+// first, and while the world comes up one worker takes only the shortest files, so that it is free when the world is.
 //
 // `pretest` is `npm run build`, an incremental `tsc -b`: a run in which nothing changed does not recompile.
 // Why a scheduler here rather than `node --test --test-concurrency`: most files wait on timers (provisioning,
@@ -123,12 +123,14 @@ const requestedBackends = (process.env.K0RDENT_TEST_BACKEND ?? '')
   .map((b) => b.trim())
   .filter(Boolean);
 const kcmFiles = new Set(requestedBackends.length > 0 && !requestedBackends.includes('kcm') ? [] : files.filter(usesKcm));
-const sharesWorld = kcmFiles.size > 0 && process.env.K0RDENT_KCM_WORLD_SHARED !== '0';
-// Split only when the run covers kcm and another backend (unset = all three).
-const splits = sharesWorld && (requestedBackends.length === 0 || requestedBackends.some((b) => b !== 'kcm'));
+// Split only when the run covers kcm and another backend (unset = all three). A matrix file outside the lane (its own
+// world: other timings) is split too: its two parts run side by side rather than one after the other.
+const splits =
+  (requestedBackends.length === 0 || requestedBackends.includes('kcm')) &&
+  (requestedBackends.length === 0 || requestedBackends.some((b) => b !== 'kcm'));
 /** What a worker runs: a file, or one part of it. `key` names it in the durations and the closing table. */
 const jobs = files.flatMap((file) =>
-  splits && kcmFiles.has(file) && isMatrix(file)
+  splits && isMatrix(file)
     ? [
         { file, part: 'kcm', key: `${file}#kcm` },
         { file, part: 'rest', key: `${file}#rest` },

@@ -117,4 +117,19 @@ describe('the test kit is the only place that waits or starts a sandbox', () => 
     }
     assert.deepEqual(offenders, [], `\n${offenders.join('\n')}`);
   });
+
+  it("a matrix file's suites outside the matrix say outsideMatrix(), so that they run once when the file is run in two parts", () => {
+    // scripts/run-tests.mjs runs a file with testBackends({ kcm: true }) as a `kcm` and a `rest` process; a top-level
+    // describe that is not per backend would run in both.
+    const offenders: string[] = [];
+    for (const file of testSources(TEST_ROOT)) {
+      const text = readFileSync(file, 'utf8');
+      if (!/testBackends\(\{\s*kcm:\s*true\s*\}\)/.test(text)) continue;
+      text.split('\n').forEach((line, index) => {
+        if (/^describe\(/.test(line) && !line.includes('outsideMatrix()'))
+          offenders.push(`${relative(REPO_ROOT, file).split(sep).join('/')}:${index + 1}: ${line.trim()}`);
+      });
+    }
+    assert.deepEqual(offenders, [], `\n${offenders.join('\n')}`);
+  });
 });
