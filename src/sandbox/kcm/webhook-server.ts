@@ -268,6 +268,12 @@ export async function startWebhookServer(options: {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end('webhook failed');
     });
   });
+  // kube-apiserver keeps its webhook connections for the Go transport's 90 s idle timeout (net/http transport.go:54,
+  // k8s.io/apimachinery pkg/util/net/http.go:123-124); controller-runtime's webhook server keeps them as long
+  // (sigs.k8s.io/controller-runtime v0.24.1 pkg/internal/httpserver/server.go:16, "matches http.DefaultTransport").
+  // Node's 5 s default closed a socket the API server was reusing: its AdmissionReview POST read ECONNRESET and the
+  // write failed with 500 "failed calling webhook" (concurrent-writers in a concurrent pair of suites at load 20).
+  server.keepAliveTimeout = 90_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, options.host ?? '127.0.0.1', () => resolve());
