@@ -124,6 +124,13 @@ export interface Backend {
    * real kcm a digest of what clients write (realKcmMarker).
    */
   writeMarker(): Promise<string>;
+  /**
+   * Changes when a client writes what a client writes (existence, spec, deletion, labels, annotations of every
+   * k0rdent object and Namespace), not when a controller writes status or Events: on kube and real kcm the digest
+   * of realKcmMarker, on the embedded sandbox its writeMarker. For "this call wrote nothing" where controllers keep
+   * writing meanwhile (a loaded machine stretches their timed steps past any quiet window).
+   */
+  clientWriteMarker(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -144,6 +151,7 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
         sandbox.store.updateStatus(resource, namespace, objectName, status);
       },
       writeMarker: () => quietPoint(sandbox.store),
+      clientWriteMarker: () => quietPoint(sandbox.store),
       close: () => sandbox.close(),
     };
   }
@@ -202,6 +210,7 @@ export async function startBackend(name: BackendName, options: SandboxOptions = 
       }
       return last;
     },
+    clientWriteMarker: () => realKcmMarker(rest),
     close: () => handle.close(),
   };
 }

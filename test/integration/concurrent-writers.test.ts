@@ -141,7 +141,9 @@ function operations(cluster: string, seed: number, winnerConfig: Json): Op[] {
 }
 
 async function writes(backend: Backend): Promise<string> {
-  return backend.embedded ? String(await sandboxWriteCount(backend.embedded)) : backend.writeMarker();
+  // On kube the simulated kcm writes status and Events on its timers through the same etcd: under load one of its
+  // steps came after the revision marker's quiet window (a concurrent pair at load 20), so the client-write digest.
+  return backend.embedded ? String(await sandboxWriteCount(backend.embedded)) : backend.clientWriteMarker();
 }
 
 for (const choice of testBackends()) {
