@@ -11,8 +11,9 @@
  * the wait goes on, each read bounded by ENRICH_TIMEOUT_MS and the wait's own end; a read that fails or runs
  * out of time adds nothing, and one that is refused (the caller may not read those kinds) is not tried again
  * (the evaluation is then told 'refused'). An evaluation that waits on what `enrich` reads (`refresh`: kcm says
- * Ready, the machine counts are behind) has it read again at every state the follower yields, the re-checks every
- * pollInterval included: the followed object may not change while the machines come up.
+ * Ready, the machine counts are behind) has it read again at every state the follower yields; the followed object
+ * may not change while the machines come up, so the follower then also re-yields it every RECHECK_MS (at most
+ * pollInterval) on the same watch, and the counts are read again each time.
  */
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
@@ -57,6 +58,8 @@ export interface WaitSpec<E = string> {
   enrich?: ((object: KubeObject, signal: AbortSignal) => Promise<EnrichAnswer<E>>) | undefined;
   /** Longest one `enrich` read may take (ENRICH_TIMEOUT_MS unless said). */
   enrichTimeoutMs?: number | undefined;
+  /** How often a `refresh` evaluation has `enrich` read again on a quiet object (RECHECK_MS unless said). */
+  recheckMs?: number | undefined;
   pollIntervalMs: number;
   timeoutMs: number;
   stallThresholdMs?: number | undefined;
@@ -123,6 +126,12 @@ type StopReason = 'timeout' | 'cancelled' | 'interrupted';
 
 /** Longest an `enrich` read may take before the wait goes on without it. */
 export const ENRICH_TIMEOUT_MS = 3_000;
+/**
+ * While an evaluation waits on what `enrich` reads (`refresh`), how often it is read again when the followed
+ * object does not change: one GET of the CAPI Cluster per 2 s for this wait (kcm itself polls CAPI Clusters, at
+ * `--capi-cluster-poll-interval`), so a scale ends within ~2 s of the counts catching up instead of a pollInterval.
+ */
+export const RECHECK_MS = 2_000;
 
 /**
  * One `enrich` read, bounded by `timeoutMs` and `stop` (the answer is not waited for beyond them, whether or not
@@ -210,10 +219,12 @@ export async function waitFor<E = string>(spec: WaitSpec<E>): Promise<WaitResult
   let extra: E | 'refused' | undefined;
   const result = (fields: Omit<WaitResult<E>, 'last' | 'message' | 'extra'>): WaitResult<E> => ({ ...fields, last, message, extra });
   let enrichedAt: string | undefined;
+  let refreshing = false;
   try {
     const states = follow(sourceOf(spec), {
       signal: stop.signal,
       resyncMs: spec.pollIntervalMs,
+      recheckMs: () => (refreshing && enrich !== undefined ? Math.min(spec.recheckMs ?? RECHECK_MS, spec.pollIntervalMs) : undefined),
       what,
       onResync: (why, error) =>
         logger.debug({ namespace, cluster: name, ...(error ? { error: error.message, code: error.code } : {}) }, why),
@@ -238,6 +249,7 @@ export async function waitFor<E = string>(spec: WaitSpec<E>): Promise<WaitResult
         extra = answer;
         evaluation = spec.evaluate(object, extra);
       }
+      refreshing = evaluation.refresh === true && !evaluation.done;
       message = evaluation.message;
       if (evaluation.fingerprint !== fingerprint) {
         fingerprint = evaluation.fingerprint;

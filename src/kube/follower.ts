@@ -9,6 +9,8 @@
  *   socket, so re-checks are at most `resyncMs` apart); a watch that closed within a second of opening, or
  *   failed, is re-opened after `resyncMs`, not at once;
  * - a GET that fails with `unavailable` (5xx, 429, connection failures) is retried after `resyncMs`;
+ * - `recheckMs` (optional, asked each time): the last known object is yielded again after that long without an
+ *   event, on the same watch (for a caller waiting on something the object does not say);
  * - 401/403 (an expired token or missing `get`/`watch` RBAC, which retrying will not heal) and any other
  *   refusal end the iteration by throwing the AppError (src/kube/errors.ts);
  * - `signal` ends the iteration at once (the loop's `for await` then completes): every await inside is
@@ -47,8 +49,8 @@ export interface FollowSource<T extends FollowedObject> {
 export interface Observation<T> {
   /** The object as now known; undefined while it does not exist. */
   object: T | undefined;
-  /** What showed it: the GET that opens each round, or an event of its watch. */
-  via: 'get' | 'watch';
+  /** What showed it: the GET that opens each round, an event of its watch, or a re-check (`recheckMs`). */
+  via: 'get' | 'watch' | 'recheck';
 }
 
 export interface FollowOptions {
@@ -62,6 +64,13 @@ export interface FollowOptions {
   what?: string | undefined;
   /** Told about each re-establishment, with the failure that caused it (debug logs). */
   onResync?: ((reason: string, error?: AppError) => void) | undefined;
+  /**
+   * Asked before each wait on the open watch: a number of ms makes the last known object be yielded again
+   * (`via: 'recheck'`) after that long without an event, on the same watch (no request); undefined: only events,
+   * and a fresh GET + watch after `resyncMs` of silence. For a caller that waits on something the followed object
+   * does not say (a wait whose machine counts are read from another object).
+   */
+  recheckMs?: (() => number | undefined) | undefined;
 }
 
 const ABORTED = Symbol('aborted');
@@ -192,14 +201,25 @@ export async function* follow<T extends FollowedObject>(source: FollowSource<T>,
         return;
       }
       handle = opened;
+      let latest = object;
+      let heardAt = Date.now();
       for (;;) {
         // Armed from the opening: a watch whose answer never comes is replaced like a silent one.
-        const item = await inbox.take(resyncMs, signal);
+        const silenceLeft = Math.max(0, resyncMs - (Date.now() - heardAt));
+        const recheck = options.recheckMs?.();
+        const rechecking = recheck !== undefined && recheck < silenceLeft;
+        const item = await inbox.take(rechecking ? recheck : silenceLeft, signal);
         if (item === ABORTED) return;
+        if (item === 'silence' && rechecking) {
+          yield { object: latest, via: 'recheck' };
+          if (signal.aborted) return;
+          continue;
+        }
         if (item === 'silence') {
           options.onResync?.('watch silent for pollInterval; re-checking');
           break;
         }
+        heardAt = Date.now();
         if ('closed' in item) {
           if (item.closed !== undefined && fatal(item.closed)) throw item.closed;
           options.onResync?.('watch closed; re-establishing', item.closed);
@@ -219,7 +239,8 @@ export async function* follow<T extends FollowedObject>(source: FollowSource<T>,
           break;
         }
         if (event.type === 'BOOKMARK') continue;
-        yield { object: event.type === 'DELETED' ? undefined : event.object, via: 'watch' };
+        latest = event.type === 'DELETED' ? undefined : event.object;
+        yield { object: latest, via: 'watch' };
         if (signal.aborted) return;
       }
     } finally {

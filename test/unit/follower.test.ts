@@ -183,6 +183,35 @@ describe('the follower against a scripted API', () => {
     assert.equal(api.maxOpen, 1);
   });
 
+  it('recheckMs: the last known object again after that long without an event, on the same watch', async () => {
+    const api = new FakeApi([obj('1')], [(w) => setTimeout(() => w.emit({ type: 'MODIFIED', object: obj('2') }), 30)]);
+    const stop = new AbortController();
+    const seen: Observation<KubeObject>[] = [];
+    for await (const o of follow(api, { signal: stop.signal, resyncMs: 60_000, recheckMs: () => 5, what: 'ClusterDeployment ns/c' })) {
+      seen.push(o);
+      if (o.via === 'recheck' && o.object?.metadata?.resourceVersion === '2') break;
+    }
+    stop.abort();
+    const kinds = rvs(seen);
+    assert.equal(kinds[0], 'get:1');
+    assert.ok(kinds.includes('recheck:1'), kinds.join(' '));
+    assert.ok(kinds.includes('watch:2'), kinds.join(' '));
+    assert.equal(kinds.at(-1), 'recheck:2', 'a re-check yields the latest event, not the GET');
+    assert.deepEqual(api.requests, ['get', 'watch@1'], 'no request for a re-check');
+  });
+
+  it('recheckMs undefined: a silent watch is replaced after resyncMs as before', async () => {
+    const api = new FakeApi([obj('1'), obj('2')], [() => undefined]);
+    const stop = new AbortController();
+    const seen: Observation<KubeObject>[] = [];
+    for await (const o of follow(api, { signal: stop.signal, resyncMs: 15, recheckMs: () => undefined })) {
+      seen.push(o);
+      if (seen.length === 2) break;
+    }
+    stop.abort();
+    assert.deepEqual(rvs(seen), ['get:1', 'get:2']);
+  });
+
   it('a BOOKMARK keeps a quiet watch alive (it is not silence)', async () => {
     const api = new FakeApi(
       [obj('1')],

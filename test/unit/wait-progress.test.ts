@@ -115,6 +115,33 @@ describe('the wait reads its progress detail once per change of the followed obj
     );
   });
 
+  it('refresh on a quiet object: the counts are read again every recheckMs on the same watch, not once per pollInterval', async () => {
+    const asked: number[] = [];
+    const started = performance.now();
+    // kcm says done and nothing changes after the GET; only the re-reads can see the counters catch up.
+    const result = await waitFor({
+      api: scripted(obj('1', true), []),
+      resource: CLUSTER_DEPLOYMENT,
+      namespace: 'ns',
+      name: 'c',
+      evaluate: (_object, read) => {
+        const counted = read === 'workers 3/3 ready';
+        return { done: counted, refresh: !counted, fingerprint: `${read ?? ''}`, message: counted ? 'Ready' : 'behind' };
+      },
+      enrich: async () => {
+        asked.push(performance.now() - started);
+        return asked.length >= 3 ? 'workers 3/3 ready' : `workers ${asked.length}/3 ready`;
+      },
+      recheckMs: 10,
+      pollIntervalMs: 60_000,
+      timeoutMs: 10_000,
+      logger: pino({ level: 'silent' }),
+    });
+    assert.equal(result.done, true);
+    assert.equal(asked.length, 3, 'read at the GET, then at two re-checks');
+    assert.ok(performance.now() - started < 30_000, 'ended long before one pollInterval (60 s)');
+  });
+
   it('a refusal is not asked again; a failure adds nothing and the wait goes on', async () => {
     const refusedAsks: string[] = [];
     const refused = await run([obj('2'), obj('3', true)], async (object) => {
