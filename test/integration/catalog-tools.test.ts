@@ -205,11 +205,9 @@ for (const choice of testBackends({ kcm: true })) {
       });
     });
 
-    it('the installed template serves a service on a Ready cluster, and uninstall is refused while the cluster uses it', async (t) => {
-      if (choice.name === 'kcm') {
-        t.skip('sveltos is off on the real-kcm backend (src/sandbox/real-kcm/seed.ts), so no service is deployed there');
-        return;
-      }
+    it('the installed template serves a service on a Ready cluster, and uninstall is refused while the cluster uses it', async () => {
+      // On real kcm: kcm's ServiceSet controller writes the Profile, the world's Sveltos (src/sandbox/world/sveltos.ts)
+      // the ClusterSummary kcm reads the Deployed state from.
       const applied = await env.harness.ok<{ deployed?: boolean; state?: string }>(
         'k0.clusters.services.apply',
         {

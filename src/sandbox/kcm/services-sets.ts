@@ -64,7 +64,8 @@ function keepTimes(next: JsonObject[], previous: unknown): JsonObject[] {
   });
 }
 
-function featureOf(services: SetService[], chartOf: (s: SetService) => string, now: string): JsonObject {
+/** The Helm feature summary Sveltos writes for these releases (shared with the real-kcm world's Sveltos, ../world/sveltos.ts). */
+export function featureOf(services: SetService[], chartOf: (s: SetService) => string, now: string): JsonObject {
   const failed = services.filter((s) => s.state === SERVICE_STATES.failed);
   const status = failed.length > 0 ? 'Failed' : services.every((s) => s.state === SERVICE_STATES.deployed) ? 'Provisioned' : 'Provisioning';
   return {
@@ -80,6 +81,17 @@ function featureOf(services: SetService[], chartOf: (s: SetService) => string, n
             .join('\n'),
         }
       : {}),
+  };
+}
+
+/** One `helmReleaseSummaries` item: Managing; `valuesHash` once installed; the failure (addon-controller v1.12.0 HelmChartSummary). */
+export function helmReleaseSummary(s: SetService): JsonObject {
+  return {
+    releaseName: s.name,
+    releaseNamespace: s.namespace,
+    status: 'Managing',
+    ...(s.state === SERVICE_STATES.deployed ? { valuesHash: hash(s.values ?? '') } : {}),
+    ...(s.state === SERVICE_STATES.failed && s.failureMessage ? { failureMessage: s.failureMessage } : {}),
   };
 }
 
@@ -201,13 +213,7 @@ export class ServiceSetWriter {
       spec: { clusterName: name, clusterNamespace: namespace, clusterType: 'Capi', clusterProfileSpec: {} },
       status: {
         featureSummaries: [this.stableFeature(namespace, clusterSummaryName(setName, name), featureOf(members, this.options.chartOf, now))],
-        helmReleaseSummaries: members.map((s) => ({
-          releaseName: s.name,
-          releaseNamespace: s.namespace,
-          status: 'Managing',
-          ...(s.state === SERVICE_STATES.deployed ? { valuesHash: hash(s.values ?? '') } : {}),
-          ...(s.state === SERVICE_STATES.failed && s.failureMessage ? { failureMessage: s.failureMessage } : {}),
-        })),
+        helmReleaseSummaries: members.map(helmReleaseSummary),
       },
     } as unknown as KubeObject;
   }

@@ -3,8 +3,10 @@
  * an out-of-cluster run (kcm v1.11.4 `cmd/main.go`): the admin kubeconfig, leader election in kcm-system
  * (hard-coded on; the namespace must exist), metrics and health probes off, the webhook server on a free port
  * with certificates from `src/sandbox/apiserver/tls.ts`, none of the bootstrap objects created by kcm itself
- * (the sandbox seeds them in kcm's order), sveltos off, and the CAPI poller at 2 s (kcm does not watch CAPI
- * Clusters; the poller is how it sees them change). kcm's webhook server binds every interface (there is no host
+ * (the sandbox seeds them in kcm's order), the built-in Sveltos ServiceSet controller on (its default,
+ * cmd/main.go:148, :459-478; the world simulates Sveltos below it, ../world/sveltos.ts), and the CAPI poller at 2 s
+ * (kcm does not watch CAPI Clusters; the poller is how it sees them change). KCM_NAME is what kcm's chart sets
+ * (templates/provider/kcm/templates/deployment.yaml:75-76): the adapter Deployment of its StateManagementProvider. kcm's webhook server binds every interface (there is no host
  * flag): the port is free on all of them, and nothing else of the sandbox listens beyond loopback.
  */
 import { spawn } from 'node:child_process';
@@ -14,6 +16,8 @@ import { join } from 'node:path';
 import { kcmManagerBinary } from './assets.js';
 
 export const KCM_SYSTEM_NAMESPACE = 'kcm-system';
+/** kcm's Deployment in a k0rdent install (`<fullname>-controller-manager`), passed to the manager as KCM_NAME. */
+export const KCM_DEPLOYMENT = 'kcm-controller-manager';
 
 export interface KcmManagerOptions {
   /** A system:masters kubeconfig file. */
@@ -85,7 +89,6 @@ export async function startKcmManager(options: KcmManagerOptions): Promise<KcmMa
     '--create-access-management=false',
     '--create-release=false',
     '--create-templates=false',
-    '--enable-sveltos-ctrl=false',
     `--capi-cluster-poll-interval=${options.capiPollInterval ?? '2s'}`,
     '--zap-devel=false',
     '--zap-log-level=info',
@@ -93,7 +96,7 @@ export async function startKcmManager(options: KcmManagerOptions): Promise<KcmMa
   const child = spawn(kcmManagerBinary(), args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
-    env: { ...process.env, POD_NAMESPACE: KCM_SYSTEM_NAMESPACE, KCM_NAME: 'kcm' },
+    env: { ...process.env, POD_NAMESPACE: KCM_SYSTEM_NAMESPACE, KCM_NAME: KCM_DEPLOYMENT },
   });
   const recent: string[] = [];
   let partial = '';

@@ -1,7 +1,7 @@
 /**
  * The sandbox with the real kcm (`k0rdent-mcp sandbox --api kcm`): the test control plane with every CRD
  * `npm run kcm:build` assembled, kcm v1.11.4's manager (its webhooks registered with `url:` + `caBundle`, its
- * controllers unmodified), the simulated world below kcm (src/sandbox/world: Flux and Cluster API) on an informer
+ * controllers unmodified), the simulated world below kcm (src/sandbox/world: Flux, Cluster API and Sveltos) on an informer
  * cache, and the seed in kcm's bring-up order (./seed.ts). Every status a test reads of a k0rdent object is
  * written by real kcm. The control plane and the manager run in process groups of their own, stopped on close
  * and on a failed start. The controllers run as pods on a Node whose simulated kubelet serves their logs (as on the
@@ -28,10 +28,10 @@ import { waitForWebhooks } from '../kube/sandbox.js';
 import { buildSeed } from '../kube/seed.js';
 import { chartDirs, crdDirs, kcmFile, readManifest } from './assets.js';
 import { k0rdentDataDir } from '../kcm/data-dir.js';
-import { freePortAllInterfaces, KCM_SYSTEM_NAMESPACE, startKcmManager } from './manager.js';
+import { freePortAllInterfaces, KCM_DEPLOYMENT, KCM_SYSTEM_NAMESPACE, startKcmManager } from './manager.js';
 import { seedRealKcm } from './seed.js';
 import { renderWebhookConfigurations } from './webhooks.js';
-import { startWorld, WORLD_RESOURCES } from '../world/index.js';
+import { installSveltosProvisioner, startWorld, SveltosController, SVELTOS_RESOURCES, WORLD_RESOURCES } from '../world/index.js';
 import { startKubelet, type Kubelet } from '../kube/kubelet.js';
 import { ControllerLogs } from '../pods/controller-logs.js';
 
@@ -128,9 +128,12 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
     await waitForWebhooks(rest, 60_000);
     mark('kcm serving its webhooks');
 
-    const cache = new KubeCache(rest, WORLD_RESOURCES, { fieldManager: 'k0rdent-sandbox-world', log });
+    const cache = new KubeCache(rest, [...WORLD_RESOURCES, ...SVELTOS_RESOURCES], { fieldManager: 'k0rdent-sandbox-world', log });
     await cache.start();
     cleanup.push(() => cache.close());
+    // What kcm's StateManagementProvider ksm-projectsveltos needs Ready (../world/sveltos.ts), before the
+    // Management that makes kcm create it.
+    await installSveltosProvisioner(cache, { namespace: KCM_SYSTEM_NAMESPACE, name: KCM_DEPLOYMENT });
     const worldHandle = await startWorld(cache, {
       chartRoots: chartDirs(),
       ...(options.provisionSeconds !== undefined ? { provisionSeconds: options.provisionSeconds } : {}),
@@ -142,6 +145,14 @@ export async function startRealKcmSandbox(options: SandboxOptions = {}): Promise
       log,
     });
     cleanup.push(() => worldHandle.close());
+    // Sveltos's addon-controller for the Profiles kcm's ServiceSet controller writes; an install takes the
+    // world's Helm action time (a tenth of the provisioning time, at most 2 s).
+    const sveltos = new SveltosController(cache, {
+      actionMs: Math.min(2000, Math.max(0, (options.provisionSeconds ?? 5) * 1000) * 0.1),
+      log,
+    });
+    sveltos.start();
+    cleanup.push(() => sveltos.close());
     mark('world started');
 
     // The Node, its kubelet and the controller pods, while kcm works through the seed (it adds no time to the

@@ -60,5 +60,6 @@ export async function startWorld(api: KcmApi, options: WorldOptions = {}): Promi
 }
 
 export { WORLD_RESOURCES } from './resources.js';
+export { installSveltosProvisioner, PROFILES, SveltosController, SVELTOS_RESOURCES } from './sveltos.js';
 export { CONTROLLERS, FAULTS, FAULT_LABEL } from './types.js';
 export type { ControllerName, Fault, LogSink, LogSubject, WorldHandle, WorldOptions } from './types.js';
