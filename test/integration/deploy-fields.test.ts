@@ -1,5 +1,6 @@
 /**
- * The full deploy (issue 23 items 2 and 4) through a real MCP client, on the embedded sandbox and the kube backend:
+ * The full deploy (issue 23 items 2 and 4) through a real MCP client, on the embedded sandbox, the kube backend and real
+ * kcm (whose ServiceSet controller drives the world's Sveltos, src/sandbox/world/sveltos.ts):
  * deploy with cleanupOnDeletion and one initial service reaches Ready with both in the spec (and the same deploy
  * again is `unchanged`); a missing clusterAuth (and any other reference) is `notFound` naming the nearest, with
  * nothing written; an existing ClusterAuthentication is written as spec.clusterAuth; update warns that changing
@@ -15,9 +16,16 @@ import { testBackends, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
+import { recordWatch } from '../helpers/watch.js';
 import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
 import { KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
-import { CLUSTER_AUTHENTICATIONS, CLUSTER_DEPLOYMENTS, CREDENTIALS, MANAGEMENTS } from '../../src/sandbox/kcm/resources.js';
+import {
+  CLUSTER_AUTHENTICATIONS,
+  CLUSTER_DEPLOYMENTS,
+  CREDENTIALS,
+  MANAGEMENTS,
+  SERVICE_TEMPLATES,
+} from '../../src/sandbox/kcm/resources.js';
 import { SEEDED_REGIONS } from '../../src/sandbox/seed/platform-seed.js';
 
 const TEMPLATE = 'azure-standalone-cp-1-0-45';
@@ -32,6 +40,44 @@ async function create(backend: Backend, resource: ResourceKey, object: KubeObjec
   const kc = new KubeConfig();
   kc.loadFromString(backend.adminKubeconfig);
   await new KubeRest(kc).create(resource, object, 'test');
+}
+
+const SERVICE_TEMPLATE = 'cert-manager-1-16-2';
+const KCM_SERVICE_REPOSITORY = 'deploy-fields-charts';
+const HELM_REPOSITORIES: ResourceKey = { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmrepositories' };
+
+/** On real kcm: the seed's cert-manager template in team-alpha, once kcm has validated it (its webhook refuses an invalid one). */
+async function makeServiceTemplate(backend: Backend): Promise<void> {
+  await create(backend, HELM_REPOSITORIES, {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'HelmRepository',
+    metadata: { name: KCM_SERVICE_REPOSITORY, namespace: 'team-alpha' },
+    spec: { url: 'oci://ghcr.io/k0rdent/catalog/charts', type: 'oci', interval: '10m0s' },
+  } as unknown as KubeObject);
+  await create(backend, SERVICE_TEMPLATES, {
+    apiVersion: 'k0rdent.mirantis.com/v1beta1',
+    kind: 'ServiceTemplate',
+    metadata: { name: SERVICE_TEMPLATE, namespace: 'team-alpha' },
+    spec: {
+      helm: {
+        chartSpec: {
+          chart: 'cert-manager',
+          version: '1.16.2',
+          interval: '10m0s',
+          sourceRef: { kind: 'HelmRepository', name: KCM_SERVICE_REPOSITORY },
+        },
+      },
+    },
+  } as unknown as KubeObject);
+  const watch = await recordWatch(backend, SERVICE_TEMPLATES, {
+    namespace: 'team-alpha',
+    fieldSelector: `metadata.name=${SERVICE_TEMPLATE}`,
+  });
+  try {
+    await watch.seen('kcm validated the template', (e) => (e.object as { status?: { valid?: boolean } }).status?.valid === true);
+  } finally {
+    watch.stop();
+  }
 }
 
 /** Writes this server attempted (its own kube_api_requests_total: create/update/patch/delete, not the self reviews). */
@@ -62,14 +108,23 @@ for (const choice of testBackends({ kcm: true })) {
         [CLUSTER_AUTHENTICATIONS, 'oidc-auth'],
       ];
       for (const [resource, name] of made) await rest.raw({ method: 'DELETE', path: resourcePath(resource, 'team-alpha', name) });
+      // The template and its repository once the deployment that uses it is gone (kcm refuses deleting one in use).
+      await until(
+        'full-deploy gone',
+        async () => ((await env.backend.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'full-deploy')) ? undefined : true),
+        {
+          timeoutMs: 90_000,
+        },
+      ).catch(() => undefined);
+      await rest.raw({ method: 'DELETE', path: resourcePath(SERVICE_TEMPLATES, 'team-alpha', SERVICE_TEMPLATE) });
+      await rest.raw({ method: 'DELETE', path: resourcePath(HELM_REPOSITORIES, 'team-alpha', KCM_SERVICE_REPOSITORY) });
     });
 
-    // The real-kcm world serves no ServiceTemplate (src/sandbox/real-kcm/seed.ts: the service charts are not in kcm's
-    // module and sveltos is off), so there the deploy carries cleanupOnDeletion only.
-    const servesServices = (): boolean => env.backend.realKcm === undefined;
+    // The real-kcm world seeds no ServiceTemplate (src/sandbox/real-kcm/seed.ts); the seed's name is made here, of the
+    // catalog chart the world's source-controller serves (data/catalog/charts), from a repository of this file's own.
 
     it('cleanupOnDeletion and one initial service: Ready with both in the spec; the same deploy again is unchanged', async () => {
-      const withService = servesServices();
+      if (env.backend.realKcm) await makeServiceTemplate(env.backend);
       const args = {
         name: 'full-deploy',
         namespace: 'team-alpha',
@@ -77,7 +132,7 @@ for (const choice of testBackends({ kcm: true })) {
         credential: CREDENTIAL,
         config: AZURE_BASELINE,
         cleanupOnDeletion: true,
-        ...(withService ? { services: [{ template: 'cert-manager-1-16-2', namespace: 'cert-manager' }] } : {}),
+        services: [{ template: SERVICE_TEMPLATE, namespace: 'cert-manager' }],
       };
       const result = await env.harness.ok<{ status: string; ready?: boolean; region?: string }>(
         'k0.clusters.deploy',
@@ -90,10 +145,9 @@ for (const choice of testBackends({ kcm: true })) {
       const stored = await env.backend.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'full-deploy');
       const spec = stored?.spec as { cleanupOnDeletion?: boolean; serviceSpec?: { services?: Record<string, unknown>[] } };
       assert.equal(spec.cleanupOnDeletion, true);
-      assert.deepEqual(
-        spec.serviceSpec?.services?.map((s) => ({ name: s.name, namespace: s.namespace, template: s.template })) ?? [],
-        withService ? [{ name: 'cert-manager', namespace: 'cert-manager', template: 'cert-manager-1-16-2' }] : [],
-      );
+      assert.deepEqual(spec.serviceSpec?.services?.map((s) => ({ name: s.name, namespace: s.namespace, template: s.template })) ?? [], [
+        { name: 'cert-manager', namespace: 'cert-manager', template: SERVICE_TEMPLATE },
+      ]);
       const again = await env.harness.ok<{ status: string }>('k0.clusters.deploy', args);
       assert.equal(again.status, 'unchanged');
       const other = await env.harness.error('k0.clusters.deploy', { ...args, cleanupOnDeletion: false });
@@ -129,8 +183,7 @@ for (const choice of testBackends({ kcm: true })) {
         services: [{ template: 'cert-manager-1-16' }],
       });
       assert.equal(service.code, 'notFound');
-      if (servesServices()) assert.equal(service.details?.nearest, 'cert-manager-1-16-2');
-      else assert.match(service.message, /There are no ServiceTemplates in "team-alpha"/);
+      assert.equal(service.details?.nearest, SERVICE_TEMPLATE);
       // Robust on kube, where kcm and the API server's controllers write on their own: no write attempted, none stored.
       assert.equal(await writesAttempted(env.harness.metrics), attempted, 'no write attempted');
       for (const name of ['auth-missing', 'ref-missing', 'service-missing'])
