@@ -111,9 +111,11 @@ for (const choice of testBackends({ kcm: true })) {
       // The template and its repository once the deployment that uses it is gone (kcm refuses deleting one in use).
       await until(
         'full-deploy gone',
-        async () => ((await env.backend.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'full-deploy')) ? undefined : true),
+        async () =>
+          (await rest.raw({ method: 'GET', path: resourcePath(CLUSTER_DEPLOYMENTS, 'team-alpha', 'full-deploy') })).status === 404,
         {
           timeoutMs: 90_000,
+          everyMs: 500,
         },
       ).catch(() => undefined);
       await rest.raw({ method: 'DELETE', path: resourcePath(SERVICE_TEMPLATES, 'team-alpha', SERVICE_TEMPLATE) });
