@@ -12,7 +12,7 @@
  * chains, Credentials and ClusterDeployments. Statuses are not seeded: kcm computes every one. Not seeded (kcm
  * v1.11.4 or this backend has no counterpart): the seed's Management (kcm-1-12-0 → built from kcm's own Release),
  * its ProviderTemplates/ProviderInterfaces (kcm's files instead), AccessManagement, ServiceTemplates, their chains
- * and the MultiClusterService (the service charts are not in kcm's module and sveltos is off), the schema
+ * and the MultiClusterService (the world serves only the catalog's ingress-nginx and cert-manager charts), the schema
  * ConfigMaps (kcm writes them) and the kubeconfig Secrets (the world's CAPI writes them); a ClusterDeployment's
  * `serviceSpec.services` is dropped for the same reason.
  */
