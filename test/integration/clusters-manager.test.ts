@@ -272,7 +272,11 @@ describe('waiting for a deployment', () => {
       m.listCredentials({ namespace: 'team-alpha' }),
       (e: unknown) => e instanceof AppError && e.code === 'unavailable' && /list credentials in namespace team-alpha/.test(e.message),
     );
+    // A read whose connection is dropped is sent once more (src/kube/read-retry.ts, as client-go): one drop is
+    // answered by the second request, a second drop is unavailable.
     sandbox.faults.add({ path: /\/credentials$/, drop: true, times: 1 });
+    assert.ok((await m.listCredentials({ namespace: 'team-alpha' })).items.length > 0, 'one dropped connection is retried');
+    sandbox.faults.add({ path: /\/credentials$/, drop: true, times: 2 });
     await assert.rejects(m.listCredentials({ namespace: 'team-alpha' }), (e: unknown) => e instanceof AppError && e.code === 'unavailable');
     assert.ok((await m.listCredentials({ namespace: 'team-alpha' })).items.length > 0, 'works again once the faults expire');
   });
