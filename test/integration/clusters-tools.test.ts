@@ -115,6 +115,8 @@ for (const choice of testBackends({ kcm: true })) {
       let dev: Harness;
       let prod: Harness;
 
+      // "No write happened anywhere" compares clientWriteMarker(): on kube the simulated kcm's timed status and Event
+      // writes move etcd's revision, and under load one came after any quiet window (a full run at load 20).
       before(async () => {
         // A validation rule of the cluster (like a ValidatingAdmissionPolicy) that rejects one region with 422.
         await rejectAntarctica(sandbox);
@@ -329,7 +331,7 @@ for (const choice of testBackends({ kcm: true })) {
         });
 
         it('explicit forbidden namespace → forbidden and the sandbox shows nothing written', async () => {
-          const before = await sandbox.writeMarker();
+          const before = await sandbox.clientWriteMarker();
           const result = await prod.call('k0.clusters.deploy', {
             name: 'fin-cluster',
             namespace: 'finance',
@@ -339,7 +341,7 @@ for (const choice of testBackends({ kcm: true })) {
           });
           assert.equal(errorOf(result).code, 'forbidden');
           assert.equal(await sandbox.get(CD, 'finance', 'fin-cluster'), undefined);
-          assert.equal(await sandbox.writeMarker(), before, 'no write happened anywhere');
+          assert.equal(await sandbox.clientWriteMarker(), before, 'no write happened anywhere');
         });
 
         it('missing template → invalidParams naming the available templates and the nearest one', async () => {
@@ -410,7 +412,7 @@ for (const choice of testBackends({ kcm: true })) {
         });
 
         it('arguments that do not match the input schema → invalidParams like every other failure, logged and counted', async () => {
-          const before = await sandbox.writeMarker();
+          const before = await sandbox.clientWriteMarker();
           const error = errorOf(
             await dev.call('k0.clusters.deploy', { name: 'typed-cluster', template: 42, credential: AZURE_CREDENTIAL, wait: 'yes' }),
           );
@@ -418,7 +420,7 @@ for (const choice of testBackends({ kcm: true })) {
           assert.match(error.message, /do not match the input schema of k0.clusters.deploy/);
           assert.match(error.message, /template/);
           assert.match(error.message, /wait/);
-          assert.equal(await sandbox.writeMarker(), before, 'no write happened anywhere');
+          assert.equal(await sandbox.clientWriteMarker(), before, 'no write happened anywhere');
           const line = dev.logs.find((l) => l.tool === 'k0.clusters.deploy' && l.cluster === 'typed-cluster');
           assert.ok(line, 'one log line for the rejected call');
           assert.equal(line.level, 40, 'logged as a warning');
@@ -431,7 +433,7 @@ for (const choice of testBackends({ kcm: true })) {
         });
 
         it('a malformed duration is invalidParams even without wait, and nothing is written', async () => {
-          const before = await sandbox.writeMarker();
+          const before = await sandbox.clientWriteMarker();
           const deploy = errorOf(
             await dev.call('k0.clusters.deploy', {
               name: 'slow-cluster',
@@ -446,7 +448,7 @@ for (const choice of testBackends({ kcm: true })) {
           const del = errorOf(await dev.call('k0.clusters.delete', { name: 'slow-cluster', pollInterval: '-5s' }));
           assert.equal(del.code, 'invalidParams');
           assert.match(del.message, /pollInterval/);
-          assert.equal(await sandbox.writeMarker(), before, 'no write happened anywhere');
+          assert.equal(await sandbox.clientWriteMarker(), before, 'no write happened anywhere');
         });
 
         it('aws: required keys the chart defaults are not demanded; empty-string defaults (region, instanceType) are', async () => {
@@ -551,7 +553,7 @@ for (const choice of testBackends({ kcm: true })) {
         it('dev mode with a filter that excludes the dev default: deploy/delete without namespace → forbidden, nothing written', async () => {
           const filtered = await startHarness(sandbox, { authMode: 'DEV_ALLOW_ANY', namespaceFilter: /^team-/ });
           try {
-            const before = await sandbox.writeMarker();
+            const before = await sandbox.clientWriteMarker();
             const deploy = errorOf(
               await filtered.call('k0.clusters.deploy', {
                 name: 'default-ns-cluster',
@@ -565,7 +567,7 @@ for (const choice of testBackends({ kcm: true })) {
             const seeded = (await sandbox.list(CD, { namespace: 'kcm-system' }))[0]?.metadata.name ?? 'anything';
             const del = errorOf(await filtered.call('k0.clusters.delete', { name: seeded }));
             assert.equal(del.code, 'forbidden');
-            assert.equal(await sandbox.writeMarker(), before, 'no write happened anywhere');
+            assert.equal(await sandbox.clientWriteMarker(), before, 'no write happened anywhere');
           } finally {
             await filtered.close();
           }
