@@ -494,6 +494,79 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       assert.equal(answers['kcm']?.[1]?.status, 403, JSON.stringify(answers['kcm']?.[1]));
     });
 
+    it('ServiceTemplate DELETE while a MultiClusterService names it (a difference closed): the same 403 on both (dry run)', async () => {
+      const k0 = (plural: string): ResourceKey => ({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural });
+      const REPOS: ResourceKey = { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmrepositories' };
+      const run = async (b: Backend): Promise<Answer> => {
+        const rest = restOf(b);
+        const create = async (resource: ResourceKey, namespace: string | undefined, body: unknown): Promise<void> => {
+          const res = await rest.raw({ method: 'POST', path: resourcePath(resource, namespace), body });
+          assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
+        };
+        await create(REPOS, SYSTEM, {
+          apiVersion: 'source.toolkit.fluxcd.io/v1',
+          kind: 'HelmRepository',
+          metadata: { name: 'diff-catalog', namespace: SYSTEM },
+          spec: { url: 'oci://ghcr.io/k0rdent/catalog/charts', type: 'oci', interval: '10m0s' },
+        });
+        await create(k0('servicetemplates'), SYSTEM, {
+          apiVersion: 'k0rdent.mirantis.com/v1beta1',
+          kind: 'ServiceTemplate',
+          metadata: { name: 'diff-st', namespace: SYSTEM },
+          spec: {
+            helm: {
+              chartSpec: {
+                chart: 'ingress-nginx',
+                version: '4.15.1',
+                interval: '10m0s',
+                sourceRef: { kind: 'HelmRepository', name: 'diff-catalog' },
+              },
+            },
+          },
+        });
+        // A precondition: kcm's MultiClusterService webhook refuses a template it has not validated yet.
+        await until(
+          `diff-st valid on ${b.name}`,
+          async () =>
+            ((await b.get(k0('servicetemplates'), SYSTEM, 'diff-st'))?.['status'] as { valid?: boolean } | undefined)?.valid === true,
+          { timeoutMs: 120_000, everyMs: 250 },
+        );
+        await create(k0('multiclusterservices'), undefined, {
+          apiVersion: 'k0rdent.mirantis.com/v1beta1',
+          kind: 'MultiClusterService',
+          metadata: { name: 'diff-mcs' },
+          spec: {
+            clusterSelector: { matchLabels: { 'diff.example.com/none': 'none' } },
+            serviceSpec: { services: [{ name: 'diff-svc', namespace: 'diff-svc', template: 'diff-st' }] },
+          },
+        });
+        const answer = answerOf(
+          await rest.raw({ method: 'DELETE', path: resourcePath(k0('servicetemplates'), SYSTEM, 'diff-st'), query: { dryRun: 'All' } }),
+        );
+        await rest.raw({ method: 'DELETE', path: resourcePath(k0('multiclusterservices'), undefined, 'diff-mcs') });
+        await until(`diff-mcs gone on ${b.name}`, async () => !(await b.get(k0('multiclusterservices'), undefined, 'diff-mcs')), {
+          timeoutMs: 60_000,
+        });
+        await rest.raw({ method: 'DELETE', path: resourcePath(k0('servicetemplates'), SYSTEM, 'diff-st') });
+        await rest.raw({ method: 'DELETE', path: resourcePath(REPOS, SYSTEM, 'diff-catalog') });
+        await until(`diff-st gone on ${b.name}`, async () => !(await b.get(k0('servicetemplates'), SYSTEM, 'diff-st')), {
+          timeoutMs: 60_000,
+        });
+        return answer;
+      };
+      const [s, k] = await Promise.all(both().map(run));
+      // kcm v1.11.4 internal/webhook/template_webhook.go:150-168.
+      assert.deepEqual(s, k);
+      assert.deepEqual(k, {
+        status: 403,
+        reason: 'Forbidden',
+        message: 'admission webhook "validation.servicetemplate.k0rdent.mirantis.com" denied the request: template deletion is forbidden',
+        warnings: [
+          "The diff-st ServiceTemplate object can't be removed if MultiClusterService objects [diff-mcs] referencing it still exist",
+        ],
+      });
+    });
+
     it('webhook decoding errors (a difference closed): an interval Go cannot parse is answered 400 by the defaulter on both, before or despite the CRD pattern', async () => {
       const answers: Record<string, Answer[]> = {};
       for (const b of both()) {
@@ -540,19 +613,23 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       };
       const TEMPLATES: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clustertemplates' };
       const errors: Record<string, string> = {};
-      for (const b of both()) {
-        const res = await restOf(b).raw({ method: 'POST', path: resourcePath(TEMPLATES, SYSTEM), body });
-        assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
-        errors[b.name] = await until(
-          `the validationError on ${b.name}`,
-          async () => {
-            const status = (await b.get(TEMPLATES, SYSTEM, name))?.['status'] as { valid?: boolean; validationError?: string } | undefined;
-            return status?.valid === false && status.validationError ? status.validationError : undefined;
-          },
-          { timeoutMs: 60_000, everyMs: 250 },
-        );
-        await restOf(b).raw({ method: 'DELETE', path: resourcePath(TEMPLATES, SYSTEM, name) });
-      }
+      // The two backends side by side (each waits on its own source-controller's pull error).
+      await Promise.all(
+        both().map(async (b) => {
+          const res = await restOf(b).raw({ method: 'POST', path: resourcePath(TEMPLATES, SYSTEM), body });
+          assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
+          errors[b.name] = await until(
+            `the validationError on ${b.name}`,
+            async () => {
+              const status = (await b.get(TEMPLATES, SYSTEM, name))?.['status'] as
+                { valid?: boolean; validationError?: string } | undefined;
+              return status?.valid === false && status.validationError ? status.validationError : undefined;
+            },
+            { timeoutMs: 60_000, everyMs: 250 },
+          );
+          await restOf(b).raw({ method: 'DELETE', path: resourcePath(TEMPLATES, SYSTEM, name) });
+        }),
+      );
       assert.match(errors['sandbox'] ?? '', /failed to get 'oci:\/\/ghcr\.io\/k0rdent\/kcm\/charts\/no-such-chart:1\.0\.0'.*not found/);
       assert.equal(errors['kcm'], errors['sandbox']);
     });
