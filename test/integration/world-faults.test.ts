@@ -94,9 +94,16 @@ describe('the world below kcm, through the MCP deploy tool', () => {
     await until('w-block Ready', () => cond(deployment('w-block'), 'Ready')?.['status'] === 'True');
     await env.harness.ok('k0.clusters.delete', { name: 'w-block', namespace: NS });
     const infra = resourceOfKind('AzureCluster')!;
-    await until('the DependencyViolation on the AzureCluster', () =>
-      /DependencyViolation/.test(String(cond(env.sandbox.store.get(infra, NS, 'w-block'), 'Ready')?.['message'])),
-    );
+    // The held state: the provider's DependencyViolation, and kcm's cleanup finalizer gone (kcm removes it once no
+    // Machines remain, which may come after the first DependencyViolation).
+    await until('the DependencyViolation on the AzureCluster, held by its own finalizer only', () => {
+      const held = env.sandbox.store.get(infra, NS, 'w-block');
+      return (
+        /DependencyViolation/.test(String(cond(held, 'Ready')?.['message'])) &&
+        held?.metadata.finalizers?.length === 1 &&
+        held.metadata.finalizers[0] === 'azurecluster.infrastructure.cluster.x-k8s.io'
+      );
+    });
     const azure = env.sandbox.store.get(infra, NS, 'w-block')!;
     assert.ok(azure.metadata.deletionTimestamp);
     assert.deepEqual(azure.metadata.finalizers, ['azurecluster.infrastructure.cluster.x-k8s.io']);

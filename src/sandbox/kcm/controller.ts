@@ -176,9 +176,10 @@ export class KcmController {
 
   /**
    * Resolves once every deployment found Ready at start has its world (HelmRelease Ready, CAPI Cluster up),
-   * so a caller that deletes or inspects a seeded deployment finds what kcm would find; rejects after `timeoutMs`.
+   * so a caller that deletes or inspects a seeded deployment finds what kcm would find; rejects after `timeoutMs`
+   * (3 min: a bound for a broken world, not a pace — at load ~20 on 2 cores the world took over 60 s).
    */
-  async adopted(timeoutMs = 60_000): Promise<void> {
+  async adopted(timeoutMs = 180_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const pending = [...this.store.list(CLUSTER_DEPLOYMENTS)].filter((d) => {
