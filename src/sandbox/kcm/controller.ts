@@ -685,21 +685,30 @@ export class KcmController {
         return;
       }
       walk.validated = true;
-      if (dryRun) {
-        const message = 'DryRun mode is enabled. Remove spec.dryRun to proceed with the deployment';
-        await recordEvent(this.store, object, { type: 'Normal', reason: 'DryRunEnabled', message }, now);
-        walk.kind = 'settled';
-        return;
+      try {
+        if (dryRun) {
+          const message = 'DryRun mode is enabled. Remove spec.dryRun to proceed with the deployment';
+          await recordEvent(this.store, object, { type: 'Normal', reason: 'DryRunEnabled', message }, now);
+          walk.kind = 'settled';
+          return;
+        }
+        // The same cluster spec as the release already applied (a re-check after a transient failure): the
+        // HelmRelease is unchanged, so nothing is re-walked (kcm's CreateOrUpdate reports OperationResultNone).
+        if (upgrade && walk.appliedSpec === walk.clusterSpec) {
+          walk.kind = 'settled';
+          return;
+        }
+        // The HelmRelease and what it brings up are tracked from here on (./release.ts), event by event.
+        const latest = current();
+        if (latest) await this.track(latest, walk);
+      } finally {
+        // An event that came while the checks ran (a Credential turning ready after they read it not ready:
+        // CredentialReady=False no longer fails the walk) gets its own reconcile, as on the failure path. Without
+        // it a settled walk kept CredentialReady=False until the next event (seen under load on kube).
+        const latest = walk.dirty && this.walks.get(uid) === walk ? current() : undefined;
+        walk.dirty = false;
+        if (latest) this.enqueue(CLUSTER_DEPLOYMENTS, latest);
       }
-      // The same cluster spec as the release already applied (a re-check after a transient failure): the
-      // HelmRelease is unchanged, so nothing is re-walked (kcm's CreateOrUpdate reports OperationResultNone).
-      if (upgrade && walk.appliedSpec === walk.clusterSpec) {
-        walk.kind = 'settled';
-        return;
-      }
-      // The HelmRelease and what it brings up are tracked from here on (./release.ts), event by event.
-      const latest = current();
-      if (latest) await this.track(latest, walk);
     };
     this.schedule(walk, 0, validate);
   }
