@@ -436,7 +436,7 @@ async function walkCluster(walk: Walk, parent: number, cdName: string, namespace
       cpIndex = cp?.index;
       if (hosted && cp !== undefined) await walkHostedControlPlane(walk, cp.index, cpRef.name, clusterName, namespace);
     }
-    await walkWorkers(walk, index, cpIndex, clusterName, namespace);
+    await walkWorkers(walk, index, cpIndex, clusterName, namespace, deleting);
   }
 }
 
@@ -486,6 +486,8 @@ async function walkWorkers(
   cpIndex: number | undefined,
   clusterName: string,
   namespace: string,
+  /** The ClusterDeployment is being deleted: what goes first in Cluster API's deletion order is not broken. */
+  clusterDeleting: boolean,
 ): Promise<void> {
   const now = walk.time;
   const reader = walk.reader;
@@ -529,7 +531,7 @@ async function walkWorkers(
   }
   // The infra machines and bootstrap configs: one LIST per kind (labelled with the cluster name), matched by name.
   const related = new Map<string, Map<string, KubeObject> | undefined>();
-  const relatedOf = async (ref: Ref, role: string, parent: number): Promise<KubeObject | undefined> => {
+  const relatedOf = async (ref: Ref, role: string, parent: number, deleting: boolean): Promise<KubeObject | undefined> => {
     const key = `${ref.group}/${ref.kind}`;
     if (!related.has(key)) {
       const kind = await walk.served(ref.group, ref.kind, ref.name, namespace, role, parent);
@@ -545,7 +547,12 @@ async function walkWorkers(
     const byName = related.get(key);
     if (byName === undefined) return undefined;
     const found = byName.get(ref.name);
-    if (found === undefined)
+    // While the cluster or the Machine is being deleted, a Machine's infrastructure machine and bootstrap config
+    // go before it (Cluster API's Machine controller deletes both before it drops its finalizer, reconcileDelete in
+    // internal/controllers/machine/machine_controller.go; a control plane's configs go with the control plane), so
+    // their absence then is the deletion's progress, not a broken link (seen: a K0sControllerConfig named as the
+    // first broken link of a deletion-blocked cluster, ahead of the AzureCluster holding it).
+    if (found === undefined && !deleting)
       walk.add(missingNode(ref.kind, ref.name, namespace, role, `the ${ref.kind} this Machine names does not exist (yet)`), parent);
     return found;
   };
@@ -558,15 +565,16 @@ async function walkWorkers(
           owners.get(`${LABEL_POOL_NAME}=${labels[LABEL_POOL_NAME] ?? ''}`));
     const mIndex = walk.add(describeMachine({ ...machine, kind: 'Machine' }, now), owner ?? clusterIndex);
     const mSpec = rec(machine.spec);
+    const deleting = clusterDeleting || machine.metadata?.deletionTimestamp !== undefined;
     const infraRef = refOf(mSpec.infrastructureRef, namespace);
     let infra: KubeObject | undefined;
     if (infraRef !== undefined) {
-      infra = await relatedOf(infraRef, 'infraMachine', mIndex);
+      infra = await relatedOf(infraRef, 'infraMachine', mIndex, deleting);
       if (infra !== undefined) walk.add(describeProviderObject(infra, 'infraMachine', now), mIndex);
     }
     const bootRef = refOf(rec(mSpec.bootstrap).configRef, namespace);
     if (bootRef !== undefined) {
-      const boot = await relatedOf(bootRef, 'bootstrapConfig', mIndex);
+      const boot = await relatedOf(bootRef, 'bootstrapConfig', mIndex, deleting);
       if (boot !== undefined) walk.add(describeProviderObject(boot, 'bootstrapConfig', now), mIndex);
     }
     checkProviderId(walk.nodes[mIndex] as ChainNode, machine, infra, now);

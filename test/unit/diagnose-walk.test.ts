@@ -563,6 +563,23 @@ describe('diagnose: the walk and the first broken link', () => {
     assert.match(e.firstBroken?.message ?? '', /sandbox\.k0rdent-mcp\.io\/blocked/);
   });
 
+  it('deleting: the bootstrap configs and infrastructure machines going before their Machines are no broken link', async () => {
+    const deleting = { deletionTimestamp: '2026-12-07T06:50:00Z' };
+    const gone = ['K0sWorkerConfig', 'K0sControllerConfig', 'AWSMachine'];
+    let objects = healthy().filter((o) => !gone.includes(o.kind ?? ''));
+    objects = replace(objects, 'ClusterDeployment', CD, (o) => ({ ...o, metadata: { ...o.metadata, ...deleting } }));
+    objects = replace(objects, 'AWSCluster', CD, (o) => ({
+      ...o,
+      metadata: { ...o.metadata, ...deleting, finalizers: ['sandbox.k0rdent-mcp.io/blocked'] },
+    }));
+    const d = await diagnose(objects);
+    assert.equal(d.firstBroken?.kind, 'AWSCluster', JSON.stringify(d.firstBroken));
+    assert.ok(!d.nodes.some((n) => gone.includes(n.kind) && n.status === 'missing'), JSON.stringify(d.nodes));
+    // Not deleting: the same absence is what is broken (a Machine waiting for its bootstrap config).
+    const live = await diagnose(healthy().filter((o) => o.kind !== 'K0sWorkerConfig'));
+    assert.equal(live.firstBroken?.kind, 'K0sWorkerConfig', JSON.stringify(live.firstBroken));
+  });
+
   it('an absent CRD is a node saying so, not an error', async () => {
     const d = await diagnose(healthy(), { absent: ['AWSMachine', 'MachinePool'] });
     const node = d.nodes.find((n) => n.kind === 'AWSMachine');
