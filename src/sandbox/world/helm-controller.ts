@@ -447,21 +447,18 @@ export class HelmController {
       history: [snapshot],
       failures: 1,
       installFailures: 1,
-      conditions: withConditions(
-        { conditions: conditionsIn(statusOf(hr)).filter((c) => c.type !== 'Reconciling') },
-        [
-          { type: 'Released', status: 'False', reason: 'InstallFailed', message, observedGeneration: generation },
-          { type: 'Stalled', status: 'True', reason: 'RetriesExceeded', message: stalled, observedGeneration: generation },
-          { type: 'Ready', status: 'False', reason: 'InstallFailed', message, observedGeneration: generation },
-        ],
-        now,
-      ),
+      conditions: stalledConditions(statusOf(hr), 'InstallFailed', message, stalled, generation, now),
     });
-    await recordEvent(this.api, hr, { type: 'Warning', reason: 'InstallFailed', message, ...REPORTER });
+    await this.reportFailure(hr, 'InstallFailed', message, stalled);
+    return undefined;
+  }
+
+  /** The Warning event and the log lines helm-controller writes for a failed action that stalled the release. */
+  private async reportFailure(hr: KubeObject, reason: string, message: string, stalled: string): Promise<void> {
+    await recordEvent(this.api, hr, { type: 'Warning', reason, message, ...REPORTER });
     const subject = { kind: 'HelmRelease', group: GROUP, namespace: hr.metadata.namespace ?? '', name: hr.metadata.name };
     this.logs.error(subject, 'Reconciler error', message);
     this.logs.info(subject, stalled);
-    return undefined;
   }
 
   /**
@@ -512,20 +509,9 @@ export class HelmController {
       history: [snapshot, ...history].slice(0, HISTORY_LIMIT),
       failures: count('failures'),
       upgradeFailures: count('upgradeFailures'),
-      conditions: withConditions(
-        { conditions: conditionsIn(base).filter((c) => c.type !== 'Reconciling') },
-        [
-          { type: 'Released', status: 'False', reason: 'UpgradeFailed', message, observedGeneration: generation },
-          { type: 'Stalled', status: 'True', reason: 'RetriesExceeded', message: stalled, observedGeneration: generation },
-          { type: 'Ready', status: 'False', reason: 'UpgradeFailed', message, observedGeneration: generation },
-        ],
-        now,
-      ),
+      conditions: stalledConditions(base, 'UpgradeFailed', message, stalled, generation, now),
     });
-    await recordEvent(this.api, hr, { type: 'Warning', reason: 'UpgradeFailed', message, ...REPORTER });
-    const subject = { kind: 'HelmRelease', group: GROUP, namespace: hr.metadata.namespace ?? '', name: hr.metadata.name };
-    this.logs.error(subject, 'Reconciler error', message);
-    this.logs.info(subject, stalled);
+    await this.reportFailure(hr, 'UpgradeFailed', message, stalled);
     return undefined;
   }
 
@@ -670,4 +656,20 @@ function sleep(ms: number): Promise<void> {
     const timer = setTimeout(resolve, ms);
     timer.unref();
   });
+}
+
+/**
+ * A failed install or upgrade that used up its retries, as helm-controller v1.6.2 leaves the conditions: Released and
+ * Ready False with the action's reason and message (Ready copies Released), Stalled RetriesExceeded, Reconciling gone.
+ */
+function stalledConditions(base: Status, reason: string, message: string, stalled: string, generation: number, now: string): Condition[] {
+  return withConditions(
+    { conditions: conditionsIn(base).filter((c) => c.type !== 'Reconciling') },
+    [
+      { type: 'Released', status: 'False', reason, message, observedGeneration: generation },
+      { type: 'Stalled', status: 'True', reason: 'RetriesExceeded', message: stalled, observedGeneration: generation },
+      { type: 'Ready', status: 'False', reason, message, observedGeneration: generation },
+    ],
+    now,
+  );
 }
