@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { defaultCrdDir } from '../../src/sandbox/apiserver/resources.js';
@@ -80,6 +80,93 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     const [s, k] = both();
     return { sandbox: answerOf(await restOf(s).raw(spec)), kcm: answerOf(await restOf(k).raw(spec)) };
   }
+  /**
+   * Work that waits on kcm's own requeue (its template controller retries a chart it could not read yet after
+   * seconds, with no HelmChart watch: template_controller.go:489-495) starts when the backends are up, so the waits
+   * overlap the scenarios before them instead of adding to the file (the lane is the run's critical path). Each is
+   * awaited, and its assertions made, by its own test.
+   */
+  const early: { serviceTemplateValid?: Promise<void[]>; unknownChartErrors?: Promise<Record<string, string>> } = {};
+  const started = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => undefined); // awaited (and so reported) by its test; never an unhandled rejection meanwhile
+    return p;
+  };
+  before(() => {
+    early.serviceTemplateValid = started(Promise.all(both().map((b) => serviceTemplateValid(b))));
+    early.unknownChartErrors = started(unknownChartErrors());
+  });
+
+  const k0 = (plural: string): ResourceKey => ({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural });
+  const REPOS: ResourceKey = { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmrepositories' };
+  const createOn =
+    (b: Backend) =>
+    async (resource: ResourceKey, namespace: string | undefined, body: unknown): Promise<void> => {
+      const res = await restOf(b).raw({ method: 'POST', path: resourcePath(resource, namespace), body });
+      assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
+    };
+  /** The ServiceTemplate diff-st (and its HelmRepository) made and validated: the MultiClusterService webhook wants it valid. */
+  async function serviceTemplateValid(b: Backend): Promise<void> {
+    const create = createOn(b);
+    await create(REPOS, SYSTEM, {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'HelmRepository',
+      metadata: { name: 'diff-catalog', namespace: SYSTEM },
+      spec: { url: 'oci://ghcr.io/k0rdent/catalog/charts', type: 'oci', interval: '10m0s' },
+    });
+    await create(k0('servicetemplates'), SYSTEM, {
+      apiVersion: 'k0rdent.mirantis.com/v1beta1',
+      kind: 'ServiceTemplate',
+      metadata: { name: 'diff-st', namespace: SYSTEM },
+      spec: {
+        helm: {
+          chartSpec: {
+            chart: 'ingress-nginx',
+            version: '4.15.1',
+            interval: '10m0s',
+            sourceRef: { kind: 'HelmRepository', name: 'diff-catalog' },
+          },
+        },
+      },
+    });
+    await until(
+      `diff-st valid on ${b.name}`,
+      async () => ((await b.get(k0('servicetemplates'), SYSTEM, 'diff-st'))?.['status'] as { valid?: boolean } | undefined)?.valid === true,
+      { timeoutMs: 120_000, everyMs: 250 },
+    );
+  }
+
+  /** A ClusterTemplate of a chart no source serves, on both; the validationError each kcm writes (then deleted). */
+  async function unknownChartErrors(): Promise<Record<string, string>> {
+    const name = 'diff-unknown-chart';
+    const body = {
+      apiVersion: 'k0rdent.mirantis.com/v1beta1',
+      kind: 'ClusterTemplate',
+      metadata: { name, namespace: SYSTEM },
+      spec: {
+        helm: { chartSpec: { chart: 'no-such-chart', version: '1.0.0', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } } },
+      },
+    };
+    const TEMPLATES: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clustertemplates' };
+    const errors: Record<string, string> = {};
+    // The two backends side by side (each waits on its own source-controller's pull error).
+    await Promise.all(
+      both().map(async (b) => {
+        const res = await restOf(b).raw({ method: 'POST', path: resourcePath(TEMPLATES, SYSTEM), body });
+        assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
+        errors[b.name] = await until(
+          `the validationError on ${b.name}`,
+          async () => {
+            const status = (await b.get(TEMPLATES, SYSTEM, name))?.['status'] as { valid?: boolean; validationError?: string } | undefined;
+            return status?.valid === false && status.validationError ? status.validationError : undefined;
+          },
+          { timeoutMs: 60_000, everyMs: 250 },
+        );
+        await restOf(b).raw({ method: 'DELETE', path: resourcePath(TEMPLATES, SYSTEM, name) });
+      }),
+    );
+    return errors;
+  }
+
   const createCd = (object: KubeObject, dryRun = false): Parameters<KubeRest['raw']>[0] => ({
     method: 'POST',
     path: resourcePath(CLUSTER_DEPLOYMENTS, object.metadata.namespace),
@@ -495,42 +582,10 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     });
 
     it('ServiceTemplate DELETE while a MultiClusterService names it (a difference closed): the same 403 on both (dry run)', async () => {
-      const k0 = (plural: string): ResourceKey => ({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural });
-      const REPOS: ResourceKey = { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmrepositories' };
+      await early.serviceTemplateValid;
       const run = async (b: Backend): Promise<Answer> => {
         const rest = restOf(b);
-        const create = async (resource: ResourceKey, namespace: string | undefined, body: unknown): Promise<void> => {
-          const res = await rest.raw({ method: 'POST', path: resourcePath(resource, namespace), body });
-          assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
-        };
-        await create(REPOS, SYSTEM, {
-          apiVersion: 'source.toolkit.fluxcd.io/v1',
-          kind: 'HelmRepository',
-          metadata: { name: 'diff-catalog', namespace: SYSTEM },
-          spec: { url: 'oci://ghcr.io/k0rdent/catalog/charts', type: 'oci', interval: '10m0s' },
-        });
-        await create(k0('servicetemplates'), SYSTEM, {
-          apiVersion: 'k0rdent.mirantis.com/v1beta1',
-          kind: 'ServiceTemplate',
-          metadata: { name: 'diff-st', namespace: SYSTEM },
-          spec: {
-            helm: {
-              chartSpec: {
-                chart: 'ingress-nginx',
-                version: '4.15.1',
-                interval: '10m0s',
-                sourceRef: { kind: 'HelmRepository', name: 'diff-catalog' },
-              },
-            },
-          },
-        });
-        // A precondition: kcm's MultiClusterService webhook refuses a template it has not validated yet.
-        await until(
-          `diff-st valid on ${b.name}`,
-          async () =>
-            ((await b.get(k0('servicetemplates'), SYSTEM, 'diff-st'))?.['status'] as { valid?: boolean } | undefined)?.valid === true,
-          { timeoutMs: 120_000, everyMs: 250 },
-        );
+        const create = createOn(b);
         await create(k0('multiclusterservices'), undefined, {
           apiVersion: 'k0rdent.mirantis.com/v1beta1',
           kind: 'MultiClusterService',
@@ -602,34 +657,8 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     });
 
     it("unknown chart (a difference the world closed): the template's validationError is the same OCI pull error on both", async () => {
-      const name = 'diff-unknown-chart';
-      const body = {
-        apiVersion: 'k0rdent.mirantis.com/v1beta1',
-        kind: 'ClusterTemplate',
-        metadata: { name, namespace: SYSTEM },
-        spec: {
-          helm: { chartSpec: { chart: 'no-such-chart', version: '1.0.0', sourceRef: { kind: 'HelmRepository', name: 'kcm-templates' } } },
-        },
-      };
-      const TEMPLATES: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clustertemplates' };
-      const errors: Record<string, string> = {};
-      // The two backends side by side (each waits on its own source-controller's pull error).
-      await Promise.all(
-        both().map(async (b) => {
-          const res = await restOf(b).raw({ method: 'POST', path: resourcePath(TEMPLATES, SYSTEM), body });
-          assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
-          errors[b.name] = await until(
-            `the validationError on ${b.name}`,
-            async () => {
-              const status = (await b.get(TEMPLATES, SYSTEM, name))?.['status'] as
-                { valid?: boolean; validationError?: string } | undefined;
-              return status?.valid === false && status.validationError ? status.validationError : undefined;
-            },
-            { timeoutMs: 60_000, everyMs: 250 },
-          );
-          await restOf(b).raw({ method: 'DELETE', path: resourcePath(TEMPLATES, SYSTEM, name) });
-        }),
-      );
+      const errors = await early.unknownChartErrors;
+      assert.ok(errors);
       assert.match(errors['sandbox'] ?? '', /failed to get 'oci:\/\/ghcr\.io\/k0rdent\/kcm\/charts\/no-such-chart:1\.0\.0'.*not found/);
       assert.equal(errors['kcm'], errors['sandbox']);
     });
