@@ -53,22 +53,69 @@ export function parseBody(body: Buffer, type: string, what: string): unknown {
   }
 }
 
+// kube-apiserver's limits on Warning headers (k8s.io/apiserver v0.34.4 pkg/endpoints/filters/warning.go:39-42).
+const TRUNCATE_AT_TOTAL_RUNES = 4 * 1024;
+const TRUNCATE_ITEM_RUNES = 256;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** `299 - "<text>"` (apimachinery v0.34.4 pkg/util/net/http.go:655-698 NewWarningHeader), or undefined for a text it refuses. */
+function warningHeader(text: string): string | undefined {
+  if (CONTROL.test(text)) return undefined;
+  // Go writes the text's UTF-8 bytes; Node writes header strings as latin1, one byte per char.
+  return Buffer.from(`299 - "${text.replace(/["\\]/g, (c) => `\\${c}`)}"`, 'utf8').toString('latin1');
+}
+
 /**
- * The Warning headers as kube-apiserver writes them (k8s.io/apiserver v0.34.4
- * `pkg/endpoints/filters/warning.go:69-112`: each text once, in order; apimachinery v0.34.4
- * `pkg/util/net/http.go:655-698` NewWarningHeader: `299 - "<text>"` with `"` and `\` escaped, a text
- * with control characters dropped).
+ * The Warning headers kube-apiserver writes for the texts recorded in this order (k8s.io/apiserver v0.34.4
+ * pkg/endpoints/filters/warning.go:69-140 recorder.AddWarning): each text once; once the texts written pass
+ * 4096 runes in all, every text is cut to 256 runes and the headers are written again from the first, and texts
+ * are added (cut) until 4096 runes are written; lengths count runes of the unescaped text.
  */
-function setWarnings(ctx: RequestContext): void {
-  // eslint-disable-next-line no-control-regex
-  const texts = [...new Set(ctx.warnings)].filter((w) => w !== '' && !/[\u0000-\u001f\u007f-\u009f]/.test(w));
-  if (texts.length > 0) {
-    // Go writes the text's UTF-8 bytes; Node writes header strings as latin1, one byte per char.
-    ctx.res.setHeader(
-      'Warning',
-      texts.map((w) => Buffer.from(`299 - "${w.replace(/["\\]/g, (c) => `\\${c}`)}"`, 'utf8').toString('latin1')),
-    );
+export function warningHeaders(texts: readonly string[]): string[] {
+  const recorded = new Set<string>();
+  const ordered: string[] = [];
+  let headers: string[] = [];
+  let written = 0;
+  let truncating = false;
+  const cut = (text: string): string => {
+    const runes = [...text];
+    return runes.length > TRUNCATE_ITEM_RUNES ? runes.slice(0, TRUNCATE_ITEM_RUNES).join('') : text;
+  };
+  for (const original of texts) {
+    if (original.length === 0) continue;
+    if (written >= TRUNCATE_AT_TOTAL_RUNES && truncating) break;
+    if (recorded.has(original)) continue;
+    recorded.add(original);
+    ordered.push(original);
+    const text = truncating ? cut(original) : original;
+    const runes = [...text].length;
+    const header = warningHeader(text);
+    if (header === undefined) continue;
+    if (written + runes <= TRUNCATE_AT_TOTAL_RUNES || truncating) {
+      written += runes;
+      headers.push(header);
+      continue;
+    }
+    truncating = true;
+    written = 0;
+    headers = [];
+    for (const earlier of ordered) {
+      const short = cut(earlier);
+      const replayed = warningHeader(short);
+      if (replayed === undefined) continue;
+      written += [...short].length;
+      headers.push(replayed);
+    }
   }
+  return headers;
+}
+
+/** The request's Warning headers, as kube-apiserver's warning recorder writes them (warningHeaders). */
+function setWarnings(ctx: RequestContext): void {
+  const headers = warningHeaders(ctx.warnings);
+  if (headers.length > 0) ctx.res.setHeader('Warning', headers);
 }
 
 export function sendJson(ctx: RequestContext, code: number, body: unknown, contentType = 'application/json'): void {
