@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CelRules, escapeProperty, toCel } from '../../src/sandbox/apiserver/cel.js';
+import { CelRules, escapeProperty, kubeEquals, toCel } from '../../src/sandbox/apiserver/cel.js';
+import type { CelValue } from '@bufbuild/cel';
 import type { JsonSchema } from '../../src/sandbox/apiserver/resources.js';
 
 const schema: JsonSchema = {
@@ -112,5 +113,29 @@ describe('sandbox CEL rules (x-kubernetes-validations)', () => {
     assert.equal(escapeProperty('a-b.c/d__e'), 'a__dash__b__dot__c__slash__d__underscores__e');
     assert.equal(escapeProperty('1x'), undefined);
     assert.equal(escapeProperty('a b'), undefined);
+  });
+  it('`==` compares set and map lists regardless of order, atomic lists in order (k8s.io/apiserver pkg/cel/common/valuesunstructured.go:287-399)', () => {
+    const set: JsonSchema = { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } };
+    const map: JsonSchema = {
+      type: 'array',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } } },
+    };
+    const atomic: JsonSchema = { type: 'array', items: { type: 'string' } };
+    const eq = (a: unknown, b: unknown, s: JsonSchema): boolean => kubeEquals(toCel(a, s) as CelValue, toCel(b, s) as CelValue);
+    assert.equal(eq(['a', 'b'], ['b', 'a'], set), true);
+    assert.equal(eq(['a', 'b'], ['a', 'c'], set), false);
+    assert.equal(eq(['a', 'b'], ['b', 'a'], atomic), false);
+    const ports = [
+      { name: 'x', port: 1 },
+      { name: 'y', port: 2 },
+    ];
+    assert.equal(eq(ports, [...ports].reverse(), map), true);
+    assert.equal(eq(ports, [ports[0], { name: 'y', port: 3 }], map), false, 'the item with the same key differs');
+    const holder: JsonSchema = { type: 'object', properties: { tags: set }, 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] };
+    const immutable = new CelRules(holder);
+    assert.deepEqual(immutable.validate({ tags: ['b', 'a'] }, { tags: ['a', 'b'] }).causes, [], 'a set list inside an object');
+    assert.equal(immutable.validate({ tags: ['c', 'a'] }, { tags: ['a', 'b'] }).causes.length, 1);
   });
 });

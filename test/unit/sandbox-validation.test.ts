@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from '../../src/sandbox/apiserver/errors.js';
-import { defaultRegistry } from '../../src/sandbox/apiserver/resources.js';
-import { SchemaValidator } from '../../src/sandbox/apiserver/validation.js';
+import { defaultRegistry, loadCrds, packageRoot } from '../../src/sandbox/apiserver/resources.js';
+import { join } from 'node:path';
+import { ratchets, SchemaValidator } from '../../src/sandbox/apiserver/validation.js';
+import type { JsonSchema, ResourceDef } from '../../src/sandbox/apiserver/resources.js';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 
 const registry = defaultRegistry();
@@ -99,5 +101,103 @@ describe('sandbox schema validation', () => {
     const c = causes(() => v.validate(def, cd({ template: 't' }, 'Not_Valid'), 'Ignore'));
     assert.equal(c[0]!.field, 'metadata.name');
     assert.match(c[0]!.message, /RFC 1123 subdomain/);
+  });
+});
+
+describe('sandbox schema validation: kube-openapi wording, ratcheting, rules on the stored status', () => {
+  const v = new SchemaValidator();
+  const fixtures = join(packageRoot(), 'test', 'fixtures', 'crds');
+  const defs = new Map<string, ResourceDef>(loadCrds(fixtures).map((d) => [d.plural, d]));
+  const tightened = loadCrds(join(fixtures, 'updates')).find((d) => d.plural === 'ratchets')!;
+  const widget = (spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'difftest.k0rdent-mcp.io/v1',
+    kind: 'Widget',
+    metadata: { name: 'w', namespace: 'ns' },
+    spec,
+  });
+
+  it('words schema errors as kube-openapi and field.TooLong/TooMany do (k8s.io/apiextensions-apiserver pkg/apiserver/validation/validation.go:165-235)', () => {
+    const got = causes(() =>
+      v.validate(
+        defs.get('widgets')!,
+        widget({ count: 11, code: 'A1', short: 'abc', level: 0.3, items: ['x'], tags: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] }),
+        'Strict',
+      ),
+    );
+    assert.deepEqual(
+      got.map((c) => `${c.field} ${c.message}`),
+      [
+        'spec.tags Too many: 9: must have at most 8 items',
+        'spec.count Invalid value: 11: spec.count in body should be less than or equal to 10',
+        'spec.code Invalid value: "A1": spec.code in body should match \'^[a-z]+$\'',
+        'spec.short Too long: may not be more than 2 bytes',
+        'spec.level Invalid value: 0.3: spec.level in body should be a multiple of 0.5',
+        'spec.items Invalid value: 1: spec.items in body should have at least 2 items',
+        `<nil> ${NOT_CHECKED.message}`,
+      ],
+    );
+  });
+
+  it('ratchets an unchanged failing field on UPDATE; a changed one still fails (ratcheting.go; equality.go correlation)', () => {
+    const old: KubeObject = {
+      apiVersion: 'difftest.k0rdent-mcp.io/v1',
+      kind: 'Ratchet',
+      metadata: { name: 'r', namespace: 'ns' },
+      spec: { name: 'long', note: 'a' },
+    };
+    const next = structuredClone(old);
+    (next.spec as Record<string, unknown>)['note'] = 'b';
+    assert.deepEqual(v.check(tightened, next, { old }), []);
+    (next.spec as Record<string, unknown>)['name'] = 'longer';
+    assert.deepEqual(
+      causes(() => v.check(tightened, next, { old })).map((c) => c.message),
+      ['Too long: may not be more than 3 bytes', NOT_CHECKED.message],
+    );
+    const schema: JsonSchema = tightened.schema!;
+    assert.equal(ratchets(['spec', 'name'], next, old, schema), false);
+    assert.equal(ratchets(['spec', 'note'], old, old, schema), true);
+    const list: JsonSchema = {
+      type: 'object',
+      properties: { l: { type: 'array', items: { type: 'object', properties: { k: { type: 'string' }, v: { type: 'string' } } } } },
+    };
+    assert.equal(
+      ratchets(['l', '0', 'v'], { l: [{ k: 'a', v: 'x' }, { k: 'b' }] }, { l: [{ k: 'a', v: 'x' }] }, list),
+      false,
+      'atomic list items do not correlate',
+    );
+    const mapList: JsonSchema = structuredClone(list);
+    Object.assign((mapList.properties as Record<string, JsonSchema>)['l']!, {
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['k'],
+    });
+    assert.equal(
+      ratchets(['l', '1', 'v'], { l: [{ k: 'b' }, { k: 'a', v: 'x' }] }, { l: [{ k: 'a', v: 'x' }] }, mapList),
+      true,
+      'map list items correlate by key',
+    );
+  });
+
+  it('a main-resource write runs the rules on the stored status: a root rule reads it, a status rule ratchets to a warning (strategy.go:166-175, validation.go:458-463)', () => {
+    const gauge = (specPhase: string): KubeObject => ({
+      apiVersion: 'difftest.k0rdent-mcp.io/v1',
+      kind: 'Gauge',
+      metadata: { name: 'g', namespace: 'ns' },
+      spec: { phase: specPhase },
+      status: { phase: 'A' },
+    });
+    const got = causes(() => v.check(defs.get('gauges')!, gauge('B'), { skipStatus: true, old: gauge('A') }));
+    assert.deepEqual(got, [
+      { reason: 'FieldValueInvalid', message: 'Invalid value: "object": spec.phase must match status.phase', field: '<nil>' },
+    ]);
+    const old: KubeObject = {
+      apiVersion: 'difftest.k0rdent-mcp.io/v1',
+      kind: 'Ratchet',
+      metadata: { name: 'r', namespace: 'ns' },
+      spec: { name: 'abc' },
+      status: { phase: 'Bad' },
+    };
+    const next: KubeObject = { ...structuredClone(old), spec: { name: 'abd' } };
+    assert.deepEqual(v.check(tightened, next, { skipStatus: true, old }), ['status: Invalid value: "object": phase must not be Bad']);
+    assert.deepEqual(next.status, { phase: 'Bad' }, 'the status is left on the object');
   });
 });

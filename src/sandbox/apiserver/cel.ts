@@ -20,10 +20,27 @@
  * k8s.io/apiserver pkg/cel/escaping.go). The environment has CEL's standard library and the strings extension
  * (k8s.io/apiserver pkg/cel/environment/base.go adds ext.Strings); kcm's rules use only has(), the ternary,
  * arithmetic and comparisons, which the standard library has.
- * Not modelled (docs/sandbox.md): the cost budget, `optionalOldSelf` (the optional type), order-insensitive
- * equality of `set`/`map` lists, and the Kubernetes library functions (k8s.io/apiserver pkg/cel/library).
+ * `==` and `!=` compare `x-kubernetes-list-type: set`/`map` lists regardless of order, as kube does (kubeEquals).
+ * Not modelled (docs/sandbox.md): the cost budget, `optionalOldSelf` (the optional type), the set/map list `+`
+ * (union and merge in kube, concatenation here), and the Kubernetes library functions (k8s.io/apiserver
+ * pkg/cel/library).
  */
-import { celEnv, isCelError, parse, plan, type CelEnv, type CelInput, type CelResult } from '@bufbuild/cel';
+import {
+  celEnv,
+  celFunc,
+  celList,
+  CelScalar,
+  isCelError,
+  isCelList,
+  isCelMap,
+  parse,
+  plan,
+  type CelEnv,
+  type CelInput,
+  type CelList,
+  type CelResult,
+  type CelValue,
+} from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import type { StatusCause } from './errors.js';
 import type { JsonSchema } from './resources.js';
@@ -76,7 +93,62 @@ export interface RuleResult {
   warnings: string[];
 }
 
-const ENV: CelEnv = celEnv({ funcs: strings });
+/**
+ * How a list of the schema compares: `x-kubernetes-list-type: set` and `map` lists are equal whatever their order
+ * (k8s.io/apiserver v0.34.4 pkg/cel/common/valuesunstructured.go:287-314 unstructuredMapList.Equal, by the key
+ * fields; :378-399 unstructuredSetList.Equal), as the left operand of `==` decides (cel-go calls lhs.Equal(rhs)).
+ */
+type ListKind = { type: 'set' } | { type: 'map'; keys: string[] };
+const LIST_KINDS = new WeakMap<CelList, ListKind>();
+
+const STD_EQUALS = celEnv({ funcs: strings }).funcs.find('_==_');
+
+function stdEquals(l: CelValue, r: CelValue): boolean {
+  return STD_EQUALS?.call(0, undefined, [l, r]) === true;
+}
+
+function sameKeys(a: CelValue, b: CelValue, keys: string[]): boolean {
+  if (!isCelMap(a) || !isCelMap(b)) return false;
+  return keys.every((k) => {
+    const x = a.get(k);
+    const y = b.get(k);
+    return x === undefined || y === undefined ? x === y : stdEquals(x, y);
+  });
+}
+
+/** CEL equality with kube's list semantics: lists and maps compared member by member, set/map lists unordered. */
+export function kubeEquals(l: CelValue, r: CelValue): boolean {
+  if (isCelList(l)) {
+    if (!isCelList(r) || l.size !== r.size) return false;
+    const kind = LIST_KINDS.get(l);
+    if (kind) {
+      const items = [...l];
+      return [...r].every((v) => {
+        const found = kind.type === 'set' ? items.find((x) => stdEquals(x, v)) : items.find((x) => sameKeys(x, v, kind.keys));
+        return found !== undefined && kubeEquals(found, v);
+      });
+    }
+    for (let i = 0; i < l.size; i++) if (!kubeEquals(l.get(i)!, r.get(i)!)) return false;
+    return true;
+  }
+  if (isCelMap(l)) {
+    if (!isCelMap(r) || l.size !== r.size) return false;
+    for (const [k, v] of l) {
+      const other = r.get(k);
+      if (other === undefined || !kubeEquals(v, other)) return false;
+    }
+    return true;
+  }
+  return stdEquals(l, r);
+}
+
+const ENV: CelEnv = celEnv({
+  funcs: [
+    ...strings,
+    celFunc('_==_', [CelScalar.DYN, CelScalar.DYN], CelScalar.BOOL, (l, r) => kubeEquals(l, r)),
+    celFunc('_!=_', [CelScalar.DYN, CelScalar.DYN], CelScalar.BOOL, (l, r) => !kubeEquals(l, r)),
+  ],
+});
 
 const CEL_RESERVED = new Set([
   'true',
@@ -240,7 +312,16 @@ export function toCel(value: unknown, schema: JsonSchema | undefined): CelInput 
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (Array.isArray(value)) {
     const items = isObject(schema?.['items']) ? (schema!['items'] as JsonSchema) : undefined;
-    return value.map((v) => toCel(v, items));
+    const converted = value.map((v) => toCel(v, items));
+    const listType = schema?.['x-kubernetes-list-type'];
+    const keys = schema?.['x-kubernetes-list-map-keys'];
+    if (listType !== 'set' && !(listType === 'map' && Array.isArray(keys))) return converted;
+    const list = celList(converted);
+    LIST_KINDS.set(
+      list,
+      listType === 'set' ? { type: 'set' } : { type: 'map', keys: (keys as string[]).map((k) => escapeProperty(k) ?? k) },
+    );
+    return list;
   }
   if (isObject(value)) {
     const props = isObject(schema?.['properties']) ? (schema!['properties'] as Record<string, JsonSchema>) : undefined;

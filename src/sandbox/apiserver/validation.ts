@@ -9,7 +9,7 @@ import { CelRules } from './cel.js';
 import { invalid, type StatusCause } from './errors.js';
 import type { JsonSchema, ResourceDef } from './resources.js';
 import type { KubeObject } from './types.js';
-import { isObject } from './util.js';
+import { deepEqual, isObject } from './util.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -95,6 +95,50 @@ function causeFromAjv(error: ErrorObject, obj: unknown): StatusCause | undefined
         message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
         field: fieldPath(segments),
       };
+    }
+    // kube-openapi's wording (k8s.io/kube-openapi pkg/validation/errors/schema.go:28-39) behind field.Invalid, and
+    // field.TooLong / field.TooMany for maxLength / maxItems / maxProperties (k8s.io/apiextensions-apiserver v0.34.4
+    // pkg/apiserver/validation/validation.go:165-235; apimachinery pkg/util/validation/field/errors.go:255-300).
+    case 'maxLength': {
+      const limit = (error.params as { limit: number }).limit;
+      return {
+        reason: 'FieldValueTooLong',
+        message: `Too long: may not be more than ${limit} ${limit === 1 ? 'byte' : 'bytes'}`,
+        field: fieldPath(segments),
+      };
+    }
+    case 'maxItems':
+    case 'maxProperties': {
+      const limit = (error.params as { limit: number }).limit;
+      const actual = Array.isArray(value) ? value.length : isObject(value) ? Object.keys(value).length : 0;
+      return {
+        reason: 'FieldValueTooMany',
+        message: `Too many: ${actual}: must have at most ${limit} ${limit === 1 ? 'item' : 'items'}`,
+        field: fieldPath(segments),
+      };
+    }
+    case 'minLength':
+    case 'pattern':
+    case 'maximum':
+    case 'minimum':
+    case 'exclusiveMaximum':
+    case 'exclusiveMinimum':
+    case 'multipleOf':
+    case 'minItems': {
+      const field = fieldPath(segments);
+      const p = error.params as { limit?: number; pattern?: string; multipleOf?: number };
+      const detail = {
+        minLength: `should be at least ${p.limit} chars long`,
+        pattern: `should match '${p.pattern}'`,
+        maximum: `should be less than or equal to ${p.limit}`,
+        minimum: `should be greater than or equal to ${p.limit}`,
+        exclusiveMaximum: `should be less than ${p.limit}`,
+        exclusiveMinimum: `should be greater than ${p.limit}`,
+        multipleOf: `should be a multiple of ${p.multipleOf}`,
+        minItems: `should have at least ${p.limit} items`,
+      }[error.keyword];
+      const shown = error.keyword === 'minItems' && Array.isArray(value) ? value.length : value;
+      return { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(shown)}: ${field} in body ${detail}`, field };
     }
     case 'anyOf':
     case 'oneOf':
@@ -263,6 +307,11 @@ export class SchemaValidator {
    * structural error blocks them; throws 422 Invalid with every cause; returns ratcheting warnings.
    */
   check(def: ResourceDef, obj: KubeObject, options: CheckOptions = {}): string[] {
+    // The rules see the whole object, the stored status included: kube-apiserver validates a main-resource write
+    // with the status PrepareForUpdate copied from the stored object (strategy.go:166-175, then ValidateUpdate's
+    // celValidator.Validate on uNew.Object), so a root rule reads it and a status rule, its node unchanged, ratchets
+    // to a warning (validation.go:458-463).
+    const status = obj.status;
     return withoutStatus(obj, options, () => {
       const warnings: string[] = [];
       let blocked = false;
@@ -282,6 +331,7 @@ export class SchemaValidator {
         const validate = this.compiledFor(def);
         if (!validate(obj)) {
           for (const e of validate.errors ?? []) {
+            if (options.old && ratchets(pointerSegments(e.instancePath), obj, options.old, def.schema)) continue;
             const cause = causeFromAjv(e, obj);
             if (cause && !causes.some((c) => c.field === cause.field && c.message === cause.message)) causes.push(cause);
             if (cause && BLOCKING_KEYWORDS.has(e.keyword)) blocked = true;
@@ -291,8 +341,7 @@ export class SchemaValidator {
         if (rules && !rules.empty) {
           if (blocked) causes.push(RULES_NOT_CHECKED);
           else {
-            const old = options.old && options.skipStatus ? { ...options.old, status: undefined } : options.old;
-            const result = rules.validate(obj, old);
+            const result = rules.validate(status === undefined ? obj : { ...obj, status }, options.old);
             causes.push(...result.causes);
             warnings.push(...result.warnings);
           }
@@ -321,6 +370,45 @@ export class SchemaValidator {
       this.compiled.set(def, fn);
     }
     return fn;
+  }
+}
+
+/**
+ * OpenAPI schema ratcheting (CRDValidationRatcheting, on since 1.30): on UPDATE an error is dropped when a node on
+ * its path — the node itself or an ancestor — equals its correlated old value. Correlation goes through object
+ * properties present in both and items of `x-kubernetes-list-type: map` lists matched by their keys; other list
+ * items, and apiVersion/kind at the root, do not correlate (k8s.io/apiextensions-apiserver v0.34.4
+ * pkg/apiserver/validation/ratcheting.go:96-160; k8s.io/apiserver pkg/cel/common/equality.go:91-134, :238-286).
+ */
+export function ratchets(segments: string[], value: unknown, old: unknown, schema: JsonSchema | undefined): boolean {
+  let v = value;
+  let o = old;
+  let s = schema;
+  for (let i = 0; ; i++) {
+    if (deepEqual(v, o)) return true;
+    if (i === segments.length || !s) return false;
+    const seg = segments[i]!;
+    if (Array.isArray(v)) {
+      const keys = s['x-kubernetes-list-map-keys'];
+      const items = s['items'];
+      if (!Array.isArray(o) || s['x-kubernetes-list-type'] !== 'map' || !Array.isArray(keys) || !isObject(items)) return false;
+      const item: unknown = v[Number(seg)];
+      const match: unknown = o.find((x) => isObject(x) && isObject(item) && (keys as string[]).every((k) => deepEqual(x[k], item[k])));
+      if (match === undefined) return false;
+      v = item;
+      o = match;
+      s = items as JsonSchema;
+    } else if (isObject(v)) {
+      if (!isObject(o) || !(seg in v) || !(seg in o) || (i === 0 && (seg === 'apiVersion' || seg === 'kind'))) return false;
+      const props = isObject(s['properties']) ? (s['properties'] as Record<string, JsonSchema>) : undefined;
+      const sub = props ? props[seg] : isObject(s['additionalProperties']) ? (s['additionalProperties'] as JsonSchema) : undefined;
+      if (!isObject(sub)) return false;
+      v = v[seg];
+      o = o[seg];
+      s = sub;
+    } else {
+      return false;
+    }
   }
 }
 
