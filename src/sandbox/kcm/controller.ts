@@ -16,6 +16,7 @@ import {
   BLOCKING_FINALIZER,
   DELETION_REFERENCES,
   deletionPass,
+  needsChildCleanup,
   infraClusterOf,
   nextSimulated,
   observeDeletionWorld,
@@ -28,6 +29,7 @@ import { CLUSTERS, HELM_RELEASES } from '../world/resources.js';
 import { PROVISIONED_ANNOTATION, type LogSink } from '../world/types.js';
 import { recordEvent } from './events.js';
 import { ensureKubeconfigSecret } from './kubeconfig-secret.js';
+import { CHILD_CLEANUP_TIMEOUT_MS, cleanupChildCluster } from './child-cleanup.js';
 import {
   availableUpgrades,
   conditionsOf,
@@ -735,10 +737,17 @@ export class KcmController {
     const requeue = Math.max(100, Math.min(1000, this.deleteMs / 4));
     const pass = async (): Promise<void> => {
       walk.resume = undefined;
+      // spec.cleanupOnDeletion: the child cluster's load balancers and volumes first (./child-cleanup.ts; kcm's
+      // 10 s waits compressed with deleteSeconds, as the requeue is).
+      const before = current();
+      const childCleanup =
+        before && needsChildCleanup(this.store, before)
+          ? await cleanupChildCluster(this.store, before, Math.min(CHILD_CLEANUP_TIMEOUT_MS, Math.max(1000, this.deleteMs)))
+          : undefined;
       const object = current();
       if (!object) return;
       const now = this.now();
-      const world = observeDeletionWorld(this.store, object, simulated);
+      const world = { ...observeDeletionWorld(this.store, object, simulated), ...(childCleanup ? { childCleanup } : {}) };
       const outcome = deletionPass(this.store, object, conditionsOf(object), world, now);
       if (outcome.releaseInfra) {
         const infra = infraClusterOf(this.store, capiClusterOf(this.store, object));

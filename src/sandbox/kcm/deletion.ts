@@ -16,6 +16,7 @@ import type { KcmReader } from './api.js';
 import {
   CAPI_CLUSTER_SUMMARY,
   CLOUD_RESOURCES_DELETED,
+  PROGRESSING,
   DELETING,
   FAILED,
   SERVICES_IN_READY_STATE,
@@ -26,6 +27,7 @@ import {
   type Condition,
 } from './conditions.js';
 import type { KcmEvent } from './deployment-status.js';
+import type { ChildCleanup } from './child-cleanup.js';
 import { CLUSTER_AUDIT_POLICIES, CLUSTER_AUTHENTICATIONS, CREDENTIALS, DATA_SOURCES, section } from './resources.js';
 import { aggregateCapi, capiClusterOf } from './release.js';
 import { CLUSTER_NAME_LABEL } from '../world/render.js';
@@ -52,6 +54,8 @@ export interface DeletionWorld {
   serviceSets: boolean;
   /** The ClusterDataSource kcm created for spec.dataSource. */
   clusterDataSource: boolean;
+  /** What this pass's cleanup of the child cluster ended with (./child-cleanup.ts), when it ran (`needsChildCleanup`). */
+  childCleanup?: ChildCleanup;
 }
 
 const nonEmpty = (value: unknown): boolean => typeof value === 'string' && value !== '';
@@ -150,6 +154,27 @@ const SCOPE_REFERENCES: { field: string; resource: ResourceKey; kind: string; co
 /** The resources whose changes retry a blocked deletion (kcm watches them for deployments: :2317-2343). */
 export const DELETION_REFERENCES: ResourceKey[] = SCOPE_REFERENCES.map((r) => r.resource);
 
+/** The first object getClusterScope reads that is gone (the pass stops there), or undefined. */
+function missingScopeReference(reader: KcmReader, deployment: KubeObject): (typeof SCOPE_REFERENCES)[number] | undefined {
+  const spec = section(deployment, 'spec');
+  return SCOPE_REFERENCES.find((r) => {
+    const name = typeof spec[r.field] === 'string' ? (spec[r.field] as string) : '';
+    if (r.field !== 'credential' && name === '') return false;
+    return !reader.get(r.resource, deployment.metadata.namespace ?? '', name);
+  });
+}
+
+/**
+ * Whether this pass of reconcileDelete reaches the cleanup of the child cluster (:1627-1655): cleanupOnDeletion set,
+ * CloudResourcesDeleted not True yet, and getClusterScope not stopped by a missing reference.
+ */
+export function needsChildCleanup(reader: KcmReader, deployment: KubeObject): boolean {
+  if (section(deployment, 'spec')['cleanupOnDeletion'] !== true) return false;
+  const conditions = ((section(deployment, 'status')['conditions'] as Condition[] | undefined) ?? []).filter(Boolean);
+  if (findCondition(conditions, CLOUD_RESOURCES_DELETED)?.status === 'True') return false;
+  return missingScopeReference(reader, deployment) === undefined;
+}
+
 /** Sets a condition as kcm's setCondition does and reports whether it changed (apimeta.SetStatusCondition). */
 function setChanged(
   conditions: Condition[],
@@ -205,8 +230,8 @@ export function deletionPass(
 
   const state = { cloud: !world.cleanup, cluster: false, release: false, serviceSets: false, dataSource: !world.dataSource };
   let next = world;
-  const finish = (removeFinalizer: boolean): DeletionPass => {
-    const effects = { releaseInfra, deleteRelease: world.release };
+  const finish = (removeFinalizer: boolean, deleteRelease = world.release): DeletionPass => {
+    const effects = { releaseInfra, deleteRelease };
     if (removeFinalizer) return { events, removeFinalizer, blocked: false, world: next, ...effects };
     return {
       conditions: deletingConditions(conditions, state, generation, now),
@@ -233,8 +258,31 @@ export function deletionPass(
   const serviceSetsExist = world.serviceSets;
   // Cleanup on deletion (:1625-1655): the condition turns True in this pass, the state only in the next one.
   if (world.cleanup) {
+    const cleanup = world.childCleanup ?? { outcome: 'done' };
     if (findCondition(conditions, CLOUD_RESOURCES_DELETED)?.status === 'True') state.cloud = true;
-    else set(CLOUD_RESOURCES_DELETED, 'True', SUCCEEDED, '');
+    else if (cleanup.outcome === 'failed') {
+      // The reconcile fails (:1639-1641): ensureDeletingCondition writes the error into Deleting (:1714-1717).
+      set(CLOUD_RESOURCES_DELETED, 'False', FAILED, cleanup.message);
+      // (the initial "deletion has been requested" it may set first is overwritten in the same pass)
+      const next = setCondition(
+        conditions,
+        { type: DELETING, status: 'True', reason: FAILED, message: cleanup.message, observedGeneration: generation },
+        now,
+      );
+      return {
+        conditions: withReadyCondition(next, generation, now),
+        events,
+        removeFinalizer: false,
+        blocked: true,
+        world,
+        releaseInfra,
+        deleteRelease: false,
+      };
+    } else if (cleanup.outcome === 'timeout') {
+      // A wait ran out: requeued after defaultRequeueTime (:1643-1646).
+      set(CLOUD_RESOURCES_DELETED, 'False', PROGRESSING, 'waiting for cloud resources to be deleted');
+      return finish(false, false);
+    } else set(CLOUD_RESOURCES_DELETED, 'True', SUCCEEDED, '');
   }
   if (world.release) return finish(false); // the HelmRelease is deleted and awaited (:1657-1665)
   state.release = true;

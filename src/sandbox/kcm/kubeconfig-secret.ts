@@ -10,12 +10,15 @@ import type { KubeObject, Store } from '../apiserver/types.js';
 import type { KcmApi } from './api.js';
 import { SECRETS } from './resources.js';
 
+/** The host suffix of the simulated child clusters' servers (./child-cleanup.ts knows them by it). */
+export const SIMULATED_CHILD_HOST_SUFFIX = '.sandbox.invalid';
+
 export function kubeconfigSecretName(deploymentName: string): string {
   return `${deploymentName}-kubeconfig`;
 }
 
 function kubeconfigText(name: string, namespace: string): string {
-  const server = `https://${name}.${namespace}.sandbox.invalid:6443`;
+  const server = `https://${name}.${namespace}${SIMULATED_CHILD_HOST_SUFFIX}:6443`;
   return [
     'apiVersion: v1',
     'kind: Config',

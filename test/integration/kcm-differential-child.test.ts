@@ -1,0 +1,244 @@
+/**
+ * The child cluster behind a ClusterDeployment, on the embedded sandbox's simulated kcm and on real kcm v1.11.4
+ * (issue 20; docs/sandbox.md "What still differs from kcm", the Deletion rows). The child cluster is a second
+ * kube-apiserver this file starts (the test control plane with one throwaway CRD: it starts in a few seconds; the
+ * file owns its process group and stops it, also on failure), handed to kcm as the deployment's kubeconfig Secret
+ * `<cd>-kubeconfig` (key `value`), as Cluster API writes it.
+ *
+ * cleanupOnDeletion: kcm deletes the child's LoadBalancer Services and PVCs, keeps its other Services, and waits up
+ * to 10 s for the load balancers (kcm clusterdeployment_controller.go:1798-1852, internal/util/kube/delete.go); a
+ * load balancer held by a finalizer makes the wait run out: CloudResourcesDeleted=False/Progressing, Deleting
+ * WaitingForCloudResourcesDeletion, until it goes. The sandbox does the same (src/sandbox/kcm/child-cleanup.ts):
+ * asserted the same on both.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
+import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
+import { startControlPlane, type ControlPlane } from '../../src/sandbox/kube/control-plane.js';
+import { KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
+import { kcmSkipReason, type Backend } from '../helpers/backend.js';
+import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
+import { useBackend } from '../helpers/lifecycle.js';
+import { recordWatch } from '../helpers/watch.js';
+
+const SYSTEM = 'kcm-system';
+const SERVICES: ResourceKey = { group: '', version: 'v1', plural: 'services' };
+const PVCS: ResourceKey = { group: '', version: 'v1', plural: 'persistentvolumeclaims' };
+const SECRETS: ResourceKey = { group: '', version: 'v1', plural: 'secrets' };
+const HOLD = 'child.test/hold';
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+const conditionsOf = (o: KubeObject | undefined): Condition[] =>
+  (o?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+
+const restOf = (kubeconfig: string): KubeRest => {
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfig);
+  return new KubeRest(kc);
+};
+
+/** A CRD folder for the child control plane (it needs one; the child cluster needs only core kinds). */
+function childCrdDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'k0rdent-child-crds-'));
+  writeFileSync(
+    join(dir, 'holds.yaml'),
+    [
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'metadata: {name: holds.child.test}',
+      'spec:',
+      '  group: child.test',
+      '  names: {kind: Hold, listKind: HoldList, plural: holds, singular: hold}',
+      '  scope: Namespaced',
+      '  versions:',
+      '  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}',
+      '',
+    ].join('\n'),
+  );
+  return dir;
+}
+
+const kcmSkip = kcmSkipReason();
+
+describe("a deployment's child cluster (a second kube-apiserver): the sandbox against real kcm v1.11.4", { skip: kcmSkip }, () => {
+  // The child control plane starts beside the backends (its own process group; closed in `after`, also on failure).
+  const crdDir = childCrdDir();
+  let childStart: Promise<ControlPlane> | undefined;
+  before(() => {
+    childStart = startControlPlane({ crdDirs: [crdDir], timeoutMs: 120_000 });
+    // Awaited by the tests; a failure is reported there.
+    childStart.catch(() => undefined);
+  });
+  const sandboxEnv = useBackend('sandbox', { provisionSeconds: 1, deleteSeconds: 1 }, false);
+  const kcmEnv = useBackend('kcm', { provisionSeconds: 1, deleteSeconds: 1 }, false);
+  after(async () => {
+    const child = await childStart?.catch(() => undefined);
+    await child?.close();
+    rmSync(crdDir, { recursive: true, force: true });
+  });
+  const child = async (): Promise<ControlPlane> => {
+    assert.ok(childStart, 'the child control plane was started');
+    return childStart;
+  };
+  const kcmLog = (): string => `\nkcm log:\n${kcmEnv.backend.realKcm?.kcmLogTail(40) ?? ''}`;
+
+  /**
+   * One backend's run: a dry-run deployment (nothing below it to wait for) with cleanupOnDeletion, its kubeconfig
+   * Secret naming the child cluster; the child holds a LoadBalancer Service kept by a finalizer, a ClusterIP Service
+   * and a PVC. Deleted; once kcm reports the wait ran out, the finalizer is dropped and the deployment goes.
+   */
+  async function cleanupRun(
+    b: Backend,
+    name: string,
+  ): Promise<{ states: string[]; lb: KubeObject[]; keep: boolean; pvcDeleting: boolean }> {
+    const cp = await child();
+    const childRest = restOf(cp.adminKubeconfig);
+    const rest = restOf(b.adminKubeconfig);
+    const ns = 'default';
+    const lbName = `lb-${b.name}`;
+    const keepName = `keep-${b.name}`;
+    const pvcName = `data-${b.name}`;
+    await childRest.create(
+      SERVICES,
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: lbName, namespace: ns, finalizers: [HOLD] },
+        spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
+      },
+      'test',
+    );
+    await childRest.create(
+      SERVICES,
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: keepName, namespace: ns },
+        spec: { type: 'ClusterIP', ports: [{ port: 80 }] },
+      },
+      'test',
+    );
+    await childRest.create(
+      PVCS,
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: pvcName, namespace: ns },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
+      'test',
+    );
+    const childWatch = await recordWatch({ adminKubeconfig: cp.adminKubeconfig }, SERVICES, {
+      namespace: ns,
+      fieldSelector: `metadata.name=${lbName}`,
+    });
+    const watch = await recordWatch(b, CLUSTER_DEPLOYMENTS, { namespace: SYSTEM, fieldSelector: `metadata.name=${name}` });
+    try {
+      const created = await rest.raw({
+        method: 'POST',
+        path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM),
+        body: {
+          apiVersion: 'k0rdent.mirantis.com/v1beta1',
+          kind: 'ClusterDeployment',
+          metadata: { name, namespace: SYSTEM },
+          spec: {
+            template: 'azure-standalone-cp-1-0-15',
+            credential: 'azure-cluster-credential',
+            config: { ...AZURE_BASELINE },
+            dryRun: true,
+            cleanupOnDeletion: true,
+          },
+        },
+      });
+      assert.equal(created.status, 201, `${b.name}: ${JSON.stringify(created.body)}`);
+      const secret = await rest.raw({
+        method: 'POST',
+        path: resourcePath(SECRETS, SYSTEM),
+        body: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: `${name}-kubeconfig`, namespace: SYSTEM, labels: { 'cluster.x-k8s.io/cluster-name': name } },
+          type: 'cluster.x-k8s.io/secret',
+          data: { value: Buffer.from(cp.adminKubeconfig).toString('base64') },
+        },
+      });
+      assert.equal(secret.status, 201, `${b.name}: ${JSON.stringify(secret.body)}`);
+      await watch.seen(`${name} with kcm's finalizer on ${b.name}`, (e) =>
+        (e.object.metadata.finalizers ?? []).includes('k0rdent.mirantis.com/cluster-deployment'),
+      );
+      const deleted = await rest.raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, name) });
+      assert.ok(deleted.status === 200 || deleted.status === 202, `${b.name}: ${deleted.status}`);
+      await watch
+        .seen(
+          `${name} waiting for cloud resources on ${b.name}`,
+          (e) => conditionsOf(e.object).some((c) => c.type === 'CloudResourcesDeletedCondition' && c.status === 'False'),
+          { timeoutMs: 60_000 },
+        )
+        .catch((err: Error) => {
+          throw new Error(err.message + (b.name === 'kcm' ? kcmLog() : ''));
+        });
+      await childWatch.seen(`${lbName} marked for deletion in the child cluster`, (e) => e.object.metadata.deletionTimestamp !== undefined);
+      // The load balancer goes: the next pass finds nothing left to wait for.
+      await childRest.json({
+        method: 'PATCH',
+        path: resourcePath(SERVICES, ns, lbName),
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { finalizers: null } },
+      });
+      await watch
+        .seen(`${name} gone on ${b.name}`, (e) => e.type === 'DELETED', { timeoutMs: 60_000 })
+        .catch((err: Error) => {
+          throw new Error(err.message + (b.name === 'kcm' ? kcmLog() : ''));
+        });
+      const states = [
+        ...new Set(
+          watch.objects().flatMap((o) =>
+            conditionsOf(o)
+              .filter((c) => c.type === 'CloudResourcesDeletedCondition' || c.type === 'Deleting')
+              .map((c) => `${c.type}=${c.status}/${c.reason ?? ''}: ${c.message ?? ''}`),
+          ),
+        ),
+      ];
+      const keep = (await childRest.raw({ method: 'GET', path: resourcePath(SERVICES, ns, keepName) })).status === 200;
+      const pvc = await childRest.raw({ method: 'GET', path: resourcePath(PVCS, ns, pvcName) });
+      const pvcDeleting = pvc.status === 404 || (pvc.body as KubeObject).metadata.deletionTimestamp !== undefined;
+      return { states, lb: childWatch.objects(), keep, pvcDeleting };
+    } finally {
+      watch.stop();
+      childWatch.stop();
+    }
+  }
+
+  it("cleanupOnDeletion (a difference removed): the child's load balancer and PVC deleted, its ClusterIP Service kept, and a held load balancer waited for — the same on both", async () => {
+    // One backend after the other: each cleanup deletes every load balancer of the child cluster.
+    const sandbox = await cleanupRun(sandboxEnv.backend, 'child-cleanup');
+    const kcm = await cleanupRun(kcmEnv.backend, 'child-cleanup');
+    for (const state of [
+      'Deleting=True/WaitingForCloudResourcesDeletion: Waiting for cloud resources to be deleted',
+      'CloudResourcesDeletedCondition=False/Progressing: waiting for cloud resources to be deleted',
+    ])
+      assert.ok(kcm.states.includes(state), `kcm showed ${state}; it showed ${JSON.stringify(kcm.states)}`);
+    assert.deepEqual([...sandbox.states].sort(), [...kcm.states].sort());
+    for (const [name, run] of [
+      ['sandbox', sandbox],
+      ['kcm', kcm],
+    ] as const) {
+      assert.equal(run.keep, true, `${name}: the ClusterIP Service is kept`);
+      assert.equal(
+        run.pvcDeleting,
+        true,
+        `${name}: the PVC is deleted (held by kube's pvc-protection finalizer: no controller here removes it)`,
+      );
+    }
+  });
+});
