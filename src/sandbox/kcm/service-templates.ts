@@ -13,6 +13,11 @@
  * catalog charts in data/catalog/charts), where kcm downloads the artifact: the same folder, so the same answer.
  * Templates that already carry a status for their generation (the seeded ones, valid or not) are left alone; an
  * invalid one this controller judged is judged again when its HelmChart changes.
+ *
+ * A template with `spec.helm.chartRef` (the copy a managed ServiceTemplateChain makes, kcm
+ * internal/controller/templatechain_controller.go:196-199) is reconciled the same way from the HelmChart it names
+ * (template_controller.go:206-212 getHelmChartFromChartRef :457-470, no HelmChart of its own), after kcm's
+ * AddKCMComponentLabel step (servicetemplate_controller.go:74-79: the label, then the status in the next reconcile).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +45,14 @@ function chartSpecOf(template: KubeObject): JsonObject | undefined {
   return isJsonObject(helm) && isJsonObject(helm['chartSpec']) ? helm['chartSpec'] : undefined;
 }
 
+/** `spec.helm.chartRef` when it names a HelmChart (getHelmChartFromChartRef refuses any other Kind). */
+function chartRefOf(template: KubeObject): { namespace: string; name: string } | undefined {
+  const helm = section(template, 'spec')['helm'];
+  const ref = isJsonObject(helm) && isJsonObject(helm['chartRef']) ? helm['chartRef'] : undefined;
+  if (!ref || ref['kind'] !== 'HelmChart' || typeof ref['name'] !== 'string') return undefined;
+  return { namespace: typeof ref['namespace'] === 'string' ? ref['namespace'] : (template.metadata.namespace ?? ''), name: ref['name'] };
+}
+
 /**
  * Nothing to do for this generation: a status for it (seeded ones have none, or `observedGeneration` 1), valid — or
  * invalid and the call not about its HelmChart changing (an invalid template is looked at again when the chart is).
@@ -58,13 +71,27 @@ export function startServiceTemplateController(api: KcmApi, chartRoots: readonly
   const reconcile = async (namespace: string, name: string, chartChanged: boolean): Promise<void> => {
     const template = api.get(SERVICE_TEMPLATES, namespace, name);
     if (!template || template.metadata.deletionTimestamp || settled(template, chartChanged)) return;
-    const chartSpec = chartSpecOf(template);
-    if (!chartSpec || typeof chartSpec['chart'] !== 'string') return;
-    await ensureHelmChart(api, template, 'ServiceTemplate');
-    const helmChart = api.get(HELM_CHARTS, namespace, name);
-    if (!helmChart) return;
+    const ref = chartRefOf(template);
+    let chartSpec = chartSpecOf(template);
+    let helmChart: KubeObject | undefined;
+    if (chartSpec) {
+      if (typeof chartSpec['chart'] !== 'string') return;
+      await ensureHelmChart(api, template, 'ServiceTemplate');
+      helmChart = api.get(HELM_CHARTS, namespace, name);
+    } else if (ref) {
+      if (template.metadata.labels?.[COMPONENT_LABEL] !== 'kcm') {
+        await api.update(SERVICE_TEMPLATES, {
+          ...template,
+          metadata: { ...template.metadata, labels: { ...template.metadata.labels, [COMPONENT_LABEL]: 'kcm' } },
+        });
+        return; // the update's event brings the next reconcile
+      }
+      helmChart = api.get(HELM_CHARTS, ref.namespace, ref.name);
+      chartSpec = helmChart ? (section(helmChart, 'spec') as JsonObject) : undefined;
+    }
+    if (!helmChart || !chartSpec || typeof chartSpec['chart'] !== 'string') return;
     const generation = template.metadata.generation ?? 1;
-    const chartRef = { kind: 'HelmChart', name, namespace };
+    const chartRef = { kind: 'HelmChart', name: helmChart.metadata.name, namespace: helmChart.metadata.namespace ?? namespace };
     const version = typeof chartSpec['version'] === 'string' ? chartSpec['version'] : '';
     const ready = (
       Array.isArray(section(helmChart, 'status')['conditions']) ? (section(helmChart, 'status')['conditions'] as JsonObject[]) : []
@@ -98,7 +125,9 @@ export function startServiceTemplateController(api: KcmApi, chartRoots: readonly
       chartRef,
       chartVersion: version,
       ...(typeof meta['description'] === 'string' ? { description: meta['description'] } : {}),
-      config: values,
+      // A chart without a values.yaml has nil Values: kcm's `config` is JSON null, which the API server drops
+      // (template_controller.go:389-397).
+      ...(existsSync(valuesFile) ? { config: values } : {}),
       ...(typeof constraint === 'string' && constraint !== '' ? { k8sConstraint: constraint } : {}),
       ...(schemaText !== undefined ? { schemaConfigMapName: schemaName } : {}),
       valid: true,
@@ -121,6 +150,12 @@ export function startServiceTemplateController(api: KcmApi, chartRoots: readonly
     else if (sameResource(resource, HELM_CHARTS)) {
       const owner = object.metadata.ownerReferences?.find((o) => o.kind === 'ServiceTemplate');
       if (owner) enqueue(object.metadata.namespace, owner.name, true);
+      // The templates that name this HelmChart in their chartRef (managed copies).
+      for (const t of api.list(SERVICE_TEMPLATES)) {
+        const ref = chartRefOf(t);
+        if (ref && ref.namespace === object.metadata.namespace && ref.name === object.metadata.name)
+          enqueue(t.metadata.namespace, t.metadata.name, true);
+      }
     }
   };
   const unsubscribe = api.subscribe(onEvent);

@@ -127,8 +127,7 @@ async function reconcileChain(store: KcmApi, kinds: (typeof CHAINS)[number], cha
         metadata: { name, namespace, labels: { [MANAGED_LABEL]: 'true' }, ownerReferences: [owner] },
         spec: templateSpec(kinds.templateKind, source),
       });
-      // The sandbox has no ServiceTemplate controller: the copy gets its source's status (same chart).
-      if (kinds.templateKind === 'ServiceTemplate') await store.updateStatus(kinds.templates, namespace, name, section(source, 'status'));
+      // A ServiceTemplate copy gets its status from the ServiceTemplate controller (./service-templates.ts), as in kcm.
       await recordEvent(
         store,
         chain,
