@@ -4,7 +4,8 @@
  * namespace into the target namespaces (created when missing), as copies labelled
  * `k0rdent.mirantis.com/managed=true`; managed copies no rule selects any more are deleted; the outcome
  * per Kind is `status.resources`, the aggregate `status.error`, and `status.current` the rules applied.
- * Not followed: the ClusterRole of dynamic RBAC (ensureDynamicRBAC, :913-953): kcm here acts as admin.
+ * Not followed: the ClusterRole of dynamic RBAC (ensureDynamicRBAC, :913-953): kcm here acts as admin, and kcm
+ * v1.11.4, the real kcm this is held to (test/integration/kcm-differential-access.test.ts), has no dynamic RBAC either.
  */
 import type { KubeObject, ResourceKey } from '../apiserver/types.js';
 import { matchesLabelSelector, parseLabelSelector, type LabelRequirement } from '../apiserver/selectors.js';
