@@ -31,6 +31,7 @@ const ACCESS_MANAGEMENTS = k0('accessmanagements');
 const SERVICE_TEMPLATES = k0('servicetemplates');
 const SERVICE_TEMPLATE_CHAINS = k0('servicetemplatechains');
 const HELM_REPOSITORIES: ResourceKey = { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmrepositories' };
+const HELM_CHARTS: ResourceKey = { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmcharts' };
 const CLUSTER_ROLES: ResourceKey = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles' };
 const NAMESPACES: ResourceKey = { group: '', version: 'v1', plural: 'namespaces' };
 const MANAGED = 'k0rdent.mirantis.com/managed';
@@ -143,7 +144,12 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
   /** The AccessManagement each backend holds once reconciled. */
   const reconciled = new Map<string, KubeObject>();
 
-  /** The HelmRepository, the ServiceTemplate and the chain in the system namespace; the template valid. */
+  /**
+   * The HelmRepository, its HelmChart, a ServiceTemplate naming that chart (`chartRef`) and the chain, in the system
+   * namespace; the template valid. A `chartRef` template with kcm's component label is valid in one reconcile of kcm's
+   * ServiceTemplate controller (servicetemplate_controller.go:74-79, template_controller.go:206-212), where a
+   * `chartSpec` one waits for kcm's 5 s requeues (the label, then the HelmChart it creates): less time on the lane.
+   */
   async function makeSources(b: Backend): Promise<void> {
     const rest = restOf(b);
     await mustWrite(rest, {
@@ -156,6 +162,30 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
         spec: { url: 'oci://ghcr.io/k0rdent/catalog/charts', type: 'oci', interval: '10m0s' },
       },
     });
+    const charts = await recordWatch(b, HELM_CHARTS, { namespace: SYSTEM, fieldSelector: `metadata.name=${TEMPLATE}` });
+    try {
+      await mustWrite(rest, {
+        method: 'POST',
+        path: resourcePath(HELM_CHARTS, SYSTEM),
+        body: {
+          apiVersion: 'source.toolkit.fluxcd.io/v1',
+          kind: 'HelmChart',
+          metadata: { name: TEMPLATE, namespace: SYSTEM },
+          spec: {
+            chart: 'cert-manager',
+            version: '1.16.2',
+            interval: '10m0s',
+            reconcileStrategy: 'ChartVersion',
+            sourceRef: { kind: 'HelmRepository', name: REPOSITORY },
+          },
+        },
+      });
+      await charts.seen(`HelmChart ${TEMPLATE} Ready on ${b.name}`, (e) =>
+        ((statusOf(e.object)['conditions'] as Rec[] | undefined) ?? []).some((c) => c['type'] === 'Ready' && c['status'] === 'True'),
+      );
+    } finally {
+      charts.stop();
+    }
     const watch = await recordWatch(b, SERVICE_TEMPLATES, { namespace: SYSTEM, fieldSelector: `metadata.name=${TEMPLATE}` });
     try {
       await mustWrite(rest, {
@@ -164,19 +194,8 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
         body: {
           apiVersion: `${GROUP}/v1beta1`,
           kind: 'ServiceTemplate',
-          // With the component label kcm's controller would add first (servicetemplate_controller.go:74-79): one
-          // reconcile, and one 5 s requeue, less on the real-kcm lane.
           metadata: { name: TEMPLATE, namespace: SYSTEM, labels: { [COMPONENT]: 'kcm' } },
-          spec: {
-            helm: {
-              chartSpec: {
-                chart: 'cert-manager',
-                version: '1.16.2',
-                interval: '10m0s',
-                sourceRef: { kind: 'HelmRepository', name: REPOSITORY },
-              },
-            },
-          },
+          spec: { helm: { chartRef: { kind: 'HelmChart', name: TEMPLATE, namespace: SYSTEM } } },
         },
       });
       await watch.seen(`${TEMPLATE} valid on ${b.name}`, (e) => statusOf(e.object)['valid'] === true);
@@ -255,6 +274,7 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
     await rest.raw({ method: 'DELETE', path: resourcePath(NAMESPACES, undefined, TARGET) });
     await rest.raw({ method: 'DELETE', path: resourcePath(SERVICE_TEMPLATE_CHAINS, SYSTEM, CHAIN) });
     await rest.raw({ method: 'DELETE', path: resourcePath(SERVICE_TEMPLATES, SYSTEM, TEMPLATE) });
+    await rest.raw({ method: 'DELETE', path: resourcePath(HELM_CHARTS, SYSTEM, TEMPLATE) });
     await rest.raw({ method: 'DELETE', path: resourcePath(HELM_REPOSITORIES, SYSTEM, REPOSITORY) });
     const left = (await managedCopies(rest)).filter((c) => !c.includes(` ${TARGET}/`));
     if (JSON.stringify(left) !== JSON.stringify(kcmManagedBefore))
