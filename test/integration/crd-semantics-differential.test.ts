@@ -171,7 +171,7 @@ describe('kube-apiserver semantics on a test CRD: the embedded API server agains
     assert.ok(kubeOrders.size > 1, `kube-apiserver gave one order in 12 requests: ${[...kubeOrders].join(' | ')}`);
   });
 
-  it('CEL equality of set/map lists (a difference removed): `self == oldSelf` holds for a reordered set list, map list and an object holding a set list', async () => {
+  it('CEL equality of set/map lists (a difference removed): `self == oldSelf` holds for a reordered set list, map list and an object holding a set list; `+` unites a set list and merges a map list', async () => {
     const spec = {
       tags: ['a', 'b'],
       ports: [
@@ -180,6 +180,8 @@ describe('kube-apiserver semantics on a test CRD: the embedded API server agains
       ],
       pair: { note: 'n', tags: ['a', 'b'] },
     };
+    // The create passes the `+` rules (`(self + self).size() == self.size()` on ports and pair.tags): a union and
+    // a merge on kube, where a concatenation would double the size.
     const [s0, k0] = await both(create(WIDGETS, object('Widget', 'lists', spec)));
     assert.deepEqual([s0.status, k0.status], [201, 201], JSON.stringify([s0, k0]));
     const [s, k] = await replaceBoth(WIDGETS, 'lists', (sp) => {

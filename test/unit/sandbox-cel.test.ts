@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CelRules, escapeProperty, kubeEquals, toCel } from '../../src/sandbox/apiserver/cel.js';
-import type { CelValue } from '@bufbuild/cel';
+import { isCelMap, type CelList, type CelValue } from '@bufbuild/cel';
+import { CelRules, escapeProperty, kubeEquals, kubeListAdd, toCel } from '../../src/sandbox/apiserver/cel.js';
 import type { JsonSchema } from '../../src/sandbox/apiserver/resources.js';
 
 const schema: JsonSchema = {
@@ -114,7 +114,7 @@ describe('sandbox CEL rules (x-kubernetes-validations)', () => {
     assert.equal(escapeProperty('1x'), undefined);
     assert.equal(escapeProperty('a b'), undefined);
   });
-  it('`==` compares set and map lists regardless of order, atomic lists in order (k8s.io/apiserver pkg/cel/common/valuesunstructured.go:287-399)', () => {
+  it('`==` compares set and map lists regardless of order, atomic lists in order; `+` unites and merges them (k8s.io/apiserver pkg/cel/common/valuesunstructured.go:287-423)', () => {
     const set: JsonSchema = { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } };
     const map: JsonSchema = {
       type: 'array',
@@ -137,5 +137,25 @@ describe('sandbox CEL rules (x-kubernetes-validations)', () => {
     const immutable = new CelRules(holder);
     assert.deepEqual(immutable.validate({ tags: ['b', 'a'] }, { tags: ['a', 'b'] }).causes, [], 'a set list inside an object');
     assert.equal(immutable.validate({ tags: ['c', 'a'] }, { tags: ['a', 'b'] }).causes.length, 1);
+    const add = (a: unknown, b: unknown, s: JsonSchema): unknown[] =>
+      [...kubeListAdd(toCel(a, s) as CelList, toCel(b, s) as CelList)].map((v) => (isCelMap(v) ? Object.fromEntries(v) : v));
+    assert.deepEqual(add(['a', 'b'], ['c', 'a', 'c'], set), ['a', 'b', 'c'], 'a set list: union in order');
+    assert.deepEqual(
+      add(
+        ports,
+        [
+          { name: 'y', port: 9 },
+          { name: 'z', port: 3 },
+        ],
+        map,
+      ),
+      [
+        { name: 'x', port: 1n },
+        { name: 'y', port: 9n },
+        { name: 'z', port: 3n },
+      ],
+      'a map list: merge by key',
+    );
+    assert.deepEqual(add(['a'], ['a'], atomic), ['a', 'a'], 'an atomic list: concatenation');
   });
 });

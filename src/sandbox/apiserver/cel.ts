@@ -20,16 +20,18 @@
  * k8s.io/apiserver pkg/cel/escaping.go). The environment has CEL's standard library and the strings extension
  * (k8s.io/apiserver pkg/cel/environment/base.go adds ext.Strings); kcm's rules use only has(), the ternary,
  * arithmetic and comparisons, which the standard library has.
- * `==` and `!=` compare `x-kubernetes-list-type: set`/`map` lists regardless of order, as kube does (kubeEquals).
- * Not modelled (docs/sandbox.md): the cost budget, `optionalOldSelf` (the optional type), the set/map list `+`
- * (union and merge in kube, concatenation here), and the Kubernetes library functions (k8s.io/apiserver
- * pkg/cel/library).
+ * `==` and `!=` compare `x-kubernetes-list-type: set`/`map` lists regardless of order, and `+` unites a set list
+ * and merges a map list, as kube does (kubeEquals, kubeListAdd).
+ * Not modelled (docs/sandbox.md): the cost budget, `optionalOldSelf` (the optional type), and the Kubernetes
+ * library functions (k8s.io/apiserver pkg/cel/library).
  */
 import {
   celEnv,
   celFunc,
   celList,
+  celListConcat,
   CelScalar,
+  listType,
   isCelError,
   isCelList,
   isCelMap,
@@ -142,11 +144,36 @@ export function kubeEquals(l: CelValue, r: CelValue): boolean {
   return stdEquals(l, r);
 }
 
+/**
+ * `+` with kube's list semantics (valuesunstructured.go:316-340, :401-423): on a set list a union that keeps the
+ * left list's order and appends the right's new members; on a map list a merge where a right item replaces the
+ * left item with its keys (in place) and the others are appended; otherwise concatenation.
+ */
+export function kubeListAdd(l: CelList, r: CelList): CelList {
+  const kind = LIST_KINDS.get(l);
+  if (!kind) return celListConcat(l, r);
+  const items = [...l];
+  const left = items.length;
+  for (const v of r) {
+    if (kind.type === 'set') {
+      if (!items.some((x) => stdEquals(x, v))) items.push(v);
+      continue;
+    }
+    const i = items.slice(0, left).findIndex((x) => sameKeys(x, v, kind.keys));
+    if (i >= 0) items[i] = v;
+    else items.push(v);
+  }
+  const out = celList(items);
+  LIST_KINDS.set(out, kind);
+  return out;
+}
+
 const ENV: CelEnv = celEnv({
   funcs: [
     ...strings,
     celFunc('_==_', [CelScalar.DYN, CelScalar.DYN], CelScalar.BOOL, (l, r) => kubeEquals(l, r)),
     celFunc('_!=_', [CelScalar.DYN, CelScalar.DYN], CelScalar.BOOL, (l, r) => !kubeEquals(l, r)),
+    celFunc('_+_', [listType(CelScalar.DYN), listType(CelScalar.DYN)], listType(CelScalar.DYN), kubeListAdd),
   ],
 });
 
