@@ -150,6 +150,19 @@ describe('kube-apiserver semantics on a test CRD: the embedded API server agains
     assert.equal(k.warnings[0], `299 - "${first.replaceAll('"', '\\"')}"`);
   });
 
+  it('schema error wording and decoding (differences removed): formats, numeric formats, int64 overflow, minLength, minimum, nulls', async () => {
+    const statuses: number[] = [];
+    for (const [field, value] of WORDING_CASES) {
+      const spec = create(WIDGETS, object('Widget', 'wording', { [field]: value }), { dryRun: 'All' });
+      const [s, k] = [await sides[0].rest.raw(spec), await sides[1].rest.raw(spec)];
+      const label = `${field}: ${JSON.stringify(value)}`;
+      assert.deepEqual(answerOf(s), answerOf(k), label);
+      if (k.status === 201) assert.deepEqual((s.body as Rec)['spec'], (k.body as Rec)['spec'], label);
+      statuses.push(k.status);
+    }
+    assert.deepEqual(statuses, [422, 422, 201, 201, 422, 422, 422, 201, 201, 422]);
+  });
+
   it("order of a 422's errors: the same causes on both; kube-apiserver's order varies between identical requests (Go map order), the sandbox's is fixed", async () => {
     const request = create(
       WIDGETS,
@@ -316,6 +329,23 @@ const KNOWN_KUBE_COSTLY_CRD: Answer = {
   ],
   warnings: [],
 };
+/**
+ * [field, value]: a date-time format failure is a type error that blocks the rules (kube-openapi formats.go); int32
+ * is not checked; an integer past int64 is a float64 to Go (`must be of type integer: "number"`); kube-openapi's
+ * minLength and minimum wording; a null is kept where `nullable`, dropped elsewhere (prunenulls.go).
+ */
+const WORDING_CASES: [string, unknown][] = [
+  ['when', 'abc'],
+  ['when', '2024-01-01'],
+  ['when', '2024-01-01T00:00:00Z'],
+  ['small', 3000000000],
+  ['big', 1e19],
+  ['tiny', 'ab'],
+  ['floor', 0],
+  ['maybe', null],
+  ['never', null],
+  ['small', 1.5],
+];
 const LIBRARY_CASES: [string, unknown, unknown][] = [
   ['size', '2Gi', '1Mi'],
   ['endpoint', 'https://a.b', 'http://a.b'],

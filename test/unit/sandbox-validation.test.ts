@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ApiError } from '../../src/sandbox/apiserver/errors.js';
 import { defaultRegistry, loadCrds, packageRoot } from '../../src/sandbox/apiserver/resources.js';
 import { join } from 'node:path';
-import { ratchets, SchemaValidator } from '../../src/sandbox/apiserver/validation.js';
+import { pruneNulls, ratchets, SchemaValidator } from '../../src/sandbox/apiserver/validation.js';
 import type { JsonSchema, ResourceDef } from '../../src/sandbox/apiserver/resources.js';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 
@@ -199,5 +199,39 @@ describe('sandbox schema validation: kube-openapi wording, ratcheting, rules on 
     const next: KubeObject = { ...structuredClone(old), spec: { name: 'abd' } };
     assert.deepEqual(v.check(tightened, next, { skipStatus: true, old }), ['status: Invalid value: "object": phase must not be Bad']);
     assert.deepEqual(next.status, { phase: 'Bad' }, 'the status is left on the object');
+  });
+  it('a format failure is a blocking type error; numeric formats are not checked; an integer past int64 is a "number" (kube-openapi formats.go)', () => {
+    const widgets = defs.get('widgets')!;
+    assert.deepEqual(
+      causes(() => v.validate(widgets, widget({ when: 'abc' }), 'Strict')).map((c) => `${c.reason} ${c.field} ${c.message}`),
+      [
+        'FieldValueTypeInvalid spec.when Invalid value: "abc": spec.when in body must be of type date-time: "abc"',
+        `FieldValueInvalid <nil> ${NOT_CHECKED.message}`,
+      ],
+    );
+    v.validate(widgets, widget({ small: 3000000000, when: '2024-01-01T00:00:00Z' }), 'Strict');
+    assert.deepEqual(
+      causes(() => v.validate(widgets, widget({ big: 1e19 }), 'Strict')).map((c) => c.message),
+      ['Invalid value: "number": spec.big in body must be of type integer: "number"', NOT_CHECKED.message],
+    );
+  });
+
+  it('decoding drops a null the schema does not allow, defaults it when there is a default, keeps it where nullable (prunenulls.go, algorithm.go)', () => {
+    const schema: JsonSchema = {
+      type: 'object',
+      properties: {
+        a: { type: 'string' },
+        b: { type: 'string', nullable: true },
+        c: { type: 'string', default: 'x' },
+        l: { type: 'array', items: { type: 'object', properties: { d: { type: 'integer' } } } },
+        free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      },
+    };
+    const value: Record<string, unknown> = { a: null, b: null, c: null, l: [{ d: null }], free: { e: null } };
+    pruneNulls(value, schema);
+    assert.deepEqual(value, { b: null, c: 'x', l: [{}], free: { e: null } });
+    const obj = widget({ never: null, maybe: null });
+    v.validate(defs.get('widgets')!, obj, 'Strict');
+    assert.deepEqual(obj.spec, { maybe: null });
   });
 });

@@ -34,8 +34,9 @@ export function newAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, logger: false, validateFormats: true });
   addFormats(ajv);
   ajv.addVocabulary(K8S_KEYWORDS);
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 });
-  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  // kube-apiserver validates no numeric format (int32, int64, float, double are not in kube-openapi's strfmt
+  // registry): 3000000000 passes `format: int32` (seen in test/integration/crd-semantics-differential).
+  for (const format of ['int32', 'int64', 'float', 'double']) ajv.addFormat(format, { type: 'number', validate: () => true });
   ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
   return ajv;
 }
@@ -140,6 +141,17 @@ function causeFromAjv(error: ErrorObject, obj: unknown): StatusCause | undefined
       const shown = error.keyword === 'minItems' && Array.isArray(value) ? value.length : value;
       return { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(shown)}: ${field} in body ${detail}`, field };
     }
+    // A string format kube-openapi checks (date-time, …) fails as a type (k8s.io/kube-openapi pkg/validation/
+    // validate/formats.go: errors.InvalidType → field.TypeInvalid), which blocks the rules.
+    case 'format': {
+      const field = fieldPath(segments);
+      const format = (error.params as { format: string }).format;
+      return {
+        reason: 'FieldValueTypeInvalid',
+        message: `Invalid value: ${JSON.stringify(value)}: ${field} in body must be of type ${format}: ${JSON.stringify(value)}`,
+        field,
+      };
+    }
     case 'anyOf':
     case 'oneOf':
     case 'if':
@@ -237,7 +249,64 @@ export interface CheckOptions extends ValidateOptions {
  * Structural errors that stop CEL from running (k8s.io/apiextensions-apiserver pkg/registry/customresource/
  * strategy.go hasBlockingErr: NotSupported, Required, TooLong, TooMany, TypeInvalid), by ajv keyword.
  */
-const BLOCKING_KEYWORDS = new Set(['enum', 'required', 'maxLength', 'maxItems', 'maxProperties', 'type']);
+const BLOCKING_KEYWORDS = new Set(['enum', 'required', 'maxLength', 'maxItems', 'maxProperties', 'type', 'format']);
+
+/** 2^63: from here on Go's JSON decoding gives a float64, not an int64 (k8s.io/apimachinery pkg/util/json). */
+const INT64_LIMIT = 2 ** 63;
+
+/**
+ * The fields the schema types `integer` whose value Go would decode as a float64 (outside int64), which
+ * kube-openapi then refuses as `must be of type integer: "number"`; ajv sees an integer there.
+ */
+function int64Overflows(value: unknown, schema: JsonSchema | undefined, path: string[], out: string[]): void {
+  if (!schema) return;
+  if (typeof value === 'number') {
+    if (schema['type'] === 'integer' && Number.isInteger(value) && Math.abs(value) >= INT64_LIMIT) out.push(fieldPath(path));
+    return;
+  }
+  if (Array.isArray(value)) {
+    const items = isObject(schema['items']) ? (schema['items'] as JsonSchema) : undefined;
+    value.forEach((v, i) => int64Overflows(v, items, [...path, String(i)], out));
+    return;
+  }
+  if (!isObject(value)) return;
+  const props = isObject(schema['properties']) ? (schema['properties'] as Record<string, JsonSchema>) : undefined;
+  const additional = isObject(schema['additionalProperties']) ? (schema['additionalProperties'] as JsonSchema) : undefined;
+  for (const [k, v] of Object.entries(value)) int64Overflows(v, props?.[k] ?? additional, [...path, k], out);
+}
+
+/**
+ * Decoding drops a null the schema does not allow (not `nullable`) and has no default for, and puts the default in
+ * place of one it has a default for (k8s.io/apiextensions-apiserver v0.34.4 pkg/apiserver/schema/defaulting/
+ * prunenulls.go PruneNonNullableNullsWithoutDefaults, called by customresource_handler.go:1377; algorithm.go
+ * Default for the defaulted ones).
+ */
+export function pruneNulls(value: unknown, schema: JsonSchema | undefined): void {
+  if (!schema) return;
+  const fix = (v: unknown, sub: JsonSchema | undefined): 'keep' | 'drop' | { value: unknown } => {
+    if (v !== null || !sub || sub['nullable'] === true) return 'keep';
+    return sub['default'] === undefined ? 'drop' : { value: structuredClone(sub['default']) };
+  };
+  if (Array.isArray(value)) {
+    const items = isObject(schema['items']) ? (schema['items'] as JsonSchema) : undefined;
+    value.forEach((v, i) => {
+      const verdict = fix(v, items);
+      if (typeof verdict === 'object') value[i] = verdict.value;
+      else pruneNulls(v, items);
+    });
+    return;
+  }
+  if (!isObject(value)) return;
+  const props = isObject(schema['properties']) ? (schema['properties'] as Record<string, JsonSchema>) : undefined;
+  const additional = isObject(schema['additionalProperties']) ? (schema['additionalProperties'] as JsonSchema) : undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const sub = props?.[k] ?? additional;
+    const verdict = fix(v, sub);
+    if (verdict === 'drop') delete value[k];
+    else if (typeof verdict === 'object') value[k] = verdict.value;
+    else pruneNulls(v, sub);
+  }
+}
 
 /** strategy.go hasBlockingErr's cause, added instead of the rules' verdicts. */
 export const RULES_NOT_CHECKED: StatusCause = {
@@ -275,6 +344,7 @@ export class SchemaValidator {
       if (def.schema) {
         const { apiVersion: _a, kind: _k, metadata: _m, ...body } = obj;
         pruneUnknown(body, bodySchema(def.schema), [], unknown);
+        pruneNulls(body, bodySchema(def.schema));
         for (const key of Object.keys(obj)) if (!['apiVersion', 'kind', 'metadata'].includes(key) && !(key in body)) delete obj[key];
       }
       if (mode === 'Strict' && unknown.length > 0) {
@@ -336,6 +406,26 @@ export class SchemaValidator {
             if (cause && !causes.some((c) => c.field === cause.field && c.message === cause.message)) causes.push(cause);
             if (cause && BLOCKING_KEYWORDS.has(e.keyword)) blocked = true;
           }
+        }
+        const overflows: string[] = [];
+        int64Overflows(obj, def.schema, [], overflows);
+        for (const field of overflows) {
+          if (
+            options.old &&
+            ratchets(
+              field.split(/[.[\]]+/).filter((x) => x !== ''),
+              obj,
+              options.old,
+              def.schema,
+            )
+          )
+            continue;
+          causes.push({
+            reason: 'FieldValueTypeInvalid',
+            message: `Invalid value: "number": ${field} in body must be of type integer: "number"`,
+            field,
+          });
+          blocked = true;
         }
         const rules = options.rules === false ? undefined : this.rulesFor(def);
         if (rules && !rules.empty) {
