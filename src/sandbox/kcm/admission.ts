@@ -113,17 +113,38 @@ function clusterTemplateProviders(store: KcmReader, template: KubeObject, deploy
     : undefined;
 }
 
+/** kcm `api/v1beta1/clusterdeployment_types.go:32` FluxHelmChartNameKey: the label Flux's helm-controller puts on what a release installs. */
+const FLUX_HELM_CHART_NAME_LABEL = 'helm.toolkit.fluxcd.io/name';
+
 /**
- * kcm `cd.go:68-84` getProviderClusterIdentityKinds over `internal/providerinterface/util.go`
- * FindProviderInterfaceForInfra: the first ProviderInterface labelled with the provider (the CAPI label;
- * kcm's fallback by Flux chart name is for interfaces without it, and every shipped one has it).
- * `spec.clusterIdentities` kinds are preferred over the deprecated `spec.clusterIdentityKinds`.
+ * kcm v1.11.4 `internal/providerinterface/util.go:65-115` FindProviderInterfaceForInfra: the first ProviderInterface
+ * labelled `cluster.x-k8s.io/provider=<infra>`; else (the fallback for interfaces installed by their provider's own
+ * HelmRelease without that label) the component of the parent's `status.components` whose `exposedProviders` holds
+ * the provider (`:117-124` findComponentForInfra, a Go map walk: random when several components expose it), and the first ProviderInterface whose Flux label names that
+ * component's release (`helm.ReleaseName(parent.HelmReleasePrefix(), component)`, `internal/helm/release.go:137-142`:
+ * the component's name under the Management, `<region>-<component>` under a Region, `api/v1beta1/region_types.go:129`).
+ * kcm lists from its informer cache with `Limit(1)`: when several interfaces match, which one it takes is the cache's
+ * (map) order; the sandbox takes the first by name, as an API server's list returns them.
  */
-function providerIdentityKinds(store: KcmReader, infra: string): string[] {
-  const pi = store
-    .list(PROVIDER_INTERFACES)
-    .filter((p) => p.metadata.labels?.[PROVIDER_NAME_LABEL] === infra)
-    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))[0];
+function findProviderInterfaceForInfra(store: KcmReader, parent: Parent, infra: string): KubeObject | undefined {
+  const interfaces = store.list(PROVIDER_INTERFACES).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  const labelled = interfaces.find((p) => p.metadata.labels?.[PROVIDER_NAME_LABEL] === infra);
+  if (labelled) return labelled;
+  const components = section(parent.object, 'status')['components'];
+  const component = isJsonObject(components)
+    ? Object.entries(components).find(([, c]) => isJsonObject(c) && stringList(c['exposedProviders']).includes(infra))?.[0]
+    : undefined;
+  if (component === undefined) return undefined;
+  const release = parent.kind === 'Region' ? `${parent.object.metadata.name}-${component}` : component;
+  return interfaces.find((p) => p.metadata.labels?.[FLUX_HELM_CHART_NAME_LABEL] === release);
+}
+
+/**
+ * kcm `cd.go:68-84` getProviderClusterIdentityKinds: the interface's `spec.clusterIdentities` kinds, preferred over
+ * the deprecated `spec.clusterIdentityKinds`.
+ */
+function providerIdentityKinds(store: KcmReader, parent: Parent, infra: string): string[] {
+  const pi = findProviderInterfaceForInfra(store, parent, infra);
   if (!pi) return [];
   const spec = section(pi, 'spec');
   const identities = Array.isArray(spec['clusterIdentities']) ? spec['clusterIdentities'].filter(isJsonObject) : [];
@@ -154,7 +175,7 @@ function isCredIdentitySupportsClusterTemplate(store: KcmReader, credential: Kub
       if (identityKind !== 'Secret') return errMsg(providerName);
       continue;
     }
-    const kinds = providerIdentityKinds(store, providerName);
+    const kinds = providerIdentityKinds(store, parent.parent, providerName);
     if (kinds.length === 0) return plain(`unsupported infrastructure provider ${providerName}`);
     if (!kinds.includes(identityKind)) return errMsg(providerName);
   }

@@ -29,6 +29,7 @@ import type { KcmApi } from './api.js';
 import {
   CONFIG_MAPS,
   COMPONENT_LABEL,
+  SECRETS,
   K0RDENT_API_VERSION,
   SERVICE_TEMPLATES,
   isJsonObject,
@@ -37,6 +38,7 @@ import {
   type JsonObject,
 } from './resources.js';
 import { ensureHelmChart } from './status.js';
+import { notFound } from './admission-errors.js';
 
 const K8S_CONSTRAINT_ANNOTATION = 'k0rdent.mirantis.com/k8s-version-constraint';
 
@@ -65,6 +67,49 @@ function settled(template: KubeObject, chartChanged: boolean): boolean {
   return current && (status['valid'] === true || !chartChanged);
 }
 
+/**
+ * kcm v1.11.4 `api/v1beta1/servicetemplate_types.go:257-271` LocalSourceRef: the local source of `spec.helm.chartSource`,
+ * `spec.kustomize` or `spec.resources`, the first of them the template has.
+ */
+function localSourceRefOf(template: KubeObject): JsonObject | undefined {
+  const spec = section(template, 'spec');
+  const helm = spec['helm'];
+  const holder = isJsonObject(helm) && isJsonObject(helm['chartSource']) ? helm['chartSource'] : (spec['kustomize'] ?? spec['resources']);
+  return isJsonObject(holder) && isJsonObject(holder['localSourceRef']) ? holder['localSourceRef'] : undefined;
+}
+
+/**
+ * kcm v1.11.4 `internal/controller/servicetemplate_controller.go:104-154` reconcileLocalSource for a ConfigMap or Secret
+ * source (read in the template's own namespace, `api/v1beta1/servicetemplate_types.go:289-303`): valid as soon as the
+ * object exists, with `sourceStatus` naming it (`:214-225` sourceStatusFromObject: `observedGeneration` is the object's
+ * generation, which a ConfigMap or Secret does not have, so omitted); else invalid with the cached Get's NotFound
+ * (`:140-142`; the cache words it with the Kind: `Secret "<name>" not found`). The Flux
+ * source kinds (GitRepository, Bucket, OCIRepository) take their Ready condition and artifact from Flux: the sandbox's
+ * world serves none of them, so such a template is left without a status, as before.
+ */
+async function reconcileLocalSource(api: KcmApi, template: KubeObject): Promise<void> {
+  const ref = localSourceRefOf(template);
+  const kind = typeof ref?.['kind'] === 'string' ? ref['kind'] : '';
+  const resource = kind === 'ConfigMap' ? CONFIG_MAPS : kind === 'Secret' ? SECRETS : undefined;
+  if (!ref || !resource) return;
+  const namespace = template.metadata.namespace ?? '';
+  const name = typeof ref['name'] === 'string' ? ref['name'] : '';
+  const observedGeneration = template.metadata.generation ?? 1;
+  const source = api.get(resource, namespace, name);
+  await api.updateStatus(
+    SERVICE_TEMPLATES,
+    namespace,
+    template.metadata.name,
+    source
+      ? { observedGeneration, sourceStatus: { kind, name, namespace }, valid: true }
+      : {
+          observedGeneration,
+          valid: false,
+          validationError: `failed to get referred ${kind} ${namespace}/${name}: ${notFound(kind, name, '').message}`,
+        },
+  );
+}
+
 export function startServiceTemplateController(api: KcmApi, chartRoots: readonly string[] = defaultChartRoots()): () => void {
   const pending = new Set<string>();
   let closed = false;
@@ -78,13 +123,18 @@ export function startServiceTemplateController(api: KcmApi, chartRoots: readonly
       if (typeof chartSpec['chart'] !== 'string') return;
       await ensureHelmChart(api, template, 'ServiceTemplate');
       helmChart = api.get(HELM_CHARTS, namespace, name);
-    } else if (ref) {
+    } else if (ref || localSourceRefOf(template)) {
+      // kcm labels every ServiceTemplate first, then requeues it (servicetemplate_controller.go:75-80).
       if (template.metadata.labels?.[COMPONENT_LABEL] !== 'kcm') {
         await api.update(SERVICE_TEMPLATES, {
           ...template,
           metadata: { ...template.metadata, labels: { ...template.metadata.labels, [COMPONENT_LABEL]: 'kcm' } },
         });
         return; // the update's event brings the next reconcile
+      }
+      if (!ref) {
+        await reconcileLocalSource(api, template);
+        return;
       }
       helmChart = api.get(HELM_CHARTS, ref.namespace, ref.name);
       chartSpec = helmChart ? (section(helmChart, 'spec') as JsonObject) : undefined;
@@ -147,7 +197,16 @@ export function startServiceTemplateController(api: KcmApi, chartRoots: readonly
   const onEvent = ({ type, resource, object }: StoreEvent): void => {
     if (type === 'DELETED') return;
     if (sameResource(resource, SERVICE_TEMPLATES)) enqueue(object.metadata.namespace, object.metadata.name);
-    else if (sameResource(resource, HELM_CHARTS)) {
+    else if (sameResource(resource, CONFIG_MAPS) || sameResource(resource, SECRETS)) {
+      // kcm retries a failed local-source reconcile with backoff, so a template whose ConfigMap or Secret was missing
+      // becomes valid once it exists; here its arrival is the retry.
+      const kind = sameResource(resource, CONFIG_MAPS) ? 'ConfigMap' : 'Secret';
+      for (const template of api.list(SERVICE_TEMPLATES, { namespace: object.metadata.namespace ?? '' })) {
+        const ref = localSourceRefOf(template);
+        if (ref?.['kind'] === kind && ref['name'] === object.metadata.name && section(template, 'status')['valid'] !== true)
+          enqueue(template.metadata.namespace, template.metadata.name, true);
+      }
+    } else if (sameResource(resource, HELM_CHARTS)) {
       const owner = object.metadata.ownerReferences?.find((o) => o.kind === 'ServiceTemplate');
       if (owner) enqueue(object.metadata.namespace, owner.name, true);
       // The templates that name this HelmChart in their chartRef (managed copies).

@@ -172,7 +172,16 @@ export function servicesHaveValidTemplates(store: KcmReader, services: ServiceEn
   return joined ? join(plain('some services have invalid templates'), joined) : undefined;
 }
 
-/** kcm `services.go:122-132` ValidateServiceDependencyOverall (`:135-160` defined, `:163-223` cycles). */
+/**
+ * kcm v1.11.4 `internal/util/validation/services.go:122-132` ValidateServiceDependencyOverall (`:135-160` defined,
+ * `:163-223` cycles), which kcm's ClusterDeployment webhook runs last (`internal/webhook/clusterdeployment_webhook.go:84`,
+ * `:147`). kcm walks its services in Go map order (`for svc, dependencies := range dependsOnMap`, `:151`; `hasCycle`'s
+ * `for key := range graph`, `:189`), so with undefined dependencies on several services the joined lines, and with a
+ * cycle reachable from several starts the node named, vary from call to call; one service's own dependencies keep
+ * their `dependsOn` order (a slice). The sandbox walks `spec.serviceSpec.services` in order: the same lines, in spec
+ * order (docs/sandbox.md "What still differs from kcm", "dependency error order";
+ * test/integration/kcm-differential-services.test.ts).
+ */
 export function validateServiceDependencyOverall(services: ServiceEntry[]): KcmError | undefined {
   const dependencies = plain('some services have invalid dependencies');
   const defined = new Set(services.map((s) => serviceKey(s.namespace, s.name)));
