@@ -97,7 +97,9 @@ describe('services on real kcm: an MCS reaches the matching cluster; the service
           {
             apiVersion: 'k0rdent.mirantis.com/v1beta1',
             kind: 'ServiceTemplate',
-            metadata: { name: t.name, namespace },
+            // kcm's component label already on: kcm adds it first and requeues the template 5 s later
+            // (servicetemplate_controller.go:75-80, ratelimit.go:26), before it even creates the HelmChart.
+            metadata: { name: t.name, namespace, labels: { 'k0rdent.mirantis.com/component': 'kcm' } },
             spec: {
               helm: {
                 chartSpec: {
