@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ApiException, CustomObjectsApi, EventsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeRest } from '../../src/sandbox/kube/rest.js';
 import { testBackends } from '../helpers/backend.js';
 import { K0RDENT_API_VERSION as API_VERSION, K0RDENT_GROUP as GROUP, K0RDENT_VERSION as VERSION } from '../../src/sandbox/kcm/resources.js';
 import { until } from '../helpers/until.js';
@@ -120,6 +121,27 @@ for (const choice of testBackends()) {
             `accessRules[${n + 1}].resources[0]: Region.${GROUP} is cluster-scoped and cannot be distributed into target namespaces by AccessManagement`,
           ].join('\n'),
       });
+    });
+
+    it('a rule Kind is resolved against what the sandbox serves: a Role is unresolvable on both, though kube-apiserver serves it', async () => {
+      // The simulated kcm's mapper covers the sandbox's resources (src/sandbox/kcm/access-rules.ts defaultKindMapper),
+      // which on kube is what its cache watches; 8373a24's RESTMapper would resolve Role on kube (docs/sandbox.md,
+      // "What still differs from kcm", AccessManagement; the rest of the row: kcm-differential-access).
+      const n = seededRules.length;
+      assert.deepEqual(
+        await refusal(setRules([...seededRules, { resources: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', names: ['x'] }] }])),
+        {
+          code: 403,
+          reason: 'Forbidden',
+          message: `${WEBHOOK}accessRules[${n}].resources[0]: failed to resolve Role.rbac.authorization.k8s.io (ensure the CRD is installed): no matches for kind "Role" in group "rbac.authorization.k8s.io"`,
+        },
+      );
+      if (choice.name === 'kube') {
+        const kc = new KubeConfig();
+        kc.loadFromString(backend.adminKubeconfig);
+        const served = await new KubeRest(kc).raw({ method: 'GET', path: '/apis/rbac.authorization.k8s.io/v1' });
+        assert.equal(served.status, 200, 'kube-apiserver serves rbac.authorization.k8s.io/v1');
+      }
     });
 
     it('distributes every Kind a rule names into its namespaces (created when missing), with the deprecated lists migrated by the mutating webhook', async () => {

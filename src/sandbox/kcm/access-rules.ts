@@ -4,7 +4,8 @@
  * the built-in Kinds, and a RESTMapper over the resources the sandbox serves. Shared by the controller
  * (./access-management.ts) and the webhook (./access-management-webhook.ts). Pure.
  */
-import { defaultRegistry, type ResourceDef } from '../apiserver/resources.js';
+import type { ResourceDef } from '../apiserver/resources.js';
+import { registryWithWorld } from '../world/crds.js';
 import type { ResourceKey } from '../apiserver/types.js';
 import { K0RDENT_GROUP, isJsonObject, type JsonObject } from './resources.js';
 
@@ -111,8 +112,13 @@ export function kindMapper(defs: readonly ResourceDef[]): KindMapper {
 
 let defaultMapper: KindMapper | undefined;
 
-/** The mapper over the sandbox's default resources (core kinds and every k0rdent CRD), built once. */
+/**
+ * The mapper over every resource the embedded sandbox serves (core kinds, the k0rdent CRDs and the world's: Flux,
+ * Cluster API, the providers, sveltos), built once: kcm 8373a24 resolves a rule's Kind with its manager's RESTMapper,
+ * i.e. the API server's discovery. On the kube backend that is also what the simulated kcm's cache watches
+ * (src/sandbox/kube/sandbox.ts); kube-apiserver's other built-in groups (apps, rbac, ...) are not mapped there.
+ */
 export function defaultKindMapper(): KindMapper {
-  defaultMapper ??= kindMapper(defaultRegistry().defs);
+  defaultMapper ??= kindMapper(registryWithWorld().defs);
   return defaultMapper;
 }
