@@ -57,7 +57,9 @@ async function makeServiceTemplate(backend: Backend): Promise<void> {
   await create(backend, SERVICE_TEMPLATES, {
     apiVersion: 'k0rdent.mirantis.com/v1beta1',
     kind: 'ServiceTemplate',
-    metadata: { name: SERVICE_TEMPLATE, namespace: 'team-alpha' },
+    // kcm's component label already on: kcm adds it first and requeues the template 5 s later
+    // (servicetemplate_controller.go:74-79), before it creates the HelmChart (one requeue less on the real-kcm lane).
+    metadata: { name: SERVICE_TEMPLATE, namespace: 'team-alpha', labels: { 'k0rdent.mirantis.com/component': 'kcm' } },
     spec: {
       helm: {
         chartSpec: {
