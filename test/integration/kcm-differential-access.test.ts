@@ -278,7 +278,9 @@ describe(
       for (const w of copies.values()) w.stop();
       if (!kcmEnv.backend.realKcm) return;
       const rest = restOf(kcmEnv.backend);
-      await deleteAccessManagement(rest).catch((err: Error) => console.error(`kcm-differential-access: ${err.message}`));
+      // What would leave the shared world otherwise than this file found it fails the file, after the cleanup.
+      const problems: string[] = [];
+      await deleteAccessManagement(rest).catch((err: Error) => problems.push(err.message));
       // The copies went into TARGET only: the namespace takes them (kube-controller-manager's namespace controller).
       await rest.raw({ method: 'DELETE', path: resourcePath(NAMESPACES, undefined, TARGET) });
       await rest.raw({ method: 'DELETE', path: resourcePath(SERVICE_TEMPLATE_CHAINS, SYSTEM, CHAIN) });
@@ -287,7 +289,10 @@ describe(
       await rest.raw({ method: 'DELETE', path: resourcePath(HELM_REPOSITORIES, SYSTEM, REPOSITORY) });
       const left = (await managedCopies(rest)).filter((c) => !c.includes(` ${TARGET}/`));
       if (JSON.stringify(left) !== JSON.stringify(kcmManagedBefore))
-        console.error(`kcm-differential-access: managed copies changed: before ${kcmManagedBefore.join(', ')}; after ${left.join(', ')}`);
+        problems.push(`managed copies changed: before ${kcmManagedBefore.join(', ')}; after ${left.join(', ')}`);
+      if ((await rest.raw({ method: 'GET', path: resourcePath(ACCESS_MANAGEMENTS, undefined, 'kcm') })).status !== 404)
+        problems.push('the AccessManagement kcm is still there');
+      if (problems.length > 0) throw new Error(`the shared real-kcm world is not as this file found it: ${problems.join('; ')}`);
     });
 
     /**
