@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isCelMap, type CelList, type CelValue } from '@bufbuild/cel';
+import { ipString, parseQuantity } from '../../src/sandbox/apiserver/cel-library.js';
 import { CelRules, escapeProperty, kubeEquals, kubeListAdd, toCel } from '../../src/sandbox/apiserver/cel.js';
 import type { JsonSchema } from '../../src/sandbox/apiserver/resources.js';
 
@@ -157,5 +158,60 @@ describe('sandbox CEL rules (x-kubernetes-validations)', () => {
       'a map list: merge by key',
     );
     assert.deepEqual(add(['a'], ['a'], atomic), ['a', 'a'], 'an atomic list: concatenation');
+  });
+  it('optionalOldSelf: oldSelf is an optional value, empty on CREATE (validation.go:399-418)', () => {
+    const once = new CelRules({
+      type: 'object',
+      properties: {
+        v: {
+          type: 'string',
+          'x-kubernetes-validations': [
+            { rule: "oldSelf.orValue('') == '' || oldSelf.value() == self", optionalOldSelf: true, message: 'set once' },
+          ],
+        },
+      },
+    });
+    assert.deepEqual(once.validate({ v: 'a' }, undefined).causes, [], 'CREATE: oldSelf has no value');
+    assert.deepEqual(once.validate({ v: 'a' }, { v: 'a' }).causes, []);
+    assert.deepEqual(once.validate({ v: 'b' }, { v: 'a' }).causes, [
+      { reason: 'FieldValueInvalid', message: 'Invalid value: "string": set once', field: 'v' },
+    ]);
+  });
+
+  it('Kubernetes library: quantities parse as ParseQuantity (nano units), addresses print as netip (RFC 5952)', () => {
+    assert.equal(parseQuantity('1Gi'), 1073741824n * 1_000_000_000n);
+    assert.equal(parseQuantity('1.5k'), 1_500_000_000_000n);
+    assert.equal(parseQuantity('100m'), 100_000_000n);
+    assert.equal(parseQuantity('-1e3'), -1_000_000_000_000n);
+    assert.equal(parseQuantity('1.0000000001'), 1_000_000_001n, 'rounded up past nano');
+    assert.equal(parseQuantity('.'), 0n);
+    assert.equal(parseQuantity('1e'), "unable to parse quantity's suffix");
+    assert.equal(parseQuantity('x'), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+    assert.equal(ipString({ family: 6, bytes: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1] }), '2001:db8::1:0:0:1');
+    assert.equal(ipString({ family: 6, bytes: [...Array<number>(15).fill(0), 1] }), '::1');
+    assert.equal(ipString({ family: 4, bytes: [10, 0, 0, 1] }), '10.0.0.1');
+    const rules = new CelRules({
+      type: 'object',
+      properties: {
+        l: {
+          type: 'array',
+          items: { type: 'integer' },
+          'x-kubernetes-validations': [{ rule: 'self.isSorted() && self.sum() == 6 && self.max() == 3 && self.indexOf(2) == 1' }],
+        },
+        s: {
+          type: 'string',
+          'x-kubernetes-validations': [
+            {
+              rule: "self.findAll('[0-9]') == ['1', '2'] && ip('::1').isLoopback() && quantity(self.find('[0-9]+')).compareTo(quantity('12')) == 0",
+            },
+          ],
+        },
+      },
+    });
+    assert.deepEqual(rules.validate({ l: [1, 2, 3], s: 'a12' }, undefined).causes, []);
+    assert.equal(
+      rules.validate({ l: [], s: 'a12' }, undefined).causes[0]?.message,
+      'Invalid value: "array": failed rule: self.isSorted() && self.sum() == 6 && self.max() == 3 && self.indexOf(2) == 1',
+    );
   });
 });

@@ -22,16 +22,21 @@
  * arithmetic and comparisons, which the standard library has.
  * `==` and `!=` compare `x-kubernetes-list-type: set`/`map` lists regardless of order, and `+` unites a set list
  * and merges a map list, as kube does (kubeEquals, kubeListAdd).
- * Not modelled (docs/sandbox.md): the cost budget, `optionalOldSelf` (the optional type), and the Kubernetes
- * library functions (k8s.io/apiserver pkg/cel/library).
+ * `optionalOldSelf: true` binds `oldSelf` to an optional value (hasValue, value, orValue), empty on CREATE.
+ * Part of the Kubernetes library (k8s.io/apiserver pkg/cel/library) is there: ./cel-library.ts.
+ * Not modelled (docs/sandbox.md): the cost budget, the optional syntax (`?.`, `optional.of`), and the rest of the
+ * Kubernetes library (urls, cidr, format, semver).
  */
 import {
   celEnv,
   celFunc,
   celList,
+  celMap,
+  celMethod,
   celListConcat,
   CelScalar,
   listType,
+  mapType,
   isCelError,
   isCelList,
   isCelMap,
@@ -40,10 +45,12 @@ import {
   type CelEnv,
   type CelInput,
   type CelList,
+  type CelMap,
   type CelResult,
   type CelValue,
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { kubernetesLibrary, type StdOps } from './cel-library.js';
 import type { StatusCause } from './errors.js';
 import type { JsonSchema } from './resources.js';
 import { deepEqual, isObject } from './util.js';
@@ -168,12 +175,65 @@ export function kubeListAdd(l: CelList, r: CelList): CelList {
   return out;
 }
 
+/**
+ * `oldSelf` of a rule with `optionalOldSelf: true`: an optional value, empty on CREATE (validation.go:399-418,
+ * :764 validationActivationWithOldSelf). @bufbuild/cel has no optional type: it is a map the methods below know
+ * (hasValue, value, orValue: cel-go's optional library); the `?.`/`[?]` syntax and `optional.of/none` stay unparsed.
+ */
+const OPTIONALS = new WeakMap<CelMap, { value?: CelValue }>();
+
+function optionalOf(value: CelInput | undefined): CelMap {
+  const out = celMap(new Map());
+  OPTIONALS.set(out, value === undefined ? {} : { value: value as CelValue });
+  return out;
+}
+
+function optional(self: CelValue): { value?: CelValue } {
+  const found = isCelMap(self) ? OPTIONALS.get(self) : undefined;
+  if (!found) throw new Error('no such overload');
+  return found;
+}
+
+const ANY_MAP = mapType(CelScalar.DYN, CelScalar.DYN);
+
+const STD = celEnv({ funcs: strings }).funcs;
+const STD_OPS: StdOps = {
+  less: (l, r) => {
+    const result = STD.find('_<_')?.call(0, undefined, [l, r]);
+    if (typeof result !== 'boolean') throw new Error('no such overload');
+    return result;
+  },
+  add: (l, r) => {
+    const result = STD.find('_+_')?.call(0, undefined, [l, r]);
+    if (result === undefined || isCelError(result)) throw new Error('no such overload');
+    return result;
+  },
+  equals: (l, r) => kubeEquals(l, r),
+};
+
+const OPTIONAL_METHODS = [
+  celMethod('hasValue', ANY_MAP, [], CelScalar.BOOL, function () {
+    return 'value' in optional(this);
+  }),
+  celMethod('value', ANY_MAP, [], CelScalar.DYN, function () {
+    const found = optional(this);
+    if (!('value' in found)) throw new Error('optional.none() dereference');
+    return found.value!;
+  }),
+  celMethod('orValue', ANY_MAP, [CelScalar.DYN], CelScalar.DYN, function (fallback) {
+    const found = optional(this);
+    return 'value' in found ? found.value! : fallback;
+  }),
+];
+
 const ENV: CelEnv = celEnv({
   funcs: [
     ...strings,
     celFunc('_==_', [CelScalar.DYN, CelScalar.DYN], CelScalar.BOOL, (l, r) => kubeEquals(l, r)),
     celFunc('_!=_', [CelScalar.DYN, CelScalar.DYN], CelScalar.BOOL, (l, r) => !kubeEquals(l, r)),
     celFunc('_+_', [listType(CelScalar.DYN), listType(CelScalar.DYN)], listType(CelScalar.DYN), kubeListAdd),
+    ...OPTIONAL_METHODS,
+    ...kubernetesLibrary(STD_OPS),
   ],
 });
 
@@ -266,7 +326,6 @@ function normalizeFieldPath(jsonPath: string, schema: JsonSchema): string | unde
 function compileRule(rule: ValidationRule, schema: JsonSchema): CompiledRule {
   const fieldPath = rule.fieldPath ? (normalizeFieldPath(rule.fieldPath, schema) ?? '') : '';
   try {
-    if (rule.optionalOldSelf) throw new Error('optionalOldSelf is not supported by the sandbox CEL evaluator');
     const { program, usesOldSelf } = compileExpr(rule.rule);
     const compiled: CompiledRule = { source: rule, program, usesOldSelf, fieldPath };
     if (rule.messageExpression) compiled.messageProgram = compileExpr(rule.messageExpression).program;
@@ -503,15 +562,19 @@ export class CelRules {
     if (node.rules.length === 0) return;
     const field = path || '<nil>';
     const self = toCel(value, node.typing);
-    const bindings: Record<string, CelInput> = old === undefined ? { self } : { self, oldSelf: toCel(old, node.typing) };
+    const oldSelf = old === undefined ? undefined : toCel(old, node.typing);
+    const bindings: Record<string, CelInput> = old === undefined ? { self } : { self, oldSelf: oldSelf! };
+    let optionalBindings: Record<string, CelInput> | undefined;
     for (const rule of node.rules) {
       if (rule.error !== undefined) {
         out.causes.push(fieldError(field, node.type, `rule compile error: ${rule.error}`, undefined));
         continue;
       }
       // Transition rules are evaluated only when there is an old value to compare (validation.go).
-      if (rule.usesOldSelf && old === undefined) continue;
-      const result = rule.program!(bindings);
+      const optionalOld = rule.source.optionalOldSelf === true;
+      if (rule.usesOldSelf && old === undefined && !optionalOld) continue;
+      const ruleBindings = optionalOld ? (optionalBindings ??= { self, oldSelf: optionalOf(oldSelf) }) : bindings;
+      const result = rule.program!(ruleBindings);
       if (isCelError(result)) {
         out.causes.push(
           fieldError(field, node.type, `${celGoWording(result.message)} evaluating rule: ${ruleErrorString(rule.source)}`, undefined),
@@ -520,7 +583,7 @@ export class CelRules {
       }
       if (result === true) continue;
       const target = rule.fieldPath ? (path ? `${path}.${rule.fieldPath}` : rule.fieldPath) : field;
-      const cause = fieldError(target, node.type, this.message(rule, bindings), rule.source.reason);
+      const cause = fieldError(target, node.type, this.message(rule, ruleBindings), rule.source.reason);
       if (!rule.usesOldSelf && this.ratchets(correlation)) out.warnings.push(`${cause.field}: ${cause.message}`);
       else out.causes.push(cause);
     }

@@ -1,0 +1,339 @@
+/**
+ * Part of the Kubernetes CEL library (k8s.io/apiserver v0.34.4 pkg/cel/library) that kube-apiserver offers CRD rules,
+ * for the sandbox's CEL environment (./cel.ts): lists.go (isSorted, sum, min, max, indexOf, lastIndexOf), regex.go
+ * (find, findAll), quantity.go (quantity, isQuantity and the Quantity methods) and ip.go (ip, isIP and the IP
+ * methods, string(ip)). kube-apiserver type-checks rules when the CRD is written, so these are called only the
+ * ways its checker allows; they check no types beyond what the evaluation needs.
+ * Not here (docs/sandbox.md): urls.go, cidr.go, format.go, semver, and the namespaced `ip.isCanonical`.
+ * Quantities and IP addresses have no CEL type in @bufbuild/cel: each is a map tagged in a WeakMap, compared by
+ * `==` as kube compares them (by value: a Quantity's amount, an address).
+ */
+import {
+  celFunc,
+  celMap,
+  celMethod,
+  CelScalar,
+  isCelList,
+  isCelMap,
+  listType,
+  mapType,
+  type CelFunc,
+  type CelMap,
+  type CelValue,
+} from '@bufbuild/cel';
+
+/** The standard library's operators, for comparisons and sums over any comparable element type. */
+export interface StdOps {
+  less(l: CelValue, r: CelValue): boolean;
+  add(l: CelValue, r: CelValue): CelValue;
+  equals(l: CelValue, r: CelValue): boolean;
+}
+
+const ANY_LIST = listType(CelScalar.DYN);
+const ANY_MAP = mapType(CelScalar.DYN, CelScalar.DYN);
+const DYN = CelScalar.DYN;
+const STRING = CelScalar.STRING;
+const BOOL = CelScalar.BOOL;
+const INT = CelScalar.INT;
+
+// ---- lists.go ----
+
+function listsLibrary(ops: StdOps): CelFunc[] {
+  const items = (l: CelValue): CelValue[] => (isCelList(l) ? [...l] : []);
+  const pick = (name: string, better: (a: CelValue, b: CelValue) => boolean) =>
+    function (this: CelValue): CelValue {
+      const all = items(this);
+      if (all.length === 0) throw new Error(`${name} called on empty list`);
+      return all.reduce((best, next) => (better(next, best) ? next : best));
+    };
+  return [
+    celMethod('isSorted', ANY_LIST, [], BOOL, function () {
+      const all = items(this);
+      return all.every((v, i) => i === 0 || !ops.less(v, all[i - 1]!));
+    }),
+    // The zero of an empty list is the element type's; untyped here, an int (lists.go zeroValuesOfSummableTypes).
+    celMethod('sum', ANY_LIST, [], DYN, function () {
+      return items(this).reduce<CelValue>((acc, v) => ops.add(acc, v), 0n);
+    }),
+    celMethod(
+      'min',
+      ANY_LIST,
+      [],
+      DYN,
+      pick('min', (a, b) => ops.less(a, b)),
+    ),
+    celMethod(
+      'max',
+      ANY_LIST,
+      [],
+      DYN,
+      pick('max', (a, b) => ops.less(b, a)),
+    ),
+    celMethod('indexOf', ANY_LIST, [DYN], INT, function (x) {
+      return BigInt(items(this).findIndex((v) => ops.equals(v, x)));
+    }),
+    celMethod('lastIndexOf', ANY_LIST, [DYN], INT, function (x) {
+      return BigInt(items(this).findLastIndex((v) => ops.equals(v, x)));
+    }),
+  ];
+}
+
+// ---- regex.go ----
+
+function compile(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern, 'gu');
+  } catch (err) {
+    throw new Error(`Illegal regex: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+const regexLibrary: CelFunc[] = [
+  celMethod('find', STRING, [STRING], STRING, function (pattern) {
+    return compile(pattern).exec(this)?.[0] ?? '';
+  }),
+  celMethod('findAll', STRING, [STRING], listType(STRING), function (pattern) {
+    return [...this.matchAll(compile(pattern))].map((m) => m[0]);
+  }),
+  celMethod('findAll', STRING, [STRING, INT], listType(STRING), function (pattern, n) {
+    const all = [...this.matchAll(compile(pattern))].map((m) => m[0]);
+    return n < 0n ? all : all.slice(0, Number(n));
+  }),
+];
+
+// ---- quantity.go (k8s.io/apimachinery pkg/api/resource/quantity.go ParseQuantity) ----
+
+const QUANTITY_FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+const QUANTITIES = new WeakMap<CelMap, bigint>();
+const NANO = 1_000_000_000n;
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+const BINARY: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+
+/** The amount in nano units (rounded away from zero past nano precision, as ParseQuantity rounds up), or an error text. */
+export function parseQuantity(text: string): bigint | string {
+  const m = /^([+-]?)([0-9]*)(?:\.([0-9]*))?([eEinumkKMGTP]*)([-+]?[0-9]*)$/.exec(text);
+  if (text === '' || !m) return QUANTITY_FORMAT;
+  // Empty digits ("+", ".", "Ki") are a zero to Go's parser (parseQuantityString gives num "0").
+  const [, sign, whole = '', fraction = '', letters = '', exponentDigits = ''] = m;
+  const suffix = letters + exponentDigits;
+  let scale10 = 0;
+  let scale2 = 0;
+  if (suffix in BINARY) scale2 = BINARY[suffix]!;
+  else if (suffix in DECIMAL) scale10 = DECIMAL[suffix]!;
+  else if (/^[eE][-+]?[0-9]+$/.test(suffix)) scale10 = Number(suffix.slice(1));
+  else return "unable to parse quantity's suffix";
+  // value = (whole.fraction) × 10^scale10 × 2^scale2, in nanos.
+  let numerator = BigInt((whole || '0') + fraction) * 2n ** BigInt(scale2);
+  let exponent = scale10 - fraction.length + 9;
+  if (exponent >= 0) numerator *= 10n ** BigInt(exponent);
+  else {
+    const divisor = 10n ** BigInt(-exponent);
+    numerator = numerator / divisor + (numerator % divisor === 0n ? 0n : 1n);
+    exponent = 0;
+  }
+  // A binary-SI amount is capped at 2^63-1 (ParseQuantity maxAllowed).
+  if (scale2 > 0 && numerator > INT64_MAX * NANO) numerator = INT64_MAX * NANO;
+  return sign === '-' ? -numerator : numerator;
+}
+
+function quantityValue(nanos: bigint): CelMap {
+  const out = celMap(new Map([['quantity', nanos]]));
+  QUANTITIES.set(out, nanos);
+  return out;
+}
+
+function nanosOf(q: CelValue): bigint {
+  const found = isCelMap(q) ? QUANTITIES.get(q) : undefined;
+  if (found === undefined) throw new Error('no such overload');
+  return found;
+}
+
+const cmp = (a: bigint, b: bigint): bigint => (a < b ? -1n : a > b ? 1n : 0n);
+
+const quantityLibrary: CelFunc[] = [
+  celFunc('quantity', [STRING], ANY_MAP, (text) => {
+    const parsed = parseQuantity(text);
+    if (typeof parsed === 'string') throw new Error(parsed);
+    return quantityValue(parsed);
+  }),
+  celFunc('isQuantity', [STRING], BOOL, (text) => typeof parseQuantity(text) === 'bigint'),
+  celFunc('sign', [ANY_MAP], INT, (q) => cmp(nanosOf(q), 0n)),
+  celMethod('sign', ANY_MAP, [], INT, function () {
+    return cmp(nanosOf(this), 0n);
+  }),
+  celMethod('isGreaterThan', ANY_MAP, [ANY_MAP], BOOL, function (o) {
+    return nanosOf(this) > nanosOf(o);
+  }),
+  celMethod('isLessThan', ANY_MAP, [ANY_MAP], BOOL, function (o) {
+    return nanosOf(this) < nanosOf(o);
+  }),
+  celMethod('compareTo', ANY_MAP, [ANY_MAP], INT, function (o) {
+    return cmp(nanosOf(this), nanosOf(o));
+  }),
+  celMethod('asApproximateFloat', ANY_MAP, [], CelScalar.DOUBLE, function () {
+    return Number(nanosOf(this)) / 1e9;
+  }),
+  celMethod('isInteger', ANY_MAP, [], BOOL, function () {
+    const n = nanosOf(this);
+    return n % NANO === 0n && n / NANO <= INT64_MAX && n / NANO >= INT64_MIN;
+  }),
+  celMethod('asInteger', ANY_MAP, [], INT, function () {
+    const n = nanosOf(this);
+    if (n % NANO !== 0n || n / NANO > INT64_MAX || n / NANO < INT64_MIN) throw new Error('cannot convert value to integer');
+    return n / NANO;
+  }),
+  celMethod('add', ANY_MAP, [ANY_MAP], ANY_MAP, function (o) {
+    return quantityValue(nanosOf(this) + nanosOf(o));
+  }),
+  celMethod('add', ANY_MAP, [INT], ANY_MAP, function (o) {
+    return quantityValue(nanosOf(this) + o * NANO);
+  }),
+  celMethod('sub', ANY_MAP, [ANY_MAP], ANY_MAP, function (o) {
+    return quantityValue(nanosOf(this) - nanosOf(o));
+  }),
+  celMethod('sub', ANY_MAP, [INT], ANY_MAP, function (o) {
+    return quantityValue(nanosOf(this) - o * NANO);
+  }),
+];
+
+// ---- ip.go (Go's net/netip ParseAddr and Addr methods) ----
+
+interface Ip {
+  family: 4 | 6;
+  /** 4 or 16 bytes. */
+  bytes: number[];
+}
+
+const IPS = new WeakMap<CelMap, Ip>();
+
+function parseIpv4(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255)) return undefined;
+  return parts.map(Number);
+}
+
+function parseIpv6(text: string): number[] | undefined {
+  let head = text;
+  let v4: number[] | undefined;
+  const lastColon = text.lastIndexOf(':');
+  if (text.slice(lastColon + 1).includes('.')) {
+    v4 = parseIpv4(text.slice(lastColon + 1));
+    if (!v4) return undefined;
+    head = text.slice(0, lastColon + 1) + '0:0';
+  }
+  const halves = head.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = groups(halves[0]!);
+  const right = halves.length === 2 ? groups(halves[1]!) : [];
+  if (!left || !right) return undefined;
+  const missing = 8 - left.length - right.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  const all = [...left, ...Array<number>(halves.length === 2 ? missing : 0).fill(0), ...right];
+  const bytes = all.flatMap((g) => [g >> 8, g & 0xff]);
+  if (v4) bytes.splice(12, 4, ...v4);
+  return bytes;
+}
+
+function parseIp(text: string): Ip | string {
+  if (text.includes('%')) {
+    const parsed = parseIpv6(text.slice(0, text.indexOf('%')));
+    if (parsed) return `IP address ${JSON.stringify(text)} with zone value is not allowed`;
+  }
+  const v4 = parseIpv4(text);
+  if (v4) return { family: 4, bytes: v4 };
+  const v6 = text.includes(':') ? parseIpv6(text) : undefined;
+  if (!v6)
+    return `IP Address ${JSON.stringify(text)} parse error during conversion from string: ParseAddr(${JSON.stringify(text)}): unable to parse IP`;
+  if (v6.slice(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff)
+    return `IPv4-mapped IPv6 address ${JSON.stringify(text)} is not allowed`;
+  return { family: 6, bytes: v6 };
+}
+
+/** netip.Addr.String: dotted decimal, or RFC 5952 (the longest run of two or more zero groups as `::`, the first). */
+export function ipString(ip: Ip): string {
+  if (ip.family === 4) return ip.bytes.join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => (ip.bytes[2 * i]! << 8) | ip.bytes[2 * i + 1]!);
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
+    i = j;
+  }
+  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(':');
+  if (bestStart < 0) return hex(groups);
+  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
+}
+
+function ipValue(ip: Ip): CelMap {
+  const out = celMap(new Map([['ip', ipString(ip)]]));
+  IPS.set(out, ip);
+  return out;
+}
+
+function ipOf(v: CelValue): Ip {
+  const found = isCelMap(v) ? IPS.get(v) : undefined;
+  if (!found) throw new Error('no such overload');
+  return found;
+}
+
+const b = (ip: Ip, i: number): number => ip.bytes[i]!;
+const isUnspecified = (ip: Ip): boolean => ip.bytes.every((x) => x === 0);
+const isLoopback = (ip: Ip): boolean =>
+  ip.family === 4 ? b(ip, 0) === 127 : ip.bytes.slice(0, 15).every((x) => x === 0) && b(ip, 15) === 1;
+const isMulticast = (ip: Ip): boolean => (ip.family === 4 ? (b(ip, 0) & 0xf0) === 0xe0 : b(ip, 0) === 0xff);
+const isLinkLocalUnicast = (ip: Ip): boolean =>
+  ip.family === 4 ? b(ip, 0) === 169 && b(ip, 1) === 254 : b(ip, 0) === 0xfe && (b(ip, 1) & 0xc0) === 0x80;
+const isLinkLocalMulticast = (ip: Ip): boolean =>
+  ip.family === 4 ? b(ip, 0) === 224 && b(ip, 1) === 0 && b(ip, 2) === 0 : b(ip, 0) === 0xff && (b(ip, 1) & 0x0f) === 0x02;
+const isGlobalUnicast = (ip: Ip): boolean =>
+  !(ip.family === 4 && ip.bytes.every((x) => x === 255)) &&
+  !isUnspecified(ip) &&
+  !isLoopback(ip) &&
+  !isMulticast(ip) &&
+  !isLinkLocalUnicast(ip);
+
+const ipMethod = (name: string, test: (ip: Ip) => boolean): CelFunc =>
+  celMethod(name, ANY_MAP, [], BOOL, function () {
+    return test(ipOf(this));
+  });
+
+const ipLibrary: CelFunc[] = [
+  celFunc('ip', [STRING], ANY_MAP, (text) => {
+    const parsed = parseIp(text);
+    if (typeof parsed === 'string') throw new Error(parsed);
+    return ipValue(parsed);
+  }),
+  celFunc('isIP', [STRING], BOOL, (text) => typeof parseIp(text) !== 'string'),
+  celMethod('family', ANY_MAP, [], INT, function () {
+    return BigInt(ipOf(this).family);
+  }),
+  ipMethod('isUnspecified', isUnspecified),
+  ipMethod('isLoopback', isLoopback),
+  ipMethod('isLinkLocalMulticast', isLinkLocalMulticast),
+  ipMethod('isLinkLocalUnicast', isLinkLocalUnicast),
+  ipMethod('isGlobalUnicast', isGlobalUnicast),
+  celFunc('string', [ANY_MAP], STRING, (v) => ipString(ipOf(v))),
+];
+
+/** The library functions, given the standard operators they build on. */
+export function kubernetesLibrary(ops: StdOps): CelFunc[] {
+  return [...listsLibrary(ops), ...regexLibrary, ...quantityLibrary, ...ipLibrary];
+}
