@@ -549,6 +549,7 @@ export class KcmController {
       return false;
     }
     if (walk && walk.generation === generation && walk.kind !== 'failed') {
+      if (walk.validated && !walk.adopted && (await this.recheckFailed(deployment, walk))) return true;
       const dryRun = section(deployment, 'spec')['dryRun'] === true;
       if (walk.validated && !walk.adopted && !dryRun && (walk.kind === 'provision' || walk.kind === 'settled'))
         await this.track(deployment, walk);
@@ -583,6 +584,22 @@ export class KcmController {
     }
     await this.startProvisioning(deployment, walk?.appliedSpec);
     return false;
+  }
+
+  /**
+   * kcm runs every check on every reconcile (reconcileUpdate → updateCluster: the template's validity,
+   * clusterdeployment_controller.go:416-418, validateConfig and the Credential :450-480), and any event of the
+   * ClusterDeployment reconciles it (`For` without predicates, :2252): a walk past its checks runs them again on each
+   * event. One that now fails (a template made invalid since, with no event of its own: kcm does not watch
+   * ClusterTemplates, :2375-2381) is written and requeued as a first failure is; one that passes goes on unchanged.
+   */
+  private async recheckFailed(deployment: KubeObject, walk: Walk): Promise<boolean> {
+    const outcome = validateDeployment(this.store, deployment, this.now());
+    if (outcome.ok) return false;
+    this.cancel(walk);
+    const written = await this.applyOutcome(deployment, outcome, outcome.template);
+    this.fail(deployment.metadata.uid ?? '', deployment.metadata.generation ?? 1, written, outcome.requeue, walk);
+    return true;
   }
 
   /** CredentialReady (and so Ready) as the Credential is now, in one status write when it changed. */

@@ -8,6 +8,7 @@ import type { KcmApi } from './api.js';
 import { chartOfTemplate, IDENTITY_KINDS, SINGLE_CONTRACT, type ChartCatalog } from './charts.js';
 import { setCondition, CREDENTIAL_READY, FAILED, SUCCEEDED, type Condition } from './conditions.js';
 import { HELM_CHARTS, HELM_REPOSITORIES } from '../world/resources.js';
+import { chartVersionPublished } from '../world/charts.js';
 import {
   CLUSTER_TEMPLATES,
   COMPONENT_LABEL,
@@ -65,8 +66,10 @@ export function templateStatusFor(template: KubeObject, catalog: ChartCatalog): 
   });
   if (!ref) return invalid('neither chartSpec nor chartRef is set');
   const located: JsonObject = { chartRef, chartVersion: ref.version };
-  // Any version of a chart kcm ships is taken as present in the repository (we hold only the latest files).
-  if (!chart) return invalid(missingChartError(ref.chart, ref.version), located);
+  // A version kcm published is taken as present in the repository (we hold only the latest files); one it never
+  // published fails as an unknown chart does (../world/charts.ts chartVersionPublished).
+  if (!chart || !chartVersionPublished(ref.chart, pinnedVersion(template)))
+    return invalid(missingChartError(ref.chart, ref.version), located);
 
   const spec = section(template, 'spec');
   const specProviders = Array.isArray(spec['providers']) ? spec['providers'].filter((p): p is string => typeof p === 'string') : [];
@@ -111,6 +114,13 @@ export function templateStatusFor(template: KubeObject, catalog: ChartCatalog): 
     observedGeneration,
   };
   return { status, ...(chart.schemaText !== undefined ? { schemaText: chart.schemaText } : {}) };
+}
+
+/** The version `spec.helm.chartSpec` pins (what the HelmChart asks the repository for), if any. */
+function pinnedVersion(template: KubeObject): string | undefined {
+  const helm = section(template, 'spec')['helm'];
+  const chartSpec = isJsonObject(helm) && isJsonObject(helm['chartSpec']) ? helm['chartSpec'] : undefined;
+  return typeof chartSpec?.['version'] === 'string' ? chartSpec['version'] : undefined;
 }
 
 /** kcm api/v1beta1/clustertemplate_types.go:28 ChartAnnotationKubernetesVersion. */

@@ -27,6 +27,38 @@ export function catalogChartsDir(): string {
   return join(k0rdentDataDir(), '..', 'catalog', 'charts');
 }
 
+let published: Map<string, ReadonlySet<string>> | undefined;
+
+/**
+ * The versions kcm published of each cluster chart (data/k0rdent/chart-versions.txt, written by
+ * scripts/chart-versions.mjs from kcm's release tags): the versions oci://ghcr.io/k0rdent/kcm/charts holds.
+ */
+export function publishedChartVersions(): Map<string, ReadonlySet<string>> {
+  if (published) return published;
+  const map = new Map<string, ReadonlySet<string>>();
+  const file = join(k0rdentDataDir(), 'chart-versions.txt');
+  for (const line of existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []) {
+    const [chart, ...versions] = line.trim().split(/\s+/);
+    if (!chart || chart.startsWith('#')) continue;
+    map.set(chart, new Set(versions));
+  }
+  published = map;
+  return map;
+}
+
+/**
+ * Whether the repository has this version of the chart: false only for an exact version of a cluster chart kcm
+ * never published (a pull of it fails as for a chart the repository does not have: source-controller
+ * internal/helm/repository/oci_chart_repository.go GetChartVersion takes an exact version as is, and the pull of
+ * `<repo>/<chart>:<version>` then fails with the registry's not found). A version constraint, and a chart the
+ * list does not cover (provider and catalog charts), are taken as present: the folder holds the version asked for.
+ */
+export function chartVersionPublished(chart: string, version: string | undefined): boolean {
+  if (version === undefined || !/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version)) return true;
+  const versions = publishedChartVersions().get(chart);
+  return versions === undefined || versions.has(version);
+}
+
 /** The chart folder of that name in the first root that has one. */
 export function findChart(roots: readonly string[], name: string): ChartFiles | undefined {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) return undefined;

@@ -17,7 +17,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeObject, StoreEvent } from '../apiserver/types.js';
 import type { KcmApi } from '../kcm/api.js';
-import { findChart, packChart, type ChartPackage } from './charts.js';
+import { chartVersionPublished, findChart, packChart, type ChartPackage } from './charts.js';
 import { controllerLog, type ControllerLog } from './logs.js';
 import { WorkQueue } from './queue.js';
 import { HELM_CHARTS, HELM_REPOSITORIES, sameKey } from './resources.js';
@@ -128,7 +128,8 @@ export class SourceController {
     const status = statusOf(chart);
     const now = nowTime();
     const files = findChart(this.options.chartRoots, chartName);
-    if (!files) {
+    // A version kcm never published is not in the repository either: the same pull error as an unknown chart.
+    if (!files || !chartVersionPublished(chartName, wanted)) {
       const repo = this.sourceRepository(chart);
       const repoUrl = typeof specOf(repo)['url'] === 'string' ? String(specOf(repo)['url']) : 'oci://ghcr.io/k0rdent/kcm/charts';
       const url = `${repoUrl}/${chartName}:${wanted ?? 'latest'}`;
