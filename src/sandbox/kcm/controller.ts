@@ -559,6 +559,8 @@ export class KcmController {
       return true;
     }
     if (walk?.kind === 'settled' && walk.clusterSpec === clusterSpecOf(deployment)) {
+      // A services-only change re-walks nothing, but kcm's reconcile of it still runs every check.
+      if (walk.validated && !walk.adopted && (await this.recheckFailed(deployment, walk))) return true;
       walk.generation = generation;
       return true;
     }
