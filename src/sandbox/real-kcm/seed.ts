@@ -143,6 +143,10 @@ function devIdentities(): KubeObject[] {
   return readFolder('dev-credentials').filter((o) => o.kind !== 'Credential' && o.kind !== 'ConfigMap');
 }
 
+function withComponentLabel(object: KubeObject): KubeObject {
+  return { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, 'k0rdent.mirantis.com/component': 'kcm' } } };
+}
+
 function fillPlaceholders(object: KubeObject, namespace: string): KubeObject {
   const text = JSON.stringify(object)
     .replace(/\$\{NAMESPACE\}/g, namespace)
@@ -183,7 +187,9 @@ export async function seedRealKcm(rest: KubeRest, plan: SeedPlan): Promise<{ wri
   const release = readObjects(kcmFile('release.yaml'))[0];
   if (!release) throw new Error('.kcm/kcm/release.yaml holds no Release');
   await create(release);
-  const kcmTemplates = readFolder('templates');
+  // With kcm's component label: its template controllers' first reconcile of an unlabelled template only adds it and
+  // requeues (5 s: template_controller.go:99-104, :139-144), the same object a reconcile later.
+  const kcmTemplates = readFolder('templates').map(withComponentLabel);
   for (const o of kcmTemplates.filter((t) => t.kind === 'ProviderTemplate')) await create(o);
   mark('Release and ProviderTemplates created');
   await waitFor(
@@ -218,7 +224,7 @@ export async function seedRealKcm(rest: KubeRest, plan: SeedPlan): Promise<{ wri
     ...kcmTemplates
       .filter((t) => t.kind === 'ClusterTemplate')
       .map((t) => ({ ...t, metadata: { ...t.metadata, namespace: KCM_SYSTEM_NAMESPACE } })),
-    ...plan.seed.filter((s) => s.kind === 'ClusterTemplate'),
+    ...plan.seed.filter((s) => s.kind === 'ClusterTemplate').map(withComponentLabel),
   ];
   for (const o of templates) await create(o);
   for (const o of plan.seed.filter((s) => s.kind === 'ClusterTemplateChain')) await create(o);
