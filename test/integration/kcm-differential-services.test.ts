@@ -344,5 +344,59 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
       assert.deepEqual(none.kcm, { status: 403, reason: 'Forbidden', message: UNSUPPORTED, warnings: [] });
       assert.deepEqual(none.sandbox, none.kcm);
     });
+
+    it("under a Region the Flux label names the Region's release, `<region>-<component>` (the sandbox only: the real-kcm seed has no Region)", async () => {
+      // kcm: helm.ReleaseName(parent.HelmReleasePrefix(), component) with the Credential's Region as the parent
+      // (internal/providerinterface/util.go:102, api/v1beta1/region_types.go:129-131, internal/helm/release.go:137-142).
+      const b = sandboxEnv.backend;
+      const rest = restOf(b);
+      const made = await rest.raw({
+        method: 'POST',
+        path: resourcePath({ group: K0RDENT, version: 'v1beta1', plural: 'credentials' }, SYSTEM),
+        body: {
+          apiVersion: `${K0RDENT}/v1beta1`,
+          kind: 'Credential',
+          metadata: { name: 'kcm-diff-svc-west', namespace: SYSTEM },
+          spec: {
+            region: 'region-west',
+            identityRef: {
+              apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+              kind: 'AzureClusterIdentity',
+              name: 'azure-cluster-identity',
+              namespace: SYSTEM,
+            },
+          },
+        },
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      const watch = await recordWatch(
+        b,
+        { group: K0RDENT, version: 'v1beta1', plural: 'credentials' },
+        {
+          namespace: SYSTEM,
+          fieldSelector: 'metadata.name=kcm-diff-svc-west',
+        },
+      );
+      try {
+        await watch.seen('kcm-diff-svc-west ready', (e) => (e.object['status'] as { ready?: boolean } | undefined)?.ready === true);
+      } finally {
+        watch.stop();
+      }
+      const west: KubeObject = {
+        ...deployment('kcm-diff-svc-west', []),
+        spec: { template: 'azure-standalone-cp-1-0-15', credential: 'kcm-diff-svc-west', config: { ...AZURE_BASELINE } },
+      };
+      const answer = async (): Promise<Answer> => answerOf(await rest.raw(dryRun(west)));
+      assert.equal((await answer()).status, 201, 'found by the CAPI label, whatever the parent');
+      await relabel(b, 'cluster-api-provider-azure', { [PROVIDER_LABEL]: null, [FLUX_NAME_LABEL]: 'cluster-api-provider-azure' });
+      assert.deepEqual(await answer(), {
+        status: 403,
+        reason: 'Forbidden',
+        message: `${DENIED}the ClusterDeployment is invalid: unsupported infrastructure provider infrastructure-azure`,
+        warnings: [],
+      });
+      await relabel(b, 'cluster-api-provider-azure', { [FLUX_NAME_LABEL]: 'region-west-cluster-api-provider-azure' });
+      assert.deepEqual(await answer(), { status: 201, reason: '', message: '', warnings: [] });
+    });
   });
 });
