@@ -35,9 +35,11 @@ const K0RDENT = 'k0rdent.mirantis.com';
 const SERVICE_TEMPLATES: ResourceKey = { group: K0RDENT, version: 'v1beta1', plural: 'servicetemplates' };
 const PROVIDER_INTERFACES: ResourceKey = { group: K0RDENT, version: 'v1beta1', plural: 'providerinterfaces' };
 const CONFIG_MAPS: ResourceKey = { group: '', version: 'v1', plural: 'configmaps' };
+const MULTI_CLUSTER_SERVICES: ResourceKey = { group: K0RDENT, version: 'v1beta1', plural: 'multiclusterservices' };
 
 const TEMPLATE = 'kcm-diff-svc-local';
 const MANIFESTS = 'kcm-diff-svc-manifests';
+const MCS = 'kcm-diff-svc-deps';
 /** The shipped interface this file relabels, and the one it makes: found only by the Flux label of the component. */
 const SHIPPED_PI = 'cluster-api-provider-openstack';
 const FALLBACK_PI = 'kcm-diff-svc-fallback-openstack';
@@ -45,6 +47,14 @@ const PROVIDER_LABEL = 'cluster.x-k8s.io/provider';
 const FLUX_NAME_LABEL = 'helm.toolkit.fluxcd.io/name';
 /** The component of kcm's Management that exposes infrastructure-openstack (its `status.components`). */
 const OPENSTACK_COMPONENT = 'cluster-api-provider-openstack';
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+const conditionsOf = (o: KubeObject): Condition[] => (o['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
 
 interface Answer {
   status: number;
@@ -97,8 +107,8 @@ const MISSING = /^dependency (\S+) of service (\S+) is not defined as a service$
  * The one normalisation of the dependency error: its lines grouped by service in the order the services are listed
  * (a stable sort, so each service's own lines keep their order). The sandbox's answer is already in that order.
  */
-function inSpecOrder(message: string, services: Service[]): string {
-  const head = `${DEPENDENCIES}failed service dependency validation: `;
+function inSpecOrder(message: string, services: Service[], prefix = DEPENDENCIES): string {
+  const head = `${prefix}failed service dependency validation: `;
   assert.ok(message.startsWith(head), message);
   const lines = message.slice(head.length).split('\n');
   const rank = (line: string): number => {
@@ -151,6 +161,20 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
         body: { metadata: { labels: { ...shippedLabels, [FLUX_NAME_LABEL]: null } } },
       });
     await admin.raw({ method: 'DELETE', path: resourcePath(PROVIDER_INTERFACES, undefined, FALLBACK_PI) });
+    // kcm lets the MultiClusterService go (its finalizer) in its next reconcile; should it not, the finalizer goes here.
+    await admin.raw({ method: 'DELETE', path: resourcePath(MULTI_CLUSTER_SERVICES, undefined, MCS) });
+    await until(
+      `${MCS} gone on kcm`,
+      async () => (await admin.raw({ method: 'GET', path: resourcePath(MULTI_CLUSTER_SERVICES, undefined, MCS) })).status === 404,
+      { timeoutMs: 20_000, everyMs: 100 },
+    ).catch(async () => {
+      await admin.raw({
+        method: 'PATCH',
+        path: resourcePath(MULTI_CLUSTER_SERVICES, undefined, MCS),
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { finalizers: null } },
+      });
+    });
     await admin.raw({ method: 'DELETE', path: resourcePath(SERVICE_TEMPLATES, SYSTEM, TEMPLATE) });
     await admin.raw({ method: 'DELETE', path: resourcePath(CONFIG_MAPS, SYSTEM, MANIFESTS) });
   });
@@ -256,6 +280,66 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
         `kcm named no node of the cycles: ${kcm.message}`,
       );
       assert.deepEqual({ ...kcm, message: cycle('apps/a') }, sandbox);
+    });
+    it('a MultiClusterService with undefined dependencies: kcm fails its ServicesDependencyValidation and Ready with the same text; the sandbox writes no validation condition (a difference held as it is)', async () => {
+      // kcm v1.11.4 multiclusterservice_controller.go:127-158: the services' templates (in the system namespace), then
+      // their dependencies, each a condition; a failure is Ready=False with its text and ends the reconcile (no
+      // ServiceSets). Made with kcm's finalizer and component label, so kcm's first reconcile validates (:106-124).
+      const services: Service[] = [
+        { name: 'a', namespace: 'apps', template: TEMPLATE, dependsOn: [{ name: 'x' }] },
+        { name: 'b', namespace: 'apps', template: TEMPLATE, dependsOn: [{ name: 'z' }] },
+      ];
+      const message =
+        'some services have invalid dependencies\nfailed service dependency validation: ' +
+        'dependency default/x of service apps/a is not defined as a service\ndependency default/z of service apps/b is not defined as a service';
+      const conditionsOn = async (b: Backend): Promise<Condition[]> => {
+        const watch = await recordWatch(b, MULTI_CLUSTER_SERVICES, { fieldSelector: `metadata.name=${MCS}` });
+        try {
+          const made = await restOf(b).raw({
+            method: 'POST',
+            path: resourcePath(MULTI_CLUSTER_SERVICES, undefined),
+            body: {
+              apiVersion: `${K0RDENT}/v1beta1`,
+              kind: 'MultiClusterService',
+              metadata: {
+                name: MCS,
+                labels: { 'k0rdent.mirantis.com/component': 'kcm' },
+                finalizers: ['k0rdent.mirantis.com/multicluster-service'],
+              },
+              spec: { clusterSelector: { matchLabels: { 'kcm-diff-svc': 'matches-nothing' } }, serviceSpec: { services } },
+            },
+          });
+          assert.equal(made.status, 201, `${b.name}: ${JSON.stringify(made.body)}`);
+          const seen = await watch.seen(
+            `${MCS} has a Ready condition on ${b.name}`,
+            (e) => conditionsOf(e.object).some((c) => c.type === 'Ready'),
+            {
+              timeoutMs: 30_000,
+            },
+          );
+          return conditionsOf(seen.object);
+        } finally {
+          watch.stop();
+        }
+      };
+      const brief = (cs: Condition[]): string[][] => cs.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? '']);
+      const kcm = brief(await conditionsOn(kcmEnv.backend));
+      // kcm's lines in Go map order, as the webhook's: grouped by spec order for the comparison.
+      const prefix = 'some services have invalid dependencies\n';
+      assert.deepEqual(
+        kcm.map(([type, status, reason, text]) => [type, status, reason, text ? inSpecOrder(text ?? '', services, prefix) : text]),
+        [
+          ['ServicesReferencesValidation', 'True', 'Succeeded', ''],
+          ['ServicesDependencyValidation', 'False', 'Failed', message],
+          ['Ready', 'False', 'Failed', message],
+        ],
+      );
+      // The sandbox: its services conditions only, Ready.
+      assert.deepEqual(brief(await conditionsOn(sandboxEnv.backend)), [
+        ['ServicesInReadyState', 'True', 'Succeeded', '0/0'],
+        ['ClusterInReadyState', 'True', 'Succeeded', '0/0'],
+        ['Ready', 'True', 'Succeeded', 'Object is ready'],
+      ]);
     });
   });
 
