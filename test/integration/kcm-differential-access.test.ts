@@ -393,6 +393,39 @@ describe(
       );
     });
 
+    it('events on the AccessManagement: the same (events.k8s.io/v1, in `default`, action Reconcile)', async () => {
+      // kcm: record.Eventf(am, nil, reason, "Reconcile", ...) (accessmanagement_controller.go:1059-1067) for the
+      // chain copy (:267-269); the sandbox's recorder the same (src/sandbox/kcm/events.ts). Only what this run's
+      // AccessManagement got (its uid); the reporting instance is the manager's pod on kcm, a fixed name on the sandbox.
+      const seen = new Map<string, Rec[]>();
+      for (const b of both()) {
+        const uid = reconciled.get(b.name)?.metadata.uid;
+        const list = await restOf(b).json<{ items: Rec[] }>({ method: 'GET', path: '/apis/events.k8s.io/v1/events' });
+        seen.set(
+          b.name,
+          list.items
+            .filter((e) => (e['regarding'] as Rec | undefined)?.['uid'] === uid)
+            .map((e) => {
+              const regarding = e['regarding'] as Rec;
+              return {
+                namespace: (e['metadata'] as Rec)['namespace'],
+                type: e['type'],
+                reason: e['reason'],
+                action: e['action'],
+                note: e['note'],
+                reportingController: e['reportingController'],
+                regarding: { apiVersion: regarding['apiVersion'], kind: regarding['kind'], name: regarding['name'] },
+              };
+            }),
+        );
+      }
+      assert.deepEqual(seen.get('sandbox'), seen.get('kcm'));
+      assert.deepEqual(
+        seen.get('kcm')!.map((e) => `${String(e['reason'])}: ${String(e['note'])}`),
+        [`ServiceTemplateChainCreated: Successfully created ServiceTemplateChain ${TARGET}/${CHAIN}`],
+      );
+    });
+
     /** The same dry-run JSON patch to both: one more rule at the end of the AccessManagement's rules. */
     async function addRuleDryRun(
       rule: Rec,
@@ -419,6 +452,13 @@ describe(
       // webhook maps ConfigMap), kube-apiserver refuses the unknown field for kcm v1.11.4 under Strict validation.
       const n = rulesOf(reconciled.get('kcm')).length;
       const rule = { targetNamespaces: { list: [TARGET] }, resources: [{ kind: 'ConfigMap', names: ['access-diff-cm'] }] };
+      // The same rule written to both (the per-Kind list): the sandbox's mutating webhook moves it into `resources`
+      // (8373a24 MigrateAccessRules); kcm v1.11.4 has no mutating webhook for AccessManagement and keeps it.
+      assert.deepEqual(rulesOf(reconciled.get('kcm')).at(-1), { serviceTemplateChains: [CHAIN], targetNamespaces: { list: [TARGET] } });
+      assert.deepEqual(rulesOf(reconciled.get('sandbox')).at(-1), {
+        targetNamespaces: { list: [TARGET] },
+        resources: [{ apiGroup: GROUP, kind: 'ServiceTemplateChain', names: [CHAIN] }],
+      });
       const strict = await addRuleDryRun(rule, true);
       assert.equal(strict.sandbox.status, 200, JSON.stringify(strict.sandbox));
       assert.deepEqual(rulesOf(strict.sandbox.body).at(-1), { ...rule, resources: [{ kind: 'ConfigMap', names: ['access-diff-cm'] }] });
