@@ -177,6 +177,27 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
     });
     await admin.raw({ method: 'DELETE', path: resourcePath(SERVICE_TEMPLATES, SYSTEM, TEMPLATE) });
     await admin.raw({ method: 'DELETE', path: resourcePath(CONFIG_MAPS, SYSTEM, MANIFESTS) });
+    // The files after this one find the world as this one found it, or this file fails (not a log line).
+    const left: string[] = [];
+    if (shippedLabels) {
+      const shipped = await admin.raw({ method: 'GET', path: resourcePath(PROVIDER_INTERFACES, undefined, SHIPPED_PI) });
+      const labels = (shipped.body as KubeObject | undefined)?.metadata?.labels ?? {};
+      if (JSON.stringify(labels) !== JSON.stringify(shippedLabels)) left.push(`${SHIPPED_PI} labelled ${JSON.stringify(labels)}`);
+    }
+    for (const [resource, namespace, name] of [
+      [PROVIDER_INTERFACES, undefined, FALLBACK_PI],
+      [MULTI_CLUSTER_SERVICES, undefined, MCS],
+      [SERVICE_TEMPLATES, SYSTEM, TEMPLATE],
+      [CONFIG_MAPS, SYSTEM, MANIFESTS],
+    ] as const) {
+      const gone = await until(
+        `${resource.plural} ${name} gone`,
+        async () => (await admin.raw({ method: 'GET', path: resourcePath(resource, namespace, name) })).status === 404,
+        { timeoutMs: 10_000, everyMs: 100 },
+      ).catch(() => false);
+      if (!gone) left.push(`${resource.plural} ${name} still there`);
+    }
+    if (left.length > 0) throw new Error(`the shared real-kcm world is not as this file found it: ${left.join('; ')}`);
   });
 
   describe('dependency error order', () => {
