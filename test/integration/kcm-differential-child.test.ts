@@ -21,11 +21,11 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
 import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
 import { startControlPlane, type ControlPlane } from '../../src/sandbox/kube/control-plane.js';
-import { KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
+import { KubeRest, resourcePath, type RestResponse } from '../../src/sandbox/kube/rest.js';
 import { kcmSkipReason, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend } from '../helpers/lifecycle.js';
-import { recordWatch } from '../helpers/watch.js';
+import { recordWatch, type RecordedWatch } from '../helpers/watch.js';
 
 const SYSTEM = 'kcm-system';
 const SERVICES: ResourceKey = { group: '', version: 'v1', plural: 'services' };
@@ -41,6 +41,34 @@ interface Condition {
 }
 const conditionsOf = (o: KubeObject | undefined): Condition[] =>
   (o?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+
+const MANAGEMENTS: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'managements' };
+const REGIONS: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'regions' };
+const CLUSTER_IPAM_CLAIMS: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusteripamclaims' };
+const ipamRef = (o: KubeObject | undefined): string | undefined =>
+  (o?.['spec'] as { ipamClaim?: { ref?: string } } | undefined)?.ipamClaim?.ref;
+
+interface Answer {
+  status: number;
+  reason: string;
+  message: string;
+  warnings: string[];
+}
+
+/** As real-kcm-differential normalises an answer: status, the Status reason and message of a refusal, the warnings. */
+function answerOf(res: RestResponse): Answer {
+  const body = (typeof res.body === 'object' && res.body !== null ? res.body : {}) as { reason?: string; message?: string };
+  const header = res.headers['warning'];
+  const warnings = (Array.isArray(header) ? header : header ? [header] : [])
+    .flatMap((h) => h.split(/,\s*(?=299 )/))
+    .map((w) => /^299 - "(.*)"$/.exec(w.trim())?.[1] ?? w);
+  return {
+    status: res.status,
+    reason: res.status >= 400 ? (body.reason ?? '') : '',
+    message: res.status >= 400 ? (body.message ?? '') : '',
+    warnings,
+  };
+}
 
 const restOf = (kubeconfig: string): KubeRest => {
   const kc = new KubeConfig();
@@ -252,6 +280,114 @@ describe("a deployment's child cluster (a second kube-apiserver): the sandbox ag
         true,
         `${name}: the PVC is deleted (held by kube's pvc-protection finalizer: no controller here removes it)`,
       );
+    }
+  });
+
+  /** The same request to both backends, answers normalised (status, reason, message, warnings). */
+  async function ask(spec: Parameters<KubeRest['raw']>[0]): Promise<{ sandbox: Answer; kcm: Answer }> {
+    return {
+      sandbox: answerOf(await restOf(sandboxEnv.backend.adminKubeconfig).raw(spec)),
+      kcm: answerOf(await restOf(kcmEnv.backend.adminKubeconfig).raw(spec)),
+    };
+  }
+
+  it('a Management being deleted: out of reach on both while a deployment or Region exists — its DELETE is refused the same (dry run)', async () => {
+    const { sandbox, kcm } = await ask({ method: 'DELETE', path: resourcePath(MANAGEMENTS, undefined, 'kcm'), query: { dryRun: 'All' } });
+    const denied = {
+      status: 403,
+      reason: 'Forbidden',
+      message: 'admission webhook "validation.management.k0rdent.mirantis.com" denied the request: management deletion is forbidden',
+    };
+    // The reason kcm gives names what it found first (mgmt.go:181-199: Regions, then ClusterDeployments): the sandbox
+    // seeds two Regions, the real-kcm seed none (and deployments).
+    assert.deepEqual(sandbox, { ...denied, warnings: ["The Management object can't be removed if Region objects still exist"] });
+    assert.deepEqual(kcm, { ...denied, warnings: ["The Management object can't be removed if ClusterDeployment objects still exist"] });
+    assert.equal((await kcmEnv.backend.list(REGIONS)).length, 0, 'the real-kcm seed has no Region');
+  });
+
+  it('Regions and IPAM: a deployment a Region names cannot be deleted (the same on both); kcm claims IPAM for spec.ipamClaim, the sandbox does not (a difference, asserted as it is)', async () => {
+    const name = 'child-ipam';
+    const region = 'child-region';
+    const deployment = {
+      apiVersion: 'k0rdent.mirantis.com/v1beta1',
+      kind: 'ClusterDeployment',
+      metadata: { name, namespace: SYSTEM },
+      spec: {
+        template: 'azure-standalone-cp-1-0-15',
+        credential: 'azure-cluster-credential',
+        config: { ...AZURE_BASELINE },
+        dryRun: true,
+        ipamClaim: { spec: { provider: 'in-cluster', nodeNetwork: { cidr: '10.0.0.0/24' } } },
+      },
+    };
+    const watches = await Promise.all(
+      [sandboxEnv.backend, kcmEnv.backend].map((b) =>
+        recordWatch(b, CLUSTER_DEPLOYMENTS, { namespace: SYSTEM, fieldSelector: `metadata.name=${name}` }),
+      ),
+    );
+    try {
+      const created = await ask({ method: 'POST', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM), body: deployment });
+      assert.deepEqual(created, {
+        sandbox: { status: 201, reason: '', message: '', warnings: [] },
+        kcm: { status: 201, reason: '', message: '', warnings: [] },
+      });
+      // A Region whose cluster is the deployment (no kubeconfig Secret exists for it, so kcm's Region controller stops
+      // at its regional client and adds no finalizer: region/controller.go:93-98).
+      const regionCreated = await ask({
+        method: 'POST',
+        path: resourcePath(REGIONS, undefined),
+        body: {
+          apiVersion: 'k0rdent.mirantis.com/v1beta1',
+          kind: 'Region',
+          metadata: { name: region },
+          spec: { clusterDeployment: { name, namespace: SYSTEM } },
+        },
+      });
+      assert.deepEqual([regionCreated.sandbox.status, regionCreated.kcm.status], [201, 201], JSON.stringify(regionCreated));
+      const refused = await ask({
+        method: 'DELETE',
+        path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, name),
+        query: { dryRun: 'All' },
+      });
+      assert.deepEqual(refused.sandbox, refused.kcm);
+      assert.deepEqual(refused.kcm, {
+        status: 403,
+        reason: 'Forbidden',
+        message: `admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: ClusterDeployment cannot be deleted: referenced by Region "${region}"`,
+        warnings: [],
+      });
+      const regionDeleted = await ask({ method: 'DELETE', path: resourcePath(REGIONS, undefined, region) });
+      assert.deepEqual([regionDeleted.sandbox.status, regionDeleted.kcm.status], [200, 200], JSON.stringify(regionDeleted));
+
+      // IPAM (clusterdeployment_controller.go:366-390, processClusterIPAM :2031-2100): kcm creates the claim
+      // `<cd>-ipam`, owned by the deployment, and points spec.ipamClaim.ref at it, then waits for it to be bound
+      // before anything else; the sandbox ignores spec.ipamClaim.
+      const [ws, wk] = watches as [RecordedWatch, RecordedWatch];
+      await wk
+        .seen(`${name}'s ipamClaim.ref set by kcm`, (e) => ipamRef(e.object) === `${name}-ipam`)
+        .catch((err: Error) => {
+          throw new Error(err.message + kcmLog());
+        });
+      const claim = await kcmEnv.backend.get(CLUSTER_IPAM_CLAIMS, SYSTEM, `${name}-ipam`);
+      assert.equal(
+        (claim?.['spec'] as { clusterIPAMRef?: string } | undefined)?.clusterIPAMRef,
+        `${name}-ipam`,
+        'kcm: the claim names its ClusterIPAM',
+      );
+      assert.equal(claim?.metadata.ownerReferences?.[0]?.name, name, 'kcm: the deployment owns the claim');
+      // The sandbox's reconcile of the dry run is done once Ready is written (the marker): no claim, no ref.
+      await ws.seen(`${name} reconciled on the sandbox`, (e) => conditionsOf(e.object).some((c) => c.type === 'Ready'));
+      assert.equal(await sandboxEnv.backend.get(CLUSTER_IPAM_CLAIMS, SYSTEM, `${name}-ipam`), undefined, 'sandbox: no claim');
+      assert.equal(ipamRef(await sandboxEnv.backend.get(CLUSTER_DEPLOYMENTS, SYSTEM, name)), undefined, 'sandbox: no ref');
+      // Deletion looks at neither (reconcileDelete :1578-1704): gone on both; kcm's claim goes with its owner.
+      for (const b of [sandboxEnv.backend, kcmEnv.backend]) {
+        const res = await restOf(b.adminKubeconfig).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, name) });
+        assert.ok(res.status === 200 || res.status === 202, `${b.name}: ${res.status}`);
+      }
+      for (const [i, w] of [ws, wk].entries())
+        await w.seen(`${name} gone on ${i === 0 ? 'sandbox' : 'kcm'}`, (e) => e.type === 'DELETED', { timeoutMs: 60_000 });
+    } finally {
+      for (const w of watches) w.stop();
     }
   });
 });

@@ -26,6 +26,7 @@ import {
   CLUSTER_TEMPLATES,
   K0RDENT_GROUP,
   K0RDENT_VERSION,
+  MANAGEMENTS,
   SERVICE_TEMPLATES,
 } from './resources.js';
 import {
@@ -48,6 +49,7 @@ import {
   mutateAccessManagement,
   validateAccessManagement,
 } from './access-management-webhook.js';
+import { MANAGEMENT_WEBHOOK, validateManagement } from './management-webhook.js';
 
 type Check = (request: AdmissionRequest, reader: KcmReader) => AdmissionResult;
 
@@ -143,6 +145,15 @@ const ENDPOINTS: Endpoint[] = [
     operations: ['CREATE', 'UPDATE', 'DELETE'],
     mutating: false,
     check: validateAccessManagement,
+  },
+  // Management (kcm templates/provider/kcm/templates/webhooks.yaml:176-198): only its DELETE check is simulated.
+  {
+    path: '/validate-k0rdent-mirantis-com-v1beta1-management',
+    webhook: MANAGEMENT_WEBHOOK,
+    resource: MANAGEMENTS,
+    operations: ['DELETE'],
+    mutating: false,
+    check: validateManagement,
   },
 ];
 
