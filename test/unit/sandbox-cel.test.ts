@@ -214,4 +214,31 @@ describe('sandbox CEL rules (x-kubernetes-validations)', () => {
       'Invalid value: "array": failed rule: self.isSorted() && self.sum() == 6 && self.max() == 3 && self.indexOf(2) == 1',
     );
   });
+  it('Kubernetes library: format.<name>().validate answers an optional list of apimachinery validation messages (format.go)', () => {
+    const rules = new CelRules({
+      type: 'object',
+      properties: {
+        v: {
+          type: 'string',
+          'x-kubernetes-validations': [
+            {
+              rule: '!format.dns1123Label().validate(self).hasValue()',
+              messageExpression: 'format.dns1123Label().validate(self).value()[0]',
+            },
+            { rule: "!format.named('dns1123LabelPrefix').value().validate(self).hasValue()", message: 'not a prefix' },
+          ],
+        },
+      },
+    });
+    assert.deepEqual(rules.validate({ v: 'my-name' }, undefined).causes, []);
+    assert.deepEqual(
+      rules.validate({ v: 'a.b' }, undefined).causes.map((c) => c.message),
+      ['Invalid value: "string": must not contain dots', 'Invalid value: "string": not a prefix'],
+    );
+    assert.deepEqual(
+      rules.validate({ v: 'ab_-' }, undefined).causes.length,
+      1,
+      'the prefix check drops two characters, as apimachinery does',
+    );
+  });
 });

@@ -1,10 +1,11 @@
 /**
  * Part of the Kubernetes CEL library (k8s.io/apiserver v0.34.4 pkg/cel/library) that kube-apiserver offers CRD rules,
  * for the sandbox's CEL environment (./cel.ts): lists.go (isSorted, sum, min, max, indexOf, lastIndexOf), regex.go
- * (find, findAll), quantity.go (quantity, isQuantity and the Quantity methods) and ip.go (ip, isIP and the IP
- * methods, string(ip)). kube-apiserver type-checks rules when the CRD is written, so these are called only the
+ * (find, findAll), quantity.go (quantity, isQuantity and the Quantity methods), ip.go (ip, isIP, ip.isCanonical and
+ * the IP methods, string(ip)), format.go (the named formats but uri, byte, date, datetime), and cel-go's optional
+ * values (hasValue, value, orValue, optional.of, optional.none). kube-apiserver type-checks rules when the CRD is written, so these are called only the
  * ways its checker allows; they check no types beyond what the evaluation needs.
- * Not here (docs/sandbox.md): urls.go, cidr.go, format.go, semver, and the namespaced `ip.isCanonical`.
+ * Not here (docs/sandbox.md): urls.go, cidr.go, semver, the uri/byte/date/datetime formats, the `?.` syntax.
  * Quantities and IP addresses have no CEL type in @bufbuild/cel: each is a map tagged in a WeakMap, compared by
  * `==` as kube compares them (by value: a Quantity's amount, an address).
  */
@@ -18,6 +19,7 @@ import {
   listType,
   mapType,
   type CelFunc,
+  type CelInput,
   type CelMap,
   type CelValue,
 } from '@bufbuild/cel';
@@ -35,6 +37,44 @@ const DYN = CelScalar.DYN;
 const STRING = CelScalar.STRING;
 const BOOL = CelScalar.BOOL;
 const INT = CelScalar.INT;
+
+// ---- optional values (cel-go's optional library: hasValue, value, orValue, optional.of/none) ----
+
+/**
+ * An optional value: `oldSelf` of a rule with `optionalOldSelf: true` (empty on CREATE: apiextensions-apiserver
+ * schema/cel/validation.go:399-418, :764), and what `format.<name>().validate()` answers. @bufbuild/cel has no
+ * optional type: it is a map the methods below know. The `?.`/`[?]` syntax is not parsed.
+ */
+const OPTIONALS = new WeakMap<CelMap, { value?: CelValue }>();
+
+export function optionalOf(value: CelInput | undefined): CelMap {
+  const out = celMap(new Map());
+  OPTIONALS.set(out, value === undefined ? {} : { value: value as CelValue });
+  return out;
+}
+
+function optional(self: CelValue): { value?: CelValue } {
+  const found = isCelMap(self) ? OPTIONALS.get(self) : undefined;
+  if (!found) throw new Error('no such overload');
+  return found;
+}
+
+const optionalLibrary: CelFunc[] = [
+  celMethod('hasValue', ANY_MAP, [], BOOL, function () {
+    return 'value' in optional(this);
+  }),
+  celMethod('value', ANY_MAP, [], DYN, function () {
+    const found = optional(this);
+    if (!('value' in found)) throw new Error('optional.none() dereference');
+    return found.value!;
+  }),
+  celMethod('orValue', ANY_MAP, [DYN], DYN, function (fallback) {
+    const found = optional(this);
+    return 'value' in found ? found.value! : fallback;
+  }),
+  celFunc('optional.of', [DYN], ANY_MAP, (v) => optionalOf(v)),
+  celFunc('optional.none', [], ANY_MAP, () => optionalOf(undefined)),
+];
 
 // ---- lists.go ----
 
@@ -315,6 +355,15 @@ const ipMethod = (name: string, test: (ip: Ip) => boolean): CelFunc =>
     return test(ipOf(this));
   });
 
+/** `ip.isCanonical(s)`: the address printed back is the text (ip.go ipIsCanonical). */
+const ipCanonical: CelFunc[] = [
+  celFunc('ip.isCanonical', [STRING], BOOL, (text) => {
+    const parsed = parseIp(text);
+    if (typeof parsed === 'string') throw new Error(parsed);
+    return ipString(parsed) === text;
+  }),
+];
+
 const ipLibrary: CelFunc[] = [
   celFunc('ip', [STRING], ANY_MAP, (text) => {
     const parsed = parseIp(text);
@@ -333,7 +382,148 @@ const ipLibrary: CelFunc[] = [
   celFunc('string', [ANY_MAP], STRING, (v) => ipString(ipOf(v))),
 ];
 
+// ---- format.go (the named formats whose checks are k8s.io/apimachinery validation functions) ----
+
+const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const DNS1123_SUBDOMAIN = `${DNS1123_LABEL}(\\.${DNS1123_LABEL})*`;
+const DNS1035_LABEL = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const QUALIFIED_NAME = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
+const QUALIFIED_NAME_MSG =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const matches = (fmt: string, v: string): boolean => new RegExp(`^${fmt}$`).test(v);
+
+/** apimachinery pkg/util/validation/validation.go RegexError and MaxLenError. */
+function regexError(msg: string, fmt: string, ...examples: string[]): string {
+  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
+}
+const maxLenError = (n: number): string => `must be no more than ${n} characters`;
+const byteLength = (v: string): number => Buffer.byteLength(v, 'utf8');
+
+function dns1123Label(v: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(v) > 63) errs.push(maxLenError(63));
+  if (!matches(DNS1123_LABEL, v)) {
+    errs.push(
+      matches(DNS1123_SUBDOMAIN, v)
+        ? 'must not contain dots'
+        : regexError(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+            DNS1123_LABEL,
+            'my-name',
+            '123-abc',
+          ),
+    );
+  }
+  return errs;
+}
+
+function dns1123Subdomain(v: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(v) > 253) errs.push(maxLenError(253));
+  if (!matches(DNS1123_SUBDOMAIN, v))
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        DNS1123_SUBDOMAIN,
+        'example.com',
+      ),
+    );
+  return errs;
+}
+
+function dns1035Label(v: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(v) > 63) errs.push(maxLenError(63));
+  if (!matches(DNS1035_LABEL, v))
+    errs.push(
+      regexError(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+        DNS1035_LABEL,
+        'my-name',
+        'abc-123',
+      ),
+    );
+  return errs;
+}
+
+function qualifiedName(v: string): string[] {
+  const errs: string[] = [];
+  const parts = v.split('/');
+  if (parts.length > 2)
+    return [
+      `a qualified name ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
+  const name = parts[parts.length - 1]!;
+  if (parts.length === 2) {
+    const prefix = parts[0]!;
+    if (prefix === '') errs.push('prefix part must be non-empty');
+    else errs.push(...dns1123Subdomain(prefix).map((m) => `prefix part ${m}`));
+  }
+  if (name === '') errs.push('name part must be non-empty');
+  else if (byteLength(name) > 63) errs.push(`name part ${maxLenError(63)}`);
+  if (!matches(QUALIFIED_NAME, name))
+    errs.push(`name part ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME, 'MyName', 'my.name', '123-abc')}`);
+  return errs;
+}
+
+function labelValue(v: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(v) > 63) errs.push(maxLenError(63));
+  if (!matches(`(${QUALIFIED_NAME})?`, v))
+    errs.push(
+      regexError(
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        `(${QUALIFIED_NAME})?`,
+        'MyValue',
+        'my_value',
+        '12345',
+      ),
+    );
+  return errs;
+}
+
+/** apimachinery pkg/api/validation/generic.go maskTrailingDash (it drops two characters: copied as it is). */
+const maskTrailingDash = (v: string): string => (v.length > 1 && v.endsWith('-') ? `${v.slice(0, -2)}a` : v);
+
+const FORMATS: Record<string, (v: string) => string[]> = {
+  dns1123Label,
+  dns1123Subdomain,
+  dns1035Label,
+  qualifiedName,
+  dns1123LabelPrefix: (v) => dns1123Label(maskTrailingDash(v)),
+  dns1123SubdomainPrefix: (v) => dns1123Subdomain(maskTrailingDash(v)),
+  dns1035LabelPrefix: (v) => dns1035Label(maskTrailingDash(v)),
+  labelValue,
+  uuid: (v) => (/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v) ? [] : ['does not match the UUID format']),
+};
+
+const FORMAT_VALUES = new WeakMap<CelMap, (v: string) => string[]>();
+
+function formatValue(name: string): CelMap {
+  const out = celMap(new Map([['format', name]]));
+  FORMAT_VALUES.set(out, FORMATS[name]!);
+  return out;
+}
+
+const formatLibrary: CelFunc[] = [
+  ...Object.keys(FORMATS).map((name) => celFunc(`format.${name}`, [], ANY_MAP, () => formatValue(name))),
+  celFunc('format.named', [STRING], ANY_MAP, (name) => {
+    if (!(name in FORMATS)) {
+      // kube knows uri, byte, date and datetime too; the sandbox does not check those.
+      if (['uri', 'byte', 'date', 'datetime'].includes(name)) throw new Error(`format ${name} is not modelled by the sandbox`);
+      return optionalOf(undefined);
+    }
+    return optionalOf(formatValue(name));
+  }),
+  celMethod('validate', ANY_MAP, [STRING], ANY_MAP, function (v) {
+    const check = isCelMap(this) ? FORMAT_VALUES.get(this) : undefined;
+    if (!check) throw new Error('no such overload');
+    const errs = check(v);
+    return optionalOf(errs.length === 0 ? undefined : errs);
+  }),
+];
+
 /** The library functions, given the standard operators they build on. */
 export function kubernetesLibrary(ops: StdOps): CelFunc[] {
-  return [...listsLibrary(ops), ...regexLibrary, ...quantityLibrary, ...ipLibrary];
+  return [...optionalLibrary, ...listsLibrary(ops), ...regexLibrary, ...quantityLibrary, ...ipLibrary, ...ipCanonical, ...formatLibrary];
 }

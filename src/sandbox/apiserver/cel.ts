@@ -31,12 +31,9 @@ import {
   celEnv,
   celFunc,
   celList,
-  celMap,
-  celMethod,
   celListConcat,
   CelScalar,
   listType,
-  mapType,
   isCelError,
   isCelList,
   isCelMap,
@@ -45,12 +42,11 @@ import {
   type CelEnv,
   type CelInput,
   type CelList,
-  type CelMap,
   type CelResult,
   type CelValue,
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { kubernetesLibrary, type StdOps } from './cel-library.js';
+import { kubernetesLibrary, optionalOf, type StdOps } from './cel-library.js';
 import type { StatusCause } from './errors.js';
 import type { JsonSchema } from './resources.js';
 import { deepEqual, isObject } from './util.js';
@@ -175,27 +171,6 @@ export function kubeListAdd(l: CelList, r: CelList): CelList {
   return out;
 }
 
-/**
- * `oldSelf` of a rule with `optionalOldSelf: true`: an optional value, empty on CREATE (validation.go:399-418,
- * :764 validationActivationWithOldSelf). @bufbuild/cel has no optional type: it is a map the methods below know
- * (hasValue, value, orValue: cel-go's optional library); the `?.`/`[?]` syntax and `optional.of/none` stay unparsed.
- */
-const OPTIONALS = new WeakMap<CelMap, { value?: CelValue }>();
-
-function optionalOf(value: CelInput | undefined): CelMap {
-  const out = celMap(new Map());
-  OPTIONALS.set(out, value === undefined ? {} : { value: value as CelValue });
-  return out;
-}
-
-function optional(self: CelValue): { value?: CelValue } {
-  const found = isCelMap(self) ? OPTIONALS.get(self) : undefined;
-  if (!found) throw new Error('no such overload');
-  return found;
-}
-
-const ANY_MAP = mapType(CelScalar.DYN, CelScalar.DYN);
-
 const STD = celEnv({ funcs: strings }).funcs;
 const STD_OPS: StdOps = {
   less: (l, r) => {
@@ -211,28 +186,12 @@ const STD_OPS: StdOps = {
   equals: (l, r) => kubeEquals(l, r),
 };
 
-const OPTIONAL_METHODS = [
-  celMethod('hasValue', ANY_MAP, [], CelScalar.BOOL, function () {
-    return 'value' in optional(this);
-  }),
-  celMethod('value', ANY_MAP, [], CelScalar.DYN, function () {
-    const found = optional(this);
-    if (!('value' in found)) throw new Error('optional.none() dereference');
-    return found.value!;
-  }),
-  celMethod('orValue', ANY_MAP, [CelScalar.DYN], CelScalar.DYN, function (fallback) {
-    const found = optional(this);
-    return 'value' in found ? found.value! : fallback;
-  }),
-];
-
 const ENV: CelEnv = celEnv({
   funcs: [
     ...strings,
     celFunc('_==_', [CelScalar.DYN, CelScalar.DYN], CelScalar.BOOL, (l, r) => kubeEquals(l, r)),
     celFunc('_!=_', [CelScalar.DYN, CelScalar.DYN], CelScalar.BOOL, (l, r) => !kubeEquals(l, r)),
     celFunc('_+_', [listType(CelScalar.DYN), listType(CelScalar.DYN)], listType(CelScalar.DYN), kubeListAdd),
-    ...OPTIONAL_METHODS,
     ...kubernetesLibrary(STD_OPS),
   ],
 });
