@@ -301,7 +301,7 @@ describe('kube-apiserver semantics on a test CRD: the embedded API server agains
     assert.deepEqual(s2, k2);
   });
 
-  it('CEL optional values, Kubernetes CEL library: the lists, regex, quantity, ip and format functions and optional.of/none answer as kube-apiserver; urls and the `?.` syntax are rule errors on the sandbox', async () => {
+  it('CEL optional values, Kubernetes CEL library: the lists, regex, quantity, ip, cidr and format functions and optional.of/none answer as kube-apiserver; urls and the `?.` syntax are rule errors on the sandbox', async () => {
     const kubeStatuses: Record<string, number[]> = {};
     for (const [field, values] of LIBRARY_CASES) {
       for (const value of values) {
@@ -388,6 +388,8 @@ const LIBRARY_CASES: [string, unknown[]][] = [
   ['qname', ['example.com/MyName', 'a/b/c', '/x', 'Bad_/x', 'x'.repeat(64)]],
   ['prefix', ['abc-', 'ab_-', 'A-', '-x']],
   ['canon', ['2001:db8::1', '2001:DB8::1', '10.0.0.1']],
+  ['subnet', ['10.0.0.0/24', '10.0.0.1/24', '10.0.0.0/28', '10.0.0.0/8', '::/0', 'x', '10.0.0.0/024']],
+  ['net', ['10.0.0.0/8', '0.0.0.0/0', '10.0.0.0/33', '10.0.0.0', '1.2.3.4/0x', '::ffff:1.2.3.4/96']],
   ['options', [{ mode: 'on' }, { mode: 'off' }]],
 ];
 
@@ -408,6 +410,8 @@ const KUBE_LIBRARY_STATUSES: Record<string, number[]> = {
   // `ab_-` and `A-` pass: maskTrailingDash drops two characters before the check (apimachinery generic.go:74-79).
   prefix: [201, 201, 201, 422],
   canon: [201, 422, 201],
+  subnet: [201, 422, 422, 201, 422, 422, 422],
+  net: [201, 422, 422, 422, 422, 422],
   options: [201, 422],
 };
 

@@ -241,4 +241,22 @@ describe('sandbox CEL rules (x-kubernetes-validations)', () => {
       'the prefix check drops two characters, as apimachinery does',
     );
   });
+  it('Kubernetes library: cidr() and its methods follow netip.Prefix (cidr.go)', () => {
+    const rules = new CelRules({
+      type: 'object',
+      properties: {
+        v: {
+          type: 'string',
+          'x-kubernetes-validations': [
+            {
+              rule: "cidr(self).containsIP('10.1.2.3') && !cidr(self).containsIP('::1') && cidr(self).containsCIDR('10.1.0.0/16') && !cidr(self).containsCIDR('0.0.0.0/0')",
+            },
+            { rule: "string(cidr(self).masked()) == '10.0.0.0/8' && cidr(self).ip() == ip('10.0.0.0') && cidr(self).prefixLength() == 8" },
+          ],
+        },
+      },
+    });
+    assert.deepEqual(rules.validate({ v: '10.0.0.0/8' }, undefined).causes, []);
+    assert.equal(rules.validate({ v: '10.0.0.0/33' }, undefined).causes[0]?.message.includes('prefix length out of range'), true);
+  });
 });

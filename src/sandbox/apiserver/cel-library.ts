@@ -2,10 +2,10 @@
  * Part of the Kubernetes CEL library (k8s.io/apiserver v0.34.4 pkg/cel/library) that kube-apiserver offers CRD rules,
  * for the sandbox's CEL environment (./cel.ts): lists.go (isSorted, sum, min, max, indexOf, lastIndexOf), regex.go
  * (find, findAll), quantity.go (quantity, isQuantity and the Quantity methods), ip.go (ip, isIP, ip.isCanonical and
- * the IP methods, string(ip)), format.go (the named formats but uri, byte, date, datetime), and cel-go's optional
+ * the IP methods, string(ip)), cidr.go (cidr, isCIDR and the CIDR methods, string(cidr)), format.go (the named formats but uri, byte, date, datetime), and cel-go's optional
  * values (hasValue, value, orValue, optional.of, optional.none). kube-apiserver type-checks rules when the CRD is written, so these are called only the
  * ways its checker allows; they check no types beyond what the evaluation needs.
- * Not here (docs/sandbox.md): urls.go, cidr.go, semver, the uri/byte/date/datetime formats, the `?.` syntax.
+ * Not here (docs/sandbox.md): urls.go, semver, the uri/byte/date/datetime formats, the `?.` syntax.
  * Quantities and IP addresses have no CEL type in @bufbuild/cel: each is a map tagged in a WeakMap, compared by
  * `==` as kube compares them (by value: a Quantity's amount, an address).
  */
@@ -379,7 +379,110 @@ const ipLibrary: CelFunc[] = [
   ipMethod('isLinkLocalMulticast', isLinkLocalMulticast),
   ipMethod('isLinkLocalUnicast', isLinkLocalUnicast),
   ipMethod('isGlobalUnicast', isGlobalUnicast),
-  celFunc('string', [ANY_MAP], STRING, (v) => ipString(ipOf(v))),
+  celFunc('string', [ANY_MAP], STRING, (v) => {
+    const cidr = isCelMap(v) ? CIDRS.get(v) : undefined;
+    return cidr ? `${ipString(cidr.ip)}/${cidr.bits}` : ipString(ipOf(v));
+  }),
+];
+
+// ---- cidr.go (Go's netip.ParsePrefix and Prefix methods) ----
+
+interface Cidr {
+  ip: Ip;
+  bits: number;
+}
+
+const CIDRS = new WeakMap<CelMap, Cidr>();
+
+function parseCidr(text: string): Cidr | string {
+  const wrap = (msg: string): string =>
+    `network address parse error during conversion from string: network address parse error during conversion from string: netip.ParsePrefix(${JSON.stringify(text)}): ${msg}`;
+  const slash = text.lastIndexOf('/');
+  if (slash < 0) return wrap("no '/'");
+  const addr = text.slice(0, slash);
+  if (addr.includes('%')) return wrap(addr.includes(':') ? 'IPv6 zones cannot be present in a prefix' : 'unable to parse IP');
+  const parsedIp = parseIp(addr);
+  if (typeof parsedIp === 'string') {
+    return parsedIp.startsWith('IPv4-mapped')
+      ? `network address parse error during conversion from string: IPv4-mapped IPv6 address ${JSON.stringify(text)} is not allowed`
+      : wrap(`ParseAddr(${JSON.stringify(addr)}): unable to parse IP`);
+  }
+  const bitsText = text.slice(slash + 1);
+  if (!/^(0|[1-9][0-9]*)$/.test(bitsText)) return wrap(`bad bits after slash: ${JSON.stringify(bitsText)}`);
+  const bits = Number(bitsText);
+  if (bits > (parsedIp.family === 4 ? 32 : 128)) return wrap('prefix length out of range');
+  return { ip: parsedIp, bits };
+}
+
+function maskBytes(bytes: number[], bits: number): number[] {
+  return bytes.map((byte, i) => {
+    const keep = Math.max(0, Math.min(8, bits - i * 8));
+    return byte & ((0xff << (8 - keep)) & 0xff);
+  });
+}
+
+function cidrValue(cidr: Cidr): CelMap {
+  const out = celMap(new Map([['cidr', `${ipString(cidr.ip)}/${cidr.bits}`]]));
+  CIDRS.set(out, cidr);
+  return out;
+}
+
+function cidrOf(v: CelValue): Cidr {
+  const found = isCelMap(v) ? CIDRS.get(v) : undefined;
+  if (!found) throw new Error('no such overload');
+  return found;
+}
+
+function cidrFromText(text: string): Cidr {
+  const parsed = parseCidr(text);
+  if (typeof parsed === 'string') throw new Error(parsed);
+  return parsed;
+}
+
+function ipFromText(text: string): Ip {
+  const parsed = parseIp(text);
+  if (typeof parsed === 'string') throw new Error(parsed);
+  return parsed;
+}
+
+/** Prefix.Contains: the same family and the same leading bits. */
+function contains(cidr: Cidr, ip: Ip): boolean {
+  if (cidr.ip.family !== ip.family) return false;
+  const a = maskBytes(cidr.ip.bytes, cidr.bits);
+  const b2 = maskBytes(ip.bytes, cidr.bits);
+  return a.every((x, i) => x === b2[i]);
+}
+
+const cidrLibrary: CelFunc[] = [
+  celFunc('cidr', [STRING], ANY_MAP, (text) => cidrValue(cidrFromText(text))),
+  celFunc('isCIDR', [STRING], BOOL, (text) => typeof parseCidr(text) !== 'string'),
+  celMethod('containsIP', ANY_MAP, [STRING], BOOL, function (text) {
+    return contains(cidrOf(this), ipFromText(text));
+  }),
+  celMethod('containsIP', ANY_MAP, [ANY_MAP], BOOL, function (ip) {
+    return contains(cidrOf(this), ipOf(ip));
+  }),
+  // Overlaps and no longer prefix (cidr.go cidrContainsCIDR).
+  celMethod('containsCIDR', ANY_MAP, [STRING], BOOL, function (text) {
+    const inner = cidrFromText(text);
+    const outer = cidrOf(this);
+    return outer.bits <= inner.bits && contains(outer, inner.ip);
+  }),
+  celMethod('containsCIDR', ANY_MAP, [ANY_MAP], BOOL, function (other) {
+    const inner = cidrOf(other);
+    const outer = cidrOf(this);
+    return outer.bits <= inner.bits && contains(outer, inner.ip);
+  }),
+  celMethod('ip', ANY_MAP, [], ANY_MAP, function () {
+    return ipValue(cidrOf(this).ip);
+  }),
+  celMethod('prefixLength', ANY_MAP, [], INT, function () {
+    return BigInt(cidrOf(this).bits);
+  }),
+  celMethod('masked', ANY_MAP, [], ANY_MAP, function () {
+    const cidr = cidrOf(this);
+    return cidrValue({ ip: { family: cidr.ip.family, bytes: maskBytes(cidr.ip.bytes, cidr.bits) }, bits: cidr.bits });
+  }),
 ];
 
 // ---- format.go (the named formats whose checks are k8s.io/apimachinery validation functions) ----
@@ -525,5 +628,14 @@ const formatLibrary: CelFunc[] = [
 
 /** The library functions, given the standard operators they build on. */
 export function kubernetesLibrary(ops: StdOps): CelFunc[] {
-  return [...optionalLibrary, ...listsLibrary(ops), ...regexLibrary, ...quantityLibrary, ...ipLibrary, ...ipCanonical, ...formatLibrary];
+  return [
+    ...optionalLibrary,
+    ...listsLibrary(ops),
+    ...regexLibrary,
+    ...quantityLibrary,
+    ...ipLibrary,
+    ...ipCanonical,
+    ...cidrLibrary,
+    ...formatLibrary,
+  ];
 }
