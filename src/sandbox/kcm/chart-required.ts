@@ -50,7 +50,7 @@ type Operand =
   | { kind: 'field'; root: 'dot' | 'dollar'; path: string[]; offset: number }
   | { kind: 'literal'; value: JsonValue }
   | { kind: 'unknown' }
-  | { kind: 'pipeline'; pipeline: Pipeline };
+  | { kind: 'pipeline'; pipeline: Pipeline; chained?: boolean };
 
 interface Command {
   /** Function name when the command starts with an identifier. */
@@ -70,6 +70,12 @@ class TemplateReadError extends Error {}
 
 /** An execution error as Helm reports it (already cleaned up by cleanupExecError). */
 export class RenderError extends Error {}
+
+/**
+ * A nil pointer the render may or may not reach (under a guard or after an `and`/`or` operand the reading cannot
+ * evaluate): which error Helm reports first cannot be told, so the reading reports none.
+ */
+class Undecidable extends Error {}
 
 /** Unquotes a Go interpreted or raw string literal. */
 function unquote(literal: string): string {
@@ -230,6 +236,9 @@ function operandOf(token: Token, tokens: Token[], at: { i: number }): Operand {
     case 'ident':
       // A function used as an argument (niladic call) or a method: not something the reading knows.
       return { kind: 'unknown' };
+    case 'variable':
+      // `$x.a.b`: the variable is not tracked; its field chain is its own (not fields of the dot).
+      return withFieldChain({ kind: 'unknown' }, tokens, at);
     default:
       return { kind: 'unknown' };
   }
@@ -249,6 +258,8 @@ function withFieldChain(operand: Operand, tokens: Token[], at: { i: number }): O
   }
   if (path.length === 0) return operand;
   if (operand.kind === 'field') return { ...operand, path: [...operand.path, ...path] };
+  // `(pipeline).a`: the pipeline still runs (its nil pointers are the render's); its fields are not followed.
+  if (operand.kind === 'pipeline') return { ...operand, chained: true };
   return { kind: 'unknown' };
 }
 
@@ -258,7 +269,10 @@ function adjacent(previous: Token, next: Token): boolean {
 }
 
 /** Builds the block tree of one template file. */
-function parseTemplate(text: string): Node[] {
+/** The named templates (`define`) of a chart's files: what `include` runs. */
+type Defines = Map<string, Node[]>;
+
+function parseTemplate(text: string, defines: Defines = new Map()): Node[] {
   const root: Node[] = [];
   // Each open block, the list it appends to, and whether an `else if`/`else with` opened it (shares `end`).
   const stack: { node: Node & { body: Node[]; elseBody: Node[] }; inElse: boolean; chained: boolean; define: boolean }[] = [];
@@ -280,8 +294,10 @@ function parseTemplate(text: string): Node[] {
       continue;
     }
     if (keyword === 'define' || keyword === 'block') {
-      // Named templates run only through include/template; their bodies are not executed here.
+      // Named templates run only through include/template: kept by name, not executed in place.
       const placeholder = { kind: 'if' as const, pipeline: [], body: [], elseBody: [] };
+      const name = tokens[1]?.kind === 'string' ? unquote(tokens[1].text) : undefined;
+      if (name !== undefined && defineDepth === 0) defines.set(name, placeholder.body);
       stack.push({ node: placeholder, inElse: false, chained: false, define: true });
       defineDepth++;
       continue;
@@ -307,7 +323,6 @@ function parseTemplate(text: string): Node[] {
       continue;
     }
     if (keyword === 'template' || keyword === 'break' || keyword === 'continue') continue;
-    if (defineDepth > 0) continue;
     target().push({ kind: 'action', pipeline: parsePipeline(tokens, { i: 0 }, false) });
   }
   return root;
@@ -329,6 +344,13 @@ interface Scope {
   root: Value;
   template: string;
   text: string;
+  /** The dot is a part of .Values (a `with` or `range` over it): a field of its nil parts is a nil pointer. */
+  dotIsValues?: boolean;
+  /** Evaluating what the render may skip: a nil pointer there is Undecidable, a `required` there is not checked. */
+  probing?: boolean;
+  defines?: Defines;
+  /** `include` nesting, bounded (a recursive named template). */
+  depth?: number;
 }
 
 /** text/template's ErrorContext (parse/parse.go:153): 1-based line, 0-based byte column. */
@@ -350,17 +372,59 @@ function field(value: Value, key: string): Value {
   return UNKNOWN;
 }
 
+/**
+ * text/template's ExecError for a field of nil (exec.go evalField, state.errorf): `template: <name>:<line>:<col>:
+ * executing "<name>" at <<field chain>>: nil pointer evaluating interface {}.<field>`, the position the field node's
+ * (parse.go ErrorContext). Helm passes it on as is (engine.go cleanupExecError: not a `required`/`fail` message).
+ */
+function nilPointer(operand: Operand & { kind: 'field' }, key: string, scope: Scope): Error {
+  if (scope.probing) return new Undecidable();
+  const chain = `${operand.root === 'dollar' ? '$' : ''}.${operand.path.join('.')}`;
+  // parse.go operand(): a chain of fields is one node at the position of its second item (newChain(t.peek().pos)); `$`
+  // then its first field.
+  const first = operand.path[0] ?? '';
+  const offset =
+    operand.root === 'dollar'
+      ? operand.offset + 1
+      : operand.path.length > 1
+        ? operand.offset + 1 + Buffer.byteLength(first)
+        : operand.offset;
+  return new RenderError(
+    `template: ${position(scope, offset)}: executing "${scope.template}" at <${chain}>: nil pointer evaluating interface {}.${key}`,
+  );
+}
+
+/** Whether a block's pipeline is one field chain into .Values (what its `with`/`range` dot is then part of). */
+function valuesChain(pipeline: Pipeline, scope: Scope): boolean {
+  const [command, ...rest] = pipeline;
+  const operand = command?.args[0];
+  if (!command || rest.length > 0 || command.fn !== undefined || command.args.length !== 1 || operand?.kind !== 'field') return false;
+  if (operand.root === 'dot' && scope.dotIsValues === true) return true;
+  const base = operand.root === 'dollar' ? scope.root : scope.dot;
+  return base === scope.root && operand.path[0] === 'Values';
+}
+
 function evalOperand(operand: Operand, scope: Scope): Value {
   switch (operand.kind) {
     case 'literal':
       return operand.value;
     case 'unknown':
       return UNKNOWN;
-    case 'pipeline':
-      return evalPipeline(operand.pipeline, scope);
+    case 'pipeline': {
+      const value = evalPipeline(operand.pipeline, scope);
+      return operand.chained ? UNKNOWN : value;
+    }
     case 'field': {
       let value = operand.root === 'dot' ? scope.dot : scope.root;
-      for (const key of operand.path) value = field(value, key);
+      let inValues = operand.root === 'dot' && scope.dotIsValues === true;
+      for (const key of operand.path) {
+        // missingkey=zero (helm engine.go:155-161): a missing or null part of .Values is a nil interface{}, and a
+        // field of it is text/template's "nil pointer evaluating interface {}.<field>" (exec.go evalField).
+        if (inValues && (value === undefined || value === null)) throw nilPointer(operand, key, scope);
+        const atRoot = value === scope.root;
+        value = field(value, key);
+        if (atRoot && key === 'Values') inValues = true;
+      }
       return value;
     }
   }
@@ -406,10 +470,14 @@ function evalCommand(command: Command, scope: Scope, piped: Value | undefined, h
   if (fn === 'and' || fn === 'or') {
     const operands = command.args;
     let last: Value = UNKNOWN;
-    for (const operand of operands) {
+    for (const [index, operand] of operands.entries()) {
       last = evalOperand(operand, scope);
       const truth = isTrue(last);
-      if (truth === UNKNOWN) return UNKNOWN;
+      if (truth === UNKNOWN) {
+        // Go may go on to the next operands: a nil pointer there makes the render's first error unknown.
+        for (const next of operands.slice(index + 1)) evalOperand(next, { ...scope, probing: true });
+        return UNKNOWN;
+      }
       if (fn === 'and' ? !truth : truth) return last;
     }
     if (hasPiped) {
@@ -421,10 +489,23 @@ function evalCommand(command: Command, scope: Scope, piped: Value | undefined, h
   }
   const args = command.args.map((a) => evalOperand(a, scope));
   if (hasPiped) args.push(piped);
+  if (fn === 'include') {
+    // The named template runs with the argument as its dot. Its errors are Helm's "error calling include: …" wording,
+    // which the reading does not write: a nil pointer in it makes the first error unknown, its `required` calls are
+    // not checked (as before the reading ran named templates at all).
+    const [name, dot] = args;
+    const body = typeof name === 'string' ? scope.defines?.get(name) : undefined;
+    const operand = command.args[1];
+    if (body && (scope.depth ?? 0) < 10) {
+      const valuesDot = operand !== undefined && valuesChain([{ args: [operand], offset: command.offset }], scope);
+      execute(body, { ...scope, dot: dot as Value, dotIsValues: valuesDot, probing: true, depth: (scope.depth ?? 0) + 1 });
+    }
+    return UNKNOWN;
+  }
   switch (fn) {
     case 'required': {
       const [message, value] = args;
-      if (typeof message !== 'string' || value === UNKNOWN) return UNKNOWN;
+      if (typeof message !== 'string' || value === UNKNOWN || scope.probing) return UNKNOWN;
       // helm pkg/engine/engine.go:202-219: nil, or a string that is "".
       if (value === undefined || value === null || value === '') {
         throw new RenderError(`execution error at (${position(scope, command.offset)}): ${message}`);
@@ -478,30 +559,26 @@ function evalPipeline(pipeline: Pipeline, scope: Scope): Value {
   return value;
 }
 
-function mentionsRequired(nodes: Node[]): boolean {
-  return nodes.some((node) =>
-    node.kind === 'action'
-      ? pipelineMentions(node.pipeline)
-      : pipelineMentions(node.pipeline) || mentionsRequired(node.body) || mentionsRequired(node.elseBody),
-  );
-}
-
-function pipelineMentions(pipeline: Pipeline): boolean {
-  return pipeline.some((c) => c.fn === 'required' || c.args.some((a) => a.kind === 'pipeline' && pipelineMentions(a.pipeline)));
-}
-
 function execute(nodes: Node[], scope: Scope): void {
+  // Every action and every block guard is evaluated, in document order: a `required` call fails, and so does a field
+  // of a nil part of .Values (whichever comes first, as Helm's render stops at the first error).
   for (const node of nodes) {
     if (node.kind === 'action') {
-      if (pipelineMentions(node.pipeline)) evalPipeline(node.pipeline, scope);
+      evalPipeline(node.pipeline, scope);
       continue;
     }
-    if (!mentionsRequired([node])) continue;
     const value = evalPipeline(node.pipeline, scope);
     const truth = isTrue(value);
-    if (truth === UNKNOWN) continue; // neither branch can be told: its checks are skipped
+    if (truth === UNKNOWN) {
+      // Neither branch can be told: their checks are skipped, and a nil pointer in either makes the first error unknown.
+      const probe: Scope = { ...scope, dot: UNKNOWN, probing: true };
+      execute(node.body, node.kind === 'if' ? { ...scope, probing: true } : probe);
+      execute(node.elseBody, node.kind === 'range' ? probe : { ...scope, probing: true });
+      continue;
+    }
+    const inner: Scope = { ...scope, dot: value as Value, dotIsValues: valuesChain(node.pipeline, scope) };
     if (node.kind === 'if') execute(truth ? node.body : node.elseBody, scope);
-    else if (node.kind === 'with') execute(truth ? node.body : node.elseBody, truth ? { ...scope, dot: value } : scope);
+    else if (node.kind === 'with') execute(truth ? node.body : node.elseBody, truth ? inner : scope);
     else if (!truth) execute(node.elseBody, scope);
     else {
       // range: arrays in order, maps in sorted key order (text/template exec.go walkRange).
@@ -512,7 +589,7 @@ function execute(nodes: Node[], scope: Scope): void {
               .sort()
               .map((k) => (value as Record<string, JsonValue>)[k]!)
           : [];
-      for (const item of items) execute(node.body, { ...scope, dot: item });
+      for (const item of items) execute(node.body, { ...inner, dot: item });
     }
   }
 }
@@ -568,11 +645,20 @@ function callsOf(nodes: Node[], template: string, text: string, out: RequiredCal
 /** Reads a chart directory's templates (`<dir>/templates/*`) into its `required` checks. */
 export function loadChartRequirements(chart: string, chartDir: string): ChartRequirements {
   const dir = join(chartDir, 'templates');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => !f.startsWith('_') && !f.endsWith('.txt')) : [];
+  const all = existsSync(dir) ? readdirSync(dir).filter((f) => !f.endsWith('.txt')) : [];
+  const files = all.filter((f) => !f.startsWith('_'));
+  const defines: Defines = new Map();
+  for (const partial of all.filter((f) => f.startsWith('_'))) {
+    try {
+      parseTemplate(readFileSync(join(dir, partial), 'utf8'), defines);
+    } catch {
+      // A partial the reading cannot parse: its named templates are unknown (an include of them is skipped).
+    }
+  }
   const templates: ChartTemplate[] = helmRenderOrder(files.map((f) => `${chart}/templates/${f}`)).map((name) => {
     const text = readFileSync(join(dir, name.slice(`${chart}/templates/`.length)), 'utf8');
     try {
-      return { name, text, nodes: parseTemplate(text) };
+      return { name, text, nodes: parseTemplate(text, defines) };
     } catch (err) {
       throw new Error(`reading ${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -587,9 +673,10 @@ export function loadChartRequirements(chart: string, chartDir: string): ChartReq
       const root: JsonValue = { Values: values, Release: {}, Chart: {}, Capabilities: {} };
       for (const t of templates) {
         try {
-          execute(t.nodes, { dot: root, root, template: t.name, text: t.text });
+          execute(t.nodes, { dot: root, root, template: t.name, text: t.text, defines });
         } catch (err) {
           if (err instanceof RenderError) return err.message;
+          if (err instanceof Undecidable) return undefined;
           throw err;
         }
       }
