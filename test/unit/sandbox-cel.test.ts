@@ -259,4 +259,25 @@ describe('sandbox CEL rules (x-kubernetes-validations)', () => {
     assert.deepEqual(rules.validate({ v: '10.0.0.0/8' }, undefined).causes, []);
     assert.equal(rules.validate({ v: '10.0.0.0/33' }, undefined).causes[0]?.message.includes('prefix length out of range'), true);
   });
+  it('Kubernetes library: url() parses as Go net/url (ParseRequestURI to check, Parse to read) and its getters (urls.go)', () => {
+    const rules = new CelRules({
+      type: 'object',
+      properties: {
+        v: {
+          type: 'string',
+          'x-kubernetes-validations': [
+            {
+              rule: "url(self).getScheme() == 'https' && url(self).getHostname() == '::1' && url(self).getPort() == '80' && url(self).getEscapedPath() == '/a%20b' && url(self).getQuery()['k'] == ['v w']",
+            },
+          ],
+        },
+      },
+    });
+    assert.deepEqual(rules.validate({ v: 'HTTPS://[::1]:80/a%20b?k=v+w#f' }, undefined).causes, []);
+    assert.equal(
+      rules.validate({ v: 'a.b' }, undefined).causes[0]?.message,
+      'Invalid value: "string": URL parse error during conversion from string: parse "a.b": invalid URI for request evaluating rule: ' +
+        "url(self).getScheme() == 'https' && url(self).getHostname() == '::1' && url(self).getPort() == '80' && url(self).getEscapedPath() == '/a%20b' && url(self).getQuery()['k'] == ['v w']",
+    );
+  });
 });
