@@ -2,11 +2,11 @@
  * Part of the Kubernetes CEL library (k8s.io/apiserver v0.34.4 pkg/cel/library) that kube-apiserver offers CRD rules,
  * for the sandbox's CEL environment (./cel.ts): lists.go (isSorted, sum, min, max, indexOf, lastIndexOf), regex.go
  * (find, findAll), quantity.go (quantity, isQuantity and the Quantity methods), ip.go (ip, isIP, ip.isCanonical and
- * the IP methods, string(ip)), cidr.go (cidr, isCIDR and the CIDR methods, string(cidr)), format.go (the named formats but uri, byte, date, datetime), and cel-go's optional
+ * the IP methods, string(ip)), cidr.go (cidr, isCIDR and the CIDR methods, string(cidr)), format.go (the named formats but datetime), and cel-go's optional
  * values (hasValue, value, orValue, optional.of, optional.none). kube-apiserver type-checks rules when the CRD is written, so these are called only the
  * ways its checker allows; they check no types beyond what the evaluation needs.
  * urls.go (url, isURL and the getters) over a port of Go's net/url parsing.
- * Not here (docs/sandbox.md): semver, the uri/byte/date/datetime formats, the `?.` syntax.
+ * Not here (docs/sandbox.md): semver, the datetime format, the `?.` syntax.
  * Quantities and IP addresses have no CEL type in @bufbuild/cel: each is a map tagged in a WeakMap, compared by
  * `==` as kube compares them (by value: a Quantity's amount, an address).
  */
@@ -599,7 +599,24 @@ const FORMATS: Record<string, (v: string) => string[]> = {
   dns1035LabelPrefix: (v) => dns1035Label(maskTrailingDash(v)),
   labelValue,
   uuid: (v) => (/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v) ? [] : ['does not match the UUID format']),
+  uri: (v) => {
+    const invalid = parseRequestUri(v);
+    return invalid === undefined ? [] : [invalid];
+  },
+  byte: (v) => (BASE64.test(v) ? [] : ['invalid base64']),
+  date: (v) => (isDate(v) ? [] : ['invalid date']),
 };
+
+/** kube-openapi strfmt "byte" (govalidator patterns.go Base64) and "date" (time.Parse("2006-01-02")). */
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
+
+function isDate(v: string): boolean {
+  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(v);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const days = [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return month >= 1 && month <= 12 && day >= 1 && day <= days[month - 1]!;
+}
 
 const FORMAT_VALUES = new WeakMap<CelMap, (v: string) => string[]>();
 
@@ -613,8 +630,8 @@ const formatLibrary: CelFunc[] = [
   ...Object.keys(FORMATS).map((name) => celFunc(`format.${name}`, [], ANY_MAP, () => formatValue(name))),
   celFunc('format.named', [STRING], ANY_MAP, (name) => {
     if (!(name in FORMATS)) {
-      // kube knows uri, byte, date and datetime too; the sandbox does not check those.
-      if (['uri', 'byte', 'date', 'datetime'].includes(name)) throw new Error(`format ${name} is not modelled by the sandbox`);
+      // kube knows datetime too (strfmt.ParseDateTime's layouts); the sandbox does not check it.
+      if (name === 'datetime') throw new Error(`format ${name} is not modelled by the sandbox`);
       return optionalOf(undefined);
     }
     return optionalOf(formatValue(name));

@@ -24,8 +24,8 @@
  * and merges a map list, as kube does (kubeEquals, kubeListAdd).
  * `optionalOldSelf: true` binds `oldSelf` to an optional value (hasValue, value, orValue), empty on CREATE.
  * Part of the Kubernetes library (k8s.io/apiserver pkg/cel/library) is there: ./cel-library.ts.
- * Not modelled (docs/sandbox.md): the cost budget, the optional syntax (`?.`, `optional.of`), and the rest of the
- * Kubernetes library (semver; the uri, byte, date and datetime formats).
+ * Not modelled (docs/sandbox.md): the cost budget, the optional syntax (`?.`, `[?]`), and the rest of the
+ * Kubernetes library (semver, the datetime format).
  */
 import {
   celEnv,

@@ -5,6 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { BASE64 } from './cel-library.js';
 import { CelRules } from './cel.js';
 import { invalid, type StatusCause } from './errors.js';
 import type { JsonSchema, ResourceDef } from './resources.js';
@@ -37,7 +38,8 @@ export function newAjv(): Ajv {
   // kube-apiserver validates no numeric format (int32, int64, float, double are not in kube-openapi's strfmt
   // registry): 3000000000 passes `format: int32` (seen in test/integration/crd-semantics-differential).
   for (const format of ['int32', 'int64', 'float', 'double']) ajv.addFormat(format, { type: 'number', validate: () => true });
-  ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
+  // kube-openapi strfmt's "byte" (govalidator Base64: at least one group, padded).
+  ajv.addFormat('byte', BASE64);
   return ajv;
 }
 
