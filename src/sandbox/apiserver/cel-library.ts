@@ -2,11 +2,11 @@
  * Part of the Kubernetes CEL library (k8s.io/apiserver v0.34.4 pkg/cel/library) that kube-apiserver offers CRD rules,
  * for the sandbox's CEL environment (./cel.ts): lists.go (isSorted, sum, min, max, indexOf, lastIndexOf), regex.go
  * (find, findAll), quantity.go (quantity, isQuantity and the Quantity methods), ip.go (ip, isIP, ip.isCanonical and
- * the IP methods, string(ip)), cidr.go (cidr, isCIDR and the CIDR methods, string(cidr)), format.go (the named formats but datetime), and cel-go's optional
+ * the IP methods, string(ip)), cidr.go (cidr, isCIDR and the CIDR methods, string(cidr)), format.go (every named format), and cel-go's optional
  * values (hasValue, value, orValue, optional.of, optional.none). kube-apiserver type-checks rules when the CRD is written, so these are called only the
  * ways its checker allows; they check no types beyond what the evaluation needs.
  * urls.go (url, isURL and the getters) over a port of Go's net/url parsing.
- * Not here (docs/sandbox.md): semver, the datetime format, the `?.` syntax.
+ * Not here (docs/sandbox.md): semver, the `?.` syntax.
  * Quantities and IP addresses have no CEL type in @bufbuild/cel: each is a map tagged in a WeakMap, compared by
  * `==` as kube compares them (by value: a Quantity's amount, an address).
  */
@@ -605,12 +605,22 @@ const FORMATS: Record<string, (v: string) => string[]> = {
   },
   byte: (v) => (BASE64.test(v) ? [] : ['invalid base64']),
   date: (v) => (isDate(v) ? [] : ['invalid date']),
+  datetime: (v) => (isDateTime(v) ? [] : ['invalid datetime']),
 };
 
-/** kube-openapi strfmt "byte" (govalidator patterns.go Base64) and "date" (time.Parse("2006-01-02")). */
+/** kube-openapi strfmt "byte" (govalidator patterns.go Base64); "date" is time.Parse("2006-01-02") (date.go IsDate). */
 export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
 
-function isDate(v: string): boolean {
+/** kube-openapi strfmt IsDateTime (time.go:31-47): a date, a `t`, and HH:MM:SS[.frac](z|±HH:MM), compared as text. */
+export function isDateTime(v: string): boolean {
+  if (v.length < 4) return false;
+  const parts = v.toLowerCase().split('t');
+  if (parts.length < 2 || !isDate(parts[0]!)) return false;
+  const m = /^([0-9]{2}):([0-9]{2}):([0-9]{2})(.[0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))$/.exec(parts[1]!);
+  return m !== null && m[1]! <= '23' && m[2]! <= '59' && m[3]! <= '59';
+}
+
+export function isDate(v: string): boolean {
   const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(v);
   if (!m) return false;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -630,8 +640,6 @@ const formatLibrary: CelFunc[] = [
   ...Object.keys(FORMATS).map((name) => celFunc(`format.${name}`, [], ANY_MAP, () => formatValue(name))),
   celFunc('format.named', [STRING], ANY_MAP, (name) => {
     if (!(name in FORMATS)) {
-      // kube knows datetime too (strfmt.ParseDateTime's layouts); the sandbox does not check it.
-      if (name === 'datetime') throw new Error(`format ${name} is not modelled by the sandbox`);
       return optionalOf(undefined);
     }
     return optionalOf(formatValue(name));

@@ -25,7 +25,7 @@
  * `optionalOldSelf: true` binds `oldSelf` to an optional value (hasValue, value, orValue), empty on CREATE.
  * Part of the Kubernetes library (k8s.io/apiserver pkg/cel/library) is there: ./cel-library.ts.
  * Not modelled (docs/sandbox.md): the cost budget, the optional syntax (`?.`, `[?]`), and the rest of the
- * Kubernetes library (semver, the datetime format).
+ * Kubernetes library (semver).
  */
 import {
   celEnv,

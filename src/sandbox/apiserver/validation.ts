@@ -5,7 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { BASE64 } from './cel-library.js';
+import { BASE64, isDate, isDateTime } from './cel-library.js';
 import { CelRules } from './cel.js';
 import { invalid, type StatusCause } from './errors.js';
 import type { JsonSchema, ResourceDef } from './resources.js';
@@ -40,6 +40,9 @@ export function newAjv(): Ajv {
   for (const format of ['int32', 'int64', 'float', 'double']) ajv.addFormat(format, { type: 'number', validate: () => true });
   // kube-openapi strfmt's "byte" (govalidator Base64: at least one group, padded).
   ajv.addFormat('byte', BASE64);
+  // date and date-time as kube-openapi strfmt checks them (IsDate, IsDateTime), not RFC 3339 as ajv-formats does.
+  ajv.addFormat('date', { type: 'string', validate: isDate });
+  ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
   return ajv;
 }
 
