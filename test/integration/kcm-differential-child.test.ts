@@ -11,15 +11,19 @@
  * WaitingForCloudResourcesDeletion, until it goes (or, when kcm's last poll races its own deadline, Failed with
  * client-go's rate-limiter error: see the test). The sandbox does the same (src/sandbox/kcm/child-cleanup.ts):
  * asserted the same on both.
+ *
+ * Regional clients: a Credential with spec.region is checked by kcm in the Region's own cluster (the child control
+ * plane, named by the Region's spec.kubeConfig Secret), by the sandbox in its own API: asserted as it is (KNOWN_…).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
-import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
+import { CLUSTER_DEPLOYMENTS, CREDENTIALS } from '../../src/sandbox/kcm/resources.js';
+import { kcmDir } from '../../src/sandbox/real-kcm/assets.js';
 import { startControlPlane, type ControlPlane } from '../../src/sandbox/kube/control-plane.js';
 import { KubeRest, resourcePath, type RestResponse } from '../../src/sandbox/kube/rest.js';
 import { kcmSkipReason, type Backend } from '../helpers/backend.js';
@@ -31,6 +35,7 @@ const SYSTEM = 'kcm-system';
 const SERVICES: ResourceKey = { group: '', version: 'v1', plural: 'services' };
 const PVCS: ResourceKey = { group: '', version: 'v1', plural: 'persistentvolumeclaims' };
 const SECRETS: ResourceKey = { group: '', version: 'v1', plural: 'secrets' };
+const EVENTS: ResourceKey = { group: '', version: 'v1', plural: 'events' };
 const HOLD = 'child.test/hold';
 
 interface Condition {
@@ -76,7 +81,11 @@ const restOf = (kubeconfig: string): KubeRest => {
   return new KubeRest(kc);
 };
 
-/** A CRD folder for the child control plane (it needs one; the child cluster needs only core kinds). */
+/**
+ * A CRD folder for the child control plane: a throwaway kind, and for the regional Credential the two kinds kcm's
+ * Credential controller reads in a Region's cluster (ProviderInterfaces and the identity: credential_controller.go:122-134,
+ * credential/clusteridentities.go:115-124), from kcm's own CRD sets, so that its answer is the identity's absence there.
+ */
 function childCrdDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'k0rdent-child-crds-'));
   writeFileSync(
@@ -94,6 +103,11 @@ function childCrdDir(): string {
       '',
     ].join('\n'),
   );
+  for (const file of [
+    'kcm/providerinterfaces.k0rdent.mirantis.com.yaml',
+    'providers/azureclusteridentities.infrastructure.cluster.x-k8s.io.yaml',
+  ])
+    if (existsSync(join(kcmDir(), 'crds', file))) copyFileSync(join(kcmDir(), 'crds', file), join(dir, file.split('/')[1] ?? file));
   return dir;
 }
 
@@ -400,5 +414,143 @@ describe("a deployment's child cluster (a second kube-apiserver): the sandbox ag
     } finally {
       for (const w of watches) w.stop();
     }
+  });
+
+  it("regional clients (a difference, asserted as it is): a Credential of a Region is checked in the Region's cluster by kcm, in the management cluster's own API by the sandbox", async () => {
+    // The Region's cluster is the child control plane (its kubeconfig Secret in kcm-system: spec.kubeConfig), holding
+    // the ProviderInterface and AzureClusterIdentity kinds but no object of either. Its kcm template names no
+    // ProviderTemplate, so kcm's Region controller, which reaches the same cluster, installs nothing (no HelmRelease:
+    // components/reconciler.go:193-199, capi waits on it :180-191) and its deletion has no HelmRelease to wait for
+    // (region/controller.go:312-345).
+    const cp = await child();
+    const region = 'child-rgn';
+    const secretName = `${region}-kubeconfig`;
+    const cred = 'child-rgn-credential';
+    const identity = {
+      apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+      kind: 'AzureClusterIdentity',
+      name: 'azure-cluster-identity',
+      namespace: SYSTEM,
+    };
+    const backends = [sandboxEnv.backend, kcmEnv.backend] as const;
+    const credWatches = await Promise.all(
+      backends.map((b) => recordWatch(b, CREDENTIALS, { namespace: SYSTEM, fieldSelector: `metadata.name=${cred}` })),
+    );
+    const regionWatches = await Promise.all(backends.map((b) => recordWatch(b, REGIONS, { fieldSelector: `metadata.name=${region}` })));
+    const eventWatch = await recordWatch(kcmEnv.backend, EVENTS, { namespace: SYSTEM, fieldSelector: `involvedObject.name=${cred}` });
+    const ready = (o: KubeObject): Condition | undefined => conditionsOf(o).find((c) => c.type === 'CredentialReady');
+    const created: Backend[] = [];
+    const leftovers: string[] = [];
+    try {
+      for (const b of backends) {
+        const rest = restOf(b.adminKubeconfig);
+        const secret = await rest.raw({
+          method: 'POST',
+          path: resourcePath(SECRETS, SYSTEM),
+          body: {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: secretName, namespace: SYSTEM },
+            data: { value: Buffer.from(cp.adminKubeconfig).toString('base64') },
+          },
+        });
+        assert.equal(secret.status, 201, `${b.name}: ${JSON.stringify(secret.body)}`);
+        created.push(b);
+        const rgn = await rest.raw({
+          method: 'POST',
+          path: resourcePath(REGIONS, undefined),
+          body: {
+            apiVersion: 'k0rdent.mirantis.com/v1beta1',
+            kind: 'Region',
+            metadata: { name: region },
+            spec: { kubeConfig: { name: secretName, key: 'value' }, core: { kcm: { template: 'child-test-absent' } } },
+          },
+        });
+        assert.equal(rgn.status, 201, `${b.name}: ${JSON.stringify(rgn.body)}`);
+        const credential = await rest.raw({
+          method: 'POST',
+          path: resourcePath(CREDENTIALS, SYSTEM),
+          body: {
+            apiVersion: 'k0rdent.mirantis.com/v1beta1',
+            kind: 'Credential',
+            metadata: { name: cred, namespace: SYSTEM },
+            spec: { region, identityRef: identity },
+          },
+        });
+        assert.equal(credential.status, 201, `${b.name}: ${JSON.stringify(credential.body)}`);
+      }
+      // One Credential reconcile on each: the first CredentialReady each writes.
+      const [ws, wk] = credWatches as unknown as [RecordedWatch, RecordedWatch];
+      const sandboxReady = ready((await ws.seen(`${cred} reconciled on the sandbox`, (e) => ready(e.object) !== undefined)).object);
+      const kcmReady = ready(
+        (
+          await wk
+            .seen(`${cred} reconciled on kcm`, (e) => ready(e.object) !== undefined, { timeoutMs: 30_000 })
+            .catch((err: Error) => {
+              throw new Error(err.message + kcmLog());
+            })
+        ).object,
+      );
+      const brief = (c: Condition | undefined): string => `${c?.status}/${c?.reason}: ${c?.message}`;
+      // kcm (credential_controller.go:99-150): the regional client from the Region's kubeconfig Secret
+      // (internal/util/kube/client.go:151-175); no ProviderInterface there, so nothing to copy
+      // (clusteridentities.go:115-124); the identity looked up there, not found.
+      const KNOWN_KCM_REGIONAL = `False/Failed: ClusterIdentity object of Kind=AzureClusterIdentity ${SYSTEM}/azure-cluster-identity not found`;
+      // The sandbox: the identity kind known to a provider (src/sandbox/kcm/status.ts credentialStatusFor), in its own API.
+      const KNOWN_SANDBOX_REGIONAL = 'True/Succeeded: Credential is ready';
+      assert.equal(brief(kcmReady), KNOWN_KCM_REGIONAL, 'kcm looked the identity up in the Region cluster');
+      assert.equal(brief(sandboxReady), KNOWN_SANDBOX_REGIONAL, 'the sandbox did not look in the Region cluster');
+      const event = await eventWatch.seen(`kcm's MissingClusterIdentity event`, (e) => e.object['reason'] === 'MissingClusterIdentity');
+      assert.equal(event.object['type'], 'Warning');
+      assert.equal(event.object['message'], KNOWN_KCM_REGIONAL.replace('False/Failed: ', ''));
+      // The identity kcm did not find there is in its management cluster (the seeded azure-cluster-credential's); the
+      // sandbox holds no identity objects at all (it answers from the kind).
+      assert.ok(
+        await kcmEnv.backend.get(
+          { group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta1', plural: 'azureclusteridentities' },
+          SYSTEM,
+          identity.name,
+        ),
+        'kcm: the identity is in the management cluster',
+      );
+      // A deployment with the regional Credential (dry run): kcm's webhook checks the template's providers against the
+      // Region's status.availableProviders before the Credential (clusterdeployment_webhook.go:58-89), and this Region
+      // exposes none, so the regional client of cd.go:94-97 is not reached here.
+      const admitted = await ask({
+        method: 'POST',
+        path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM),
+        query: { dryRun: 'All' },
+        body: {
+          apiVersion: 'k0rdent.mirantis.com/v1beta1',
+          kind: 'ClusterDeployment',
+          metadata: { name: 'child-rgn-cd', namespace: SYSTEM },
+          spec: { template: 'azure-standalone-cp-1-0-15', credential: cred, config: { ...AZURE_BASELINE } },
+        },
+      });
+      assert.deepEqual(admitted.sandbox, admitted.kcm, 'the same admission answer');
+      assert.deepEqual(admitted.kcm, {
+        status: 403,
+        reason: 'Forbidden',
+        message: `admission webhook "validation.clusterdeployment.k0rdent.mirantis.com" denied the request: failed to validate required providers: incompatible providers in Region ${region}: one or more required providers are not deployed yet: [bootstrap-k0sproject-k0smotron control-plane-k0sproject-k0smotron infrastructure-azure]`,
+        warnings: ['Failed to validate required providers'],
+      });
+    } finally {
+      // Leave the shared world as found: the Credential (a Region is refused deletion while a Credential names it:
+      // validation/region.go:54-70), then the Region (kcm's finalizer goes with nothing to remove), then the Secret.
+      for (const [i, b] of created.entries()) {
+        const rest = restOf(b.adminKubeconfig);
+        await rest.raw({ method: 'DELETE', path: resourcePath(CREDENTIALS, SYSTEM, cred) });
+        await credWatches[i]
+          ?.seen(`${cred} gone on ${b.name}`, (e) => e.type === 'DELETED', { timeoutMs: 30_000 })
+          .catch((err: Error) => leftovers.push(err.message));
+        await rest.raw({ method: 'DELETE', path: resourcePath(REGIONS, undefined, region) });
+        await regionWatches[i]
+          ?.seen(`${region} gone on ${b.name}`, (e) => e.type === 'DELETED', { timeoutMs: 30_000 })
+          .catch(() => undefined);
+        await rest.raw({ method: 'DELETE', path: resourcePath(SECRETS, SYSTEM, secretName) });
+      }
+      for (const w of [...credWatches, ...regionWatches, eventWatch]) w.stop();
+    }
+    assert.deepEqual(leftovers, [], 'the Credential and the Region are gone on both');
   });
 });
