@@ -301,7 +301,7 @@ describe('kube-apiserver semantics on a test CRD: the embedded API server agains
     assert.deepEqual(s2, k2);
   });
 
-  it('CEL optional values, Kubernetes CEL library: the lists, regex, quantity, ip, cidr, url and format functions and optional.of/none answer as kube-apiserver; the `?.` syntax is a rule error on the sandbox', async () => {
+  it('CEL optional values, Kubernetes CEL library: the lists, regex, quantity, ip, cidr, url, format, semver and sets functions and optional.of/none answer as kube-apiserver; the `?.` syntax is a rule error on the sandbox', async () => {
     const kubeStatuses: Record<string, number[]> = {};
     for (const [field, values] of LIBRARY_CASES) {
       for (const value of values) {
@@ -312,6 +312,7 @@ describe('kube-apiserver semantics on a test CRD: the embedded API server agains
         else assert.deepEqual([s.status, s.causes], [422, [known]], `${field}: ${JSON.stringify(value)}`);
       }
     }
+    console.log('STATUSES' + JSON.stringify(kubeStatuses));
     console.log('STATUSES' + JSON.stringify(kubeStatuses));
     console.log('STATUSES' + JSON.stringify(kubeStatuses));
     console.log('STATUSES' + JSON.stringify(kubeStatuses));
@@ -409,6 +410,8 @@ const LIBRARY_CASES: [string, unknown[]][] = [
   ['blob', ['YWJj', 'abc', 'YWI=', 'YQ==', '']],
   ['day', ['2024-02-29', '2023-02-29', '2024-13-01', '24-01-01']],
   ['site', ['https://a/b', 'a/b', '/p?q', 'https://a b']],
+  ['release', ['1.2.3', '1.2.3-alpha.2', '1.2.3-alpha.1', '1.2.3-alpha.beta', '1.2.3-1', '01.2.3', '1.2', 'v1.12.0', '1.2.3+b', '2.0.0']],
+  ['words', [['a', 'b'], ['b', 'a', 'a'], ['a', 'z'], ['a', 'c'], []]],
   [
     'stamp',
     [
@@ -447,6 +450,9 @@ const KUBE_LIBRARY_STATUSES: Record<string, number[]> = {
   site: [201, 422, 201, 422],
   // strfmt IsDateTime: a lower-case t and z pass, :60 does not, the offset's digits and the fraction's separator are not checked.
   stamp: [201, 201, 422, 201, 201, 422],
+  // blang/semver: a numeric prerelease sorts before an alphanumeric one; `v1.12.0` is no strict semver.
+  release: [201, 201, 422, 201, 422, 422, 422, 422, 201, 422],
+  words: [201, 201, 422, 422, 422],
   label: [201, 422, 422, 422],
   qname: [201, 422, 422, 422, 422],
   // `ab_-` and `A-` pass: maskTrailingDash drops two characters before the check (apimachinery generic.go:74-79).

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isCelMap, type CelList, type CelValue } from '@bufbuild/cel';
-import { ipString, parseQuantity } from '../../src/sandbox/apiserver/cel-library.js';
+import { compareSemver, ipString, parseQuantity, parseSemver } from '../../src/sandbox/apiserver/cel-library.js';
 import { CelRules, escapeProperty, kubeEquals, kubeListAdd, toCel } from '../../src/sandbox/apiserver/cel.js';
 import type { JsonSchema } from '../../src/sandbox/apiserver/resources.js';
 
@@ -279,5 +279,13 @@ describe('sandbox CEL rules (x-kubernetes-validations)', () => {
       'Invalid value: "string": URL parse error during conversion from string: parse "a.b": invalid URI for request evaluating rule: ' +
         "url(self).getScheme() == 'https' && url(self).getHostname() == '::1' && url(self).getPort() == '80' && url(self).getEscapedPath() == '/a%20b' && url(self).getQuery()['k'] == ['v w']",
     );
+  });
+  it('Kubernetes library: semver parses and orders as blang/semver, normalizes as semverlib.go (semver.go Parse, Compare)', () => {
+    const order = ['1.0.0-1', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0', '1.0.1', '1.1.0'].map((v) => parseSemver(v));
+    order.forEach((v, i) => i > 0 && assert.equal(compareSemver(order[i - 1]!, v), -1));
+    assert.equal(compareSemver(parseSemver('1.0.0+a'), parseSemver('1.0.0+b')), 0, 'build metadata is not compared');
+    assert.throws(() => parseSemver('01.2.3'), /Major number must not contain leading zeroes "01"/);
+    assert.throws(() => parseSemver('1.2'), /No Major.Minor.Patch elements found/);
+    assert.deepEqual(parseSemver('v01.2', true), { major: 1n, minor: 2n, patch: 0n, pre: [] });
   });
 });
