@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isCelMap, type CelList, type CelValue } from '@bufbuild/cel';
-import { compareSemver, ipString, parseQuantity, parseSemver } from '../../src/sandbox/apiserver/cel-library.js';
+import { compareSemver, ipString, parseQuantity, parseSemver } from '../../src/sandbox/apiserver/cel-library/index.js';
 import { CelRules, escapeProperty, kubeEquals, kubeListAdd, toCel } from '../../src/sandbox/apiserver/cel.js';
 import type { JsonSchema } from '../../src/sandbox/apiserver/resources.js';
 

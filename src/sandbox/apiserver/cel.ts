@@ -46,7 +46,7 @@ import {
   type CelValue,
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { kubernetesLibrary, optionalOf, type StdOps } from './cel-library.js';
+import { kubernetesLibrary, optionalOf, type StdOps } from './cel-library/index.js';
 import type { StatusCause } from './errors.js';
 import type { JsonSchema } from './resources.js';
 import { deepEqual, isObject } from './util.js';

@@ -5,7 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { BASE64, isDate, isDateTime } from './cel-library.js';
+import { BASE64, isDate, isDateTime } from './cel-library/index.js';
 import { CelRules } from './cel.js';
 import { invalid, type StatusCause } from './errors.js';
 import type { JsonSchema, ResourceDef } from './resources.js';
