@@ -64,6 +64,7 @@ import {
   type JsonObject,
 } from './resources.js';
 import { ensureHelmChart, reconcileCredential, reconcileTemplate } from './status.js';
+import { reconcileRegionalCredential, regionalIdentity } from './regional-credential.js';
 import { ServicesController } from './services-controller.js';
 
 export interface KcmControllerOptions {
@@ -488,7 +489,12 @@ export class KcmController {
       (c) => c['type'] === 'CredentialReady',
     );
     const stale = condition !== undefined && condition['observedGeneration'] !== (credential.metadata.generation ?? 1);
-    if (typeof status['ready'] !== 'boolean' || stale) await reconcileCredential(this.store, credential, this.now());
+    if (typeof status['ready'] !== 'boolean' || stale) {
+      // A Credential of a Region whose kubeconfig names a reachable cluster is checked there (./regional-credential.ts).
+      const regional = await regionalIdentity(this.store, credential);
+      if (regional.outcome === 'simulated') await reconcileCredential(this.store, credential, this.now());
+      else await reconcileRegionalCredential(this.store, credential, regional, this.now());
+    }
   }
 
   private async reconcileTemplate(template: KubeObject): Promise<void> {
