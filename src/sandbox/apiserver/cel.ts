@@ -23,7 +23,7 @@
  * `==` and `!=` compare `x-kubernetes-list-type: set`/`map` lists regardless of order, and `+` unites a set list
  * and merges a map list, as kube does (kubeEquals, kubeListAdd).
  * `optionalOldSelf: true` binds `oldSelf` to an optional value (hasValue, value, orValue), empty on CREATE.
- * Part of the Kubernetes library (k8s.io/apiserver pkg/cel/library) is there: ./cel-library.ts.
+ * Part of the Kubernetes library (k8s.io/apiserver pkg/cel/library) is there: ./cel-library/.
  * Not modelled (docs/sandbox.md): the cost budget, the optional syntax (`?.`, `[?]`), and the rest of the
  * Kubernetes library (semver).
  */
