@@ -18,6 +18,7 @@ import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
 import { recordWatch, type RecordedWatch } from '../helpers/watch.js';
+import { condition, type Condition } from '../helpers/answers.js';
 
 const SYSTEM = 'kcm-system';
 const TEMPLATES: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clustertemplates' };
@@ -26,16 +27,6 @@ const UNPUBLISHED = { name: 'diff-charts-unpublished', chart: 'aws-standalone-cp
 /** The template the settled-deployment and requeue rows make invalid and valid again (its status only). */
 const RECHECK = { name: 'diff-charts-recheck', chart: 'azure-standalone-cp', version: '1.0.45' };
 
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastTransitionTime?: string;
-}
-const conditionsOf = (o: KubeObject | undefined): Condition[] =>
-  (o?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
-const condition = (o: KubeObject | undefined, type: string): Condition | undefined => conditionsOf(o).find((c) => c.type === type);
 const statusOf = (o: KubeObject | undefined): Record<string, unknown> => (o?.['status'] as Record<string, unknown> | undefined) ?? {};
 
 function template(name: string, chart: string, version: string): KubeObject {

@@ -26,11 +26,12 @@ import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.
 import { CLUSTER_DEPLOYMENTS, CREDENTIALS } from '../../src/sandbox/kcm/resources.js';
 import { kcmDir } from '../../src/sandbox/real-kcm/assets.js';
 import { startControlPlane, type ControlPlane } from '../../src/sandbox/kube/control-plane.js';
-import { KubeRest, resourcePath, type RestResponse } from '../../src/sandbox/kube/rest.js';
+import { KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
 import { kcmSkipReason, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend } from '../helpers/lifecycle.js';
 import { recordWatch, type RecordedWatch } from '../helpers/watch.js';
+import { conditionsOf, type Condition, type Answer, answerOf } from '../helpers/answers.js';
 
 const SYSTEM = 'kcm-system';
 const SERVICES: ResourceKey = { group: '', version: 'v1', plural: 'services' };
@@ -39,42 +40,11 @@ const SECRETS: ResourceKey = { group: '', version: 'v1', plural: 'secrets' };
 const EVENTS: ResourceKey = { group: '', version: 'v1', plural: 'events' };
 const HOLD = 'child.test/hold';
 
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-}
-const conditionsOf = (o: KubeObject | undefined): Condition[] =>
-  (o?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
-
 const MANAGEMENTS: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'managements' };
 const REGIONS: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'regions' };
 const CLUSTER_IPAM_CLAIMS: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clusteripamclaims' };
 const ipamRef = (o: KubeObject | undefined): string | undefined =>
   (o?.['spec'] as { ipamClaim?: { ref?: string } } | undefined)?.ipamClaim?.ref;
-
-interface Answer {
-  status: number;
-  reason: string;
-  message: string;
-  warnings: string[];
-}
-
-/** As real-kcm-differential normalises an answer: status, the Status reason and message of a refusal, the warnings. */
-function answerOf(res: RestResponse): Answer {
-  const body = (typeof res.body === 'object' && res.body !== null ? res.body : {}) as { reason?: string; message?: string };
-  const header = res.headers['warning'];
-  const warnings = (Array.isArray(header) ? header : header ? [header] : [])
-    .flatMap((h) => h.split(/,\s*(?=299 )/))
-    .map((w) => /^299 - "(.*)"$/.exec(w.trim())?.[1] ?? w);
-  return {
-    status: res.status,
-    reason: res.status >= 400 ? (body.reason ?? '') : '',
-    message: res.status >= 400 ? (body.message ?? '') : '',
-    warnings,
-  };
-}
 
 const restOf = (kubeconfig: string): KubeRest => {
   const kc = new KubeConfig();

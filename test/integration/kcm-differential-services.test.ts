@@ -23,12 +23,13 @@ import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
 import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
-import { KubeRest, resourcePath, type RestResponse } from '../../src/sandbox/kube/rest.js';
+import { KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
 import { kcmSkipReason, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
 import { recordWatch } from '../helpers/watch.js';
+import { type Condition, conditionsOf, type Answer, answerOf } from '../helpers/answers.js';
 
 const SYSTEM = 'kcm-system';
 const K0RDENT = 'k0rdent.mirantis.com';
@@ -47,35 +48,6 @@ const PROVIDER_LABEL = 'cluster.x-k8s.io/provider';
 const FLUX_NAME_LABEL = 'helm.toolkit.fluxcd.io/name';
 /** The component of kcm's Management that exposes infrastructure-openstack (its `status.components`). */
 const OPENSTACK_COMPONENT = 'cluster-api-provider-openstack';
-
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-}
-const conditionsOf = (o: KubeObject): Condition[] => (o['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
-
-interface Answer {
-  status: number;
-  reason: string;
-  message: string;
-  warnings: string[];
-}
-
-function answerOf(res: RestResponse): Answer {
-  const body = (typeof res.body === 'object' && res.body !== null ? res.body : {}) as { reason?: string; message?: string };
-  const header = res.headers['warning'];
-  const warnings = (Array.isArray(header) ? header : header ? [header] : [])
-    .flatMap((h) => h.split(/,\s*(?=299 )/))
-    .map((w) => /^299 - "(.*)"$/.exec(w.trim())?.[1] ?? w);
-  return {
-    status: res.status,
-    reason: res.status >= 400 ? (body.reason ?? '') : '',
-    message: res.status >= 400 ? (body.message ?? '') : '',
-    warnings,
-  };
-}
 
 interface Service {
   name: string;

@@ -17,20 +17,11 @@ import { kcmSkipReason, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
+import { conditionsOf, condition } from '../helpers/answers.js';
 
 const NS = 'kcm-system';
 const TEMPLATE = 'azure-standalone-cp-1-0-15';
 const CREDENTIAL = 'azure-cluster-credential';
-
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-}
-const conditionsOf = (o: KubeObject | undefined): Condition[] =>
-  (o?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
-const condition = (o: KubeObject | undefined, type: string): Condition | undefined => conditionsOf(o).find((c) => c.type === type);
 
 /** The conditions kcm's controller writes, as `type=status/reason: message`, the deployment's name and uids normalised. */
 function kcmConditions(o: KubeObject | undefined, name: string): string[] {

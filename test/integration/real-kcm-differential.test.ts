@@ -15,48 +15,18 @@ import { parse as parseYaml } from 'yaml';
 import { defaultCrdDir } from '../../src/sandbox/apiserver/resources.js';
 import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
 import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
-import { KubeRest, resourcePath, type RestResponse } from '../../src/sandbox/kube/rest.js';
+import { KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
 import { kcmSkipReason, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend, useHarness } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
 import { tableWatchUntilInitialEnd } from '../helpers/table-watch.js';
 import { recordWatch, type RecordedWatch } from '../helpers/watch.js';
+import { conditionsOf, type Condition, condition, type Answer, answerOf } from '../helpers/answers.js';
 
 const SYSTEM = 'kcm-system';
 const HELM_RELEASES: ResourceKey = { group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases' };
 const CAPI_CLUSTERS: ResourceKey = { group: 'cluster.x-k8s.io', version: 'v1beta2', plural: 'clusters' };
-
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-}
-const conditionsOf = (o: KubeObject | undefined): Condition[] =>
-  (o?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
-const condition = (o: KubeObject | undefined, type: string): Condition | undefined => conditionsOf(o).find((c) => c.type === type);
-
-interface Answer {
-  status: number;
-  reason: string;
-  message: string;
-  warnings: string[];
-}
-
-function answerOf(res: RestResponse): Answer {
-  const body = (typeof res.body === 'object' && res.body !== null ? res.body : {}) as { reason?: string; message?: string };
-  const header = res.headers['warning'];
-  const warnings = (Array.isArray(header) ? header : header ? [header] : [])
-    .flatMap((h) => h.split(/,\s*(?=299 )/))
-    .map((w) => /^299 - "(.*)"$/.exec(w.trim())?.[1] ?? w);
-  return {
-    status: res.status,
-    reason: res.status >= 400 ? (body.reason ?? '') : '',
-    message: res.status >= 400 ? (body.message ?? '') : '',
-    warnings,
-  };
-}
 
 function cd(name: string, namespace: string, spec: Record<string, unknown>): KubeObject {
   return { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'ClusterDeployment', metadata: { name, namespace }, spec };
