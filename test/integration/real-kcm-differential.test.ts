@@ -258,7 +258,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       const mayShow = (x: string): boolean => KNOWN_DEPLOY_SEQUENCE_TIMING.includes(x);
       assert.deepEqual(
         {
-          onlySandbox: states(ws).filter((x) => !states(wk).includes(x) && !mayShow(x)),
+          onlySandbox: states(ws).filter((x) => !states(wk).includes(x) && !mayShow(x) && !KNOWN_DEPLOY_SEQUENCE_POLL_MISSES.includes(x)),
           onlyKcm: states(wk).filter((x) => !states(ws).includes(x) && !mayShow(x)),
         },
         KNOWN_DEPLOY_SEQUENCE_DIFFERENCE,
@@ -626,6 +626,40 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       );
     });
 
+    it("webhook decoding errors, the rest (a difference as it is): a value of another JSON type than Go's field is kcm's decoder's 400, the sandbox's schema 422", async () => {
+      // kcm's mutating webhooks decode the whole object into kcm's Go types first (controller-runtime v0.24.1
+      // pkg/webhook/admission/defaulter_custom.go:129-131, encoding/json's UnmarshalTypeError), before kube-apiserver's
+      // schema check; the sandbox decodes only the interval the way Go does (the row above) and leaves the rest to the schema.
+      const requests: { resource: ResourceKey; body: KubeObject }[] = [
+        {
+          resource: { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clustertemplates' },
+          body: {
+            apiVersion: 'k0rdent.mirantis.com/v1beta1',
+            kind: 'ClusterTemplate',
+            metadata: { name: 'diff-decode', namespace: SYSTEM },
+            spec: { helm: { chartSpec: { chart: 5, version: '1.0.0' } } },
+          },
+        },
+        {
+          resource: CLUSTER_DEPLOYMENTS,
+          // With a config: without one, the defaulter (clusterdeployment_webhook.go:161-185) would set dryRun itself.
+          body: cd('diff-decode', SYSTEM, {
+            template: 'azure-standalone-cp-1-0-15',
+            credential: 'azure-cluster-credential',
+            config: { ...AZURE_BASELINE },
+            dryRun: 'yes',
+          }),
+        },
+      ];
+      const answers: Record<string, [number, string][]> = {};
+      for (const b of both())
+        for (const { resource, body } of requests) {
+          const a = answerOf(await restOf(b).raw({ method: 'POST', path: resourcePath(resource, SYSTEM), query: { dryRun: 'All' }, body }));
+          (answers[b.name] ??= []).push([a.status, a.message]);
+        }
+      assert.deepEqual(answers, KNOWN_DECODING_DIFFERENCE, JSON.stringify(answers));
+    });
+
     it("unknown chart (a difference the world closed): the template's validationError is the same OCI pull error on both", async () => {
       const errors = await early.unknownChartErrors;
       assert.ok(errors);
@@ -776,6 +810,40 @@ const KNOWN_DEPLOY_SEQUENCE_DIFFERENCE = { onlySandbox: [] as string[], onlyKcm:
  * the simulated kcm reads it on the world's events, after that write. Seen once in four shared-world runs.
  */
 const KNOWN_DEPLOY_SEQUENCE_TIMING = ['CAPIClusterSummary=Unknown/UnknownReported'];
+
+/**
+ * States the simulated kcm shows and real kcm may skip, by timing: real kcm sees the CAPI Cluster's progress only
+ * through its 2 s poll (and HelmRelease events), and with provisionSeconds 1 the world can take the Cluster from
+ * created to provisioned between two polls, so kcm's next reconcile writes Ready=True directly. The simulated kcm
+ * reads each of the world's writes. Seen in the clean-clone run of 9592392 (kcm: UnknownReported, then Ready=True).
+ */
+const KNOWN_DEPLOY_SEQUENCE_POLL_MISSES = ['Ready=False/Progressing', 'CAPIClusterSummary=False/IssuesReported'];
+
+/** The rest of the webhook decoding errors row: kcm's decoder answers first (400), the sandbox's schema (422). */
+const NOT_CHECKED =
+  '<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
+const KNOWN_DECODING_DIFFERENCE: Record<string, [number, string][]> = {
+  sandbox: [
+    [
+      422,
+      `ClusterTemplate.k0rdent.mirantis.com "diff-decode" is invalid: [spec.helm.chartSpec.chart: Invalid value: "integer": spec.helm.chartSpec.chart in body must be of type string: "integer", ${NOT_CHECKED}]`,
+    ],
+    [
+      422,
+      `ClusterDeployment.k0rdent.mirantis.com "diff-decode" is invalid: [spec.dryRun: Invalid value: "string": spec.dryRun in body must be of type boolean: "string", ${NOT_CHECKED}]`,
+    ],
+  ],
+  kcm: [
+    [
+      400,
+      'admission webhook "mutation.clustertemplate.k0rdent.mirantis.com" denied the request: json: cannot unmarshal number into Go struct field HelmChartSpec.spec.helm.chartSpec.chart of type string',
+    ],
+    [
+      400,
+      'admission webhook "mutation.clusterdeployment.k0rdent.mirantis.com" denied the request: json: cannot unmarshal string into Go struct field ClusterDeploymentSpec.spec.dryRun of type bool',
+    ],
+  ],
+};
 
 /** The initial-events-end bookmark of a Table watch list on each backend (docs/sandbox.md "Table watches"). */
 const KNOWN_TABLE_BOOKMARK_DIFFERENCE = {
