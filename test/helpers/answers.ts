@@ -3,8 +3,9 @@
  * file that compares the embedded sandbox with kube-apiserver or real kcm (real-kcm-differential, kcm-faults,
  * kcm-differential-*).
  */
+import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
-import type { RestResponse } from '../../src/sandbox/kube/rest.js';
+import { KubeRest, type RestResponse } from '../../src/sandbox/kube/rest.js';
 
 /** A status condition as kcm, Flux and Cluster API write them (metav1.Condition, the fields compared). */
 export interface Condition {
@@ -44,4 +45,11 @@ export function answerOf(res: RestResponse): Answer {
     message: res.status >= 400 ? (body.message ?? '') : '',
     warnings,
   };
+}
+
+/** A raw client of a backend as its admin: the same request to each backend, answered as that API server answers it. */
+export function adminRest(backend: { adminKubeconfig: string }): KubeRest {
+  const kc = new KubeConfig();
+  kc.loadFromString(backend.adminKubeconfig);
+  return new KubeRest(kc);
 }

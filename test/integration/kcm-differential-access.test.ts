@@ -16,13 +16,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
-import { KubeRest, resourcePath, type RestResponse } from '../../src/sandbox/kube/rest.js';
+import type { KubeRest } from '../../src/sandbox/kube/rest.js';
+import { resourcePath, type RestResponse } from '../../src/sandbox/kube/rest.js';
 import { kcmSkipReason, type Backend } from '../helpers/backend.js';
 import { useBackend } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
 import { recordWatch, type RecordedWatch } from '../helpers/watch.js';
+import { adminRest } from '../helpers/answers.js';
 
 const SYSTEM = 'kcm-system';
 const GROUP = 'k0rdent.mirantis.com';
@@ -71,12 +72,6 @@ function answerOf(res: RestResponse): Answer {
 }
 
 const rulesOf = (body: unknown): Rec[] => ((body as Rec)['spec'] as { accessRules: Rec[] }).accessRules;
-
-function restOf(b: Backend): KubeRest {
-  const kc = new KubeConfig();
-  kc.loadFromString(b.adminKubeconfig);
-  return new KubeRest(kc);
-}
 
 async function mustWrite(rest: KubeRest, spec: Parameters<KubeRest['raw']>[0]): Promise<RestResponse> {
   const res = await rest.raw(spec);
@@ -154,7 +149,7 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
    * `chartSpec` one waits for kcm's 5 s requeues (the label, then the HelmChart it creates): less time on the lane.
    */
   async function makeSources(b: Backend): Promise<void> {
-    const rest = restOf(b);
+    const rest = adminRest(b);
     await mustWrite(rest, {
       method: 'POST',
       path: resourcePath(HELM_REPOSITORIES, SYSTEM),
@@ -219,7 +214,7 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
 
   /** The AccessManagement `kcm` with the keep rules and this file's rule: created on kcm, its spec replaced on the sandbox. */
   async function applyAccessManagement(b: Backend): Promise<void> {
-    const rest = restOf(b);
+    const rest = adminRest(b);
     const accessRules = [...(await keepRules(rest)), { targetNamespaces: { list: [TARGET] }, serviceTemplateChains: [CHAIN] }];
     const existing = await rest.raw({ method: 'GET', path: resourcePath(ACCESS_MANAGEMENTS, undefined, 'kcm') });
     if (existing.status === 404) {
@@ -240,7 +235,7 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
 
   before(async () => {
     const [s, k] = both();
-    kcmManagedBefore = await managedCopies(restOf(k));
+    kcmManagedBefore = await managedCopies(adminRest(k));
     await Promise.all([makeSources(s), makeSources(k)]).catch((err: Error) => {
       throw new Error(err.message + kcmLog());
     });
@@ -271,7 +266,7 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
   after(async () => {
     for (const w of copies.values()) w.stop();
     if (!kcmEnv.backend.realKcm) return;
-    const rest = restOf(kcmEnv.backend);
+    const rest = adminRest(kcmEnv.backend);
     // What would leave the shared world otherwise than this file found it fails the file, after the cleanup.
     const problems: string[] = [];
     await deleteAccessManagement(rest).catch((err: Error) => problems.push(err.message));
@@ -331,11 +326,11 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
     // kcm 8373a24 internal/controller/accessmanagement_controller.go:909-953 (ensureDynamicRBAC) writes ClusterRole
     // `<am>-resources` labelled k0rdent.mirantis.com/aggregate-to-manager=true; kcm v1.11.4's controller has no such
     // step (its reconcileObj, :143-175, copies and cleans up only). The sandbox writes none either, as v1.11.4.
-    const sRes = await restOf(s).raw({ method: 'GET', path: resourcePath(CLUSTER_ROLES, undefined, 'kcm-resources') });
-    const kRes = await restOf(k).raw({ method: 'GET', path: resourcePath(CLUSTER_ROLES, undefined, 'kcm-resources') });
+    const sRes = await adminRest(s).raw({ method: 'GET', path: resourcePath(CLUSTER_ROLES, undefined, 'kcm-resources') });
+    const kRes = await adminRest(k).raw({ method: 'GET', path: resourcePath(CLUSTER_ROLES, undefined, 'kcm-resources') });
     assert.equal(kRes.status, 404, `kcm v1.11.4 wrote kcm-resources: ${JSON.stringify(kRes.body)}`);
     assert.equal(sRes.status, 404, `the sandbox answers GET clusterroles/kcm-resources: ${JSON.stringify(sRes.body)}`);
-    const aggregated = await restOf(k).json<{ items: KubeObject[] }>({
+    const aggregated = await adminRest(k).json<{ items: KubeObject[] }>({
       method: 'GET',
       path: resourcePath(CLUSTER_ROLES, undefined),
       query: { labelSelector: 'k0rdent.mirantis.com/aggregate-to-manager=true' },
@@ -391,7 +386,7 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
     const seen = new Map<string, Rec[]>();
     for (const b of both()) {
       const uid = reconciled.get(b.name)?.metadata.uid;
-      const list = await restOf(b).json<{ items: Rec[] }>({ method: 'GET', path: '/apis/events.k8s.io/v1/events' });
+      const list = await adminRest(b).json<{ items: Rec[] }>({ method: 'GET', path: '/apis/events.k8s.io/v1/events' });
       seen.set(
         b.name,
         list.items
@@ -423,7 +418,7 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
     strict: boolean,
   ): Promise<{ sandbox: Answer & { body: unknown }; kcm: Answer & { body: unknown } }> {
     const ask = async (b: Backend): Promise<Answer & { body: unknown }> => {
-      const res = await restOf(b).raw({
+      const res = await adminRest(b).raw({
         method: 'PATCH',
         path: resourcePath(ACCESS_MANAGEMENTS, undefined, 'kcm'),
         query: { dryRun: 'All', ...(strict ? { fieldValidation: 'Strict' } : {}) },
@@ -480,7 +475,7 @@ describe('AccessManagement: the simulated kcm (embedded sandbox) against real kc
     // On the sandbox (this file's own), for real: the copy, labelled managed, without the source's status.
     const watch = await recordWatch(s, HELM_REPOSITORIES, { namespace: TARGET, fieldSelector: `metadata.name=${REPOSITORY}` });
     try {
-      await mustWrite(restOf(s), {
+      await mustWrite(adminRest(s), {
         method: 'PATCH',
         path: resourcePath(ACCESS_MANAGEMENTS, undefined, 'kcm'),
         contentType: 'application/json-patch+json',

@@ -8,17 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
 import { CLUSTER_DEPLOYMENTS, COMPONENT_LABEL } from '../../src/sandbox/kcm/resources.js';
 import { missingChartError } from '../../src/sandbox/kcm/status.js';
-import { KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
+import { resourcePath } from '../../src/sandbox/kube/rest.js';
 import { kcmSkipReason, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
 import { recordWatch, type RecordedWatch } from '../helpers/watch.js';
-import { condition, type Condition } from '../helpers/answers.js';
+import { condition, type Condition, adminRest } from '../helpers/answers.js';
 
 const SYSTEM = 'kcm-system';
 const TEMPLATES: ResourceKey = { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clustertemplates' };
@@ -69,7 +68,7 @@ describe(
       for (const w of templateWatches.values()) w.stop();
       // Deployments first (kcm refuses to delete a template a deployment uses), gone before their template goes.
       const deployments = created.filter((c) => c.resource === CLUSTER_DEPLOYMENTS);
-      for (const c of deployments) await restOf(c.backend).raw({ method: 'DELETE', path: resourcePath(c.resource, SYSTEM, c.name) });
+      for (const c of deployments) await adminRest(c.backend).raw({ method: 'DELETE', path: resourcePath(c.resource, SYSTEM, c.name) });
       await Promise.all(
         deployments.map((c) =>
           until(`${c.name} gone on ${c.backend.name}`, async () => !(await c.backend.get(c.resource, SYSTEM, c.name)), {
@@ -78,20 +77,15 @@ describe(
         ),
       );
       for (const c of created.filter((c) => c.resource !== CLUSTER_DEPLOYMENTS))
-        await restOf(c.backend).raw({ method: 'DELETE', path: resourcePath(c.resource, SYSTEM, c.name) });
+        await adminRest(c.backend).raw({ method: 'DELETE', path: resourcePath(c.resource, SYSTEM, c.name) });
     });
     const sandboxEnv = useBackend('sandbox', { provisionSeconds: 1, deleteSeconds: 1 }, false);
     const kcmEnv = useBackend('kcm', { provisionSeconds: 1, deleteSeconds: 1 }, false);
     const both = (): Backend[] => [sandboxEnv.backend, kcmEnv.backend];
-    const restOf = (b: Backend): KubeRest => {
-      const kc = new KubeConfig();
-      kc.loadFromString(b.adminKubeconfig);
-      return new KubeRest(kc);
-    };
     const kcmLog = (): string => `\nkcm log:\n${kcmEnv.backend.realKcm?.kcmLogTail(40) ?? ''}`;
 
     async function create(b: Backend, resource: ResourceKey, object: KubeObject): Promise<void> {
-      const res = await restOf(b).raw({ method: 'POST', path: resourcePath(resource, SYSTEM), body: object });
+      const res = await adminRest(b).raw({ method: 'POST', path: resourcePath(resource, SYSTEM), body: object });
       assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
       created.push({ backend: b, resource, name: object.metadata.name });
     }
@@ -168,7 +162,7 @@ describe(
             valid: false,
             validationError: 'made invalid by the test',
           });
-          const poked = await restOf(b).raw({
+          const poked = await adminRest(b).raw({
             method: 'PATCH',
             path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, name),
             contentType: 'application/merge-patch+json',

@@ -8,16 +8,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
-import { KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
+import { resourcePath } from '../../src/sandbox/kube/rest.js';
 import { FAULT_LABEL, type Fault } from '../../src/sandbox/world/types.js';
 import { kcmSkipReason, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
-import { conditionsOf, condition } from '../helpers/answers.js';
+import { conditionsOf, condition, adminRest } from '../helpers/answers.js';
 
 const NS = 'kcm-system';
 const TEMPLATE = 'azure-standalone-cp-1-0-15';
@@ -62,7 +61,7 @@ describe('the faults on real kcm v1.11.4 (and the simulated kcm computes the sam
     // Every deletion at once, then every wait: one deletion's time, not ten in a row (the lane is the run's critical path).
     const gone = (b: Backend, name: string): Promise<void> =>
       (async () => {
-        const rest = restOf(b);
+        const rest = adminRest(b);
         const path = resourcePath(CLUSTER_DEPLOYMENTS, NS, name);
         await rest.raw({
           method: 'PATCH',
@@ -83,15 +82,10 @@ describe('the faults on real kcm v1.11.4 (and the simulated kcm computes the sam
   const sandboxEnv = useBackend('sandbox', { provisionSeconds: 1, deleteSeconds: 1 }, false);
   const kcmEnv = useBackend('kcm', { provisionSeconds: 1, deleteSeconds: 1 }, false);
   const both = (): Backend[] => [sandboxEnv.backend, kcmEnv.backend];
-  const restOf = (b: Backend): KubeRest => {
-    const kc = new KubeConfig();
-    kc.loadFromString(b.adminKubeconfig);
-    return new KubeRest(kc);
-  };
   const kcmLog = (): string => `\nkcm log:\n${kcmEnv.backend.realKcm?.kcmLogTail(30) ?? ''}`;
 
   async function deploy(b: Backend, name: string, fault: Fault): Promise<void> {
-    const res = await restOf(b).raw({
+    const res = await adminRest(b).raw({
       method: 'POST',
       path: resourcePath(CLUSTER_DEPLOYMENTS, NS),
       body: {
@@ -149,7 +143,7 @@ describe('the faults on real kcm v1.11.4 (and the simulated kcm computes the sam
           everyMs: 500,
         },
       );
-    for (const b of both()) await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, NS, name) });
+    for (const b of both()) await adminRest(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, NS, name) });
     const seen: Record<string, string[]> = {};
     for (const b of both()) {
       const held = await until(

@@ -10,19 +10,19 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { defaultCrdDir } from '../../src/sandbox/apiserver/resources.js';
 import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
 import { CLUSTER_DEPLOYMENTS } from '../../src/sandbox/kcm/resources.js';
-import { KubeRest, resourcePath } from '../../src/sandbox/kube/rest.js';
+import type { KubeRest } from '../../src/sandbox/kube/rest.js';
+import { resourcePath } from '../../src/sandbox/kube/rest.js';
 import { kcmSkipReason, type Backend } from '../helpers/backend.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend, useHarness } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
 import { tableWatchUntilInitialEnd } from '../helpers/table-watch.js';
 import { recordWatch, type RecordedWatch } from '../helpers/watch.js';
-import { conditionsOf, type Condition, condition, type Answer, answerOf } from '../helpers/answers.js';
+import { conditionsOf, type Condition, condition, type Answer, answerOf, adminRest } from '../helpers/answers.js';
 
 const SYSTEM = 'kcm-system';
 const HELM_RELEASES: ResourceKey = { group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases' };
@@ -38,17 +38,12 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
   const sandboxEnv = useBackend('sandbox', { provisionSeconds: 1, deleteSeconds: 1 }, false);
   const kcmEnv = useBackend('kcm', { provisionSeconds: 1, deleteSeconds: 1 }, false);
   const both = (): [Backend, Backend] => [sandboxEnv.backend, kcmEnv.backend];
-  const restOf = (b: Backend): KubeRest => {
-    const kc = new KubeConfig();
-    kc.loadFromString(b.adminKubeconfig);
-    return new KubeRest(kc);
-  };
   const kcmLog = (): string => `\nkcm log:\n${kcmEnv.backend.realKcm?.kcmLogTail(40) ?? ''}`;
 
   /** The same request to both backends; answers normalised. */
   async function ask(spec: Parameters<KubeRest['raw']>[0]): Promise<{ sandbox: Answer; kcm: Answer }> {
     const [s, k] = both();
-    return { sandbox: answerOf(await restOf(s).raw(spec)), kcm: answerOf(await restOf(k).raw(spec)) };
+    return { sandbox: answerOf(await adminRest(s).raw(spec)), kcm: answerOf(await adminRest(k).raw(spec)) };
   }
   /**
    * Work that waits on kcm's own requeue (its template controller retries a chart it could not read yet after
@@ -71,7 +66,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
   const createOn =
     (b: Backend) =>
     async (resource: ResourceKey, namespace: string | undefined, body: unknown): Promise<void> => {
-      const res = await restOf(b).raw({ method: 'POST', path: resourcePath(resource, namespace), body });
+      const res = await adminRest(b).raw({ method: 'POST', path: resourcePath(resource, namespace), body });
       assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
     };
   /** The ServiceTemplate diff-st (and its HelmRepository) made and validated: the MultiClusterService webhook wants it valid. */
@@ -121,7 +116,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     // The two backends side by side (each waits on its own source-controller's pull error).
     await Promise.all(
       both().map(async (b) => {
-        const res = await restOf(b).raw({ method: 'POST', path: resourcePath(TEMPLATES, SYSTEM), body });
+        const res = await adminRest(b).raw({ method: 'POST', path: resourcePath(TEMPLATES, SYSTEM), body });
         assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
         errors[b.name] = await until(
           `the validationError on ${b.name}`,
@@ -131,7 +126,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
           },
           { timeoutMs: 60_000, everyMs: 250 },
         );
-        await restOf(b).raw({ method: 'DELETE', path: resourcePath(TEMPLATES, SYSTEM, name) });
+        await adminRest(b).raw({ method: 'DELETE', path: resourcePath(TEMPLATES, SYSTEM, name) });
       }),
     );
     return errors;
@@ -220,7 +215,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     /** Deploys the Azure baseline on one backend and records what its watch saw until Ready. */
     async function deploy(b: Backend, name: string, template = 'azure-standalone-cp-1-0-15'): Promise<RecordedWatch> {
       const watch = await recordWatch(b, CLUSTER_DEPLOYMENTS, { namespace: SYSTEM, fieldSelector: `metadata.name=${name}` });
-      const res = await restOf(b).raw(
+      const res = await adminRest(b).raw(
         createCd(cd(name, SYSTEM, { template, credential: 'azure-cluster-credential', config: { ...AZURE_BASELINE } })),
       );
       assert.equal(res.status, 201, `${b.name}: ${JSON.stringify(res.body)}`);
@@ -269,7 +264,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     it('scale (workersNumber 1 → 2): Ready again at the new generation on both, HelmReleaseReady names the upgrade on kcm', async () => {
       for (const b of both()) {
         const watch = await recordWatch(b, CLUSTER_DEPLOYMENTS, { namespace: SYSTEM, fieldSelector: 'metadata.name=diff-deploy' });
-        const res = await restOf(b).raw({
+        const res = await adminRest(b).raw({
           method: 'PATCH',
           path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy'),
           contentType: 'application/merge-patch+json',
@@ -304,7 +299,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
         return hr !== undefined && status?.observedGeneration === hr.metadata.generation && condition(hr, 'Ready')?.status === 'True';
       });
       for (const b of both()) {
-        const res = await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy') });
+        const res = await adminRest(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-deploy') });
         assert.ok(res.status === 200 || res.status === 202, `${b.name}: ${res.status}`);
       }
       for (const b of both())
@@ -326,14 +321,14 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       ws.stop();
       wk.stop();
       for (const b of both()) {
-        const scaled = await restOf(b).raw({
+        const scaled = await adminRest(b).raw({
           method: 'PATCH',
           path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-race'),
           contentType: 'application/merge-patch+json',
           body: { spec: { config: { workersNumber: 2 } } },
         });
         assert.equal(scaled.status, 200);
-        const res = await restOf(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-race') });
+        const res = await adminRest(b).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, 'diff-race') });
         assert.ok(res.status === 200 || res.status === 202, `${b.name}: ${res.status}`);
       }
       for (const b of both()) {
@@ -370,7 +365,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
         });
       };
       const run = async (b: Backend): Promise<{ schema: string; credential: Condition | undefined; helmRelease: boolean }> => {
-        const rest = restOf(b);
+        const rest = adminRest(b);
         const source = await b.get(CREDENTIALS, SYSTEM, 'aws-cluster-credential');
         const identityRef = (source?.['spec'] as { identityRef?: Record<string, string> } | undefined)?.identityRef;
         const made = await rest.raw({
@@ -499,7 +494,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     it("core Event Tables: kube's event printer has the priority-1 columns the sandbox lacks (Subobject, Source, First Seen, Count)", async () => {
       const columns: Record<string, string[]> = {};
       for (const b of both()) {
-        const res = await restOf(b).raw({
+        const res = await adminRest(b).raw({
           method: 'GET',
           path: '/api/v1/namespaces/kcm-system/events',
           accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
@@ -523,13 +518,13 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
           ...a,
           warnings: a.warnings.map((w) => w.replaceAll(capi, '<capi-template>').replaceAll(release, '<release>')),
         });
-        const provider = await restOf(b).raw({
+        const provider = await adminRest(b).raw({
           method: 'DELETE',
           path: resourcePath({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'providertemplates' }, undefined, capi),
           query: { dryRun: 'All' },
         });
         // alpha-dev-cluster runs azure-standalone-cp-1-0-45 in team-alpha.
-        const cluster = await restOf(b).raw({
+        const cluster = await adminRest(b).raw({
           method: 'DELETE',
           path: resourcePath(
             { group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clustertemplates' },
@@ -554,7 +549,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
     it('ServiceTemplate DELETE while a MultiClusterService names it (a difference closed): the same 403 on both (dry run)', async () => {
       await early.serviceTemplateValid;
       const run = async (b: Backend): Promise<Answer> => {
-        const rest = restOf(b);
+        const rest = adminRest(b);
         const create = createOn(b);
         await create(k0('multiclusterservices'), undefined, {
           apiVersion: 'k0rdent.mirantis.com/v1beta1',
@@ -603,7 +598,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
             metadata: { name: 'diff-interval', namespace: SYSTEM },
             spec: { helm: { chartSpec: { chart: 'no-such-chart', version: '1.0.0', interval } } },
           };
-          const res = await restOf(b).raw({
+          const res = await adminRest(b).raw({
             method: 'POST',
             path: resourcePath({ group: 'k0rdent.mirantis.com', version: 'v1beta1', plural: 'clustertemplates' }, SYSTEM),
             query: { dryRun: 'All' },
@@ -654,7 +649,9 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       const answers: Record<string, [number, string][]> = {};
       for (const b of both())
         for (const { resource, body } of requests) {
-          const a = answerOf(await restOf(b).raw({ method: 'POST', path: resourcePath(resource, SYSTEM), query: { dryRun: 'All' }, body }));
+          const a = answerOf(
+            await adminRest(b).raw({ method: 'POST', path: resourcePath(resource, SYSTEM), query: { dryRun: 'All' }, body }),
+          );
           (answers[b.name] ??= []).push([a.status, a.message]);
         }
       assert.deepEqual(answers, KNOWN_DECODING_DIFFERENCE, JSON.stringify(answers));
@@ -747,7 +744,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
       assert.equal(refused.code, 'invalidParams');
       assert.match(refused.message, /config\.controlPlane\.instanceType/);
       const k = kcmEnv.backend;
-      const res = await restOf(k).raw(
+      const res = await adminRest(k).raw(
         createCd(
           cd('aws-empty-instance', 'team-beta', { template: 'aws-standalone-cp-1-0-43', credential: 'aws-cluster-credential', config }),
         ),
@@ -758,7 +755,7 @@ describe('the simulated kcm (embedded sandbox) against real kcm v1.11.4', { skip
         async () => condition(await k.get(CLUSTER_DEPLOYMENTS, 'team-beta', 'aws-empty-instance'), 'HelmChartReady')?.status === 'True',
         { timeoutMs: 60_000 },
       );
-      await restOf(k).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, 'team-beta', 'aws-empty-instance') });
+      await adminRest(k).raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, 'team-beta', 'aws-empty-instance') });
       await until('aws-empty-instance gone', async () => !(await k.get(CLUSTER_DEPLOYMENTS, 'team-beta', 'aws-empty-instance')), {
         timeoutMs: 90_000,
       });
