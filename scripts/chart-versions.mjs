@@ -1,4 +1,4 @@
-// Writes data/k0rdent/chart-versions.txt: every version of each cluster chart kcm published to its OCI repository
+// Writes data/chart-versions.txt: every version of each cluster chart kcm published to its OCI repository
 // oci://ghcr.io/k0rdent/kcm/charts. kcm's release workflow pushes the charts of templates/ at each release tag
 // (.github/workflows/release.yml "Push charts to GHCR": `REGISTRY_REPO="oci://ghcr.io/k0rdent/kcm/charts" make
 // helm-push`); the tags before v0.0.6 pushed to oci://ghcr.io/mirantis/hmc/charts and are left out. So a version is
@@ -60,6 +60,6 @@ const lines = [
   `# from github.com/k0rdent/kcm at ${head}, ${used.length} tags (${used[0]} … ${used.at(-1)}). One chart a line: <chart> <version>…`,
   ...[...versions.keys()].sort().map((chart) => `${chart} ${[...versions.get(chart)].sort(bySemver).join(' ')}`),
 ];
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'k0rdent', 'chart-versions.txt');
+const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'chart-versions.txt');
 writeFileSync(out, lines.join('\n') + '\n');
 console.log(`chart-versions: ${versions.size} charts from ${used.length} tags → ${out}`);

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { packageRoot } from '../../src/config/package.js';
+import { publishedChartVersions } from '../../src/sandbox/world/charts.js';
 
 const data = join(packageRoot(), 'data', 'k0rdent');
 const shared = join(packageRoot(), '..', 'shared', 'k0rdent');
@@ -37,6 +38,16 @@ describe('k0rdent data', () => {
     assert.deepEqual(files(data), files(shared));
     for (const name of files(shared)) {
       assert.ok(readFileSync(join(data, name)).equals(readFileSync(join(shared, name))), `${name} differs from shared/k0rdent`);
+    }
+  });
+
+  it('keeps its own additions beside data/k0rdent: chart-versions.txt lists the version of every chart copied', () => {
+    assert.ok(!existsSync(join(data, 'chart-versions.txt')), 'data/k0rdent holds only files copied from kcm');
+    const published = publishedChartVersions();
+    for (const chart of readdirSync(join(data, 'charts'))) {
+      const version = /^version:\s*(\S+)/m.exec(readFileSync(join(data, 'charts', chart, 'Chart.yaml'), 'utf8'))?.[1];
+      assert.ok(version, `${chart}: Chart.yaml has a version`);
+      assert.ok(published.get(chart)?.has(version), `data/chart-versions.txt lists ${chart} ${version}`);
     }
   });
 });

@@ -30,14 +30,16 @@ export function catalogChartsDir(): string {
 let published: Map<string, ReadonlySet<string>> | undefined;
 
 /**
- * The versions kcm published of each cluster chart (data/k0rdent/chart-versions.txt, written by
+ * The versions kcm published of each cluster chart (data/chart-versions.txt, written by
  * scripts/chart-versions.mjs from kcm's release tags): the versions oci://ghcr.io/k0rdent/kcm/charts holds.
+ * It lives beside data/k0rdent, not in it: data/k0rdent is kcm's files unchanged (test/unit/k0rdent-data).
+ * The file ships with the package; a missing one is a broken install, so reading it fails loudly.
  */
 export function publishedChartVersions(): Map<string, ReadonlySet<string>> {
   if (published) return published;
   const map = new Map<string, ReadonlySet<string>>();
-  const file = join(k0rdentDataDir(), 'chart-versions.txt');
-  for (const line of existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []) {
+  const file = join(k0rdentDataDir(), '..', 'chart-versions.txt');
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
     const [chart, ...versions] = line.trim().split(/\s+/);
     if (!chart || chart.startsWith('#')) continue;
     map.set(chart, new Set(versions));
