@@ -33,6 +33,9 @@ import { useBackend } from '../helpers/lifecycle.js';
 import { recordWatch, type RecordedWatch } from '../helpers/watch.js';
 import { conditionsOf, type Condition, type Answer, answerOf } from '../helpers/answers.js';
 
+/** An answer with the Status' details (a NotFound's name, group and kind; an Invalid's causes). */
+type DetailedAnswer = Answer & { details: unknown };
+
 const SYSTEM = 'kcm-system';
 const SERVICES: ResourceKey = { group: '', version: 'v1', plural: 'services' };
 const PVCS: ResourceKey = { group: '', version: 'v1', plural: 'persistentvolumeclaims' };
@@ -81,6 +84,11 @@ function childCrdDir(): string {
     if (existsSync(join(kcmDir(), 'crds', file))) copyFileSync(join(kcmDir(), 'crds', file), join(dir, file.split('/')[1] ?? file));
   return dir;
 }
+
+/** What real kcm answers to the removal of a provider in use; the sandbox admits it (docs/sandbox.md, the webhooks row). */
+const KNOWN_KCM_PROVIDER_REMOVAL =
+  'admission webhook "validation.management.k0rdent.mirantis.com" denied the request: Management.k0rdent.mirantis.com "kcm" is invalid: ' +
+  'spec.providers: Forbidden: provider infrastructure-azure is required by at least one ClusterDeployment and cannot be removed from the Management kcm';
 
 const kcmSkip = kcmSkipReason();
 
@@ -276,6 +284,59 @@ describe("a deployment's child cluster (a second kube-apiserver): the sandbox ag
     };
   }
 
+  /** The same request to both backends, answers normalised with the Status' details. */
+  async function askWithDetails(spec: Parameters<KubeRest['raw']>[0]): Promise<{ sandbox: DetailedAnswer; kcm: DetailedAnswer }> {
+    const [sandbox, kcm] = await Promise.all(
+      [sandboxEnv.backend, kcmEnv.backend].map(async (b) => {
+        const res = await restOf(b.adminKubeconfig).raw(spec);
+        return { ...answerOf(res), details: (res.body as { details?: unknown } | undefined)?.details };
+      }),
+    );
+    return { sandbox: sandbox!, kcm: kcm! };
+  }
+
+  it("the Management's Release check (a difference removed): a CREATE, and an UPDATE changing spec.release, naming a Release that does not exist — the same 422 on both (dry run)", async () => {
+    // kcm management_webhook.go:51-59 (CREATE), :69-76 (UPDATE), validateRelease :170-179; the sandbox's
+    // src/sandbox/kcm/management-webhook.ts.
+    const forbidden = (name: string): DetailedAnswer => {
+      const body = 'Forbidden: Release.k0rdent.mirantis.com "child-absent-release" not found';
+      return {
+        status: 422,
+        reason: 'Invalid',
+        message: `admission webhook "validation.management.k0rdent.mirantis.com" denied the request: Management.k0rdent.mirantis.com "${name}" is invalid: spec.release: ${body}`,
+        warnings: [],
+        details: {
+          name,
+          group: 'k0rdent.mirantis.com',
+          kind: 'Management',
+          causes: [{ reason: 'FieldValueForbidden', message: body, field: 'spec.release' }],
+        },
+      };
+    };
+    const created = await askWithDetails({
+      method: 'POST',
+      path: resourcePath(MANAGEMENTS, undefined),
+      query: { dryRun: 'All' },
+      body: {
+        apiVersion: 'k0rdent.mirantis.com/v1beta1',
+        kind: 'Management',
+        metadata: { name: 'child-other' },
+        spec: { release: 'child-absent-release' },
+      },
+    });
+    assert.deepEqual(created.sandbox, created.kcm, 'CREATE: the same answer');
+    assert.deepEqual(created.kcm, forbidden('child-other'));
+    const updated = await askWithDetails({
+      method: 'PATCH',
+      path: resourcePath(MANAGEMENTS, undefined, 'kcm'),
+      query: { dryRun: 'All' },
+      contentType: 'application/merge-patch+json',
+      body: { spec: { release: 'child-absent-release' } },
+    });
+    assert.deepEqual(updated.sandbox, updated.kcm, 'UPDATE: the same answer');
+    assert.deepEqual(updated.kcm, forbidden('kcm'));
+  });
+
   it('a Management being deleted: out of reach on both while a deployment or Region exists — its DELETE is refused the same (dry run)', async () => {
     const { sandbox, kcm } = await ask({ method: 'DELETE', path: resourcePath(MANAGEMENTS, undefined, 'kcm'), query: { dryRun: 'All' } });
     const denied = {
@@ -299,6 +360,42 @@ describe("a deployment's child cluster (a second kube-apiserver): the sandbox ag
     assert.deepEqual(kcm, await expected(kcmEnv.backend));
     assert.equal(sandbox.status, 403, 'the sandbox refused it (its seed has Regions and deployments)');
     assert.equal(kcm.status, 403, 'real kcm refused it (the shared world has deployments)');
+  });
+
+  it('a Management UPDATE removing a provider a deployment needs (a difference, asserted as it is): kcm refuses it, the sandbox admits it (dry run)', async () => {
+    // kcm management_webhook.go:62-100 (checkComponentsRemoval :102-160 over validation/provider_template.go:82-107):
+    // a provider removed from spec.providers whose ProviderTemplate serves a deployment's template is refused. The
+    // sandbox does not simulate that check (src/sandbox/kcm/management-webhook.ts: only the Release's). Both hold the
+    // Azure baseline deployment, so the Azure provider is in use on both.
+    const answers = await Promise.all(
+      [sandboxEnv.backend, kcmEnv.backend].map(async (b) => {
+        const management = await b.get(MANAGEMENTS, undefined, 'kcm');
+        const providers = ((management?.['spec'] as { providers?: { name: string }[] } | undefined)?.providers ?? []).filter(
+          (p) => p.name !== 'cluster-api-provider-azure',
+        );
+        assert.ok(
+          providers.length < ((management?.['spec'] as { providers?: unknown[] } | undefined)?.providers ?? []).length,
+          `${b.name}: the Management lists cluster-api-provider-azure`,
+        );
+        return answerOf(
+          await restOf(b.adminKubeconfig).raw({
+            method: 'PATCH',
+            path: resourcePath(MANAGEMENTS, undefined, 'kcm'),
+            query: { dryRun: 'All' },
+            contentType: 'application/merge-patch+json',
+            body: { spec: { providers } },
+          }),
+        );
+      }),
+    );
+    const [sandbox, kcm] = answers as [Answer, Answer];
+    assert.deepEqual(kcm, {
+      status: 422,
+      reason: 'Invalid',
+      message: KNOWN_KCM_PROVIDER_REMOVAL,
+      warnings: ['Some of the providers cannot be removed'],
+    });
+    assert.deepEqual(sandbox, { status: 200, reason: '', message: '', warnings: [] }, 'the sandbox admits it (KNOWN: not simulated)');
   });
 
   it('Regions and IPAM: a deployment a Region names cannot be deleted (the same on both); kcm claims IPAM for spec.ipamClaim, the sandbox does not (a difference, asserted as it is)', async () => {
@@ -385,6 +482,214 @@ describe("a deployment's child cluster (a second kube-apiserver): the sandbox ag
     } finally {
       for (const w of watches) w.stop();
     }
+  });
+
+  it('the Region webhook (a difference removed): CREATE refused for a missing kubeconfig Secret, a Secret without the key and a missing ClusterDeployment; DELETE refused while a deployment uses a Credential of the Region — the same answers on both', async () => {
+    // kcm region_webhook.go:51-53 over validation/region.go:29-52 (CREATE), :92-99 over region.go:54-74 (DELETE);
+    // the sandbox's src/sandbox/kcm/region-webhook.ts.
+    const backends = [sandboxEnv.backend, kcmEnv.backend] as const;
+    const region = 'child-rw';
+    const host = 'child-rw-host';
+    const user = 'child-rw-user';
+    const cred = 'child-rw-credential';
+    const noKey = 'child-rw-nokey';
+    const WEBHOOK = 'admission webhook "validation.region.k0rdent.mirantis.com" denied the request: ';
+    const regionBody = (spec: Record<string, unknown>): KubeObject => ({
+      apiVersion: 'k0rdent.mirantis.com/v1beta1',
+      kind: 'Region',
+      metadata: { name: region },
+      spec,
+    });
+    const deploymentBody = (name: string, credential: string): KubeObject => ({
+      apiVersion: 'k0rdent.mirantis.com/v1beta1',
+      kind: 'ClusterDeployment',
+      metadata: { name, namespace: SYSTEM },
+      spec: { template: 'azure-standalone-cp-1-0-15', credential, config: { ...AZURE_BASELINE }, dryRun: true },
+    });
+    const cdWatches = await Promise.all(backends.map((b) => recordWatch(b, CLUSTER_DEPLOYMENTS, { namespace: SYSTEM })));
+    const credWatches = await Promise.all(
+      backends.map((b) => recordWatch(b, CREDENTIALS, { namespace: SYSTEM, fieldSelector: `metadata.name=${cred}` })),
+    );
+    const regionWatches = await Promise.all(backends.map((b) => recordWatch(b, REGIONS, { fieldSelector: `metadata.name=${region}` })));
+    const leftovers: string[] = [];
+    /** Drops spec.region from the Credential (allowed: its rule `self == oldSelf` does not run on a removal). */
+    const leaveRegion = async (b: Backend): Promise<void> => {
+      const stored = await b.get(CREDENTIALS, SYSTEM, cred);
+      if ((stored?.['spec'] as { region?: string } | undefined)?.region === undefined) return;
+      const res = await restOf(b.adminKubeconfig).raw({
+        method: 'PATCH',
+        path: resourcePath(CREDENTIALS, SYSTEM, cred),
+        contentType: 'application/merge-patch+json',
+        body: { spec: { region: null } },
+      });
+      assert.equal(res.status, 200, `${b.name}: the Credential leaves the Region: ${JSON.stringify(res.body)}`);
+    };
+    try {
+      // CREATE (dry run: a backend that admitted one keeps nothing).
+      const missingSecret = await askWithDetails({
+        method: 'POST',
+        path: resourcePath(REGIONS, undefined),
+        query: { dryRun: 'All' },
+        body: regionBody({ kubeConfig: { name: 'child-rw-absent', key: 'value' } }),
+      });
+      assert.deepEqual(missingSecret.sandbox, missingSecret.kcm, 'a missing kubeconfig Secret: the same answer');
+      assert.deepEqual(missingSecret.kcm, {
+        status: 404,
+        reason: 'NotFound',
+        message: `${WEBHOOK}Secret "child-rw-absent" not found`,
+        warnings: [],
+        details: { name: 'child-rw-absent', kind: 'Secret' },
+      });
+      for (const b of backends) {
+        const secret = await restOf(b.adminKubeconfig).raw({
+          method: 'POST',
+          path: resourcePath(SECRETS, SYSTEM),
+          body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: noKey, namespace: SYSTEM }, data: { other: 'eA==' } },
+        });
+        assert.equal(secret.status, 201, `${b.name}: ${JSON.stringify(secret.body)}`);
+      }
+      const missingKey = await askWithDetails({
+        method: 'POST',
+        path: resourcePath(REGIONS, undefined),
+        query: { dryRun: 'All' },
+        body: regionBody({ kubeConfig: { name: noKey, key: 'value' } }),
+      });
+      assert.deepEqual(missingKey.sandbox, missingKey.kcm, 'a Secret without the key: the same answer');
+      assert.deepEqual(missingKey.kcm, {
+        status: 403,
+        reason: 'Forbidden',
+        message: `${WEBHOOK}kubeConfig Secret does not have value key defined`,
+        warnings: [],
+        details: undefined,
+      });
+      const missingCd = await askWithDetails({
+        method: 'POST',
+        path: resourcePath(REGIONS, undefined),
+        query: { dryRun: 'All' },
+        body: regionBody({ clusterDeployment: { name: 'child-rw-absent', namespace: SYSTEM } }),
+      });
+      assert.deepEqual(missingCd.sandbox, missingCd.kcm, 'a missing ClusterDeployment: the same answer');
+      assert.deepEqual(missingCd.kcm, {
+        status: 404,
+        reason: 'NotFound',
+        message: `${WEBHOOK}ClusterDeployment.k0rdent.mirantis.com "child-rw-absent" not found`,
+        warnings: [],
+        details: { name: 'child-rw-absent', group: 'k0rdent.mirantis.com', kind: 'ClusterDeployment' },
+      });
+
+      // DELETE: a Credential (ready, with the seeded Azure credential's identity) used by a deployment, then given the
+      // Region (spec.region may be set once: its rule `self == oldSelf` runs only when both exist).
+      await Promise.all(
+        backends.map(async (b, i) => {
+          const rest = restOf(b.adminKubeconfig);
+          const seeded = await b.get(CREDENTIALS, SYSTEM, 'azure-cluster-credential');
+          const identityRef = (seeded?.['spec'] as { identityRef?: unknown } | undefined)?.identityRef;
+          assert.ok(identityRef, `${b.name}: the seeded azure-cluster-credential names its identity`);
+          const created = await rest.raw({
+            method: 'POST',
+            path: resourcePath(CREDENTIALS, SYSTEM),
+            body: {
+              apiVersion: 'k0rdent.mirantis.com/v1beta1',
+              kind: 'Credential',
+              metadata: { name: cred, namespace: SYSTEM },
+              spec: { identityRef },
+            },
+          });
+          assert.equal(created.status, 201, `${b.name}: ${JSON.stringify(created.body)}`);
+          await credWatches[i]!.seen(
+            `${cred} ready on ${b.name}`,
+            (e) => (e.object['status'] as { ready?: boolean } | undefined)?.ready === true,
+            {
+              timeoutMs: 30_000,
+            },
+          );
+          for (const [name, credential] of [
+            [host, 'azure-cluster-credential'],
+            [user, cred],
+          ] as const) {
+            const cd = await rest.raw({
+              method: 'POST',
+              path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM),
+              body: deploymentBody(name, credential),
+            });
+            assert.equal(cd.status, 201, `${b.name} ${name}: ${JSON.stringify(cd.body)}`);
+          }
+          const rgn = await rest.raw({
+            method: 'POST',
+            path: resourcePath(REGIONS, undefined),
+            body: regionBody({ clusterDeployment: { name: host, namespace: SYSTEM } }),
+          });
+          assert.equal(rgn.status, 201, `${b.name}: ${JSON.stringify(rgn.body)}`);
+          const patched = await rest.raw({
+            method: 'PATCH',
+            path: resourcePath(CREDENTIALS, SYSTEM, cred),
+            contentType: 'application/merge-patch+json',
+            body: { spec: { region } },
+          });
+          assert.equal(patched.status, 200, `${b.name}: ${JSON.stringify(patched.body)}`);
+        }),
+      );
+      const refused = await askWithDetails({ method: 'DELETE', path: resourcePath(REGIONS, undefined, region), query: { dryRun: 'All' } });
+      assert.deepEqual(refused.sandbox, refused.kcm, 'a Region whose Credential a deployment uses: the same answer');
+      assert.deepEqual(refused.kcm, {
+        status: 403,
+        reason: 'Forbidden',
+        message: `${WEBHOOK}region deletion is forbidden`,
+        warnings: ["The Region object can't be removed while any ClusterDeployment objects deployed in that Region still exist"],
+        details: undefined,
+      });
+      // Once that deployment is gone, the Region goes (on both). The Credential leaves the Region first: kcm reconciles
+      // a deployment whose Credential names a Region through that Region's cluster (its deletion too), and this
+      // Region's cluster (the host deployment's, a dry run) has no kubeconfig, so the deletion would wait forever.
+      await Promise.all(backends.map((b) => leaveRegion(b)));
+      await Promise.all(
+        backends.map(async (b, i) => {
+          const rest = restOf(b.adminKubeconfig);
+          const gone = await rest.raw({ method: 'DELETE', path: resourcePath(CLUSTER_DEPLOYMENTS, SYSTEM, user) });
+          assert.ok(gone.status === 200 || gone.status === 202, `${b.name}: ${gone.status}`);
+          await cdWatches[i]!.seen(`${user} gone on ${b.name}`, (e) => e.type === 'DELETED' && e.object.metadata.name === user, {
+            timeoutMs: 60_000,
+          });
+        }),
+      );
+      const allowed = await askWithDetails({ method: 'DELETE', path: resourcePath(REGIONS, undefined, region) });
+      assert.deepEqual(
+        [(allowed.sandbox as Answer).status, (allowed.kcm as Answer).status],
+        [200, 200],
+        `the Region's DELETE is admitted on both once no deployment uses its Credential: ${JSON.stringify(allowed)}`,
+      );
+    } finally {
+      // Leave the shared world as found, in the order the webhooks allow: the deployment that uses the Credential, the
+      // Region, the deployment the Region names, the Credential, the Secret.
+      await Promise.all(
+        backends.map(async (b, i) => {
+          const rest = restOf(b.adminKubeconfig);
+          const wait = (w: RecordedWatch | undefined, what: string, name: string): Promise<unknown> =>
+            (
+              w?.seen(`${what} gone on ${b.name}`, (e) => e.type === 'DELETED' && e.object.metadata.name === name, { timeoutMs: 60_000 }) ??
+              Promise.resolve()
+            ).catch((err: Error) => leftovers.push(err.message));
+          const remove = async (
+            resource: ResourceKey,
+            namespace: string | undefined,
+            name: string,
+            w: RecordedWatch | undefined,
+          ): Promise<void> => {
+            if (!(await b.get(resource, namespace, name))) return;
+            await rest.raw({ method: 'DELETE', path: resourcePath(resource, namespace, name) });
+            await wait(w, name, name);
+          };
+          await leaveRegion(b).catch((err: Error) => leftovers.push(err.message));
+          await remove(CLUSTER_DEPLOYMENTS, SYSTEM, user, cdWatches[i]);
+          await remove(REGIONS, undefined, region, regionWatches[i]);
+          await remove(CLUSTER_DEPLOYMENTS, SYSTEM, host, cdWatches[i]);
+          await remove(CREDENTIALS, SYSTEM, cred, credWatches[i]);
+          await rest.raw({ method: 'DELETE', path: resourcePath(SECRETS, SYSTEM, noKey) });
+        }),
+      );
+      for (const w of [...cdWatches, ...credWatches, ...regionWatches]) w.stop();
+    }
+    assert.deepEqual(leftovers, [], 'the deployments, the Region and the Credential are gone on both');
   });
 
   it("regional clients (a difference removed): a Credential of a Region is checked in the Region's cluster — its identity missing there, the same on both", async () => {
@@ -510,8 +815,8 @@ describe("a deployment's child cluster (a second kube-apiserver): the sandbox ag
         warnings: ['Failed to validate required providers'],
       });
     } finally {
-      // Leave the shared world as found: the Credential (a Region is refused deletion while a Credential names it:
-      // validation/region.go:54-70), then the Region (kcm's finalizer goes with nothing to remove), then the Secret.
+      // Leave the shared world as found: the Credential (kcm refuses a Region's deletion only while a deployment uses a
+      // Credential of it: validation/region.go:54-74; none does here), then the Region (kcm's finalizer goes with nothing to remove), then the Secret.
       for (const [i, b] of created.entries()) {
         const rest = restOf(b.adminKubeconfig);
         await rest.raw({ method: 'DELETE', path: resourcePath(CREDENTIALS, SYSTEM, cred) });

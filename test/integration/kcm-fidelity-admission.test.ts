@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApiException, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { testBackends } from '../helpers/backend.js';
 import { until } from '../helpers/until.js';
 import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
@@ -410,6 +410,107 @@ for (const choice of testBackends()) {
         }
       });
     }
+
+    it("the Region webhook's CREATE: a missing kubeconfig Secret (404, details without a group), a Secret without the key (403), a missing ClusterDeployment (404); the Management's: a missing Release (422) [kcm internal/webhook/region_webhook.go:51-53, internal/util/validation/region.go:29-52, management_webhook.go:51-59]", async () => {
+      const W = 'admission webhook "validation.region.k0rdent.mirantis.com" denied the request: ';
+      const region = async (spec: Rec): Promise<Answer> => {
+        const body = { apiVersion: `${GROUP}/${VERSION}`, kind: 'Region', metadata: { name: 'fid-region' }, spec };
+        try {
+          const info = await custom.createClusterCustomObjectWithHttpInfo({
+            group: GROUP,
+            version: VERSION,
+            plural: 'regions',
+            body,
+            dryRun: 'All',
+          });
+          return { code: info.httpStatusCode, object: info.data as Rec, warnings: warningsOf(info.headers['warning']) };
+        } catch (err) {
+          if (!(err instanceof ApiException)) throw err;
+          const status = JSON.parse(String(err.body)) as Rec;
+          return {
+            code: err.code,
+            reason: String(status['reason']),
+            message: String(status['message']),
+            details: status['details'],
+            warnings: [],
+          };
+        }
+      };
+      const core = new KubeConfig();
+      core.loadFromString(backend.adminKubeconfig);
+      const secrets = core.makeApiClient(CoreV1Api);
+      await secrets.createNamespacedSecret({
+        namespace: NS,
+        body: { metadata: { name: 'fid-region-nokey' }, data: { other: 'eA==' } },
+      });
+      try {
+        const noSecret = await region({ kubeConfig: { name: 'fid-region-absent', key: 'value' } });
+        assert.deepEqual(
+          [noSecret.code, noSecret.reason, noSecret.message, noSecret.details],
+          [404, 'NotFound', `${W}Secret "fid-region-absent" not found`, { name: 'fid-region-absent', kind: 'Secret' }],
+        );
+        const noKey = await region({ kubeConfig: { name: 'fid-region-nokey', key: 'value' } });
+        assert.deepEqual(
+          [noKey.code, noKey.reason, noKey.message, noKey.details],
+          [403, 'Forbidden', `${W}kubeConfig Secret does not have value key defined`, undefined],
+        );
+        const noCd = await region({ clusterDeployment: { name: 'fid-region-absent', namespace: NS } });
+        assert.deepEqual(
+          [noCd.code, noCd.reason, noCd.message, noCd.details],
+          [
+            404,
+            'NotFound',
+            `${W}ClusterDeployment.${GROUP} "fid-region-absent" not found`,
+            { name: 'fid-region-absent', group: GROUP, kind: 'ClusterDeployment' },
+          ],
+        );
+        // The check passes for an existing deployment (dry run: nothing stored).
+        const admitted = await region({ clusterDeployment: { name: 'fid-up', namespace: NS } });
+        assert.equal(admitted.code, 201, JSON.stringify(admitted));
+        // The Management webhook's CREATE checks its Release the same way (management_webhook.go:51-59, :170-179).
+        let management: Answer;
+        try {
+          await custom.createClusterCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: 'managements',
+            body: {
+              apiVersion: `${GROUP}/${VERSION}`,
+              kind: 'Management',
+              metadata: { name: 'fid-other' },
+              spec: { release: 'fid-absent' },
+            },
+            dryRun: 'All',
+          });
+          management = { code: 201, warnings: [] };
+        } catch (err) {
+          if (!(err instanceof ApiException)) throw err;
+          const status = JSON.parse(String(err.body)) as Rec;
+          management = {
+            code: err.code,
+            reason: String(status['reason']),
+            message: String(status['message']),
+            details: status['details'],
+            warnings: [],
+          };
+        }
+        const body = `Forbidden: Release.${GROUP} "fid-absent" not found`;
+        assert.deepEqual(management, {
+          code: 422,
+          reason: 'Invalid',
+          message: `admission webhook "validation.management.k0rdent.mirantis.com" denied the request: Management.${GROUP} "fid-other" is invalid: spec.release: ${body}`,
+          details: {
+            name: 'fid-other',
+            group: GROUP,
+            kind: 'Management',
+            causes: [{ reason: 'FieldValueForbidden', message: body, field: 'spec.release' }],
+          },
+          warnings: [],
+        });
+      } finally {
+        await secrets.deleteNamespacedSecret({ namespace: NS, name: 'fid-region-nokey' });
+      }
+    });
 
     it('warnings reach client-node as Warning headers on a denial (item 3) [k8s.io/apiserver pkg/endpoints/filters/warning.go:69-112]', async () => {
       // The same text twice would be written once (warning.go:87-91); one webhook sends one here.

@@ -82,7 +82,7 @@ export type AdmissionResult =
       reason: string;
       message: string;
       /** The status details the webhook answered with (a NotFound names group, kind and name); else the API server's own */
-      details?: { name?: string; group?: string; kind?: string };
+      details?: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message: string; field?: string }[] };
       warnings?: string[];
     };
 

@@ -23,8 +23,8 @@ export interface ApiStatus {
   code: number;
   reason: string;
   message: string;
-  /** metav1.StatusDetails: `name` is omitempty, so an empty name is not written. */
-  details: { name?: string; group: string; kind: string };
+  /** metav1.StatusDetails: `name` and `group` are omitempty, so an empty one is not written. */
+  details: { name?: string; group?: string; kind: string; causes?: { reason: string; message: string; field: string }[] };
 }
 
 /** A Go error: its Error() text and the API status in its chain, if any. */
@@ -35,10 +35,12 @@ export interface KcmError {
 
 export const plain = (message: string): KcmError => ({ message });
 
-/** apierrors.NewNotFound as the cached client calls it: GroupResource{group, Kind}. */
+/** apierrors.NewNotFound as the cached client calls it: GroupResource{group, Kind}. metav1.StatusDetails' `name` and
+ * `group` are omitempty, so the core group's details name none. */
 export function notFound(kind: string, name: string, group = K0RDENT_GROUP): KcmError {
   const message = `${kind}${group ? `.${group}` : ''} "${name}" not found`;
-  return { message, status: { code: 404, reason: 'NotFound', message, details: { ...(name !== '' ? { name } : {}), group, kind } } };
+  const details = { ...(name !== '' ? { name } : {}), ...(group !== '' ? { group } : {}), kind };
+  return { message, status: { code: 404, reason: 'NotFound', message, details } };
 }
 
 /** fmt.Errorf("<prefix>: %w", err). */
@@ -88,3 +90,22 @@ export const goList = (items: string[]): string => `[${items.join(' ')}]`;
 
 /** client.ObjectKey's String() (apimachinery v0.34.4 `pkg/types/namespacedname.go:37-39`): "namespace/name", "/name" when cluster-scoped. */
 export const objectKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+
+/**
+ * apierrors.NewInvalid(GroupKind, name, field.ErrorList{field.Forbidden(path, detail)}) (apimachinery v0.34.4
+ * `pkg/api/errors/errors.go` NewInvalid; `pkg/util/validation/field/errors.go` ErrorBody): 422 with the field error as
+ * its one cause.
+ */
+export function invalidForbidden(kind: string, name: string, field: string, detail: string): KcmError {
+  const body = `Forbidden: ${detail}`;
+  const message = `${kind}.${K0RDENT_GROUP} "${name}" is invalid: ${field}: ${body}`;
+  return {
+    message,
+    status: {
+      code: 422,
+      reason: 'Invalid',
+      message,
+      details: { name, group: K0RDENT_GROUP, kind, causes: [{ reason: 'FieldValueForbidden', message: body, field }] },
+    },
+  };
+}

@@ -8,13 +8,14 @@ import type { Store } from '../apiserver/types.js';
 import { mutateClusterDeployment, validateClusterDeployment } from './admission.js';
 import { mutateAccessManagement, validateAccessManagement } from './access-management-webhook.js';
 import { validateManagement } from './management-webhook.js';
+import { validateRegion } from './region-webhook.js';
 import { storeApi, type KcmApi } from './api.js';
 import { KcmController, type KcmControllerOptions } from './controller.js';
 import { startManagementFaults } from './management-faults.js';
 import { createWorld } from '../world/index.js';
 import { startServiceTemplateController } from './service-templates.js';
 import { startProviderTemplateOwnership } from './provider-templates.js';
-import { ACCESS_MANAGEMENTS, CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, MANAGEMENTS, SERVICE_TEMPLATES } from './resources.js';
+import { ACCESS_MANAGEMENTS, CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, MANAGEMENTS, REGIONS, SERVICE_TEMPLATES } from './resources.js';
 import { defaultTemplate, validateClusterTemplate, validateProviderTemplate, validateServiceTemplate } from './template-admission.js';
 
 const PROVIDER_TEMPLATES = { group: CLUSTER_TEMPLATES.group, plural: 'providertemplates' };
@@ -70,6 +71,7 @@ export function startKcm(store: Store, options: KcmControllerOptions = {}): KcmH
   store.registerMutatingAdmission(ACCESS_MANAGEMENTS, mutateAccessManagement);
   store.registerValidatingAdmission(ACCESS_MANAGEMENTS, validateAccessManagement);
   store.registerValidatingAdmission(MANAGEMENTS, validateManagement);
+  store.registerValidatingAdmission(REGIONS, validateRegion);
   return startKcmController(storeApi(store), options);
 }
 

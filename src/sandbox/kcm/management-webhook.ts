@@ -1,20 +1,50 @@
 /**
- * kcm's Management validating webhook on DELETE (kcm v1.11.4 `internal/webhook/management_webhook.go:161-168`
+ * kcm's Management validating webhook. DELETE (kcm v1.11.4 `internal/webhook/management_webhook.go:161-168`
  * ValidateDelete over `internal/util/validation/mgmt.go:181-199` ManagementDeletionAllowed): the Management cannot
  * go while a Region or a ClusterDeployment exists — 403 "management deletion is forbidden" with the reason,
  * capitalised, as the warning. So a Management being deleted while deployments exist is out of reach on both (kcm
- * registers the webhook for CREATE, UPDATE and DELETE: `templates/provider/kcm/templates/webhooks.yaml:176-198`; its
- * CREATE and UPDATE checks of the release and providers are not simulated). Attached as a store admission hook
- * (./index.ts) and as an HTTPS webhook (./webhook-server.ts).
+ * registers the webhook for CREATE, UPDATE and DELETE: `templates/provider/kcm/templates/webhooks.yaml:176-198`).
+ * CREATE, and an UPDATE that changes `spec.release` (`management_webhook.go:51-59`, `:69-76`, validateRelease
+ * `:170-179`): the Release must exist and be ready, else 422 Invalid with `spec.release: Forbidden: <why>`; then an
+ * UPDATE's Release must be found (`:78-81`: a NotFound, 404). The rest of UPDATE — a provider still in use removed,
+ * CAPI contracts (`:83-97`) — is not simulated (docs/sandbox.md "What still differs from kcm").
+ * Attached as a store admission hook (./index.ts) and as an HTTPS webhook (./webhook-server.ts).
  */
-import type { AdmissionRequest, AdmissionResult } from '../apiserver/types.js';
+import type { AdmissionRequest, AdmissionResult, KubeObject } from '../apiserver/types.js';
 import type { KcmReader } from './api.js';
-import { denial, plain } from './admission-errors.js';
+import { denial, invalidForbidden, notFound, plain, wrap } from './admission-errors.js';
+import { RELEASES } from './provider-templates.js';
 import { CLUSTER_DEPLOYMENTS, REGIONS } from './resources.js';
 
 export const MANAGEMENT_WEBHOOK = 'validation.management.k0rdent.mirantis.com';
 
+/** validateRelease (management_webhook.go:170-179): the Release's NotFound text, or that it is not ready. */
+function releaseProblem(reader: KcmReader, release: string): string | undefined {
+  const object = reader.get(RELEASES, undefined, release);
+  if (!object) return notFound('Release', release).message;
+  return (object['status'] as { ready?: boolean } | undefined)?.ready === true ? undefined : `release "${release}" status is not ready`;
+}
+
+const releaseOf = (object: KubeObject | undefined): string => {
+  const release = (object?.['spec'] as { release?: unknown } | undefined)?.release;
+  return typeof release === 'string' ? release : '';
+};
+
 export function validateManagement(request: AdmissionRequest, reader: KcmReader): AdmissionResult {
+  if (request.operation === 'CREATE' || request.operation === 'UPDATE') {
+    const object = request.object;
+    const name = object?.metadata.name ?? '';
+    // An UPDATE of an object being deleted is admitted (management_webhook.go:65-67).
+    if (request.operation === 'UPDATE' && object?.metadata.deletionTimestamp) return { allowed: true };
+    const release = releaseOf(object);
+    if (request.operation === 'CREATE' || release !== releaseOf(request.oldObject)) {
+      const problem = releaseProblem(reader, release);
+      if (problem) return denial(MANAGEMENT_WEBHOOK, invalidForbidden('Management', name, 'spec.release', problem));
+    }
+    if (request.operation === 'UPDATE' && !reader.get(RELEASES, undefined, release))
+      return denial(MANAGEMENT_WEBHOOK, wrap(`failed to get Release ${release}`, notFound('Release', release)));
+    return { allowed: true };
+  }
   if (request.operation !== 'DELETE') return { allowed: true };
   // Regions first, then ClusterDeployments (mgmt.go:182-197); each a List with Limit(1).
   const reason =

@@ -27,6 +27,7 @@ import {
   K0RDENT_GROUP,
   K0RDENT_VERSION,
   MANAGEMENTS,
+  REGIONS,
   SERVICE_TEMPLATES,
 } from './resources.js';
 import {
@@ -50,6 +51,7 @@ import {
   validateAccessManagement,
 } from './access-management-webhook.js';
 import { MANAGEMENT_WEBHOOK, validateManagement } from './management-webhook.js';
+import { REGION_WEBHOOK, validateRegion } from './region-webhook.js';
 
 type Check = (request: AdmissionRequest, reader: KcmReader) => AdmissionResult;
 
@@ -146,14 +148,23 @@ const ENDPOINTS: Endpoint[] = [
     mutating: false,
     check: validateAccessManagement,
   },
-  // Management (kcm templates/provider/kcm/templates/webhooks.yaml:176-198): only its DELETE check is simulated.
+  // Management (kcm templates/provider/kcm/templates/webhooks.yaml:176-198): its Release and DELETE checks.
   {
     path: '/validate-k0rdent-mirantis-com-v1beta1-management',
     webhook: MANAGEMENT_WEBHOOK,
     resource: MANAGEMENTS,
-    operations: ['DELETE'],
+    operations: ['CREATE', 'UPDATE', 'DELETE'],
     mutating: false,
     check: validateManagement,
+  },
+  // Region (kcm templates/provider/kcm/templates/webhooks.yaml:198-220): its CREATE and DELETE checks are simulated.
+  {
+    path: '/validate-k0rdent-mirantis-com-v1beta1-region',
+    webhook: REGION_WEBHOOK,
+    resource: REGIONS,
+    operations: ['CREATE', 'DELETE'],
+    mutating: false,
+    check: validateRegion,
   },
 ];
 
