@@ -25,6 +25,7 @@ import {
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { buildKubeconfig } from '../../src/sandbox/apiserver/kubeconfig.js';
+import { SEEDED_REGIONS } from '../../src/sandbox/seed/platform-seed.js';
 import { testBackends, type Backend, type BackendName } from '../helpers/backend.js';
 import { backendsFor } from '../helpers/lifecycle.js';
 import { kubectlFor, type Kubectl, type KubectlResult } from '../helpers/kubectl.js';
@@ -767,7 +768,9 @@ const CREATE: Record<string, Record<string, unknown>> = {
   MultiClusterService: { spec: {} },
   ProviderInterface: { spec: {} },
   ProviderTemplate: { spec: { helm: { chartSpec: CHART_SPEC } } },
-  Region: { spec: { kubeConfig: { name: 'fidelity-region-kubeconfig', key: 'value' } } },
+  // kcm's Region webhook checks the kubeconfig Secret exists with its key (validation/region.go:29-39): the seeded
+  // region-west's (src/sandbox/seed/platform-seed.ts).
+  Region: { spec: { kubeConfig: { name: `${SEEDED_REGIONS.ready}-kubeconfig`, key: 'value' } } },
   Release: { spec: { version: '1.0.0', kcm: { template: 'kcm-1-0-0' }, capi: { template: 'cluster-api-1-0-0' } } },
   ServiceSet: { spec: { cluster: 'fidelity-cluster', provider: { name: 'ksm-projectsveltos' } } },
   ServiceTemplateChain: { spec: {} },

@@ -7,25 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KubeObject, ResourceKey } from '../../src/sandbox/apiserver/types.js';
-import type { KcmReader } from '../../src/sandbox/kcm/api.js';
+import type { KubeObject } from '../../src/sandbox/apiserver/types.js';
 import { cleanupChildCluster, type ChildCleanup } from '../../src/sandbox/kcm/child-cleanup.js';
 import type { Condition } from '../../src/sandbox/kcm/conditions.js';
 import { deletionPass, needsChildCleanup, type DeletionWorld } from '../../src/sandbox/kcm/deletion.js';
 import { CREDENTIALS, SECRETS } from '../../src/sandbox/kcm/resources.js';
+import { fixedReader } from '../helpers/kcm-reader.js';
 
 const NS = 'kcm-system';
 const NOW = '2026-12-07T15:00:00Z';
 
-function reader(objects: { resource: ResourceKey; object: KubeObject }[]): KcmReader {
-  const same = (a: ResourceKey, b: ResourceKey): boolean => a.group === b.group && a.plural === b.plural;
-  return {
-    get: (resource, namespace, name) =>
-      objects.find((o) => same(o.resource, resource) && o.object.metadata.namespace === namespace && o.object.metadata.name === name)
-        ?.object,
-    list: (resource) => objects.filter((o) => same(o.resource, resource)).map((o) => o.object),
-  };
-}
+const reader = fixedReader;
 
 const credential: KubeObject = {
   apiVersion: 'k0rdent.mirantis.com/v1beta1',

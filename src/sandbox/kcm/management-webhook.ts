@@ -6,13 +6,15 @@
  * registers the webhook for CREATE, UPDATE and DELETE: `templates/provider/kcm/templates/webhooks.yaml:176-198`).
  * CREATE, and an UPDATE that changes `spec.release` (`management_webhook.go:51-59`, `:69-76`, validateRelease
  * `:170-179`): the Release must exist and be ready, else 422 Invalid with `spec.release: Forbidden: <why>`; then an
- * UPDATE's Release must be found (`:78-81`: a NotFound, 404). The rest of UPDATE — a provider still in use removed,
- * CAPI contracts (`:83-97`) — is not simulated (docs/sandbox.md "What still differs from kcm").
+ * UPDATE's Release must be found (`:78-81`: a NotFound, 404), and a provider a deployment still needs may not be removed
+ * (`:83-88`, ./components-removal.ts): 422 `spec.providers: Forbidden: …`, warning `Some of the providers cannot be
+ * removed`. The CAPI contracts check (`:90-97`) is not simulated (docs/sandbox.md "What still differs from kcm").
  * Attached as a store admission hook (./index.ts) and as an HTTPS webhook (./webhook-server.ts).
  */
 import type { AdmissionRequest, AdmissionResult, KubeObject } from '../apiserver/types.js';
 import type { KcmReader } from './api.js';
 import { denial, invalidForbidden, notFound, plain, wrap } from './admission-errors.js';
+import { componentsRemovalProblem } from './components-removal.js';
 import { RELEASES } from './provider-templates.js';
 import { CLUSTER_DEPLOYMENTS, REGIONS } from './resources.js';
 
@@ -41,8 +43,15 @@ export function validateManagement(request: AdmissionRequest, reader: KcmReader)
       const problem = releaseProblem(reader, release);
       if (problem) return denial(MANAGEMENT_WEBHOOK, invalidForbidden('Management', name, 'spec.release', problem));
     }
-    if (request.operation === 'UPDATE' && !reader.get(RELEASES, undefined, release))
-      return denial(MANAGEMENT_WEBHOOK, wrap(`failed to get Release ${release}`, notFound('Release', release)));
+    if (request.operation === 'CREATE' || !object) return { allowed: true };
+    const releaseObject = reader.get(RELEASES, undefined, release);
+    if (!releaseObject) return denial(MANAGEMENT_WEBHOOK, wrap(`failed to get Release ${release}`, notFound('Release', release)));
+    // management_webhook.go:83-88.
+    const removal = componentsRemovalProblem(reader, releaseObject, request.oldObject, object, 'Management');
+    if (removal)
+      return denial(MANAGEMENT_WEBHOOK, invalidForbidden('Management', name, 'spec.providers', removal), [
+        'Some of the providers cannot be removed',
+      ]);
     return { allowed: true };
   }
   if (request.operation !== 'DELETE') return { allowed: true };

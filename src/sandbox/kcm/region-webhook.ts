@@ -8,14 +8,17 @@
  * - DELETE (`region_webhook.go:92-99` over `region.go:54-74` RegionDeletionAllowed): refused while a
  *   ClusterDeployment uses a Credential of the Region (`spec.region`) — 403 "region deletion is forbidden" with the
  *   reason, capitalised, as the warning.
- * - UPDATE: its checks (providers still in use, CAPI contracts: `region_webhook.go:56-90`) are not simulated; the
- *   sandbox admits every Region UPDATE (docs/sandbox.md "What still differs from kcm").
+ * - UPDATE (`region_webhook.go:56-89`): the Management and its Release must be found, and a provider a deployment in
+ *   this Region still needs may not be removed (./components-removal.ts, as the Management's). The CAPI contracts
+ *   check (`:77-86`) is not simulated (docs/sandbox.md "What still differs from kcm").
  * Attached as a store admission hook (./index.ts) and as an HTTPS webhook (./webhook-server.ts).
  */
 import type { AdmissionRequest, AdmissionResult, KubeObject } from '../apiserver/types.js';
 import type { KcmReader } from './api.js';
-import { denial, getOrNotFound, notFound, objectKey, plain, wrap } from './admission-errors.js';
-import { CLUSTER_DEPLOYMENTS, CREDENTIALS, SECRETS, SYSTEM_NAMESPACE } from './resources.js';
+import { denial, getOrNotFound, invalidForbidden, notFound, objectKey, plain, wrap } from './admission-errors.js';
+import { componentsRemovalProblem } from './components-removal.js';
+import { RELEASES } from './provider-templates.js';
+import { CLUSTER_DEPLOYMENTS, CREDENTIALS, MANAGEMENTS, SECRETS, SYSTEM_NAMESPACE } from './resources.js';
 
 export const REGION_WEBHOOK = 'validation.region.k0rdent.mirantis.com';
 
@@ -33,6 +36,24 @@ const stringAt = (object: KubeObject, field: string): string | undefined => {
 export function validateRegion(request: AdmissionRequest, reader: KcmReader): AdmissionResult {
   if (request.operation === 'CREATE') return validateCreate(request.object, reader);
   if (request.operation === 'DELETE') return validateDelete(request.oldObject, reader);
+  if (request.operation === 'UPDATE' && request.object) return validateUpdate(request.oldObject, request.object, reader);
+  return { allowed: true };
+}
+
+/** region_webhook.go:56-89: the Management, its Release, then the providers still in use (./components-removal.ts). */
+function validateUpdate(oldObject: KubeObject | undefined, region: KubeObject, reader: KcmReader): AdmissionResult {
+  if (region.metadata.deletionTimestamp) return { allowed: true };
+  const management = reader.get(MANAGEMENTS, undefined, 'kcm');
+  if (!management) return denial(REGION_WEBHOOK, wrap('failed to get Management', notFound('Management', 'kcm')));
+  const releaseName = (management['spec'] as { release?: unknown } | undefined)?.release;
+  const release = typeof releaseName === 'string' ? releaseName : '';
+  const releaseObject = reader.get(RELEASES, undefined, release);
+  if (!releaseObject) return denial(REGION_WEBHOOK, wrap(`failed to get Release ${release}`, notFound('Release', release)));
+  const removal = componentsRemovalProblem(reader, releaseObject, oldObject, region, 'Region');
+  if (removal)
+    return denial(REGION_WEBHOOK, invalidForbidden('Region', region.metadata.name, 'spec.providers', removal), [
+      'Some of the providers cannot be removed',
+    ]);
   return { allowed: true };
 }
 

@@ -157,12 +157,12 @@ const ENDPOINTS: Endpoint[] = [
     mutating: false,
     check: validateManagement,
   },
-  // Region (kcm templates/provider/kcm/templates/webhooks.yaml:198-220): its CREATE and DELETE checks are simulated.
+  // Region (kcm templates/provider/kcm/templates/webhooks.yaml:198-220).
   {
     path: '/validate-k0rdent-mirantis-com-v1beta1-region',
     webhook: REGION_WEBHOOK,
     resource: REGIONS,
-    operations: ['CREATE', 'DELETE'],
+    operations: ['CREATE', 'UPDATE', 'DELETE'],
     mutating: false,
     check: validateRegion,
   },
