@@ -636,10 +636,15 @@ describe("a deployment's child cluster (a second kube-apiserver): the sandbox ag
             });
             assert.equal(cd.status, 201, `${b.name} ${name}: ${JSON.stringify(cd.body)}`);
           }
-          const rgn = await rest.raw({
-            method: 'POST',
-            path: resourcePath(REGIONS, undefined),
-            body: regionBody({ clusterDeployment: { name: host, namespace: SYSTEM } }),
+          // kcm's webhook Gets the host deployment from its cache, which may lag its creation: a 404 writes nothing,
+          // so the create is sent again until it is not one.
+          const rgn = await until(`${b.name}'s cache holds ${host}`, async () => {
+            const res = await rest.raw({
+              method: 'POST',
+              path: resourcePath(REGIONS, undefined),
+              body: regionBody({ clusterDeployment: { name: host, namespace: SYSTEM } }),
+            });
+            return res.status === 404 ? undefined : res;
           });
           assert.equal(rgn.status, 201, `${b.name}: ${JSON.stringify(rgn.body)}`);
           const patched = await rest.raw({
@@ -706,7 +711,12 @@ describe("a deployment's child cluster (a second kube-apiserver): the sandbox ag
             w: RecordedWatch | undefined,
           ): Promise<void> => {
             if (!(await b.get(resource, namespace, name))) return;
-            await rest.raw({ method: 'DELETE', path: resourcePath(resource, namespace, name) });
+            // A webhook refusal (403) from a kcm cache that still holds what the previous step removed (a Region
+            // naming the deployment, a deployment using the Credential) deletes nothing: sent again until it is not one.
+            await until(`${name} deleted on ${b.name}`, async () => {
+              const res = await rest.raw({ method: 'DELETE', path: resourcePath(resource, namespace, name) });
+              return res.status === 403 ? undefined : true;
+            }).catch((err: Error) => leftovers.push(err.message));
             await wait(w, name, name);
           };
           await leaveRegion(b).catch((err: Error) => leftovers.push(err.message));
