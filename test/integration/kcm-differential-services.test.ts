@@ -29,7 +29,7 @@ import { AZURE_BASELINE } from '../helpers/clusters-harness.js';
 import { useBackend } from '../helpers/lifecycle.js';
 import { until } from '../helpers/until.js';
 import { recordWatch } from '../helpers/watch.js';
-import { type Condition, conditionsOf, type Answer, answerOf } from '../helpers/answers.js';
+import { conditionsOf, type Answer, answerOf } from '../helpers/answers.js';
 
 const SYSTEM = 'kcm-system';
 const K0RDENT = 'k0rdent.mirantis.com';
@@ -37,6 +37,8 @@ const SERVICE_TEMPLATES: ResourceKey = { group: K0RDENT, version: 'v1beta1', plu
 const PROVIDER_INTERFACES: ResourceKey = { group: K0RDENT, version: 'v1beta1', plural: 'providerinterfaces' };
 const CONFIG_MAPS: ResourceKey = { group: '', version: 'v1', plural: 'configmaps' };
 const MULTI_CLUSTER_SERVICES: ResourceKey = { group: K0RDENT, version: 'v1beta1', plural: 'multiclusterservices' };
+const SERVICE_SETS: ResourceKey = { group: K0RDENT, version: 'v1beta1', plural: 'servicesets' };
+const CORE_EVENTS: ResourceKey = { group: '', version: 'v1', plural: 'events' };
 
 const TEMPLATE = 'kcm-diff-svc-local';
 const MANIFESTS = 'kcm-diff-svc-manifests';
@@ -274,10 +276,12 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
       );
       assert.deepEqual({ ...kcm, message: cycle('apps/a') }, sandbox);
     });
-    it('a MultiClusterService with undefined dependencies: kcm fails its ServicesDependencyValidation and Ready with the same text; the sandbox writes no validation condition (a difference held as it is)', async () => {
+    it('a MultiClusterService with undefined dependencies (a difference removed): ServicesDependencyValidation and Ready fail with the same text on both, with the same Warning event, and no service reaches a cluster', async () => {
       // kcm v1.11.4 multiclusterservice_controller.go:127-158: the services' templates (in the system namespace), then
-      // their dependencies, each a condition; a failure is Ready=False with its text and ends the reconcile (no
-      // ServiceSets). Made with kcm's finalizer and component label, so kcm's first reconcile validates (:106-124).
+      // their dependencies, each a condition; a failure is Ready=False with its text, a Warning event (record.Warnf:
+      // reason the condition, action ValidateServiceDependencies; a cluster-scoped object's events go to `default`) and
+      // ends the reconcile (no ServiceSets). Made with kcm's finalizer and component label, so kcm's first reconcile
+      // validates (:106-124). The sandbox: src/sandbox/kcm/services.ts multiClusterServiceChecks.
       const services: Service[] = [
         { name: 'a', namespace: 'apps', template: TEMPLATE, dependsOn: [{ name: 'x' }] },
         { name: 'b', namespace: 'apps', template: TEMPLATE, dependsOn: [{ name: 'z' }] },
@@ -285,8 +289,12 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
       const message =
         'some services have invalid dependencies\nfailed service dependency validation: ' +
         'dependency default/x of service apps/a is not defined as a service\ndependency default/z of service apps/b is not defined as a service';
-      const conditionsOn = async (b: Backend): Promise<Condition[]> => {
+      // kcm's lines in Go map order, as the webhook's: grouped by spec order for the comparison.
+      const prefix = 'some services have invalid dependencies\n';
+      const normalised = (text: string): string => (text ? inSpecOrder(text, services, prefix) : text);
+      const outcomeOn = async (b: Backend): Promise<{ conditions: string[][]; event: string[] }> => {
         const watch = await recordWatch(b, MULTI_CLUSTER_SERVICES, { fieldSelector: `metadata.name=${MCS}` });
+        const events = await recordWatch(b, CORE_EVENTS, { namespace: 'default', fieldSelector: `involvedObject.name=${MCS}` });
         try {
           const made = await restOf(b).raw({
             method: 'POST',
@@ -296,10 +304,11 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
               kind: 'MultiClusterService',
               metadata: {
                 name: MCS,
-                labels: { 'k0rdent.mirantis.com/component': 'kcm' },
+                labels: { 'k0rdent.mirantis.com/component': 'kcm', 'kcm-diff-svc': 'mcs' },
                 finalizers: ['k0rdent.mirantis.com/multicluster-service'],
               },
-              spec: { clusterSelector: { matchLabels: { 'kcm-diff-svc': 'matches-nothing' } }, serviceSpec: { services } },
+              // The selector matches the seeded dev deployment on both: no ServiceSet may be made for it.
+              spec: { clusterSelector: { matchLabels: { env: 'dev' } }, serviceSpec: { services } },
             },
           });
           assert.equal(made.status, 201, `${b.name}: ${JSON.stringify(made.body)}`);
@@ -310,29 +319,52 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
               timeoutMs: 30_000,
             },
           );
-          return conditionsOf(seen.object);
+          const warned = await events.seen(
+            `${MCS}'s Warning event on ${b.name}`,
+            (e) => e.object['reason'] === 'ServicesDependencyValidation',
+            {
+              timeoutMs: 30_000,
+            },
+          );
+          return {
+            conditions: conditionsOf(seen.object).map((c) => [c.type, c.status, c.reason ?? '', normalised(c.message ?? '')]),
+            event: [
+              String(warned.object['type']),
+              String(warned.object['reason']),
+              String((warned.object['action'] as string | undefined) ?? ''),
+              normalised(String(warned.object['message'])),
+            ],
+          };
         } finally {
           watch.stop();
+          events.stop();
         }
       };
-      const brief = (cs: Condition[]): string[][] => cs.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? '']);
-      const kcm = brief(await conditionsOn(kcmEnv.backend));
-      // kcm's lines in Go map order, as the webhook's: grouped by spec order for the comparison.
-      const prefix = 'some services have invalid dependencies\n';
-      assert.deepEqual(
-        kcm.map(([type, status, reason, text]) => [type, status, reason, text ? inSpecOrder(text ?? '', services, prefix) : text]),
-        [
+      const [sandbox, kcm] = await Promise.all(both().map(outcomeOn));
+      assert.deepEqual(kcm, {
+        conditions: [
           ['ServicesReferencesValidation', 'True', 'Succeeded', ''],
           ['ServicesDependencyValidation', 'False', 'Failed', message],
           ['Ready', 'False', 'Failed', message],
         ],
-      );
-      // The sandbox: its services conditions only, Ready.
-      assert.deepEqual(brief(await conditionsOn(sandboxEnv.backend)), [
-        ['ServicesInReadyState', 'True', 'Succeeded', '0/0'],
-        ['ClusterInReadyState', 'True', 'Succeeded', '0/0'],
-        ['Ready', 'True', 'Succeeded', 'Object is ready'],
-      ]);
+        event: ['Warning', 'ServicesDependencyValidation', 'ValidateServiceDependencies', message],
+      });
+      assert.deepEqual(sandbox, kcm, 'the same conditions and event on the sandbox');
+      // Its services reach no cluster on either: no ServiceSet names it, and the matched deployment lists none of them
+      // (read at each backend's quiet point, so nothing still queued is missed).
+      for (const b of both()) {
+        await b.writeMarker();
+        const sets = (await b.list(SERVICE_SETS)).filter(
+          (set) => (set['spec'] as { multiClusterService?: string } | undefined)?.multiClusterService === MCS,
+        );
+        assert.deepEqual(sets, [], `${b.name}: no ServiceSet of ${MCS}`);
+        const dev = await b.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster');
+        assert.ok(dev, `${b.name}: the seeded dev deployment the selector matches`);
+        const listed = ((dev['status'] as { services?: { name: string; namespace?: string }[] } | undefined)?.services ?? []).filter(
+          (svc) => svc.namespace === 'apps',
+        );
+        assert.deepEqual(listed, [], `${b.name}: none of ${MCS}'s services on alpha-dev-cluster`);
+      }
     });
   });
 

@@ -59,7 +59,33 @@ export function removeCondition(conditions: readonly Condition[], type: string):
  * otherwise True/Succeeded "Object is ready". A False ServicesInReadyState is a warning "x/y Services are
  * ready." (kcm `internal/controller/clusterdeployment_controller.go` handleClusterDeploymentFailedConditions).
  */
-export function withReadyCondition(conditions: readonly Condition[], generation: number, now: string): Condition[] {
+/** What a False condition adds to Ready: an error (Ready Failed) or a warning (Ready Progressing); ready_condition.go:65-72. */
+export type FalseConditionHandler = (c: Condition) => { error?: string; warning?: string };
+
+/** kcm `clusterdeployment_controller.go` handleClusterDeploymentFailedConditions, as the sandbox's deployments use it. */
+export const clusterDeploymentFalse: FalseConditionHandler = (c) =>
+  c.type === SERVICES_IN_READY_STATE
+    ? { warning: `${c.message} Services are ready.` }
+    : c.type === CAPI_CLUSTER_SUMMARY
+      ? { warning: c.message }
+      : { error: c.message };
+
+/** kcm v1.11.4 `multiclusterservice_controller.go:395-405` handleMultiClusterServiceFailedCondition: every False one is an error. */
+export const multiClusterServiceFalse: FalseConditionHandler = (c) => ({
+  error:
+    c.type === 'ClusterInReadyState'
+      ? `${c.message} Clusters are ready.`
+      : c.type === SERVICES_IN_READY_STATE
+        ? `${c.message} Services are ready.`
+        : c.message,
+});
+
+export function withReadyCondition(
+  conditions: readonly Condition[],
+  generation: number,
+  now: string,
+  onFalse: FalseConditionHandler = clusterDeploymentFalse,
+): Condition[] {
   // A True Deleting makes Ready False/Deleting with its message (kcm internal/util/conditions/ready_condition.go:28-39).
   const deleting = conditions.find((c) => c.type === DELETING && c.status === 'True');
   if (deleting) {
@@ -75,8 +101,10 @@ export function withReadyCondition(conditions: readonly Condition[], generation:
   for (const c of conditions) {
     if (c.type === READY || c.type === DELETING) continue;
     if (c.status === 'Unknown') unknown.push(c.message);
-    if (c.status === 'False' && c.type === SERVICES_IN_READY_STATE) warnings.push(`${c.message} Services are ready.`);
-    else if (c.status === 'False') (c.type === CAPI_CLUSTER_SUMMARY ? warnings : errors).push(c.message);
+    if (c.status !== 'False') continue;
+    const { error, warning } = onFalse(c);
+    if (error !== undefined) errors.push(error);
+    if (warning !== undefined) warnings.push(warning);
   }
   const others = conditions.filter((c) => c.type !== READY).length;
   let ready: ConditionInput;

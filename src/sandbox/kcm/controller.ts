@@ -246,7 +246,16 @@ export class KcmController {
       this.services.forget(object);
       return;
     }
-    if (sameResource(resource, MULTI_CLUSTER_SERVICES)) this.services.multiClusterServiceChanged();
+    // kcm requeues every MultiClusterService each 10 s (multiclusterservice_controller.go:78-86, :465), so a template
+    // made (or made valid) in the system namespace lets a failed check pass on the next pass; the sandbox looks again
+    // when such a template changes (with webhooks on, kcm sets no ServiceTemplate watch: :491-521).
+    if (
+      sameResource(resource, MULTI_CLUSTER_SERVICES) ||
+      (sameResource(resource, SERVICE_TEMPLATES) &&
+        object.metadata.namespace === SYSTEM_NAMESPACE &&
+        this.store.list(MULTI_CLUSTER_SERVICES).length > 0)
+    )
+      this.services.multiClusterServiceChanged();
     if (
       resource.group === HELM_RELEASES.group ||
       resource.group === CLUSTERS.group ||

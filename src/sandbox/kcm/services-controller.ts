@@ -12,15 +12,18 @@ import {
   CLUSTER_DEPLOYMENTS,
   MULTI_CLUSTER_SERVICES,
   SERVICE_TEMPLATES,
+  isJsonObject,
   section,
   type JsonObject,
 } from './resources.js';
+import { recordEvent } from './events.js';
 import { ServiceSetWriter, type SetService } from './services-sets.js';
 import { SERVICE_CHARTS } from './service-charts.js';
 import {
   SERVICE_STATES,
   clusterProvisioned,
   desiredServices,
+  multiClusterServiceChecks,
   multiClusterServiceStatus,
   serviceFault,
   serviceKey,
@@ -287,8 +290,23 @@ export class ServicesController {
 
   private writeMultiClusterServiceStatus(mcs: KubeObject): void {
     const status = multiClusterServiceStatus(this.store, mcs, this.options.now());
-    if (!deepEqual(status, section(mcs, 'status')))
-      this.enqueueWrite(() => this.store.updateStatus(MULTI_CLUSTER_SERVICES, undefined, mcs.metadata.name, status as JsonObject));
+    if (deepEqual(status, section(mcs, 'status'))) return;
+    // A check that fails, or fails otherwise than before, is a Warning event too (kcm
+    // multiclusterservice_controller.go:127-156: record.Warnf when setCondition changed the condition; reason the
+    // condition's type, the action the check's).
+    const before = conditionsAt(section(mcs, 'status') as JsonObject);
+    const after = conditionsAt(status);
+    const events = multiClusterServiceChecks(this.store, mcs).flatMap((check) => {
+      if (check.error === undefined) return [];
+      const was = before.find((c) => c['type'] === check.type);
+      const now = after.find((c) => c['type'] === check.type);
+      const changed = !was || (['status', 'reason', 'message', 'observedGeneration'] as const).some((k) => was[k] !== now?.[k]);
+      return changed ? [{ type: 'Warning' as const, reason: check.type, message: check.error, action: check.action }] : [];
+    });
+    this.enqueueWrite(async () => {
+      const written = await this.store.updateStatus(MULTI_CLUSTER_SERVICES, undefined, mcs.metadata.name, status as JsonObject);
+      for (const event of events) await recordEvent(this.store, written, event);
+    });
   }
 
   private enqueueWrite(write: () => Promise<unknown>): void {
@@ -311,4 +329,9 @@ export class ServicesController {
     timer.unref();
     return timer;
   }
+}
+
+/** The conditions of a status object, as plain records. */
+function conditionsAt(status: JsonObject): JsonObject[] {
+  return Array.isArray(status['conditions']) ? status['conditions'].filter(isJsonObject) : [];
 }

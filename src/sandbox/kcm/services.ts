@@ -27,6 +27,7 @@ import {
   READY,
   SERVICES_IN_READY_STATE,
   SUCCEEDED,
+  multiClusterServiceFalse,
   setCondition,
   withReadyCondition,
   type Condition,
@@ -207,6 +208,14 @@ function dependencyCycle(services: ServiceEntry[]): string | undefined {
       serviceKey(s.namespace, s.name),
       s.dependsOn.map((d) => serviceKey(d.namespace, d.name)),
     );
+  return cycleFrom(graph, graph.keys());
+}
+
+/**
+ * kcm `internal/util/validation/services.go:202-223` dfs, from each start in turn (one visited set): the first node met
+ * again on the current path, or undefined.
+ */
+function cycleFrom(graph: ReadonlyMap<string, readonly string[]>, starts: Iterable<string>): string | undefined {
   const visited = new Set<string>();
   const inStack = new Set<string>();
   const dfs = (node: string): string | undefined => {
@@ -221,7 +230,7 @@ function dependencyCycle(services: ServiceEntry[]): string | undefined {
     inStack.delete(node);
     return undefined;
   };
-  for (const node of graph.keys()) {
+  for (const node of starts) {
     const found = dfs(node);
     if (found) return found;
   }
@@ -413,12 +422,77 @@ function matchesSelector(selector: unknown, labels: Record<string, string>): boo
   return true;
 }
 
-/** The MultiClusterServices whose clusterSelector matches the deployment. */
+/** One of the MultiClusterService controller's checks, as its condition records it. */
+export interface MultiClusterServiceCheck {
+  type: 'ServicesReferencesValidation' | 'ServicesDependencyValidation' | 'MultiClusterServiceDependencyValidation';
+  /** The event's action when the check fails (record.Warnf). */
+  action: string;
+  error?: string;
+}
+
+const mcsKey = (name: string): string => objectKey(undefined, name);
+
+/**
+ * kcm v1.11.4 `internal/util/validation/multiclusterservice.go:29-44` ValidateMCSDependencyOverall: every name in
+ * `spec.dependsOn` is an existing MultiClusterService (`:65-84`, one line each, errors.Join), then no cycle in the
+ * dependency graph reachable from this one (`:87-111`, hasCycleFrom over services.go:202-223 dfs).
+ */
+function multiClusterServiceDependencyError(store: KcmReader, mcs: KubeObject): string | undefined {
+  const dependsOn = (spec: KubeObject): string[] => {
+    const list = section(spec, 'spec')['dependsOn'];
+    return Array.isArray(list) ? list.filter((d): d is string => typeof d === 'string') : [];
+  };
+  const own = dependsOn(mcs);
+  if (own.length === 0) return undefined;
+  const all = store.list(MULTI_CLUSTER_SERVICES);
+  const names = new Set(all.map((m) => m.metadata.name));
+  const undefinedOnes = own
+    .filter((d) => !names.has(d))
+    .map((d) => `dependency ${mcsKey(d)} of ${mcsKey(mcs.metadata.name)} is not defined`);
+  if (undefinedOnes.length > 0) return `failed MCS dependency validation: ${undefinedOnes.join('\n')}`;
+  const graph = new Map<string, string[]>();
+  for (const m of [...all, mcs]) graph.set(m.metadata.name, dependsOn(m));
+  const cycle = cycleFrom(graph, [mcs.metadata.name]);
+  return cycle === undefined ? undefined : `failed MCS dependency cycle validation: dependency cycle detected at ${mcsKey(cycle)}`;
+}
+
+/**
+ * kcm v1.11.4 `internal/controller/multiclusterservice_controller.go:126-158`: the services' templates (in the system
+ * namespace), their dependencies, then the MultiClusterService's own `dependsOn`, in that order, each recorded as a
+ * condition; the first that fails ends the reconcile (no ServiceSets: its services reach no cluster). The checks up
+ * to and including the first failure.
+ */
+export function multiClusterServiceChecks(store: KcmReader, mcs: KubeObject): MultiClusterServiceCheck[] {
+  const services = entriesOf(section(mcs, 'spec')['serviceSpec'], mcs.metadata.name);
+  const checks: [MultiClusterServiceCheck['type'], string, () => string | undefined][] = [
+    [
+      'ServicesReferencesValidation',
+      'ValidateServiceTemplates',
+      () => servicesHaveValidTemplates(store, services, SYSTEM_NAMESPACE)?.message,
+    ],
+    ['ServicesDependencyValidation', 'ValidateServiceDependencies', () => validateServiceDependencyOverall(services)?.message],
+    ['MultiClusterServiceDependencyValidation', 'ValidateMCSDependencies', () => multiClusterServiceDependencyError(store, mcs)],
+  ];
+  const out: MultiClusterServiceCheck[] = [];
+  for (const [type, action, run] of checks) {
+    const error = run();
+    out.push({ type, action, ...(error !== undefined ? { error } : {}) });
+    if (error !== undefined) break;
+  }
+  return out;
+}
+
+/** The MultiClusterServices whose clusterSelector matches the deployment and whose checks pass (kcm makes no ServiceSet otherwise). */
 export function matchingMultiClusterServices(store: KcmReader, deployment: KubeObject): KubeObject[] {
   const labels = deployment.metadata.labels ?? {};
   return store
     .list(MULTI_CLUSTER_SERVICES)
-    .filter((m) => !m.metadata.deletionTimestamp && matchesSelector(section(m, 'spec')['clusterSelector'], labels));
+    .filter(
+      (m) =>
+        !m.metadata.deletionTimestamp &&
+        matchesSelector(section(m, 'spec')['clusterSelector'], labels) &&
+        multiClusterServiceChecks(store, m).every((c) => c.error === undefined),
+    );
 }
 
 /** Every service that reaches the deployment: its own, then those of matching MultiClusterServices. */
@@ -439,19 +513,46 @@ export function clusterProvisioned(deployment: KubeObject): boolean {
   return conditionsOf(deployment).some((c) => c.type === CAPI_CLUSTER_SUMMARY && c.status === 'True');
 }
 
-/** MultiClusterService status: matching clusters (deployed when all its services are) and the ready count. */
+/**
+ * MultiClusterService status as kcm v1.11.4 writes it (`multiclusterservice_controller.go:105-245`, updateStatus
+ * `:377-392`): the three check conditions (./multiClusterServiceChecks), and when one fails nothing more (the
+ * matching clusters stay as they were); else `ClusterInReadyState` "ready/total" (`:259-291`, without an
+ * observedGeneration), the matching clusters (deployed when all its services are), and Ready from them with kcm's
+ * MultiClusterService wording (`:395-405`: "x/y Clusters are ready."). kcm writes no ServicesInReadyState on a
+ * MultiClusterService (it is a ClusterDeployment's and a ServiceSet's condition), so none is kept.
+ */
 export function multiClusterServiceStatus(store: KcmReader, mcs: KubeObject, now: string): JsonObject {
   const previous = section(mcs, 'status');
+  const generation = mcs.metadata.generation ?? 1;
+  let conditions = conditionsOf(mcs).filter((c) => c.type !== SERVICES_IN_READY_STATE);
+  const checks = multiClusterServiceChecks(store, mcs);
+  for (const check of checks)
+    conditions = setCondition(
+      conditions,
+      {
+        type: check.type,
+        status: check.error === undefined ? 'True' : 'False',
+        reason: check.error === undefined ? SUCCEEDED : FAILED,
+        message: check.error ?? '',
+        observedGeneration: generation,
+      },
+      now,
+    );
+  if (checks.some((c) => c.error !== undefined)) {
+    return {
+      ...(previous as JsonObject),
+      conditions: withReadyCondition(conditions, generation, now, multiClusterServiceFalse) as unknown as JsonObject[],
+      observedGeneration: generation,
+    };
+  }
   const before = Array.isArray(previous['matchingClusters']) ? previous['matchingClusters'].filter(isJsonObject) : [];
   const own = entriesOf(section(mcs, 'spec')['serviceSpec'], mcs.metadata.name).filter((s) => !s.disable);
   const clusters = store
     .list(CLUSTER_DEPLOYMENTS)
     .filter((cd) => !cd.metadata.deletionTimestamp && matchesSelector(section(mcs, 'spec')['clusterSelector'], cd.metadata.labels ?? {}));
-  const states: ServiceState[] = [];
   const matchingClusters = clusters.map((cd) => {
     const cdStates = (Array.isArray(section(cd, 'status')['services']) ? section(cd, 'status')['services'] : []) as ServiceState[];
     const mine = cdStates.filter((s) => own.some((o) => o.name === s.name && o.namespace === s.namespace));
-    states.push(...mine);
     const deployed = own.length > 0 && mine.length === own.length && mine.every((s) => s.state === SERVICE_STATES.deployed);
     const was = before.find((b) => b['name'] === cd.metadata.name && b['namespace'] === cd.metadata.namespace);
     return {
@@ -465,11 +566,8 @@ export function multiClusterServiceStatus(store: KcmReader, mcs: KubeObject, now
         was && was['deployed'] === deployed && typeof was['lastTransitionTime'] === 'string' ? was['lastTransitionTime'] : now,
     };
   });
-  const generation = mcs.metadata.generation ?? 1;
   const readyClusters = matchingClusters.filter((c) => c.deployed).length;
-  let conditions = conditionsOf(mcs);
-  conditions = setCondition(conditions, servicesCondition(states, generation), now);
-  const clustersOk = readyClusters === matchingClusters.length;
+  const clustersOk = readyClusters >= matchingClusters.length;
   conditions = setCondition(
     conditions,
     {
@@ -477,11 +575,10 @@ export function multiClusterServiceStatus(store: KcmReader, mcs: KubeObject, now
       status: clustersOk ? 'True' : 'False',
       reason: clustersOk ? SUCCEEDED : FAILED,
       message: `${readyClusters}/${matchingClusters.length}`,
-      observedGeneration: generation,
     },
     now,
   );
-  conditions = withReadyCondition(conditions, generation, now);
+  conditions = withReadyCondition(conditions, generation, now, multiClusterServiceFalse);
   return {
     ...(previous as JsonObject),
     matchingClusters: matchingClusters as unknown as JsonObject[],
