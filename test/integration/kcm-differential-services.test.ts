@@ -43,6 +43,8 @@ const CORE_EVENTS: ResourceKey = { group: '', version: 'v1', plural: 'events' };
 const TEMPLATE = 'kcm-diff-svc-local';
 const MANIFESTS = 'kcm-diff-svc-manifests';
 const MCS = 'kcm-diff-svc-deps';
+/** A MultiClusterService whose template is in the system namespace only. */
+const MCS_NS = 'kcm-diff-svc-ns';
 /** The shipped interface this file relabels, and the one it makes: found only by the Flux label of the component. */
 const SHIPPED_PI = 'cluster-api-provider-openstack';
 const FALLBACK_PI = 'kcm-diff-svc-fallback-openstack';
@@ -117,6 +119,31 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
     body: object,
   });
 
+  /**
+   * A MultiClusterService selecting `env: dev` (the seeded team-alpha/alpha-dev-cluster on both), made with kcm's
+   * finalizer and component label so that kcm's first reconcile validates it (multiclusterservice_controller.go:106-124).
+   */
+  const createDevMcs = (b: Backend, name: string, services: Service[]): ReturnType<KubeRest['raw']> =>
+    restOf(b).raw({
+      method: 'POST',
+      path: resourcePath(MULTI_CLUSTER_SERVICES, undefined),
+      body: {
+        apiVersion: `${K0RDENT}/v1beta1`,
+        kind: 'MultiClusterService',
+        metadata: {
+          name,
+          labels: { 'k0rdent.mirantis.com/component': 'kcm' },
+          finalizers: ['k0rdent.mirantis.com/multicluster-service'],
+        },
+        spec: { clusterSelector: { matchLabels: { env: 'dev' } }, serviceSpec: { services } },
+      },
+    });
+  /** The ServiceSets a MultiClusterService has on a backend. */
+  const setsOf = async (b: Backend, mcs: string): Promise<KubeObject[]> =>
+    (await b.list(SERVICE_SETS)).filter(
+      (set) => (set['spec'] as { multiClusterService?: string } | undefined)?.multiClusterService === mcs,
+    );
+
   // What this file changed on the shared world, undone as the admin (useBackend's own after hook runs first; on the
   // shared world its close leaves the world running). The embedded sandbox is this file's own and goes with it.
   let kcmAdmin: string | undefined;
@@ -135,20 +162,22 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
         body: { metadata: { labels: { ...shippedLabels, [FLUX_NAME_LABEL]: null } } },
       });
     await admin.raw({ method: 'DELETE', path: resourcePath(PROVIDER_INTERFACES, undefined, FALLBACK_PI) });
-    // kcm lets the MultiClusterService go (its finalizer) in its next reconcile; should it not, the finalizer goes here.
-    await admin.raw({ method: 'DELETE', path: resourcePath(MULTI_CLUSTER_SERVICES, undefined, MCS) });
-    await until(
-      `${MCS} gone on kcm`,
-      async () => (await admin.raw({ method: 'GET', path: resourcePath(MULTI_CLUSTER_SERVICES, undefined, MCS) })).status === 404,
-      { timeoutMs: 20_000, everyMs: 100 },
-    ).catch(async () => {
-      await admin.raw({
-        method: 'PATCH',
-        path: resourcePath(MULTI_CLUSTER_SERVICES, undefined, MCS),
-        contentType: 'application/merge-patch+json',
-        body: { metadata: { finalizers: null } },
+    // kcm lets a MultiClusterService go (its finalizer) in its next reconcile; should it not, the finalizer goes here.
+    for (const name of [MCS, MCS_NS]) {
+      await admin.raw({ method: 'DELETE', path: resourcePath(MULTI_CLUSTER_SERVICES, undefined, name) });
+      await until(
+        `${name} gone on kcm`,
+        async () => (await admin.raw({ method: 'GET', path: resourcePath(MULTI_CLUSTER_SERVICES, undefined, name) })).status === 404,
+        { timeoutMs: 20_000, everyMs: 100 },
+      ).catch(async () => {
+        await admin.raw({
+          method: 'PATCH',
+          path: resourcePath(MULTI_CLUSTER_SERVICES, undefined, name),
+          contentType: 'application/merge-patch+json',
+          body: { metadata: { finalizers: null } },
+        });
       });
-    });
+    }
     await admin.raw({ method: 'DELETE', path: resourcePath(SERVICE_TEMPLATES, SYSTEM, TEMPLATE) });
     await admin.raw({ method: 'DELETE', path: resourcePath(CONFIG_MAPS, SYSTEM, MANIFESTS) });
     // The files after this one find the world as this one found it, or this file fails (not a log line).
@@ -161,6 +190,7 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
     for (const [resource, namespace, name] of [
       [PROVIDER_INTERFACES, undefined, FALLBACK_PI],
       [MULTI_CLUSTER_SERVICES, undefined, MCS],
+      [MULTI_CLUSTER_SERVICES, undefined, MCS_NS],
       [SERVICE_TEMPLATES, SYSTEM, TEMPLATE],
       [CONFIG_MAPS, SYSTEM, MANIFESTS],
     ] as const) {
@@ -296,21 +326,8 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
         const watch = await recordWatch(b, MULTI_CLUSTER_SERVICES, { fieldSelector: `metadata.name=${MCS}` });
         const events = await recordWatch(b, CORE_EVENTS, { namespace: 'default', fieldSelector: `involvedObject.name=${MCS}` });
         try {
-          const made = await restOf(b).raw({
-            method: 'POST',
-            path: resourcePath(MULTI_CLUSTER_SERVICES, undefined),
-            body: {
-              apiVersion: `${K0RDENT}/v1beta1`,
-              kind: 'MultiClusterService',
-              metadata: {
-                name: MCS,
-                labels: { 'k0rdent.mirantis.com/component': 'kcm', 'kcm-diff-svc': 'mcs' },
-                finalizers: ['k0rdent.mirantis.com/multicluster-service'],
-              },
-              // The selector matches the seeded dev deployment on both: no ServiceSet may be made for it.
-              spec: { clusterSelector: { matchLabels: { env: 'dev' } }, serviceSpec: { services } },
-            },
-          });
+          // The selector matches the seeded dev deployment on both: no ServiceSet may be made for it.
+          const made = await createDevMcs(b, MCS, services);
           assert.equal(made.status, 201, `${b.name}: ${JSON.stringify(made.body)}`);
           const seen = await watch.seen(
             `${MCS} has a Ready condition on ${b.name}`,
@@ -354,10 +371,7 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
       // (read at each backend's quiet point, so nothing still queued is missed).
       for (const b of both()) {
         await b.writeMarker();
-        const sets = (await b.list(SERVICE_SETS)).filter(
-          (set) => (set['spec'] as { multiClusterService?: string } | undefined)?.multiClusterService === MCS,
-        );
-        assert.deepEqual(sets, [], `${b.name}: no ServiceSet of ${MCS}`);
+        assert.deepEqual(await setsOf(b, MCS), [], `${b.name}: no ServiceSet of ${MCS}`);
         const dev = await b.get(CLUSTER_DEPLOYMENTS, 'team-alpha', 'alpha-dev-cluster');
         assert.ok(dev, `${b.name}: the seeded dev deployment the selector matches`);
         const listed = ((dev['status'] as { services?: { name: string; namespace?: string }[] } | undefined)?.services ?? []).filter(
@@ -365,6 +379,42 @@ describe('services validation and ProviderInterface lookup: the simulated kcm ag
         );
         assert.deepEqual(listed, [], `${b.name}: none of ${MCS}'s services on alpha-dev-cluster`);
       }
+    });
+
+    it('a MultiClusterService whose template is only in kcm-system (a difference, asserted as it is): kcm makes no ServiceSet for a matched deployment of another namespace, the sandbox makes one', async () => {
+      // kcm v1.11.4 internal/serviceset/util.go:744-755 (ResolveServicesToApply: templateNamespace is the ServiceSet's,
+      // the deployment's namespace; fillServiceVersions :86-92 Gets the template there) while its checks look in the
+      // system namespace (multiclusterservice_controller.go:127); the sandbox takes an MCS's templates from kcm-system
+      // (src/sandbox/kcm/services.ts templateNamespaceOf). The selector matches the seeded team-alpha/alpha-dev-cluster.
+      const services: Service[] = [{ name: 'probe', namespace: 'apps', template: TEMPLATE }];
+      const outcomeOn = async (b: Backend): Promise<{ clusters: string; sets: number }> => {
+        const watch = await recordWatch(b, MULTI_CLUSTER_SERVICES, { fieldSelector: `metadata.name=${MCS_NS}` });
+        const setWatch = await recordWatch(b, SERVICE_SETS, { namespace: 'team-alpha' });
+        try {
+          const made = await createDevMcs(b, MCS_NS, services);
+          assert.equal(made.status, 201, `${b.name}: ${JSON.stringify(made.body)}`);
+          const counted = await watch.seen(
+            `${MCS_NS} counts its clusters on ${b.name}`,
+            (e) => conditionsOf(e.object).some((c) => c.type === 'ClusterInReadyState'),
+            { timeoutMs: 30_000 },
+          );
+          if (b.name === 'sandbox')
+            await setWatch.seen(
+              `${MCS_NS}'s ServiceSet on the sandbox`,
+              (e) => (e.object['spec'] as { multiClusterService?: string } | undefined)?.multiClusterService === MCS_NS,
+            );
+          else await b.writeMarker();
+          const sets = await setsOf(b, MCS_NS);
+          return { clusters: conditionsOf(counted.object).find((c) => c.type === 'ClusterInReadyState')?.message ?? '', sets: sets.length };
+        } finally {
+          watch.stop();
+          setWatch.stop();
+          await restOf(b).raw({ method: 'DELETE', path: resourcePath(MULTI_CLUSTER_SERVICES, undefined, MCS_NS) });
+        }
+      };
+      const [sandbox, kcm] = await Promise.all(both().map(outcomeOn));
+      assert.deepEqual(kcm, { clusters: '0/1', sets: 0 }, 'kcm: the template is not in team-alpha, so no ServiceSet');
+      assert.deepEqual(sandbox?.sets, 1, 'the sandbox: a ServiceSet for alpha-dev-cluster (KNOWN: templates from kcm-system)');
     });
   });
 
