@@ -14,7 +14,7 @@
 import type { KubeObject } from '../apiserver/types.js';
 import type { KcmReader } from './api.js';
 import { PROVIDER_TEMPLATES } from './provider-templates.js';
-import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES } from './resources.js';
+import { CLUSTER_DEPLOYMENTS, CLUSTER_TEMPLATES, section, specString } from './resources.js';
 
 interface ProviderEntry {
   name: string;
@@ -27,11 +27,6 @@ const providersOf = (object: KubeObject | undefined): ProviderEntry[] => {
 };
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
-const statusOf = (object: KubeObject | undefined): Record<string, unknown> => (object?.['status'] ?? {}) as Record<string, unknown>;
-const specString = (object: KubeObject, field: string): string | undefined => {
-  const value = (object['spec'] as Record<string, unknown> | undefined)?.[field];
-  return typeof value === 'string' ? value : undefined;
-};
 
 /** The reason the UPDATE must be refused (checkComponentsRemoval's error text), or undefined. */
 export function componentsRemovalProblem(
@@ -52,15 +47,15 @@ export function componentsRemovalProblem(
     if (templateName === '') continue;
     const providerTemplate = reader.get(PROVIDER_TEMPLATES, undefined, templateName);
     if (!providerTemplate) continue;
-    for (const provider of strings(statusOf(providerTemplate)['providers'])) {
-      const templates = reader.list(CLUSTER_TEMPLATES).filter((t) => strings(statusOf(t)['providers']).includes(provider));
+    for (const provider of strings(section(providerTemplate, 'status')['providers'])) {
+      const templates = reader.list(CLUSTER_TEMPLATES).filter((t) => strings(section(t, 'status')['providers']).includes(provider));
       const regions = new Set<string>();
       for (const template of templates) {
         const first = reader
           .list(CLUSTER_DEPLOYMENTS, { namespace: template.metadata.namespace })
           .find((cd) => specString(cd, 'template') === template.metadata.name);
         if (!first) continue;
-        const cdRegion = statusOf(first)['region'];
+        const cdRegion = section(first, 'status')['region'];
         regions.add(typeof cdRegion === 'string' ? cdRegion : '');
       }
       if (regions.has(region)) inUse.add(provider);

@@ -11,12 +11,12 @@
  * removed`. The CAPI contracts check (`:90-97`) is not simulated (docs/sandbox.md "What still differs from kcm").
  * Attached as a store admission hook (./index.ts) and as an HTTPS webhook (./webhook-server.ts).
  */
-import type { AdmissionRequest, AdmissionResult, KubeObject } from '../apiserver/types.js';
+import type { AdmissionRequest, AdmissionResult } from '../apiserver/types.js';
 import type { KcmReader } from './api.js';
 import { denial, invalidForbidden, notFound, plain, wrap } from './admission-errors.js';
 import { componentsRemovalProblem } from './components-removal.js';
 import { RELEASES } from './provider-templates.js';
-import { CLUSTER_DEPLOYMENTS, REGIONS } from './resources.js';
+import { CLUSTER_DEPLOYMENTS, REGIONS, specString } from './resources.js';
 
 export const MANAGEMENT_WEBHOOK = 'validation.management.k0rdent.mirantis.com';
 
@@ -27,19 +27,14 @@ function releaseProblem(reader: KcmReader, release: string): string | undefined 
   return (object['status'] as { ready?: boolean } | undefined)?.ready === true ? undefined : `release "${release}" status is not ready`;
 }
 
-const releaseOf = (object: KubeObject | undefined): string => {
-  const release = (object?.['spec'] as { release?: unknown } | undefined)?.release;
-  return typeof release === 'string' ? release : '';
-};
-
 export function validateManagement(request: AdmissionRequest, reader: KcmReader): AdmissionResult {
   if (request.operation === 'CREATE' || request.operation === 'UPDATE') {
     const object = request.object;
     const name = object?.metadata.name ?? '';
     // An UPDATE of an object being deleted is admitted (management_webhook.go:65-67).
     if (request.operation === 'UPDATE' && object?.metadata.deletionTimestamp) return { allowed: true };
-    const release = releaseOf(object);
-    if (request.operation === 'CREATE' || release !== releaseOf(request.oldObject)) {
+    const release = specString(object, 'release');
+    if (request.operation === 'CREATE' || release !== specString(request.oldObject, 'release')) {
       const problem = releaseProblem(reader, release);
       if (problem) return denial(MANAGEMENT_WEBHOOK, invalidForbidden('Management', name, 'spec.release', problem));
     }

@@ -18,7 +18,7 @@ import type { KcmReader } from './api.js';
 import { denial, getOrNotFound, invalidForbidden, notFound, objectKey, plain, wrap } from './admission-errors.js';
 import { componentsRemovalProblem } from './components-removal.js';
 import { RELEASES } from './provider-templates.js';
-import { CLUSTER_DEPLOYMENTS, CREDENTIALS, MANAGEMENTS, SECRETS, SYSTEM_NAMESPACE } from './resources.js';
+import { CLUSTER_DEPLOYMENTS, CREDENTIALS, MANAGEMENTS, SECRETS, SYSTEM_NAMESPACE, specString } from './resources.js';
 
 export const REGION_WEBHOOK = 'validation.region.k0rdent.mirantis.com';
 
@@ -28,10 +28,6 @@ interface RegionSpec {
 }
 
 const specOf = (object: KubeObject | undefined): RegionSpec => (object?.['spec'] ?? {}) as RegionSpec;
-const stringAt = (object: KubeObject, field: string): string | undefined => {
-  const value = (object['spec'] as Record<string, unknown> | undefined)?.[field];
-  return typeof value === 'string' ? value : undefined;
-};
 
 export function validateRegion(request: AdmissionRequest, reader: KcmReader): AdmissionResult {
   if (request.operation === 'CREATE') return validateCreate(request.object, reader);
@@ -45,8 +41,7 @@ function validateUpdate(oldObject: KubeObject | undefined, region: KubeObject, r
   if (region.metadata.deletionTimestamp) return { allowed: true };
   const management = reader.get(MANAGEMENTS, undefined, 'kcm');
   if (!management) return denial(REGION_WEBHOOK, wrap('failed to get Management', notFound('Management', 'kcm')));
-  const releaseName = (management['spec'] as { release?: unknown } | undefined)?.release;
-  const release = typeof releaseName === 'string' ? releaseName : '';
+  const release = specString(management, 'release');
   const releaseObject = reader.get(RELEASES, undefined, release);
   if (!releaseObject) return denial(REGION_WEBHOOK, wrap(`failed to get Release ${release}`, notFound('Release', release)));
   const removal = componentsRemovalProblem(reader, releaseObject, oldObject, region, 'Region');
@@ -87,11 +82,11 @@ function validateDelete(region: KubeObject | undefined, reader: KcmReader): Admi
   if (!name) return { allowed: true };
   const inUse = reader
     .list(CREDENTIALS)
-    .filter((cred) => stringAt(cred, 'region') === name)
+    .filter((cred) => specString(cred, 'region') === name)
     .some((cred) =>
       reader
         .list(CLUSTER_DEPLOYMENTS, { namespace: cred.metadata.namespace })
-        .some((cd) => stringAt(cd, 'credential') === cred.metadata.name),
+        .some((cd) => specString(cd, 'credential') === cred.metadata.name),
     );
   if (!inUse) return { allowed: true };
   // region_webhook.go:94-95: strings.ToUpper(err.Error()[:1]) + err.Error()[1:]

@@ -54,3 +54,9 @@ export function section(object: { [key: string]: unknown }, key: 'spec' | 'statu
   const value = object[key];
   return isJsonObject(value) ? value : {};
 }
+
+/** A string field of the object's `.spec`; '' when absent or not a string (Go's zero value). */
+export function specString(object: { [key: string]: unknown } | undefined, field: string): string {
+  const value = object ? section(object, 'spec')[field] : undefined;
+  return typeof value === 'string' ? value : '';
+}

@@ -23,7 +23,7 @@ import {
   SERVICE_STATES,
   clusterProvisioned,
   desiredServices,
-  multiClusterServiceChecks,
+  MULTI_CLUSTER_SERVICE_CHECKS,
   multiClusterServiceStatus,
   serviceFault,
   serviceKey,
@@ -295,13 +295,13 @@ export class ServicesController {
     // multiclusterservice_controller.go:127-156: record.Warnf when setCondition changed the condition; reason the
     // condition's type, the action the check's).
     const before = conditionsAt(section(mcs, 'status') as JsonObject);
-    const after = conditionsAt(status);
-    const events = multiClusterServiceChecks(this.store, mcs).flatMap((check) => {
-      if (check.error === undefined) return [];
-      const was = before.find((c) => c['type'] === check.type);
-      const now = after.find((c) => c['type'] === check.type);
-      const changed = !was || (['status', 'reason', 'message', 'observedGeneration'] as const).some((k) => was[k] !== now?.[k]);
-      return changed ? [{ type: 'Warning' as const, reason: check.type, message: check.error, action: check.action }] : [];
+    const events = conditionsAt(status).flatMap((now) => {
+      const type = now['type'];
+      if (now['status'] !== 'False' || typeof type !== 'string' || !Object.hasOwn(MULTI_CLUSTER_SERVICE_CHECKS, type)) return [];
+      const was = before.find((c) => c['type'] === type);
+      const changed = !was || (['status', 'reason', 'message', 'observedGeneration'] as const).some((k) => was[k] !== now[k]);
+      const action = MULTI_CLUSTER_SERVICE_CHECKS[type as keyof typeof MULTI_CLUSTER_SERVICE_CHECKS];
+      return changed ? [{ type: 'Warning' as const, reason: type, message: String(now['message'] ?? ''), action }] : [];
     });
     this.enqueueWrite(async () => {
       const written = await this.store.updateStatus(MULTI_CLUSTER_SERVICES, undefined, mcs.metadata.name, status as JsonObject);

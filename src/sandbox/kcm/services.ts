@@ -422,11 +422,19 @@ function matchesSelector(selector: unknown, labels: Record<string, string>): boo
   return true;
 }
 
+/**
+ * The MultiClusterService controller's checks, in kcm's order: each one's condition type and the action of the Warning
+ * event recorded when it fails (multiclusterservice_controller.go:127-156 record.Warnf).
+ */
+export const MULTI_CLUSTER_SERVICE_CHECKS = {
+  ServicesReferencesValidation: 'ValidateServiceTemplates',
+  ServicesDependencyValidation: 'ValidateServiceDependencies',
+  MultiClusterServiceDependencyValidation: 'ValidateMCSDependencies',
+} as const;
+
 /** One of the MultiClusterService controller's checks, as its condition records it. */
 export interface MultiClusterServiceCheck {
-  type: 'ServicesReferencesValidation' | 'ServicesDependencyValidation' | 'MultiClusterServiceDependencyValidation';
-  /** The event's action when the check fails (record.Warnf). */
-  action: string;
+  type: keyof typeof MULTI_CLUSTER_SERVICE_CHECKS;
   error?: string;
 }
 
@@ -464,19 +472,15 @@ function multiClusterServiceDependencyError(store: KcmReader, mcs: KubeObject): 
  */
 export function multiClusterServiceChecks(store: KcmReader, mcs: KubeObject): MultiClusterServiceCheck[] {
   const services = entriesOf(section(mcs, 'spec')['serviceSpec'], mcs.metadata.name);
-  const checks: [MultiClusterServiceCheck['type'], string, () => string | undefined][] = [
-    [
-      'ServicesReferencesValidation',
-      'ValidateServiceTemplates',
-      () => servicesHaveValidTemplates(store, services, SYSTEM_NAMESPACE)?.message,
-    ],
-    ['ServicesDependencyValidation', 'ValidateServiceDependencies', () => validateServiceDependencyOverall(services)?.message],
-    ['MultiClusterServiceDependencyValidation', 'ValidateMCSDependencies', () => multiClusterServiceDependencyError(store, mcs)],
-  ];
+  const checks: Record<MultiClusterServiceCheck['type'], () => string | undefined> = {
+    ServicesReferencesValidation: () => servicesHaveValidTemplates(store, services, SYSTEM_NAMESPACE)?.message,
+    ServicesDependencyValidation: () => validateServiceDependencyOverall(services)?.message,
+    MultiClusterServiceDependencyValidation: () => multiClusterServiceDependencyError(store, mcs),
+  };
   const out: MultiClusterServiceCheck[] = [];
-  for (const [type, action, run] of checks) {
-    const error = run();
-    out.push({ type, action, ...(error !== undefined ? { error } : {}) });
+  for (const type of Object.keys(MULTI_CLUSTER_SERVICE_CHECKS) as MultiClusterServiceCheck['type'][]) {
+    const error = checks[type]();
+    out.push({ type, ...(error !== undefined ? { error } : {}) });
     if (error !== undefined) break;
   }
   return out;
